@@ -1,0 +1,137 @@
+/* sk-engine.h: the one object the programs talk to.
+ *
+ * SkEngine ties the store, the sessions and the recommender together for
+ * one player (this device). Everything happens on the thread that owns the
+ * engine's main context; the NFC reader and the audio output (later) hand
+ * their events to it there. Every state change is a signal:
+ *
+ *   checked-in      (user_id, display_name, flags)   a known badge tapped
+ *   checked-out     (user_id, reason)                 "checkout" or "expired"
+ *   unknown-badge   (uid)                             offer the join flow
+ *   vote-recorded   (user_id, song_id, value)
+ *   track-started   (song_id, play_id)
+ *   queue-changed   ()
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "sk-recommender.h"
+#include "sk-sessions.h"
+#include "sk-store.h"
+
+G_BEGIN_DECLS
+
+#define SK_ENGINE_ERROR (sk_engine_error_quark ())
+typedef enum
+{
+  SK_ENGINE_ERROR_REVOKED,
+  SK_ENGINE_ERROR_UNKNOWN_BADGE,
+  SK_ENGINE_ERROR_ALREADY_ENROLLED,
+  SK_ENGINE_ERROR_NOT_CHECKED_IN,
+  SK_ENGINE_ERROR_NOTHING_PLAYING,
+  SK_ENGINE_ERROR_ALREADY_VOTED,
+  SK_ENGINE_ERROR_NOTHING_PLAYABLE,
+  SK_ENGINE_ERROR_NOT_FOUND,
+} SkEngineError;
+
+GQuark sk_engine_error_quark (void);
+
+typedef enum
+{
+  SK_TAP_LISTENER,   /* a known listener checked in (or extended) */
+  SK_TAP_MANAGER,    /* as LISTENER, and the badge may open the admin page */
+  SK_TAP_UNKNOWN,    /* nobody has this badge: offer "Join" */
+} SkTapKind;
+
+typedef enum
+{
+  SK_CHECK_IN_NEW      = 0,
+  SK_CHECK_IN_EXTENDED = 1 << 0,
+  SK_CHECK_IN_MOVED    = 1 << 1,
+  SK_CHECK_IN_MANAGER  = 1 << 2,
+} SkCheckInFlags;
+
+typedef struct
+{
+  SkTapKind  kind;
+  char      *uid;            /* normalised */
+  char      *user_id;        /* NULL for SK_TAP_UNKNOWN */
+  char      *display_name;
+  gboolean   extended;
+  gint64     expires_at;
+} SkTapResult;
+
+typedef struct
+{
+  char   *song_id;
+  double  score;
+} SkQueueEntry;
+
+typedef gint64 (*SkClockFunc) (gpointer user_data);
+
+void sk_tap_result_clear (SkTapResult *result);
+
+#define SK_TYPE_ENGINE (sk_engine_get_type ())
+G_DECLARE_FINAL_TYPE (SkEngine, sk_engine, SK, ENGINE, GObject)
+
+SkEngine     *sk_engine_new              (SkStore      *store,
+                                          GError      **error);
+SkStore      *sk_engine_get_store        (SkEngine     *self);
+const char   *sk_engine_get_player_id    (SkEngine     *self);
+
+/* Tests and benchmarks drive time themselves. */
+void          sk_engine_set_clock        (SkEngine     *self,
+                                          SkClockFunc   func,
+                                          gpointer      user_data);
+gint64        sk_engine_now              (SkEngine     *self);
+
+gboolean      sk_engine_tap              (SkEngine     *self,
+                                          const char   *uid,
+                                          SkTapResult  *out,
+                                          GError      **error);
+/* Creates a guest profile (neutral taste, @display_name or a friendly
+ * generated one) owning the badge @uid, checks it in, and returns its id. */
+char         *sk_engine_join             (SkEngine     *self,
+                                          const char   *uid,
+                                          const char   *display_name,
+                                          GError      **error);
+/* An enrolled listener (not a guest), optionally with a role. */
+char         *sk_engine_enroll           (SkEngine     *self,
+                                          const char   *uid,
+                                          const char   *display_name,
+                                          const char   *role,
+                                          const double *preference,
+                                          GError      **error);
+gboolean      sk_engine_check_out        (SkEngine     *self,
+                                          const char   *user_id,
+                                          GError      **error);
+/* The listener owning the (active) badge @uid. */
+char         *sk_engine_dup_user_for_uid (SkEngine     *self,
+                                          const char   *uid,
+                                          GError      **error);
+gboolean      sk_engine_vote             (SkEngine     *self,
+                                          const char   *user_id,
+                                          int           value,
+                                          GError      **error);
+
+/* Track start: the queue's head becomes the current play. */
+gboolean      sk_engine_start_next       (SkEngine     *self,
+                                          char        **song_id,
+                                          GError      **error);
+const char   *sk_engine_get_current_song (SkEngine     *self);
+const char   *sk_engine_get_current_play (SkEngine     *self);
+
+/* Expire sessions that are due and recompute the queue. */
+gboolean      sk_engine_refresh          (SkEngine     *self,
+                                          GError      **error);
+/* Re-read songs, library and history after an import or a sync. */
+gboolean      sk_engine_reload           (SkEngine     *self,
+                                          GError      **error);
+
+const SkQueueEntry *sk_engine_get_queue  (SkEngine     *self,
+                                          guint        *n);
+guint         sk_engine_get_n_present    (SkEngine     *self);
+SkRecommender *sk_engine_get_recommender (SkEngine     *self);
+
+G_END_DECLS

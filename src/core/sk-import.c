@@ -1,0 +1,365 @@
+/* sk-import.c: reads audio files and their sidecars into the songs table.
+ *
+ * Each file is checked completely before anything is written: the audio is
+ * decoded to its end (a file that stops early is truncated, whatever its
+ * header says), the sidecar is validated field by field. Only then is the
+ * row written, and all rows of one import go in one transaction. */
+#include "config.h"
+
+#include <math.h>
+#include <glib/gstdio.h>
+#include <sndfile.h>
+#include <string.h>
+
+#include "sk-import.h"
+#include "sk-util.h"
+
+#define MAX_TEXT 200
+#define MAX_SIDECAR (256 * 1024)
+
+static const char *const audio_ext[] = { ".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3" };
+
+void
+sk_sidecar_clear (SkSidecar *sidecar)
+{
+  g_clear_pointer (&sidecar->title, g_free);
+  g_clear_pointer (&sidecar->artist, g_free);
+  g_clear_pointer (&sidecar->type, g_free);
+}
+
+static gboolean
+text_field (JsonObject  *obj,
+            const char  *name,
+            gboolean     required,
+            char       **out,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  const char *s;
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (required)
+        g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“%s” is missing", name);
+      return !required;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“%s” must be text", name);
+      return FALSE;
+    }
+  s = json_node_get_string (node);
+  if (g_utf8_strlen (s, -1) > MAX_TEXT)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
+                   "“%s” is longer than %d characters", name, MAX_TEXT);
+      return FALSE;
+    }
+  if (required && *s == '\0')
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“%s” is empty", name);
+      return FALSE;
+    }
+  *out = g_strdup (s);
+  return TRUE;
+}
+
+gboolean
+sk_sidecar_load (const char  *path,
+                 SkSidecar   *out,
+                 GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local = NULL;
+  JsonObject *obj;
+  JsonNode *node;
+  GStatBuf st;
+
+  memset (out, 0, sizeof *out);
+  if (g_stat (path, &st) == 0 && st.st_size > MAX_SIDECAR)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
+                   "the sidecar is larger than %d KiB", MAX_SIDECAR / 1024);
+      return FALSE;
+    }
+  root = sk_json_load_object (path, &local);
+  if (root == NULL)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "sidecar: %s", local->message);
+      return FALSE;
+    }
+  obj = json_node_get_object (root);
+
+  if (!text_field (obj, "title", TRUE, &out->title, error) ||
+      !text_field (obj, "artist", FALSE, &out->artist, error) ||
+      !text_field (obj, "type", FALSE, &out->type, error))
+    goto fail;
+  if (out->type == NULL)
+    out->type = g_strdup ("soundscape");
+  else if (strcmp (out->type, "soundscape") != 0 && strcmp (out->type, "instrumental") != 0)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "“type” is “%s”; expected soundscape or instrumental", out->type);
+      goto fail;
+    }
+
+  if (!sk_vec_from_json (json_object_get_member (obj, "embedding"), out->embedding, TRUE, &local))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“embedding”: %s", local->message);
+      goto fail;
+    }
+
+  node = json_object_get_member (obj, "bpm");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      gint64 bpm;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+          (bpm = json_node_get_int (node)) < 1 || bpm > 400)
+        {
+          g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                               "“bpm” must be a whole number from 1 to 400, or null");
+          goto fail;
+        }
+      out->bpm = (int) bpm;
+    }
+  return TRUE;
+
+fail:
+  sk_sidecar_clear (out);
+  return FALSE;
+}
+
+gboolean
+sk_audio_probe (const char  *path,
+                double      *duration,
+                GError     **error)
+{
+  SF_INFO info = { 0 };
+  SNDFILE *sf;
+  float *buf;
+  sf_count_t total = 0, got;
+  int major;
+
+  sf = sf_open (path, SFM_READ, &info);
+  if (sf == NULL)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "not a readable audio file (%s)", sf_strerror (NULL));
+      return FALSE;
+    }
+  if (info.channels < 1 || info.channels > 8 || info.samplerate < 8000 || info.samplerate > 192000)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "unsupported audio: %d channels at %d Hz", info.channels, info.samplerate);
+      sf_close (sf);
+      return FALSE;
+    }
+  buf = g_new (float, (gsize) 4096 * info.channels);
+  while ((got = sf_readf_float (sf, buf, 4096)) > 0)
+    total += got;
+  g_free (buf);
+  major = info.format & SF_FORMAT_TYPEMASK;
+  if (sf_error (sf) != SF_ERR_NO_ERROR)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "the audio is damaged (%s)", sf_strerror (sf));
+      sf_close (sf);
+      return FALSE;
+    }
+  sf_close (sf);
+
+  if (total == 0)
+    {
+      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "the audio is empty");
+      return FALSE;
+    }
+  /* MP3 frame counts are estimates; everything else must decode to the
+   * length its header promises. */
+  if (major != SF_FORMAT_MPEG && info.frames > 0 && total < info.frames)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "the audio is truncated (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " frames)",
+                   (gint64) total, (gint64) info.frames);
+      return FALSE;
+    }
+  *duration = (double) total / info.samplerate;
+  return TRUE;
+}
+
+static gboolean
+is_audio (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (audio_ext); i++)
+    if (g_str_has_suffix (lower, audio_ext[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+problem_free (gpointer p)
+{
+  SkImportProblem *pr = p;
+
+  g_free (pr->path);
+  g_free (pr->reason);
+  g_free (pr);
+}
+
+static void
+add_problem (GPtrArray  *problems,
+             const char *path,
+             const char *reason)
+{
+  SkImportProblem *pr = g_new0 (SkImportProblem, 1);
+
+  pr->path = g_strdup (path);
+  pr->reason = g_strdup (reason);
+  g_ptr_array_add (problems, pr);
+}
+
+static int
+str_cmp (gconstpointer a,
+         gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static gboolean
+write_song (SkStore          *store,
+            const char       *uri,
+            const SkSidecar  *sc,
+            double            duration,
+            gint64            now,
+            GError          **error)
+{
+  g_autofree char *id = sk_uuid_new ();
+  g_autofree char *ts = sk_time_format (now);
+  g_autofree char *emb = sk_vec_format (sc->embedding);
+  g_autofree char *payload = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (store,
+                           "INSERT INTO songs (id, title, artist, file_url, type, embedding, duration, bpm, "
+                           "  playable, unplayable_reason, created_at, updated_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, NULL, ?9, ?9) "
+                           "ON CONFLICT (file_url) DO UPDATE SET title = excluded.title, "
+                           "  artist = excluded.artist, type = excluded.type, embedding = excluded.embedding, "
+                           "  duration = excluded.duration, bpm = excluded.bpm, playable = 1, "
+                           "  unplayable_reason = NULL, updated_at = excluded.updated_at "
+                           "RETURNING json_object('id', id, 'title', title, 'artist', artist, "
+                           "  'file_url', file_url, 'type', type, 'embedding', embedding, "
+                           "  'duration', duration, 'bpm', bpm, 'created_at', created_at, "
+                           "  'updated_at', updated_at), id",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, sc->title, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, sc->artist, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, uri, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, sc->type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, emb, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 7, (int) lround (duration));
+  if (sc->bpm > 0)
+    sqlite3_bind_int (stmt, 8, sc->bpm);
+  else
+    sqlite3_bind_null (stmt, 8);
+  sqlite3_bind_text (stmt, 9, ts, -1, SQLITE_STATIC);
+  if (sk_store_step (store, stmt, error) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  payload = g_strdup (sk_store_column_text (stmt, 0));
+  g_free (id);
+  id = g_strdup (sk_store_column_text (stmt, 1));
+  sqlite3_reset (stmt);
+  return sk_store_outbox_add (store, "song", id, payload, now, error);
+}
+
+gboolean
+sk_import_dir (SkStore     *store,
+               const char  *dir,
+               guint       *n_imported,
+               GPtrArray  **problems,
+               GError     **error)
+{
+  g_autoptr(GDir) d = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (problem_free);
+  g_autofree char *absdir = NULL;
+  const char *name;
+  guint n = 0;
+  gint64 now = g_get_real_time ();
+
+  g_return_val_if_fail (store != NULL, FALSE);
+  g_return_val_if_fail (dir != NULL, FALSE);
+
+  d = g_dir_open (dir, 0, error);
+  if (d == NULL)
+    return FALSE;
+  absdir = g_canonicalize_filename (dir, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, str_cmp);
+
+  if (!sk_store_begin (store, error))
+    return FALSE;
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *file = names->pdata[i];
+      g_autofree char *path = g_build_filename (absdir, file, NULL);
+      g_autofree char *stem = NULL;
+      g_autofree char *sidecar = NULL;
+      g_autofree char *uri = NULL;
+      g_auto(SkSidecar) sc = { 0 };
+      g_autoptr(GError) bad = NULL;
+      double duration = 0;
+
+      if (!is_audio (file) || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        continue;
+      stem = g_strndup (path, strrchr (path, '.') - path);
+      sidecar = g_strconcat (stem, ".json", NULL);
+
+      if (!g_file_test (sidecar, G_FILE_TEST_EXISTS))
+        {
+          add_problem (found, path, "no sidecar (expected NAME.json beside it)");
+          continue;
+        }
+      if (!sk_sidecar_load (sidecar, &sc, &bad))
+        {
+          g_autofree char *base = g_path_get_basename (sidecar);
+          g_autofree char *msg = g_strdup_printf ("%s: %s", base, bad->message);
+
+          add_problem (found, path, msg);
+          continue;
+        }
+      if (!sk_audio_probe (path, &duration, &bad))
+        {
+          add_problem (found, path, bad->message);
+          continue;
+        }
+      uri = g_filename_to_uri (path, NULL, NULL);
+      if (uri == NULL || !write_song (store, uri, &sc, duration, now, error))
+        {
+          if (uri == NULL)
+            g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: cannot make a URI", path);
+          sk_store_rollback (store);
+          return FALSE;
+        }
+      n++;
+    }
+
+  if (!sk_store_commit (store, error))
+    return FALSE;
+  if (n_imported)
+    *n_imported = n;
+  if (problems)
+    *problems = g_steal_pointer (&found);
+  return TRUE;
+}

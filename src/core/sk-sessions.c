@@ -1,0 +1,435 @@
+/* sk-sessions.c: check-in, extension, check-out and expiry.
+ *
+ * States of a session row: active (status 'active', expires_at > now) →
+ * inactive by check-out (status set, expires_at set to the time of leaving),
+ * by expiry (sk_sessions_expire, status set, expires_at kept) or by moving to
+ * another player (as check-out). An active row whose expires_at has passed
+ * but which sk_sessions_expire has not seen yet counts as absent everywhere:
+ * every query compares expires_at with now. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sk-sessions.h"
+#include "sk-util.h"
+
+struct _SkSessions
+{
+  SkStore *store;
+  char    *player_id;
+  gint64   length;
+};
+
+void
+sk_check_in_clear (SkCheckIn *c)
+{
+  g_clear_pointer (&c->session_id, g_free);
+}
+
+SkSessions *
+sk_sessions_new (SkStore    *store,
+                 const char *player_id)
+{
+  SkSessions *self = g_new0 (SkSessions, 1);
+
+  self->store = sk_store_ref (store);
+  self->player_id = g_strdup (player_id);
+  self->length = SK_SESSION_LENGTH_DEFAULT;
+  return self;
+}
+
+void
+sk_sessions_free (SkSessions *self)
+{
+  if (self == NULL)
+    return;
+  sk_store_unref (self->store);
+  g_free (self->player_id);
+  g_free (self);
+}
+
+void
+sk_sessions_set_length (SkSessions *self,
+                        gint64      seconds)
+{
+  g_return_if_fail (seconds > 0);
+  self->length = seconds;
+}
+
+gint64
+sk_sessions_get_length (SkSessions *self)
+{
+  return self->length;
+}
+
+static gboolean
+outbox_session (SkSessions  *self,
+                const char  *session_id,
+                gint64       now,
+                GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *payload = NULL;
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT json_object('id', id, 'user_id', user_id, 'player_id', player_id, "
+                           "'checked_in_at', checked_in_at, 'expires_at', expires_at, "
+                           "'status', status, 'created_at', created_at) "
+                           "FROM sessions WHERE id = ?1",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
+  if (sk_store_step (self->store, stmt, error) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  payload = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return sk_store_outbox_add (self->store, "session", session_id, payload, now, error);
+}
+
+/* The active session of @user_id anywhere: its id and player, or FALSE. */
+static gboolean
+find_active (SkSessions  *self,
+             const char  *user_id,
+             const char  *now_ts,
+             char       **session_id,
+             char       **player_id,
+             GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT id, player_id FROM sessions "
+                           "WHERE user_id = ?1 AND status = 'active' AND expires_at > ?2",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      *session_id = g_strdup (sk_store_column_text (stmt, 0));
+      *player_id = g_strdup (sk_store_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW;
+}
+
+static gboolean
+end_session (SkSessions  *self,
+             const char  *session_id,
+             const char  *now_ts,
+             GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE sessions SET status = 'inactive', expires_at = min(expires_at, ?2) "
+                           "WHERE id = ?1",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
+  return sk_store_run (self->store, stmt, error);
+}
+
+/* Rows still marked active whose time has passed would block the unique
+ * index for a new check-in: close them first. */
+static gboolean
+close_stale (SkSessions  *self,
+             const char  *user_id,
+             const char  *now_ts,
+             GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE sessions SET status = 'inactive' "
+                           "WHERE user_id = ?1 AND status = 'active' AND expires_at <= ?2",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
+  return sk_store_run (self->store, stmt, error);
+}
+
+gboolean
+sk_sessions_check_in (SkSessions  *self,
+                      const char  *user_id,
+                      gint64       now,
+                      SkCheckIn   *out,
+                      GError     **error)
+{
+  g_autofree char *now_ts = sk_time_format (now);
+  g_autofree char *exp_ts = NULL;
+  g_autofree char *session_id = NULL;
+  g_autofree char *where = NULL;
+  GError *local = NULL;
+  sqlite3_stmt *stmt;
+  gint64 expires = now + self->length * G_USEC_PER_SEC;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (user_id != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  exp_ts = sk_time_format (expires);
+
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+
+  if (!close_stale (self, user_id, now_ts, &local))
+    goto fail;
+
+  if (find_active (self, user_id, now_ts, &session_id, &where, &local))
+    {
+      if (g_strcmp0 (where, self->player_id) == 0)
+        {
+          stmt = sk_store_prepare (self->store,
+                                   "UPDATE sessions SET expires_at = ?2 WHERE id = ?1", &local);
+          if (stmt == NULL)
+            goto fail;
+          sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 2, exp_ts, -1, SQLITE_STATIC);
+          if (!sk_store_run (self->store, stmt, &local))
+            goto fail;
+          out->extended = TRUE;
+        }
+      else
+        {
+          if (!end_session (self, session_id, now_ts, &local) ||
+              !outbox_session (self, session_id, now, &local))
+            goto fail;
+          g_clear_pointer (&session_id, g_free);
+          out->moved = TRUE;
+        }
+    }
+  else if (local != NULL)
+    goto fail;
+
+  if (session_id == NULL)
+    {
+      session_id = sk_uuid_new ();
+      stmt = sk_store_prepare (self->store,
+                               "INSERT INTO sessions (id, user_id, player_id, checked_in_at, expires_at, status, created_at) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?4)",
+                               &local);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, self->player_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, now_ts, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 5, exp_ts, -1, SQLITE_STATIC);
+      if (!sk_store_run (self->store, stmt, &local))
+        goto fail;
+    }
+
+  if (!outbox_session (self, session_id, now, &local) ||
+      !sk_store_commit (self->store, &local))
+    goto fail;
+
+  out->session_id = g_steal_pointer (&session_id);
+  out->expires_at = expires;
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  out->extended = out->moved = FALSE;
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+gboolean
+sk_sessions_check_out (SkSessions  *self,
+                       const char  *user_id,
+                       gint64       now,
+                       gboolean    *was_active,
+                       GError     **error)
+{
+  g_autofree char *now_ts = sk_time_format (now);
+  g_autofree char *session_id = NULL;
+  g_autofree char *where = NULL;
+  GError *local = NULL;
+
+  *was_active = FALSE;
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  if (find_active (self, user_id, now_ts, &session_id, &where, &local))
+    {
+      if (!end_session (self, session_id, now_ts, &local) ||
+          !outbox_session (self, session_id, now, &local))
+        goto fail;
+      *was_active = TRUE;
+    }
+  else if (local != NULL)
+    goto fail;
+  if (!sk_store_commit (self->store, &local))
+    goto fail;
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  *was_active = FALSE;
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+gboolean
+sk_sessions_expire (SkSessions  *self,
+                    gint64       now,
+                    guint       *n_here,
+                    GError     **error)
+{
+  g_autofree char *now_ts = sk_time_format (now);
+  sqlite3_stmt *stmt;
+  guint here = 0;
+  int rc;
+
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE sessions SET status = 'inactive' "
+                           "WHERE status = 'active' AND expires_at <= ?1 "
+                           "RETURNING id, player_id = ?2",
+                           error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, now_ts, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
+  {
+    GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+    gboolean ok = TRUE;
+
+    while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
+      {
+        g_ptr_array_add (ids, g_strdup (sk_store_column_text (stmt, 0)));
+        here += sqlite3_column_int (stmt, 1) != 0;
+      }
+    sqlite3_reset (stmt);
+    ok = rc == SQLITE_DONE;
+    for (guint i = 0; ok && i < ids->len; i++)
+      ok = outbox_session (self, ids->pdata[i], now, error);
+    g_ptr_array_unref (ids);
+    if (!ok)
+      goto fail;
+  }
+  if (!sk_store_commit (self->store, error))
+    return FALSE;
+  if (n_here)
+    *n_here = here;
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  return FALSE;
+}
+
+static void
+present_clear (gpointer p)
+{
+  g_free (((SkPresent *) p)->user_id);
+}
+
+GArray *
+sk_sessions_present (SkSessions  *self,
+                     gint64       now,
+                     GError     **error)
+{
+  g_autofree char *now_ts = sk_time_format (now);
+  g_autoptr(GArray) out = g_array_new (FALSE, TRUE, sizeof (SkPresent));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_array_set_clear_func (out, present_clear);
+  stmt = sk_store_prepare (self->store,
+                           "SELECT s.user_id, p.preference_vector FROM sessions s "
+                           "JOIN profiles p ON p.id = s.user_id "
+                           "WHERE s.player_id = ?1 AND s.status = 'active' AND s.expires_at > ?2 "
+                           "ORDER BY s.user_id",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
+  while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      SkPresent p = { 0 };
+      g_autoptr(GError) bad = NULL;
+
+      p.user_id = g_strdup (sk_store_column_text (stmt, 0));
+      if (!sk_vec_parse (sk_store_column_text (stmt, 1), p.preference, &bad))
+        {
+          /* A damaged taste must not take the room down: count the
+           * listener as present with no opinion, and say so. */
+          g_warning ("Listener %s has an unreadable taste (%s); using no opinion",
+                     p.user_id, bad->message);
+          for (guint d = 0; d < SK_DIM; d++)
+            p.preference[d] = 0.5;
+        }
+      g_array_append_val (out, p);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+gboolean
+sk_sessions_is_present (SkSessions  *self,
+                        const char  *user_id,
+                        gint64       now,
+                        GError     **error)
+{
+  g_autofree char *now_ts = sk_time_format (now);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT 1 FROM sessions WHERE user_id = ?1 AND player_id = ?2 "
+                           "AND status = 'active' AND expires_at > ?3",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, now_ts, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, error);
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW;
+}
+
+gint64
+sk_sessions_next_expiry (SkSessions *self,
+                         gint64      now)
+{
+  g_autofree char *now_ts = sk_time_format (now);
+  sqlite3_stmt *stmt;
+  gint64 next = G_MAXINT64;
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT min(expires_at) FROM sessions "
+                           "WHERE player_id = ?1 AND status = 'active' AND expires_at > ?2",
+                           NULL);
+  if (stmt == NULL)
+    return next;
+  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
+  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW &&
+      sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    {
+      gint64 t;
+
+      if (sk_time_parse (sk_store_column_text (stmt, 0), &t, NULL))
+        next = t;
+    }
+  sqlite3_reset (stmt);
+  return next;
+}

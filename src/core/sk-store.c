@@ -1,0 +1,445 @@
+/* sk-store.c: one SQLite connection, its migrations and its errors.
+ *
+ * Connection settings (DESIGN.md, "Data model"): WAL, foreign keys on,
+ * synchronous=FULL so that a vote or check-in acknowledged to a listener
+ * survives a pulled plug. Statements are prepared once with
+ * SQLITE_PREPARE_PERSISTENT and kept in a table keyed by their SQL text.
+ *
+ * Failures: every SQLite result code that a person can do something about
+ * maps to an SkStoreError with a sentence naming the file; the SQLite
+ * message goes into the log line. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sk-store.h"
+#include "sk-store-schema.h"
+#include "sk-util.h"
+
+G_DEFINE_QUARK (sk-store-error-quark, sk_store_error)
+
+struct _SkStore
+{
+  gatomicrefcount  ref_count;
+  sqlite3         *db;
+  char            *path;
+  GHashTable      *stmts;       /* SQL text → sqlite3_stmt */
+  guint            tx_depth;
+  gboolean         tx_failed;
+};
+
+static void
+set_error (SkStore     *self,
+           GError     **error,
+           int          rc,
+           const char  *what)
+{
+  const char *path = self->path;
+  const char *detail = self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+
+  g_debug ("%s: %s: %s (%d)", path, what, detail, rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CORRUPT,
+                   "The database %s is damaged or is not a soundscape database (%s). "
+                   "Move it aside and run “soundscape-ctl init”, or restore a backup.",
+                   path, detail);
+      break;
+    case SQLITE_FULL:
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL,
+                   "The disk holding %s is full: nothing was saved. Free some space and try again.",
+                   path);
+      break;
+    case SQLITE_READONLY:
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_READ_ONLY,
+                   "The database %s cannot be written (%s). Check the permissions of the file and its directory.",
+                   path, detail);
+      break;
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+                   "Cannot open the database %s (%s). Check that its directory exists and is writable.",
+                   path, detail);
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_BUSY,
+                   "The database %s is busy in another program; try again.", path);
+      break;
+    case SQLITE_CONSTRAINT:
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CONSTRAINT,
+                   "%s: %s", what, detail);
+      break;
+    case SQLITE_IOERR:
+      if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)
+        {
+          g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL,
+                       "Writing %s failed (%s): the disk may be full or failing; nothing was saved.",
+                       path, detail);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+    default:
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FAILED,
+                   "%s failed on %s: %s", what, path, detail);
+      break;
+    }
+}
+
+static void
+finalize_stmt (gpointer p)
+{
+  sqlite3_finalize (p);
+}
+
+static gboolean
+migrate (SkStore  *self,
+         GError  **error)
+{
+  int version = sk_store_get_schema_version (self);
+  int latest = sk_store_get_latest_schema_version ();
+
+  if (version < 0)
+    {
+      set_error (self, error, sqlite3_errcode (self->db), "Reading the schema version");
+      return FALSE;
+    }
+  if (version > latest)
+    {
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_TOO_NEW,
+                   "The database %s was written by a newer soundscape-kiosk (schema %d; this one knows %d). "
+                   "Upgrade the package.", self->path, version, latest);
+      return FALSE;
+    }
+  for (int n = version + 1; n <= latest; n++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", n);
+
+      if (!sk_store_begin (self, error))
+        return FALSE;
+      if (!sk_store_exec (self, sk_store_migrations[n - 1], error) ||
+          !sk_store_exec (self, bump, error) ||
+          !sk_store_commit (self, error))
+        {
+          sk_store_rollback (self);
+          g_prefix_error (error, "Migration %d: ", n);
+          return FALSE;
+        }
+      g_debug ("%s: migrated to schema %d", self->path, n);
+    }
+  return TRUE;
+}
+
+SkStore *
+sk_store_open (const char  *path,
+               GError     **error)
+{
+  g_autoptr(SkStore) self = NULL;
+  g_autofree char *dir = NULL;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_new0 (SkStore, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->path = g_strdup (path);
+  self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+
+  dir = g_path_get_dirname (path);
+  if (strcmp (path, ":memory:") != 0 && g_mkdir_with_parents (dir, 0750) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+                   "Cannot create the directory %s for the database: %s", dir, g_strerror (saved));
+      return NULL;
+    }
+
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_error (self, error, rc, "Opening");
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  /* The first statements read the file header: a file that is not a
+   * database fails here, not later in the middle of a tap. */
+  if (!sk_store_exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !sk_store_exec (self, "PRAGMA synchronous = FULL", error) ||
+      !sk_store_exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !migrate (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+SkStore *
+sk_store_ref (SkStore *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+sk_store_unref (SkStore *self)
+{
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_hash_table_unref (self->stmts);
+  if (self->db != NULL)
+    sqlite3_close (self->db);
+  g_free (self->path);
+  g_free (self);
+}
+
+const char *
+sk_store_get_path (SkStore *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->path;
+}
+
+int
+sk_store_get_latest_schema_version (void)
+{
+  return (int) G_N_ELEMENTS (sk_store_migrations);
+}
+
+int
+sk_store_get_schema_version (SkStore *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  g_return_val_if_fail (self != NULL, -1);
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+sqlite3_stmt *
+sk_store_prepare (SkStore     *self,
+                  const char  *sql,
+                  GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (sql != NULL, NULL);
+
+  stmt = g_hash_table_lookup (self->stmts, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_error (self, error, rc, "Preparing a statement");
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  g_hash_table_insert (self->stmts, g_strdup (sql), stmt);
+  return stmt;
+}
+
+int
+sk_store_step (SkStore       *self,
+               sqlite3_stmt  *stmt,
+               GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc;
+  set_error (self, error, sqlite3_extended_errcode (self->db), "A database statement");
+  sqlite3_reset (stmt);
+  return -1;
+}
+
+gboolean
+sk_store_run (SkStore       *self,
+              sqlite3_stmt  *stmt,
+              GError       **error)
+{
+  int rc;
+
+  while ((rc = sk_store_step (self, stmt, error)) == SQLITE_ROW)
+    ;
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+gboolean
+sk_store_exec (SkStore     *self,
+               const char  *sql,
+               GError     **error)
+{
+  char *msg = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  rc = sqlite3_exec (self->db, sql, NULL, NULL, &msg);
+  sqlite3_free (msg);
+  if (rc != SQLITE_OK)
+    {
+      set_error (self, error, sqlite3_extended_errcode (self->db), "A database command");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+sk_store_changes (SkStore *self)
+{
+  return sqlite3_changes (self->db);
+}
+
+gboolean
+sk_store_begin (SkStore  *self,
+                GError  **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->tx_depth == 0)
+    {
+      if (!sk_store_exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      self->tx_failed = FALSE;
+    }
+  self->tx_depth++;
+  return TRUE;
+}
+
+gboolean
+sk_store_commit (SkStore  *self,
+                 GError  **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (self->tx_depth > 0, FALSE);
+
+  if (self->tx_depth > 1)
+    {
+      self->tx_depth--;
+      return TRUE;
+    }
+  if (self->tx_failed)
+    {
+      sk_store_rollback (self);
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FAILED,
+                   "An inner step failed; nothing was saved");
+      return FALSE;
+    }
+  if (!sk_store_exec (self, "COMMIT", error))
+    {
+      /* e.g. SQLITE_FULL at commit: the transaction is still open */
+      sk_store_rollback (self);
+      return FALSE;
+    }
+  self->tx_depth = 0;
+  return TRUE;
+}
+
+void
+sk_store_rollback (SkStore *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->tx_depth == 0)
+    return;
+  if (self->tx_depth > 1)
+    {
+      self->tx_depth--;
+      self->tx_failed = TRUE;
+      return;
+    }
+  self->tx_depth = 0;
+  if (!sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+char *
+sk_store_dup_setting (SkStore    *self,
+                      const char *key)
+{
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  stmt = sk_store_prepare (self, "SELECT value FROM settings WHERE key = ?1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (sk_store_step (self, stmt, NULL) == SQLITE_ROW)
+    value = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gboolean
+sk_store_set_setting (SkStore     *self,
+                      const char  *key,
+                      const char  *value,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (self,
+                           "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  return sk_store_run (self, stmt, error);
+}
+
+gboolean
+sk_store_outbox_add (SkStore     *self,
+                     const char  *kind,
+                     const char  *row_id,
+                     const char  *payload,
+                     gint64       now,
+                     GError     **error)
+{
+  g_autofree char *ts = sk_time_format (now);
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (self,
+                           "INSERT INTO outbox (kind, row_id, payload, created_at) "
+                           "VALUES (?1, ?2, ?3, ?4)",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, payload, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
+  return sk_store_run (self, stmt, error);
+}
+
+const char *
+sk_store_column_text (sqlite3_stmt *stmt,
+                      int           col)
+{
+  return (const char *) sqlite3_column_text (stmt, col);
+}

@@ -1,0 +1,86 @@
+/* sk-store.h: the device's SQLite database.
+ *
+ * SkStore owns one connection, runs the numbered migrations, caches
+ * prepared statements and turns every SQLite failure into a GError a person
+ * can act on. The modules of the core (sessions, engine, import) keep their
+ * own SQL and use the store's statement cache and transactions. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "sk-types.h"
+
+G_BEGIN_DECLS
+
+#define SK_STORE_ERROR (sk_store_error_quark ())
+typedef enum
+{
+  SK_STORE_ERROR_CANNOT_OPEN,   /* missing directory, no permission */
+  SK_STORE_ERROR_READ_ONLY,
+  SK_STORE_ERROR_CORRUPT,       /* not a database, or damaged */
+  SK_STORE_ERROR_FULL,          /* the disk (or the size limit) is full */
+  SK_STORE_ERROR_TOO_NEW,       /* written by a newer soundscape-kiosk */
+  SK_STORE_ERROR_BUSY,
+  SK_STORE_ERROR_CONSTRAINT,
+  SK_STORE_ERROR_FAILED,
+} SkStoreError;
+
+GQuark         sk_store_error_quark   (void);
+
+SkStore       *sk_store_open          (const char  *path,
+                                       GError     **error);
+SkStore       *sk_store_ref           (SkStore     *self);
+void           sk_store_unref         (SkStore     *self);
+const char    *sk_store_get_path      (SkStore     *self);
+int            sk_store_get_schema_version (SkStore *self);
+int            sk_store_get_latest_schema_version (void);
+
+/* A cached statement, reset and with its bindings cleared. Owned by the
+ * store: never finalize it. NULL with @error set when the SQL is wrong. */
+sqlite3_stmt  *sk_store_prepare       (SkStore     *self,
+                                       const char  *sql,
+                                       GError     **error);
+/* One step: SQLITE_ROW or SQLITE_DONE, or -1 with @error set. */
+int            sk_store_step          (SkStore      *self,
+                                       sqlite3_stmt *stmt,
+                                       GError      **error);
+/* Steps to the end and resets; FALSE with @error set on failure. */
+gboolean       sk_store_run           (SkStore      *self,
+                                       sqlite3_stmt *stmt,
+                                       GError      **error);
+gboolean       sk_store_exec          (SkStore     *self,
+                                       const char  *sql,
+                                       GError     **error);
+int            sk_store_changes       (SkStore     *self);
+
+/* Transactions nest: only the outermost begin/commit reaches SQLite; a
+ * rollback at any depth rolls the whole transaction back. */
+gboolean       sk_store_begin         (SkStore     *self,
+                                       GError     **error);
+gboolean       sk_store_commit        (SkStore     *self,
+                                       GError     **error);
+void           sk_store_rollback      (SkStore     *self);
+
+/* settings(key, value) */
+char          *sk_store_dup_setting   (SkStore     *self,
+                                       const char  *key);
+gboolean       sk_store_set_setting   (SkStore     *self,
+                                       const char  *key,
+                                       const char  *value,
+                                       GError     **error);
+
+/* Append a row to the outbox (local writes the cloud has not acknowledged). */
+gboolean       sk_store_outbox_add    (SkStore     *self,
+                                       const char  *kind,
+                                       const char  *row_id,
+                                       const char  *payload,
+                                       gint64       now,
+                                       GError     **error);
+
+/* The text of column @col, or NULL. */
+const char    *sk_store_column_text   (sqlite3_stmt *stmt,
+                                       int           col);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkStore, sk_store_unref)
+
+G_END_DECLS

@@ -1,0 +1,297 @@
+/* sk-util.c: time stamps, vectors, identifiers. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sk-util.h"
+
+G_DEFINE_QUARK (sk-input-error-quark, sk_input_error)
+
+/* Anything larger than this from outside is refused before it is parsed. */
+#define SK_MAX_JSON_FILE (64 * 1024 * 1024)
+
+char *
+sk_time_format (gint64 usec)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *base = NULL;
+  gint64 secs = usec / G_USEC_PER_SEC;
+  gint64 frac = usec % G_USEC_PER_SEC;
+
+  if (frac < 0)
+    {
+      frac += G_USEC_PER_SEC;
+      secs -= 1;
+    }
+  dt = g_date_time_new_from_unix_utc (secs);
+  if (dt == NULL)
+    return g_strdup ("1970-01-01T00:00:00.000000Z");
+  base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf ("%s.%06" G_GINT64_FORMAT "Z", base, frac);
+}
+
+gboolean
+sk_time_parse (const char  *text,
+               gint64      *out_usec,
+               GError     **error)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+
+  g_return_val_if_fail (out_usec != NULL, FALSE);
+
+  if (text != NULL && strlen (text) < 64)
+    dt = g_date_time_new_from_iso8601 (text, utc);
+  if (dt == NULL)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "“%.64s” is not an ISO-8601 time stamp", text ? text : "(null)");
+      return FALSE;
+    }
+  *out_usec = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+  return TRUE;
+}
+
+static gboolean
+check_component (double   x,
+                 guint    i,
+                 gboolean unit_range,
+                 GError **error)
+{
+  if (!isfinite (x))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "vector component %u is not a finite number", i + 1);
+      return FALSE;
+    }
+  if (unit_range && (x < 0.0 || x > 1.0))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "vector component %u is %g, outside [0, 1]", i + 1, x);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sk_vec_parse (const char  *text,
+              double       out[SK_DIM],
+              GError     **error)
+{
+  const char *p = text;
+  double v[SK_DIM];
+  guint n = 0;
+
+  if (text == NULL || strlen (text) > 1024)
+    goto bad;
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p++ != '[')
+    goto bad;
+  for (;;)
+    {
+      char *end = NULL;
+      double x;
+
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p == ']' && n == 0)
+        break;
+      x = g_ascii_strtod (p, &end);
+      if (end == p)
+        goto bad;
+      if (n == SK_DIM)
+        {
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                       "vector has more than %d components", SK_DIM);
+          return FALSE;
+        }
+      if (!check_component (x, n, TRUE, error))
+        return FALSE;
+      v[n++] = x;
+      p = end;
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p == ',')
+        {
+          p++;
+          continue;
+        }
+      if (*p == ']')
+        break;
+      goto bad;
+    }
+  p++;
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p != '\0')
+    goto bad;
+  if (n != SK_DIM)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "vector has %u components, expected %d", n, SK_DIM);
+      return FALSE;
+    }
+  memcpy (out, v, sizeof v);
+  return TRUE;
+
+bad:
+  g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+               "“%.40s” is not a vector like [0.9,0.1,0.4,0.2,0.8]",
+               text ? text : "(null)");
+  return FALSE;
+}
+
+char *
+sk_vec_format (const double v[SK_DIM])
+{
+  GString *s = g_string_new ("[");
+
+  for (guint i = 0; i < SK_DIM; i++)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+      if (i > 0)
+        g_string_append_c (s, ',');
+      g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.17g", v[i]));
+    }
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+sk_vec_from_json (JsonNode  *node,
+                  double     out[SK_DIM],
+                  gboolean   unit_range,
+                  GError   **error)
+{
+  JsonArray *array;
+  double v[SK_DIM];
+  guint n;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING)
+    return sk_vec_parse (json_node_get_string (node), out, error);
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "expected an array of %d numbers", SK_DIM);
+      return FALSE;
+    }
+  array = json_node_get_array (node);
+  n = json_array_get_length (array);
+  if (n != SK_DIM)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "vector has %u components, expected %d", n, SK_DIM);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      GType t = JSON_NODE_HOLDS_VALUE (e) ? json_node_get_value_type (e) : G_TYPE_INVALID;
+
+      if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
+        {
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                       "vector component %u is not a number", i + 1);
+          return FALSE;
+        }
+      v[i] = json_node_get_double (e);
+      if (!check_component (v[i], i, unit_range, error))
+        return FALSE;
+    }
+  memcpy (out, v, sizeof v);
+  return TRUE;
+}
+
+JsonNode *
+sk_vec_to_json (const double v[SK_DIM])
+{
+  JsonArray *array = json_array_sized_new (SK_DIM);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < SK_DIM; i++)
+    json_array_add_double_element (array, v[i]);
+  json_node_take_array (node, array);
+  return node;
+}
+
+char *
+sk_uuid_new (void)
+{
+  return g_uuid_string_random ();
+}
+
+const char *
+sk_strategy_to_string (SkStrategy strategy)
+{
+  switch (strategy)
+    {
+    case SK_STRATEGY_AVERAGE:
+      return "average";
+    case SK_STRATEGY_LEAST_MISERY:
+      return "least_misery";
+    case SK_STRATEGY_AVERAGE_WITHOUT_MISERY:
+      return "average_without_misery";
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+gboolean
+sk_strategy_from_string (const char  *text,
+                         SkStrategy  *out,
+                         GError     **error)
+{
+  static const SkStrategy all[] = {
+    SK_STRATEGY_AVERAGE, SK_STRATEGY_LEAST_MISERY, SK_STRATEGY_AVERAGE_WITHOUT_MISERY,
+  };
+
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (all); i++)
+    if (strcmp (text, sk_strategy_to_string (all[i])) == 0)
+      {
+        *out = all[i];
+        return TRUE;
+      }
+  g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+               "unknown strategy “%.40s” (expected average, least_misery or average_without_misery)",
+               text ? text : "(null)");
+  return FALSE;
+}
+
+JsonNode *
+sk_json_load_object (const char  *path,
+                     GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_autoptr(GError) local = NULL;
+  JsonNode *root;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  if (len > SK_MAX_JSON_FILE)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
+                   "%s: larger than %d MiB", path, SK_MAX_JSON_FILE >> 20);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, contents, (gssize) len, &local))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "%s: not valid JSON: %s", path, local->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "%s: the top level must be a JSON object", path);
+      return NULL;
+    }
+  return json_node_copy (root);
+}

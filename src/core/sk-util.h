@@ -1,0 +1,43 @@
+/* sk-util.h: small helpers shared by the whole core: time stamps, vectors,
+ * identifiers and strategy names. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "sk-types.h"
+
+G_BEGIN_DECLS
+
+/* Timestamps are microseconds since the epoch in memory and ISO-8601 UTC
+ * with six fractional digits ("2024-05-01T10:34:56.789000Z") in storage, so
+ * that stored strings sort in time order. */
+char      *sk_time_format          (gint64        usec);
+gboolean   sk_time_parse           (const char   *text,
+                                    gint64       *out_usec,
+                                    GError      **error);
+
+/* A vector as text is "[0.9,0.1,0.4,0.2,0.8]": exactly SK_DIM finite numbers
+ * in [0, 1]. */
+gboolean   sk_vec_parse            (const char   *text,
+                                    double        out[SK_DIM],
+                                    GError      **error);
+char      *sk_vec_format           (const double  v[SK_DIM]);
+gboolean   sk_vec_from_json        (JsonNode     *node,
+                                    double        out[SK_DIM],
+                                    gboolean      unit_range,
+                                    GError      **error);
+JsonNode  *sk_vec_to_json          (const double  v[SK_DIM]);
+
+char      *sk_uuid_new             (void);
+
+const char *sk_strategy_to_string  (SkStrategy    strategy);
+gboolean    sk_strategy_from_string (const char  *text,
+                                     SkStrategy  *out,
+                                     GError     **error);
+
+/* Parse a whole JSON document from a file or a string, refusing anything
+ * whose root is not an object. */
+JsonNode  *sk_json_load_object     (const char   *path,
+                                    GError      **error);
+
+G_END_DECLS

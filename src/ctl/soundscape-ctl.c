@@ -1,0 +1,790 @@
+/* soundscape-ctl: the command line for installers and managers.
+ *
+ * Each subcommand opens the database (--db, default the state directory),
+ * does one thing through SkEngine, the same path the kiosk uses, and prints
+ * the result. Errors are one line on stderr and a non-zero exit:
+ * 1 for a failure, 2 for a mistake on the command line. */
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sk-badge.h"
+#include "sk-cases.h"
+#include "sk-engine.h"
+#include "sk-import.h"
+#include "sk-taste.h"
+#include "sk-util.h"
+
+#define EXIT_USAGE 2
+
+static char *opt_db = NULL;
+
+typedef struct
+{
+  const char *name;
+  const char *args;
+  const char *summary;
+  int (*run) (int argc, char **argv);
+} Command;
+
+static int
+fail (const char *fmt,
+      ...) G_GNUC_PRINTF (1, 2);
+
+static int
+fail (const char *fmt,
+      ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  /* one line, whatever the message holds */
+  g_strdelimit (msg, "\n\r", ' ');
+  fprintf (stderr, "soundscape-ctl: %s\n", msg);
+  return EXIT_FAILURE;
+}
+
+static char *
+default_db (void)
+{
+  const char *state = g_getenv ("STATE_DIRECTORY");
+
+  if (state != NULL && *state != '\0')
+    {
+      g_auto(GStrv) dirs = g_strsplit (state, ":", 2);
+
+      return g_build_filename (dirs[0], "soundscape.db", NULL);
+    }
+  return g_build_filename (SK_STATEDIR, "soundscape.db", NULL);
+}
+
+static SkStore *
+open_store (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = opt_db ? g_strdup (opt_db) : default_db ();
+  SkStore *store = sk_store_open (path, &error);
+
+  if (store == NULL)
+    fail ("%s", error->message);
+  return store;
+}
+
+static SkEngine *
+open_engine (void)
+{
+  g_autoptr(SkStore) store = open_store ();
+  g_autoptr(GError) error = NULL;
+  SkEngine *engine;
+
+  if (store == NULL)
+    return NULL;
+  engine = sk_engine_new (store, &error);
+  if (engine == NULL)
+    fail ("%s", error->message);
+  return engine;
+}
+
+/* Parse the options of one subcommand; prints usage on --help. Returns
+ * -1 to go on, or an exit code. */
+static int
+parse_options (int            *argc,
+               char         ***argv,
+               const char     *name,
+               const char     *args,
+               const char     *summary,
+               GOptionEntry   *entries,
+               int             min_args,
+               int             max_args)
+{
+  g_autofree char *param = g_strdup_printf ("%s %s", name, args);
+  g_autoptr(GOptionContext) ctx = g_option_context_new (param);
+  g_autoptr(GError) error = NULL;
+  GOptionEntry common[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "The database file (default: the state directory)", "PATH" },
+    { NULL }
+  };
+
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_add_main_entries (ctx, common, NULL);
+  if (entries != NULL)
+    g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      fail ("%s: %s", name, error->message);
+      return EXIT_USAGE;
+    }
+  /* argv[0] is the subcommand */
+  if (*argc - 1 < min_args || *argc - 1 > max_args)
+    {
+      fail ("%s: expected %s (see “soundscape-ctl %s --help”)", name, *args ? args : "no arguments", name);
+      return EXIT_USAGE;
+    }
+  return -1;
+}
+
+/* --- init, import, songs ------------------------------------------------ */
+
+static int
+cmd_init (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  int rc = parse_options (&argc, &argv, "init", "", "Create or upgrade the database.", NULL, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  printf ("Database %s ready (schema %d), player %s\n",
+          sk_store_get_path (sk_engine_get_store (engine)),
+          sk_store_get_schema_version (sk_engine_get_store (engine)),
+          sk_engine_get_player_id (engine));
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_import (int argc, char **argv)
+{
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+  int rc = parse_options (&argc, &argv, "import", "DIR",
+                          "Import audio files (WAV, FLAC, OGG, Opus, MP3), each with a JSON sidecar\n"
+                          "NAME.json: {\"title\", \"artist\", \"type\", \"embedding\": [5 numbers in 0..1], \"bpm\"}.\n"
+                          "Bad files are named with the reason and nothing of them is stored.",
+                          NULL, 1, 1);
+
+  if (rc >= 0)
+    return rc;
+  store = open_store ();
+  if (store == NULL)
+    return EXIT_FAILURE;
+  if (!sk_import_dir (store, argv[1], &n, &problems, &error))
+    return fail ("import: %s", error->message);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      SkImportProblem *p = problems->pdata[i];
+
+      fprintf (stderr, "soundscape-ctl: %s: %s\n", p->path, p->reason);
+    }
+  printf ("Imported %u song%s", n, n == 1 ? "" : "s");
+  if (problems->len > 0)
+    printf ("; %u file%s refused\n", problems->len, problems->len == 1 ? "" : "s");
+  else
+    printf ("\n");
+  return problems->len > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int
+cmd_songs (int argc, char **argv)
+{
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+  int step;
+  int rc = parse_options (&argc, &argv, "songs", "", "List the library.", NULL, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  store = open_store ();
+  if (store == NULL)
+    return EXIT_FAILURE;
+  stmt = sk_store_prepare (store,
+                           "SELECT id, title, coalesce(artist, ''), embedding, coalesce(duration, 0), playable "
+                           "FROM songs ORDER BY title, id",
+                           &error);
+  if (stmt == NULL)
+    return fail ("%s", error->message);
+  while ((step = sk_store_step (store, stmt, &error)) == SQLITE_ROW)
+    printf ("%s  %-28s %4ds  %s%s\n",
+            sk_store_column_text (stmt, 0), sk_store_column_text (stmt, 1),
+            sqlite3_column_int (stmt, 4), sk_store_column_text (stmt, 3),
+            sqlite3_column_int (stmt, 5) ? "" : "  (unplayable)");
+  sqlite3_reset (stmt);
+  return step == SQLITE_DONE ? EXIT_SUCCESS : fail ("%s", error->message);
+}
+
+/* --- listeners ---------------------------------------------------------- */
+
+static char *
+song_title (SkEngine   *engine,
+            const char *id)
+{
+  SkStore *store = sk_engine_get_store (engine);
+  sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT title FROM songs WHERE id = ?1", NULL);
+  char *title = NULL;
+
+  if (stmt == NULL || id == NULL)
+    return g_strdup ("—");
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+    title = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return title ? title : g_strdup (id);
+}
+
+static void
+print_queue (SkEngine *engine,
+             gboolean  as_json)
+{
+  const SkQueueEntry *q;
+  guint n;
+
+  q = sk_engine_get_queue (engine, &n);
+  if (as_json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "queue");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autofree char *title = song_title (engine, q[i].song_id);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "song_id");
+          json_builder_add_string_value (b, q[i].song_id);
+          json_builder_set_member_name (b, "title");
+          json_builder_add_string_value (b, title);
+          json_builder_set_member_name (b, "score");
+          json_builder_add_double_value (b, q[i].score);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+      return;
+    }
+  if (n == 0)
+    printf ("  (the queue is empty)\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = song_title (engine, q[i].song_id);
+
+      printf ("  %u. %-28s %+.4f\n", i + 1, title, q[i].score);
+    }
+}
+
+static int
+cmd_tap (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  SkTapResult r = { 0 };
+  int rc = parse_options (&argc, &argv, "tap", "UID",
+                          "Simulate a badge tap: check a listener in (or extend), exactly as the reader does.",
+                          NULL, 1, 1);
+
+  if (rc >= 0)
+    return rc;
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  if (!sk_engine_tap (engine, argv[1], &r, &error))
+    return fail ("tap: %s", error->message);
+  switch (r.kind)
+    {
+    case SK_TAP_UNKNOWN:
+      printf ("Unknown badge %s: “soundscape-ctl join %s” makes it a guest\n", r.uid, r.uid);
+      break;
+    case SK_TAP_LISTENER:
+    case SK_TAP_MANAGER:
+      {
+        g_autofree char *until = sk_time_format (r.expires_at);
+
+        printf ("%s %s%s until %.19s\n", r.display_name,
+                r.extended ? "extended" : "checked in",
+                r.kind == SK_TAP_MANAGER ? " (manager)" : "", until);
+        print_queue (engine, FALSE);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  sk_tap_result_clear (&r);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_join (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *name = NULL;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name (default: a friendly generated one)", "NAME" },
+    { NULL }
+  };
+  int rc = parse_options (&argc, &argv, "join", "UID",
+                          "Make an unknown badge a guest (neutral taste) and check it in.",
+                          entries, 1, 1);
+
+  if (rc >= 0)
+    return rc;
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  id = sk_engine_join (engine, argv[1], name, &error);
+  if (id == NULL)
+    return fail ("join: %s", error->message);
+  printf ("Guest %s joined and checked in\n", id);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_enroll (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *role = NULL;
+  g_autofree char *taste = NULL;
+  double pref[SK_DIM];
+  GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin", "ROLE" },
+    { "taste", 0, 0, G_OPTION_ARG_STRING, &taste, "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]", "VECTOR" },
+    { NULL }
+  };
+  int rc = parse_options (&argc, &argv, "enroll", "UID NAME",
+                          "Give a badge to a named listener (optionally a manager).", entries, 2, 2);
+
+  if (rc >= 0)
+    return rc;
+  if (taste != NULL && !sk_vec_parse (taste, pref, &error))
+    return fail ("enroll: --taste: %s", error->message);
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  id = sk_engine_enroll (engine, argv[1], argv[2], role, taste ? pref : NULL, &error);
+  if (id == NULL)
+    return fail ("enroll: %s", error->message);
+  printf ("%s enrolled as %s\n", argv[2], id);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_vote (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user = NULL;
+  guint64 value = 0;
+  int rc = parse_options (&argc, &argv, "vote", "UID N",
+                          "Rate the track playing now 1–5 for the listener with this badge.", NULL, 2, 2);
+
+  if (rc >= 0)
+    return rc;
+  if (!g_ascii_string_to_unsigned (argv[2], 10, 1, 5, &value, NULL))
+    {
+      fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
+      return EXIT_USAGE;
+    }
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
+  if (user == NULL || !sk_engine_vote (engine, user, (int) value, &error))
+    return fail ("vote: %s", error->message);
+  printf ("Rated %d\n", (int) value);
+  print_queue (engine, FALSE);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_checkout (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user = NULL;
+  int rc = parse_options (&argc, &argv, "checkout", "UID", "Check a listener out now.", NULL, 1, 1);
+
+  if (rc >= 0)
+    return rc;
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
+  if (user == NULL || !sk_engine_check_out (engine, user, &error))
+    return fail ("checkout: %s", error->message);
+  printf ("Checked out\n");
+  print_queue (engine, FALSE);
+  return EXIT_SUCCESS;
+}
+
+/* --- playback state ----------------------------------------------------- */
+
+static int
+cmd_next (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *song = NULL;
+  g_autofree char *title = NULL;
+  int rc = parse_options (&argc, &argv, "next", "",
+                          "Start the queue's head as the track playing (what the player does at a track start).",
+                          NULL, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  if (!sk_engine_start_next (engine, &song, &error))
+    return fail ("next: %s", error->message);
+  title = song_title (engine, song);
+  printf ("Now playing: %s\n", title);
+  print_queue (engine, FALSE);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_queue (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { NULL }
+  };
+  int rc = parse_options (&argc, &argv, "queue", "", "Show what plays next, best first.", entries, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  if (!sk_engine_refresh (engine, &error))
+    return fail ("queue: %s", error->message);
+  print_queue (engine, json);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_status (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  SkStore *store;
+  sqlite3_stmt *stmt;
+  int songs = 0, outbox = 0;
+  int rc = parse_options (&argc, &argv, "status", "", "Show the player, who is present and the queue.", NULL, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  if (!sk_engine_refresh (engine, &error))
+    return fail ("status: %s", error->message);
+  store = sk_engine_get_store (engine);
+  stmt = sk_store_prepare (store, "SELECT (SELECT count(*) FROM songs), (SELECT count(*) FROM outbox)", &error);
+  if (stmt == NULL)
+    return fail ("status: %s", error->message);
+  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+    {
+      songs = sqlite3_column_int (stmt, 0);
+      outbox = sqlite3_column_int (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  title = song_title (engine, sk_engine_get_current_song (engine));
+  printf ("Database:  %s\n", sk_store_get_path (store));
+  printf ("Player:    %s\n", sk_engine_get_player_id (engine));
+  printf ("Library:   %d songs\n", songs);
+  printf ("Playing:   %s\n", sk_engine_get_current_song (engine) ? title : "nothing");
+  printf ("Present:   %u listener%s\n", sk_engine_get_n_present (engine),
+          sk_engine_get_n_present (engine) == 1 ? "" : "s");
+  printf ("Unsynced:  %d change%s\n", outbox, outbox == 1 ? "" : "s");
+  printf ("Queue:\n");
+  print_queue (engine, FALSE);
+  return EXIT_SUCCESS;
+}
+
+/* --- case files --------------------------------------------------------- */
+
+static int
+run_case (int          argc,
+          char       **argv,
+          const char  *name,
+          JsonNode  *(*eval) (JsonNode *, GError **))
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  int rc = parse_options (&argc, &argv, name, "CASE.json",
+                          "Evaluate a case file of tests/data/ and print the result as JSON.", NULL, 1, 1);
+
+  if (rc >= 0)
+    return rc;
+  root = sk_json_load_object (argv[1], &error);
+  if (root == NULL)
+    return fail ("%s: %s", name, error->message);
+  result = eval (root, &error);
+  if (result == NULL)
+    return fail ("%s: %s: %s", name, argv[1], error->message);
+  json_generator_set_root (gen, result);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_rank (int argc, char **argv)
+{
+  return run_case (argc, argv, "rank", sk_case_rank);
+}
+
+static int
+cmd_taste_step (int argc, char **argv)
+{
+  return run_case (argc, argv, "taste-step", sk_case_taste_step);
+}
+
+/* --- demo --------------------------------------------------------------- */
+
+typedef struct
+{
+  const char *uid;
+  const char *name;
+  const char *role;
+  double      taste[SK_DIM];
+} DemoBadge;
+
+/* Four listeners with clear and partly opposite tastes, and a manager. */
+static const DemoBadge demo_badges[] = {
+  { "04A1B2C3", "Rain Lover",   NULL,      { 0.95, 0.40, 0.15, 0.45, 0.60 } },
+  { "04F1E2D3", "Fire Keeper",  NULL,      { 0.10, 0.40, 0.95, 0.30, 0.20 } },
+  { "04C0FFEE", "Storm Chaser", NULL,      { 0.60, 0.70, 0.20, 0.95, 0.30 } },
+  { "04BEAC4E", "Beachcomber",  NULL,      { 0.30, 0.65, 0.20, 0.10, 0.95 } },
+  { "04ADA1E5", "Mia Manager",  "manager", { 0.50, 0.50, 0.50, 0.50, 0.50 } },
+};
+
+static void
+demo_show (SkEngine *engine)
+{
+  g_autofree char *title = song_title (engine, sk_engine_get_current_song (engine));
+
+  printf ("♪ Now playing: %s — %u listener%s present\n", title,
+          sk_engine_get_n_present (engine), sk_engine_get_n_present (engine) == 1 ? "" : "s");
+  print_queue (engine, FALSE);
+}
+
+static void
+demo_do (SkEngine   *engine,
+         const char *line)
+{
+  g_auto(GStrv) w = g_strsplit_set (line, " \t", -1);
+  g_autoptr(GError) error = NULL;
+  guint n = g_strv_length (w);
+  guint64 who = 0, value = 0;
+
+  if (n == 0 || w[0][0] == '\0')
+    return;
+  if (g_ascii_string_to_unsigned (w[0], 10, 1, G_N_ELEMENTS (demo_badges), &who, NULL) && n == 1)
+    {
+      SkTapResult r = { 0 };
+
+      printf ("» tap %s (%s)\n", demo_badges[who - 1].uid, demo_badges[who - 1].name);
+      if (!sk_engine_tap (engine, demo_badges[who - 1].uid, &r, &error))
+        printf ("  %s\n", error->message);
+      else
+        printf ("  %s %s%s\n", r.display_name, r.extended ? "extended their visit" : "checked in",
+                r.kind == SK_TAP_MANAGER ? " — Admin available" : "");
+      sk_tap_result_clear (&r);
+    }
+  else if (strcmp (w[0], "v") == 0 && n == 3 &&
+           g_ascii_string_to_unsigned (w[1], 10, 1, G_N_ELEMENTS (demo_badges), &who, NULL) &&
+           g_ascii_string_to_unsigned (w[2], 10, 1, 5, &value, NULL))
+    {
+      g_autofree char *user = sk_engine_dup_user_for_uid (engine, demo_badges[who - 1].uid, &error);
+
+      printf ("» %s rates %d\n", demo_badges[who - 1].name, (int) value);
+      if (user == NULL || !sk_engine_vote (engine, user, (int) value, &error))
+        printf ("  %s\n", error->message);
+    }
+  else if (strcmp (w[0], "o") == 0 && n == 2 &&
+           g_ascii_string_to_unsigned (w[1], 10, 1, G_N_ELEMENTS (demo_badges), &who, NULL))
+    {
+      g_autofree char *user = sk_engine_dup_user_for_uid (engine, demo_badges[who - 1].uid, &error);
+
+      printf ("» %s checks out\n", demo_badges[who - 1].name);
+      if (user == NULL || !sk_engine_check_out (engine, user, &error))
+        printf ("  %s\n", error->message);
+    }
+  else if (strcmp (w[0], "n") == 0 && n == 1)
+    {
+      printf ("» next track\n");
+      if (!sk_engine_start_next (engine, NULL, &error))
+        printf ("  %s\n", error->message);
+    }
+  else
+    {
+      printf ("Keys: 1–%u tap a demo badge · v N R rate R (1–5) as badge N · o N check N out · n next track · q quit\n",
+              (guint) G_N_ELEMENTS (demo_badges));
+      return;
+    }
+  demo_show (engine);
+}
+
+static int
+cmd_demo (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *library = NULL;
+  gboolean script = FALSE;
+  GOptionEntry entries[] = {
+    { "library", 0, 0, G_OPTION_ARG_FILENAME, &library, "Import this folder of soundscapes first", "DIR" },
+    { "script", 0, 0, G_OPTION_ARG_NONE, &script, "Run the scripted walk-through even on a terminal", NULL },
+    { NULL }
+  };
+  static const char *const walk[] = {
+    "1", "v 1 5", "2", "v 2 1", "n", "v 1 2", "v 2 5", "o 1", "n", NULL,
+  };
+  int rc = parse_options (&argc, &argv, "demo", "",
+                          "Demo mode: demo badges tap and vote from the keyboard, the queue follows.\n"
+                          "Without a terminal (or with --script) it runs a short walk-through.",
+                          entries, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+
+  if (library != NULL && sk_recommender_get_n_songs (sk_engine_get_recommender (engine)) == 0)
+    {
+      g_autoptr(GPtrArray) problems = NULL;
+      guint n = 0;
+
+      if (!sk_import_dir (sk_engine_get_store (engine), library, &n, &problems, &error) ||
+          !sk_engine_reload (engine, &error))
+        return fail ("demo: %s", error->message);
+      printf ("Imported %u demo soundscapes from %s\n", n, library);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (demo_badges); i++)
+    {
+      g_autofree char *id = sk_engine_dup_user_for_uid (engine, demo_badges[i].uid, NULL);
+
+      if (id == NULL)
+        {
+          id = sk_engine_enroll (engine, demo_badges[i].uid, demo_badges[i].name, demo_badges[i].role,
+                                 demo_badges[i].taste, &error);
+          if (id == NULL)
+            return fail ("demo: %s", error->message);
+        }
+    }
+  if (sk_engine_get_current_song (engine) == NULL &&
+      !sk_engine_start_next (engine, NULL, &error))
+    return fail ("demo: %s", error->message);
+
+  printf ("Demo badges:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (demo_badges); i++)
+    printf ("  %u  %s  %s\n", i + 1, demo_badges[i].uid, demo_badges[i].name);
+  demo_show (engine);
+
+  if (script || !isatty (STDIN_FILENO))
+    {
+      for (guint i = 0; walk[i] != NULL; i++)
+        demo_do (engine, walk[i]);
+      return EXIT_SUCCESS;
+    }
+
+  demo_do (engine, "?");
+  for (;;)
+    {
+      char line[256];
+
+      printf ("> ");
+      fflush (stdout);
+      if (fgets (line, sizeof line, stdin) == NULL)
+        break;
+      g_strstrip (line);
+      if (strcmp (line, "q") == 0)
+        break;
+      demo_do (engine, line);
+    }
+  return EXIT_SUCCESS;
+}
+
+/* --- main --------------------------------------------------------------- */
+
+static const Command commands[] = {
+  { "init",       "",          "Create or upgrade the database", cmd_init },
+  { "import",     "DIR",       "Import audio files with JSON sidecars", cmd_import },
+  { "songs",      "",          "List the library", cmd_songs },
+  { "tap",        "UID",       "Simulate a badge tap", cmd_tap },
+  { "join",       "UID",       "Make an unknown badge a guest and check it in", cmd_join },
+  { "enroll",     "UID NAME",  "Give a badge to a named listener or manager", cmd_enroll },
+  { "vote",       "UID N",     "Rate the track playing 1–5", cmd_vote },
+  { "checkout",   "UID",       "Check a listener out", cmd_checkout },
+  { "next",       "",          "Start the next track of the queue", cmd_next },
+  { "queue",      "",          "Show what plays next", cmd_queue },
+  { "status",     "",          "Show the player, listeners and queue", cmd_status },
+  { "rank",       "CASE.json", "Evaluate a rank case file", cmd_rank },
+  { "taste-step", "CASE.json", "Evaluate a vote case file", cmd_taste_step },
+  { "demo",       "",          "Drive the engine with demo badges", cmd_demo },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: soundscape-ctl COMMAND [--db PATH] [ARGS…]\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-11s %-10s %s\n", commands[i].name, commands[i].args, commands[i].summary);
+  fprintf (out, "\n“soundscape-ctl COMMAND --help” describes each one.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int rc = EXIT_USAGE;
+
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      usage (stderr);
+      return EXIT_USAGE;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return EXIT_SUCCESS;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("soundscape-ctl %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        rc = commands[i].run (argc - 1, argv + 1);
+        g_clear_pointer (&opt_db, g_free);
+        return rc;
+      }
+  fail ("unknown command “%s” (see “soundscape-ctl --help”)", argv[1]);
+  return EXIT_USAGE;
+}
