@@ -1,0 +1,1277 @@
+/* The media cache against a real nginx on loopback.
+ *
+ * Each test starts its own nginx (daemon off, everything under the test's
+ * temporary directory, a free loopback port) serving files the test
+ * writes, and stops it by its process id. nginx cannot send a body shorter
+ * than the Content-Length it announced, so the truncated-body test uses a
+ * small loopback server of its own (GThreadedSocketService) that does
+ * exactly that and closes the connection. Every wait is bounded: a test
+ * fails rather than hangs. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sk-media-cache.h"
+#include "sk-store.h"
+
+#define WAIT_SECONDS 20
+
+typedef enum
+{
+  NGINX_PLAIN,
+  NGINX_SLOW,        /* limit_rate: a transfer that takes long enough to break */
+  NGINX_NO_RANGES,   /* max_ranges 0: Range ignored, 200 with the whole file */
+} NginxMode;
+
+typedef struct
+{
+  gboolean      skip;
+  char         *nginx;
+  char         *tmp;
+  char         *www;
+  char         *cache_dir;
+  GPid          pid;
+  guint16       port;
+  SkStore      *store;
+  SkMediaCache *cache;
+} Fixture;
+
+/* ------------------------------------------------------------------ nginx */
+
+static char *
+find_nginx (void)
+{
+  char *path = g_find_program_in_path ("nginx");
+
+  if (path == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
+    path = g_strdup ("/usr/sbin/nginx");
+  return path;
+}
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+child_setup (gpointer data)
+{
+  /* If the test dies, so does its nginx. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean
+port_answers (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+
+  g_socket_client_set_timeout (client, 1);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return conn != NULL;
+}
+
+/* Waits (bounded) for @pid to exit; TRUE when it did. */
+static gboolean
+reap (GPid pid,
+      guint timeout_ms)
+{
+  for (guint waited = 0; waited <= timeout_ms; waited += 5)
+    {
+      int status;
+      pid_t r = waitpid (pid, &status, WNOHANG);
+
+      if (r == pid || (r < 0 && errno == ECHILD))
+        return TRUE;
+      g_usleep (5000);
+    }
+  return FALSE;
+}
+
+static void
+nginx_stop (Fixture *f,
+            int      sig)
+{
+  if (f->pid <= 0)
+    return;
+  kill (f->pid, sig);
+  if (!reap (f->pid, 5000))
+    {
+      kill (f->pid, SIGKILL);
+      reap (f->pid, 5000);
+      g_test_message ("nginx %d did not stop on signal %d: killed", (int) f->pid, sig);
+    }
+  g_spawn_close_pid (f->pid);
+  f->pid = 0;
+}
+
+static void
+nginx_start (Fixture   *f,
+             NginxMode  mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conf_path = g_build_filename (f->tmp, "nginx.conf", NULL);
+  g_autofree char *err_log = g_build_filename (f->tmp, "error.log", NULL);
+  g_autofree char *conf = NULL;
+  const char *extra = "";
+
+  if (mode == NGINX_SLOW)
+    extra = "limit_rate 32k;";
+  else if (mode == NGINX_NO_RANGES)
+    extra = "max_ranges 0;";
+  if (f->port == 0)
+    f->port = free_port ();
+
+  conf = g_strdup_printf (
+    "daemon off;\n"
+    "worker_processes 1;\n"
+    "pid %1$s/nginx.pid;\n"
+    "error_log %1$s/error.log info;\n"
+    "events { worker_connections 64; }\n"
+    "http {\n"
+    "  log_format t escape=none '$uri|$status|$http_range|$http_if_range|$http_if_none_match|$body_bytes_sent';\n"
+    "  access_log %1$s/access.log t;\n"
+    "  client_body_temp_path %1$s/tmp/body;\n"
+    "  proxy_temp_path %1$s/tmp/proxy;\n"
+    "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
+    "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
+    "  scgi_temp_path %1$s/tmp/scgi;\n"
+    "  default_type application/octet-stream;\n"
+    "  server {\n"
+    "    listen 127.0.0.1:%2$u;\n"
+    "    root %1$s/www;\n"
+    "    location / { %3$s }\n"
+    "    location /storage/v1/object/public/songs/ {\n"
+    "      default_type application/json;\n"
+    "      return 400 '{\"statusCode\":\"404\",\"error\":\"not_found\",\"message\":\"Object not found\"}';\n"
+    "    }\n"
+    "    location /broken/ { return 503; }\n"
+    "  }\n"
+    "}\n", f->tmp, (guint) f->port, extra);
+  g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
+  g_assert_no_error (error);
+
+  {
+    const char *argv[] = { f->nginx, "-p", f->tmp, "-c", conf_path, "-e", err_log, NULL };
+
+    g_assert_true (g_spawn_async (f->tmp, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                  child_setup, NULL, &f->pid, &error));
+    g_assert_no_error (error);
+  }
+
+  /* Ready when the port answers (~15 ms); bounded, and an nginx that exits
+   * (a bad config, a taken port) fails the test with its error log. */
+  for (guint waited = 0; !port_answers (f->port); waited += 5)
+    {
+      int status;
+
+      if (waitpid (f->pid, &status, WNOHANG) == f->pid || waited > 5000)
+        {
+          g_autofree char *log = NULL;
+
+          g_file_get_contents (err_log, &log, NULL, NULL);
+          g_error ("nginx did not start on port %u: %s", (guint) f->port, log ? log : "");
+        }
+      g_usleep (5000);
+    }
+}
+
+/* -------------------------------------------------------------- fixtures */
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *tmpdir = NULL;
+
+  f->nginx = find_nginx ();
+  if (f->nginx == NULL)
+    {
+      f->skip = TRUE;
+      return;
+    }
+  f->tmp = g_dir_make_tmp ("sk-media-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* Run as root, nginx serves from an unprivileged worker: it must be able
+   * to reach the files. */
+  g_assert_cmpint (g_chmod (f->tmp, 0755), ==, 0);
+  f->www = g_build_filename (f->tmp, "www", NULL);
+  f->cache_dir = g_build_filename (f->tmp, "cache", NULL);
+  tmpdir = g_build_filename (f->tmp, "tmp", NULL);
+  g_assert_cmpint (g_mkdir (f->www, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
+
+  db = g_build_filename (f->tmp, "test.db", NULL);
+  f->store = sk_store_open (db, &error);
+  g_assert_no_error (error);
+  f->cache = sk_media_cache_new (f->store, f->cache_dir, 0);
+  nginx_start (f, NGINX_PLAIN);
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->skip)
+    {
+      g_free (f->nginx);
+      return;
+    }
+  if (f->cache != NULL)
+    {
+      /* Nothing may still run: a download holds a reference. */
+      sk_media_cache_prefetch (f->cache, NULL, 0);
+      g_assert_false (sk_media_cache_is_busy (f->cache));
+      g_assert_finalize_object (f->cache);
+    }
+  sk_store_unref (f->store);
+  nginx_stop (f, SIGQUIT);
+  rm_rf (f->tmp);
+  g_free (f->nginx);
+  g_free (f->tmp);
+  g_free (f->www);
+  g_free (f->cache_dir);
+}
+
+#define SKIP_WITHOUT_NGINX(f) \
+  G_STMT_START { \
+    if ((f)->skip) \
+      { \
+        g_test_skip ("nginx is not installed (package nginx or nginx-light): " \
+                     "the media cache tests need a real web server"); \
+        return; \
+      } \
+  } G_STMT_END
+
+/* --------------------------------------------------------------- helpers */
+
+/* A served file of @size pseudo-random bytes; returns its SHA-256. */
+static char *
+serve_file (Fixture    *f,
+            const char *name,
+            gsize       size,
+            guint32     seed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->www, name, NULL);
+  g_autofree guint8 *data = g_malloc (size);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) g_rand_int (rand);
+  g_assert_true (g_file_set_contents (path, (const char *) data, (gssize) size, &error));
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, size);
+}
+
+static char *
+url_for (Fixture    *f,
+         const char *path)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u/%s", (guint) f->port, path);
+}
+
+static void
+add_song (Fixture    *f,
+          const char *id,
+          const char *file_url,
+          const char *sha256)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (f->store,
+                           "INSERT INTO songs (id, title, file_url, embedding, sha256, created_at, updated_at) "
+                           "VALUES (?1, ?1, ?2, '[0.5,0.5,0.5,0.5,0.5]', ?3, "
+                           "'2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z')",
+                           &error);
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, file_url, -1, SQLITE_STATIC);
+  if (sha256 != NULL)
+    sqlite3_bind_text (stmt, 3, sha256, -1, SQLITE_STATIC);
+  g_assert_true (sk_store_run (f->store, stmt, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_until (gboolean   *done,
+           const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (WAIT_SECONDS, on_timeout, &timed_out);
+
+  while (!*done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out after %d s waiting for %s", WAIT_SECONDS, what);
+  g_source_remove (id);
+}
+
+typedef struct
+{
+  gboolean  done;
+  char     *path;
+  GError   *error;
+} FetchResult;
+
+static void
+on_fetched (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  FetchResult *r = user_data;
+
+  r->path = sk_media_cache_fetch_finish (SK_MEDIA_CACHE (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static char *
+fetch (Fixture       *f,
+       const char    *song_id,
+       const char    *url,
+       const char    *sha256,
+       gint64         expected,
+       GCancellable  *cancellable,
+       GError       **error)
+{
+  FetchResult r = { 0 };
+
+  sk_media_cache_fetch_async (f->cache, song_id, url, sha256, expected, cancellable,
+                              on_fetched, &r);
+  run_until (&r.done, "a fetch");
+  g_assert_true ((r.path == NULL) != (r.error == NULL));
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return r.path;
+}
+
+static gint64
+media_rows (Fixture    *f,
+            const char *song_id)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = sk_store_prepare (f->store, "SELECT count(*) FROM media WHERE song_id = ?1",
+                                         &error);
+  gint64 n;
+
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
+  g_assert_cmpint (sk_store_step (f->store, stmt, &error), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+static char *
+media_column (Fixture    *f,
+              const char *song_id,
+              const char *column)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM media WHERE song_id = ?1", column);
+  sqlite3_stmt *stmt = sk_store_prepare (f->store, sql, &error);
+  char *value = NULL;
+
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
+  if (sk_store_step (f->store, stmt, &error) == SQLITE_ROW)
+    value = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
+static char *
+final_path (Fixture    *f,
+            const char *song_id,
+            const char *url)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = sk_media_cache_build_path (f->cache, song_id, url, &error);
+
+  g_assert_no_error (error);
+  return path;
+}
+
+static char *
+part_path (Fixture    *f,
+           const char *song_id,
+           const char *url)
+{
+  g_autofree char *final = final_path (f, song_id, url);
+
+  return g_strconcat (final, ".part", NULL);
+}
+
+/* After any failure: nothing under the good name, no row. */
+static void
+assert_not_cached (Fixture    *f,
+                   const char *song_id,
+                   const char *url)
+{
+  g_autofree char *final = final_path (f, song_id, url);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *playable = NULL;
+
+  g_assert_false (g_file_test (final, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (media_rows (f, song_id), ==, 0);
+  playable = sk_media_cache_dup_playable_path (f->cache, song_id, url, &error);
+  g_assert_null (playable);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
+static gint64
+size_of (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return -1;
+  return st.st_size;
+}
+
+static char *
+sha256_of_file (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, &error));
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *) data, len);
+}
+
+/* The access log lines for @uri ("uri|status|range|if-range|if-none-match|bytes"),
+ * waiting (bounded) until there are at least @n: nginx writes the line
+ * just after the response. */
+static char **
+log_lines (Fixture    *f,
+           const char *uri,
+           guint       n)
+{
+  g_autofree char *log_path = g_build_filename (f->tmp, "access.log", NULL);
+  GPtrArray *found = NULL;
+
+  for (guint waited = 0; waited <= 2000; waited += 10)
+    {
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+      g_autofree char *prefix = g_strconcat (uri, "|", NULL);
+
+      g_clear_pointer (&found, g_ptr_array_unref);
+      found = g_ptr_array_new_with_free_func (g_free);
+      if (g_file_get_contents (log_path, &text, NULL, NULL))
+        {
+          lines = g_strsplit (text, "\n", -1);
+          for (guint i = 0; lines[i] != NULL; i++)
+            if (g_str_has_prefix (lines[i], prefix))
+              g_ptr_array_add (found, g_strdup (lines[i]));
+        }
+      if (found->len >= n)
+        break;
+      g_usleep (10000);
+    }
+  g_ptr_array_add (found, NULL);
+  return (char **) g_ptr_array_free (found, FALSE);
+}
+
+/* ----------------------------------------------------------------- tests */
+
+static void
+test_plain_download (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *expect = NULL;
+  g_autofree char *part = NULL;
+  g_autofree char *playable = NULL;
+  g_autofree char *row_sha = NULL;
+  g_autofree char *row_etag = NULL;
+  g_autofree char *row_bytes = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_file (f, "rain.flac", 300 * 1024 + 7, 1);
+  url = url_for (f, "rain.flac?token=secret");
+  add_song (f, "song-rain", url, sha);
+
+  path = fetch (f, "song-rain", url, sha, 300 * 1024 + 7, NULL, &error);
+  g_assert_no_error (error);
+  expect = final_path (f, "song-rain", url);
+  g_assert_cmpstr (path, ==, expect);
+  g_assert_true (g_str_has_suffix (path, "/song-rain.flac"));
+  g_assert_cmpint (size_of (path), ==, 300 * 1024 + 7);
+  g_assert_cmpstr (sha256_of_file (path), ==, sha);
+  part = part_path (f, "song-rain", url);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  row_sha = media_column (f, "song-rain", "sha256");
+  row_etag = media_column (f, "song-rain", "etag");
+  row_bytes = media_column (f, "song-rain", "bytes");
+  g_assert_cmpstr (row_sha, ==, sha);
+  g_assert_nonnull (row_etag);
+  g_assert_cmpstr (row_bytes, ==, "307207");
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 300 * 1024 + 7);
+
+  playable = sk_media_cache_dup_playable_path (f->cache, "song-rain", url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (playable, ==, path);
+}
+
+typedef struct
+{
+  const char   *part;
+  gint64        threshold;
+  Fixture      *f;
+  GCancellable *cancellable;  /* cancel it, or else stop nginx */
+  gint64        seen;
+} Breaker;
+
+/* Once the .part holds @threshold bytes, the transfer breaks: the server
+ * goes away mid-body (or the fetch is cancelled). */
+static gboolean
+break_when_halfway (gpointer user_data)
+{
+  Breaker *b = user_data;
+  gint64 size = size_of (b->part);
+
+  if (size < b->threshold)
+    return G_SOURCE_CONTINUE;
+  b->seen = size;
+  if (b->cancellable != NULL)
+    g_cancellable_cancel (b->cancellable);
+  else
+    nginx_stop (b->f, SIGTERM);   /* fast shutdown: open connections are dropped */
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts a fetch of @url from a slow nginx and breaks it mid-way; returns
+ * the error and leaves the .part behind. */
+static void
+interrupt_download (Fixture       *f,
+                    const char    *song_id,
+                    const char    *url,
+                    const char    *sha,
+                    gint64         expected,
+                    gboolean       by_cancel,
+                    GError       **error)
+{
+  g_autofree char *part = part_path (f, song_id, url);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Breaker b = { part, 16 * 1024, f, by_cancel ? cancellable : NULL, 0 };
+  FetchResult r = { 0 };
+  guint id;
+
+  nginx_stop (f, SIGQUIT);
+  nginx_start (f, NGINX_SLOW);
+  id = g_timeout_add (5, break_when_halfway, &b);
+  sk_media_cache_fetch_async (f->cache, song_id, url, sha, expected, cancellable,
+                              on_fetched, &r);
+  run_until (&r.done, "an interrupted fetch");
+  if (b.seen == 0)
+    g_source_remove (id);
+  g_assert_null (r.path);
+  g_assert_cmpint (b.seen, >=, 16 * 1024);
+  g_propagate_error (error, r.error);
+}
+
+static void
+test_resume_after_broken_connection (Fixture       *f,
+                                     gconstpointer  data)
+{
+  const gsize size = 512 * 1024;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *part = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *range = NULL;
+  g_autofree char *sent = NULL;
+  g_auto(GStrv) lines = NULL;
+  gint64 kept;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_file (f, "thunder.ogg", size, 2);
+  url = url_for (f, "thunder.ogg");
+  add_song (f, "song-thunder", url, sha);
+  part = part_path (f, "song-thunder", url);
+
+  interrupt_download (f, "song-thunder", url, sha, (gint64) size, FALSE, &error);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_TRUNCATED);
+  g_assert_nonnull (strstr (error->message, url));
+  g_clear_error (&error);
+  assert_not_cached (f, "song-thunder", url);
+  kept = size_of (part);
+  g_test_message ("the broken transfer left %" G_GINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes",
+                  kept, size);
+  g_assert_cmpint (kept, >, 0);
+  g_assert_cmpint (kept, <, (gint64) size);
+
+  /* The server comes back (at full speed); the fetch resumes. */
+  nginx_start (f, NGINX_PLAIN);
+  path = fetch (f, "song-thunder", url, sha, (gint64) size, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sha256_of_file (path), ==, sha);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  /* The second request asked for the rest only, conditionally, and got it. */
+  lines = log_lines (f, "/thunder.ogg", 1);
+  g_assert_cmpuint (g_strv_length (lines), >=, 1);
+  range = g_strdup_printf ("/thunder.ogg|206|bytes=%" G_GINT64_FORMAT "-|\"", kept);
+  sent = g_strdup_printf ("|%" G_GINT64_FORMAT, (gint64) size - kept);
+  g_assert_true (g_str_has_prefix (lines[g_strv_length (lines) - 1], range));
+  g_assert_true (g_str_has_suffix (lines[g_strv_length (lines) - 1], sent));
+}
+
+static void
+test_cancel_keeps_part_and_resumes (Fixture       *f,
+                                    gconstpointer  data)
+{
+  const gsize size = 256 * 1024;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *part = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *range = NULL;
+  g_auto(GStrv) lines = NULL;
+  gint64 kept;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_file (f, "wind.wav", size, 3);
+  url = url_for (f, "wind.wav");
+  add_song (f, "song-wind", url, sha);
+  part = part_path (f, "song-wind", url);
+
+  interrupt_download (f, "song-wind", url, sha, (gint64) size, TRUE, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  assert_not_cached (f, "song-wind", url);
+  kept = size_of (part);
+  g_assert_cmpint (kept, >, 0);
+
+  nginx_stop (f, SIGQUIT);
+  nginx_start (f, NGINX_PLAIN);
+  path = fetch (f, "song-wind", url, sha, (gint64) size, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sha256_of_file (path), ==, sha);
+  lines = log_lines (f, "/wind.wav", 1);
+  range = g_strdup_printf ("/wind.wav|206|bytes=%" G_GINT64_FORMAT "-|", kept);
+  g_assert_true (g_str_has_prefix (lines[g_strv_length (lines) - 1], range));
+}
+
+static void
+test_resume_restarts_when_file_changed (Fixture       *f,
+                                        gconstpointer  data)
+{
+  const gsize size = 256 * 1024;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_sha = NULL;
+  g_autofree char *new_sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *served;
+
+  SKIP_WITHOUT_NGINX (f);
+  old_sha = serve_file (f, "fire.opus", size, 4);
+  url = url_for (f, "fire.opus");
+  add_song (f, "song-fire", url, NULL);
+
+  interrupt_download (f, "song-fire", url, NULL, -1, TRUE, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* A new version on the server: another size, hence another ETag. */
+  new_sha = serve_file (f, "fire.opus", size + 1000, 5);
+  nginx_stop (f, SIGQUIT);
+  nginx_start (f, NGINX_PLAIN);
+  path = fetch (f, "song-fire", url, new_sha, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sha256_of_file (path), ==, new_sha);
+  g_assert_cmpint (size_of (path), ==, (gint64) size + 1000);
+
+  /* It asked for the rest under If-Range; nginx saw the old ETag and sent
+   * the whole new file. */
+  lines = log_lines (f, "/fire.opus", 1);
+  served = lines[g_strv_length (lines) - 1];
+  g_assert_true (g_str_has_prefix (served, "/fire.opus|200|bytes="));
+  g_assert_nonnull (strstr (served, "|\""));
+}
+
+static void
+test_server_ignoring_range (Fixture       *f,
+                            gconstpointer  data)
+{
+  const gsize size = 256 * 1024;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_file (f, "waves.mp3", size, 6);
+  url = url_for (f, "waves.mp3");
+  add_song (f, "song-waves", url, sha);
+
+  interrupt_download (f, "song-waves", url, sha, (gint64) size, TRUE, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  nginx_stop (f, SIGQUIT);
+  nginx_start (f, NGINX_NO_RANGES);
+  path = fetch (f, "song-waves", url, sha, (gint64) size, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sha256_of_file (path), ==, sha);
+  lines = log_lines (f, "/waves.mp3", 1);
+  g_assert_true (g_str_has_prefix (lines[g_strv_length (lines) - 1], "/waves.mp3|200|bytes="));
+}
+
+static void
+test_not_found (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  url = url_for (f, "missing.flac");
+  add_song (f, "song-missing", url, NULL);
+  path = fetch (f, "song-missing", url, NULL, -1, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_NOT_ON_SERVER);
+  g_assert_nonnull (strstr (error->message, url));
+  g_assert_nonnull (strstr (error->message, "404"));
+  assert_not_cached (f, "song-missing", url);
+  part = part_path (f, "song-missing", url);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_storage_400_with_404_body (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  url = url_for (f, "storage/v1/object/public/songs/gone.ogg");
+  add_song (f, "song-gone", url, NULL);
+  path = fetch (f, "song-gone", url, NULL, -1, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_NOT_ON_SERVER);
+  g_assert_nonnull (strstr (error->message, "HTTP 400"));
+  g_assert_nonnull (strstr (error->message, "Object not found"));
+  assert_not_cached (f, "song-gone", url);
+}
+
+static void
+test_server_error (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  url = url_for (f, "broken/song.ogg");
+  add_song (f, "song-5xx", url, NULL);
+  path = fetch (f, "song-5xx", url, NULL, -1, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "503"));
+  assert_not_cached (f, "song-5xx", url);
+}
+
+static void
+test_dead_network (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  /* A loopback port nobody listens on. */
+  url = g_strdup_printf ("http://127.0.0.1:%u/song.ogg", (guint) free_port ());
+  add_song (f, "song-offline", url, NULL);
+  path = fetch (f, "song-offline", url, NULL, -1, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, url));
+  assert_not_cached (f, "song-offline", url);
+}
+
+/* The short-body server: announces 100000 bytes, sends 40000, closes. */
+static gboolean
+on_short_body_run (GThreadedSocketService *service,
+                   GSocketConnection      *connection,
+                   GObject                *source,
+                   gpointer                user_data)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GString) request = g_string_new (NULL);
+  g_autofree char *body = g_malloc0 (40000);
+  const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                     "Content-Length: 100000\r\nConnection: close\r\n\r\n";
+  char buf[1024];
+
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 5);
+  while (strstr (request->str, "\r\n\r\n") == NULL && request->len < 16384)
+    {
+      gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL);
+
+      if (n <= 0)
+        return TRUE;
+      g_string_append_len (request, buf, n);
+    }
+  g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL);
+  g_output_stream_write_all (out, body, 40000, NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static void
+test_truncated_body (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketService) service = g_threaded_socket_service_new (2);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (service), any,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &bound, &error));
+  g_assert_no_error (error);
+  g_signal_connect (service, "run", G_CALLBACK (on_short_body_run), NULL);
+  g_socket_service_start (service);
+
+  url = g_strdup_printf ("http://127.0.0.1:%u/short.ogg",
+                         (guint) g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  add_song (f, "song-short", url, NULL);
+  path = fetch (f, "song-short", url, NULL, -1, NULL, &error);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_TRUNCATED);
+  g_assert_nonnull (strstr (error->message, url));
+  assert_not_cached (f, "song-short", url);
+  /* No ETag, no Last-Modified: nothing to resume against, so no .part. */
+  part = part_path (f, "song-short", url);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_wrong_length (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_file (f, "short.wav", 10000, 7);
+  url = url_for (f, "short.wav");
+  add_song (f, "song-len", url, sha);
+  path = fetch (f, "song-len", url, sha, 10001, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_LENGTH);
+  g_assert_nonnull (strstr (error->message, "10001"));
+  assert_not_cached (f, "song-len", url);
+  part = part_path (f, "song-len", url);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_wrong_sha256 (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_file (f, "rain.wav", 20000, 8);
+  other = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "something else", -1);
+  url = url_for (f, "rain.wav");
+  add_song (f, "song-sha", url, other);
+  path = fetch (f, "song-sha", url, other, 20000, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_CHECKSUM);
+  g_assert_nonnull (strstr (error->message, sha));
+  g_assert_nonnull (strstr (error->message, other));
+  assert_not_cached (f, "song-sha", url);
+  part = part_path (f, "song-sha", url);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_etag_revalidation (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *new_sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *row_sha = NULL;
+  g_autofree char *expect = NULL;
+  g_auto(GStrv) lines = NULL;
+  GStatBuf before, after;
+
+  SKIP_WITHOUT_NGINX (f);
+  sk_media_cache_set_revalidate_after (f->cache, 0);
+  sha = serve_file (f, "birds.ogg", 50000, 9);
+  url = url_for (f, "birds.ogg");
+  add_song (f, "song-birds", url, NULL);
+
+  first = fetch (f, "song-birds", url, NULL, -1, NULL, &error);
+  g_assert_no_error (error);
+  etag = media_column (f, "song-birds", "etag");
+  g_assert_nonnull (etag);
+  g_assert_cmpint (g_stat (first, &before), ==, 0);
+
+  second = fetch (f, "song-birds", url, NULL, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (second, ==, first);
+  g_assert_cmpint (g_stat (second, &after), ==, 0);
+  g_assert_cmpuint (before.st_ino, ==, after.st_ino);   /* kept, not rewritten */
+  lines = log_lines (f, "/birds.ogg", 2);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  expect = g_strdup_printf ("/birds.ogg|304|||%s|0", etag);
+  g_assert_cmpstr (lines[1], ==, expect);
+  g_clear_pointer (&lines, g_strfreev);
+
+  /* A changed file: a 200 with the new bytes replaces the cached one. */
+  new_sha = serve_file (f, "birds.ogg", 60000, 10);
+  third = fetch (f, "song-birds", url, NULL, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sha256_of_file (third), ==, new_sha);
+  row_sha = media_column (f, "song-birds", "sha256");
+  g_assert_cmpstr (row_sha, ==, new_sha);
+  lines = log_lines (f, "/birds.ogg", 3);
+  g_assert_true (g_str_has_prefix (lines[2], "/birds.ogg|200|||\""));
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 60000);
+}
+
+static void
+test_known_sha256_is_not_asked_again (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  sk_media_cache_set_revalidate_after (f->cache, 0);
+  sha = serve_file (f, "stream.flac", 30000, 11);
+  url = url_for (f, "stream.flac");
+  add_song (f, "song-stream", url, sha);
+  first = fetch (f, "song-stream", url, sha, -1, NULL, &error);
+  g_assert_no_error (error);
+  second = fetch (f, "song-stream", url, sha, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first, ==, second);
+  lines = log_lines (f, "/stream.flac", 1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+}
+
+/* Three files of 10000 bytes in a cache of 25000. */
+static void
+fetch_three (Fixture *f,
+             gboolean protect,
+             GError **error_c)
+{
+  const char *names[] = { "a", "b", "c" };
+
+  sk_media_cache_set_max_bytes (f->cache, 25000);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *file = g_strconcat (names[i], ".wav", NULL);
+      g_autofree char *id = g_strconcat ("song-", names[i], NULL);
+      g_autofree char *sha = serve_file (f, file, 10000, 20 + i);
+      g_autofree char *url = url_for (f, file);
+      g_autofree char *path = NULL;
+
+      add_song (f, id, url, sha);
+      path = fetch (f, id, url, sha, 10000, NULL, &error);
+      if (i < 2)
+        g_assert_no_error (error);
+      else if (error != NULL)
+        g_propagate_error (error_c, g_steal_pointer (&error));
+      if (i == 1)
+        {
+          /* a played after b was fetched: b is the least recently played */
+          sk_media_cache_mark_played (f->cache, "song-a", g_get_real_time () + G_USEC_PER_SEC);
+          if (protect)
+            sk_media_cache_set_protected (f->cache, "song-b", NULL);
+        }
+    }
+}
+
+static void
+test_evicts_least_recently_played (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url_b = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  fetch_three (f, FALSE, &error);
+  g_assert_no_error (error);
+  url_b = url_for (f, "b.wav");
+  assert_not_cached (f, "song-b", url_b);
+  g_assert_cmpint (media_rows (f, "song-a"), ==, 1);
+  g_assert_cmpint (media_rows (f, "song-c"), ==, 1);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 20000);
+}
+
+static void
+test_never_evicts_protected (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url_a = NULL;
+  g_autofree char *url_c = NULL;
+  g_autofree char *path = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  /* b is protected (playing), so a goes although it played more recently. */
+  fetch_three (f, TRUE, &error);
+  g_assert_no_error (error);
+  url_a = url_for (f, "a.wav");
+  assert_not_cached (f, "song-a", url_a);
+  g_assert_cmpint (media_rows (f, "song-b"), ==, 1);
+  g_assert_cmpint (media_rows (f, "song-c"), ==, 1);
+
+  /* With b playing and c next, a cannot come back: the cache is full. */
+  sk_media_cache_set_protected (f->cache, "song-b", "song-c");
+  path = fetch (f, "song-a", url_a, NULL, 10000, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_CACHE_FULL);
+  assert_not_cached (f, "song-a", url_a);
+  url_c = url_for (f, "c.wav");
+  g_clear_pointer (&path, g_free);
+  path = sk_media_cache_dup_playable_path (f->cache, "song-c", url_c, NULL);
+  g_assert_nonnull (path);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 20000);
+}
+
+static void
+test_refuses_unsupported_schemes (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const char *refused[] = { "ftp://example.org/a.ogg", "data:audio/ogg;base64,AAAA",
+                            "songs/relative.ogg", "smb://nas/a.ogg" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *local_url = NULL;
+  g_autofree char *path = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *p = sk_media_cache_dup_playable_path (f->cache, "song-x", refused[i], &error);
+
+      g_assert_null (p);
+      g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED);
+      g_clear_error (&error);
+      p = fetch (f, "song-x", refused[i], NULL, -1, NULL, &error);
+      g_assert_null (p);
+      g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED);
+      g_clear_error (&error);
+    }
+
+  /* Local files play in place, and a missing one says so. */
+  local = g_build_filename (f->www, "local.wav", NULL);
+  g_assert_true (g_file_set_contents (local, "RIFF", 4, NULL));
+  local_url = g_filename_to_uri (local, NULL, NULL);
+  path = sk_media_cache_dup_playable_path (f->cache, "song-l", local_url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, local);
+  g_clear_pointer (&path, g_free);
+  path = fetch (f, "song-l", local, NULL, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, local);
+  g_clear_pointer (&path, g_free);
+  g_unlink (local);
+  path = sk_media_cache_dup_playable_path (f->cache, "song-l", local_url, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 0);
+}
+
+static void
+test_two_fetches_share_a_download (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_auto(GStrv) lines = NULL;
+  FetchResult r1 = { 0 }, r2 = { 0 };
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_file (f, "duo.ogg", 100000, 30);
+  url = url_for (f, "duo.ogg");
+  add_song (f, "song-duo", url, sha);
+  sk_media_cache_fetch_async (f->cache, "song-duo", url, sha, -1, NULL, on_fetched, &r1);
+  sk_media_cache_fetch_async (f->cache, "song-duo", url, sha, -1, NULL, on_fetched, &r2);
+  run_until (&r1.done, "the first fetch");
+  run_until (&r2.done, "the second fetch");
+  g_assert_no_error (r1.error);
+  g_assert_no_error (r2.error);
+  g_assert_cmpstr (r1.path, ==, r2.path);
+  lines = log_lines (f, "/duo.ogg", 1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_free (r1.path);
+  g_free (r2.path);
+}
+
+static void
+test_prefetches_the_queue (Fixture       *f,
+                           gconstpointer  data)
+{
+  const char *queue[] = { "song-p1", "song-local", "song-p2", "song-unknown" };
+  g_autofree char *sha1 = NULL;
+  g_autofree char *sha2 = NULL;
+  g_autofree char *url1 = NULL;
+  g_autofree char *url2 = NULL;
+  g_autofree char *p1 = NULL;
+  g_autofree char *p2 = NULL;
+  gboolean idle = FALSE;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha1 = serve_file (f, "p1.flac", 40000, 40);
+  sha2 = serve_file (f, "p2.flac", 50000, 41);
+  url1 = url_for (f, "p1.flac");
+  url2 = url_for (f, "p2.flac");
+  add_song (f, "song-p1", url1, sha1);
+  add_song (f, "song-local", "/nonexistent/local.wav", NULL);
+  add_song (f, "song-p2", url2, sha2);
+
+  sk_media_cache_prefetch (f->cache, queue, G_N_ELEMENTS (queue));
+  {
+    gboolean timed_out = FALSE;
+    guint id = g_timeout_add_seconds (WAIT_SECONDS, on_timeout, &timed_out);
+
+    while (sk_media_cache_is_busy (f->cache) && !timed_out)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (timed_out);
+    g_source_remove (id);
+    idle = TRUE;
+  }
+  g_assert_true (idle);
+  p1 = sk_media_cache_dup_playable_path (f->cache, "song-p1", url1, NULL);
+  p2 = sk_media_cache_dup_playable_path (f->cache, "song-p2", url2, NULL);
+  g_assert_nonnull (p1);
+  g_assert_nonnull (p2);
+  g_assert_cmpstr (sha256_of_file (p1), ==, sha1);
+  g_assert_cmpstr (sha256_of_file (p2), ==, sha2);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 90000);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/media/cache/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("downloads-and-verifies-sha256", test_plain_download);
+  ADD ("resumes-with-range-after-a-broken-connection", test_resume_after_broken_connection);
+  ADD ("cancel-keeps-the-part-and-a-later-fetch-resumes", test_cancel_keeps_part_and_resumes);
+  ADD ("resume-restarts-when-the-file-changed", test_resume_restarts_when_file_changed);
+  ADD ("server-ignoring-range-gives-the-whole-file", test_server_ignoring_range);
+  ADD ("not-found", test_not_found);
+  ADD ("storage-400-with-404-body-is-not-found", test_storage_400_with_404_body);
+  ADD ("server-error", test_server_error);
+  ADD ("dead-network", test_dead_network);
+  ADD ("truncated-body", test_truncated_body);
+  ADD ("wrong-length", test_wrong_length);
+  ADD ("wrong-sha256", test_wrong_sha256);
+  ADD ("etag-revalidation-keeps-the-file-on-304", test_etag_revalidation);
+  ADD ("known-sha256-is-not-asked-again", test_known_sha256_is_not_asked_again);
+  ADD ("evicts-least-recently-played", test_evicts_least_recently_played);
+  ADD ("never-evicts-the-playing-or-next-song", test_never_evicts_protected);
+  ADD ("refuses-unsupported-schemes", test_refuses_unsupported_schemes);
+  ADD ("two-fetches-share-one-download", test_two_fetches_share_a_download);
+  ADD ("prefetches-the-queue", test_prefetches_the_queue);
+
+#undef ADD
+  return g_test_run ();
+}
