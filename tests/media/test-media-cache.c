@@ -488,6 +488,15 @@ sha256_of_file (const char *path)
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *) data, len);
 }
 
+static void
+assert_file_sha256 (const char *path,
+                    const char *sha256)
+{
+  g_autofree char *actual = sha256_of_file (path);
+
+  g_assert_cmpstr (actual, ==, sha256);
+}
+
 /* The access log lines for @uri ("uri|status|range|if-range|if-none-match|bytes"),
  * waiting (bounded) until there are at least @n: nginx writes the line
  * just after the response. */
@@ -550,7 +559,7 @@ test_plain_download (Fixture       *f,
   g_assert_cmpstr (path, ==, expect);
   g_assert_true (g_str_has_suffix (path, "/song-rain.flac"));
   g_assert_cmpint (size_of (path), ==, 300 * 1024 + 7);
-  g_assert_cmpstr (sha256_of_file (path), ==, sha);
+  assert_file_sha256 (path, sha);
   part = part_path (f, "song-rain", url);
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 
@@ -660,7 +669,7 @@ test_resume_after_broken_connection (Fixture       *f,
   nginx_start (f, NGINX_PLAIN);
   path = fetch (f, "song-thunder", url, sha, (gint64) size, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (sha256_of_file (path), ==, sha);
+  assert_file_sha256 (path, sha);
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 
   /* The second request asked for the rest only, conditionally, and got it. */
@@ -703,7 +712,7 @@ test_cancel_keeps_part_and_resumes (Fixture       *f,
   nginx_start (f, NGINX_PLAIN);
   path = fetch (f, "song-wind", url, sha, (gint64) size, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (sha256_of_file (path), ==, sha);
+  assert_file_sha256 (path, sha);
   lines = log_lines (f, "/wind.wav", 1);
   range = g_strdup_printf ("/wind.wav|206|bytes=%" G_GINT64_FORMAT "-|", kept);
   g_assert_true (g_str_has_prefix (lines[g_strv_length (lines) - 1], range));
@@ -737,7 +746,7 @@ test_resume_restarts_when_file_changed (Fixture       *f,
   nginx_start (f, NGINX_PLAIN);
   path = fetch (f, "song-fire", url, new_sha, -1, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (sha256_of_file (path), ==, new_sha);
+  assert_file_sha256 (path, new_sha);
   g_assert_cmpint (size_of (path), ==, (gint64) size + 1000);
 
   /* It asked for the rest under If-Range; nginx saw the old ETag and sent
@@ -772,7 +781,7 @@ test_server_ignoring_range (Fixture       *f,
   nginx_start (f, NGINX_NO_RANGES);
   path = fetch (f, "song-waves", url, sha, (gint64) size, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (sha256_of_file (path), ==, sha);
+  assert_file_sha256 (path, sha);
   lines = log_lines (f, "/waves.mp3", 1);
   g_assert_true (g_str_has_prefix (lines[g_strv_length (lines) - 1], "/waves.mp3|200|bytes="));
 }
@@ -1015,7 +1024,7 @@ test_etag_revalidation (Fixture       *f,
   new_sha = serve_file (f, "birds.ogg", 60000, 10);
   third = fetch (f, "song-birds", url, NULL, -1, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (sha256_of_file (third), ==, new_sha);
+  assert_file_sha256 (third, new_sha);
   row_sha = media_column (f, "song-birds", "sha256");
   g_assert_cmpstr (row_sha, ==, new_sha);
   lines = log_lines (f, "/birds.ogg", 3);
@@ -1238,8 +1247,8 @@ test_prefetches_the_queue (Fixture       *f,
   p2 = sk_media_cache_dup_playable_path (f->cache, "song-p2", url2, NULL);
   g_assert_nonnull (p1);
   g_assert_nonnull (p2);
-  g_assert_cmpstr (sha256_of_file (p1), ==, sha1);
-  g_assert_cmpstr (sha256_of_file (p2), ==, sha2);
+  assert_file_sha256 (p1, sha1);
+  assert_file_sha256 (p2, sha2);
   g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 90000);
 }
 
