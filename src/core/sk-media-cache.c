@@ -8,9 +8,10 @@
  *
  *   CHECK     download_start(). A `media` row whose file is on disk with
  *             the recorded size is a hit: its SHA-256 matches the song
- *             row's, or the song row has none and it was checked less than
- *             revalidate_after ago → DONE at once. A hit that needs
- *             checking goes to REQUEST with If-None-Match: ETAG. Otherwise a
+ *             row's, or the song row has none and the file has no ETag or
+ *             was checked less than revalidate_after ago → DONE at once. A
+ *             hit that needs checking goes to REQUEST with If-None-Match:
+ *             ETAG (a 304 for a row evicted meanwhile restarts). Otherwise a
  *             NAME.part with a NAME.part.validator is resumed from its size
  *             (Range: bytes=N-, If-Range: VALIDATOR); any other .part is
  *             removed and the request starts at byte 0.
@@ -652,8 +653,11 @@ download_start (Download *dl)
   if (media_row_load (self, dl->song_id, &row) && media_row_file_ok (&row))
     {
       gboolean same_content = dl->sha256 != NULL && g_strcmp0 (row.sha256, dl->sha256) == 0;
+      /* Without an ETag there is nothing cheap to ask with: the file is
+       * kept rather than downloaded again every hour. */
       gboolean fresh = dl->sha256 == NULL &&
-                       g_get_real_time () - row.fetched_at < self->revalidate_usec;
+                       (row.etag == NULL ||
+                        g_get_real_time () - row.fetched_at < self->revalidate_usec);
 
       if (same_content || fresh)
         {
@@ -903,6 +907,14 @@ on_sent (GObject      *source,
         }
       if (db_error != NULL)
         g_warning ("Could not record the revalidation of %s: %s", dl->safe_url, db_error->message);
+      /* Evicted while the question was on its way: fetch it whole. */
+      if (db_error == NULL && sk_store_changes (dl->self->store) == 0 &&
+          dl->restarts < MAX_RESTARTS)
+        {
+          g_clear_pointer (&dl->cached_etag, g_free);
+          download_restart (dl, "the cached file was evicted during revalidation");
+          return;
+        }
       download_finish (dl, dl->final_path, NULL);
       return;
     }

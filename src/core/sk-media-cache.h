@@ -59,7 +59,7 @@ void          sk_media_cache_set_max_bytes     (SkMediaCache         *self,
 /* A cached file whose song row has no SHA-256 is revalidated with
  * If-None-Match when it was last checked more than @seconds ago (default:
  * one hour; 0: on every fetch). A file with a SHA-256 that matches the
- * song row is never asked about again. */
+ * song row is never asked about again, nor is one the server gave no ETag. */
 void          sk_media_cache_set_revalidate_after (SkMediaCache      *self,
                                                 guint                 seconds);
 

@@ -27,6 +27,7 @@ typedef enum
   NGINX_PLAIN,
   NGINX_SLOW,        /* limit_rate: a transfer that takes long enough to break */
   NGINX_NO_RANGES,   /* max_ranges 0: Range ignored, 200 with the whole file */
+  NGINX_TLS,         /* https with a self-signed certificate nobody trusts */
 } NginxMode;
 
 typedef struct
@@ -132,6 +133,7 @@ nginx_start (Fixture   *f,
   g_autofree char *conf_path = g_build_filename (f->tmp, "nginx.conf", NULL);
   g_autofree char *err_log = g_build_filename (f->tmp, "error.log", NULL);
   g_autofree char *conf = NULL;
+  g_autofree char *listen = NULL;
   const char *extra = "";
 
   if (mode == NGINX_SLOW)
@@ -140,6 +142,11 @@ nginx_start (Fixture   *f,
     extra = "max_ranges 0;";
   if (f->port == 0)
     f->port = free_port ();
+  if (mode == NGINX_TLS)
+    listen = g_strdup_printf ("127.0.0.1:%u ssl; ssl_certificate %s/cert.pem; "
+                              "ssl_certificate_key %s/key.pem", (guint) f->port, f->tmp, f->tmp);
+  else
+    listen = g_strdup_printf ("127.0.0.1:%u", (guint) f->port);
 
   conf = g_strdup_printf (
     "daemon off;\n"
@@ -157,7 +164,7 @@ nginx_start (Fixture   *f,
     "  scgi_temp_path %1$s/tmp/scgi;\n"
     "  default_type application/octet-stream;\n"
     "  server {\n"
-    "    listen 127.0.0.1:%2$u;\n"
+    "    listen %2$s;\n"
     "    root %1$s/www;\n"
     "    location / { %3$s }\n"
     "    location /storage/v1/object/public/songs/ {\n"
@@ -166,7 +173,7 @@ nginx_start (Fixture   *f,
     "    }\n"
     "    location /broken/ { return 503; }\n"
     "  }\n"
-    "}\n", f->tmp, (guint) f->port, extra);
+    "}\n", f->tmp, listen, extra);
   g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
   g_assert_no_error (error);
 
@@ -1183,6 +1190,58 @@ test_refuses_unsupported_schemes (Fixture       *f,
   g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 0);
 }
 
+/* TLS verification is on: a certificate the system does not trust ends
+ * the download before any request is sent. */
+static void
+test_refuses_an_untrusted_certificate (Fixture       *f,
+                                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *key = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) lines = NULL;
+  int status = -1;
+
+  SKIP_WITHOUT_NGINX (f);
+  if (openssl == NULL)
+    {
+      g_test_skip ("openssl is not installed: it makes the test's self-signed certificate");
+      return;
+    }
+  key = g_build_filename (f->tmp, "key.pem", NULL);
+  cert = g_build_filename (f->tmp, "cert.pem", NULL);
+  {
+    const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", key, "-out", cert, NULL };
+
+    g_assert_true (g_spawn_sync (f->tmp, (char **) argv, NULL,
+                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+  }
+  g_free (serve_file (f, "secure.ogg", 1000, 50));
+  nginx_stop (f, SIGQUIT);
+  nginx_start (f, NGINX_TLS);
+
+  url = g_strdup_printf ("https://127.0.0.1:%u/secure.ogg", (guint) f->port);
+  add_song (f, "song-tls", url, NULL);
+  path = fetch (f, "song-tls", url, NULL, -1, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, url));
+  g_test_message ("%s", error->message);
+  assert_not_cached (f, "song-tls", url);
+  lines = log_lines (f, "/secure.ogg", 0);
+  g_assert_cmpuint (g_strv_length (lines), ==, 0);
+}
+
 static void
 test_two_fetches_share_a_download (Fixture       *f,
                                    gconstpointer  data)
@@ -1278,6 +1337,7 @@ main (int    argc,
   ADD ("evicts-least-recently-played", test_evicts_least_recently_played);
   ADD ("never-evicts-the-playing-or-next-song", test_never_evicts_protected);
   ADD ("refuses-unsupported-schemes", test_refuses_unsupported_schemes);
+  ADD ("refuses-an-untrusted-certificate", test_refuses_an_untrusted_certificate);
   ADD ("two-fetches-share-one-download", test_two_fetches_share_a_download);
   ADD ("prefetches-the-queue", test_prefetches_the_queue);
 
