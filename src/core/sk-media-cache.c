@@ -1448,6 +1448,18 @@ sk_media_cache_init (SkMediaCache *self)
   g_queue_init (&self->prefetch_queue);
 }
 
+char *
+sk_media_cache_default_dir (SkStore *store)
+{
+  g_autofree char *db_dir = NULL;
+  g_autofree char *dir = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+  db_dir = g_path_get_dirname (sk_store_get_path (store));
+  dir = g_build_filename (db_dir, "media", NULL);
+  return g_canonicalize_filename (dir, NULL);
+}
+
 SkMediaCache *
 sk_media_cache_new (SkStore    *store,
                     const char *cache_dir,

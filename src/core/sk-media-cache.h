@@ -47,6 +47,10 @@ GQuark sk_media_error_quark (void);
 #define SK_TYPE_MEDIA_CACHE (sk_media_cache_get_type ())
 G_DECLARE_FINAL_TYPE (SkMediaCache, sk_media_cache, SK, MEDIA_CACHE, GObject)
 
+/* The cache's place by convention: "media" beside the database (in the
+ * state directory on the appliance), as an absolute path. */
+char         *sk_media_cache_default_dir       (SkStore              *store);
+
 /* @cache_dir is created if missing. @max_bytes limits the sum of the
  * verified downloads (0: no limit but the per-file maximum). */
 SkMediaCache *sk_media_cache_new               (SkStore              *store,

@@ -1311,6 +1311,62 @@ test_prefetches_the_queue (Fixture       *f,
   g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 90000);
 }
 
+/* soundscape-ctl cache --fetch goes through the same cache, into "media"
+ * beside the database, and soundscape-ctl cache lists what is there. */
+static void
+test_ctl_cache_fetch_and_list (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  g_autofree char *ctl = NULL;
+  g_autofree char *db = g_build_filename (f->tmp, "test.db", NULL);
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expect = NULL;
+  g_autofree char *media = g_build_filename (f->tmp, "media", "song-ctl.ogg", NULL);
+  int status = -1;
+
+  SKIP_WITHOUT_NGINX (f);
+  if (builddir == NULL)
+    {
+      g_test_skip ("G_TEST_BUILDDIR is not set: run this test with “meson test”");
+      return;
+    }
+  ctl = g_build_filename (builddir, "..", "src", "ctl", "soundscape-ctl", NULL);
+  sha = serve_file (f, "ctl.ogg", 12345, 60);
+  url = url_for (f, "ctl.ogg");
+  add_song (f, "song-ctl", url, sha);
+  {
+    const char *argv[] = { ctl, "cache", "--db", db, "--fetch", "song-ctl", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &out, &err, &status, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (err, ==, "");
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+  }
+  expect = g_strdup_printf ("song-ctl  %s\n", media);
+  g_assert_cmpstr (out, ==, expect);
+  assert_file_sha256 (media, sha);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    const char *argv[] = { ctl, "cache", "--db", db, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &out, &err, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (g_str_has_prefix (out, "song-ctl       12345  fetched 20"));
+  g_assert_nonnull (strstr (out, "\n12345 bytes in "));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1340,6 +1396,8 @@ main (int    argc,
   ADD ("refuses-an-untrusted-certificate", test_refuses_an_untrusted_certificate);
   ADD ("two-fetches-share-one-download", test_two_fetches_share_a_download);
   ADD ("prefetches-the-queue", test_prefetches_the_queue);
+
+  ADD ("ctl-cache-fetches-and-lists", test_ctl_cache_fetch_and_list);
 
 #undef ADD
   return g_test_run ();
