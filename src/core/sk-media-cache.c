@@ -333,7 +333,8 @@ media_row_load (SkMediaCache *self,
 
   memset (row, 0, sizeof *row);
   stmt = sk_store_prepare (self->store,
-                           "SELECT path, bytes, sha256, etag, fetched_at FROM media WHERE song_id = ?1",
+                           "SELECT path, bytes, sha256, etag, fetched_at FROM media "
+                           "WHERE song_id = ?1",
                            NULL);
   if (stmt == NULL)
     return FALSE;
@@ -382,7 +383,8 @@ used_bytes_except (SkMediaCache *self,
   guint64 used = 0;
 
   stmt = sk_store_prepare (self->store,
-                           "SELECT COALESCE(SUM(bytes), 0) FROM media WHERE ?1 IS NULL OR song_id != ?1",
+                           "SELECT COALESCE(SUM(bytes), 0) FROM media "
+                           "WHERE ?1 IS NULL OR song_id != ?1",
                            NULL);
   if (stmt == NULL)
     return 0;
@@ -945,7 +947,8 @@ on_sent (GObject      *source,
             }
           download_fail (dl, FALSE,
                          g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_HTTP,
-                                      "Downloading %s: the server sent a range that was not asked for.",
+                                      "Downloading %s: the server sent a range "
+                                      "that was not asked for.",
                                       dl->safe_url));
           return;
         }
@@ -1089,7 +1092,8 @@ on_read (GObject      *source,
                                   "Downloading %s: the server sent more than the %" G_GINT64_FORMAT
                                   " bytes expected.", dl->safe_url,
                                   dl->total >= 0 ? dl->total :
-                                  dl->expected >= 0 ? dl->expected : SK_MEDIA_CACHE_MAX_FILE_BYTES));
+                                  dl->expected >= 0 ? dl->expected :
+                                  SK_MEDIA_CACHE_MAX_FILE_BYTES));
       return;
     }
 
@@ -1165,7 +1169,8 @@ verify_thread (GTask        *task,
       saved = errno;
       close (fd);
       g_task_return_new_error (task, SK_MEDIA_ERROR, SK_MEDIA_ERROR_FAILED,
-                               "Cannot flush %s to the disk: %s", job->part_path, g_strerror (saved));
+                               "Cannot flush %s to the disk: %s",
+                               job->part_path, g_strerror (saved));
       return;
     }
   for (;;)
@@ -1352,7 +1357,8 @@ prefetch_next (gpointer user_data)
       Download *dl;
       gboolean hit;
 
-      stmt = sk_store_prepare (self->store, "SELECT file_url, sha256 FROM songs WHERE id = ?1", NULL);
+      stmt = sk_store_prepare (self->store,
+                               "SELECT file_url, sha256 FROM songs WHERE id = ?1", NULL);
       if (stmt == NULL)
         break;
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
@@ -1657,7 +1663,8 @@ sk_media_cache_fetch_finish (SkMediaCache  *self,
 {
   g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sk_media_cache_fetch_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sk_media_cache_fetch_async,
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

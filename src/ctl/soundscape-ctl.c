@@ -320,7 +320,8 @@ cmd_cache (int argc, char **argv)
   stmt = sk_store_prepare (store,
                            "SELECT song_id, bytes, coalesce(fetched_at, '—'), "
                            "  coalesce(last_played_at, '—'), path "
-                           "FROM media ORDER BY coalesce(last_played_at, fetched_at, '') DESC, song_id",
+                           "FROM media "
+                           "ORDER BY coalesce(last_played_at, fetched_at, '') DESC, song_id",
                            &error);
   if (stmt == NULL)
     return fail ("%s", error->message);

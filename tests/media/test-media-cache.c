@@ -155,7 +155,8 @@ nginx_start (Fixture   *f,
     "error_log %1$s/error.log info;\n"
     "events { worker_connections 64; }\n"
     "http {\n"
-    "  log_format t escape=none '$uri|$status|$http_range|$http_if_range|$http_if_none_match|$body_bytes_sent';\n"
+    "  log_format t escape=none\n"
+    "    '$uri|$status|$http_range|$http_if_range|$http_if_none_match|$body_bytes_sent';\n"
     "  access_log %1$s/access.log t;\n"
     "  client_body_temp_path %1$s/tmp/body;\n"
     "  proxy_temp_path %1$s/tmp/proxy;\n"
@@ -169,7 +170,8 @@ nginx_start (Fixture   *f,
     "    location / { %3$s }\n"
     "    location /storage/v1/object/public/songs/ {\n"
     "      default_type application/json;\n"
-    "      return 400 '{\"statusCode\":\"404\",\"error\":\"not_found\",\"message\":\"Object not found\"}';\n"
+    "      return 400 '{\"statusCode\":\"404\",\"error\":\"not_found\","
+    "\"message\":\"Object not found\"}';\n"
     "    }\n"
     "    location /broken/ { return 503; }\n"
     "  }\n"
@@ -327,7 +329,8 @@ add_song (Fixture    *f,
   sqlite3_stmt *stmt;
 
   stmt = sk_store_prepare (f->store,
-                           "INSERT INTO songs (id, title, file_url, embedding, sha256, created_at, updated_at) "
+                           "INSERT INTO songs (id, title, file_url, embedding, sha256, "
+                           "  created_at, updated_at) "
                            "VALUES (?1, ?1, ?2, '[0.5,0.5,0.5,0.5,0.5]', ?3, "
                            "'2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z')",
                            &error);
@@ -1160,7 +1163,8 @@ test_refuses_unsupported_schemes (Fixture       *f,
   SKIP_WITHOUT_NGINX (f);
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
-      g_autofree char *p = sk_media_cache_dup_playable_path (f->cache, "song-x", refused[i], &error);
+      g_autofree char *p = sk_media_cache_dup_playable_path (f->cache, "song-x", refused[i],
+                                                             &error);
 
       g_assert_null (p);
       g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED);
