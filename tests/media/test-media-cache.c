@@ -1315,6 +1315,78 @@ test_prefetches_the_queue (Fixture       *f,
   g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 90000);
 }
 
+typedef struct
+{
+  const char *part;
+  gint64      threshold;
+  gboolean    reached;
+} PartWatch;
+
+static gboolean
+watch_part (gpointer user_data)
+{
+  PartWatch *w = user_data;
+
+  w->reached = size_of (w->part) >= w->threshold;
+  return w->reached ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+/* A prefetch that leaves the queue stops, keeping its .part; a fetch that
+ * joined it just before still gets the file, resumed from that .part. */
+static void
+test_prefetch_dropped_from_queue (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const gsize size = 512 * 1024;
+  const char *queue[] = { "song-drop" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *part = NULL;
+  g_auto(GStrv) lines = NULL;
+  PartWatch w = { NULL, 16 * 1024, FALSE };
+  FetchResult r = { 0 };
+  const char *last;
+  gint64 kept, from;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_file (f, "drop.flac", size, 70);
+  url = url_for (f, "drop.flac");
+  add_song (f, "song-drop", url, sha);
+  part = part_path (f, "song-drop", url);
+  nginx_stop (f, SIGQUIT);
+  nginx_start (f, NGINX_SLOW);
+
+  sk_media_cache_prefetch (f->cache, queue, 1);
+  w.part = part;
+  g_timeout_add (5, watch_part, &w);
+  run_until (&w.reached, "the prefetch to get going");
+  g_assert_true (sk_media_cache_is_busy (f->cache));
+
+  /* The queue changes, and in the same turn of the loop the song is asked
+   * for: the fetch must not inherit the prefetch's cancellation. */
+  sk_media_cache_prefetch (f->cache, NULL, 0);
+  sk_media_cache_fetch_async (f->cache, "song-drop", url, sha, (gint64) size, NULL,
+                              on_fetched, &r);
+  nginx_stop (f, SIGTERM);
+  kept = size_of (part);
+  g_assert_cmpint (kept, >=, 16 * 1024);
+  nginx_start (f, NGINX_PLAIN);
+  run_until (&r.done, "the fetch that joined a dropped prefetch");
+  g_assert_no_error (r.error);
+  assert_file_sha256 (r.path, sha);
+  g_free (r.path);
+
+  /* The resumed request started where the .part ended: at least where it
+   * was seen (a write under way when the prefetch stopped may add to it). */
+  lines = log_lines (f, "/drop.flac", 1);
+  last = lines[g_strv_length (lines) - 1];
+  g_assert_true (g_str_has_prefix (last, "/drop.flac|206|bytes="));
+  from = g_ascii_strtoll (last + strlen ("/drop.flac|206|bytes="), NULL, 10);
+  g_assert_cmpint (from, >=, kept);
+  g_assert_cmpint (from, <, (gint64) size);
+}
+
 /* soundscape-ctl cache --fetch goes through the same cache, into "media"
  * beside the database, and soundscape-ctl cache lists what is there. */
 static void
@@ -1401,6 +1473,8 @@ main (int    argc,
   ADD ("two-fetches-share-one-download", test_two_fetches_share_a_download);
   ADD ("prefetches-the-queue", test_prefetches_the_queue);
 
+  ADD ("prefetch-dropped-from-the-queue-stops-but-a-fetch-resumes",
+       test_prefetch_dropped_from_queue);
   ADD ("ctl-cache-fetches-and-lists", test_ctl_cache_fetch_and_list);
 
 #undef ADD
