@@ -1754,3 +1754,71 @@ sk_media_cache_get_used_bytes (SkMediaCache *self)
   g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), 0);
   return used_bytes_except (self, NULL);
 }
+
+guint
+sk_media_cache_sweep (SkMediaCache *self)
+{
+  g_autoptr(GHashTable) keep = NULL;
+  g_autoptr(GDir) dir = NULL;
+  sqlite3_stmt *stmt;
+  const char *name;
+  guint removed = 0;
+
+  g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), 0);
+
+  keep = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  stmt = sk_store_prepare (self->store, "SELECT path FROM media", NULL);
+  if (stmt == NULL)
+    return 0;
+  while (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
+    if (sk_store_column_text (stmt, 0) != NULL)
+      g_hash_table_add (keep, g_path_get_basename (sk_store_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+
+  /* A .part may be resumed as long as its song is in the library. */
+  stmt = sk_store_prepare (self->store,
+                           "SELECT id, file_url FROM songs "
+                           "WHERE file_url LIKE 'http://%' OR file_url LIKE 'https://%'", NULL);
+  if (stmt == NULL)
+    return 0;
+  while (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
+    {
+      const char *id = sk_store_column_text (stmt, 0);
+      g_autoptr(GUri) uri = NULL;
+      g_autofree char *final = NULL;
+      g_autofree char *base = NULL;
+      UrlKind kind;
+
+      if (id == NULL ||
+          !classify_url (sk_store_column_text (stmt, 1), &kind, NULL, &uri, NULL) ||
+          kind != URL_HTTP)
+        continue;
+      final = build_path (self, id, uri);
+      base = g_path_get_basename (final);
+      g_hash_table_add (keep, g_strconcat (base, ".part", NULL));
+      g_hash_table_add (keep, g_strconcat (base, ".part.validator", NULL));
+      if (g_hash_table_contains (self->downloads, id))
+        g_hash_table_add (keep, g_steal_pointer (&base));
+    }
+  sqlite3_reset (stmt);
+
+  dir = g_dir_open (self->dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+
+      if (g_hash_table_contains (keep, name))
+        continue;
+      path = g_build_filename (self->dir, name, NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_unlink (path) == 0)
+        {
+          g_debug ("Swept %s from the media cache", name);
+          removed++;
+        }
+    }
+  if (removed > 0)
+    g_message ("Removed %u files from the media cache that no song needs", removed);
+  return removed;
+}

@@ -1315,6 +1315,72 @@ test_prefetches_the_queue (Fixture       *f,
   g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 90000);
 }
 
+static void
+write_file (const char *dir,
+            const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, "x", 1, NULL));
+}
+
+static gboolean
+exists_in (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* A song deleted from the library takes its media row (ON DELETE
+ * CASCADE), not its file: the sweep removes that, stray files and the
+ * .part of songs that are gone; it keeps cached songs and resumable parts. */
+static void
+test_sweep_removes_what_no_song_needs (Fixture       *f,
+                                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha_keep = NULL;
+  g_autofree char *sha_gone = NULL;
+  g_autofree char *url_keep = NULL;
+  g_autofree char *url_gone = NULL;
+  g_autofree char *url_later = NULL;
+  g_autofree char *keep_path = NULL;
+  g_autofree char *gone_path = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha_keep = serve_file (f, "keep.ogg", 1000, 80);
+  sha_gone = serve_file (f, "gone.ogg", 2000, 81);
+  url_keep = url_for (f, "keep.ogg");
+  url_gone = url_for (f, "gone.ogg");
+  url_later = url_for (f, "later.ogg");
+  add_song (f, "song-keep", url_keep, sha_keep);
+  add_song (f, "song-gone", url_gone, sha_gone);
+  add_song (f, "song-later", url_later, NULL);
+  keep_path = fetch (f, "song-keep", url_keep, sha_keep, -1, NULL, &error);
+  g_assert_no_error (error);
+  gone_path = fetch (f, "song-gone", url_gone, sha_gone, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_store_exec (f->store, "DELETE FROM songs WHERE id = 'song-gone'", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (media_rows (f, "song-gone"), ==, 0);
+
+  write_file (f->cache_dir, "song-later.ogg.part");
+  write_file (f->cache_dir, "song-later.ogg.part.validator");
+  write_file (f->cache_dir, "song-removed.ogg.part");
+  write_file (f->cache_dir, "stray.wav");
+
+  g_assert_cmpuint (sk_media_cache_sweep (f->cache), ==, 3);
+  g_assert_true (g_file_test (keep_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (gone_path, G_FILE_TEST_EXISTS));
+  g_assert_true (exists_in (f->cache_dir, "song-later.ogg.part"));
+  g_assert_true (exists_in (f->cache_dir, "song-later.ogg.part.validator"));
+  g_assert_false (exists_in (f->cache_dir, "song-removed.ogg.part"));
+  g_assert_false (exists_in (f->cache_dir, "stray.wav"));
+  g_assert_cmpuint (sk_media_cache_sweep (f->cache), ==, 0);
+}
+
 typedef struct
 {
   const char *part;
@@ -1475,6 +1541,7 @@ main (int    argc,
 
   ADD ("prefetch-dropped-from-the-queue-stops-but-a-fetch-resumes",
        test_prefetch_dropped_from_queue);
+  ADD ("sweep-removes-what-no-song-needs", test_sweep_removes_what_no_song_needs);
   ADD ("ctl-cache-fetches-and-lists", test_ctl_cache_fetch_and_list);
 
 #undef ADD
