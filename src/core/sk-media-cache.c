@@ -63,6 +63,8 @@
  *     never the protected playing and next songs nor the one being fetched.
  *   - A cancelled fetch finishes only when its Download has stopped
  *     touching the .part, so a new fetch never races a dying one.
+ *   - Files that no row names (a song deleted from the library takes its
+ *     row along by ON DELETE CASCADE) wait for sk_media_cache_sweep().
  */
 #include "config.h"
 
@@ -669,8 +671,9 @@ download_start (Download *dl)
           download_finish (dl, path, NULL);
           return;
         }
-      /* Only when the song row does not name a different file: then the
-       * cached one is stale whatever the server says about its ETag. */
+      /* Revalidate only a file with no SHA-256 to compare, under the name
+       * the URL gives: a song row whose SHA-256 differs, or whose URL
+       * moved, needs the new file whatever the server says of the old. */
       if (dl->sha256 == NULL && row.etag != NULL && g_strcmp0 (row.path, dl->final_path) == 0)
         dl->cached_etag = g_strdup (row.etag);
     }
