@@ -104,7 +104,8 @@ char         *sk_media_cache_fetch_finish      (SkMediaCache         *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 
-/* Least-recently-played eviction reads media.last_played_at. */
+/* Least-recently-played eviction reads media.last_played_at (call it when
+ * a song starts; a song never played counts from its fetched_at). */
 void          sk_media_cache_mark_played       (SkMediaCache         *self,
                                                 const char           *song_id,
                                                 gint64                now_usec);
@@ -113,10 +114,12 @@ void          sk_media_cache_set_protected     (SkMediaCache         *self,
                                                 const char           *playing_song_id,
                                                 const char           *next_song_id);
 /* Replaces the prefetch list with these songs, in queue order: their
- * file_url and sha256 come from the songs table; they are fetched one at a
- * time. A download already under way goes on; n == 0 stops prefetching
- * after it (call it before dropping the last reference: a download holds
- * one on the cache). */
+ * file_url and sha256 come from the songs table; songs already cached,
+ * local or unknown are skipped; the others are fetched one at a time.
+ * Failures are logged, not retried until the next call. A prefetch whose
+ * song left the list stops (its .part stays for a resume) unless a fetch
+ * waits for it. n == 0 stops prefetching: do that before dropping the last
+ * reference, since a running download holds one on the cache. */
 void          sk_media_cache_prefetch          (SkMediaCache         *self,
                                                 const char *const    *song_ids,
                                                 guint                 n);
