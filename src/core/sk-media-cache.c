@@ -571,6 +571,11 @@ download_fail (Download *dl,
       g_output_stream_close (dl->out, NULL, NULL);
       g_clear_object (&dl->out);
     }
+  /* A body left unread (a refused 3 GiB file, say) must not keep its
+   * connection with the server still sending: the message is cancelled
+   * outright rather than left to the body stream's finalization. */
+  g_cancellable_cancel (dl->cancellable);
+  g_clear_object (&dl->body);
   /* A .part is only worth keeping when a resume can be made conditional. */
   if (!keep_part || !g_file_test (dl->validator_path, G_FILE_TEST_IS_REGULAR) ||
       !file_size (dl->part_path, &size) || size == 0)

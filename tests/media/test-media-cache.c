@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -108,21 +109,27 @@ reap (GPid pid,
   return FALSE;
 }
 
-static void
+/* TRUE when nginx stopped on @sig in time (a graceful stop waits for the
+ * open requests), FALSE when it had to be killed. */
+static gboolean
 nginx_stop (Fixture *f,
             int      sig)
 {
+  gboolean in_time = TRUE;
+
   if (f->pid <= 0)
-    return;
+    return TRUE;
   kill (f->pid, sig);
-  if (!reap (f->pid, 5000))
+  if (!reap (f->pid, 3000))
     {
       kill (f->pid, SIGKILL);
       reap (f->pid, 5000);
       g_test_message ("nginx %d did not stop on signal %d: killed", (int) f->pid, sig);
+      in_time = FALSE;
     }
   g_spawn_close_pid (f->pid);
   f->pid = 0;
+  return in_time;
 }
 
 static void
@@ -271,6 +278,9 @@ fixture_teardown (Fixture       *f,
       sk_media_cache_prefetch (f->cache, NULL, 0);
       g_assert_false (sk_media_cache_is_busy (f->cache));
       g_assert_finalize_object (f->cache);
+      /* The session closes its connections from the main context. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
     }
   sk_store_unref (f->store);
   nginx_stop (f, SIGQUIT);
@@ -990,6 +1000,45 @@ test_wrong_sha256 (Fixture       *f,
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 }
 
+/* A 3 GiB file (sparse: it costs no disk) is refused on its Content-Length,
+ * before a byte of it is stored. */
+static void
+test_refuses_absurd_size (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *served = g_build_filename (f->www, "huge.wav", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+  int fd;
+
+  SKIP_WITHOUT_NGINX (f);
+  fd = g_open (served, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, G_GINT64_CONSTANT (3) << 30), ==, 0);
+  g_assert_cmpint (close (fd), ==, 0);
+  url = url_for (f, "huge.wav");
+  add_song (f, "song-huge", url, NULL);
+  path = fetch (f, "song-huge", url, NULL, -1, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "3221225472"));
+  assert_not_cached (f, "song-huge", url);
+  part = part_path (f, "song-huge", url);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  /* The refused transfer's connection is dropped, not left with the server
+   * sending into it: nginx's graceful stop waits for open requests. */
+  {
+    gboolean later = FALSE;
+
+    g_timeout_add (100, on_timeout, &later);
+    run_until (&later, "the loop to settle");
+  }
+  g_assert_true (nginx_stop (f, SIGQUIT));
+}
+
 static void
 test_etag_revalidation (Fixture       *f,
                         gconstpointer  data)
@@ -1530,6 +1579,7 @@ main (int    argc,
   ADD ("truncated-body", test_truncated_body);
   ADD ("wrong-length", test_wrong_length);
   ADD ("wrong-sha256", test_wrong_sha256);
+  ADD ("refuses-an-absurd-content-length", test_refuses_absurd_size);
   ADD ("etag-revalidation-keeps-the-file-on-304", test_etag_revalidation);
   ADD ("known-sha256-is-not-asked-again", test_known_sha256_is_not_asked_again);
   ADD ("evicts-least-recently-played", test_evicts_least_recently_played);
