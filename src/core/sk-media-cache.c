@@ -755,7 +755,7 @@ network_error (Download *dl,
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
     return g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_TRUNCATED,
                         "Downloading %s: the connection broke after %" G_GINT64_FORMAT
-                        " bytes (%s); the next try resumes.",
+                        " bytes (%s).",
                         dl->safe_url, (gint64) (dl->offset + dl->received), error->message);
   return g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_NETWORK,
                       "Downloading %s failed: %s", dl->safe_url, error->message);
@@ -834,8 +834,14 @@ on_error_body (GObject      *source,
   gboolean storage_404 = FALSE;
   g_autofree char *storage_message = NULL;
   gboolean keep_part;
+  g_autoptr(GError) error = NULL;
 
-  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, NULL);
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      download_fail (dl, TRUE, g_steal_pointer (&error));
+      return;
+    }
 
   /* Supabase Storage answers a missing object with 400 and a JSON body
    * whose statusCode is "404". */
@@ -845,6 +851,7 @@ on_error_body (GObject      *source,
     {
       JsonObject *o = json_node_get_object (json_parser_get_root (parser));
       JsonNode *code = json_object_get_member (o, "statusCode");
+      JsonNode *message = json_object_get_member (o, "message");
 
       if (code != NULL && JSON_NODE_HOLDS_VALUE (code))
         {
@@ -853,10 +860,9 @@ on_error_body (GObject      *source,
           else if (json_node_get_value_type (code) == G_TYPE_INT64)
             storage_404 = json_node_get_int (code) == 404;
         }
-      if (storage_404 && json_object_has_member (o, "message") &&
-          JSON_NODE_HOLDS_VALUE (json_object_get_member (o, "message")))
-        storage_message = g_strndup (json_object_get_string_member_with_default (o, "message", ""),
-                                     200);
+      if (storage_404 && message != NULL && JSON_NODE_HOLDS_VALUE (message) &&
+          json_node_get_value_type (message) == G_TYPE_STRING)
+        storage_message = g_utf8_substring (json_node_get_string (message), 0, 200);
     }
 
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE || storage_404)

@@ -180,6 +180,11 @@ nginx_start (Fixture   *f,
     "      return 400 '{\"statusCode\":\"404\",\"error\":\"not_found\","
     "\"message\":\"Object not found\"}';\n"
     "    }\n"
+    "    location /storage/v1/object/sign/songs/ {\n"
+    "      default_type application/json;\n"
+    "      return 400 '{\"statusCode\":\"403\",\"error\":\"Unauthorized\","
+    "\"message\":\"invalid signature\"}';\n"
+    "    }\n"
     "    location /broken/ { return 503; }\n"
     "  }\n"
     "}\n", f->tmp, listen, extra);
@@ -835,6 +840,8 @@ test_storage_400_with_404_body (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *url_denied = NULL;
+  g_autofree char *denied = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   url = url_for (f, "storage/v1/object/public/songs/gone.ogg");
@@ -845,6 +852,17 @@ test_storage_400_with_404_body (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "HTTP 400"));
   g_assert_nonnull (strstr (error->message, "Object not found"));
   assert_not_cached (f, "song-gone", url);
+
+  /* A 400 whose body says something else is the refusal it is. */
+  g_clear_error (&error);
+  url_denied = url_for (f, "storage/v1/object/sign/songs/denied.ogg?token=abc");
+  add_song (f, "song-denied", url_denied, NULL);
+  denied = fetch (f, "song-denied", url_denied, NULL, -1, NULL, &error);
+  g_assert_null (denied);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "HTTP 400"));
+  g_assert_null (strstr (error->message, "token"));   /* the query may hold a secret */
+  assert_not_cached (f, "song-denied", url_denied);
 }
 
 static void
