@@ -862,7 +862,12 @@ on_error_body (GObject      *source,
         }
       if (storage_404 && message != NULL && JSON_NODE_HOLDS_VALUE (message) &&
           json_node_get_value_type (message) == G_TYPE_STRING)
-        storage_message = g_utf8_substring (json_node_get_string (message), 0, 200);
+        {
+          const char *text = json_node_get_string (message);
+
+          /* At most 200 characters; g_utf8_substring wants an end within the text. */
+          storage_message = g_utf8_substring (text, 0, MIN (g_utf8_strlen (text, -1), 200));
+        }
     }
 
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE || storage_404)
