@@ -265,6 +265,32 @@ test_demo_script (Fixture *f, gconstpointer data)
   g_assert_null (strstr (out, "already rated"));
 }
 
+static void
+test_demo_library (Fixture *f, gconstpointer data)
+{
+  const char *demo = g_getenv ("SK_DEMO_DIR");
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  sqlite3_stmt *stmt;
+  guint n = 0;
+
+  g_assert_nonnull (demo);
+  out = CTL_OUT (f, 0, "import", demo);
+  store = sk_store_open (f->db, &error);
+  g_assert_no_error (error);
+  stmt = sk_store_prepare (store, "SELECT title, duration FROM songs", &error);
+  while (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+    {
+      g_test_message ("%s: %d s", sk_store_column_text (stmt, 0), sqlite3_column_int (stmt, 1));
+      g_assert_cmpint (sqlite3_column_int (stmt, 1), >=, 20);
+      g_assert_cmpint (sqlite3_column_int (stmt, 1), <=, 60);
+      n++;
+    }
+  sqlite3_reset (stmt);
+  g_assert_cmpuint (n, >=, 8);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -276,6 +302,7 @@ main (int argc, char **argv)
   ADD ("/ctl/opposite-tastes-reorder-the-queue", test_opposite_tastes);
   ADD ("/ctl/import-names-bad-files-and-keeps-the-good", test_import_reports_bad_files);
   ADD ("/ctl/demo-walk-through-runs", test_demo_script);
+  ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
 #undef ADD
   return g_test_run ();
 }
