@@ -124,17 +124,6 @@ bare_rank (SkEngine     *engine,
   return (double) t0;
 }
 
-/* A listener rates what plays after a hidden taste: their starting one. */
-static int
-rating (GRand        *rand,
-        const double *truth,
-        const double *embedding)
-{
-  double r = 3.0 + 2.0 * sk_taste_similarity (truth, embedding) + 0.5 * sk_bench_gaussian (rand);
-
-  return (int) CLAMP (lround (r), 1, 5);
-}
-
 static gboolean
 start_next (SkEngine *engine)
 {
@@ -215,7 +204,8 @@ main (int    argc,
 
       for (guint l = 0; l < N_LISTENERS; l++)
         {
-          int value = rating (rand, &prefs[l * SK_DIM], embedding);
+          /* they rate after a hidden taste: their starting one */
+          int value = sk_bench_rating (rand, &prefs[l * SK_DIM], embedding, 0.5);
           gint64 t0;
           gboolean ok;
           guint n = 0;

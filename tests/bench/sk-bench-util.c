@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "sk-bench-util.h"
+#include "sk-taste.h"
 
 static gboolean failed;
 
@@ -75,6 +76,17 @@ sk_bench_gaussian (GRand *rand)
   while (u1 <= 0.0);
   u2 = g_rand_double (rand);
   return sqrt (-2.0 * log (u1)) * cos (2.0 * G_PI * u2);
+}
+
+int
+sk_bench_rating (GRand        *rand,
+                 const double  truth[SK_DIM],
+                 const double  embedding[SK_DIM],
+                 double        noise_sd)
+{
+  double r = 3.0 + 2.0 * sk_taste_similarity (truth, embedding) + noise_sd * sk_bench_gaussian (rand);
+
+  return (int) CLAMP (lround (r), 1, 5);
 }
 
 gboolean

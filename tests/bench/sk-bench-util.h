@@ -32,6 +32,14 @@ void    sk_bench_random_taste  (GRand       *rand,
 /* Standard normal (Box–Muller). */
 double  sk_bench_gaussian      (GRand       *rand);
 
+/* A simulated listener's rating of a song on the whole 1–5 scale (3 =
+ * indifferent): clamp(round(3 + 2·sim(truth, embedding) + noise), 1, 5),
+ * noise ~ N(0, @noise_sd²). */
+int     sk_bench_rating        (GRand        *rand,
+                                const double  truth[SK_DIM],
+                                const double  embedding[SK_DIM],
+                                double        noise_sd);
+
 /* Checks a functional condition; on failure prints why and remembers it
  * for sk_bench_exit_status. */
 gboolean sk_bench_check        (gboolean     ok,
