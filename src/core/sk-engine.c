@@ -932,6 +932,7 @@ new_listener (SkEngine     *self,
       !sk_store_commit (self->store, error))
     {
       sk_store_rollback (self->store);
+      requeue (self, NULL);
       return NULL;
     }
   return g_steal_pointer (&id);
@@ -1180,6 +1181,8 @@ sk_engine_vote (SkEngine    *self,
 
 fail:
   sk_store_rollback (self->store);
+  /* the queue in memory may have seen the taste the rollback undid */
+  requeue (self, NULL);
   g_propagate_error (error, local);
   return FALSE;
 }

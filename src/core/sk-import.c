@@ -156,6 +156,30 @@ sk_audio_probe (const char  *path,
       sf_close (sf);
       return FALSE;
     }
+  /* libsndfile shortens the length of a cut-off RIFF/AIFF file to what is
+   * there and only says so in its log: "data : 96000 (should be 47978)". */
+  {
+    char log[2048] = "";
+    g_auto(GStrv) lines = NULL;
+
+    sf_command (sf, SFC_GET_LOG_INFO, log, sizeof log);
+    lines = g_strsplit (log, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      {
+        const char *should = strstr (lines[i], "(should be ");
+        const char *colon = strchr (lines[i], ':');
+
+        if (!(g_str_has_prefix (lines[i], "data") || g_str_has_prefix (lines[i], "SSND")) ||
+            should == NULL || colon == NULL ||
+            g_ascii_strtoll (should + 11, NULL, 10) >= g_ascii_strtoll (colon + 1, NULL, 10))
+          continue;
+        g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                     "the audio is truncated (%s)", g_strstrip (lines[i]));
+        sf_close (sf);
+        return FALSE;
+      }
+  }
+
   buf = g_new (float, (gsize) 4096 * info.channels);
   while ((got = sf_readf_float (sf, buf, 4096)) > 0)
     total += got;

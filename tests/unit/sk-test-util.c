@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sndfile.h>
+#include <sys/wait.h>
 
 #include "sk-test-util.h"
 #include "sk-util.h"
@@ -86,4 +88,60 @@ sk_test_ctl_path (void)
 
   g_assert_nonnull (b);
   return g_build_filename (b, "..", "src", "ctl", "soundscape-ctl", NULL);
+}
+
+void
+sk_test_write_wav (const char *path,
+                   double      seconds)
+{
+  SF_INFO info = { .samplerate = 48000, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+  SNDFILE *sf = sf_open (path, SFM_WRITE, &info);
+  sf_count_t frames = (sf_count_t) (seconds * 48000);
+  g_autofree short *buf = g_new (short, (gsize) frames * 2);
+  guint32 x = 2463534242u;
+
+  g_assert_nonnull (sf);
+  for (sf_count_t i = 0; i < frames * 2; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      buf[i] = (short) ((int) (x & 0x3fff) - 0x2000);
+    }
+  g_assert_cmpint (sf_writef_short (sf, buf, frames), ==, frames);
+  g_assert_cmpint (sf_close (sf), ==, 0);
+}
+
+void
+sk_test_write_sidecar (const char *path,
+                       const char *title,
+                       const char *embedding_json)
+{
+  g_autofree char *text = g_strdup_printf ("{\"title\": \"%s\", \"artist\": \"Test\", \"type\": \"soundscape\", "
+                                           "\"embedding\": %s, \"bpm\": null}\n",
+                                           title, embedding_json);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+int
+sk_test_run_ctl (const char *const  *argv,
+                 char              **out,
+                 char              **err)
+{
+  g_autofree char *ctl = sk_test_ctl_path ();
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_add (args, ctl);
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                out, err, &status, &error);
+  g_assert_no_error (error);
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  return 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
 }

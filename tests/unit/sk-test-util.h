@@ -26,3 +26,19 @@ void    sk_test_add_song     (SkStore     *store,
 char   *sk_test_ctl_path     (void);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* A 48 kHz stereo 16-bit WAV of @seconds of quiet noise. */
+void    sk_test_write_wav     (const char  *path,
+                               double       seconds);
+/* A sidecar NAME.json with this embedding text (written as given, so that
+ * tests can put anything there). */
+void    sk_test_write_sidecar (const char  *path,
+                               const char  *title,
+                               const char  *embedding_json);
+/* Runs soundscape-ctl with @argv (NULL-terminated, without the program);
+ * returns the exit status and fills @out and @err. */
+int     sk_test_run_ctl       (const char *const *argv,
+                               char       **out,
+                               char       **err);
+G_END_DECLS

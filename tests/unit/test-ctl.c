@@ -1,0 +1,308 @@
+/* soundscape-ctl as a person uses it: the real program, run on a database
+ * in a scratch directory. Errors are one line on stderr and a non-zero
+ * exit, never a crash. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sk-test-util.h"
+#include "sk-util.h"
+
+typedef struct
+{
+  char *dir;
+  char *db;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = sk_test_mkdtemp ();
+  f->db = g_build_filename (f->dir, "kiosk.db", NULL);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  sk_test_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->db);
+}
+
+static void
+assert_one_line (const char *text)
+{
+  g_assert_nonnull (text);
+  g_assert_true (g_str_has_prefix (text, "soundscape-ctl: "));
+  g_assert_cmpint (strchr (text, '\n') - text, ==, (int) strlen (text) - 1);
+}
+
+/* Runs with --db appended; expects @status. Returns stdout. */
+static char *
+ctl (Fixture           *f,
+     int                status,
+     const char *const *argv)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int rc;
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, (gpointer) "--db");
+  g_ptr_array_add (args, f->db);
+  g_ptr_array_add (args, NULL);
+  rc = sk_test_run_ctl ((const char *const *) args->pdata, &out, &err);
+  if (rc != status)
+    g_error ("soundscape-ctl %s exited %d, expected %d; stderr: %s", argv[0], rc, status, err);
+  if (status != 0)
+    assert_one_line (err);
+  return out;
+}
+
+#define CTL(f, status, ...) g_free (ctl (f, status, (const char *const[]) { __VA_ARGS__, NULL }))
+#define CTL_OUT(f, status, ...) ctl (f, status, (const char *const[]) { __VA_ARGS__, NULL })
+
+static void
+test_usage (Fixture *f, gconstpointer data)
+{
+  static const char *const commands[] = {
+    "init", "import", "songs", "tap", "join", "enroll", "vote", "checkout",
+    "next", "queue", "status", "rank", "taste-step", "demo",
+  };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { NULL }, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "Usage"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "frobnicate", NULL }, &out, &err), ==, 2);
+  assert_one_line (err);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { commands[i], "--help", NULL }, &out, &err), ==, 0);
+      g_assert_nonnull (strstr (out, commands[i]));
+    }
+}
+
+static void
+test_rank_seed_example (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "rank", "001-seed-example.json", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *queue;
+  double score;
+
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "rank", path, NULL }, &out, &err), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  queue = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "queue");
+  g_assert_cmpuint (json_array_get_length (queue), ==, 1);
+  score = json_object_get_double_member (json_array_get_object_element (queue, 0), "score");
+  g_assert_cmpfloat_with_epsilon (score, 0.8643, 1e-4);
+}
+
+static void
+test_bad_input_is_one_line (Fixture *f, gconstpointer data)
+{
+  g_autofree char *bad = g_test_build_filename (G_TEST_DIST, "data", "bad", "rank-not-json.json", NULL);
+  g_autofree char *file = g_build_filename (f->dir, "plain", NULL);
+  g_autofree char *under_file = g_build_filename (file, "kiosk.db", NULL);
+  g_autofree char *huge = g_strnfill (100000, 'A');
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  CTL (f, 0, "init");
+  CTL (f, 1, "tap", "not-a-uid");
+  CTL (f, 1, "tap", huge);
+  CTL (f, 2, "vote", "04A1B2C3", "7");
+  CTL (f, 2, "vote", "04A1B2C3", "three");
+  CTL (f, 1, "vote", "04A1B2C3", "3");
+  CTL (f, 1, "checkout", "04A1B2C3");
+  CTL (f, 1, "next");
+  CTL (f, 2, "tap");
+  CTL (f, 1, "rank", bad);
+  CTL (f, 1, "taste-step", "/nonexistent/case.json");
+  CTL (f, 1, "enroll", "04A1B2C3", "Ann", "--taste", "[1,2,3]");
+  CTL (f, 1, "enroll", "04A1B2C3", "Ann", "--role", "emperor");
+  CTL (f, 1, "import", "/nonexistent/folder");
+
+  g_assert_true (g_file_set_contents (file, "", 0, NULL));
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "status", "--db", under_file, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&out, g_free);
+  /* a damaged database is named, not overwritten */
+  g_assert_true (g_file_set_contents (file, "this is not a database, it is a text file with some length", -1, NULL));
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "status", "--db", file, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "damaged"));
+}
+
+static void
+make_library (Fixture *f,
+              char   **lib_out)
+{
+  static const struct { const char *name; const char *emb; } songs[] = {
+    { "campfire", "[0.1,0.3,0.95,0.2,0.2]" },
+    { "rain",     "[0.95,0.3,0.1,0.3,0.4]" },
+    { "storm",    "[0.7,0.6,0.1,0.95,0.2]" },
+    { "waves",    "[0.3,0.5,0.1,0.1,0.95]" },
+    { "wind",     "[0.2,0.95,0.1,0.3,0.3]" },
+    { "hearth",   "[0.55,0.2,0.85,0.25,0.3]" },
+  };
+  char *lib = g_build_filename (f->dir, "library", NULL);
+
+  g_assert_cmpint (g_mkdir (lib, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
+    {
+      g_autofree char *wav = g_strdup_printf ("%s/%s.wav", lib, songs[i].name);
+      g_autofree char *json = g_strdup_printf ("%s/%s.json", lib, songs[i].name);
+
+      sk_test_write_wav (wav, 0.25);
+      sk_test_write_sidecar (json, songs[i].name, songs[i].emb);
+    }
+  *lib_out = lib;
+}
+
+static char *
+queue_head (Fixture *f)
+{
+  g_autofree char *out = CTL_OUT (f, 0, "queue", "--json");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *q;
+
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  q = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "queue");
+  g_assert_cmpuint (json_array_get_length (q), >, 0);
+  return g_strdup (json_object_get_string_member (json_array_get_object_element (q, 0), "title"));
+}
+
+static void
+test_opposite_tastes (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *empty = NULL;
+  g_autofree char *rain = NULL;
+  g_autofree char *fire = NULL;
+  g_autofree char *status = NULL;
+
+  make_library (f, &lib);
+  CTL (f, 0, "init");
+  CTL (f, 0, "import", lib);
+  CTL (f, 0, "enroll", "04A1B2C3", "Rain Lover", "--taste", "[0.95,0.4,0.15,0.45,0.6]");
+  CTL (f, 0, "enroll", "04F1E2D3", "Fire Keeper", "--taste", "[0.1,0.4,0.95,0.3,0.2]");
+  CTL (f, 0, "next");
+  empty = queue_head (f);
+
+  CTL (f, 0, "tap", "04:a1:b2:c3");
+  CTL (f, 0, "vote", "04A1B2C3", "5");
+  CTL (f, 2, "vote", "04A1B2C3");
+  CTL (f, 1, "vote", "04A1B2C3", "4");   /* already rated this play */
+  rain = queue_head (f);
+  g_assert_true (g_str_equal (rain, "rain") || g_str_equal (rain, "storm"));
+
+  CTL (f, 0, "checkout", "04A1B2C3");
+  CTL (f, 0, "tap", "04F1E2D3");
+  CTL (f, 0, "vote", "04F1E2D3", "1");
+  fire = queue_head (f);
+  g_assert_cmpstr (fire, !=, rain);
+  g_assert_true (g_str_equal (fire, "hearth") || g_str_equal (fire, "campfire"));
+
+  status = CTL_OUT (f, 0, "status");
+  g_assert_nonnull (strstr (status, "Present:   1 listener"));
+  g_assert_nonnull (strstr (status, "Library:   6 songs"));
+}
+
+static void
+test_import_reports_bad_files (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *corrupt = NULL;
+  g_autofree char *short_vec = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *songs = NULL;
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  make_library (f, &lib);
+  corrupt = g_build_filename (lib, "rain.wav", NULL);
+  g_assert_true (g_file_get_contents (corrupt, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (corrupt, contents, (gssize) len / 3, NULL));
+  short_vec = g_build_filename (lib, "waves.json", NULL);
+  sk_test_write_sidecar (short_vec, "waves", "[0.3,0.5,0.1,0.1]");
+
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "rain.wav: the audio is truncated"));
+  g_assert_nonnull (strstr (err, "waves.wav: waves.json: “embedding”: vector has 4 components"));
+  g_assert_nonnull (strstr (out, "Imported 4 songs; 2 files refused"));
+  songs = CTL_OUT (f, 0, "songs");
+  g_assert_null (strstr (songs, "rain"));
+  g_assert_null (strstr (songs, "waves"));
+  g_assert_nonnull (strstr (songs, "hearth"));
+}
+
+static void
+test_demo_script (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *out = NULL;
+
+  make_library (f, &lib);
+  out = CTL_OUT (f, 0, "demo", "--library", lib, "--script");
+  g_assert_nonnull (strstr (out, "Rain Lover checked in"));
+  g_assert_nonnull (strstr (out, "Fire Keeper rates 1"));
+  g_assert_nonnull (strstr (out, "Rain Lover rates 5"));
+  g_assert_nonnull (strstr (out, "» next track"));
+  g_assert_null (strstr (out, "already rated"));
+}
+
+static void
+test_demo_library (Fixture *f, gconstpointer data)
+{
+  const char *demo = g_getenv ("SK_DEMO_DIR");
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  sqlite3_stmt *stmt;
+  guint n = 0;
+
+  g_assert_nonnull (demo);
+  out = CTL_OUT (f, 0, "import", demo);
+  store = sk_store_open (f->db, &error);
+  g_assert_no_error (error);
+  stmt = sk_store_prepare (store, "SELECT title, duration FROM songs", &error);
+  while (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+    {
+      g_test_message ("%s: %d s", sk_store_column_text (stmt, 0), sqlite3_column_int (stmt, 1));
+      g_assert_cmpint (sqlite3_column_int (stmt, 1), >=, 20);
+      g_assert_cmpint (sqlite3_column_int (stmt, 1), <=, 60);
+      n++;
+    }
+  sqlite3_reset (stmt);
+  g_assert_cmpuint (n, >=, 8);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/ctl/usage-and-help-for-every-command", test_usage);
+  ADD ("/ctl/rank-seed-example-prints-0.8643", test_rank_seed_example);
+  ADD ("/ctl/bad-input-is-one-line-and-non-zero", test_bad_input_is_one_line);
+  ADD ("/ctl/opposite-tastes-reorder-the-queue", test_opposite_tastes);
+  ADD ("/ctl/import-names-bad-files-and-keeps-the-good", test_import_reports_bad_files);
+  ADD ("/ctl/demo-walk-through-runs", test_demo_script);
+  ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
+#undef ADD
+  return g_test_run ();
+}

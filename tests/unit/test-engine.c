@@ -1,0 +1,592 @@
+/* SkEngine: taps, sessions, votes and track starts against a real SQLite
+ * database in a scratch directory, on a clock the test moves. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sk-test-util.h"
+#include "sk-util.h"
+
+#define T0   ((gint64) 1714557600 * G_USEC_PER_SEC)   /* 2024-05-01 10:00:00 UTC */
+#define SEC  ((gint64) G_USEC_PER_SEC)
+
+static const double RAIN[SK_DIM]  = { 0.95, 0.40, 0.15, 0.45, 0.60 };
+static const double FIRE[SK_DIM]  = { 0.10, 0.40, 0.95, 0.30, 0.20 };
+
+typedef struct
+{
+  char        *dir;
+  SkTestClock  clock;
+  SkEngine    *engine;
+  SkStore     *store;
+  guint        queue_changes;
+  guint        checked_out;
+  char        *last_unknown;
+} Fixture;
+
+static void
+on_queue_changed (SkEngine *engine,
+                  Fixture  *f)
+{
+  f->queue_changes++;
+}
+
+static void
+on_checked_out (SkEngine   *engine,
+                const char *user_id,
+                const char *reason,
+                Fixture    *f)
+{
+  f->checked_out++;
+}
+
+static void
+on_unknown (SkEngine   *engine,
+            const char *uid,
+            Fixture    *f)
+{
+  g_free (f->last_unknown);
+  f->last_unknown = g_strdup (uid);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  static const struct { const char *id; double e[SK_DIM]; } songs[] = {
+    { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
+    { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
+    { "s-storm",    { 0.70, 0.60, 0.10, 0.95, 0.20 } },
+    { "s-waves",    { 0.30, 0.50, 0.10, 0.10, 0.95 } },
+    { "s-wind",     { 0.20, 0.95, 0.10, 0.30, 0.30 } },
+    { "s-hearth",   { 0.55, 0.20, 0.85, 0.25, 0.30 } },
+  };
+  g_autoptr(GError) error = NULL;
+
+  f->dir = sk_test_mkdtemp ();
+  f->clock.now = T0;
+  f->engine = sk_test_engine_new (f->dir, &f->clock);
+  f->store = sk_engine_get_store (f->engine);
+  for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
+    sk_test_add_song (f->store, songs[i].id, songs[i].e);
+  g_assert_true (sk_engine_reload (f->engine, &error));
+  g_assert_no_error (error);
+  g_signal_connect (f->engine, "queue-changed", G_CALLBACK (on_queue_changed), f);
+  g_signal_connect (f->engine, "checked-out", G_CALLBACK (on_checked_out), f);
+  g_signal_connect (f->engine, "unknown-badge", G_CALLBACK (on_unknown), f);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->engine);
+  sk_test_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->last_unknown);
+}
+
+static int
+count (Fixture    *f,
+       const char *sql)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (f->store, sql, NULL);
+  int n;
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (sk_store_step (f->store, stmt, NULL), ==, SQLITE_ROW);
+  n = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+static char *
+enroll (Fixture      *f,
+        const char   *uid,
+        const char   *name,
+        const char   *role,
+        const double *taste)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = sk_engine_enroll (f->engine, uid, name, role, taste, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  return id;
+}
+
+static void
+tap_ok (Fixture     *f,
+        const char  *uid,
+        SkTapKind    kind,
+        SkTapResult *out)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sk_engine_tap (f->engine, uid, out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (out->kind, ==, kind);
+}
+
+static void
+test_unknown_badge (Fixture *f, gconstpointer data)
+{
+  SkTapResult r;
+
+  tap_ok (f, "04:aa:bb:cc", SK_TAP_UNKNOWN, &r);
+  g_assert_cmpstr (r.uid, ==, "04AABBCC");
+  g_assert_null (r.user_id);
+  g_assert_cmpstr (f->last_unknown, ==, "04AABBCC");
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 0);
+  sk_tap_result_clear (&r);
+}
+
+static void
+test_odd_uid_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  SkTapResult r;
+
+  g_assert_false (sk_engine_tap (f->engine, "04AABB", &r, &error));
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 0);
+}
+
+static void
+test_check_in_for_an_hour (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  SkTapResult r;
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  g_assert_cmpstr (r.user_id, ==, id);
+  g_assert_cmpstr (r.display_name, ==, "Rain Lover");
+  g_assert_false (r.extended);
+  g_assert_cmpint (r.expires_at, ==, T0 + 3600 * SEC);
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM outbox WHERE kind = 'session'"), ==, 1);
+  sk_tap_result_clear (&r);
+}
+
+static void
+test_retap_extends (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  SkTapResult r;
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  f->clock.now += 40 * 60 * SEC;
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  g_assert_true (r.extended);
+  g_assert_cmpint (r.expires_at, ==, f->clock.now + 3600 * SEC);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
+  sk_tap_result_clear (&r);
+}
+
+static void
+test_expiry_to_the_second (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autoptr(GError) error = NULL;
+  SkTapResult r;
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+
+  f->clock.now = T0 + 3599 * SEC;
+  g_assert_true (sk_engine_refresh (f->engine, &error));
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 1);
+  g_assert_cmpuint (f->checked_out, ==, 0);
+
+  f->clock.now = T0 + 3600 * SEC;
+  g_assert_true (sk_engine_refresh (f->engine, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 0);
+  g_assert_cmpuint (f->checked_out, ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 0);
+
+  /* a tap after expiry is a new visit */
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  g_assert_false (r.extended);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 2);
+  sk_tap_result_clear (&r);
+}
+
+static void
+test_check_out (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autoptr(GError) error = NULL;
+  SkTapResult r;
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_true (sk_engine_check_out (f->engine, id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 0);
+  g_assert_false (sk_engine_check_out (f->engine, id, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_CHECKED_IN);
+}
+
+static void
+test_check_in_elsewhere_moves (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkEngine) other = NULL;
+  SkTapResult r;
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+
+  /* a second player on the same database */
+  g_assert_true (sk_store_set_setting (f->store, "player_id", "second-player", &error));
+  other = sk_engine_new (f->store, &error);
+  g_assert_no_error (error);
+  sk_engine_set_clock (other, sk_test_clock_read, &f->clock);
+  g_assert_cmpstr (sk_engine_get_player_id (other), !=, sk_engine_get_player_id (f->engine));
+  g_assert_true (sk_engine_tap (other, "04A1B2C3", &r, &error));
+  g_assert_no_error (error);
+  sk_tap_result_clear (&r);
+
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+  g_assert_true (sk_engine_refresh (f->engine, &error));
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 0);
+  g_assert_cmpuint (sk_engine_get_n_present (other), ==, 1);
+}
+
+static void
+test_revoked_badge (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autoptr(GError) error = NULL;
+  SkTapResult r;
+
+  g_assert_true (sk_store_exec (f->store,
+                                "UPDATE badges SET revoked_at = '2024-04-01T00:00:00.000000Z'", &error));
+  g_assert_false (sk_engine_tap (f->engine, "04A1B2C3", &r, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 0);
+}
+
+static void
+test_manager_badge (Fixture *f, gconstpointer data)
+{
+  g_autofree char *mgr = enroll (f, "04ADA1E5", "Mia", "manager", NULL);
+  g_autofree char *owner = enroll (f, "04000001", "Olu", NULL, NULL);
+  g_autofree char *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  SkTapResult r;
+
+  tap_ok (f, "04ADA1E5", SK_TAP_MANAGER, &r);
+  sk_tap_result_clear (&r);
+  tap_ok (f, "04000001", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  /* the player's manager_id makes a manager too */
+  sql = g_strdup_printf ("UPDATE players SET manager_id = '%s'", owner);
+  g_assert_true (sk_store_exec (f->store, sql, &error));
+  tap_ok (f, "04000001", SK_TAP_MANAGER, &r);
+  sk_tap_result_clear (&r);
+}
+
+static void
+test_join_makes_a_guest (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = sk_engine_join (f->engine, "04bb00cc", NULL, &error);
+  g_autofree char *again = NULL;
+  g_autofree char *named = NULL;
+  g_autofree char *long_name = g_strnfill (65, 'n');
+  SkTapResult r;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM profiles WHERE is_guest = 1 "
+                             "AND preference_vector = '[0.5,0.5,0.5,0.5,0.5]'"), ==, 1);
+  tap_ok (f, "04BB00CC", SK_TAP_LISTENER, &r);
+  g_assert_cmpstr (r.user_id, ==, id);
+  g_assert_true (strlen (r.display_name) > 3);
+  sk_tap_result_clear (&r);
+
+  again = sk_engine_join (f->engine, "04BB00CC", "Someone", &error);
+  g_assert_null (again);
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_ALREADY_ENROLLED);
+  g_clear_error (&error);
+
+  named = sk_engine_join (f->engine, "04BB00CD", long_name, &error);
+  g_assert_null (named);
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  named = sk_engine_join (f->engine, "04BB00CD", "  Ada  ", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM profiles WHERE display_name = 'Ada'"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM profiles"), ==, 2);
+}
+
+static void
+test_vote_rules (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autofree char *song = NULL;
+  g_autoptr(GError) error = NULL;
+  SkTapResult r;
+
+  g_assert_false (sk_engine_vote (f->engine, id, 4, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_CHECKED_IN);
+  g_clear_error (&error);
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_false (sk_engine_vote (f->engine, id, 4, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYING);
+  g_clear_error (&error);
+
+  g_assert_true (sk_engine_start_next (f->engine, &song, &error));
+  g_assert_cmpstr (song, ==, "s-rain");
+  g_assert_false (sk_engine_vote (f->engine, id, 0, &error));
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_true (sk_engine_vote (f->engine, id, 5, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM votes WHERE play_id IS NOT NULL AND vote_value = 5"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM outbox WHERE kind = 'vote'"), ==, 1);
+
+  /* one vote per listener per play */
+  g_assert_false (sk_engine_vote (f->engine, id, 1, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_ALREADY_VOTED);
+  g_clear_error (&error);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM votes"), ==, 1);
+
+  /* the next play may be rated again */
+  f->clock.now += 5 * 60 * SEC;
+  g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+  g_assert_true (sk_engine_vote (f->engine, id, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM votes"), ==, 2);
+}
+
+static void
+test_vote_learns (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Newcomer", NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+  double pref[SK_DIM];
+  SkTapResult r;
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+  g_assert_true (sk_engine_vote (f->engine, id, 5, &error));
+
+  stmt = sk_store_prepare (f->store, "SELECT preference_vector FROM profiles WHERE id = ?1", NULL);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  g_assert_cmpint (sk_store_step (f->store, stmt, NULL), ==, SQLITE_ROW);
+  g_assert_true (sk_vec_parse (sk_store_column_text (stmt, 0), pref, NULL));
+  sqlite3_reset (stmt);
+  /* no opinion + a 5 on the playing song: a step of 0.12 along its direction */
+  {
+    const double *e = sk_recommender_get_embedding (sk_engine_get_recommender (f->engine),
+                                                    sk_recommender_lookup (sk_engine_get_recommender (f->engine),
+                                                                           sk_engine_get_current_song (f->engine)));
+    double c[SK_DIM], n = 0;
+
+    for (guint d = 0; d < SK_DIM; d++)
+      {
+        c[d] = e[d] - 0.5;
+        n += c[d] * c[d];
+      }
+    n = sqrt (n);
+    for (guint d = 0; d < SK_DIM; d++)
+      g_assert_cmpfloat_with_epsilon (pref[d], 0.5 + 0.12 * c[d] / n, 1e-9);
+  }
+}
+
+static char *
+queue_head (Fixture *f)
+{
+  const SkQueueEntry *q;
+  guint n;
+
+  q = sk_engine_get_queue (f->engine, &n);
+  g_assert_cmpuint (n, >, 0);
+  return g_strdup (q[0].song_id);
+}
+
+static void
+test_opposite_tastes_change_the_queue (Fixture *f, gconstpointer data)
+{
+  g_autofree char *rain = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autofree char *fire = enroll (f, "04F1E2D3", "Fire Keeper", NULL, FIRE);
+  g_autofree char *head1 = NULL;
+  g_autofree char *head2 = NULL;
+  g_autoptr(GError) error = NULL;
+  guint changes;
+  SkTapResult r;
+
+  g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  head1 = queue_head (f);
+  g_assert_true (g_str_equal (head1, "s-rain") || g_str_equal (head1, "s-storm"));
+
+  sk_engine_check_out (f->engine, rain, &error);
+  changes = f->queue_changes;
+  tap_ok (f, "04F1E2D3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  head2 = queue_head (f);
+  /* s-campfire opened the evening (an empty room ties, lowest id first)
+   * and is playing, so the fire lover's best next is the hearth */
+  g_assert_cmpstr (sk_engine_get_current_song (f->engine), ==, "s-campfire");
+  g_assert_cmpstr (head2, ==, "s-hearth");
+  g_assert_cmpuint (f->queue_changes, >, changes);
+}
+
+static void
+test_track_start (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  const SkQueueEntry *q;
+  guint n;
+
+  g_assert_true (sk_engine_start_next (f->engine, &first, &error));
+  g_assert_cmpstr (sk_engine_get_current_song (f->engine), ==, first);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM songs_playing"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM players WHERE status = 'playing' "
+                             "AND current_song_id IS NOT NULL"), ==, 1);
+  q = sk_engine_get_queue (f->engine, &n);
+  g_assert_cmpuint (n, ==, 5);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (q[i].song_id, !=, first);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM player_queue"), ==, 5);
+
+  /* the penalty rotates an empty room through the library */
+  for (guint i = 0; i < 5; i++)
+    {
+      f->clock.now += 60 * SEC;
+      g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+    }
+  g_assert_cmpint (count (f, "SELECT count(DISTINCT song_id) FROM songs_playing"), ==, 6);
+}
+
+static void
+test_nothing_to_play (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  SkTestClock clock = { T0 };
+  g_autoptr(SkEngine) engine = sk_test_engine_new (dir, &clock);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (sk_engine_start_next (engine, NULL, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYABLE);
+  g_clear_object (&engine);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_full_disk_vote_loses_nothing (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autofree char *limit = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *filler = g_strnfill (4000, 'f');
+  sqlite3_stmt *stmt;
+  SkTapResult r;
+  int pages;
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+
+  stmt = sk_store_prepare (f->store, "SELECT preference_vector FROM profiles WHERE id = ?1", NULL);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sk_store_step (f->store, stmt, NULL);
+  before = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+
+  /* fill the database up to its limit */
+  pages = count (f, "PRAGMA page_count");
+  limit = g_strdup_printf ("PRAGMA max_page_count = %d", pages);
+  g_assert_true (sk_store_exec (f->store, limit, &error));
+  /* Ever smaller rows, in every table a vote writes to, until not even a
+   * few bytes fit anywhere: SQLite then meets a full disk for real. */
+  for (gsize size = 4000, i = 0; size >= 8; size /= 2)
+    {
+      static const char *const fill[] = {
+        "INSERT INTO outbox (kind, row_id, payload, created_at) VALUES ('x', 'x', ?2, 'x')",
+        "INSERT INTO votes (id, user_id, song_id, vote_value, vote_time) "
+        "  SELECT 'filler' || ?1, id, 's-rain', 3, ?2 FROM profiles",
+        "INSERT INTO settings (key, value) VALUES ('filler' || ?1, ?2)",
+        "INSERT INTO player_queue (id, player_id, song_id, position, added_at) "
+        "  SELECT 'filler' || ?1, id, 's-rain', 100 + ?1, ?2 FROM players",
+      };
+
+      filler[size] = '\0';
+      for (guint t = 0; t < G_N_ELEMENTS (fill); t++)
+        for (;; i++)
+          {
+            sqlite3_stmt *ins = sk_store_prepare (f->store, fill[t], NULL);
+
+            sqlite3_bind_int64 (ins, 1, (gint64) i);
+            sqlite3_bind_text (ins, 2, filler, -1, SQLITE_STATIC);
+            if (!sk_store_run (f->store, ins, NULL))
+              break;
+          }
+    }
+  g_assert_true (sk_store_exec (f->store, "DELETE FROM votes WHERE id LIKE 'filler%'", NULL));
+  g_assert_true (sk_store_exec (f->store, "DELETE FROM player_queue WHERE id LIKE 'filler%'", NULL));
+  /* the filler votes go again (the test counts votes): fill the pages they
+   * leave with settings instead */
+  for (gsize size = 4000, i = 100000; size >= 8; size /= 2)
+    for (;; i++)
+      {
+        sqlite3_stmt *ins = sk_store_prepare (f->store, "INSERT INTO settings (key, value) VALUES ('refill' || ?1, ?2)", NULL);
+
+        filler[size] = '\0';
+        sqlite3_bind_int64 (ins, 1, (gint64) i);
+        sqlite3_bind_text (ins, 2, filler, -1, SQLITE_STATIC);
+        if (!sk_store_run (f->store, ins, NULL))
+          break;
+      }
+
+  g_assert_false (sk_engine_vote (f->engine, id, 5, &error));
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM votes"), ==, 0);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sk_store_step (f->store, stmt, NULL);
+  after = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  g_assert_cmpstr (before, ==, after);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/core/engine/unknown-badge-offers-join", test_unknown_badge);
+  ADD ("/core/engine/odd-uid-is-refused", test_odd_uid_refused);
+  ADD ("/core/engine/tap-checks-in-for-an-hour", test_check_in_for_an_hour);
+  ADD ("/core/engine/re-tap-extends-the-session", test_retap_extends);
+  ADD ("/core/engine/session-expires-to-the-second", test_expiry_to_the_second);
+  ADD ("/core/engine/check-out-ends-the-session", test_check_out);
+  ADD ("/core/engine/check-in-at-another-player-moves-the-session", test_check_in_elsewhere_moves);
+  ADD ("/core/engine/revoked-badge-is-refused", test_revoked_badge);
+  ADD ("/core/engine/manager-badge-is-recognised", test_manager_badge);
+  ADD ("/core/engine/join-makes-a-guest-with-no-opinion", test_join_makes_a_guest);
+  ADD ("/core/engine/one-vote-per-listener-per-play", test_vote_rules);
+  ADD ("/core/engine/vote-updates-the-taste", test_vote_learns);
+  ADD ("/core/engine/opposite-tastes-change-the-queue", test_opposite_tastes_change_the_queue);
+  ADD ("/core/engine/track-start-records-the-play", test_track_start);
+  ADD ("/core/engine/full-disk-vote-loses-nothing", test_full_disk_vote_loses_nothing);
+#undef ADD
+  g_test_add_func ("/core/engine/empty-library-has-nothing-to-play", test_nothing_to_play);
+  return g_test_run ();
+}

@@ -1,0 +1,216 @@
+/* SkStore: migrations, connection settings, and failures a person can act
+ * on: a damaged file, a missing directory, a newer schema, a full disk. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sk-store.h"
+#include "sk-test-util.h"
+
+static int
+query_int (SkStore    *store,
+           const char *sql)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
+  int v;
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
+  v = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return v;
+}
+
+static void
+test_fresh_database (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "sub", "dir", "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  sqlite3_stmt *stmt;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_store_get_schema_version (store), ==, sk_store_get_latest_schema_version ());
+  g_assert_cmpint (query_int (store, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint (query_int (store, "PRAGMA synchronous"), ==, 2);
+  stmt = sk_store_prepare (store, "PRAGMA journal_mode", NULL);
+  g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
+  g_assert_cmpstr (sk_store_column_text (stmt, 0), ==, "wal");
+  sqlite3_reset (stmt);
+  /* the seed's tables and the additions */
+  g_assert_cmpint (query_int (store,
+                              "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                              "('profiles','roles','songs','votes','sessions','players','player_library',"
+                              "'player_queue','songs_playing','badges','outbox','sync_state','settings','media')"),
+                   ==, 14);
+  g_clear_pointer (&store, sk_store_unref);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_reopen_keeps_data (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  SkStore *store = sk_store_open (path, &error);
+  g_autofree char *value = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (sk_store_set_setting (store, "strategy", "least_misery", &error));
+  sk_store_unref (store);
+  store = sk_store_open (path, &error);
+  g_assert_no_error (error);
+  value = sk_store_dup_setting (store, "strategy");
+  g_assert_cmpstr (value, ==, "least_misery");
+  sk_store_unref (store);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_garbage_file_is_corrupt (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autofree char *garbage = g_strnfill (8192, 'x');
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+
+  g_assert_true (g_file_set_contents (path, garbage, -1, NULL));
+  store = sk_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, path));
+  /* the damaged file is left as it was, for a person to look at */
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, garbage);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_directory_that_cannot_exist (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *file = g_build_filename (dir, "plain-file", NULL);
+  g_autofree char *path = g_build_filename (file, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+
+  g_assert_true (g_file_set_contents (file, "", 0, NULL));
+  store = sk_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_newer_schema_refused (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  SkStore *store = sk_store_open (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (sk_store_exec (store, "PRAGMA user_version = 999", &error));
+  sk_store_unref (store);
+  store = sk_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_TOO_NEW);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_full_disk_saves_nothing (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autofree char *big = g_strnfill (64 * 1024, 'y');
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  int pages = query_int (store, "PRAGMA page_count");
+  g_autofree char *limit = g_strdup_printf ("PRAGMA max_page_count = %d", pages + 4);
+  gboolean ok = TRUE;
+
+  g_assert_no_error (error);
+  /* max_page_count makes SQLite meet a full disk for real: SQLITE_FULL */
+  g_assert_true (sk_store_exec (store, limit, &error));
+  g_assert_true (sk_store_begin (store, &error));
+  for (int i = 0; i < 20 && ok; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%d", i);
+
+      ok = sk_store_set_setting (store, key, big, &error);
+    }
+  g_assert_false (ok);
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL);
+  sk_store_rollback (store);
+  g_assert_cmpint (query_int (store, "SELECT count(*) FROM settings WHERE key LIKE 'k%'"), ==, 0);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_read_only_connection (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (sk_store_exec (store, "PRAGMA query_only = 1", &error));
+  g_assert_false (sk_store_set_setting (store, "a", "b", &error));
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_READ_ONLY);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_nested_rollback (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open (path, &error);
+
+  g_assert_true (sk_store_begin (store, &error));
+  g_assert_true (sk_store_set_setting (store, "outer", "1", &error));
+  g_assert_true (sk_store_begin (store, &error));
+  g_assert_true (sk_store_set_setting (store, "inner", "1", &error));
+  sk_store_rollback (store);
+  g_assert_false (sk_store_commit (store, &error));
+  g_assert_nonnull (error);
+  g_assert_cmpint (query_int (store, "SELECT count(*) FROM settings"), ==, 0);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_bad_sql_is_an_error (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open (path, &error);
+
+  g_assert_null (sk_store_prepare (store, "SELEKT nothing", &error));
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FAILED);
+  sk_test_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/core/store/fresh-database-has-the-schema-and-settings", test_fresh_database);
+  g_test_add_func ("/core/store/reopen-keeps-data", test_reopen_keeps_data);
+  g_test_add_func ("/core/store/garbage-file-is-reported-damaged-and-left-alone", test_garbage_file_is_corrupt);
+  g_test_add_func ("/core/store/impossible-directory-is-reported", test_directory_that_cannot_exist);
+  g_test_add_func ("/core/store/newer-schema-is-refused", test_newer_schema_refused);
+  g_test_add_func ("/core/store/full-disk-saves-nothing", test_full_disk_saves_nothing);
+  g_test_add_func ("/core/store/read-only-is-reported", test_read_only_connection);
+  g_test_add_func ("/core/store/inner-rollback-rolls-back-everything", test_nested_rollback);
+  g_test_add_func ("/core/store/bad-sql-is-an-error", test_bad_sql_is_an_error);
+  return g_test_run ();
+}
