@@ -1350,7 +1350,9 @@ test_prefetches_the_queue (Fixture       *f,
   g_autofree char *url2 = NULL;
   g_autofree char *p1 = NULL;
   g_autofree char *p2 = NULL;
-  gboolean idle = FALSE;
+  g_autofree char *log_path = g_build_filename (f->tmp, "access.log", NULL);
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   sha1 = serve_file (f, "p1.flac", 40000, 40);
@@ -1370,9 +1372,7 @@ test_prefetches_the_queue (Fixture       *f,
       g_main_context_iteration (NULL, TRUE);
     g_assert_false (timed_out);
     g_source_remove (id);
-    idle = TRUE;
   }
-  g_assert_true (idle);
   p1 = sk_media_cache_dup_playable_path (f->cache, "song-p1", url1, NULL);
   p2 = sk_media_cache_dup_playable_path (f->cache, "song-p2", url2, NULL);
   g_assert_nonnull (p1);
@@ -1380,6 +1380,14 @@ test_prefetches_the_queue (Fixture       *f,
   assert_file_sha256 (p1, sha1);
   assert_file_sha256 (p2, sha2);
   g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 90000);
+
+  /* In queue order, each once. */
+  lines = log_lines (f, "/p2.flac", 1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "/p1.flac|200|"));
+  g_assert_true (strstr (log, "/p1.flac|200|") < strstr (log, "/p2.flac|200|"));
+  g_assert_null (strstr (strstr (log, "/p1.flac|200|") + 1, "/p1.flac|"));
 }
 
 static void
