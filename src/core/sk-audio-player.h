@@ -1,0 +1,102 @@
+/* sk-audio-player.h: plays a short queue of audio files through ALSA.
+ *
+ * Two threads of its own: a decoder that reads ahead into a bounded
+ * buffer (libsndfile, resampled and remixed to the output's 48 kHz
+ * stereo), and an output thread that owns the PCM and writes whole
+ * periods, silence when the decoder is late. Nothing here blocks the
+ * caller: every call returns at once and every event is a signal emitted
+ * on the GMainContext that was the thread-default when the player was
+ * created.
+ *
+ * The player knows files, not songs. Its owner (the engine's playback
+ * controller, or soundscape-ctl play) appends the next file while the
+ * current one plays; the crossfade starts N seconds before the end of the
+ * current file if a next one is there, and the next starts gaplessly at
+ * the end otherwise. A player with nothing left to play writes silence and
+ * emits "idle".
+ *
+ * Signals (all on the owner's main context):
+ *   track-started  (guint64 track, const char *path)
+ *   track-ended    (guint64 track)            its last frame was written
+ *   track-failed   (guint64 track, const char *path, const GError *error)
+ *                  missing, corrupt or unsupported: skipped, the next plays
+ *   idle           ()                         nothing left to play
+ *   underrun       (guint count)              the PCM ran dry and recovered
+ *   pcm-error      (const GError *error)      the PCM cannot be opened or
+ *                                             recovered; retried with backoff
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SK_AUDIO_ERROR (sk_audio_error_quark ())
+typedef enum
+{
+  SK_AUDIO_ERROR_PCM,          /* the PCM cannot be opened or configured */
+  SK_AUDIO_ERROR_NOT_FOUND,    /* the file does not exist */
+  SK_AUDIO_ERROR_UNSUPPORTED,  /* not a format libsndfile reads */
+  SK_AUDIO_ERROR_CORRUPT,      /* reads, but not to its end */
+  SK_AUDIO_ERROR_INVALID,      /* an argument out of range */
+} SkAudioError;
+
+GQuark sk_audio_error_quark (void);
+
+typedef enum
+{
+  SK_AUDIO_STATE_STOPPED,
+  SK_AUDIO_STATE_PLAYING,
+  SK_AUDIO_STATE_PAUSED,
+  SK_AUDIO_STATE_IDLE,         /* running, writing silence: nothing to play */
+} SkAudioState;
+
+#define SK_AUDIO_RATE            48000
+#define SK_AUDIO_CHANNELS        2
+#define SK_AUDIO_CROSSFADE_MAX   12.0
+
+#define SK_TYPE_AUDIO_PLAYER (sk_audio_player_get_type ())
+G_DECLARE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, SK, AUDIO_PLAYER, GObject)
+
+/* @pcm_name: an ALSA PCM name ("default", "plughw:0", "file:'OUT',raw").
+ * The PCM is opened by the output thread on sk_audio_player_start(). */
+SkAudioPlayer *sk_audio_player_new            (const char     *pcm_name);
+gboolean       sk_audio_player_start          (SkAudioPlayer  *self,
+                                               GError        **error);
+/* Stops the threads. With @drain, what is queued plays out first (bounded
+ * by the queue's length); without, it stops at the next period. */
+void           sk_audio_player_stop           (SkAudioPlayer  *self,
+                                               gboolean        drain);
+
+/* Appends a file. @gain_db is applied on top of the volume (the loudness
+ * normalisation: target - measured). Returns the track's id (never 0). The
+ * file is opened by the decoder thread; failures arrive as "track-failed". */
+guint64        sk_audio_player_append         (SkAudioPlayer  *self,
+                                               const char     *path,
+                                               double          gain_db);
+/* Drops everything appended after the playing track. */
+void           sk_audio_player_clear_pending  (SkAudioPlayer  *self);
+guint          sk_audio_player_get_n_pending  (SkAudioPlayer  *self);
+
+void           sk_audio_player_pause          (SkAudioPlayer  *self);
+void           sk_audio_player_resume         (SkAudioPlayer  *self);
+/* Ends the playing track (with the crossfade, if one is set) and moves on. */
+void           sk_audio_player_skip           (SkAudioPlayer  *self);
+
+/* 0 (gapless) to SK_AUDIO_CROSSFADE_MAX seconds. */
+gboolean       sk_audio_player_set_crossfade  (SkAudioPlayer  *self,
+                                               double          seconds,
+                                               GError        **error);
+/* 0..1, linear gain; changes are ramped (see SK_AUDIO_VOLUME_RAMP_MS). */
+gboolean       sk_audio_player_set_volume     (SkAudioPlayer  *self,
+                                               double          volume,
+                                               GError        **error);
+#define SK_AUDIO_VOLUME_RAMP_MS 50
+
+SkAudioState   sk_audio_player_get_state      (SkAudioPlayer  *self);
+guint64        sk_audio_player_get_current    (SkAudioPlayer  *self);
+/* Seconds played of the current track. */
+double         sk_audio_player_get_position   (SkAudioPlayer  *self);
+guint          sk_audio_player_get_underruns  (SkAudioPlayer  *self);
+
+G_END_DECLS
