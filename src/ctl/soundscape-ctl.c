@@ -185,6 +185,22 @@ cmd_import (int argc, char **argv)
   return problems->len > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* Three decimals are what a person reads; the database keeps them all. */
+static char *
+format_vec_short (const char *stored)
+{
+  double v[SK_DIM];
+  GString *s;
+
+  if (stored == NULL || !sk_vec_parse (stored, v, NULL))
+    return g_strdup (stored != NULL ? stored : "-");
+  s = g_string_new ("[");
+  for (guint i = 0; i < SK_DIM; i++)
+    g_string_append_printf (s, "%s%.3f", i > 0 ? ", " : "", v[i]);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
 static int
 cmd_songs (int argc, char **argv)
 {
@@ -206,10 +222,14 @@ cmd_songs (int argc, char **argv)
   if (stmt == NULL)
     return fail ("%s", error->message);
   while ((step = sk_store_step (store, stmt, &error)) == SQLITE_ROW)
-    printf ("%s  %-28s %4ds  %s%s\n",
-            sk_store_column_text (stmt, 0), sk_store_column_text (stmt, 1),
-            sqlite3_column_int (stmt, 4), sk_store_column_text (stmt, 3),
-            sqlite3_column_int (stmt, 5) ? "" : "  (unplayable)");
+    {
+      g_autofree char *shown = format_vec_short (sk_store_column_text (stmt, 3));
+
+      printf ("%s  %-28s %4ds  %s%s\n",
+              sk_store_column_text (stmt, 0), sk_store_column_text (stmt, 1),
+              sqlite3_column_int (stmt, 4), shown,
+              sqlite3_column_int (stmt, 5) ? "" : "  (unplayable)");
+    }
   sqlite3_reset (stmt);
   return step == SQLITE_DONE ? EXIT_SUCCESS : fail ("%s", error->message);
 }
@@ -902,6 +922,22 @@ main (int    argc,
     {
       printf ("soundscape-ctl %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
+    }
+  /* "--db PATH" may also come before the command: put it after. */
+  if (argc >= 4 && strcmp (argv[1], "--db") == 0)
+    {
+      char *db = argv[1], *path = argv[2];
+
+      argv[1] = argv[3];
+      argv[2] = db;
+      argv[3] = path;
+    }
+  else if (argc >= 3 && g_str_has_prefix (argv[1], "--db="))
+    {
+      char *db = argv[1];
+
+      argv[1] = argv[2];
+      argv[2] = db;
     }
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)

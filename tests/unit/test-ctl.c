@@ -221,6 +221,31 @@ test_opposite_tastes (Fixture *f, gconstpointer data)
 }
 
 static void
+test_db_before_command (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *eq = g_strconcat ("--db=", f->db, NULL);
+
+  make_library (f, &lib);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "--db", f->db, "init", NULL },
+                                    &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { eq, "import", lib, NULL },
+                                    &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "--db", f->db, "songs", NULL },
+                                    &out, &err), ==, 0);
+  /* Readable vectors: three decimals, not the stored round-trip digits. */
+  g_assert_nonnull (strstr (out, "campfire"));
+  g_assert_nonnull (strstr (out, "[0.100, 0.300, 0.950, 0.200, 0.200]"));
+  g_assert_null (strstr (out, "0000000"));
+}
+
+static void
 test_import_reports_bad_files (Fixture *f, gconstpointer data)
 {
   g_autofree char *lib = NULL;
@@ -301,6 +326,7 @@ main (int argc, char **argv)
   ADD ("/ctl/bad-input-is-one-line-and-non-zero", test_bad_input_is_one_line);
   ADD ("/ctl/opposite-tastes-reorder-the-queue", test_opposite_tastes);
   ADD ("/ctl/import-names-bad-files-and-keeps-the-good", test_import_reports_bad_files);
+  ADD ("/ctl/db-before-the-command", test_db_before_command);
   ADD ("/ctl/demo-walk-through-runs", test_demo_script);
   ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
 #undef ADD
