@@ -497,7 +497,7 @@ open_next (SkAudioPlayer *self)
       pending_free (p);
       if (track->src != NULL)
         return track;
-      g_message ("Track %" G_GUINT64_FORMAT " skipped: %s", track->id, error->message);
+      g_debug ("Track %" G_GUINT64_FORMAT " skipped: %s", track->id, error->message);
       push_mark (self, EV_FAILED, track->id, track->path, error);
       track_free (track);
     }
@@ -521,7 +521,7 @@ fill_lookahead (Track *track,
 
           track->src_done = TRUE;
           if (error != NULL)
-            g_warning ("Track %" G_GUINT64_FORMAT " ends early: %s", track->id,
+            g_message ("Track %" G_GUINT64_FORMAT " ends early: %s", track->id,
                        error->message);
         }
     }
@@ -761,7 +761,8 @@ post_pcm_error (Output *out,
       g_error_free (error);
       return;
     }
-  g_warning ("%s", error->message);
+  /* a message, not a warning: the owner decides (and retries are normal) */
+  g_message ("%s", error->message);
   g_free (out->last_error);
   out->last_error = g_strdup (error->message);
   ev = event_new (EV_PCM_ERROR);
