@@ -31,9 +31,9 @@
  * command bounded by the device's NP_TIMEOUT_COMMAND, set here), and sleeps
  * on a condition variable that stop signals. nfc_open() on a reader that
  * never answers takes about a second in libnfc (its wake-up waits 1 s for
- * an ACK) and cannot be aborted; stop waits for the thread up to one second
- * and otherwise leaves it to finish on its own (it holds only its own
- * references and emits nothing after stop). */
+ * an ACK) and cannot be aborted, nor can the wait for a command's ACK; stop
+ * waits for the thread for 0.75 s and otherwise leaves it to finish on its
+ * own (it holds only its own references and emits nothing after stop). */
 #include "config.h"
 
 #undef G_LOG_DOMAIN
@@ -52,7 +52,7 @@
 #define BACKOFF_MAX_MS       2000
 #define STABLE_US            (2 * G_USEC_PER_SEC)   /* up this long: backoff restarts */
 #define SAME_CARD_US         (5 * G_USEC_PER_SEC)   /* a card held through a reconnect */
-#define STOP_WAIT_US         (1 * G_USEC_PER_SEC)
+#define STOP_WAIT_US         (700 * 1000)
 
 typedef struct
 {
@@ -450,7 +450,7 @@ static char *
 failure (nfc_device *dev,
          const char *doing)
 {
-  return g_strdup_printf ("%s failed: %s", doing, nfc_strerror (dev));
+  return g_strdup_printf ("The reader failed while %s (%s)", doing, nfc_strerror (dev));
 }
 
 static void
@@ -481,7 +481,7 @@ poll_loop (Shared      *sh,
       memset (&nt, 0, sizeof nt);
       res = nfc_initiator_select_passive_target (dev, nm, NULL, 0, &nt);
       if (res < 0)
-        return is_stopping (sh) ? NULL : failure (dev, "Looking for a card");
+        return is_stopping (sh) ? NULL : failure (dev, "looking for a card");
       if (res == 0)
         {
           forget_card (sh, ts);
@@ -518,7 +518,7 @@ poll_loop (Shared      *sh,
               break;
             }
           ts->held_lost = g_get_monotonic_time ();
-          return is_stopping (sh) ? NULL : failure (dev, "Watching the card");
+          return is_stopping (sh) ? NULL : failure (dev, "watching the card held");
         }
     }
   return NULL;

@@ -15,8 +15,8 @@
  *
  * A reader that is unplugged, dies or answers garbage is closed and opened
  * again with a growing delay (100 ms up to 2 s); the status says why for the
- * UI. Every wait of the thread is bounded, and stopping takes well under a
- * second in practice. */
+ * UI. Every wait of the thread is bounded, and stopping takes under a
+ * second. */
 #pragma once
 
 #include <glib-object.h>
