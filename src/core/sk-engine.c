@@ -23,6 +23,9 @@ G_DEFINE_QUARK (sk-engine-error-quark, sk_engine_error)
 
 #define MAX_DISPLAY_NAME 64
 #define MAX_QUEUE_K      50
+#define TAP_WINDOW       (60 * G_USEC_PER_SEC)
+#define TAP_LIMIT_DEFAULT 6
+#define MAX_TAP_LIMIT    1000
 
 struct _SkEngine
 {
@@ -50,6 +53,9 @@ struct _SkEngine
   char           *current_play;
 
   guint           expiry_source;
+
+  guint           tap_limit;      /* per badge per TAP_WINDOW; 0: none */
+  GHashTable     *recent_taps;    /* normalised uid → GArray of gint64 */
 };
 
 G_DEFINE_FINAL_TYPE (SkEngine, sk_engine, G_TYPE_OBJECT)
@@ -58,6 +64,7 @@ enum {
   SIGNAL_CHECKED_IN,
   SIGNAL_CHECKED_OUT,
   SIGNAL_UNKNOWN_BADGE,
+  SIGNAL_TAP_REFUSED,
   SIGNAL_VOTE_RECORDED,
   SIGNAL_TRACK_STARTED,
   SIGNAL_QUEUE_CHANGED,
@@ -95,6 +102,7 @@ sk_engine_finalize (GObject *object)
   SkEngine *self = SK_ENGINE (object);
 
   g_clear_handle_id (&self->expiry_source, g_source_remove);
+  g_clear_pointer (&self->recent_taps, g_hash_table_unref);
   g_clear_pointer (&self->queue, g_array_unref);
   g_clear_pointer (&self->rank_buf, g_free);
   g_clear_pointer (&self->prefs, g_free);
@@ -125,6 +133,9 @@ sk_engine_class_init (SkEngineClass *klass)
   signals[SIGNAL_UNKNOWN_BADGE] =
     g_signal_new ("unknown-badge", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_TAP_REFUSED] =
+    g_signal_new ("tap-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   signals[SIGNAL_VOTE_RECORDED] =
     g_signal_new ("vote-recorded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT);
@@ -146,6 +157,9 @@ sk_engine_init (SkEngine *self)
   self->queue = g_array_new (FALSE, TRUE, sizeof (SkQueueEntry));
   g_array_set_clear_func (self->queue, queue_entry_clear);
   self->recommender = sk_recommender_new ();
+  self->tap_limit = TAP_LIMIT_DEFAULT;
+  self->recent_taps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_array_unref);
 }
 
 gint64
@@ -224,6 +238,7 @@ load_settings (SkEngine *self)
   g_autofree char *k = sk_store_dup_setting (self->store, "queue_k");
   g_autofree char *house = sk_store_dup_setting (self->store, "house_vector");
   g_autofree char *minutes = sk_store_dup_setting (self->store, "session_minutes");
+  g_autofree char *tap_limit = sk_store_dup_setting (self->store, "tap_limit_per_minute");
   g_autoptr(GError) error = NULL;
 
   if (strategy != NULL && !sk_strategy_from_string (strategy, &self->strategy, &error))
@@ -257,7 +272,20 @@ load_settings (SkEngine *self)
       if (g_ascii_string_to_unsigned (minutes, 10, 1, 24 * 60, &v, &error))
         sk_sessions_set_length (self->sessions, (gint64) v * 60);
       else
-        g_warning ("Setting “session_minutes”: %s; using 60", error->message);
+        {
+          g_warning ("Setting “session_minutes”: %s; using 60", error->message);
+          g_clear_error (&error);
+        }
+    }
+  if (tap_limit != NULL)
+    {
+      guint64 v = 0;
+
+      if (g_ascii_string_to_unsigned (tap_limit, 10, 0, MAX_TAP_LIMIT, &v, &error))
+        self->tap_limit = (guint) v;
+      else
+        g_warning ("Setting “tap_limit_per_minute”: %s; using %d", error->message,
+                   TAP_LIMIT_DEFAULT);
     }
   self->rank_buf = g_renew (SkRankItem, self->rank_buf, self->k);
 }
@@ -682,6 +710,67 @@ check_in (SkEngine    *self,
   return TRUE;
 }
 
+/* --- throttling --------------------------------------------------------- */
+
+static void
+forget_old_taps (SkEngine *self,
+                 gint64    now)
+{
+  GHashTableIter iter;
+  GArray *times;
+
+  g_hash_table_iter_init (&iter, self->recent_taps);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &times))
+    if (times->len == 0 || g_array_index (times, gint64, times->len - 1) <= now - TAP_WINDOW)
+      g_hash_table_iter_remove (&iter);
+}
+
+/* FALSE, with when the badge may tap again, if @uid was accepted tap_limit
+ * times in the window before @now. Only accepted taps count: a badge held
+ * to the reader in a loop gets through again as the window slides. */
+static gboolean
+tap_allowed (SkEngine   *self,
+             const char *uid,
+             gint64      now,
+             gint64     *retry_in)
+{
+  GArray *times;
+  guint old = 0;
+
+  if (self->tap_limit == 0)
+    return TRUE;
+  if (g_hash_table_size (self->recent_taps) > 256)
+    forget_old_taps (self, now);
+  times = g_hash_table_lookup (self->recent_taps, uid);
+  if (times == NULL)
+    return TRUE;
+  while (old < times->len && g_array_index (times, gint64, old) <= now - TAP_WINDOW)
+    old++;
+  g_array_remove_range (times, 0, old);
+  if (times->len < self->tap_limit)
+    return TRUE;
+  *retry_in = g_array_index (times, gint64, times->len - self->tap_limit) + TAP_WINDOW - now;
+  return FALSE;
+}
+
+static void
+record_tap (SkEngine   *self,
+            const char *uid,
+            gint64      now)
+{
+  GArray *times;
+
+  if (self->tap_limit == 0)
+    return;
+  times = g_hash_table_lookup (self->recent_taps, uid);
+  if (times == NULL)
+    {
+      times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->recent_taps, g_strdup (uid), times);
+    }
+  g_array_append_val (times, now);
+}
+
 gboolean
 sk_engine_tap (SkEngine     *self,
                const char   *uid,
@@ -694,6 +783,7 @@ sk_engine_tap (SkEngine     *self,
   g_autofree char *revoked = NULL;
   g_auto(SkCheckIn) ci = { 0 };
   gboolean manager = FALSE;
+  gint64 now, retry_in = 0;
   int rc;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
@@ -703,6 +793,17 @@ sk_engine_tap (SkEngine     *self,
   norm = sk_badge_normalise_uid (uid, error);
   if (norm == NULL)
     return FALSE;
+
+  now = sk_engine_now (self);
+  if (!tap_allowed (self, norm, now, &retry_in))
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED,
+                   "Too many taps of this badge; please try again in %d s",
+                   (int) MAX (1, (retry_in + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+      g_signal_emit (self, signals[SIGNAL_TAP_REFUSED], 0, norm, "throttled");
+      return FALSE;
+    }
+  record_tap (self, norm, now);
 
   rc = lookup_badge (self, norm, &user_id, &name, &revoked, error);
   if (rc < 0)
@@ -718,6 +819,7 @@ sk_engine_tap (SkEngine     *self,
     {
       g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED,
                    "This badge was revoked on %.10s; please ask a manager for a new one", revoked);
+      g_signal_emit (self, signals[SIGNAL_TAP_REFUSED], 0, norm, "revoked");
       return FALSE;
     }
 

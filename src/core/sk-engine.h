@@ -8,6 +8,7 @@
  *   checked-in      (user_id, display_name, flags)   a known badge tapped
  *   checked-out     (user_id, reason)                 "checkout" or "expired"
  *   unknown-badge   (uid)                             offer the join flow
+ *   tap-refused     (uid, reason)                     "revoked" or "throttled"
  *   vote-recorded   (user_id, song_id, value)
  *   track-started   (song_id, play_id)
  *   queue-changed   ()
@@ -33,6 +34,7 @@ typedef enum
   SK_ENGINE_ERROR_ALREADY_VOTED,
   SK_ENGINE_ERROR_NOTHING_PLAYABLE,
   SK_ENGINE_ERROR_NOT_FOUND,
+  SK_ENGINE_ERROR_THROTTLED,
 } SkEngineError;
 
 GQuark sk_engine_error_quark (void);
@@ -86,6 +88,10 @@ void          sk_engine_set_clock        (SkEngine     *self,
                                           gpointer      user_data);
 gint64        sk_engine_now              (SkEngine     *self);
 
+/* A tap of a badge: check in (or extend), offer the join flow, or refuse
+ * (revoked; or throttled: more taps of one badge than the setting
+ * tap_limit_per_minute, default 6, in the last minute; 0 means no limit).
+ * The reader, the command line and the demo all come here. */
 gboolean      sk_engine_tap              (SkEngine     *self,
                                           const char   *uid,
                                           SkTapResult  *out,

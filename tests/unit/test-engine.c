@@ -22,7 +22,10 @@ typedef struct
   SkStore     *store;
   guint        queue_changes;
   guint        checked_out;
+  guint        checked_in;
   char        *last_unknown;
+  char        *last_refused;   /* "UID reason" */
+  guint        refused;
 } Fixture;
 
 static void
@@ -39,6 +42,27 @@ on_checked_out (SkEngine   *engine,
                 Fixture    *f)
 {
   f->checked_out++;
+}
+
+static void
+on_checked_in (SkEngine   *engine,
+               const char *user_id,
+               const char *name,
+               guint       flags,
+               Fixture    *f)
+{
+  f->checked_in++;
+}
+
+static void
+on_tap_refused (SkEngine   *engine,
+                const char *uid,
+                const char *reason,
+                Fixture    *f)
+{
+  f->refused++;
+  g_free (f->last_refused);
+  f->last_refused = g_strdup_printf ("%s %s", uid, reason);
 }
 
 static void
@@ -75,6 +99,8 @@ fixture_setup (Fixture       *f,
   g_signal_connect (f->engine, "queue-changed", G_CALLBACK (on_queue_changed), f);
   g_signal_connect (f->engine, "checked-out", G_CALLBACK (on_checked_out), f);
   g_signal_connect (f->engine, "unknown-badge", G_CALLBACK (on_unknown), f);
+  g_signal_connect (f->engine, "checked-in", G_CALLBACK (on_checked_in), f);
+  g_signal_connect (f->engine, "tap-refused", G_CALLBACK (on_tap_refused), f);
 }
 
 static void
@@ -85,6 +111,7 @@ fixture_teardown (Fixture       *f,
   sk_test_rmdir (f->dir);
   g_free (f->dir);
   g_free (f->last_unknown);
+  g_free (f->last_refused);
 }
 
 static int
@@ -270,6 +297,9 @@ test_revoked_badge (Fixture *f, gconstpointer data)
   g_assert_false (sk_engine_tap (f->engine, "04A1B2C3", &r, &error));
   g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 0);
+  g_assert_cmpuint (f->refused, ==, 1);
+  g_assert_cmpstr (f->last_refused, ==, "04A1B2C3 revoked");
+  g_assert_cmpuint (f->checked_in, ==, 0);
 }
 
 static void
@@ -290,6 +320,115 @@ test_manager_badge (Fixture *f, gconstpointer data)
   g_assert_true (sk_store_exec (f->store, sql, &error));
   tap_ok (f, "04000001", SK_TAP_MANAGER, &r);
   sk_tap_result_clear (&r);
+}
+
+static void
+test_admin_badge (Fixture *f, gconstpointer data)
+{
+  g_autofree char *admin = enroll (f, "04AD0001", "Ada", "admin", NULL);
+  SkTapResult r;
+
+  tap_ok (f, "04AD0001", SK_TAP_MANAGER, &r);
+  sk_tap_result_clear (&r);
+}
+
+static void
+test_throttle (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autoptr(GError) error = NULL;
+  SkTapResult r;
+
+  /* six taps in six seconds: the default limit */
+  for (int i = 0; i < 6; i++)
+    {
+      f->clock.now = T0 + i * SEC;
+      tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+      sk_tap_result_clear (&r);
+    }
+  g_assert_cmpuint (f->checked_in, ==, 6);
+
+  /* the seventh within the minute is refused, and says when to come back */
+  f->clock.now = T0 + 30 * SEC;
+  g_assert_false (sk_engine_tap (f->engine, "04:a1:b2:c3", &r, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED);
+  g_assert_nonnull (strstr (error->message, "30 s"));
+  g_clear_error (&error);
+  g_assert_cmpuint (f->refused, ==, 1);
+  g_assert_cmpstr (f->last_refused, ==, "04A1B2C3 throttled");
+  g_assert_cmpuint (f->checked_in, ==, 6);
+
+  /* refused taps do not count; another badge is not affected */
+  f->clock.now = T0 + 59 * SEC;
+  g_assert_false (sk_engine_tap (f->engine, "04A1B2C3", &r, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED);
+  g_clear_error (&error);
+  tap_ok (f, "04FFFF01", SK_TAP_UNKNOWN, &r);
+  sk_tap_result_clear (&r);
+
+  /* a minute after the first tap, one more gets through */
+  f->clock.now = T0 + 60 * SEC;
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  g_assert_true (r.extended);
+  sk_tap_result_clear (&r);
+  g_assert_false (sk_engine_tap (f->engine, "04A1B2C3", &r, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED);
+
+  g_assert_cmpuint (f->checked_in, ==, 7);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+}
+
+static void
+test_throttle_unknown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  SkTapResult r;
+
+  for (int i = 0; i < 6; i++)
+    {
+      tap_ok (f, "04BB00CC", SK_TAP_UNKNOWN, &r);
+      sk_tap_result_clear (&r);
+    }
+  g_clear_pointer (&f->last_unknown, g_free);
+  g_assert_false (sk_engine_tap (f->engine, "04BB00CC", &r, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED);
+  g_assert_null (f->last_unknown);
+}
+
+static void
+test_throttle_setting (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkEngine) two = NULL;
+  g_autoptr(SkEngine) unlimited = NULL;
+  SkTapResult r;
+
+  g_assert_true (sk_store_set_setting (f->store, "tap_limit_per_minute", "2", &error));
+  two = sk_engine_new (f->store, &error);
+  g_assert_no_error (error);
+  sk_engine_set_clock (two, sk_test_clock_read, &f->clock);
+  for (int i = 0; i < 2; i++)
+    {
+      g_assert_true (sk_engine_tap (two, "04A1B2C3", &r, &error));
+      sk_tap_result_clear (&r);
+    }
+  g_assert_false (sk_engine_tap (two, "04A1B2C3", &r, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED);
+  g_clear_error (&error);
+
+  g_assert_true (sk_store_set_setting (f->store, "tap_limit_per_minute", "0", &error));
+  unlimited = sk_engine_new (f->store, &error);
+  g_assert_no_error (error);
+  sk_engine_set_clock (unlimited, sk_test_clock_read, &f->clock);
+  for (int i = 0; i < 50; i++)
+    {
+      g_assert_true (sk_engine_tap (unlimited, "04A1B2C3", &r, &error));
+      g_assert_no_error (error);
+      sk_tap_result_clear (&r);
+    }
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
 }
 
 static void
@@ -580,6 +719,10 @@ main (int argc, char **argv)
   ADD ("/core/engine/check-in-at-another-player-moves-the-session", test_check_in_elsewhere_moves);
   ADD ("/core/engine/revoked-badge-is-refused", test_revoked_badge);
   ADD ("/core/engine/manager-badge-is-recognised", test_manager_badge);
+  ADD ("/core/engine/admin-badge-is-recognised", test_admin_badge);
+  ADD ("/core/engine/fast-taps-of-one-badge-are-throttled", test_throttle);
+  ADD ("/core/engine/unknown-badge-is-throttled-too", test_throttle_unknown);
+  ADD ("/core/engine/tap-limit-is-a-setting", test_throttle_setting);
   ADD ("/core/engine/join-makes-a-guest-with-no-opinion", test_join_makes_a_guest);
   ADD ("/core/engine/one-vote-per-listener-per-play", test_vote_rules);
   ADD ("/core/engine/vote-updates-the-taste", test_vote_learns);

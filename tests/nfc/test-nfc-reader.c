@@ -1,0 +1,576 @@
+/* SkNfcReader against the real libnfc and a PN532 played on a
+ * pseudo-terminal (pn532-fixture): taps reach a real SkEngine on a
+ * database in a scratch directory, and the reader survives a chip that
+ * dies, answers garbage or falls silent. Every wait is bounded. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "sk-nfc-reader.h"
+#include "sk-pn532-fixture.h"
+#include "sk-test-util.h"
+
+#define CLASSIC4   "DEADBEEF"
+#define CLASSIC7   "04A1B2C3D4E5F6"
+#define WAIT_MS    2000   /* for anything the reader does within one poll */
+
+/* The reader's log lines (from its thread): counted, never fatal. */
+static gint n_reader_warnings;
+static GMutex log_lock;
+static char *last_reader_warning;
+
+typedef struct
+{
+  char           *dir;
+  SkPn532Fixture *chip;
+  SkStore        *store;
+  SkEngine       *engine;
+  SkNfcReader    *reader;
+  guint           ticker;
+
+  GPtrArray      *taps;       /* "UID ATQA SAK" */
+  guint           removed;
+  GArray         *statuses;   /* SkNfcStatus, each change */
+  guint           checked_in;
+  guint           refused;
+  guint           unknown;
+} Fixture;
+
+/* Runs the main context until @cond holds or @ms pass; the ticker wakes
+ * it every 10 ms to look again. */
+#define WAIT_UNTIL(cond, ms)                                               \
+  G_STMT_START {                                                           \
+    gint64 wait_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;     \
+    while (!(cond) && g_get_monotonic_time () < wait_end_)                 \
+      g_main_context_iteration (NULL, TRUE);                               \
+  } G_STMT_END
+
+static gboolean
+keep_ticking (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_tap (SkNfcReader *reader,
+        const char  *uid,
+        guint        atqa,
+        guint        sak,
+        gint64       time,
+        Fixture     *f)
+{
+  g_assert_cmpint (time, >, 0);
+  g_ptr_array_add (f->taps, g_strdup_printf ("%s %04X %02X", uid, atqa, sak));
+}
+
+static void
+on_removed (SkNfcReader *reader,
+            const char  *uid,
+            Fixture     *f)
+{
+  f->removed++;
+}
+
+static void
+on_status (SkNfcReader *reader,
+           Fixture     *f)
+{
+  SkNfcStatus s = sk_nfc_reader_get_status (reader);
+
+  g_array_append_val (f->statuses, s);
+}
+
+static void
+on_checked_in (SkEngine   *engine,
+               const char *user_id,
+               const char *name,
+               guint       flags,
+               Fixture    *f)
+{
+  f->checked_in++;
+}
+
+static void
+on_refused (SkEngine   *engine,
+            const char *uid,
+            const char *reason,
+            Fixture    *f)
+{
+  g_assert_cmpstr (reason, ==, "throttled");
+  f->refused++;
+}
+
+static void
+on_unknown (SkEngine   *engine,
+            const char *uid,
+            Fixture    *f)
+{
+  f->unknown++;
+}
+
+static gboolean
+reader_warnings_not_fatal (const char     *domain,
+                           GLogLevelFlags  level,
+                           const char     *message,
+                           gpointer        data)
+{
+  return g_strcmp0 (domain, "sk-nfc") != 0;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *db = NULL;
+
+  f->dir = sk_test_mkdtemp ();
+  link = g_build_filename (f->dir, "pn532", NULL);
+  f->chip = sk_pn532_fixture_start (link, &error);
+  g_assert_no_error (error);
+
+  db = g_build_filename (f->dir, "test.db", NULL);
+  f->store = sk_store_open (db, &error);
+  g_assert_no_error (error);
+  f->engine = sk_engine_new (f->store, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->engine, "checked-in", G_CALLBACK (on_checked_in), f);
+  g_signal_connect (f->engine, "tap-refused", G_CALLBACK (on_refused), f);
+  g_signal_connect (f->engine, "unknown-badge", G_CALLBACK (on_unknown), f);
+
+  f->taps = g_ptr_array_new_with_free_func (g_free);
+  f->statuses = g_array_new (FALSE, FALSE, sizeof (SkNfcStatus));
+  f->ticker = g_timeout_add (10, keep_ticking, NULL);
+
+  f->reader = sk_nfc_reader_new (sk_pn532_fixture_connstring (f->chip));
+  sk_nfc_reader_attach_engine (f->reader, f->engine);
+  g_signal_connect (f->reader, "tap", G_CALLBACK (on_tap), f);
+  g_signal_connect (f->reader, "removed", G_CALLBACK (on_removed), f);
+  g_signal_connect (f->reader, "status-changed", G_CALLBACK (on_status), f);
+
+  g_atomic_int_set (&n_reader_warnings, 0);
+  /* the test framework resets this for each test */
+  g_test_log_set_fatal_handler (reader_warnings_not_fatal, NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->reader);
+  g_clear_handle_id (&f->ticker, g_source_remove);
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->store, sk_store_unref);
+  g_clear_pointer (&f->chip, sk_pn532_fixture_free);
+  /* what the engine and the reader left on the context */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  sk_test_rmdir (f->dir);
+  g_free (f->dir);
+  g_ptr_array_unref (f->taps);
+  g_array_unref (f->statuses);
+}
+
+static void
+chip (Fixture    *f,
+      const char *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = sk_pn532_fixture_command (f->chip, &error, "%s", command);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (answer);
+}
+
+static void
+start_reader (Fixture *f)
+{
+  sk_nfc_reader_start (f->reader);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  g_assert_nonnull (strstr (sk_nfc_reader_get_model (f->reader), "PN532"));
+}
+
+static void
+enroll (Fixture    *f,
+        const char *uid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = sk_engine_enroll (f->engine, uid, "Rain Lover", NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+}
+
+static int
+count (Fixture    *f,
+       const char *sql)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (f->store, sql, NULL);
+  int n;
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (sk_store_step (f->store, stmt, NULL), ==, SQLITE_ROW);
+  n = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+static gboolean
+saw_status (Fixture     *f,
+            SkNfcStatus  status)
+{
+  for (guint i = 0; i < f->statuses->len; i++)
+    if (g_array_index (f->statuses, SkNfcStatus, i) == status)
+      return TRUE;
+  return FALSE;
+}
+
+/* Presents a card and waits for the tap it gives. */
+static void
+present_and_tap (Fixture    *f,
+                 const char *kind,
+                 const char *uid)
+{
+  g_autofree char *command = g_strdup_printf ("present %s %s", kind, uid);
+  guint before = f->taps->len;
+
+  chip (f, command);
+  WAIT_UNTIL (f->taps->len > before, WAIT_MS);
+  g_assert_cmpuint (f->taps->len, ==, before + 1);
+}
+
+static void
+remove_card (Fixture *f)
+{
+  guint before = f->removed;
+
+  chip (f, "remove");
+  WAIT_UNTIL (f->removed > before, WAIT_MS);
+  g_assert_cmpuint (f->removed, ==, before + 1);
+}
+
+/* --- taps --------------------------------------------------------------- */
+
+static void
+test_one_tap_held (Fixture *f, gconstpointer data)
+{
+  enroll (f, CLASSIC4);
+  start_reader (f);
+
+  present_and_tap (f, "classic4", CLASSIC4);
+  g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC4 " 0004 08");
+  WAIT_UNTIL (f->checked_in == 1, WAIT_MS);
+  g_assert_cmpuint (f->checked_in, ==, 1);
+
+  /* held for three seconds: still one tap, one check-in */
+  WAIT_UNTIL (FALSE, 3000);
+  g_assert_cmpuint (f->taps->len, ==, 1);
+  g_assert_cmpuint (f->checked_in, ==, 1);
+  g_assert_cmpuint (f->removed, ==, 0);
+
+  /* taken away and presented again: a second tap extends the visit */
+  remove_card (f);
+  present_and_tap (f, "classic4", CLASSIC4);
+  WAIT_UNTIL (f->checked_in == 2, WAIT_MS);
+  g_assert_cmpuint (f->checked_in, ==, 2);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&n_reader_warnings), ==, 0);
+}
+
+static void
+test_classic7 (Fixture *f, gconstpointer data)
+{
+  start_reader (f);
+  present_and_tap (f, "classic7", CLASSIC7);
+  g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC7 " 0044 08");
+  WAIT_UNTIL (f->unknown == 1, WAIT_MS);
+  g_assert_cmpuint (f->unknown, ==, 1);   /* nobody has it: the join flow */
+  WAIT_UNTIL (FALSE, 500);
+  g_assert_cmpuint (f->taps->len, ==, 1);
+  remove_card (f);
+
+  /* a card swapped for another is a tap of the other */
+  present_and_tap (f, "classic4", CLASSIC4);
+  chip (f, "present classic7 " CLASSIC7);
+  WAIT_UNTIL (f->taps->len == 3, WAIT_MS);
+  g_assert_cmpuint (f->taps->len, ==, 3);
+  g_assert_cmpstr (f->taps->pdata[2], ==, CLASSIC7 " 0044 08");
+}
+
+static void
+test_ultralight (Fixture *f, gconstpointer data)
+{
+  start_reader (f);
+  present_and_tap (f, "ultralight", "04112233445566");
+  g_assert_cmpstr (f->taps->pdata[0], ==, "04112233445566 0044 00");
+  /* held: the page-0 reads say it is there */
+  WAIT_UNTIL (FALSE, 1000);
+  g_assert_cmpuint (f->taps->len, ==, 1);
+  remove_card (f);
+  present_and_tap (f, "ultralight", "04112233445566");
+}
+
+static void
+test_iso14443_4 (Fixture *f, gconstpointer data)
+{
+  start_reader (f);
+  present_and_tap (f, "iso14443-4", "04C0FFEE");
+  g_assert_cmpstr (f->taps->pdata[0], ==, "04C0FFEE 0004 20");
+  WAIT_UNTIL (FALSE, 1000);
+  g_assert_cmpuint (f->taps->len, ==, 1);
+  remove_card (f);
+}
+
+/* --- a reader that fails ------------------------------------------------ */
+
+static void
+test_fixture_killed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  enroll (f, CLASSIC4);
+  start_reader (f);
+  present_and_tap (f, "classic4", CLASSIC4);
+
+  /* dies while the reader watches the card */
+  sk_pn532_fixture_kill (f->chip);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ABSENT, 2000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ABSENT);
+  g_assert_nonnull (sk_nfc_reader_get_message (f->reader));
+  g_assert_cmpint (g_atomic_int_get (&n_reader_warnings), >=, 1);
+  g_assert_false (saw_status (f, SK_NFC_STATUS_STARTING));
+
+  /* back on the same link: reconnected, and taps work again */
+  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  present_and_tap (f, "classic4", CLASSIC4);
+  WAIT_UNTIL (f->checked_in == 2, WAIT_MS);
+  g_assert_cmpuint (f->checked_in, ==, 2);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+}
+
+/* @mode garbles every answer: logged, the reader leaves READY and comes
+ * back when the chip talks sense again. */
+static void
+check_recovers_from (Fixture    *f,
+                     const char *mode)
+{
+  g_autofree char *command = g_strdup_printf ("mode %s", mode);
+
+  start_reader (f);
+  present_and_tap (f, "classic4", CLASSIC4);
+  chip (f, command);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) != SK_NFC_STATUS_READY, WAIT_MS);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ERROR);
+  g_assert_cmpint (g_atomic_int_get (&n_reader_warnings), >=, 1);
+  g_mutex_lock (&log_lock);
+  g_test_message ("logged: %s", last_reader_warning);
+  g_mutex_unlock (&log_lock);
+  /* a while of it: the reader keeps trying, nothing crashes or hangs */
+  WAIT_UNTIL (FALSE, 1000);
+
+  chip (f, "mode normal");
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  remove_card (f);
+  present_and_tap (f, "classic4", CLASSIC4);
+}
+
+static void
+test_garbage (Fixture *f, gconstpointer data)
+{
+  check_recovers_from (f, "garbage");
+}
+
+static void
+test_bad_checksum (Fixture *f, gconstpointer data)
+{
+  check_recovers_from (f, "bad-checksum");
+}
+
+static void
+test_silent (Fixture *f, gconstpointer data)
+{
+  gint64 t0;
+
+  start_reader (f);
+  present_and_tap (f, "classic4", CLASSIC4);
+
+  /* silent while a card is held: every command times out */
+  chip (f, "mode silent");
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ERROR, 3000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ERROR);
+
+  /* talks again: the reader finds it */
+  chip (f, "mode normal");
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+
+  /* silent again, and stopped while a command waits for it */
+  chip (f, "mode silent");
+  WAIT_UNTIL (FALSE, 100);
+  t0 = g_get_monotonic_time ();
+  sk_nfc_reader_stop (f->reader);
+  g_test_message ("stop took %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  /* a hang, not a speed: the bound is twice what stop allows itself */
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+}
+
+static void
+test_silent_at_start (Fixture *f, gconstpointer data)
+{
+  gint64 t0;
+
+  /* a chip that never answers, from the start: libnfc's open waits on it */
+  chip (f, "mode silent");
+  sk_nfc_reader_start (f->reader);
+  WAIT_UNTIL (FALSE, 200);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_STARTING);
+  t0 = g_get_monotonic_time ();
+  sk_nfc_reader_stop (f->reader);
+  g_test_message ("stop took %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+
+  /* nothing arrives after stop */
+  WAIT_UNTIL (FALSE, 300);
+  g_assert_cmpuint (f->statuses->len, ==, 0);
+}
+
+/* --- throttling --------------------------------------------------------- */
+
+static void
+test_throttle (Fixture *f, gconstpointer data)
+{
+  gint64 t0;
+
+  enroll (f, CLASSIC4);
+  start_reader (f);
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < 20; i++)
+    {
+      present_and_tap (f, "classic4", CLASSIC4);
+      remove_card (f);
+      g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), <=, 1);
+    }
+  g_test_message ("20 taps in %.1f s", (g_get_monotonic_time () - t0) / 1e6);
+  /* all within the limit's minute: what follows is about the limit */
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 60 * G_USEC_PER_SEC);
+  WAIT_UNTIL (f->checked_in + f->refused == 20, WAIT_MS);
+  g_assert_cmpuint (f->taps->len, ==, 20);
+  g_assert_cmpuint (f->checked_in, ==, 6);
+  g_assert_cmpuint (f->refused, ==, 14);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+}
+
+/* --- soundscape-ctl nfc-test -------------------------------------------- */
+
+static void
+on_ctl_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  GAsyncResult **out = data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+test_ctl_nfc_test (Fixture *f, gconstpointer data)
+{
+  g_autofree char *ctl = sk_test_ctl_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  chip (f, "present classic7 " CLASSIC7);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                           ctl, "nfc-test", "--device", sk_pn532_fixture_connstring (f->chip),
+                           "--count", "1", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_ctl_done, &result);
+  WAIT_UNTIL (result != NULL, 10000);
+  if (result == NULL)
+    {
+      g_subprocess_force_exit (proc);
+      WAIT_UNTIL (result != NULL, 2000);
+      g_assert_not_reached ();
+    }
+  g_assert_true (g_subprocess_communicate_utf8_finish (proc, result, &out, &err, &error));
+  g_assert_no_error (error);
+  g_test_message ("soundscape-ctl nfc-test said:\n%s%s", out, err);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_nonnull (strstr (out, "PN532"));
+  g_assert_nonnull (strstr (out, "UID " CLASSIC7 "  ATQA 0044  SAK 08"));
+}
+
+static void
+test_ctl_nfc_test_no_reader (Fixture *f, gconstpointer data)
+{
+  g_autofree char *missing = g_build_filename (f->dir, "no-such-tty", NULL);
+  g_autofree char *conn = g_strdup_printf ("pn532_uart:%s", missing);
+  const char *argv[] = { "nfc-test", "--device", conn, "--count", "1", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "does not exist"));
+}
+
+/* --- main --------------------------------------------------------------- */
+
+static void
+reader_log (const char     *domain,
+            GLogLevelFlags  level,
+            const char     *message,
+            gpointer        data)
+{
+  if (level & G_LOG_LEVEL_WARNING)
+    {
+      g_atomic_int_inc (&n_reader_warnings);
+      g_mutex_lock (&log_lock);
+      g_free (last_reader_warning);
+      last_reader_warning = g_strdup (message);
+      g_mutex_unlock (&log_lock);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  /* libnfc: no USB bus scan noise; its own errors go to stderr */
+  g_setenv ("LIBNFC_AUTO_SCAN", "false", TRUE);
+  g_log_set_handler ("sk-nfc", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_FLAG_FATAL,
+                     reader_log, NULL);
+
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/nfc/reader/one-tap-held", test_one_tap_held);
+  ADD ("/nfc/reader/classic7", test_classic7);
+  ADD ("/nfc/reader/ultralight", test_ultralight);
+  ADD ("/nfc/reader/iso14443-4", test_iso14443_4);
+  ADD ("/nfc/reader/fixture-killed", test_fixture_killed);
+  ADD ("/nfc/reader/garbage", test_garbage);
+  ADD ("/nfc/reader/bad-checksum", test_bad_checksum);
+  ADD ("/nfc/reader/silent", test_silent);
+  ADD ("/nfc/reader/silent-at-start", test_silent_at_start);
+  ADD ("/nfc/throttle", test_throttle);
+  ADD ("/nfc/ctl/nfc-test", test_ctl_nfc_test);
+  ADD ("/nfc/ctl/nfc-test-without-reader", test_ctl_nfc_test_no_reader);
+#undef ADD
+
+  rc = g_test_run ();
+  g_free (last_reader_warning);
+  return rc;
+}
