@@ -1241,8 +1241,11 @@ sk_engine_set_idle (SkEngine    *self,
 {
   sqlite3_stmt *stmt;
 
+  gboolean was_playing;
+
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
+  was_playing = self->current_song != NULL;
   g_clear_pointer (&self->current_song, g_free);
   g_clear_pointer (&self->current_play, g_free);
   set_status (self, "idle", message);
@@ -1252,7 +1255,10 @@ sk_engine_set_idle (SkEngine    *self,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
-  return sk_store_run (self->store, stmt, error);
+  if (!sk_store_run (self->store, stmt, error))
+    return FALSE;
+  /* the song that played is a candidate again */
+  return !was_playing || requeue (self, error);
 }
 
 gboolean

@@ -477,9 +477,12 @@ fill (SkPlayback *self)
     {
       g_autoptr(GError) error = NULL;
 
-      g_message ("Nothing plays: %s", why);
+      if (g_strcmp0 (sk_engine_get_status_message (self->engine), why) != 0)
+        g_message ("Nothing plays: %s", why);
+      self->busy = TRUE;
       if (!sk_engine_set_idle (self->engine, why, &error))
         g_warning ("Could not record that the player is idle: %s", error->message);
+      self->busy = FALSE;
     }
   if (self->waiting)
     {
