@@ -9,8 +9,13 @@
  * warning fails the test. */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sk-import.h"
 #include "sk-playback.h"
@@ -488,6 +493,180 @@ test_next_is_appended (Fixture       *f,
   g_assert_cmpstr (f->started->pdata[1], ==, f->next_at_start->pdata[0]);
 }
 
+/* --- an http song, through a real nginx on loopback --------------------- */
+
+typedef struct
+{
+  char    *root;
+  GPid     pid;
+  guint16  port;
+} Nginx;
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+nginx_child_setup (gpointer data)
+{
+  /* If the test dies, so does its nginx. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean
+port_answers (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+
+  g_socket_client_set_timeout (client, 1);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return conn != NULL;
+}
+
+/* nginx serving @root/www on a free loopback port; FALSE when there is no
+ * nginx on this machine. */
+static gboolean
+nginx_start (Nginx      *n,
+             const char *root)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nginx = g_find_program_in_path ("nginx");
+  g_autofree char *conf_path = g_build_filename (root, "nginx.conf", NULL);
+  g_autofree char *err_log = g_build_filename (root, "error.log", NULL);
+  g_autofree char *tmp = g_build_filename (root, "tmp", NULL);
+  g_autofree char *conf = NULL;
+
+  if (nginx == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
+    nginx = g_strdup ("/usr/sbin/nginx");
+  if (nginx == NULL)
+    return FALSE;
+  n->root = g_strdup (root);
+  n->port = free_port ();
+  g_assert_cmpint (g_mkdir (tmp, 0700), ==, 0);
+  conf = g_strdup_printf (
+    "daemon off;\n"
+    "worker_processes 1;\n"
+    "pid %1$s/nginx.pid;\n"
+    "error_log %1$s/error.log info;\n"
+    "events { worker_connections 64; }\n"
+    "http {\n"
+    "  access_log %1$s/access.log;\n"
+    "  client_body_temp_path %1$s/tmp/body;\n"
+    "  proxy_temp_path %1$s/tmp/proxy;\n"
+    "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
+    "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
+    "  scgi_temp_path %1$s/tmp/scgi;\n"
+    "  default_type application/octet-stream;\n"
+    "  server { listen 127.0.0.1:%2$u; root %1$s/www; }\n"
+    "}\n", root, (guint) n->port);
+  g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
+  {
+    const char *argv[] = { nginx, "-p", root, "-c", conf_path, "-e", err_log, NULL };
+
+    g_assert_true (g_spawn_async (root, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                  nginx_child_setup, NULL, &n->pid, &error));
+    g_assert_no_error (error);
+  }
+  /* bounded: an nginx that exits or never answers fails the test */
+  for (guint waited = 0; !port_answers (n->port); waited += 5)
+    {
+      int status;
+
+      if (waitpid (n->pid, &status, WNOHANG) == n->pid || waited > 5000)
+        {
+          g_autofree char *log = NULL;
+
+          g_file_get_contents (err_log, &log, NULL, NULL);
+          g_error ("nginx did not start on port %u: %s", (guint) n->port, log ? log : "");
+        }
+      g_usleep (5000);
+    }
+  return TRUE;
+}
+
+static void
+nginx_stop (Nginx *n)
+{
+  gboolean gone = FALSE;
+
+  if (n->pid > 0)
+    {
+      kill (n->pid, SIGQUIT);
+      for (guint waited = 0; !gone && waited < 3000; waited += 5)
+        {
+          int status;
+          pid_t r = waitpid (n->pid, &status, WNOHANG);
+
+          gone = r == n->pid || (r < 0 && errno == ECHILD);
+          if (!gone)
+            g_usleep (5000);
+        }
+      if (!gone)
+        {
+          kill (n->pid, SIGKILL);
+          waitpid (n->pid, NULL, 0);
+        }
+      g_spawn_close_pid (n->pid);
+      n->pid = 0;
+    }
+  g_clear_pointer (&n->root, g_free);
+}
+
+/* The library's one song is on a server and not downloaded: idle, waiting
+ * for it, prefetched, and then it plays from the cache. */
+static void
+test_http_prefetched (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *root = g_build_filename (f->dir, "server", NULL);
+  g_autofree char *www = g_build_filename (root, "www", NULL);
+  g_autofree char *wav = g_build_filename (www, "s-far.wav", NULL);
+  g_autofree char *cached = NULL;
+  Nginx n = { 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (www, 0755), ==, 0);
+  /* nginx run as root serves from an unprivileged worker */
+  g_assert_cmpint (g_chmod (f->dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (root, 0755), ==, 0);
+  sk_test_write_wav (wav, 0.5);
+  g_assert_cmpint (g_chmod (wav, 0644), ==, 0);
+  if (!nginx_start (&n, root))
+    {
+      g_test_skip ("nginx is not installed (package nginx-light): this test needs a web server");
+      return;
+    }
+  add_http_song (f, "s-far", n.port, EMBEDDING (0.9, 0.3, 0.1, 0.3, 0.4));
+  import_and_open (f);
+  start_playback (f);
+  g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
+  g_assert_nonnull (strstr (sk_engine_get_status_message (f->engine), "download"));
+
+  WAIT_UNTIL (f->started->len >= 1);
+  g_assert_cmpstr (f->started->pdata[0], ==, "s-far");
+  cached = query_text (f->store, "SELECT path FROM media WHERE song_id = 's-far'", NULL);
+  g_assert_nonnull (cached);
+  g_assert_true (g_str_has_prefix (cached, sk_media_cache_get_dir (f->cache)));
+  g_assert_cmpuint (f->unplayable->len, ==, 0);
+
+  sk_playback_stop (f->playback);
+  nginx_stop (&n);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -502,5 +681,6 @@ main (int argc, char **argv)
   ADD ("/playback/nothing-playable-is-idle", test_nothing_playable);
   ADD ("/playback/empty-library-is-idle", test_empty_library);
   ADD ("/playback/next-is-appended", test_next_is_appended);
+  ADD ("/playback/http-song-is-prefetched-then-plays", test_http_prefetched);
   return g_test_run ();
 }
