@@ -612,11 +612,9 @@ static void
 on_idle (SkAudioPlayer *player,
          SkPlayback    *self)
 {
-  /* The report may be older than a track appended since. */
-  if (sk_audio_player_get_n_pending (player) > 0 || sk_audio_player_get_current (player) != 0)
-    return;
-  self->current = 0;
-  g_array_set_size (self->tracks, 0);
+  /* Every track appended before the player went idle has ended or failed
+   * by now (those reports come first); one appended since may not have
+   * started yet, and fill() waits for it. */
   fill (self);
 }
 
