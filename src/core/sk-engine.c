@@ -51,6 +51,8 @@ struct _SkEngine
 
   char           *current_song;
   char           *current_play;
+  char           *status;         /* "playing" or "idle" */
+  char           *status_message; /* why idle, for the UI; NULL when playing */
 
   guint           expiry_source;
 
@@ -68,6 +70,7 @@ enum {
   SIGNAL_VOTE_RECORDED,
   SIGNAL_TRACK_STARTED,
   SIGNAL_QUEUE_CHANGED,
+  SIGNAL_STATUS_CHANGED,
   N_SIGNALS
 };
 
@@ -112,6 +115,8 @@ sk_engine_finalize (GObject *object)
   g_free (self->player_id);
   g_free (self->current_song);
   g_free (self->current_play);
+  g_free (self->status);
+  g_free (self->status_message);
 
   G_OBJECT_CLASS (sk_engine_parent_class)->finalize (object);
 }
@@ -145,6 +150,9 @@ sk_engine_class_init (SkEngineClass *klass)
   signals[SIGNAL_QUEUE_CHANGED] =
     g_signal_new ("queue-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_STATUS_CHANGED] =
+    g_signal_new ("status-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -404,6 +412,7 @@ sk_engine_new (SkStore  *store,
   load_settings (self);
   if (!sk_engine_reload (self, error))
     return NULL;
+  self->status = g_strdup (self->current_song != NULL ? "playing" : "idle");
   return g_steal_pointer (&self);
 }
 
@@ -1291,10 +1300,108 @@ fail:
 
 /* --- playback ----------------------------------------------------------- */
 
+static void
+replace_str (char       **slot,
+             const char  *value)
+{
+  char *copy = g_strdup (value);
+
+  g_free (*slot);
+  *slot = copy;
+}
+
+static void
+set_status (SkEngine   *self,
+            const char *status,
+            const char *message)
+{
+  if (g_strcmp0 (self->status, status) == 0 && g_strcmp0 (self->status_message, message) == 0)
+    return;
+  replace_str (&self->status, status);
+  replace_str (&self->status_message, message);
+  g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0, status, message);
+}
+
+const char *
+sk_engine_get_status (SkEngine *self)
+{
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+  return self->status;
+}
+
+const char *
+sk_engine_get_status_message (SkEngine *self)
+{
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+  return self->status_message;
+}
+
+gboolean
+sk_engine_set_idle (SkEngine    *self,
+                    const char  *message,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  gboolean was_playing;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  was_playing = self->current_song != NULL;
+  g_clear_pointer (&self->current_song, g_free);
+  g_clear_pointer (&self->current_play, g_free);
+  set_status (self, "idle", message);
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE players SET status = 'idle', current_song_id = NULL WHERE id = ?1",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, error))
+    return FALSE;
+  /* the song that played is a candidate again */
+  return !was_playing || requeue (self, error);
+}
+
 gboolean
 sk_engine_start_next (SkEngine  *self,
                       char     **song_id,
                       GError   **error)
+{
+  const char *next = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  if (self->queue->len > 0)
+    next = g_array_index (self->queue, SkQueueEntry, 0).song_id;
+  else if (self->current_song != NULL &&
+           sk_recommender_lookup (self->recommender, self->current_song) >= 0)
+    next = self->current_song;   /* a library of one plays on */
+
+  if (next == NULL)
+    {
+      const char *message = "There is nothing to play: import some soundscapes";
+
+      sk_engine_set_idle (self, message, NULL);
+      g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYABLE, message);
+      return FALSE;
+    }
+  if (song_id != NULL)
+    *song_id = g_strdup (next);
+  if (!sk_engine_start_song (self, next, NULL, error))
+    {
+      if (song_id != NULL)
+        g_clear_pointer (song_id, g_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sk_engine_start_song (SkEngine    *self,
+                      const char  *song,
+                      char       **play_id_out,
+                      GError     **error)
 {
   g_autofree char *play_id = NULL;
   g_autofree char *ts = NULL;
@@ -1304,30 +1411,18 @@ sk_engine_start_next (SkEngine  *self,
   int index;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (song != NULL, FALSE);
 
-  now = sk_engine_now (self);
-  if (self->queue->len > 0)
-    next = g_strdup (g_array_index (self->queue, SkQueueEntry, 0).song_id);
-  else if (self->current_song != NULL &&
-           sk_recommender_lookup (self->recommender, self->current_song) >= 0)
-    next = g_strdup (self->current_song);   /* a library of one plays on */
-
-  if (next == NULL)
+  next = g_strdup (song);   /* @song may be the queue's, which requeue frees */
+  index = sk_recommender_lookup (self->recommender, next);
+  if (index < 0)
     {
-      stmt = sk_store_prepare (self->store,
-                               "UPDATE players SET status = 'idle', current_song_id = NULL WHERE id = ?1", error);
-      if (stmt != NULL)
-        {
-          sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
-          sk_store_run (self->store, stmt, NULL);
-        }
-      g_clear_pointer (&self->current_song, g_free);
-      g_clear_pointer (&self->current_play, g_free);
-      g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYABLE,
-                           "There is nothing to play: import some soundscapes");
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
+                   "No song %s in the library", next);
       return FALSE;
     }
 
+  now = sk_engine_now (self);
   play_id = sk_uuid_new ();
   ts = sk_time_format (now);
   if (!sk_store_begin (self->store, error))
@@ -1360,16 +1455,15 @@ sk_engine_start_next (SkEngine  *self,
   self->current_song = g_strdup (next);
   g_free (self->current_play);
   self->current_play = g_strdup (play_id);
-  index = sk_recommender_lookup (self->recommender, next);
-  if (index >= 0)
-    sk_recommender_set_last_played (self->recommender, index, now);
+  sk_recommender_set_last_played (self->recommender, index, now);
 
   if (!requeue (self, error) || !sk_store_commit (self->store, error))
     goto fail;
 
+  set_status (self, "playing", NULL);
   g_signal_emit (self, signals[SIGNAL_TRACK_STARTED], 0, next, play_id);
-  if (song_id != NULL)
-    *song_id = g_steal_pointer (&next);
+  if (play_id_out != NULL)
+    *play_id_out = g_steal_pointer (&play_id);
   return TRUE;
 
 fail:
@@ -1377,4 +1471,83 @@ fail:
   /* memory follows the database: reload what the rollback undid */
   sk_engine_reload (self, NULL);
   return FALSE;
+}
+
+gboolean
+sk_engine_mark_unplayable (SkEngine    *self,
+                           const char  *song_id,
+                           const char  *reason,
+                           GError     **error)
+{
+  g_autofree char *ts = NULL;
+  sqlite3_stmt *stmt;
+  int index;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (song_id != NULL, FALSE);
+  g_return_val_if_fail (reason != NULL, FALSE);
+
+  ts = sk_time_format (sk_engine_now (self));
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE songs SET playable = 0, unplayable_reason = ?2, updated_at = ?3 "
+                           "WHERE id = ?1",
+                           error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, reason, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, ts, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, error))
+    goto fail;
+  if (sk_store_changes (self->store) == 0)
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND, "No song %s", song_id);
+      goto fail;
+    }
+  index = sk_recommender_lookup (self->recommender, song_id);
+  if (index >= 0)
+    sk_recommender_set_playable (self->recommender, index, FALSE);
+  if (!requeue (self, error) || !sk_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  sk_engine_reload (self, NULL);
+  return FALSE;
+}
+
+/* The fallback's list: as the queue, but every playable song of the
+ * library, the one playing and those played recently included (their
+ * penalty still orders them). Not more than this many: */
+#define MAX_RANKED 1000
+
+GPtrArray *
+sk_engine_dup_ranked_playable (SkEngine *self)
+{
+  g_autofree SkRankItem *items = NULL;
+  GPtrArray *ids;
+  SkRankParams params = { 0 };
+  guint n;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+
+  ids = g_ptr_array_new_with_free_func (g_free);
+  n = MIN (sk_recommender_get_n_songs (self->recommender), MAX_RANKED);
+  if (n == 0)
+    return ids;
+  items = g_new (SkRankItem, n);
+  params.now = sk_engine_now (self);
+  params.strategy = self->strategy;
+  params.k = n;
+  params.house = self->house;
+  params.listeners = self->prefs;
+  params.n_listeners = self->n_present;
+  params.current = -1;
+  n = sk_recommender_rank (self->recommender, &params, items);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ids, g_strdup (sk_recommender_get_id (self->recommender, items[i].index)));
+  return ids;
 }

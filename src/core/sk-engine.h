@@ -12,6 +12,7 @@
  *   vote-recorded   (user_id, song_id, value)
  *   track-started   (song_id, play_id)
  *   queue-changed   ()
+ *   status-changed  (status, message)   "playing", or "idle" with why
  */
 #pragma once
 
@@ -125,6 +126,32 @@ gboolean      sk_engine_vote             (SkEngine     *self,
 gboolean      sk_engine_start_next       (SkEngine     *self,
                                           char        **song_id,
                                           GError      **error);
+/* Track start of a chosen song (the playback's choice: the queue's first
+ * song that can play now, or a fallback): a songs_playing row, the
+ * player's current_song_id and status "playing", a requeue, and
+ * "track-started". */
+gboolean      sk_engine_start_song       (SkEngine     *self,
+                                          const char   *song_id,
+                                          char        **play_id,
+                                          GError      **error);
+/* Nothing plays: status "idle" (in the players row too) with @message for
+ * the UI, and no current song. */
+gboolean      sk_engine_set_idle         (SkEngine     *self,
+                                          const char   *message,
+                                          GError      **error);
+/* "playing" or "idle"; the message says why it is idle (or NULL). */
+const char   *sk_engine_get_status       (SkEngine     *self);
+const char   *sk_engine_get_status_message (SkEngine   *self);
+/* songs.playable = 0 with the reason; the song leaves the queue. */
+gboolean      sk_engine_mark_unplayable  (SkEngine     *self,
+                                          const char   *song_id,
+                                          const char   *reason,
+                                          GError      **error);
+/* Every playable song of the library, best first for the people present
+ * (the current and recently played songs included, lower by their
+ * penalty): what the playback falls back on when the queue has nothing it
+ * can play. */
+GPtrArray    *sk_engine_dup_ranked_playable (SkEngine  *self);
 const char   *sk_engine_get_current_song (SkEngine     *self);
 const char   *sk_engine_get_current_play (SkEngine     *self);
 

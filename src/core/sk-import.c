@@ -3,9 +3,14 @@
  * Each file is checked completely before anything is written: the audio is
  * decoded to its end (a file that stops early is truncated, whatever its
  * header says), the sidecar is validated field by field. Only then is the
- * row written, and all rows of one import go in one transaction. */
+ * row written, and all rows of one import go in one transaction.
+ *
+ * The same full decode measures the song's integrated loudness (EBU R128,
+ * libebur128), stored in songs.loudness: playback normalises every song to
+ * one target with it (sk_loudness_gain_db). */
 #include "config.h"
 
+#include <ebur128.h>
 #include <math.h>
 #include <glib/gstdio.h>
 #include <sndfile.h>
@@ -131,15 +136,32 @@ fail:
   return FALSE;
 }
 
-gboolean
-sk_audio_probe (const char  *path,
-                double      *duration,
-                GError     **error)
+static ebur128_state *
+loudness_meter_new (int channels,
+                    int rate)
+{
+  ebur128_state *st = ebur128_init ((unsigned) channels, (unsigned long) rate, EBUR128_MODE_I);
+
+  /* A mono file plays on both speakers: R128 counts such a channel twice,
+   * so that it measures as loud as the same sound in stereo. Beyond two
+   * channels libebur128's default map (L R C LFE Ls Rs) is the usual WAV
+   * order. */
+  if (st != NULL && channels == 1)
+    ebur128_set_channel (st, 0, EBUR128_DUAL_MONO);
+  return st;
+}
+
+static gboolean
+probe (const char  *path,
+       double      *duration,
+       double      *loudness,
+       GError     **error)
 {
   SF_INFO info = { 0 };
   SNDFILE *sf;
   float *buf;
   sf_count_t total = 0, got;
+  ebur128_state *meter = NULL;
   int major;
 
   sf = sf_open (path, SFM_READ, &info);
@@ -180,24 +202,39 @@ sk_audio_probe (const char  *path,
       }
   }
 
+  if (loudness != NULL)
+    {
+      meter = loudness_meter_new (info.channels, info.samplerate);
+      if (meter == NULL)
+        {
+          g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                               "cannot measure the loudness (out of memory)");
+          sf_close (sf);
+          return FALSE;
+        }
+    }
   buf = g_new (float, (gsize) 4096 * info.channels);
   while ((got = sf_readf_float (sf, buf, 4096)) > 0)
-    total += got;
+    {
+      total += got;
+      if (meter != NULL)
+        ebur128_add_frames_float (meter, buf, (size_t) got);
+    }
   g_free (buf);
   major = info.format & SF_FORMAT_TYPEMASK;
   if (sf_error (sf) != SF_ERR_NO_ERROR)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
                    "the audio is damaged (%s)", sf_strerror (sf));
-      sf_close (sf);
-      return FALSE;
+      goto fail;
     }
   sf_close (sf);
+  sf = NULL;
 
   if (total == 0)
     {
       g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "the audio is empty");
-      return FALSE;
+      goto fail;
     }
   /* MP3 frame counts are estimates; everything else must decode to the
    * length its header promises. */
@@ -206,10 +243,75 @@ sk_audio_probe (const char  *path,
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
                    "the audio is truncated (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " frames)",
                    (gint64) total, (gint64) info.frames);
-      return FALSE;
+      goto fail;
+    }
+  if (meter != NULL)
+    {
+      double lufs = -HUGE_VAL;
+
+      /* Shorter than one 400 ms block, or all of it below the absolute
+       * gate: no loudness, and no gain either. */
+      if (ebur128_loudness_global (meter, &lufs) != EBUR128_SUCCESS || !isfinite (lufs))
+        lufs = NAN;
+      *loudness = lufs;
+      ebur128_destroy (&meter);
     }
   *duration = (double) total / info.samplerate;
   return TRUE;
+
+fail:
+  if (sf != NULL)
+    sf_close (sf);
+  if (meter != NULL)
+    ebur128_destroy (&meter);
+  return FALSE;
+}
+
+gboolean
+sk_audio_probe (const char  *path,
+                double      *duration,
+                GError     **error)
+{
+  return probe (path, duration, NULL, error);
+}
+
+gboolean
+sk_audio_probe_loudness (const char  *path,
+                         double      *duration,
+                         double      *loudness,
+                         GError     **error)
+{
+  g_return_val_if_fail (loudness != NULL, FALSE);
+  return probe (path, duration, loudness, error);
+}
+
+double
+sk_loudness_gain_db (double target_lufs,
+                     double measured_lufs)
+{
+  if (!isfinite (measured_lufs) || !isfinite (target_lufs))
+    return 0.0;
+  return CLAMP (target_lufs - measured_lufs, -SK_LOUDNESS_MAX_GAIN_DB, SK_LOUDNESS_MAX_GAIN_DB);
+}
+
+double
+sk_loudness_target (SkStore *store)
+{
+  g_autofree char *text = sk_store_dup_setting (store, "loudness_target_lufs");
+  char *end = NULL;
+  double v;
+
+  if (text == NULL)
+    return SK_LOUDNESS_TARGET_DEFAULT;
+  v = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (v) ||
+      v < SK_LOUDNESS_TARGET_MIN || v > SK_LOUDNESS_TARGET_MAX)
+    {
+      g_warning ("Setting “loudness_target_lufs” is “%s”, not a number from %g to %g; using %g",
+                 text, SK_LOUDNESS_TARGET_MIN, SK_LOUDNESS_TARGET_MAX, SK_LOUDNESS_TARGET_DEFAULT);
+      return SK_LOUDNESS_TARGET_DEFAULT;
+    }
+  return v;
 }
 
 static gboolean
@@ -257,6 +359,7 @@ write_song (SkStore          *store,
             const char       *uri,
             const SkSidecar  *sc,
             double            duration,
+            double            loudness,
             gint64            now,
             GError          **error)
 {
@@ -268,11 +371,12 @@ write_song (SkStore          *store,
 
   stmt = sk_store_prepare (store,
                            "INSERT INTO songs (id, title, artist, file_url, type, embedding, duration, bpm, "
-                           "  playable, unplayable_reason, created_at, updated_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, NULL, ?9, ?9) "
+                           "  loudness, playable, unplayable_reason, created_at, updated_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, 1, NULL, ?9, ?9) "
                            "ON CONFLICT (file_url) DO UPDATE SET title = excluded.title, "
                            "  artist = excluded.artist, type = excluded.type, embedding = excluded.embedding, "
-                           "  duration = excluded.duration, bpm = excluded.bpm, playable = 1, "
+                           "  duration = excluded.duration, bpm = excluded.bpm, "
+                           "  loudness = excluded.loudness, playable = 1, "
                            "  unplayable_reason = NULL, updated_at = excluded.updated_at "
                            "RETURNING json_object('id', id, 'title', title, 'artist', artist, "
                            "  'file_url', file_url, 'type', type, 'embedding', embedding, "
@@ -293,6 +397,10 @@ write_song (SkStore          *store,
   else
     sqlite3_bind_null (stmt, 8);
   sqlite3_bind_text (stmt, 9, ts, -1, SQLITE_STATIC);
+  if (isfinite (loudness))
+    sqlite3_bind_double (stmt, 10, loudness);
+  else
+    sqlite3_bind_null (stmt, 10);
   if (sk_store_step (store, stmt, error) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
@@ -344,6 +452,7 @@ sk_import_dir (SkStore     *store,
       g_auto(SkSidecar) sc = { 0 };
       g_autoptr(GError) bad = NULL;
       double duration = 0;
+      double loudness = NAN;
 
       if (!is_audio (file) || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
         continue;
@@ -363,13 +472,13 @@ sk_import_dir (SkStore     *store,
           add_problem (found, path, msg);
           continue;
         }
-      if (!sk_audio_probe (path, &duration, &bad))
+      if (!sk_audio_probe_loudness (path, &duration, &loudness, &bad))
         {
           add_problem (found, path, bad->message);
           continue;
         }
       uri = g_filename_to_uri (path, NULL, NULL);
-      if (uri == NULL || !write_song (store, uri, &sc, duration, now, error))
+      if (uri == NULL || !write_song (store, uri, &sc, duration, loudness, now, error))
         {
           if (uri == NULL)
             g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: cannot make a URI", path);

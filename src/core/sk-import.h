@@ -30,6 +30,34 @@ gboolean sk_sidecar_load     (const char  *path,
 gboolean sk_audio_probe      (const char  *path,
                               double      *duration,
                               GError     **error);
+/* As sk_audio_probe, and measures the integrated loudness (EBU R128, in
+ * LUFS) in the same pass. @loudness is NAN when the file is too short or
+ * too quiet to have one (R128 gates out everything below -70 LUFS). */
+gboolean sk_audio_probe_loudness (const char *path,
+                                  double     *duration,
+                                  double     *loudness,
+                                  GError    **error);
+
+/* Loudness normalisation: playback gain = target - measured, clamped.
+ *
+ * The default target is EBU R128's own -23 LUFS rather than the -14 to -18
+ * of streaming services: soundscapes are quiet material (rain, wind), and
+ * bringing a -35 LUFS rain track up to -18 would push its peaks past full
+ * scale, while -23 leaves the headroom to raise it; the venue's volume does
+ * the rest. The gain is clamped to ±12 dB so that a mismeasured or nearly
+ * silent file is never boosted into noise (nor a loud one cut to nothing).
+ * The setting `loudness_target_lufs` overrides the target (-40 to -5). */
+#define SK_LOUDNESS_TARGET_DEFAULT  (-23.0)
+#define SK_LOUDNESS_TARGET_MIN      (-40.0)
+#define SK_LOUDNESS_TARGET_MAX      (-5.0)
+#define SK_LOUDNESS_MAX_GAIN_DB     12.0
+
+/* 0 when @measured is NAN (not measured: a song from the cloud, say). */
+double   sk_loudness_gain_db (double       target_lufs,
+                              double       measured_lufs);
+/* The setting `loudness_target_lufs`, or the default (with a warning when
+ * the setting is not a number in range). */
+double   sk_loudness_target  (SkStore     *store);
 
 /* Imports every audio file in @dir (WAV, FLAC, OGG, Opus, MP3) that has a
  * valid sidecar NAME.json beside it. Good files are written in one

@@ -683,6 +683,7 @@ cmd_status (int argc, char **argv)
   printf ("Player:    %s\n", sk_engine_get_player_id (engine));
   printf ("Library:   %d songs\n", songs);
   printf ("Playing:   %s\n", sk_engine_get_current_song (engine) ? title : "nothing");
+  printf ("Status:    %s\n", sk_engine_get_status (engine));
   printf ("Present:   %u listener%s\n", sk_engine_get_n_present (engine),
           sk_engine_get_n_present (engine) == 1 ? "" : "s");
   printf ("Unsynced:  %d change%s\n", outbox, outbox == 1 ? "" : "s");

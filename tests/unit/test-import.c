@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
+#include <sndfile.h>
 #include <string.h>
 
 #include "sk-import.h"
@@ -147,6 +149,123 @@ test_probe_duration (void)
   sk_test_rmdir (dir);
 }
 
+/* The same white noise at two levels @db apart (and silence for @db < -200). */
+static void
+write_noise (const char *path,
+             double      seconds,
+             int         channels,
+             double      db)
+{
+  SF_INFO info = { .samplerate = 44100, .channels = channels,
+                   .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+  SNDFILE *sf = sf_open (path, SFM_WRITE, &info);
+  sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
+  g_autofree float *buf = g_new (float, (gsize) frames * channels);
+  double gain = 0.5 * pow (10.0, db / 20.0);
+  guint32 x = 2463534242u;
+
+  g_assert_nonnull (sf);
+  for (sf_count_t i = 0; i < frames * channels; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      buf[i] = (float) (gain * ((double) x / G_MAXUINT32 * 2.0 - 1.0));
+    }
+  g_assert_cmpint (sf_writef_float (sf, buf, frames), ==, frames);
+  g_assert_cmpint (sf_close (sf), ==, 0);
+}
+
+static double
+stored_loudness (SkStore    *store,
+                 const char *title)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT loudness FROM songs WHERE title = ?1", NULL);
+  double v = NAN;
+
+  sqlite3_bind_text (stmt, 1, title, -1, SQLITE_STATIC);
+  g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
+  if (sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    v = sqlite3_column_double (stmt, 0);
+  sqlite3_reset (stmt);
+  return v;
+}
+
+/* A quiet and a loud version of one noise measure 12 dB apart, the rows
+ * hold what was measured, and the gains bring both to the target. */
+static void
+test_loudness (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *lib = g_build_filename (dir, "library", NULL);
+  g_autofree char *db = g_build_filename (dir, "kiosk.db", NULL);
+  const char *names[] = { "loud", "quiet", "mono", "silent" };
+  const double levels[] = { -12, -24, -24, -1000 };
+  const int channels[] = { 2, 2, 1, 2 };
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+  double loud, quiet, mono, d = 0, probed = 0;
+  guint n = 0;
+
+  g_assert_cmpint (g_mkdir (lib, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *wav = g_strdup_printf ("%s/%s.wav", lib, names[i]);
+      g_autofree char *json = g_strdup_printf ("%s/%s.json", lib, names[i]);
+
+      write_noise (wav, 3.0, channels[i], levels[i]);
+      sk_test_write_sidecar (json, names[i], "[0.5,0.5,0.5,0.5,0.5]");
+    }
+  store = sk_store_open (db, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_import_dir (store, lib, &n, &problems, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_cmpuint (n, ==, 4);
+
+  loud = stored_loudness (store, "loud");
+  quiet = stored_loudness (store, "quiet");
+  mono = stored_loudness (store, "mono");
+  g_test_message ("loud %.2f LUFS, quiet %.2f LUFS, mono %.2f LUFS", loud, quiet, mono);
+  g_assert_true (isfinite (loud) && isfinite (quiet) && isfinite (mono));
+  g_assert_cmpfloat (loud, <, 0);
+  g_assert_cmpfloat (loud, >, -30);
+  g_assert_cmpfloat_with_epsilon (loud - quiet, 12.0, 0.5);
+  /* mono counted as dual mono: as loud as the same level in stereo */
+  g_assert_cmpfloat_with_epsilon (mono, quiet, 0.5);
+  g_assert_true (isnan (stored_loudness (store, "silent")));
+
+  /* the probe alone measures what the import stored */
+  {
+    g_autofree char *wav = g_strdup_printf ("%s/loud.wav", lib);
+
+    g_assert_true (sk_audio_probe_loudness (wav, &d, &probed, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (d, 3.0, 1e-9);
+    g_assert_cmpfloat_with_epsilon (probed, loud, 1e-9);
+  }
+
+  /* gains: both land on the target; clamped; nothing measured, no gain */
+  g_assert_cmpfloat_with_epsilon (sk_loudness_gain_db (-23, loud) + loud, -23, 1e-9);
+  g_assert_cmpfloat_with_epsilon (sk_loudness_gain_db (-23, quiet) + quiet, -23, 1e-9);
+  g_assert_cmpfloat (sk_loudness_gain_db (-23, -60), ==, SK_LOUDNESS_MAX_GAIN_DB);
+  g_assert_cmpfloat (sk_loudness_gain_db (-23, 0), ==, -SK_LOUDNESS_MAX_GAIN_DB);
+  g_assert_cmpfloat (sk_loudness_gain_db (-23, NAN), ==, 0);
+
+  /* the target setting */
+  g_assert_cmpfloat (sk_loudness_target (store), ==, SK_LOUDNESS_TARGET_DEFAULT);
+  g_assert_true (sk_store_set_setting (store, "loudness_target_lufs", "-18", &error));
+  g_assert_cmpfloat (sk_loudness_target (store), ==, -18);
+  g_assert_true (sk_store_set_setting (store, "loudness_target_lufs", "loud", &error));
+  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*loudness_target_lufs*");
+  g_assert_cmpfloat (sk_loudness_target (store), ==, SK_LOUDNESS_TARGET_DEFAULT);
+  g_test_assert_expected_messages ();
+
+  g_clear_pointer (&store, sk_store_unref);
+  sk_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -154,5 +273,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/import/bad-files-are-named-and-good-ones-imported", test_good_and_bad);
   g_test_add_func ("/core/import/missing-directory-is-an-error", test_missing_directory);
   g_test_add_func ("/core/import/duration-comes-from-the-file", test_probe_duration);
+  g_test_add_func ("/core/import/loudness-is-measured-and-stored", test_loudness);
   return g_test_run ();
 }

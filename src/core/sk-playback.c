@@ -1,0 +1,681 @@
+/* sk-playback.c: keeps the audio player fed from the engine's queue.
+ *
+ * The state is the list of tracks handed to the player and not yet over
+ * (ended, failed, or dropped), in the order they were appended, and which
+ * of them plays. The player reports; this file reacts, always on the main
+ * context:
+ *
+ *   append A ──track-started A──> A plays: engine track start, append B
+ *            ──track-failed A───> A marked unplayable, choose again
+ *   A plays  ──track-started B──> B plays (A may still be fading out)
+ *            ──track-ended A────> A forgotten
+ *            ──idle─────────────> nothing left: choose again, or go idle
+ *
+ * "Choose" walks the queue for the first song that can play now, then,
+ * failing that, every playable song best first (the fallback that keeps
+ * the venue from silence). A song that cannot play now because it is
+ * still downloading is passed over, not blamed; one whose file is missing
+ * or whose URL nobody plays is marked unplayable on the spot.
+ *
+ * The engine requeues inside its calls (start, mark unplayable) and says
+ * so with "queue-changed": while such a call runs (busy), the handler only
+ * refreshes the prefetch and leaves the choosing to the caller. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sk-import.h"
+#include "sk-playback.h"
+
+typedef struct
+{
+  guint64  id;
+  char    *song;
+} Track;
+
+struct _SkPlayback
+{
+  GObject         parent_instance;
+
+  SkEngine       *engine;
+  SkStore        *store;
+  SkMediaCache   *cache;
+  SkAudioPlayer  *player;
+  char           *pcm_name;
+
+  GArray         *tracks;        /* Track, appended and not over, in order */
+  guint64         current;       /* the track playing, or 0 */
+  double          crossfade;
+  gboolean        running;
+  gboolean        busy;          /* in an engine call that requeues */
+  gboolean        waiting;       /* some song can play once downloaded */
+  gulong          queue_changed_id;
+  guint           retry_source;
+};
+
+G_DEFINE_FINAL_TYPE (SkPlayback, sk_playback, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_SONG_UNPLAYABLE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void fill (SkPlayback *self);
+
+static void
+track_clear (gpointer p)
+{
+  g_free (((Track *) p)->song);
+}
+
+static void
+sk_playback_dispose (GObject *object)
+{
+  SkPlayback *self = SK_PLAYBACK (object);
+
+  sk_playback_stop (self);
+  g_clear_object (&self->player);
+  g_clear_object (&self->cache);
+  g_clear_object (&self->engine);
+  g_clear_pointer (&self->store, sk_store_unref);
+
+  G_OBJECT_CLASS (sk_playback_parent_class)->dispose (object);
+}
+
+static void
+sk_playback_finalize (GObject *object)
+{
+  SkPlayback *self = SK_PLAYBACK (object);
+
+  g_clear_pointer (&self->tracks, g_array_unref);
+  g_free (self->pcm_name);
+
+  G_OBJECT_CLASS (sk_playback_parent_class)->finalize (object);
+}
+
+static void
+sk_playback_class_init (SkPlaybackClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sk_playback_dispose;
+  object_class->finalize = sk_playback_finalize;
+
+  signals[SIGNAL_SONG_UNPLAYABLE] =
+    g_signal_new ("song-unplayable", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+sk_playback_init (SkPlayback *self)
+{
+  self->tracks = g_array_new (FALSE, TRUE, sizeof (Track));
+  g_array_set_clear_func (self->tracks, track_clear);
+  self->crossfade = SK_PLAYBACK_CROSSFADE_DEFAULT;
+}
+
+/* --- settings ----------------------------------------------------------- */
+
+static double
+double_setting (SkStore    *store,
+                const char *key,
+                double      min,
+                double      max,
+                double      fallback)
+{
+  g_autofree char *text = sk_store_dup_setting (store, key);
+  char *end = NULL;
+  double v;
+
+  if (text == NULL)
+    return fallback;
+  v = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (v) || v < min || v > max)
+    {
+      g_warning ("Setting “%s” is “%s”, not a number from %g to %g; using %g",
+                 key, text, min, max, fallback);
+      return fallback;
+    }
+  return v;
+}
+
+void
+sk_playback_reload_settings (SkPlayback *self)
+{
+  g_autoptr(GError) error = NULL;
+  double volume;
+
+  g_return_if_fail (SK_IS_PLAYBACK (self));
+
+  self->crossfade = double_setting (self->store, "crossfade_seconds", 0, SK_AUDIO_CROSSFADE_MAX,
+                                    SK_PLAYBACK_CROSSFADE_DEFAULT);
+  volume = double_setting (self->store, "volume", 0, 1, SK_PLAYBACK_VOLUME_DEFAULT);
+  if (!sk_audio_player_set_crossfade (self->player, self->crossfade, &error) ||
+      !sk_audio_player_set_volume (self->player, volume, &error))
+    g_warning ("Playback settings: %s", error->message);
+}
+
+/* --- construction ------------------------------------------------------- */
+
+SkPlayback *
+sk_playback_new (SkEngine     *engine,
+                 SkMediaCache *cache,
+                 const char   *pcm_name)
+{
+  SkPlayback *self;
+
+  g_return_val_if_fail (SK_IS_ENGINE (engine), NULL);
+  g_return_val_if_fail (cache == NULL || SK_IS_MEDIA_CACHE (cache), NULL);
+
+  self = g_object_new (SK_TYPE_PLAYBACK, NULL);
+  self->engine = g_object_ref (engine);
+  self->store = sk_store_ref (sk_engine_get_store (engine));
+  self->pcm_name = g_strdup (pcm_name != NULL ? pcm_name : "default");
+  if (cache != NULL)
+    self->cache = g_object_ref (cache);
+  else
+    {
+      g_autofree char *dir = sk_media_cache_default_dir (self->store);
+      double mb = double_setting (self->store, "media_cache_max_mb", 0, 1024 * 1024, 0);
+
+      self->cache = sk_media_cache_new (self->store, dir, (guint64) mb * 1024 * 1024);
+    }
+  self->player = sk_audio_player_new (self->pcm_name);
+  return self;
+}
+
+SkAudioPlayer *
+sk_playback_get_player (SkPlayback *self)
+{
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), NULL);
+  return self->player;
+}
+
+SkMediaCache *
+sk_playback_get_cache (SkPlayback *self)
+{
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), NULL);
+  return self->cache;
+}
+
+/* --- tracks ------------------------------------------------------------- */
+
+static int
+track_index (SkPlayback *self,
+             guint64     id)
+{
+  for (guint i = 0; i < self->tracks->len; i++)
+    if (g_array_index (self->tracks, Track, i).id == id)
+      return (int) i;
+  return -1;
+}
+
+/* The first track appended after the playing one (or the first of all
+ * when none plays yet): the index, or -1. */
+static int
+pending_index (SkPlayback *self)
+{
+  int cur = self->current != 0 ? track_index (self, self->current) : -1;
+
+  return (guint) (cur + 1) < self->tracks->len ? cur + 1 : -1;
+}
+
+const char *
+sk_playback_get_current_song (SkPlayback *self)
+{
+  int i;
+
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), NULL);
+  i = self->current != 0 ? track_index (self, self->current) : -1;
+  return i >= 0 ? g_array_index (self->tracks, Track, i).song : NULL;
+}
+
+const char *
+sk_playback_get_next_song (SkPlayback *self)
+{
+  int i;
+
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), NULL);
+  if (self->current == 0)
+    return NULL;
+  i = pending_index (self);
+  return i >= 0 ? g_array_index (self->tracks, Track, i).song : NULL;
+}
+
+static void
+protect (SkPlayback *self)
+{
+  sk_media_cache_set_protected (self->cache, sk_playback_get_current_song (self),
+                                sk_playback_get_next_song (self));
+}
+
+/* --- choosing ----------------------------------------------------------- */
+
+typedef enum
+{
+  RESOLVED,
+  NOT_NOW,        /* downloading, or not a playable song any more */
+  UNPLAYABLE,     /* the song's fault: marked */
+} Resolution;
+
+static void
+mark_unplayable (SkPlayback *self,
+                 const char *song,
+                 const char *reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_strdup (song);
+
+  g_warning ("Song %s cannot be played, skipped: %s", id, reason);
+  self->busy = TRUE;
+  if (!sk_engine_mark_unplayable (self->engine, id, reason, &error))
+    g_warning ("Could not mark song %s unplayable: %s", id, error->message);
+  self->busy = FALSE;
+  g_signal_emit (self, signals[SIGNAL_SONG_UNPLAYABLE], 0, id, reason);
+}
+
+/* The file to play for @song now, and its gain. */
+static Resolution
+resolve (SkPlayback  *self,
+         const char  *song,
+         double       target,
+         char       **path,
+         double      *gain)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  double loudness = NAN;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT file_url, loudness FROM songs WHERE id = ?1 AND playable = 1",
+                           &error);
+  if (stmt == NULL)
+    {
+      g_warning ("Cannot read song %s: %s", song, error->message);
+      return NOT_NOW;
+    }
+  sqlite3_bind_text (stmt, 1, song, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, NULL);
+  if (rc == SQLITE_ROW)
+    {
+      url = g_strdup (sk_store_column_text (stmt, 0));
+      if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
+        loudness = sqlite3_column_double (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (url == NULL)
+    return NOT_NOW;
+
+  *path = sk_media_cache_dup_playable_path (self->cache, song, url, &error);
+  if (*path != NULL)
+    {
+      *gain = sk_loudness_gain_db (target, loudness);
+      return RESOLVED;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      self->waiting = TRUE;   /* an http(s) song not downloaded yet */
+      return NOT_NOW;
+    }
+  if (g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED) ||
+      g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING) ||
+      g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_INVALID))
+    {
+      mark_unplayable (self, song, error->message);
+      return UNPLAYABLE;
+    }
+  g_message ("Song %s cannot play now: %s", song, error->message);
+  return NOT_NOW;
+}
+
+static GPtrArray *
+dup_queue_ids (SkEngine *engine)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  const SkQueueEntry *q;
+  guint n = 0;
+
+  q = sk_engine_get_queue (engine, &n);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ids, g_strdup (q[i].song_id));
+  return ids;
+}
+
+/* The queue's first song that can play now, else the best-scoring one of
+ * all that can. NULL with @why set when none can. */
+static char *
+choose (SkPlayback  *self,
+        char       **path,
+        double      *gain,
+        char       **why)
+{
+  g_autoptr(GPtrArray) queue = dup_queue_ids (self->engine);
+  g_autoptr(GPtrArray) ranked = NULL;
+  double target = sk_loudness_target (self->store);
+
+  self->waiting = FALSE;
+  for (guint i = 0; i < queue->len; i++)
+    if (resolve (self, queue->pdata[i], target, path, gain) == RESOLVED)
+      return g_strdup (queue->pdata[i]);
+
+  /* The fallback: the ranking without the queue's exclusions. Marking a
+   * song unplayable changes it, so take it again after each. */
+again:
+  g_clear_pointer (&ranked, g_ptr_array_unref);
+  ranked = sk_engine_dup_ranked_playable (self->engine);
+  for (guint i = 0; i < ranked->len; i++)
+    switch (resolve (self, ranked->pdata[i], target, path, gain))
+      {
+      case RESOLVED:
+        return g_strdup (ranked->pdata[i]);
+      case UNPLAYABLE:
+        goto again;
+      case NOT_NOW:
+      default:
+        break;
+      }
+
+  if (self->waiting)
+    *why = g_strdup ("Waiting for the soundscapes to download");
+  else if (sk_recommender_get_n_songs (sk_engine_get_recommender (self->engine)) == 0)
+    *why = g_strdup ("There is nothing to play: import some soundscapes");
+  else
+    *why = g_strdup ("None of the soundscapes in the library can be played");
+  return NULL;
+}
+
+/* --- the media cache ---------------------------------------------------- */
+
+/* The queue, in its order; while nothing can play, every playable song
+ * after it, so that the fallback has something to fall back on. */
+static void
+prefetch (SkPlayback *self)
+{
+  g_autoptr(GPtrArray) ids = dup_queue_ids (self->engine);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!self->running)
+    return;
+  if (self->waiting)
+    {
+      g_autoptr(GPtrArray) ranked = sk_engine_dup_ranked_playable (self->engine);
+
+      for (guint i = 0; i < ranked->len; i++)
+        g_ptr_array_add (ids, g_strdup (ranked->pdata[i]));
+    }
+  for (guint i = 0; i < ids->len; )
+    if (!g_hash_table_add (seen, ids->pdata[i]))
+      g_ptr_array_remove_index (ids, i);
+    else
+      i++;
+  sk_media_cache_prefetch (self->cache, (const char *const *) ids->pdata, ids->len);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  SkPlayback *self = user_data;
+
+  self->retry_source = 0;
+  fill (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_retry (SkPlayback *self)
+{
+  if (self->retry_source == 0)
+    self->retry_source = g_timeout_add_seconds (SK_PLAYBACK_RETRY_SECONDS, retry_cb, self);
+}
+
+/* --- feeding the player ------------------------------------------------- */
+
+static void
+append (SkPlayback *self,
+        char       *song,     /* taken */
+        const char *path,
+        double      gain)
+{
+  Track t;
+
+  t.song = song;
+  t.id = sk_audio_player_append (self->player, path, gain);
+  g_debug ("Track %" G_GUINT64_FORMAT ": song %s (%s, %+.1f dB)", t.id, song, path, gain);
+  g_array_append_val (self->tracks, t);
+}
+
+/* Keeps a track playing and one after it. */
+static void
+fill (SkPlayback *self)
+{
+  g_autofree char *song = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *why = NULL;
+  double gain = 0;
+
+  if (!self->running)
+    return;
+  /* something appended that has not started yet: wait for the player */
+  if (pending_index (self) >= 0)
+    return;
+
+  song = choose (self, &path, &gain, &why);
+  if (song != NULL)
+    {
+      g_clear_handle_id (&self->retry_source, g_source_remove);
+      append (self, g_steal_pointer (&song), path, gain);
+      protect (self);
+      return;
+    }
+
+  if (self->current == 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (g_strcmp0 (sk_engine_get_status_message (self->engine), why) != 0)
+        g_message ("Nothing plays: %s", why);
+      self->busy = TRUE;
+      if (!sk_engine_set_idle (self->engine, why, &error))
+        g_warning ("Could not record that the player is idle: %s", error->message);
+      self->busy = FALSE;
+    }
+  if (self->waiting)
+    {
+      prefetch (self);
+      arm_retry (self);
+    }
+}
+
+/* The queue changed while a track plays: the song appended to follow it
+ * may no longer be the one to play next. Replace it unless the crossfade
+ * into it may have begun. */
+static void
+reconsider_next (SkPlayback *self)
+{
+  g_autofree char *song = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *why = NULL;
+  const char *next;
+  const char *cur;
+  double gain = 0, left = -1;
+  sqlite3_stmt *stmt;
+  int p;
+
+  p = pending_index (self);
+  if (self->current == 0 || p < 0)
+    {
+      fill (self);
+      return;
+    }
+  next = g_array_index (self->tracks, Track, p).song;
+  cur = sk_playback_get_current_song (self);
+
+  stmt = sk_store_prepare (self->store, "SELECT duration FROM songs WHERE id = ?1", NULL);
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, cur, -1, SQLITE_STATIC);
+  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW &&
+      sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    left = sqlite3_column_double (stmt, 0) - sk_audio_player_get_position (self->player);
+  sqlite3_reset (stmt);
+  if (left < self->crossfade + 1.0)
+    return;
+
+  song = choose (self, &path, &gain, &why);
+  if (song == NULL || strcmp (song, next) == 0)
+    return;
+  g_debug ("The queue changed: %s follows instead of %s", song, next);
+  sk_audio_player_clear_pending (self->player);
+  g_array_set_size (self->tracks, (guint) p);
+  append (self, g_steal_pointer (&song), path, gain);
+  protect (self);
+}
+
+static void
+on_queue_changed (SkEngine   *engine,
+                  SkPlayback *self)
+{
+  prefetch (self);
+  if (!self->busy && self->running)
+    reconsider_next (self);
+}
+
+/* --- the player's reports ----------------------------------------------- */
+
+static void
+on_track_started (SkAudioPlayer *player,
+                  guint64        track,
+                  const char    *path,
+                  SkPlayback    *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *song = NULL;
+  int i = track_index (self, track);
+
+  if (i < 0)
+    return;
+  song = g_strdup (g_array_index (self->tracks, Track, i).song);
+  self->current = track;
+
+  self->busy = TRUE;
+  if (!sk_engine_start_song (self->engine, song, NULL, &error))
+    g_warning ("Could not record the start of song %s: %s", song, error->message);
+  self->busy = FALSE;
+  sk_media_cache_mark_played (self->cache, song, sk_engine_now (self->engine));
+
+  fill (self);
+  protect (self);
+  prefetch (self);
+}
+
+static void
+on_track_ended (SkAudioPlayer *player,
+                guint64        track,
+                SkPlayback    *self)
+{
+  int i = track_index (self, track);
+
+  if (i >= 0)
+    g_array_remove_index (self->tracks, (guint) i);
+  if (track == self->current)
+    self->current = 0;
+  fill (self);
+}
+
+static void
+on_track_failed (SkAudioPlayer *player,
+                 guint64        track,
+                 const char    *path,
+                 const GError  *error,
+                 SkPlayback    *self)
+{
+  g_autofree char *song = NULL;
+  int i = track_index (self, track);
+
+  if (i < 0)
+    return;
+  song = g_strdup (g_array_index (self->tracks, Track, i).song);
+  g_array_remove_index (self->tracks, (guint) i);
+  if (track == self->current)
+    self->current = 0;
+  mark_unplayable (self, song, error != NULL ? error->message : "it cannot be read");
+  fill (self);
+  protect (self);
+}
+
+static void
+on_idle (SkAudioPlayer *player,
+         SkPlayback    *self)
+{
+  /* Every track appended before the player went idle has ended or failed
+   * by now (those reports come first); one appended since may not have
+   * started yet, and fill() waits for it. */
+  fill (self);
+}
+
+static void
+on_pcm_error (SkAudioPlayer *player,
+              const GError  *error,
+              SkPlayback    *self)
+{
+  g_warning ("The audio output %s fails: %s", self->pcm_name,
+             error != NULL ? error->message : "unknown error");
+}
+
+/* --- start and stop ----------------------------------------------------- */
+
+gboolean
+sk_playback_start (SkPlayback  *self,
+                   GError     **error)
+{
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), FALSE);
+
+  if (self->running)
+    return TRUE;
+  /* before any download of ours runs */
+  sk_media_cache_sweep (self->cache);
+
+  g_signal_connect (self->player, "track-started", G_CALLBACK (on_track_started), self);
+  g_signal_connect (self->player, "track-ended", G_CALLBACK (on_track_ended), self);
+  g_signal_connect (self->player, "track-failed", G_CALLBACK (on_track_failed), self);
+  g_signal_connect (self->player, "idle", G_CALLBACK (on_idle), self);
+  g_signal_connect (self->player, "pcm-error", G_CALLBACK (on_pcm_error), self);
+  sk_playback_reload_settings (self);
+  if (!sk_audio_player_start (self->player, error))
+    {
+      g_signal_handlers_disconnect_by_data (self->player, self);
+      return FALSE;
+    }
+  self->running = TRUE;
+  self->queue_changed_id = g_signal_connect (self->engine, "queue-changed",
+                                             G_CALLBACK (on_queue_changed), self);
+  fill (self);
+  prefetch (self);
+  return TRUE;
+}
+
+void
+sk_playback_stop (SkPlayback *self)
+{
+  g_return_if_fail (SK_IS_PLAYBACK (self));
+
+  if (!self->running)
+    return;
+  self->running = FALSE;
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_clear_signal_handler (&self->queue_changed_id, self->engine);
+  g_signal_handlers_disconnect_by_data (self->player, self);
+  sk_audio_player_stop (self->player, FALSE);
+  /* a running download holds a reference on the cache */
+  sk_media_cache_prefetch (self->cache, NULL, 0);
+  sk_media_cache_set_protected (self->cache, NULL, NULL);
+  g_array_set_size (self->tracks, 0);
+  self->current = 0;
+  if (!sk_engine_set_idle (self->engine, "Playback is stopped", NULL))
+    g_debug ("Could not record that playback stopped");
+}

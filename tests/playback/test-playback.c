@@ -1,0 +1,686 @@
+/* The engine's playback through the real audio player and a real alsa-lib
+ * `file` PCM (null slave: the samples go to a file, unpaced, so seconds of
+ * audio pass in milliseconds).
+ *
+ * Each test imports WAVs (with sidecars) into a fresh database in its own
+ * temporary directory, starts an SkPlayback on "file:'OUT',raw" and waits,
+ * bounded, for the engine's reports. Songs whose file cannot play are
+ * logged with a warning: the tests expect and count those lines; any other
+ * warning fails the test. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sk-import.h"
+#include "sk-playback.h"
+#include "sk-test-util.h"
+
+#define WAIT_SECONDS 10
+#define EMBEDDING(a, b, c, d, e) "[" #a "," #b "," #c "," #d "," #e "]"
+
+typedef struct
+{
+  char          *dir;
+  char          *lib;
+  char          *out;
+  SkStore       *store;
+  SkEngine      *engine;
+  SkMediaCache  *cache;
+  SkPlayback    *playback;
+  GPtrArray     *started;        /* song ids, in the order the engine started them */
+  GPtrArray     *db_current;     /* players.current_song_id at each start */
+  GPtrArray     *db_status;      /* players.status at each start */
+  GPtrArray     *unplayable;     /* song ids the playback gave up on */
+  GPtrArray     *next_at_start;  /* the playback's next song as each track started */
+  guint          status_changes;
+} Fixture;
+
+static guint skipped_warnings;
+
+/* The one warning a test may see: a song that cannot play, skipped. Any
+ * other warning fails the test (GLib's test mode would abort on all). */
+static void
+log_handler (const char     *domain,
+             GLogLevelFlags  level,
+             const char     *message,
+             gpointer        user_data)
+{
+  if (strstr (message, "cannot be played, skipped") != NULL)
+    {
+      skipped_warnings++;
+      g_test_message ("warning (expected): %s", message);
+      return;
+    }
+  g_test_message ("warning: %s: %s", domain, message);
+  g_test_fail ();
+}
+
+static char *
+query_text (SkStore    *store,
+            const char *sql,
+            const char *arg)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
+  char *v = NULL;
+
+  g_assert_nonnull (stmt);
+  if (arg != NULL)
+    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
+  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+    v = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return v;
+}
+
+static void
+on_track_started (SkEngine   *engine,
+                  const char *song_id,
+                  const char *play_id,
+                  Fixture    *f)
+{
+  const char *player = sk_engine_get_player_id (engine);
+  g_autofree char *row = query_text (f->store, "SELECT song_id FROM songs_playing WHERE id = ?1",
+                                     play_id);
+
+  /* the row and the player's state are written when the start is told */
+  g_assert_cmpstr (row, ==, song_id);
+  g_ptr_array_add (f->started, g_strdup (song_id));
+  g_ptr_array_add (f->db_current,
+                   query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1", player));
+  g_ptr_array_add (f->db_status,
+                   query_text (f->store, "SELECT status FROM players WHERE id = ?1", player));
+}
+
+static void
+on_status_changed (SkEngine   *engine,
+                   const char *status,
+                   const char *message,
+                   Fixture    *f)
+{
+  f->status_changes++;
+}
+
+static void
+on_unplayable (SkPlayback *playback,
+               const char *song_id,
+               const char *reason,
+               Fixture    *f)
+{
+  g_assert_nonnull (reason);
+  g_assert_cmpstr (reason, !=, "");
+  g_ptr_array_add (f->unplayable, g_strdup (song_id));
+}
+
+/* Connected after the playback's own handler: sees what it did. */
+static void
+on_player_started (SkAudioPlayer *player,
+                   guint64        track,
+                   const char    *path,
+                   Fixture       *f)
+{
+  g_ptr_array_add (f->next_at_start, g_strdup (sk_playback_get_next_song (f->playback)));
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *cache_dir = NULL;
+  g_autoptr(GError) error = NULL;
+
+  skipped_warnings = 0;
+  f->dir = sk_test_mkdtemp ();
+  f->lib = g_build_filename (f->dir, "library", NULL);
+  f->out = g_build_filename (f->dir, "out.raw", NULL);
+  g_assert_cmpint (g_mkdir (f->lib, 0700), ==, 0);
+  db = g_build_filename (f->dir, "kiosk.db", NULL);
+  f->store = sk_store_open (db, &error);
+  g_assert_no_error (error);
+  /* short tracks: no crossfade unless a test sets one */
+  g_assert_true (sk_store_set_setting (f->store, "crossfade_seconds", "0", &error));
+  cache_dir = g_build_filename (f->dir, "media", NULL);
+  f->cache = sk_media_cache_new (f->store, cache_dir, 0);
+  f->started = g_ptr_array_new_with_free_func (g_free);
+  f->db_current = g_ptr_array_new_with_free_func (g_free);
+  f->db_status = g_ptr_array_new_with_free_func (g_free);
+  f->unplayable = g_ptr_array_new_with_free_func (g_free);
+  f->next_at_start = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->playback != NULL)
+    sk_playback_stop (f->playback);
+  g_clear_object (&f->playback);
+  if (f->cache != NULL)
+    sk_media_cache_prefetch (f->cache, NULL, 0);
+  g_clear_object (&f->cache);
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->store, sk_store_unref);
+  g_ptr_array_unref (f->started);
+  g_ptr_array_unref (f->db_current);
+  g_ptr_array_unref (f->db_status);
+  g_ptr_array_unref (f->unplayable);
+  g_ptr_array_unref (f->next_at_start);
+  sk_test_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->lib);
+  g_free (f->out);
+}
+
+static void
+add_wav (Fixture    *f,
+         const char *name,
+         double      seconds,
+         const char *embedding)
+{
+  g_autofree char *wav = g_strdup_printf ("%s/%s.wav", f->lib, name);
+  g_autofree char *json = g_strdup_printf ("%s/%s.json", f->lib, name);
+
+  sk_test_write_wav (wav, seconds);
+  sk_test_write_sidecar (json, name, embedding);
+}
+
+/* A song whose file is on a server: http on loopback (@port). */
+static void
+add_http_song (Fixture    *f,
+               const char *id,
+               guint16     port,
+               const char *embedding)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/%s.wav", (guint) port, id);
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (f->store,
+                           "INSERT INTO songs (id, title, file_url, embedding, duration, "
+                           "  created_at, updated_at) "
+                           "VALUES (?1, ?1, ?2, ?3, 1, '2024-01-01T00:00:00.000000Z', "
+                           "  '2024-01-01T00:00:00.000000Z')",
+                           &error);
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, url, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, embedding, -1, SQLITE_STATIC);
+  g_assert_true (sk_store_run (f->store, stmt, &error));
+  g_assert_no_error (error);
+}
+
+static void
+import_and_open (Fixture *f)
+{
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  g_assert_true (sk_import_dir (f->store, f->lib, &n, &problems, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (problems->len, ==, 0);
+  f->engine = sk_engine_new (f->store, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->engine, "track-started", G_CALLBACK (on_track_started), f);
+  g_signal_connect (f->engine, "status-changed", G_CALLBACK (on_status_changed), f);
+}
+
+static void
+start_playback (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pcm = g_strdup_printf ("file:'%s',raw", f->out);
+
+  f->playback = sk_playback_new (f->engine, f->cache, pcm);
+  g_signal_connect (f->playback, "song-unplayable", G_CALLBACK (on_unplayable), f);
+  g_assert_true (sk_playback_start (f->playback, &error));
+  g_assert_no_error (error);
+  g_signal_connect (sk_playback_get_player (f->playback), "track-started",
+                    G_CALLBACK (on_player_started), f);
+}
+
+static char *
+song_id_of (Fixture    *f,
+            const char *name)
+{
+  return query_text (f->store, "SELECT id FROM songs WHERE title = ?1", name);
+}
+
+static char *
+path_of (Fixture    *f,
+         const char *song_id)
+{
+  g_autofree char *url = query_text (f->store, "SELECT file_url FROM songs WHERE id = ?1", song_id);
+
+  g_assert_nonnull (url);
+  return g_filename_from_uri (url, NULL, NULL);
+}
+
+static char *
+queue_head (Fixture *f)
+{
+  guint n = 0;
+  const SkQueueEntry *q = sk_engine_get_queue (f->engine, &n);
+
+  g_assert_cmpuint (n, >, 0);
+  return g_strdup (q[0].song_id);
+}
+
+static gboolean
+timed_out_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until @cond holds, for WAIT_SECONDS at most. */
+#define WAIT_UNTIL(cond)                                                       \
+  G_STMT_START {                                                               \
+    gboolean timed_out_ = FALSE;                                               \
+    guint timer_ = g_timeout_add_seconds (WAIT_SECONDS, timed_out_cb, &timed_out_); \
+    while (!(cond) && !timed_out_)                                             \
+      g_main_context_iteration (NULL, TRUE);                                   \
+    if (!timed_out_)                                                           \
+      g_source_remove (timer_);                                                \
+    if (!(cond))                                                               \
+      g_error ("Waited %d s in vain for: %s", WAIT_SECONDS, #cond);            \
+  } G_STMT_END
+
+/* --- tests -------------------------------------------------------------- */
+
+/* The queue's head plays; its start is a songs_playing row, the player's
+ * current song and status, and a requeue without it. */
+static void
+test_head_plays (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *head = NULL;
+  g_autofree char *plays = NULL;
+  guint n = 0;
+  const SkQueueEntry *q;
+  GStatBuf st;
+
+  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_wav (f, "waves", 0.5, EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95));
+  import_and_open (f);
+  head = queue_head (f);
+  start_playback (f);
+
+  WAIT_UNTIL (f->started->len >= 2);
+  g_assert_cmpstr (f->started->pdata[0], ==, head);
+  g_assert_cmpstr (f->db_current->pdata[0], ==, head);
+  g_assert_cmpstr (f->db_status->pdata[0], ==, "playing");
+  /* the second start: another song of the queue */
+  g_assert_cmpstr (f->started->pdata[1], !=, head);
+  g_assert_cmpstr (f->db_current->pdata[1], ==, f->started->pdata[1]);
+
+  sk_playback_stop (f->playback);
+  plays = query_text (f->store, "SELECT count(*) FROM songs_playing WHERE song_id = ?1", head);
+  g_assert_cmpstr (plays, ==, "1");
+  g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
+  q = sk_engine_get_queue (f->engine, &n);
+  g_assert_cmpuint (n, ==, 3);   /* nothing plays: every song is a candidate */
+  (void) q;
+  g_assert_cmpuint (f->unplayable->len, ==, 0);
+  g_assert_cmpuint (skipped_warnings, ==, 0);
+
+  /* the PCM got the samples */
+  g_assert_cmpint (g_stat (f->out, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, 0);
+}
+
+/* Acceptance: a corrupt file in the queue is marked unplayable with a
+ * reason, logged, and the next one plays. */
+static void
+test_corrupt_skipped (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *head = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *playable = NULL;
+  g_autofree char *reason = NULL;
+  static const char garbage[] = "RIFF\x10\x00\x00\x00WAVEthis is not audio at all";
+
+  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  import_and_open (f);
+  head = queue_head (f);
+  /* damaged after the import, as a card's file can be */
+  path = path_of (f, head);
+  g_assert_true (g_file_set_contents (path, garbage, sizeof garbage - 1, NULL));
+  start_playback (f);
+
+  WAIT_UNTIL (f->started->len >= 1);
+  g_assert_cmpstr (f->started->pdata[0], !=, head);
+  g_assert_cmpuint (f->unplayable->len, ==, 1);
+  g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
+  g_assert_cmpuint (skipped_warnings, ==, 1);
+  playable = query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", head);
+  reason = query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1", head);
+  g_assert_cmpstr (playable, ==, "0");
+  g_assert_nonnull (reason);
+  g_test_message ("unplayable_reason: %s", reason);
+
+  /* and the other goes on playing, alone */
+  WAIT_UNTIL (f->started->len >= 3);
+  for (guint i = 0; i < f->started->len; i++)
+    g_assert_cmpstr (f->started->pdata[i], !=, head);
+}
+
+/* A file gone from the disk is marked before it reaches the player. */
+static void
+test_missing_skipped (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *head = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *reason = NULL;
+
+  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  import_and_open (f);
+  head = queue_head (f);
+  path = path_of (f, head);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  start_playback (f);
+
+  WAIT_UNTIL (f->started->len >= 1);
+  g_assert_cmpstr (f->started->pdata[0], !=, head);
+  g_assert_cmpuint (f->unplayable->len, ==, 1);
+  g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
+  reason = query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1", head);
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason, "missing"));
+}
+
+/* The queue holds only songs that cannot play yet (on a server nobody
+ * answers at): the one song that can, plays, and again, though it just
+ * played. Nobody is blamed for the downloads. */
+static void
+test_fallback (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *local = NULL;
+  g_autofree char *plays = NULL;
+  g_autofree char *bad = NULL;
+
+  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  /* port 9 (discard) on loopback: nothing listens, refused at once */
+  add_http_song (f, "s-far-1", 9, EMBEDDING (0.9, 0.3, 0.1, 0.3, 0.4));
+  add_http_song (f, "s-far-2", 9, EMBEDDING (0.8, 0.3, 0.1, 0.3, 0.4));
+  import_and_open (f);
+  local = song_id_of (f, "rain");
+  start_playback (f);
+
+  WAIT_UNTIL (f->started->len >= 3);
+  for (guint i = 0; i < f->started->len; i++)
+    g_assert_cmpstr (f->started->pdata[i], ==, local);
+  plays = query_text (f->store, "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1", local);
+  g_assert_cmpstr (plays, ==, "1");
+  bad = query_text (f->store, "SELECT count(*) FROM songs WHERE playable = 0", NULL);
+  g_assert_cmpstr (bad, ==, "0");
+  g_assert_cmpuint (f->unplayable->len, ==, 0);
+}
+
+/* The library's one song is corrupt: marked, and then nothing plays, which
+ * the engine's status says with a message, and the players row too. */
+static void
+test_nothing_playable (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *status = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *head = NULL;
+
+  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  import_and_open (f);
+  head = queue_head (f);
+  path = path_of (f, head);
+  g_assert_true (g_file_set_contents (path, "not audio", -1, NULL));
+  start_playback (f);
+
+  WAIT_UNTIL (f->unplayable->len >= 1 &&
+              g_strcmp0 (sk_engine_get_status_message (f->engine), NULL) != 0);
+  g_assert_cmpuint (f->started->len, ==, 0);
+  g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
+  g_test_message ("idle: %s", sk_engine_get_status_message (f->engine));
+  g_assert_nonnull (strstr (sk_engine_get_status_message (f->engine), "can be played"));
+  status = query_text (f->store, "SELECT status FROM players WHERE id = ?1",
+                       sk_engine_get_player_id (f->engine));
+  g_assert_cmpstr (status, ==, "idle");
+  g_assert_cmpuint (skipped_warnings, ==, 1);
+}
+
+static void
+test_empty_library (Fixture       *f,
+                    gconstpointer  data)
+{
+  import_and_open (f);
+  start_playback (f);
+  /* told at once, from the start */
+  g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
+  g_assert_nonnull (sk_engine_get_status_message (f->engine));
+  g_assert_nonnull (strstr (sk_engine_get_status_message (f->engine), "import"));
+  g_assert_cmpuint (f->status_changes, ==, 1);
+}
+
+/* While a song plays, the next is already in the player (for the
+ * crossfade or the gapless join), and it is another song when there is
+ * one. */
+static void
+test_next_is_appended (Fixture       *f,
+                       gconstpointer  data)
+{
+  add_wav (f, "rain", 2.0, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_wav (f, "fire", 2.0, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  import_and_open (f);
+  start_playback (f);
+
+  WAIT_UNTIL (f->next_at_start->len >= 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_nonnull (f->next_at_start->pdata[i]);
+      g_assert_cmpstr (f->next_at_start->pdata[i], !=, f->started->pdata[i]);
+    }
+  /* and what was next is what started next */
+  g_assert_cmpstr (f->started->pdata[1], ==, f->next_at_start->pdata[0]);
+}
+
+/* --- an http song, through a real nginx on loopback --------------------- */
+
+typedef struct
+{
+  char    *root;
+  GPid     pid;
+  guint16  port;
+} Nginx;
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+nginx_child_setup (gpointer data)
+{
+  /* If the test dies, so does its nginx. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean
+port_answers (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+
+  g_socket_client_set_timeout (client, 1);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return conn != NULL;
+}
+
+/* nginx serving @root/www on a free loopback port; FALSE when there is no
+ * nginx on this machine. */
+static gboolean
+nginx_start (Nginx      *n,
+             const char *root)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nginx = g_find_program_in_path ("nginx");
+  g_autofree char *conf_path = g_build_filename (root, "nginx.conf", NULL);
+  g_autofree char *err_log = g_build_filename (root, "error.log", NULL);
+  g_autofree char *tmp = g_build_filename (root, "tmp", NULL);
+  g_autofree char *conf = NULL;
+
+  if (nginx == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
+    nginx = g_strdup ("/usr/sbin/nginx");
+  if (nginx == NULL)
+    return FALSE;
+  n->root = g_strdup (root);
+  n->port = free_port ();
+  g_assert_cmpint (g_mkdir (tmp, 0700), ==, 0);
+  conf = g_strdup_printf (
+    "daemon off;\n"
+    "worker_processes 1;\n"
+    "pid %1$s/nginx.pid;\n"
+    "error_log %1$s/error.log info;\n"
+    "events { worker_connections 64; }\n"
+    "http {\n"
+    "  access_log %1$s/access.log;\n"
+    "  client_body_temp_path %1$s/tmp/body;\n"
+    "  proxy_temp_path %1$s/tmp/proxy;\n"
+    "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
+    "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
+    "  scgi_temp_path %1$s/tmp/scgi;\n"
+    "  default_type application/octet-stream;\n"
+    "  server { listen 127.0.0.1:%2$u; root %1$s/www; }\n"
+    "}\n", root, (guint) n->port);
+  g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
+  {
+    const char *argv[] = { nginx, "-p", root, "-c", conf_path, "-e", err_log, NULL };
+
+    g_assert_true (g_spawn_async (root, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                  nginx_child_setup, NULL, &n->pid, &error));
+    g_assert_no_error (error);
+  }
+  /* bounded: an nginx that exits or never answers fails the test */
+  for (guint waited = 0; !port_answers (n->port); waited += 5)
+    {
+      int status;
+
+      if (waitpid (n->pid, &status, WNOHANG) == n->pid || waited > 5000)
+        {
+          g_autofree char *log = NULL;
+
+          g_file_get_contents (err_log, &log, NULL, NULL);
+          g_error ("nginx did not start on port %u: %s", (guint) n->port, log ? log : "");
+        }
+      g_usleep (5000);
+    }
+  return TRUE;
+}
+
+static void
+nginx_stop (Nginx *n)
+{
+  gboolean gone = FALSE;
+
+  if (n->pid > 0)
+    {
+      kill (n->pid, SIGQUIT);
+      for (guint waited = 0; !gone && waited < 3000; waited += 5)
+        {
+          int status;
+          pid_t r = waitpid (n->pid, &status, WNOHANG);
+
+          gone = r == n->pid || (r < 0 && errno == ECHILD);
+          if (!gone)
+            g_usleep (5000);
+        }
+      if (!gone)
+        {
+          kill (n->pid, SIGKILL);
+          waitpid (n->pid, NULL, 0);
+        }
+      g_spawn_close_pid (n->pid);
+      n->pid = 0;
+    }
+  g_clear_pointer (&n->root, g_free);
+}
+
+/* The library's one song is on a server and not downloaded: idle, waiting
+ * for it, prefetched, and then it plays from the cache. */
+static void
+test_http_prefetched (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *root = g_build_filename (f->dir, "server", NULL);
+  g_autofree char *www = g_build_filename (root, "www", NULL);
+  g_autofree char *wav = g_build_filename (www, "s-far.wav", NULL);
+  g_autofree char *cached = NULL;
+  Nginx n = { 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (www, 0755), ==, 0);
+  /* nginx run as root serves from an unprivileged worker */
+  g_assert_cmpint (g_chmod (f->dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (root, 0755), ==, 0);
+  sk_test_write_wav (wav, 0.5);
+  g_assert_cmpint (g_chmod (wav, 0644), ==, 0);
+  if (!nginx_start (&n, root))
+    {
+      g_test_skip ("nginx is not installed (package nginx-light): this test needs a web server");
+      return;
+    }
+  add_http_song (f, "s-far", n.port, EMBEDDING (0.9, 0.3, 0.1, 0.3, 0.4));
+  import_and_open (f);
+  start_playback (f);
+  g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
+  g_assert_nonnull (strstr (sk_engine_get_status_message (f->engine), "download"));
+
+  WAIT_UNTIL (f->started->len >= 1);
+  g_assert_cmpstr (f->started->pdata[0], ==, "s-far");
+  cached = query_text (f->store, "SELECT path FROM media WHERE song_id = 's-far'", NULL);
+  g_assert_nonnull (cached);
+  g_assert_true (g_str_has_prefix (cached, sk_media_cache_get_dir (f->cache)));
+  g_assert_cmpuint (f->unplayable->len, ==, 0);
+
+  sk_playback_stop (f->playback);
+  nginx_stop (&n);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_log_set_handler ("sk-core", G_LOG_LEVEL_WARNING, log_handler, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/playback/head-plays", test_head_plays);
+  ADD ("/playback/corrupt-skipped", test_corrupt_skipped);
+  ADD ("/playback/missing-skipped", test_missing_skipped);
+  ADD ("/playback/fallback-to-a-playable-song", test_fallback);
+  ADD ("/playback/nothing-playable-is-idle", test_nothing_playable);
+  ADD ("/playback/empty-library-is-idle", test_empty_library);
+  ADD ("/playback/next-is-appended", test_next_is_appended);
+  ADD ("/playback/http-song-is-prefetched-then-plays", test_http_prefetched);
+  return g_test_run ();
+}
