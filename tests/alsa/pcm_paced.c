@@ -34,11 +34,18 @@
  * silence of an underrun. snd_pcm_rewind() and forward() are not supported
  * (the engine under test uses neither).
  *
+ * A test stalls the application's writer with sk_paced_stall_next_write()
+ * (found with dlsym on this module): the next snd_pcm_writei() of any
+ * paced PCM in the process sleeps that long inside the call before its
+ * frames are taken, as if the writing thread had been preempted there,
+ * while the clock runs on. The player under test needs no seam of its own.
+ *
  * Everything here is plain C on alsa-lib: the module is loaded into any
  * process that opens the PCM. */
 #include <alsa/asoundlib.h>
 #include <alsa/pcm_external.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
@@ -54,6 +61,8 @@
 #define NS_PER_S 1000000000LL
 #define STATS_INTERVAL_NS (NS_PER_S / 10)
 #define MAX_CHANNELS 8
+
+static atomic_uint stall_next_ms;
 
 typedef struct
 {
@@ -309,6 +318,15 @@ paced_transfer (snd_pcm_ioplug_t                *io,
   snd_pcm_channel_area_t dst[MAX_CHANNELS];
   snd_pcm_uframes_t done = 0;
   unsigned int sample_bits = (unsigned int) snd_pcm_format_physical_width (io->format);
+  unsigned int stall_ms = atomic_exchange (&stall_next_ms, 0);
+
+  if (stall_ms > 0)
+    {
+      struct timespec ts = { stall_ms / 1000, (long) (stall_ms % 1000) * 1000000L };
+
+      while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+        ;
+    }
 
   pthread_mutex_lock (&p->lock);
   if (p->ring != NULL)
@@ -539,6 +557,15 @@ set_constraints (snd_pcm_ioplug_t *io)
                                               128, 8 << 20)) < 0)
     return err;
   return 0;
+}
+
+/* For tests: the next write into a paced PCM stalls @ms first. */
+void sk_paced_stall_next_write (unsigned int ms);
+
+void
+sk_paced_stall_next_write (unsigned int ms)
+{
+  atomic_store (&stall_next_ms, ms);
 }
 
 int SND_PCM_PLUGIN_ENTRY (sk_paced) (snd_pcm_t        **pcmp,

@@ -1,6 +1,7 @@
 /* sk-paced.c: the paced test PCM's configuration and counters. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 
 #include "sk-paced.h"
@@ -63,6 +64,36 @@ sk_paced_pcm_name (double      speed,
   return g_strdup_printf ("sk_paced:SPEED=%s,FILE='%s',STATS='%s'",
                           g_ascii_dtostr (buf, sizeof buf, speed),
                           file != NULL ? file : "", stats != NULL ? stats : "");
+}
+
+gboolean
+sk_paced_stall_next_write (guint   ms,
+                           char  **reason)
+{
+  static void *module;
+  void (*stall) (unsigned int ms);
+
+  /* the same path as alsa-lib's dlopen(), hence the same module and the
+   * same counter; kept open for the process's life */
+  if (module == NULL)
+    {
+      g_autofree char *plugin = plugin_path ();
+
+      module = dlopen (plugin, RTLD_NOW | RTLD_LOCAL);
+      if (module == NULL)
+        {
+          *reason = g_strdup (dlerror ());
+          return FALSE;
+        }
+    }
+  *(void **) (&stall) = dlsym (module, "sk_paced_stall_next_write");
+  if (stall == NULL)
+    {
+      *reason = g_strdup (dlerror ());
+      return FALSE;
+    }
+  stall (ms);
+  return TRUE;
 }
 
 gboolean

@@ -20,6 +20,13 @@ char     *sk_paced_pcm_name   (double       speed,
                                const char  *file,
                                const char  *stats);
 
+/* Stalls the next snd_pcm_writei() into a paced PCM in this process by
+ * @ms inside the call, as if the writing thread were preempted there:
+ * whichever thread writes next is the one stalled. FALSE, with a
+ * reason, if the module cannot be reached. */
+gboolean  sk_paced_stall_next_write (guint   ms,
+                                     char  **reason);
+
 typedef struct
 {
   guint   underruns;

@@ -224,6 +224,43 @@ test_stall_one_underrun (void)
   fixture_close (&fx);
 }
 
+/* The seam the player's stall test uses: a stall inside the write. */
+static void
+test_stall_inside_a_write (void)
+{
+  Fixture fx = { 0 };
+  SkPacedStats stats = { 0 };
+  g_autofree char *reason = NULL;
+  guint epipe = 0;
+
+  fixture_open (&fx, 1.0, PERIODS);
+  for (guint i = 0; i < 8; i++)
+    g_assert_cmpint (write_period (&fx), ==, PERIOD);
+  if (!sk_paced_stall_next_write (150, &reason))
+    g_error ("%s", reason);
+  /* the stalled write itself goes through; the one after finds the PCM
+   * ran dry meanwhile */
+  g_assert_cmpint (write_period (&fx), ==, PERIOD);
+  for (guint i = 0; i < 8; i++)
+    {
+      snd_pcm_sframes_t n = write_period (&fx);
+
+      if (n == -EPIPE)
+        {
+          epipe++;
+          g_assert_cmpint (snd_pcm_prepare (fx.pcm), ==, 0);
+          n = write_period (&fx);
+        }
+      g_assert_cmpint (n, ==, PERIOD);
+    }
+  g_assert_cmpuint (epipe, ==, 1);
+  g_assert_cmpint (snd_pcm_drain (fx.pcm), ==, 0);
+  g_assert_true (sk_paced_read_stats (fx.stats, &stats));
+  g_assert_cmpuint (stats.underruns, ==, 1);
+  g_assert_cmpuint (stats.frames, ==, fx.frames_written);
+  fixture_close (&fx);
+}
+
 static void
 test_copies_what_it_plays (void)
 {
@@ -324,6 +361,7 @@ main (int    argc,
   add ("/alsa/paced/pacing-follows-the-clock", test_pacing);
   add ("/alsa/paced/nonblocking-writer-waits-on-poll", test_nonblocking_waits);
   add ("/alsa/paced/stall-gives-one-underrun", test_stall_one_underrun);
+  add ("/alsa/paced/stall-inside-a-write", test_stall_inside_a_write);
   add ("/alsa/paced/copies-what-it-plays", test_copies_what_it_plays);
   add ("/alsa/paced/drop-discards-the-rest", test_drop_discards);
   add ("/alsa/paced/pause-stops-the-clock", test_pause_stops_the_clock);
