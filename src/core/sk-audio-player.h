@@ -24,6 +24,12 @@
  *   underrun       (guint count)              the PCM ran dry and recovered
  *   pcm-error      (const GError *error)      the PCM cannot be opened or
  *                                             recovered; retried with backoff
+ *   stopped        ()                         the threads have ended: after
+ *                                             stop(drain) once all played,
+ *                                             or soon after stop(no drain)
+ *
+ * The player is unreffed on the owner's context (signals in flight are
+ * then dropped).
  */
 #pragma once
 
@@ -61,10 +67,19 @@ G_DECLARE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, SK, AUDIO_PLAYER, GObject)
 /* @pcm_name: an ALSA PCM name ("default", "plughw:0", "file:'OUT',raw").
  * The PCM is opened by the output thread on sk_audio_player_start(). */
 SkAudioPlayer *sk_audio_player_new            (const char     *pcm_name);
+/* Before start(): the PCM's buffer and period (default 200 ms in periods
+ * of 50 ms; the device picks the nearest it can). */
+gboolean       sk_audio_player_set_buffer_time (SkAudioPlayer *self,
+                                                guint          buffer_us,
+                                                guint          period_us,
+                                                GError       **error);
 gboolean       sk_audio_player_start          (SkAudioPlayer  *self,
                                                GError        **error);
 /* Stops the threads. With @drain, what is queued plays out first (bounded
- * by the queue's length); without, it stops at the next period. */
+ * by the queue's length), the PCM is drained and "stopped" follows; this
+ * returns at once. Without, it stops at the next period: returns once the
+ * threads have ended (within ~200 ms). Either way the pending files are
+ * dropped and the state is STOPPED; start() may be called again. */
 void           sk_audio_player_stop           (SkAudioPlayer  *self,
                                                gboolean        drain);
 

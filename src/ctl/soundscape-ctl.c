@@ -6,12 +6,15 @@
  * 1 for a failure, 2 for a mistake on the command line. */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <locale.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sk-audio-player.h"
 #include "sk-badge.h"
 #include "sk-cases.h"
 #include "sk-engine.h"
@@ -851,6 +854,142 @@ cmd_demo (int argc, char **argv)
   return EXIT_SUCCESS;
 }
 
+/* --- play --------------------------------------------------------------- */
+
+typedef struct
+{
+  SkAudioPlayer *player;
+  GMainLoop *loop;
+  GPtrArray *failures;   /* one line each */
+  gboolean interrupted;
+  gboolean pcm_failed;
+} Play;
+
+static void
+on_play_started (SkAudioPlayer *player,
+                 guint64        track,
+                 const char    *path,
+                 Play          *play)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  printf ("playing %s\n", display);
+  fflush (stdout);
+}
+
+static void
+on_play_failed (SkAudioPlayer *player,
+                guint64        track,
+                const char    *path,
+                const GError  *error,
+                Play          *play)
+{
+  fail ("play: skipped: %s", error->message);
+  g_ptr_array_add (play->failures, g_strdup (error->message));
+}
+
+static void
+on_play_idle (SkAudioPlayer *player,
+              Play          *play)
+{
+  /* everything played: let the device play its buffer out, then quit */
+  sk_audio_player_stop (player, TRUE);
+}
+
+static void
+on_play_pcm_error (SkAudioPlayer *player,
+                   const GError  *error,
+                   Play          *play)
+{
+  fail ("play: %s", error->message);
+  play->pcm_failed = TRUE;
+  g_main_loop_quit (play->loop);
+}
+
+static void
+on_play_stopped (SkAudioPlayer *player,
+                 Play          *play)
+{
+  g_main_loop_quit (play->loop);
+}
+
+static gboolean
+on_play_signal (gpointer data)
+{
+  Play *play = data;
+
+  play->interrupted = TRUE;
+  g_main_loop_quit (play->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_play (int argc, char **argv)
+{
+  g_autoptr(SkAudioPlayer) player = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pcm = NULL;
+  double crossfade = 0.0, volume = 1.0;
+  Play play = { 0 };
+  guint sigint, sigterm;
+  GOptionEntry entries[] = {
+    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
+    { "crossfade", 0, 0, G_OPTION_ARG_DOUBLE, &crossfade, "Seconds of crossfade between files, 0–12 (default 0: gapless)", "S" },
+    { "volume", 0, 0, G_OPTION_ARG_DOUBLE, &volume, "Volume 0–1 (default 1)", "V" },
+    { NULL }
+  };
+  int rc = parse_options (&argc, &argv, "play", "FILE…",
+                          "Play audio files through the kiosk's player, one after the other.",
+                          entries, 1, G_MAXINT);
+
+  if (rc >= 0)
+    return rc;
+  player = sk_audio_player_new (pcm != NULL ? pcm : "default");
+  if (!sk_audio_player_set_crossfade (player, crossfade, &error)
+      || !sk_audio_player_set_volume (player, volume, &error))
+    {
+      fail ("play: %s", error->message);
+      return EXIT_USAGE;
+    }
+  for (int i = 1; i < argc; i++)
+    sk_audio_player_append (player, argv[i], 0.0);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  play.player = player;
+  play.loop = loop;
+  play.failures = failures;
+  g_signal_connect (player, "track-started", G_CALLBACK (on_play_started), &play);
+  g_signal_connect (player, "track-failed", G_CALLBACK (on_play_failed), &play);
+  g_signal_connect (player, "idle", G_CALLBACK (on_play_idle), &play);
+  g_signal_connect (player, "pcm-error", G_CALLBACK (on_play_pcm_error), &play);
+  g_signal_connect (player, "stopped", G_CALLBACK (on_play_stopped), &play);
+  sigint = g_unix_signal_add (SIGINT, on_play_signal, &play);
+  sigterm = g_unix_signal_add (SIGTERM, on_play_signal, &play);
+  if (!sk_audio_player_start (player, &error))
+    rc = fail ("play: %s", error->message);
+  else
+    g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_signal_handlers_disconnect_by_data (player, &play);
+  sk_audio_player_stop (player, FALSE);
+
+  if (rc >= 0)
+    return rc;
+  if (play.interrupted)
+    {
+      fail ("play: interrupted");
+      return 130;
+    }
+  if (play.pcm_failed)
+    return EXIT_FAILURE;
+  if (failures->len > 0)
+    return fail ("play: %u of %d files could not be played", failures->len, argc - 1);
+  return EXIT_SUCCESS;
+}
+
 /* --- main --------------------------------------------------------------- */
 
 static const Command commands[] = {
@@ -869,6 +1008,7 @@ static const Command commands[] = {
   { "rank",       "CASE.json", "Evaluate a rank case file", cmd_rank },
   { "taste-step", "CASE.json", "Evaluate a vote case file", cmd_taste_step },
   { "demo",       "",          "Drive the engine with demo badges", cmd_demo },
+  { "play",       "FILE…",     "Play audio files (--pcm, --crossfade, --volume)", cmd_play },
 };
 
 static void
