@@ -1551,3 +1551,24 @@ sk_engine_dup_ranked_playable (SkEngine *self)
     g_ptr_array_add (ids, g_strdup (sk_recommender_get_id (self->recommender, items[i].index)));
   return ids;
 }
+
+char *
+sk_engine_dup_song_title (SkEngine   *self,
+                          const char *song_id)
+{
+  sqlite3_stmt *stmt;
+  char *title = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+
+  if (song_id == NULL)
+    return g_strdup ("—");
+  stmt = sk_store_prepare (self->store, "SELECT title FROM songs WHERE id = ?1", NULL);
+  if (stmt == NULL)
+    return g_strdup (song_id);
+  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
+  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    title = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return title != NULL ? title : g_strdup (song_id);
+}

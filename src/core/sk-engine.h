@@ -167,4 +167,8 @@ const SkQueueEntry *sk_engine_get_queue  (SkEngine     *self,
 guint         sk_engine_get_n_present    (SkEngine     *self);
 SkRecommender *sk_engine_get_recommender (SkEngine     *self);
 
+/* A song's title for people: its id if it has none, "—" for NULL. */
+char         *sk_engine_dup_song_title   (SkEngine     *self,
+                                          const char   *song_id);
+
 G_END_DECLS

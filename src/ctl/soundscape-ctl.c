@@ -18,6 +18,7 @@
 #include "sk-audio-player.h"
 #include "sk-badge.h"
 #include "sk-cases.h"
+#include "sk-demo.h"
 #include "sk-engine.h"
 #include "sk-import.h"
 #include "sk-media-cache.h"
@@ -364,23 +365,6 @@ cmd_cache (int argc, char **argv)
 
 /* --- listeners ---------------------------------------------------------- */
 
-static char *
-song_title (SkEngine   *engine,
-            const char *id)
-{
-  SkStore *store = sk_engine_get_store (engine);
-  sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT title FROM songs WHERE id = ?1", NULL);
-  char *title = NULL;
-
-  if (stmt == NULL || id == NULL)
-    return g_strdup ("—");
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
-    title = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return title ? title : g_strdup (id);
-}
-
 static void
 print_queue (SkEngine *engine,
              gboolean  as_json)
@@ -401,7 +385,7 @@ print_queue (SkEngine *engine,
       json_builder_begin_array (b);
       for (guint i = 0; i < n; i++)
         {
-          g_autofree char *title = song_title (engine, q[i].song_id);
+          g_autofree char *title = sk_engine_dup_song_title (engine, q[i].song_id);
 
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "song_id");
@@ -424,7 +408,7 @@ print_queue (SkEngine *engine,
     printf ("  (the queue is empty)\n");
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *title = song_title (engine, q[i].song_id);
+      g_autofree char *title = sk_engine_dup_song_title (engine, q[i].song_id);
 
       printf ("  %u. %-28s %+.4f\n", i + 1, title, q[i].score);
     }
@@ -597,7 +581,7 @@ cmd_next (int argc, char **argv)
     return EXIT_FAILURE;
   if (!sk_engine_start_next (engine, &song, &error))
     return fail ("next: %s", error->message);
-  title = song_title (engine, song);
+  title = sk_engine_dup_song_title (engine, song);
   printf ("Now playing: %s\n", title);
   print_queue (engine, FALSE);
   return EXIT_SUCCESS;
@@ -678,7 +662,7 @@ cmd_status (int argc, char **argv)
       outbox = sqlite3_column_int (stmt, 1);
     }
   sqlite3_reset (stmt);
-  title = song_title (engine, sk_engine_get_current_song (engine));
+  title = sk_engine_dup_song_title (engine, sk_engine_get_current_song (engine));
   printf ("Database:  %s\n", sk_store_get_path (store));
   printf ("Player:    %s\n", sk_engine_get_player_id (engine));
   printf ("Library:   %d songs\n", songs);
@@ -893,88 +877,20 @@ cmd_taste_step (int argc, char **argv)
 
 /* --- demo --------------------------------------------------------------- */
 
-typedef struct
-{
-  const char *uid;
-  const char *name;
-  const char *role;
-  double      taste[SK_DIM];
-} DemoBadge;
-
-/* Four listeners with clear and partly opposite tastes, and a manager. */
-static const DemoBadge demo_badges[] = {
-  { "04A1B2C3", "Rain Lover",   NULL,      { 0.95, 0.40, 0.15, 0.45, 0.60 } },
-  { "04F1E2D3", "Fire Keeper",  NULL,      { 0.10, 0.40, 0.95, 0.30, 0.20 } },
-  { "04C0FFEE", "Storm Chaser", NULL,      { 0.60, 0.70, 0.20, 0.95, 0.30 } },
-  { "04BEAC4E", "Beachcomber",  NULL,      { 0.30, 0.65, 0.20, 0.10, 0.95 } },
-  { "04ADA1E5", "Mia Manager",  "manager", { 0.50, 0.50, 0.50, 0.50, 0.50 } },
-};
-
-static void
-demo_show (SkEngine *engine)
-{
-  g_autofree char *title = song_title (engine, sk_engine_get_current_song (engine));
-
-  printf ("♪ Now playing: %s — %u listener%s present\n", title,
-          sk_engine_get_n_present (engine), sk_engine_get_n_present (engine) == 1 ? "" : "s");
-  print_queue (engine, FALSE);
-}
-
 static void
 demo_do (SkEngine   *engine,
          const char *line)
 {
-  g_auto(GStrv) w = g_strsplit_set (line, " \t", -1);
+  g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  guint n = g_strv_length (w);
-  guint64 who = 0, value = 0;
 
-  if (n == 0 || w[0][0] == '\0')
-    return;
-  if (g_ascii_string_to_unsigned (w[0], 10, 1, G_N_ELEMENTS (demo_badges), &who, NULL) && n == 1)
+  if (sk_demo_command (engine, line, out) == SK_DEMO_NEXT)
     {
-      SkTapResult r = { 0 };
-
-      printf ("» tap %s (%s)\n", demo_badges[who - 1].uid, demo_badges[who - 1].name);
-      if (!sk_engine_tap (engine, demo_badges[who - 1].uid, &r, &error))
-        printf ("  %s\n", error->message);
-      else
-        printf ("  %s %s%s\n", r.display_name, r.extended ? "extended their visit" : "checked in",
-                r.kind == SK_TAP_MANAGER ? " — Admin available" : "");
-      sk_tap_result_clear (&r);
-    }
-  else if (strcmp (w[0], "v") == 0 && n == 3 &&
-           g_ascii_string_to_unsigned (w[1], 10, 1, G_N_ELEMENTS (demo_badges), &who, NULL) &&
-           g_ascii_string_to_unsigned (w[2], 10, 1, 5, &value, NULL))
-    {
-      g_autofree char *user = sk_engine_dup_user_for_uid (engine, demo_badges[who - 1].uid, &error);
-
-      printf ("» %s rates %d\n", demo_badges[who - 1].name, (int) value);
-      if (user == NULL || !sk_engine_vote (engine, user, (int) value, &error))
-        printf ("  %s\n", error->message);
-    }
-  else if (strcmp (w[0], "o") == 0 && n == 2 &&
-           g_ascii_string_to_unsigned (w[1], 10, 1, G_N_ELEMENTS (demo_badges), &who, NULL))
-    {
-      g_autofree char *user = sk_engine_dup_user_for_uid (engine, demo_badges[who - 1].uid, &error);
-
-      printf ("» %s checks out\n", demo_badges[who - 1].name);
-      if (user == NULL || !sk_engine_check_out (engine, user, &error))
-        printf ("  %s\n", error->message);
-    }
-  else if (strcmp (w[0], "n") == 0 && n == 1)
-    {
-      printf ("» next track\n");
       if (!sk_engine_start_next (engine, NULL, &error))
-        printf ("  %s\n", error->message);
+        g_string_append_printf (out, "  %s\n", error->message);
+      sk_demo_describe (engine, 5, out);
     }
-  else
-    {
-      printf ("Keys: 1–%u tap a demo badge · v N R rate R (1–5) as badge N · o N check N out · n next track · q quit\n",
-              (guint) G_N_ELEMENTS (demo_badges));
-      return;
-    }
-  demo_show (engine);
+  fputs (out->str, stdout);
 }
 
 static int
@@ -984,6 +900,8 @@ cmd_demo (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *library = NULL;
   gboolean script = FALSE;
+  const SkDemoBadge *badges;
+  guint n_badges, n_imported = 0;
   GOptionEntry entries[] = {
     { "library", 0, 0, G_OPTION_ARG_FILENAME, &library, "Import this folder of soundscapes first", "DIR" },
     { "script", 0, 0, G_OPTION_ARG_NONE, &script, "Run the scripted walk-through even on a terminal", NULL },
@@ -1003,36 +921,19 @@ cmd_demo (int argc, char **argv)
   if (engine == NULL)
     return EXIT_FAILURE;
 
-  if (library != NULL && sk_recommender_get_n_songs (sk_engine_get_recommender (engine)) == 0)
-    {
-      g_autoptr(GPtrArray) problems = NULL;
-      guint n = 0;
-
-      if (!sk_import_dir (sk_engine_get_store (engine), library, &n, &problems, &error) ||
-          !sk_engine_reload (engine, &error))
-        return fail ("demo: %s", error->message);
-      printf ("Imported %u demo soundscapes from %s\n", n, library);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (demo_badges); i++)
-    {
-      g_autofree char *id = sk_engine_dup_user_for_uid (engine, demo_badges[i].uid, NULL);
-
-      if (id == NULL)
-        {
-          id = sk_engine_enroll (engine, demo_badges[i].uid, demo_badges[i].name, demo_badges[i].role,
-                                 demo_badges[i].taste, &error);
-          if (id == NULL)
-            return fail ("demo: %s", error->message);
-        }
-    }
+  if (!sk_demo_prepare (engine, library, &n_imported, &error))
+    return fail ("demo: %s", error->message);
+  if (n_imported > 0)
+    printf ("Imported %u demo soundscapes from %s\n", n_imported, library);
   if (sk_engine_get_current_song (engine) == NULL &&
       !sk_engine_start_next (engine, NULL, &error))
     return fail ("demo: %s", error->message);
 
+  badges = sk_demo_get_badges (&n_badges);
   printf ("Demo badges:\n");
-  for (guint i = 0; i < G_N_ELEMENTS (demo_badges); i++)
-    printf ("  %u  %s  %s\n", i + 1, demo_badges[i].uid, demo_badges[i].name);
-  demo_show (engine);
+  for (guint i = 0; i < n_badges; i++)
+    printf ("  %u  %s  %s\n", i + 1, badges[i].uid, badges[i].name);
+  demo_do (engine, "s");
 
   if (script || !isatty (STDIN_FILENO))
     {
