@@ -1,0 +1,373 @@
+/* soundscaped: the engine as a service.
+ *
+ * Owns the store, the engine, the playback (ALSA) and the badge reader
+ * (libnfc), all on one main loop; the reader's taps go to the engine's one
+ * tap path. Logs each event as one line. Under systemd it is Type=notify:
+ * READY=1 once playing, STATUS= for what plays, WATCHDOG=1 at half the
+ * watchdog interval, STOPPING=1 on SIGTERM.
+ *
+ * With --demo it imports the demo soundscapes into an empty library,
+ * enrolls the demo badges and takes badge taps and votes from the keyboard
+ * (sk-demo.h), so that the whole product runs on a machine with no reader.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <glib-unix.h>
+
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "sk-demo.h"
+#include "sk-engine.h"
+#include "sk-nfc-reader.h"
+#include "sk-playback.h"
+
+typedef struct
+{
+  GMainLoop        *loop;
+  SkEngine         *engine;
+  SkPlayback       *playback;
+  SkNfcReader      *reader;
+  GDataInputStream *keyboard;
+  GCancellable     *cancellable;
+  int               exit_code;
+} Daemon;
+
+static void
+notify (const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+  sd_notify (0, state);
+#else
+  (void) state;
+#endif
+}
+
+static char *
+default_db (void)
+{
+  const char *state = g_getenv ("STATE_DIRECTORY");
+
+  if (state != NULL && *state != '\0')
+    {
+      g_auto(GStrv) dirs = g_strsplit (state, ":", 2);
+
+      return g_build_filename (dirs[0], "soundscape.db", NULL);
+    }
+  return g_build_filename (SK_STATEDIR, "soundscape.db", NULL);
+}
+
+/* --- events ------------------------------------------------------------- */
+
+static void
+on_checked_in (SkEngine   *engine,
+               const char *user_id,
+               const char *name,
+               guint       flags,
+               Daemon     *d)
+{
+  g_message ("%s %s%s", name,
+             (flags & SK_CHECK_IN_EXTENDED) ? "extended their visit" :
+             (flags & SK_CHECK_IN_MOVED) ? "moved here" : "checked in",
+             (flags & SK_CHECK_IN_MANAGER) ? " (manager)" : "");
+}
+
+static void
+on_checked_out (SkEngine   *engine,
+                const char *user_id,
+                const char *reason,
+                Daemon     *d)
+{
+  g_message ("listener %s checked out (%s)", user_id, reason);
+}
+
+static void
+on_unknown_badge (SkEngine   *engine,
+                  const char *uid,
+                  Daemon     *d)
+{
+  g_message ("unknown badge %s: it can join as a guest", uid);
+}
+
+static void
+on_tap_refused (SkEngine   *engine,
+                const char *uid,
+                const char *reason,
+                Daemon     *d)
+{
+  g_message ("badge %s refused: %s", uid, reason);
+}
+
+static void
+on_track_started (SkEngine   *engine,
+                  const char *song_id,
+                  const char *play_id,
+                  Daemon     *d)
+{
+  g_autofree char *title = sk_engine_dup_song_title (engine, song_id);
+  g_autofree char *status = g_strdup_printf ("STATUS=Playing %s", title);
+
+  g_message ("playing %s", title);
+  notify (status);
+}
+
+static void
+on_status_changed (SkEngine   *engine,
+                   const char *status,
+                   const char *message,
+                   Daemon     *d)
+{
+  g_autofree char *line = g_strdup_printf ("STATUS=%s%s%s", status,
+                                           message != NULL ? ": " : "",
+                                           message != NULL ? message : "");
+
+  if (message != NULL)
+    g_message ("status %s: %s", status, message);
+  notify (line);
+}
+
+static void
+on_pcm_error (SkAudioPlayer *player,
+              const GError  *error,
+              Daemon        *d)
+{
+  g_warning ("audio output: %s", error->message);
+}
+
+/* --- keyboard (demo) ---------------------------------------------------- */
+
+static void read_keyboard (Daemon *d);
+
+static void
+on_key_line (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Daemon *d = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                     result, NULL, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (line == NULL)
+    {
+      if (error != NULL)
+        g_warning ("keyboard: %s", error->message);
+      return;   /* end of input: keep playing until a signal */
+    }
+  switch (sk_demo_command (d->engine, g_strstrip (line), out))
+    {
+    case SK_DEMO_QUIT:
+      g_main_loop_quit (d->loop);
+      return;
+    case SK_DEMO_NEXT:
+      sk_audio_player_skip (sk_playback_get_player (d->playback));
+      break;
+    case SK_DEMO_SHOWN:
+    default:
+      break;
+    }
+  fputs (out->str, stdout);
+  fflush (stdout);
+  read_keyboard (d);
+}
+
+static void
+read_keyboard (Daemon *d)
+{
+  g_data_input_stream_read_line_async (d->keyboard, G_PRIORITY_DEFAULT, d->cancellable,
+                                       on_key_line, d);
+}
+
+/* --- main --------------------------------------------------------------- */
+
+static gboolean
+on_quit_signal (gpointer data)
+{
+  Daemon *d = data;
+
+  notify ("STOPPING=1");
+  g_main_loop_quit (d->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_watchdog (gpointer data)
+{
+  notify ("WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
+static char *
+setting_or (SkStore    *store,
+            const char *key,
+            const char *fallback)
+{
+  char *value = sk_store_dup_setting (store, key);
+
+  if (value == NULL || *value == '\0')
+    {
+      g_free (value);
+      return g_strdup (fallback);
+    }
+  return value;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *pcm = NULL;
+  g_autofree char *nfc = NULL;
+  g_autofree char *demo = NULL;
+  gboolean no_nfc = FALSE, version = FALSE;
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: the state directory's)", "PATH" },
+    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "ALSA PCM (default: setting audio_pcm, else “default”)", "NAME" },
+    { "nfc-device", 0, 0, G_OPTION_ARG_STRING, &nfc,
+      "libnfc connection string (default: setting nfc_device, else the first reader found)", "CONNSTRING" },
+    { "no-nfc", 0, 0, G_OPTION_ARG_NONE, &no_nfc, "Run without a badge reader", NULL },
+    { "demo", 0, 0, G_OPTION_ARG_FILENAME, &demo,
+      "Demo mode: import DIR into an empty library, enroll demo badges, taps from the keyboard", "DIR" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— the soundscape kiosk's engine");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  Daemon d = { 0 };
+  guint64 watchdog_usec = 0;
+  guint sigint, sigterm, watchdog = 0;
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "soundscaped: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      printf ("soundscaped %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (db == NULL)
+    db = default_db ();
+
+  store = sk_store_open (db, &error);
+  if (store == NULL)
+    {
+      fprintf (stderr, "soundscaped: %s\n", error->message);
+      return 1;
+    }
+  d.engine = sk_engine_new (store, &error);
+  if (d.engine == NULL)
+    {
+      fprintf (stderr, "soundscaped: %s\n", error->message);
+      return 1;
+    }
+  if (demo != NULL)
+    {
+      guint n = 0;
+
+      if (!sk_demo_prepare (d.engine, demo, &n, &error))
+        {
+          fprintf (stderr, "soundscaped: demo: %s\n", error->message);
+          g_object_unref (d.engine);
+          return 1;
+        }
+      if (n > 0)
+        g_message ("imported %u demo soundscapes", n);
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  d.loop = loop;
+  d.cancellable = g_cancellable_new ();
+  g_signal_connect (d.engine, "checked-in", G_CALLBACK (on_checked_in), &d);
+  g_signal_connect (d.engine, "checked-out", G_CALLBACK (on_checked_out), &d);
+  g_signal_connect (d.engine, "unknown-badge", G_CALLBACK (on_unknown_badge), &d);
+  g_signal_connect (d.engine, "tap-refused", G_CALLBACK (on_tap_refused), &d);
+  g_signal_connect (d.engine, "track-started", G_CALLBACK (on_track_started), &d);
+  g_signal_connect (d.engine, "status-changed", G_CALLBACK (on_status_changed), &d);
+
+  if (pcm == NULL)
+    pcm = setting_or (store, "audio_pcm", "default");
+  d.playback = sk_playback_new (d.engine, NULL, pcm);
+  g_signal_connect (sk_playback_get_player (d.playback), "pcm-error", G_CALLBACK (on_pcm_error), &d);
+  if (!sk_playback_start (d.playback, &error))
+    {
+      fprintf (stderr, "soundscaped: audio: %s\n", error->message);
+      d.exit_code = 1;
+      goto out;
+    }
+  g_message ("playing on ALSA PCM “%s”", pcm);
+
+  if (nfc == NULL)
+    nfc = setting_or (store, "nfc_device", NULL);
+  if (!no_nfc && g_strcmp0 (nfc, "none") != 0)
+    {
+      d.reader = sk_nfc_reader_new (nfc);
+      sk_nfc_reader_attach_engine (d.reader, d.engine);
+      sk_nfc_reader_start (d.reader);
+    }
+
+  if (demo != NULL)
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      g_autoptr(GString) out = g_string_new (NULL);
+      const SkDemoBadge *badges;
+      guint n;
+
+      d.keyboard = g_data_input_stream_new (in);
+      badges = sk_demo_get_badges (&n);
+      printf ("Demo badges:\n");
+      for (guint i = 0; i < n; i++)
+        printf ("  %u  %s  %s\n", i + 1, badges[i].uid, badges[i].name);
+      sk_demo_command (d.engine, "?", out);
+      fputs (out->str, stdout);
+      fflush (stdout);
+      read_keyboard (&d);
+    }
+
+  sigint = g_unix_signal_add (SIGINT, on_quit_signal, &d);
+  sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, &d);
+#ifdef HAVE_LIBSYSTEMD
+  if (sd_watchdog_enabled (0, &watchdog_usec) > 0 && watchdog_usec > 0)
+    watchdog = g_timeout_add (MAX (watchdog_usec / 2000, 1), on_watchdog, &d);
+#endif
+  (void) watchdog_usec;
+  notify ("READY=1");
+
+  g_main_loop_run (loop);
+
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  if (watchdog != 0)
+    g_source_remove (watchdog);
+out:
+  g_cancellable_cancel (d.cancellable);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  if (d.reader != NULL)
+    sk_nfc_reader_stop (d.reader);
+  sk_playback_stop (d.playback);
+  g_clear_object (&d.keyboard);
+  g_clear_object (&d.reader);
+  g_clear_object (&d.playback);
+  g_clear_object (&d.cancellable);
+  g_clear_object (&d.engine);
+  return d.exit_code;
+}

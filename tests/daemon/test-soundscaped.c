@@ -1,0 +1,277 @@
+/* test-soundscaped.c: the engine service as a whole, as a process.
+ *
+ * soundscaped runs with the demo library on a fresh database, plays
+ * through the paced test PCM (real alsa-lib, wall-clock pacing at 20×),
+ * and reads badges from a PN532 played on a pseudo-terminal through the
+ * real libnfc. The test types demo commands on its keyboard, presents a
+ * card to the reader, and reads the service's log lines; every wait is
+ * bounded, and only the processes started here are stopped, by pid.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+
+#include "sk-paced.h"
+#include "sk-pn532-fixture.h"
+#include "sk-test-util.h"
+
+typedef struct
+{
+  char             *dir;
+  char             *db;
+  char             *out;
+  SkPn532Fixture   *reader;
+  GSubprocess      *daemon;
+  GOutputStream    *keyboard;
+  GDataInputStream *log;
+  GString          *seen;     /* every line read so far */
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *link = NULL;
+
+  f->dir = sk_test_mkdtemp ();
+  f->db = g_build_filename (f->dir, "soundscape.db", NULL);
+  f->out = g_build_filename (f->dir, "out.raw", NULL);
+  f->seen = g_string_new (NULL);
+  if (!sk_paced_setup (f->dir, &reason))
+    g_error ("%s", reason);
+  link = g_build_filename (f->dir, "nfc0", NULL);
+  f->reader = sk_pn532_fixture_start (link, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  if (f->daemon != NULL)
+    {
+      g_subprocess_force_exit (f->daemon);
+      g_subprocess_wait (f->daemon, NULL, NULL);
+    }
+  g_clear_object (&f->keyboard);
+  g_clear_object (&f->log);
+  g_clear_object (&f->daemon);
+  g_clear_pointer (&f->reader, sk_pn532_fixture_free);
+  sk_test_rmdir (f->dir);
+  g_string_free (f->seen, TRUE);
+  g_free (f->out);
+  g_free (f->db);
+  g_free (f->dir);
+}
+
+static void
+start_daemon (Fixture *f)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autofree char *pcm = sk_paced_pcm_name (20.0, f->out, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "LIBNFC_AUTO_SCAN", "false", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LIBNFC_LOG_LEVEL", "0", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
+  f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
+                                           "--db", f->db, "--pcm", pcm,
+                                           "--nfc-device", sk_pn532_fixture_connstring (f->reader),
+                                           "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
+  g_assert_no_error (error);
+  f->keyboard = g_object_ref (g_subprocess_get_stdin_pipe (f->daemon));
+  f->log = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->daemon));
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  char      *line;
+  gboolean   done;
+} LineWait;
+
+static void
+on_line (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LineWait *w = data;
+
+  w->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                       NULL, NULL);
+  w->done = TRUE;
+  g_main_loop_quit (w->loop);
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reads log lines until one holds @needle (TRUE) or @seconds pass. */
+static gboolean
+wait_for (Fixture    *f,
+          const char *needle,
+          guint       seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      LineWait w = { loop, NULL, FALSE };
+      guint timer = g_timeout_add ((guint) ((deadline - g_get_monotonic_time ()) / 1000) + 1,
+                                   on_timeout, loop);
+      gboolean found;
+
+      g_data_input_stream_read_line_async (f->log, G_PRIORITY_DEFAULT, cancel, on_line, &w);
+      g_main_loop_run (loop);
+      if (!w.done)
+        {
+          g_cancellable_cancel (cancel);
+          while (!w.done)
+            g_main_context_iteration (NULL, TRUE);
+          g_free (w.line);
+          return FALSE;
+        }
+      g_source_remove (timer);
+      if (w.line == NULL)
+        return FALSE;   /* the process closed its output */
+      g_string_append_printf (f->seen, "%s\n", w.line);
+      g_test_message ("soundscaped: %s", w.line);
+      found = strstr (w.line, needle) != NULL;
+      g_free (w.line);
+      if (found)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+type (Fixture    *f,
+      const char *line)
+{
+  g_autofree char *text = g_strconcat (line, "\n", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (f->keyboard, text, strlen (text), NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static int
+count_rows (Fixture *f, const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int n = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (f->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 2000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+static void
+assert_seen (Fixture *f, const char *needle, guint seconds)
+{
+  if (!wait_for (f, needle, seconds))
+    g_error ("no “%s” from soundscaped within %u s; it said:\n%s", needle, seconds, f->seen->str);
+}
+
+/* The demo plays, a real reader's tap checks a listener in, keyboard votes
+ * reach the engine, and SIGTERM ends it cleanly. */
+static void
+test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  gint64 started;
+
+  start_daemon (f);
+  assert_seen (f, "imported 9 demo soundscapes", 10);
+  assert_seen (f, "playing ", 10);
+
+  /* a badge on the reader: the same path as a keyboard tap */
+  answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 04F1E2D3");
+  g_assert_no_error (error);
+  assert_seen (f, "Fire Keeper checked in", 10);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM sessions WHERE expires_at > "
+                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now')"), ==, 1);
+
+  /* the keyboard: a vote of the listener the reader checked in */
+  type (f, "v 2 5");
+  assert_seen (f, "Fire Keeper rates 5", 10);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes"), ==, 1);
+
+  /* it goes on playing: the next track starts */
+  type (f, "n");
+  assert_seen (f, "playing ", 10);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM songs_playing"), >=, 2);
+
+  started = g_get_monotonic_time ();
+  g_subprocess_send_signal (f->daemon, SIGTERM);
+  g_assert_true (g_subprocess_wait (f->daemon, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (f->daemon));
+  g_assert_cmpint (g_subprocess_get_exit_status (f->daemon), ==, 0);
+  g_test_message ("stopped %.2f s after SIGTERM",
+                  (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC);
+  g_clear_object (&f->daemon);
+
+  /* what it played went through the PCM */
+  {
+    g_autofree char *raw = NULL;
+    gsize len = 0;
+    gsize loud = 0;
+
+    g_assert_true (g_file_get_contents (f->out, &raw, &len, NULL));
+    g_assert_cmpuint (len, >, 48000 * 4);
+    for (gsize i = 0; i + 1 < len; i += 2)
+      if (((gint16) ((guint8) raw[i] | ((guint8) raw[i + 1] << 8))) != 0)
+        loud++;
+    g_assert_cmpuint (loud, >, len / 8);
+  }
+}
+
+/* A database it cannot open is one clear line and exit status 1. */
+static void
+test_bad_database (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bad = g_build_filename (f->dir, "not-a-db", NULL);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autofree char *out = NULL;
+
+  g_assert_true (g_file_set_contents (bad, "this is not a database, only text of some length", -1,
+                                      NULL));
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
+                        g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
+  g_assert_true (g_str_has_prefix (out, "soundscaped: "));
+  g_assert_cmpint (strchr (out, '\n') - out, ==, (int) strlen (out) - 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/daemon/demo-plays-and-reader-taps", test_demo_plays_and_reader_taps);
+  ADD ("/daemon/bad-database-is-one-line", test_bad_database);
+#undef ADD
+  return g_test_run ();
+}
