@@ -8,7 +8,9 @@
  * named pipe, so the player cannot run ahead of the test. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <sndfile.h>
@@ -383,6 +385,28 @@ typedef struct
   gboolean go_on;
 } PipeWav;
 
+/* Writes all of @buf unless the reader has gone (a skip closes the file). */
+static void
+write_all (int         fd,
+           const void *buf,
+           gsize       len)
+{
+  while (len > 0)
+    {
+      gssize n = write (fd, buf, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_assert_cmpint (errno, ==, EPIPE);
+          return;
+        }
+      buf = (const guint8 *) buf + n;
+      len -= (gsize) n;
+    }
+}
+
 static gpointer
 pipe_writer (gpointer data)
 {
@@ -398,14 +422,13 @@ pipe_writer (gpointer data)
   v = GUINT32_TO_LE (bytes), memcpy (header + 40, &v, 4);
   fd = g_open (p->path, O_WRONLY, 0);
   g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (write (fd, header, 44), ==, 44);
-  g_assert_cmpint (write (fd, p->samples, p->first_part * 4), ==, (gssize) p->first_part * 4);
+  write_all (fd, header, 44);
+  write_all (fd, p->samples, p->first_part * 4);
   g_mutex_lock (&p->lock);
   while (!p->go_on)
     g_cond_wait (&p->cond, &p->lock);
   g_mutex_unlock (&p->lock);
-  g_assert_cmpint (write (fd, p->samples + 2 * p->first_part, (p->frames - p->first_part) * 4),
-                   ==, (gssize) (p->frames - p->first_part) * 4);
+  write_all (fd, p->samples + 2 * p->first_part, (p->frames - p->first_part) * 4);
   close (fd);
   return NULL;
 }
@@ -587,6 +610,37 @@ static const Format formats[] = {
   { "mp3",    SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 3000 },
 };
 
+/* 440 Hz left, 660 Hz right, starting at their peak */
+static gint16 *
+tone (gsize frames)
+{
+  gint16 *samples = g_new (gint16, frames * 2);
+
+  for (gsize i = 0; i < frames; i++)
+    {
+      samples[2 * i] = (gint16) (12000 * cos (2 * G_PI * 440 * i / RATE));
+      samples[2 * i + 1] = (gint16) (12000 * cos (2 * G_PI * 660 * i / RATE));
+    }
+  return samples;
+}
+
+/* `test-audio-player --encode N PATH`: writes the tone in formats[N]. The
+ * tests run it as a child, so that the encoders' own faults (LAME reads
+ * uninitialised memory) stay out of a valgrind run of the player. */
+static int
+encode_main (const char *index,
+             const char *path)
+{
+  const Format *fmt = &formats[g_ascii_strtoull (index, NULL, 10) % G_N_ELEMENTS (formats)];
+  SF_INFO info = { .samplerate = RATE, .channels = 2, .format = fmt->format };
+  g_autofree gint16 *samples = tone (RATE);
+  SNDFILE *sf = sf_open (path, SFM_WRITE, &info);
+
+  if (sf == NULL || sf_writef_short (sf, samples, RATE) != RATE)
+    return 1;
+  return sf_close (sf) == 0 ? 0 : 1;
+}
+
 static void
 test_format (Fixture       *f,
              gconstpointer  data)
@@ -594,26 +648,30 @@ test_format (Fixture       *f,
   const Format *fmt = data;
   const gsize frames = RATE;
   SF_INFO info = { .samplerate = RATE, .channels = 2, .format = fmt->format };
-  g_autofree gint16 *samples = g_new (gint16, frames * 2);
+  g_autofree gint16 *samples = tone (frames);
   g_autofree char *name = g_strdup_printf ("tone.%s", fmt->name);
-  g_autofree char *path = NULL;
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  g_autofree char *index = g_strdup_printf ("%td", fmt - formats);
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  const char *argv[] = { self_exe, "--encode", index, path, NULL };
+  g_autoptr(GError) error = NULL;
   g_autofree gint16 *out = NULL;
   gsize n, first, end;
   double in_energy = 0, out_energy = 0;
+  int status;
 
   if (!sf_format_check (&info))
     {
       g_test_skip ("this libsndfile cannot write the format");
       return;
     }
-  /* 440 Hz left, 660 Hz right, starting at their peak */
+  g_assert_nonnull (self_exe);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   for (gsize i = 0; i < frames; i++)
-    {
-      samples[2 * i] = (gint16) (12000 * cos (2 * G_PI * 440 * i / RATE));
-      samples[2 * i + 1] = (gint16) (12000 * cos (2 * G_PI * 660 * i / RATE));
-      in_energy += (double) samples[2 * i] * samples[2 * i];
-    }
-  path = write_file (f, name, fmt->format, RATE, 2, samples, frames);
+    in_energy += (double) samples[2 * i] * samples[2 * i];
   sk_audio_player_append (f->player, path, 0.0);
   play_all (f);
   g_assert_cmpstr (f->log->str, ==, "started 1 ended 1 idle ");
@@ -688,7 +746,8 @@ test_corrupt_skipped (Fixture       *f,
   g_autofree gint16 *out = NULL;
   g_autoptr(GError) error = NULL;
   /* a WAVE header whose format chunk is garbage, then noise */
-  static const char corrupt[] = "RIFF\x40\0\0\0WAVEfmt \x10\0\0\0\xff\xff\x07\0garbage-garbage!data";
+  static const char corrupt[] =
+    "RIFF\x40\0\0\0WAVEfmt \x10\0\0\0\xff\xff\x07\0garbage-garbage!data";
   const GError *failure;
   gsize n, first, end;
 
@@ -730,8 +789,10 @@ test_nothing_playable (Fixture       *f,
   g_assert_true (sk_audio_player_start (f->player, &error));
   wait_for (&f->idle);
   g_assert_cmpstr (f->log->str, ==, "failed 1 failed 2 idle ");
-  g_assert_error ((GError *) g_ptr_array_index (f->errors, 0), SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND);
-  g_assert_error ((GError *) g_ptr_array_index (f->errors, 1), SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED);
+  g_assert_error ((GError *) g_ptr_array_index (f->errors, 0),
+                  SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND);
+  g_assert_error ((GError *) g_ptr_array_index (f->errors, 1),
+                  SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED);
   g_assert_cmpint (sk_audio_player_get_state (f->player), ==, SK_AUDIO_STATE_IDLE);
   g_assert_cmpuint (sk_audio_player_get_current (f->player), ==, 0);
   sk_audio_player_stop (f->player, FALSE);
@@ -742,7 +803,97 @@ test_nothing_playable (Fixture       *f,
   g_assert_cmpuint (end, ==, first);
 }
 
+/* --- skip --------------------------------------------------------------- */
+
+/* Skipping in the middle of a (piped) track: it ends where the decoder
+ * was, and the next follows, crossfaded if a crossfade is set. */
+static void
+test_skip (Fixture       *f,
+           gconstpointer  data)
+{
+  const gsize fade = GPOINTER_TO_UINT (data) * RATE;
+  const gsize na = 3 * RATE, nb = 5 * RATE / 2 + 5;  /* both over twice the fade */
+  g_autofree gint16 *a = noise (na, 8), *b = noise (nb, 9);
+  g_autofree char *pa = g_build_filename (f->dir, "pipe.wav", NULL);
+  g_autofree char *pb = write_wav (f, "b.wav", b, nb);
+  PipeWav p = { pa, a, na, 2 * RATE };
+  g_autofree gint16 *out = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *writer;
+  gsize n, first, end, played_a;
+  double worst = 0;
+
+  g_assert_cmpint (mkfifo (pa, 0600), ==, 0);
+  g_mutex_init (&p.lock);
+  g_cond_init (&p.cond);
+  g_assert_true (sk_audio_player_set_crossfade (f->player, (double) fade / RATE, &error));
+  writer = g_thread_new ("pipe-writer", pipe_writer, &p);
+  sk_audio_player_append (f->player, pa, 0.0);
+  sk_audio_player_append (f->player, pb, 0.0);
+  g_assert_true (sk_audio_player_start (f->player, &error));
+  /* the output has this much; the decoder has read at least a
+   * crossfade's worth more (what it holds back for the fade) */
+  wait_for_output (f, p.first_part - fade - RATE / 4);
+  sk_audio_player_skip (f->player);
+  pipe_go_on (&p);
+  wait_for (&f->idle);
+  sk_audio_player_stop (f->player, TRUE);
+  wait_for (&f->stopped);
+  g_thread_join (writer);
+  g_assert_cmpstr (f->log->str, ==, fade > 0 ? "started 1 started 2 ended 1 ended 2 idle "
+                                             : "started 1 ended 1 started 2 ended 2 idle ");
+
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  played_a = end - first - nb + fade;
+  g_test_message ("%zu of %zu frames of the skipped track played", played_a, na);
+  /* up to where the decoder was when it saw the skip */
+  g_assert_cmpuint (played_a, >=, p.first_part - RATE / 4);
+  g_assert_cmpuint (played_a, <, na);
+  g_assert_cmpmem (out + 2 * first, (played_a - fade) * 4, a, (played_a - fade) * 4);
+  for (gsize i = 0; i < fade; i++)
+    for (int c = 0; c < 2; c++)
+      {
+        double theta = G_PI_2 * ((double) i + 0.5) / (double) fade;
+        double e = a[2 * (played_a - fade + i) + c] * cos (theta) + b[2 * i + c] * sin (theta);
+
+        worst = MAX (worst, fabs (out[2 * (first + played_a - fade + i) + c] - e));
+      }
+  g_assert_cmpfloat (worst, <=, 2.0);
+  g_assert_cmpmem (out + 2 * (end - (nb - fade)), (nb - fade) * 4, b + 2 * fade, (nb - fade) * 4);
+  g_mutex_clear (&p.lock);
+  g_cond_clear (&p.cond);
+}
+
 /* --- stop ---------------------------------------------------------------- */
+
+/* stop (drain) right after start: the whole queue still plays, then
+ * "stopped". */
+static void
+test_stop_drain (Fixture       *f,
+                 gconstpointer  data)
+{
+  const gsize na = RATE / 3 + 1, nb = RATE / 5 + 3;
+  g_autofree gint16 *a = noise (na, 10), *b = noise (nb, 11);
+  g_autofree char *pa = write_wav (f, "a.wav", a, na);
+  g_autofree char *pb = write_wav (f, "b.wav", b, nb);
+  g_autoptr(GError) error = NULL;
+  g_autofree gint16 *out = NULL;
+  gsize n, first, end;
+
+  sk_audio_player_append (f->player, pa, 0.0);
+  sk_audio_player_append (f->player, pb, 0.0);
+  g_assert_true (sk_audio_player_start (f->player, &error));
+  sk_audio_player_stop (f->player, TRUE);
+  wait_for (&f->stopped);
+  g_assert_cmpstr (f->log->str, ==, "started 1 ended 1 started 2 ended 2 idle ");
+  g_assert_cmpint (sk_audio_player_get_state (f->player), ==, SK_AUDIO_STATE_STOPPED);
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, ==, na + nb);
+  g_assert_cmpmem (out + 2 * first, na * 4, a, na * 4);
+  g_assert_cmpmem (out + 2 * (first + na), nb * 4, b, nb * 4);
+}
 
 /* Stopping without drain ends the threads; the player starts again. */
 static void
@@ -890,7 +1041,11 @@ int
 main (int    argc,
       char **argv)
 {
+  if (argc == 4 && strcmp (argv[1], "--encode") == 0)
+    return encode_main (argv[2], argv[3]);
   g_test_init (&argc, &argv, NULL);
+  /* a skipped track closes its pipe under the test's writer */
+  signal (SIGPIPE, SIG_IGN);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -908,6 +1063,11 @@ main (int    argc,
   ADD ("/audio/resample", test_resample);
   ADD ("/audio/corrupt-skipped", test_corrupt_skipped);
   ADD ("/audio/nothing-playable-is-idle", test_nothing_playable);
+  g_test_add ("/audio/skip/gapless", Fixture, GUINT_TO_POINTER (0), fixture_setup,
+              test_skip, fixture_teardown);
+  g_test_add ("/audio/skip/crossfade", Fixture, GUINT_TO_POINTER (1), fixture_setup,
+              test_skip, fixture_teardown);
+  ADD ("/audio/stop/drain-plays-the-queue", test_stop_drain);
   ADD ("/audio/stop/restart", test_stop_restart);
   g_test_add_func ("/audio/pcm-error", test_pcm_error);
   ADD ("/audio/ctl/play", test_ctl_play);
