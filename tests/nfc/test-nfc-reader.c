@@ -531,6 +531,35 @@ test_ctl_nfc_test_no_reader (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "does not exist"));
 }
 
+static void
+test_ctl_status (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "status", "--db", sk_store_get_path (f->store), NULL };
+  g_autofree char *link = g_build_filename (f->dir, "pn532", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_true (sk_store_set_setting (f->store, "nfc_device",
+                                       sk_pn532_fixture_connstring (f->chip), &error));
+  g_assert_no_error (error);
+  start_reader (f);
+  /* what the kiosk reported, without opening the reader a second time */
+  g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "Reader:    pn532_uart:"));
+  g_assert_nonnull (strstr (out, "ready: pn532_uart:"));
+  g_assert_nonnull (strstr (out, "PN532 v1.6"));
+
+  sk_pn532_fixture_kill (f->chip);
+  g_unlink (link);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) != SK_NFC_STATUS_READY, WAIT_MS);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
+  g_assert_null (strstr (out, "ready"));
+}
+
 /* --- main --------------------------------------------------------------- */
 
 static void
@@ -573,6 +602,7 @@ main (int argc, char **argv)
   ADD ("/nfc/throttle", test_throttle);
   ADD ("/nfc/ctl/nfc-test", test_ctl_nfc_test);
   ADD ("/nfc/ctl/nfc-test-without-reader", test_ctl_nfc_test_no_reader);
+  ADD ("/nfc/ctl/status-shows-the-reader", test_ctl_status);
 #undef ADD
 
   rc = g_test_run ();
