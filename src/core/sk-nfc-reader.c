@@ -788,12 +788,14 @@ record_status (SkNfcReader *self,
   SkStore *store = sk_engine_get_store (engine);
   g_autoptr(GError) error = NULL;
   g_autofree char *at = sk_time_format (g_get_real_time ());
+  const char *status = sk_nfc_status_to_string (self->status);
+  const char *conn = sk_nfc_reader_get_connstring (self);
 
   if (!sk_store_begin (store, &error))
     goto fail;
-  if (!sk_store_set_setting (store, "nfc_status", sk_nfc_status_to_string (self->status), &error) ||
+  if (!sk_store_set_setting (store, "nfc_status", status, &error) ||
       !sk_store_set_setting (store, "nfc_model", self->model, &error) ||
-      !sk_store_set_setting (store, "nfc_connstring", sk_nfc_reader_get_connstring (self), &error) ||
+      !sk_store_set_setting (store, "nfc_connstring", conn, &error) ||
       !sk_store_set_setting (store, "nfc_message", self->message, &error) ||
       !sk_store_set_setting (store, "nfc_status_at", at, &error) ||
       !sk_store_commit (store, &error))
