@@ -4,7 +4,10 @@
  * the real libnfc in the reader's thread, the event to the main context,
  * sk_engine_tap (a durable check-in and a requeue on a temporary database).
  * Each tap is a present/remove cycle of one enrolled badge (the setting
- * tap_limit_per_minute is 0, so that none is throttled). Two figures:
+ * tap_limit_per_minute is 0, so that none is throttled). A card comes at a
+ * random phase of the reader's polling, as a listener's would: after the
+ * removal is seen, the bench waits 5 ms plus a uniform draw from one
+ * polling period (seeded) before presenting again. Two figures:
  *
  *   present → checked-in   what a listener waits: the reader's polling
  *                          cadence (one select every 50 ms) plus the rest
@@ -30,6 +33,7 @@
 #define N_BASE     200
 #define UID        "DEADBEEF"
 #define WAIT_US    (2 * G_USEC_PER_SEC)
+#define POLL_MS    50     /* the reader's default cadence */
 
 typedef struct
 {
@@ -45,6 +49,24 @@ static gboolean
 tick (gpointer data)
 {
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets the main context run for @us (the reader's events keep coming). */
+static void
+pause_us (gint64 us)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MAX (1, us / 1000), set_flag, &done, NULL);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 static gboolean
@@ -192,6 +214,7 @@ main (int    argc,
   g_autofree double *engine_ms = g_new (double, N_TAPS);
   g_autofree double *cmd_ms = g_new (double, N_BASE);
   g_autofree double *select_ms = g_new (double, N_BASE);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
   Counts c = { 0 };
   guint ticker, n = 0;
   gint64 t_start;
@@ -260,6 +283,7 @@ main (int    argc,
       if (!command (chip, "remove") ||
           !sk_bench_check (wait_count (&c.removed, want), "a removed card is seen to go"))
         break;
+      pause_us (5000 + g_rand_int_range (rand, 0, POLL_MS * 1000));
     }
   sk_bench_check (c.taps == c.checked_in && c.other == 0, "every tap is one check-in");
 
@@ -268,7 +292,7 @@ stop:
   g_source_remove (ticker);
 
   printf ("NFC tap latency: PN532 fixture on a pty, real libnfc, real engine "
-          "(reader polls every 50 ms)\n");
+          "(reader polls every %d ms)\n", POLL_MS);
   print_stat ("baseline: fixture command", cmd_ms, N_BASE);
   print_stat ("baseline: bare libnfc select", select_ms, N_BASE);
   if (n > 0)
