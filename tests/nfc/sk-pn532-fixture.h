@@ -15,7 +15,9 @@
  * On start it prints "ready pn532_uart:LINKPATH".
  *
  * This client starts it, sends commands (every wait bounded), kills it by
- * its process id and starts it again on the same link.
+ * its process id and starts it again on the same link. Its errors are
+ * G_IO_ERROR_TIMED_OUT (no answer in time), G_IO_ERROR_CLOSED (the fixture
+ * is not running) and G_IO_ERROR_FAILED (the fixture refused a command).
  */
 #pragma once
 
