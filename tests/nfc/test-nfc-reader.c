@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "sk-nfc-reader.h"
@@ -518,6 +519,52 @@ test_ctl_nfc_test (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "UID " CLASSIC7 "  ATQA 0044  SAK 08"));
 }
 
+static guint
+chip_polls (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stats = sk_pn532_fixture_command (f->chip, &error, "stats");
+  const char *p;
+
+  g_assert_no_error (error);
+  p = strstr (stats, "polls=");
+  g_assert_nonnull (p);
+  return (guint) g_ascii_strtoull (p + 6, NULL, 10);
+}
+
+static void
+test_ctl_nfc_test_ctrl_c (Fixture *f, gconstpointer data)
+{
+  g_autofree char *ctl = sk_test_ctl_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                           ctl, "nfc-test", "--device", sk_pn532_fixture_connstring (f->chip),
+                           NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_ctl_done, &result);
+  /* polling, and waiting for cards with no end: Ctrl-C ends it */
+  WAIT_UNTIL (chip_polls (f) >= 3, 5000);
+  g_assert_cmpuint (chip_polls (f), >=, 3);
+  g_subprocess_send_signal (proc, SIGINT);
+  WAIT_UNTIL (result != NULL, 5000);
+  if (result == NULL)
+    {
+      g_subprocess_force_exit (proc);
+      WAIT_UNTIL (result != NULL, 2000);
+      g_assert_not_reached ();
+    }
+  g_assert_true (g_subprocess_communicate_utf8_finish (proc, result, &out, &err, &error));
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_nonnull (strstr (out, "Present a card"));
+  g_assert_null (strstr (out, "UID"));
+}
+
 static void
 test_ctl_nfc_test_no_reader (Fixture *f, gconstpointer data)
 {
@@ -602,6 +649,7 @@ main (int argc, char **argv)
   ADD ("/nfc/throttle", test_throttle);
   ADD ("/nfc/ctl/nfc-test", test_ctl_nfc_test);
   ADD ("/nfc/ctl/nfc-test-without-reader", test_ctl_nfc_test_no_reader);
+  ADD ("/nfc/ctl/nfc-test-stops-on-ctrl-c", test_ctl_nfc_test_ctrl_c);
   ADD ("/nfc/ctl/status-shows-the-reader", test_ctl_status);
 #undef ADD
 
