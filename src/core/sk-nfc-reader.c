@@ -655,8 +655,9 @@ sk_nfc_reader_stop (SkNfcReader *self)
     g_thread_join (self->thread);
   else
     {
-      /* inside nfc_open() on a reader that does not answer: it ends on its
-       * own, with its own references, and posts nothing that is delivered */
+      /* in a libnfc call that cannot be aborted (nfc_open() or an ACK wait
+       * on a reader that does not answer): the thread ends on its own, with
+       * its own references, and nothing it posts is delivered */
       g_debug ("The NFC thread is still in libnfc; leaving it to finish");
       g_thread_unref (self->thread);
     }
