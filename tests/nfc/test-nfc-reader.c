@@ -359,6 +359,20 @@ test_fixture_killed (Fixture *f, gconstpointer data)
   WAIT_UNTIL (f->checked_in == 2, WAIT_MS);
   g_assert_cmpuint (f->checked_in, ==, 2);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+
+  /* and again while the reader looks for a card */
+  remove_card (f);
+  sk_pn532_fixture_kill (f->chip);
+  g_unlink (link);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ABSENT, 2000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ABSENT);
+  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  present_and_tap (f, "classic4", CLASSIC4);
+  WAIT_UNTIL (f->checked_in == 3, WAIT_MS);
+  g_assert_cmpuint (f->checked_in, ==, 3);
 }
 
 /* @mode garbles every answer: logged, the reader leaves READY and comes
