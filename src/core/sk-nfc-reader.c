@@ -655,8 +655,9 @@ sk_nfc_reader_stop (SkNfcReader *self)
     g_thread_join (self->thread);
   else
     {
-      /* inside nfc_open() on a reader that does not answer: it ends on its
-       * own, with its own references, and posts nothing that is delivered */
+      /* in a libnfc call that cannot be aborted (nfc_open() or an ACK wait
+       * on a reader that does not answer): the thread ends on its own, with
+       * its own references, and nothing it posts is delivered */
       g_debug ("The NFC thread is still in libnfc; leaving it to finish");
       g_thread_unref (self->thread);
     }
@@ -788,12 +789,14 @@ record_status (SkNfcReader *self,
   SkStore *store = sk_engine_get_store (engine);
   g_autoptr(GError) error = NULL;
   g_autofree char *at = sk_time_format (g_get_real_time ());
+  const char *status = sk_nfc_status_to_string (self->status);
+  const char *conn = sk_nfc_reader_get_connstring (self);
 
   if (!sk_store_begin (store, &error))
     goto fail;
-  if (!sk_store_set_setting (store, "nfc_status", sk_nfc_status_to_string (self->status), &error) ||
+  if (!sk_store_set_setting (store, "nfc_status", status, &error) ||
       !sk_store_set_setting (store, "nfc_model", self->model, &error) ||
-      !sk_store_set_setting (store, "nfc_connstring", sk_nfc_reader_get_connstring (self), &error) ||
+      !sk_store_set_setting (store, "nfc_connstring", conn, &error) ||
       !sk_store_set_setting (store, "nfc_message", self->message, &error) ||
       !sk_store_set_setting (store, "nfc_status_at", at, &error) ||
       !sk_store_commit (store, &error))

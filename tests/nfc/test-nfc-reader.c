@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "sk-nfc-reader.h"
@@ -331,13 +333,17 @@ static void
 test_fixture_killed (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *link = g_build_filename (f->dir, "pn532", NULL);
 
   enroll (f, CLASSIC4);
   start_reader (f);
   present_and_tap (f, "classic4", CLASSIC4);
 
-  /* dies while the reader watches the card */
+  /* dies while the reader watches the card, and its device goes (as a USB
+   * serial adapter's does when pulled out; a stale link could meet the
+   * pty number reused by another test's fixture) */
   sk_pn532_fixture_kill (f->chip);
+  g_unlink (link);
   WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ABSENT, 2000);
   g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ABSENT);
   g_assert_nonnull (sk_nfc_reader_get_message (f->reader));
@@ -353,6 +359,20 @@ test_fixture_killed (Fixture *f, gconstpointer data)
   WAIT_UNTIL (f->checked_in == 2, WAIT_MS);
   g_assert_cmpuint (f->checked_in, ==, 2);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+
+  /* and again while the reader looks for a card */
+  remove_card (f);
+  sk_pn532_fixture_kill (f->chip);
+  g_unlink (link);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ABSENT, 2000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ABSENT);
+  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  present_and_tap (f, "classic4", CLASSIC4);
+  WAIT_UNTIL (f->checked_in == 3, WAIT_MS);
+  g_assert_cmpuint (f->checked_in, ==, 3);
 }
 
 /* @mode garbles every answer: logged, the reader leaves READY and comes
@@ -513,6 +533,52 @@ test_ctl_nfc_test (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "UID " CLASSIC7 "  ATQA 0044  SAK 08"));
 }
 
+static guint
+chip_polls (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stats = sk_pn532_fixture_command (f->chip, &error, "stats");
+  const char *p;
+
+  g_assert_no_error (error);
+  p = strstr (stats, "polls=");
+  g_assert_nonnull (p);
+  return (guint) g_ascii_strtoull (p + 6, NULL, 10);
+}
+
+static void
+test_ctl_nfc_test_ctrl_c (Fixture *f, gconstpointer data)
+{
+  g_autofree char *ctl = sk_test_ctl_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                           ctl, "nfc-test", "--device", sk_pn532_fixture_connstring (f->chip),
+                           NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_ctl_done, &result);
+  /* polling, and waiting for cards with no end: Ctrl-C ends it */
+  WAIT_UNTIL (chip_polls (f) >= 3, 5000);
+  g_assert_cmpuint (chip_polls (f), >=, 3);
+  g_subprocess_send_signal (proc, SIGINT);
+  WAIT_UNTIL (result != NULL, 5000);
+  if (result == NULL)
+    {
+      g_subprocess_force_exit (proc);
+      WAIT_UNTIL (result != NULL, 2000);
+      g_assert_not_reached ();
+    }
+  g_assert_true (g_subprocess_communicate_utf8_finish (proc, result, &out, &err, &error));
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_nonnull (strstr (out, "Present a card"));
+  g_assert_null (strstr (out, "UID"));
+}
+
 static void
 test_ctl_nfc_test_no_reader (Fixture *f, gconstpointer data)
 {
@@ -524,6 +590,35 @@ test_ctl_nfc_test_no_reader (Fixture *f, gconstpointer data)
 
   g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 1);
   g_assert_nonnull (strstr (err, "does not exist"));
+}
+
+static void
+test_ctl_status (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "status", "--db", sk_store_get_path (f->store), NULL };
+  g_autofree char *link = g_build_filename (f->dir, "pn532", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_true (sk_store_set_setting (f->store, "nfc_device",
+                                       sk_pn532_fixture_connstring (f->chip), &error));
+  g_assert_no_error (error);
+  start_reader (f);
+  /* what the kiosk reported, without opening the reader a second time */
+  g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "Reader:    pn532_uart:"));
+  g_assert_nonnull (strstr (out, "ready: pn532_uart:"));
+  g_assert_nonnull (strstr (out, "PN532 v1.6"));
+
+  sk_pn532_fixture_kill (f->chip);
+  g_unlink (link);
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) != SK_NFC_STATUS_READY, WAIT_MS);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
+  g_assert_null (strstr (out, "ready"));
 }
 
 /* --- main --------------------------------------------------------------- */
@@ -568,6 +663,8 @@ main (int argc, char **argv)
   ADD ("/nfc/throttle", test_throttle);
   ADD ("/nfc/ctl/nfc-test", test_ctl_nfc_test);
   ADD ("/nfc/ctl/nfc-test-without-reader", test_ctl_nfc_test_no_reader);
+  ADD ("/nfc/ctl/nfc-test-stops-on-ctrl-c", test_ctl_nfc_test_ctrl_c);
+  ADD ("/nfc/ctl/status-shows-the-reader", test_ctl_status);
 #undef ADD
 
   rc = g_test_run ();
