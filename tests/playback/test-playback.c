@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <signal.h>
+#include <sndfile.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -493,6 +495,86 @@ test_next_is_appended (Fixture       *f,
   g_assert_cmpstr (f->started->pdata[1], ==, f->next_at_start->pdata[0]);
 }
 
+/* White noise at @db below half of full scale, 48 kHz stereo. */
+static void
+add_noise (Fixture    *f,
+           const char *name,
+           double      seconds,
+           double      db,
+           const char *embedding)
+{
+  g_autofree char *wav = g_strdup_printf ("%s/%s.wav", f->lib, name);
+  g_autofree char *json = g_strdup_printf ("%s/%s.json", f->lib, name);
+  SF_INFO info = { .samplerate = 48000, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+  SNDFILE *sf = sf_open (wav, SFM_WRITE, &info);
+  sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
+  g_autofree float *buf = g_new (float, (gsize) frames * 2);
+  double gain = 0.5 * pow (10.0, db / 20.0);
+  guint32 x = 88172645u;
+
+  g_assert_nonnull (sf);
+  for (sf_count_t i = 0; i < frames * 2; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      buf[i] = (float) (gain * ((double) x / G_MAXUINT32 * 2.0 - 1.0));
+    }
+  g_assert_cmpint (sf_writef_float (sf, buf, frames), ==, frames);
+  g_assert_cmpint (sf_close (sf), ==, 0);
+  sk_test_write_sidecar (json, name, embedding);
+}
+
+static double
+rms_db (const gint16 *s,
+        gsize         n)
+{
+  double sum = 0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += (double) s[i] * s[i];
+  return 10.0 * log10 (sum / n / (32768.0 * 32768.0));
+}
+
+/* A quiet and a loud song, 12 dB apart on disk, come out of the PCM at the
+ * same level: each with its gain to the loudness target (-23 LUFS; their
+ * gains, about -6 and +6 dB, are inside the ±12 dB clamp). */
+static void
+test_loudness_normalised (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *raw = NULL;
+  gsize len = 0, start = 0, frames = 48000;
+  const gint16 *s;
+  double a, b;
+
+  add_noise (f, "thunder", 1.0, -12, EMBEDDING (0.6, 0.7, 0.2, 0.95, 0.3));
+  add_noise (f, "rain", 1.0, -24, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  import_and_open (f);
+  start_playback (f);
+  /* the third start: the first two were written out, back to back */
+  WAIT_UNTIL (f->started->len >= 3);
+  sk_playback_stop (f->playback);
+
+  g_assert_true (g_file_get_contents (f->out, &raw, &len, &error));
+  g_assert_no_error (error);
+  s = (const gint16 *) (gpointer) raw;
+  len /= sizeof (gint16);
+  /* whatever silence came before the first track */
+  while (start < len && s[start] == 0)
+    start++;
+  start -= start % 2;
+  g_assert_cmpuint (len, >=, start + 2 * frames * 2);
+  /* the middle of each: no edge of a track in it */
+  a = rms_db (s + start + frames / 5 * 2, frames / 5 * 3 * 2);
+  b = rms_db (s + start + frames * 2 + frames / 5 * 2, frames / 5 * 3 * 2);
+  g_test_message ("%s: %.2f dBFS, then %s: %.2f dBFS (on disk 12 dB apart)",
+                  (char *) f->started->pdata[0], a, (char *) f->started->pdata[1], b);
+  g_assert_cmpstr (f->started->pdata[0], !=, f->started->pdata[1]);
+  g_assert_cmpfloat (fabs (a - b), <, 0.5);
+}
+
 /* --- an http song, through a real nginx on loopback --------------------- */
 
 typedef struct
@@ -681,6 +763,7 @@ main (int argc, char **argv)
   ADD ("/playback/nothing-playable-is-idle", test_nothing_playable);
   ADD ("/playback/empty-library-is-idle", test_empty_library);
   ADD ("/playback/next-is-appended", test_next_is_appended);
+  ADD ("/playback/loudness-normalised", test_loudness_normalised);
   ADD ("/playback/http-song-is-prefetched-then-plays", test_http_prefetched);
   return g_test_run ();
 }
