@@ -2,7 +2,10 @@
  *
  * The state is the list of tracks handed to the player and not yet over
  * (ended, failed, or dropped), in the order they were appended, and which
- * of them plays. The player reports; this file reacts, always on the main
+ * of them plays. A next track replaced after a change of the queue is
+ * dropped from the player's pending list; should the decoder have taken
+ * it already, its start still arrives, and is recorded like any other
+ * (the `dropped` list remembers its song). The player reports; this file reacts, always on the main
  * context:
  *
  *   append A ──track-started A──> A plays: engine track start, append B
@@ -45,6 +48,7 @@ struct _SkPlayback
   char           *pcm_name;
 
   GArray         *tracks;        /* Track, appended and not over, in order */
+  GArray         *dropped;       /* Track, replaced while maybe already decoding */
   guint64         current;       /* the track playing, or 0 */
   double          crossfade;
   gboolean        running;
@@ -91,6 +95,7 @@ sk_playback_finalize (GObject *object)
   SkPlayback *self = SK_PLAYBACK (object);
 
   g_clear_pointer (&self->tracks, g_array_unref);
+  g_clear_pointer (&self->dropped, g_array_unref);
   g_free (self->pcm_name);
 
   G_OBJECT_CLASS (sk_playback_parent_class)->finalize (object);
@@ -114,6 +119,8 @@ sk_playback_init (SkPlayback *self)
 {
   self->tracks = g_array_new (FALSE, TRUE, sizeof (Track));
   g_array_set_clear_func (self->tracks, track_clear);
+  self->dropped = g_array_new (FALSE, TRUE, sizeof (Track));
+  g_array_set_clear_func (self->dropped, track_clear);
   self->crossfade = SK_PLAYBACK_CROSSFADE_DEFAULT;
 }
 
@@ -523,7 +530,10 @@ reconsider_next (SkPlayback *self)
       sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     left = sqlite3_column_double (stmt, 0) - sk_audio_player_get_position (self->player);
   sqlite3_reset (stmt);
-  if (left < self->crossfade + 1.0)
+  /* The decoder opens the next file a crossfade (its lookahead) and a
+   * ring (under half a second) before the output mixes it in: past that
+   * point the next is no longer the player's to drop. */
+  if (left < 2 * self->crossfade + 2.0 || sk_audio_player_get_n_pending (self->player) == 0)
     return;
 
   song = choose (self, &path, &gain, &why);
@@ -531,6 +541,13 @@ reconsider_next (SkPlayback *self)
     return;
   g_debug ("The queue changed: %s follows instead of %s", song, next);
   sk_audio_player_clear_pending (self->player);
+  for (guint i = (guint) p; i < self->tracks->len; i++)
+    {
+      Track *t = &g_array_index (self->tracks, Track, i);
+      Track d = { t->id, g_steal_pointer (&t->song) };
+
+      g_array_append_val (self->dropped, d);
+    }
   g_array_set_size (self->tracks, (guint) p);
   append (self, g_steal_pointer (&song), path, gain);
   protect (self);
@@ -547,6 +564,43 @@ on_queue_changed (SkEngine   *engine,
 
 /* --- the player's reports ----------------------------------------------- */
 
+/* A dropped track that starts all the same goes back into the list, just
+ * after the one playing: it is what plays next. */
+static gboolean
+undrop (SkPlayback *self,
+        guint64     track)
+{
+  int cur = self->current != 0 ? track_index (self, self->current) : -1;
+
+  for (guint i = 0; i < self->dropped->len; i++)
+    {
+      Track *d = &g_array_index (self->dropped, Track, i);
+      Track t;
+
+      if (d->id != track)
+        continue;
+      t.id = d->id;
+      t.song = g_steal_pointer (&d->song);
+      g_array_remove_index (self->dropped, i);
+      g_array_insert_val (self->tracks, (guint) (cur + 1), t);
+      g_debug ("Track %" G_GUINT64_FORMAT " was decoding already: song %s plays", t.id, t.song);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+forget_dropped (SkPlayback *self,
+                guint64     track)
+{
+  for (guint i = 0; i < self->dropped->len; i++)
+    if (g_array_index (self->dropped, Track, i).id == track)
+      {
+        g_array_remove_index (self->dropped, i);
+        return;
+      }
+}
+
 static void
 on_track_started (SkAudioPlayer *player,
                   guint64        track,
@@ -557,10 +611,17 @@ on_track_started (SkAudioPlayer *player,
   g_autofree char *song = NULL;
   int i = track_index (self, track);
 
-  if (i < 0)
+  if (i < 0 && !undrop (self, track))
     return;
+  i = track_index (self, track);
   song = g_strdup (g_array_index (self->tracks, Track, i).song);
   self->current = track;
+  /* tracks play in order: one dropped before this one never will */
+  for (guint j = 0; j < self->dropped->len; )
+    if (g_array_index (self->dropped, Track, j).id < track)
+      g_array_remove_index (self->dropped, j);
+    else
+      j++;
 
   self->busy = TRUE;
   if (!sk_engine_start_song (self->engine, song, NULL, &error))
@@ -582,6 +643,7 @@ on_track_ended (SkAudioPlayer *player,
 
   if (i >= 0)
     g_array_remove_index (self->tracks, (guint) i);
+  forget_dropped (self, track);
   if (track == self->current)
     self->current = 0;
   fill (self);
@@ -597,6 +659,8 @@ on_track_failed (SkAudioPlayer *player,
   g_autofree char *song = NULL;
   int i = track_index (self, track);
 
+  if (i < 0 && undrop (self, track))
+    i = track_index (self, track);
   if (i < 0)
     return;
   song = g_strdup (g_array_index (self->tracks, Track, i).song);
@@ -675,6 +739,7 @@ sk_playback_stop (SkPlayback *self)
   sk_media_cache_prefetch (self->cache, NULL, 0);
   sk_media_cache_set_protected (self->cache, NULL, NULL);
   g_array_set_size (self->tracks, 0);
+  g_array_set_size (self->dropped, 0);
   self->current = 0;
   if (!sk_engine_set_idle (self->engine, "Playback is stopped", NULL))
     g_debug ("Could not record that playback stopped");
