@@ -495,6 +495,84 @@ test_next_is_appended (Fixture       *f,
   g_assert_cmpstr (f->started->pdata[1], ==, f->next_at_start->pdata[0]);
 }
 
+static void
+pause_at_first_start (SkAudioPlayer *player,
+                      guint64        track,
+                      const char    *path,
+                      gboolean      *paused)
+{
+  if (!*paused)
+    sk_audio_player_pause (player);
+  *paused = TRUE;
+}
+
+/* A listener checks in while the first song plays: the queue changes, and
+ * the song waiting in the player to follow it is replaced by the queue's
+ * new head, which is what plays next. (The player is paused as the first
+ * song starts, since the `file` PCM does not pace: the next song is still
+ * the player's to replace.) */
+static void
+test_queue_change_replaces_next (Fixture       *f,
+                                 gconstpointer  data)
+{
+  static const struct { const char *name; const char *e; double taste[SK_DIM]; } songs[] = {
+    { "rain",  EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4),  { 0.95, 0.3, 0.1, 0.3, 0.4 } },
+    { "fire",  EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2),  { 0.1, 0.3, 0.95, 0.2, 0.2 } },
+    { "waves", EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95), { 0.4, 0.5, 0.1, 0.1, 0.95 } },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pcm = g_strdup_printf ("file:'%s',raw", f->out);
+  g_autofree char *first = NULL;
+  g_autofree char *was_next = NULL;
+  g_autofree char *listener = NULL;
+  SkTapResult tap = { 0 };
+  const double *taste = NULL;
+  const char *target = NULL;
+  gboolean paused = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
+    add_wav (f, songs[i].name, 20.0, songs[i].e);
+  import_and_open (f);
+  f->playback = sk_playback_new (f->engine, f->cache, pcm);
+  /* before the playback's own handler */
+  g_signal_connect (sk_playback_get_player (f->playback), "track-started",
+                    G_CALLBACK (pause_at_first_start), &paused);
+  g_assert_true (sk_playback_start (f->playback, &error));
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (f->started->len >= 1);
+  first = g_strdup (f->started->pdata[0]);
+  was_next = g_strdup (sk_playback_get_next_song (f->playback));
+  g_assert_nonnull (was_next);
+  for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
+    {
+      g_autofree char *id = song_id_of (f, songs[i].name);
+
+      if (strcmp (id, first) != 0 && strcmp (id, was_next) != 0)
+        {
+          taste = songs[i].taste;
+          target = songs[i].name;
+        }
+    }
+  g_assert_nonnull (target);
+
+  listener = sk_engine_enroll (f->engine, "04A1B2C3", "Listener", NULL, taste, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_engine_tap (f->engine, "04A1B2C3", &tap, &error));
+  g_assert_no_error (error);
+  sk_tap_result_clear (&tap);
+  {
+    g_autofree char *target_id = song_id_of (f, target);
+    g_autofree char *head = queue_head (f);
+
+    g_assert_cmpstr (head, ==, target_id);
+    g_assert_cmpstr (sk_playback_get_next_song (f->playback), ==, target_id);
+    sk_audio_player_resume (sk_playback_get_player (f->playback));
+    WAIT_UNTIL (f->started->len >= 2);
+    g_assert_cmpstr (f->started->pdata[1], ==, target_id);
+  }
+}
+
 /* White noise at @db below half of full scale, 48 kHz stereo. */
 static void
 add_noise (Fixture    *f,
@@ -764,6 +842,7 @@ main (int argc, char **argv)
   ADD ("/playback/empty-library-is-idle", test_empty_library);
   ADD ("/playback/next-is-appended", test_next_is_appended);
   ADD ("/playback/loudness-normalised", test_loudness_normalised);
+  ADD ("/playback/queue-change-replaces-next", test_queue_change_replaces_next);
   ADD ("/playback/http-song-is-prefetched-then-plays", test_http_prefetched);
   return g_test_run ();
 }
