@@ -324,8 +324,21 @@ test_head_plays (Fixture       *f,
   g_assert_cmpstr (f->db_current->pdata[1], ==, f->started->pdata[1]);
 
   sk_playback_stop (f->playback);
-  plays = query_text (f->store, "SELECT count(*) FROM songs_playing WHERE song_id = ?1", head);
-  g_assert_cmpstr (plays, ==, "1");
+  /* one row per start told, none more (the player reports in batches: more
+   * than two may have started by now) */
+  {
+    guint n_head = 0;
+    g_autofree char *expected = NULL;
+    g_autofree char *rows = query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
+    g_autofree char *n_rows = g_strdup_printf ("%u", f->started->len);
+
+    for (guint i = 0; i < f->started->len; i++)
+      n_head += strcmp (f->started->pdata[i], head) == 0;
+    expected = g_strdup_printf ("%u", n_head);
+    plays = query_text (f->store, "SELECT count(*) FROM songs_playing WHERE song_id = ?1", head);
+    g_assert_cmpstr (plays, ==, expected);
+    g_assert_cmpstr (rows, ==, n_rows);
+  }
   g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
   q = sk_engine_get_queue (f->engine, &n);
   g_assert_cmpuint (n, ==, 3);   /* nothing plays: every song is a candidate */
