@@ -139,13 +139,12 @@ fifo_pop (Fifo  *fifo,
   fifo->len -= n;
 }
 
-/* Keeps the last @n frames. */
+/* Keeps the first @n frames (drops the rest). */
 static void
-fifo_keep_last (Fifo  *fifo,
-                gsize  n)
+fifo_truncate (Fifo  *fifo,
+               gsize  n)
 {
-  if (fifo->len > n)
-    fifo_pop (fifo, NULL, fifo->len - n);
+  fifo->len = MIN (fifo->len, n);
 }
 
 static void
@@ -638,7 +637,7 @@ finish_track (SkAudioPlayer *self,
       /* a skip with a crossfade and nothing after: fade out */
       gsize keep = skipped ? MIN (fade, tail) : tail;
 
-      fifo_keep_last (&track->lookahead, keep);
+      fifo_truncate (&track->lookahead, keep);
       if (!emit_lookahead (self, track, keep, chunk, skipped && keep > 0))
         goto aborted;
     }
@@ -713,7 +712,8 @@ decoder_thread (gpointer data)
       if (skipped)
         {
           track->src_done = TRUE;
-          fifo_keep_last (&track->lookahead, MIN (fade, track->lookahead.len));
+          /* what plays next is the fade-out; the rest goes */
+          fifo_truncate (&track->lookahead, fade);
         }
       fill_lookahead (track, fade + CHUNK, chunk);
       if (!track->src_done)   /* PLAY */
@@ -778,6 +778,7 @@ pcm_open (Output  *out,
   snd_pcm_hw_params_t *hw;
   snd_pcm_sw_params_t *sw;
   unsigned int buffer_us = self->buffer_us, period_us = self->period_us;
+  snd_pcm_uframes_t start;
   int err;
 
   snd_pcm_hw_params_alloca (&hw);
@@ -802,9 +803,9 @@ pcm_open (Output  *out,
       || (err = snd_pcm_hw_params_get_buffer_size (hw, &out->buffer)) < 0)
     goto failed;
   /* start once the buffer is full, wake when a period has room */
+  start = out->buffer - out->buffer % out->period;
   if ((err = snd_pcm_sw_params_current (out->pcm, sw)) < 0
-      || (err = snd_pcm_sw_params_set_start_threshold (out->pcm, sw,
-                                                       out->buffer - out->buffer % out->period)) < 0
+      || (err = snd_pcm_sw_params_set_start_threshold (out->pcm, sw, start)) < 0
       || (err = snd_pcm_sw_params_set_avail_min (out->pcm, sw, out->period)) < 0
       || (err = snd_pcm_sw_params (out->pcm, sw)) < 0)
     goto failed;
