@@ -252,6 +252,13 @@ sk_playback_get_next_song (SkPlayback *self)
   return i >= 0 ? g_array_index (self->tracks, Track, i).song : NULL;
 }
 
+gboolean
+sk_playback_is_waiting (SkPlayback *self)
+{
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), FALSE);
+  return self->waiting;
+}
+
 static void
 protect (SkPlayback *self)
 {

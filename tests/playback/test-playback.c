@@ -666,6 +666,43 @@ test_loudness_normalised (Fixture       *f,
   g_assert_cmpfloat (fabs (a - b), <, 0.5);
 }
 
+/* soundscape-ctl run: the same playback from the command line, stopping
+ * after the tracks asked for; with nothing to play, a message and 1. */
+static void
+test_ctl_run (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "kiosk.db", NULL);
+  g_autofree char *pcm = g_strdup_printf ("file:'%s',raw", f->out);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *rows = NULL;
+  g_autofree char *empty_db = g_build_filename (f->dir, "empty.db", NULL);
+  const char *argv[] = { "run", "--db", db, "--pcm", pcm, "--tracks", "2", NULL };
+  const char *empty[] = { "run", "--db", empty_db, "--pcm", pcm, NULL };
+  g_auto(GStrv) lines = NULL;
+  guint playing = 0;
+
+  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  import_and_open (f);
+
+  g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
+  g_test_message ("%s%s", out, err);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    playing += g_str_has_prefix (lines[i], "playing ");
+  g_assert_cmpuint (playing, >=, 2);
+  /* every start printed is a row (the player may report a few at once) */
+  rows = query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
+  g_assert_cmpuint (g_ascii_strtoull (rows, NULL, 10), ==, playing);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl (empty, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (out, "idle: There is nothing to play"));
+}
+
 /* --- an http song, through a real nginx on loopback --------------------- */
 
 typedef struct
@@ -856,6 +893,7 @@ main (int argc, char **argv)
   ADD ("/playback/next-is-appended", test_next_is_appended);
   ADD ("/playback/loudness-normalised", test_loudness_normalised);
   ADD ("/playback/queue-change-replaces-next", test_queue_change_replaces_next);
+  ADD ("/playback/ctl-run", test_ctl_run);
   ADD ("/playback/http-song-is-prefetched-then-plays", test_http_prefetched);
   return g_test_run ();
 }
