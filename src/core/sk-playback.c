@@ -54,6 +54,7 @@ struct _SkPlayback
   gboolean        running;
   gboolean        busy;          /* in an engine call that requeues */
   gboolean        waiting;       /* some song can play once downloaded */
+  GHashTable     *measuring;     /* song ids whose loudness a thread measures */
   gulong          queue_changed_id;
   guint           retry_source;
 };
@@ -96,6 +97,7 @@ sk_playback_finalize (GObject *object)
 
   g_clear_pointer (&self->tracks, g_array_unref);
   g_clear_pointer (&self->dropped, g_array_unref);
+  g_clear_pointer (&self->measuring, g_hash_table_unref);
   g_free (self->pcm_name);
 
   G_OBJECT_CLASS (sk_playback_parent_class)->finalize (object);
@@ -119,6 +121,7 @@ sk_playback_init (SkPlayback *self)
 {
   self->tracks = g_array_new (FALSE, TRUE, sizeof (Track));
   g_array_set_clear_func (self->tracks, track_clear);
+  self->measuring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->dropped = g_array_new (FALSE, TRUE, sizeof (Track));
   g_array_set_clear_func (self->dropped, track_clear);
   self->crossfade = SK_PLAYBACK_CROSSFADE_DEFAULT;
@@ -291,6 +294,96 @@ mark_unplayable (SkPlayback *self,
   g_signal_emit (self, signals[SIGNAL_SONG_UNPLAYABLE], 0, id, reason);
 }
 
+/* A song without a measured loudness (a download, or imported before
+ * loudness was measured) plays at 0 dB this once, while a thread measures
+ * it for the next time; the store is written here, on the main context. */
+typedef struct
+{
+  char   *song;
+  char   *path;
+  double  loudness;
+} Measure;
+
+static void
+measure_free (gpointer p)
+{
+  Measure *m = p;
+
+  g_free (m->song);
+  g_free (m->path);
+  g_free (m);
+}
+
+static void
+measure_thread (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  Measure *m = data;
+  GError *error = NULL;
+  double duration = 0;
+
+  if (!sk_audio_probe_loudness (m->path, &duration, &m->loudness, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+measure_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SkPlayback *self = SK_PLAYBACK (source);
+  Measure *m = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  g_hash_table_remove (self->measuring, m->song);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* the player says so too, and marks it, if it cannot play it */
+      g_debug ("No loudness for song %s: %s", m->song, error->message);
+      return;
+    }
+  if (!isfinite (m->loudness))
+    return;
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE songs SET loudness = ?2 WHERE id = ?1 AND loudness IS NULL",
+                           &error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, m->song, -1, SQLITE_STATIC);
+      sqlite3_bind_double (stmt, 2, m->loudness);
+      sk_store_run (self->store, stmt, &error);
+    }
+  if (error != NULL)
+    g_warning ("Could not store the loudness of song %s: %s", m->song, error->message);
+  else
+    g_debug ("Song %s: %.1f LUFS", m->song, m->loudness);
+}
+
+static void
+measure_later (SkPlayback *self,
+               const char *song,
+               const char *path)
+{
+  g_autoptr(GTask) task = NULL;
+  Measure *m;
+
+  if (g_hash_table_contains (self->measuring, song))
+    return;
+  g_hash_table_add (self->measuring, g_strdup (song));
+  m = g_new0 (Measure, 1);
+  m->song = g_strdup (song);
+  m->path = g_strdup (path);
+  m->loudness = NAN;
+  task = g_task_new (self, NULL, measure_done, NULL);
+  g_task_set_task_data (task, m, measure_free);
+  g_task_run_in_thread (task, measure_thread);
+}
+
 /* The file to play for @song now, and its gain. */
 static Resolution
 resolve (SkPlayback  *self,
@@ -329,6 +422,8 @@ resolve (SkPlayback  *self,
   if (*path != NULL)
     {
       *gain = sk_loudness_gain_db (target, loudness);
+      if (isnan (loudness))
+        measure_later (self, song, *path);
       return RESOLVED;
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))

@@ -837,6 +837,16 @@ nginx_stop (Nginx *n)
   g_clear_pointer (&n->root, g_free);
 }
 
+static gboolean
+stored_loudness_known (Fixture    *f,
+                       const char *song_id)
+{
+  g_autofree char *v = query_text (f->store, "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
+                                   song_id);
+
+  return g_strcmp0 (v, "1") == 0;
+}
+
 /* The library's one song is on a server and not downloaded: idle, waiting
  * for it, prefetched, and then it plays from the cache. */
 static void
@@ -872,6 +882,8 @@ test_http_prefetched (Fixture       *f,
   g_assert_nonnull (cached);
   g_assert_true (g_str_has_prefix (cached, sk_media_cache_get_dir (f->cache)));
   g_assert_cmpuint (f->unplayable->len, ==, 0);
+  /* not imported here: its loudness is measured after it first plays */
+  WAIT_UNTIL (stored_loudness_known (f, "s-far"));
 
   sk_playback_stop (f->playback);
   nginx_stop (&n);
