@@ -5,8 +5,9 @@
  * of them plays. A next track replaced after a change of the queue is
  * dropped from the player's pending list; should the decoder have taken
  * it already, its start still arrives, and is recorded like any other
- * (the `dropped` list remembers its song). The player reports; this file reacts, always on the main
- * context:
+ * (the `dropped` list remembers its song).
+ *
+ * The player reports; this file reacts, always on the main context:
  *
  *   append A ──track-started A──> A plays: engine track start, append B
  *            ──track-failed A───> A marked unplayable, choose again
@@ -22,7 +23,10 @@
  *
  * The engine requeues inside its calls (start, mark unplayable) and says
  * so with "queue-changed": while such a call runs (busy), the handler only
- * refreshes the prefetch and leaves the choosing to the caller. */
+ * refreshes the prefetch and leaves the choosing to the caller.
+ *
+ * A song without a measured loudness (a download: only imports measure)
+ * plays at 0 dB the first time while a thread measures it. */
 #include "config.h"
 
 #include <math.h>

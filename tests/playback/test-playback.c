@@ -94,7 +94,8 @@ on_track_started (SkEngine   *engine,
   g_assert_cmpstr (row, ==, song_id);
   g_ptr_array_add (f->started, g_strdup (song_id));
   g_ptr_array_add (f->db_current,
-                   query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1", player));
+                   query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1",
+                               player));
   g_ptr_array_add (f->db_status,
                    query_text (f->store, "SELECT status FROM players WHERE id = ?1", player));
 }
@@ -258,7 +259,8 @@ static char *
 path_of (Fixture    *f,
          const char *song_id)
 {
-  g_autofree char *url = query_text (f->store, "SELECT file_url FROM songs WHERE id = ?1", song_id);
+  g_autofree char *url = query_text (f->store, "SELECT file_url FROM songs WHERE id = ?1",
+                                     song_id);
 
   g_assert_nonnull (url);
   return g_filename_from_uri (url, NULL, NULL);
@@ -437,7 +439,8 @@ test_fallback (Fixture       *f,
   WAIT_UNTIL (f->started->len >= 3);
   for (guint i = 0; i < f->started->len; i++)
     g_assert_cmpstr (f->started->pdata[i], ==, local);
-  plays = query_text (f->store, "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1", local);
+  plays = query_text (f->store, "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1",
+                      local);
   g_assert_cmpstr (plays, ==, "1");
   bad = query_text (f->store, "SELECT count(*) FROM songs WHERE playable = 0", NULL);
   g_assert_cmpstr (bad, ==, "0");
@@ -596,7 +599,8 @@ add_noise (Fixture    *f,
 {
   g_autofree char *wav = g_strdup_printf ("%s/%s.wav", f->lib, name);
   g_autofree char *json = g_strdup_printf ("%s/%s.json", f->lib, name);
-  SF_INFO info = { .samplerate = 48000, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+  SF_INFO info = { .samplerate = 48000, .channels = 2,
+                   .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
   SNDFILE *sf = sf_open (wav, SFM_WRITE, &info);
   sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
   g_autofree float *buf = g_new (float, (gsize) frames * 2);
@@ -841,7 +845,8 @@ static gboolean
 stored_loudness_known (Fixture    *f,
                        const char *song_id)
 {
-  g_autofree char *v = query_text (f->store, "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
+  g_autofree char *v = query_text (f->store,
+                                   "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
                                    song_id);
 
   return g_strcmp0 (v, "1") == 0;
