@@ -57,6 +57,7 @@
 #include "config.h"
 
 #include "sk-audio-player.h"
+#include "sk-audio-player-private.h"
 #include "sk-audio-source.h"
 
 #include <alsa/asoundlib.h>
@@ -263,6 +264,7 @@ struct _SkAudioPlayer
   guint64 current;
   guint64 current_start;   /* its first frame's ring position */
   guint underruns;
+  guint stall_ms;          /* tests: sleep this long before the next write */
 };
 
 G_DEFINE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, G_TYPE_OBJECT)
@@ -1042,6 +1044,7 @@ output_thread (gpointer data)
       snd_pcm_sframes_t avail;
       gsize n = 0;
       gboolean silence = FALSE;
+      guint stall_ms;
       float target;
 
       g_mutex_lock (&self->lock);
@@ -1155,6 +1158,8 @@ output_thread (gpointer data)
           self->ring_read += n;
           g_cond_signal (&self->wake_decoder);
         }
+      stall_ms = self->stall_ms;
+      self->stall_ms = 0;
       if (target != out.gain_target)
         {
           out.gain_target = target;
@@ -1163,6 +1168,8 @@ output_thread (gpointer data)
         }
       g_mutex_unlock (&self->lock);
 
+      if (stall_ms > 0)
+        g_usleep (stall_ms * G_TIME_SPAN_MILLISECOND);
       render (&out, n);
       if (!write_period (&out))
         continue;
@@ -1559,6 +1566,17 @@ sk_audio_player_get_position (SkAudioPlayer *self)
     position = (double) (self->ring_read - self->current_start) / SK_AUDIO_RATE;
   g_mutex_unlock (&self->lock);
   return position;
+}
+
+void
+sk_audio_player_stall_output_for_testing (SkAudioPlayer *self,
+                                          guint          ms)
+{
+  g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
+
+  g_mutex_lock (&self->lock);
+  self->stall_ms = ms;
+  g_mutex_unlock (&self->lock);
 }
 
 guint
