@@ -9,6 +9,7 @@
  * warning fails the test. */
 #include "config.h"
 
+#include <ebur128.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -631,21 +632,43 @@ rms_db (const gint16 *s,
   return 10.0 * log10 (sum / n / (32768.0 * 32768.0));
 }
 
+/* The integrated loudness (EBU R128) of @frames stereo frames. */
+static double
+lufs (const gint16 *s,
+      gsize         frames)
+{
+  ebur128_state *st = ebur128_init (2, SK_AUDIO_RATE, EBUR128_MODE_I);
+  double v = -HUGE_VAL;
+
+  g_assert_nonnull (st);
+  g_assert_cmpint (ebur128_add_frames_short (st, s, frames), ==, EBUR128_SUCCESS);
+  g_assert_cmpint (ebur128_loudness_global (st, &v), ==, EBUR128_SUCCESS);
+  ebur128_destroy (&st);
+  return v;
+}
+
 /* A quiet and a loud song, 12 dB apart on disk, come out of the PCM at the
- * same level: each with its gain to the loudness target (-23 LUFS; their
- * gains, about -6 and +6 dB, are inside the ±12 dB clamp). */
+ * same level, the loudness target (-23 LUFS by default; their gains,
+ * about -6 and +6 dB, are inside the ±12 dB clamp), less the volume. */
 static void
 test_loudness_normalised (Fixture       *f,
                           gconstpointer  data)
 {
+  const char *volume = data;
   g_autoptr(GError) error = NULL;
   g_autofree char *raw = NULL;
-  gsize len = 0, start = 0, frames = 48000;
+  gsize len = 0, start = 0, frames = 2 * SK_AUDIO_RATE;
+  gsize edge = SK_AUDIO_RATE / 5, middle = frames - 2 * edge;
   const gint16 *s;
-  double a, b;
+  double a, b, la, lb, expected = SK_LOUDNESS_TARGET_DEFAULT;
 
-  add_noise (f, "thunder", 1.0, -12, EMBEDDING (0.6, 0.7, 0.2, 0.95, 0.3));
-  add_noise (f, "rain", 1.0, -24, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  if (volume != NULL)
+    {
+      g_assert_true (sk_store_set_setting (f->store, "volume", volume, &error));
+      expected += 20.0 * log10 (g_ascii_strtod (volume, NULL));
+    }
+  add_noise (f, "thunder", 2.0, -12, EMBEDDING (0.6, 0.7, 0.2, 0.95, 0.3));
+  add_noise (f, "rain", 2.0, -24, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
   import_and_open (f);
   start_playback (f);
   /* the third start: the first two were written out, back to back */
@@ -662,12 +685,44 @@ test_loudness_normalised (Fixture       *f,
   start -= start % 2;
   g_assert_cmpuint (len, >=, start + 2 * frames * 2);
   /* the middle of each: no edge of a track in it */
-  a = rms_db (s + start + frames / 5 * 2, frames / 5 * 3 * 2);
-  b = rms_db (s + start + frames * 2 + frames / 5 * 2, frames / 5 * 3 * 2);
-  g_test_message ("%s: %.2f dBFS, then %s: %.2f dBFS (on disk 12 dB apart)",
-                  (char *) f->started->pdata[0], a, (char *) f->started->pdata[1], b);
+  a = rms_db (s + start + edge * 2, middle * 2);
+  b = rms_db (s + start + (frames + edge) * 2, middle * 2);
+  la = lufs (s + start + edge * 2, middle);
+  lb = lufs (s + start + (frames + edge) * 2, middle);
+  g_test_message ("volume %s: %s %.2f dBFS %.2f LUFS, then %s %.2f dBFS %.2f LUFS "
+                  "(on disk 12 dB apart; expected %.2f LUFS)", volume ? volume : "1",
+                  (char *) f->started->pdata[0], a, la, (char *) f->started->pdata[1], b, lb,
+                  expected);
   g_assert_cmpstr (f->started->pdata[0], !=, f->started->pdata[1]);
   g_assert_cmpfloat (fabs (a - b), <, 0.5);
+  g_assert_cmpfloat (fabs (la - expected), <, 0.5);
+  g_assert_cmpfloat (fabs (lb - expected), <, 0.5);
+}
+
+/* With the default crossfade (5 s; these 2 s tracks crossfade over 1 s,
+ * half of the shorter), one song follows another, each start recorded. */
+static void
+test_crossfade_default (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (f->store, "DELETE FROM settings WHERE key = 'crossfade_seconds'",
+                           &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_store_run (f->store, stmt, &error));
+  add_wav (f, "rain", 2.0, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_wav (f, "fire", 2.0, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_wav (f, "waves", 2.0, EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95));
+  import_and_open (f);
+  start_playback (f);
+
+  WAIT_UNTIL (f->started->len >= 4);
+  sk_playback_stop (f->playback);
+  for (guint i = 1; i < f->started->len; i++)
+    g_assert_cmpstr (f->started->pdata[i], !=, f->started->pdata[i - 1]);
+  g_assert_cmpuint (f->unplayable->len, ==, 0);
 }
 
 /* soundscape-ctl run: the same playback from the command line, stopping
@@ -908,8 +963,12 @@ main (int argc, char **argv)
   ADD ("/playback/nothing-playable-is-idle", test_nothing_playable);
   ADD ("/playback/empty-library-is-idle", test_empty_library);
   ADD ("/playback/next-is-appended", test_next_is_appended);
-  ADD ("/playback/loudness-normalised", test_loudness_normalised);
+  g_test_add ("/playback/loudness-normalised", Fixture, NULL,
+              fixture_setup, test_loudness_normalised, fixture_teardown);
+  g_test_add ("/playback/loudness-normalised-at-half-volume", Fixture, "0.5",
+              fixture_setup, test_loudness_normalised, fixture_teardown);
   ADD ("/playback/queue-change-replaces-next", test_queue_change_replaces_next);
+  ADD ("/playback/crossfade-default", test_crossfade_default);
   ADD ("/playback/ctl-run", test_ctl_run);
   ADD ("/playback/http-song-is-prefetched-then-plays", test_http_prefetched);
   return g_test_run ();
