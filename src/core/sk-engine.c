@@ -1352,7 +1352,8 @@ sk_engine_set_idle (SkEngine    *self,
   g_clear_pointer (&self->current_play, g_free);
   set_status (self, "idle", message);
   stmt = sk_store_prepare (self->store,
-                           "UPDATE players SET status = 'idle', current_song_id = NULL WHERE id = ?1",
+                           "UPDATE players SET status = 'idle', current_song_id = NULL "
+                           "WHERE id = ?1",
                            error);
   if (stmt == NULL)
     return FALSE;
@@ -1491,8 +1492,8 @@ sk_engine_mark_unplayable (SkEngine    *self,
   if (!sk_store_begin (self->store, error))
     return FALSE;
   stmt = sk_store_prepare (self->store,
-                           "UPDATE songs SET playable = 0, unplayable_reason = ?2, updated_at = ?3 "
-                           "WHERE id = ?1",
+                           "UPDATE songs SET playable = 0, unplayable_reason = ?2, "
+                           "  updated_at = ?3 WHERE id = ?1",
                            error);
   if (stmt == NULL)
     goto fail;

@@ -2,8 +2,12 @@
  *
  * The state is the list of tracks handed to the player and not yet over
  * (ended, failed, or dropped), in the order they were appended, and which
- * of them plays. The player reports; this file reacts, always on the main
- * context:
+ * of them plays. A next track replaced after a change of the queue is
+ * dropped from the player's pending list; should the decoder have taken
+ * it already, its start still arrives, and is recorded like any other
+ * (the `dropped` list remembers its song).
+ *
+ * The player reports; this file reacts, always on the main context:
  *
  *   append A ──track-started A──> A plays: engine track start, append B
  *            ──track-failed A───> A marked unplayable, choose again
@@ -19,7 +23,10 @@
  *
  * The engine requeues inside its calls (start, mark unplayable) and says
  * so with "queue-changed": while such a call runs (busy), the handler only
- * refreshes the prefetch and leaves the choosing to the caller. */
+ * refreshes the prefetch and leaves the choosing to the caller.
+ *
+ * A song without a measured loudness (a download: only imports measure)
+ * plays at 0 dB the first time while a thread measures it. */
 #include "config.h"
 
 #include <math.h>
@@ -45,11 +52,13 @@ struct _SkPlayback
   char           *pcm_name;
 
   GArray         *tracks;        /* Track, appended and not over, in order */
+  GArray         *dropped;       /* Track, replaced while maybe already decoding */
   guint64         current;       /* the track playing, or 0 */
   double          crossfade;
   gboolean        running;
   gboolean        busy;          /* in an engine call that requeues */
   gboolean        waiting;       /* some song can play once downloaded */
+  GHashTable     *measuring;     /* song ids whose loudness a thread measures */
   gulong          queue_changed_id;
   guint           retry_source;
 };
@@ -91,6 +100,8 @@ sk_playback_finalize (GObject *object)
   SkPlayback *self = SK_PLAYBACK (object);
 
   g_clear_pointer (&self->tracks, g_array_unref);
+  g_clear_pointer (&self->dropped, g_array_unref);
+  g_clear_pointer (&self->measuring, g_hash_table_unref);
   g_free (self->pcm_name);
 
   G_OBJECT_CLASS (sk_playback_parent_class)->finalize (object);
@@ -114,6 +125,9 @@ sk_playback_init (SkPlayback *self)
 {
   self->tracks = g_array_new (FALSE, TRUE, sizeof (Track));
   g_array_set_clear_func (self->tracks, track_clear);
+  self->measuring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->dropped = g_array_new (FALSE, TRUE, sizeof (Track));
+  g_array_set_clear_func (self->dropped, track_clear);
   self->crossfade = SK_PLAYBACK_CROSSFADE_DEFAULT;
 }
 
@@ -245,6 +259,13 @@ sk_playback_get_next_song (SkPlayback *self)
   return i >= 0 ? g_array_index (self->tracks, Track, i).song : NULL;
 }
 
+gboolean
+sk_playback_is_waiting (SkPlayback *self)
+{
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), FALSE);
+  return self->waiting;
+}
+
 static void
 protect (SkPlayback *self)
 {
@@ -275,6 +296,96 @@ mark_unplayable (SkPlayback *self,
     g_warning ("Could not mark song %s unplayable: %s", id, error->message);
   self->busy = FALSE;
   g_signal_emit (self, signals[SIGNAL_SONG_UNPLAYABLE], 0, id, reason);
+}
+
+/* A song without a measured loudness (a download, or imported before
+ * loudness was measured) plays at 0 dB this once, while a thread measures
+ * it for the next time; the store is written here, on the main context. */
+typedef struct
+{
+  char   *song;
+  char   *path;
+  double  loudness;
+} Measure;
+
+static void
+measure_free (gpointer p)
+{
+  Measure *m = p;
+
+  g_free (m->song);
+  g_free (m->path);
+  g_free (m);
+}
+
+static void
+measure_thread (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  Measure *m = data;
+  GError *error = NULL;
+  double duration = 0;
+
+  if (!sk_audio_probe_loudness (m->path, &duration, &m->loudness, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+measure_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SkPlayback *self = SK_PLAYBACK (source);
+  Measure *m = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  g_hash_table_remove (self->measuring, m->song);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* the player says so too, and marks it, if it cannot play it */
+      g_debug ("No loudness for song %s: %s", m->song, error->message);
+      return;
+    }
+  if (!isfinite (m->loudness))
+    return;
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE songs SET loudness = ?2 WHERE id = ?1 AND loudness IS NULL",
+                           &error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, m->song, -1, SQLITE_STATIC);
+      sqlite3_bind_double (stmt, 2, m->loudness);
+      sk_store_run (self->store, stmt, &error);
+    }
+  if (error != NULL)
+    g_warning ("Could not store the loudness of song %s: %s", m->song, error->message);
+  else
+    g_debug ("Song %s: %.1f LUFS", m->song, m->loudness);
+}
+
+static void
+measure_later (SkPlayback *self,
+               const char *song,
+               const char *path)
+{
+  g_autoptr(GTask) task = NULL;
+  Measure *m;
+
+  if (g_hash_table_contains (self->measuring, song))
+    return;
+  g_hash_table_add (self->measuring, g_strdup (song));
+  m = g_new0 (Measure, 1);
+  m->song = g_strdup (song);
+  m->path = g_strdup (path);
+  m->loudness = NAN;
+  task = g_task_new (self, NULL, measure_done, NULL);
+  g_task_set_task_data (task, m, measure_free);
+  g_task_run_in_thread (task, measure_thread);
 }
 
 /* The file to play for @song now, and its gain. */
@@ -315,6 +426,8 @@ resolve (SkPlayback  *self,
   if (*path != NULL)
     {
       *gain = sk_loudness_gain_db (target, loudness);
+      if (isnan (loudness))
+        measure_later (self, song, *path);
       return RESOLVED;
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
@@ -523,7 +636,10 @@ reconsider_next (SkPlayback *self)
       sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     left = sqlite3_column_double (stmt, 0) - sk_audio_player_get_position (self->player);
   sqlite3_reset (stmt);
-  if (left < self->crossfade + 1.0)
+  /* The decoder opens the next file a crossfade (its lookahead) and a
+   * ring (under half a second) before the output mixes it in: past that
+   * point the next is no longer the player's to drop. */
+  if (left < 2 * self->crossfade + 2.0 || sk_audio_player_get_n_pending (self->player) == 0)
     return;
 
   song = choose (self, &path, &gain, &why);
@@ -531,6 +647,13 @@ reconsider_next (SkPlayback *self)
     return;
   g_debug ("The queue changed: %s follows instead of %s", song, next);
   sk_audio_player_clear_pending (self->player);
+  for (guint i = (guint) p; i < self->tracks->len; i++)
+    {
+      Track *t = &g_array_index (self->tracks, Track, i);
+      Track d = { t->id, g_steal_pointer (&t->song) };
+
+      g_array_append_val (self->dropped, d);
+    }
   g_array_set_size (self->tracks, (guint) p);
   append (self, g_steal_pointer (&song), path, gain);
   protect (self);
@@ -547,6 +670,43 @@ on_queue_changed (SkEngine   *engine,
 
 /* --- the player's reports ----------------------------------------------- */
 
+/* A dropped track that starts all the same goes back into the list, just
+ * after the one playing: it is what plays next. */
+static gboolean
+undrop (SkPlayback *self,
+        guint64     track)
+{
+  int cur = self->current != 0 ? track_index (self, self->current) : -1;
+
+  for (guint i = 0; i < self->dropped->len; i++)
+    {
+      Track *d = &g_array_index (self->dropped, Track, i);
+      Track t;
+
+      if (d->id != track)
+        continue;
+      t.id = d->id;
+      t.song = g_steal_pointer (&d->song);
+      g_array_remove_index (self->dropped, i);
+      g_array_insert_val (self->tracks, (guint) (cur + 1), t);
+      g_debug ("Track %" G_GUINT64_FORMAT " was decoding already: song %s plays", t.id, t.song);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+forget_dropped (SkPlayback *self,
+                guint64     track)
+{
+  for (guint i = 0; i < self->dropped->len; i++)
+    if (g_array_index (self->dropped, Track, i).id == track)
+      {
+        g_array_remove_index (self->dropped, i);
+        return;
+      }
+}
+
 static void
 on_track_started (SkAudioPlayer *player,
                   guint64        track,
@@ -557,10 +717,17 @@ on_track_started (SkAudioPlayer *player,
   g_autofree char *song = NULL;
   int i = track_index (self, track);
 
-  if (i < 0)
+  if (i < 0 && !undrop (self, track))
     return;
+  i = track_index (self, track);
   song = g_strdup (g_array_index (self->tracks, Track, i).song);
   self->current = track;
+  /* tracks play in order: one dropped before this one never will */
+  for (guint j = 0; j < self->dropped->len; )
+    if (g_array_index (self->dropped, Track, j).id < track)
+      g_array_remove_index (self->dropped, j);
+    else
+      j++;
 
   self->busy = TRUE;
   if (!sk_engine_start_song (self->engine, song, NULL, &error))
@@ -582,6 +749,7 @@ on_track_ended (SkAudioPlayer *player,
 
   if (i >= 0)
     g_array_remove_index (self->tracks, (guint) i);
+  forget_dropped (self, track);
   if (track == self->current)
     self->current = 0;
   fill (self);
@@ -597,6 +765,8 @@ on_track_failed (SkAudioPlayer *player,
   g_autofree char *song = NULL;
   int i = track_index (self, track);
 
+  if (i < 0 && undrop (self, track))
+    i = track_index (self, track);
   if (i < 0)
     return;
   song = g_strdup (g_array_index (self->tracks, Track, i).song);
@@ -675,6 +845,7 @@ sk_playback_stop (SkPlayback *self)
   sk_media_cache_prefetch (self->cache, NULL, 0);
   sk_media_cache_set_protected (self->cache, NULL, NULL);
   g_array_set_size (self->tracks, 0);
+  g_array_set_size (self->dropped, 0);
   self->current = 0;
   if (!sk_engine_set_idle (self->engine, "Playback is stopped", NULL))
     g_debug ("Could not record that playback stopped");

@@ -63,5 +63,7 @@ SkMediaCache  *sk_playback_get_cache       (SkPlayback    *self);
 const char    *sk_playback_get_current_song (SkPlayback   *self);
 /* The song appended to follow it, or NULL. */
 const char    *sk_playback_get_next_song   (SkPlayback    *self);
+/* Nothing could play at the last look, but songs are downloading. */
+gboolean       sk_playback_is_waiting      (SkPlayback    *self);
 
 G_END_DECLS

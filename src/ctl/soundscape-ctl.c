@@ -23,6 +23,7 @@
 #include "sk-import.h"
 #include "sk-media-cache.h"
 #include "sk-nfc-reader.h"
+#include "sk-playback.h"
 #include "sk-taste.h"
 #include "sk-util.h"
 
@@ -1096,6 +1097,135 @@ cmd_play (int argc, char **argv)
   return EXIT_SUCCESS;
 }
 
+/* --- run --------------------------------------------------------------- */
+
+typedef struct
+{
+  SkEngine   *engine;
+  SkPlayback *playback;
+  GMainLoop  *loop;
+  guint       tracks;        /* stop after this many starts (0: never) */
+  guint       started;
+  gboolean    interrupted;
+  gboolean    nothing;       /* idle with nothing that can ever play */
+} Run;
+
+static void
+on_run_started (SkEngine   *engine,
+                const char *song_id,
+                const char *play_id,
+                Run        *run)
+{
+  g_autofree char *title = song_title (engine, song_id);
+
+  printf ("playing %s\n", title);
+  fflush (stdout);
+  if (run->tracks > 0 && ++run->started >= run->tracks)
+    g_main_loop_quit (run->loop);
+}
+
+static void
+on_run_status (SkEngine   *engine,
+               const char *status,
+               const char *message,
+               Run        *run)
+{
+  if (message == NULL)
+    return;
+  printf ("%s: %s\n", status, message);
+  fflush (stdout);
+  if (g_strcmp0 (status, "idle") == 0 && !sk_playback_is_waiting (run->playback))
+    {
+      run->nothing = TRUE;
+      g_main_loop_quit (run->loop);
+    }
+}
+
+static void
+on_run_unplayable (SkPlayback *playback,
+                   const char *song_id,
+                   const char *reason,
+                   Run        *run)
+{
+  g_autofree char *title = song_title (run->engine, song_id);
+
+  fail ("run: skipped %s: %s", title, reason);
+}
+
+static gboolean
+on_run_signal (gpointer data)
+{
+  Run *run = data;
+
+  run->interrupted = TRUE;
+  g_main_loop_quit (run->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_run (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(SkPlayback) playback = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pcm = NULL;
+  int tracks = 0;
+  Run run = { 0 };
+  guint sigint, sigterm;
+  GOptionEntry entries[] = {
+    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
+    { "tracks", 0, 0, G_OPTION_ARG_INT, &tracks, "Stop after this many tracks started", "N" },
+    { NULL }
+  };
+  int rc = parse_options (&argc, &argv, "run", "",
+                          "Play the queue as the kiosk does: the engine's playback, the media "
+                          "cache and the settings (crossfade_seconds, volume, "
+                          "loudness_target_lufs). Ctrl-C stops.",
+                          entries, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  if (tracks < 0)
+    {
+      fail ("run: --tracks is a number of tracks, not %d", tracks);
+      return EXIT_USAGE;
+    }
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  playback = sk_playback_new (engine, NULL, pcm);
+  loop = g_main_loop_new (NULL, FALSE);
+  run.engine = engine;
+  run.playback = playback;
+  run.loop = loop;
+  run.tracks = (guint) tracks;
+  g_signal_connect (engine, "track-started", G_CALLBACK (on_run_started), &run);
+  g_signal_connect (engine, "status-changed", G_CALLBACK (on_run_status), &run);
+  g_signal_connect (playback, "song-unplayable", G_CALLBACK (on_run_unplayable), &run);
+  sigint = g_unix_signal_add (SIGINT, on_run_signal, &run);
+  sigterm = g_unix_signal_add (SIGTERM, on_run_signal, &run);
+  if (!sk_playback_start (playback, &error))
+    rc = fail ("run: %s", error->message);
+  else if (!run.nothing)
+    g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_signal_handlers_disconnect_by_data (engine, &run);
+  sk_playback_stop (playback);
+
+  if (rc >= 0)
+    return rc;
+  if (run.interrupted)
+    {
+      fail ("run: interrupted");
+      return 130;
+    }
+  if (run.nothing)
+    return EXIT_FAILURE;
+  return EXIT_SUCCESS;
+}
+
 /* --- main --------------------------------------------------------------- */
 
 static const Command commands[] = {
@@ -1116,6 +1246,7 @@ static const Command commands[] = {
   { "taste-step", "CASE.json", "Evaluate a vote case file", cmd_taste_step },
   { "demo",       "",          "Drive the engine with demo badges", cmd_demo },
   { "play",       "FILE…",     "Play audio files (--pcm, --crossfade, --volume)", cmd_play },
+  { "run",        "",          "Play the queue as the kiosk does (--pcm, --tracks)", cmd_run },
 };
 
 static void

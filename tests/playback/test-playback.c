@@ -9,9 +9,12 @@
  * warning fails the test. */
 #include "config.h"
 
+#include <ebur128.h>
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <signal.h>
+#include <sndfile.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -92,7 +95,8 @@ on_track_started (SkEngine   *engine,
   g_assert_cmpstr (row, ==, song_id);
   g_ptr_array_add (f->started, g_strdup (song_id));
   g_ptr_array_add (f->db_current,
-                   query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1", player));
+                   query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1",
+                               player));
   g_ptr_array_add (f->db_status,
                    query_text (f->store, "SELECT status FROM players WHERE id = ?1", player));
 }
@@ -256,7 +260,8 @@ static char *
 path_of (Fixture    *f,
          const char *song_id)
 {
-  g_autofree char *url = query_text (f->store, "SELECT file_url FROM songs WHERE id = ?1", song_id);
+  g_autofree char *url = query_text (f->store, "SELECT file_url FROM songs WHERE id = ?1",
+                                     song_id);
 
   g_assert_nonnull (url);
   return g_filename_from_uri (url, NULL, NULL);
@@ -322,8 +327,21 @@ test_head_plays (Fixture       *f,
   g_assert_cmpstr (f->db_current->pdata[1], ==, f->started->pdata[1]);
 
   sk_playback_stop (f->playback);
-  plays = query_text (f->store, "SELECT count(*) FROM songs_playing WHERE song_id = ?1", head);
-  g_assert_cmpstr (plays, ==, "1");
+  /* one row per start told, none more (the player reports in batches: more
+   * than two may have started by now) */
+  {
+    guint n_head = 0;
+    g_autofree char *expected = NULL;
+    g_autofree char *rows = query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
+    g_autofree char *n_rows = g_strdup_printf ("%u", f->started->len);
+
+    for (guint i = 0; i < f->started->len; i++)
+      n_head += strcmp (f->started->pdata[i], head) == 0;
+    expected = g_strdup_printf ("%u", n_head);
+    plays = query_text (f->store, "SELECT count(*) FROM songs_playing WHERE song_id = ?1", head);
+    g_assert_cmpstr (plays, ==, expected);
+    g_assert_cmpstr (rows, ==, n_rows);
+  }
   g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
   q = sk_engine_get_queue (f->engine, &n);
   g_assert_cmpuint (n, ==, 3);   /* nothing plays: every song is a candidate */
@@ -422,7 +440,8 @@ test_fallback (Fixture       *f,
   WAIT_UNTIL (f->started->len >= 3);
   for (guint i = 0; i < f->started->len; i++)
     g_assert_cmpstr (f->started->pdata[i], ==, local);
-  plays = query_text (f->store, "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1", local);
+  plays = query_text (f->store, "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1",
+                      local);
   g_assert_cmpstr (plays, ==, "1");
   bad = query_text (f->store, "SELECT count(*) FROM songs WHERE playable = 0", NULL);
   g_assert_cmpstr (bad, ==, "0");
@@ -491,6 +510,256 @@ test_next_is_appended (Fixture       *f,
     }
   /* and what was next is what started next */
   g_assert_cmpstr (f->started->pdata[1], ==, f->next_at_start->pdata[0]);
+}
+
+static void
+pause_at_first_start (SkAudioPlayer *player,
+                      guint64        track,
+                      const char    *path,
+                      gboolean      *paused)
+{
+  if (!*paused)
+    sk_audio_player_pause (player);
+  *paused = TRUE;
+}
+
+/* A listener checks in while the first song plays: the queue changes, and
+ * the song waiting in the player to follow it is replaced by the queue's
+ * new head, which is what plays next. (The player is paused as the first
+ * song starts, since the `file` PCM does not pace: the next song is still
+ * the player's to replace.) */
+static void
+test_queue_change_replaces_next (Fixture       *f,
+                                 gconstpointer  data)
+{
+  static const struct { const char *name; const char *e; double taste[SK_DIM]; } songs[] = {
+    { "rain",  EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4),  { 0.95, 0.3, 0.1, 0.3, 0.4 } },
+    { "fire",  EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2),  { 0.1, 0.3, 0.95, 0.2, 0.2 } },
+    { "waves", EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95), { 0.4, 0.5, 0.1, 0.1, 0.95 } },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pcm = g_strdup_printf ("file:'%s',raw", f->out);
+  g_autofree char *first = NULL;
+  g_autofree char *was_next = NULL;
+  g_autofree char *listener = NULL;
+  SkTapResult tap = { 0 };
+  const double *taste = NULL;
+  const char *target = NULL;
+  gboolean paused = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
+    add_wav (f, songs[i].name, 20.0, songs[i].e);
+  import_and_open (f);
+  f->playback = sk_playback_new (f->engine, f->cache, pcm);
+  /* before the playback's own handler */
+  g_signal_connect (sk_playback_get_player (f->playback), "track-started",
+                    G_CALLBACK (pause_at_first_start), &paused);
+  g_assert_true (sk_playback_start (f->playback, &error));
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (f->started->len >= 1);
+  first = g_strdup (f->started->pdata[0]);
+  was_next = g_strdup (sk_playback_get_next_song (f->playback));
+  g_assert_nonnull (was_next);
+  for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
+    {
+      g_autofree char *id = song_id_of (f, songs[i].name);
+
+      if (strcmp (id, first) != 0 && strcmp (id, was_next) != 0)
+        {
+          taste = songs[i].taste;
+          target = songs[i].name;
+        }
+    }
+  g_assert_nonnull (target);
+
+  listener = sk_engine_enroll (f->engine, "04A1B2C3", "Listener", NULL, taste, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_engine_tap (f->engine, "04A1B2C3", &tap, &error));
+  g_assert_no_error (error);
+  sk_tap_result_clear (&tap);
+  {
+    g_autofree char *target_id = song_id_of (f, target);
+    g_autofree char *head = queue_head (f);
+
+    g_assert_cmpstr (head, ==, target_id);
+    g_assert_cmpstr (sk_playback_get_next_song (f->playback), ==, target_id);
+    sk_audio_player_resume (sk_playback_get_player (f->playback));
+    WAIT_UNTIL (f->started->len >= 2);
+    g_assert_cmpstr (f->started->pdata[1], ==, target_id);
+  }
+}
+
+/* White noise at @db below half of full scale, 48 kHz stereo. */
+static void
+add_noise (Fixture    *f,
+           const char *name,
+           double      seconds,
+           double      db,
+           const char *embedding)
+{
+  g_autofree char *wav = g_strdup_printf ("%s/%s.wav", f->lib, name);
+  g_autofree char *json = g_strdup_printf ("%s/%s.json", f->lib, name);
+  SF_INFO info = { .samplerate = 48000, .channels = 2,
+                   .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+  SNDFILE *sf = sf_open (wav, SFM_WRITE, &info);
+  sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
+  g_autofree float *buf = g_new (float, (gsize) frames * 2);
+  double gain = 0.5 * pow (10.0, db / 20.0);
+  guint32 x = 88172645u;
+
+  g_assert_nonnull (sf);
+  for (sf_count_t i = 0; i < frames * 2; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      buf[i] = (float) (gain * ((double) x / G_MAXUINT32 * 2.0 - 1.0));
+    }
+  g_assert_cmpint (sf_writef_float (sf, buf, frames), ==, frames);
+  g_assert_cmpint (sf_close (sf), ==, 0);
+  sk_test_write_sidecar (json, name, embedding);
+}
+
+static double
+rms_db (const gint16 *s,
+        gsize         n)
+{
+  double sum = 0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += (double) s[i] * s[i];
+  return 10.0 * log10 (sum / n / (32768.0 * 32768.0));
+}
+
+/* The integrated loudness (EBU R128) of @frames stereo frames. */
+static double
+lufs (const gint16 *s,
+      gsize         frames)
+{
+  ebur128_state *st = ebur128_init (2, SK_AUDIO_RATE, EBUR128_MODE_I);
+  double v = -HUGE_VAL;
+
+  g_assert_nonnull (st);
+  g_assert_cmpint (ebur128_add_frames_short (st, s, frames), ==, EBUR128_SUCCESS);
+  g_assert_cmpint (ebur128_loudness_global (st, &v), ==, EBUR128_SUCCESS);
+  ebur128_destroy (&st);
+  return v;
+}
+
+/* A quiet and a loud song, 12 dB apart on disk, come out of the PCM at the
+ * same level, the loudness target (-23 LUFS by default; their gains,
+ * about -6 and +6 dB, are inside the ±12 dB clamp), less the volume. */
+static void
+test_loudness_normalised (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *volume = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *raw = NULL;
+  gsize len = 0, start = 0, frames = 2 * SK_AUDIO_RATE;
+  gsize edge = SK_AUDIO_RATE / 5, middle = frames - 2 * edge;
+  const gint16 *s;
+  double a, b, la, lb, expected = SK_LOUDNESS_TARGET_DEFAULT;
+
+  if (volume != NULL)
+    {
+      g_assert_true (sk_store_set_setting (f->store, "volume", volume, &error));
+      expected += 20.0 * log10 (g_ascii_strtod (volume, NULL));
+    }
+  add_noise (f, "thunder", 2.0, -12, EMBEDDING (0.6, 0.7, 0.2, 0.95, 0.3));
+  add_noise (f, "rain", 2.0, -24, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  import_and_open (f);
+  start_playback (f);
+  /* the third start: the first two were written out, back to back */
+  WAIT_UNTIL (f->started->len >= 3);
+  sk_playback_stop (f->playback);
+
+  g_assert_true (g_file_get_contents (f->out, &raw, &len, &error));
+  g_assert_no_error (error);
+  s = (const gint16 *) (gpointer) raw;
+  len /= sizeof (gint16);
+  /* whatever silence came before the first track */
+  while (start < len && s[start] == 0)
+    start++;
+  start -= start % 2;
+  g_assert_cmpuint (len, >=, start + 2 * frames * 2);
+  /* the middle of each: no edge of a track in it */
+  a = rms_db (s + start + edge * 2, middle * 2);
+  b = rms_db (s + start + (frames + edge) * 2, middle * 2);
+  la = lufs (s + start + edge * 2, middle);
+  lb = lufs (s + start + (frames + edge) * 2, middle);
+  g_test_message ("volume %s: %s %.2f dBFS %.2f LUFS, then %s %.2f dBFS %.2f LUFS "
+                  "(on disk 12 dB apart; expected %.2f LUFS)", volume ? volume : "1",
+                  (char *) f->started->pdata[0], a, la, (char *) f->started->pdata[1], b, lb,
+                  expected);
+  g_assert_cmpstr (f->started->pdata[0], !=, f->started->pdata[1]);
+  g_assert_cmpfloat (fabs (a - b), <, 0.5);
+  g_assert_cmpfloat (fabs (la - expected), <, 0.5);
+  g_assert_cmpfloat (fabs (lb - expected), <, 0.5);
+}
+
+/* With the default crossfade (5 s; these 2 s tracks crossfade over 1 s,
+ * half of the shorter), one song follows another, each start recorded. */
+static void
+test_crossfade_default (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (f->store, "DELETE FROM settings WHERE key = 'crossfade_seconds'",
+                           &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_store_run (f->store, stmt, &error));
+  add_wav (f, "rain", 2.0, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_wav (f, "fire", 2.0, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_wav (f, "waves", 2.0, EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95));
+  import_and_open (f);
+  start_playback (f);
+
+  WAIT_UNTIL (f->started->len >= 4);
+  sk_playback_stop (f->playback);
+  for (guint i = 1; i < f->started->len; i++)
+    g_assert_cmpstr (f->started->pdata[i], !=, f->started->pdata[i - 1]);
+  g_assert_cmpuint (f->unplayable->len, ==, 0);
+}
+
+/* soundscape-ctl run: the same playback from the command line, stopping
+ * after the tracks asked for; with nothing to play, a message and 1. */
+static void
+test_ctl_run (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "kiosk.db", NULL);
+  g_autofree char *pcm = g_strdup_printf ("file:'%s',raw", f->out);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *rows = NULL;
+  g_autofree char *empty_db = g_build_filename (f->dir, "empty.db", NULL);
+  const char *argv[] = { "run", "--db", db, "--pcm", pcm, "--tracks", "2", NULL };
+  const char *empty[] = { "run", "--db", empty_db, "--pcm", pcm, NULL };
+  g_auto(GStrv) lines = NULL;
+  guint playing = 0;
+
+  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  import_and_open (f);
+
+  g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
+  g_test_message ("%s%s", out, err);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    playing += g_str_has_prefix (lines[i], "playing ");
+  g_assert_cmpuint (playing, >=, 2);
+  /* every start printed is a row (the player may report a few at once) */
+  rows = query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
+  g_assert_cmpuint (g_ascii_strtoull (rows, NULL, 10), ==, playing);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl (empty, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (out, "idle: There is nothing to play"));
 }
 
 /* --- an http song, through a real nginx on loopback --------------------- */
@@ -627,6 +896,17 @@ nginx_stop (Nginx *n)
   g_clear_pointer (&n->root, g_free);
 }
 
+static gboolean
+stored_loudness_known (Fixture    *f,
+                       const char *song_id)
+{
+  g_autofree char *v = query_text (f->store,
+                                   "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
+                                   song_id);
+
+  return g_strcmp0 (v, "1") == 0;
+}
+
 /* The library's one song is on a server and not downloaded: idle, waiting
  * for it, prefetched, and then it plays from the cache. */
 static void
@@ -662,6 +942,8 @@ test_http_prefetched (Fixture       *f,
   g_assert_nonnull (cached);
   g_assert_true (g_str_has_prefix (cached, sk_media_cache_get_dir (f->cache)));
   g_assert_cmpuint (f->unplayable->len, ==, 0);
+  /* not imported here: its loudness is measured after it first plays */
+  WAIT_UNTIL (stored_loudness_known (f, "s-far"));
 
   sk_playback_stop (f->playback);
   nginx_stop (&n);
@@ -681,6 +963,13 @@ main (int argc, char **argv)
   ADD ("/playback/nothing-playable-is-idle", test_nothing_playable);
   ADD ("/playback/empty-library-is-idle", test_empty_library);
   ADD ("/playback/next-is-appended", test_next_is_appended);
+  g_test_add ("/playback/loudness-normalised", Fixture, NULL,
+              fixture_setup, test_loudness_normalised, fixture_teardown);
+  g_test_add ("/playback/loudness-normalised-at-half-volume", Fixture, "0.5",
+              fixture_setup, test_loudness_normalised, fixture_teardown);
+  ADD ("/playback/queue-change-replaces-next", test_queue_change_replaces_next);
+  ADD ("/playback/crossfade-default", test_crossfade_default);
+  ADD ("/playback/ctl-run", test_ctl_run);
   ADD ("/playback/http-song-is-prefetched-then-plays", test_http_prefetched);
   return g_test_run ();
 }

@@ -180,7 +180,8 @@ static double
 stored_loudness (SkStore    *store,
                  const char *title)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT loudness FROM songs WHERE title = ?1", NULL);
+  sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT loudness FROM songs WHERE title = ?1",
+                                         NULL);
   double v = NAN;
 
   sqlite3_bind_text (stmt, 1, title, -1, SQLITE_STATIC);
