@@ -7,6 +7,7 @@
  * paced PCM (tests/alsa/pcm_paced.c) running at 20×, while
  * `stress-ng --cpu 2` keeps both cores busy. The default is 10 minutes of
  * audio (30 s); SK_BENCH_SOAK_MINUTES=30 plays the full half hour (90 s).
+ * SK_BENCH_SOAK_SPEED changes the speed (to see how the margins matter).
  *
  * The PCM's buffer is the largest the player takes, 2 s of audio in
  * periods of 0.5 s: at 20× that is 100 ms of wall-clock time in periods
@@ -33,7 +34,7 @@
 #include "sk-paced.h"
 #include "sk-test-util.h"
 
-#define SPEED          20.0
+#define DEFAULT_SPEED  20.0
 #define BUFFER_US      2000000     /* the most the player takes */
 #define PERIOD_US      500000
 #define TRACK_S        60.0
@@ -92,6 +93,8 @@ wake (gpointer data)
 
 /* Plays @minutes of audio; fills @stats with the PCM's counters and
  * returns the player's underruns, or -1 when playback failed. */
+static double speed = DEFAULT_SPEED;
+
 static int
 soak (const char  *dir,
       const char  *tag,
@@ -102,7 +105,7 @@ soak (const char  *dir,
 {
   g_autofree char *stats_name = g_strdup_printf ("stats-%s", tag);
   g_autofree char *stats_path = g_build_filename (dir, stats_name, NULL);
-  g_autofree char *pcm = sk_paced_pcm_name (SPEED, NULL, stats_path);
+  g_autofree char *pcm = sk_paced_pcm_name (speed, NULL, stats_path);
   g_autoptr(SkAudioPlayer) player = sk_audio_player_new (pcm);
   g_autoptr(GError) error = NULL;
   guint64 target = (guint64) (minutes * 60 * SK_AUDIO_RATE);
@@ -231,6 +234,7 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) load = NULL;
   const char *env = g_getenv ("SK_BENCH_SOAK_MINUTES");
+  const char *env_speed = g_getenv ("SK_BENCH_SOAK_SPEED");
   double minutes = env != NULL ? g_ascii_strtod (env, NULL) : DEFAULT_MIN;
   const SkBenchFormat *formats;
   SkPacedStats base_stats, stats;
@@ -240,6 +244,10 @@ main (int    argc,
 
   if (!(minutes > 0 && minutes <= 600))
     minutes = DEFAULT_MIN;
+  if (env_speed != NULL)
+    speed = g_ascii_strtod (env_speed, NULL);
+  if (!(speed >= 1 && speed <= 100))
+    speed = DEFAULT_SPEED;
   if (!sk_paced_setup (dir, &reason))
     {
       printf ("bench-audio-soak: skipped: %s\n", reason);
@@ -259,8 +267,8 @@ main (int    argc,
 
   printf ("bench-audio-soak: the paced PCM at %.0fx, buffer %u ms in periods of %u ms of "
           "audio (%.0f/%.0f ms of wall-clock time), crossfade %.0f s, a playlist of %u "
-          "formats\n", SPEED, BUFFER_US / 1000, PERIOD_US / 1000, BUFFER_US / SPEED / 1000,
-          PERIOD_US / SPEED / 1000, CROSSFADE_S, n_formats);
+          "formats\n", speed, BUFFER_US / 1000, PERIOD_US / 1000, BUFFER_US / speed / 1000,
+          PERIOD_US / speed / 1000, CROSSFADE_S, n_formats);
   fflush (stdout);
 
   base_underruns = soak (dir, "baseline", playlist, 1.0, &base_stats, &base_wall);
