@@ -57,6 +57,7 @@
 #include "config.h"
 
 #include "sk-audio-player.h"
+#include "sk-audio-player-private.h"
 #include "sk-audio-source.h"
 
 #include <alsa/asoundlib.h>
@@ -139,13 +140,12 @@ fifo_pop (Fifo  *fifo,
   fifo->len -= n;
 }
 
-/* Keeps the last @n frames. */
+/* Keeps the first @n frames (drops the rest). */
 static void
-fifo_keep_last (Fifo  *fifo,
-                gsize  n)
+fifo_truncate (Fifo  *fifo,
+               gsize  n)
 {
-  if (fifo->len > n)
-    fifo_pop (fifo, NULL, fifo->len - n);
+  fifo->len = MIN (fifo->len, n);
 }
 
 static void
@@ -264,6 +264,7 @@ struct _SkAudioPlayer
   guint64 current;
   guint64 current_start;   /* its first frame's ring position */
   guint underruns;
+  guint stall_ms;          /* tests: sleep this long before the next write */
 };
 
 G_DEFINE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, G_TYPE_OBJECT)
@@ -638,7 +639,7 @@ finish_track (SkAudioPlayer *self,
       /* a skip with a crossfade and nothing after: fade out */
       gsize keep = skipped ? MIN (fade, tail) : tail;
 
-      fifo_keep_last (&track->lookahead, keep);
+      fifo_truncate (&track->lookahead, keep);
       if (!emit_lookahead (self, track, keep, chunk, skipped && keep > 0))
         goto aborted;
     }
@@ -713,7 +714,8 @@ decoder_thread (gpointer data)
       if (skipped)
         {
           track->src_done = TRUE;
-          fifo_keep_last (&track->lookahead, MIN (fade, track->lookahead.len));
+          /* what plays next is the fade-out; the rest goes */
+          fifo_truncate (&track->lookahead, fade);
         }
       fill_lookahead (track, fade + CHUNK, chunk);
       if (!track->src_done)   /* PLAY */
@@ -778,6 +780,7 @@ pcm_open (Output  *out,
   snd_pcm_hw_params_t *hw;
   snd_pcm_sw_params_t *sw;
   unsigned int buffer_us = self->buffer_us, period_us = self->period_us;
+  snd_pcm_uframes_t start;
   int err;
 
   snd_pcm_hw_params_alloca (&hw);
@@ -802,9 +805,9 @@ pcm_open (Output  *out,
       || (err = snd_pcm_hw_params_get_buffer_size (hw, &out->buffer)) < 0)
     goto failed;
   /* start once the buffer is full, wake when a period has room */
+  start = out->buffer - out->buffer % out->period;
   if ((err = snd_pcm_sw_params_current (out->pcm, sw)) < 0
-      || (err = snd_pcm_sw_params_set_start_threshold (out->pcm, sw,
-                                                       out->buffer - out->buffer % out->period)) < 0
+      || (err = snd_pcm_sw_params_set_start_threshold (out->pcm, sw, start)) < 0
       || (err = snd_pcm_sw_params_set_avail_min (out->pcm, sw, out->period)) < 0
       || (err = snd_pcm_sw_params (out->pcm, sw)) < 0)
     goto failed;
@@ -1041,6 +1044,7 @@ output_thread (gpointer data)
       snd_pcm_sframes_t avail;
       gsize n = 0;
       gboolean silence = FALSE;
+      guint stall_ms;
       float target;
 
       g_mutex_lock (&self->lock);
@@ -1154,6 +1158,8 @@ output_thread (gpointer data)
           self->ring_read += n;
           g_cond_signal (&self->wake_decoder);
         }
+      stall_ms = self->stall_ms;
+      self->stall_ms = 0;
       if (target != out.gain_target)
         {
           out.gain_target = target;
@@ -1162,6 +1168,8 @@ output_thread (gpointer data)
         }
       g_mutex_unlock (&self->lock);
 
+      if (stall_ms > 0)
+        g_usleep (stall_ms * G_TIME_SPAN_MILLISECOND);
       render (&out, n);
       if (!write_period (&out))
         continue;
@@ -1558,6 +1566,17 @@ sk_audio_player_get_position (SkAudioPlayer *self)
     position = (double) (self->ring_read - self->current_start) / SK_AUDIO_RATE;
   g_mutex_unlock (&self->lock);
   return position;
+}
+
+void
+sk_audio_player_stall_output_for_testing (SkAudioPlayer *self,
+                                          guint          ms)
+{
+  g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
+
+  g_mutex_lock (&self->lock);
+  self->stall_ms = ms;
+  g_mutex_unlock (&self->lock);
 }
 
 guint

@@ -185,15 +185,19 @@ sk_audio_source_open (const char  *path,
   self->sf = sf_open (path, SFM_READ, &self->info);
   if (self->sf == NULL)
     {
+      /* beyond the public codes, libsndfile reports its parsers' own
+       * complaints (a malformed chunk, a bad header): a damaged file */
       sf_err = sf_error (NULL);
-      g_set_error (error, SK_AUDIO_ERROR,
-                   sf_err == SF_ERR_MALFORMED_FILE ? SK_AUDIO_ERROR_CORRUPT
-                   : sf_err == SF_ERR_SYSTEM ? SK_AUDIO_ERROR_NOT_FOUND
-                   : SK_AUDIO_ERROR_UNSUPPORTED,
-                   sf_err == SF_ERR_MALFORMED_FILE ? "“%s” is damaged: %s"
-                   : sf_err == SF_ERR_SYSTEM ? "“%s” cannot be read: %s"
-                   : "“%s” is not in an audio format this player reads: %s",
-                   display, sf_strerror (NULL));
+      if (sf_err == SF_ERR_UNRECOGNISED_FORMAT || sf_err == SF_ERR_UNSUPPORTED_ENCODING)
+        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED,
+                     "“%s” is not in an audio format this player reads (%s)",
+                     display, sf_strerror (NULL));
+      else if (sf_err == SF_ERR_SYSTEM)
+        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND,
+                     "“%s” cannot be read (%s)", display, sf_strerror (NULL));
+      else
+        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT,
+                     "“%s” is damaged (%s)", display, sf_strerror (NULL));
       return NULL;
     }
   if (self->info.channels < 1 || self->info.channels > 64 || self->info.samplerate < 1000
@@ -262,7 +266,7 @@ read_chunk (SkAudioSource *self)
           g_autofree char *display = g_filename_display_name (self->path);
 
           self->error = g_error_new (SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT,
-                                     "“%s” is damaged: %s", display,
+                                     "“%s” is damaged (%s)", display,
                                      sf_strerror (self->sf));
         }
       self->file_done = TRUE;

@@ -936,7 +936,8 @@ cmd_play (int argc, char **argv)
   guint sigint, sigterm;
   GOptionEntry entries[] = {
     { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
-    { "crossfade", 0, 0, G_OPTION_ARG_DOUBLE, &crossfade, "Seconds of crossfade between files, 0–12 (default 0: gapless)", "S" },
+    { "crossfade", 0, 0, G_OPTION_ARG_DOUBLE, &crossfade,
+      "Seconds of crossfade between files, 0–12 (default 0: gapless)", "S" },
     { "volume", 0, 0, G_OPTION_ARG_DOUBLE, &volume, "Volume 0–1 (default 1)", "V" },
     { NULL }
   };
