@@ -40,6 +40,9 @@
  * frames are taken, as if the writing thread had been preempted there,
  * while the clock runs on. The player under test needs no seam of its own.
  *
+ * SK_PACED_DEBUG=1 in the environment prints a line for each underrun:
+ * how long after the last write it came.
+ *
  * Everything here is plain C on alsa-lib: the module is loaded into any
  * process that opens the PCM. */
 #include <alsa/asoundlib.h>
@@ -94,6 +97,8 @@ typedef struct
   uint64_t         frames_total;
   unsigned int     underruns;
   int64_t          stats_ns;
+  int64_t          last_write_ns;   /* the last transfer, for SK_PACED_DEBUG */
+  int              debug;
 } Paced;
 
 static int64_t
@@ -220,6 +225,10 @@ update (Paced *p)
   else if ((int64_t) target + (int64_t) p->io.buffer_size - (int64_t) p->written
            >= (int64_t) p->stop_threshold)
     {
+      if (p->debug)
+        fprintf (stderr, "sk_paced: underrun: %.1f ms after the last write; the buffer "
+                 "lasts %.1f ms\n", (double) (now - p->last_write_ns) / 1e6,
+                 (double) p->io.buffer_size / frames_per_ns (p) / 1e6);
       consume (p, p->written);
       p->xrun = 1;
       p->underruns++;
@@ -351,6 +360,7 @@ paced_transfer (snd_pcm_ioplug_t                *io,
         }
     }
   p->written += size;
+  p->last_write_ns = now_ns ();
   pthread_mutex_unlock (&p->lock);
   return (snd_pcm_sframes_t) size;
 }
@@ -587,6 +597,7 @@ SND_PCM_PLUGIN_DEFINE_FUNC (sk_paced)
   pthread_mutex_init (&p->lock, NULL);
   p->speed = 1.0;
   p->file_fd = -1;
+  p->debug = getenv ("SK_PACED_DEBUG") != NULL;
   p->io.poll_fd = -1;
 
   snd_config_for_each (i, next, conf)
