@@ -1116,7 +1116,7 @@ on_run_started (SkEngine   *engine,
                 const char *play_id,
                 Run        *run)
 {
-  g_autofree char *title = song_title (engine, song_id);
+  g_autofree char *title = sk_engine_dup_song_title (engine, song_id);
 
   printf ("playing %s\n", title);
   fflush (stdout);
@@ -1147,7 +1147,7 @@ on_run_unplayable (SkPlayback *playback,
                    const char *reason,
                    Run        *run)
 {
-  g_autofree char *title = song_title (run->engine, song_id);
+  g_autofree char *title = sk_engine_dup_song_title (run->engine, song_id);
 
   fail ("run: skipped %s: %s", title, reason);
 }
