@@ -313,7 +313,7 @@ main (int    argc,
       d.exit_code = 1;
       goto out;
     }
-  g_message ("playing on ALSA PCM “%s”", pcm);
+  g_message ("audio output: ALSA PCM “%s”", pcm);
 
   if (nfc == NULL)
     nfc = setting_or (store, "nfc_device", NULL);

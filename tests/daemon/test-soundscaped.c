@@ -200,7 +200,7 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
 
   start_daemon (f);
   assert_seen (f, "imported 9 demo soundscapes", 10);
-  assert_seen (f, "playing ", 10);
+  assert_seen (f, ": playing ", 10);   /* a track started */
 
   /* a badge on the reader: the same path as a keyboard tap */
   answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 04F1E2D3");
@@ -212,11 +212,13 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
   /* the keyboard: a vote of the listener the reader checked in */
   type (f, "v 2 5");
   assert_seen (f, "Fire Keeper rates 5", 10);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes"), ==, 1);
+  assert_seen (f, "Now playing", 10);
+  if (count_rows (f, "SELECT count(*) FROM votes") != 1)
+    g_error ("the vote was not recorded; soundscaped said:\n%s", f->seen->str);
 
   /* it goes on playing: the next track starts */
   type (f, "n");
-  assert_seen (f, "playing ", 10);
+  assert_seen (f, ": playing ", 10);   /* a track started */
   g_assert_cmpint (count_rows (f, "SELECT count(*) FROM songs_playing"), >=, 2);
 
   started = g_get_monotonic_time ();
