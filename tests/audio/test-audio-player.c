@@ -1037,6 +1037,89 @@ test_ctl_play (Fixture       *f,
   }
 }
 
+static void
+on_ctl_exited (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+typedef struct
+{
+  GPollableInputStream *stream;
+  GString *text;
+  const char *wanted;
+  gboolean found;
+} ReadUntil;
+
+static gboolean
+read_some (gpointer data)
+{
+  ReadUntil *r = data;
+  char buf[256];
+  gssize n;
+
+  while ((n = g_pollable_input_stream_read_nonblocking (r->stream, buf, sizeof buf,
+                                                        NULL, NULL)) > 0)
+    g_string_append_len (r->text, buf, n);
+  if (strstr (r->text->str, r->wanted) != NULL)
+    r->found = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Ctrl-C in the middle of a track: a clean stop, exit status 130. */
+static void
+test_ctl_play_interrupted (Fixture       *f,
+                           gconstpointer  data)
+{
+  const gsize frames = 2 * RATE;
+  g_autofree gint16 *samples = noise (frames, 12);
+  g_autofree char *path = g_build_filename (f->dir, "pipe.wav", NULL);
+  PipeWav p = { path, samples, frames, RATE };
+  const char *ctl = g_getenv ("SK_CTL");
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) err_text = g_string_new (NULL);
+  g_autofree gint16 *out = NULL;
+  ReadUntil r = { NULL, err_text, "interrupted", FALSE };
+  gboolean exited = FALSE;
+  GThread *writer;
+  guint id;
+  gsize n, first, end;
+
+  g_assert_nonnull (ctl);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_mutex_init (&p.lock);
+  g_cond_init (&p.cond);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                           &error, ctl, "play", path, "--pcm", f->pcm, NULL);
+  g_assert_no_error (error);
+  writer = g_thread_new ("pipe-writer", pipe_writer, &p);
+  wait_for_output (f, RATE / 4);
+  g_subprocess_send_signal (proc, SIGINT);
+  /* once it has said so, the rest of the track may come: it stops anyway
+   * (its decoder is waiting for the pipe, so the rest must come) */
+  r.stream = G_POLLABLE_INPUT_STREAM (g_subprocess_get_stderr_pipe (proc));
+  id = g_timeout_add (2, read_some, &r);
+  wait_for (&r.found);
+  g_source_remove (id);
+  pipe_go_on (&p);
+  g_subprocess_wait_async (proc, NULL, on_ctl_exited, &exited);
+  wait_for (&exited);
+  g_thread_join (writer);
+
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 130);
+  /* what was played is the track's beginning, sample for sample */
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, >=, RATE / 4);
+  g_assert_cmpmem (out + 2 * first, (end - first) * 4, samples, (end - first) * 4);
+  g_mutex_clear (&p.lock);
+  g_cond_clear (&p.cond);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1071,6 +1154,7 @@ main (int    argc,
   ADD ("/audio/stop/restart", test_stop_restart);
   g_test_add_func ("/audio/pcm-error", test_pcm_error);
   ADD ("/audio/ctl/play", test_ctl_play);
+  ADD ("/audio/ctl/play-interrupted", test_ctl_play_interrupted);
 #undef ADD
 
   return g_test_run ();
