@@ -732,6 +732,68 @@ test_resample (Fixture       *f,
   g_assert_cmpuint (crossings, <=, 2 * 441 * 2 + 4);
 }
 
+/* --- channels ----------------------------------------------------------- */
+
+/* 5.1 in the WAVE order FL FR FC LFE BL BR: centre and surrounds at -3 dB,
+ * LFE dropped, scaled so that nothing can clip. */
+static void
+test_downmix (Fixture       *f,
+              gconstpointer  data)
+{
+  const gsize frames = RATE / 2;
+  const double fl = 10000, fr = -3000, fc = 4000, lfe = 20000, bl = 2000, br = 6000;
+  const double k = 1.0 / (1.0 + 2.0 * G_SQRT2 / 2.0);
+  const double el = k * (fl + fc * G_SQRT2 / 2.0 + bl * G_SQRT2 / 2.0);
+  const double er = k * (fr + fc * G_SQRT2 / 2.0 + br * G_SQRT2 / 2.0);
+  g_autofree gint16 *samples = g_new (gint16, frames * 6);
+  g_autofree char *path = NULL;
+  g_autofree gint16 *out = NULL;
+  gsize n, first, end;
+
+  for (gsize i = 0; i < frames; i++)
+    {
+      gint16 *s = samples + 6 * i;
+
+      s[0] = (gint16) fl, s[1] = (gint16) fr, s[2] = (gint16) fc;
+      s[3] = (gint16) lfe, s[4] = (gint16) bl, s[5] = (gint16) br;
+    }
+  path = write_file (f, "surround.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, RATE, 6,
+                     samples, frames);
+  sk_audio_player_append (f->player, path, 0.0);
+  play_all (f);
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, ==, frames);
+  for (gsize i = first; i < end; i++)
+    {
+      g_assert_cmpfloat (fabs (out[2 * i] - el), <=, 1.0);
+      g_assert_cmpfloat (fabs (out[2 * i + 1] - er), <=, 1.0);
+    }
+}
+
+/* A track's gain (its loudness normalisation) scales it. */
+static void
+test_track_gain (Fixture       *f,
+                 gconstpointer  data)
+{
+  const gsize frames = RATE / 4;
+  g_autofree gint16 *a = dc (frames, 20000, -20000);
+  g_autofree char *pa = write_wav (f, "a.wav", a, frames);
+  g_autofree gint16 *out = NULL;
+  gsize n, first, end;
+
+  sk_audio_player_append (f->player, pa, -6.0);
+  sk_audio_player_append (f->player, pa, 20.0 * log10 (0.25));
+  play_all (f);
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, ==, 2 * frames);
+  g_assert_cmpint (out[2 * first], ==, (gint16) lrint (20000 * pow (10, -6.0 / 20)));
+  g_assert_cmpint (out[2 * first + 1], ==, (gint16) lrint (-20000 * pow (10, -6.0 / 20)));
+  g_assert_cmpint (out[2 * (first + frames)], ==, 5000);
+  g_assert_cmpint (out[2 * (end - 1) + 1], ==, -5000);
+}
+
 /* --- failures ------------------------------------------------------------ */
 
 static void
@@ -1144,6 +1206,8 @@ main (int    argc,
       g_test_add (path, Fixture, &formats[i], fixture_setup, test_format, fixture_teardown);
     }
   ADD ("/audio/resample", test_resample);
+  ADD ("/audio/downmix/5.1", test_downmix);
+  ADD ("/audio/track-gain", test_track_gain);
   ADD ("/audio/corrupt-skipped", test_corrupt_skipped);
   ADD ("/audio/nothing-playable-is-idle", test_nothing_playable);
   g_test_add ("/audio/skip/gapless", Fixture, GUINT_TO_POINTER (0), fixture_setup,
