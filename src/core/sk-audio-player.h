@@ -29,7 +29,8 @@
  *                                             or soon after stop(no drain)
  *
  * The player is unreffed on the owner's context (signals in flight are
- * then dropped).
+ * then dropped). Files appended before start() play from the first frame;
+ * a player started with nothing to play says "idle" at once.
  */
 #pragma once
 
