@@ -251,6 +251,7 @@ struct _SkAudioPlayer
   gboolean decoder_done;   /* the decoder thread has ended (drain) */
   gboolean paused;
   gboolean skip;
+  guint64 skip_id;         /* the track audible when skip() was called */
   double volume;
   double crossfade;
   GQueue pending;          /* of Pending */
@@ -674,8 +675,12 @@ decoder_thread (gpointer data)
           g_mutex_unlock (&self->lock);
           break;
         }
-      skipped = self->skip;
-      self->skip = FALSE;
+      /* a skip is for the track the listener hears; when the decoder has
+       * already finished that one, it ends on its own within the ring */
+      skipped = self->skip && track != NULL
+                && (self->skip_id == 0 || self->skip_id == track->id);
+      if (track != NULL || self->pending.length == 0)
+        self->skip = FALSE;
       fade = (gsize) (self->crossfade * SK_AUDIO_RATE);
       if (track == NULL && self->pending.length == 0)
         {
@@ -822,7 +827,8 @@ pcm_open (Output  *out,
   out->written = 0;
   g_clear_pointer (&out->last_error, g_free);
   g_mutex_lock (&self->lock);
-  self->ring_cap = MAX (self->ring_cap, 2 * out->period);
+  /* the decoder keeps at least the device's buffer ahead */
+  self->ring_cap = MAX (self->ring_cap, out->buffer + out->period);
   fifo_reserve (&self->ring, self->ring_cap);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -1124,13 +1130,17 @@ output_thread (gpointer data)
 
           if (!out.paces || q > out.period)
             {
-              /* the decoder is a little behind: wait for it while the
-               * device has enough to play */
-              gint64 wait = out.paces ? (gint64) (q - out.period) * G_USEC_PER_SEC / SK_AUDIO_RATE
-                                      : WAIT_SLICE_US;
+              /* the decoder is a little behind: wait for it (any frame it
+               * writes wakes this) while the device has more than a period
+               * to play. In short slices, re-reading the delay: a device
+               * may run faster than its nominal rate (a test PCM at 20×). */
+              gint64 wait = out.paces ? (gint64) (q - out.period) * G_USEC_PER_SEC
+                                        / SK_AUDIO_RATE / 8
+                                      : WAIT_SLICE_US / 2;
 
               g_cond_wait_until (&self->wake_output, &self->lock,
-                                 g_get_monotonic_time () + MIN (wait, WAIT_SLICE_US / 2));
+                                 g_get_monotonic_time ()
+                                 + CLAMP (wait, G_TIME_SPAN_MILLISECOND / 2, WAIT_SLICE_US / 2));
               g_mutex_unlock (&self->lock);
               continue;
             }
@@ -1483,6 +1493,7 @@ sk_audio_player_skip (SkAudioPlayer *self)
 
   g_mutex_lock (&self->lock);
   self->skip = TRUE;
+  self->skip_id = self->current;
   g_cond_signal (&self->wake_decoder);
   g_mutex_unlock (&self->lock);
 }
