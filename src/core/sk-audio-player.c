@@ -822,7 +822,8 @@ pcm_open (Output  *out,
   out->written = 0;
   g_clear_pointer (&out->last_error, g_free);
   g_mutex_lock (&self->lock);
-  self->ring_cap = MAX (self->ring_cap, 2 * out->period);
+  /* the decoder keeps at least the device's buffer ahead */
+  self->ring_cap = MAX (self->ring_cap, out->buffer + out->period);
   fifo_reserve (&self->ring, self->ring_cap);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -1124,13 +1125,17 @@ output_thread (gpointer data)
 
           if (!out.paces || q > out.period)
             {
-              /* the decoder is a little behind: wait for it while the
-               * device has enough to play */
-              gint64 wait = out.paces ? (gint64) (q - out.period) * G_USEC_PER_SEC / SK_AUDIO_RATE
-                                      : WAIT_SLICE_US;
+              /* the decoder is a little behind: wait for it (any frame it
+               * writes wakes this) while the device has more than a period
+               * to play. In short slices, re-reading the delay: a device
+               * may run faster than its nominal rate (a test PCM at 20×). */
+              gint64 wait = out.paces ? (gint64) (q - out.period) * G_USEC_PER_SEC
+                                        / SK_AUDIO_RATE / 8
+                                      : WAIT_SLICE_US / 2;
 
               g_cond_wait_until (&self->wake_output, &self->lock,
-                                 g_get_monotonic_time () + MIN (wait, WAIT_SLICE_US / 2));
+                                 g_get_monotonic_time ()
+                                 + CLAMP (wait, G_TIME_SPAN_MILLISECOND / 2, WAIT_SLICE_US / 2));
               g_mutex_unlock (&self->lock);
               continue;
             }
