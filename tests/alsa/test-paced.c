@@ -55,6 +55,7 @@ fixture_open (Fixture *fx,
 {
   g_autofree char *name = NULL;
   snd_pcm_hw_params_t *hw;
+  snd_pcm_sw_params_t *sw;
   snd_pcm_uframes_t period = PERIOD;
   snd_pcm_uframes_t buffer = PERIOD * periods;
   unsigned int rate = RATE;
@@ -83,6 +84,13 @@ fixture_open (Fixture *fx,
   g_assert_cmpuint (buffer, ==, PERIOD * periods);
   fx->periods = periods;
   g_assert_cmpint (snd_pcm_hw_params (fx->pcm, hw), ==, 0);
+
+  /* start once the buffer is full, as a player does (alsa-lib's default
+   * starts at the first frame, with nearly nothing to play) */
+  snd_pcm_sw_params_alloca (&sw);
+  g_assert_cmpint (snd_pcm_sw_params_current (fx->pcm, sw), ==, 0);
+  g_assert_cmpint (snd_pcm_sw_params_set_start_threshold (fx->pcm, sw, buffer), ==, 0);
+  g_assert_cmpint (snd_pcm_sw_params (fx->pcm, sw), ==, 0);
 }
 
 static void
