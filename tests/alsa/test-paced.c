@@ -3,8 +3,9 @@
  *
  * No assertion here is on a time: the pacing is checked as a property with
  * wide bounds (what was consumed is of the order of elapsed × rate ×
- * speed, never the whole of what was written at once), and the stall is
- * three times longer than the buffer is deep. */
+ * speed, never ahead of the clock), and the 150 ms stall outlasts the
+ * 100 ms buffer by half; a machine that starves the writer anyway gets
+ * another try (see test_stall). */
 #include "config.h"
 
 #include <alsa/asoundlib.h>
