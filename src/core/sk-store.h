@@ -27,6 +27,9 @@ typedef enum
 
 GQuark         sk_store_error_quark   (void);
 
+/* The database in the state directory: systemd's $STATE_DIRECTORY, else
+ * the one the build configured. */
+char          *sk_store_default_path  (void);
 SkStore       *sk_store_open          (const char  *path,
                                        GError     **error);
 SkStore       *sk_store_ref           (SkStore     *self);

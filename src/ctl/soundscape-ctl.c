@@ -59,25 +59,11 @@ fail (const char *fmt,
   return EXIT_FAILURE;
 }
 
-static char *
-default_db (void)
-{
-  const char *state = g_getenv ("STATE_DIRECTORY");
-
-  if (state != NULL && *state != '\0')
-    {
-      g_auto(GStrv) dirs = g_strsplit (state, ":", 2);
-
-      return g_build_filename (dirs[0], "soundscape.db", NULL);
-    }
-  return g_build_filename (SK_STATEDIR, "soundscape.db", NULL);
-}
-
 static SkStore *
 open_store (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = opt_db ? g_strdup (opt_db) : default_db ();
+  g_autofree char *path = opt_db ? g_strdup (opt_db) : sk_store_default_path ();
   SkStore *store = sk_store_open (path, &error);
 
   if (store == NULL)
@@ -801,7 +787,7 @@ cmd_nfc_test (int argc, char **argv)
   if (device == NULL)
     {
       /* the configured reader, if a database is there to say so */
-      g_autofree char *path = opt_db ? g_strdup (opt_db) : default_db ();
+      g_autofree char *path = opt_db ? g_strdup (opt_db) : sk_store_default_path ();
 
       if (g_file_test (path, G_FILE_TEST_EXISTS))
         {

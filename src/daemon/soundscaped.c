@@ -52,20 +52,6 @@ notify (const char *state)
 #endif
 }
 
-static char *
-default_db (void)
-{
-  const char *state = g_getenv ("STATE_DIRECTORY");
-
-  if (state != NULL && *state != '\0')
-    {
-      g_auto(GStrv) dirs = g_strsplit (state, ":", 2);
-
-      return g_build_filename (dirs[0], "soundscape.db", NULL);
-    }
-  return g_build_filename (SK_STATEDIR, "soundscape.db", NULL);
-}
-
 /* --- events ------------------------------------------------------------- */
 
 static void
@@ -265,7 +251,7 @@ main (int    argc,
       return 0;
     }
   if (db == NULL)
-    db = default_db ();
+    db = sk_store_default_path ();
 
   store = sk_store_open (db, &error);
   if (store == NULL)
