@@ -1345,7 +1345,7 @@ sk_audio_player_set_buffer_time (SkAudioPlayer  *self,
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
 
-  if (self->running || period_us < 1000 || buffer_us < 2 * period_us || buffer_us > 2000000)
+  if (self->running || period_us < 1000 || buffer_us < 2 * period_us || buffer_us > 10000000)
     {
       g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
                    self->running ? "The buffer is set before the player starts"

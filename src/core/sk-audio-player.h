@@ -69,7 +69,8 @@ G_DECLARE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, SK, AUDIO_PLAYER, GObject)
  * The PCM is opened by the output thread on sk_audio_player_start(). */
 SkAudioPlayer *sk_audio_player_new            (const char     *pcm_name);
 /* Before start(): the PCM's buffer and period (default 200 ms in periods
- * of 50 ms; the device picks the nearest it can). */
+ * of 50 ms; the device picks the nearest it can). Up to 10 s, for test PCMs
+ * that run faster than real time (20× wants 20× the buffer). */
 gboolean       sk_audio_player_set_buffer_time (SkAudioPlayer *self,
                                                 guint          buffer_us,
                                                 guint          period_us,

@@ -1230,7 +1230,7 @@ static const Command commands[] = {
   { "rank",       "CASE.json", "Evaluate a rank case file", cmd_rank },
   { "taste-step", "CASE.json", "Evaluate a vote case file", cmd_taste_step },
   { "demo",       "",          "Drive the engine with demo badges", cmd_demo },
-  { "play",       "FILE…",     "Play audio files (--pcm, --crossfade, --volume)", cmd_play },
+  { "play",       "FILE...",   "Play audio files (--pcm, --crossfade, --volume)", cmd_play },
   { "run",        "",          "Play the queue as the kiosk does (--pcm, --tracks)", cmd_run },
 };
 

@@ -372,6 +372,34 @@ test_crossfade_short_tracks (Fixture       *f,
   g_assert_cmpint (out[2 * (end - nb / 2)], ==, 8000);
 }
 
+/* Tracks of a frame or two with a long crossfade: the fades shrink to
+ * what the tracks hold, down to none. */
+static void
+test_crossfade_tiny_tracks (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree gint16 *a = dc (1, 1000, 1000), *b = dc (2, 2000, 2000), *c = dc (100, 3000, 3000);
+  g_autofree char *pa = write_wav (f, "a.wav", a, 1);
+  g_autofree char *pb = write_wav (f, "b.wav", b, 2);
+  g_autofree char *pc = write_wav (f, "c.wav", c, 100);
+  g_autofree gint16 *out = NULL;
+  gsize n, first, end;
+
+  g_assert_true (sk_audio_player_set_crossfade (f->player, SK_AUDIO_CROSSFADE_MAX, NULL));
+  sk_audio_player_append (f->player, pa, 0.0);
+  sk_audio_player_append (f->player, pb, 0.0);
+  sk_audio_player_append (f->player, pc, 0.0);
+  play_all (f);
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  /* a, b (no fade: a has no half to give), then b's last frame under c's
+   * first (a fade of one frame) */
+  g_assert_cmpuint (end - first, ==, 1 + 2 + 100 - 1);
+  g_assert_cmpint (out[2 * first], ==, 1000);
+  g_assert_cmpint (out[2 * (first + 1)], ==, 2000);
+  g_assert_cmpint (out[2 * (end - 1)], ==, 3000);
+}
+
 /* --- a WAV through a named pipe, for acting in mid-track ---------------- */
 
 typedef struct
@@ -927,6 +955,36 @@ test_skip (Fixture       *f,
   g_cond_clear (&p.cond);
 }
 
+/* --- lifetime ------------------------------------------------------------ */
+
+/* The player dropped while its events are still queued for the main
+ * context: they are dropped with it, never delivered to freed memory. */
+static void
+test_unref_with_events_in_flight (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const gsize na = RATE / 10;
+  g_autofree gint16 *a = noise (na, 13);
+  g_autofree char *pa = write_wav (f, "a.wav", a, na);
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  for (int i = 0; i < 3; i++)
+    sk_audio_player_append (f->player, pa, 0.0);
+  g_assert_true (sk_audio_player_start (f->player, &error));
+  /* without running the main context, until all has been played */
+  for (int i = 0; i < 1000; i++)
+    {
+      if (g_stat (f->out, &st) == 0 && st.st_size >= (goffset) (3 * na * 4 - 9600 * 4))
+        break;
+      g_usleep (10 * 1000);
+    }
+  g_clear_object (&f->player);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpstr (f->log->str, ==, "");
+}
+
 /* --- stop ---------------------------------------------------------------- */
 
 /* stop (drain) right after start: the whole queue still plays, then
@@ -1197,6 +1255,7 @@ main (int    argc,
   ADD ("/audio/gapless/sample-exact", test_gapless);
   ADD ("/audio/crossfade/equal-power", test_crossfade_equal_power);
   ADD ("/audio/crossfade/short-tracks-shorten-the-fade", test_crossfade_short_tracks);
+  ADD ("/audio/crossfade/tiny-tracks", test_crossfade_tiny_tracks);
   ADD ("/audio/volume/ramp", test_volume_ramp);
   ADD ("/audio/pause-resume", test_pause_resume);
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
@@ -1215,6 +1274,7 @@ main (int    argc,
   g_test_add ("/audio/skip/crossfade", Fixture, GUINT_TO_POINTER (1), fixture_setup,
               test_skip, fixture_teardown);
   ADD ("/audio/stop/drain-plays-the-queue", test_stop_drain);
+  ADD ("/audio/lifetime/unref-with-events-in-flight", test_unref_with_events_in_flight);
   ADD ("/audio/stop/restart", test_stop_restart);
   g_test_add_func ("/audio/pcm-error", test_pcm_error);
   ADD ("/audio/ctl/play", test_ctl_play);
