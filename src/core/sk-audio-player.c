@@ -251,6 +251,7 @@ struct _SkAudioPlayer
   gboolean decoder_done;   /* the decoder thread has ended (drain) */
   gboolean paused;
   gboolean skip;
+  guint64 skip_id;         /* the track audible when skip() was called */
   double volume;
   double crossfade;
   GQueue pending;          /* of Pending */
@@ -674,8 +675,12 @@ decoder_thread (gpointer data)
           g_mutex_unlock (&self->lock);
           break;
         }
-      skipped = self->skip;
-      self->skip = FALSE;
+      /* a skip is for the track the listener hears; when the decoder has
+       * already finished that one, it ends on its own within the ring */
+      skipped = self->skip && track != NULL
+                && (self->skip_id == 0 || self->skip_id == track->id);
+      if (track != NULL || self->pending.length == 0)
+        self->skip = FALSE;
       fade = (gsize) (self->crossfade * SK_AUDIO_RATE);
       if (track == NULL && self->pending.length == 0)
         {
@@ -1340,7 +1345,7 @@ sk_audio_player_set_buffer_time (SkAudioPlayer  *self,
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
 
-  if (self->running || period_us < 1000 || buffer_us < 2 * period_us || buffer_us > 2000000)
+  if (self->running || period_us < 1000 || buffer_us < 2 * period_us || buffer_us > 10000000)
     {
       g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
                    self->running ? "The buffer is set before the player starts"
@@ -1488,6 +1493,7 @@ sk_audio_player_skip (SkAudioPlayer *self)
 
   g_mutex_lock (&self->lock);
   self->skip = TRUE;
+  self->skip_id = self->current;
   g_cond_signal (&self->wake_decoder);
   g_mutex_unlock (&self->lock);
 }

@@ -29,7 +29,8 @@
  *                                             or soon after stop(no drain)
  *
  * The player is unreffed on the owner's context (signals in flight are
- * then dropped).
+ * then dropped). Files appended before start() play from the first frame;
+ * a player started with nothing to play says "idle" at once.
  */
 #pragma once
 
@@ -68,7 +69,8 @@ G_DECLARE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, SK, AUDIO_PLAYER, GObject)
  * The PCM is opened by the output thread on sk_audio_player_start(). */
 SkAudioPlayer *sk_audio_player_new            (const char     *pcm_name);
 /* Before start(): the PCM's buffer and period (default 200 ms in periods
- * of 50 ms; the device picks the nearest it can). */
+ * of 50 ms; the device picks the nearest it can). Up to 10 s, for test PCMs
+ * that run faster than real time (20× wants 20× the buffer). */
 gboolean       sk_audio_player_set_buffer_time (SkAudioPlayer *self,
                                                 guint          buffer_us,
                                                 guint          period_us,
@@ -76,8 +78,8 @@ gboolean       sk_audio_player_set_buffer_time (SkAudioPlayer *self,
 gboolean       sk_audio_player_start          (SkAudioPlayer  *self,
                                                GError        **error);
 /* Stops the threads. With @drain, what is queued plays out first (bounded
- * by the queue's length), the PCM is drained and "stopped" follows; this
- * returns at once. Without, it stops at the next period: returns once the
+ * by the queue's length; a paused player resumes for it), the PCM is
+ * drained and "stopped" follows; this returns at once. Without, it stops at the next period: returns once the
  * threads have ended (within ~200 ms). Either way the pending files are
  * dropped and the state is STOPPED; start() may be called again. */
 void           sk_audio_player_stop           (SkAudioPlayer  *self,
@@ -95,7 +97,10 @@ guint          sk_audio_player_get_n_pending  (SkAudioPlayer  *self);
 
 void           sk_audio_player_pause          (SkAudioPlayer  *self);
 void           sk_audio_player_resume         (SkAudioPlayer  *self);
-/* Ends the playing track (with the crossfade, if one is set) and moves on. */
+/* Ends the playing track (with the crossfade, if one is set) and moves on.
+ * "Playing" is the track being heard: when the decoder has already finished
+ * it (its last ~0.3 s are in the buffer), it ends on its own and the skip
+ * is void. */
 void           sk_audio_player_skip           (SkAudioPlayer  *self);
 
 /* 0 (gapless) to SK_AUDIO_CROSSFADE_MAX seconds. */

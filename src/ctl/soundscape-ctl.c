@@ -918,6 +918,8 @@ on_play_signal (gpointer data)
 {
   Play *play = data;
 
+  if (!play->interrupted)
+    fail ("play: interrupted");
   play->interrupted = TRUE;
   g_main_loop_quit (play->loop);
   return G_SOURCE_CONTINUE;
@@ -980,10 +982,7 @@ cmd_play (int argc, char **argv)
   if (rc >= 0)
     return rc;
   if (play.interrupted)
-    {
-      fail ("play: interrupted");
-      return 130;
-    }
+    return 130;
   if (play.pcm_failed)
     return EXIT_FAILURE;
   if (failures->len > 0)

@@ -732,6 +732,68 @@ test_resample (Fixture       *f,
   g_assert_cmpuint (crossings, <=, 2 * 441 * 2 + 4);
 }
 
+/* --- channels ----------------------------------------------------------- */
+
+/* 5.1 in the WAVE order FL FR FC LFE BL BR: centre and surrounds at -3 dB,
+ * LFE dropped, scaled so that nothing can clip. */
+static void
+test_downmix (Fixture       *f,
+              gconstpointer  data)
+{
+  const gsize frames = RATE / 2;
+  const double fl = 10000, fr = -3000, fc = 4000, lfe = 20000, bl = 2000, br = 6000;
+  const double k = 1.0 / (1.0 + 2.0 * G_SQRT2 / 2.0);
+  const double el = k * (fl + fc * G_SQRT2 / 2.0 + bl * G_SQRT2 / 2.0);
+  const double er = k * (fr + fc * G_SQRT2 / 2.0 + br * G_SQRT2 / 2.0);
+  g_autofree gint16 *samples = g_new (gint16, frames * 6);
+  g_autofree char *path = NULL;
+  g_autofree gint16 *out = NULL;
+  gsize n, first, end;
+
+  for (gsize i = 0; i < frames; i++)
+    {
+      gint16 *s = samples + 6 * i;
+
+      s[0] = (gint16) fl, s[1] = (gint16) fr, s[2] = (gint16) fc;
+      s[3] = (gint16) lfe, s[4] = (gint16) bl, s[5] = (gint16) br;
+    }
+  path = write_file (f, "surround.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, RATE, 6,
+                     samples, frames);
+  sk_audio_player_append (f->player, path, 0.0);
+  play_all (f);
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, ==, frames);
+  for (gsize i = first; i < end; i++)
+    {
+      g_assert_cmpfloat (fabs (out[2 * i] - el), <=, 1.0);
+      g_assert_cmpfloat (fabs (out[2 * i + 1] - er), <=, 1.0);
+    }
+}
+
+/* A track's gain (its loudness normalisation) scales it. */
+static void
+test_track_gain (Fixture       *f,
+                 gconstpointer  data)
+{
+  const gsize frames = RATE / 4;
+  g_autofree gint16 *a = dc (frames, 20000, -20000);
+  g_autofree char *pa = write_wav (f, "a.wav", a, frames);
+  g_autofree gint16 *out = NULL;
+  gsize n, first, end;
+
+  sk_audio_player_append (f->player, pa, -6.0);
+  sk_audio_player_append (f->player, pa, 20.0 * log10 (0.25));
+  play_all (f);
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, ==, 2 * frames);
+  g_assert_cmpint (out[2 * first], ==, (gint16) lrint (20000 * pow (10, -6.0 / 20)));
+  g_assert_cmpint (out[2 * first + 1], ==, (gint16) lrint (-20000 * pow (10, -6.0 / 20)));
+  g_assert_cmpint (out[2 * (first + frames)], ==, 5000);
+  g_assert_cmpint (out[2 * (end - 1) + 1], ==, -5000);
+}
+
 /* --- failures ------------------------------------------------------------ */
 
 static void
@@ -1037,6 +1099,89 @@ test_ctl_play (Fixture       *f,
   }
 }
 
+static void
+on_ctl_exited (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+typedef struct
+{
+  GPollableInputStream *stream;
+  GString *text;
+  const char *wanted;
+  gboolean found;
+} ReadUntil;
+
+static gboolean
+read_some (gpointer data)
+{
+  ReadUntil *r = data;
+  char buf[256];
+  gssize n;
+
+  while ((n = g_pollable_input_stream_read_nonblocking (r->stream, buf, sizeof buf,
+                                                        NULL, NULL)) > 0)
+    g_string_append_len (r->text, buf, n);
+  if (strstr (r->text->str, r->wanted) != NULL)
+    r->found = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Ctrl-C in the middle of a track: a clean stop, exit status 130. */
+static void
+test_ctl_play_interrupted (Fixture       *f,
+                           gconstpointer  data)
+{
+  const gsize frames = 2 * RATE;
+  g_autofree gint16 *samples = noise (frames, 12);
+  g_autofree char *path = g_build_filename (f->dir, "pipe.wav", NULL);
+  PipeWav p = { path, samples, frames, RATE };
+  const char *ctl = g_getenv ("SK_CTL");
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) err_text = g_string_new (NULL);
+  g_autofree gint16 *out = NULL;
+  ReadUntil r = { NULL, err_text, "interrupted", FALSE };
+  gboolean exited = FALSE;
+  GThread *writer;
+  guint id;
+  gsize n, first, end;
+
+  g_assert_nonnull (ctl);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_mutex_init (&p.lock);
+  g_cond_init (&p.cond);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                           &error, ctl, "play", path, "--pcm", f->pcm, NULL);
+  g_assert_no_error (error);
+  writer = g_thread_new ("pipe-writer", pipe_writer, &p);
+  wait_for_output (f, RATE / 4);
+  g_subprocess_send_signal (proc, SIGINT);
+  /* once it has said so, the rest of the track may come: it stops anyway
+   * (its decoder is waiting for the pipe, so the rest must come) */
+  r.stream = G_POLLABLE_INPUT_STREAM (g_subprocess_get_stderr_pipe (proc));
+  id = g_timeout_add (2, read_some, &r);
+  wait_for (&r.found);
+  g_source_remove (id);
+  pipe_go_on (&p);
+  g_subprocess_wait_async (proc, NULL, on_ctl_exited, &exited);
+  wait_for (&exited);
+  g_thread_join (writer);
+
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 130);
+  /* what was played is the track's beginning, sample for sample */
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, >=, RATE / 4);
+  g_assert_cmpmem (out + 2 * first, (end - first) * 4, samples, (end - first) * 4);
+  g_mutex_clear (&p.lock);
+  g_cond_clear (&p.cond);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1061,6 +1206,8 @@ main (int    argc,
       g_test_add (path, Fixture, &formats[i], fixture_setup, test_format, fixture_teardown);
     }
   ADD ("/audio/resample", test_resample);
+  ADD ("/audio/downmix/5.1", test_downmix);
+  ADD ("/audio/track-gain", test_track_gain);
   ADD ("/audio/corrupt-skipped", test_corrupt_skipped);
   ADD ("/audio/nothing-playable-is-idle", test_nothing_playable);
   g_test_add ("/audio/skip/gapless", Fixture, GUINT_TO_POINTER (0), fixture_setup,
@@ -1071,6 +1218,7 @@ main (int    argc,
   ADD ("/audio/stop/restart", test_stop_restart);
   g_test_add_func ("/audio/pcm-error", test_pcm_error);
   ADD ("/audio/ctl/play", test_ctl_play);
+  ADD ("/audio/ctl/play-interrupted", test_ctl_play_interrupted);
 #undef ADD
 
   return g_test_run ();
