@@ -2,14 +2,14 @@
  * while it plays through the paced test PCM, sees exactly one underrun,
  * recovers, and the track plays on to its end.
  *
- * The PCM runs at 1× (the player times its waits for the decoder by the
- * audio clock, as a real card runs) with a buffer of 100 ms: less than the
- * stall, and well above the scheduling delays of a busy machine. The stall is made two ways: by the player's
- * own test hook (the output thread sleeps before its next write) and by
- * the paced PCM (the next snd_pcm_writei() sleeps inside the call, as if
- * the thread had been preempted there). Both sides count: the player's
- * "underrun" signal and the PCM's own counter. No assertion is on a time;
- * every wait is bounded. */
+ * The PCM runs at 1×, as a card does, with a buffer of 100 ms: less than
+ * the stall, and well above the scheduling delays of a busy machine. The
+ * stall is made two ways: by the player's own test hook (the output
+ * thread sleeps before its next write) and by the paced PCM (the next
+ * snd_pcm_writei() sleeps inside the call, as if the thread had been
+ * preempted there). Both sides count: the player's "underrun" signal and
+ * the PCM's own counter. No assertion is on a time; every wait is
+ * bounded. */
 #include "config.h"
 
 #include <alsa/asoundlib.h>
