@@ -62,6 +62,8 @@
 
 #include <alsa/asoundlib.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <math.h>
 #include <string.h>
 
@@ -265,6 +267,7 @@ struct _SkAudioPlayer
   guint64 current;
   guint64 current_start;   /* its first frame's ring position */
   guint underruns;
+  gboolean realtime;     /* the output thread got SCHED_FIFO */
   guint stall_ms;          /* tests: sleep this long before the next write */
 };
 
@@ -1031,6 +1034,26 @@ pcm_drain (Output *out)
   snd_pcm_drain (out->pcm);
 }
 
+/* The output thread asks for a modest real-time priority, as players of
+ * sound do, so that busy cores (a sync, a UI redraw, a compiler) cannot keep
+ * it from the device for longer than its buffer lasts. Below the kernel's
+ * interrupt threads (50); the decoder stays an ordinary thread, the ring
+ * between them is the slack. Without the right (RLIMIT_RTPRIO or
+ * CAP_SYS_NICE; the service unit grants it) it plays as an ordinary thread. */
+#define OUTPUT_RT_PRIORITY 20
+
+static gboolean
+output_go_realtime (void)
+{
+  struct sched_param param = { .sched_priority = OUTPUT_RT_PRIORITY };
+  int err = pthread_setschedparam (pthread_self (), SCHED_FIFO | SCHED_RESET_ON_FORK, &param);
+
+  if (err != 0)
+    g_debug ("audio output: no real-time priority (%s); playing as an ordinary thread",
+             g_strerror (err));
+  return err == 0;
+}
+
 static gpointer
 output_thread (gpointer data)
 {
@@ -1039,10 +1062,12 @@ output_thread (gpointer data)
   guint backoff_ms = 0;
   gboolean drained = FALSE;
   guint generation;
+  gboolean realtime = output_go_realtime ();
 
   g_mutex_lock (&self->lock);
   out.gain = out.gain_target = (float) self->volume;
   generation = self->generation;
+  self->realtime = realtime;
   g_mutex_unlock (&self->lock);
 
   for (;;)
@@ -1601,4 +1626,17 @@ sk_audio_player_get_underruns (SkAudioPlayer *self)
   n = self->underruns;
   g_mutex_unlock (&self->lock);
   return n;
+}
+
+gboolean
+sk_audio_player_is_realtime (SkAudioPlayer *self)
+{
+  gboolean rt;
+
+  g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  rt = self->realtime;
+  g_mutex_unlock (&self->lock);
+  return rt;
 }

@@ -118,5 +118,8 @@ guint64        sk_audio_player_get_current    (SkAudioPlayer  *self);
 /* Seconds played of the current track. */
 double         sk_audio_player_get_position   (SkAudioPlayer  *self);
 guint          sk_audio_player_get_underruns  (SkAudioPlayer  *self);
+/* Whether the output thread runs at a real-time priority (it asks for one;
+ * it needs RLIMIT_RTPRIO or CAP_SYS_NICE to get it). */
+gboolean       sk_audio_player_is_realtime    (SkAudioPlayer  *self);
 
 G_END_DECLS
