@@ -159,6 +159,23 @@ typedef struct
 } Chip;
 
 static volatile sig_atomic_t stop_signal;
+static gboolean trace;
+
+/* SK_PN532_TRACE=1: every byte each way on stderr. */
+static void
+trace_bytes (const char   *what,
+             const guint8 *bytes,
+             gsize         len)
+{
+  g_autoptr (GString) line = NULL;
+
+  if (!trace || len == 0)
+    return;
+  line = g_string_new (what);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (line, " %02x", bytes[i]);
+  g_printerr ("pn532-fixture: %s\n", line->str);
+}
 
 static void
 on_signal (int signum)
@@ -190,6 +207,7 @@ host_flush (Chip *chip)
         continue;
       if (n <= 0)
         return;
+      trace_bytes ("chip:", chip->tx->data, n);
       g_byte_array_remove_range (chip->tx, 0, n);
     }
 }
@@ -993,6 +1011,7 @@ read_host (Chip *chip)
 
   if (n <= 0)
     return;
+  trace_bytes ("host:", buf, n);
   g_byte_array_append (chip->rx, buf, n);
   if (chip->rx->len > RX_MAX)
     rx_drop (chip, chip->rx->len - RX_MAX);
@@ -1014,6 +1033,7 @@ main (int   argc,
       return 2;
     }
 
+  trace = g_strcmp0 (g_getenv ("SK_PN532_TRACE"), "1") == 0;
   sa.sa_handler = on_signal;
   sigaction (SIGTERM, &sa, NULL);
   sigaction (SIGINT, &sa, NULL);
@@ -1058,10 +1078,12 @@ main (int   argc,
           g_printerr ("pn532-fixture: poll: %s\n", g_strerror (errno));
           break;
         }
-      if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
-        read_stdin (chip, &quit);
+      /* The host first: what it sent (an abort, say) came before the
+       * command of the test that woke us at the same time. */
       if (fds[0].revents & POLLIN)
         read_host (chip);
+      if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+        read_stdin (chip, &quit);
       wait_expire (chip);
       if (chip->tx->len)
         host_flush (chip);

@@ -558,8 +558,13 @@ test_abort_poll (Fixture      *f,
   while (!pending_wait (p, 100) && tries < 20);
   g_assert_true (call_finish (p, CALL_TIMEOUT_MS, &result));
   g_assert_cmpint (result, ==, NFC_EOPABORTED);
-  command (f, "present classic4 DEADBEEF");
+  /* The line works again. (This poll also orders the test's "present"
+   * after the abort's ACK: a card presented before the chip saw the ACK
+   * would answer the aborted poll, and that stale answer could reach the
+   * next command.) */
   args.poll_nr = 1;
+  g_assert_cmpint (call (f, do_poll, &args), ==, 0);
+  command (f, "present classic4 DEADBEEF");
   g_assert_cmpint (call (f, do_poll, &args), ==, 1);
   assert_uid (&f->target, "DEADBEEF");
 }
@@ -585,6 +590,7 @@ test_kill_and_restart (Fixture      *f,
   g_assert_cmpint (result, ==, NFC_EIO);
   g_assert_cmpint (call (f, do_init, NULL), <, 0);
   g_assert_cmpint (call (f, do_close, NULL), ==, NFC_SUCCESS);
+  g_assert_false (g_file_test (f->link, G_FILE_TEST_IS_SYMLINK));
   g_assert_cmpint (call (f, do_open, NULL), ==, NFC_EIO);
 
   g_assert_true (sk_pn532_fixture_restart (f->pn532, &error));
@@ -630,9 +636,8 @@ test_commands (Fixture      *f,
   sk_pn532_fixture_kill (f->pn532);
   g_assert_null (sk_pn532_fixture_command (f->pn532, &error, "stats"));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
-  /* A killed fixture leaves its link dangling, as an unplugged reader. */
-  g_assert_true (g_file_test (f->link, G_FILE_TEST_IS_SYMLINK));
-  g_assert_false (g_file_test (f->link, G_FILE_TEST_EXISTS));
+  /* A killed fixture takes its link with it, as an unplugged reader. */
+  g_assert_false (g_file_test (f->link, G_FILE_TEST_IS_SYMLINK));
 }
 
 /* The chip's side of the line, without libnfc: bytes written to the pty. */
