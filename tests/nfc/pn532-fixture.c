@@ -226,6 +226,20 @@ send_syntax_error (Chip *chip)
   host_queue (chip, error_frame, sizeof error_frame);
 }
 
+static void
+send_garbage (Chip *chip)
+{
+  guint8 junk[48];
+  gsize len = g_random_int_range (8, sizeof junk + 1);
+
+  for (gsize i = 0; i < len; i++)
+    junk[i] = (guint8) g_random_int_range (0, 256);
+  /* Never a well-formed ACK by chance. */
+  if (junk[0] == 0x00)
+    junk[0] = 0x5A;
+  host_queue (chip, junk, len);
+}
+
 /* Sends D5 CMD+1 DATA as a normal frame (the longest answer here is far
  * below 254 bytes). */
 static void
@@ -238,6 +252,14 @@ send_answer (Chip         *chip,
   gsize n = 0;
   guint8 sum = 0xD5 + (guint8) (cmd + 1);
 
+  /* The mode may have changed while the command waited for a card. */
+  if (chip->mode == MODE_SILENT)
+    return;
+  if (chip->mode == MODE_GARBAGE)
+    {
+      send_garbage (chip);
+      return;
+    }
   g_assert (len + 2 <= 254);
   frame[n++] = 0x00;
   frame[n++] = 0x00;
@@ -259,20 +281,6 @@ send_answer (Chip         *chip,
   g_byte_array_set_size (chip->last_answer, 0);
   g_byte_array_append (chip->last_answer, frame, n);
   host_queue (chip, frame, n);
-}
-
-static void
-send_garbage (Chip *chip)
-{
-  guint8 junk[48];
-  gsize len = g_random_int_range (8, sizeof junk + 1);
-
-  for (gsize i = 0; i < len; i++)
-    junk[i] = (guint8) g_random_int_range (0, 256);
-  /* Never a well-formed ACK by chance. */
-  if (junk[0] == 0x00)
-    junk[0] = 0x5A;
-  host_queue (chip, junk, len);
 }
 
 /* ---- the card ---------------------------------------------------------- */
@@ -839,7 +847,13 @@ static char *
 do_present (Chip       *chip,
             char      **argv)
 {
-  static const struct { const char *name; CardKind kind; gsize uid_len; gsize alt_len; } kinds[] = {
+  static const struct
+  {
+    const char *name;
+    CardKind    kind;
+    gsize       uid_len;
+    gsize       alt_len;
+  } kinds[] = {
     { "classic4", CARD_CLASSIC4, 4, 4 },
     { "classic7", CARD_CLASSIC7, 7, 7 },
     { "ultralight", CARD_ULTRALIGHT, 7, 7 },
@@ -864,8 +878,7 @@ do_present (Chip       *chip,
   chip->card = card;
   chip->card_present = TRUE;
   chip->card_active = FALSE;
-  if (chip->mode == MODE_NORMAL || chip->mode == MODE_BAD_CHECKSUM)
-    wait_try (chip);
+  wait_try (chip);
   return g_strdup ("ok");
 }
 
