@@ -159,6 +159,23 @@ typedef struct
 } Chip;
 
 static volatile sig_atomic_t stop_signal;
+static gboolean trace;
+
+/* SK_PN532_TRACE=1: every byte each way on stderr. */
+static void
+trace_bytes (const char   *what,
+             const guint8 *bytes,
+             gsize         len)
+{
+  g_autoptr (GString) line = NULL;
+
+  if (!trace || len == 0)
+    return;
+  line = g_string_new (what);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (line, " %02x", bytes[i]);
+  g_printerr ("pn532-fixture: %s\n", line->str);
+}
 
 static void
 on_signal (int signum)
@@ -190,6 +207,7 @@ host_flush (Chip *chip)
         continue;
       if (n <= 0)
         return;
+      trace_bytes ("chip:", chip->tx->data, n);
       g_byte_array_remove_range (chip->tx, 0, n);
     }
 }
@@ -208,6 +226,20 @@ send_syntax_error (Chip *chip)
   host_queue (chip, error_frame, sizeof error_frame);
 }
 
+static void
+send_garbage (Chip *chip)
+{
+  guint8 junk[48];
+  gsize len = g_random_int_range (8, sizeof junk + 1);
+
+  for (gsize i = 0; i < len; i++)
+    junk[i] = (guint8) g_random_int_range (0, 256);
+  /* Never a well-formed ACK by chance. */
+  if (junk[0] == 0x00)
+    junk[0] = 0x5A;
+  host_queue (chip, junk, len);
+}
+
 /* Sends D5 CMD+1 DATA as a normal frame (the longest answer here is far
  * below 254 bytes). */
 static void
@@ -220,6 +252,14 @@ send_answer (Chip         *chip,
   gsize n = 0;
   guint8 sum = 0xD5 + (guint8) (cmd + 1);
 
+  /* The mode may have changed while the command waited for a card. */
+  if (chip->mode == MODE_SILENT)
+    return;
+  if (chip->mode == MODE_GARBAGE)
+    {
+      send_garbage (chip);
+      return;
+    }
   g_assert (len + 2 <= 254);
   frame[n++] = 0x00;
   frame[n++] = 0x00;
@@ -241,20 +281,6 @@ send_answer (Chip         *chip,
   g_byte_array_set_size (chip->last_answer, 0);
   g_byte_array_append (chip->last_answer, frame, n);
   host_queue (chip, frame, n);
-}
-
-static void
-send_garbage (Chip *chip)
-{
-  guint8 junk[48];
-  gsize len = g_random_int_range (8, sizeof junk + 1);
-
-  for (gsize i = 0; i < len; i++)
-    junk[i] = (guint8) g_random_int_range (0, 256);
-  /* Never a well-formed ACK by chance. */
-  if (junk[0] == 0x00)
-    junk[0] = 0x5A;
-  host_queue (chip, junk, len);
 }
 
 /* ---- the card ---------------------------------------------------------- */
@@ -821,7 +847,13 @@ static char *
 do_present (Chip       *chip,
             char      **argv)
 {
-  static const struct { const char *name; CardKind kind; gsize uid_len; gsize alt_len; } kinds[] = {
+  static const struct
+  {
+    const char *name;
+    CardKind    kind;
+    gsize       uid_len;
+    gsize       alt_len;
+  } kinds[] = {
     { "classic4", CARD_CLASSIC4, 4, 4 },
     { "classic7", CARD_CLASSIC7, 7, 7 },
     { "ultralight", CARD_ULTRALIGHT, 7, 7 },
@@ -846,8 +878,7 @@ do_present (Chip       *chip,
   chip->card = card;
   chip->card_present = TRUE;
   chip->card_active = FALSE;
-  if (chip->mode == MODE_NORMAL || chip->mode == MODE_BAD_CHECKSUM)
-    wait_try (chip);
+  wait_try (chip);
   return g_strdup ("ok");
 }
 
@@ -993,6 +1024,7 @@ read_host (Chip *chip)
 
   if (n <= 0)
     return;
+  trace_bytes ("host:", buf, n);
   g_byte_array_append (chip->rx, buf, n);
   if (chip->rx->len > RX_MAX)
     rx_drop (chip, chip->rx->len - RX_MAX);
@@ -1014,6 +1046,7 @@ main (int   argc,
       return 2;
     }
 
+  trace = g_strcmp0 (g_getenv ("SK_PN532_TRACE"), "1") == 0;
   sa.sa_handler = on_signal;
   sigaction (SIGTERM, &sa, NULL);
   sigaction (SIGINT, &sa, NULL);
@@ -1058,10 +1091,12 @@ main (int   argc,
           g_printerr ("pn532-fixture: poll: %s\n", g_strerror (errno));
           break;
         }
-      if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
-        read_stdin (chip, &quit);
+      /* The host first: what it sent (an abort, say) came before the
+       * command of the test that woke us at the same time. */
       if (fds[0].revents & POLLIN)
         read_host (chip);
+      if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+        read_stdin (chip, &quit);
       wait_expire (chip);
       if (chip->tx->len)
         host_flush (chip);

@@ -268,6 +268,12 @@ sk_pn532_fixture_kill (SkPn532Fixture *self)
 {
   g_return_if_fail (self != NULL);
   reap (self);
+  /* Gone with the device, as /dev/ttyUSB0 goes with an unplugged reader. A
+   * link left behind would name /dev/pts/N, and once a client closes the
+   * dead pty the kernel gives that number to the next pty opened anywhere
+   * on the machine: a reader retrying the link would talk to another
+   * test's fixture (or terminal). */
+  g_unlink (self->link_path);
 }
 
 gboolean
@@ -305,7 +311,6 @@ sk_pn532_fixture_free (SkPn532Fixture *self)
         }
     }
   reap (self);
-  /* A killed fixture leaves its link behind, pointing at nothing. */
   g_unlink (self->link_path);
   g_string_free (self->input, TRUE);
   g_free (self->connstring);

@@ -39,7 +39,8 @@ char           *sk_pn532_fixture_command    (SkPn532Fixture  *self,
                                              GError         **error,
                                              const char      *format,
                                              ...) G_GNUC_PRINTF (3, 4);
-/* SIGKILL, reaped: the reader sees a device that died mid-poll. */
+/* SIGKILL, reaped: the reader sees a device that died mid-poll. The link
+ * is removed (a dangling one could come to name another pty). */
 void            sk_pn532_fixture_kill       (SkPn532Fixture  *self);
 /* A new process on a new pty, the same link. */
 gboolean        sk_pn532_fixture_restart    (SkPn532Fixture  *self,
