@@ -1040,7 +1040,14 @@ main (int   argc,
   gboolean quit = FALSE;
   Chip *chip;
 
-  if (argc != 2)
+  if (argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
+    {
+      g_print ("Usage: %s LINKPATH\n"
+               "Plays a PN532 on a pseudo-terminal linked at LINKPATH; commands on stdin\n"
+               "(see sk-pn532-fixture.h). SK_PN532_TRACE=1 prints every byte.\n", argv[0]);
+      return 0;
+    }
+  if (argc != 2 || argv[1][0] == '-')
     {
       g_printerr ("Usage: %s LINKPATH\n", argv[0]);
       return 2;
