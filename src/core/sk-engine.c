@@ -16,16 +16,15 @@
 
 #include "sk-badge.h"
 #include "sk-engine.h"
+#include "sk-settings.h"
 #include "sk-taste.h"
 #include "sk-util.h"
 
 G_DEFINE_QUARK (sk-engine-error-quark, sk_engine_error)
 
 #define MAX_DISPLAY_NAME 64
-#define MAX_QUEUE_K      50
 #define TAP_WINDOW       (60 * G_USEC_PER_SEC)
-#define TAP_LIMIT_DEFAULT 6
-#define MAX_TAP_LIMIT    1000
+#define TAP_LIMIT_DEFAULT 6   /* as in sk-settings.c, until the settings are read */
 
 struct _SkEngine
 {
@@ -242,59 +241,14 @@ fail:
 static void
 load_settings (SkEngine *self)
 {
-  g_autofree char *strategy = sk_store_dup_setting (self->store, "strategy");
-  g_autofree char *k = sk_store_dup_setting (self->store, "queue_k");
-  g_autofree char *house = sk_store_dup_setting (self->store, "house_vector");
-  g_autofree char *minutes = sk_store_dup_setting (self->store, "session_minutes");
-  g_autofree char *tap_limit = sk_store_dup_setting (self->store, "tap_limit_per_minute");
-  g_autoptr(GError) error = NULL;
+  g_autofree char *strategy = sk_settings_dup_string (self->store, "strategy");
 
-  if (strategy != NULL && !sk_strategy_from_string (strategy, &self->strategy, &error))
-    {
-      g_warning ("Setting “strategy”: %s; using average", error->message);
-      self->strategy = SK_STRATEGY_AVERAGE;
-      g_clear_error (&error);
-    }
-  if (k != NULL)
-    {
-      guint64 v = 0;
-
-      if (g_ascii_string_to_unsigned (k, 10, 1, MAX_QUEUE_K, &v, &error))
-        self->k = (guint) v;
-      else
-        {
-          g_warning ("Setting “queue_k”: %s; using %d", error->message, SK_QUEUE_DEFAULT_K);
-          g_clear_error (&error);
-        }
-    }
-  if (house != NULL && !sk_vec_parse (house, self->house, &error))
-    {
-      g_warning ("Setting “house_vector”: %s; using no opinion", error->message);
-      sk_taste_neutral (self->house);
-      g_clear_error (&error);
-    }
-  if (minutes != NULL)
-    {
-      guint64 v = 0;
-
-      if (g_ascii_string_to_unsigned (minutes, 10, 1, 24 * 60, &v, &error))
-        sk_sessions_set_length (self->sessions, (gint64) v * 60);
-      else
-        {
-          g_warning ("Setting “session_minutes”: %s; using 60", error->message);
-          g_clear_error (&error);
-        }
-    }
-  if (tap_limit != NULL)
-    {
-      guint64 v = 0;
-
-      if (g_ascii_string_to_unsigned (tap_limit, 10, 0, MAX_TAP_LIMIT, &v, &error))
-        self->tap_limit = (guint) v;
-      else
-        g_warning ("Setting “tap_limit_per_minute”: %s; using %d", error->message,
-                   TAP_LIMIT_DEFAULT);
-    }
+  if (!sk_strategy_from_string (strategy, &self->strategy, NULL))
+    g_assert_not_reached ();   /* the table only lets the strategies through */
+  self->k = (guint) sk_settings_get_int (self->store, "queue_k");
+  sk_settings_get_vector (self->store, "house_vector", self->house);
+  sk_sessions_set_length (self->sessions, sk_settings_get_int (self->store, "session_minutes") * 60);
+  self->tap_limit = (guint) sk_settings_get_int (self->store, "tap_limit_per_minute");
   self->rank_buf = g_renew (SkRankItem, self->rank_buf, self->k);
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sk-import.h"
+#include "sk-settings.h"
 #include "sk-util.h"
 
 #define MAX_TEXT 200
@@ -297,21 +298,7 @@ sk_loudness_gain_db (double target_lufs,
 double
 sk_loudness_target (SkStore *store)
 {
-  g_autofree char *text = sk_store_dup_setting (store, "loudness_target_lufs");
-  char *end = NULL;
-  double v;
-
-  if (text == NULL)
-    return SK_LOUDNESS_TARGET_DEFAULT;
-  v = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (v) ||
-      v < SK_LOUDNESS_TARGET_MIN || v > SK_LOUDNESS_TARGET_MAX)
-    {
-      g_warning ("Setting “loudness_target_lufs” is “%s”, not a number from %g to %g; using %g",
-                 text, SK_LOUDNESS_TARGET_MIN, SK_LOUDNESS_TARGET_MAX, SK_LOUDNESS_TARGET_DEFAULT);
-      return SK_LOUDNESS_TARGET_DEFAULT;
-    }
-  return v;
+  return sk_settings_get_double (store, "loudness_target_lufs");
 }
 
 static gboolean

@@ -34,6 +34,7 @@
 
 #include "sk-import.h"
 #include "sk-playback.h"
+#include "sk-settings.h"
 
 typedef struct
 {
@@ -133,29 +134,6 @@ sk_playback_init (SkPlayback *self)
 
 /* --- settings ----------------------------------------------------------- */
 
-static double
-double_setting (SkStore    *store,
-                const char *key,
-                double      min,
-                double      max,
-                double      fallback)
-{
-  g_autofree char *text = sk_store_dup_setting (store, key);
-  char *end = NULL;
-  double v;
-
-  if (text == NULL)
-    return fallback;
-  v = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (v) || v < min || v > max)
-    {
-      g_warning ("Setting “%s” is “%s”, not a number from %g to %g; using %g",
-                 key, text, min, max, fallback);
-      return fallback;
-    }
-  return v;
-}
-
 void
 sk_playback_reload_settings (SkPlayback *self)
 {
@@ -164,9 +142,8 @@ sk_playback_reload_settings (SkPlayback *self)
 
   g_return_if_fail (SK_IS_PLAYBACK (self));
 
-  self->crossfade = double_setting (self->store, "crossfade_seconds", 0, SK_AUDIO_CROSSFADE_MAX,
-                                    SK_PLAYBACK_CROSSFADE_DEFAULT);
-  volume = double_setting (self->store, "volume", 0, 1, SK_PLAYBACK_VOLUME_DEFAULT);
+  self->crossfade = sk_settings_get_double (self->store, "crossfade_seconds");
+  volume = sk_settings_get_double (self->store, "volume");
   if (!sk_audio_player_set_crossfade (self->player, self->crossfade, &error) ||
       !sk_audio_player_set_volume (self->player, volume, &error))
     g_warning ("Playback settings: %s", error->message);
@@ -193,7 +170,7 @@ sk_playback_new (SkEngine     *engine,
   else
     {
       g_autofree char *dir = sk_media_cache_default_dir (self->store);
-      double mb = double_setting (self->store, "media_cache_max_mb", 0, 1024 * 1024, 0);
+      double mb = sk_settings_get_double (self->store, "media_cache_max_mb");
 
       self->cache = sk_media_cache_new (self->store, dir, (guint64) mb * 1024 * 1024);
     }

@@ -24,6 +24,7 @@
 #include "sk-media-cache.h"
 #include "sk-nfc-reader.h"
 #include "sk-playback.h"
+#include "sk-settings.h"
 #include "sk-taste.h"
 #include "sk-util.h"
 
@@ -545,6 +546,106 @@ cmd_checkout (int argc, char **argv)
     return fail ("checkout: %s", error->message);
   printf ("Checked out\n");
   print_queue (engine, FALSE);
+  return EXIT_SUCCESS;
+}
+
+/* --- settings ----------------------------------------------------------- */
+
+static void
+print_setting (SkStore         *store,
+               const SkSetting *setting,
+               gboolean         verbose)
+{
+  g_autofree char *stored = sk_store_dup_setting (store, setting->key);
+  g_autofree char *effective = NULL;
+
+  switch (setting->kind)
+    {
+    case SK_SETTING_INT:
+    case SK_SETTING_DOUBLE:
+      effective = g_strdup_printf ("%g", sk_settings_get_double (store, setting->key));
+      break;
+    case SK_SETTING_VECTOR:
+      {
+        double v[SK_DIM];
+
+        g_autofree char *text = NULL;
+
+        sk_settings_get_vector (store, setting->key, v);
+        text = sk_vec_format (v);
+        effective = format_vec_short (text);
+      }
+      break;
+    case SK_SETTING_STRING:
+    case SK_SETTING_CHOICE:
+    default:
+      effective = sk_settings_dup_string (store, setting->key);
+      break;
+    }
+  if (!verbose)
+    {
+      printf ("%s\n", effective);
+      return;
+    }
+  printf ("%-22s %-24s %s%s\n", setting->key, *effective ? effective : "\"\"",
+          setting->summary, stored == NULL ? " (default)" : "");
+}
+
+static int
+cmd_config (int argc, char **argv)
+{
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean reset = FALSE;
+  const SkSetting *setting;
+  GOptionEntry entries[] = {
+    { "reset", 0, 0, G_OPTION_ARG_NONE, &reset, "Put KEY back to its default", NULL },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) negative = g_ptr_array_new ();
+  int rc;
+
+  /* "-20" is a value (a loudness), not options: hide it from the parser */
+  for (int i = 1; i < argc; i++)
+    if (argv[i][0] == '-' && (g_ascii_isdigit (argv[i][1]) || argv[i][1] == '.'))
+      {
+        g_ptr_array_add (negative, argv[i]);
+        argv[i] = (char *) "\x01";
+      }
+  rc = parse_options (&argc, &argv, "config", "[KEY [VALUE]]",
+                      "Show the settings, one setting, or change one (checked against its range).",
+                      entries, 0, 2);
+  for (int i = 1, k = 0; i < argc && k < (int) negative->len; i++)
+    if (strcmp (argv[i], "\x01") == 0)
+      argv[i] = negative->pdata[k++];
+  if (rc >= 0)
+    return rc;
+  store = open_store ();
+  if (store == NULL)
+    return EXIT_FAILURE;
+  if (argc == 1)
+    {
+      guint n;
+      const SkSetting *all = sk_settings_list (&n);
+
+      if (reset)
+        return fail ("config: --reset needs a KEY");
+      for (guint i = 0; i < n; i++)
+        print_setting (store, &all[i], TRUE);
+      return EXIT_SUCCESS;
+    }
+  setting = sk_settings_lookup (argv[1], &error);
+  if (setting == NULL)
+    return fail ("config: %s", error->message);
+  if (argc == 3 && reset)
+    return fail ("config: give a VALUE or --reset, not both");
+  if (argc == 3 || reset)
+    {
+      if (!sk_settings_set (store, setting->key, reset ? NULL : argv[2], &error))
+        return fail ("config: %s", error->message);
+      printf ("%s = ", setting->key);
+    }
+  print_setting (store, setting, FALSE);
   return EXIT_SUCCESS;
 }
 
@@ -1229,6 +1330,7 @@ static const Command commands[] = {
   { "nfc-test",   "",          "Check the NFC reader: print the cards it sees", cmd_nfc_test },
   { "rank",       "CASE.json", "Evaluate a rank case file", cmd_rank },
   { "taste-step", "CASE.json", "Evaluate a vote case file", cmd_taste_step },
+  { "config",     "[KEY [VALUE]]", "Show or change the settings", cmd_config },
   { "demo",       "",          "Drive the engine with demo badges", cmd_demo },
   { "play",       "FILE...",   "Play audio files (--pcm, --crossfade, --volume)", cmd_play },
   { "run",        "",          "Play the queue as the kiosk does (--pcm, --tracks)", cmd_run },
@@ -1239,7 +1341,7 @@ usage (FILE *out)
 {
   fprintf (out, "Usage: soundscape-ctl COMMAND [--db PATH] [ARGS…]\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-11s %-10s %s\n", commands[i].name, commands[i].args, commands[i].summary);
+    fprintf (out, "  %-11s %-14s %s\n", commands[i].name, commands[i].args, commands[i].summary);
   fprintf (out, "\n“soundscape-ctl COMMAND --help” describes each one.\n");
 }
 
@@ -1256,16 +1358,6 @@ main (int    argc,
       usage (stderr);
       return EXIT_USAGE;
     }
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
-    {
-      usage (stdout);
-      return EXIT_SUCCESS;
-    }
-  if (strcmp (argv[1], "--version") == 0)
-    {
-      printf ("soundscape-ctl %s\n", PACKAGE_VERSION);
-      return EXIT_SUCCESS;
-    }
   /* "--db PATH" may also come before the command: put it after. */
   if (argc >= 4 && strcmp (argv[1], "--db") == 0)
     {
@@ -1281,6 +1373,16 @@ main (int    argc,
 
       argv[1] = argv[2];
       argv[2] = db;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return EXIT_SUCCESS;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("soundscape-ctl %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
     }
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)

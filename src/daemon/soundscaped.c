@@ -30,6 +30,7 @@
 #include "sk-engine.h"
 #include "sk-nfc-reader.h"
 #include "sk-playback.h"
+#include "sk-settings.h"
 
 typedef struct
 {
@@ -195,21 +196,6 @@ on_watchdog (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static char *
-setting_or (SkStore    *store,
-            const char *key,
-            const char *fallback)
-{
-  char *value = sk_store_dup_setting (store, key);
-
-  if (value == NULL || *value == '\0')
-    {
-      g_free (value);
-      return g_strdup (fallback);
-    }
-  return value;
-}
-
 int
 main (int    argc,
       char **argv)
@@ -290,7 +276,7 @@ main (int    argc,
   g_signal_connect (d.engine, "status-changed", G_CALLBACK (on_status_changed), &d);
 
   if (pcm == NULL)
-    pcm = setting_or (store, "audio_pcm", "default");
+    pcm = sk_settings_dup_string (store, "audio_pcm");
   d.playback = sk_playback_new (d.engine, NULL, pcm);
   g_signal_connect (sk_playback_get_player (d.playback), "pcm-error", G_CALLBACK (on_pcm_error), &d);
   if (!sk_playback_start (d.playback, &error))
@@ -302,10 +288,10 @@ main (int    argc,
   g_message ("audio output: ALSA PCM “%s”", pcm);
 
   if (nfc == NULL)
-    nfc = setting_or (store, "nfc_device", NULL);
+    nfc = sk_settings_dup_string (store, "nfc_device");
   if (!no_nfc && g_strcmp0 (nfc, "none") != 0)
     {
-      d.reader = sk_nfc_reader_new (nfc);
+      d.reader = sk_nfc_reader_new (*nfc != '\0' ? nfc : NULL);
       sk_nfc_reader_attach_engine (d.reader, d.engine);
       sk_nfc_reader_start (d.reader);
     }

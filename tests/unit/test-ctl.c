@@ -70,7 +70,8 @@ test_usage (Fixture *f, gconstpointer data)
 {
   static const char *const commands[] = {
     "init", "import", "songs", "tap", "join", "enroll", "vote", "checkout",
-    "next", "queue", "status", "rank", "taste-step", "demo",
+    "next", "queue", "status", "rank", "taste-step", "demo", "config", "play", "run",
+    "nfc-test", "cache",
   };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -246,6 +247,29 @@ test_db_before_command (Fixture *f, gconstpointer data)
 }
 
 static void
+test_config (Fixture *f, gconstpointer data)
+{
+  g_autofree char *all = NULL;
+  g_autofree char *one = NULL;
+  g_autofree char *reset = NULL;
+
+  CTL (f, 0, "init");
+  all = CTL_OUT (f, 0, "config");
+  g_assert_nonnull (strstr (all, "crossfade_seconds"));
+  g_assert_nonnull (strstr (all, "tap_limit_per_minute"));
+  CTL (f, 0, "config", "loudness_target_lufs", "-18");   /* a negative value is no option */
+  one = CTL_OUT (f, 0, "config", "loudness_target_lufs");
+  g_assert_cmpstr (one, ==, "-18\n");
+  CTL (f, 1, "config", "volume", "2");
+  CTL (f, 1, "config", "volume", "nan");
+  CTL (f, 1, "config", "player_id", "mine");
+  CTL (f, 1, "config", "volume", "0.5", "--reset");
+  CTL (f, 2, "config", "a", "b", "c");
+  reset = CTL_OUT (f, 0, "config", "loudness_target_lufs", "--reset");
+  g_assert_cmpstr (reset, ==, "loudness_target_lufs = -23\n");
+}
+
+static void
 test_import_reports_bad_files (Fixture *f, gconstpointer data)
 {
   g_autofree char *lib = NULL;
@@ -327,6 +351,7 @@ main (int argc, char **argv)
   ADD ("/ctl/opposite-tastes-reorder-the-queue", test_opposite_tastes);
   ADD ("/ctl/import-names-bad-files-and-keeps-the-good", test_import_reports_bad_files);
   ADD ("/ctl/db-before-the-command", test_db_before_command);
+  ADD ("/ctl/config-shows-checks-and-changes-settings", test_config);
   ADD ("/ctl/demo-walk-through-runs", test_demo_script);
   ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
 #undef ADD

@@ -1,0 +1,218 @@
+/* sk-settings.c: the table of settings, their checks and typed getters. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sk-settings.h"
+#include "sk-util.h"
+
+/* Ranges here are the ones the code that uses each setting can honour:
+ * keep them in step with sk-engine.c, sk-playback.c, sk-import.h. */
+static const SkSetting settings[] = {
+  { "strategy", SK_SETTING_CHOICE, 0, 0, "average",
+    "average least_misery average_without_misery",
+    "How the tastes of the people present are blended" },
+  { "queue_k", SK_SETTING_INT, 1, 50, "5", NULL,
+    "How many songs the queue shows ahead" },
+  { "house_vector", SK_SETTING_VECTOR, 0, 0, "[0.5,0.5,0.5,0.5,0.5]", NULL,
+    "The venue's own taste, played when nobody is checked in" },
+  { "session_minutes", SK_SETTING_INT, 1, 24 * 60, "60", NULL,
+    "How long a check-in lasts (a re-tap extends it)" },
+  { "tap_limit_per_minute", SK_SETTING_INT, 0, 1000, "6", NULL,
+    "Taps of one badge accepted in a minute; more are refused (0: no limit)" },
+  { "crossfade_seconds", SK_SETTING_DOUBLE, 0, 12, "5", NULL,
+    "Crossfade between tracks in seconds (0: gapless)" },
+  { "volume", SK_SETTING_DOUBLE, 0, 1, "1", NULL,
+    "Output volume, 0 to 1" },
+  { "loudness_target_lufs", SK_SETTING_DOUBLE, -40, -5, "-23", NULL,
+    "The loudness every track is normalised to, in LUFS" },
+  { "media_cache_max_mb", SK_SETTING_DOUBLE, 0, 1024 * 1024, "0", NULL,
+    "Size limit of the downloaded-audio cache in MB (0: no limit)" },
+  { "audio_pcm", SK_SETTING_STRING, 0, 0, "default", NULL,
+    "The ALSA device the kiosk plays on" },
+  { "nfc_device", SK_SETTING_STRING, 0, 0, "", NULL,
+    "The badge reader's libnfc connection string (empty: the first found; none: no reader)" },
+};
+
+#define MAX_STRING 1024
+
+const SkSetting *
+sk_settings_list (guint *n_settings)
+{
+  *n_settings = G_N_ELEMENTS (settings);
+  return settings;
+}
+
+const SkSetting *
+sk_settings_lookup (const char  *key,
+                    GError     **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    if (g_strcmp0 (settings[i].key, key) == 0)
+      return &settings[i];
+  g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+               "“%s” is not a setting (soundscape-ctl config lists them)", key ? key : "");
+  return NULL;
+}
+
+static gboolean
+parse_number (const SkSetting *s,
+              const char      *value,
+              double          *out,
+              GError         **error)
+{
+  char *end = NULL;
+  double v;
+
+  v = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0' || !isfinite (v) || v < s->min || v > s->max ||
+      (s->kind == SK_SETTING_INT && v != floor (v)))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "%s must be %s from %g to %g, not “%.40s”", s->key,
+                   s->kind == SK_SETTING_INT ? "a whole number" : "a number",
+                   s->min, s->max, value);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+check (const SkSetting *s,
+       const char      *value,
+       GError         **error)
+{
+  double v;
+  double vec[SK_DIM];
+  g_auto(GStrv) words = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (value == NULL)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s needs a value", s->key);
+      return FALSE;
+    }
+  switch (s->kind)
+    {
+    case SK_SETTING_INT:
+    case SK_SETTING_DOUBLE:
+      return parse_number (s, value, &v, error);
+    case SK_SETTING_CHOICE:
+      words = g_strsplit (s->choices, " ", -1);
+      if (g_strv_contains ((const char *const *) words, value))
+        return TRUE;
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "%s must be one of: %s; not “%.40s”", s->key, s->choices, value);
+      return FALSE;
+    case SK_SETTING_VECTOR:
+      if (sk_vec_parse (value, vec, &local))
+        return TRUE;
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: %s", s->key,
+                   local->message);
+      return FALSE;
+    case SK_SETTING_STRING:
+    default:
+      if (strlen (value) > MAX_STRING || !g_utf8_validate (value, -1, NULL) ||
+          strpbrk (value, "\n\r") != NULL)
+        {
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                       "%s must be one line of text of at most %d bytes", s->key, MAX_STRING);
+          return FALSE;
+        }
+      return TRUE;
+    }
+}
+
+gboolean
+sk_settings_validate (const char  *key,
+                      const char  *value,
+                      GError     **error)
+{
+  const SkSetting *s = sk_settings_lookup (key, error);
+
+  return s != NULL && check (s, value, error);
+}
+
+gboolean
+sk_settings_set (SkStore     *store,
+                 const char  *key,
+                 const char  *value,
+                 GError     **error)
+{
+  const SkSetting *s = sk_settings_lookup (key, error);
+
+  if (s == NULL)
+    return FALSE;
+  if (value == NULL)
+    value = s->fallback;
+  return check (s, value, error) && sk_store_set_setting (store, key, value, error);
+}
+
+/* The stored text if it passes, else the default. */
+static char *
+dup_valid (SkStore         *store,
+           const SkSetting *s)
+{
+  g_autofree char *text = sk_store_dup_setting (store, s->key);
+  g_autoptr(GError) error = NULL;
+
+  if (text == NULL)
+    return g_strdup (s->fallback);
+  if (!check (s, text, &error))
+    {
+      g_warning ("Setting %s: %s; using %s", s->key, error->message,
+                 *s->fallback ? s->fallback : "the default");
+      return g_strdup (s->fallback);
+    }
+  return g_steal_pointer (&text);
+}
+
+static const SkSetting *
+must_lookup (const char    *key,
+             SkSettingKind  kind)
+{
+  const SkSetting *s = sk_settings_lookup (key, NULL);
+
+  g_assert (s != NULL && (s->kind == kind ||
+                          (kind == SK_SETTING_STRING && s->kind == SK_SETTING_CHOICE) ||
+                          (kind == SK_SETTING_DOUBLE && s->kind == SK_SETTING_INT)));
+  return s;
+}
+
+gint64
+sk_settings_get_int (SkStore    *store,
+                     const char *key)
+{
+  g_autofree char *text = dup_valid (store, must_lookup (key, SK_SETTING_INT));
+
+  return (gint64) g_ascii_strtod (text, NULL);
+}
+
+double
+sk_settings_get_double (SkStore    *store,
+                        const char *key)
+{
+  g_autofree char *text = dup_valid (store, must_lookup (key, SK_SETTING_DOUBLE));
+
+  return g_ascii_strtod (text, NULL);
+}
+
+char *
+sk_settings_dup_string (SkStore    *store,
+                        const char *key)
+{
+  return dup_valid (store, must_lookup (key, SK_SETTING_STRING));
+}
+
+void
+sk_settings_get_vector (SkStore    *store,
+                        const char *key,
+                        double      out[SK_DIM])
+{
+  g_autofree char *text = dup_valid (store, must_lookup (key, SK_SETTING_VECTOR));
+
+  if (!sk_vec_parse (text, out, NULL))
+    g_assert_not_reached ();
+}
