@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <sqlite3.h>
 
 #include "sk-paced.h"
@@ -267,6 +268,82 @@ test_bad_database (Fixture *f, gconstpointer data)
   g_assert_cmpint (strchr (out, '\n') - out, ==, (int) strlen (out) - 1);
 }
 
+/* Under systemd: READY=1 once it plays, STATUS= for what plays, and the
+ * watchdog pinged at half its interval, over a real notify socket. */
+static void
+test_notify_socket (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_LIBSYSTEMD
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "notify", NULL);
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                          G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                               G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
+  gboolean ready = FALSE, status = FALSE;
+  guint watchdog = 0;
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
+  g_assert_no_error (error);
+  g_socket_set_timeout (sock, 1);
+  g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", path, TRUE);
+  g_subprocess_launcher_setenv (launcher, "WATCHDOG_USEC", "200000", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
+  g_subprocess_launcher_setenv (launcher, "LIBNFC_AUTO_SCAN", "false", TRUE);
+  f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
+                                           "--db", f->db, "--pcm", pcm, "--no-nfc",
+                                           "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline && !(ready && status && watchdog >= 3))
+    {
+      char buf[512];
+      gssize n = g_socket_receive (sock, buf, sizeof buf - 1, NULL, NULL);
+
+      if (n <= 0)
+        continue;
+      buf[n] = '\0';
+      g_test_message ("notify: %s", buf);
+      ready |= strstr (buf, "READY=1") != NULL;
+      status |= strstr (buf, "STATUS=Playing ") != NULL;
+      if (strstr (buf, "WATCHDOG=1") != NULL)
+        watchdog++;
+    }
+  g_assert_true (ready);
+  g_assert_true (status);
+  g_assert_cmpuint (watchdog, >=, 3);
+
+  g_subprocess_send_signal (f->daemon, SIGTERM);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  for (gboolean stopping = FALSE; !stopping && g_get_monotonic_time () < deadline;)
+    {
+      char buf[512];
+      gssize n = g_socket_receive (sock, buf, sizeof buf - 1, NULL, NULL);
+
+      if (n > 0)
+        {
+          buf[n] = '\0';
+          stopping = strstr (buf, "STOPPING=1") != NULL;
+        }
+      if (stopping)
+        break;
+      if (g_get_monotonic_time () >= deadline)
+        g_error ("no STOPPING=1 after SIGTERM");
+    }
+  g_assert_true (g_subprocess_wait (f->daemon, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (f->daemon), ==, 0);
+  g_clear_object (&f->daemon);
+#else
+  g_test_skip ("built without libsystemd: soundscaped does not speak the notify protocol");
+#endif
+}
+
 int
 main (int argc, char **argv)
 {
@@ -274,6 +351,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/daemon/demo-plays-and-reader-taps", test_demo_plays_and_reader_taps);
   ADD ("/daemon/bad-database-is-one-line", test_bad_database);
+  ADD ("/daemon/systemd-notify-ready-status-watchdog", test_notify_socket);
 #undef ADD
   return g_test_run ();
 }
