@@ -344,12 +344,58 @@ test_notify_socket (Fixture *f, gconstpointer data)
 #endif
 }
 
+/* Killed without warning (a pulled plug, the OOM killer): started again on
+ * the same database, the listener is still checked in, the vote is still
+ * there, and it plays on. */
+static void
+test_killed_and_restarted (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+
+  start_daemon (f);
+  assert_seen (f, ": playing ", 10);
+  answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 04A1B2C3");
+  g_assert_no_error (error);
+  assert_seen (f, "Rain Lover checked in", 10);
+  type (f, "v 1 4");
+  assert_seen (f, "Rain Lover rates 4", 10);
+  assert_seen (f, "Now playing", 10);
+
+  g_subprocess_send_signal (f->daemon, SIGKILL);
+  g_assert_true (g_subprocess_wait (f->daemon, NULL, &error));
+  g_assert_false (g_subprocess_get_if_exited (f->daemon));
+  g_clear_object (&f->daemon);
+  g_clear_object (&f->keyboard);
+  g_clear_object (&f->log);
+
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM pragma_integrity_check "
+                                  "WHERE integrity_check != 'ok'"), ==, 0);
+
+  start_daemon (f);
+  assert_seen (f, ": playing ", 10);
+  type (f, "s");
+  assert_seen (f, "1 listener present", 10);
+  /* the badge left on the reader is the same listener (at most an
+   * extended visit), and the reader works for a new one */
+  answer = sk_pn532_fixture_command (f->reader, &error, "remove");
+  g_assert_no_error (error);
+  g_clear_pointer (&answer, g_free);
+  answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 04F1E2D3");
+  g_assert_no_error (error);
+  assert_seen (f, "Fire Keeper checked in", 10);
+  type (f, "s");
+  assert_seen (f, "2 listeners present", 10);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/daemon/demo-plays-and-reader-taps", test_demo_plays_and_reader_taps);
+  ADD ("/daemon/killed-and-restarted-loses-nothing", test_killed_and_restarted);
   ADD ("/daemon/bad-database-is-one-line", test_bad_database);
   ADD ("/daemon/systemd-notify-ready-status-watchdog", test_notify_socket);
 #undef ADD
