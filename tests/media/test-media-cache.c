@@ -9,17 +9,16 @@
  * fails rather than hangs. */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sk-media-cache.h"
 #include "sk-store.h"
+#include "sk-test-nginx.h"
+#include "sk-test-util.h"
 
 #define WAIT_SECONDS 20
 
@@ -34,147 +33,31 @@ typedef enum
 typedef struct
 {
   gboolean      skip;
-  char         *nginx;
+  SkTestNginx   nginx;
   char         *tmp;
   char         *www;
   char         *cache_dir;
-  GPid          pid;
-  guint16       port;
   SkStore      *store;
   SkMediaCache *cache;
 } Fixture;
 
 /* ------------------------------------------------------------------ nginx */
 
-static char *
-find_nginx (void)
-{
-  char *path = g_find_program_in_path ("nginx");
-
-  if (path == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
-    path = g_strdup ("/usr/sbin/nginx");
-  return path;
-}
-
-static guint16
-free_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, &error);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (sock, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-child_setup (gpointer data)
-{
-  /* If the test dies, so does its nginx. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static gboolean
-port_answers (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-
-  g_socket_client_set_timeout (client, 1);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return conn != NULL;
-}
-
-/* Waits (bounded) for @pid to exit; TRUE when it did. */
-static gboolean
-reap (GPid pid,
-      guint timeout_ms)
-{
-  for (guint waited = 0; waited <= timeout_ms; waited += 5)
-    {
-      int status;
-      pid_t r = waitpid (pid, &status, WNOHANG);
-
-      if (r == pid || (r < 0 && errno == ECHILD))
-        return TRUE;
-      g_usleep (5000);
-    }
-  return FALSE;
-}
-
-/* TRUE when nginx stopped on @sig in time (a graceful stop waits for the
- * open requests), FALSE when it had to be killed. */
-static gboolean
-nginx_stop (Fixture *f,
-            int      sig)
-{
-  gboolean in_time = TRUE;
-
-  if (f->pid <= 0)
-    return TRUE;
-  kill (f->pid, sig);
-  if (!reap (f->pid, 3000))
-    {
-      kill (f->pid, SIGKILL);
-      reap (f->pid, 5000);
-      g_test_message ("nginx %d did not stop on signal %d: killed", (int) f->pid, sig);
-      in_time = FALSE;
-    }
-  g_spawn_close_pid (f->pid);
-  f->pid = 0;
-  return in_time;
-}
-
+/* nginx (sk-test-nginx.h) serving f->www, with what a storage server
+ * answers for a missing object or a bad signature, and a broken path. */
 static void
 nginx_start (Fixture   *f,
              NginxMode  mode)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *conf_path = g_build_filename (f->tmp, "nginx.conf", NULL);
-  g_autofree char *err_log = g_build_filename (f->tmp, "error.log", NULL);
-  g_autofree char *conf = NULL;
-  g_autofree char *listen = NULL;
+  g_autofree char *server = NULL;
   const char *extra = "";
 
   if (mode == NGINX_SLOW)
     extra = "limit_rate 32k;";
   else if (mode == NGINX_NO_RANGES)
     extra = "max_ranges 0;";
-  if (f->port == 0)
-    f->port = free_port ();
-  if (mode == NGINX_TLS)
-    listen = g_strdup_printf ("127.0.0.1:%u ssl; ssl_certificate %s/cert.pem; "
-                              "ssl_certificate_key %s/key.pem", (guint) f->port, f->tmp, f->tmp);
-  else
-    listen = g_strdup_printf ("127.0.0.1:%u", (guint) f->port);
-
-  conf = g_strdup_printf (
-    "daemon off;\n"
-    "worker_processes 1;\n"
-    "pid %1$s/nginx.pid;\n"
-    "error_log %1$s/error.log info;\n"
-    "events { worker_connections 64; }\n"
-    "http {\n"
-    "  log_format t escape=none\n"
-    "    '$uri|$status|$http_range|$http_if_range|$http_if_none_match|$body_bytes_sent';\n"
-    "  access_log %1$s/access.log t;\n"
-    "  client_body_temp_path %1$s/tmp/body;\n"
-    "  proxy_temp_path %1$s/tmp/proxy;\n"
-    "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
-    "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
-    "  scgi_temp_path %1$s/tmp/scgi;\n"
-    "  default_type application/octet-stream;\n"
-    "  server {\n"
-    "    listen %2$s;\n"
-    "    root %1$s/www;\n"
-    "    location / { %3$s }\n"
+  server = g_strdup_printf (
+    "    location / { %s }\n"
     "    location /storage/v1/object/public/songs/ {\n"
     "      default_type application/json;\n"
     "      return 400 '{\"statusCode\":\"404\",\"error\":\"not_found\","
@@ -185,35 +68,8 @@ nginx_start (Fixture   *f,
     "      return 400 '{\"statusCode\":\"403\",\"error\":\"Unauthorized\","
     "\"message\":\"invalid signature\"}';\n"
     "    }\n"
-    "    location /broken/ { return 503; }\n"
-    "  }\n"
-    "}\n", f->tmp, listen, extra);
-  g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
-  g_assert_no_error (error);
-
-  {
-    const char *argv[] = { f->nginx, "-p", f->tmp, "-c", conf_path, "-e", err_log, NULL };
-
-    g_assert_true (g_spawn_async (f->tmp, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                  child_setup, NULL, &f->pid, &error));
-    g_assert_no_error (error);
-  }
-
-  /* Ready when the port answers (~15 ms); bounded, and an nginx that exits
-   * (a bad config, a taken port) fails the test with its error log. */
-  for (guint waited = 0; !port_answers (f->port); waited += 5)
-    {
-      int status;
-
-      if (waitpid (f->pid, &status, WNOHANG) == f->pid || waited > 5000)
-        {
-          g_autofree char *log = NULL;
-
-          g_file_get_contents (err_log, &log, NULL, NULL);
-          g_error ("nginx did not start on port %u: %s", (guint) f->port, log ? log : "");
-        }
-      g_usleep (5000);
-    }
+    "    location /broken/ { return 503; }", extra);
+  sk_test_nginx_start (&f->nginx, mode == NGINX_TLS, server);
 }
 
 /* -------------------------------------------------------------- fixtures */
@@ -224,25 +80,16 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *db = NULL;
-  g_autofree char *tmpdir = NULL;
 
-  f->nginx = find_nginx ();
-  if (f->nginx == NULL)
+  f->tmp = g_dir_make_tmp ("sk-media-XXXXXX", &error);
+  g_assert_no_error (error);
+  if (!sk_test_nginx_init (&f->nginx, f->tmp))
     {
       f->skip = TRUE;
       return;
     }
-  f->tmp = g_dir_make_tmp ("sk-media-XXXXXX", &error);
-  g_assert_no_error (error);
-  /* Run as root, nginx serves from an unprivileged worker: it must be able
-   * to reach the files. */
-  g_assert_cmpint (g_chmod (f->tmp, 0755), ==, 0);
   f->www = g_build_filename (f->tmp, "www", NULL);
   f->cache_dir = g_build_filename (f->tmp, "cache", NULL);
-  tmpdir = g_build_filename (f->tmp, "tmp", NULL);
-  g_assert_cmpint (g_mkdir (f->www, 0755), ==, 0);
-  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
-
   db = g_build_filename (f->tmp, "test.db", NULL);
   f->store = sk_store_open (db, &error);
   g_assert_no_error (error);
@@ -251,32 +98,9 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  if (f->skip)
-    {
-      g_free (f->nginx);
-      return;
-    }
   if (f->cache != NULL)
     {
       /* Nothing may still run: a download holds a reference. */
@@ -287,10 +111,9 @@ fixture_teardown (Fixture       *f,
       while (g_main_context_iteration (NULL, FALSE))
         ;
     }
-  sk_store_unref (f->store);
-  nginx_stop (f, SIGQUIT);
-  rm_rf (f->tmp);
-  g_free (f->nginx);
+  g_clear_pointer (&f->store, sk_store_unref);
+  sk_test_nginx_clear (&f->nginx);
+  sk_test_rmdir (f->tmp);
   g_free (f->tmp);
   g_free (f->www);
   g_free (f->cache_dir);
@@ -331,7 +154,7 @@ static char *
 url_for (Fixture    *f,
          const char *path)
 {
-  return g_strdup_printf ("http://127.0.0.1:%u/%s", (guint) f->port, path);
+  return g_strdup_printf ("http://127.0.0.1:%u/%s", (guint) f->nginx.port, path);
 }
 
 static void
@@ -624,7 +447,7 @@ break_when_halfway (gpointer user_data)
   if (b->cancellable != NULL)
     g_cancellable_cancel (b->cancellable);
   else
-    nginx_stop (b->f, SIGTERM);   /* fast shutdown: open connections are dropped */
+    sk_test_nginx_stop (&b->f->nginx, SIGTERM);   /* fast shutdown: open connections are dropped */
   return G_SOURCE_REMOVE;
 }
 
@@ -645,7 +468,7 @@ interrupt_download (Fixture       *f,
   FetchResult r = { 0 };
   guint id;
 
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_SLOW);
   id = g_timeout_add (5, break_when_halfway, &b);
   sk_media_cache_fetch_async (f->cache, song_id, url, sha, expected, cancellable,
@@ -733,7 +556,7 @@ test_cancel_keeps_part_and_resumes (Fixture       *f,
   kept = size_of (part);
   g_assert_cmpint (kept, >, 0);
 
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_PLAIN);
   path = fetch (f, "song-wind", url, sha, (gint64) size, NULL, &error);
   g_assert_no_error (error);
@@ -767,7 +590,7 @@ test_resume_restarts_when_file_changed (Fixture       *f,
 
   /* A new version on the server: another size, hence another ETag. */
   new_sha = serve_file (f, "fire.opus", size + 1000, 5);
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_PLAIN);
   path = fetch (f, "song-fire", url, new_sha, -1, NULL, &error);
   g_assert_no_error (error);
@@ -802,7 +625,7 @@ test_server_ignoring_range (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_NO_RANGES);
   path = fetch (f, "song-waves", url, sha, (gint64) size, NULL, &error);
   g_assert_no_error (error);
@@ -893,7 +716,7 @@ test_dead_network (Fixture       *f,
 
   SKIP_WITHOUT_NGINX (f);
   /* A loopback port nobody listens on. */
-  url = g_strdup_printf ("http://127.0.0.1:%u/song.ogg", (guint) free_port ());
+  url = g_strdup_printf ("http://127.0.0.1:%u/song.ogg", (guint) sk_test_free_port ());
   add_song (f, "song-offline", url, NULL);
   path = fetch (f, "song-offline", url, NULL, -1, NULL, &error);
   g_assert_null (path);
@@ -1054,7 +877,7 @@ test_refuses_absurd_size (Fixture       *f,
     g_timeout_add (100, on_timeout, &later);
     run_until (&later, "the loop to settle");
   }
-  g_assert_true (nginx_stop (f, SIGQUIT));
+  g_assert_true (sk_test_nginx_stop (&f->nginx, SIGQUIT));
 }
 
 static void
@@ -1298,10 +1121,10 @@ test_refuses_an_untrusted_certificate (Fixture       *f,
     g_assert_no_error (error);
   }
   g_free (serve_file (f, "secure.ogg", 1000, 50));
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_TLS);
 
-  url = g_strdup_printf ("https://127.0.0.1:%u/secure.ogg", (guint) f->port);
+  url = g_strdup_printf ("https://127.0.0.1:%u/secure.ogg", (guint) f->nginx.port);
   add_song (f, "song-tls", url, NULL);
   path = fetch (f, "song-tls", url, NULL, -1, NULL, &error);
   g_assert_null (path);
@@ -1495,7 +1318,7 @@ test_prefetch_dropped_from_queue (Fixture       *f,
   url = url_for (f, "drop.flac");
   add_song (f, "song-drop", url, sha);
   part = part_path (f, "song-drop", url);
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_SLOW);
 
   sk_media_cache_prefetch (f->cache, queue, 1);
@@ -1509,7 +1332,7 @@ test_prefetch_dropped_from_queue (Fixture       *f,
   sk_media_cache_prefetch (f->cache, NULL, 0);
   sk_media_cache_fetch_async (f->cache, "song-drop", url, sha, (gint64) size, NULL,
                               on_fetched, &r);
-  nginx_stop (f, SIGTERM);
+  sk_test_nginx_stop (&f->nginx, SIGTERM);
   kept = size_of (part);
   g_assert_cmpint (kept, >=, 16 * 1024);
   nginx_start (f, NGINX_PLAIN);

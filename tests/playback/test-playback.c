@@ -10,18 +10,15 @@
 #include "config.h"
 
 #include <ebur128.h>
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
-#include <signal.h>
 #include <sndfile.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sk-import.h"
 #include "sk-playback.h"
+#include "sk-test-nginx.h"
 #include "sk-test-util.h"
 
 #define WAIT_SECONDS 10
@@ -764,138 +761,6 @@ test_ctl_run (Fixture       *f,
 
 /* --- an http song, through a real nginx on loopback --------------------- */
 
-typedef struct
-{
-  char    *root;
-  GPid     pid;
-  guint16  port;
-} Nginx;
-
-static guint16
-free_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, &error);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (sock, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-nginx_child_setup (gpointer data)
-{
-  /* If the test dies, so does its nginx. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static gboolean
-port_answers (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-
-  g_socket_client_set_timeout (client, 1);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return conn != NULL;
-}
-
-/* nginx serving @root/www on a free loopback port; FALSE when there is no
- * nginx on this machine. */
-static gboolean
-nginx_start (Nginx      *n,
-             const char *root)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *nginx = g_find_program_in_path ("nginx");
-  g_autofree char *conf_path = g_build_filename (root, "nginx.conf", NULL);
-  g_autofree char *err_log = g_build_filename (root, "error.log", NULL);
-  g_autofree char *tmp = g_build_filename (root, "tmp", NULL);
-  g_autofree char *conf = NULL;
-
-  if (nginx == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
-    nginx = g_strdup ("/usr/sbin/nginx");
-  if (nginx == NULL)
-    return FALSE;
-  n->root = g_strdup (root);
-  n->port = free_port ();
-  g_assert_cmpint (g_mkdir (tmp, 0700), ==, 0);
-  conf = g_strdup_printf (
-    "daemon off;\n"
-    "worker_processes 1;\n"
-    "pid %1$s/nginx.pid;\n"
-    "error_log %1$s/error.log info;\n"
-    "events { worker_connections 64; }\n"
-    "http {\n"
-    "  access_log %1$s/access.log;\n"
-    "  client_body_temp_path %1$s/tmp/body;\n"
-    "  proxy_temp_path %1$s/tmp/proxy;\n"
-    "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
-    "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
-    "  scgi_temp_path %1$s/tmp/scgi;\n"
-    "  default_type application/octet-stream;\n"
-    "  server { listen 127.0.0.1:%2$u; root %1$s/www; }\n"
-    "}\n", root, (guint) n->port);
-  g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
-  {
-    const char *argv[] = { nginx, "-p", root, "-c", conf_path, "-e", err_log, NULL };
-
-    g_assert_true (g_spawn_async (root, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                  nginx_child_setup, NULL, &n->pid, &error));
-    g_assert_no_error (error);
-  }
-  /* bounded: an nginx that exits or never answers fails the test */
-  for (guint waited = 0; !port_answers (n->port); waited += 5)
-    {
-      int status;
-
-      if (waitpid (n->pid, &status, WNOHANG) == n->pid || waited > 5000)
-        {
-          g_autofree char *log = NULL;
-
-          g_file_get_contents (err_log, &log, NULL, NULL);
-          g_error ("nginx did not start on port %u: %s", (guint) n->port, log ? log : "");
-        }
-      g_usleep (5000);
-    }
-  return TRUE;
-}
-
-static void
-nginx_stop (Nginx *n)
-{
-  gboolean gone = FALSE;
-
-  if (n->pid > 0)
-    {
-      kill (n->pid, SIGQUIT);
-      for (guint waited = 0; !gone && waited < 3000; waited += 5)
-        {
-          int status;
-          pid_t r = waitpid (n->pid, &status, WNOHANG);
-
-          gone = r == n->pid || (r < 0 && errno == ECHILD);
-          if (!gone)
-            g_usleep (5000);
-        }
-      if (!gone)
-        {
-          kill (n->pid, SIGKILL);
-          waitpid (n->pid, NULL, 0);
-        }
-      g_spawn_close_pid (n->pid);
-      n->pid = 0;
-    }
-  g_clear_pointer (&n->root, g_free);
-}
-
 static gboolean
 stored_loudness_known (Fixture    *f,
                        const char *song_id)
@@ -914,22 +779,20 @@ test_http_prefetched (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *root = g_build_filename (f->dir, "server", NULL);
-  g_autofree char *www = g_build_filename (root, "www", NULL);
-  g_autofree char *wav = g_build_filename (www, "s-far.wav", NULL);
+  g_autofree char *wav = g_build_filename (root, "www", "s-far.wav", NULL);
   g_autofree char *cached = NULL;
-  Nginx n = { 0 };
+  SkTestNginx n;
 
-  g_assert_cmpint (g_mkdir_with_parents (www, 0755), ==, 0);
   /* nginx run as root serves from an unprivileged worker */
   g_assert_cmpint (g_chmod (f->dir, 0755), ==, 0);
-  g_assert_cmpint (g_chmod (root, 0755), ==, 0);
-  sk_test_write_wav (wav, 0.5);
-  g_assert_cmpint (g_chmod (wav, 0644), ==, 0);
-  if (!nginx_start (&n, root))
+  if (!sk_test_nginx_init (&n, root))
     {
       g_test_skip ("nginx is not installed (package nginx-light): this test needs a web server");
       return;
     }
+  sk_test_write_wav (wav, 0.5);
+  g_assert_cmpint (g_chmod (wav, 0644), ==, 0);
+  sk_test_nginx_start (&n, FALSE, NULL);
   add_http_song (f, "s-far", n.port, EMBEDDING (0.9, 0.3, 0.1, 0.3, 0.4));
   import_and_open (f);
   start_playback (f);
@@ -946,7 +809,7 @@ test_http_prefetched (Fixture       *f,
   WAIT_UNTIL (stored_loudness_known (f, "s-far"));
 
   sk_playback_stop (f->playback);
-  nginx_stop (&n);
+  sk_test_nginx_clear (&n);
 }
 
 int
