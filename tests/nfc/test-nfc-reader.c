@@ -34,9 +34,7 @@ typedef struct
   GPtrArray      *taps;       /* "UID ATQA SAK" */
   guint           removed;
   GArray         *statuses;   /* SkNfcStatus, each change */
-  guint           checked_in;
-  guint           refused;
-  guint           unknown;
+  SkTestEngineCounts counts;
 } Fixture;
 
 /* Runs the main context until @cond holds or @ms pass; the ticker wakes
@@ -83,16 +81,7 @@ on_status (SkNfcReader *reader,
   g_array_append_val (f->statuses, s);
 }
 
-static void
-on_checked_in (SkEngine   *engine,
-               const char *user_id,
-               const char *name,
-               guint       flags,
-               Fixture    *f)
-{
-  f->checked_in++;
-}
-
+/* Only the throttle refuses a tap here (sk_test_count_engine counts them). */
 static void
 on_refused (SkEngine   *engine,
             const char *uid,
@@ -100,15 +89,6 @@ on_refused (SkEngine   *engine,
             Fixture    *f)
 {
   g_assert_cmpstr (reason, ==, "throttled");
-  f->refused++;
-}
-
-static void
-on_unknown (SkEngine   *engine,
-            const char *uid,
-            Fixture    *f)
-{
-  f->unknown++;
 }
 
 static gboolean
@@ -126,21 +106,16 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *link = NULL;
-  g_autofree char *db = NULL;
 
   f->dir = sk_test_mkdtemp ();
   link = g_build_filename (f->dir, "pn532", NULL);
   f->chip = sk_pn532_fixture_start (link, &error);
   g_assert_no_error (error);
 
-  db = g_build_filename (f->dir, "test.db", NULL);
-  f->store = sk_store_open (db, &error);
-  g_assert_no_error (error);
-  f->engine = sk_engine_new (f->store, &error);
-  g_assert_no_error (error);
-  g_signal_connect (f->engine, "checked-in", G_CALLBACK (on_checked_in), f);
+  f->engine = sk_test_engine_new (f->dir, NULL);   /* on the real clock */
+  f->store = sk_engine_get_store (f->engine);
+  sk_test_count_engine (f->engine, &f->counts);
   g_signal_connect (f->engine, "tap-refused", G_CALLBACK (on_refused), f);
-  g_signal_connect (f->engine, "unknown-badge", G_CALLBACK (on_unknown), f);
 
   f->taps = g_ptr_array_new_with_free_func (g_free);
   f->statuses = g_array_new (FALSE, FALSE, sizeof (SkNfcStatus));
@@ -164,7 +139,6 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->reader);
   g_clear_handle_id (&f->ticker, g_source_remove);
   g_clear_object (&f->engine);
-  g_clear_pointer (&f->store, sk_store_unref);
   g_clear_pointer (&f->chip, sk_pn532_fixture_free);
   /* what the engine and the reader left on the context */
   while (g_main_context_iteration (NULL, FALSE))
@@ -264,20 +238,20 @@ test_one_tap_held (Fixture *f, gconstpointer data)
 
   present_and_tap (f, "classic4", CLASSIC4);
   g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC4 " 0004 08");
-  WAIT_UNTIL (f->checked_in == 1, WAIT_MS);
-  g_assert_cmpuint (f->checked_in, ==, 1);
+  WAIT_UNTIL (f->counts.checked_in == 1, WAIT_MS);
+  g_assert_cmpuint (f->counts.checked_in, ==, 1);
 
   /* held for three seconds: still one tap, one check-in */
   WAIT_UNTIL (FALSE, 3000);
   g_assert_cmpuint (f->taps->len, ==, 1);
-  g_assert_cmpuint (f->checked_in, ==, 1);
+  g_assert_cmpuint (f->counts.checked_in, ==, 1);
   g_assert_cmpuint (f->removed, ==, 0);
 
   /* taken away and presented again: a second tap extends the visit */
   remove_card (f);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->checked_in == 2, WAIT_MS);
-  g_assert_cmpuint (f->checked_in, ==, 2);
+  WAIT_UNTIL (f->counts.checked_in == 2, WAIT_MS);
+  g_assert_cmpuint (f->counts.checked_in, ==, 2);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&n_reader_warnings), ==, 0);
@@ -289,8 +263,8 @@ test_classic7 (Fixture *f, gconstpointer data)
   start_reader (f);
   present_and_tap (f, "classic7", CLASSIC7);
   g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC7 " 0044 08");
-  WAIT_UNTIL (f->unknown == 1, WAIT_MS);
-  g_assert_cmpuint (f->unknown, ==, 1);   /* nobody has it: the join flow */
+  WAIT_UNTIL (f->counts.unknown == 1, WAIT_MS);
+  g_assert_cmpuint (f->counts.unknown, ==, 1);   /* nobody has it: the join flow */
   WAIT_UNTIL (FALSE, 500);
   g_assert_cmpuint (f->taps->len, ==, 1);
   remove_card (f);
@@ -356,8 +330,8 @@ test_fixture_killed (Fixture *f, gconstpointer data)
   WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
   g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->checked_in == 2, WAIT_MS);
-  g_assert_cmpuint (f->checked_in, ==, 2);
+  WAIT_UNTIL (f->counts.checked_in == 2, WAIT_MS);
+  g_assert_cmpuint (f->counts.checked_in, ==, 2);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
 
   /* and again while the reader looks for a card */
@@ -371,8 +345,8 @@ test_fixture_killed (Fixture *f, gconstpointer data)
   WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
   g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->checked_in == 3, WAIT_MS);
-  g_assert_cmpuint (f->checked_in, ==, 3);
+  WAIT_UNTIL (f->counts.checked_in == 3, WAIT_MS);
+  g_assert_cmpuint (f->counts.checked_in, ==, 3);
 }
 
 /* @mode garbles every answer: logged, the reader leaves READY and comes
@@ -481,10 +455,10 @@ test_throttle (Fixture *f, gconstpointer data)
   g_test_message ("20 taps in %.1f s", (g_get_monotonic_time () - t0) / 1e6);
   /* all within the limit's minute: what follows is about the limit */
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 60 * G_USEC_PER_SEC);
-  WAIT_UNTIL (f->checked_in + f->refused == 20, WAIT_MS);
+  WAIT_UNTIL (f->counts.checked_in + f->counts.refused == 20, WAIT_MS);
   g_assert_cmpuint (f->taps->len, ==, 20);
-  g_assert_cmpuint (f->checked_in, ==, 6);
-  g_assert_cmpuint (f->refused, ==, 14);
+  g_assert_cmpuint (f->counts.checked_in, ==, 6);
+  g_assert_cmpuint (f->counts.refused, ==, 14);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
 }

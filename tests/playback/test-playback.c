@@ -61,23 +61,6 @@ log_handler (const char     *domain,
   g_test_fail ();
 }
 
-static char *
-query_text (SkStore    *store,
-            const char *sql,
-            const char *arg)
-{
-  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
-  char *v = NULL;
-
-  g_assert_nonnull (stmt);
-  if (arg != NULL)
-    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
-  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
-    v = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return v;
-}
-
 static void
 on_track_started (SkEngine   *engine,
                   const char *song_id,
@@ -85,17 +68,21 @@ on_track_started (SkEngine   *engine,
                   Fixture    *f)
 {
   const char *player = sk_engine_get_player_id (engine);
-  g_autofree char *row = query_text (f->store, "SELECT song_id FROM songs_playing WHERE id = ?1",
-                                     play_id);
+  g_autofree char *row = sk_test_query_text (f->store,
+                                             "SELECT song_id FROM songs_playing WHERE id = ?1",
+                                             play_id);
 
   /* the row and the player's state are written when the start is told */
   g_assert_cmpstr (row, ==, song_id);
   g_ptr_array_add (f->started, g_strdup (song_id));
   g_ptr_array_add (f->db_current,
-                   query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1",
-                               player));
+                   sk_test_query_text (f->store,
+                                       "SELECT current_song_id FROM players WHERE id = ?1",
+                                       player));
   g_ptr_array_add (f->db_status,
-                   query_text (f->store, "SELECT status FROM players WHERE id = ?1", player));
+                   sk_test_query_text (f->store,
+                                       "SELECT status FROM players WHERE id = ?1",
+                                       player));
 }
 
 static void
@@ -250,15 +237,16 @@ static char *
 song_id_of (Fixture    *f,
             const char *name)
 {
-  return query_text (f->store, "SELECT id FROM songs WHERE title = ?1", name);
+  return sk_test_query_text (f->store, "SELECT id FROM songs WHERE title = ?1", name);
 }
 
 static char *
 path_of (Fixture    *f,
          const char *song_id)
 {
-  g_autofree char *url = query_text (f->store, "SELECT file_url FROM songs WHERE id = ?1",
-                                     song_id);
+  g_autofree char *url = sk_test_query_text (f->store,
+                                             "SELECT file_url FROM songs WHERE id = ?1",
+                                             song_id);
 
   g_assert_nonnull (url);
   return g_filename_from_uri (url, NULL, NULL);
@@ -329,13 +317,17 @@ test_head_plays (Fixture       *f,
   {
     guint n_head = 0;
     g_autofree char *expected = NULL;
-    g_autofree char *rows = query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
+    g_autofree char *rows = sk_test_query_text (f->store,
+                                                "SELECT count(*) FROM songs_playing",
+                                                NULL);
     g_autofree char *n_rows = g_strdup_printf ("%u", f->started->len);
 
     for (guint i = 0; i < f->started->len; i++)
       n_head += strcmp (f->started->pdata[i], head) == 0;
     expected = g_strdup_printf ("%u", n_head);
-    plays = query_text (f->store, "SELECT count(*) FROM songs_playing WHERE song_id = ?1", head);
+    plays = sk_test_query_text (f->store,
+                                "SELECT count(*) FROM songs_playing WHERE song_id = ?1",
+                                head);
     g_assert_cmpstr (plays, ==, expected);
     g_assert_cmpstr (rows, ==, n_rows);
   }
@@ -377,8 +369,10 @@ test_corrupt_skipped (Fixture       *f,
   g_assert_cmpuint (f->unplayable->len, ==, 1);
   g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
   g_assert_cmpuint (skipped_warnings, ==, 1);
-  playable = query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", head);
-  reason = query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1", head);
+  playable = sk_test_query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", head);
+  reason = sk_test_query_text (f->store,
+                               "SELECT unplayable_reason FROM songs WHERE id = ?1",
+                               head);
   g_assert_cmpstr (playable, ==, "0");
   g_assert_nonnull (reason);
   g_test_message ("unplayable_reason: %s", reason);
@@ -410,7 +404,9 @@ test_missing_skipped (Fixture       *f,
   g_assert_cmpstr (f->started->pdata[0], !=, head);
   g_assert_cmpuint (f->unplayable->len, ==, 1);
   g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
-  reason = query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1", head);
+  reason = sk_test_query_text (f->store,
+                               "SELECT unplayable_reason FROM songs WHERE id = ?1",
+                               head);
   g_assert_nonnull (reason);
   g_assert_nonnull (strstr (reason, "missing"));
 }
@@ -437,10 +433,11 @@ test_fallback (Fixture       *f,
   WAIT_UNTIL (f->started->len >= 3);
   for (guint i = 0; i < f->started->len; i++)
     g_assert_cmpstr (f->started->pdata[i], ==, local);
-  plays = query_text (f->store, "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1",
-                      local);
+  plays = sk_test_query_text (f->store,
+                              "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1",
+                              local);
   g_assert_cmpstr (plays, ==, "1");
-  bad = query_text (f->store, "SELECT count(*) FROM songs WHERE playable = 0", NULL);
+  bad = sk_test_query_text (f->store, "SELECT count(*) FROM songs WHERE playable = 0", NULL);
   g_assert_cmpstr (bad, ==, "0");
   g_assert_cmpuint (f->unplayable->len, ==, 0);
 }
@@ -468,8 +465,9 @@ test_nothing_playable (Fixture       *f,
   g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
   g_test_message ("idle: %s", sk_engine_get_status_message (f->engine));
   g_assert_nonnull (strstr (sk_engine_get_status_message (f->engine), "can be played"));
-  status = query_text (f->store, "SELECT status FROM players WHERE id = ?1",
-                       sk_engine_get_player_id (f->engine));
+  status = sk_test_query_text (f->store,
+                               "SELECT status FROM players WHERE id = ?1",
+                               sk_engine_get_player_id (f->engine));
   g_assert_cmpstr (status, ==, "idle");
   g_assert_cmpuint (skipped_warnings, ==, 1);
 }
@@ -750,7 +748,7 @@ test_ctl_run (Fixture       *f,
     playing += g_str_has_prefix (lines[i], "playing ");
   g_assert_cmpuint (playing, >=, 2);
   /* every start printed is a row (the player may report a few at once) */
-  rows = query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
+  rows = sk_test_query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
   g_assert_cmpuint (g_ascii_strtoull (rows, NULL, 10), ==, playing);
 
   g_clear_pointer (&out, g_free);
@@ -765,9 +763,9 @@ static gboolean
 stored_loudness_known (Fixture    *f,
                        const char *song_id)
 {
-  g_autofree char *v = query_text (f->store,
-                                   "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
-                                   song_id);
+  g_autofree char *v = sk_test_query_text (f->store,
+                                           "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
+                                           song_id);
 
   return g_strcmp0 (v, "1") == 0;
 }
@@ -801,7 +799,7 @@ test_http_prefetched (Fixture       *f,
 
   WAIT_UNTIL (f->started->len >= 1);
   g_assert_cmpstr (f->started->pdata[0], ==, "s-far");
-  cached = query_text (f->store, "SELECT path FROM media WHERE song_id = 's-far'", NULL);
+  cached = sk_test_query_text (f->store, "SELECT path FROM media WHERE song_id = 's-far'", NULL);
   g_assert_nonnull (cached);
   g_assert_true (g_str_has_prefix (cached, sk_media_cache_get_dir (f->cache)));
   g_assert_cmpuint (f->unplayable->len, ==, 0);

@@ -55,7 +55,8 @@ sk_test_engine_new (const char  *dir,
   g_assert_no_error (error);
   engine = sk_engine_new (store, &error);
   g_assert_no_error (error);
-  sk_engine_set_clock (engine, sk_test_clock_read, clock);
+  if (clock != NULL)
+    sk_engine_set_clock (engine, sk_test_clock_read, clock);
   return engine;
 }
 
@@ -79,6 +80,59 @@ sk_test_add_song (SkStore      *store,
   sqlite3_bind_text (stmt, 3, emb, -1, SQLITE_STATIC);
   g_assert_true (sk_store_run (store, stmt, &error));
   g_assert_no_error (error);
+}
+
+void
+sk_test_add_songs (SkEngine         *engine,
+                   const SkTestSong *songs,
+                   guint             n)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < n; i++)
+    sk_test_add_song (sk_engine_get_store (engine), songs[i].id, songs[i].e);
+  g_assert_true (sk_engine_reload (engine, &error));
+  g_assert_no_error (error);
+}
+
+char *
+sk_test_query_text (SkStore    *store,
+                    const char *sql,
+                    const char *arg)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
+  char *v = NULL;
+
+  g_assert_nonnull (stmt);
+  if (arg != NULL)
+    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
+  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+    v = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return v;
+}
+
+static void
+count_signal (guint *counter)
+{
+  (*counter)++;
+}
+
+void
+sk_test_count_engine (SkEngine           *engine,
+                      SkTestEngineCounts *counts)
+{
+  /* swapped: the counter comes first, whatever the signal's arguments */
+  g_signal_connect_swapped (engine, "queue-changed", G_CALLBACK (count_signal),
+                            &counts->queue_changes);
+  g_signal_connect_swapped (engine, "checked-in", G_CALLBACK (count_signal),
+                            &counts->checked_in);
+  g_signal_connect_swapped (engine, "checked-out", G_CALLBACK (count_signal),
+                            &counts->checked_out);
+  g_signal_connect_swapped (engine, "tap-refused", G_CALLBACK (count_signal),
+                            &counts->refused);
+  g_signal_connect_swapped (engine, "unknown-badge", G_CALLBACK (count_signal),
+                            &counts->unknown);
 }
 
 char *
