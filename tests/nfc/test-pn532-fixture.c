@@ -337,17 +337,25 @@ present_card (Fixture    *f,
   command (f, line);
 }
 
+/* One poll finds the card @uid. */
+static void
+poll_finds (Fixture    *f,
+            const char *uid)
+{
+  PollArgs args = { 1, 1 };
+
+  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
+  assert_uid (&f->target, uid);
+}
+
 /* @card is shown and one poll finds it. */
 static void
 present_and_poll (Fixture    *f,
                   const char *card,
                   const char *uid)
 {
-  PollArgs args = { 1, 1 };
-
   present_card (f, card);
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, uid);
+  poll_finds (f, uid);
 }
 
 /* @t is of the type of the card @c, with its ATS. */
@@ -535,8 +543,7 @@ test_bad_checksum (Fixture      *f,
   g_assert_cmpint (call (f, do_list, NULL), ==, NFC_EIO);
   g_assert_cmpint (nfc_device_get_last_error (f->device), ==, NFC_EIO);
   command (f, "mode normal");
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, "DEADBEEF");
+  poll_finds (f, "DEADBEEF");
 }
 
 static void
@@ -553,8 +560,7 @@ test_garbage (Fixture      *f,
   g_assert_cmpint (call (f, do_list, NULL), <, 0);
   g_assert_cmpint (nfc_device_get_last_error (f->device), <, 0);
   command (f, "mode normal");
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, "DEADBEEF");
+  poll_finds (f, "DEADBEEF");
 }
 
 /* nfc_abort_command on pn532_uart interrupts a wait for an answer (not for
