@@ -160,12 +160,54 @@ chip (Fixture    *f,
   g_assert_nonnull (answer);
 }
 
+/* Waits (@ms at most) for the reader's status to be @status. */
+static void
+wait_status (Fixture     *f,
+             SkNfcStatus  status,
+             guint        ms)
+{
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == status, ms);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, status);
+}
+
+/* Waits for the engine's @n-th check-in. */
+static void
+wait_checked_in (Fixture *f,
+                 guint    n)
+{
+  WAIT_UNTIL (f->counts.checked_in == n, WAIT_MS);
+  g_assert_cmpuint (f->counts.checked_in, ==, n);
+}
+
+/* The chip dies and its device goes (as a USB serial adapter's does when
+ * pulled out; a stale link could meet the pty number reused by another
+ * test's fixture): the reader says it is absent. */
+static void
+unplug (Fixture *f)
+{
+  g_autofree char *link = g_build_filename (f->dir, "pn532", NULL);
+
+  sk_pn532_fixture_kill (f->chip);
+  g_unlink (link);
+  wait_status (f, SK_NFC_STATUS_ABSENT, 2000);
+}
+
+/* Back on the same link: the reader reconnects. */
+static void
+replug (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
+  g_assert_no_error (error);
+  wait_status (f, SK_NFC_STATUS_READY, 5000);
+}
+
 static void
 start_reader (Fixture *f)
 {
   sk_nfc_reader_start (f->reader);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  wait_status (f, SK_NFC_STATUS_READY, 5000);
   g_assert_nonnull (strstr (sk_nfc_reader_get_model (f->reader), "PN532"));
 }
 
@@ -238,8 +280,7 @@ test_one_tap_held (Fixture *f, gconstpointer data)
 
   present_and_tap (f, "classic4", CLASSIC4);
   g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC4 " 0004 08");
-  WAIT_UNTIL (f->counts.checked_in == 1, WAIT_MS);
-  g_assert_cmpuint (f->counts.checked_in, ==, 1);
+  wait_checked_in (f, 1);
 
   /* held for three seconds: still one tap, one check-in */
   WAIT_UNTIL (FALSE, 3000);
@@ -250,8 +291,7 @@ test_one_tap_held (Fixture *f, gconstpointer data)
   /* taken away and presented again: a second tap extends the visit */
   remove_card (f);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->counts.checked_in == 2, WAIT_MS);
-  g_assert_cmpuint (f->counts.checked_in, ==, 2);
+  wait_checked_in (f, 2);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&n_reader_warnings), ==, 0);
@@ -306,47 +346,28 @@ test_iso14443_4 (Fixture *f, gconstpointer data)
 static void
 test_fixture_killed (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *link = g_build_filename (f->dir, "pn532", NULL);
-
   enroll (f, CLASSIC4);
   start_reader (f);
   present_and_tap (f, "classic4", CLASSIC4);
 
-  /* dies while the reader watches the card, and its device goes (as a USB
-   * serial adapter's does when pulled out; a stale link could meet the
-   * pty number reused by another test's fixture) */
-  sk_pn532_fixture_kill (f->chip);
-  g_unlink (link);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ABSENT, 2000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ABSENT);
+  /* dies while the reader watches the card */
+  unplug (f);
   g_assert_nonnull (sk_nfc_reader_get_message (f->reader));
   g_assert_cmpint (g_atomic_int_get (&n_reader_warnings), >=, 1);
   g_assert_false (saw_status (f, SK_NFC_STATUS_STARTING));
 
   /* back on the same link: reconnected, and taps work again */
-  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
-  g_assert_no_error (error);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  replug (f);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->counts.checked_in == 2, WAIT_MS);
-  g_assert_cmpuint (f->counts.checked_in, ==, 2);
+  wait_checked_in (f, 2);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
 
   /* and again while the reader looks for a card */
   remove_card (f);
-  sk_pn532_fixture_kill (f->chip);
-  g_unlink (link);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ABSENT, 2000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ABSENT);
-  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
-  g_assert_no_error (error);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  unplug (f);
+  replug (f);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->counts.checked_in == 3, WAIT_MS);
-  g_assert_cmpuint (f->counts.checked_in, ==, 3);
+  wait_checked_in (f, 3);
 }
 
 /* @mode garbles every answer: logged, the reader leaves READY and comes
@@ -370,8 +391,7 @@ check_recovers_from (Fixture    *f,
   WAIT_UNTIL (FALSE, 1000);
 
   chip (f, "mode normal");
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  wait_status (f, SK_NFC_STATUS_READY, 5000);
   remove_card (f);
   present_and_tap (f, "classic4", CLASSIC4);
 }
@@ -398,13 +418,11 @@ test_silent (Fixture *f, gconstpointer data)
 
   /* silent while a card is held: every command times out */
   chip (f, "mode silent");
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ERROR, 3000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ERROR);
+  wait_status (f, SK_NFC_STATUS_ERROR, 3000);
 
   /* talks again: the reader finds it */
   chip (f, "mode normal");
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  wait_status (f, SK_NFC_STATUS_READY, 5000);
 
   /* silent again, and stopped while a command waits for it */
   chip (f, "mode silent");
