@@ -226,14 +226,7 @@ static int
 count (Fixture    *f,
        const char *sql)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (f->store, sql, NULL);
-  int n;
-
-  g_assert_nonnull (stmt);
-  g_assert_cmpint (sk_store_step (f->store, stmt, NULL), ==, SQLITE_ROW);
-  n = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-  return n;
+  return sk_test_query_int (f->store, sql);
 }
 
 static gboolean

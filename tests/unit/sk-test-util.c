@@ -112,6 +112,20 @@ sk_test_query_text (SkStore    *store,
   return v;
 }
 
+int
+sk_test_query_int (SkStore    *store,
+                   const char *sql)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
+  int v;
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
+  v = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return v;
+}
+
 static void
 count_signal (guint *counter)
 {

@@ -40,6 +40,10 @@ void    sk_test_add_songs    (SkEngine         *engine,
 char   *sk_test_query_text   (SkStore     *store,
                               const char  *sql,
                               const char  *arg);
+/* The integer in the first column of the first row @sql gives (the test
+ * fails when there is no row). */
+int     sk_test_query_int    (SkStore     *store,
+                              const char  *sql);
 
 /* How many times an engine emitted each signal. */
 typedef struct

@@ -13,13 +13,7 @@
 static int
 count_songs (SkStore *store)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT count(*) FROM songs", NULL);
-  int n;
-
-  g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
-  n = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-  return n;
+  return sk_test_query_int (store, "SELECT count(*) FROM songs");
 }
 
 static const char *
