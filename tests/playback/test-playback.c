@@ -178,6 +178,23 @@ add_wav (Fixture    *f,
   sk_test_write_sidecar (json, name, embedding);
 }
 
+/* The first @n of rain, fire and waves, @seconds each, in the library. */
+static void
+add_library (Fixture *f,
+             guint    n,
+             double   seconds)
+{
+  static const struct { const char *name; const char *embedding; } songs[] = {
+    { "rain",  EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4) },
+    { "fire",  EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2) },
+    { "waves", EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95) },
+  };
+
+  g_assert_cmpuint (n, <=, G_N_ELEMENTS (songs));
+  for (guint i = 0; i < n; i++)
+    add_wav (f, songs[i].name, seconds, songs[i].embedding);
+}
+
 /* A song whose file is on a server: http on loopback (@port). */
 static void
 add_http_song (Fixture    *f,
@@ -296,9 +313,7 @@ test_head_plays (Fixture       *f,
   const SkQueueEntry *q;
   GStatBuf st;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
-  add_wav (f, "waves", 0.5, EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95));
+  add_library (f, 3, 0.5);
   import_and_open (f);
   head = queue_head (f);
   start_playback (f);
@@ -355,8 +370,7 @@ test_corrupt_skipped (Fixture       *f,
   g_autofree char *reason = NULL;
   static const char garbage[] = "RIFF\x10\x00\x00\x00WAVEthis is not audio at all";
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_library (f, 2, 0.5);
   import_and_open (f);
   head = queue_head (f);
   /* damaged after the import, as a card's file can be */
@@ -392,8 +406,7 @@ test_missing_skipped (Fixture       *f,
   g_autofree char *path = NULL;
   g_autofree char *reason = NULL;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_library (f, 2, 0.5);
   import_and_open (f);
   head = queue_head (f);
   path = path_of (f, head);
@@ -422,7 +435,7 @@ test_fallback (Fixture       *f,
   g_autofree char *plays = NULL;
   g_autofree char *bad = NULL;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_library (f, 1, 0.5);
   /* port 9 (discard) on loopback: nothing listens, refused at once */
   add_http_song (f, "s-far-1", 9, EMBEDDING (0.9, 0.3, 0.1, 0.3, 0.4));
   add_http_song (f, "s-far-2", 9, EMBEDDING (0.8, 0.3, 0.1, 0.3, 0.4));
@@ -452,7 +465,7 @@ test_nothing_playable (Fixture       *f,
   g_autofree char *path = NULL;
   g_autofree char *head = NULL;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_library (f, 1, 0.5);
   import_and_open (f);
   head = queue_head (f);
   path = path_of (f, head);
@@ -492,8 +505,7 @@ static void
 test_next_is_appended (Fixture       *f,
                        gconstpointer  data)
 {
-  add_wav (f, "rain", 2.0, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 2.0, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_library (f, 2, 2.0);
   import_and_open (f);
   start_playback (f);
 
@@ -707,9 +719,7 @@ test_crossfade_default (Fixture       *f,
                            &error);
   g_assert_no_error (error);
   g_assert_true (sk_store_run (f->store, stmt, &error));
-  add_wav (f, "rain", 2.0, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 2.0, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
-  add_wav (f, "waves", 2.0, EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95));
+  add_library (f, 3, 2.0);
   import_and_open (f);
   start_playback (f);
 
@@ -737,8 +747,7 @@ test_ctl_run (Fixture       *f,
   g_auto(GStrv) lines = NULL;
   guint playing = 0;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_library (f, 2, 0.5);
   import_and_open (f);
 
   g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
