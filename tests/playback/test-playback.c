@@ -301,6 +301,43 @@ timed_out_cb (gpointer data)
 
 /* --- tests -------------------------------------------------------------- */
 
+/* Spoils the file of the queue's head after the import, as a card's file
+ * can be: @contents written over it, or the file removed when NULL.
+ * Returns the head's song id. */
+static char *
+spoil_head (Fixture    *f,
+            const char *contents,
+            gssize      len)
+{
+  char *head = queue_head (f);
+  g_autofree char *path = path_of (f, head);
+
+  if (contents == NULL)
+    g_assert_cmpint (g_unlink (path), ==, 0);
+  else
+    g_assert_true (g_file_set_contents (path, contents, len, NULL));
+  return head;
+}
+
+/* Another song started first: the playback gave up on @head alone. */
+static void
+assert_head_skipped (Fixture    *f,
+                     const char *head)
+{
+  WAIT_UNTIL (f->started->len >= 1);
+  g_assert_cmpstr (f->started->pdata[0], !=, head);
+  g_assert_cmpuint (f->unplayable->len, ==, 1);
+  g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
+}
+
+static char *
+unplayable_reason (Fixture    *f,
+                   const char *song_id)
+{
+  return sk_test_query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1",
+                             song_id);
+}
+
 /* The queue's head plays; its start is a songs_playing row, the player's
  * current song and status, and a requeue without it. */
 static void
@@ -365,28 +402,19 @@ test_corrupt_skipped (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *head = NULL;
-  g_autofree char *path = NULL;
   g_autofree char *playable = NULL;
   g_autofree char *reason = NULL;
   static const char garbage[] = "RIFF\x10\x00\x00\x00WAVEthis is not audio at all";
 
   add_library (f, 2, 0.5);
   import_and_open (f);
-  head = queue_head (f);
-  /* damaged after the import, as a card's file can be */
-  path = path_of (f, head);
-  g_assert_true (g_file_set_contents (path, garbage, sizeof garbage - 1, NULL));
+  head = spoil_head (f, garbage, sizeof garbage - 1);
   start_playback (f);
 
-  WAIT_UNTIL (f->started->len >= 1);
-  g_assert_cmpstr (f->started->pdata[0], !=, head);
-  g_assert_cmpuint (f->unplayable->len, ==, 1);
-  g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
+  assert_head_skipped (f, head);
   g_assert_cmpuint (skipped_warnings, ==, 1);
   playable = sk_test_query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", head);
-  reason = sk_test_query_text (f->store,
-                               "SELECT unplayable_reason FROM songs WHERE id = ?1",
-                               head);
+  reason = unplayable_reason (f, head);
   g_assert_cmpstr (playable, ==, "0");
   g_assert_nonnull (reason);
   g_test_message ("unplayable_reason: %s", reason);
@@ -403,23 +431,15 @@ test_missing_skipped (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *head = NULL;
-  g_autofree char *path = NULL;
   g_autofree char *reason = NULL;
 
   add_library (f, 2, 0.5);
   import_and_open (f);
-  head = queue_head (f);
-  path = path_of (f, head);
-  g_assert_cmpint (g_unlink (path), ==, 0);
+  head = spoil_head (f, NULL, 0);
   start_playback (f);
 
-  WAIT_UNTIL (f->started->len >= 1);
-  g_assert_cmpstr (f->started->pdata[0], !=, head);
-  g_assert_cmpuint (f->unplayable->len, ==, 1);
-  g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
-  reason = sk_test_query_text (f->store,
-                               "SELECT unplayable_reason FROM songs WHERE id = ?1",
-                               head);
+  assert_head_skipped (f, head);
+  reason = unplayable_reason (f, head);
   g_assert_nonnull (reason);
   g_assert_nonnull (strstr (reason, "missing"));
 }
@@ -462,14 +482,11 @@ test_nothing_playable (Fixture       *f,
                        gconstpointer  data)
 {
   g_autofree char *status = NULL;
-  g_autofree char *path = NULL;
   g_autofree char *head = NULL;
 
   add_library (f, 1, 0.5);
   import_and_open (f);
-  head = queue_head (f);
-  path = path_of (f, head);
-  g_assert_true (g_file_set_contents (path, "not audio", -1, NULL));
+  head = spoil_head (f, "not audio", -1);
   start_playback (f);
 
   WAIT_UNTIL (f->unplayable->len >= 1 &&
