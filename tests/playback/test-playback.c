@@ -12,7 +12,6 @@
 #include <ebur128.h>
 #include <glib/gstdio.h>
 #include <math.h>
-#include <sndfile.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -624,24 +623,8 @@ add_noise (Fixture    *f,
 {
   g_autofree char *wav = g_strdup_printf ("%s/%s.wav", f->lib, name);
   g_autofree char *json = g_strdup_printf ("%s/%s.json", f->lib, name);
-  SF_INFO info = { .samplerate = 48000, .channels = 2,
-                   .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
-  SNDFILE *sf = sf_open (wav, SFM_WRITE, &info);
-  sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
-  g_autofree float *buf = g_new (float, (gsize) frames * 2);
-  double gain = 0.5 * pow (10.0, db / 20.0);
-  guint32 x = 88172645u;
 
-  g_assert_nonnull (sf);
-  for (sf_count_t i = 0; i < frames * 2; i++)
-    {
-      x ^= x << 13;
-      x ^= x >> 17;
-      x ^= x << 5;
-      buf[i] = (float) (gain * ((double) x / G_MAXUINT32 * 2.0 - 1.0));
-    }
-  g_assert_cmpint (sf_writef_float (sf, buf, frames), ==, frames);
-  g_assert_cmpint (sf_close (sf), ==, 0);
+  sk_test_write_noise (wav, 48000, 2, seconds, db, 88172645u);
   sk_test_write_sidecar (json, name, embedding);
 }
 

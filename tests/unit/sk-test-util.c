@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <sndfile.h>
 #include <sys/wait.h>
 
@@ -177,6 +178,34 @@ sk_test_write_wav (const char *path,
       buf[i] = (short) ((int) (x & 0x3fff) - 0x2000);
     }
   g_assert_cmpint (sf_writef_short (sf, buf, frames), ==, frames);
+  g_assert_cmpint (sf_close (sf), ==, 0);
+}
+
+void
+sk_test_write_noise (const char *path,
+                     int         rate,
+                     int         channels,
+                     double      seconds,
+                     double      db,
+                     guint32     seed)
+{
+  SF_INFO info = { .samplerate = rate, .channels = channels,
+                   .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+  SNDFILE *sf = sf_open (path, SFM_WRITE, &info);
+  sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
+  g_autofree float *buf = g_new (float, (gsize) frames * channels);
+  double gain = 0.5 * pow (10.0, db / 20.0);
+  guint32 x = seed;
+
+  g_assert_nonnull (sf);
+  for (sf_count_t i = 0; i < frames * channels; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      buf[i] = (float) (gain * ((double) x / G_MAXUINT32 * 2.0 - 1.0));
+    }
+  g_assert_cmpint (sf_writef_float (sf, buf, frames), ==, frames);
   g_assert_cmpint (sf_close (sf), ==, 0);
 }
 

@@ -66,6 +66,14 @@ G_BEGIN_DECLS
 /* A 48 kHz stereo 16-bit WAV of @seconds of quiet noise. */
 void    sk_test_write_wav     (const char  *path,
                                double       seconds);
+/* A 16-bit WAV of @seconds of white noise at @db below half of full scale
+ * (xorshift from @seed: the same seed, the same noise). */
+void    sk_test_write_noise   (const char  *path,
+                               int          rate,
+                               int          channels,
+                               double       seconds,
+                               double       db,
+                               guint32      seed);
 /* A sidecar NAME.json with this embedding text (written as given, so that
  * tests can put anything there). */
 void    sk_test_write_sidecar (const char  *path,
