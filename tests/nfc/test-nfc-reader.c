@@ -253,6 +253,15 @@ present_and_tap (Fixture    *f,
   g_assert_cmpuint (f->taps->len, ==, before + 1);
 }
 
+/* Held for @ms: still the one tap. */
+static void
+assert_held (Fixture *f,
+             guint    ms)
+{
+  WAIT_UNTIL (FALSE, ms);
+  g_assert_cmpuint (f->taps->len, ==, 1);
+}
+
 static void
 remove_card (Fixture *f)
 {
@@ -276,8 +285,7 @@ test_one_tap_held (Fixture *f, gconstpointer data)
   wait_checked_in (f, 1);
 
   /* held for three seconds: still one tap, one check-in */
-  WAIT_UNTIL (FALSE, 3000);
-  g_assert_cmpuint (f->taps->len, ==, 1);
+  assert_held (f, 3000);
   g_assert_cmpuint (f->counts.checked_in, ==, 1);
   g_assert_cmpuint (f->removed, ==, 0);
 
@@ -298,8 +306,7 @@ test_classic7 (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC7 " 0044 08");
   WAIT_UNTIL (f->counts.unknown == 1, WAIT_MS);
   g_assert_cmpuint (f->counts.unknown, ==, 1);   /* nobody has it: the join flow */
-  WAIT_UNTIL (FALSE, 500);
-  g_assert_cmpuint (f->taps->len, ==, 1);
+  assert_held (f, 500);
   remove_card (f);
 
   /* a card swapped for another is a tap of the other */
@@ -317,8 +324,7 @@ test_ultralight (Fixture *f, gconstpointer data)
   present_and_tap (f, "ultralight", "04112233445566");
   g_assert_cmpstr (f->taps->pdata[0], ==, "04112233445566 0044 00");
   /* held: the page-0 reads say it is there */
-  WAIT_UNTIL (FALSE, 1000);
-  g_assert_cmpuint (f->taps->len, ==, 1);
+  assert_held (f, 1000);
   remove_card (f);
   present_and_tap (f, "ultralight", "04112233445566");
 }
@@ -329,8 +335,7 @@ test_iso14443_4 (Fixture *f, gconstpointer data)
   start_reader (f);
   present_and_tap (f, "iso14443-4", "04C0FFEE");
   g_assert_cmpstr (f->taps->pdata[0], ==, "04C0FFEE 0004 20");
-  WAIT_UNTIL (FALSE, 1000);
-  g_assert_cmpuint (f->taps->len, ==, 1);
+  assert_held (f, 1000);
   remove_card (f);
 }
 
