@@ -181,6 +181,23 @@ add_song (Fixture    *f,
   g_assert_no_error (error);
 }
 
+/* Serves @name (@size bytes from @seed) as the song @song_id, its SHA-256
+ * known; returns that SHA-256 and the song's URL in @url. */
+static char *
+serve_song (Fixture     *f,
+            const char  *song_id,
+            const char  *name,
+            gsize        size,
+            guint32      seed,
+            char       **url)
+{
+  char *sha = serve_file (f, name, size, seed);
+
+  *url = url_for (f, name);
+  add_song (f, song_id, *url, sha);
+  return sha;
+}
+
 static gboolean
 on_timeout (gpointer user_data)
 {
@@ -314,6 +331,17 @@ assert_not_cached (Fixture    *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+/* No .part of @url is left for @song_id. */
+static void
+assert_no_part (Fixture    *f,
+                const char *song_id,
+                const char *url)
+{
+  g_autofree char *part = part_path (f, song_id, url);
+
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
 static gint64
 size_of (const char *path)
 {
@@ -408,8 +436,7 @@ test_plain_download (Fixture       *f,
   g_assert_true (g_str_has_suffix (path, "/song-rain.flac"));
   g_assert_cmpint (size_of (path), ==, 300 * 1024 + 7);
   assert_file_sha256 (path, sha);
-  part = part_path (f, "song-rain", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-rain", url);
 
   row_sha = media_column (f, "song-rain", "sha256");
   row_etag = media_column (f, "song-rain", "etag");
@@ -497,9 +524,7 @@ test_resume_after_broken_connection (Fixture       *f,
   gint64 kept;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "thunder.ogg", size, 2);
-  url = url_for (f, "thunder.ogg");
-  add_song (f, "song-thunder", url, sha);
+  sha = serve_song (f, "song-thunder", "thunder.ogg", size, 2, &url);
   part = part_path (f, "song-thunder", url);
 
   interrupt_download (f, "song-thunder", url, sha, (gint64) size, FALSE, &error);
@@ -544,9 +569,7 @@ test_cancel_keeps_part_and_resumes (Fixture       *f,
   gint64 kept;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "wind.wav", size, 3);
-  url = url_for (f, "wind.wav");
-  add_song (f, "song-wind", url, sha);
+  sha = serve_song (f, "song-wind", "wind.wav", size, 3, &url);
   part = part_path (f, "song-wind", url);
 
   interrupt_download (f, "song-wind", url, sha, (gint64) size, TRUE, &error);
@@ -617,9 +640,7 @@ test_server_ignoring_range (Fixture       *f,
   g_auto(GStrv) lines = NULL;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "waves.mp3", size, 6);
-  url = url_for (f, "waves.mp3");
-  add_song (f, "song-waves", url, sha);
+  sha = serve_song (f, "song-waves", "waves.mp3", size, 6, &url);
 
   interrupt_download (f, "song-waves", url, sha, (gint64) size, TRUE, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -641,7 +662,6 @@ test_not_found (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   url = url_for (f, "missing.flac");
@@ -652,8 +672,7 @@ test_not_found (Fixture       *f,
   g_assert_nonnull (strstr (error->message, url));
   g_assert_nonnull (strstr (error->message, "404"));
   assert_not_cached (f, "song-missing", url);
-  part = part_path (f, "song-missing", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-missing", url);
 }
 
 static void
@@ -788,8 +807,7 @@ test_truncated_body (Fixture       *f,
   g_assert_nonnull (strstr (error->message, url));
   assert_not_cached (f, "song-short", url);
   /* No ETag, no Last-Modified: nothing to resume against, so no .part. */
-  part = part_path (f, "song-short", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-short", url);
 }
 
 static void
@@ -800,19 +818,15 @@ test_wrong_length (Fixture       *f,
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "short.wav", 10000, 7);
-  url = url_for (f, "short.wav");
-  add_song (f, "song-len", url, sha);
+  sha = serve_song (f, "song-len", "short.wav", 10000, 7, &url);
   path = fetch (f, "song-len", url, sha, 10001, NULL, &error);
   g_assert_null (path);
   g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_LENGTH);
   g_assert_nonnull (strstr (error->message, "10001"));
   assert_not_cached (f, "song-len", url);
-  part = part_path (f, "song-len", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-len", url);
 }
 
 static void
@@ -824,7 +838,6 @@ test_wrong_sha256 (Fixture       *f,
   g_autofree char *other = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   sha = serve_file (f, "rain.wav", 20000, 8);
@@ -837,8 +850,7 @@ test_wrong_sha256 (Fixture       *f,
   g_assert_nonnull (strstr (error->message, sha));
   g_assert_nonnull (strstr (error->message, other));
   assert_not_cached (f, "song-sha", url);
-  part = part_path (f, "song-sha", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-sha", url);
 }
 
 /* A 3 GiB file (sparse: it costs no disk) is refused on its Content-Length,
@@ -851,7 +863,6 @@ test_refuses_absurd_size (Fixture       *f,
   g_autofree char *served = g_build_filename (f->www, "huge.wav", NULL);
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
   int fd;
 
   SKIP_WITHOUT_NGINX (f);
@@ -866,8 +877,7 @@ test_refuses_absurd_size (Fixture       *f,
   g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_TOO_LARGE);
   g_assert_nonnull (strstr (error->message, "3221225472"));
   assert_not_cached (f, "song-huge", url);
-  part = part_path (f, "song-huge", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-huge", url);
 
   /* The refused transfer's connection is dropped, not left with the server
    * sending into it: nginx's graceful stop waits for open requests. */
@@ -945,9 +955,7 @@ test_known_sha256_is_not_asked_again (Fixture       *f,
 
   SKIP_WITHOUT_NGINX (f);
   sk_media_cache_set_revalidate_after (f->cache, 0);
-  sha = serve_file (f, "stream.flac", 30000, 11);
-  url = url_for (f, "stream.flac");
-  add_song (f, "song-stream", url, sha);
+  sha = serve_song (f, "song-stream", "stream.flac", 30000, 11, &url);
   first = fetch (f, "song-stream", url, sha, -1, NULL, &error);
   g_assert_no_error (error);
   second = fetch (f, "song-stream", url, sha, -1, NULL, &error);
@@ -1146,9 +1154,7 @@ test_two_fetches_share_a_download (Fixture       *f,
   FetchResult r1 = { 0 }, r2 = { 0 };
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "duo.ogg", 100000, 30);
-  url = url_for (f, "duo.ogg");
-  add_song (f, "song-duo", url, sha);
+  sha = serve_song (f, "song-duo", "duo.ogg", 100000, 30, &url);
   sk_media_cache_fetch_async (f->cache, "song-duo", url, sha, -1, NULL, on_fetched, &r1);
   sk_media_cache_fetch_async (f->cache, "song-duo", url, sha, -1, NULL, on_fetched, &r2);
   run_until (&r1.done, "the first fetch");
@@ -1314,9 +1320,7 @@ test_prefetch_dropped_from_queue (Fixture       *f,
   gint64 kept, from;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "drop.flac", size, 70);
-  url = url_for (f, "drop.flac");
-  add_song (f, "song-drop", url, sha);
+  sha = serve_song (f, "song-drop", "drop.flac", size, 70, &url);
   part = part_path (f, "song-drop", url);
   sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_SLOW);
@@ -1376,9 +1380,7 @@ test_ctl_cache_fetch_and_list (Fixture       *f,
       return;
     }
   ctl = g_build_filename (builddir, "..", "src", "ctl", "soundscape-ctl", NULL);
-  sha = serve_file (f, "ctl.ogg", 12345, 60);
-  url = url_for (f, "ctl.ogg");
-  add_song (f, "song-ctl", url, sha);
+  sha = serve_song (f, "song-ctl", "ctl.ogg", 12345, 60, &url);
   {
     const char *argv[] = { ctl, "cache", "--db", db, "--fetch", "song-ctl", NULL };
 
