@@ -785,7 +785,6 @@ test_truncated_body (Fixture       *f,
   g_autoptr(GSocketAddress) bound = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (service), any,
