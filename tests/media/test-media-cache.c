@@ -418,7 +418,6 @@ test_plain_download (Fixture       *f,
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
   g_autofree char *expect = NULL;
-  g_autofree char *part = NULL;
   g_autofree char *playable = NULL;
   g_autofree char *row_sha = NULL;
   g_autofree char *row_etag = NULL;
