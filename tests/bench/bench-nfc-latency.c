@@ -42,7 +42,7 @@ typedef struct
   guint   taps;
   gint64  tap_time;        /* libnfc returned the UID, real time µs */
   guint   removed;
-  guint   other;           /* anything but a check-in: a functional error */
+  SkTestEngineCounts engine;   /* a refused or unknown tap: a functional error */
 } Counts;
 
 static gboolean
@@ -89,23 +89,6 @@ on_checked_in (SkEngine   *engine,
 {
   c->checked_in_at = g_get_real_time ();
   c->checked_in++;
-}
-
-static void
-on_other (SkEngine   *engine,
-          const char *uid,
-          Counts     *c)
-{
-  c->other++;
-}
-
-static void
-on_refused (SkEngine   *engine,
-            const char *uid,
-            const char *reason,
-            Counts     *c)
-{
-  c->other++;
 }
 
 static void
@@ -243,8 +226,7 @@ main (int    argc,
       goto out;
     }
   g_signal_connect (engine, "checked-in", G_CALLBACK (on_checked_in), &c);
-  g_signal_connect (engine, "unknown-badge", G_CALLBACK (on_other), &c);
-  g_signal_connect (engine, "tap-refused", G_CALLBACK (on_refused), &c);
+  sk_test_count_engine (engine, &c.engine);
 
   ticker = g_timeout_add (50, tick, NULL);
   reader = sk_nfc_reader_new (sk_pn532_fixture_connstring (chip));
@@ -285,7 +267,8 @@ main (int    argc,
         break;
       pause_us (5000 + g_rand_int_range (rand, 0, POLL_MS * 1000));
     }
-  sk_bench_check (c.taps == c.checked_in && c.other == 0, "every tap is one check-in");
+  sk_bench_check (c.taps == c.checked_in && c.engine.unknown + c.engine.refused == 0,
+                  "every tap is one check-in");
 
 stop:
   sk_nfc_reader_stop (reader);

@@ -9,17 +9,16 @@
  * fails rather than hangs. */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sk-media-cache.h"
 #include "sk-store.h"
+#include "sk-test-nginx.h"
+#include "sk-test-util.h"
 
 #define WAIT_SECONDS 20
 
@@ -34,147 +33,31 @@ typedef enum
 typedef struct
 {
   gboolean      skip;
-  char         *nginx;
+  SkTestNginx   nginx;
   char         *tmp;
   char         *www;
   char         *cache_dir;
-  GPid          pid;
-  guint16       port;
   SkStore      *store;
   SkMediaCache *cache;
 } Fixture;
 
 /* ------------------------------------------------------------------ nginx */
 
-static char *
-find_nginx (void)
-{
-  char *path = g_find_program_in_path ("nginx");
-
-  if (path == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
-    path = g_strdup ("/usr/sbin/nginx");
-  return path;
-}
-
-static guint16
-free_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, &error);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (sock, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-child_setup (gpointer data)
-{
-  /* If the test dies, so does its nginx. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static gboolean
-port_answers (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-
-  g_socket_client_set_timeout (client, 1);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return conn != NULL;
-}
-
-/* Waits (bounded) for @pid to exit; TRUE when it did. */
-static gboolean
-reap (GPid pid,
-      guint timeout_ms)
-{
-  for (guint waited = 0; waited <= timeout_ms; waited += 5)
-    {
-      int status;
-      pid_t r = waitpid (pid, &status, WNOHANG);
-
-      if (r == pid || (r < 0 && errno == ECHILD))
-        return TRUE;
-      g_usleep (5000);
-    }
-  return FALSE;
-}
-
-/* TRUE when nginx stopped on @sig in time (a graceful stop waits for the
- * open requests), FALSE when it had to be killed. */
-static gboolean
-nginx_stop (Fixture *f,
-            int      sig)
-{
-  gboolean in_time = TRUE;
-
-  if (f->pid <= 0)
-    return TRUE;
-  kill (f->pid, sig);
-  if (!reap (f->pid, 3000))
-    {
-      kill (f->pid, SIGKILL);
-      reap (f->pid, 5000);
-      g_test_message ("nginx %d did not stop on signal %d: killed", (int) f->pid, sig);
-      in_time = FALSE;
-    }
-  g_spawn_close_pid (f->pid);
-  f->pid = 0;
-  return in_time;
-}
-
+/* nginx (sk-test-nginx.h) serving f->www, with what a storage server
+ * answers for a missing object or a bad signature, and a broken path. */
 static void
 nginx_start (Fixture   *f,
              NginxMode  mode)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *conf_path = g_build_filename (f->tmp, "nginx.conf", NULL);
-  g_autofree char *err_log = g_build_filename (f->tmp, "error.log", NULL);
-  g_autofree char *conf = NULL;
-  g_autofree char *listen = NULL;
+  g_autofree char *server = NULL;
   const char *extra = "";
 
   if (mode == NGINX_SLOW)
     extra = "limit_rate 32k;";
   else if (mode == NGINX_NO_RANGES)
     extra = "max_ranges 0;";
-  if (f->port == 0)
-    f->port = free_port ();
-  if (mode == NGINX_TLS)
-    listen = g_strdup_printf ("127.0.0.1:%u ssl; ssl_certificate %s/cert.pem; "
-                              "ssl_certificate_key %s/key.pem", (guint) f->port, f->tmp, f->tmp);
-  else
-    listen = g_strdup_printf ("127.0.0.1:%u", (guint) f->port);
-
-  conf = g_strdup_printf (
-    "daemon off;\n"
-    "worker_processes 1;\n"
-    "pid %1$s/nginx.pid;\n"
-    "error_log %1$s/error.log info;\n"
-    "events { worker_connections 64; }\n"
-    "http {\n"
-    "  log_format t escape=none\n"
-    "    '$uri|$status|$http_range|$http_if_range|$http_if_none_match|$body_bytes_sent';\n"
-    "  access_log %1$s/access.log t;\n"
-    "  client_body_temp_path %1$s/tmp/body;\n"
-    "  proxy_temp_path %1$s/tmp/proxy;\n"
-    "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
-    "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
-    "  scgi_temp_path %1$s/tmp/scgi;\n"
-    "  default_type application/octet-stream;\n"
-    "  server {\n"
-    "    listen %2$s;\n"
-    "    root %1$s/www;\n"
-    "    location / { %3$s }\n"
+  server = g_strdup_printf (
+    "    location / { %s }\n"
     "    location /storage/v1/object/public/songs/ {\n"
     "      default_type application/json;\n"
     "      return 400 '{\"statusCode\":\"404\",\"error\":\"not_found\","
@@ -185,35 +68,8 @@ nginx_start (Fixture   *f,
     "      return 400 '{\"statusCode\":\"403\",\"error\":\"Unauthorized\","
     "\"message\":\"invalid signature\"}';\n"
     "    }\n"
-    "    location /broken/ { return 503; }\n"
-    "  }\n"
-    "}\n", f->tmp, listen, extra);
-  g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
-  g_assert_no_error (error);
-
-  {
-    const char *argv[] = { f->nginx, "-p", f->tmp, "-c", conf_path, "-e", err_log, NULL };
-
-    g_assert_true (g_spawn_async (f->tmp, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                  child_setup, NULL, &f->pid, &error));
-    g_assert_no_error (error);
-  }
-
-  /* Ready when the port answers (~15 ms); bounded, and an nginx that exits
-   * (a bad config, a taken port) fails the test with its error log. */
-  for (guint waited = 0; !port_answers (f->port); waited += 5)
-    {
-      int status;
-
-      if (waitpid (f->pid, &status, WNOHANG) == f->pid || waited > 5000)
-        {
-          g_autofree char *log = NULL;
-
-          g_file_get_contents (err_log, &log, NULL, NULL);
-          g_error ("nginx did not start on port %u: %s", (guint) f->port, log ? log : "");
-        }
-      g_usleep (5000);
-    }
+    "    location /broken/ { return 503; }", extra);
+  sk_test_nginx_start (&f->nginx, mode == NGINX_TLS, server);
 }
 
 /* -------------------------------------------------------------- fixtures */
@@ -224,25 +80,16 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *db = NULL;
-  g_autofree char *tmpdir = NULL;
 
-  f->nginx = find_nginx ();
-  if (f->nginx == NULL)
+  f->tmp = g_dir_make_tmp ("sk-media-XXXXXX", &error);
+  g_assert_no_error (error);
+  if (!sk_test_nginx_init (&f->nginx, f->tmp))
     {
       f->skip = TRUE;
       return;
     }
-  f->tmp = g_dir_make_tmp ("sk-media-XXXXXX", &error);
-  g_assert_no_error (error);
-  /* Run as root, nginx serves from an unprivileged worker: it must be able
-   * to reach the files. */
-  g_assert_cmpint (g_chmod (f->tmp, 0755), ==, 0);
   f->www = g_build_filename (f->tmp, "www", NULL);
   f->cache_dir = g_build_filename (f->tmp, "cache", NULL);
-  tmpdir = g_build_filename (f->tmp, "tmp", NULL);
-  g_assert_cmpint (g_mkdir (f->www, 0755), ==, 0);
-  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
-
   db = g_build_filename (f->tmp, "test.db", NULL);
   f->store = sk_store_open (db, &error);
   g_assert_no_error (error);
@@ -251,32 +98,9 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  if (f->skip)
-    {
-      g_free (f->nginx);
-      return;
-    }
   if (f->cache != NULL)
     {
       /* Nothing may still run: a download holds a reference. */
@@ -287,10 +111,9 @@ fixture_teardown (Fixture       *f,
       while (g_main_context_iteration (NULL, FALSE))
         ;
     }
-  sk_store_unref (f->store);
-  nginx_stop (f, SIGQUIT);
-  rm_rf (f->tmp);
-  g_free (f->nginx);
+  g_clear_pointer (&f->store, sk_store_unref);
+  sk_test_nginx_clear (&f->nginx);
+  sk_test_rmdir (f->tmp);
   g_free (f->tmp);
   g_free (f->www);
   g_free (f->cache_dir);
@@ -331,7 +154,7 @@ static char *
 url_for (Fixture    *f,
          const char *path)
 {
-  return g_strdup_printf ("http://127.0.0.1:%u/%s", (guint) f->port, path);
+  return g_strdup_printf ("http://127.0.0.1:%u/%s", (guint) f->nginx.port, path);
 }
 
 static void
@@ -356,6 +179,23 @@ add_song (Fixture    *f,
     sqlite3_bind_text (stmt, 3, sha256, -1, SQLITE_STATIC);
   g_assert_true (sk_store_run (f->store, stmt, &error));
   g_assert_no_error (error);
+}
+
+/* Serves @name (@size bytes from @seed) as the song @song_id, its SHA-256
+ * known; returns that SHA-256 and the song's URL in @url. */
+static char *
+serve_song (Fixture     *f,
+            const char  *song_id,
+            const char  *name,
+            gsize        size,
+            guint32      seed,
+            char       **url)
+{
+  char *sha = serve_file (f, name, size, seed);
+
+  *url = url_for (f, name);
+  add_song (f, song_id, *url, sha);
+  return sha;
 }
 
 static gboolean
@@ -491,6 +331,17 @@ assert_not_cached (Fixture    *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+/* No .part of @url is left for @song_id. */
+static void
+assert_no_part (Fixture    *f,
+                const char *song_id,
+                const char *url)
+{
+  g_autofree char *part = part_path (f, song_id, url);
+
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
 static gint64
 size_of (const char *path)
 {
@@ -567,7 +418,6 @@ test_plain_download (Fixture       *f,
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
   g_autofree char *expect = NULL;
-  g_autofree char *part = NULL;
   g_autofree char *playable = NULL;
   g_autofree char *row_sha = NULL;
   g_autofree char *row_etag = NULL;
@@ -585,8 +435,7 @@ test_plain_download (Fixture       *f,
   g_assert_true (g_str_has_suffix (path, "/song-rain.flac"));
   g_assert_cmpint (size_of (path), ==, 300 * 1024 + 7);
   assert_file_sha256 (path, sha);
-  part = part_path (f, "song-rain", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-rain", url);
 
   row_sha = media_column (f, "song-rain", "sha256");
   row_etag = media_column (f, "song-rain", "etag");
@@ -624,7 +473,7 @@ break_when_halfway (gpointer user_data)
   if (b->cancellable != NULL)
     g_cancellable_cancel (b->cancellable);
   else
-    nginx_stop (b->f, SIGTERM);   /* fast shutdown: open connections are dropped */
+    sk_test_nginx_stop (&b->f->nginx, SIGTERM);   /* fast shutdown: open connections are dropped */
   return G_SOURCE_REMOVE;
 }
 
@@ -645,7 +494,7 @@ interrupt_download (Fixture       *f,
   FetchResult r = { 0 };
   guint id;
 
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_SLOW);
   id = g_timeout_add (5, break_when_halfway, &b);
   sk_media_cache_fetch_async (f->cache, song_id, url, sha, expected, cancellable,
@@ -674,9 +523,7 @@ test_resume_after_broken_connection (Fixture       *f,
   gint64 kept;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "thunder.ogg", size, 2);
-  url = url_for (f, "thunder.ogg");
-  add_song (f, "song-thunder", url, sha);
+  sha = serve_song (f, "song-thunder", "thunder.ogg", size, 2, &url);
   part = part_path (f, "song-thunder", url);
 
   interrupt_download (f, "song-thunder", url, sha, (gint64) size, FALSE, &error);
@@ -721,9 +568,7 @@ test_cancel_keeps_part_and_resumes (Fixture       *f,
   gint64 kept;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "wind.wav", size, 3);
-  url = url_for (f, "wind.wav");
-  add_song (f, "song-wind", url, sha);
+  sha = serve_song (f, "song-wind", "wind.wav", size, 3, &url);
   part = part_path (f, "song-wind", url);
 
   interrupt_download (f, "song-wind", url, sha, (gint64) size, TRUE, &error);
@@ -733,7 +578,7 @@ test_cancel_keeps_part_and_resumes (Fixture       *f,
   kept = size_of (part);
   g_assert_cmpint (kept, >, 0);
 
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_PLAIN);
   path = fetch (f, "song-wind", url, sha, (gint64) size, NULL, &error);
   g_assert_no_error (error);
@@ -767,7 +612,7 @@ test_resume_restarts_when_file_changed (Fixture       *f,
 
   /* A new version on the server: another size, hence another ETag. */
   new_sha = serve_file (f, "fire.opus", size + 1000, 5);
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_PLAIN);
   path = fetch (f, "song-fire", url, new_sha, -1, NULL, &error);
   g_assert_no_error (error);
@@ -794,15 +639,13 @@ test_server_ignoring_range (Fixture       *f,
   g_auto(GStrv) lines = NULL;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "waves.mp3", size, 6);
-  url = url_for (f, "waves.mp3");
-  add_song (f, "song-waves", url, sha);
+  sha = serve_song (f, "song-waves", "waves.mp3", size, 6, &url);
 
   interrupt_download (f, "song-waves", url, sha, (gint64) size, TRUE, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_NO_RANGES);
   path = fetch (f, "song-waves", url, sha, (gint64) size, NULL, &error);
   g_assert_no_error (error);
@@ -818,7 +661,6 @@ test_not_found (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   url = url_for (f, "missing.flac");
@@ -829,8 +671,7 @@ test_not_found (Fixture       *f,
   g_assert_nonnull (strstr (error->message, url));
   g_assert_nonnull (strstr (error->message, "404"));
   assert_not_cached (f, "song-missing", url);
-  part = part_path (f, "song-missing", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-missing", url);
 }
 
 static void
@@ -893,7 +734,7 @@ test_dead_network (Fixture       *f,
 
   SKIP_WITHOUT_NGINX (f);
   /* A loopback port nobody listens on. */
-  url = g_strdup_printf ("http://127.0.0.1:%u/song.ogg", (guint) free_port ());
+  url = g_strdup_printf ("http://127.0.0.1:%u/song.ogg", (guint) sk_test_free_port ());
   add_song (f, "song-offline", url, NULL);
   path = fetch (f, "song-offline", url, NULL, -1, NULL, &error);
   g_assert_null (path);
@@ -943,7 +784,6 @@ test_truncated_body (Fixture       *f,
   g_autoptr(GSocketAddress) bound = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (service), any,
@@ -965,8 +805,7 @@ test_truncated_body (Fixture       *f,
   g_assert_nonnull (strstr (error->message, url));
   assert_not_cached (f, "song-short", url);
   /* No ETag, no Last-Modified: nothing to resume against, so no .part. */
-  part = part_path (f, "song-short", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-short", url);
 }
 
 static void
@@ -977,19 +816,15 @@ test_wrong_length (Fixture       *f,
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "short.wav", 10000, 7);
-  url = url_for (f, "short.wav");
-  add_song (f, "song-len", url, sha);
+  sha = serve_song (f, "song-len", "short.wav", 10000, 7, &url);
   path = fetch (f, "song-len", url, sha, 10001, NULL, &error);
   g_assert_null (path);
   g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_LENGTH);
   g_assert_nonnull (strstr (error->message, "10001"));
   assert_not_cached (f, "song-len", url);
-  part = part_path (f, "song-len", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-len", url);
 }
 
 static void
@@ -1001,7 +836,6 @@ test_wrong_sha256 (Fixture       *f,
   g_autofree char *other = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   sha = serve_file (f, "rain.wav", 20000, 8);
@@ -1014,8 +848,7 @@ test_wrong_sha256 (Fixture       *f,
   g_assert_nonnull (strstr (error->message, sha));
   g_assert_nonnull (strstr (error->message, other));
   assert_not_cached (f, "song-sha", url);
-  part = part_path (f, "song-sha", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-sha", url);
 }
 
 /* A 3 GiB file (sparse: it costs no disk) is refused on its Content-Length,
@@ -1028,7 +861,6 @@ test_refuses_absurd_size (Fixture       *f,
   g_autofree char *served = g_build_filename (f->www, "huge.wav", NULL);
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *part = NULL;
   int fd;
 
   SKIP_WITHOUT_NGINX (f);
@@ -1043,8 +875,7 @@ test_refuses_absurd_size (Fixture       *f,
   g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_TOO_LARGE);
   g_assert_nonnull (strstr (error->message, "3221225472"));
   assert_not_cached (f, "song-huge", url);
-  part = part_path (f, "song-huge", url);
-  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_part (f, "song-huge", url);
 
   /* The refused transfer's connection is dropped, not left with the server
    * sending into it: nginx's graceful stop waits for open requests. */
@@ -1054,7 +885,7 @@ test_refuses_absurd_size (Fixture       *f,
     g_timeout_add (100, on_timeout, &later);
     run_until (&later, "the loop to settle");
   }
-  g_assert_true (nginx_stop (f, SIGQUIT));
+  g_assert_true (sk_test_nginx_stop (&f->nginx, SIGQUIT));
 }
 
 static void
@@ -1122,9 +953,7 @@ test_known_sha256_is_not_asked_again (Fixture       *f,
 
   SKIP_WITHOUT_NGINX (f);
   sk_media_cache_set_revalidate_after (f->cache, 0);
-  sha = serve_file (f, "stream.flac", 30000, 11);
-  url = url_for (f, "stream.flac");
-  add_song (f, "song-stream", url, sha);
+  sha = serve_song (f, "song-stream", "stream.flac", 30000, 11, &url);
   first = fetch (f, "song-stream", url, sha, -1, NULL, &error);
   g_assert_no_error (error);
   second = fetch (f, "song-stream", url, sha, -1, NULL, &error);
@@ -1298,10 +1127,10 @@ test_refuses_an_untrusted_certificate (Fixture       *f,
     g_assert_no_error (error);
   }
   g_free (serve_file (f, "secure.ogg", 1000, 50));
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_TLS);
 
-  url = g_strdup_printf ("https://127.0.0.1:%u/secure.ogg", (guint) f->port);
+  url = g_strdup_printf ("https://127.0.0.1:%u/secure.ogg", (guint) f->nginx.port);
   add_song (f, "song-tls", url, NULL);
   path = fetch (f, "song-tls", url, NULL, -1, NULL, &error);
   g_assert_null (path);
@@ -1323,9 +1152,7 @@ test_two_fetches_share_a_download (Fixture       *f,
   FetchResult r1 = { 0 }, r2 = { 0 };
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "duo.ogg", 100000, 30);
-  url = url_for (f, "duo.ogg");
-  add_song (f, "song-duo", url, sha);
+  sha = serve_song (f, "song-duo", "duo.ogg", 100000, 30, &url);
   sk_media_cache_fetch_async (f->cache, "song-duo", url, sha, -1, NULL, on_fetched, &r1);
   sk_media_cache_fetch_async (f->cache, "song-duo", url, sha, -1, NULL, on_fetched, &r2);
   run_until (&r1.done, "the first fetch");
@@ -1491,11 +1318,9 @@ test_prefetch_dropped_from_queue (Fixture       *f,
   gint64 kept, from;
 
   SKIP_WITHOUT_NGINX (f);
-  sha = serve_file (f, "drop.flac", size, 70);
-  url = url_for (f, "drop.flac");
-  add_song (f, "song-drop", url, sha);
+  sha = serve_song (f, "song-drop", "drop.flac", size, 70, &url);
   part = part_path (f, "song-drop", url);
-  nginx_stop (f, SIGQUIT);
+  sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_SLOW);
 
   sk_media_cache_prefetch (f->cache, queue, 1);
@@ -1509,7 +1334,7 @@ test_prefetch_dropped_from_queue (Fixture       *f,
   sk_media_cache_prefetch (f->cache, NULL, 0);
   sk_media_cache_fetch_async (f->cache, "song-drop", url, sha, (gint64) size, NULL,
                               on_fetched, &r);
-  nginx_stop (f, SIGTERM);
+  sk_test_nginx_stop (&f->nginx, SIGTERM);
   kept = size_of (part);
   g_assert_cmpint (kept, >=, 16 * 1024);
   nginx_start (f, NGINX_PLAIN);
@@ -1553,9 +1378,7 @@ test_ctl_cache_fetch_and_list (Fixture       *f,
       return;
     }
   ctl = g_build_filename (builddir, "..", "src", "ctl", "soundscape-ctl", NULL);
-  sha = serve_file (f, "ctl.ogg", 12345, 60);
-  url = url_for (f, "ctl.ogg");
-  add_song (f, "song-ctl", url, sha);
+  sha = serve_song (f, "song-ctl", "ctl.ogg", 12345, 60, &url);
   {
     const char *argv[] = { ctl, "cache", "--db", db, "--fetch", "song-ctl", NULL };
 

@@ -34,9 +34,7 @@ typedef struct
   GPtrArray      *taps;       /* "UID ATQA SAK" */
   guint           removed;
   GArray         *statuses;   /* SkNfcStatus, each change */
-  guint           checked_in;
-  guint           refused;
-  guint           unknown;
+  SkTestEngineCounts counts;
 } Fixture;
 
 /* Runs the main context until @cond holds or @ms pass; the ticker wakes
@@ -83,16 +81,7 @@ on_status (SkNfcReader *reader,
   g_array_append_val (f->statuses, s);
 }
 
-static void
-on_checked_in (SkEngine   *engine,
-               const char *user_id,
-               const char *name,
-               guint       flags,
-               Fixture    *f)
-{
-  f->checked_in++;
-}
-
+/* Only the throttle refuses a tap here (sk_test_count_engine counts them). */
 static void
 on_refused (SkEngine   *engine,
             const char *uid,
@@ -100,15 +89,6 @@ on_refused (SkEngine   *engine,
             Fixture    *f)
 {
   g_assert_cmpstr (reason, ==, "throttled");
-  f->refused++;
-}
-
-static void
-on_unknown (SkEngine   *engine,
-            const char *uid,
-            Fixture    *f)
-{
-  f->unknown++;
 }
 
 static gboolean
@@ -126,21 +106,16 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *link = NULL;
-  g_autofree char *db = NULL;
 
   f->dir = sk_test_mkdtemp ();
   link = g_build_filename (f->dir, "pn532", NULL);
   f->chip = sk_pn532_fixture_start (link, &error);
   g_assert_no_error (error);
 
-  db = g_build_filename (f->dir, "test.db", NULL);
-  f->store = sk_store_open (db, &error);
-  g_assert_no_error (error);
-  f->engine = sk_engine_new (f->store, &error);
-  g_assert_no_error (error);
-  g_signal_connect (f->engine, "checked-in", G_CALLBACK (on_checked_in), f);
+  f->engine = sk_test_engine_new (f->dir, NULL);   /* on the real clock */
+  f->store = sk_engine_get_store (f->engine);
+  sk_test_count_engine (f->engine, &f->counts);
   g_signal_connect (f->engine, "tap-refused", G_CALLBACK (on_refused), f);
-  g_signal_connect (f->engine, "unknown-badge", G_CALLBACK (on_unknown), f);
 
   f->taps = g_ptr_array_new_with_free_func (g_free);
   f->statuses = g_array_new (FALSE, FALSE, sizeof (SkNfcStatus));
@@ -164,7 +139,6 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->reader);
   g_clear_handle_id (&f->ticker, g_source_remove);
   g_clear_object (&f->engine);
-  g_clear_pointer (&f->store, sk_store_unref);
   g_clear_pointer (&f->chip, sk_pn532_fixture_free);
   /* what the engine and the reader left on the context */
   while (g_main_context_iteration (NULL, FALSE))
@@ -186,12 +160,54 @@ chip (Fixture    *f,
   g_assert_nonnull (answer);
 }
 
+/* Waits (@ms at most) for the reader's status to be @status. */
+static void
+wait_status (Fixture     *f,
+             SkNfcStatus  status,
+             guint        ms)
+{
+  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == status, ms);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, status);
+}
+
+/* Waits for the engine's @n-th check-in. */
+static void
+wait_checked_in (Fixture *f,
+                 guint    n)
+{
+  WAIT_UNTIL (f->counts.checked_in == n, WAIT_MS);
+  g_assert_cmpuint (f->counts.checked_in, ==, n);
+}
+
+/* The chip dies and its device goes (as a USB serial adapter's does when
+ * pulled out; a stale link could meet the pty number reused by another
+ * test's fixture): the reader says it is absent. */
+static void
+unplug (Fixture *f)
+{
+  g_autofree char *link = g_build_filename (f->dir, "pn532", NULL);
+
+  sk_pn532_fixture_kill (f->chip);
+  g_unlink (link);
+  wait_status (f, SK_NFC_STATUS_ABSENT, 2000);
+}
+
+/* Back on the same link: the reader reconnects. */
+static void
+replug (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
+  g_assert_no_error (error);
+  wait_status (f, SK_NFC_STATUS_READY, 5000);
+}
+
 static void
 start_reader (Fixture *f)
 {
   sk_nfc_reader_start (f->reader);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  wait_status (f, SK_NFC_STATUS_READY, 5000);
   g_assert_nonnull (strstr (sk_nfc_reader_get_model (f->reader), "PN532"));
 }
 
@@ -210,14 +226,7 @@ static int
 count (Fixture    *f,
        const char *sql)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (f->store, sql, NULL);
-  int n;
-
-  g_assert_nonnull (stmt);
-  g_assert_cmpint (sk_store_step (f->store, stmt, NULL), ==, SQLITE_ROW);
-  n = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-  return n;
+  return sk_test_query_int (f->store, sql);
 }
 
 static gboolean
@@ -244,6 +253,15 @@ present_and_tap (Fixture    *f,
   g_assert_cmpuint (f->taps->len, ==, before + 1);
 }
 
+/* Held for @ms: still the one tap. */
+static void
+assert_held (Fixture *f,
+             guint    ms)
+{
+  WAIT_UNTIL (FALSE, ms);
+  g_assert_cmpuint (f->taps->len, ==, 1);
+}
+
 static void
 remove_card (Fixture *f)
 {
@@ -264,20 +282,17 @@ test_one_tap_held (Fixture *f, gconstpointer data)
 
   present_and_tap (f, "classic4", CLASSIC4);
   g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC4 " 0004 08");
-  WAIT_UNTIL (f->checked_in == 1, WAIT_MS);
-  g_assert_cmpuint (f->checked_in, ==, 1);
+  wait_checked_in (f, 1);
 
   /* held for three seconds: still one tap, one check-in */
-  WAIT_UNTIL (FALSE, 3000);
-  g_assert_cmpuint (f->taps->len, ==, 1);
-  g_assert_cmpuint (f->checked_in, ==, 1);
+  assert_held (f, 3000);
+  g_assert_cmpuint (f->counts.checked_in, ==, 1);
   g_assert_cmpuint (f->removed, ==, 0);
 
   /* taken away and presented again: a second tap extends the visit */
   remove_card (f);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->checked_in == 2, WAIT_MS);
-  g_assert_cmpuint (f->checked_in, ==, 2);
+  wait_checked_in (f, 2);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&n_reader_warnings), ==, 0);
@@ -289,10 +304,9 @@ test_classic7 (Fixture *f, gconstpointer data)
   start_reader (f);
   present_and_tap (f, "classic7", CLASSIC7);
   g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC7 " 0044 08");
-  WAIT_UNTIL (f->unknown == 1, WAIT_MS);
-  g_assert_cmpuint (f->unknown, ==, 1);   /* nobody has it: the join flow */
-  WAIT_UNTIL (FALSE, 500);
-  g_assert_cmpuint (f->taps->len, ==, 1);
+  WAIT_UNTIL (f->counts.unknown == 1, WAIT_MS);
+  g_assert_cmpuint (f->counts.unknown, ==, 1);   /* nobody has it: the join flow */
+  assert_held (f, 500);
   remove_card (f);
 
   /* a card swapped for another is a tap of the other */
@@ -310,8 +324,7 @@ test_ultralight (Fixture *f, gconstpointer data)
   present_and_tap (f, "ultralight", "04112233445566");
   g_assert_cmpstr (f->taps->pdata[0], ==, "04112233445566 0044 00");
   /* held: the page-0 reads say it is there */
-  WAIT_UNTIL (FALSE, 1000);
-  g_assert_cmpuint (f->taps->len, ==, 1);
+  assert_held (f, 1000);
   remove_card (f);
   present_and_tap (f, "ultralight", "04112233445566");
 }
@@ -322,8 +335,7 @@ test_iso14443_4 (Fixture *f, gconstpointer data)
   start_reader (f);
   present_and_tap (f, "iso14443-4", "04C0FFEE");
   g_assert_cmpstr (f->taps->pdata[0], ==, "04C0FFEE 0004 20");
-  WAIT_UNTIL (FALSE, 1000);
-  g_assert_cmpuint (f->taps->len, ==, 1);
+  assert_held (f, 1000);
   remove_card (f);
 }
 
@@ -332,47 +344,28 @@ test_iso14443_4 (Fixture *f, gconstpointer data)
 static void
 test_fixture_killed (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *link = g_build_filename (f->dir, "pn532", NULL);
-
   enroll (f, CLASSIC4);
   start_reader (f);
   present_and_tap (f, "classic4", CLASSIC4);
 
-  /* dies while the reader watches the card, and its device goes (as a USB
-   * serial adapter's does when pulled out; a stale link could meet the
-   * pty number reused by another test's fixture) */
-  sk_pn532_fixture_kill (f->chip);
-  g_unlink (link);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ABSENT, 2000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ABSENT);
+  /* dies while the reader watches the card */
+  unplug (f);
   g_assert_nonnull (sk_nfc_reader_get_message (f->reader));
   g_assert_cmpint (g_atomic_int_get (&n_reader_warnings), >=, 1);
   g_assert_false (saw_status (f, SK_NFC_STATUS_STARTING));
 
   /* back on the same link: reconnected, and taps work again */
-  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
-  g_assert_no_error (error);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  replug (f);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->checked_in == 2, WAIT_MS);
-  g_assert_cmpuint (f->checked_in, ==, 2);
+  wait_checked_in (f, 2);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
 
   /* and again while the reader looks for a card */
   remove_card (f);
-  sk_pn532_fixture_kill (f->chip);
-  g_unlink (link);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ABSENT, 2000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ABSENT);
-  g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
-  g_assert_no_error (error);
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  unplug (f);
+  replug (f);
   present_and_tap (f, "classic4", CLASSIC4);
-  WAIT_UNTIL (f->checked_in == 3, WAIT_MS);
-  g_assert_cmpuint (f->checked_in, ==, 3);
+  wait_checked_in (f, 3);
 }
 
 /* @mode garbles every answer: logged, the reader leaves READY and comes
@@ -396,8 +389,7 @@ check_recovers_from (Fixture    *f,
   WAIT_UNTIL (FALSE, 1000);
 
   chip (f, "mode normal");
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  wait_status (f, SK_NFC_STATUS_READY, 5000);
   remove_card (f);
   present_and_tap (f, "classic4", CLASSIC4);
 }
@@ -424,13 +416,11 @@ test_silent (Fixture *f, gconstpointer data)
 
   /* silent while a card is held: every command times out */
   chip (f, "mode silent");
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_ERROR, 3000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_ERROR);
+  wait_status (f, SK_NFC_STATUS_ERROR, 3000);
 
   /* talks again: the reader finds it */
   chip (f, "mode normal");
-  WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == SK_NFC_STATUS_READY, 5000);
-  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_READY);
+  wait_status (f, SK_NFC_STATUS_READY, 5000);
 
   /* silent again, and stopped while a command waits for it */
   chip (f, "mode silent");
@@ -481,10 +471,10 @@ test_throttle (Fixture *f, gconstpointer data)
   g_test_message ("20 taps in %.1f s", (g_get_monotonic_time () - t0) / 1e6);
   /* all within the limit's minute: what follows is about the limit */
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 60 * G_USEC_PER_SEC);
-  WAIT_UNTIL (f->checked_in + f->refused == 20, WAIT_MS);
+  WAIT_UNTIL (f->counts.checked_in + f->counts.refused == 20, WAIT_MS);
   g_assert_cmpuint (f->taps->len, ==, 20);
-  g_assert_cmpuint (f->checked_in, ==, 6);
-  g_assert_cmpuint (f->refused, ==, 14);
+  g_assert_cmpuint (f->counts.checked_in, ==, 6);
+  g_assert_cmpuint (f->counts.refused, ==, 14);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
 }

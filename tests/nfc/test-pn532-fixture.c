@@ -327,20 +327,55 @@ static const CardCase ultralight = { "ultralight 04A1B2C3D4E5F6", "04A1B2C3D4E5F
 static const CardCase iso4 = { "iso14443-4 04010203040506", "04010203040506",
                                { 0x03, 0x44 }, 0x20, 5 };
 
+/* The fixture shows @card ("TYPE UIDHEX"). */
+static void
+present_card (Fixture    *f,
+              const char *card)
+{
+  g_autofree char *line = g_strconcat ("present ", card, NULL);
+
+  command (f, line);
+}
+
+/* One poll finds the card @uid. */
+static void
+poll_finds (Fixture    *f,
+            const char *uid)
+{
+  PollArgs args = { 1, 1 };
+
+  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
+  assert_uid (&f->target, uid);
+}
+
+/* @card is shown and one poll finds it. */
+static void
+present_and_poll (Fixture    *f,
+                  const char *card,
+                  const char *uid)
+{
+  present_card (f, card);
+  poll_finds (f, uid);
+}
+
+/* @t is of the type of the card @c, with its ATS. */
+static void
+assert_card_type (const nfc_target *t,
+                  const CardCase   *c)
+{
+  assert_type (t, c->atqa[0], c->atqa[1], c->sak);
+  g_assert_cmpuint (t->nti.nai.szAtsLen, ==, c->ats_len);
+}
+
 static void
 test_poll_finds (Fixture      *f,
                  gconstpointer data)
 {
   const CardCase *c = data;
-  g_autofree char *line = g_strconcat ("present ", c->present, NULL);
-  PollArgs args = { 1, 1 };
 
   open_and_init (f);
-  command (f, line);
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, c->uid);
-  assert_type (&f->target, c->atqa[0], c->atqa[1], c->sak);
-  g_assert_cmpuint (f->target.nti.nai.szAtsLen, ==, c->ats_len);
+  present_and_poll (f, c->present, c->uid);
+  assert_card_type (&f->target, c);
   g_assert_cmpuint (stat_value (f, "polls"), ==, 1);
 }
 
@@ -349,15 +384,13 @@ test_list_finds (Fixture      *f,
                  gconstpointer data)
 {
   const CardCase *c = data;
-  g_autofree char *line = g_strconcat ("present ", c->present, NULL);
 
   open_and_init (f);
   g_assert_cmpint (call (f, do_list, NULL), ==, 0);
-  command (f, line);
+  present_card (f, c->present);
   g_assert_cmpint (call (f, do_list, NULL), ==, 1);
   assert_uid (&f->targets[0], c->uid);
-  assert_type (&f->targets[0], c->atqa[0], c->atqa[1], c->sak);
-  g_assert_cmpuint (f->targets[0].nti.nai.szAtsLen, ==, c->ats_len);
+  assert_card_type (&f->targets[0], c);
 }
 
 /* No card: the chip answers "none" after PollNr × types × Period × 150 ms,
@@ -418,11 +451,10 @@ test_removal (Fixture      *f,
               gconstpointer data)
 {
   const CardCase *c = data;
-  g_autofree char *line = g_strconcat ("present ", c->present, NULL);
   PollArgs args = { 1, 1 };
 
   open_and_init (f);
-  command (f, line);
+  present_card (f, c->present);
   g_assert_cmpint (call (f, do_poll, &args), ==, 1);
   g_assert_cmpint (call (f, do_is_present, NULL), ==, NFC_SUCCESS);
   /* A card held on the reader is found by every poll: telling one tap
@@ -436,9 +468,7 @@ test_removal (Fixture      *f,
   g_assert_cmpint (call (f, do_is_present, NULL), ==, NFC_EINVARG);
   g_assert_cmpint (call (f, do_poll, &args), ==, 0);
   /* Back again: a new poll finds it. */
-  command (f, line);
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, c->uid);
+  present_and_poll (f, c->present, c->uid);
 }
 
 static void
@@ -522,8 +552,7 @@ test_bad_checksum (Fixture      *f,
   g_assert_cmpint (call (f, do_list, NULL), ==, NFC_EIO);
   g_assert_cmpint (nfc_device_get_last_error (f->device), ==, NFC_EIO);
   command (f, "mode normal");
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, "DEADBEEF");
+  poll_finds (f, "DEADBEEF");
 }
 
 static void
@@ -540,8 +569,7 @@ test_garbage (Fixture      *f,
   g_assert_cmpint (call (f, do_list, NULL), <, 0);
   g_assert_cmpint (nfc_device_get_last_error (f->device), <, 0);
   command (f, "mode normal");
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, "DEADBEEF");
+  poll_finds (f, "DEADBEEF");
 }
 
 /* nfc_abort_command on pn532_uart interrupts a wait for an answer (not for
@@ -573,9 +601,7 @@ test_abort_poll (Fixture      *f,
    * next command.) */
   args.poll_nr = 1;
   g_assert_cmpint (call (f, do_poll, &args), ==, 0);
-  command (f, "present classic4 DEADBEEF");
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, "DEADBEEF");
+  present_and_poll (f, "classic4 DEADBEEF", "DEADBEEF");
 }
 
 /* Killed mid-poll, the device fails at once; the same connection string
@@ -607,10 +633,7 @@ test_kill_and_restart (Fixture      *f,
   g_assert_cmpint (sk_pn532_fixture_get_pid (f->pn532), >, 0);
   g_assert_cmpint (sk_pn532_fixture_get_pid (f->pn532), !=, old_pid);
   open_and_init (f);
-  command (f, "present classic4 DEADBEEF");
-  args.poll_nr = 1;
-  g_assert_cmpint (call (f, do_poll, &args), ==, 1);
-  assert_uid (&f->target, "DEADBEEF");
+  present_and_poll (f, "classic4 DEADBEEF", "DEADBEEF");
 }
 
 static void

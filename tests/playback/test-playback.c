@@ -10,18 +10,14 @@
 #include "config.h"
 
 #include <ebur128.h>
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
-#include <signal.h>
-#include <sndfile.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sk-import.h"
 #include "sk-playback.h"
+#include "sk-test-nginx.h"
 #include "sk-test-util.h"
 
 #define WAIT_SECONDS 10
@@ -64,23 +60,6 @@ log_handler (const char     *domain,
   g_test_fail ();
 }
 
-static char *
-query_text (SkStore    *store,
-            const char *sql,
-            const char *arg)
-{
-  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
-  char *v = NULL;
-
-  g_assert_nonnull (stmt);
-  if (arg != NULL)
-    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
-  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
-    v = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return v;
-}
-
 static void
 on_track_started (SkEngine   *engine,
                   const char *song_id,
@@ -88,17 +67,21 @@ on_track_started (SkEngine   *engine,
                   Fixture    *f)
 {
   const char *player = sk_engine_get_player_id (engine);
-  g_autofree char *row = query_text (f->store, "SELECT song_id FROM songs_playing WHERE id = ?1",
-                                     play_id);
+  g_autofree char *row = sk_test_query_text (f->store,
+                                             "SELECT song_id FROM songs_playing WHERE id = ?1",
+                                             play_id);
 
   /* the row and the player's state are written when the start is told */
   g_assert_cmpstr (row, ==, song_id);
   g_ptr_array_add (f->started, g_strdup (song_id));
   g_ptr_array_add (f->db_current,
-                   query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1",
-                               player));
+                   sk_test_query_text (f->store,
+                                       "SELECT current_song_id FROM players WHERE id = ?1",
+                                       player));
   g_ptr_array_add (f->db_status,
-                   query_text (f->store, "SELECT status FROM players WHERE id = ?1", player));
+                   sk_test_query_text (f->store,
+                                       "SELECT status FROM players WHERE id = ?1",
+                                       player));
 }
 
 static void
@@ -194,6 +177,23 @@ add_wav (Fixture    *f,
   sk_test_write_sidecar (json, name, embedding);
 }
 
+/* The first @n of rain, fire and waves, @seconds each, in the library. */
+static void
+add_library (Fixture *f,
+             guint    n,
+             double   seconds)
+{
+  static const struct { const char *name; const char *embedding; } songs[] = {
+    { "rain",  EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4) },
+    { "fire",  EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2) },
+    { "waves", EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95) },
+  };
+
+  g_assert_cmpuint (n, <=, G_N_ELEMENTS (songs));
+  for (guint i = 0; i < n; i++)
+    add_wav (f, songs[i].name, seconds, songs[i].embedding);
+}
+
 /* A song whose file is on a server: http on loopback (@port). */
 static void
 add_http_song (Fixture    *f,
@@ -253,15 +253,16 @@ static char *
 song_id_of (Fixture    *f,
             const char *name)
 {
-  return query_text (f->store, "SELECT id FROM songs WHERE title = ?1", name);
+  return sk_test_query_text (f->store, "SELECT id FROM songs WHERE title = ?1", name);
 }
 
 static char *
 path_of (Fixture    *f,
          const char *song_id)
 {
-  g_autofree char *url = query_text (f->store, "SELECT file_url FROM songs WHERE id = ?1",
-                                     song_id);
+  g_autofree char *url = sk_test_query_text (f->store,
+                                             "SELECT file_url FROM songs WHERE id = ?1",
+                                             song_id);
 
   g_assert_nonnull (url);
   return g_filename_from_uri (url, NULL, NULL);
@@ -299,6 +300,43 @@ timed_out_cb (gpointer data)
 
 /* --- tests -------------------------------------------------------------- */
 
+/* Spoils the file of the queue's head after the import, as a card's file
+ * can be: @contents written over it, or the file removed when NULL.
+ * Returns the head's song id. */
+static char *
+spoil_head (Fixture    *f,
+            const char *contents,
+            gssize      len)
+{
+  char *head = queue_head (f);
+  g_autofree char *path = path_of (f, head);
+
+  if (contents == NULL)
+    g_assert_cmpint (g_unlink (path), ==, 0);
+  else
+    g_assert_true (g_file_set_contents (path, contents, len, NULL));
+  return head;
+}
+
+/* Another song started first: the playback gave up on @head alone. */
+static void
+assert_head_skipped (Fixture    *f,
+                     const char *head)
+{
+  WAIT_UNTIL (f->started->len >= 1);
+  g_assert_cmpstr (f->started->pdata[0], !=, head);
+  g_assert_cmpuint (f->unplayable->len, ==, 1);
+  g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
+}
+
+static char *
+unplayable_reason (Fixture    *f,
+                   const char *song_id)
+{
+  return sk_test_query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1",
+                             song_id);
+}
+
 /* The queue's head plays; its start is a songs_playing row, the player's
  * current song and status, and a requeue without it. */
 static void
@@ -311,9 +349,7 @@ test_head_plays (Fixture       *f,
   const SkQueueEntry *q;
   GStatBuf st;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
-  add_wav (f, "waves", 0.5, EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95));
+  add_library (f, 3, 0.5);
   import_and_open (f);
   head = queue_head (f);
   start_playback (f);
@@ -332,13 +368,17 @@ test_head_plays (Fixture       *f,
   {
     guint n_head = 0;
     g_autofree char *expected = NULL;
-    g_autofree char *rows = query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
+    g_autofree char *rows = sk_test_query_text (f->store,
+                                                "SELECT count(*) FROM songs_playing",
+                                                NULL);
     g_autofree char *n_rows = g_strdup_printf ("%u", f->started->len);
 
     for (guint i = 0; i < f->started->len; i++)
       n_head += strcmp (f->started->pdata[i], head) == 0;
     expected = g_strdup_printf ("%u", n_head);
-    plays = query_text (f->store, "SELECT count(*) FROM songs_playing WHERE song_id = ?1", head);
+    plays = sk_test_query_text (f->store,
+                                "SELECT count(*) FROM songs_playing WHERE song_id = ?1",
+                                head);
     g_assert_cmpstr (plays, ==, expected);
     g_assert_cmpstr (rows, ==, n_rows);
   }
@@ -361,27 +401,19 @@ test_corrupt_skipped (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *head = NULL;
-  g_autofree char *path = NULL;
   g_autofree char *playable = NULL;
   g_autofree char *reason = NULL;
   static const char garbage[] = "RIFF\x10\x00\x00\x00WAVEthis is not audio at all";
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_library (f, 2, 0.5);
   import_and_open (f);
-  head = queue_head (f);
-  /* damaged after the import, as a card's file can be */
-  path = path_of (f, head);
-  g_assert_true (g_file_set_contents (path, garbage, sizeof garbage - 1, NULL));
+  head = spoil_head (f, garbage, sizeof garbage - 1);
   start_playback (f);
 
-  WAIT_UNTIL (f->started->len >= 1);
-  g_assert_cmpstr (f->started->pdata[0], !=, head);
-  g_assert_cmpuint (f->unplayable->len, ==, 1);
-  g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
+  assert_head_skipped (f, head);
   g_assert_cmpuint (skipped_warnings, ==, 1);
-  playable = query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", head);
-  reason = query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1", head);
+  playable = sk_test_query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", head);
+  reason = unplayable_reason (f, head);
   g_assert_cmpstr (playable, ==, "0");
   g_assert_nonnull (reason);
   g_test_message ("unplayable_reason: %s", reason);
@@ -398,22 +430,15 @@ test_missing_skipped (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *head = NULL;
-  g_autofree char *path = NULL;
   g_autofree char *reason = NULL;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_library (f, 2, 0.5);
   import_and_open (f);
-  head = queue_head (f);
-  path = path_of (f, head);
-  g_assert_cmpint (g_unlink (path), ==, 0);
+  head = spoil_head (f, NULL, 0);
   start_playback (f);
 
-  WAIT_UNTIL (f->started->len >= 1);
-  g_assert_cmpstr (f->started->pdata[0], !=, head);
-  g_assert_cmpuint (f->unplayable->len, ==, 1);
-  g_assert_cmpstr (f->unplayable->pdata[0], ==, head);
-  reason = query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1", head);
+  assert_head_skipped (f, head);
+  reason = unplayable_reason (f, head);
   g_assert_nonnull (reason);
   g_assert_nonnull (strstr (reason, "missing"));
 }
@@ -429,7 +454,7 @@ test_fallback (Fixture       *f,
   g_autofree char *plays = NULL;
   g_autofree char *bad = NULL;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_library (f, 1, 0.5);
   /* port 9 (discard) on loopback: nothing listens, refused at once */
   add_http_song (f, "s-far-1", 9, EMBEDDING (0.9, 0.3, 0.1, 0.3, 0.4));
   add_http_song (f, "s-far-2", 9, EMBEDDING (0.8, 0.3, 0.1, 0.3, 0.4));
@@ -440,10 +465,11 @@ test_fallback (Fixture       *f,
   WAIT_UNTIL (f->started->len >= 3);
   for (guint i = 0; i < f->started->len; i++)
     g_assert_cmpstr (f->started->pdata[i], ==, local);
-  plays = query_text (f->store, "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1",
-                      local);
+  plays = sk_test_query_text (f->store,
+                              "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1",
+                              local);
   g_assert_cmpstr (plays, ==, "1");
-  bad = query_text (f->store, "SELECT count(*) FROM songs WHERE playable = 0", NULL);
+  bad = sk_test_query_text (f->store, "SELECT count(*) FROM songs WHERE playable = 0", NULL);
   g_assert_cmpstr (bad, ==, "0");
   g_assert_cmpuint (f->unplayable->len, ==, 0);
 }
@@ -455,14 +481,11 @@ test_nothing_playable (Fixture       *f,
                        gconstpointer  data)
 {
   g_autofree char *status = NULL;
-  g_autofree char *path = NULL;
   g_autofree char *head = NULL;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
+  add_library (f, 1, 0.5);
   import_and_open (f);
-  head = queue_head (f);
-  path = path_of (f, head);
-  g_assert_true (g_file_set_contents (path, "not audio", -1, NULL));
+  head = spoil_head (f, "not audio", -1);
   start_playback (f);
 
   WAIT_UNTIL (f->unplayable->len >= 1 &&
@@ -471,8 +494,9 @@ test_nothing_playable (Fixture       *f,
   g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
   g_test_message ("idle: %s", sk_engine_get_status_message (f->engine));
   g_assert_nonnull (strstr (sk_engine_get_status_message (f->engine), "can be played"));
-  status = query_text (f->store, "SELECT status FROM players WHERE id = ?1",
-                       sk_engine_get_player_id (f->engine));
+  status = sk_test_query_text (f->store,
+                               "SELECT status FROM players WHERE id = ?1",
+                               sk_engine_get_player_id (f->engine));
   g_assert_cmpstr (status, ==, "idle");
   g_assert_cmpuint (skipped_warnings, ==, 1);
 }
@@ -497,8 +521,7 @@ static void
 test_next_is_appended (Fixture       *f,
                        gconstpointer  data)
 {
-  add_wav (f, "rain", 2.0, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 2.0, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_library (f, 2, 2.0);
   import_and_open (f);
   start_playback (f);
 
@@ -600,24 +623,8 @@ add_noise (Fixture    *f,
 {
   g_autofree char *wav = g_strdup_printf ("%s/%s.wav", f->lib, name);
   g_autofree char *json = g_strdup_printf ("%s/%s.json", f->lib, name);
-  SF_INFO info = { .samplerate = 48000, .channels = 2,
-                   .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
-  SNDFILE *sf = sf_open (wav, SFM_WRITE, &info);
-  sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
-  g_autofree float *buf = g_new (float, (gsize) frames * 2);
-  double gain = 0.5 * pow (10.0, db / 20.0);
-  guint32 x = 88172645u;
 
-  g_assert_nonnull (sf);
-  for (sf_count_t i = 0; i < frames * 2; i++)
-    {
-      x ^= x << 13;
-      x ^= x >> 17;
-      x ^= x << 5;
-      buf[i] = (float) (gain * ((double) x / G_MAXUINT32 * 2.0 - 1.0));
-    }
-  g_assert_cmpint (sf_writef_float (sf, buf, frames), ==, frames);
-  g_assert_cmpint (sf_close (sf), ==, 0);
+  sk_test_write_noise (wav, 48000, 2, seconds, db, 88172645u);
   sk_test_write_sidecar (json, name, embedding);
 }
 
@@ -712,9 +719,7 @@ test_crossfade_default (Fixture       *f,
                            &error);
   g_assert_no_error (error);
   g_assert_true (sk_store_run (f->store, stmt, &error));
-  add_wav (f, "rain", 2.0, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 2.0, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
-  add_wav (f, "waves", 2.0, EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95));
+  add_library (f, 3, 2.0);
   import_and_open (f);
   start_playback (f);
 
@@ -742,8 +747,7 @@ test_ctl_run (Fixture       *f,
   g_auto(GStrv) lines = NULL;
   guint playing = 0;
 
-  add_wav (f, "rain", 0.5, EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4));
-  add_wav (f, "fire", 0.5, EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2));
+  add_library (f, 2, 0.5);
   import_and_open (f);
 
   g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
@@ -753,7 +757,7 @@ test_ctl_run (Fixture       *f,
     playing += g_str_has_prefix (lines[i], "playing ");
   g_assert_cmpuint (playing, >=, 2);
   /* every start printed is a row (the player may report a few at once) */
-  rows = query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
+  rows = sk_test_query_text (f->store, "SELECT count(*) FROM songs_playing", NULL);
   g_assert_cmpuint (g_ascii_strtoull (rows, NULL, 10), ==, playing);
 
   g_clear_pointer (&out, g_free);
@@ -764,145 +768,13 @@ test_ctl_run (Fixture       *f,
 
 /* --- an http song, through a real nginx on loopback --------------------- */
 
-typedef struct
-{
-  char    *root;
-  GPid     pid;
-  guint16  port;
-} Nginx;
-
-static guint16
-free_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, &error);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (sock, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-nginx_child_setup (gpointer data)
-{
-  /* If the test dies, so does its nginx. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static gboolean
-port_answers (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-
-  g_socket_client_set_timeout (client, 1);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return conn != NULL;
-}
-
-/* nginx serving @root/www on a free loopback port; FALSE when there is no
- * nginx on this machine. */
-static gboolean
-nginx_start (Nginx      *n,
-             const char *root)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *nginx = g_find_program_in_path ("nginx");
-  g_autofree char *conf_path = g_build_filename (root, "nginx.conf", NULL);
-  g_autofree char *err_log = g_build_filename (root, "error.log", NULL);
-  g_autofree char *tmp = g_build_filename (root, "tmp", NULL);
-  g_autofree char *conf = NULL;
-
-  if (nginx == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
-    nginx = g_strdup ("/usr/sbin/nginx");
-  if (nginx == NULL)
-    return FALSE;
-  n->root = g_strdup (root);
-  n->port = free_port ();
-  g_assert_cmpint (g_mkdir (tmp, 0700), ==, 0);
-  conf = g_strdup_printf (
-    "daemon off;\n"
-    "worker_processes 1;\n"
-    "pid %1$s/nginx.pid;\n"
-    "error_log %1$s/error.log info;\n"
-    "events { worker_connections 64; }\n"
-    "http {\n"
-    "  access_log %1$s/access.log;\n"
-    "  client_body_temp_path %1$s/tmp/body;\n"
-    "  proxy_temp_path %1$s/tmp/proxy;\n"
-    "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
-    "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
-    "  scgi_temp_path %1$s/tmp/scgi;\n"
-    "  default_type application/octet-stream;\n"
-    "  server { listen 127.0.0.1:%2$u; root %1$s/www; }\n"
-    "}\n", root, (guint) n->port);
-  g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
-  {
-    const char *argv[] = { nginx, "-p", root, "-c", conf_path, "-e", err_log, NULL };
-
-    g_assert_true (g_spawn_async (root, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                  nginx_child_setup, NULL, &n->pid, &error));
-    g_assert_no_error (error);
-  }
-  /* bounded: an nginx that exits or never answers fails the test */
-  for (guint waited = 0; !port_answers (n->port); waited += 5)
-    {
-      int status;
-
-      if (waitpid (n->pid, &status, WNOHANG) == n->pid || waited > 5000)
-        {
-          g_autofree char *log = NULL;
-
-          g_file_get_contents (err_log, &log, NULL, NULL);
-          g_error ("nginx did not start on port %u: %s", (guint) n->port, log ? log : "");
-        }
-      g_usleep (5000);
-    }
-  return TRUE;
-}
-
-static void
-nginx_stop (Nginx *n)
-{
-  gboolean gone = FALSE;
-
-  if (n->pid > 0)
-    {
-      kill (n->pid, SIGQUIT);
-      for (guint waited = 0; !gone && waited < 3000; waited += 5)
-        {
-          int status;
-          pid_t r = waitpid (n->pid, &status, WNOHANG);
-
-          gone = r == n->pid || (r < 0 && errno == ECHILD);
-          if (!gone)
-            g_usleep (5000);
-        }
-      if (!gone)
-        {
-          kill (n->pid, SIGKILL);
-          waitpid (n->pid, NULL, 0);
-        }
-      g_spawn_close_pid (n->pid);
-      n->pid = 0;
-    }
-  g_clear_pointer (&n->root, g_free);
-}
-
 static gboolean
 stored_loudness_known (Fixture    *f,
                        const char *song_id)
 {
-  g_autofree char *v = query_text (f->store,
-                                   "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
-                                   song_id);
+  g_autofree char *v = sk_test_query_text (f->store,
+                                           "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
+                                           song_id);
 
   return g_strcmp0 (v, "1") == 0;
 }
@@ -914,22 +786,20 @@ test_http_prefetched (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *root = g_build_filename (f->dir, "server", NULL);
-  g_autofree char *www = g_build_filename (root, "www", NULL);
-  g_autofree char *wav = g_build_filename (www, "s-far.wav", NULL);
+  g_autofree char *wav = g_build_filename (root, "www", "s-far.wav", NULL);
   g_autofree char *cached = NULL;
-  Nginx n = { 0 };
+  SkTestNginx n;
 
-  g_assert_cmpint (g_mkdir_with_parents (www, 0755), ==, 0);
   /* nginx run as root serves from an unprivileged worker */
   g_assert_cmpint (g_chmod (f->dir, 0755), ==, 0);
-  g_assert_cmpint (g_chmod (root, 0755), ==, 0);
-  sk_test_write_wav (wav, 0.5);
-  g_assert_cmpint (g_chmod (wav, 0644), ==, 0);
-  if (!nginx_start (&n, root))
+  if (!sk_test_nginx_init (&n, root))
     {
       g_test_skip ("nginx is not installed (package nginx-light): this test needs a web server");
       return;
     }
+  sk_test_write_wav (wav, 0.5);
+  g_assert_cmpint (g_chmod (wav, 0644), ==, 0);
+  sk_test_nginx_start (&n, FALSE, NULL);
   add_http_song (f, "s-far", n.port, EMBEDDING (0.9, 0.3, 0.1, 0.3, 0.4));
   import_and_open (f);
   start_playback (f);
@@ -938,7 +808,7 @@ test_http_prefetched (Fixture       *f,
 
   WAIT_UNTIL (f->started->len >= 1);
   g_assert_cmpstr (f->started->pdata[0], ==, "s-far");
-  cached = query_text (f->store, "SELECT path FROM media WHERE song_id = 's-far'", NULL);
+  cached = sk_test_query_text (f->store, "SELECT path FROM media WHERE song_id = 's-far'", NULL);
   g_assert_nonnull (cached);
   g_assert_true (g_str_has_prefix (cached, sk_media_cache_get_dir (f->cache)));
   g_assert_cmpuint (f->unplayable->len, ==, 0);
@@ -946,7 +816,7 @@ test_http_prefetched (Fixture       *f,
   WAIT_UNTIL (stored_loudness_known (f, "s-far"));
 
   sk_playback_stop (f->playback);
-  nginx_stop (&n);
+  sk_test_nginx_clear (&n);
 }
 
 int

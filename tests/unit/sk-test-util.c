@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <sndfile.h>
 #include <sys/wait.h>
 
@@ -55,7 +56,8 @@ sk_test_engine_new (const char  *dir,
   g_assert_no_error (error);
   engine = sk_engine_new (store, &error);
   g_assert_no_error (error);
-  sk_engine_set_clock (engine, sk_test_clock_read, clock);
+  if (clock != NULL)
+    sk_engine_set_clock (engine, sk_test_clock_read, clock);
   return engine;
 }
 
@@ -79,6 +81,73 @@ sk_test_add_song (SkStore      *store,
   sqlite3_bind_text (stmt, 3, emb, -1, SQLITE_STATIC);
   g_assert_true (sk_store_run (store, stmt, &error));
   g_assert_no_error (error);
+}
+
+void
+sk_test_add_songs (SkEngine         *engine,
+                   const SkTestSong *songs,
+                   guint             n)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < n; i++)
+    sk_test_add_song (sk_engine_get_store (engine), songs[i].id, songs[i].e);
+  g_assert_true (sk_engine_reload (engine, &error));
+  g_assert_no_error (error);
+}
+
+char *
+sk_test_query_text (SkStore    *store,
+                    const char *sql,
+                    const char *arg)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
+  char *v = NULL;
+
+  g_assert_nonnull (stmt);
+  if (arg != NULL)
+    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
+  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+    v = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return v;
+}
+
+int
+sk_test_query_int (SkStore    *store,
+                   const char *sql)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
+  int v;
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
+  v = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return v;
+}
+
+static void
+count_signal (guint *counter)
+{
+  (*counter)++;
+}
+
+void
+sk_test_count_engine (SkEngine           *engine,
+                      SkTestEngineCounts *counts)
+{
+  /* swapped: the counter comes first, whatever the signal's arguments */
+  g_signal_connect_swapped (engine, "queue-changed", G_CALLBACK (count_signal),
+                            &counts->queue_changes);
+  g_signal_connect_swapped (engine, "checked-in", G_CALLBACK (count_signal),
+                            &counts->checked_in);
+  g_signal_connect_swapped (engine, "checked-out", G_CALLBACK (count_signal),
+                            &counts->checked_out);
+  g_signal_connect_swapped (engine, "tap-refused", G_CALLBACK (count_signal),
+                            &counts->refused);
+  g_signal_connect_swapped (engine, "unknown-badge", G_CALLBACK (count_signal),
+                            &counts->unknown);
 }
 
 char *
@@ -109,6 +178,34 @@ sk_test_write_wav (const char *path,
       buf[i] = (short) ((int) (x & 0x3fff) - 0x2000);
     }
   g_assert_cmpint (sf_writef_short (sf, buf, frames), ==, frames);
+  g_assert_cmpint (sf_close (sf), ==, 0);
+}
+
+void
+sk_test_write_noise (const char *path,
+                     int         rate,
+                     int         channels,
+                     double      seconds,
+                     double      db,
+                     guint32     seed)
+{
+  SF_INFO info = { .samplerate = rate, .channels = channels,
+                   .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+  SNDFILE *sf = sf_open (path, SFM_WRITE, &info);
+  sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
+  g_autofree float *buf = g_new (float, (gsize) frames * channels);
+  double gain = 0.5 * pow (10.0, db / 20.0);
+  guint32 x = seed;
+
+  g_assert_nonnull (sf);
+  for (sf_count_t i = 0; i < frames * channels; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      buf[i] = (float) (gain * ((double) x / G_MAXUINT32 * 2.0 - 1.0));
+    }
+  g_assert_cmpint (sf_writef_float (sf, buf, frames), ==, frames);
   g_assert_cmpint (sf_close (sf), ==, 0);
 }
 

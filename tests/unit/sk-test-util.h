@@ -16,13 +16,48 @@ gint64  sk_test_clock_read   (gpointer     clock);
  * everything in it) by sk_test_rmdir. */
 char   *sk_test_mkdtemp      (void);
 void    sk_test_rmdir        (const char  *path);
-/* A new database with an engine on a test clock starting at @start. */
+/* A new database (@dir/test.db) with an engine on @clock (the real clock
+ * when NULL). */
 SkEngine *sk_test_engine_new (const char  *dir,
                               SkTestClock *clock);
-/* Adds a song row with this id and embedding (file:///dev/null). */
+/* Adds a song row with this id and embedding (file:///songs/ID.wav). */
 void    sk_test_add_song     (SkStore     *store,
                               const char  *id,
                               const double embedding[SK_DIM]);
+
+typedef struct
+{
+  const char *id;
+  double      e[SK_DIM];
+} SkTestSong;
+
+/* Adds @n songs to the engine's database and reloads its library. */
+void    sk_test_add_songs    (SkEngine         *engine,
+                              const SkTestSong *songs,
+                              guint             n);
+/* The first column of the first row @sql gives (its ?1 bound to @arg
+ * unless NULL), or NULL when there is no row. */
+char   *sk_test_query_text   (SkStore     *store,
+                              const char  *sql,
+                              const char  *arg);
+/* The integer in the first column of the first row @sql gives (the test
+ * fails when there is no row). */
+int     sk_test_query_int    (SkStore     *store,
+                              const char  *sql);
+
+/* How many times an engine emitted each signal. */
+typedef struct
+{
+  guint queue_changes;   /* queue-changed */
+  guint checked_in;      /* checked-in */
+  guint checked_out;     /* checked-out */
+  guint refused;         /* tap-refused */
+  guint unknown;         /* unknown-badge */
+} SkTestEngineCounts;
+
+/* Connects @counts (which must outlive @engine's signals) to @engine. */
+void    sk_test_count_engine (SkEngine           *engine,
+                              SkTestEngineCounts *counts);
 char   *sk_test_ctl_path     (void);
 
 G_END_DECLS
@@ -31,6 +66,14 @@ G_BEGIN_DECLS
 /* A 48 kHz stereo 16-bit WAV of @seconds of quiet noise. */
 void    sk_test_write_wav     (const char  *path,
                                double       seconds);
+/* A 16-bit WAV of @seconds of white noise at @db below half of full scale
+ * (xorshift from @seed: the same seed, the same noise). */
+void    sk_test_write_noise   (const char  *path,
+                               int          rate,
+                               int          channels,
+                               double       seconds,
+                               double       db,
+                               guint32      seed);
 /* A sidecar NAME.json with this embedding text (written as given, so that
  * tests can put anything there). */
 void    sk_test_write_sidecar (const char  *path,

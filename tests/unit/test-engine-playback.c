@@ -34,20 +34,17 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  static const struct { const char *id; double e[SK_DIM]; } songs[] = {
+  static const SkTestSong songs[] = {
     { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
     { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
     { "s-waves",    { 0.40, 0.50, 0.10, 0.10, 0.95 } },
   };
-  g_autoptr(GError) error = NULL;
 
   f->dir = sk_test_mkdtemp ();
   f->clock.now = T0;
   f->engine = sk_test_engine_new (f->dir, &f->clock);
   f->store = sk_engine_get_store (f->engine);
-  for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
-    sk_test_add_song (f->store, songs[i].id, songs[i].e);
-  g_assert_true (sk_engine_reload (f->engine, &error));
+  sk_test_add_songs (f->engine, songs, G_N_ELEMENTS (songs));
   g_signal_connect (f->engine, "status-changed", G_CALLBACK (on_status), f);
 }
 
@@ -59,23 +56,6 @@ fixture_teardown (Fixture       *f,
   sk_test_rmdir (f->dir);
   g_free (f->dir);
   g_free (f->last_status);
-}
-
-static char *
-query_text (SkStore    *store,
-            const char *sql,
-            const char *arg)
-{
-  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
-  char *v = NULL;
-
-  g_assert_nonnull (stmt);
-  if (arg != NULL)
-    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
-  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
-    v = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return v;
 }
 
 static gboolean
@@ -111,11 +91,13 @@ test_start_song (Fixture       *f,
   g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "playing");
   g_assert_null (sk_engine_get_status_message (f->engine));
   g_assert_cmpuint (f->status_changes, ==, 1);
-  status = query_text (f->store, "SELECT status FROM players WHERE id = ?1",
-                       sk_engine_get_player_id (f->engine));
-  current = query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1",
-                        sk_engine_get_player_id (f->engine));
-  row = query_text (f->store, "SELECT song_id FROM songs_playing WHERE id = ?1", play);
+  status = sk_test_query_text (f->store,
+                               "SELECT status FROM players WHERE id = ?1",
+                               sk_engine_get_player_id (f->engine));
+  current = sk_test_query_text (f->store,
+                                "SELECT current_song_id FROM players WHERE id = ?1",
+                                sk_engine_get_player_id (f->engine));
+  row = sk_test_query_text (f->store, "SELECT song_id FROM songs_playing WHERE id = ?1", play);
   g_assert_cmpstr (status, ==, "playing");
   g_assert_cmpstr (current, ==, "s-waves");
   g_assert_cmpstr (row, ==, "s-waves");
@@ -138,8 +120,10 @@ test_mark_unplayable (Fixture       *f,
   g_assert_true (sk_engine_mark_unplayable (f->engine, "s-rain", "the audio is damaged", &error));
   g_assert_no_error (error);
   g_assert_false (queue_has (f->engine, "s-rain"));
-  playable = query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", "s-rain");
-  reason = query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1", "s-rain");
+  playable = sk_test_query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", "s-rain");
+  reason = sk_test_query_text (f->store,
+                               "SELECT unplayable_reason FROM songs WHERE id = ?1",
+                               "s-rain");
   g_assert_cmpstr (playable, ==, "0");
   g_assert_cmpstr (reason, ==, "the audio is damaged");
 
@@ -194,10 +178,12 @@ test_idle (Fixture       *f,
   g_assert_cmpstr (f->last_status, ==, "idle");
   g_assert_cmpuint (f->status_changes, ==, 2);
   g_assert_null (sk_engine_get_current_song (f->engine));
-  status = query_text (f->store, "SELECT status FROM players WHERE id = ?1",
-                       sk_engine_get_player_id (f->engine));
-  current = query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1",
-                        sk_engine_get_player_id (f->engine));
+  status = sk_test_query_text (f->store,
+                               "SELECT status FROM players WHERE id = ?1",
+                               sk_engine_get_player_id (f->engine));
+  current = sk_test_query_text (f->store,
+                                "SELECT current_song_id FROM players WHERE id = ?1",
+                                sk_engine_get_player_id (f->engine));
   g_assert_cmpstr (status, ==, "idle");
   g_assert_null (current);
   /* the same again is no change */

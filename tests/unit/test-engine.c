@@ -20,39 +20,10 @@ typedef struct
   SkTestClock  clock;
   SkEngine    *engine;
   SkStore     *store;
-  guint        queue_changes;
-  guint        checked_out;
-  guint        checked_in;
+  SkTestEngineCounts counts;
   char        *last_unknown;
   char        *last_refused;   /* "UID reason" */
-  guint        refused;
 } Fixture;
-
-static void
-on_queue_changed (SkEngine *engine,
-                  Fixture  *f)
-{
-  f->queue_changes++;
-}
-
-static void
-on_checked_out (SkEngine   *engine,
-                const char *user_id,
-                const char *reason,
-                Fixture    *f)
-{
-  f->checked_out++;
-}
-
-static void
-on_checked_in (SkEngine   *engine,
-               const char *user_id,
-               const char *name,
-               guint       flags,
-               Fixture    *f)
-{
-  f->checked_in++;
-}
 
 static void
 on_tap_refused (SkEngine   *engine,
@@ -60,7 +31,6 @@ on_tap_refused (SkEngine   *engine,
                 const char *reason,
                 Fixture    *f)
 {
-  f->refused++;
   g_free (f->last_refused);
   f->last_refused = g_strdup_printf ("%s %s", uid, reason);
 }
@@ -78,7 +48,7 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  static const struct { const char *id; double e[SK_DIM]; } songs[] = {
+  static const SkTestSong songs[] = {
     { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
     { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
     { "s-storm",    { 0.70, 0.60, 0.10, 0.95, 0.20 } },
@@ -86,20 +56,14 @@ fixture_setup (Fixture       *f,
     { "s-wind",     { 0.20, 0.95, 0.10, 0.30, 0.30 } },
     { "s-hearth",   { 0.55, 0.20, 0.85, 0.25, 0.30 } },
   };
-  g_autoptr(GError) error = NULL;
 
   f->dir = sk_test_mkdtemp ();
   f->clock.now = T0;
   f->engine = sk_test_engine_new (f->dir, &f->clock);
   f->store = sk_engine_get_store (f->engine);
-  for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
-    sk_test_add_song (f->store, songs[i].id, songs[i].e);
-  g_assert_true (sk_engine_reload (f->engine, &error));
-  g_assert_no_error (error);
-  g_signal_connect (f->engine, "queue-changed", G_CALLBACK (on_queue_changed), f);
-  g_signal_connect (f->engine, "checked-out", G_CALLBACK (on_checked_out), f);
+  sk_test_add_songs (f->engine, songs, G_N_ELEMENTS (songs));
+  sk_test_count_engine (f->engine, &f->counts);
   g_signal_connect (f->engine, "unknown-badge", G_CALLBACK (on_unknown), f);
-  g_signal_connect (f->engine, "checked-in", G_CALLBACK (on_checked_in), f);
   g_signal_connect (f->engine, "tap-refused", G_CALLBACK (on_tap_refused), f);
 }
 
@@ -118,14 +82,7 @@ static int
 count (Fixture    *f,
        const char *sql)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (f->store, sql, NULL);
-  int n;
-
-  g_assert_nonnull (stmt);
-  g_assert_cmpint (sk_store_step (f->store, stmt, NULL), ==, SQLITE_ROW);
-  n = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-  return n;
+  return sk_test_query_int (f->store, sql);
 }
 
 static char *
@@ -226,13 +183,13 @@ test_expiry_to_the_second (Fixture *f, gconstpointer data)
   f->clock.now = T0 + 3599 * SEC;
   g_assert_true (sk_engine_refresh (f->engine, &error));
   g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 1);
-  g_assert_cmpuint (f->checked_out, ==, 0);
+  g_assert_cmpuint (f->counts.checked_out, ==, 0);
 
   f->clock.now = T0 + 3600 * SEC;
   g_assert_true (sk_engine_refresh (f->engine, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 0);
-  g_assert_cmpuint (f->checked_out, ==, 1);
+  g_assert_cmpuint (f->counts.checked_out, ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 0);
 
   /* a tap after expiry is a new visit */
@@ -297,9 +254,9 @@ test_revoked_badge (Fixture *f, gconstpointer data)
   g_assert_false (sk_engine_tap (f->engine, "04A1B2C3", &r, &error));
   g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 0);
-  g_assert_cmpuint (f->refused, ==, 1);
+  g_assert_cmpuint (f->counts.refused, ==, 1);
   g_assert_cmpstr (f->last_refused, ==, "04A1B2C3 revoked");
-  g_assert_cmpuint (f->checked_in, ==, 0);
+  g_assert_cmpuint (f->counts.checked_in, ==, 0);
 }
 
 static void
@@ -346,7 +303,7 @@ test_throttle (Fixture *f, gconstpointer data)
       tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
       sk_tap_result_clear (&r);
     }
-  g_assert_cmpuint (f->checked_in, ==, 6);
+  g_assert_cmpuint (f->counts.checked_in, ==, 6);
 
   /* the seventh within the minute is refused, and says when to come back */
   f->clock.now = T0 + 30 * SEC;
@@ -354,9 +311,9 @@ test_throttle (Fixture *f, gconstpointer data)
   g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED);
   g_assert_nonnull (strstr (error->message, "30 s"));
   g_clear_error (&error);
-  g_assert_cmpuint (f->refused, ==, 1);
+  g_assert_cmpuint (f->counts.refused, ==, 1);
   g_assert_cmpstr (f->last_refused, ==, "04A1B2C3 throttled");
-  g_assert_cmpuint (f->checked_in, ==, 6);
+  g_assert_cmpuint (f->counts.checked_in, ==, 6);
 
   /* refused taps do not count; another badge is not affected */
   f->clock.now = T0 + 59 * SEC;
@@ -374,7 +331,7 @@ test_throttle (Fixture *f, gconstpointer data)
   g_assert_false (sk_engine_tap (f->engine, "04A1B2C3", &r, &error));
   g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED);
 
-  g_assert_cmpuint (f->checked_in, ==, 7);
+  g_assert_cmpuint (f->counts.checked_in, ==, 7);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
 }
@@ -574,7 +531,7 @@ test_opposite_tastes_change_the_queue (Fixture *f, gconstpointer data)
   g_assert_true (g_str_equal (head1, "s-rain") || g_str_equal (head1, "s-storm"));
 
   sk_engine_check_out (f->engine, rain, &error);
-  changes = f->queue_changes;
+  changes = f->counts.queue_changes;
   tap_ok (f, "04F1E2D3", SK_TAP_LISTENER, &r);
   sk_tap_result_clear (&r);
   head2 = queue_head (f);
@@ -582,7 +539,7 @@ test_opposite_tastes_change_the_queue (Fixture *f, gconstpointer data)
    * and is playing, so the fire lover's best next is the hearth */
   g_assert_cmpstr (sk_engine_get_current_song (f->engine), ==, "s-campfire");
   g_assert_cmpstr (head2, ==, "s-hearth");
-  g_assert_cmpuint (f->queue_changes, >, changes);
+  g_assert_cmpuint (f->counts.queue_changes, >, changes);
 }
 
 static void

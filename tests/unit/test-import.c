@@ -4,7 +4,6 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
-#include <sndfile.h>
 #include <string.h>
 
 #include "sk-import.h"
@@ -13,13 +12,7 @@
 static int
 count_songs (SkStore *store)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT count(*) FROM songs", NULL);
-  int n;
-
-  g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
-  n = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-  return n;
+  return sk_test_query_int (store, "SELECT count(*) FROM songs");
 }
 
 static const char *
@@ -156,24 +149,7 @@ write_noise (const char *path,
              int         channels,
              double      db)
 {
-  SF_INFO info = { .samplerate = 44100, .channels = channels,
-                   .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
-  SNDFILE *sf = sf_open (path, SFM_WRITE, &info);
-  sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
-  g_autofree float *buf = g_new (float, (gsize) frames * channels);
-  double gain = 0.5 * pow (10.0, db / 20.0);
-  guint32 x = 2463534242u;
-
-  g_assert_nonnull (sf);
-  for (sf_count_t i = 0; i < frames * channels; i++)
-    {
-      x ^= x << 13;
-      x ^= x >> 17;
-      x ^= x << 5;
-      buf[i] = (float) (gain * ((double) x / G_MAXUINT32 * 2.0 - 1.0));
-    }
-  g_assert_cmpint (sf_writef_float (sf, buf, frames), ==, frames);
-  g_assert_cmpint (sf_close (sf), ==, 0);
+  sk_test_write_noise (path, 44100, channels, seconds, db, 2463534242u);
 }
 
 static double

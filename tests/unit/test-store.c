@@ -12,14 +12,7 @@ static int
 query_int (SkStore    *store,
            const char *sql)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
-  int v;
-
-  g_assert_nonnull (stmt);
-  g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
-  v = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-  return v;
+  return sk_test_query_int (store, sql);
 }
 
 static void
