@@ -379,6 +379,7 @@ test_killed_and_restarted (Fixture *f, gconstpointer data)
   assert_seen (f, "1 listener present", 10);
   /* the badge left on the reader is the same listener (at most an
    * extended visit), and the reader works for a new one */
+  g_clear_pointer (&answer, g_free);
   answer = sk_pn532_fixture_command (f->reader, &error, "remove");
   g_assert_no_error (error);
   g_clear_pointer (&answer, g_free);
