@@ -1517,9 +1517,14 @@ sk_audio_player_skip (SkAudioPlayer *self)
   g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
 
   g_mutex_lock (&self->lock);
-  self->skip = TRUE;
-  self->skip_id = self->current;
-  g_cond_signal (&self->wake_decoder);
+  /* nothing is heard yet (starting, idle): there is nothing to skip, and a
+   * track ended before its first frame would leave its start unreached */
+  if (self->current != 0)
+    {
+      self->skip = TRUE;
+      self->skip_id = self->current;
+      g_cond_signal (&self->wake_decoder);
+    }
   g_mutex_unlock (&self->lock);
 }
 

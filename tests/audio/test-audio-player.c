@@ -893,6 +893,34 @@ test_nothing_playable (Fixture       *f,
   g_assert_cmpuint (end, ==, first);
 }
 
+/* A skip before anything is heard skips nothing: the track appended plays
+ * whole, its events arrive, and a drain ends. */
+static void
+test_skip_before_playing (Fixture       *f,
+                          gconstpointer  data)
+{
+  const gsize na = RATE / 4;
+  g_autofree gint16 *a = noise (na, 5);
+  g_autofree char *pa = write_wav (f, "a.wav", a, na);
+  g_autofree gint16 *out = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize n, first, end;
+
+  sk_audio_player_skip (f->player);           /* nothing appended */
+  sk_audio_player_append (f->player, pa, 0.0);
+  sk_audio_player_skip (f->player);           /* appended, not heard yet */
+  g_assert_true (sk_audio_player_start (f->player, &error));
+  g_assert_no_error (error);
+  wait_for (&f->idle);
+  g_assert_cmpstr (f->log->str, ==, "started 1 ended 1 idle ");
+  sk_audio_player_stop (f->player, TRUE);
+  wait_for (&f->stopped);
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, ==, na);
+  g_assert_cmpmem (out + 2 * first, na * 4, a, na * 4);
+}
+
 /* --- skip --------------------------------------------------------------- */
 
 /* Skipping in the middle of a (piped) track: it ends where the decoder
@@ -1273,6 +1301,7 @@ main (int    argc,
               test_skip, fixture_teardown);
   g_test_add ("/audio/skip/crossfade", Fixture, GUINT_TO_POINTER (1), fixture_setup,
               test_skip, fixture_teardown);
+  ADD ("/audio/skip/before-playing-skips-nothing", test_skip_before_playing);
   ADD ("/audio/stop/drain-plays-the-queue", test_stop_drain);
   ADD ("/audio/lifetime/unref-with-events-in-flight", test_unref_with_events_in_flight);
   ADD ("/audio/stop/restart", test_stop_restart);
