@@ -259,20 +259,26 @@ typedef enum
   UNPLAYABLE,     /* the song's fault: marked */
 } Resolution;
 
-static void
+/* FALSE when the mark could not be written (a locked or full database):
+ * the song still looks playable then, so the caller must not take the
+ * ranking again expecting it gone. */
+static gboolean
 mark_unplayable (SkPlayback *self,
                  const char *song,
                  const char *reason)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *id = g_strdup (song);
+  gboolean marked;
 
   g_warning ("Song %s cannot be played, skipped: %s", id, reason);
   self->busy = TRUE;
-  if (!sk_engine_mark_unplayable (self->engine, id, reason, &error))
+  marked = sk_engine_mark_unplayable (self->engine, id, reason, &error);
+  if (!marked)
     g_warning ("Could not mark song %s unplayable: %s", id, error->message);
   self->busy = FALSE;
   g_signal_emit (self, signals[SIGNAL_SONG_UNPLAYABLE], 0, id, reason);
+  return marked;
 }
 
 /* A song without a measured loudness (a download, or imported before
@@ -415,10 +421,7 @@ resolve (SkPlayback  *self,
   if (g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED) ||
       g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING) ||
       g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_INVALID))
-    {
-      mark_unplayable (self, song, error->message);
-      return UNPLAYABLE;
-    }
+    return mark_unplayable (self, song, error->message) ? UNPLAYABLE : NOT_NOW;
   g_message ("Song %s cannot play now: %s", song, error->message);
   return NOT_NOW;
 }
