@@ -330,12 +330,14 @@ main (int    argc,
   if (watchdog != 0)
     g_source_remove (watchdog);
 out:
+  /* stop what makes work first (the reader, the playback and its
+   * downloads), then let what is already queued finish, boundedly */
   g_cancellable_cancel (d.cancellable);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
   if (d.reader != NULL)
     sk_nfc_reader_stop (d.reader);
   sk_playback_stop (d.playback);
+  for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
   g_clear_object (&d.keyboard);
   g_clear_object (&d.reader);
   g_clear_object (&d.playback);
