@@ -1060,6 +1060,7 @@ output_thread (gpointer data)
   Output out = { .self = data };
   SkAudioPlayer *self = data;
   guint backoff_ms = 0;
+  gint64 reopen_at = 0;
   gboolean drained = FALSE;
   guint generation;
   gboolean realtime = output_go_realtime ();
@@ -1098,19 +1099,25 @@ output_thread (gpointer data)
         {
           g_autoptr(GError) error = NULL;
 
-          if (!pcm_open (&out, &error))
+          /* Each open waits a growing delay after the last, until a period
+           * is written: a device that opens but fails every write (or
+           * cannot be opened at all) is retried at 250 ms, 500 ms … 5 s,
+           * never in a loop on this real-time thread. */
+          if (g_get_monotonic_time () < reopen_at)
             {
-              post_pcm_error (&out, g_steal_pointer (&error));
-              backoff_ms = CLAMP (backoff_ms * 2, 250, BACKOFF_MAX_MS);
               g_mutex_lock (&self->lock);
               if (!self->stopping)
-                g_cond_wait_until (&self->wake_output, &self->lock,
-                                   g_get_monotonic_time ()
-                                   + backoff_ms * G_TIME_SPAN_MILLISECOND);
+                g_cond_wait_until (&self->wake_output, &self->lock, reopen_at);
               g_mutex_unlock (&self->lock);
               continue;
             }
-          backoff_ms = 0;
+          backoff_ms = CLAMP (backoff_ms * 2, 250, BACKOFF_MAX_MS);
+          reopen_at = g_get_monotonic_time () + backoff_ms * G_TIME_SPAN_MILLISECOND;
+          if (!pcm_open (&out, &error))
+            {
+              post_pcm_error (&out, g_steal_pointer (&error));
+              continue;
+            }
         }
 
       /* room for a period */
@@ -1208,6 +1215,8 @@ output_thread (gpointer data)
       render (&out, n);
       if (!write_period (&out))
         continue;
+      backoff_ms = 0;
+      reopen_at = 0;
     }
 
   if (out.pcm != NULL)
