@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include "sk-audio-source.h"
+#include "sk-util.h"
 
 #include <math.h>
 #include <sndfile.h>
@@ -165,6 +166,7 @@ sk_audio_source_open (const char  *path,
   g_autoptr(SkAudioSource) self = g_new0 (SkAudioSource, 1);
   g_autofree char *display = NULL;
   int sf_err;
+  g_autofree char *sf_reason = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -182,22 +184,21 @@ sk_audio_source_open (const char  *path,
                    "“%s” is a folder, not an audio file", display);
       return NULL;
     }
-  self->sf = sf_open (path, SFM_READ, &self->info);
+  self->sf = sk_sndfile_open (path, &self->info, &sf_err, &sf_reason);
   if (self->sf == NULL)
     {
       /* beyond the public codes, libsndfile reports its parsers' own
        * complaints (a malformed chunk, a bad header): a damaged file */
-      sf_err = sf_error (NULL);
       if (sf_err == SF_ERR_UNRECOGNISED_FORMAT || sf_err == SF_ERR_UNSUPPORTED_ENCODING)
         g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED,
                      "“%s” is not in an audio format this player reads (%s)",
-                     display, sf_strerror (NULL));
+                     display, sf_reason);
       else if (sf_err == SF_ERR_SYSTEM)
         g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND,
-                     "“%s” cannot be read (%s)", display, sf_strerror (NULL));
+                     "“%s” cannot be read (%s)", display, sf_reason);
       else
         g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT,
-                     "“%s” is damaged (%s)", display, sf_strerror (NULL));
+                     "“%s” is damaged (%s)", display, sf_reason);
       return NULL;
     }
   if (self->info.channels < 1 || self->info.channels > 64 || self->info.samplerate < 1000

@@ -164,12 +164,14 @@ probe (const char  *path,
   sf_count_t total = 0, got;
   ebur128_state *meter = NULL;
   int major;
+  int sf_code;
+  g_autofree char *sf_reason = NULL;
 
-  sf = sf_open (path, SFM_READ, &info);
+  sf = sk_sndfile_open (path, &info, &sf_code, &sf_reason);
   if (sf == NULL)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "not a readable audio file (%s)", sf_strerror (NULL));
+                   "not a readable audio file (%s)", sf_reason);
       return FALSE;
     }
   if (info.channels < 1 || info.channels > 8 || info.samplerate < 8000 || info.samplerate > 192000)

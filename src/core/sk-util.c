@@ -295,3 +295,20 @@ sk_json_load_object (const char  *path,
     }
   return json_node_copy (root);
 }
+
+SNDFILE *
+sk_sndfile_open (const char  *path,
+                 SF_INFO     *info,
+                 int         *code,
+                 char       **reason)
+{
+  static GMutex lock;
+  SNDFILE *sf;
+
+  g_mutex_lock (&lock);
+  sf = sf_open (path, SFM_READ, info);
+  *code = sf == NULL ? sf_error (NULL) : SF_ERR_NO_ERROR;
+  *reason = sf == NULL ? g_strdup (sf_strerror (NULL)) : NULL;
+  g_mutex_unlock (&lock);
+  return sf;
+}

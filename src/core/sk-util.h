@@ -3,6 +3,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <sndfile.h>
 
 #include "sk-types.h"
 
@@ -39,5 +40,14 @@ gboolean    sk_strategy_from_string (const char  *text,
  * whose root is not an object. */
 JsonNode  *sk_json_load_object     (const char   *path,
                                     GError      **error);
+
+/* sf_open for reading, with libsndfile's process-global open error read
+ * under one lock, so that two threads failing at once keep their own
+ * reasons. On failure NULL, *@code the libsndfile error and *@reason its
+ * text (to free). */
+SNDFILE   *sk_sndfile_open         (const char   *path,
+                                    SF_INFO      *info,
+                                    int          *code,
+                                    char        **reason);
 
 G_END_DECLS
