@@ -896,7 +896,12 @@ cmd_nfc_test (int argc, char **argv)
 
           if (store == NULL)
             return EXIT_FAILURE;
-          device = sk_store_dup_setting (store, "nfc_device");
+          device = sk_settings_dup_string (store, "nfc_device");
+          if (g_strcmp0 (device, "none") == 0)
+            return fail ("nfc-test: the kiosk is set to run without a badge reader "
+                         "(nfc_device is “none”); name one with --device");
+          if (*device == '\0')
+            g_clear_pointer (&device, g_free);   /* the first reader found */
         }
     }
 
