@@ -411,6 +411,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   gboolean go_on;
+  GThread *writer;
 } PipeWav;
 
 /* Writes all of @buf unless the reader has gone (a skip closes the file). */
@@ -459,6 +460,26 @@ pipe_writer (gpointer data)
   write_all (fd, p->samples + 2 * p->first_part, (p->frames - p->first_part) * 4);
   close (fd);
   return NULL;
+}
+
+/* Makes the pipe and starts its writer, which blocks until a reader opens
+ * it, writes the first part and waits for pipe_go_on(). */
+static void
+pipe_start (PipeWav *p)
+{
+  g_assert_cmpint (mkfifo (p->path, 0600), ==, 0);
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->writer = g_thread_new ("pipe-writer", pipe_writer, p);
+}
+
+/* Waits for the writer to finish (after pipe_go_on()) and frees the rest. */
+static void
+pipe_finish (PipeWav *p)
+{
+  g_thread_join (p->writer);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
 }
 
 static void
@@ -516,14 +537,10 @@ test_volume_ramp (Fixture       *f,
   PipeWav p = { path, samples, frames, RATE };
   g_autofree gint16 *out = NULL;
   g_autoptr(GError) error = NULL;
-  GThread *writer;
   gsize n, first, end, ramp = 0;
   int worst = 0;
 
-  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
-  g_mutex_init (&p.lock);
-  g_cond_init (&p.cond);
-  writer = g_thread_new ("pipe-writer", pipe_writer, &p);
+  pipe_start (&p);
   sk_audio_player_append (f->player, path, 0.0);
   g_assert_true (sk_audio_player_start (f->player, &error));
   /* half of the first second has been played: turn it down */
@@ -534,7 +551,7 @@ test_volume_ramp (Fixture       *f,
   wait_for (&f->idle);
   sk_audio_player_stop (f->player, TRUE);
   wait_for (&f->stopped);
-  g_thread_join (writer);
+  pipe_finish (&p);
 
   out = read_output (f, &n);
   audible_span (out, n, &first, &end);
@@ -551,8 +568,6 @@ test_volume_ramp (Fixture       *f,
   g_assert_cmpint (worst, <=, (int) max_step);
   /* the change took the whole ramp time, give or take a frame */
   g_assert_cmpuint (ramp + 2, >=, SK_AUDIO_VOLUME_RAMP_MS * RATE / 1000);
-  g_mutex_clear (&p.lock);
-  g_cond_clear (&p.cond);
 }
 
 /* --- pause --------------------------------------------------------------- */
@@ -569,15 +584,11 @@ test_pause_resume (Fixture       *f,
   PipeWav p = { path, samples, frames, RATE };
   g_autofree gint16 *out = NULL;
   g_autoptr(GError) error = NULL;
-  GThread *writer;
   gsize n, first, end, audible = 0, quiet = 0;
   double position;
   int worst = 0;
 
-  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
-  g_mutex_init (&p.lock);
-  g_cond_init (&p.cond);
-  writer = g_thread_new ("pipe-writer", pipe_writer, &p);
+  pipe_start (&p);
   sk_audio_player_append (f->player, path, 0.0);
   g_assert_true (sk_audio_player_start (f->player, &error));
   wait_for_output (f, RATE / 2);
@@ -598,7 +609,7 @@ test_pause_resume (Fixture       *f,
   wait_for (&f->idle);
   sk_audio_player_stop (f->player, TRUE);
   wait_for (&f->stopped);
-  g_thread_join (writer);
+  pipe_finish (&p);
 
   out = read_output (f, &n);
   audible_span (out, n, &first, &end);
@@ -617,8 +628,6 @@ test_pause_resume (Fixture       *f,
   g_assert_cmpuint (audible, <=, frames);
   g_assert_cmpuint (quiet, >, 0);
   g_assert_cmpint (worst, <=, (int) max_step);
-  g_mutex_clear (&p.lock);
-  g_cond_clear (&p.cond);
 }
 
 /* --- formats ------------------------------------------------------------- */
@@ -937,15 +946,11 @@ test_skip (Fixture       *f,
   PipeWav p = { pa, a, na, 2 * RATE };
   g_autofree gint16 *out = NULL;
   g_autoptr(GError) error = NULL;
-  GThread *writer;
   gsize n, first, end, played_a, len;
   double worst = 0;
 
-  g_assert_cmpint (mkfifo (pa, 0600), ==, 0);
-  g_mutex_init (&p.lock);
-  g_cond_init (&p.cond);
   g_assert_true (sk_audio_player_set_crossfade (f->player, (double) fade / RATE, &error));
-  writer = g_thread_new ("pipe-writer", pipe_writer, &p);
+  pipe_start (&p);
   sk_audio_player_append (f->player, pa, 0.0);
   sk_audio_player_append (f->player, pb, 0.0);
   g_assert_true (sk_audio_player_start (f->player, &error));
@@ -957,7 +962,7 @@ test_skip (Fixture       *f,
   wait_for (&f->idle);
   sk_audio_player_stop (f->player, TRUE);
   wait_for (&f->stopped);
-  g_thread_join (writer);
+  pipe_finish (&p);
   g_assert_cmpstr (f->log->str, ==, fade > 0 ? "started 1 started 2 ended 1 ended 2 idle "
                                              : "started 1 ended 1 started 2 ended 2 idle ");
 
@@ -989,8 +994,6 @@ test_skip (Fixture       *f,
       }
   g_assert_cmpfloat (worst, <=, 2.0);
   g_assert_cmpmem (out + 2 * (end - (nb - len)), (nb - len) * 4, b + 2 * len, (nb - len) * 4);
-  g_mutex_clear (&p.lock);
-  g_cond_clear (&p.cond);
 }
 
 /* --- lifetime ------------------------------------------------------------ */
@@ -1242,18 +1245,14 @@ test_ctl_play_interrupted (Fixture       *f,
   g_autofree gint16 *out = NULL;
   ReadUntil r = { NULL, err_text, "interrupted", FALSE };
   gboolean exited = FALSE;
-  GThread *writer;
   guint id;
   gsize n, first, end;
 
   g_assert_nonnull (ctl);
-  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
-  g_mutex_init (&p.lock);
-  g_cond_init (&p.cond);
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                            &error, ctl, "play", path, "--pcm", f->pcm, NULL);
   g_assert_no_error (error);
-  writer = g_thread_new ("pipe-writer", pipe_writer, &p);
+  pipe_start (&p);
   wait_for_output (f, RATE / 4);
   g_subprocess_send_signal (proc, SIGINT);
   /* once it has said so, the rest of the track may come: it stops anyway
@@ -1265,7 +1264,7 @@ test_ctl_play_interrupted (Fixture       *f,
   pipe_go_on (&p);
   g_subprocess_wait_async (proc, NULL, on_ctl_exited, &exited);
   wait_for (&exited);
-  g_thread_join (writer);
+  pipe_finish (&p);
 
   g_assert_true (g_subprocess_get_if_exited (proc));
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 130);
@@ -1274,8 +1273,6 @@ test_ctl_play_interrupted (Fixture       *f,
   audible_span (out, n, &first, &end);
   g_assert_cmpuint (end - first, >=, RATE / 4);
   g_assert_cmpmem (out + 2 * first, (end - first) * 4, samples, (end - first) * 4);
-  g_mutex_clear (&p.lock);
-  g_cond_clear (&p.cond);
 }
 
 int
