@@ -122,14 +122,6 @@ on_status_changed (SkEngine   *engine,
   notify (line);
 }
 
-static void
-on_pcm_error (SkAudioPlayer *player,
-              const GError  *error,
-              Daemon        *d)
-{
-  g_warning ("audio output: %s", error->message);
-}
-
 /* --- keyboard (demo) ---------------------------------------------------- */
 
 static void read_keyboard (Daemon *d);
@@ -278,7 +270,6 @@ main (int    argc,
   if (pcm == NULL)
     pcm = sk_settings_dup_string (store, "audio_pcm");
   d.playback = sk_playback_new (d.engine, NULL, pcm);
-  g_signal_connect (sk_playback_get_player (d.playback), "pcm-error", G_CALLBACK (on_pcm_error), &d);
   if (!sk_playback_start (d.playback, &error))
     {
       fprintf (stderr, "soundscaped: audio: %s\n", error->message);
