@@ -1249,10 +1249,10 @@ test_ctl_play_interrupted (Fixture       *f,
   gsize n, first, end;
 
   g_assert_nonnull (ctl);
+  pipe_start (&p);   /* the pipe must exist before the player opens it */
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                            &error, ctl, "play", path, "--pcm", f->pcm, NULL);
   g_assert_no_error (error);
-  pipe_start (&p);
   wait_for_output (f, RATE / 4);
   g_subprocess_send_signal (proc, SIGINT);
   /* once it has said so, the rest of the track may come: it stops anyway
