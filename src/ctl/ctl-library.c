@@ -6,6 +6,7 @@
 #include "ctl.h"
 #include "sk-import.h"
 #include "sk-media-cache.h"
+#include "sk-songs.h"
 #include "sk-util.h"
 
 /* --- init, import, songs ------------------------------------------------ */
@@ -66,9 +67,8 @@ int
 cmd_songs (int argc, char **argv)
 {
   g_autoptr(SkStore) store = NULL;
+  g_autoptr(GPtrArray) songs = NULL;
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt;
-  int step;
   int rc = parse_options (&argc, &argv, "songs", "", "List the library.", NULL, 0, 0);
 
   if (rc >= 0)
@@ -76,23 +76,19 @@ cmd_songs (int argc, char **argv)
   store = open_store ();
   if (store == NULL)
     return EXIT_FAILURE;
-  stmt = sk_store_prepare (store,
-                           "SELECT id, title, coalesce(artist, ''), embedding, coalesce(duration, 0), playable "
-                           "FROM songs ORDER BY title, id",
-                           &error);
-  if (stmt == NULL)
+  songs = sk_songs_list (store, &error);
+  if (songs == NULL)
     return fail ("%s", error->message);
-  while ((step = sk_store_step (store, stmt, &error)) == SQLITE_ROW)
+  for (guint i = 0; i < songs->len; i++)
     {
-      g_autofree char *shown = format_vec_short (sk_store_column_text (stmt, 3));
+      SkSong *song = songs->pdata[i];
+      g_autofree char *shown = format_vec_short (song->embedding);
 
       printf ("%s  %-28s %4ds  %s%s\n",
-              sk_store_column_text (stmt, 0), sk_store_column_text (stmt, 1),
-              sqlite3_column_int (stmt, 4), shown,
-              sqlite3_column_int (stmt, 5) ? "" : "  (unplayable)");
+              song->id, song->title, (int) song->duration, shown,
+              song->playable ? "" : "  (unplayable)");
     }
-  sqlite3_reset (stmt);
-  return step == SQLITE_DONE ? EXIT_SUCCESS : fail ("%s", error->message);
+  return EXIT_SUCCESS;
 }
 
 /* --- media cache -------------------------------------------------------- */
@@ -123,31 +119,17 @@ cache_fetch_one (SkStore      *store,
                  const char   *song_id)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *file_url = NULL;
-  g_autofree char *sha256 = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(SkSong) song = NULL;
   CtlFetch cf = { 0 };
 
-  stmt = sk_store_prepare (store, "SELECT file_url, sha256 FROM songs WHERE id = ?1", &error);
-  if (stmt == NULL)
+  song = sk_songs_lookup (store, song_id, &error);
+  if (song == NULL)
     {
-      fail ("%s", error->message);
-      return FALSE;
-    }
-  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
-    {
-      file_url = g_strdup (sk_store_column_text (stmt, 0));
-      sha256 = g_strdup (sk_store_column_text (stmt, 1));
-    }
-  sqlite3_reset (stmt);
-  if (file_url == NULL)
-    {
-      fail ("cache: no song has the id “%s”", song_id);
+      fail ("cache: %s", error->message);
       return FALSE;
     }
 
-  sk_media_cache_fetch_async (cache, song_id, file_url, sha256, -1, NULL, on_cache_fetched, &cf);
+  sk_media_cache_fetch_async (cache, song_id, song->file_url, song->sha256, -1, NULL, on_cache_fetched, &cf);
   /* The session's own timeouts bound this wait. */
   while (!cf.done)
     g_main_context_iteration (NULL, TRUE);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "sk-songs.h"
 #include "sk-taste.h"
 #include "sk-util.h"
 
@@ -237,8 +238,7 @@ cmd_status (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *title = NULL;
   SkStore *store;
-  sqlite3_stmt *stmt;
-  int songs = 0, outbox = 0;
+  guint songs = 0, outbox = 0;
   int rc = parse_options (&argc, &argv, "status", "", "Show the player, who is present and the queue.", NULL, 0, 0);
 
   if (rc >= 0)
@@ -249,24 +249,17 @@ cmd_status (int argc, char **argv)
   if (!sk_engine_refresh (engine, &error))
     return fail ("status: %s", error->message);
   store = sk_engine_get_store (engine);
-  stmt = sk_store_prepare (store, "SELECT (SELECT count(*) FROM songs), (SELECT count(*) FROM outbox)", &error);
-  if (stmt == NULL)
+  if (!sk_songs_count (store, &songs, &outbox, &error))
     return fail ("status: %s", error->message);
-  if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
-    {
-      songs = sqlite3_column_int (stmt, 0);
-      outbox = sqlite3_column_int (stmt, 1);
-    }
-  sqlite3_reset (stmt);
   title = sk_engine_dup_song_title (engine, sk_engine_get_current_song (engine));
   printf ("Database:  %s\n", sk_store_get_path (store));
   printf ("Player:    %s\n", sk_engine_get_player_id (engine));
-  printf ("Library:   %d songs\n", songs);
+  printf ("Library:   %u songs\n", songs);
   printf ("Playing:   %s\n", sk_engine_get_current_song (engine) ? title : "nothing");
   printf ("Status:    %s\n", sk_engine_get_status (engine));
   printf ("Present:   %u listener%s\n", sk_engine_get_n_present (engine),
           sk_engine_get_n_present (engine) == 1 ? "" : "s");
-  printf ("Unsynced:  %d change%s\n", outbox, outbox == 1 ? "" : "s");
+  printf ("Unsynced:  %u change%s\n", outbox, outbox == 1 ? "" : "s");
   print_reader_status (store);
   printf ("Queue:\n");
   print_queue (engine, FALSE);
