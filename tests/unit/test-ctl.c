@@ -340,6 +340,54 @@ test_demo_library (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n, >=, 8);
 }
 
+/* A sidecar of 80 kB of “[” and a case file nested 100 000 deep are
+ * refused with a sentence (json-glib would recurse until the stack ends);
+ * the good files of the folder are imported all the same. */
+static void
+test_deep_json_is_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *wav = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *deep = g_strnfill (80 * 1024, '[');
+  g_autofree char *case_path = g_build_filename (f->dir, "deep-case.json", NULL);
+  g_autoptr(GString) nested = g_string_new ("{\"songs\": ");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *songs = NULL;
+
+  make_library (f, &lib);
+  wav = g_build_filename (lib, "abyss.wav", NULL);
+  json = g_build_filename (lib, "abyss.json", NULL);
+  sk_test_write_wav (wav, 0.25);
+  g_assert_true (g_file_set_contents (json, deep, -1, NULL));
+  CTL (f, 0, "init");
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "abyss.wav: abyss.json: nested deeper than"));
+  g_assert_nonnull (strstr (out, "Imported 6 songs; 1 file refused"));
+  songs = CTL_OUT (f, 0, "songs");
+  g_assert_nonnull (strstr (songs, "campfire"));
+  g_assert_null (strstr (songs, "abyss"));
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (nested, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (nested, ']');
+  g_string_append_c (nested, '}');
+  g_assert_true (g_file_set_contents (case_path, nested->str, (gssize) nested->len, NULL));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "rank", case_path, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "nested deeper than"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "taste-step", case_path, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "nested deeper than"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -354,6 +402,7 @@ main (int argc, char **argv)
   ADD ("/ctl/config-shows-checks-and-changes-settings", test_config);
   ADD ("/ctl/demo-walk-through-runs", test_demo_script);
   ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
+  ADD ("/ctl/deep-json-is-refused-and-the-good-files-kept", test_deep_json_is_refused);
 #undef ADD
   return g_test_run ();
 }
