@@ -77,7 +77,7 @@ sk_engine_check_in_user (SkEngine    *self,
     flags |= SK_CHECK_IN_MOVED;
   if (*manager)
     flags |= SK_CHECK_IN_MANAGER;
-  g_signal_emit (self, sk_engine_signals[SIGNAL_CHECKED_IN], 0, user_id, display_name, flags);
+  sk_engine_emit (self, SIGNAL_CHECKED_IN, user_id, display_name, flags);
   return TRUE;
 }
 
@@ -324,6 +324,6 @@ sk_engine_check_out (SkEngine    *self,
                    "This listener is not checked in");
       return FALSE;
     }
-  g_signal_emit (self, sk_engine_signals[SIGNAL_CHECKED_OUT], 0, user_id, "checkout");
+  sk_engine_emit (self, SIGNAL_CHECKED_OUT, user_id, "checkout");
   return sk_engine_requeue (self, error);
 }

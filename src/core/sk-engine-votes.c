@@ -156,7 +156,7 @@ sk_engine_vote (SkEngine    *self,
       !sk_store_commit (self->store, &local))
     goto fail;
 
-  g_signal_emit (self, sk_engine_signals[SIGNAL_VOTE_RECORDED], 0, user_id, song, value);
+  sk_engine_emit (self, SIGNAL_VOTE_RECORDED, user_id, song, value);
   return TRUE;
 
 fail:

@@ -28,7 +28,15 @@ struct _SkStore
   GHashTable      *stmts;       /* SQL text → sqlite3_stmt */
   guint            tx_depth;
   gboolean         tx_failed;
+  GArray          *after_commit; /* AfterCommit, run after the outermost commit */
 };
+
+typedef struct
+{
+  SkStoreCommitFunc  func;
+  gpointer           data;
+  GDestroyNotify     destroy;
+} AfterCommit;
 
 static void
 set_error (SkStore     *self,
@@ -98,6 +106,36 @@ finalize_stmt (gpointer p)
   sqlite3_finalize (p);
 }
 
+static void
+after_commit_clear (gpointer p)
+{
+  AfterCommit *a = p;
+
+  if (a->destroy != NULL)
+    a->destroy (a->data);
+}
+
+/* Runs (@run) or drops the functions waiting for the commit. Those that
+ * they add in turn wait for a commit of their own. */
+static void
+flush_after_commit (SkStore  *self,
+                    gboolean  run)
+{
+  g_autoptr(GArray) due = NULL;
+
+  if (self->after_commit->len == 0)
+    return;
+  due = g_steal_pointer (&self->after_commit);
+  self->after_commit = g_array_new (FALSE, FALSE, sizeof (AfterCommit));
+  g_array_set_clear_func (self->after_commit, after_commit_clear);
+  for (guint i = 0; run && i < due->len; i++)
+    {
+      AfterCommit *a = &g_array_index (due, AfterCommit, i);
+
+      a->func (a->data);
+    }
+}
+
 static gboolean
 migrate (SkStore  *self,
          GError  **error)
@@ -151,6 +189,8 @@ sk_store_open (const char  *path,
   g_atomic_ref_count_init (&self->ref_count);
   self->path = g_strdup (path);
   self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  self->after_commit = g_array_new (FALSE, FALSE, sizeof (AfterCommit));
+  g_array_set_clear_func (self->after_commit, after_commit_clear);
 
   dir = g_path_get_dirname (path);
   if (strcmp (path, ":memory:") != 0 && g_mkdir_with_parents (dir, 0750) != 0)
@@ -198,6 +238,7 @@ sk_store_unref (SkStore *self)
   if (self == NULL || !g_atomic_ref_count_dec (&self->ref_count))
     return;
   g_hash_table_unref (self->stmts);
+  g_array_unref (self->after_commit);
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_free (self->path);
@@ -356,6 +397,7 @@ sk_store_commit (SkStore  *self,
       return FALSE;
     }
   self->tx_depth = 0;
+  flush_after_commit (self, TRUE);
   return TRUE;
 }
 
@@ -375,6 +417,28 @@ sk_store_rollback (SkStore *self)
   self->tx_depth = 0;
   if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  flush_after_commit (self, FALSE);
+}
+
+void
+sk_store_after_commit (SkStore           *self,
+                       SkStoreCommitFunc  func,
+                       gpointer           data,
+                       GDestroyNotify     destroy)
+{
+  AfterCommit a = { func, data, destroy };
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (func != NULL);
+
+  if (self->tx_depth == 0)
+    {
+      func (data);
+      if (destroy != NULL)
+        destroy (data);
+      return;
+    }
+  g_array_append_val (self->after_commit, a);
 }
 
 char *
