@@ -275,18 +275,26 @@ preference_from_w (const double w[N6],
     preference[i] = 0.5 + 0.5 * w[i + 1] / top;
 }
 
-gboolean
-sk_taste_state_preference (const double state[SK_TASTE_STATE_LEN],
-                           double       preference[SK_DIM])
+/* Step 5 of the definition on a valid state. */
+static void
+solve_preference (const double state[SK_TASTE_STATE_LEN],
+                  double       preference[SK_DIM])
 {
   double a[N6 * N6], l[N6 * N6], w[N6];
 
-  if (!sk_taste_state_valid (state))
-    return FALSE;
   unpack_a (state, a);
   cholesky (a, l);
   cholesky_solve (l, &state[IDX_B], w);
   preference_from_w (w, preference);
+}
+
+gboolean
+sk_taste_state_preference (const double state[SK_TASTE_STATE_LEN],
+                           double       preference[SK_DIM])
+{
+  if (!sk_taste_state_valid (state))
+    return FALSE;
+  solve_preference (state, preference);
   return TRUE;
 }
 
@@ -348,10 +356,7 @@ sk_taste_learn (double       state[SK_TASTE_STATE_LEN],
   state[IDX_S2] = s2;
 
   /* 5. the new preference */
-  unpack_a (state, a);
-  cholesky (a, l);
-  cholesky_solve (l, &state[IDX_B], w);
-  preference_from_w (w, preference);
+  solve_preference (state, preference);
   return TRUE;
 }
 
