@@ -46,8 +46,12 @@ set_error (SkStore     *self,
 {
   const char *path = self->path;
   const char *detail = self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+  int sys = self->db ? sqlite3_system_errno (self->db) : 0;
+  /* an I/O error whose cause is space (growing the WAL index on a nearly
+   * full disk is one) says so */
+  gboolean disk_full = sys == ENOSPC || sys == EDQUOT;
 
-  g_debug ("%s: %s: %s (%d)", path, what, detail, rc);
+  g_debug ("%s: %s: %s (%d, %s)", path, what, detail, rc, sys != 0 ? g_strerror (sys) : "-");
 
   switch (rc & 0xff)
     {
@@ -85,6 +89,13 @@ set_error (SkStore     *self,
                    "%s: %s", what, detail);
       break;
     case SQLITE_IOERR:
+      if (disk_full)
+        {
+          g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL,
+                       "The disk holding %s is full: nothing was saved. Free some space and try again.",
+                       path);
+          break;
+        }
       if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)
         {
           g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL,
@@ -174,6 +185,41 @@ migrate (SkStore  *self,
   return TRUE;
 }
 
+/* What SQLite would get wrong: an empty path opens a private temporary
+ * database, and a device, FIFO or directory is read as an empty database
+ * whose first write fails as if the disk were full. */
+static gboolean
+check_path (const char  *path,
+            GError     **error)
+{
+  GStatBuf st;
+  const char *kind;
+
+  if (*path == '\0')
+    {
+      g_set_error_literal (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+                           "The database path is empty: name a database file.");
+      return FALSE;
+    }
+  if (strcmp (path, ":memory:") == 0 || g_stat (path, &st) != 0 || S_ISREG (st.st_mode))
+    return TRUE;
+  if (S_ISDIR (st.st_mode))
+    kind = "a directory";
+  else if (S_ISCHR (st.st_mode))
+    kind = "a character device";
+  else if (S_ISBLK (st.st_mode))
+    kind = "a block device";
+  else if (S_ISFIFO (st.st_mode))
+    kind = "a FIFO";
+  else if (S_ISSOCK (st.st_mode))
+    kind = "a socket";
+  else
+    kind = "not a regular file";
+  g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+               "%s is not a database file (it is %s): name a database file.", path, kind);
+  return FALSE;
+}
+
 SkStore *
 sk_store_open (const char  *path,
                GError     **error)
@@ -185,6 +231,8 @@ sk_store_open (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!check_path (path, error))
+    return NULL;
   self = g_new0 (SkStore, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->path = g_strdup (path);

@@ -380,38 +380,103 @@ sk_strategy_from_string (const char  *text,
   return FALSE;
 }
 
-JsonNode *
-sk_json_load_object (const char  *path,
+gboolean
+sk_json_check_depth (const char  *data,
+                     gsize        len,
                      GError     **error)
 {
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '[':
+        case '{':
+          if (++depth > SK_JSON_MAX_DEPTH)
+            {
+              g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
+                           "nested deeper than %d levels", SK_JSON_MAX_DEPTH);
+              return FALSE;
+            }
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+        default:
+          break;
+        }
+    }
+  return TRUE;
+}
+
+JsonNode *
+sk_json_parse_object (const char  *data,
+                      gsize        len,
+                      GError     **error)
+{
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autofree char *contents = NULL;
-  gsize len = 0;
   g_autoptr(GError) local = NULL;
   JsonNode *root;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
-    return NULL;
   if (len > SK_MAX_JSON_FILE)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
-                   "%s: larger than %d MiB", path, SK_MAX_JSON_FILE >> 20);
+                   "larger than %d MiB", SK_MAX_JSON_FILE >> 20);
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, contents, (gssize) len, &local))
+  if (!sk_json_check_depth (data, len, error))
+    return NULL;
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "%s: not valid JSON: %s", path, local->message);
+                   "not valid JSON: %s", local->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "%s: the top level must be a JSON object", path);
+      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                           "the top level must be a JSON object");
       return NULL;
     }
   return json_node_copy (root);
+}
+
+JsonNode *
+sk_json_load_object (const char  *path,
+                     GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize len = 0;
+  JsonNode *root;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  root = sk_json_parse_object (contents, len, &local);
+  if (root == NULL)
+    {
+      g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
+      return NULL;
+    }
+  return root;
 }
 
 SNDFILE *

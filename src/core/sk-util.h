@@ -72,9 +72,23 @@ gboolean    sk_strategy_from_string (const char  *text,
                                      SkStrategy  *out,
                                      GError     **error);
 
-/* Parse a whole JSON document from a file or a string, refusing anything
- * whose root is not an object. */
+/* No JSON the project reads nests deeper than this; json-glib recurses
+ * once per level, so a deeper document would end the stack. */
+#define SK_JSON_MAX_DEPTH 64
+
+/* The cheap scan before any JSON is parsed: FALSE (SK_INPUT_ERROR_TOO_LARGE)
+ * when arrays and objects nest deeper than SK_JSON_MAX_DEPTH. Strings are
+ * skipped; anything else malformed is left to the parser to name. */
+gboolean   sk_json_check_depth     (const char   *data,
+                                    gsize         len,
+                                    GError      **error);
+
+/* Parse a whole JSON document from a file or from memory (the depth
+ * checked first), refusing anything whose root is not an object. */
 JsonNode  *sk_json_load_object     (const char   *path,
+                                    GError      **error);
+JsonNode  *sk_json_parse_object    (const char   *data,
+                                    gsize         len,
                                     GError      **error);
 
 /* sf_open for reading, with libsndfile's process-global open error read
