@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "sk-test-util.h"
 #include "sk-util.h"
@@ -340,6 +341,128 @@ test_demo_library (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n, >=, 8);
 }
 
+/* A sidecar of 80 kB of “[” and a case file nested 100 000 deep are
+ * refused with a sentence (json-glib would recurse until the stack ends);
+ * the good files of the folder are imported all the same. */
+static void
+test_deep_json_is_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *wav = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *deep = g_strnfill (80 * 1024, '[');
+  g_autofree char *case_path = g_build_filename (f->dir, "deep-case.json", NULL);
+  g_autoptr(GString) nested = g_string_new ("{\"songs\": ");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *songs = NULL;
+
+  make_library (f, &lib);
+  wav = g_build_filename (lib, "abyss.wav", NULL);
+  json = g_build_filename (lib, "abyss.json", NULL);
+  sk_test_write_wav (wav, 0.25);
+  g_assert_true (g_file_set_contents (json, deep, -1, NULL));
+  CTL (f, 0, "init");
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "abyss.wav: abyss.json: nested deeper than"));
+  g_assert_nonnull (strstr (out, "Imported 6 songs; 1 file refused"));
+  songs = CTL_OUT (f, 0, "songs");
+  g_assert_nonnull (strstr (songs, "campfire"));
+  g_assert_null (strstr (songs, "abyss"));
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (nested, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (nested, ']');
+  g_string_append_c (nested, '}');
+  g_assert_true (g_file_set_contents (case_path, nested->str, (gssize) nested->len, NULL));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "rank", case_path, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "nested deeper than"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "taste-step", case_path, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "nested deeper than"));
+}
+
+/* An empty --db and a path that is no file are refused, each with its own
+ * sentence, and nothing is created. */
+static void
+test_db_path_is_checked (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "init", "--db", "", NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "empty"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "init", "--db", "/dev/null", NULL }, &out, &err),
+                   ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "/dev/null is not a database file"));
+  g_assert_null (strstr (err, "full"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "status", "--db", f->dir, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "is not a database file"));
+}
+
+/* A disk with a few KiB left at the first open: the full-disk sentence,
+ * not “disk I/O error” (SQLite fails to grow the WAL index there). The
+ * disk is a small tmpfs in a mount namespace of its own, which vanishes
+ * with the command: nothing to clean up, nothing outside touched. */
+static void
+test_full_disk_at_first_open (Fixture *f, gconstpointer data)
+{
+  g_autofree char *ctl_path = sk_test_ctl_path ();
+  g_autofree char *unshare = g_find_program_in_path ("unshare");
+  g_autofree char *disk = g_build_filename (f->dir, "disk", NULL);
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  if (unshare == NULL)
+    {
+      g_test_skip ("unshare (util-linux) is not installed: no private tmpfs to fill");
+      return;
+    }
+  g_assert_cmpint (g_mkdir (disk, 0700), ==, 0);
+  /* 256 KiB with 8 KiB left */
+  script = g_strdup_printf ("mount -t tmpfs -o size=256k tmpfs '%s' || exit 77; "
+                            "head -c 253952 /dev/zero > '%s/fill' || exit 77; "
+                            "exec '%s' init --db '%s/kiosk.db'",
+                            disk, disk, ctl_path, disk);
+  {
+    const char *argv[] = { unshare, "--user", "--map-root-user", "--mount", "sh", "-c", script, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &out, &err, &status, &error));
+    g_assert_no_error (error);
+  }
+  if (!WIFEXITED (status) || WEXITSTATUS (status) == 77 ||
+      (WEXITSTATUS (status) != 0 && WEXITSTATUS (status) != 1))
+    {
+      g_autofree char *why = g_strdup_printf ("no private tmpfs here (user and mount namespaces "
+                                              "refused?): %s", err);
+
+      g_test_skip (why);
+      return;
+    }
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "is full"));
+  g_assert_null (strstr (err, "I/O error"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -354,6 +477,9 @@ main (int argc, char **argv)
   ADD ("/ctl/config-shows-checks-and-changes-settings", test_config);
   ADD ("/ctl/demo-walk-through-runs", test_demo_script);
   ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
+  ADD ("/ctl/deep-json-is-refused-and-the-good-files-kept", test_deep_json_is_refused);
+  ADD ("/ctl/db-path-empty-or-not-a-file-is-refused", test_db_path_is_checked);
+  ADD ("/ctl/full-disk-at-first-open-says-full", test_full_disk_at_first_open);
 #undef ADD
   return g_test_run ();
 }
