@@ -514,14 +514,18 @@ sk_store_set_setting (SkStore     *self,
 {
   sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (self,
-                           "INSERT INTO settings (key, value) VALUES (?1, ?2) "
-                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                           error);
+  if (value == NULL)
+    stmt = sk_store_prepare (self, "DELETE FROM settings WHERE key = ?1", error);
+  else
+    stmt = sk_store_prepare (self,
+                             "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  if (value != NULL)
+    sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
   return sk_store_run (self, stmt, error);
 }
 

@@ -125,6 +125,13 @@ test_bad_input_is_one_line (Fixture *f, gconstpointer data)
   CTL (f, 1, "tap", huge);
   CTL (f, 2, "vote", "04A1B2C3", "7");
   CTL (f, 2, "vote", "04A1B2C3", "three");
+  /* a negative rating is a rating out of range, not an unknown option */
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "vote", "04A1B2C3", "-1", "--db", f->db, NULL },
+                                    &out, &err), ==, 2);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "a rating is a whole number from 1 to 5, not “-1”"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   CTL (f, 1, "vote", "04A1B2C3", "3");
   CTL (f, 1, "checkout", "04A1B2C3");
   CTL (f, 1, "next");
@@ -253,6 +260,9 @@ test_config (Fixture *f, gconstpointer data)
   g_autofree char *all = NULL;
   g_autofree char *one = NULL;
   g_autofree char *reset = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *first = NULL;
+  const char *line;
 
   CTL (f, 0, "init");
   all = CTL_OUT (f, 0, "config");
@@ -268,6 +278,15 @@ test_config (Fixture *f, gconstpointer data)
   CTL (f, 2, "config", "a", "b", "c");
   reset = CTL_OUT (f, 0, "config", "loudness_target_lufs", "--reset");
   g_assert_cmpstr (reset, ==, "loudness_target_lufs = -23\n");
+  /* cleared, not the default stored: the listing says “(default)” */
+  after = CTL_OUT (f, 0, "config");
+  line = strstr (after, "loudness_target_lufs");
+  g_assert_nonnull (line);
+  first = g_strndup (line, strcspn (line, "\n"));
+  g_assert_true (g_str_has_suffix (first, "(default)"));
+  CTL (f, 1, "config", "volume", "0x1p-1");
+  CTL (f, 1, "config", "volume", "inf");
+  CTL (f, 1, "config", "loudness_target_lufs", "-0x1p4");
 }
 
 static void
