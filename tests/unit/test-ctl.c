@@ -140,6 +140,11 @@ test_bad_input_is_one_line (Fixture *f, gconstpointer data)
   CTL (f, 1, "taste-step", "/nonexistent/case.json");
   CTL (f, 1, "enroll", "04A1B2C3", "Ann", "--taste", "[1,2,3]");
   CTL (f, 1, "enroll", "04A1B2C3", "Ann", "--role", "emperor");
+  /* names of zero-width characters only, or turning the text around */
+  CTL (f, 1, "enroll", "04A1B2C3", "\u200B\u200B\u200B");
+  CTL (f, 1, "enroll", "04A1B2C3", "Ann\u202Egro");
+  CTL (f, 1, "join", "04A1B2C3", "--name", "\u200D\u200D");
+  CTL (f, 1, "join", "04A1B2C3", "--name", "\u2067Ann");
   CTL (f, 1, "import", "/nonexistent/folder");
 
   g_assert_true (g_file_set_contents (file, "", 0, NULL));
