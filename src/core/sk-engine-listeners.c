@@ -1,0 +1,290 @@
+/* sk-engine-listeners.c: badges, listeners, joining, enrolling and checking out. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sk-engine-private.h"
+
+static gboolean
+is_manager (SkEngine   *self,
+            const char *user_id)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT 1 FROM roles WHERE user_id = ?1 AND role IN ('admin', 'manager') "
+                           "UNION ALL SELECT 1 FROM players WHERE id = ?2 AND manager_id = ?1",
+                           NULL);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, NULL);
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW;
+}
+
+/* Looks up a normalised UID. Returns SQLITE_ROW (found), SQLITE_DONE (no
+ * such badge) or -1 with @error set. */
+int
+sk_engine_lookup_badge (SkEngine    *self,
+                        const char  *uid,
+                        char       **user_id,
+                        char       **display_name,
+                        char       **revoked_at,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT b.user_id, coalesce(p.display_name, p.name, 'Listener'), b.revoked_at "
+                           "FROM badges b JOIN profiles p ON p.id = b.user_id WHERE b.uid = ?1",
+                           error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, uid, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      *user_id = g_strdup (sk_store_column_text (stmt, 0));
+      *display_name = g_strdup (sk_store_column_text (stmt, 1));
+      *revoked_at = g_strdup (sk_store_column_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  return rc;
+}
+
+gboolean
+sk_engine_check_in_user (SkEngine    *self,
+                         const char  *user_id,
+                         const char  *display_name,
+                         SkCheckIn   *ci,
+                         gboolean    *manager,
+                         GError     **error)
+{
+  guint flags = SK_CHECK_IN_NEW;
+
+  if (!sk_sessions_check_in (self->sessions, user_id, sk_engine_now (self), ci, error))
+    return FALSE;
+  *manager = is_manager (self, user_id);
+  if (ci->extended)
+    flags |= SK_CHECK_IN_EXTENDED;
+  if (ci->moved)
+    flags |= SK_CHECK_IN_MOVED;
+  if (*manager)
+    flags |= SK_CHECK_IN_MANAGER;
+  sk_engine_emit (self, SIGNAL_CHECKED_IN, user_id, display_name, flags);
+  return TRUE;
+}
+
+/* One new profile (and its badge, and optionally a role) in the current
+ * transaction. */
+static char *
+create_profile (SkEngine     *self,
+                const char   *uid,
+                const char   *display_name,
+                gboolean      guest,
+                const char   *role,
+                const double *preference,
+                gint64        now,
+                GError      **error)
+{
+  g_autofree char *id = sk_uuid_new ();
+  g_autofree char *ts = sk_time_format (now);
+  g_autofree char *pref = NULL;
+  double neutral[SK_DIM];
+  sqlite3_stmt *stmt;
+
+  sk_taste_neutral (neutral);
+  pref = sk_vec_format (preference ? preference : neutral);
+
+  stmt = sk_store_prepare (self->store,
+                           "INSERT INTO profiles (id, name, display_name, preference_vector, is_guest, created_at, updated_at) "
+                           "VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?5)",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, display_name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, pref, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 4, guest ? 1 : 0);
+  sqlite3_bind_text (stmt, 5, ts, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, error))
+    return NULL;
+
+  stmt = sk_store_prepare (self->store,
+                           "INSERT INTO badges (uid, user_id, created_at) VALUES (?1, ?2, ?3)", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, uid, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, ts, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, error))
+    return NULL;
+
+  if (role != NULL)
+    {
+      g_autofree char *role_id = sk_uuid_new ();
+
+      stmt = sk_store_prepare (self->store,
+                               "INSERT INTO roles (id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                               error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, role_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, role, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
+      if (!sk_store_run (self->store, stmt, error))
+        return NULL;
+    }
+
+  if (!sk_engine_outbox_row (self, "profile", PROFILE_JSON, id, now, error) ||
+      !sk_engine_outbox_row (self, "badge", BADGE_JSON, uid, now, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+static char *
+new_listener (SkEngine     *self,
+              const char   *uid,
+              const char   *display_name,
+              gboolean      guest,
+              const char   *role,
+              const double *preference,
+              gboolean      and_check_in,
+              GError      **error)
+{
+  g_autofree char *norm = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *existing = NULL;
+  g_autofree char *existing_name = NULL;
+  g_autofree char *revoked = NULL;
+  g_autofree char *id = NULL;
+  g_auto(SkCheckIn) ci = { 0 };
+  gboolean manager = FALSE;
+  int rc;
+
+  norm = sk_badge_normalise_uid (uid, error);
+  if (norm == NULL)
+    return NULL;
+  if (display_name != NULL)
+    {
+      name = sk_badge_clean_name (display_name, error);
+      if (name == NULL)
+        return NULL;
+    }
+  else
+    name = sk_badge_guest_name (norm);
+  if (role != NULL && strcmp (role, "manager") != 0 && strcmp (role, "admin") != 0)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "Unknown role “%.20s” (expected manager or admin)", role);
+      return NULL;
+    }
+
+  rc = sk_engine_lookup_badge (self, norm, &existing, &existing_name, &revoked, error);
+  if (rc < 0)
+    return NULL;
+  if (rc == SQLITE_ROW)
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_ALREADY_ENROLLED,
+                   "This badge already belongs to %s", existing_name);
+      return NULL;
+    }
+
+  if (!sk_store_begin (self->store, error))
+    return NULL;
+  id = create_profile (self, norm, name, guest, role, preference, sk_engine_now (self), error);
+  if (id == NULL ||
+      (and_check_in && !sk_engine_check_in_user (self, id, name, &ci, &manager, error)) ||
+      !sk_engine_requeue (self, error) ||
+      !sk_store_commit (self->store, error))
+    {
+      sk_store_rollback (self->store);
+      sk_engine_requeue (self, NULL);
+      return NULL;
+    }
+  return g_steal_pointer (&id);
+}
+
+char *
+sk_engine_join (SkEngine    *self,
+                const char  *uid,
+                const char  *display_name,
+                GError     **error)
+{
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+  return new_listener (self, uid, display_name, TRUE, NULL, NULL, TRUE, error);
+}
+
+char *
+sk_engine_enroll (SkEngine     *self,
+                  const char   *uid,
+                  const char   *display_name,
+                  const char   *role,
+                  const double *preference,
+                  GError      **error)
+{
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (display_name != NULL, NULL);
+  return new_listener (self, uid, display_name, FALSE, role, preference, FALSE, error);
+}
+
+char *
+sk_engine_dup_user_for_uid (SkEngine    *self,
+                            const char  *uid,
+                            GError     **error)
+{
+  g_autofree char *norm = NULL;
+  g_autofree char *user_id = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *revoked = NULL;
+  int rc;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+
+  norm = sk_badge_normalise_uid (uid, error);
+  if (norm == NULL)
+    return NULL;
+  rc = sk_engine_lookup_badge (self, norm, &user_id, &name, &revoked, error);
+  if (rc < 0)
+    return NULL;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_UNKNOWN_BADGE,
+                   "Nobody has the badge %s", norm);
+      return NULL;
+    }
+  if (revoked != NULL)
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED,
+                   "The badge %s was revoked on %.10s", norm, revoked);
+      return NULL;
+    }
+  return g_steal_pointer (&user_id);
+}
+
+gboolean
+sk_engine_check_out (SkEngine    *self,
+                     const char  *user_id,
+                     GError     **error)
+{
+  gboolean was_active = FALSE;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (user_id != NULL, FALSE);
+
+  if (!sk_sessions_check_out (self->sessions, user_id, sk_engine_now (self), &was_active, error))
+    return FALSE;
+  if (!was_active)
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_CHECKED_IN,
+                   "This listener is not checked in");
+      return FALSE;
+    }
+  sk_engine_emit (self, SIGNAL_CHECKED_OUT, user_id, "checkout");
+  return sk_engine_requeue (self, error);
+}

@@ -1,0 +1,280 @@
+/* sk-engine-plays.c: track starts, idle, unplayable songs and the fallback ranking. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sk-engine-private.h"
+
+static void
+replace_str (char       **slot,
+             const char  *value)
+{
+  char *copy = g_strdup (value);
+
+  g_free (*slot);
+  *slot = copy;
+}
+
+static void
+set_status (SkEngine   *self,
+            const char *status,
+            const char *message)
+{
+  if (g_strcmp0 (self->status, status) == 0 && g_strcmp0 (self->status_message, message) == 0)
+    return;
+  replace_str (&self->status, status);
+  replace_str (&self->status_message, message);
+  sk_engine_emit (self, SIGNAL_STATUS_CHANGED, status, message);
+}
+
+const char *
+sk_engine_get_status (SkEngine *self)
+{
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+  return self->status;
+}
+
+const char *
+sk_engine_get_status_message (SkEngine *self)
+{
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+  return self->status_message;
+}
+
+gboolean
+sk_engine_set_idle (SkEngine    *self,
+                    const char  *message,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  gboolean was_playing;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  was_playing = self->current_song != NULL;
+  g_clear_pointer (&self->current_song, g_free);
+  g_clear_pointer (&self->current_play, g_free);
+  set_status (self, "idle", message);
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE players SET status = 'idle', current_song_id = NULL "
+                           "WHERE id = ?1",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, error))
+    return FALSE;
+  /* the song that played is a candidate again */
+  return !was_playing || sk_engine_requeue (self, error);
+}
+
+gboolean
+sk_engine_start_next (SkEngine  *self,
+                      char     **song_id,
+                      GError   **error)
+{
+  const char *next = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  if (self->queue->len > 0)
+    next = g_array_index (self->queue, SkQueueEntry, 0).song_id;
+  else if (self->current_song != NULL &&
+           sk_recommender_lookup (self->recommender, self->current_song) >= 0)
+    next = self->current_song;   /* a library of one plays on */
+
+  if (next == NULL)
+    {
+      const char *message = "There is nothing to play: import some soundscapes";
+
+      sk_engine_set_idle (self, message, NULL);
+      g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYABLE, message);
+      return FALSE;
+    }
+  if (song_id != NULL)
+    *song_id = g_strdup (next);
+  if (!sk_engine_start_song (self, next, NULL, error))
+    {
+      if (song_id != NULL)
+        g_clear_pointer (song_id, g_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sk_engine_start_song (SkEngine    *self,
+                      const char  *song,
+                      char       **play_id_out,
+                      GError     **error)
+{
+  g_autofree char *play_id = NULL;
+  g_autofree char *ts = NULL;
+  g_autofree char *next = NULL;
+  sqlite3_stmt *stmt;
+  gint64 now;
+  int index;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (song != NULL, FALSE);
+
+  next = g_strdup (song);   /* @song may be the queue's, which requeue frees */
+  index = sk_recommender_lookup (self->recommender, next);
+  if (index < 0)
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
+                   "No song %s in the library", next);
+      return FALSE;
+    }
+
+  now = sk_engine_now (self);
+  play_id = sk_uuid_new ();
+  ts = sk_time_format (now);
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  stmt = sk_store_prepare (self->store,
+                           "INSERT INTO songs_playing (id, player_id, song_id, played_at) VALUES (?1, ?2, ?3, ?4)",
+                           error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, play_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, next, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, error))
+    goto fail;
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE players SET status = 'playing', current_song_id = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, next, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, error) ||
+      !sk_engine_outbox_row (self, "play",
+                             "SELECT json_object('id', id, 'player_id', player_id, 'song_id', song_id, "
+                             "'played_at', played_at) FROM songs_playing WHERE id = ?1",
+                             play_id, now, error))
+    goto fail;
+
+  g_free (self->current_song);
+  self->current_song = g_strdup (next);
+  g_free (self->current_play);
+  self->current_play = g_strdup (play_id);
+  sk_recommender_set_last_played (self->recommender, index, now);
+
+  if (!sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
+    goto fail;
+
+  set_status (self, "playing", NULL);
+  sk_engine_emit (self, SIGNAL_TRACK_STARTED, next, play_id);
+  if (play_id_out != NULL)
+    *play_id_out = g_steal_pointer (&play_id);
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  /* memory follows the database: reload what the rollback undid */
+  sk_engine_reload (self, NULL);
+  return FALSE;
+}
+
+gboolean
+sk_engine_mark_unplayable (SkEngine    *self,
+                           const char  *song_id,
+                           const char  *reason,
+                           GError     **error)
+{
+  g_autofree char *ts = NULL;
+  sqlite3_stmt *stmt;
+  int index;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (song_id != NULL, FALSE);
+  g_return_val_if_fail (reason != NULL, FALSE);
+
+  ts = sk_time_format (sk_engine_now (self));
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE songs SET playable = 0, unplayable_reason = ?2, "
+                           "  updated_at = ?3 WHERE id = ?1",
+                           error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, reason, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, ts, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, error))
+    goto fail;
+  if (sk_store_changes (self->store) == 0)
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND, "No song %s", song_id);
+      goto fail;
+    }
+  index = sk_recommender_lookup (self->recommender, song_id);
+  if (index >= 0)
+    sk_recommender_set_playable (self->recommender, index, FALSE);
+  if (!sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  sk_engine_reload (self, NULL);
+  return FALSE;
+}
+
+/* The fallback's list: as the queue, but every playable song of the
+ * library, the one playing and those played recently included (their
+ * penalty still orders them). Not more than this many: */
+#define MAX_RANKED 1000
+
+GPtrArray *
+sk_engine_dup_ranked_playable (SkEngine *self)
+{
+  g_autofree SkRankItem *items = NULL;
+  GPtrArray *ids;
+  SkRankParams params = { 0 };
+  guint n;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+
+  ids = g_ptr_array_new_with_free_func (g_free);
+  n = MIN (sk_recommender_get_n_songs (self->recommender), MAX_RANKED);
+  if (n == 0)
+    return ids;
+  items = g_new (SkRankItem, n);
+  params.now = sk_engine_now (self);
+  params.strategy = self->strategy;
+  params.k = n;
+  params.house = self->house;
+  params.listeners = self->prefs;
+  params.n_listeners = self->n_present;
+  params.current = -1;
+  n = sk_recommender_rank (self->recommender, &params, items);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ids, g_strdup (sk_recommender_get_id (self->recommender, items[i].index)));
+  return ids;
+}
+
+char *
+sk_engine_dup_song_title (SkEngine   *self,
+                          const char *song_id)
+{
+  sqlite3_stmt *stmt;
+  char *title = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+
+  if (song_id == NULL)
+    return g_strdup ("—");
+  stmt = sk_store_prepare (self->store, "SELECT title FROM songs WHERE id = ?1", NULL);
+  if (stmt == NULL)
+    return g_strdup (song_id);
+  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
+  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    title = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return title != NULL ? title : g_strdup (song_id);
+}

@@ -1,0 +1,117 @@
+/* sk-engine-private.h: what the files of SkEngine share.
+ *
+ * SkEngine is one object over several files: the object, loading, the
+ * queue and expiry (sk-engine.c), taps and their limiter
+ * (sk-engine-taps.c), listeners (sk-engine-listeners.c), votes
+ * (sk-engine-votes.c), plays (sk-engine-plays.c) and the outbox rows
+ * (sk-engine-outbox.c). Nothing outside these files includes this. */
+#pragma once
+
+#include "sk-engine.h"
+#include "sk-badge.h"
+#include "sk-settings.h"
+#include "sk-taste.h"
+#include "sk-util.h"
+
+G_BEGIN_DECLS
+
+#define SK_ENGINE_TAP_LIMIT_DEFAULT 6   /* as in sk-settings.c, until the settings are read */
+
+struct _SkEngine
+{
+  GObject         parent_instance;
+
+  SkStore        *store;
+  SkSessions     *sessions;
+  SkRecommender  *recommender;
+  char           *player_id;
+
+  SkClockFunc     clock;
+  gpointer        clock_data;
+
+  SkStrategy      strategy;
+  guint           k;
+  double          house[SK_DIM];
+
+  GArray         *queue;          /* SkQueueEntry */
+  GPtrArray      *announced;      /* song ids of the queue last announced */
+  SkRankItem     *rank_buf;       /* k items */
+  double         *prefs;          /* present listeners, grown on demand */
+  guint           prefs_len;
+  guint           n_present;
+
+  char           *current_song;
+  char           *current_play;
+  char           *status;         /* "playing" or "idle" */
+  char           *status_message; /* why idle, for the UI; NULL when playing */
+
+  guint           expiry_source;
+
+  guint           tap_limit;      /* per badge per minute; 0: none */
+  GHashTable     *recent_taps;    /* normalised uid → GArray of gint64 */
+};
+
+enum {
+  SIGNAL_CHECKED_IN,
+  SIGNAL_CHECKED_OUT,
+  SIGNAL_UNKNOWN_BADGE,
+  SIGNAL_TAP_REFUSED,
+  SIGNAL_VOTE_RECORDED,
+  SIGNAL_TRACK_STARTED,
+  SIGNAL_QUEUE_CHANGED,
+  SIGNAL_STATUS_CHANGED,
+  N_SIGNALS
+};
+
+
+extern guint sk_engine_signals[N_SIGNALS];
+
+/* Emits signal @which (SIGNAL_*) with these arguments once the store's
+ * outermost transaction has committed (at once when none is open), and
+ * never when it is rolled back: observers hear only of what was committed,
+ * and what they do in their handlers is a transaction of its own. */
+G_GNUC_INTERNAL void     sk_engine_emit           (SkEngine     *self,
+                                                   guint         which,
+                                                   ...);
+
+/* sk-engine.c: recompute the queue, write it in a transaction of its own
+ * (nested in the caller's) and announce it when it changed. */
+G_GNUC_INTERNAL gboolean sk_engine_requeue        (SkEngine     *self,
+                                                   GError      **error);
+G_GNUC_INTERNAL void     sk_engine_arm_expiry     (SkEngine     *self);
+
+/* sk-engine-listeners.c */
+/* Looks up a normalised UID. Returns SQLITE_ROW (found), SQLITE_DONE (no
+ * such badge) or -1 with @error set. */
+G_GNUC_INTERNAL int      sk_engine_lookup_badge   (SkEngine     *self,
+                                                   const char   *uid,
+                                                   char        **user_id,
+                                                   char        **display_name,
+                                                   char        **revoked_at,
+                                                   GError      **error);
+G_GNUC_INTERNAL gboolean sk_engine_check_in_user  (SkEngine     *self,
+                                                   const char   *user_id,
+                                                   const char   *display_name,
+                                                   SkCheckIn    *ci,
+                                                   gboolean     *manager,
+                                                   GError      **error);
+
+/* sk-engine-outbox.c: the row @sql selects (by ?1 = @id), as JSON, to the
+ * outbox as @kind. */
+G_GNUC_INTERNAL gboolean sk_engine_outbox_row     (SkEngine     *self,
+                                                   const char   *kind,
+                                                   const char   *sql,
+                                                   const char   *id,
+                                                   gint64        now,
+                                                   GError      **error);
+
+#define PROFILE_JSON \
+  "SELECT json_object('id', id, 'email', email, 'name', name, 'display_name', display_name, " \
+  "'preference_vector', preference_vector, 'taste_momentum', taste_momentum, " \
+  "'is_guest', is_guest, 'created_at', created_at, 'updated_at', updated_at) " \
+  "FROM profiles WHERE id = ?1"
+#define BADGE_JSON \
+  "SELECT json_object('uid', uid, 'user_id', user_id, 'created_at', created_at, " \
+  "'revoked_at', revoked_at) FROM badges WHERE uid = ?1"
+
+G_END_DECLS

@@ -1,0 +1,168 @@
+/* sk-engine-votes.c: a vote moves the taste of a listener present. */
+#include "config.h"
+
+#include <string.h>
+
+#include "sk-engine-private.h"
+
+static gboolean
+read_taste (SkEngine    *self,
+            const char  *user_id,
+            double       pref[SK_DIM],
+            double       momentum[SK_DIM],
+            GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(GError) bad = NULL;
+  int rc;
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT preference_vector, taste_momentum FROM profiles WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, error);
+  if (rc != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_DONE)
+        g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND, "No listener %s", user_id);
+      return FALSE;
+    }
+  if (!sk_vec_parse (sk_store_column_text (stmt, 0), pref, &bad))
+    {
+      g_warning ("Listener %s: unreadable taste (%s); starting again from no opinion",
+                 user_id, bad->message);
+      sk_taste_neutral (pref);
+      g_clear_error (&bad);
+    }
+  /* momentum may leave [0, 1]: parsed without the range check; a new
+   * profile has none yet */
+  if (sk_store_column_text (stmt, 1) == NULL)
+    memset (momentum, 0, sizeof (double) * SK_DIM);
+  else if (!sk_vec_parse_full (sk_store_column_text (stmt, 1), momentum, FALSE, &bad))
+    {
+      g_warning ("Listener %s: unreadable taste momentum (%s); starting it again from zero",
+                 user_id, bad->message);
+      memset (momentum, 0, sizeof (double) * SK_DIM);
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+sk_engine_vote (SkEngine    *self,
+                const char  *user_id,
+                int          value,
+                GError     **error)
+{
+  g_autofree char *vote_id = NULL;
+  g_autofree char *ts = NULL;
+  g_autofree char *pref_text = NULL;
+  g_autofree char *mom_text = NULL;
+  g_autofree char *song = NULL;
+  double pref[SK_DIM], momentum[SK_DIM];
+  const double *embedding;
+  GError *local = NULL;
+  sqlite3_stmt *stmt;
+  gint64 now;
+  int index;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (user_id != NULL, FALSE);
+
+  if (value < 1 || value > 5)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "A rating is 1 to 5, not %d", value);
+      return FALSE;
+    }
+  now = sk_engine_now (self);
+  if (!sk_sessions_is_present (self->sessions, user_id, now, &local))
+    {
+      if (local == NULL)
+        g_set_error_literal (&local, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_CHECKED_IN,
+                             "Tap your badge to check in before rating");
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  if (self->current_play == NULL)
+    {
+      g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYING,
+                           "Nothing is playing to rate");
+      return FALSE;
+    }
+  song = g_strdup (self->current_song);
+  index = sk_recommender_lookup (self->recommender, song);
+  if (index < 0)
+    {
+      g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYING,
+                           "The track playing is no longer in the library");
+      return FALSE;
+    }
+  embedding = sk_recommender_get_embedding (self->recommender, index);
+
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+
+  vote_id = sk_uuid_new ();
+  ts = sk_time_format (now);
+  stmt = sk_store_prepare (self->store,
+                           "INSERT INTO votes (id, user_id, song_id, vote_value, vote_time, play_id) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           &local);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, vote_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, song, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 4, value);
+  sqlite3_bind_text (stmt, 5, ts, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, self->current_play, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, &local))
+    {
+      if (g_error_matches (local, SK_STORE_ERROR, SK_STORE_ERROR_CONSTRAINT))
+        {
+          g_clear_error (&local);
+          g_set_error_literal (&local, SK_ENGINE_ERROR, SK_ENGINE_ERROR_ALREADY_VOTED,
+                               "You already rated this track");
+        }
+      goto fail;
+    }
+
+  if (!read_taste (self, user_id, pref, momentum, &local))
+    goto fail;
+  sk_taste_vote (pref, momentum, embedding, value);
+  pref_text = sk_vec_format (pref);
+  mom_text = sk_vec_format (momentum);
+  stmt = sk_store_prepare (self->store,
+                           "UPDATE profiles SET preference_vector = ?2, taste_momentum = ?3, updated_at = ?4 "
+                           "WHERE id = ?1",
+                           &local);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, pref_text, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, mom_text, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
+  if (!sk_store_run (self->store, stmt, &local) ||
+      !sk_engine_outbox_row (self, "vote",
+                             "SELECT json_object('id', id, 'user_id', user_id, 'song_id', song_id, "
+                             "'vote_value', vote_value, 'vote_time', vote_time, 'play_id', play_id) "
+                             "FROM votes WHERE id = ?1",
+                             vote_id, now, &local) ||
+      !sk_engine_outbox_row (self, "profile", PROFILE_JSON, user_id, now, &local) ||
+      !sk_engine_requeue (self, &local) ||
+      !sk_store_commit (self->store, &local))
+    goto fail;
+
+  sk_engine_emit (self, SIGNAL_VOTE_RECORDED, user_id, song, value);
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  /* the queue in memory may have seen the taste the rollback undid */
+  sk_engine_requeue (self, NULL);
+  g_propagate_error (error, local);
+  return FALSE;
+}
