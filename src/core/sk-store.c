@@ -47,8 +47,12 @@ set_error (SkStore     *self,
 {
   const char *path = self->path;
   const char *detail = self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+  int sys = self->db ? sqlite3_system_errno (self->db) : 0;
+  /* an I/O error whose cause is space (growing the WAL index on a nearly
+   * full disk is one) says so */
+  gboolean disk_full = sys == ENOSPC || sys == EDQUOT;
 
-  g_debug ("%s: %s: %s (%d)", path, what, detail, rc);
+  g_debug ("%s: %s: %s (%d, %s)", path, what, detail, rc, sys != 0 ? g_strerror (sys) : "-");
 
   switch (rc & 0xff)
     {
@@ -86,6 +90,13 @@ set_error (SkStore     *self,
                    "%s: %s", what, detail);
       break;
     case SQLITE_IOERR:
+      if (disk_full)
+        {
+          g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL,
+                       "The disk holding %s is full: nothing was saved. Free some space and try again.",
+                       path);
+          break;
+        }
       if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)
         {
           g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL,
@@ -224,6 +235,41 @@ ensure_wal (SkStore  *self,
   return wal || sk_store_exec (self, "PRAGMA journal_mode = WAL", error);
 }
 
+/* What SQLite would get wrong: an empty path opens a private temporary
+ * database, and a device, FIFO or directory is read as an empty database
+ * whose first write fails as if the disk were full. */
+static gboolean
+check_path (const char  *path,
+            GError     **error)
+{
+  GStatBuf st;
+  const char *kind;
+
+  if (*path == '\0')
+    {
+      g_set_error_literal (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+                           "The database path is empty: name a database file.");
+      return FALSE;
+    }
+  if (strcmp (path, ":memory:") == 0 || g_stat (path, &st) != 0 || S_ISREG (st.st_mode))
+    return TRUE;
+  if (S_ISDIR (st.st_mode))
+    kind = "a directory";
+  else if (S_ISCHR (st.st_mode))
+    kind = "a character device";
+  else if (S_ISBLK (st.st_mode))
+    kind = "a block device";
+  else if (S_ISFIFO (st.st_mode))
+    kind = "a FIFO";
+  else if (S_ISSOCK (st.st_mode))
+    kind = "a socket";
+  else
+    kind = "not a regular file";
+  g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+               "%s is not a database file (it is %s): name a database file.", path, kind);
+  return FALSE;
+}
+
 SkStore *
 sk_store_open (const char  *path,
                GError     **error)
@@ -244,6 +290,8 @@ sk_store_open_full (const char        *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!check_path (path, error))
+    return NULL;
   memory = strcmp (path, ":memory:") == 0;
   read_only = (flags & SK_STORE_OPEN_READ_ONLY) != 0 && !memory;
   create = (flags & SK_STORE_OPEN_CREATE) != 0 && !read_only;
@@ -260,7 +308,7 @@ sk_store_open_full (const char        *path,
     {
       g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_MISSING,
                    "There is no database at %s. Check the path, or create one with “soundscape-ctl init”.",
-                   *path ? path : "“”");
+                   path);
       return NULL;
     }
   if (!memory && create)
@@ -574,14 +622,18 @@ sk_store_set_setting (SkStore     *self,
 {
   sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (self,
-                           "INSERT INTO settings (key, value) VALUES (?1, ?2) "
-                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                           error);
+  if (value == NULL)
+    stmt = sk_store_prepare (self, "DELETE FROM settings WHERE key = ?1", error);
+  else
+    stmt = sk_store_prepare (self,
+                             "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  if (value != NULL)
+    sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
   return sk_store_run (self, stmt, error);
 }
 

@@ -94,7 +94,7 @@ void           sk_store_after_commit  (SkStore           *self,
                                        gpointer           data,
                                        GDestroyNotify     destroy);
 
-/* settings(key, value) */
+/* settings(key, value); a NULL @value removes the key's row. */
 char          *sk_store_dup_setting   (SkStore     *self,
                                        const char  *key);
 gboolean       sk_store_set_setting   (SkStore     *self,
