@@ -5,7 +5,9 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "sk-test-util.h"
 #include "sk-util.h"
@@ -632,6 +634,52 @@ test_full_disk_at_first_open (Fixture *f, gconstpointer data)
   g_assert_null (strstr (err, "I/O error"));
 }
 
+/* What import passes over because it is no audio file is named, with the
+ * reason: a symbolic link that loops, one to nothing, a FIFO (reading it
+ * would block), a directory named .wav, a FIFO as a sidecar. The good
+ * files are imported. */
+static void
+test_import_names_what_it_skips (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *loop = NULL;
+  g_autofree char *dangling = NULL;
+  g_autofree char *fifo = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *blocked_wav = NULL;
+  g_autofree char *blocked_json = NULL;
+  g_autofree char *songs = NULL;
+
+  make_library (f, &lib);
+  loop = g_build_filename (lib, "loop.wav", NULL);
+  dangling = g_build_filename (lib, "gone.flac", NULL);
+  fifo = g_build_filename (lib, "pipe.wav", NULL);
+  dir = g_build_filename (lib, "folder.wav", NULL);
+  blocked_wav = g_build_filename (lib, "blocked.wav", NULL);
+  blocked_json = g_build_filename (lib, "blocked.json", NULL);
+  g_assert_cmpint (symlink ("loop.wav", loop), ==, 0);
+  g_assert_cmpint (symlink ("nowhere.flac", dangling), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  sk_test_write_wav (blocked_wav, 0.25);
+  g_assert_cmpint (mkfifo (blocked_json, 0600), ==, 0);
+
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+                   ==, 1);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "loop.wav: a symbolic link that loops"));
+  g_assert_nonnull (strstr (err, "gone.flac: a symbolic link to nothing"));
+  g_assert_nonnull (strstr (err, "pipe.wav: a FIFO"));
+  g_assert_nonnull (strstr (err, "folder.wav: a directory"));
+  g_assert_nonnull (strstr (err, "blocked.wav: blocked.json: a FIFO"));
+  g_assert_nonnull (strstr (out, "Imported 6 songs; 5 files refused"));
+  songs = CTL_OUT (f, 0, "songs");
+  g_assert_nonnull (strstr (songs, "campfire"));
+  g_assert_null (strstr (songs, "blocked"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -652,6 +700,7 @@ main (int argc, char **argv)
   ADD ("/ctl/deep-json-is-refused-and-the-good-files-kept", test_deep_json_is_refused);
   ADD ("/ctl/db-path-empty-or-not-a-file-is-refused", test_db_path_is_checked);
   ADD ("/ctl/full-disk-at-first-open-says-full", test_full_disk_at_first_open);
+  ADD ("/ctl/import-names-what-it-skips", test_import_names_what_it_skips);
 #undef ADD
   return g_test_run ();
 }
