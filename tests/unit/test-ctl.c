@@ -666,6 +666,7 @@ test_import_names_what_it_skips (Fixture *f, gconstpointer data)
   sk_test_write_wav (blocked_wav, 0.25);
   g_assert_cmpint (mkfifo (blocked_json, 0600), ==, 0);
 
+  CTL (f, 0, "init");
   g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
                    ==, 1);
   g_test_message ("%s", err);
