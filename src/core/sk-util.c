@@ -131,17 +131,24 @@ sk_vec_parse (const char  *text,
   return sk_vec_parse_full (text, out, TRUE, error);
 }
 
-gboolean
-sk_vec_parse_full (const char  *text,
-                   double       out[SK_DIM],
-                   gboolean     unit_range,
-                   GError     **error)
+/* "[a,b,…]" with exactly @n numbers (at most SK_NUMBERS_MAX); @what names
+ * the list in errors and @example shows one. */
+static gboolean
+parse_list (const char  *text,
+            double      *out,
+            guint        n_expected,
+            gboolean     unit_range,
+            const char  *what,
+            const char  *example,
+            GError     **error)
 {
   const char *p = text;
-  double v[SK_DIM];
+  double v[SK_NUMBERS_MAX];
   guint n = 0;
 
-  if (text == NULL || strlen (text) > 1024)
+  g_return_val_if_fail (n_expected <= SK_NUMBERS_MAX, FALSE);
+
+  if (text == NULL || strlen (text) > 64 * (gsize) n_expected + 1024)
     goto bad;
   while (g_ascii_isspace (*p))
     p++;
@@ -158,10 +165,10 @@ sk_vec_parse_full (const char  *text,
         break;
       if (!sk_number_parse (p, &end, &x, NULL))
         goto bad;
-      if (n == SK_DIM)
+      if (n == n_expected)
         {
           g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                       "vector has more than %d components", SK_DIM);
+                       "%s has more than %u components", what, n_expected);
           return FALSE;
         }
       if (!check_component (x, n, unit_range, error))
@@ -184,28 +191,46 @@ sk_vec_parse_full (const char  *text,
     p++;
   if (*p != '\0')
     goto bad;
-  if (n != SK_DIM)
+  if (n != n_expected)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "vector has %u components, expected %d", n, SK_DIM);
+                   "%s has %u components, expected %u", what, n, n_expected);
       return FALSE;
     }
-  memcpy (out, v, sizeof v);
+  memcpy (out, v, sizeof (double) * n);
   return TRUE;
 
 bad:
   g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-               "“%.40s” is not a vector like [0.9,0.1,0.4,0.2,0.8]",
-               text ? text : "(null)");
+               "“%.40s” is not a %s like %s", text ? text : "(null)", what, example);
   return FALSE;
 }
 
+gboolean
+sk_vec_parse_full (const char  *text,
+                   double       out[SK_DIM],
+                   gboolean     unit_range,
+                   GError     **error)
+{
+  return parse_list (text, out, SK_DIM, unit_range, "vector", "[0.9,0.1,0.4,0.2,0.8]", error);
+}
+
+gboolean
+sk_numbers_parse (const char  *text,
+                  double      *out,
+                  guint        n,
+                  GError     **error)
+{
+  return parse_list (text, out, n, FALSE, "list of numbers", "[1,-0.5,2]", error);
+}
+
 char *
-sk_vec_format (const double v[SK_DIM])
+sk_numbers_format (const double *v,
+                   guint         n)
 {
   GString *s = g_string_new ("[");
 
-  for (guint i = 0; i < SK_DIM; i++)
+  for (guint i = 0; i < n; i++)
     {
       char buf[SK_NUMBER_BUF_SIZE];
 
@@ -217,32 +242,43 @@ sk_vec_format (const double v[SK_DIM])
   return g_string_free (s, FALSE);
 }
 
-gboolean
-sk_vec_from_json (JsonNode  *node,
-                  double     out[SK_DIM],
-                  gboolean   unit_range,
-                  GError   **error)
+char *
+sk_vec_format (const double v[SK_DIM])
+{
+  return sk_numbers_format (v, SK_DIM);
+}
+
+static gboolean
+list_from_json (JsonNode    *node,
+                double      *out,
+                guint        n_expected,
+                gboolean     unit_range,
+                const char  *what,
+                GError     **error)
 {
   JsonArray *array;
-  double v[SK_DIM];
+  double v[SK_NUMBERS_MAX];
   guint n;
+
+  g_return_val_if_fail (n_expected <= SK_NUMBERS_MAX, FALSE);
 
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_STRING)
-    return sk_vec_parse (json_node_get_string (node), out, error);
+    return parse_list (json_node_get_string (node), out, n_expected, unit_range, what,
+                       n_expected == SK_DIM ? "[0.9,0.1,0.4,0.2,0.8]" : "[1,-0.5,2]", error);
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "expected an array of %d numbers", SK_DIM);
+                   "expected an array of %u numbers", n_expected);
       return FALSE;
     }
   array = json_node_get_array (node);
   n = json_array_get_length (array);
-  if (n != SK_DIM)
+  if (n != n_expected)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "vector has %u components, expected %d", n, SK_DIM);
+                   "%s has %u components, expected %u", what, n, n_expected);
       return FALSE;
     }
   for (guint i = 0; i < n; i++)
@@ -253,27 +289,52 @@ sk_vec_from_json (JsonNode  *node,
       if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
         {
           g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                       "vector component %u is not a number", i + 1);
+                       "%s component %u is not a number", what, i + 1);
           return FALSE;
         }
       v[i] = json_node_get_double (e);
       if (!check_component (v[i], i, unit_range, error))
         return FALSE;
     }
-  memcpy (out, v, sizeof v);
+  memcpy (out, v, sizeof (double) * n);
   return TRUE;
+}
+
+gboolean
+sk_vec_from_json (JsonNode  *node,
+                  double     out[SK_DIM],
+                  gboolean   unit_range,
+                  GError   **error)
+{
+  return list_from_json (node, out, SK_DIM, unit_range, "vector", error);
+}
+
+gboolean
+sk_numbers_from_json (JsonNode  *node,
+                      double    *out,
+                      guint      n,
+                      GError   **error)
+{
+  return list_from_json (node, out, n, FALSE, "list", error);
+}
+
+JsonNode *
+sk_numbers_to_json (const double *v,
+                    guint         n)
+{
+  JsonArray *array = json_array_sized_new (n);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < n; i++)
+    json_array_add_double_element (array, v[i]);
+  json_node_take_array (node, array);
+  return node;
 }
 
 JsonNode *
 sk_vec_to_json (const double v[SK_DIM])
 {
-  JsonArray *array = json_array_sized_new (SK_DIM);
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  for (guint i = 0; i < SK_DIM; i++)
-    json_array_add_double_element (array, v[i]);
-  json_node_take_array (node, array);
-  return node;
+  return sk_numbers_to_json (v, SK_DIM);
 }
 
 char *

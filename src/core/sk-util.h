@@ -48,6 +48,23 @@ gboolean   sk_vec_from_json        (JsonNode     *node,
                                     GError      **error);
 JsonNode  *sk_vec_to_json          (const double  v[SK_DIM]);
 
+/* A list of exactly @n finite numbers (any sign, @n at most
+ * SK_NUMBERS_MAX), as text "[1,-0.5,2]" written like the vectors, or as a
+ * JSON array (or a JSON string holding that text). */
+#define SK_NUMBERS_MAX 64
+gboolean   sk_numbers_parse        (const char   *text,
+                                    double       *out,
+                                    guint         n,
+                                    GError      **error);
+char      *sk_numbers_format       (const double *v,
+                                    guint         n);
+gboolean   sk_numbers_from_json    (JsonNode     *node,
+                                    double       *out,
+                                    guint         n,
+                                    GError      **error);
+JsonNode  *sk_numbers_to_json      (const double *v,
+                                    guint         n);
+
 char      *sk_uuid_new             (void);
 
 const char *sk_strategy_to_string  (SkStrategy    strategy);
