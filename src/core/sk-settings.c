@@ -143,8 +143,10 @@ sk_settings_set (SkStore     *store,
 
   if (s == NULL)
     return FALSE;
+  /* a reset clears the stored value: the default is the table's, today's
+   * or a later version's */
   if (value == NULL)
-    value = s->fallback;
+    return sk_store_set_setting (store, key, NULL, error);
   return check (s, value, error) && sk_store_set_setting (store, key, value, error);
 }
 

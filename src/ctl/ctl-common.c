@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 #include "sk-taste.h"
@@ -26,11 +27,11 @@ fail (const char *fmt,
 }
 
 SkStore *
-open_store (void)
+open_store (SkStoreOpenFlags flags)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = opt_db ? g_strdup (opt_db) : sk_store_default_path ();
-  SkStore *store = sk_store_open (path, &error);
+  SkStore *store = sk_store_open_full (path, flags, &error);
 
   if (store == NULL)
     fail ("%s", error->message);
@@ -38,9 +39,9 @@ open_store (void)
 }
 
 SkEngine *
-open_engine (void)
+open_engine (SkStoreOpenFlags flags)
 {
-  g_autoptr(SkStore) store = open_store ();
+  g_autoptr(SkStore) store = open_store (flags);
   g_autoptr(GError) error = NULL;
   SkEngine *engine;
 
@@ -52,8 +53,29 @@ open_engine (void)
   return engine;
 }
 
+static gboolean
+is_negative_number (const char *arg)
+{
+  return arg[0] == '-' && (g_ascii_isdigit (arg[1]) || (arg[1] == '.' && g_ascii_isdigit (arg[2])));
+}
+
+/* "--name VALUE" with VALUE in the next argument */
+static gboolean
+takes_value (const GOptionEntry *entries,
+             const char         *arg)
+{
+  if (entries == NULL || !g_str_has_prefix (arg, "--") || strchr (arg, '=') != NULL)
+    return FALSE;
+  for (const GOptionEntry *e = entries; e->long_name != NULL; e++)
+    if (strcmp (arg + 2, e->long_name) == 0)
+      return e->arg != G_OPTION_ARG_NONE;
+  return FALSE;
+}
+
 /* Parse the options of one subcommand; prints usage on --help. Returns
- * -1 to go on, or an exit code. */
+ * -1 to go on, or an exit code. A negative number in the place of an
+ * argument ("vote UID -1", "config loudness_target_lufs -20") is an
+ * argument, for the command to judge, not an unknown option. */
 int
 parse_options (int            *argc,
                char         ***argv,
@@ -72,11 +94,32 @@ parse_options (int            *argc,
     { NULL }
   };
 
+  static char hidden[] = "\x01";
+  g_autoptr(GPtrArray) negative = g_ptr_array_new ();
+  gboolean parsed;
+
   g_option_context_set_summary (ctx, summary);
   g_option_context_add_main_entries (ctx, common, NULL);
   if (entries != NULL)
     g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, argc, argv, &error))
+
+  /* hidden from the parser by a placeholder, put back in their places */
+  for (int i = 1; i < *argc; i++)
+    {
+      const char *prev = (*argv)[i - 1];
+
+      if (is_negative_number ((*argv)[i]) && !(i > 1 && (takes_value (common, prev) ||
+                                                          takes_value (entries, prev))))
+        {
+          g_ptr_array_add (negative, (*argv)[i]);
+          (*argv)[i] = hidden;
+        }
+    }
+  parsed = g_option_context_parse (ctx, argc, argv, &error);
+  for (int i = 1, k = 0; i < *argc && k < (int) negative->len; i++)
+    if ((*argv)[i] == hidden)
+      (*argv)[i] = negative->pdata[k++];
+  if (!parsed)
     {
       fail ("%s: %s", name, error->message);
       return EXIT_USAGE;

@@ -23,7 +23,11 @@ print_setting (SkStore         *store,
     {
     case SK_SETTING_INT:
     case SK_SETTING_DOUBLE:
-      effective = g_strdup_printf ("%g", sk_settings_get_double (store, setting->key));
+      {
+        char buf[SK_NUMBER_BUF_SIZE];
+
+        effective = g_strdup (sk_number_format (buf, sk_settings_get_double (store, setting->key)));
+      }
       break;
     case SK_SETTING_VECTOR:
       {
@@ -62,25 +66,13 @@ cmd_config (int argc, char **argv)
     { "reset", 0, 0, G_OPTION_ARG_NONE, &reset, "Put KEY back to its default", NULL },
     { NULL }
   };
-  g_autoptr(GPtrArray) negative = g_ptr_array_new ();
-  int rc;
+  int rc = parse_options (&argc, &argv, "config", "[KEY [VALUE]]",
+                          "Show the settings, one setting, or change one (checked against its range).",
+                          entries, 0, 2);
 
-  /* "-20" is a value (a loudness), not options: hide it from the parser */
-  for (int i = 1; i < argc; i++)
-    if (argv[i][0] == '-' && (g_ascii_isdigit (argv[i][1]) || argv[i][1] == '.'))
-      {
-        g_ptr_array_add (negative, argv[i]);
-        argv[i] = (char *) "\x01";
-      }
-  rc = parse_options (&argc, &argv, "config", "[KEY [VALUE]]",
-                      "Show the settings, one setting, or change one (checked against its range).",
-                      entries, 0, 2);
-  for (int i = 1, k = 0; i < argc && k < (int) negative->len; i++)
-    if (strcmp (argv[i], "\x01") == 0)
-      argv[i] = negative->pdata[k++];
   if (rc >= 0)
     return rc;
-  store = open_store ();
+  store = open_store (argc == 3 || reset ? SK_STORE_OPEN_EXISTING : SK_STORE_OPEN_READ_ONLY);
   if (store == NULL)
     return EXIT_FAILURE;
   if (argc == 1)
