@@ -82,7 +82,7 @@ start_daemon (Fixture *f)
   g_subprocess_launcher_setenv (launcher, "LIBNFC_LOG_LEVEL", "0", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
   f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
-                                           "--db", f->db, "--pcm", pcm,
+                                           "--no-bus", "--db", f->db, "--pcm", pcm,
                                            "--nfc-device", sk_pn532_fixture_connstring (f->reader),
                                            "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
   g_assert_no_error (error);
@@ -259,7 +259,8 @@ test_bad_database (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (bad, "this is not a database, only text of some length", -1,
                                       NULL));
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                        g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc", NULL);
+                        g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc", "--no-bus",
+                        NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
   g_assert_no_error (error);
@@ -296,7 +297,7 @@ test_notify_socket (Fixture *f, gconstpointer data)
   g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
   g_subprocess_launcher_setenv (launcher, "LIBNFC_AUTO_SCAN", "false", TRUE);
   f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
-                                           "--db", f->db, "--pcm", pcm, "--no-nfc",
+                                           "--no-bus", "--db", f->db, "--pcm", pcm, "--no-nfc",
                                            "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
   g_assert_no_error (error);
 
