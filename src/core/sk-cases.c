@@ -104,6 +104,41 @@ vec_member (JsonObject  *obj,
   return TRUE;
 }
 
+/* A learner state: SK_TASTE_STATE_LEN numbers the learner can continue
+ * from. */
+static gboolean
+state_member (JsonObject  *obj,
+              const char  *what,
+              double       out[SK_TASTE_STATE_LEN],
+              GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!sk_numbers_from_json (json_object_get_member (obj, "state"), out, SK_TASTE_STATE_LEN, &local))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s%sstate: %s",
+                   what, *what ? "." : "", local->message);
+      return FALSE;
+    }
+  if (!sk_taste_state_valid (out))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "%s%sstate is not a learner state (S >= 0, s2 > 0, A positive definite)",
+                   what, *what ? "." : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+has_member (JsonObject *obj,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  return node != NULL && !JSON_NODE_HOLDS_NULL (node);
+}
+
 static gboolean
 root_object (JsonNode    *root,
              JsonObject **obj,
@@ -126,10 +161,12 @@ sk_case_rank (JsonNode  *root,
   g_autoptr(SkRecommender) rec = sk_recommender_new ();
   g_autoptr(GPtrArray) library = g_ptr_array_new ();
   g_autofree double *prefs = NULL;
+  g_autofree double *states = NULL;
   g_autofree SkRankItem *items = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   SkRankParams params = { 0 };
-  double house[SK_DIM];
+  double house[SK_DIM], explore[SK_DIM * SK_DIM], weight = 0.0;
+  guint n_states = 0;
   JsonObject *obj;
   JsonArray *listeners = NULL, *songs = NULL, *lib = NULL, *history = NULL;
   JsonNode *node;
@@ -175,6 +212,20 @@ sk_case_rank (JsonNode  *root,
     return NULL;
   params.house = house;
 
+  node = json_object_get_member (obj, "explore");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      GType t = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+      if ((t != G_TYPE_DOUBLE && t != G_TYPE_INT64) ||
+          !((weight = json_node_get_double (node)) >= 0.0 && weight <= SK_EXPLORE_MAX))
+        {
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                       "“explore” must be a number from 0 to %g", SK_EXPLORE_MAX);
+          return NULL;
+        }
+    }
+
   {
     GError *local = NULL;
 
@@ -196,6 +247,7 @@ sk_case_rank (JsonNode  *root,
 
   n = listeners ? json_array_get_length (listeners) : 0;
   prefs = g_new0 (double, (gsize) MAX (n, 1) * SK_DIM);
+  states = g_new0 (double, (gsize) MAX (n, 1) * SK_TASTE_STATE_LEN);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *what = g_strdup_printf ("listeners[%u]", i);
@@ -203,9 +255,15 @@ sk_case_rank (JsonNode  *root,
 
       if (l == NULL || !vec_member (l, "preference", what, TRUE, &prefs[(gsize) i * SK_DIM], error))
         return NULL;
+      if (has_member (l, "state") &&
+          !state_member (l, what, &states[(gsize) n_states++ * SK_TASTE_STATE_LEN], error))
+        return NULL;
     }
   params.listeners = prefs;
   params.n_listeners = n;
+  /* the bonus is the mean over the listeners that carry a state */
+  if (sk_taste_explore_blend (states, n_states, weight, explore))
+    params.explore = explore;
 
   for (guint i = 0; i < json_array_get_length (songs); i++)
     {
@@ -281,6 +339,85 @@ sk_case_rank (JsonNode  *root,
   return json_builder_get_root (b);
 }
 
+/* "vote": a whole number from 1 to 5. */
+static gboolean
+vote_member (JsonObject  *obj,
+             const char  *what,
+             int         *out,
+             GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, "vote");
+  gint64 vote;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 ||
+      (vote = json_node_get_int (node)) < 1 || vote > 5)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "%s%s“vote” must be a whole number from 1 to 5", what, *what ? ": " : "");
+      return FALSE;
+    }
+  *out = (int) vote;
+  return TRUE;
+}
+
+/* The learner's case: optional preference and state, then votes in order. */
+static JsonNode *
+taste_learn (JsonObject  *obj,
+             GError     **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
+  JsonArray *votes;
+  gboolean has_pref = has_member (obj, "preference");
+
+  sk_taste_neutral (pref);
+  if (has_pref && !vec_member (obj, "preference", "", TRUE, pref, error))
+    return NULL;
+  if (has_member (obj, "state"))
+    {
+      if (!state_member (obj, "", state, error))
+        return NULL;
+    }
+  else if (has_pref)
+    sk_taste_state_from_preference (pref, state);
+  else
+    sk_taste_state_new (state);
+
+  votes = array_member (obj, "votes", TRUE, error);
+  if (votes == NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“votes” must be an array");
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (votes); i++)
+    {
+      g_autofree char *what = g_strdup_printf ("votes[%u]", i);
+      JsonObject *v = element_object (votes, i, "votes", error);
+      double embedding[SK_DIM];
+      int vote;
+
+      if (v == NULL || !vec_member (v, "embedding", what, TRUE, embedding, error) ||
+          !vote_member (v, what, &vote, error))
+        return NULL;
+      if (!sk_taste_learn (state, pref, embedding, vote))
+        {
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                       "%s: the learner refused the vote", what);
+          return NULL;
+        }
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "preference");
+  json_builder_add_value (b, sk_vec_to_json (pref));
+  json_builder_set_member_name (b, "state");
+  json_builder_add_value (b, sk_numbers_to_json (state, SK_TASTE_STATE_LEN));
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
 JsonNode *
 sk_case_taste_step (JsonNode  *root,
                     GError   **error)
@@ -289,10 +426,29 @@ sk_case_taste_step (JsonNode  *root,
   double pref[SK_DIM], momentum[SK_DIM], embedding[SK_DIM];
   JsonObject *obj;
   JsonNode *node;
-  gint64 vote;
+  int vote;
 
-  if (!root_object (root, &obj, error) ||
-      !vec_member (obj, "preference", "", TRUE, pref, error) ||
+  if (!root_object (root, &obj, error))
+    return NULL;
+
+  node = json_object_get_member (obj, "learner");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      const char *learner = string_member (obj, "learner", "case", error);
+
+      if (learner == NULL)
+        return NULL;
+      if (strcmp (learner, "bayes") == 0)
+        return taste_learn (obj, error);
+      if (strcmp (learner, "seed") != 0)
+        {
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                       "unknown learner “%.40s” (expected seed or bayes)", learner);
+          return NULL;
+        }
+    }
+
+  if (!vec_member (obj, "preference", "", TRUE, pref, error) ||
       !vec_member (obj, "embedding", "", TRUE, embedding, error))
     return NULL;
 
@@ -302,17 +458,10 @@ sk_case_taste_step (JsonNode  *root,
   else if (!vec_member (obj, "momentum", "", FALSE, momentum, error))
     return NULL;
 
-  node = json_object_get_member (obj, "vote");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64 ||
-      (vote = json_node_get_int (node)) < 1 || vote > 5)
-    {
-      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                           "“vote” must be a whole number from 1 to 5");
-      return NULL;
-    }
+  if (!vote_member (obj, "", &vote, error))
+    return NULL;
 
-  sk_taste_vote (pref, momentum, embedding, (int) vote);
+  sk_taste_vote (pref, momentum, embedding, vote);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "preference");
@@ -379,25 +528,34 @@ sk_case_check_taste (JsonNode  *root,
 {
   JsonNode *expect = json_object_get_member (json_node_get_object (root), "expect");
   JsonObject *got = json_node_get_object (result);
-  static const char *const fields[] = { "preference", "momentum" };
+  const char *second;
 
   if (expect == NULL || !JSON_NODE_HOLDS_OBJECT (expect))
     {
       g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“expect” is missing");
       return FALSE;
     }
-  for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
+  /* the seed's rule answers a momentum, the learner a state */
+  second = json_object_has_member (json_node_get_object (expect), "state") ? "state" : "momentum";
+  for (guint f = 0; f < 2; f++)
     {
-      double e[SK_DIM], g[SK_DIM];
+      const char *field = f == 0 ? "preference" : second;
+      guint n = f == 0 || strcmp (second, "momentum") == 0 ? SK_DIM : SK_TASTE_STATE_LEN;
+      double e[SK_TASTE_STATE_LEN], g[SK_TASTE_STATE_LEN];
+      g_autoptr(GError) local = NULL;
 
-      if (!vec_member (json_node_get_object (expect), fields[f], "expect", FALSE, e, error) ||
-          !vec_member (got, fields[f], "result", FALSE, g, error))
-        return FALSE;
-      for (guint d = 0; d < SK_DIM; d++)
+      if (!sk_numbers_from_json (json_object_get_member (json_node_get_object (expect), field),
+                                 e, n, &local) ||
+          !sk_numbers_from_json (json_object_get_member (got, field), g, n, &local))
+        {
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: %s", field, local->message);
+          return FALSE;
+        }
+      for (guint d = 0; d < n; d++)
         if (!(fabs (e[d] - g[d]) <= tolerance))
           {
             g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                         "%s[%u]: expected %.10f, got %.10f", fields[f], d, e[d], g[d]);
+                         "%s[%u]: expected %.10f, got %.10f", field, d, e[d], g[d]);
             return FALSE;
           }
     }

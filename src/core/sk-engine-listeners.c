@@ -5,8 +5,6 @@
 
 #include "sk-engine-private.h"
 
-#define MAX_DISPLAY_NAME 64
-
 static gboolean
 is_manager (SkEngine   *self,
             const char *user_id)
@@ -77,45 +75,8 @@ sk_engine_check_in_user (SkEngine    *self,
     flags |= SK_CHECK_IN_MOVED;
   if (*manager)
     flags |= SK_CHECK_IN_MANAGER;
-  g_signal_emit (self, sk_engine_signals[SIGNAL_CHECKED_IN], 0, user_id, display_name, flags);
+  sk_engine_emit (self, SIGNAL_CHECKED_IN, user_id, display_name, flags);
   return TRUE;
-}
-
-static char *
-clean_display_name (const char  *name,
-                    GError     **error)
-{
-  g_autofree char *copy = NULL;
-
-  if (name == NULL)
-    return NULL;
-  if (!g_utf8_validate (name, -1, NULL))
-    {
-      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                           "The name is not valid text");
-      return NULL;
-    }
-  copy = g_strstrip (g_strdup (name));
-  if (*copy == '\0')
-    {
-      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                           "The name is empty");
-      return NULL;
-    }
-  if (g_utf8_strlen (copy, -1) > MAX_DISPLAY_NAME)
-    {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
-                   "The name is longer than %d characters", MAX_DISPLAY_NAME);
-      return NULL;
-    }
-  for (const char *p = copy; *p; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      {
-        g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                             "The name contains control characters");
-        return NULL;
-      }
-  return g_steal_pointer (&copy);
 }
 
 /* One new profile (and its badge, and optionally a role) in the current
@@ -211,7 +172,7 @@ new_listener (SkEngine     *self,
     return NULL;
   if (display_name != NULL)
     {
-      name = clean_display_name (display_name, error);
+      name = sk_badge_clean_name (display_name, error);
       if (name == NULL)
         return NULL;
     }
@@ -324,6 +285,6 @@ sk_engine_check_out (SkEngine    *self,
                    "This listener is not checked in");
       return FALSE;
     }
-  g_signal_emit (self, sk_engine_signals[SIGNAL_CHECKED_OUT], 0, user_id, "checkout");
+  sk_engine_emit (self, SIGNAL_CHECKED_OUT, user_id, "checkout");
   return sk_engine_requeue (self, error);
 }

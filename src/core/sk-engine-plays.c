@@ -24,7 +24,7 @@ set_status (SkEngine   *self,
     return;
   replace_str (&self->status, status);
   replace_str (&self->status_message, message);
-  g_signal_emit (self, sk_engine_signals[SIGNAL_STATUS_CHANGED], 0, status, message);
+  sk_engine_emit (self, SIGNAL_STATUS_CHANGED, status, message);
 }
 
 const char *
@@ -167,7 +167,7 @@ sk_engine_start_song (SkEngine    *self,
     goto fail;
 
   set_status (self, "playing", NULL);
-  g_signal_emit (self, sk_engine_signals[SIGNAL_TRACK_STARTED], 0, next, play_id);
+  sk_engine_emit (self, SIGNAL_TRACK_STARTED, next, play_id);
   if (play_id_out != NULL)
     *play_id_out = g_steal_pointer (&play_id);
   return TRUE;

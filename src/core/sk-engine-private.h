@@ -34,6 +34,7 @@ struct _SkEngine
   double          house[SK_DIM];
 
   GArray         *queue;          /* SkQueueEntry */
+  GPtrArray      *announced;      /* song ids of the queue last announced */
   SkRankItem     *rank_buf;       /* k items */
   double         *prefs;          /* present listeners, grown on demand */
   guint           prefs_len;
@@ -64,6 +65,14 @@ enum {
 
 
 extern guint sk_engine_signals[N_SIGNALS];
+
+/* Emits signal @which (SIGNAL_*) with these arguments once the store's
+ * outermost transaction has committed (at once when none is open), and
+ * never when it is rolled back: observers hear only of what was committed,
+ * and what they do in their handlers is a transaction of its own. */
+G_GNUC_INTERNAL void     sk_engine_emit           (SkEngine     *self,
+                                                   guint         which,
+                                                   ...);
 
 /* sk-engine.c: recompute the queue, write it in a transaction of its own
  * (nested in the caller's) and announce it when it changed. */

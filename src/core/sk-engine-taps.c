@@ -95,7 +95,7 @@ sk_engine_tap (SkEngine     *self,
       g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED,
                    "Too many taps of this badge; please try again in %d s",
                    (int) MAX (1, (retry_in + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
-      g_signal_emit (self, sk_engine_signals[SIGNAL_TAP_REFUSED], 0, norm, "throttled");
+      sk_engine_emit (self, SIGNAL_TAP_REFUSED, norm, "throttled");
       return FALSE;
     }
   record_tap (self, norm, now);
@@ -107,21 +107,29 @@ sk_engine_tap (SkEngine     *self,
     {
       out->kind = SK_TAP_UNKNOWN;
       out->uid = g_steal_pointer (&norm);
-      g_signal_emit (self, sk_engine_signals[SIGNAL_UNKNOWN_BADGE], 0, out->uid);
+      sk_engine_emit (self, SIGNAL_UNKNOWN_BADGE, out->uid);
       return TRUE;
     }
   if (revoked != NULL)
     {
       g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED,
                    "This badge was revoked on %.10s; please ask a manager for a new one", revoked);
-      g_signal_emit (self, sk_engine_signals[SIGNAL_TAP_REFUSED], 0, norm, "revoked");
+      sk_engine_emit (self, SIGNAL_TAP_REFUSED, norm, "revoked");
       return FALSE;
     }
 
-  if (!sk_engine_check_in_user (self, user_id, name, &ci, &manager, error))
+  /* the check-in and the queue it changes: one transaction, one fsync */
+  if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!sk_engine_requeue (self, error))
-    return FALSE;
+  if (!sk_engine_check_in_user (self, user_id, name, &ci, &manager, error) ||
+      !sk_engine_requeue (self, error) ||
+      !sk_store_commit (self->store, error))
+    {
+      sk_store_rollback (self->store);
+      /* the queue in memory may have seen the listener the rollback undid */
+      sk_engine_requeue (self, NULL);
+      return FALSE;
+    }
 
   out->kind = manager ? SK_TAP_MANAGER : SK_TAP_LISTENER;
   out->uid = g_steal_pointer (&norm);

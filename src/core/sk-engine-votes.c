@@ -36,15 +36,16 @@ read_taste (SkEngine    *self,
       sk_taste_neutral (pref);
       g_clear_error (&bad);
     }
-  {
-    /* momentum may leave [0, 1]: parse it without the range check */
-    g_autoptr(JsonParser) parser = json_parser_new ();
-    const char *m = sk_store_column_text (stmt, 1);
-
-    if (m == NULL || !json_parser_load_from_data (parser, m, -1, NULL) ||
-        !sk_vec_from_json (json_parser_get_root (parser), momentum, FALSE, NULL))
+  /* momentum may leave [0, 1]: parsed without the range check; a new
+   * profile has none yet */
+  if (sk_store_column_text (stmt, 1) == NULL)
+    memset (momentum, 0, sizeof (double) * SK_DIM);
+  else if (!sk_vec_parse_full (sk_store_column_text (stmt, 1), momentum, FALSE, &bad))
+    {
+      g_warning ("Listener %s: unreadable taste momentum (%s); starting it again from zero",
+                 user_id, bad->message);
       memset (momentum, 0, sizeof (double) * SK_DIM);
-  }
+    }
   sqlite3_reset (stmt);
   return TRUE;
 }
@@ -133,14 +134,7 @@ sk_engine_vote (SkEngine    *self,
     goto fail;
   sk_taste_vote (pref, momentum, embedding, value);
   pref_text = sk_vec_format (pref);
-  {
-    GString *m = g_string_new ("[");
-
-    for (guint d = 0; d < SK_DIM; d++)
-      g_string_append_printf (m, "%s%.17g", d ? "," : "", momentum[d]);
-    g_string_append_c (m, ']');
-    mom_text = g_string_free (m, FALSE);
-  }
+  mom_text = sk_vec_format (momentum);
   stmt = sk_store_prepare (self->store,
                            "UPDATE profiles SET preference_vector = ?2, taste_momentum = ?3, updated_at = ?4 "
                            "WHERE id = ?1",
@@ -162,7 +156,7 @@ sk_engine_vote (SkEngine    *self,
       !sk_store_commit (self->store, &local))
     goto fail;
 
-  g_signal_emit (self, sk_engine_signals[SIGNAL_VOTE_RECORDED], 0, user_id, song, value);
+  sk_engine_emit (self, SIGNAL_VOTE_RECORDED, user_id, song, value);
   return TRUE;
 
 fail:

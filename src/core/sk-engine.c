@@ -14,6 +14,7 @@
  * timer is only armed while the real clock is in use. */
 #include "config.h"
 
+#include <gobject/gvaluecollector.h>
 #include <string.h>
 
 #include "sk-engine-private.h"
@@ -23,6 +24,59 @@ G_DEFINE_QUARK (sk-engine-error-quark, sk_engine_error)
 G_DEFINE_FINAL_TYPE (SkEngine, sk_engine, G_TYPE_OBJECT)
 
 guint sk_engine_signals[N_SIGNALS];
+
+/* A signal with its arguments copied, waiting for the commit. */
+typedef struct
+{
+  guint  signal_id;
+  guint  n_values;
+  GValue values[];
+} Emission;
+
+static void
+emission_run (gpointer data)
+{
+  Emission *e = data;
+
+  g_signal_emitv (e->values, e->signal_id, 0, NULL);
+}
+
+static void
+emission_free (gpointer data)
+{
+  Emission *e = data;
+
+  for (guint i = 0; i < e->n_values; i++)
+    g_value_unset (&e->values[i]);
+  g_free (e);
+}
+
+void
+sk_engine_emit (SkEngine *self,
+                guint     which,
+                ...)
+{
+  GSignalQuery query;
+  Emission *e;
+  va_list args;
+
+  g_signal_query (sk_engine_signals[which], &query);
+  e = g_malloc0 (sizeof (Emission) + (query.n_params + 1) * sizeof (GValue));
+  e->signal_id = query.signal_id;
+  e->n_values = query.n_params + 1;
+  g_value_init_from_instance (&e->values[0], self);
+  va_start (args, which);
+  for (guint i = 0; i < query.n_params; i++)
+    {
+      g_autofree char *failed = NULL;
+
+      G_VALUE_COLLECT_INIT (&e->values[i + 1], query.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE,
+                            args, 0, &failed);
+      g_assert (failed == NULL);
+    }
+  va_end (args);
+  sk_store_after_commit (self->store, emission_run, e, emission_free);
+}
 
 void
 sk_tap_result_clear (SkTapResult *result)
@@ -52,6 +106,7 @@ sk_engine_finalize (GObject *object)
   g_clear_handle_id (&self->expiry_source, g_source_remove);
   g_clear_pointer (&self->recent_taps, g_hash_table_unref);
   g_clear_pointer (&self->queue, g_array_unref);
+  g_clear_pointer (&self->announced, g_ptr_array_unref);
   g_clear_pointer (&self->rank_buf, g_free);
   g_clear_pointer (&self->prefs, g_free);
   g_clear_pointer (&self->recommender, sk_recommender_free);
@@ -109,6 +164,7 @@ sk_engine_init (SkEngine *self)
   sk_taste_neutral (self->house);
   self->queue = g_array_new (FALSE, TRUE, sizeof (SkQueueEntry));
   g_array_set_clear_func (self->queue, queue_entry_clear);
+  self->announced = g_ptr_array_new_with_free_func (g_free);
   self->recommender = sk_recommender_new ();
   self->tap_limit = SK_ENGINE_TAP_LIMIT_DEFAULT;
   self->recent_taps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -407,6 +463,27 @@ write_queue (SkEngine  *self,
   return TRUE;
 }
 
+/* After the commit: "queue-changed" when the queue differs from the one
+ * last announced. A queue computed in a transaction that was rolled back
+ * is never announced; the requeue after the rollback puts the committed
+ * one back, which then differs from nothing announced. */
+static void
+announce_queue (gpointer data)
+{
+  SkEngine *self = data;
+  gboolean changed = self->announced->len != self->queue->len;
+
+  for (guint i = 0; !changed && i < self->queue->len; i++)
+    changed = strcmp (g_array_index (self->queue, SkQueueEntry, i).song_id,
+                      self->announced->pdata[i]) != 0;
+  if (!changed)
+    return;
+  g_ptr_array_set_size (self->announced, 0);
+  for (guint i = 0; i < self->queue->len; i++)
+    g_ptr_array_add (self->announced, g_strdup (g_array_index (self->queue, SkQueueEntry, i).song_id));
+  g_signal_emit (self, sk_engine_signals[SIGNAL_QUEUE_CHANGED], 0);
+}
+
 gboolean
 sk_engine_requeue (SkEngine  *self,
                    GError   **error)
@@ -414,7 +491,6 @@ sk_engine_requeue (SkEngine  *self,
   g_autoptr(GArray) present = NULL;
   SkRankParams params = { 0 };
   gint64 now = sk_engine_now (self);
-  gboolean changed;
   guint n;
 
   present = sk_sessions_present (self->sessions, now, error);
@@ -441,11 +517,6 @@ sk_engine_requeue (SkEngine  *self,
   params.current = sk_recommender_lookup (self->recommender, self->current_song);
   n = sk_recommender_rank (self->recommender, &params, self->rank_buf);
 
-  changed = n != self->queue->len;
-  for (guint i = 0; !changed && i < n; i++)
-    changed = strcmp (g_array_index (self->queue, SkQueueEntry, i).song_id,
-                      sk_recommender_get_id (self->recommender, self->rank_buf[i].index)) != 0;
-
   g_array_set_size (self->queue, 0);
   for (guint i = 0; i < n; i++)
     {
@@ -465,8 +536,7 @@ sk_engine_requeue (SkEngine  *self,
     }
 
   sk_engine_arm_expiry (self);
-  if (changed)
-    g_signal_emit (self, sk_engine_signals[SIGNAL_QUEUE_CHANGED], 0);
+  sk_store_after_commit (self->store, announce_queue, g_object_ref (self), g_object_unref);
   return TRUE;
 }
 
@@ -499,7 +569,7 @@ expire_now (SkEngine  *self,
       for (guint j = 0; j < after->len && !still; j++)
         still = strcmp (id, g_array_index (after, SkPresent, j).user_id) == 0;
       if (!still)
-        g_signal_emit (self, sk_engine_signals[SIGNAL_CHECKED_OUT], 0, id, "expired");
+        sk_engine_emit (self, SIGNAL_CHECKED_OUT, id, "expired");
     }
   return TRUE;
 }

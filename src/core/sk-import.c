@@ -78,6 +78,8 @@ sk_sidecar_load (const char  *path,
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
   JsonObject *obj;
   JsonNode *node;
   GStatBuf st;
@@ -89,12 +91,12 @@ sk_sidecar_load (const char  *path,
                    "the sidecar is larger than %d KiB", MAX_SIDECAR / 1024);
       return FALSE;
     }
-  root = sk_json_load_object (path, &local);
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return FALSE;
+  /* the caller names the file: the message says only what is wrong */
+  root = sk_json_parse_object (contents, len, error);
   if (root == NULL)
-    {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "sidecar: %s", local->message);
-      return FALSE;
-    }
+    return FALSE;
   obj = json_node_get_object (root);
 
   if (!text_field (obj, "title", TRUE, &out->title, error) ||

@@ -1,5 +1,5 @@
 /* sk-recommender.c: candidates, penalty, score and tie-break exactly as
- * DESIGN.md defines them.
+ * docs/DESIGN.md defines them, and the learner's exploration bonus.
  *
  * Layout: songs are kept in id order. unit[i] is the centred embedding of
  * song i scaled to length 1 (all zero when its centred norm is below 1e-9,
@@ -8,7 +8,12 @@
  * -inf for a song that is not a candidate at all (not in the library, not
  * playable). The penalty depends on the call's "now", so it is written into
  * off[] for the few played songs at the start of a call and undone at the
- * end; the song playing now is excluded the same way. */
+ * end; the song playing now is excluded the same way.
+ *
+ * The exploration bonus Êᵀ X Ê uses one matrix X for the whole room (the
+ * caller's weight times the mean of the listeners' matrices, which gives
+ * the mean of their bonuses), packed on the stack: 15 products a song,
+ * whatever the number of listeners, and still no allocation. */
 #include "config.h"
 
 #include <math.h>
@@ -339,13 +344,39 @@ dot5 (const double *a,
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3] + a[4] * b[4];
 }
 
+/* The exploration matrix packed as its upper triangle with the
+ * off-diagonal entries doubled, so that Êᵀ X Ê is 15 products. */
+static void
+pack_explore (const double x[SK_DIM * SK_DIM],
+              double       packed[15])
+{
+  guint k = 0;
+
+  for (guint i = 0; i < SK_DIM; i++)
+    for (guint j = i; j < SK_DIM; j++)
+      packed[k++] = i == j ? x[i * SK_DIM + i] : x[i * SK_DIM + j] + x[j * SK_DIM + i];
+}
+
+static inline double
+explore_bonus (const double *x,
+               const double *e)
+{
+  if (x == NULL)
+    return 0.0;
+  return e[0] * (x[0] * e[0] + x[1] * e[1] + x[2] * e[2] + x[3] * e[3] + x[4] * e[4]) +
+         e[1] * (x[5] * e[1] + x[6] * e[2] + x[7] * e[3] + x[8] * e[4]) +
+         e[2] * (x[9] * e[2] + x[10] * e[3] + x[11] * e[4]) +
+         e[3] * (x[12] * e[3] + x[13] * e[4]) +
+         e[4] * x[14] * e[4];
+}
+
 guint
 sk_recommender_rank (SkRecommender      *self,
                      const SkRankParams *params,
                      SkRankItem         *out)
 {
-  const double *unit, *off;
-  double group[SK_DIM], g[SK_DIM];
+  const double *unit, *off, *x = NULL;
+  double group[SK_DIM], g[SK_DIM], packed[15];
   double saved_current = 0.0;
   guint n, k, count = 0;
   SkStrategy strategy;
@@ -378,6 +409,11 @@ sk_recommender_rank (SkRecommender      *self,
     }
 
   strategy = params->n_listeners == 0 ? SK_STRATEGY_AVERAGE : params->strategy;
+  if (params->explore != NULL && params->n_listeners > 0)
+    {
+      pack_explore (params->explore, packed);
+      x = packed;
+    }
 
   if (strategy == SK_STRATEGY_AVERAGE)
     {
@@ -398,7 +434,7 @@ sk_recommender_rank (SkRecommender      *self,
 
           if (off[i] == -INFINITY)
             continue;
-          count = top_insert (out, count, k, i, dot5 (g, e) + off[i]);
+          count = top_insert (out, count, k, i, dot5 (g, e) + off[i] + explore_bonus (x, e));
         }
     }
   else if (strategy == SK_STRATEGY_LEAST_MISERY)
@@ -421,7 +457,7 @@ sk_recommender_rank (SkRecommender      *self,
               if (s < worst)
                 worst = s;
             }
-          count = top_insert (out, count, k, i, worst + off[i]);
+          count = top_insert (out, count, k, i, worst + off[i] + explore_bonus (x, e));
         }
     }
   else
@@ -446,7 +482,7 @@ sk_recommender_rank (SkRecommender      *self,
             continue;
           for (guint l = 0; l < L && !misery; l++)
             misery = dot5 (&u[(gsize) l * SK_DIM], e) < SK_TASTE_MISERY;
-          score = dot5 (g, e) + off[i];
+          score = dot5 (g, e) + off[i] + explore_bonus (x, e);
           if (!misery)
             count = top_insert (out, count, k, i, score);
           else if (count == 0)

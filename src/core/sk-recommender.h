@@ -25,6 +25,9 @@ typedef struct
   const double *listeners;     /* n_listeners × SK_DIM preference vectors */
   guint         n_listeners;
   int           current;       /* index of the song playing now, or -1 */
+  const double *explore;       /* SK_DIM × SK_DIM, row-major: every score gains
+                                * Êᵀ·explore·Ê while someone is present
+                                * (sk_taste_explore_blend); NULL: no bonus */
 } SkRankParams;
 
 typedef struct

@@ -65,11 +65,9 @@ parse_number (const SkSetting *s,
               double          *out,
               GError         **error)
 {
-  char *end = NULL;
   double v;
 
-  v = g_ascii_strtod (value, &end);
-  if (end == value || *end != '\0' || !isfinite (v) || v < s->min || v > s->max ||
+  if (!sk_number_parse (value, NULL, &v, NULL) || v < s->min || v > s->max ||
       (s->kind == SK_SETTING_INT && v != floor (v)))
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
@@ -148,8 +146,10 @@ sk_settings_set (SkStore     *store,
 
   if (s == NULL)
     return FALSE;
+  /* a reset clears the stored value: the default is the table's, today's
+   * or a later version's */
   if (value == NULL)
-    value = s->fallback;
+    return sk_store_set_setting (store, key, NULL, error);
   return check (s, value, error) && sk_store_set_setting (store, key, value, error);
 }
 
@@ -184,22 +184,30 @@ must_lookup (const char    *key,
   return s;
 }
 
+static double
+get_number (SkStore         *store,
+            const SkSetting *s)
+{
+  g_autofree char *text = dup_valid (store, s);
+  double v = 0;
+
+  if (!sk_number_parse (text, NULL, &v, NULL))
+    g_assert_not_reached ();   /* dup_valid lets only numbers through */
+  return v;
+}
+
 gint64
 sk_settings_get_int (SkStore    *store,
                      const char *key)
 {
-  g_autofree char *text = dup_valid (store, must_lookup (key, SK_SETTING_INT));
-
-  return (gint64) g_ascii_strtod (text, NULL);
+  return (gint64) get_number (store, must_lookup (key, SK_SETTING_INT));
 }
 
 double
 sk_settings_get_double (SkStore    *store,
                         const char *key)
 {
-  g_autofree char *text = dup_valid (store, must_lookup (key, SK_SETTING_DOUBLE));
-
-  return g_ascii_strtod (text, NULL);
+  return get_number (store, must_lookup (key, SK_SETTING_DOUBLE));
 }
 
 char *

@@ -44,7 +44,8 @@ const SkSetting *sk_settings_lookup   (const char   *key,
 gboolean         sk_settings_validate (const char   *key,
                                        const char   *value,
                                        GError      **error);
-/* Validates, then stores; NULL @value goes back to the default. */
+/* Validates, then stores; a NULL @value clears the stored value, so that
+ * the default applies. */
 gboolean         sk_settings_set      (SkStore      *store,
                                        const char   *key,
                                        const char   *value,

@@ -28,7 +28,15 @@ struct _SkStore
   GHashTable      *stmts;       /* SQL text → sqlite3_stmt */
   guint            tx_depth;
   gboolean         tx_failed;
+  GArray          *after_commit; /* AfterCommit, run after the outermost commit */
 };
+
+typedef struct
+{
+  SkStoreCommitFunc  func;
+  gpointer           data;
+  GDestroyNotify     destroy;
+} AfterCommit;
 
 static void
 set_error (SkStore     *self,
@@ -38,8 +46,12 @@ set_error (SkStore     *self,
 {
   const char *path = self->path;
   const char *detail = self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+  int sys = self->db ? sqlite3_system_errno (self->db) : 0;
+  /* an I/O error whose cause is space (growing the WAL index on a nearly
+   * full disk is one) says so */
+  gboolean disk_full = sys == ENOSPC || sys == EDQUOT;
 
-  g_debug ("%s: %s: %s (%d)", path, what, detail, rc);
+  g_debug ("%s: %s: %s (%d, %s)", path, what, detail, rc, sys != 0 ? g_strerror (sys) : "-");
 
   switch (rc & 0xff)
     {
@@ -77,6 +89,13 @@ set_error (SkStore     *self,
                    "%s: %s", what, detail);
       break;
     case SQLITE_IOERR:
+      if (disk_full)
+        {
+          g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL,
+                       "The disk holding %s is full: nothing was saved. Free some space and try again.",
+                       path);
+          break;
+        }
       if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)
         {
           g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FULL,
@@ -96,6 +115,36 @@ static void
 finalize_stmt (gpointer p)
 {
   sqlite3_finalize (p);
+}
+
+static void
+after_commit_clear (gpointer p)
+{
+  AfterCommit *a = p;
+
+  if (a->destroy != NULL)
+    a->destroy (a->data);
+}
+
+/* Runs (@run) or drops the functions waiting for the commit. Those that
+ * they add in turn wait for a commit of their own. */
+static void
+flush_after_commit (SkStore  *self,
+                    gboolean  run)
+{
+  g_autoptr(GArray) due = NULL;
+
+  if (self->after_commit->len == 0)
+    return;
+  due = g_steal_pointer (&self->after_commit);
+  self->after_commit = g_array_new (FALSE, FALSE, sizeof (AfterCommit));
+  g_array_set_clear_func (self->after_commit, after_commit_clear);
+  for (guint i = 0; run && i < due->len; i++)
+    {
+      AfterCommit *a = &g_array_index (due, AfterCommit, i);
+
+      a->func (a->data);
+    }
 }
 
 static gboolean
@@ -136,6 +185,41 @@ migrate (SkStore  *self,
   return TRUE;
 }
 
+/* What SQLite would get wrong: an empty path opens a private temporary
+ * database, and a device, FIFO or directory is read as an empty database
+ * whose first write fails as if the disk were full. */
+static gboolean
+check_path (const char  *path,
+            GError     **error)
+{
+  GStatBuf st;
+  const char *kind;
+
+  if (*path == '\0')
+    {
+      g_set_error_literal (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+                           "The database path is empty: name a database file.");
+      return FALSE;
+    }
+  if (strcmp (path, ":memory:") == 0 || g_stat (path, &st) != 0 || S_ISREG (st.st_mode))
+    return TRUE;
+  if (S_ISDIR (st.st_mode))
+    kind = "a directory";
+  else if (S_ISCHR (st.st_mode))
+    kind = "a character device";
+  else if (S_ISBLK (st.st_mode))
+    kind = "a block device";
+  else if (S_ISFIFO (st.st_mode))
+    kind = "a FIFO";
+  else if (S_ISSOCK (st.st_mode))
+    kind = "a socket";
+  else
+    kind = "not a regular file";
+  g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+               "%s is not a database file (it is %s): name a database file.", path, kind);
+  return FALSE;
+}
+
 SkStore *
 sk_store_open (const char  *path,
                GError     **error)
@@ -147,10 +231,14 @@ sk_store_open (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!check_path (path, error))
+    return NULL;
   self = g_new0 (SkStore, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->path = g_strdup (path);
   self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  self->after_commit = g_array_new (FALSE, FALSE, sizeof (AfterCommit));
+  g_array_set_clear_func (self->after_commit, after_commit_clear);
 
   dir = g_path_get_dirname (path);
   if (strcmp (path, ":memory:") != 0 && g_mkdir_with_parents (dir, 0750) != 0)
@@ -198,6 +286,7 @@ sk_store_unref (SkStore *self)
   if (self == NULL || !g_atomic_ref_count_dec (&self->ref_count))
     return;
   g_hash_table_unref (self->stmts);
+  g_array_unref (self->after_commit);
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_free (self->path);
@@ -356,6 +445,7 @@ sk_store_commit (SkStore  *self,
       return FALSE;
     }
   self->tx_depth = 0;
+  flush_after_commit (self, TRUE);
   return TRUE;
 }
 
@@ -375,6 +465,28 @@ sk_store_rollback (SkStore *self)
   self->tx_depth = 0;
   if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  flush_after_commit (self, FALSE);
+}
+
+void
+sk_store_after_commit (SkStore           *self,
+                       SkStoreCommitFunc  func,
+                       gpointer           data,
+                       GDestroyNotify     destroy)
+{
+  AfterCommit a = { func, data, destroy };
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (func != NULL);
+
+  if (self->tx_depth == 0)
+    {
+      func (data);
+      if (destroy != NULL)
+        destroy (data);
+      return;
+    }
+  g_array_append_val (self->after_commit, a);
 }
 
 char *
@@ -402,14 +514,18 @@ sk_store_set_setting (SkStore     *self,
 {
   sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (self,
-                           "INSERT INTO settings (key, value) VALUES (?1, ?2) "
-                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                           error);
+  if (value == NULL)
+    stmt = sk_store_prepare (self, "DELETE FROM settings WHERE key = ?1", error);
+  else
+    stmt = sk_store_prepare (self,
+                             "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  if (value != NULL)
+    sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
   return sk_store_run (self, stmt, error);
 }
 

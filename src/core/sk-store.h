@@ -64,7 +64,18 @@ gboolean       sk_store_commit        (SkStore     *self,
                                        GError     **error);
 void           sk_store_rollback      (SkStore     *self);
 
-/* settings(key, value) */
+/* Runs @func (@data) once the outermost transaction open now has
+ * committed, or at once when none is open; a rollback drops it. Then
+ * @destroy (@data), either way. This is how observers are told only of
+ * what was committed: the functions run in order, with no transaction
+ * open, so that what they start is a transaction of its own. */
+typedef void (*SkStoreCommitFunc) (gpointer data);
+void           sk_store_after_commit  (SkStore           *self,
+                                       SkStoreCommitFunc  func,
+                                       gpointer           data,
+                                       GDestroyNotify     destroy);
+
+/* settings(key, value); a NULL @value removes the key's row. */
 char          *sk_store_dup_setting   (SkStore     *self,
                                        const char  *key);
 gboolean       sk_store_set_setting   (SkStore     *self,

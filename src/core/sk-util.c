@@ -74,16 +74,81 @@ check_component (double   x,
   return TRUE;
 }
 
+const char *
+sk_number_format (char   buf[SK_NUMBER_BUF_SIZE],
+                  double v)
+{
+  /* 17 significant digits read back as exactly @v */
+  g_ascii_formatd (buf, SK_NUMBER_BUF_SIZE, "%.17g", v);
+  return buf;
+}
+
+gboolean
+sk_number_parse (const char   *text,
+                 const char  **end,
+                 double       *out,
+                 GError      **error)
+{
+  const char *p = text;
+  char *stop = NULL;
+  double v;
+
+  if (text == NULL)
+    goto bad;
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p == '+' || *p == '-')
+    p++;
+  /* g_ascii_strtod also takes hex, "inf" and "nan": none of them is ours */
+  if (!(g_ascii_isdigit (*p) || (*p == '.' && g_ascii_isdigit (p[1]))) ||
+      (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')))
+    goto bad;
+  v = g_ascii_strtod (text, &stop);
+  if (stop == text || (end == NULL && *stop != '\0'))
+    goto bad;
+  if (!isfinite (v))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "“%.40s” is too large a number", text);
+      return FALSE;
+    }
+  *out = v;
+  if (end != NULL)
+    *end = stop;
+  return TRUE;
+
+bad:
+  g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+               "“%.40s” is not a number like 0.5 or -23", text ? text : "(null)");
+  return FALSE;
+}
+
 gboolean
 sk_vec_parse (const char  *text,
               double       out[SK_DIM],
               GError     **error)
 {
+  return sk_vec_parse_full (text, out, TRUE, error);
+}
+
+/* "[a,b,…]" with exactly @n numbers (at most SK_NUMBERS_MAX); @what names
+ * the list in errors and @example shows one. */
+static gboolean
+parse_list (const char  *text,
+            double      *out,
+            guint        n_expected,
+            gboolean     unit_range,
+            const char  *what,
+            const char  *example,
+            GError     **error)
+{
   const char *p = text;
-  double v[SK_DIM];
+  double v[SK_NUMBERS_MAX];
   guint n = 0;
 
-  if (text == NULL || strlen (text) > 1024)
+  g_return_val_if_fail (n_expected <= SK_NUMBERS_MAX, FALSE);
+
+  if (text == NULL || strlen (text) > 64 * (gsize) n_expected + 1024)
     goto bad;
   while (g_ascii_isspace (*p))
     p++;
@@ -91,23 +156,22 @@ sk_vec_parse (const char  *text,
     goto bad;
   for (;;)
     {
-      char *end = NULL;
+      const char *end = NULL;
       double x;
 
       while (g_ascii_isspace (*p))
         p++;
       if (*p == ']' && n == 0)
         break;
-      x = g_ascii_strtod (p, &end);
-      if (end == p)
+      if (!sk_number_parse (p, &end, &x, NULL))
         goto bad;
-      if (n == SK_DIM)
+      if (n == n_expected)
         {
           g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                       "vector has more than %d components", SK_DIM);
+                       "%s has more than %u components", what, n_expected);
           return FALSE;
         }
-      if (!check_component (x, n, TRUE, error))
+      if (!check_component (x, n, unit_range, error))
         return FALSE;
       v[n++] = x;
       p = end;
@@ -127,65 +191,94 @@ sk_vec_parse (const char  *text,
     p++;
   if (*p != '\0')
     goto bad;
-  if (n != SK_DIM)
+  if (n != n_expected)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "vector has %u components, expected %d", n, SK_DIM);
+                   "%s has %u components, expected %u", what, n, n_expected);
       return FALSE;
     }
-  memcpy (out, v, sizeof v);
+  memcpy (out, v, sizeof (double) * n);
   return TRUE;
 
 bad:
   g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-               "“%.40s” is not a vector like [0.9,0.1,0.4,0.2,0.8]",
-               text ? text : "(null)");
+               "“%.40s” is not a %s like %s", text ? text : "(null)", what, example);
   return FALSE;
 }
 
+gboolean
+sk_vec_parse_full (const char  *text,
+                   double       out[SK_DIM],
+                   gboolean     unit_range,
+                   GError     **error)
+{
+  return parse_list (text, out, SK_DIM, unit_range, "vector", "[0.9,0.1,0.4,0.2,0.8]", error);
+}
+
+gboolean
+sk_numbers_parse (const char  *text,
+                  double      *out,
+                  guint        n,
+                  GError     **error)
+{
+  return parse_list (text, out, n, FALSE, "list of numbers", "[1,-0.5,2]", error);
+}
+
 char *
-sk_vec_format (const double v[SK_DIM])
+sk_numbers_format (const double *v,
+                   guint         n)
 {
   GString *s = g_string_new ("[");
 
-  for (guint i = 0; i < SK_DIM; i++)
+  for (guint i = 0; i < n; i++)
     {
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      char buf[SK_NUMBER_BUF_SIZE];
 
       if (i > 0)
         g_string_append_c (s, ',');
-      g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.17g", v[i]));
+      g_string_append (s, sk_number_format (buf, v[i]));
     }
   g_string_append_c (s, ']');
   return g_string_free (s, FALSE);
 }
 
-gboolean
-sk_vec_from_json (JsonNode  *node,
-                  double     out[SK_DIM],
-                  gboolean   unit_range,
-                  GError   **error)
+char *
+sk_vec_format (const double v[SK_DIM])
+{
+  return sk_numbers_format (v, SK_DIM);
+}
+
+static gboolean
+list_from_json (JsonNode    *node,
+                double      *out,
+                guint        n_expected,
+                gboolean     unit_range,
+                const char  *what,
+                GError     **error)
 {
   JsonArray *array;
-  double v[SK_DIM];
+  double v[SK_NUMBERS_MAX];
   guint n;
+
+  g_return_val_if_fail (n_expected <= SK_NUMBERS_MAX, FALSE);
 
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_STRING)
-    return sk_vec_parse (json_node_get_string (node), out, error);
+    return parse_list (json_node_get_string (node), out, n_expected, unit_range, what,
+                       n_expected == SK_DIM ? "[0.9,0.1,0.4,0.2,0.8]" : "[1,-0.5,2]", error);
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "expected an array of %d numbers", SK_DIM);
+                   "expected an array of %u numbers", n_expected);
       return FALSE;
     }
   array = json_node_get_array (node);
   n = json_array_get_length (array);
-  if (n != SK_DIM)
+  if (n != n_expected)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "vector has %u components, expected %d", n, SK_DIM);
+                   "%s has %u components, expected %u", what, n, n_expected);
       return FALSE;
     }
   for (guint i = 0; i < n; i++)
@@ -196,27 +289,52 @@ sk_vec_from_json (JsonNode  *node,
       if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
         {
           g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                       "vector component %u is not a number", i + 1);
+                       "%s component %u is not a number", what, i + 1);
           return FALSE;
         }
       v[i] = json_node_get_double (e);
       if (!check_component (v[i], i, unit_range, error))
         return FALSE;
     }
-  memcpy (out, v, sizeof v);
+  memcpy (out, v, sizeof (double) * n);
   return TRUE;
+}
+
+gboolean
+sk_vec_from_json (JsonNode  *node,
+                  double     out[SK_DIM],
+                  gboolean   unit_range,
+                  GError   **error)
+{
+  return list_from_json (node, out, SK_DIM, unit_range, "vector", error);
+}
+
+gboolean
+sk_numbers_from_json (JsonNode  *node,
+                      double    *out,
+                      guint      n,
+                      GError   **error)
+{
+  return list_from_json (node, out, n, FALSE, "list", error);
+}
+
+JsonNode *
+sk_numbers_to_json (const double *v,
+                    guint         n)
+{
+  JsonArray *array = json_array_sized_new (n);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < n; i++)
+    json_array_add_double_element (array, v[i]);
+  json_node_take_array (node, array);
+  return node;
 }
 
 JsonNode *
 sk_vec_to_json (const double v[SK_DIM])
 {
-  JsonArray *array = json_array_sized_new (SK_DIM);
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  for (guint i = 0; i < SK_DIM; i++)
-    json_array_add_double_element (array, v[i]);
-  json_node_take_array (node, array);
-  return node;
+  return sk_numbers_to_json (v, SK_DIM);
 }
 
 char *
@@ -262,38 +380,103 @@ sk_strategy_from_string (const char  *text,
   return FALSE;
 }
 
-JsonNode *
-sk_json_load_object (const char  *path,
+gboolean
+sk_json_check_depth (const char  *data,
+                     gsize        len,
                      GError     **error)
 {
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '[':
+        case '{':
+          if (++depth > SK_JSON_MAX_DEPTH)
+            {
+              g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
+                           "nested deeper than %d levels", SK_JSON_MAX_DEPTH);
+              return FALSE;
+            }
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+        default:
+          break;
+        }
+    }
+  return TRUE;
+}
+
+JsonNode *
+sk_json_parse_object (const char  *data,
+                      gsize        len,
+                      GError     **error)
+{
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autofree char *contents = NULL;
-  gsize len = 0;
   g_autoptr(GError) local = NULL;
   JsonNode *root;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
-    return NULL;
   if (len > SK_MAX_JSON_FILE)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
-                   "%s: larger than %d MiB", path, SK_MAX_JSON_FILE >> 20);
+                   "larger than %d MiB", SK_MAX_JSON_FILE >> 20);
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, contents, (gssize) len, &local))
+  if (!sk_json_check_depth (data, len, error))
+    return NULL;
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "%s: not valid JSON: %s", path, local->message);
+                   "not valid JSON: %s", local->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "%s: the top level must be a JSON object", path);
+      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                           "the top level must be a JSON object");
       return NULL;
     }
   return json_node_copy (root);
+}
+
+JsonNode *
+sk_json_load_object (const char  *path,
+                     GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize len = 0;
+  JsonNode *root;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  root = sk_json_parse_object (contents, len, &local);
+  if (root == NULL)
+    {
+      g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
+      return NULL;
+    }
+  return root;
 }
 
 SNDFILE *

@@ -17,10 +17,29 @@ gboolean   sk_time_parse           (const char   *text,
                                     gint64       *out_usec,
                                     GError      **error);
 
-/* A vector as text is "[0.9,0.1,0.4,0.2,0.8]": exactly SK_DIM finite numbers
- * in [0, 1]. */
+/* Every number stored, sent or parsed as text goes through these two, in
+ * the C locale whatever the process's locale is ("0.5", never "0,5").
+ * sk_number_format writes text that reads back as exactly @v into @buf
+ * and returns @buf. sk_number_parse reads a finite decimal
+ * number (no hex, no inf or nan); with @end NULL the whole of @text must
+ * be the number, else *@end is set after it. */
+#define SK_NUMBER_BUF_SIZE G_ASCII_DTOSTR_BUF_SIZE
+const char *sk_number_format       (char          buf[SK_NUMBER_BUF_SIZE],
+                                    double        v);
+gboolean   sk_number_parse         (const char   *text,
+                                    const char  **end,
+                                    double       *out,
+                                    GError      **error);
+
+/* A vector as text is "[0.9,0.1,0.4,0.2,0.8]": exactly SK_DIM finite numbers,
+ * in [0, 1] for sk_vec_parse, any for sk_vec_parse_full with !@unit_range
+ * (the taste momentum). */
 gboolean   sk_vec_parse            (const char   *text,
                                     double        out[SK_DIM],
+                                    GError      **error);
+gboolean   sk_vec_parse_full       (const char   *text,
+                                    double        out[SK_DIM],
+                                    gboolean      unit_range,
                                     GError      **error);
 char      *sk_vec_format           (const double  v[SK_DIM]);
 gboolean   sk_vec_from_json        (JsonNode     *node,
@@ -29,6 +48,23 @@ gboolean   sk_vec_from_json        (JsonNode     *node,
                                     GError      **error);
 JsonNode  *sk_vec_to_json          (const double  v[SK_DIM]);
 
+/* A list of exactly @n finite numbers (any sign, @n at most
+ * SK_NUMBERS_MAX), as text "[1,-0.5,2]" written like the vectors, or as a
+ * JSON array (or a JSON string holding that text). */
+#define SK_NUMBERS_MAX 64
+gboolean   sk_numbers_parse        (const char   *text,
+                                    double       *out,
+                                    guint         n,
+                                    GError      **error);
+char      *sk_numbers_format       (const double *v,
+                                    guint         n);
+gboolean   sk_numbers_from_json    (JsonNode     *node,
+                                    double       *out,
+                                    guint         n,
+                                    GError      **error);
+JsonNode  *sk_numbers_to_json      (const double *v,
+                                    guint         n);
+
 char      *sk_uuid_new             (void);
 
 const char *sk_strategy_to_string  (SkStrategy    strategy);
@@ -36,9 +72,23 @@ gboolean    sk_strategy_from_string (const char  *text,
                                      SkStrategy  *out,
                                      GError     **error);
 
-/* Parse a whole JSON document from a file or a string, refusing anything
- * whose root is not an object. */
+/* No JSON the project reads nests deeper than this; json-glib recurses
+ * once per level, so a deeper document would end the stack. */
+#define SK_JSON_MAX_DEPTH 64
+
+/* The cheap scan before any JSON is parsed: FALSE (SK_INPUT_ERROR_TOO_LARGE)
+ * when arrays and objects nest deeper than SK_JSON_MAX_DEPTH. Strings are
+ * skipped; anything else malformed is left to the parser to name. */
+gboolean   sk_json_check_depth     (const char   *data,
+                                    gsize         len,
+                                    GError      **error);
+
+/* Parse a whole JSON document from a file or from memory (the depth
+ * checked first), refusing anything whose root is not an object. */
 JsonNode  *sk_json_load_object     (const char   *path,
+                                    GError      **error);
+JsonNode  *sk_json_parse_object    (const char   *data,
+                                    gsize         len,
                                     GError      **error);
 
 /* sf_open for reading, with libsndfile's process-global open error read

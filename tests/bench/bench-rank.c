@@ -1,14 +1,17 @@
 /* bench-rank: ranking 100 000 songs.
  *
- * Budget (DESIGN.md): within 1.5× of one pass that reads the songs'
+ * Budget (docs/DESIGN.md): within 1.5× of one pass that reads the songs'
  * embeddings from memory. The baseline is measured in the same run,
  * interleaved with the ranking so that both see the same caches: one pass
  * over the same 100 000 embeddings (stored contiguously) summing each
  * dimension. Printed: the median time of each and their ratio, for 1 and 8
- * listeners under each strategy.
+ * listeners under each strategy, and for average with the learner's
+ * exploration bonus (the default weight 1.5, the listeners' states learned
+ * from 10 votes each).
  *
  * Functional checks (non-zero exit when they fail): the average ranking
- * agrees with a brute-force one, and a rank call allocates nothing. The
+ * (with and without the bonus) agrees with a brute-force one, and a rank
+ * call allocates nothing. The
  * allocations are counted by this program's own malloc family, which
  * forwards to glibc's and so also sees every g_malloc of GLib; under
  * AddressSanitizer, which owns malloc, the count is skipped. */
@@ -33,6 +36,8 @@
 #define WARM_UP     5
 #define REPS        301
 #define MAX_LISTENERS 8
+#define EXPLORE_WEIGHT 1.5
+#define STATE_VOTES   10
 
 #if defined(__SANITIZE_ADDRESS__)
 # define COUNT_ALLOCATIONS 0
@@ -151,6 +156,7 @@ typedef struct
   gint64         now;
   int            current;
   double         prefs[MAX_LISTENERS * SK_DIM];
+  double         states[MAX_LISTENERS * SK_TASTE_STATE_LEN];
 } Bench;
 
 /* Kept live so that neither the baseline's sums nor the rankings can be
@@ -214,7 +220,21 @@ bench_new (void)
     }
 
   for (guint l = 0; l < MAX_LISTENERS; l++)
-    sk_bench_random_taste (rand, 0.3, &b->prefs[l * SK_DIM]);
+    {
+      double *state = &b->states[l * SK_TASTE_STATE_LEN];
+      double learned[SK_DIM];
+
+      sk_bench_random_taste (rand, 0.3, &b->prefs[l * SK_DIM]);
+      /* a learner state from a few votes after that taste */
+      sk_taste_state_new (state);
+      sk_taste_neutral (learned);
+      for (guint v = 0; v < STATE_VOTES; v++)
+        {
+          const double *e = &b->emb[(gsize) g_rand_int_range (rand, 0, N_SONGS) * SK_DIM];
+
+          sk_taste_learn (state, learned, e, sk_bench_rating (rand, &b->prefs[l * SK_DIM], e, 0.5));
+        }
+    }
   return b;
 }
 
@@ -248,6 +268,15 @@ check_average (Bench              *b,
         continue;
       score = sk_taste_similarity (group, &b->emb[(gsize) i * SK_DIM]) -
               sk_recommender_penalty (b->now, b->last[i]);
+      if (params->explore != NULL)
+        {
+          double e[SK_DIM];
+
+          sk_taste_centre_unit (&b->emb[(gsize) i * SK_DIM], e);
+          for (guint r = 0; r < SK_DIM; r++)
+            for (guint c = 0; c < SK_DIM; c++)
+              score += e[r] * params->explore[r * SK_DIM + c] * e[c];
+        }
       if (count == K && !(score > best[K - 1].score))
         continue;
       pos = count < K ? count : K - 1;
@@ -271,9 +300,10 @@ check_average (Bench              *b,
 static void
 run (Bench      *b,
      SkStrategy  strategy,
-     guint       n_listeners)
+     guint       n_listeners,
+     gboolean    explore)
 {
-  double t_rank[REPS], t_base[REPS];
+  double t_rank[REPS], t_base[REPS], x[SK_DIM * SK_DIM];
   SkRankItem out[K];
   SkRankParams params = { 0 };
   double m_rank, m_base;
@@ -286,6 +316,9 @@ run (Bench      *b,
   params.listeners = b->prefs;
   params.n_listeners = n_listeners;
   params.current = b->current;
+  if (explore && sk_bench_check (sk_taste_explore_blend (b->states, n_listeners, EXPLORE_WEIGHT, x),
+                                 "no exploration matrix from the listeners' states"))
+    params.explore = x;
 
   for (guint r = 0; r < WARM_UP; r++)
     {
@@ -325,9 +358,13 @@ run (Bench      *b,
 
   m_rank = sk_bench_quantile (t_rank, REPS, 0.5) / 1000.0;
   m_base = sk_bench_quantile (t_base, REPS, 0.5) / 1000.0;
-  printf ("%-24s %9u %10.1f %10.1f %7.2fx %14s\n",
-          sk_strategy_to_string (strategy), n_listeners, m_rank, m_base,
-          m_rank / m_base, allocs);
+  {
+    g_autofree char *name = g_strdup_printf ("%s%s", sk_strategy_to_string (strategy),
+                                             explore ? " + explore" : "");
+
+    printf ("%-24s %9u %10.1f %10.1f %7.2fx %14s\n", name, n_listeners, m_rank, m_base,
+            m_rank / m_base, allocs);
+  }
 }
 
 int
@@ -353,7 +390,9 @@ main (int    argc,
 
   for (guint s = 0; s < G_N_ELEMENTS (strategies); s++)
     for (guint l = 0; l < G_N_ELEMENTS (listeners); l++)
-      run (b, strategies[s], listeners[l]);
+      run (b, strategies[s], listeners[l], FALSE);
+  for (guint l = 0; l < G_N_ELEMENTS (listeners); l++)
+    run (b, SK_STRATEGY_AVERAGE, listeners[l], TRUE);
 
   bench_free (b);
   return sk_bench_exit_status ();

@@ -1,31 +1,40 @@
-/* bench-taste-sim: how fast the vote update learns a taste, and how the
- * group strategies share a room.
+/* bench-taste-sim: how fast the vote update learns a taste, the seed's
+ * rule and the learner side by side, alone and in groups.
  *
- * The recommender and the vote update of the core, with no database: a
- * simulated player plays what the ranking puts first (the penalty rotates
- * it over a 200-song library of random embeddings, 45 s a track), and each
- * listener rates it after a hidden true taste on the whole 1–5 scale:
- * clamp(round(3 + 2·sim(true, song) + noise), 1, 5), noise ~ N(0, 0.5²).
+ * The recommender and the two vote updates of the core, with no database:
+ * a simulated player plays what the ranking puts first for the listener
+ * (the penalty rotates it over a 200-song library of random embeddings,
+ * 45 s a track), and each listener rates it after a hidden true taste on
+ * the whole 1–5 scale: clamp(round(3 + 2·sim(true, song) + noise), 1, 5).
  *
- * Part 1: 1 000 listeners, each with a true taste drawn from [0, 1]^5 away
- * from neutral (centred norm ≥ 0.3), start with no opinion (all 0.5). We
- * count votes until sim(learned, true) ≥ 0.9 (DESIGN.md's centred cosine),
- * up to 200. Baseline, same listeners and same noise: the player plays
- * songs at random instead of by the ranking.
+ * Part 1, in two worlds: the project's own (noise N(0, 0.5²), half the
+ * plays random, as when the room plays for others too) and a harder one
+ * (noise N(0, 0.8²), only the listener's own picks). 1 000 listeners, each
+ * with a true taste drawn from [0, 1]^5 away from neutral (centred norm ≥
+ * 0.3), start with no opinion and vote on every play, up to 200 votes. Per
+ * update rule (the seed's; the learner without and with exploration at its
+ * default weight): votes until sim(learned, true) ≥ 0.9 (docs/DESIGN.md's
+ * centred cosine; median, p90), the similarity after 30 votes,
+ * satisfaction over the first 30 plays (the mean of sim(true, song)), the
+ * votes needed to learn a new taste after 60 votes of another (median,
+ * p90), and how far a listener who rates everything 5 drifts from "no
+ * opinion" (max |p − 0.5| after 100 votes; 0.5 is an edge of the box).
  *
- * Part 2: groups of 2, 4 and 8 with random true tastes, their tastes known
- * exactly or learned from 30 votes each (alone, ranked play). 50 tracks
- * under each strategy; satisfaction of a member = mean over the tracks of
- * sim(true, song). Printed: the mean over members, the least-satisfied
- * member's, and how often a member heard a song below the misery floor
- * (sim < -0.3); all averaged over 200 groups. Baselines: each member alone
- * (the ranking for them only: what a group cannot beat) and random play.
+ * Part 2: rooms of 1, 2, 4 and 8 listeners who start with no opinion; 30
+ * tracks ranked for the room under each strategy, every member votes on
+ * every track (noise 0.5); satisfaction of a member = mean over the tracks
+ * of sim(true, song). Printed: the mean over members and the
+ * least-satisfied member's, averaged over 200 rooms, for the seed's rule
+ * and the learner with exploration off and on. Baselines: the true tastes
+ * known from the start (the ceiling) and random play (the floor).
  *
- * One GRand with a fixed seed per part: the figures repeat run to run. */
+ * Seeded GRands: the figures repeat run to run, and the rules compared in
+ * one table see the same listeners, songs and noise. */
 #include "config.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sk-bench-util.h"
 #include "sk-recommender.h"
@@ -34,23 +43,71 @@
 
 #define N_SONGS       200
 #define TRACK_LEN     (45 * G_USEC_PER_SEC)
-#define NOISE_SD      0.5
 #define MIN_NORM      0.3
 #define TARGET_SIM    0.9
+#define GOAL_MEDIAN   10
 
 #define N_LEARNERS    1000
 #define MAX_VOTES     200
+#define EARLY         30      /* "after 30 votes", "the first 30 plays" */
+#define BEFORE_CHANGE 60
+#define FIVES_VOTES   100
+#define EXPLORE       1.5     /* the setting explore_weight's default */
 
 #define N_GROUPS      200
-#define N_TRACKS      50
-#define WARM_VOTES    30
+#define N_TRACKS      30
 #define MAX_GROUP     8
 
-typedef enum
+typedef struct
 {
-  PLAY_RANKED,
-  PLAY_RANDOM,
-} PlayPolicy;
+  const char *name;
+  double      noise_sd;
+  double      random_share;   /* of the plays, chosen at random */
+} World;
+
+typedef struct
+{
+  const char *name;
+  gboolean    bayes;
+  double      explore;
+} Rule;
+
+static const Rule rules[] = {
+  { "seed rule", FALSE, 0.0 },
+  { "learner C=0", TRUE, 0.0 },
+  { "learner C=1.5", TRUE, EXPLORE },
+};
+
+/* One listener's learned taste under one rule. */
+typedef struct
+{
+  const Rule *rule;
+  double      pref[SK_DIM];
+  double      momentum[SK_DIM];
+  double      state[SK_TASTE_STATE_LEN];
+} Learner;
+
+static void
+learner_reset (Learner    *l,
+               const Rule *rule)
+{
+  l->rule = rule;
+  sk_taste_neutral (l->pref);
+  memset (l->momentum, 0, sizeof l->momentum);
+  sk_taste_state_new (l->state);
+}
+
+static void
+learner_vote (Learner      *l,
+              const double  e[SK_DIM],
+              int           vote)
+{
+  gboolean ok = l->rule->bayes ? sk_taste_learn (l->state, l->pref, e, vote)
+                               : sk_taste_vote (l->pref, l->momentum, e, vote);
+
+  if (!sk_bench_check (ok, "a vote update refused a vote"))
+    g_error ("giving up");
+}
 
 /* One player: the shared catalogue with this player's history. */
 typedef struct
@@ -68,29 +125,39 @@ player_reset (Player *p)
   p->current = -1;
 }
 
-/* Picks the next track (by the ranking for @n listeners, or at random but
- * never the one playing), starts it and returns its index. */
+/* Plays the next track for @n learners (the ranking with their
+ * preferences, and the exploration bonus of their states when the rule
+ * explores; NULL: at random, never the one playing) and returns its index. */
 static guint
-player_next (Player       *p,
-             GRand        *rand,
-             PlayPolicy    policy,
-             SkStrategy    strategy,
-             const double *prefs,
-             guint         n)
+player_next (Player        *p,
+             GRand         *rand,
+             SkStrategy     strategy,
+             const Learner *learners,
+             guint          n)
 {
   guint index;
 
-  if (policy == PLAY_RANKED)
+  if (learners != NULL)
     {
       SkRankParams params = { 0 };
       SkRankItem top;
+      double prefs[MAX_GROUP * SK_DIM], states[MAX_GROUP * SK_TASTE_STATE_LEN];
+      double x[SK_DIM * SK_DIM];
 
+      for (guint m = 0; m < n; m++)
+        {
+          memcpy (&prefs[m * SK_DIM], learners[m].pref, sizeof learners[m].pref);
+          memcpy (&states[m * SK_TASTE_STATE_LEN], learners[m].state, sizeof learners[m].state);
+        }
       params.now = p->now;
       params.strategy = strategy;
       params.k = 1;
       params.listeners = prefs;
       params.n_listeners = n;
       params.current = p->current;
+      if (learners[0].rule->bayes &&
+          sk_taste_explore_blend (states, n, learners[0].rule->explore, x))
+        params.explore = x;
       if (!sk_bench_check (sk_recommender_rank (p->rec, &params, &top) == 1,
                            "the ranking of a 200-song library is empty"))
         g_error ("giving up");
@@ -108,37 +175,57 @@ player_next (Player       *p,
   return index;
 }
 
-/* One listener learning alone from @max_votes ratings at most. Returns the
- * number of votes after which sim(learned, true) first reached @target, or
- * 0 if it never did. */
-static guint
-learn (Player       *p,
-       GRand        *rand,
-       PlayPolicy    policy,
-       const double  truth[SK_DIM],
-       double        pref[SK_DIM],
-       guint         max_votes,
-       double        target,
-       double       *trace)
+/* One listener voting on @n_votes plays in @world. @truth_at(v) is the
+ * true taste at vote v (1-based): @truth, or @later from vote @change on.
+ * Fills @trace[v - 1] with sim(learned, truth at v) and adds the mean of
+ * sim(truth, song) over the first EARLY plays to *@early_sat. @fives: the
+ * listener rates everything 5. Returns the learned preference in @l. */
+static void
+simulate (Player       *p,
+          GRand        *pick,
+          GRand        *noise,
+          const World  *world,
+          Learner      *l,
+          const double *truth,
+          const double *later,
+          guint         change,
+          guint         n_votes,
+          gboolean      fives,
+          double       *trace,
+          double       *early_sat)
 {
-  double momentum[SK_DIM] = { 0 };
+  double sat = 0.0;
 
   player_reset (p);
-  sk_taste_neutral (pref);
-  for (guint v = 1; v <= max_votes; v++)
+  for (guint v = 1; v <= n_votes; v++)
     {
-      guint i = player_next (p, rand, policy, SK_STRATEGY_AVERAGE, pref, 1);
+      const double *t = (later != NULL && v >= change) ? later : truth;
+      gboolean random_play = g_rand_double (pick) < world->random_share;
+      guint i = player_next (p, pick, SK_STRATEGY_AVERAGE, random_play ? NULL : l, 1);
       const double *e = sk_recommender_get_embedding (p->rec, i);
+      int vote = sk_bench_rating (noise, t, e, world->noise_sd);
 
-      if (!sk_bench_check (sk_taste_vote (pref, momentum, e, sk_bench_rating (rand, truth, e, NOISE_SD)),
-                           "the vote update refused a vote"))
-        return 0;
+      if (v <= EARLY)
+        sat += sk_taste_similarity (t, e) / EARLY;
+      learner_vote (l, e, fives ? 5 : vote);
       if (trace != NULL)
-        trace[v - 1] = sk_taste_similarity (pref, truth);
-      if (sk_taste_similarity (pref, truth) >= target)
-        return v;
+        trace[v - 1] = sk_taste_similarity (l->pref, t);
     }
-  return 0;
+  if (early_sat != NULL)
+    *early_sat += sat;
+}
+
+/* The first vote (1-based, from @from) at which @trace reaches the target,
+ * or INFINITY. */
+static double
+first_reach (const double *trace,
+             guint         from,
+             guint         n)
+{
+  for (guint v = from; v <= n; v++)
+    if (trace[v - 1] >= TARGET_SIM)
+      return v - from + 1;
+  return INFINITY;
 }
 
 static void
@@ -152,130 +239,192 @@ format_votes (char   *buf,
     g_snprintf (buf, len, "%.0f", v);
 }
 
+typedef struct
+{
+  double median, p90, never, sim_early, sat_early;
+  double recover_median, recover_p90, fives_drift;
+} Figures;
+
+static void
+measure (Player       *p,
+         const World  *world,
+         const Rule   *rule,
+         const double *truths,
+         const double *laters,
+         Figures      *f)
+{
+  g_autofree double *reach = g_new (double, N_LEARNERS);
+  g_autofree double *early = g_new (double, N_LEARNERS);
+  g_autofree double *recover = g_new (double, N_LEARNERS);
+  g_autofree double *drift = g_new (double, N_LEARNERS);
+  g_autofree double *trace = g_new (double, MAX_VOTES + BEFORE_CHANGE);
+  /* the same plays and noise for every rule */
+  g_autoptr(GRand) pick = g_rand_new_with_seed (SK_BENCH_SEED + 11);
+  g_autoptr(GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 12);
+  guint never = 0;
+  double sat = 0.0;
+
+  for (guint n = 0; n < N_LEARNERS; n++)
+    {
+      const double *truth = &truths[n * SK_DIM];
+      Learner l;
+
+      learner_reset (&l, rule);
+      simulate (p, pick, noise, world, &l, truth, NULL, 0, MAX_VOTES, FALSE, trace, &sat);
+      reach[n] = first_reach (trace, 1, MAX_VOTES);
+      early[n] = trace[EARLY - 1];
+      if (isinf (reach[n]))
+        never++;
+
+      learner_reset (&l, rule);
+      simulate (p, pick, noise, world, &l, truth, &laters[n * SK_DIM], BEFORE_CHANGE + 1,
+                BEFORE_CHANGE + MAX_VOTES, FALSE, trace, NULL);
+      recover[n] = first_reach (trace, BEFORE_CHANGE + 1, BEFORE_CHANGE + MAX_VOTES);
+
+      learner_reset (&l, rule);
+      simulate (p, pick, noise, world, &l, truth, NULL, 0, FIVES_VOTES, TRUE, NULL, NULL);
+      drift[n] = 0.0;
+      for (guint d = 0; d < SK_DIM; d++)
+        drift[n] = MAX (drift[n], fabs (l.pref[d] - 0.5));
+    }
+  f->median = sk_bench_quantile (reach, N_LEARNERS, 0.5);
+  f->p90 = sk_bench_quantile (reach, N_LEARNERS, 0.9);
+  f->never = 100.0 * never / N_LEARNERS;
+  f->sim_early = sk_bench_quantile (early, N_LEARNERS, 0.5);
+  f->sat_early = sat / N_LEARNERS;
+  f->recover_median = sk_bench_quantile (recover, N_LEARNERS, 0.5);
+  f->recover_p90 = sk_bench_quantile (recover, N_LEARNERS, 0.9);
+  f->fives_drift = sk_bench_quantile (drift, N_LEARNERS, 0.5);
+}
+
+static void
+print_votes_row (const char    *what,
+                 const Figures *f,
+                 gsize          offset)
+{
+  printf ("%-44s", what);
+  for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
+    {
+      char buf[16];
+
+      format_votes (buf, sizeof buf, G_STRUCT_MEMBER (double, &f[r], offset));
+      printf (" %14s", buf);
+    }
+  printf ("\n");
+}
+
+/* @percent: "12.5%"; @sign: "+0.285"; else "0.971". */
+static void
+print_number_row (const char    *what,
+                  gboolean       percent,
+                  gboolean       sign,
+                  const Figures *f,
+                  gsize          offset)
+{
+  printf ("%-44s", what);
+  for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
+    {
+      double v = G_STRUCT_MEMBER (double, &f[r], offset);
+      char buf[16];
+
+      if (percent)
+        g_snprintf (buf, sizeof buf, "%.1f%%", v);
+      else if (sign)
+        g_snprintf (buf, sizeof buf, "%+.3f", v);
+      else
+        g_snprintf (buf, sizeof buf, "%.3f", v);
+      printf (" %14s", buf);
+    }
+  printf ("\n");
+}
+
 static void
 part_learning (Player *p)
 {
-  static const char *const names[] = { "ranked play (the engine)", "baseline: random play" };
-  static const guint checkpoints[] = { 10, 30, 60, 100, 200 };
+  static const World worlds[] = {
+    { "the project's world: noise 0.5, half the plays random", 0.5, 0.5 },
+    { "the harder world: noise 0.8, only the listener's own picks", 0.8, 0.0 },
+  };
   g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED + 1);
   g_autofree double *truths = g_new (double, N_LEARNERS * SK_DIM);
+  g_autofree double *laters = g_new (double, N_LEARNERS * SK_DIM);
 
   for (guint l = 0; l < N_LEARNERS; l++)
-    sk_bench_random_taste (rand, MIN_NORM, &truths[l * SK_DIM]);
-
-  printf ("Part 1: votes until sim(learned, true) >= %.1f, %d listeners starting with no opinion,\n"
-          "rating noise N(0, %.1f^2), %d-song library, at most %d votes\n\n",
-          TARGET_SIM, N_LEARNERS, NOISE_SD, N_SONGS, MAX_VOTES);
-  printf ("%-28s %8s %8s %8s %14s\n", "", "median", "p90", "mean", "never reached");
-
-  for (guint policy = PLAY_RANKED; policy <= PLAY_RANDOM; policy++)
     {
-      /* the same noise for both policies */
-      g_autoptr(GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 2);
-      double votes[N_LEARNERS];
-      double sum = 0.0;
-      guint reached = 0, never = 0;
-      char med[16], p90[16];
-
-      for (guint l = 0; l < N_LEARNERS; l++)
-        {
-          double pref[SK_DIM];
-          guint v = learn (p, noise, (PlayPolicy) policy, &truths[l * SK_DIM], pref,
-                         MAX_VOTES, TARGET_SIM, NULL);
-
-          if (v == 0)
-            {
-              votes[l] = INFINITY;
-              never++;
-            }
-          else
-            {
-              votes[l] = v;
-              sum += v;
-              reached++;
-            }
-        }
-      format_votes (med, sizeof med, sk_bench_quantile (votes, N_LEARNERS, 0.5));
-      format_votes (p90, sizeof p90, sk_bench_quantile (votes, N_LEARNERS, 0.9));
-      printf ("%-28s %8s %8s %8.1f %8u (%4.1f%%)\n", names[policy], med, p90,
-              reached ? sum / reached : 0.0, never, 100.0 * never / N_LEARNERS);
+      sk_bench_random_taste (rand, MIN_NORM, &truths[l * SK_DIM]);
+      /* a change of taste: a new one, far from the old (sim < 0.3) */
+      do
+        sk_bench_random_taste (rand, MIN_NORM, &laters[l * SK_DIM]);
+      while (sk_taste_similarity (&truths[l * SK_DIM], &laters[l * SK_DIM]) >= 0.3);
     }
-  printf ("(mean over the listeners who reached it)\n\n");
 
-  /* Reaching 0.9 once is not staying there: the state after a fixed
-   * number of votes, the same listeners voting on. */
-  printf ("sim(learned, true) after n votes: median [share >= %.1f]\n", TARGET_SIM);
-  printf ("%-28s", "");
-  for (guint c = 0; c < G_N_ELEMENTS (checkpoints); c++)
-    printf (" %13u", checkpoints[c]);
-  printf ("\n");
-  for (guint policy = PLAY_RANKED; policy <= PLAY_RANDOM; policy++)
+  printf ("Part 1: %d listeners starting with no opinion, a %d-song library, at most %d votes\n",
+          N_LEARNERS, N_SONGS, MAX_VOTES);
+  for (guint w = 0; w < G_N_ELEMENTS (worlds); w++)
     {
-      g_autoptr(GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 2);
-      g_autofree double *at = g_new (double, G_N_ELEMENTS (checkpoints) * N_LEARNERS);
-      guint above[G_N_ELEMENTS (checkpoints)] = { 0 };
+      Figures f[G_N_ELEMENTS (rules)];
 
-      for (guint l = 0; l < N_LEARNERS; l++)
-        {
-          double pref[SK_DIM], trace[MAX_VOTES];
+      for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
+        measure (p, &worlds[w], &rules[r], truths, laters, &f[r]);
 
-          learn (p, noise, (PlayPolicy) policy, &truths[l * SK_DIM], pref, MAX_VOTES, 2.0, trace);
-          for (guint c = 0; c < G_N_ELEMENTS (checkpoints); c++)
-            {
-              double v = trace[checkpoints[c] - 1];
-
-              at[c * N_LEARNERS + l] = v;
-              if (v >= TARGET_SIM)
-                above[c]++;
-            }
-        }
-      printf ("%-28s", names[policy]);
-      for (guint c = 0; c < G_N_ELEMENTS (checkpoints); c++)
-        printf (" %6.3f [%3.0f%%]", sk_bench_quantile (&at[c * N_LEARNERS], N_LEARNERS, 0.5),
-                100.0 * above[c] / N_LEARNERS);
+      printf ("\n%s\n%-44s", worlds[w].name, "");
+      for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
+        printf (" %14s", rules[r].name);
       printf ("\n");
+      print_votes_row ("votes until sim >= 0.9: median", f, G_STRUCT_OFFSET (Figures, median));
+      print_votes_row ("                        p90", f, G_STRUCT_OFFSET (Figures, p90));
+      print_number_row ("  never within 200 votes", TRUE, FALSE, f, G_STRUCT_OFFSET (Figures, never));
+      print_number_row ("sim(learned, true) after 30 votes: median", FALSE, FALSE, f,
+                        G_STRUCT_OFFSET (Figures, sim_early));
+      print_number_row ("satisfaction over the first 30 plays", FALSE, TRUE, f,
+                        G_STRUCT_OFFSET (Figures, sat_early));
+      print_votes_row ("votes to learn a new taste after 60: median", f,
+                       G_STRUCT_OFFSET (Figures, recover_median));
+      print_votes_row ("                                     p90", f,
+                       G_STRUCT_OFFSET (Figures, recover_p90));
+      print_number_row ("all-5s voter: max |p - 0.5| after 100", FALSE, FALSE, f,
+                        G_STRUCT_OFFSET (Figures, fives_drift));
+      printf ("goal, the learner (C=%.1f) at a median of <= %d votes: %s\n", EXPLORE, GOAL_MEDIAN,
+              f[G_N_ELEMENTS (rules) - 1].median <= GOAL_MEDIAN ? "met" : "NOT met");
     }
-  printf ("\n");
+  printf ("\n(satisfaction = sim(true, song) of what played; max |p - 0.5| = 0.5 is an edge)\n\n");
 }
 
 typedef struct
 {
   double mean;      /* Σ over groups of the members' mean satisfaction */
   double least;     /* Σ over groups of the least-satisfied member's */
-  double misery;    /* Σ over groups of the share of (member, track) below the floor */
 } Tally;
 
-/* Satisfaction of each member over @N_TRACKS tracks, played for the
- * @n_rank listeners @ranked_for (NULL: random play). Adds this group's
+/* N_TRACKS tracks for a room of @n: ranked for @learners (NULL: random
+ * play), every member voting on every track when @learn; adds the room's
  * figures to @t. */
 static void
-tally_play (Player       *p,
-            GRand        *rand,
+tally_room (Player       *p,
+            GRand        *noise,
             SkStrategy    strategy,
-            const double *ranked_for,
-            guint         n_rank,
+            Learner      *learners,
+            gboolean      learn,
             const double *truths,
             guint         n,
             Tally        *t)
 {
   double sat[MAX_GROUP] = { 0 };
   double least = INFINITY, mean = 0.0;
-  guint miserable = 0;
 
   player_reset (p);
   for (guint k = 0; k < N_TRACKS; k++)
     {
-      guint i = player_next (p, rand, ranked_for ? PLAY_RANKED : PLAY_RANDOM,
-                             strategy, ranked_for, n_rank);
+      guint i = player_next (p, noise, strategy, learners, n);
       const double *e = sk_recommender_get_embedding (p->rec, i);
 
       for (guint m = 0; m < n; m++)
         {
-          double s = sk_taste_similarity (&truths[m * SK_DIM], e);
+          const double *truth = &truths[m * SK_DIM];
 
-          sat[m] += s / N_TRACKS;
-          if (s < SK_TASTE_MISERY)
-            miserable++;
+          sat[m] += sk_taste_similarity (truth, e) / N_TRACKS;
+          if (learn)
+            learner_vote (&learners[m], e, sk_bench_rating (noise, truth, e, 0.5));
         }
     }
   for (guint m = 0; m < n; m++)
@@ -285,108 +434,80 @@ tally_play (Player       *p,
     }
   t->mean += mean;
   t->least += least;
-  t->misery += (double) miserable / (n * N_TRACKS);
-}
-
-/* Each member alone: the ranking for their (learned) taste only, what no
- * group strategy can beat. Adds the members' mean, the least-satisfied
- * member's and the misery share to @t, as for a group. */
-static void
-tally_alone (Player       *p,
-             GRand        *rand,
-             const double *learned,
-             const double *truths,
-             guint         n,
-             Tally        *t)
-{
-  double least = INFINITY;
-
-  for (guint m = 0; m < n; m++)
-    {
-      Tally one = { 0 };
-
-      tally_play (p, rand, SK_STRATEGY_AVERAGE, &learned[m * SK_DIM], 1,
-                  &truths[m * SK_DIM], 1, &one);
-      t->mean += one.mean / n;
-      t->misery += one.misery / n;
-      least = MIN (least, one.mean);
-    }
-  t->least += least;
 }
 
 static void
-print_row (guint       n,
-           const char *tastes,
-           const char *what,
+print_row (guint        n,
+           const char  *strategy,
+           const char  *what,
            const Tally *t)
 {
-  printf ("%5u  %-9s %-26s %8.3f %10.3f %10.1f\n", n, tastes, what,
-          t->mean / N_GROUPS, t->least / N_GROUPS, 100.0 * t->misery / N_GROUPS);
+  printf ("%5u  %-24s %-22s %8.3f %10.3f\n", n, strategy, what,
+          t->mean / N_GROUPS, t->least / N_GROUPS);
 }
 
 static void
 part_groups (Player *p)
 {
-  static const guint sizes[] = { 2, 4, 8 };
+  static const guint sizes[] = { 1, 2, 4, 8 };
   static const SkStrategy strategies[] = {
     SK_STRATEGY_AVERAGE, SK_STRATEGY_LEAST_MISERY, SK_STRATEGY_AVERAGE_WITHOUT_MISERY,
   };
+  static const Rule known = { "known", FALSE, 0.0 };
   g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED + 3);
 
-  printf ("Part 2: groups, %d tracks each, mean over %d groups; satisfaction = sim(true, song)\n\n",
-          N_TRACKS, N_GROUPS);
-  printf ("%5s  %-9s %-26s %8s %10s %10s\n", "group", "tastes", "strategy",
-          "mean", "least-sat.", "misery %");
+  printf ("Part 2: rooms of listeners who start with no opinion and all vote on each of %d tracks,\n"
+          "mean over %d rooms; satisfaction = sim(true, song)\n\n", N_TRACKS, N_GROUPS);
+  printf ("%5s  %-24s %-22s %8s %10s\n", "room", "strategy", "taste", "mean", "least-sat.");
 
   for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
     {
       guint n = sizes[z];
+      g_autofree double *truths = g_new (double, N_GROUPS * MAX_GROUP * SK_DIM);
+      Tally random_play = { 0 };
 
-      for (guint mode = 0; mode < 2; mode++)
+      for (guint g = 0; g < N_GROUPS * n; g++)
+        sk_bench_random_taste (rand, MIN_NORM, &truths[g * SK_DIM]);
+
+      for (guint s = 0; s < (n == 1 ? 1 : G_N_ELEMENTS (strategies)); s++)
         {
-          Tally by_strategy[G_N_ELEMENTS (strategies)] = { { 0 } };
-          Tally alone = { 0 }, random_play = { 0 };
-          double learned_sim = 0.0;
-          g_autofree char *label = NULL;
-
-          label = mode == 0 ? g_strdup ("known") : g_strdup_printf ("%d votes", WARM_VOTES);
-          for (guint g = 0; g < N_GROUPS; g++)
+          for (guint r = 0; r <= G_N_ELEMENTS (rules); r++)
             {
-              double truths[MAX_GROUP * SK_DIM], learned[MAX_GROUP * SK_DIM];
+              /* the same noise for every rule */
+              g_autoptr(GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 4 + z);
+              const Rule *rule = r < G_N_ELEMENTS (rules) ? &rules[r] : &known;
+              Tally t = { 0 };
 
-              for (guint m = 0; m < n; m++)
+              for (guint g = 0; g < N_GROUPS; g++)
                 {
-                  sk_bench_random_taste (rand, MIN_NORM, &truths[m * SK_DIM]);
-                  if (mode == 0)
-                    memcpy (&learned[m * SK_DIM], &truths[m * SK_DIM], sizeof (double) * SK_DIM);
-                  else
+                  Learner members[MAX_GROUP];
+                  const double *room = &truths[g * n * SK_DIM];
+
+                  for (guint m = 0; m < n; m++)
                     {
-                      learn (p, rand, PLAY_RANKED, &truths[m * SK_DIM], &learned[m * SK_DIM],
-                             WARM_VOTES, 2.0, NULL);   /* a target never reached: all the votes */
-                      learned_sim += sk_taste_similarity (&learned[m * SK_DIM], &truths[m * SK_DIM]);
+                      learner_reset (&members[m], rule);
+                      if (rule == &known)
+                        memcpy (members[m].pref, &room[m * SK_DIM], sizeof members[m].pref);
                     }
+                  tally_room (p, noise, strategies[s], members, rule != &known, room, n, &t);
                 }
-              for (guint s = 0; s < G_N_ELEMENTS (strategies); s++)
-                tally_play (p, rand, strategies[s], learned, n, truths, n, &by_strategy[s]);
-              tally_alone (p, rand, learned, truths, n, &alone);
-              if (mode == 0)
-                tally_play (p, rand, SK_STRATEGY_AVERAGE, NULL, 0, truths, n, &random_play);
+              print_row (n, n == 1 ? "(alone)" : sk_strategy_to_string (strategies[s]),
+                         rule == &known ? "baseline: known tastes" : rule->name, &t);
             }
-          for (guint s = 0; s < G_N_ELEMENTS (strategies); s++)
-            print_row (n, label, sk_strategy_to_string (strategies[s]), &by_strategy[s]);
-          print_row (n, label, "baseline: each alone", &alone);
-          if (mode == 0)
-            print_row (n, "-", "baseline: random play", &random_play);
-          else
-            printf ("%5s  (after %d votes, sim(learned, true) = %.3f on average)\n", "",
-                    WARM_VOTES, learned_sim / (N_GROUPS * n));
         }
+      {
+        g_autoptr(GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 4 + z);
+
+        for (guint g = 0; g < N_GROUPS; g++)
+          tally_room (p, noise, SK_STRATEGY_AVERAGE, NULL, FALSE, &truths[g * n * SK_DIM], n,
+                      &random_play);
+        print_row (n, "-", "baseline: random play", &random_play);
+      }
       printf ("\n");
     }
-  printf ("least-sat. = the least-satisfied member's mean satisfaction; misery %% = share of\n"
-          "(member, track) with sim < %.1f; \"each alone\": every member with the room to\n"
-          "themselves (the ceiling); \"random play\": what no ranking at all gives (the floor)\n",
-          SK_TASTE_MISERY);
+  printf ("least-sat. = the least-satisfied member's mean satisfaction; \"learner C=0\" is the\n"
+          "learner with exploration off, \"C=1.5\" on (the default); \"known tastes\": the\n"
+          "ranking with the true tastes from the start (the ceiling); \"random play\": the floor\n");
 }
 
 int
@@ -409,8 +530,11 @@ main (int    argc,
     }
   sk_recommender_commit (p.rec);
 
-  printf ("bench-taste-sim: alpha = %.2f, beta = %.1f, centred cosine (DESIGN.md)\n\n",
-          SK_TASTE_ALPHA, SK_TASTE_BETA);
+  printf ("bench-taste-sim: the seed's rule (alpha = %.2f, beta = %.1f) against the learner\n"
+          "(docs/DESIGN.md: lambda = %.1f, lambda_b = %.0f, gamma = %.2f, kappa = %.0f, H = %.0f),\n"
+          "centred cosine\n\n",
+          SK_TASTE_ALPHA, SK_TASTE_BETA, SK_LEARN_LAMBDA, SK_LEARN_LAMBDA_BIAS, SK_LEARN_GAMMA,
+          SK_LEARN_KAPPA, SK_LEARN_H);
   part_learning (&p);
   part_groups (&p);
 

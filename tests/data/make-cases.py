@@ -4,8 +4,10 @@ and the generator of the shared test cases in tests/data/.
 
 The committed JSON files are the source of truth that the C tests and the SQL tests
 read.  This script documents how they were made and re-checks them.  It is an
-independent implementation of DESIGN.md, section "Recommendation (the one
-definition; C and SQL must agree to 1e-6)"; it shares no code with src/.
+independent implementation of docs/DESIGN.md, section "Recommendation (the one
+definition; C and SQL must agree to 1e-6)" and its learner ("The learner"); it
+shares no code with src/ (the learner's linear algebra here is Gaussian
+elimination with partial pivoting on the full matrix, not a Cholesky factor).
 
 Usage (from anywhere):
     python3 tests/data/make-cases.py --check   # recompute, compare every file (1e-9); exit 1 on mismatch
@@ -40,6 +42,19 @@ ALPHA = 0.12               # step
 BETA = 0.7                 # momentum
 STRATEGIES = ("average", "least_misery", "average_without_misery")
 NEUTRAL = [0.5, 0.5, 0.5, 0.5, 0.5]
+
+# The learner (docs/DESIGN.md, "The learner")
+LAMBDA = 0.5               # prior precision of the taste
+LAMBDA_BIAS = 2.0          # prior precision of the bias
+GAMMA = 0.98               # forgetting
+KAPPA = 2.0                # the change detector's allowance
+H = 15.0                   # the change detector's threshold
+RHO = 0.05                 # the residual variance's rate
+S2_0 = 0.12                # its start
+S2_MIN = 0.02              # its floor
+N6 = DIMS + 1              # x = (1, Ê): the bias, then the five dimensions
+STATE_LEN = N6 * (N6 + 1) // 2 + N6 + 2   # 29
+EXPLORE_MAX = 3.0
 
 CHECK_TOL = 1e-9           # --check: files vs recomputation
 CONSUMER_TOL = 1e-6        # what the C and SQL tests use (README)
@@ -144,7 +159,8 @@ def rank_all(case):
     for sid in candidates:
         s, key = similarity(songs[sid])
         pen = penalty(now, last.get(sid))
-        rows.append({"song_id": sid, "score": s - pen, "sim": s, "penalty": pen,
+        bonus = explore_bonus(case, songs[sid]) if prefs else 0.0
+        rows.append({"song_id": sid, "score": s - pen + bonus, "sim": s, "penalty": pen,
                      "tie_key": (key, last.get(sid))})
     # score descending, then id ascending byte-wise (UTF-8 bytes)
     rows.sort(key=lambda r: (-r["score"], r["song_id"].encode("utf-8")))
@@ -173,6 +189,165 @@ def vote_update(p, m, e, v):
     m2 = [BETA * m[i] + g[i] for i in range(DIMS)]
     p2 = [clamp01(p[i] - ALPHA * m2[i]) for i in range(DIMS)]
     return p2, m2
+
+
+# ---------------------------------------------------------------------------
+# The learner: Bayesian regression of (v − 3)/2 on (1, Ê) with forgetting and
+# a change detector.  The state is a dict here; it is written as the 29
+# numbers of the definition (A's upper triangle row-major, b, S, s2).
+# ---------------------------------------------------------------------------
+
+def prior():
+    return [LAMBDA_BIAS] + [LAMBDA] * DIMS
+
+
+def state_new():
+    lam = prior()
+    A = [[lam[i] if i == j else 0.0 for j in range(N6)] for i in range(N6)]
+    return {"A": A, "b": [0.0] * N6, "S": 0.0, "s2": S2_0}
+
+
+def state_from_preference(p):
+    st = state_new()
+    lam = prior()
+    st["b"] = [0.0] + [lam[i + 1] * 2.0 * (p[i] - MIDPOINT) for i in range(DIMS)]
+    return st
+
+
+def state_to_list(st):
+    out = []
+    for i in range(N6):
+        for j in range(i, N6):
+            out.append(st["A"][i][j])
+    return out + list(st["b"]) + [st["S"], st["s2"]]
+
+
+def state_from_list(v):
+    A = [[0.0] * N6 for _ in range(N6)]
+    k = 0
+    for i in range(N6):
+        for j in range(i, N6):
+            A[i][j] = A[j][i] = v[k]
+            k += 1
+    return {"A": A, "b": list(v[k:k + N6]), "S": v[k + N6], "s2": v[k + N6 + 1]}
+
+
+def solve(A, rhs):
+    """A x = rhs by Gaussian elimination with partial pivoting."""
+    n = len(rhs)
+    M = [list(A[i]) + [rhs[i]] for i in range(n)]
+    for c in range(n):
+        piv = max(range(c, n), key=lambda r: abs(M[r][c]))
+        if abs(M[piv][c]) < 1e-300:
+            raise CaseError("state", "the state's matrix is singular")
+        M[c], M[piv] = M[piv], M[c]
+        for r in range(c + 1, n):
+            f_ = M[r][c] / M[c][c]
+            for j in range(c, n + 1):
+                M[r][j] -= f_ * M[c][j]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        x[r] = (M[r][n] - sum(M[r][j] * x[j] for j in range(r + 1, n))) / M[r][r]
+    return x
+
+
+def positive_definite(A):
+    """Sylvester's criterion: every leading principal minor > 0 (by elimination)."""
+    n = len(A)
+    M = [list(r) for r in A]
+    for c in range(n):
+        if not M[c][c] > 0.0:
+            return False
+        for r in range(c + 1, n):
+            f_ = M[r][c] / M[c][c]
+            for j in range(c, n):
+                M[r][j] -= f_ * M[c][j]
+    return True
+
+
+def learner_preference(st):
+    w = solve(st["A"], st["b"])
+    u = w[1:]
+    top = max([1.0] + [abs(x) for x in u])
+    return [MIDPOINT + 0.5 * x / top for x in u]
+
+
+def learn(st, e, v, trace=None):
+    """One vote on a copy of the state.  Returns (state, preference or None
+    when nothing changed).  @trace, a list, collects the change detector's
+    candidate sums (for the fragility check) and whether it fired."""
+    E = centre(e)
+    nE = norm(E)
+    if nE < NORM_EPS:
+        return st, None
+    x = [1.0] + [c / nE for c in E]
+    y = (v - 3) / 2.0
+    w = solve(st["A"], st["b"])
+    yhat = dot(w, x)
+    q = dot(x, solve(st["A"], x))
+    r2 = (y - yhat) ** 2 / (1.0 + q)
+    S = max(0.0, st["S"] + r2 / st["s2"] - KAPPA)
+    s2 = max(S2_MIN, (1.0 - RHO) * st["s2"] + RHO * min(r2, 4.0 * st["s2"]))
+    fired = S > H
+    if trace is not None:
+        trace.append((S, fired))
+    if fired:
+        g, S = 0.0, 0.0
+    else:
+        g = GAMMA
+    lam = prior()
+    A = [[g * st["A"][i][j] + ((1.0 - g) * lam[i] if i == j else 0.0) + x[i] * x[j]
+          for j in range(N6)] for i in range(N6)]
+    b = [g * st["b"][i] + y * x[i] for i in range(N6)]
+    new = {"A": A, "b": b, "S": S, "s2": s2}
+    return new, learner_preference(new)
+
+
+def learn_case(c, trace=None):
+    """A learner case's answer: {"preference", "state"}."""
+    if "state" in c:
+        st = state_from_list(c["state"])
+    elif "preference" in c:
+        st = state_from_preference(c["preference"])
+    else:
+        st = state_new()
+    p = list(c["preference"]) if "preference" in c else list(NEUTRAL)
+    for vt in c["votes"]:
+        st, newp = learn(st, vt["embedding"], vt["vote"], trace)
+        if newp is not None:
+            p = newp
+    return {"preference": p, "state": state_to_list(st)}
+
+
+def explore_matrix(st):
+    """M = Π Σ Π: Σ the taste block of A⁻¹, Π the projection away from u."""
+    inv_cols = []
+    for j in range(1, N6):
+        unit = [1.0 if i == j else 0.0 for i in range(N6)]
+        inv_cols.append(solve(st["A"], unit))
+    Sigma = [[inv_cols[j][i + 1] for j in range(DIMS)] for i in range(DIMS)]
+    u = solve(st["A"], st["b"])[1:]
+    nu = norm(u)
+    uh = [x / nu for x in u] if nu >= NORM_EPS else [0.0] * DIMS
+    P = [[(1.0 if i == j else 0.0) - uh[i] * uh[j] for j in range(DIMS)] for i in range(DIMS)]
+    PS = [[sum(P[i][k] * Sigma[k][j] for k in range(DIMS)) for j in range(DIMS)] for i in range(DIMS)]
+    return [[sum(PS[i][k] * P[k][j] for k in range(DIMS)) for j in range(DIMS)] for i in range(DIMS)]
+
+
+def explore_bonus(case, e):
+    """C · meanᵢ Êᵀ Mᵢ Ê over the listeners that carry a state; 0 without any."""
+    C = case.get("explore", 0.0)
+    states = [l["state"] for l in case["listeners"] if "state" in l]
+    E = centre(e)
+    nE = norm(E)
+    if C == 0.0 or not states or nE < NORM_EPS:
+        return 0.0
+    Eh = [x / nE for x in E]
+    total = 0.0
+    for s in states:
+        M = explore_matrix(state_from_list(s))
+        total += sum(Eh[i] * M[i][j] * Eh[j] for i in range(DIMS) for j in range(DIMS))
+    return C * total / len(states)
 
 
 # ---------------------------------------------------------------------------
@@ -222,22 +397,65 @@ def require_keys(obj, keys, what):
         raise CaseError("shape", "%s lacks %s" % (what, ", ".join(missing)))
 
 
-RANK_KEYS = ["description", "now", "strategy", "k", "house_vector", "listeners", "songs",
+RANK_KEYS = ["description", "now", "strategy", "k", "house_vector", "explore", "listeners", "songs",
              "library", "history", "current_song_id", "expect"]
-VOTE_KEYS = ["description", "preference", "momentum", "embedding", "vote", "expect"]
+RANK_OPTIONAL = {"explore"}
+VOTE_KEYS = ["description", "learner", "preference", "momentum", "embedding", "vote", "expect"]
+VOTE_OPTIONAL = {"learner"}
+LEARN_KEYS = ["description", "learner", "preference", "state", "votes", "expect"]
+LEARN_OPTIONAL = {"preference", "state"}
+LEARNERS = ("seed", "bayes")
+
+
+def check_state(v, what):
+    if not isinstance(v, list):
+        raise CaseError("not-a-vector", "%s is not an array" % what)
+    for i, x in enumerate(v):
+        check_number(x, "%s[%d]" % (what, i))
+    if len(v) != STATE_LEN:
+        raise CaseError("wrong-dimension", "%s has %d numbers, not %d" % (what, len(v), STATE_LEN))
+    st = state_from_list(v)
+    if not st["S"] >= 0.0 or not st["s2"] > 0.0 or not positive_definite(st["A"]):
+        raise CaseError("bad-state", "%s is not a learner state (S >= 0, s2 > 0, A positive definite)"
+                        % what)
+
+
+def validate_vote_value(v):
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 5:
+        raise CaseError("bad-vote", "vote must be an integer 1..5, got %r" % (v,))
+
+
+def validate_learn(c):
+    require_keys(c, [k for k in LEARN_KEYS if k not in LEARN_OPTIONAL], "learner case")
+    if c["learner"] != "bayes":
+        raise CaseError("unknown-learner", "unknown learner %r" % (c["learner"],))
+    if "preference" in c:
+        check_vector(c["preference"], "preference")
+    if "state" in c:
+        check_state(c["state"], "state")
+    if not isinstance(c["votes"], list):
+        raise CaseError("shape", "votes must be an array")
+    for i, vt in enumerate(c["votes"]):
+        require_keys(vt, ["embedding", "vote"], "votes[%d]" % i)
+        check_vector(vt["embedding"], "votes[%d].embedding" % i)
+        validate_vote_value(vt["vote"])
 
 
 def validate_rank(c):
-    require_keys(c, RANK_KEYS, "rank case")
+    require_keys(c, [k for k in RANK_KEYS if k not in RANK_OPTIONAL], "rank case")
     parse_time(c["now"])
     if c["strategy"] not in STRATEGIES:
         raise CaseError("unknown-strategy", "unknown strategy %r" % (c["strategy"],))
     if isinstance(c["k"], bool) or not isinstance(c["k"], int) or c["k"] < 1:
         raise CaseError("bad-k", "k must be an integer >= 1")
     check_vector(c["house_vector"], "house_vector")
+    if "explore" in c:
+        check_number(c["explore"], "explore", 0.0, EXPLORE_MAX)
     for i, l in enumerate(c["listeners"]):
         require_keys(l, ["id", "preference"], "listener %d" % i)
         check_vector(l["preference"], "listeners[%d].preference" % i)
+        if "state" in l:
+            check_state(l["state"], "listeners[%d].state" % i)
     ids = set()
     for i, s in enumerate(c["songs"]):
         require_keys(s, ["id", "embedding"], "song %d" % i)
@@ -255,13 +473,13 @@ def validate_rank(c):
 
 
 def validate_vote(c):
-    require_keys(c, VOTE_KEYS, "vote case")
+    if "learner" in c and c["learner"] != "seed":
+        return validate_learn(c)
+    require_keys(c, [k for k in VOTE_KEYS if k not in VOTE_OPTIONAL], "vote case")
     check_vector(c["preference"], "preference")
     check_vector(c["momentum"], "momentum", bounded=False)
     check_vector(c["embedding"], "embedding")
-    v = c["vote"]
-    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 5:
-        raise CaseError("bad-vote", "vote must be an integer 1..5, got %r" % (v,))
+    validate_vote_value(c["vote"])
 
 
 # ---------------------------------------------------------------------------
@@ -410,7 +628,7 @@ def played(song_id, seconds_ago, now=NOW):
 
 
 def R(name, description, strategy="average", k=5, house_vector=NEUTRAL, listeners=(),
-      songs=(), library=(), history=(), current_song_id=None, now=NOW, intent=None):
+      songs=(), library=(), history=(), current_song_id=None, now=NOW, intent=None, explore=None):
     case = {
         "description": description,
         "now": now,
@@ -423,6 +641,8 @@ def R(name, description, strategy="average", k=5, house_vector=NEUTRAL, listener
         "history": list(history),
         "current_song_id": current_song_id,
     }
+    if explore is not None:
+        case["explore"] = float(explore)
     return name, case, intent
 
 
@@ -702,16 +922,129 @@ def rank_cases():
           "The same large room under least_misery.", strategy="least_misery", **big))
     add(R("039-big-room-uuids-awm",
           "The same large room under average_without_misery.", strategy="average_without_misery", **big))
+
+    # --- exploration (the learner's states) ----------------------------------
+    lena = learned_listener("lena", LENA_TASTE, 6, seed=11)
+    mo = learned_listener("mo", MO_TASTE, 12, seed=12)
+    nia = learned_listener("nia", NIA_TASTE, 3, seed=13)
+    fresh = {"id": "oz", "preference": f(NEUTRAL), "state": state_to_list(state_new())}
+    explore_songs = songs("rain-on-tin-roof", "coastal-gale", "campfire", "night-storm", "harbour-waves",
+                          "desert-wind", "hearth-and-rain", "thunder-sea", "still-room", "drizzle")
+
+    def differs_without_explore(c, e):
+        plain = dict(c)
+        del plain["explore"]
+        return ids(e) != ids(rank(plain))
+
+    add(R("040-explore-0.7-one-listener",
+          "One listener after 6 votes, exploration 0.7: every song gains 0.7·ÊᵀMÊ, M the learner's "
+          "uncertainty away from the learned direction, which reorders the queue against explore 0.",
+          listeners=[lena], songs=explore_songs, explore=0.7, k=6, intent=differs_without_explore))
+    add(R("041-explore-1.5-two-listeners-average",
+          "Two listeners with states (6 and 12 votes), the default exploration 1.5, average: the bonus is "
+          "the mean of their two bonuses; a song played 20 minutes ago keeps its penalty.",
+          listeners=[lena, mo], songs=explore_songs, explore=1.5, k=10,
+          history=[played("harbour-waves", 1200)], intent=differs_without_explore))
+    add(R("042-explore-3-least-misery",
+          "Three listeners, exploration 3 under least_misery: the bonus is added to the least similarity.",
+          strategy="least_misery", listeners=[lena, mo, nia], songs=explore_songs, explore=3.0, k=5,
+          intent=differs_without_explore))
+    add(R("043-explore-awm-misery-is-similarity-only",
+          "Exploration 1.5 under average_without_misery: songs are dropped by similarity alone, the bonus "
+          "only reorders the survivors.",
+          strategy="average_without_misery", listeners=[lena, mo], songs=explore_songs, explore=1.5, k=10,
+          intent=lambda c, e: "campfire" not in ids(e) and differs_without_explore(c, e)))
+    add(R("044-explore-only-listeners-with-state",
+          "Two listeners, only one carries a state: the bonus is that listener's alone (the mean is over the "
+          "listeners that carry a state).",
+          listeners=[lena, {"id": "ben", "preference": L["ben"]}], songs=explore_songs, explore=1.5,
+          k=10, intent=differs_without_explore))
+    add(R("045-explore-new-listener",
+          "A new listener (prior state, no opinion) with exploration 1.5: Σ = 2·I, so every song with "
+          "character gains 3 and the song with no character none; the penalties (every song played, at "
+          "different times) order the rest.",
+          listeners=[fresh], songs=explore_songs, explore=1.5, k=10,
+          history=[played(sid, 600 * (i + 1)) for i, sid in enumerate(
+              ["rain-on-tin-roof", "coastal-gale", "campfire", "night-storm", "harbour-waves",
+               "desert-wind", "hearth-and-rain", "thunder-sea", "still-room", "drizzle"])],
+          intent=lambda c, e: e[-1]["song_id"] == "still-room" and e[0]["song_id"] == "drizzle"))
+    add(R("046-explore-0-is-the-plain-ranking",
+          "Listeners with states and exploration 0: the plain ranking, the same as without states.",
+          listeners=[lena, mo], songs=explore_songs, explore=0.0, k=10,
+          intent=lambda c, e: e == rank(dict(c, explore=0.0, listeners=[
+              {"id": l["id"], "preference": l["preference"]} for l in c["listeners"]]))))
+    add(R("047-explore-nobody-present",
+          "Nobody present: the house vector ranks and there is no bonus, whatever the exploration.",
+          house_vector=[0.8, 0.3, 0.5, 0.2, 0.9], songs=explore_songs, explore=3.0, k=4))
     return cases
 
 
-def V(name, description, preference, embedding, vote, momentum=(0, 0, 0, 0, 0), intent=None):
-    return name, {"description": description, "preference": f(preference), "momentum": f(momentum),
-                  "embedding": f(embedding), "vote": vote}, intent
+def V(name, description, preference, embedding, vote, momentum=(0, 0, 0, 0, 0), intent=None,
+      learner=None):
+    c = {"description": description}
+    if learner is not None:
+        c["learner"] = learner
+    c.update({"preference": f(preference), "momentum": f(momentum), "embedding": f(embedding), "vote": vote})
+    return name, c, intent
 
 
 SEED_P = [0.9, 0.1, 0.4, 0.2, 0.8]
 SEED_E = [0.8, 0.2, 0.1, 0.3, 0.7]
+
+
+# The learner's listeners: hidden tastes that rate songs as the benchmark's
+# simulated listeners do (round(3 + 2·sim + noise), clamped to 1..5), with a
+# seeded generator; the votes are written into the files, so the generator
+# only picks them.
+LENA_TASTE = [0.9, 0.2, 0.35, 0.3, 0.8]
+MO_TASTE = [0.3, 0.85, 0.6, 0.75, 0.25]
+NIA_TASTE = [0.55, 0.4, 0.9, 0.2, 0.45]
+
+
+def simulated_votes(taste, n, seed, noise=0.5, rating=None):
+    import random
+    rnd = random.Random(seed)
+    out = []
+    while len(out) < n:
+        e = [round(rnd.random(), 2) for _ in range(DIMS)]
+        if norm(centre(e)) < 0.2:
+            continue
+        if rating is None:
+            v = int(round(3 + 2 * sim(taste, e) + rnd.gauss(0.0, noise)))
+            v = min(5, max(1, v))
+        else:
+            v = rating
+        out.append({"embedding": e, "vote": v})
+    return out
+
+
+def run_votes(votes, start=None):
+    st = state_new() if start is None else start
+    p = list(NEUTRAL)
+    for vt in votes:
+        st, newp = learn(st, vt["embedding"], vt["vote"])
+        if newp is not None:
+            p = newp
+    return st, p
+
+
+def learned_listener(name, taste, n, seed):
+    st, p = run_votes(simulated_votes(taste, n, seed))
+    return {"id": name, "preference": p, "state": state_to_list(st)}
+
+
+def B(name, description, votes, preference=None, state=None, intent=None):
+    c = {"description": description, "learner": "bayes"}
+    if preference is not None:
+        c["preference"] = f(preference)
+    if state is not None:
+        c["state"] = [float(x) for x in state]
+    c["votes"] = [{"embedding": f(vt["embedding"]), "vote": vt["vote"]} for vt in votes]
+    return name, c, intent
+
+
+def centred_size(p):
+    return max(abs(x - MIDPOINT) for x in p)
 
 
 def vote_cases():
@@ -773,6 +1106,63 @@ def vote_cases():
           "Song orthogonal to the taste (similarity 0), vote 4: a pure step towards the song.",
           [0.9, 0.5, 0.5, 0.5, 0.5], [0.5, 0.9, 0.5, 0.5, 0.5], 4,
           intent=lambda c, e: e["preference"][1] > 0.5))
+
+    add(V("019-seed-rule-named",
+          "The seed's rule asked for by name (\"learner\": \"seed\"): the same answer as 001, which does not "
+          "name it.", SEED_P, SEED_E, 5, learner="seed",
+          intent=lambda c, e: e == expect_vote({k: v for k, v in c.items() if k != "learner"})))
+
+    # --- the learner -----------------------------------------------------------
+    add(B("020-bayes-new-listener-one-vote",
+          "A new listener (no preference, no state: the prior) rates the seed's example song 5.",
+          [{"embedding": SEED_E, "vote": 5}],
+          intent=lambda c, e: sim(e["preference"], SEED_E) > 0.99))
+    long_votes = simulated_votes(LENA_TASTE, 40, seed=21)
+    add(B("021-bayes-long-sequence",
+          "A new listener rates 40 songs after a hidden taste [0.9,0.2,0.35,0.3,0.8] with noise: the "
+          "learned preference points the same way (similarity above 0.9).",
+          long_votes, intent=lambda c, e: sim(e["preference"], LENA_TASTE) > 0.9))
+    a, b = simulated_votes(MO_TASTE, 2, seed=22)
+    add(B("022-bayes-no-character-song",
+          "Three votes, the middle one on a song with no character (all 0.5): it changes nothing, so the "
+          "answer is that of the other two votes alone.",
+          [a, {"embedding": NEUTRAL, "vote": 1}, b],
+          intent=lambda c, e: e == learn_case({"learner": "bayes", "votes": [a, b]})))
+    add(B("023-bayes-no-character-song-only",
+          "A listener with a preference rates only a song with no character: preference and state stay "
+          "the prior's and the given preference.",
+          [{"embedding": NEUTRAL, "vote": 5}], preference=[0.7, 0.4, 0.5, 0.6, 0.3],
+          intent=lambda c, e: e["preference"] == c["preference"] and
+          e["state"] == state_to_list(state_from_preference(c["preference"]))))
+    add(B("024-bayes-all-fives",
+          "A listener who rates 30 varied songs all 5: the bias takes it, the taste stays near no opinion "
+          "(no component moves by more than 0.1).",
+          simulated_votes(LENA_TASTE, 30, seed=24, rating=5),
+          intent=lambda c, e: centred_size(e["preference"]) < 0.1))
+    add(B("025-bayes-all-ones",
+          "A listener who rates 30 varied songs all 1: the taste stays near no opinion too.",
+          simulated_votes(LENA_TASTE, 30, seed=25, rating=1),
+          intent=lambda c, e: centred_size(e["preference"]) < 0.1))
+    before = simulated_votes(LENA_TASTE, 25, seed=26, noise=0.3)
+    after = simulated_votes(MO_TASTE, 15, seed=27, noise=0.3)
+    add(B("026-bayes-change-of-taste",
+          "25 votes after one taste, then 15 after a very different one: the change detector fires (the "
+          "state restarts from the prior) and the preference follows the new taste.",
+          before + after,
+          intent=lambda c, e: any(i > 25 for i in detector_fired(c)) and
+          not any(i <= 25 for i in detector_fired(c)) and sim(e["preference"], MO_TASTE) > 0.8))
+    first = simulated_votes(NIA_TASTE, 10, seed=28)
+    more = simulated_votes(NIA_TASTE, 5, seed=29)
+    st10, p10 = run_votes(first)
+    add(B("027-bayes-continue-from-state",
+          "A stored state (and its preference) after 10 votes, then 5 more: the same answer as 15 votes "
+          "from the start.",
+          more, preference=p10, state=state_to_list(st10),
+          intent=lambda c, e: close(e, learn_case({"learner": "bayes", "votes": first + more}), 1e-12)))
+    add(B("028-bayes-from-preference",
+          "An existing profile with a preference and no state yet (as the migration finds it): it starts "
+          "from b = Λ0·(0, 2(p − 0.5)), then 3 votes.",
+          simulated_votes(MO_TASTE, 3, seed=30), preference=[0.8, 0.3, 0.5, 0.6, 0.2]))
     return cases
 
 
@@ -833,6 +1223,21 @@ def bad_files():
     out["vote-wrong-dim.json"] = (vote_with(lambda c: c.update(
         description="Malformed on purpose: the embedding has 6 numbers instead of 5.",
         embedding=f([0.8, 0.2, 0.1, 0.3, 0.7, 0.5]))), "wrong-dimension")
+
+    def learn_with(description, state):
+        c = {"description": "Malformed on purpose: " + description, "learner": "bayes",
+             "state": state, "votes": [{"embedding": f(SEED_E), "vote": 5}]}
+        c["expect"] = {"preference": f(NEUTRAL), "state": state}
+        return dump(c, LEARN_KEYS)
+
+    prior_list = state_to_list(state_new())
+    out["vote-bayes-short-state.json"] = (learn_with(
+        "the state has 28 numbers instead of 29.", prior_list[:-1]), "wrong-dimension")
+    negative = list(prior_list)
+    negative[6] = -0.5   # A[1][1]: the matrix is not positive definite
+    out["vote-bayes-state-not-positive.json"] = (learn_with(
+        "the state's matrix A has a negative diagonal entry, so it is not positive definite.", negative),
+        "bad-state")
     return out
 
 
@@ -908,12 +1313,39 @@ def build():
         assert name not in seen, name
         seen.add(name)
         validate_vote(dict(case, expect={}))
-        p, m = vote_update(case["preference"], case["momentum"], case["embedding"], case["vote"])
-        case["expect"] = {"preference": p, "momentum": m}
+        keys = LEARN_KEYS if is_learn(case) else VOTE_KEYS
+        case["expect"] = expect_vote(case)
+        if keys is LEARN_KEYS:
+            problems += check_robust_learn(name, case)
         if intent is not None and not intent(case, case["expect"]):
             problems.append("%s: does not show what its description says" % name)
-        files[os.path.join(VOTE_DIR, name + ".json")] = (case, VOTE_KEYS)
+        files[os.path.join(VOTE_DIR, name + ".json")] = (case, keys)
     return files, problems
+
+
+def is_learn(case):
+    return case.get("learner", "seed") != "seed"
+
+
+def expect_vote(case):
+    if is_learn(case):
+        return learn_case(case)
+    p, m = vote_update(case["preference"], case["momentum"], case["embedding"], case["vote"])
+    return {"preference": p, "momentum": m}
+
+
+def check_robust_learn(name, case):
+    """The change detector's decision S > H must not hinge on rounding."""
+    trace = []
+    learn_case(case, trace)
+    return ["%s: vote %d puts the change detector at %r, too close to H = %g" % (name, i + 1, S, H)
+            for i, (S, _) in enumerate(trace) if abs(S - H) < FRAGILE]
+
+
+def detector_fired(case):
+    trace = []
+    learn_case(case, trace)
+    return [i + 1 for i, (_, fired) in enumerate(trace) if fired]
 
 
 def close(a, b, tol):
@@ -956,19 +1388,15 @@ def check():
         except CaseError as ex:
             problems.append("%s: %s" % (rel, ex))
             continue
-        if list(disk) != keys:
-            problems.append("%s: keys %s, expected %s" % (rel, list(disk), keys))
+        if list(disk) != [k for k in keys if k in case]:
+            problems.append("%s: keys %s, expected %s" % (rel, list(disk), [k for k in keys if k in case]))
         # 1. the file's own inputs, recomputed, give the file's expectation
-        if keys is RANK_KEYS:
-            got = rank(disk)
-        else:
-            p, m = vote_update(disk["preference"], disk["momentum"], disk["embedding"], disk["vote"])
-            got = {"preference": p, "momentum": m}
+        got = rank(disk) if keys is RANK_KEYS else expect_vote(disk)
         if not close(got, disk["expect"], CHECK_TOL):
             problems.append("%s: expect differs from the recomputation:\n  file: %s\n  here: %s"
                             % (rel, json.dumps(disk["expect"]), json.dumps(got)))
         # 2. the file is what this script generates (inputs and expectation)
-        if not close({k: case[k] for k in keys}, disk, CHECK_TOL):
+        if not close({k: case[k] for k in keys if k in case}, disk, CHECK_TOL):
             problems.append("%s: differs from the case defined in make-cases.py" % rel)
         n_checked += 1
 
@@ -1012,7 +1440,7 @@ def write():
             fh.write(text)
     print("wrote %d rank, %d vote, %d bad files" % (
         sum(1 for _, k in files.values() if k is RANK_KEYS),
-        sum(1 for _, k in files.values() if k is VOTE_KEYS), len(bad_files())))
+        sum(1 for _, k in files.values() if k is not RANK_KEYS), len(bad_files())))
     return 0
 
 

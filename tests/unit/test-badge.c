@@ -54,6 +54,74 @@ test_guest_names (void)
   g_assert_nonnull (strchr (a, ' '));
 }
 
+/* A listener's name: at most 64 printable characters with something
+ * visible; no control characters, no text-direction controls, no
+ * invisible formatting (the screen and the D-Bus API show it as given). */
+static void
+test_names (void)
+{
+  static const char *const ok[][2] = {
+    { "Ann", "Ann" },
+    { "  Rain Lover  ", "Rain Lover" },
+    { "\u00a0Zoë\u3000", "Zoë" },                  /* Unicode spaces trimmed */
+    { "Zoe\u0308", "Zoë" },                          /* NFC */
+    { "\u05e9\u05dc\u05d5\u05dd", "\u05e9\u05dc\u05d5\u05dd" },   /* Hebrew is fine */
+    { "\U0001F468\u200D\U0001F469\u200D\U0001F467", "\U0001F468\u200D\U0001F469\u200D\U0001F467" },
+  };
+  static const struct { const char *name; const char *says; } bad[] = {
+    { "", "empty" },
+    { "   ", "empty" },
+    { "\u200B\u200B\u200B", "invisible" },              /* zero-width spaces */
+    { "\u200D\u200C", "no visible character" },          /* joiners alone */
+    { "\u3164\u3164", "no visible character" },          /* Hangul filler */
+    { "\u2800", "no visible character" },                 /* braille blank */
+    { "Ann\u202Egro", "direction" },                       /* right-to-left override */
+    { "\u2067Ann", "direction" },                          /* right-to-left isolate */
+    { "Ann\u200F", "direction" },                          /* right-to-left mark */
+    { "Ann\u00ADe", "invisible" },                         /* soft hyphen */
+    { "Ann\uFEFF", "invisible" },
+    { "Ann\tBob", "control" },
+    { "Ann\nBob", "control" },
+    { "Ann\x1b[2J", "control" },
+    { "Ann\xff", "not valid text" },
+  };
+  g_autofree char *long_name = g_strnfill (65, 'x');
+  g_autoptr(GString) long_wide = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *max = g_strnfill (64, 'x');
+  g_autofree char *max_ok = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
+    {
+      g_autoptr(GError) e = NULL;
+      g_autofree char *name = sk_badge_clean_name (ok[i][0], &e);
+
+      g_assert_no_error (e);
+      g_assert_cmpstr (name, ==, ok[i][1]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) e = NULL;
+      g_autofree char *name = sk_badge_clean_name (bad[i].name, &e);
+
+      g_assert_null (name);
+      g_assert_nonnull (e);
+      g_assert_true (e->domain == SK_INPUT_ERROR);
+      if (strstr (e->message, bad[i].says) == NULL)
+        g_error ("name %u: “%s” does not say “%s”", i, e->message, bad[i].says);
+    }
+  max_ok = sk_badge_clean_name (max, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (max_ok, ==, max);
+  g_assert_null (sk_badge_clean_name (long_name, &error));
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  for (guint i = 0; i < 65; i++)
+    g_string_append (long_wide, "\u00e9");
+  g_assert_null (sk_badge_clean_name (long_wide->str, &error));
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -61,5 +129,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/badge/uid-is-upper-case-hex-without-separators", test_normalises);
   g_test_add_func ("/core/badge/odd-uids-are-refused", test_refuses);
   g_test_add_func ("/core/badge/guest-name-is-stable", test_guest_names);
+  g_test_add_func ("/core/badge/names-are-printable-and-visible", test_names);
   return g_test_run ();
 }

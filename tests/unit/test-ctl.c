@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "sk-test-util.h"
 #include "sk-util.h"
@@ -124,6 +125,13 @@ test_bad_input_is_one_line (Fixture *f, gconstpointer data)
   CTL (f, 1, "tap", huge);
   CTL (f, 2, "vote", "04A1B2C3", "7");
   CTL (f, 2, "vote", "04A1B2C3", "three");
+  /* a negative rating is a rating out of range, not an unknown option */
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "vote", "04A1B2C3", "-1", "--db", f->db, NULL },
+                                    &out, &err), ==, 2);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "a rating is a whole number from 1 to 5, not “-1”"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   CTL (f, 1, "vote", "04A1B2C3", "3");
   CTL (f, 1, "checkout", "04A1B2C3");
   CTL (f, 1, "next");
@@ -132,6 +140,11 @@ test_bad_input_is_one_line (Fixture *f, gconstpointer data)
   CTL (f, 1, "taste-step", "/nonexistent/case.json");
   CTL (f, 1, "enroll", "04A1B2C3", "Ann", "--taste", "[1,2,3]");
   CTL (f, 1, "enroll", "04A1B2C3", "Ann", "--role", "emperor");
+  /* names of zero-width characters only, or turning the text around */
+  CTL (f, 1, "enroll", "04A1B2C3", "\u200B\u200B\u200B");
+  CTL (f, 1, "enroll", "04A1B2C3", "Ann\u202Egro");
+  CTL (f, 1, "join", "04A1B2C3", "--name", "\u200D\u200D");
+  CTL (f, 1, "join", "04A1B2C3", "--name", "\u2067Ann");
   CTL (f, 1, "import", "/nonexistent/folder");
 
   g_assert_true (g_file_set_contents (file, "", 0, NULL));
@@ -252,6 +265,9 @@ test_config (Fixture *f, gconstpointer data)
   g_autofree char *all = NULL;
   g_autofree char *one = NULL;
   g_autofree char *reset = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *first = NULL;
+  const char *line;
 
   CTL (f, 0, "init");
   all = CTL_OUT (f, 0, "config");
@@ -267,6 +283,15 @@ test_config (Fixture *f, gconstpointer data)
   CTL (f, 2, "config", "a", "b", "c");
   reset = CTL_OUT (f, 0, "config", "loudness_target_lufs", "--reset");
   g_assert_cmpstr (reset, ==, "loudness_target_lufs = -23\n");
+  /* cleared, not the default stored: the listing says “(default)” */
+  after = CTL_OUT (f, 0, "config");
+  line = strstr (after, "loudness_target_lufs");
+  g_assert_nonnull (line);
+  first = g_strndup (line, strcspn (line, "\n"));
+  g_assert_true (g_str_has_suffix (first, "(default)"));
+  CTL (f, 1, "config", "volume", "0x1p-1");
+  CTL (f, 1, "config", "volume", "inf");
+  CTL (f, 1, "config", "loudness_target_lufs", "-0x1p4");
 }
 
 static void
@@ -340,6 +365,128 @@ test_demo_library (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n, >=, 8);
 }
 
+/* A sidecar of 80 kB of “[” and a case file nested 100 000 deep are
+ * refused with a sentence (json-glib would recurse until the stack ends);
+ * the good files of the folder are imported all the same. */
+static void
+test_deep_json_is_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *wav = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *deep = g_strnfill (80 * 1024, '[');
+  g_autofree char *case_path = g_build_filename (f->dir, "deep-case.json", NULL);
+  g_autoptr(GString) nested = g_string_new ("{\"songs\": ");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *songs = NULL;
+
+  make_library (f, &lib);
+  wav = g_build_filename (lib, "abyss.wav", NULL);
+  json = g_build_filename (lib, "abyss.json", NULL);
+  sk_test_write_wav (wav, 0.25);
+  g_assert_true (g_file_set_contents (json, deep, -1, NULL));
+  CTL (f, 0, "init");
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "abyss.wav: abyss.json: nested deeper than"));
+  g_assert_nonnull (strstr (out, "Imported 6 songs; 1 file refused"));
+  songs = CTL_OUT (f, 0, "songs");
+  g_assert_nonnull (strstr (songs, "campfire"));
+  g_assert_null (strstr (songs, "abyss"));
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (nested, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (nested, ']');
+  g_string_append_c (nested, '}');
+  g_assert_true (g_file_set_contents (case_path, nested->str, (gssize) nested->len, NULL));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "rank", case_path, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "nested deeper than"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "taste-step", case_path, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "nested deeper than"));
+}
+
+/* An empty --db and a path that is no file are refused, each with its own
+ * sentence, and nothing is created. */
+static void
+test_db_path_is_checked (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "init", "--db", "", NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "empty"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "init", "--db", "/dev/null", NULL }, &out, &err),
+                   ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "/dev/null is not a database file"));
+  g_assert_null (strstr (err, "full"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "status", "--db", f->dir, NULL }, &out, &err), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "is not a database file"));
+}
+
+/* A disk with a few KiB left at the first open: the full-disk sentence,
+ * not “disk I/O error” (SQLite fails to grow the WAL index there). The
+ * disk is a small tmpfs in a mount namespace of its own, which vanishes
+ * with the command: nothing to clean up, nothing outside touched. */
+static void
+test_full_disk_at_first_open (Fixture *f, gconstpointer data)
+{
+  g_autofree char *ctl_path = sk_test_ctl_path ();
+  g_autofree char *unshare = g_find_program_in_path ("unshare");
+  g_autofree char *disk = g_build_filename (f->dir, "disk", NULL);
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  if (unshare == NULL)
+    {
+      g_test_skip ("unshare (util-linux) is not installed: no private tmpfs to fill");
+      return;
+    }
+  g_assert_cmpint (g_mkdir (disk, 0700), ==, 0);
+  /* 256 KiB with 8 KiB left */
+  script = g_strdup_printf ("mount -t tmpfs -o size=256k tmpfs '%s' || exit 77; "
+                            "head -c 253952 /dev/zero > '%s/fill' || exit 77; "
+                            "exec '%s' init --db '%s/kiosk.db'",
+                            disk, disk, ctl_path, disk);
+  {
+    const char *argv[] = { unshare, "--user", "--map-root-user", "--mount", "sh", "-c", script, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &out, &err, &status, &error));
+    g_assert_no_error (error);
+  }
+  if (!WIFEXITED (status) || WEXITSTATUS (status) == 77 ||
+      (WEXITSTATUS (status) != 0 && WEXITSTATUS (status) != 1))
+    {
+      g_autofree char *why = g_strdup_printf ("no private tmpfs here (user and mount namespaces "
+                                              "refused?): %s", err);
+
+      g_test_skip (why);
+      return;
+    }
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  assert_one_line (err);
+  g_assert_nonnull (strstr (err, "is full"));
+  g_assert_null (strstr (err, "I/O error"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -354,6 +501,9 @@ main (int argc, char **argv)
   ADD ("/ctl/config-shows-checks-and-changes-settings", test_config);
   ADD ("/ctl/demo-walk-through-runs", test_demo_script);
   ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
+  ADD ("/ctl/deep-json-is-refused-and-the-good-files-kept", test_deep_json_is_refused);
+  ADD ("/ctl/db-path-empty-or-not-a-file-is-refused", test_db_path_is_checked);
+  ADD ("/ctl/full-disk-at-first-open-says-full", test_full_disk_at_first_open);
 #undef ADD
   return g_test_run ();
 }

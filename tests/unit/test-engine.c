@@ -662,6 +662,124 @@ test_full_disk_vote_loses_nothing (Fixture *f, gconstpointer data)
   g_assert_cmpstr (before, ==, after);
 }
 
+/* A handler that re-enters the engine and fails there (what the playback
+ * does when a song cannot be marked): the change it heard of stays. */
+static void
+fail_in_handler (guint *ran)
+{
+  SkEngine *engine = g_object_get_data (G_OBJECT (ran), "engine");
+  g_autoptr(GError) error = NULL;
+
+  (*(guint *) g_object_get_data (G_OBJECT (ran), "count"))++;
+  g_assert_false (sk_engine_mark_unplayable (engine, "no-such-song", "test", &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND);
+}
+
+static void
+test_failing_handler_costs_nothing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GObject) carrier = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *guest = NULL;
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  guint ran = 0;
+  SkTapResult r;
+
+  g_object_set_data (carrier, "engine", f->engine);
+  g_object_set_data (carrier, "count", &ran);
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect_swapped (f->engine, "queue-changed", G_CALLBACK (fail_in_handler), carrier);
+  g_signal_connect_swapped (f->engine, "checked-in", G_CALLBACK (fail_in_handler), carrier);
+
+  /* 1s for what plays turn the queue away from rain: each vote stays,
+   * and one of them at least changed the queue (the handler ran) */
+  for (int votes = 1; ran == 0 && votes <= 5; votes++)
+    {
+      if (votes > 1)
+        {
+          f->clock.now += 5 * 60 * SEC;
+          g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+        }
+      g_assert_true (sk_engine_vote (f->engine, id, 1, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (count (f, "SELECT count(*) FROM votes"), ==, votes);
+    }
+  g_assert_cmpuint (ran, >=, 1);
+
+  ran = 0;
+  guest = sk_engine_join (f->engine, "04BB00CC", "Guest", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (guest);
+  g_assert_cmpuint (ran, >=, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM profiles WHERE display_name = 'Guest'"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 2);
+  g_signal_handlers_disconnect_by_data (f->engine, carrier);
+}
+
+static void
+test_rolled_back_change_emits_nothing (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autoptr(GError) error = NULL;
+  guint queue_before = f->counts.queue_changes;
+  SkTapResult r;
+
+  /* a tap (a check-in that changes the queue) inside a transaction of the
+   * caller's, which is rolled back */
+  g_assert_true (sk_store_begin (f->store, &error));
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_cmpuint (f->counts.checked_in, ==, 0);
+  g_assert_cmpuint (f->counts.queue_changes, ==, queue_before);
+  sk_store_rollback (f->store);
+  g_assert_true (sk_engine_refresh (f->engine, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->counts.checked_in, ==, 0);
+  g_assert_cmpuint (f->counts.queue_changes, ==, queue_before);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 0);
+
+  /* the same committed: told once, after the commit */
+  g_assert_true (sk_store_begin (f->store, &error));
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_cmpuint (f->counts.checked_in, ==, 0);
+  g_assert_true (sk_store_commit (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->counts.checked_in, ==, 1);
+  g_assert_cmpuint (f->counts.queue_changes, ==, queue_before + 1);
+}
+
+static void
+test_tap_is_one_transaction (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autoptr(GError) error = NULL;
+  SkTapResult r = { 0 };
+
+  /* the queue cannot be written: the check-in must not stay either */
+  g_assert_true (sk_store_exec (f->store,
+                                "CREATE TEMP TRIGGER refuse_queue BEFORE INSERT ON player_queue "
+                                "BEGIN SELECT RAISE (ABORT, 'refused by the test'); END",
+                                &error));
+  g_assert_false (sk_engine_tap (f->engine, "04A1B2C3", &r, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  sk_tap_result_clear (&r);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 0);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM outbox WHERE kind = 'session'"), ==, 0);
+  g_assert_cmpuint (f->counts.checked_in, ==, 0);
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 0);
+
+  g_assert_true (sk_store_exec (f->store, "DROP TRIGGER refuse_queue", &error));
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+  g_assert_cmpuint (f->counts.checked_in, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -686,6 +804,9 @@ main (int argc, char **argv)
   ADD ("/core/engine/opposite-tastes-change-the-queue", test_opposite_tastes_change_the_queue);
   ADD ("/core/engine/track-start-records-the-play", test_track_start);
   ADD ("/core/engine/full-disk-vote-loses-nothing", test_full_disk_vote_loses_nothing);
+  ADD ("/core/engine/failing-handler-cannot-cost-a-vote-or-a-join", test_failing_handler_costs_nothing);
+  ADD ("/core/engine/rolled-back-change-emits-nothing", test_rolled_back_change_emits_nothing);
+  ADD ("/core/engine/tap-is-one-transaction", test_tap_is_one_transaction);
 #undef ADD
   g_test_add_func ("/core/engine/empty-library-has-nothing-to-play", test_nothing_to_play);
   return g_test_run ();

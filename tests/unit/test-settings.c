@@ -73,6 +73,13 @@ test_refused (Fixture *f, gconstpointer data)
     { "volume", "inf", "a number" },
     { "volume", "", "a number" },
     { "volume", "0.5x", "a number" },
+    { "volume", "0x1p-1", "a number" },     /* a hex float, 0.5 to strtod */
+    { "volume", "-0X1P-1", "a number" },
+    { "volume", "INF", "a number" },
+    { "volume", "+nan", "a number" },
+    { "volume", "infinity", "a number" },
+    { "loudness_target_lufs", "-1e400", "a number" },
+    { "queue_k", "0x5", "whole number" },
     { "queue_k", "2.5", "whole number" },
     { "queue_k", "0", "from 1 to 50" },
     { "crossfade_seconds", "13", "from 0 to 12" },
@@ -121,8 +128,15 @@ test_set_and_reset (Fixture *f, gconstpointer data)
   strategy = sk_settings_dup_string (f->store, "strategy");
   g_assert_cmpstr (strategy, ==, "least_misery");
 
+  /* a reset clears the stored value (the default may change in a later
+   * version): it does not store today's default */
   g_assert_true (sk_settings_set (f->store, "volume", NULL, &error));
+  g_assert_no_error (error);
   g_assert_cmpfloat (sk_settings_get_double (f->store, "volume"), ==, 1.0);
+  g_assert_null (sk_store_dup_setting (f->store, "volume"));
+  g_assert_true (sk_settings_set (f->store, "volume", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (sk_store_dup_setting (f->store, "volume"));
 }
 
 /* A value written behind the table's back (an old version, a hand edit)

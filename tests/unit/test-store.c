@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "sk-songs.h"
 #include "sk-store.h"
 #include "sk-test-util.h"
 
@@ -192,6 +193,51 @@ test_bad_sql_is_an_error (void)
   sk_test_rmdir (dir);
 }
 
+/* The library as the CLI reads it: listed by title, one song by id, the
+ * counts of a status. */
+static void
+test_songs_read (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  g_autoptr(GPtrArray) songs = NULL;
+  g_autoptr(SkSong) song = NULL;
+  static const double e[SK_DIM] = { 0.1, 0.2, 0.3, 0.4, 0.5 };
+  guint n_songs = 99, n_unsynced = 99;
+
+  g_assert_no_error (error);
+  g_assert_true (sk_songs_count (store, &n_songs, &n_unsynced, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_songs, ==, 0);
+  g_assert_cmpuint (n_unsynced, ==, 0);
+  sk_test_add_song (store, "zeta", e);
+  sk_test_add_song (store, "alpha", e);
+  g_assert_true (sk_store_outbox_add (store, "vote", "v1", "{}", 0, &error));
+  g_assert_true (sk_songs_count (store, &n_songs, &n_unsynced, &error));
+  g_assert_cmpuint (n_songs, ==, 2);
+  g_assert_cmpuint (n_unsynced, ==, 1);
+
+  songs = sk_songs_list (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (songs->len, ==, 2);
+  g_assert_cmpstr (((SkSong *) songs->pdata[0])->id, ==, "alpha");
+  g_assert_cmpstr (((SkSong *) songs->pdata[1])->title, ==, "zeta");
+
+  song = sk_songs_lookup (store, "zeta", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (song->file_url, ==, "file:///songs/zeta.wav");
+  g_assert_null (song->sha256);
+  g_assert_cmpint (song->duration, ==, 30);
+  g_assert_true (song->playable);
+  g_clear_pointer (&song, sk_song_free);
+  song = sk_songs_lookup (store, "nope", &error);
+  g_assert_null (song);
+  g_assert_error (error, SK_SONGS_ERROR, SK_SONGS_ERROR_NOT_FOUND);
+  sk_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -205,5 +251,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/store/read-only-is-reported", test_read_only_connection);
   g_test_add_func ("/core/store/inner-rollback-rolls-back-everything", test_nested_rollback);
   g_test_add_func ("/core/store/bad-sql-is-an-error", test_bad_sql_is_an_error);
+  g_test_add_func ("/core/store/songs-listed-looked-up-and-counted", test_songs_read);
   return g_test_run ();
 }

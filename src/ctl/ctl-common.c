@@ -1,0 +1,201 @@
+/* ctl-common.c: what every command of soundscape-ctl uses. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "sk-taste.h"
+#include "sk-util.h"
+
+char *opt_db = NULL;
+
+int
+fail (const char *fmt,
+      ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  /* one line, whatever the message holds */
+  g_strdelimit (msg, "\n\r", ' ');
+  fprintf (stderr, "soundscape-ctl: %s\n", msg);
+  return EXIT_FAILURE;
+}
+
+SkStore *
+open_store (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = opt_db ? g_strdup (opt_db) : sk_store_default_path ();
+  SkStore *store = sk_store_open (path, &error);
+
+  if (store == NULL)
+    fail ("%s", error->message);
+  return store;
+}
+
+SkEngine *
+open_engine (void)
+{
+  g_autoptr(SkStore) store = open_store ();
+  g_autoptr(GError) error = NULL;
+  SkEngine *engine;
+
+  if (store == NULL)
+    return NULL;
+  engine = sk_engine_new (store, &error);
+  if (engine == NULL)
+    fail ("%s", error->message);
+  return engine;
+}
+
+static gboolean
+is_negative_number (const char *arg)
+{
+  return arg[0] == '-' && (g_ascii_isdigit (arg[1]) || (arg[1] == '.' && g_ascii_isdigit (arg[2])));
+}
+
+/* "--name VALUE" with VALUE in the next argument */
+static gboolean
+takes_value (const GOptionEntry *entries,
+             const char         *arg)
+{
+  if (entries == NULL || !g_str_has_prefix (arg, "--") || strchr (arg, '=') != NULL)
+    return FALSE;
+  for (const GOptionEntry *e = entries; e->long_name != NULL; e++)
+    if (strcmp (arg + 2, e->long_name) == 0)
+      return e->arg != G_OPTION_ARG_NONE;
+  return FALSE;
+}
+
+/* Parse the options of one subcommand; prints usage on --help. Returns
+ * -1 to go on, or an exit code. A negative number in the place of an
+ * argument ("vote UID -1", "config loudness_target_lufs -20") is an
+ * argument, for the command to judge, not an unknown option. */
+int
+parse_options (int            *argc,
+               char         ***argv,
+               const char     *name,
+               const char     *args,
+               const char     *summary,
+               GOptionEntry   *entries,
+               int             min_args,
+               int             max_args)
+{
+  g_autofree char *param = g_strdup_printf ("%s %s", name, args);
+  g_autoptr(GOptionContext) ctx = g_option_context_new (param);
+  g_autoptr(GError) error = NULL;
+  GOptionEntry common[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "The database file (default: the state directory)", "PATH" },
+    { NULL }
+  };
+
+  static char hidden[] = "\x01";
+  g_autoptr(GPtrArray) negative = g_ptr_array_new ();
+  gboolean parsed;
+
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_add_main_entries (ctx, common, NULL);
+  if (entries != NULL)
+    g_option_context_add_main_entries (ctx, entries, NULL);
+
+  /* hidden from the parser by a placeholder, put back in their places */
+  for (int i = 1; i < *argc; i++)
+    {
+      const char *prev = (*argv)[i - 1];
+
+      if (is_negative_number ((*argv)[i]) && !(i > 1 && (takes_value (common, prev) ||
+                                                          takes_value (entries, prev))))
+        {
+          g_ptr_array_add (negative, (*argv)[i]);
+          (*argv)[i] = hidden;
+        }
+    }
+  parsed = g_option_context_parse (ctx, argc, argv, &error);
+  for (int i = 1, k = 0; i < *argc && k < (int) negative->len; i++)
+    if ((*argv)[i] == hidden)
+      (*argv)[i] = negative->pdata[k++];
+  if (!parsed)
+    {
+      fail ("%s: %s", name, error->message);
+      return EXIT_USAGE;
+    }
+  /* argv[0] is the subcommand */
+  if (*argc - 1 < min_args || *argc - 1 > max_args)
+    {
+      fail ("%s: expected %s (see “soundscape-ctl %s --help”)", name, *args ? args : "no arguments", name);
+      return EXIT_USAGE;
+    }
+  return -1;
+}
+
+
+/* Three decimals are what a person reads; the database keeps them all. */
+char *
+format_vec_short (const char *stored)
+{
+  double v[SK_DIM];
+  GString *s;
+
+  if (stored == NULL || !sk_vec_parse (stored, v, NULL))
+    return g_strdup (stored != NULL ? stored : "-");
+  s = g_string_new ("[");
+  for (guint i = 0; i < SK_DIM; i++)
+    g_string_append_printf (s, "%s%.3f", i > 0 ? ", " : "", v[i]);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+void
+print_queue (SkEngine *engine,
+             gboolean  as_json)
+{
+  const SkQueueEntry *q;
+  guint n;
+
+  q = sk_engine_get_queue (engine, &n);
+  if (as_json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "queue");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autofree char *title = sk_engine_dup_song_title (engine, q[i].song_id);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "song_id");
+          json_builder_add_string_value (b, q[i].song_id);
+          json_builder_set_member_name (b, "title");
+          json_builder_add_string_value (b, title);
+          json_builder_set_member_name (b, "score");
+          json_builder_add_double_value (b, q[i].score);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+      return;
+    }
+  if (n == 0)
+    printf ("  (the queue is empty)\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = sk_engine_dup_song_title (engine, q[i].song_id);
+
+      printf ("  %u. %-28s %+.4f\n", i + 1, title, q[i].score);
+    }
+}
+

@@ -1,0 +1,276 @@
+/* ctl-play.c: play (files through the player) and run (the queue, as the kiosk plays it). */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "ctl.h"
+#include "sk-audio-player.h"
+#include "sk-playback.h"
+
+/* --- play --------------------------------------------------------------- */
+
+typedef struct
+{
+  SkAudioPlayer *player;
+  GMainLoop *loop;
+  GPtrArray *failures;   /* one line each */
+  gboolean interrupted;
+  gboolean pcm_failed;
+} Play;
+
+static void
+on_play_started (SkAudioPlayer *player,
+                 guint64        track,
+                 const char    *path,
+                 Play          *play)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  printf ("playing %s\n", display);
+  fflush (stdout);
+}
+
+static void
+on_play_failed (SkAudioPlayer *player,
+                guint64        track,
+                const char    *path,
+                const GError  *error,
+                Play          *play)
+{
+  fail ("play: skipped: %s", error->message);
+  g_ptr_array_add (play->failures, g_strdup (error->message));
+}
+
+static void
+on_play_idle (SkAudioPlayer *player,
+              Play          *play)
+{
+  /* everything played: let the device play its buffer out, then quit */
+  sk_audio_player_stop (player, TRUE);
+}
+
+static void
+on_play_pcm_error (SkAudioPlayer *player,
+                   const GError  *error,
+                   Play          *play)
+{
+  fail ("play: %s", error->message);
+  play->pcm_failed = TRUE;
+  g_main_loop_quit (play->loop);
+}
+
+static void
+on_play_stopped (SkAudioPlayer *player,
+                 Play          *play)
+{
+  g_main_loop_quit (play->loop);
+}
+
+static gboolean
+on_play_signal (gpointer data)
+{
+  Play *play = data;
+
+  if (!play->interrupted)
+    fail ("play: interrupted");
+  play->interrupted = TRUE;
+  g_main_loop_quit (play->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+cmd_play (int argc, char **argv)
+{
+  g_autoptr(SkAudioPlayer) player = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pcm = NULL;
+  double crossfade = 0.0, volume = 1.0;
+  Play play = { 0 };
+  guint sigint, sigterm;
+  GOptionEntry entries[] = {
+    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
+    { "crossfade", 0, 0, G_OPTION_ARG_DOUBLE, &crossfade,
+      "Seconds of crossfade between files, 0–12 (default 0: gapless)", "S" },
+    { "volume", 0, 0, G_OPTION_ARG_DOUBLE, &volume, "Volume 0–1 (default 1)", "V" },
+    { NULL }
+  };
+  int rc = parse_options (&argc, &argv, "play", "FILE…",
+                          "Play audio files through the kiosk's player, one after the other.",
+                          entries, 1, G_MAXINT);
+
+  if (rc >= 0)
+    return rc;
+  player = sk_audio_player_new (pcm != NULL ? pcm : "default");
+  if (!sk_audio_player_set_crossfade (player, crossfade, &error)
+      || !sk_audio_player_set_volume (player, volume, &error))
+    {
+      fail ("play: %s", error->message);
+      return EXIT_USAGE;
+    }
+  for (int i = 1; i < argc; i++)
+    sk_audio_player_append (player, argv[i], 0.0);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  play.player = player;
+  play.loop = loop;
+  play.failures = failures;
+  g_signal_connect (player, "track-started", G_CALLBACK (on_play_started), &play);
+  g_signal_connect (player, "track-failed", G_CALLBACK (on_play_failed), &play);
+  g_signal_connect (player, "idle", G_CALLBACK (on_play_idle), &play);
+  g_signal_connect (player, "pcm-error", G_CALLBACK (on_play_pcm_error), &play);
+  g_signal_connect (player, "stopped", G_CALLBACK (on_play_stopped), &play);
+  sigint = g_unix_signal_add (SIGINT, on_play_signal, &play);
+  sigterm = g_unix_signal_add (SIGTERM, on_play_signal, &play);
+  if (!sk_audio_player_start (player, &error))
+    rc = fail ("play: %s", error->message);
+  else
+    g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_signal_handlers_disconnect_by_data (player, &play);
+  sk_audio_player_stop (player, FALSE);
+
+  if (rc >= 0)
+    return rc;
+  if (play.interrupted)
+    return 130;
+  if (play.pcm_failed)
+    return EXIT_FAILURE;
+  if (failures->len > 0)
+    return fail ("play: %u of %d files could not be played", failures->len, argc - 1);
+  return EXIT_SUCCESS;
+}
+
+/* --- run --------------------------------------------------------------- */
+
+typedef struct
+{
+  SkEngine   *engine;
+  SkPlayback *playback;
+  GMainLoop  *loop;
+  guint       tracks;        /* stop after this many starts (0: never) */
+  guint       started;
+  gboolean    interrupted;
+  gboolean    nothing;       /* idle with nothing that can ever play */
+} Run;
+
+static void
+on_run_started (SkEngine   *engine,
+                const char *song_id,
+                const char *play_id,
+                Run        *run)
+{
+  g_autofree char *title = sk_engine_dup_song_title (engine, song_id);
+
+  printf ("playing %s\n", title);
+  fflush (stdout);
+  if (run->tracks > 0 && ++run->started >= run->tracks)
+    g_main_loop_quit (run->loop);
+}
+
+static void
+on_run_status (SkEngine   *engine,
+               const char *status,
+               const char *message,
+               Run        *run)
+{
+  if (message == NULL)
+    return;
+  printf ("%s: %s\n", status, message);
+  fflush (stdout);
+  if (g_strcmp0 (status, "idle") == 0 && !sk_playback_is_waiting (run->playback))
+    {
+      run->nothing = TRUE;
+      g_main_loop_quit (run->loop);
+    }
+}
+
+static void
+on_run_unplayable (SkPlayback *playback,
+                   const char *song_id,
+                   const char *reason,
+                   Run        *run)
+{
+  g_autofree char *title = sk_engine_dup_song_title (run->engine, song_id);
+
+  fail ("run: skipped %s: %s", title, reason);
+}
+
+static gboolean
+on_run_signal (gpointer data)
+{
+  Run *run = data;
+
+  run->interrupted = TRUE;
+  g_main_loop_quit (run->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+cmd_run (int argc, char **argv)
+{
+  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr(SkPlayback) playback = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pcm = NULL;
+  int tracks = 0;
+  Run run = { 0 };
+  guint sigint, sigterm;
+  GOptionEntry entries[] = {
+    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
+    { "tracks", 0, 0, G_OPTION_ARG_INT, &tracks, "Stop after this many tracks started", "N" },
+    { NULL }
+  };
+  int rc = parse_options (&argc, &argv, "run", "",
+                          "Play the queue as the kiosk does: the engine's playback, the media "
+                          "cache and the settings (crossfade_seconds, volume, "
+                          "loudness_target_lufs). Ctrl-C stops.",
+                          entries, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  if (tracks < 0)
+    {
+      fail ("run: --tracks is a number of tracks, not %d", tracks);
+      return EXIT_USAGE;
+    }
+  engine = open_engine ();
+  if (engine == NULL)
+    return EXIT_FAILURE;
+  playback = sk_playback_new (engine, NULL, pcm);
+  loop = g_main_loop_new (NULL, FALSE);
+  run.engine = engine;
+  run.playback = playback;
+  run.loop = loop;
+  run.tracks = (guint) tracks;
+  g_signal_connect (engine, "track-started", G_CALLBACK (on_run_started), &run);
+  g_signal_connect (engine, "status-changed", G_CALLBACK (on_run_status), &run);
+  g_signal_connect (playback, "song-unplayable", G_CALLBACK (on_run_unplayable), &run);
+  sigint = g_unix_signal_add (SIGINT, on_run_signal, &run);
+  sigterm = g_unix_signal_add (SIGTERM, on_run_signal, &run);
+  if (!sk_playback_start (playback, &error))
+    rc = fail ("run: %s", error->message);
+  else if (!run.nothing)
+    g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_signal_handlers_disconnect_by_data (engine, &run);
+  sk_playback_stop (playback);
+
+  if (rc >= 0)
+    return rc;
+  if (run.interrupted)
+    {
+      fail ("run: interrupted");
+      return 130;
+    }
+  if (run.nothing)
+    return EXIT_FAILURE;
+  return EXIT_SUCCESS;
+}
+

@@ -1,0 +1,60 @@
+/* ctl.h: what the files of soundscape-ctl share: the --db option, the
+ * one-line error, opening the database, option parsing, the queue printout,
+ * and one entry point per command (each in the file of its group). */
+#pragma once
+
+#include <stdio.h>
+
+#include "sk-engine.h"
+#include "sk-store.h"
+
+G_BEGIN_DECLS
+
+#define EXIT_USAGE 2
+
+extern char *opt_db;
+
+int       fail              (const char *fmt,
+                             ...) G_GNUC_PRINTF (1, 2);
+SkStore  *open_store        (void);
+SkEngine *open_engine       (void);
+int       parse_options     (int            *argc,
+                             char         ***argv,
+                             const char     *name,
+                             const char     *args,
+                             const char     *summary,
+                             GOptionEntry   *entries,
+                             int             min_args,
+                             int             max_args);
+char     *format_vec_short  (const char *stored);
+void      print_queue       (SkEngine *engine,
+                             gboolean  as_json);
+
+/* ctl-library.c */
+int cmd_init       (int argc, char **argv);
+int cmd_import     (int argc, char **argv);
+int cmd_songs      (int argc, char **argv);
+int cmd_cache      (int argc, char **argv);
+/* ctl-listeners.c */
+int cmd_tap        (int argc, char **argv);
+int cmd_join       (int argc, char **argv);
+int cmd_enroll     (int argc, char **argv);
+int cmd_vote       (int argc, char **argv);
+int cmd_checkout   (int argc, char **argv);
+int cmd_next       (int argc, char **argv);
+int cmd_queue      (int argc, char **argv);
+int cmd_status     (int argc, char **argv);
+/* ctl-config.c */
+int cmd_config     (int argc, char **argv);
+/* ctl-nfc.c */
+int cmd_nfc_test   (int argc, char **argv);
+/* ctl-cases.c */
+int cmd_rank       (int argc, char **argv);
+int cmd_taste_step (int argc, char **argv);
+/* ctl-demo.c */
+int cmd_demo       (int argc, char **argv);
+/* ctl-play.c */
+int cmd_play       (int argc, char **argv);
+int cmd_run        (int argc, char **argv);
+
+G_END_DECLS
