@@ -17,6 +17,7 @@
 
 #include "sk-kiosk-private.h"
 #include "sk-settings.h"
+#include "sk-songs.h"
 #include "sk-util.h"
 
 static const GDBusErrorEntry error_entries[] = {
@@ -46,44 +47,37 @@ static void
 refresh_now_playing (SkKioskService *self)
 {
   SkStore *store = sk_engine_get_store (self->engine);
-  const char *song = sk_engine_get_current_song (self->engine);
+  const char *id = sk_engine_get_current_song (self->engine);
   const char *play = sk_engine_get_current_play (self->engine);
+  g_autoptr(SkSong) song = NULL;
   GVariantBuilder emb;
-  const char *title = "", *artist = "";
-  double duration = 0;
   gint64 started = 0;
-  sqlite3_stmt *stmt = NULL;
   double e[SK_DIM];
 
   g_variant_builder_init (&emb, G_VARIANT_TYPE ("ad"));
-  if (song != NULL)
-    stmt = sk_store_prepare (store,
-                             "SELECT s.title, coalesce(s.artist, ''), s.embedding, "
-                             "coalesce(s.duration, 0), p.played_at FROM songs s "
-                             "LEFT JOIN songs_playing p ON p.id = ?2 WHERE s.id = ?1", NULL);
-  if (stmt != NULL)
+  if (id != NULL)
+    song = sk_songs_lookup (store, id, NULL);
+  if (song != NULL && sk_vec_parse (song->embedding, e, NULL))
+    for (guint d = 0; d < SK_DIM; d++)
+      g_variant_builder_add (&emb, "d", e[d]);
+  if (song != NULL && play != NULL)
     {
-      sqlite3_bind_text (stmt, 1, song, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, play, -1, SQLITE_STATIC);
-      if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+      sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT played_at FROM songs_playing WHERE id = ?1",
+                                             NULL);
+
+      if (stmt != NULL)
         {
-          title = sk_store_column_text (stmt, 0);
-          artist = sk_store_column_text (stmt, 1);
-          if (sk_vec_parse (sk_store_column_text (stmt, 2), e, NULL))
-            for (guint d = 0; d < SK_DIM; d++)
-              g_variant_builder_add (&emb, "d", e[d]);
-          duration = sqlite3_column_double (stmt, 3);
-          if (sqlite3_column_type (stmt, 4) != SQLITE_NULL)
-            sk_time_parse (sk_store_column_text (stmt, 4), &started, NULL);
+          sqlite3_bind_text (stmt, 1, play, -1, SQLITE_STATIC);
+          if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+            sk_time_parse (sk_store_column_text (stmt, 0), &started, NULL);
+          sqlite3_reset (stmt);
         }
-      else
-        song = NULL;
     }
   sk_dbus_kiosk1_set_now_playing (self->skeleton,
-                                  g_variant_new ("(sssadxd)", song ? song : "", title ? title : "",
-                                                 artist ? artist : "", &emb, started, duration));
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
+                                  g_variant_new ("(sssadxd)", song ? song->id : "",
+                                                 song ? song->title : "",
+                                                 song && song->artist ? song->artist : "", &emb,
+                                                 started, song ? (double) song->duration : 0.0));
   if (song == NULL)
     sk_dbus_kiosk1_set_position (self->skeleton, 0);
 }
@@ -100,20 +94,11 @@ refresh_queue (SkKioskService *self)
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssds)"));
   for (guint i = 0; i < n; i++)
     {
-      sqlite3_stmt *stmt = sk_store_prepare (store,
-                                             "SELECT title, coalesce(artist, '') FROM songs WHERE id = ?1",
-                                             NULL);
-      gboolean row;
+      g_autoptr(SkSong) song = sk_songs_lookup (store, q[i].song_id, NULL);
 
-      if (stmt == NULL)
-        break;
-      sqlite3_bind_text (stmt, 1, q[i].song_id, -1, SQLITE_STATIC);
-      row = sk_store_step (store, stmt, NULL) == SQLITE_ROW;
       /* the "why" sentence is not built yet: "" (the XML says so) */
-      g_variant_builder_add (&b, "(sssds)", q[i].song_id,
-                             row ? sk_store_column_text (stmt, 0) : "",
-                             row ? sk_store_column_text (stmt, 1) : "", q[i].score, "");
-      sqlite3_reset (stmt);
+      g_variant_builder_add (&b, "(sssds)", q[i].song_id, song ? song->title : "",
+                             song && song->artist ? song->artist : "", q[i].score, "");
     }
   sk_dbus_kiosk1_set_queue (self->skeleton, g_variant_builder_end (&b));
 }
