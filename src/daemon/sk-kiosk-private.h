@@ -21,7 +21,6 @@ struct _SkKioskService
   gpointer         lost_data;
   GHashTable      *tickets;         /* token → Ticket */
   guint            position_source;
-  gboolean         audio_error;     /* the output is in error: Error said once */
 };
 
 /* sk-kiosk-listeners.c */

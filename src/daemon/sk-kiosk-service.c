@@ -201,14 +201,8 @@ set_audio (SkKioskService *self,
            const char     *status,
            const char     *message)
 {
-  gboolean error = g_strcmp0 (status, "error") == 0;
-
   sk_dbus_kiosk1_set_audio_status (self->skeleton,
                                    g_variant_new ("(ss)", status, message ? message : ""));
-  /* an output retried every few seconds says so once, not at each retry */
-  if (error && !self->audio_error)
-    sk_dbus_kiosk1_emit_error (self->skeleton, "audio", message);
-  self->audio_error = error;
 }
 
 /* --- what the properties follow ----------------------------------------- */
@@ -319,7 +313,9 @@ on_audio_error (SkAudioPlayer  *player,
                 const GError   *error,
                 SkKioskService *self)
 {
+  /* the player says each new failure once, not each retry of it */
   set_audio (self, "error", error->message);
+  sk_dbus_kiosk1_emit_error (self->skeleton, "audio", error->message);
 }
 
 static void

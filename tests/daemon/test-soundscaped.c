@@ -14,7 +14,6 @@
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
-#include <sqlite3.h>
 
 #include "sk-paced.h"
 #include "sk-pn532-fixture.h"
@@ -166,23 +165,6 @@ type (Fixture    *f,
   g_assert_no_error (error);
 }
 
-static int
-count_rows (Fixture *f, const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int n = -1;
-
-  g_assert_cmpint (sqlite3_open_v2 (f->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 2000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    n = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return n;
-}
-
 static void
 assert_seen (Fixture *f, const char *needle, guint seconds)
 {
@@ -207,20 +189,20 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
   answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 04F1E2D3");
   g_assert_no_error (error);
   assert_seen (f, "Fire Keeper checked in", 10);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM sessions WHERE expires_at > "
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions WHERE expires_at > "
                                   "strftime('%Y-%m-%dT%H:%M:%fZ','now')"), ==, 1);
 
   /* the keyboard: a vote of the listener the reader checked in */
   type (f, "v 2 5");
   assert_seen (f, "Fire Keeper rates 5", 10);
   assert_seen (f, "Now playing", 10);
-  if (count_rows (f, "SELECT count(*) FROM votes") != 1)
+  if (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes") != 1)
     g_error ("the vote was not recorded; soundscaped said:\n%s", f->seen->str);
 
   /* it goes on playing: the next track starts */
   type (f, "n");
   assert_seen (f, ": playing ", 10);   /* a track started */
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM songs_playing"), >=, 2);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs_playing"), >=, 2);
 
   started = g_get_monotonic_time ();
   g_subprocess_send_signal (f->daemon, SIGTERM);
@@ -370,8 +352,8 @@ test_killed_and_restarted (Fixture *f, gconstpointer data)
   g_clear_object (&f->keyboard);
   g_clear_object (&f->log);
 
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM pragma_integrity_check "
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM pragma_integrity_check "
                                   "WHERE integrity_check != 'ok'"), ==, 0);
 
   start_daemon (f);

@@ -19,7 +19,6 @@
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
 
 #include "sk-kiosk-dbus.h"
 #include "sk-paced.h"
@@ -332,36 +331,6 @@ tap (Fixture *f, const char *uid, Tap *out)
   g_test_message ("Tap %s: %s “%s” %s", uid, out->result, out->message, out->ticket);
 }
 
-static int
-count_rows (Fixture *f, const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int n = -1;
-
-  g_assert_cmpint (sqlite3_open_v2 (f->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  n = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return n;
-}
-
-static void
-exec_sql (Fixture *f, const char *sql)
-{
-  sqlite3 *db = NULL;
-  char *message = NULL;
-
-  g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
-  sqlite3_close (db);
-}
-
 /* The first signal @member received since @from whose arguments printed
  * hold @needle (NULL: any), waiting up to @seconds. */
 typedef struct
@@ -469,7 +438,7 @@ test_properties (Fixture *f, gconstpointer data)
   g_assert_cmpint (started, >, g_get_real_time () - (gint64) 3600 * G_USEC_PER_SEC);
   g_assert_cmpint (started, <=, g_get_real_time ());
   g_assert_cmpfloat (duration, >, 0);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM songs_playing"), >=, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs_playing"), >=, 1);
 
   /* Position is read, not announced: a Get, not the proxy's cache */
   {
@@ -664,7 +633,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
 
   start_daemon (f);
   wait_playing (f);
-  profiles = count_rows (f, "SELECT count(*) FROM profiles");
+  profiles = sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles");
 
   mark = f->signals->len;
   tap (f, NEW_BADGE, &unknown);
@@ -686,7 +655,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (ada_name, ==, "Ada Lovelace");
   g_assert_cmpint (until, >, g_get_real_time ());
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM profiles"), ==, profiles + 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles"), ==, profiles + 1);
   if (!spin_until (has_listener, f, "'AL'", 10))
     g_error ("Ada is not among the listeners present");
   /* the joined ticket now acts for Ada: joining again is refused */
@@ -711,7 +680,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
                                  NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (strlen (song), ==, 36);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes WHERE vote_value = 5"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 5"), ==, 1);
   s = wait_signal (f, mark, "VoteRecorded", rain.listener_id, 10);
   {
     const char *id, *name, *voted, *head;
@@ -740,7 +709,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
         g_autofree char *remote = g_dbus_error_get_remote_error (error);
 
         g_assert_cmpstr (remote, ==, ERR "NotAllowed");
-        g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes"), ==, 1);
+        g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes"), ==, 1);
         g_clear_error (&error);
       }
   }
@@ -749,7 +718,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
   sk_dbus_kiosk1_call_vote_sync (f->kiosk, unknown.ticket, 2, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
                                  NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes WHERE vote_value = 2"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 2"), ==, 1);
 
   /* check-out: she leaves the listeners, her ticket ends */
   sk_dbus_kiosk1_call_check_out_sync (f->kiosk, unknown.ticket, G_DBUS_CALL_FLAGS_NONE, 10000,
@@ -759,7 +728,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
     g_error ("Ada is still among the listeners present");
   assert_refused (f, "Vote", g_variant_new ("(si)", unknown.ticket, 3), ERR "NotAllowed");
   assert_refused (f, "CheckOut", g_variant_new ("(s)", unknown.ticket), ERR "NotAllowed");
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes WHERE vote_value = 3"), ==, 0);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 3"), ==, 0);
   g_assert_nonnull (last_signal (f, "TapResult"));
 }
 
@@ -794,7 +763,7 @@ test_reader_tap_has_ticket (Fixture *f, gconstpointer data)
   sk_dbus_kiosk1_call_vote_sync (f->kiosk, ticket, 4, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL,
                                  &error);
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
   wait_signal (f, mark, "VoteRecorded", "'Fire Keeper'", 10);
 }
 
@@ -807,7 +776,7 @@ test_refused_taps (Fixture *f, gconstpointer data)
   guint mark;
 
   start_daemon (f);
-  exec_sql (f, "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' WHERE uid = '" BEACHCOMBER "'");
+  sk_test_file_exec (f->db, "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' WHERE uid = '" BEACHCOMBER "'");
   mark = f->signals->len;
   tap (f, BEACHCOMBER, &revoked);
   g_assert_cmpstr (revoked.result, ==, "revoked");
@@ -852,10 +821,10 @@ test_bad_arguments (Fixture *f, gconstpointer data)
   wait_playing (f);
   tap (f, NEW_BADGE, &unknown);
   tap (f, RAIN_LOVER, &known);
-  profiles = count_rows (f, "SELECT count(*) FROM profiles");
-  badges = count_rows (f, "SELECT count(*) FROM badges");
-  sessions = count_rows (f, "SELECT count(*) FROM sessions");
-  votes = count_rows (f, "SELECT count(*) FROM votes");
+  profiles = sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles");
+  badges = sk_test_file_query_int (f->db, "SELECT count(*) FROM badges");
+  sessions = sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions");
+  votes = sk_test_file_query_int (f->db, "SELECT count(*) FROM votes");
 
   /* UIDs */
   assert_refused (f, "Tap", g_variant_new ("(s)", "zz"), ERR "InvalidArgument");
@@ -896,11 +865,11 @@ test_bad_arguments (Fixture *f, gconstpointer data)
   reply = call (f, "Lock", NULL, &error);
   g_assert_no_error (error);
 
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM profiles"), ==, profiles);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM badges"), ==, badges);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM sessions"), ==, sessions);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes"), ==, votes);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM settings WHERE key = 'volume'"), ==, 0);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles"), ==, profiles);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM badges"), ==, badges);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions"), ==, sessions);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes"), ==, votes);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM settings WHERE key = 'volume'"), ==, 0);
   /* and the tickets still work */
   sk_dbus_kiosk1_call_vote_sync (f->kiosk, known.ticket, 3, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
                                  NULL, &error);
@@ -936,7 +905,7 @@ test_ticket_expires (Fixture *f, gconstpointer data)
   ExpiryWait w = { NULL, NULL };
 
   start_daemon (f);
-  exec_sql (f, "INSERT OR REPLACE INTO settings (key, value) VALUES ('ticket_seconds', '1')");
+  sk_test_file_exec (f->db, "INSERT OR REPLACE INTO settings (key, value) VALUES ('ticket_seconds', '1')");
   tap (f, NEW_BADGE, &t);   /* an unknown badge's ticket cannot check out */
   g_assert_cmpuint (strlen (t.ticket), ==, 32);
   w.ticket = t.ticket;
@@ -980,7 +949,7 @@ test_properties_changed_coalesced (Fixture *f, gconstpointer data)
 }
 
 /* An output that cannot open is AudioStatus "error" and one Error signal
- * in words, however often it is retried. */
+ * in words, however often the player retries it. */
 static void
 test_audio_error (Fixture *f, gconstpointer data)
 {
@@ -1127,7 +1096,7 @@ test_skipped_unplayable (Fixture *f, gconstpointer data)
   if (!spin_until (player_idle, f, NULL, 60))
     g_error ("the player is not idle within 60 s of its library going away");
   g_assert_cmpstr (sk_dbus_kiosk1_get_status_message (f->kiosk), !=, "");
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM songs WHERE playable = 0"), >=, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs WHERE playable = 0"), >=, 1);
 }
 
 int
