@@ -19,7 +19,7 @@ cmd_init (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_CREATE);
   if (engine == NULL)
     return EXIT_FAILURE;
   printf ("Database %s ready (schema %d), player %s\n",
@@ -44,7 +44,7 @@ cmd_import (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  store = open_store ();
+  store = open_store (SK_STORE_OPEN_EXISTING);
   if (store == NULL)
     return EXIT_FAILURE;
   if (!sk_import_dir (store, argv[1], &n, &problems, &error))
@@ -73,7 +73,7 @@ cmd_songs (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  store = open_store ();
+  store = open_store (SK_STORE_OPEN_READ_ONLY);
   if (store == NULL)
     return EXIT_FAILURE;
   songs = sk_songs_list (store, &error);
@@ -170,7 +170,7 @@ cmd_cache (int argc, char **argv)
       fail ("cache: song ids are only taken with --fetch");
       return EXIT_USAGE;
     }
-  store = open_store ();
+  store = open_store (SK_STORE_OPEN_EXISTING);
   if (store == NULL)
     return EXIT_FAILURE;
   dir = sk_media_cache_default_dir (store);
