@@ -399,15 +399,15 @@ test_picks_up_ctl_changes (Fixture *f, gconstpointer data)
 
   start_daemon (f);
   assert_seen (f, ": playing ", 10);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM player_queue"), ==, 5);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue"), ==, 5);
 
   /* a setting: the queue the daemon writes becomes two long */
   run_ctl_ok (f, (const char *const[]) { "config", "queue_k", "2", NULL });
   assert_seen (f, "picked up from another program: settings: queue_k = 2", 10);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (count_rows (f, "SELECT count(*) FROM player_queue") != 2 && g_get_monotonic_time () < deadline)
+  while (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue") != 2 && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM player_queue"), ==, 2);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue"), ==, 2);
 
   /* an enrolment: the listener is present for the daemon */
   run_ctl_ok (f, (const char *const[]) { "join", "04CC0001", NULL });
