@@ -411,7 +411,7 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
 
   second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                              G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                             g_getenv ("SK_SOUNDSCAPED"), "--db", f->db, "--pcm", pcm,
+                             g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", f->db, "--pcm", pcm,
                              "--no-nfc", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (second, NULL, NULL, on_communicated, &c);
@@ -438,7 +438,7 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
   /* the first is untouched and plays on */
   type (f, "n");
   assert_seen (f, ": playing ", 10);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM players"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM players"), ==, 1);
 }
 
 static void
