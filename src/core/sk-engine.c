@@ -107,6 +107,7 @@ sk_engine_finalize (GObject *object)
   g_clear_pointer (&self->recent_taps, g_hash_table_unref);
   g_clear_pointer (&self->queue, g_array_unref);
   g_clear_pointer (&self->announced, g_ptr_array_unref);
+  sk_engine_watch_clear (self);
   g_clear_pointer (&self->rank_buf, g_free);
   g_clear_pointer (&self->prefs, g_free);
   g_clear_pointer (&self->recommender, sk_recommender_free);
@@ -192,45 +193,82 @@ sk_engine_set_clock (SkEngine    *self,
 
 /* --- loading ------------------------------------------------------------ */
 
+/* The player this database names in the setting player_id, if its row is
+ * there: SQLITE_ROW (*@id set), SQLITE_DONE, or -1 with @error set. */
+static int
+find_player (SkEngine  *self,
+             char     **id,
+             GError   **error)
+{
+  g_autofree char *stored = sk_store_dup_setting (self->store, "player_id");
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *id = NULL;
+  if (stored == NULL)
+    return SQLITE_DONE;
+  stmt = sk_store_prepare (self->store, "SELECT 1 FROM players WHERE id = ?1", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, stored, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, error);
+  sqlite3_reset (stmt);
+  *id = g_steal_pointer (&stored);
+  return rc;
+}
+
+/* This device's player, created on a first open. Programs opening a new
+ * database at once create one player: the check is made again, and the
+ * player made, under one write lock. */
 static gboolean
 ensure_player (SkEngine  *self,
                GError   **error)
 {
-  g_autofree char *id = sk_store_dup_setting (self->store, "player_id");
+  g_autofree char *id = NULL;
   g_autofree char *ts = NULL;
   sqlite3_stmt *stmt;
+  int rc;
 
-  if (id != NULL)
+  rc = find_player (self, &id, error);
+  if (rc == SQLITE_ROW)
     {
-      stmt = sk_store_prepare (self->store, "SELECT 1 FROM players WHERE id = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
-        {
-          sqlite3_reset (stmt);
-          self->player_id = g_steal_pointer (&id);
-          return TRUE;
-        }
-      sqlite3_reset (stmt);
+      self->player_id = g_steal_pointer (&id);
+      return TRUE;
     }
-  else
-    id = sk_uuid_new ();
+  if (rc < 0)
+    return FALSE;
+  if (sk_store_is_read_only (self->store))
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
+                   "The database %s has no player yet; “soundscape-ctl init” or starting the kiosk makes one",
+                   sk_store_get_path (self->store));
+      return FALSE;
+    }
 
-  ts = sk_time_format (sk_engine_now (self));
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  stmt = sk_store_prepare (self->store,
-                           "INSERT INTO players (id, name, status, queue_source, created_at) "
-                           "VALUES (?1, 'Kiosk', 'idle', 'kiosk', ?2)",
-                           error);
-  if (stmt == NULL)
+  g_clear_pointer (&id, g_free);
+  rc = find_player (self, &id, error);
+  if (rc < 0)
     goto fail;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, ts, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error) ||
-      !sk_store_set_setting (self->store, "player_id", id, error) ||
-      !sk_store_commit (self->store, error))
+  if (rc == SQLITE_DONE)
+    {
+      if (id == NULL)
+        id = sk_uuid_new ();
+      ts = sk_time_format (sk_engine_now (self));
+      stmt = sk_store_prepare (self->store,
+                               "INSERT INTO players (id, name, status, queue_source, created_at) "
+                               "VALUES (?1, 'Kiosk', 'idle', 'kiosk', ?2)",
+                               error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, ts, -1, SQLITE_STATIC);
+      if (!sk_store_run (self->store, stmt, error) ||
+          !sk_store_set_setting (self->store, "player_id", id, error))
+        goto fail;
+    }
+  if (!sk_store_commit (self->store, error))
     goto fail;
   self->player_id = g_steal_pointer (&id);
   return TRUE;
@@ -240,8 +278,8 @@ fail:
   return FALSE;
 }
 
-static void
-load_settings (SkEngine *self)
+void
+sk_engine_load_settings (SkEngine *self)
 {
   g_autofree char *strategy = sk_settings_dup_string (self->store, "strategy");
 
@@ -365,7 +403,7 @@ sk_engine_new (SkStore  *store,
   if (!ensure_player (self, error))
     return NULL;
   self->sessions = sk_sessions_new (store, self->player_id);
-  load_settings (self);
+  sk_engine_load_settings (self);
   if (!sk_engine_reload (self, error))
     return NULL;
   self->status = g_strdup (self->current_song != NULL ? "playing" : "idle");
@@ -476,6 +514,7 @@ announce_queue (gpointer data)
   for (guint i = 0; !changed && i < self->queue->len; i++)
     changed = strcmp (g_array_index (self->queue, SkQueueEntry, i).song_id,
                       self->announced->pdata[i]) != 0;
+  sk_engine_note_own_commit (self);
   if (!changed)
     return;
   g_ptr_array_set_size (self->announced, 0);
@@ -527,12 +566,16 @@ sk_engine_requeue (SkEngine  *self,
       g_array_append_val (self->queue, e);
     }
 
-  if (!sk_store_begin (self->store, error))
-    return FALSE;
-  if (!write_queue (self, now, error) || !sk_store_commit (self->store, error))
+  /* a read-only store (status, queue) computes the queue and keeps it */
+  if (!sk_store_is_read_only (self->store))
     {
-      sk_store_rollback (self->store);
-      return FALSE;
+      if (!sk_store_begin (self->store, error))
+        return FALSE;
+      if (!write_queue (self, now, error) || !sk_store_commit (self->store, error))
+        {
+          sk_store_rollback (self->store);
+          return FALSE;
+        }
     }
 
   sk_engine_arm_expiry (self);
@@ -580,7 +623,10 @@ sk_engine_refresh (SkEngine  *self,
 {
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
-  return expire_now (self, error) && sk_engine_requeue (self, error);
+  /* read-only: those due are not present; they are marked by a writer */
+  if (!sk_store_is_read_only (self->store) && !expire_now (self, error))
+    return FALSE;
+  return sk_engine_requeue (self, error);
 }
 
 static gboolean

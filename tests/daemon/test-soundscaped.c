@@ -390,6 +390,49 @@ test_killed_and_restarted (Fixture *f, gconstpointer data)
   assert_seen (f, "2 listeners present", 10);
 }
 
+static void
+run_ctl_ok (Fixture           *f,
+            const char *const *argv)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, (gpointer) "--db");
+  g_ptr_array_add (args, f->db);
+  g_ptr_array_add (args, NULL);
+  if (sk_test_run_ctl ((const char *const *) args->pdata, &out, &err) != 0)
+    g_error ("soundscape-ctl %s failed: %s", argv[0], err);
+}
+
+/* What soundscape-ctl changes while the daemon runs is applied without a
+ * restart, and the log says what was picked up. */
+static void
+test_picks_up_ctl_changes (Fixture *f, gconstpointer data)
+{
+  gint64 deadline;
+
+  start_daemon (f);
+  assert_seen (f, ": playing ", 10);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM player_queue"), ==, 5);
+
+  /* a setting: the queue the daemon writes becomes two long */
+  run_ctl_ok (f, (const char *const[]) { "config", "queue_k", "2", NULL });
+  assert_seen (f, "picked up from another program: settings: queue_k = 2", 10);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (count_rows (f, "SELECT count(*) FROM player_queue") != 2 && g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM player_queue"), ==, 2);
+
+  /* an enrolment: the listener is present for the daemon */
+  run_ctl_ok (f, (const char *const[]) { "join", "04CC0001", NULL });
+  assert_seen (f, "picked up from another program: listeners: 1 present", 10);
+  type (f, "s");
+  assert_seen (f, "1 listener present", 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -399,6 +442,7 @@ main (int argc, char **argv)
   ADD ("/daemon/killed-and-restarted-loses-nothing", test_killed_and_restarted);
   ADD ("/daemon/bad-database-is-one-line", test_bad_database);
   ADD ("/daemon/systemd-notify-ready-status-watchdog", test_notify_socket);
+  ADD ("/daemon/picks-up-what-soundscape-ctl-changed", test_picks_up_ctl_changes);
 #undef ADD
   return g_test_run ();
 }

@@ -315,6 +315,7 @@ test_import_reports_bad_files (Fixture *f, gconstpointer data)
   short_vec = g_build_filename (lib, "waves.json", NULL);
   sk_test_write_sidecar (short_vec, "waves", "[0.3,0.5,0.1,0.1]");
 
+  CTL (f, 0, "init");
   g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
                    ==, 1);
   g_assert_nonnull (strstr (err, "rain.wav: the audio is truncated"));
@@ -352,6 +353,7 @@ test_demo_library (Fixture *f, gconstpointer data)
   guint n = 0;
 
   g_assert_nonnull (demo);
+  CTL (f, 0, "init");
   out = CTL_OUT (f, 0, "import", demo);
   store = sk_store_open (f->db, &error);
   g_assert_no_error (error);
@@ -365,6 +367,149 @@ test_demo_library (Fixture *f, gconstpointer data)
     }
   sqlite3_reset (stmt);
   g_assert_cmpuint (n, >=, 8);
+}
+
+/* Every command but init (and demo) on a database that is not there: a
+ * sentence, exit 1, and still no file. */
+static void
+test_missing_database (Fixture *f, gconstpointer data)
+{
+  static const char *const commands[][4] = {
+    { "status" }, { "queue" }, { "songs" }, { "config" }, { "config", "volume", "0.5" },
+    { "join", "04AA0001" }, { "tap", "04AA0001" }, { "vote", "04AA0001", "3" },
+    { "checkout", "04AA0001" }, { "next" }, { "import", "." }, { "cache" },
+  };
+  g_autofree char *typo_dir = g_build_filename (f->dir, "typo", NULL);
+  g_autofree char *typo = g_build_filename (typo_dir, "kiosk.db", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *err = NULL;
+      g_autofree char *out = NULL;
+
+      CTL (f, 1, commands[i][0], commands[i][1], commands[i][2]);
+      g_assert_false (g_file_test (f->db, G_FILE_TEST_EXISTS));
+      g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "--db", typo, commands[i][0], commands[i][1],
+                                                                commands[i][2], NULL },
+                                        &out, &err), ==, 1);
+      g_assert_nonnull (strstr (err, "There is no database at"));
+      g_assert_false (g_file_test (typo_dir, G_FILE_TEST_EXISTS));
+    }
+}
+
+/* The rows of the queue as stored, with their ids and times. */
+static char *
+stored_queue (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open_full (f->db, SK_STORE_OPEN_READ_ONLY, &error);
+
+  g_assert_no_error (error);
+  return sk_test_query_text (store,
+                             "SELECT group_concat(id || ' ' || song_id || ' ' || added_at, '; ') "
+                             "FROM (SELECT * FROM player_queue ORDER BY position)", NULL);
+}
+
+static void
+test_read_commands_never_write (Fixture *f, gconstpointer data)
+{
+  static const char *const readers[][3] = {
+    { "status" }, { "queue" }, { "queue", "--json" }, { "songs" }, { "config" },
+    { "config", "volume" },
+  };
+  g_autofree char *lib = NULL;
+  g_autofree char *queue_before = NULL;
+  g_autofree char *queue_after = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *status = NULL;
+  gsize len_before = 0, len_after = 0;
+
+  make_library (f, &lib);
+  CTL (f, 0, "init");
+  CTL (f, 0, "import", lib);
+  CTL (f, 0, "join", "04AA0001");
+  queue_before = stored_queue (f);
+  g_assert_nonnull (queue_before);
+  g_assert_cmpint (g_chmod (f->db, 0444), ==, 0);
+  g_assert_true (g_file_get_contents (f->db, &before, &len_before, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    CTL (f, 0, readers[i][0], readers[i][1]);
+  status = CTL_OUT (f, 0, "status");
+  g_assert_nonnull (strstr (status, "Present:   1 listener\n"));
+  g_assert_nonnull (strstr (status, "Library:   6 songs"));
+
+  g_assert_true (g_file_get_contents (f->db, &after, &len_after, NULL));
+  g_assert_cmpmem (before, len_before, after, len_after);
+  queue_after = stored_queue (f);
+  g_assert_cmpstr (queue_after, ==, queue_before);
+  g_assert_cmpint (g_chmod (f->db, 0644), ==, 0);
+}
+
+/* Runs soundscape-ctl @argv (with --db) in @n processes at once; every one
+ * must succeed. */
+static void
+ctl_in_parallel (Fixture           *f,
+                 guint              n,
+                 const char *const *argv,
+                 const char        *uid_prefix)
+{
+  g_autofree char *ctl_path = sk_test_ctl_path ();
+  g_autoptr(GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GError) error = NULL;
+      GSubprocess *p;
+
+      g_ptr_array_add (args, g_strdup (ctl_path));
+      for (guint a = 0; argv[a] != NULL; a++)
+        g_ptr_array_add (args, g_strdup (argv[a]));
+      if (uid_prefix != NULL)
+        g_ptr_array_add (args, g_strdup_printf ("%s%02X", uid_prefix, i + 1));
+      g_ptr_array_add (args, g_strdup ("--db"));
+      g_ptr_array_add (args, g_strdup (f->db));
+      g_ptr_array_add (args, NULL);
+      p = g_subprocess_newv ((const char *const *) args->pdata,
+                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (procs, p);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_assert_true (g_subprocess_communicate_utf8 (procs->pdata[i], NULL, NULL, &out, &err, &error));
+      g_assert_no_error (error);
+      if (g_subprocess_get_exit_status (procs->pdata[i]) != 0)
+        g_error ("soundscape-ctl %s (process %u of %u) failed: %s", argv[0], i + 1, n, err);
+    }
+}
+
+static void
+test_parallel_first_opens (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+  g_autofree char *status = NULL;
+
+  /* eight programs open a database that is not there yet */
+  ctl_in_parallel (f, 8, (const char *const[]) { "init", NULL }, NULL);
+  /* and eight new listeners join at once */
+  ctl_in_parallel (f, 8, (const char *const[]) { "join", NULL }, "04AA00");
+
+  store = sk_store_open_full (f->db, SK_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM players"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM profiles"), ==, 8);
+  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 8);
+  g_assert_cmpint (sk_test_query_int (store, "PRAGMA user_version"), ==, sk_store_get_latest_schema_version ());
+  status = CTL_OUT (f, 0, "status");
+  g_assert_nonnull (strstr (status, "Present:   8 listeners"));
 }
 
 /* A sidecar of 80 kB of “[” and a case file nested 100 000 deep are
@@ -521,6 +666,7 @@ test_import_names_what_it_skips (Fixture *f, gconstpointer data)
   sk_test_write_wav (blocked_wav, 0.25);
   g_assert_cmpint (mkfifo (blocked_json, 0600), ==, 0);
 
+  CTL (f, 0, "init");
   g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
                    ==, 1);
   g_test_message ("%s", err);
@@ -549,6 +695,9 @@ main (int argc, char **argv)
   ADD ("/ctl/config-shows-checks-and-changes-settings", test_config);
   ADD ("/ctl/demo-walk-through-runs", test_demo_script);
   ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
+  ADD ("/ctl/missing-database-says-so-and-is-not-created", test_missing_database);
+  ADD ("/ctl/read-commands-never-write-and-work-read-only", test_read_commands_never_write);
+  ADD ("/ctl/parallel-first-opens-make-one-player", test_parallel_first_opens);
   ADD ("/ctl/deep-json-is-refused-and-the-good-files-kept", test_deep_json_is_refused);
   ADD ("/ctl/db-path-empty-or-not-a-file-is-refused", test_db_path_is_checked);
   ADD ("/ctl/full-disk-at-first-open-says-full", test_full_disk_at_first_open);

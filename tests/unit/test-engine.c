@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sk-settings.h"
 #include "sk-test-util.h"
 #include "sk-util.h"
 
@@ -780,6 +781,47 @@ test_tap_is_one_transaction (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->counts.checked_in, ==, 1);
 }
 
+/* Another program's commits are picked up; the engine's own are not
+ * reported as another's. */
+static void
+test_picks_up_other_programs (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_strdup (sk_store_get_path (f->store));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) other = sk_store_open_full (path, SK_STORE_OPEN_EXISTING, &error);
+  g_autoptr(SkEngine) ctl = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  const SkQueueEntry *q;
+  guint n = 0;
+  SkTapResult r;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_NOTHING);
+  g_assert_null (summary);
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_NOTHING);
+
+  g_assert_true (sk_settings_set (other, "queue_k", "2", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_SETTINGS);
+  g_assert_no_error (error);
+  g_assert_cmpstr (summary, ==, "settings: queue_k = 2");
+  q = sk_engine_get_queue (f->engine, &n);
+  g_assert_nonnull (q);
+  g_assert_cmpuint (n, ==, 2);
+  g_clear_pointer (&summary, g_free);
+
+  ctl = sk_engine_new (other, &error);
+  g_assert_no_error (error);
+  g_free (sk_engine_join (ctl, "04BB00CC", "Guest", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_LISTENERS);
+  g_assert_cmpstr (summary, ==, "listeners: 2 present");
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -807,6 +849,7 @@ main (int argc, char **argv)
   ADD ("/core/engine/failing-handler-cannot-cost-a-vote-or-a-join", test_failing_handler_costs_nothing);
   ADD ("/core/engine/rolled-back-change-emits-nothing", test_rolled_back_change_emits_nothing);
   ADD ("/core/engine/tap-is-one-transaction", test_tap_is_one_transaction);
+  ADD ("/core/engine/picks-up-what-other-programs-changed", test_picks_up_other_programs);
 #undef ADD
   g_test_add_func ("/core/engine/empty-library-has-nothing-to-play", test_nothing_to_play);
   return g_test_run ();
