@@ -36,6 +36,7 @@ typedef enum
   SK_ENGINE_ERROR_NOTHING_PLAYABLE,
   SK_ENGINE_ERROR_NOT_FOUND,
   SK_ENGINE_ERROR_THROTTLED,
+  SK_ENGINE_ERROR_BAD_SONG,        /* the song's row cannot be used (its embedding) */
 } SkEngineError;
 
 GQuark sk_engine_error_quark (void);
