@@ -202,12 +202,14 @@ on_poll_database (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+#ifdef HAVE_LIBSYSTEMD
 static gboolean
 on_watchdog (gpointer data)
 {
   notify ("WATCHDOG=1");
   return G_SOURCE_CONTINUE;
 }
+#endif
 
 int
 main (int    argc,
