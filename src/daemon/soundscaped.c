@@ -28,6 +28,7 @@
 
 #include "sk-demo.h"
 #include "sk-engine.h"
+#include "sk-instance-lock.h"
 #include "sk-nfc-reader.h"
 #include "sk-playback.h"
 #include "sk-settings.h"
@@ -201,12 +202,14 @@ on_poll_database (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+#ifdef HAVE_LIBSYSTEMD
 static gboolean
 on_watchdog (gpointer data)
 {
   notify ("WATCHDOG=1");
   return G_SOURCE_CONTINUE;
 }
+#endif
 
 int
 main (int    argc,
@@ -235,6 +238,7 @@ main (int    argc,
   Daemon d = { 0 };
   guint64 watchdog_usec = 0;
   guint sigint, sigterm, poll, watchdog = 0;
+  int lock_fd;
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -253,6 +257,14 @@ main (int    argc,
 
   store = sk_store_open (db, &error);
   if (store == NULL)
+    {
+      fprintf (stderr, "soundscaped: %s\n", error->message);
+      return 1;
+    }
+  /* Before the engine touches anything: one daemon per database. The
+   * descriptor stays open (and the lock held) until the process ends. */
+  lock_fd = sk_instance_lock_take (sk_store_get_path (store), &error);
+  if (lock_fd < 0)
     {
       fprintf (stderr, "soundscaped: %s\n", error->message);
       return 1;
