@@ -322,7 +322,9 @@ on_verified (GObject      *source,
     {
       /* No row, no file: the next fetch starts over. */
       g_unlink (dl->final_path);
-      sk_media_row_delete (self, dl->song_id);
+      /* A row left behind names a missing file, which the cheap check
+       * (sk_media_row_file_ok) takes for a miss. */
+      sk_media_row_delete (self, dl->song_id, NULL);
       sk_media_download_finish (dl, NULL,
                                 g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_FAILED,
                                              "Downloaded %s but could not record it: %s",

@@ -113,10 +113,18 @@ gboolean  sk_media_row_load          (SkMediaCache  *self,
                                       const char    *song_id,
                                       MediaRow      *row);
 gboolean  sk_media_row_file_ok       (const MediaRow *row);
-void      sk_media_row_delete        (SkMediaCache  *self,
-                                      const char    *song_id);
-guint64   sk_media_used_bytes_except (SkMediaCache  *self,
-                                      const char    *song_id);
+gboolean  sk_media_row_delete        (SkMediaCache  *self,
+                                      const char    *song_id,
+                                      GError       **error);
+/* The sum of media.bytes but @song_id's (NULL: all): FALSE with @error
+ * set when the database cannot say. */
+gboolean  sk_media_used_bytes_except (SkMediaCache  *self,
+                                      const char    *song_id,
+                                      guint64       *used,
+                                      GError       **error);
+/* Evicts least-recently-played files until @need more bytes fit for
+ * @song_id, one transaction per file; FALSE with @error set when they
+ * cannot (only protected files left, or the database refused). */
 gboolean  sk_media_make_room         (SkMediaCache  *self,
                                       const char    *song_id,
                                       const char    *safe_url,

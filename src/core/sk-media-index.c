@@ -61,37 +61,82 @@ sk_media_row_file_ok (const MediaRow *row)
   return row->path != NULL && sk_media_file_size (row->path, &size) && size == row->bytes;
 }
 
-void
-sk_media_row_delete (SkMediaCache *self,
-                     const char   *song_id)
+gboolean
+sk_media_row_delete (SkMediaCache  *self,
+                     const char    *song_id,
+                     GError       **error)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (self->store, "DELETE FROM media WHERE song_id = ?1", NULL);
+  sqlite3_stmt *stmt = sk_store_prepare (self->store, "DELETE FROM media WHERE song_id = ?1",
+                                         error);
 
   if (stmt == NULL)
-    return;
+    return FALSE;
   sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-  sk_store_run (self->store, stmt, NULL);
+  return sk_store_run (self->store, stmt, error);
 }
 
-guint64
-sk_media_used_bytes_except (SkMediaCache *self,
-                            const char   *song_id)
+gboolean
+sk_media_used_bytes_except (SkMediaCache  *self,
+                            const char    *song_id,
+                            guint64       *used,
+                            GError       **error)
 {
   sqlite3_stmt *stmt;
-  guint64 used = 0;
+  int step;
 
+  *used = 0;
   stmt = sk_store_prepare (self->store,
                            "SELECT COALESCE(SUM(bytes), 0) FROM media "
                            "WHERE ?1 IS NULL OR song_id != ?1",
-                           NULL);
+                           error);
   if (stmt == NULL)
-    return 0;
+    return FALSE;
   if (song_id != NULL)
     sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
-    used = (guint64) MAX (sqlite3_column_int64 (stmt, 0), 0);
+  step = sk_store_step (self->store, stmt, error);
+  if (step == SQLITE_ROW)
+    *used = (guint64) MAX (sqlite3_column_int64 (stmt, 0), 0);
   sqlite3_reset (stmt);
-  return used;
+  return step == SQLITE_ROW;
+}
+
+/* The least recently played row that may go for @song_id: into *@victim
+ * and *@victim_path, or both NULL when only protected songs are left. */
+static gboolean
+pick_victim (SkMediaCache  *self,
+             const char    *song_id,
+             char         **victim,
+             char         **victim_path,
+             GError       **error)
+{
+  sqlite3_stmt *stmt;
+  int step;
+
+  *victim = NULL;
+  *victim_path = NULL;
+  stmt = sk_store_prepare (self->store,
+                           "SELECT song_id, path FROM media "
+                           "WHERE song_id != ?1 "
+                           "  AND (?2 IS NULL OR song_id != ?2) "
+                           "  AND (?3 IS NULL OR song_id != ?3) "
+                           "ORDER BY COALESCE(last_played_at, fetched_at, '') ASC, song_id ASC "
+                           "LIMIT 1",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
+  if (self->protected_ids[0] != NULL)
+    sqlite3_bind_text (stmt, 2, self->protected_ids[0], -1, SQLITE_STATIC);
+  if (self->protected_ids[1] != NULL)
+    sqlite3_bind_text (stmt, 3, self->protected_ids[1], -1, SQLITE_STATIC);
+  step = sk_store_step (self->store, stmt, error);
+  if (step == SQLITE_ROW)
+    {
+      *victim = g_strdup (sk_store_column_text (stmt, 0));
+      *victim_path = g_strdup (sk_store_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  return step != -1;
 }
 
 /* Evicts least-recently-played files until @need more bytes fit for
@@ -112,49 +157,47 @@ sk_media_make_room (SkMediaCache  *self,
                    "limit of %" G_GUINT64_FORMAT " bytes.", safe_url, need, self->max_bytes);
       return FALSE;
     }
-  while (sk_media_used_bytes_except (self, song_id) + (guint64) need > self->max_bytes)
+  /* One transaction per eviction: the sum, the choice and the row's
+   * removal are one decision, which another process (soundscape-ctl cache
+   * --fetch) cannot interleave with; the file goes only once the row is
+   * gone for good. Any failure ends the loop with an error: a refused
+   * write must not pick the same victim again. */
+  for (;;)
     {
-      sqlite3_stmt *stmt;
       g_autofree char *victim = NULL;
       g_autofree char *victim_path = NULL;
+      guint64 used;
 
-      stmt = sk_store_prepare (self->store,
-                               "SELECT song_id, path FROM media "
-                               "WHERE song_id != ?1 "
-                               "  AND (?2 IS NULL OR song_id != ?2) "
-                               "  AND (?3 IS NULL OR song_id != ?3) "
-                               "ORDER BY COALESCE(last_played_at, fetched_at, '') ASC, song_id ASC "
-                               "LIMIT 1",
-                               error);
-      if (stmt == NULL)
+      if (!sk_store_begin (self->store, error))
         return FALSE;
-      sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-      if (self->protected_ids[0] != NULL)
-        sqlite3_bind_text (stmt, 2, self->protected_ids[0], -1, SQLITE_STATIC);
-      if (self->protected_ids[1] != NULL)
-        sqlite3_bind_text (stmt, 3, self->protected_ids[1], -1, SQLITE_STATIC);
-      if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
-        {
-          victim = g_strdup (sk_store_column_text (stmt, 0));
-          victim_path = g_strdup (sk_store_column_text (stmt, 1));
-        }
-      sqlite3_reset (stmt);
+      if (!sk_media_used_bytes_except (self, song_id, &used, error))
+        goto failed;
+      if (used + (guint64) need <= self->max_bytes)
+        return sk_store_commit (self->store, error);
+      if (!pick_victim (self, song_id, &victim, &victim_path, error))
+        goto failed;
       if (victim == NULL)
         {
           g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_CACHE_FULL,
                        "Cannot cache %s (%" G_GINT64_FORMAT " bytes): the cache's limit of %"
                        G_GUINT64_FORMAT " bytes is taken by the songs playing and next.",
                        safe_url, need, self->max_bytes);
-          return FALSE;
+          goto failed;
         }
       /* The row goes first: a row without its file would be a lie, a file
        * without a row is only wasted space. */
-      sk_media_row_delete (self, victim);
+      if (!sk_media_row_delete (self, victim, error))
+        goto failed;
+      if (!sk_store_commit (self->store, error))
+        return FALSE;
       if (victim_path != NULL)
         g_unlink (victim_path);
       g_message ("Evicted song %s from the media cache to make room", victim);
     }
-  return TRUE;
+
+failed:
+  sk_store_rollback (self->store);
+  return FALSE;
 }
 
 void
@@ -182,39 +225,49 @@ sk_media_cache_mark_played (SkMediaCache *self,
     g_warning ("Could not record that song %s played: %s", song_id, error->message);
 }
 guint64
-sk_media_cache_get_used_bytes (SkMediaCache *self)
+sk_media_cache_get_used_bytes (SkMediaCache  *self,
+                               GError       **error)
 {
+  guint64 used;
+
   g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), 0);
-  return sk_media_used_bytes_except (self, NULL);
+  sk_media_used_bytes_except (self, NULL, &used, error);
+  return used;
 }
 
 guint
-sk_media_cache_sweep (SkMediaCache *self)
+sk_media_cache_sweep (SkMediaCache  *self,
+                      GError       **error)
 {
   g_autoptr(GHashTable) keep = NULL;
   g_autoptr(GDir) dir = NULL;
   sqlite3_stmt *stmt;
   const char *name;
   guint removed = 0;
+  int step;
 
   g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), 0);
 
+  /* What to keep is read whole before anything is removed: a list cut
+   * short by a failed step would condemn the files it did not reach. */
   keep = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  stmt = sk_store_prepare (self->store, "SELECT path FROM media", NULL);
+  stmt = sk_store_prepare (self->store, "SELECT path FROM media", error);
   if (stmt == NULL)
     return 0;
-  while (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
+  while ((step = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     if (sk_store_column_text (stmt, 0) != NULL)
       g_hash_table_add (keep, g_path_get_basename (sk_store_column_text (stmt, 0)));
   sqlite3_reset (stmt);
+  if (step != SQLITE_DONE)
+    return 0;
 
   /* A .part may be resumed as long as its song is in the library. */
   stmt = sk_store_prepare (self->store,
                            "SELECT id, file_url FROM songs "
-                           "WHERE file_url LIKE 'http://%' OR file_url LIKE 'https://%'", NULL);
+                           "WHERE file_url LIKE 'http://%' OR file_url LIKE 'https://%'", error);
   if (stmt == NULL)
     return 0;
-  while (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
+  while ((step = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     {
       const char *id = sk_store_column_text (stmt, 0);
       g_autoptr(GUri) uri = NULL;
@@ -234,6 +287,8 @@ sk_media_cache_sweep (SkMediaCache *self)
         g_hash_table_add (keep, g_steal_pointer (&base));
     }
   sqlite3_reset (stmt);
+  if (step != SQLITE_DONE)
+    return 0;
 
   dir = g_dir_open (self->dir, 0, NULL);
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)

@@ -154,6 +154,7 @@ cmd_cache (int argc, char **argv)
   gboolean fetch = FALSE;
   gboolean ok = TRUE;
   sqlite3_stmt *stmt;
+  guint64 used;
   int step;
   GOptionEntry entries[] = {
     { "fetch", 0, 0, G_OPTION_ARG_NONE, &fetch, "Download these songs into the cache first", NULL },
@@ -196,7 +197,10 @@ cmd_cache (int argc, char **argv)
   sqlite3_reset (stmt);
   if (step != SQLITE_DONE)
     return fail ("%s", error->message);
-  printf ("%" G_GUINT64_FORMAT " bytes in %s\n", sk_media_cache_get_used_bytes (cache), dir);
+  used = sk_media_cache_get_used_bytes (cache, &error);
+  if (error != NULL)
+    return fail ("%s", error->message);
+  printf ("%" G_GUINT64_FORMAT " bytes in %s\n", used, dir);
   return EXIT_SUCCESS;
 }
 
