@@ -70,7 +70,8 @@ start_demo (Fixture *f, const Case *c)
   g_autofree char *db = g_build_filename (f->dir, "soundscape.db", NULL);
   g_autofree char *no_reader = g_strdup_printf ("pn532_uart:%s/no-reader", f->dir);
   const char *argv[] = {
-    g_getenv ("SK_SOUNDSCAPED"), "--db", db, "--demo", g_getenv ("SK_DEMO_LIBRARY"),
+    g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", db,
+    "--demo", g_getenv ("SK_DEMO_LIBRARY"),
     "--pcm", c->pcm != NULL ? c->pcm : "sk-test-no-such-card",
     c->reader ? "--nfc-device" : "--no-nfc", c->reader ? no_reader : NULL, NULL
   };
