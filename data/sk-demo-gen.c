@@ -1,11 +1,13 @@
 /* sk-demo-gen.c: synthesises the demo soundscape library at build time.
  *
- * Usage: sk-demo-gen [--seconds N] OUTPUT-DIR
+ * Usage: sk-demo-gen [--seconds N] [--stems] OUTPUT-DIR
  *
- * Writes NAME.wav (48 kHz stereo 16-bit PCM, seamless loop) and NAME.json
- * (title, artist, type, taste embedding, bpm) for every track below.  The
- * output depends only on this file: every random choice comes from a fixed
- * seed, so two runs produce identical bytes.
+ * Writes NAME.wav (48 kHz stereo 16-bit PCM, seamless loop, high-passed
+ * below SK_SUBSONIC_HZ, levelled to SK_TARGET_LUFS integrated loudness) and
+ * NAME.json (title, artist, type, taste embedding, bpm) for every track
+ * below.  The output depends only on this file (and libebur128's measure):
+ * every random choice comes from a fixed seed, so two runs produce
+ * identical bytes.  tests/demo measures what comes out.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <ebur128.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 
@@ -28,6 +31,14 @@
  * start; long enough that slow noise beds blend without a seam. */
 #define SK_XFADE_S  2.5
 #define SK_CTRL     32  /* frames between updates of time-varying filters */
+/* Every track is levelled to this integrated loudness (EBU R128), R128's
+ * own target, the one the kiosk normalises to: played there, a demo file
+ * needs no gain, and its peaks keep 20 dB of headroom under 0 dBFS. */
+#define SK_TARGET_LUFS  (-23.0)
+/* Nothing below this is heard on a kiosk's speaker (and little on any):
+ * the mix is high-passed here, 24 dB/octave, so that no headroom goes to
+ * sub-audio rumble. */
+#define SK_SUBSONIC_HZ  30.0
 
 /* Loops over warm-up frames set their filters when i % SK_CTRL == 0. */
 G_STATIC_ASSERT (SK_WARMUP % SK_CTRL == 0);
@@ -50,12 +61,13 @@ typedef struct
   double      waves;
 } SkTrackSpec;
 
-/* Embeddings follow DESIGN.md's taste space: 0.5 is neutral, ~0.1-0.2
- * means the element is absent, ~0.9 that it dominates.  Blends sit between
- * their parts.  Peaks differ by a dB or so, as real recordings do. */
+/* Embeddings follow the taste space of docs/DESIGN.md: 0.5 is neutral,
+ * 0.1-0.2 means the element is absent (or too faint to hear: a sidecar
+ * describes only what one hears), ~0.9 that it dominates.  Blends sit
+ * between their parts.  Peaks differ by a dB or so, as real recordings do. */
 static const SkTrackSpec tracks[] = {
   { .name = "rain", .title = "Steady Rain", .seconds = 30, .peak_db = -3.0,
-    .embedding = { 0.95, 0.20, 0.10, 0.20, 0.30 },
+    .embedding = { 0.95, 0.20, 0.10, 0.20, 0.15 },
     .rain = 1.0, .rain_density = 1.0 },
   { .name = "wind", .title = "Wind over the Moor", .seconds = 32, .peak_db = -3.5,
     .embedding = { 0.15, 0.95, 0.10, 0.20, 0.20 },
@@ -64,15 +76,15 @@ static const SkTrackSpec tracks[] = {
     .embedding = { 0.10, 0.15, 0.95, 0.10, 0.10 },
     .fire = 1.0 },
   { .name = "thunder", .title = "Rolling Thunder", .seconds = 40, .peak_db = -2.5,
-    .embedding = { 0.25, 0.30, 0.10, 0.95, 0.15 },
-    .thunder = 1.0, .thunder_near = 0.35, .wind = 0.12 },
+    .embedding = { 0.15, 0.15, 0.10, 0.95, 0.15 },
+    .thunder = 1.0, .thunder_near = 0.35 },
   { .name = "waves", .title = "Ocean Waves", .seconds = 36, .peak_db = -3.2,
-    .embedding = { 0.20, 0.30, 0.10, 0.10, 0.95 },
+    .embedding = { 0.20, 0.20, 0.10, 0.10, 0.95 },
     .waves = 1.0 },
   { .name = "thunderstorm", .title = "Thunderstorm", .seconds = 40, .peak_db = -2.7,
-    .embedding = { 0.85, 0.40, 0.10, 0.80, 0.25 },
+    .embedding = { 0.85, 0.40, 0.10, 0.80, 0.15 },
     .rain = 1.0, .rain_density = 1.4, .thunder = 0.9, .thunder_near = 0.6,
-    .wind = 0.3 },
+    .wind = 1.3 },
   { .name = "windy-shore", .title = "Windy Shore", .seconds = 32, .peak_db = -3.4,
     .embedding = { 0.20, 0.80, 0.10, 0.15, 0.80 },
     .waves = 0.85, .wind = 1.0 },
@@ -82,7 +94,7 @@ static const SkTrackSpec tracks[] = {
     .fire = 1.0, .rain = 0.8, .rain_density = 0.7 },
   { .name = "drizzle-and-breeze", .title = "Drizzle and Breeze", .seconds = 24,
     .peak_db = -4.0,
-    .embedding = { 0.65, 0.65, 0.10, 0.15, 0.25 },
+    .embedding = { 0.65, 0.65, 0.10, 0.15, 0.15 },
     .rain = 0.7, .rain_density = 0.35, .wind = 0.8 },
 };
 
@@ -462,7 +474,7 @@ gen_rain (SkCanvas *c,
   gsize n = c->n;
   gssize len = (gssize) (c->n + c->xfade);
   float *inten = env_new (n, 1.0);
-  double rate, plink_rate, t;
+  double rate, plink_rate, near_rate, t;
   SkRng rng;
 
   rng_init (&rng, seed, 0);
@@ -524,6 +536,23 @@ gen_rain (SkCanvas *c,
       render_plink (c, &rng, (gsize) t, gain * rng_range (&rng, 0.01, 0.06),
                     rng_range (&rng, 0.1, 0.9));
       t += rng_gap (&rng, plink_rate) * SK_RATE;
+    }
+
+  /* The drops that make rain read as rain: a few a second land close by
+   * (on a sill, a leaf, the pavement), each a sharp tick well clear of
+   * the wash, spread across the stereo image. */
+  near_rate = 6.0 * density;
+  t = rng_gap (&rng, near_rate) * SK_RATE;
+  while (t < (double) n)
+    {
+      gsize pos = (gsize) t;
+
+      render_tick (c, &rng, pos, gain * 3.0 * inten[pos] * rng_range (&rng, 0.5, 1.0),
+                   rng_log_range (&rng, 1800.0, 5000.0),
+                   rng_range (&rng, 1.0, 2.0),
+                   rng_log_range (&rng, 0.0008, 0.003),
+                   rng_range (&rng, 0.1, 0.9));
+      t += rng_gap (&rng, near_rate) * SK_RATE;
     }
 
   g_free (inten);
@@ -699,7 +728,10 @@ gen_fire (SkCanvas *c,
 /* One strike: a deep rumble that swells in (slowly when far away), rolls
  * in a few bursts as sound arrives from different parts of the bolt, and
  * dies away over seconds; a near strike opens with a bright tearing clap
- * whose top end falls away quickly. */
+ * whose top end falls away quickly.  Over the deep rumble, which a small
+ * speaker barely plays, rolls a mid rumble (the growl one hears on any
+ * speaker) and the bolt's crackle: sharp ticks, dense at the start of a
+ * near strike, sparse on each later roll. */
 static void
 render_thunder (SkCanvas *c,
                 guint64   seed,
@@ -710,7 +742,7 @@ render_thunder (SkCanvas *c,
 {
   SkRng rng;
   gsize len, bumps, fade;
-  double attack, tau, clap_amp, clap_attack, gl, gr;
+  double attack, tau, clap_amp, clap_attack, mid_fc, gl, gr, at, crackle_rate;
   float *roll;
 
   rng_init (&rng, seed, 0);
@@ -720,6 +752,7 @@ render_thunder (SkCanvas *c,
   tau = rng_range (&rng, 2.5, 4.5);
   clap_amp = near ? rng_range (&rng, 0.5, 0.8) : 0.0;
   clap_attack = rng_range (&rng, 0.02, 0.08);
+  mid_fc = rng_log_range (&rng, 220.0, 420.0);
   pan_gains (pan, &gl, &gr);
 
   roll = env_new (len, 0.45);
@@ -734,7 +767,8 @@ render_thunder (SkCanvas *c,
     {
       SkRng nr, gate_rng;
       SkBrown brown = { 0 };
-      SkSvf lp = { 0 }, hp = { 0 }, clap = { 0 };
+      SkPink pink = { 0 };
+      SkSvf lp = { 0 }, hp = { 0 }, clap = { 0 }, mid = { 0 };
       SkOnePole gate_lp = { 0 };
       double g = ch == 0 ? gl : gr;
       double gate = 1.0;
@@ -744,6 +778,7 @@ render_thunder (SkCanvas *c,
       /* Same tearing pattern on both sides: it is one clap. */
       rng_init (&gate_rng, seed, 9);
       svf_set (&hp, 30.0, 0.7);
+      svf_set (&mid, mid_fc, 0.9);
       onepole_set (&gate_lp, 150.0);
       for (gsize j = 0; j < len; j++)
         {
@@ -752,7 +787,7 @@ render_thunder (SkCanvas *c,
 
           if (j % SK_CTRL == 0)
             {
-              svf_set (&lp, 70.0 + (near ? 600.0 : 260.0) * exp (-t / 1.5), 0.8);
+              svf_set (&lp, 100.0 + (near ? 600.0 : 260.0) * exp (-t / 1.5), 0.8);
               svf_set (&clap, 250.0 + 5000.0 * exp (-t / 0.2), 0.7);
             }
           e = t < attack ? 0.5 - 0.5 * cos (G_PI * t / attack)
@@ -760,7 +795,8 @@ render_thunder (SkCanvas *c,
           e *= roll[j];
           if (j + fade > len)
             e *= (double) (len - j) / fade;
-          v = 5.0 * e * svf_hp (&hp, svf_lp (&lp, brown_next (&brown, rng_bipolar (&nr))));
+          v = 4.0 * e * svf_hp (&hp, svf_lp (&lp, brown_next (&brown, rng_bipolar (&nr))))
+              + 5.0 * e * svf_bp (&mid, pink_next (&pink, rng_bipolar (&nr)));
 
           if (clap_amp > 0.0 && t < 3.0)
             {
@@ -778,6 +814,28 @@ render_thunder (SkCanvas *c,
             }
           c->ev[ch][(pos + j) % c->n] += (float) (amp * g * v);
         }
+    }
+
+  /* The crackle follows the roll: its rate is the envelope's. */
+  crackle_rate = near ? 60.0 : 20.0;
+  at = rng_gap (&rng, crackle_rate) * SK_RATE;
+  while (at < (double) len)
+    {
+      gsize j = (gsize) at;
+      double x = at / SK_RATE;
+      double e = (x < attack ? x / attack : exp (-(x - attack) / (0.5 * tau))) * roll[j];
+
+      if (rng_uniform (&rng) < e)
+        {
+          double u = rng_uniform (&rng);
+
+          render_tick (c, &rng, pos + j, amp * 4.0 * (0.2 + 0.8 * u * u),
+                       rng_log_range (&rng, 600.0, 4000.0),
+                       rng_range (&rng, 0.7, 1.5),
+                       rng_log_range (&rng, 0.0004, 0.003),
+                       CLAMP (pan + rng_range (&rng, -0.2, 0.2), 0.0, 1.0));
+        }
+      at += rng_gap (&rng, crackle_rate) * SK_RATE;
     }
 
   g_free (roll);
@@ -1055,6 +1113,76 @@ track_json (const SkTrackSpec *spec)
   return g_string_free (s, FALSE);
 }
 
+/* Runs the filter over the loop once to settle it, then again for the
+ * output: the result is the loop's steady state, so it loops too. */
+static void
+highpass_loop (float  *x,
+               gsize   n,
+               double  fc)
+{
+  /* Butterworth: two sections with the poles' Qs. */
+  SkSvf f[2] = { { 0 }, { 0 } };
+
+  svf_set (&f[0], fc, 0.54119610);
+  svf_set (&f[1], fc, 1.30656296);
+  for (guint pass = 0; pass < 2; pass++)
+    for (gsize i = 0; i < n; i++)
+      {
+        double v = svf_hp (&f[1], svf_hp (&f[0], x[i]));
+
+        if (pass == 1)
+          x[i] = (float) v;
+      }
+}
+
+/* Integrated loudness (EBU R128) of the loop of two channels.  A loop
+ * shorter than a few of R128's 400 ms blocks (--seconds 0.1) is measured
+ * played over and over, as it will be heard. */
+static gboolean
+measure_loudness (float   *ch[2],
+                  gsize    n,
+                  double  *lufs,
+                  GError **error)
+{
+  ebur128_state *st = ebur128_init (2, SK_RATE, EBUR128_MODE_I);
+  gsize total = MAX (n, 2 * SK_RATE);
+  float buf[2 * 4096];
+  int rc = EBUR128_ERROR_NOMEM;
+
+  if (st == NULL)
+    goto fail;
+  for (gsize i = 0; i < total; i += 4096)
+    {
+      gsize m = MIN (4096, total - i);
+
+      for (gsize j = 0; j < m; j++)
+        {
+          buf[2 * j] = ch[0][(i + j) % n];
+          buf[2 * j + 1] = ch[1][(i + j) % n];
+        }
+      rc = ebur128_add_frames_float (st, buf, m);
+      if (rc != EBUR128_SUCCESS)
+        goto fail;
+    }
+  rc = ebur128_loudness_global (st, lufs);
+  if (rc != EBUR128_SUCCESS)
+    goto fail;
+  ebur128_destroy (&st);
+  if (!isfinite (*lufs))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the mix is silent");
+      return FALSE;
+    }
+  return TRUE;
+
+fail:
+  if (st != NULL)
+    ebur128_destroy (&st);
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+               "cannot measure the loudness (libebur128 error %d)", rc);
+  return FALSE;
+}
+
 /* Identity up to 6 dB under the ceiling, then a tanh curve that
  * approaches the ceiling without reaching it. */
 static double
@@ -1070,24 +1198,45 @@ soft_knee (double x,
   return x < 0.0 ? -a : a;
 }
 
-static gboolean
-write_track (const SkTrackSpec  *spec,
-             const char         *dir,
-             double              max_seconds,
-             GError            **error)
+/* The layers, in the order of the taste space (and of the embedding). */
+enum
 {
-  g_autofree char *wav_path = NULL;
-  g_autofree char *json_path = NULL;
-  g_autofree char *json = NULL;
-  g_autofree guint8 *wav = NULL;
+  SK_RAIN,
+  SK_WIND,
+  SK_FIRE,
+  SK_THUNDER,
+  SK_WAVES,
+  SK_LAYERS
+};
+
+static const char *const layer_names[SK_LAYERS] = { "rain", "wind", "fire", "thunder", "waves" };
+
+static double
+layer_gain (const SkTrackSpec *spec,
+            guint              layer)
+{
+  const double gains[SK_LAYERS] = {
+    spec->rain, spec->wind, spec->fire, spec->thunder, spec->waves
+  };
+
+  return gains[layer];
+}
+
+/* Renders the layers of @spec whose bits are set in @mask as a loop of @n
+ * frames into @mix (two new arrays), high-passed, not yet levelled.  Each
+ * layer has a seed of its own, so a layer rendered alone is exactly its
+ * part of the mix. */
+static void
+render_mix (const SkTrackSpec *spec,
+            gsize              n,
+            guint              mask,
+            float             *mix[2])
+{
   guint64 seed = SK_SEED ^ hash_name (spec->name);
-  guint64 seeds[5];
-  double seconds = MIN (spec->seconds, max_seconds);
-  double peak = 0.0, energy = 0.0, rms, ceiling, scale;
-  gboolean ok;
+  guint64 seeds[SK_LAYERS];
   SkCanvas c;
 
-  c.n = (gsize) llround (seconds * SK_RATE);
+  c.n = n;
   c.xfade = MIN ((gsize) (SK_XFADE_S * SK_RATE), c.n / 4);
   for (guint ch = 0; ch < 2; ch++)
     {
@@ -1097,18 +1246,35 @@ write_track (const SkTrackSpec  *spec,
 
   /* One seed per layer whether or not the layer is used, so adding a layer
    * to a blend leaves the others as they were. */
-  for (guint k = 0; k < G_N_ELEMENTS (seeds); k++)
+  for (guint k = 0; k < SK_LAYERS; k++)
     seeds[k] = splitmix64 (&seed);
-  if (spec->rain > 0.0)
-    gen_rain (&c, seeds[0], spec->rain, spec->rain_density);
-  if (spec->wind > 0.0)
-    gen_wind (&c, seeds[1], spec->wind);
-  if (spec->fire > 0.0)
-    gen_fire (&c, seeds[2], spec->fire);
-  if (spec->thunder > 0.0)
-    gen_thunder (&c, seeds[3], spec->thunder, spec->thunder_near);
-  if (spec->waves > 0.0)
-    gen_waves (&c, seeds[4], spec->waves);
+  for (guint k = 0; k < SK_LAYERS; k++)
+    {
+      double gain = layer_gain (spec, k);
+
+      if (gain <= 0.0 || (mask & (1u << k)) == 0)
+        continue;
+      switch (k)
+        {
+        case SK_RAIN:
+          gen_rain (&c, seeds[k], gain, spec->rain_density);
+          break;
+        case SK_WIND:
+          gen_wind (&c, seeds[k], gain);
+          break;
+        case SK_FIRE:
+          gen_fire (&c, seeds[k], gain);
+          break;
+        case SK_THUNDER:
+          gen_thunder (&c, seeds[k], gain, spec->thunder_near);
+          break;
+        case SK_WAVES:
+          gen_waves (&c, seeds[k], gain);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
 
   /* Fold the overshoot onto the start with an equal-power crossfade (the
    * two halves are uncorrelated noise), then add the events. */
@@ -1126,48 +1292,131 @@ write_track (const SkTrackSpec  *spec,
             }
           v += c.ev[ch][i];
           c.ev[ch][i] = (float) v;
-          peak = MAX (peak, fabs (v));
-          energy += v * v;
         }
       g_free (c.bed[ch]);
     }
 
-  /* Crackles, drops and claps put the odd peak far above the body of the
-   * sound; normalising the raw peak would leave some tracks very quiet.
-   * So aim the RMS at 16 dB under the ceiling, let a soft knee absorb at
-   * most 6 dB of overshoot, and only then set the peak exactly. */
-  ceiling = pow (10.0, spec->peak_db / 20.0);
-  rms = sqrt (energy / (2.0 * c.n));
-  scale = 0.0;
-  if (peak > 0.0)
-    scale = MIN (ceiling * pow (10.0, -16.0 / 20.0) / rms,
-                 ceiling * pow (10.0, 6.0 / 20.0) / peak);
-  peak = 0.0;
+  /* Sub-audio energy out of every layer at once: the filter is linear, so
+   * this is the same as high-passing each layer. */
   for (guint ch = 0; ch < 2; ch++)
-    for (gsize i = 0; i < c.n; i++)
-      {
-        c.ev[ch][i] = (float) soft_knee (c.ev[ch][i] * scale, ceiling);
-        peak = MAX (peak, fabs (c.ev[ch][i]));
-      }
-  scale = peak > 0.0 ? ceiling / peak : 0.0;
+    {
+      highpass_loop (c.ev[ch], c.n, SK_SUBSONIC_HZ);
+      mix[ch] = c.ev[ch];
+    }
+}
 
-  wav = g_malloc (44 + c.n * 4);
-  wav_header (wav, (guint32) c.n);
-  for (gsize i = 0; i < c.n; i++)
+/* 16-bit stereo WAV of @x times @scale. */
+static gboolean
+write_wav (const char  *path,
+           float       *x[2],
+           gsize        n,
+           double       scale,
+           GError     **error)
+{
+  g_autofree guint8 *wav = g_malloc (44 + n * 4);
+
+  wav_header (wav, (guint32) n);
+  for (gsize i = 0; i < n; i++)
     for (guint ch = 0; ch < 2; ch++)
       {
-        long s = lrint (c.ev[ch][i] * scale * 32767.0);
+        long s = lrint (x[ch][i] * scale * 32767.0);
 
         put_le16 (wav + 44 + i * 4 + ch * 2, (guint16) (gint16) CLAMP (s, -32768, 32767));
       }
+  return write_atomic (path, wav, 44 + n * 4, error);
+}
+
+/* Writes DIR/NAME.wav and DIR/NAME.json; with @stems also each layer alone
+ * at its level in the mix (before the soft knee), DIR/stems/NAME/LAYER.wav,
+ * so that tests can tell which layers one hears. */
+static gboolean
+write_track (const SkTrackSpec  *spec,
+             const char         *dir,
+             double              max_seconds,
+             gboolean            stems,
+             GError            **error)
+{
+  g_autofree char *wav_path = NULL;
+  g_autofree char *json_path = NULL;
+  g_autofree char *json = NULL;
+  double seconds = MIN (spec->seconds, max_seconds);
+  gsize n = (gsize) llround (seconds * SK_RATE);
+  double lufs, ceiling, scale = 1.0;
+  float *mix[2] = { NULL, NULL };
+  float *out[2] = { NULL, NULL };
+  gboolean ok = FALSE;
+
+  render_mix (spec, n, ~0u, mix);
+
+  /* Level to the target loudness.  The soft knee then bends the few peaks
+   * above half of the ceiling, which lowers the loudness a little, so
+   * measure again and correct until it lands (in two or three rounds). */
+  ceiling = pow (10.0, spec->peak_db / 20.0);
   for (guint ch = 0; ch < 2; ch++)
-    g_free (c.ev[ch]);
+    out[ch] = g_new (float, n);
+  for (guint round = 0; round <= 8; round++)
+    {
+      if (!measure_loudness (round == 0 ? mix : out, n, &lufs, error))
+        {
+          g_prefix_error (error, "%s: ", spec->name);
+          goto done;
+        }
+      if (round > 0 && fabs (lufs - SK_TARGET_LUFS) <= 0.01)
+        break;
+      scale *= pow (10.0, (SK_TARGET_LUFS - lufs) / 20.0);
+      for (guint ch = 0; ch < 2; ch++)
+        for (gsize i = 0; i < n; i++)
+          out[ch][i] = (float) soft_knee (mix[ch][i] * scale, ceiling);
+    }
+  if (fabs (lufs - SK_TARGET_LUFS) > 0.1)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                   "%s: cannot level to %.1f LUFS under a %.1f dBFS ceiling (%.2f LUFS)",
+                   spec->name, SK_TARGET_LUFS, spec->peak_db, lufs);
+      goto done;
+    }
 
   wav_path = g_strdup_printf ("%s/%s.wav", dir, spec->name);
   json_path = g_strdup_printf ("%s/%s.json", dir, spec->name);
   json = track_json (spec);
-  ok = write_atomic (wav_path, wav, 44 + c.n * 4, error)
-       && write_atomic (json_path, json, strlen (json), error);
+  if (!write_wav (wav_path, out, n, 1.0, error)
+      || !write_atomic (json_path, json, strlen (json), error))
+    goto done;
+
+  for (guint k = 0; stems && k < SK_LAYERS; k++)
+    {
+      g_autofree char *stem_dir = NULL;
+      g_autofree char *stem_path = NULL;
+      float *stem[2];
+      gboolean stem_ok;
+
+      if (layer_gain (spec, k) <= 0.0)
+        continue;
+      stem_dir = g_strdup_printf ("%s/stems/%s", dir, spec->name);
+      if (g_mkdir_with_parents (stem_dir, 0755) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "cannot create %s: %s", stem_dir, g_strerror (saved));
+          goto done;
+        }
+      stem_path = g_strdup_printf ("%s/%s.wav", stem_dir, layer_names[k]);
+      render_mix (spec, n, 1u << k, stem);
+      stem_ok = write_wav (stem_path, stem, n, scale, error);
+      g_free (stem[0]);
+      g_free (stem[1]);
+      if (!stem_ok)
+        goto done;
+    }
+  ok = TRUE;
+
+done:
+  for (guint ch = 0; ch < 2; ch++)
+    {
+      g_free (mix[ch]);
+      g_free (out[ch]);
+    }
   return ok;
 }
 
@@ -1177,6 +1426,7 @@ typedef struct
 {
   const char *dir;
   double      max_seconds;
+  gboolean    stems;
   gint        next;
   GError     *errors[G_N_ELEMENTS (tracks)];
 } SkJob;
@@ -1194,7 +1444,7 @@ worker (gpointer data)
 
       if (i >= (gint) G_N_ELEMENTS (tracks))
         break;
-      write_track (&tracks[i], job->dir, job->max_seconds, &job->errors[i]);
+      write_track (&tracks[i], job->dir, job->max_seconds, job->stems, &job->errors[i]);
     }
   return NULL;
 }
@@ -1207,9 +1457,13 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *seconds_arg = NULL;
   double seconds = G_MAXDOUBLE;
+  gboolean stems = FALSE;
   GOptionEntry entries[] = {
     { "seconds", 0, 0, G_OPTION_ARG_STRING, &seconds_arg,
       "Make every track at most N seconds long (for tests)", "N" },
+    { "stems", 0, 0, G_OPTION_ARG_NONE, &stems,
+      "Also write each layer alone, at its level in the mix, as stems/NAME/LAYER.wav (for tests)",
+      NULL },
     G_OPTION_ENTRY_NULL
   };
   GThread *threads[4];
@@ -1227,7 +1481,7 @@ main (int    argc,
     }
   if (argc != 2)
     {
-      g_printerr ("sk-demo-gen: usage: sk-demo-gen [--seconds N] OUTPUT-DIR\n");
+      g_printerr ("sk-demo-gen: usage: sk-demo-gen [--seconds N] [--stems] OUTPUT-DIR\n");
       return 2;
     }
   if (seconds_arg != NULL)
@@ -1252,6 +1506,7 @@ main (int    argc,
 
   job.dir = argv[1];
   job.max_seconds = seconds;
+  job.stems = stems;
   n_threads = CLAMP (g_get_num_processors (), 1, G_N_ELEMENTS (threads));
   for (guint t = 1; t < n_threads; t++)
     threads[t] = g_thread_new ("sk-demo-gen", worker, &job);

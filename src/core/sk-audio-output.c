@@ -65,7 +65,7 @@ post_pcm_error (Output *out,
   out->last_error = g_strdup (error->message);
   ev = sk_audio_event_new (SK_AUDIO_EV_PCM_ERROR);
   ev->error = error;
-  sk_audio_post_event (out->self->events, ev);
+  sk_event_queue_post (out->self->events, ev);
 }
 
 static gboolean
@@ -174,7 +174,7 @@ recover (Output *out,
       ev->count = ++self->underruns;
       g_mutex_unlock (&self->lock);
       g_debug ("Underrun %u", ev->count);
-      sk_audio_post_event (self->events, ev);
+      sk_event_queue_post (self->events, ev);
       err = snd_pcm_prepare (out->pcm);
     }
   else if (err == -ESTRPIPE || state == SND_PCM_STATE_SUSPENDED)
@@ -238,7 +238,7 @@ pass_marks_locked (SkAudioPlayer *self)
         default:
           break;
         }
-      sk_audio_post_event (self->events, ev);
+      sk_event_queue_post (self->events, ev);
     }
 }
 
@@ -520,7 +520,7 @@ sk_audio_output_thread (gpointer data)
       SkAudioEvent *ev = sk_audio_event_new (SK_AUDIO_EV_STOPPED);
 
       ev->generation = generation;
-      sk_audio_post_event (self->events, ev);
+      sk_event_queue_post (self->events, ev);
     }
   g_free (out.frames);
   g_free (out.samples);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sk-audio-player.h"
+#include "sk-event-queue.h"
 
 G_BEGIN_DECLS
 
@@ -58,12 +59,8 @@ typedef struct
   gboolean joined;    /* SK_AUDIO_EV_STOPPED: the caller already joined the threads */
 } SkAudioEvent;
 
-typedef struct _SkAudioEventQueue SkAudioEventQueue;
-
 SkAudioEvent *sk_audio_event_new  (SkAudioEventKind kind);
 void          sk_audio_event_free (SkAudioEvent *ev);
-void          sk_audio_post_event (SkAudioEventQueue *queue,
-                                   SkAudioEvent      *ev);
 
 /* --- the object's state, shared by its threads --------------------------- */
 
@@ -81,7 +78,7 @@ struct _SkAudioPlayer
   GObject parent_instance;
 
   char *pcm_name;
-  SkAudioEventQueue *events;
+  SkEventQueue *events;
   guint buffer_us;
   guint period_us;
 

@@ -21,9 +21,9 @@
  * The output's choice of what to write: sk-audio-output.c; the decoder's
  * states: sk-audio-decoder.c; the FIFO between them: sk-audio-fifo.c.
  *
- * Events reach the owner through an SkAudioEventQueue: a small refcounted object
- * that outlives the player if it must, so an event in flight after the
- * player's finalisation is dropped, never delivered to freed memory.
+ * Events reach the owner through an SkEventQueue (sk-event-queue.c), which
+ * outlives the player if it must, so an event in flight after the player's
+ * disposal is dropped, never delivered to freed memory.
  */
 #include "config.h"
 
@@ -56,36 +56,6 @@ sk_audio_event_free (SkAudioEvent *ev)
   g_free (ev);
 }
 
-struct _SkAudioEventQueue
-{
-  gatomicrefcount ref;
-  GMutex lock;
-  GQueue events;
-  gboolean source_pending;
-  GMainContext *context;
-  SkAudioPlayer *owner;   /* touched on the owner's context only */
-};
-
-static SkAudioEventQueue *
-event_queue_ref (SkAudioEventQueue *queue)
-{
-  g_atomic_ref_count_inc (&queue->ref);
-  return queue;
-}
-
-static void
-event_queue_unref (gpointer data)
-{
-  SkAudioEventQueue *queue = data;
-
-  if (!g_atomic_ref_count_dec (&queue->ref))
-    return;
-  g_queue_clear_full (&queue->events, (GDestroyNotify) sk_audio_event_free);
-  g_mutex_clear (&queue->lock);
-  g_main_context_unref (queue->context);
-  g_free (queue);
-}
-
 G_DEFINE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, G_TYPE_OBJECT)
 
 enum
@@ -112,10 +82,14 @@ sk_audio_pending_free (SkAudioPending *p)
 static void join_threads (SkAudioPlayer *self);
 static void reset_run (SkAudioPlayer *self);
 
+/* Each event on the owner's context (the SkEventQueue's dispatch). */
 static void
-emit_event (SkAudioPlayer *self,
-            SkAudioEvent  *ev)
+emit_event (gpointer owner,
+            gpointer event)
 {
+  SkAudioPlayer *self = owner;
+  SkAudioEvent *ev = event;
+
   switch (ev->kind)
     {
     case SK_AUDIO_EV_STARTED:
@@ -150,57 +124,6 @@ emit_event (SkAudioPlayer *self,
     default:
       g_assert_not_reached ();
     }
-}
-
-static gboolean
-dispatch_events (gpointer data)
-{
-  SkAudioEventQueue *queue = data;
-  GQueue events = G_QUEUE_INIT;
-  g_autoptr(SkAudioPlayer) owner = NULL;
-  SkAudioEvent *ev;
-
-  g_mutex_lock (&queue->lock);
-  events = queue->events;
-  g_queue_init (&queue->events);
-  queue->source_pending = FALSE;
-  g_mutex_unlock (&queue->lock);
-
-  /* A handler may drop the last reference: hold one while emitting, and
-   * re-check the owner before each event (dispose clears it). */
-  if (queue->owner != NULL)
-    owner = g_object_ref (queue->owner);
-  while ((ev = g_queue_pop_head (&events)) != NULL)
-    {
-      if (owner != NULL && queue->owner != NULL)
-        emit_event (owner, ev);
-      sk_audio_event_free (ev);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-/* Any thread. Hands @ev to the owner's context; events keep their order. */
-void
-sk_audio_post_event (SkAudioEventQueue *queue,
-                     SkAudioEvent      *ev)
-{
-  g_mutex_lock (&queue->lock);
-  g_queue_push_tail (&queue->events, ev);
-  if (!queue->source_pending)
-    {
-      /* not g_main_context_invoke(): from a worker it could run the
-       * handler right here when no thread owns the context */
-      GSource *source = g_idle_source_new ();
-
-      queue->source_pending = TRUE;
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, dispatch_events, event_queue_ref (queue),
-                             event_queue_unref);
-      g_source_set_static_name (source, "[sk-audio-player] events");
-      g_source_attach (source, queue->context);
-      g_source_unref (source);
-    }
-  g_mutex_unlock (&queue->lock);
 }
 
 /* --- the object ---------------------------------------------------------- */
@@ -251,7 +174,7 @@ sk_audio_player_dispose (GObject *object)
       reset_run (self);
     }
   if (self->events != NULL)
-    self->events->owner = NULL;
+    sk_event_queue_close (self->events);
   G_OBJECT_CLASS (sk_audio_player_parent_class)->dispose (object);
 }
 
@@ -263,7 +186,7 @@ sk_audio_player_finalize (GObject *object)
   g_queue_clear_full (&self->pending, (GDestroyNotify) sk_audio_pending_free);
   g_queue_clear_full (&self->marks, (GDestroyNotify) sk_audio_event_free);
   sk_audio_fifo_clear (&self->ring);
-  g_clear_pointer (&self->events, event_queue_unref);
+  g_clear_pointer (&self->events, sk_event_queue_unref);
   g_free (self->pcm_name);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->wake_decoder);
@@ -325,12 +248,9 @@ sk_audio_player_new (const char *pcm_name)
   SkAudioPlayer *self = g_object_new (SK_TYPE_AUDIO_PLAYER, NULL);
 
   self->pcm_name = g_strdup (pcm_name != NULL && *pcm_name != '\0' ? pcm_name : "default");
-  self->events = g_new0 (SkAudioEventQueue, 1);
-  g_atomic_ref_count_init (&self->events->ref);
-  g_mutex_init (&self->events->lock);
-  g_queue_init (&self->events->events);
-  self->events->context = g_main_context_ref_thread_default ();
-  self->events->owner = self;
+  self->events = sk_event_queue_new (self, emit_event,
+                                     (GDestroyNotify) sk_audio_event_free,
+                                     "sk-audio-player");
   return self;
 }
 
@@ -411,7 +331,7 @@ sk_audio_player_stop (SkAudioPlayer *self,
   reset_run (self);
   ev = sk_audio_event_new (SK_AUDIO_EV_STOPPED);
   ev->joined = TRUE;
-  sk_audio_post_event (self->events, ev);
+  sk_event_queue_post (self->events, ev);
 }
 
 guint64

@@ -193,45 +193,82 @@ sk_engine_set_clock (SkEngine    *self,
 
 /* --- loading ------------------------------------------------------------ */
 
+/* The player this database names in the setting player_id, if its row is
+ * there: SQLITE_ROW (*@id set), SQLITE_DONE, or -1 with @error set. */
+static int
+find_player (SkEngine  *self,
+             char     **id,
+             GError   **error)
+{
+  g_autofree char *stored = sk_store_dup_setting (self->store, "player_id");
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *id = NULL;
+  if (stored == NULL)
+    return SQLITE_DONE;
+  stmt = sk_store_prepare (self->store, "SELECT 1 FROM players WHERE id = ?1", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, stored, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, error);
+  sqlite3_reset (stmt);
+  *id = g_steal_pointer (&stored);
+  return rc;
+}
+
+/* This device's player, created on a first open. Programs opening a new
+ * database at once create one player: the check is made again, and the
+ * player made, under one write lock. */
 static gboolean
 ensure_player (SkEngine  *self,
                GError   **error)
 {
-  g_autofree char *id = sk_store_dup_setting (self->store, "player_id");
+  g_autofree char *id = NULL;
   g_autofree char *ts = NULL;
   sqlite3_stmt *stmt;
+  int rc;
 
-  if (id != NULL)
+  rc = find_player (self, &id, error);
+  if (rc == SQLITE_ROW)
     {
-      stmt = sk_store_prepare (self->store, "SELECT 1 FROM players WHERE id = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
-        {
-          sqlite3_reset (stmt);
-          self->player_id = g_steal_pointer (&id);
-          return TRUE;
-        }
-      sqlite3_reset (stmt);
+      self->player_id = g_steal_pointer (&id);
+      return TRUE;
     }
-  else
-    id = sk_uuid_new ();
+  if (rc < 0)
+    return FALSE;
+  if (sk_store_is_read_only (self->store))
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
+                   "The database %s has no player yet; “soundscape-ctl init” or starting the kiosk makes one",
+                   sk_store_get_path (self->store));
+      return FALSE;
+    }
 
-  ts = sk_time_format (sk_engine_now (self));
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  stmt = sk_store_prepare (self->store,
-                           "INSERT INTO players (id, name, status, queue_source, created_at) "
-                           "VALUES (?1, 'Kiosk', 'idle', 'kiosk', ?2)",
-                           error);
-  if (stmt == NULL)
+  g_clear_pointer (&id, g_free);
+  rc = find_player (self, &id, error);
+  if (rc < 0)
     goto fail;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, ts, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error) ||
-      !sk_store_set_setting (self->store, "player_id", id, error) ||
-      !sk_store_commit (self->store, error))
+  if (rc == SQLITE_DONE)
+    {
+      if (id == NULL)
+        id = sk_uuid_new ();
+      ts = sk_time_format (sk_engine_now (self));
+      stmt = sk_store_prepare (self->store,
+                               "INSERT INTO players (id, name, status, queue_source, created_at) "
+                               "VALUES (?1, 'Kiosk', 'idle', 'kiosk', ?2)",
+                               error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, ts, -1, SQLITE_STATIC);
+      if (!sk_store_run (self->store, stmt, error) ||
+          !sk_store_set_setting (self->store, "player_id", id, error))
+        goto fail;
+    }
+  if (!sk_store_commit (self->store, error))
     goto fail;
   self->player_id = g_steal_pointer (&id);
   return TRUE;
@@ -539,12 +576,16 @@ sk_engine_requeue (SkEngine  *self,
       g_array_append_val (self->queue, e);
     }
 
-  if (!sk_store_begin (self->store, error))
-    return FALSE;
-  if (!write_queue (self, now, error) || !sk_store_commit (self->store, error))
+  /* a read-only store (status, queue) computes the queue and keeps it */
+  if (!sk_store_is_read_only (self->store))
     {
-      sk_store_rollback (self->store);
-      return FALSE;
+      if (!sk_store_begin (self->store, error))
+        return FALSE;
+      if (!write_queue (self, now, error) || !sk_store_commit (self->store, error))
+        {
+          sk_store_rollback (self->store);
+          return FALSE;
+        }
     }
 
   sk_engine_arm_expiry (self);
@@ -592,7 +633,10 @@ sk_engine_refresh (SkEngine  *self,
 {
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
-  return expire_now (self, error) && sk_engine_requeue (self, error);
+  /* read-only: those due are not present; they are marked by a writer */
+  if (!sk_store_is_read_only (self->store) && !expire_now (self, error))
+    return FALSE;
+  return sk_engine_requeue (self, error);
 }
 
 static gboolean

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <ebur128.h>
+#include <errno.h>
 #include <math.h>
 #include <glib/gstdio.h>
 #include <sndfile.h>
@@ -71,6 +72,39 @@ text_field (JsonObject  *obj,
   return TRUE;
 }
 
+/* Why @path is no file to read, or NULL when it is a regular file (a
+ * symbolic link to one counts). A FIFO would block the reader forever. */
+static char *
+not_a_file (const char *path)
+{
+  GStatBuf st;
+  gboolean link = FALSE;
+
+  if (g_lstat (path, &st) != 0)
+    return g_strdup (g_strerror (errno));
+  if (S_ISLNK (st.st_mode))
+    {
+      link = TRUE;
+      if (g_stat (path, &st) != 0)
+        {
+          int saved = errno;
+
+          if (saved == ELOOP)
+            return g_strdup ("a symbolic link that loops");
+          if (saved == ENOENT)
+            return g_strdup ("a symbolic link to nothing");
+          return g_strdup_printf ("a symbolic link that cannot be followed: %s", g_strerror (saved));
+        }
+    }
+  if (S_ISREG (st.st_mode))
+    return NULL;
+  return g_strdup_printf ("%s%s, not a file", link ? "a symbolic link to " : "",
+                          S_ISDIR (st.st_mode) ? "a directory" :
+                          S_ISFIFO (st.st_mode) ? "a FIFO (reading it could wait forever)" :
+                          S_ISSOCK (st.st_mode) ? "a socket" :
+                          S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) ? "a device" : "something else");
+}
+
 gboolean
 sk_sidecar_load (const char  *path,
                  SkSidecar   *out,
@@ -79,12 +113,19 @@ sk_sidecar_load (const char  *path,
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *kind = NULL;
   gsize len = 0;
   JsonObject *obj;
   JsonNode *node;
   GStatBuf st;
 
   memset (out, 0, sizeof *out);
+  kind = not_a_file (path);
+  if (kind != NULL)
+    {
+      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, kind);
+      return FALSE;
+    }
   if (g_stat (path, &st) == 0 && st.st_size > MAX_SIDECAR)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
@@ -440,17 +481,24 @@ sk_import_dir (SkStore     *store,
       g_autofree char *stem = NULL;
       g_autofree char *sidecar = NULL;
       g_autofree char *uri = NULL;
+      g_autofree char *kind = NULL;
       g_auto(SkSidecar) sc = { 0 };
       g_autoptr(GError) bad = NULL;
       double duration = 0;
       double loudness = NAN;
 
-      if (!is_audio (file) || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      if (!is_audio (file))
         continue;
+      kind = not_a_file (path);
+      if (kind != NULL)
+        {
+          add_problem (found, path, kind);
+          continue;
+        }
       stem = g_strndup (path, strrchr (path, '.') - path);
       sidecar = g_strconcat (stem, ".json", NULL);
 
-      if (!g_file_test (sidecar, G_FILE_TEST_EXISTS))
+      if (!g_file_test (sidecar, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
         {
           add_problem (found, path, "no sidecar (expected NAME.json beside it)");
           continue;

@@ -124,13 +124,17 @@ void          sk_media_cache_prefetch          (SkMediaCache         *self,
                                                 const char *const    *song_ids,
                                                 guint                 n);
 gboolean      sk_media_cache_is_busy           (SkMediaCache         *self);
-/* The sum of media.bytes: the verified downloads. */
-guint64       sk_media_cache_get_used_bytes    (SkMediaCache         *self);
+/* The sum of media.bytes: the verified downloads; 0 with @error set when
+ * the database cannot say. */
+guint64       sk_media_cache_get_used_bytes    (SkMediaCache         *self,
+                                                GError              **error);
 /* Removes what no `media` row names (a song deleted from the library takes
  * its row with it, not its file) and the .part files of songs that are no
  * longer in the library; keeps the .part of every http(s) song. Returns
  * the number of files removed. For the engine's start, while no download
- * runs (it skips the songs being downloaded by this cache). */
-guint         sk_media_cache_sweep             (SkMediaCache         *self);
+ * runs (it skips the songs being downloaded by this cache). Nothing is
+ * removed when the database cannot say what to keep: 0 with @error set. */
+guint         sk_media_cache_sweep             (SkMediaCache         *self,
+                                                GError              **error);
 
 G_END_DECLS

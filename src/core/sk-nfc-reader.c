@@ -3,10 +3,10 @@
  * The thread owns its libnfc context and device; the object lives on the
  * starting thread's main context. They share one reference-counted block
  * (Shared): a stop flag, the open device (so that a stopping thread can
- * abort the command in flight) and a weak reference to the object. The
+ * abort the command in flight) and the SkEventQueue to the object. The
  * thread never touches the object: it posts events (status, tap, removed)
- * as idle sources on the owner's main context, where they are dropped if
- * the reader was stopped or finalized meanwhile.
+ * to the owner's main context, where they are dropped once the reader was
+ * stopped (stop closes the queue) or finalized.
  *
  * States of the thread:
  *
@@ -42,6 +42,7 @@
 #include <nfc/nfc.h>
 #include <string.h>
 
+#include "sk-event-queue.h"
 #include "sk-nfc-reader.h"
 #include "sk-util.h"
 
@@ -61,8 +62,7 @@ typedef struct
   gboolean      stopping;     /* under lock */
   gboolean      finished;     /* under lock */
   nfc_device   *device;       /* under lock: the device open, for abort */
-  GMainContext *context;
-  GWeakRef      owner;
+  SkEventQueue *events;
   char         *connstring;   /* asked for, or NULL */
   guint         poll_ms;
   guint         presence_ms;
@@ -77,7 +77,6 @@ typedef enum
 
 typedef struct
 {
-  Shared      *shared;
   EventKind    kind;
   SkNfcStatus  status;
   char        *model;
@@ -144,8 +143,7 @@ shared_clear (gpointer p)
 
   g_mutex_clear (&sh->lock);
   g_cond_clear (&sh->cond);
-  g_main_context_unref (sh->context);
-  g_weak_ref_clear (&sh->owner);
+  sk_event_queue_unref (sh->events);
   g_free (sh->connstring);
 }
 
@@ -190,7 +188,6 @@ event_free (gpointer p)
 {
   Event *ev = p;
 
-  shared_unref (ev->shared);
   g_free (ev->model);
   g_free (ev->connstring);
   g_free (ev->message);
@@ -198,17 +195,13 @@ event_free (gpointer p)
   g_free (ev);
 }
 
-static gboolean
-dispatch_event (gpointer data)
+/* Each event on the owner's context (the SkEventQueue's dispatch). */
+static void
+dispatch_event (gpointer owner,
+                gpointer data)
 {
+  SkNfcReader *self = owner;
   Event *ev = data;
-  g_autoptr(SkNfcReader) self = NULL;
-
-  if (is_stopping (ev->shared))
-    return G_SOURCE_REMOVE;
-  self = g_weak_ref_get (&ev->shared->owner);
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
 
   switch (ev->kind)
     {
@@ -237,23 +230,6 @@ dispatch_event (gpointer data)
     default:
       g_assert_not_reached ();
     }
-  return G_SOURCE_REMOVE;
-}
-
-/* Never g_main_context_invoke(): when no thread owns the context it would
- * run the callback here, on the reader thread. */
-static void
-post (Shared *sh,
-      Event  *ev)
-{
-  GSource *source = g_idle_source_new ();
-
-  ev->shared = g_atomic_rc_box_acquire (sh);
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, dispatch_event, ev, event_free);
-  g_source_set_static_name (source, "[sk-nfc] event");
-  g_source_attach (source, sh->context);
-  g_source_unref (source);
 }
 
 /* --- the thread --------------------------------------------------------- */
@@ -294,7 +270,7 @@ report (Shared      *sh,
   ev->model = g_strdup (model);
   ev->connstring = g_strdup (connstring);
   ev->message = g_strdup (message);
-  post (sh, ev);
+  sk_event_queue_post (sh->events, ev);
 }
 
 static void
@@ -312,7 +288,7 @@ post_card (Shared      *sh,
   ev->atqa = atqa;
   ev->sak = sak;
   ev->time = time;
-  post (sh, ev);
+  sk_event_queue_post (sh->events, ev);
 }
 
 /* The device path of a serial, I²C or SPI connection string
@@ -611,8 +587,7 @@ sk_nfc_reader_start (SkNfcReader *self)
   sh = g_atomic_rc_box_new0 (Shared);
   g_mutex_init (&sh->lock);
   g_cond_init (&sh->cond);
-  sh->context = g_main_context_ref_thread_default ();
-  g_weak_ref_init (&sh->owner, self);
+  sh->events = sk_event_queue_new (self, dispatch_event, event_free, "sk-nfc");
   sh->connstring = g_strdup (self->connstring);
   sh->poll_ms = self->poll_ms;
   sh->presence_ms = self->presence_ms;
@@ -635,6 +610,8 @@ sk_nfc_reader_stop (SkNfcReader *self)
   sh = g_steal_pointer (&self->shared);
   if (sh == NULL)
     return;
+  /* nothing the thread posted or posts is delivered any more */
+  sk_event_queue_close (sh->events);
 
   g_mutex_lock (&sh->lock);
   sh->stopping = TRUE;

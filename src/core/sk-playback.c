@@ -788,7 +788,13 @@ sk_playback_start (SkPlayback  *self,
   if (self->running)
     return TRUE;
   /* before any download of ours runs */
-  sk_media_cache_sweep (self->cache);
+  {
+    g_autoptr(GError) sweep_error = NULL;
+
+    sk_media_cache_sweep (self->cache, &sweep_error);
+    if (sweep_error != NULL)
+      g_warning ("The media cache was not swept: %s", sweep_error->message);
+  }
 
   g_signal_connect (self->player, "track-started", G_CALLBACK (on_track_started), self);
   g_signal_connect (self->player, "track-ended", G_CALLBACK (on_track_ended), self);

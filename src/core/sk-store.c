@@ -27,6 +27,7 @@ struct _SkStore
   sqlite3         *db;
   char            *path;
   GHashTable      *stmts;       /* SQL text → sqlite3_stmt */
+  gboolean         read_only;
   guint            tx_depth;
   gboolean         tx_failed;
   GArray          *after_commit; /* AfterCommit, run after the outermost commit */
@@ -168,42 +169,91 @@ sql_state_from_preference (sqlite3_context  *ctx,
   sqlite3_result_text (ctx, out, -1, SQLITE_TRANSIENT);
 }
 
+/* The schema version, or -1 with @error set. Reading it reads the file's
+ * header: a file that is not a database fails here, before anything in it
+ * changes. */
+static int
+read_version (SkStore  *self,
+              GError  **error)
+{
+  int version = sk_store_get_schema_version (self);
+
+  if (version < 0)
+    set_error (self, error, sqlite3_extended_errcode (self->db), "Reading the schema version");
+  return version;
+}
+
+static gboolean
+check_not_newer (SkStore  *self,
+                 int       version,
+                 GError  **error)
+{
+  int latest = sk_store_get_latest_schema_version ();
+
+  if (version <= latest)
+    return TRUE;
+  g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_TOO_NEW,
+               "The database %s was written by a newer soundscape-kiosk (schema %d; this one knows %d). "
+               "Upgrade the package.", self->path, version, latest);
+  return FALSE;
+}
+
 static gboolean
 migrate (SkStore  *self,
          GError  **error)
 {
-  int version = sk_store_get_schema_version (self);
   int latest = sk_store_get_latest_schema_version ();
+  int version;
 
+  /* versions only grow: one that is current outside a transaction stays so */
+  version = read_version (self, error);
   if (version < 0)
-    {
-      set_error (self, error, sqlite3_errcode (self->db), "Reading the schema version");
-      return FALSE;
-    }
-  if (version > latest)
-    {
-      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_TOO_NEW,
-                   "The database %s was written by a newer soundscape-kiosk (schema %d; this one knows %d). "
-                   "Upgrade the package.", self->path, version, latest);
-      return FALSE;
-    }
+    return FALSE;
+  if (version == latest)
+    return TRUE;
+  /* Another program may be migrating the same file right now: read the
+   * version again under the write lock, and migrate from there. */
+  if (!sk_store_begin (self, error))
+    return FALSE;
+  version = read_version (self, error);
+  if (version < 0 || !check_not_newer (self, version, error))
+    goto fail;
   for (int n = version + 1; n <= latest; n++)
     {
       g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", n);
 
-      if (!sk_store_begin (self, error))
-        return FALSE;
       if (!sk_store_exec (self, sk_store_migrations[n - 1], error) ||
-          !sk_store_exec (self, bump, error) ||
-          !sk_store_commit (self, error))
+          !sk_store_exec (self, bump, error))
         {
-          sk_store_rollback (self);
           g_prefix_error (error, "Migration %d: ", n);
-          return FALSE;
+          goto fail;
         }
       g_debug ("%s: migrated to schema %d", self->path, n);
     }
-  return TRUE;
+  return sk_store_commit (self, error);
+
+fail:
+  sk_store_rollback (self);
+  return FALSE;
+}
+
+/* WAL is a property of the file: switched once, by whoever comes first
+ * (the switch takes a lock that programs opening the file at once would
+ * contend for). */
+static gboolean
+ensure_wal (SkStore  *self,
+            GError  **error)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (self, "PRAGMA journal_mode", error);
+  gboolean wal;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sk_store_step (self, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  wal = g_strcmp0 (sk_store_column_text (stmt, 0), "wal") == 0;
+  sqlite3_reset (stmt);
+  return wal || sk_store_exec (self, "PRAGMA journal_mode = WAL", error);
 }
 
 /* What SQLite would get wrong: an empty path opens a private temporary
@@ -245,8 +295,17 @@ SkStore *
 sk_store_open (const char  *path,
                GError     **error)
 {
+  return sk_store_open_full (path, SK_STORE_OPEN_CREATE, error);
+}
+
+SkStore *
+sk_store_open_full (const char        *path,
+                    SkStoreOpenFlags   flags,
+                    GError           **error)
+{
   g_autoptr(SkStore) self = NULL;
-  g_autofree char *dir = NULL;
+  gboolean memory, create, read_only;
+  int version;
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -254,25 +313,42 @@ sk_store_open (const char  *path,
 
   if (!check_path (path, error))
     return NULL;
+  memory = strcmp (path, ":memory:") == 0;
+  read_only = (flags & SK_STORE_OPEN_READ_ONLY) != 0 && !memory;
+  create = (flags & SK_STORE_OPEN_CREATE) != 0 && !read_only;
+
   self = g_new0 (SkStore, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->path = g_strdup (path);
+  self->read_only = read_only;
   self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
   self->after_commit = g_array_new (FALSE, FALSE, sizeof (AfterCommit));
   g_array_set_clear_func (self->after_commit, after_commit_clear);
 
-  dir = g_path_get_dirname (path);
-  if (strcmp (path, ":memory:") != 0 && g_mkdir_with_parents (dir, 0750) != 0)
+  if (!memory && !create && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      int saved = errno;
-
-      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
-                   "Cannot create the directory %s for the database: %s", dir, g_strerror (saved));
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_MISSING,
+                   "There is no database at %s. Check the path, or create one with “soundscape-ctl init”.",
+                   path);
       return NULL;
+    }
+  if (!memory && create)
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      if (g_mkdir_with_parents (dir, 0750) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
+                       "Cannot create the directory %s for the database: %s", dir, g_strerror (saved));
+          return NULL;
+        }
     }
 
   rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                        (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
                         NULL);
   if (rc != SQLITE_OK)
     {
@@ -282,9 +358,28 @@ sk_store_open (const char  *path,
   sqlite3_extended_result_codes (self->db, 1);
   sqlite3_busy_timeout (self->db, 5000);
 
-  /* The first statements read the file header: a file that is not a
-   * database fails here, not later in the middle of a tap. */
-  if (!sk_store_exec (self, "PRAGMA journal_mode = WAL", error) ||
+  /* A newer schema is refused before the journal mode (or anything else)
+   * changes in the file. */
+  version = read_version (self, error);
+  if (version < 0 || !check_not_newer (self, version, error))
+    return NULL;
+
+  if (read_only)
+    {
+      if (version < sk_store_get_latest_schema_version ())
+        {
+          g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_OUTDATED,
+                       "The database %s has an older schema (%d); “soundscape-ctl init” or starting "
+                       "the kiosk upgrades it.", path, version);
+          return NULL;
+        }
+      if (!sk_store_exec (self, "PRAGMA query_only = 1", error) ||
+          !sk_store_exec (self, "PRAGMA foreign_keys = ON", error))
+        return NULL;
+      return g_steal_pointer (&self);
+    }
+
+  if (!ensure_wal (self, error) ||
       !sk_store_exec (self, "PRAGMA synchronous = FULL", error) ||
       !sk_store_exec (self, "PRAGMA foreign_keys = ON", error))
     return NULL;
@@ -300,6 +395,13 @@ sk_store_open (const char  *path,
     return NULL;
 
   return g_steal_pointer (&self);
+}
+
+gboolean
+sk_store_is_read_only (SkStore *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->read_only;
 }
 
 SkStore *
@@ -439,6 +541,12 @@ sk_store_begin (SkStore  *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
+  if (self->read_only)
+    {
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_READ_ONLY,
+                   "The database %s was opened for reading only", self->path);
+      return FALSE;
+    }
   if (self->tx_depth == 0)
     {
       if (!sk_store_exec (self, "BEGIN IMMEDIATE", error))

@@ -23,6 +23,8 @@ typedef enum
   SK_STORE_ERROR_BUSY,
   SK_STORE_ERROR_CONSTRAINT,
   SK_STORE_ERROR_FAILED,
+  SK_STORE_ERROR_MISSING,       /* no database at the path, and not to create */
+  SK_STORE_ERROR_OUTDATED,      /* older schema, opened for reading only */
 } SkStoreError;
 
 GQuark         sk_store_error_quark   (void);
@@ -30,8 +32,25 @@ GQuark         sk_store_error_quark   (void);
 /* The database in the state directory: systemd's $STATE_DIRECTORY, else
  * the one the build configured. */
 char          *sk_store_default_path  (void);
+typedef enum
+{
+  SK_STORE_OPEN_EXISTING  = 0,       /* a database that exists; upgraded if older */
+  SK_STORE_OPEN_CREATE    = 1 << 0,  /* create the file (and its directory) if missing */
+  SK_STORE_OPEN_READ_ONLY = 1 << 1,  /* never write: no journal switch, no migration,
+                                      * no transaction; works on a read-only file */
+} SkStoreOpenFlags;
+
+/* A database from a newer version is refused before anything in it
+ * changes. Migrations run in one BEGIN IMMEDIATE transaction that reads
+ * the version again inside it, so that programs opening a new database at
+ * once migrate it once. sk_store_open is sk_store_open_full with
+ * SK_STORE_OPEN_CREATE. */
 SkStore       *sk_store_open          (const char  *path,
                                        GError     **error);
+SkStore       *sk_store_open_full     (const char        *path,
+                                       SkStoreOpenFlags   flags,
+                                       GError           **error);
+gboolean       sk_store_is_read_only  (SkStore     *self);
 SkStore       *sk_store_ref           (SkStore     *self);
 void           sk_store_unref         (SkStore     *self);
 const char    *sk_store_get_path      (SkStore     *self);

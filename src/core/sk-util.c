@@ -78,8 +78,16 @@ const char *
 sk_number_format (char   buf[SK_NUMBER_BUF_SIZE],
                   double v)
 {
-  /* 17 significant digits read back as exactly @v */
-  g_ascii_formatd (buf, SK_NUMBER_BUF_SIZE, "%.17g", v);
+  /* the shortest of these that reads back as exactly @v (17 digits always
+   * do), so that 0.1 stays "0.1" */
+  static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buf, SK_NUMBER_BUF_SIZE, formats[i], v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        break;
+    }
   return buf;
 }
 

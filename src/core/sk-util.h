@@ -19,8 +19,8 @@ gboolean   sk_time_parse           (const char   *text,
 
 /* Every number stored, sent or parsed as text goes through these two, in
  * the C locale whatever the process's locale is ("0.5", never "0,5").
- * sk_number_format writes text that reads back as exactly @v into @buf
- * and returns @buf. sk_number_parse reads a finite decimal
+ * sk_number_format writes the shortest text that reads back as exactly @v
+ * into @buf and returns @buf. sk_number_parse reads a finite decimal
  * number (no hex, no inf or nan); with @end NULL the whole of @text must
  * be the number, else *@end is set after it. */
 #define SK_NUMBER_BUF_SIZE G_ASCII_DTOSTR_BUF_SIZE

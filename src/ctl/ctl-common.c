@@ -27,11 +27,11 @@ fail (const char *fmt,
 }
 
 SkStore *
-open_store (void)
+open_store (SkStoreOpenFlags flags)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = opt_db ? g_strdup (opt_db) : sk_store_default_path ();
-  SkStore *store = sk_store_open (path, &error);
+  SkStore *store = sk_store_open_full (path, flags, &error);
 
   if (store == NULL)
     fail ("%s", error->message);
@@ -39,9 +39,9 @@ open_store (void)
 }
 
 SkEngine *
-open_engine (void)
+open_engine (SkStoreOpenFlags flags)
 {
-  g_autoptr(SkStore) store = open_store ();
+  g_autoptr(SkStore) store = open_store (flags);
   g_autoptr(GError) error = NULL;
   SkEngine *engine;
 

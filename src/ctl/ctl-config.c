@@ -23,7 +23,11 @@ print_setting (SkStore         *store,
     {
     case SK_SETTING_INT:
     case SK_SETTING_DOUBLE:
-      effective = g_strdup_printf ("%g", sk_settings_get_double (store, setting->key));
+      {
+        char buf[SK_NUMBER_BUF_SIZE];
+
+        effective = g_strdup (sk_number_format (buf, sk_settings_get_double (store, setting->key)));
+      }
       break;
     case SK_SETTING_VECTOR:
       {
@@ -68,7 +72,7 @@ cmd_config (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  store = open_store ();
+  store = open_store (argc == 3 || reset ? SK_STORE_OPEN_EXISTING : SK_STORE_OPEN_READ_ONLY);
   if (store == NULL)
     return EXIT_FAILURE;
   if (argc == 1)

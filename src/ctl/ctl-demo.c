@@ -50,7 +50,7 @@ cmd_demo (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_CREATE);
   if (engine == NULL)
     return EXIT_FAILURE;
 

@@ -19,7 +19,7 @@ cmd_init (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_CREATE);
   if (engine == NULL)
     return EXIT_FAILURE;
   printf ("Database %s ready (schema %d), player %s\n",
@@ -44,7 +44,7 @@ cmd_import (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  store = open_store ();
+  store = open_store (SK_STORE_OPEN_EXISTING);
   if (store == NULL)
     return EXIT_FAILURE;
   if (!sk_import_dir (store, argv[1], &n, &problems, &error))
@@ -73,7 +73,7 @@ cmd_songs (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  store = open_store ();
+  store = open_store (SK_STORE_OPEN_READ_ONLY);
   if (store == NULL)
     return EXIT_FAILURE;
   songs = sk_songs_list (store, &error);
@@ -154,6 +154,7 @@ cmd_cache (int argc, char **argv)
   gboolean fetch = FALSE;
   gboolean ok = TRUE;
   sqlite3_stmt *stmt;
+  guint64 used;
   int step;
   GOptionEntry entries[] = {
     { "fetch", 0, 0, G_OPTION_ARG_NONE, &fetch, "Download these songs into the cache first", NULL },
@@ -170,7 +171,7 @@ cmd_cache (int argc, char **argv)
       fail ("cache: song ids are only taken with --fetch");
       return EXIT_USAGE;
     }
-  store = open_store ();
+  store = open_store (SK_STORE_OPEN_EXISTING);
   if (store == NULL)
     return EXIT_FAILURE;
   dir = sk_media_cache_default_dir (store);
@@ -196,7 +197,10 @@ cmd_cache (int argc, char **argv)
   sqlite3_reset (stmt);
   if (step != SQLITE_DONE)
     return fail ("%s", error->message);
-  printf ("%" G_GUINT64_FORMAT " bytes in %s\n", sk_media_cache_get_used_bytes (cache), dir);
+  used = sk_media_cache_get_used_bytes (cache, &error);
+  if (error != NULL)
+    return fail ("%s", error->message);
+  printf ("%" G_GUINT64_FORMAT " bytes in %s\n", used, dir);
   return EXIT_SUCCESS;
 }
 

@@ -23,7 +23,7 @@ cmd_tap (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
   if (!sk_engine_tap (engine, argv[1], &r, &error))
@@ -68,7 +68,7 @@ cmd_join (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
   id = sk_engine_join (engine, argv[1], name, &error);
@@ -99,7 +99,7 @@ cmd_enroll (int argc, char **argv)
     return rc;
   if (taste != NULL && !sk_vec_parse (taste, pref, &error))
     return fail ("enroll: --taste: %s", error->message);
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
   id = sk_engine_enroll (engine, argv[1], argv[2], role, taste ? pref : NULL, &error);
@@ -126,7 +126,7 @@ cmd_vote (int argc, char **argv)
       fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
       return EXIT_USAGE;
     }
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
@@ -147,7 +147,7 @@ cmd_checkout (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
@@ -173,7 +173,7 @@ cmd_next (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
   if (!sk_engine_start_next (engine, &song, &error))
@@ -198,7 +198,7 @@ cmd_queue (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_READ_ONLY);
   if (engine == NULL)
     return EXIT_FAILURE;
   if (!sk_engine_refresh (engine, &error))
@@ -243,7 +243,7 @@ cmd_status (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_READ_ONLY);
   if (engine == NULL)
     return EXIT_FAILURE;
   if (!sk_engine_refresh (engine, &error))

@@ -137,7 +137,7 @@ cmd_nfc_test (int argc, char **argv)
 
       if (g_file_test (path, G_FILE_TEST_EXISTS))
         {
-          g_autoptr(SkStore) store = open_store ();
+          g_autoptr(SkStore) store = open_store (SK_STORE_OPEN_READ_ONLY);
 
           if (store == NULL)
             return EXIT_FAILURE;

@@ -239,7 +239,7 @@ cmd_run (int argc, char **argv)
       fail ("run: --tracks is a number of tracks, not %d", tracks);
       return EXIT_USAGE;
     }
-  engine = open_engine ();
+  engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
   playback = sk_playback_new (engine, NULL, pcm);

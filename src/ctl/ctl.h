@@ -16,8 +16,10 @@ extern char *opt_db;
 
 int       fail              (const char *fmt,
                              ...) G_GNUC_PRINTF (1, 2);
-SkStore  *open_store        (void);
-SkEngine *open_engine       (void);
+/* Only init and demo create a database (SK_STORE_OPEN_CREATE); reading
+ * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
+SkStore  *open_store        (SkStoreOpenFlags flags);
+SkEngine *open_engine       (SkStoreOpenFlags flags);
 int       parse_options     (int            *argc,
                              char         ***argv,
                              const char     *name,

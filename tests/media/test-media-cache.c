@@ -443,7 +443,7 @@ test_plain_download (Fixture       *f,
   g_assert_cmpstr (row_sha, ==, sha);
   g_assert_nonnull (row_etag);
   g_assert_cmpstr (row_bytes, ==, "307207");
-  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 300 * 1024 + 7);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, NULL), ==, 300 * 1024 + 7);
 
   playable = sk_media_cache_dup_playable_path (f->cache, "song-rain", url, &error);
   g_assert_no_error (error);
@@ -937,7 +937,7 @@ test_etag_revalidation (Fixture       *f,
   g_assert_cmpstr (row_sha, ==, new_sha);
   lines = log_lines (f, "/birds.ogg", 3);
   g_assert_true (g_str_has_prefix (lines[2], "/birds.ogg|200|||\""));
-  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 60000);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, NULL), ==, 60000);
 }
 
 static void
@@ -1011,7 +1011,7 @@ test_evicts_least_recently_played (Fixture       *f,
   assert_not_cached (f, "song-b", url_b);
   g_assert_cmpint (media_rows (f, "song-a"), ==, 1);
   g_assert_cmpint (media_rows (f, "song-c"), ==, 1);
-  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 20000);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, NULL), ==, 20000);
 }
 
 static void
@@ -1042,7 +1042,66 @@ test_never_evicts_protected (Fixture       *f,
   g_clear_pointer (&path, g_free);
   path = sk_media_cache_dup_playable_path (f->cache, "song-c", url_c, NULL);
   g_assert_nonnull (path);
-  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 20000);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, NULL), ==, 20000);
+}
+
+/* A database that refuses writes (PRAGMA query_only) cannot let go of an
+ * evicted file's row: the fetch that needs the room fails with the
+ * database's reason, and nothing is evicted. It used to pick the same
+ * victim forever, inside one main-context callback where no timeout can
+ * fire; the alarm bounds that wait (SIGALRM ends the test, a failure). */
+static void
+test_eviction_refused_by_the_database (Fixture       *f,
+                                       gconstpointer  data)
+{
+  const char *names[] = { "a", "b" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha_c = NULL;
+  g_autofree char *url_c = NULL;
+  g_autofree char *url_a = NULL;
+  g_autofree char *path = NULL;
+
+  SKIP_WITHOUT_NGINX (f);
+  sk_media_cache_set_max_bytes (f->cache, 25000);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *file = g_strconcat (names[i], ".wav", NULL);
+      g_autofree char *id = g_strconcat ("song-", names[i], NULL);
+      g_autofree char *url = NULL;
+      g_autofree char *sha = serve_song (f, id, file, 10000, 20 + i, &url);
+      g_autofree char *got = fetch (f, id, url, sha, 10000, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (got);
+    }
+  sha_c = serve_song (f, "song-c", "c.wav", 10000, 22, &url_c);
+  g_assert_true (sk_store_exec (f->store, "PRAGMA query_only = 1", &error));
+  g_assert_no_error (error);
+
+  alarm (WAIT_SECONDS);
+  path = fetch (f, "song-c", url_c, sha_c, 10000, NULL, &error);
+  alarm (0);
+  g_assert_null (path);
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_READ_ONLY);
+  g_clear_error (&error);
+  g_assert_cmpint (media_rows (f, "song-a"), ==, 1);
+  g_assert_cmpint (media_rows (f, "song-b"), ==, 1);
+  g_assert_cmpint (media_rows (f, "song-c"), ==, 0);
+  g_clear_pointer (&path, g_free);
+  url_a = url_for (f, "a.wav");
+  path = final_path (f, "song-a", url_a);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, &error), ==, 20000);
+  g_assert_no_error (error);
+
+  /* Writable again, the same fetch evicts one file and succeeds. */
+  g_assert_true (sk_store_exec (f->store, "PRAGMA query_only = 0", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&path, g_free);
+  path = fetch (f, "song-c", url_c, sha_c, 10000, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, &error), ==, 20000);
+  g_assert_no_error (error);
 }
 
 static void
@@ -1087,7 +1146,7 @@ test_refuses_unsupported_schemes (Fixture       *f,
   path = sk_media_cache_dup_playable_path (f->cache, "song-l", local_url, &error);
   g_assert_null (path);
   g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING);
-  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 0);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, NULL), ==, 0);
 }
 
 /* TLS verification is on: a certificate the system does not trust ends
@@ -1206,7 +1265,7 @@ test_prefetches_the_queue (Fixture       *f,
   g_assert_nonnull (p2);
   assert_file_sha256 (p1, sha1);
   assert_file_sha256 (p2, sha2);
-  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache), ==, 90000);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, NULL), ==, 90000);
 
   /* In queue order, each once. */
   lines = log_lines (f, "/p2.flac", 1);
@@ -1233,6 +1292,51 @@ exists_in (const char *dir,
   g_autofree char *path = g_build_filename (dir, name, NULL);
 
   return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static int
+interrupt_every_step (void *data)
+{
+  return 1;
+}
+
+/* The database failing in the middle of the sweep's reading (a step
+ * interrupted here) leaves every file where it is: what to keep is known
+ * whole or nothing is removed. It used to treat the rows it had not read
+ * as gone and delete their files. */
+static void
+test_sweep_removes_nothing_when_the_database_fails (Fixture       *f,
+                                                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
+  sqlite3 *db;
+
+  SKIP_WITHOUT_NGINX (f);
+  sha = serve_song (f, "song-keep", "keep.ogg", 1000, 80, &url);
+  path = fetch (f, "song-keep", url, sha, -1, NULL, &error);
+  g_assert_no_error (error);
+  write_file (f->cache_dir, "stray.wav");
+
+  db = sqlite3_db_handle (sk_store_prepare (f->store, "SELECT 1", &error));
+  g_assert_no_error (error);
+  sqlite3_progress_handler (db, 1, interrupt_every_step, NULL);
+  g_assert_cmpuint (sk_media_cache_sweep (f->cache, &error), ==, 0);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpuint (sk_media_cache_get_used_bytes (f->cache, &error), ==, 0);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  sqlite3_progress_handler (db, 0, NULL, NULL);
+
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (exists_in (f->cache_dir, "stray.wav"));
+  g_assert_cmpuint (sk_media_cache_sweep (f->cache, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (exists_in (f->cache_dir, "stray.wav"));
 }
 
 /* A song deleted from the library takes its media row (ON DELETE
@@ -1273,14 +1377,14 @@ test_sweep_removes_what_no_song_needs (Fixture       *f,
   write_file (f->cache_dir, "song-removed.ogg.part");
   write_file (f->cache_dir, "stray.wav");
 
-  g_assert_cmpuint (sk_media_cache_sweep (f->cache), ==, 3);
+  g_assert_cmpuint (sk_media_cache_sweep (f->cache, NULL), ==, 3);
   g_assert_true (g_file_test (keep_path, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (gone_path, G_FILE_TEST_EXISTS));
   g_assert_true (exists_in (f->cache_dir, "song-later.ogg.part"));
   g_assert_true (exists_in (f->cache_dir, "song-later.ogg.part.validator"));
   g_assert_false (exists_in (f->cache_dir, "song-removed.ogg.part"));
   g_assert_false (exists_in (f->cache_dir, "stray.wav"));
-  g_assert_cmpuint (sk_media_cache_sweep (f->cache), ==, 0);
+  g_assert_cmpuint (sk_media_cache_sweep (f->cache, NULL), ==, 0);
 }
 
 typedef struct
@@ -1435,6 +1539,7 @@ main (int    argc,
   ADD ("known-sha256-is-not-asked-again", test_known_sha256_is_not_asked_again);
   ADD ("evicts-least-recently-played", test_evicts_least_recently_played);
   ADD ("never-evicts-the-playing-or-next-song", test_never_evicts_protected);
+  ADD ("eviction-refused-by-the-database-is-an-error", test_eviction_refused_by_the_database);
   ADD ("refuses-unsupported-schemes", test_refuses_unsupported_schemes);
   ADD ("refuses-an-untrusted-certificate", test_refuses_an_untrusted_certificate);
   ADD ("two-fetches-share-one-download", test_two_fetches_share_a_download);
@@ -1443,6 +1548,8 @@ main (int    argc,
   ADD ("prefetch-dropped-from-the-queue-stops-but-a-fetch-resumes",
        test_prefetch_dropped_from_queue);
   ADD ("sweep-removes-what-no-song-needs", test_sweep_removes_what_no_song_needs);
+  ADD ("sweep-removes-nothing-when-the-database-fails",
+       test_sweep_removes_nothing_when_the_database_fails);
   ADD ("ctl-cache-fetches-and-lists", test_ctl_cache_fetch_and_list);
 
 #undef ADD

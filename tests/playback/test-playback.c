@@ -830,6 +830,10 @@ test_ctl_run (Fixture       *f,
 
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "init", "--db", empty_db, NULL },
+                                    &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (sk_test_run_ctl (empty, &out, &err), ==, 1);
   g_assert_nonnull (strstr (out, "idle: There is nothing to play"));
 }

@@ -5,7 +5,9 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "sk-test-util.h"
 #include "sk-util.h"
@@ -317,6 +319,7 @@ test_import_reports_bad_files (Fixture *f, gconstpointer data)
   short_vec = g_build_filename (lib, "waves.json", NULL);
   sk_test_write_sidecar (short_vec, "waves", "[0.3,0.5,0.1,0.1]");
 
+  CTL (f, 0, "init");
   g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
                    ==, 1);
   g_assert_nonnull (strstr (err, "rain.wav: the audio is truncated"));
@@ -354,6 +357,7 @@ test_demo_library (Fixture *f, gconstpointer data)
   guint n = 0;
 
   g_assert_nonnull (demo);
+  CTL (f, 0, "init");
   out = CTL_OUT (f, 0, "import", demo);
   store = sk_store_open (f->db, &error);
   g_assert_no_error (error);
@@ -367,6 +371,149 @@ test_demo_library (Fixture *f, gconstpointer data)
     }
   sqlite3_reset (stmt);
   g_assert_cmpuint (n, >=, 8);
+}
+
+/* Every command but init (and demo) on a database that is not there: a
+ * sentence, exit 1, and still no file. */
+static void
+test_missing_database (Fixture *f, gconstpointer data)
+{
+  static const char *const commands[][4] = {
+    { "status" }, { "queue" }, { "songs" }, { "config" }, { "config", "volume", "0.5" },
+    { "join", "04AA0001" }, { "tap", "04AA0001" }, { "vote", "04AA0001", "3" },
+    { "checkout", "04AA0001" }, { "next" }, { "import", "." }, { "cache" },
+  };
+  g_autofree char *typo_dir = g_build_filename (f->dir, "typo", NULL);
+  g_autofree char *typo = g_build_filename (typo_dir, "kiosk.db", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *err = NULL;
+      g_autofree char *out = NULL;
+
+      CTL (f, 1, commands[i][0], commands[i][1], commands[i][2]);
+      g_assert_false (g_file_test (f->db, G_FILE_TEST_EXISTS));
+      g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "--db", typo, commands[i][0], commands[i][1],
+                                                                commands[i][2], NULL },
+                                        &out, &err), ==, 1);
+      g_assert_nonnull (strstr (err, "There is no database at"));
+      g_assert_false (g_file_test (typo_dir, G_FILE_TEST_EXISTS));
+    }
+}
+
+/* The rows of the queue as stored, with their ids and times. */
+static char *
+stored_queue (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open_full (f->db, SK_STORE_OPEN_READ_ONLY, &error);
+
+  g_assert_no_error (error);
+  return sk_test_query_text (store,
+                             "SELECT group_concat(id || ' ' || song_id || ' ' || added_at, '; ') "
+                             "FROM (SELECT * FROM player_queue ORDER BY position)", NULL);
+}
+
+static void
+test_read_commands_never_write (Fixture *f, gconstpointer data)
+{
+  static const char *const readers[][3] = {
+    { "status" }, { "queue" }, { "queue", "--json" }, { "songs" }, { "config" },
+    { "config", "volume" },
+  };
+  g_autofree char *lib = NULL;
+  g_autofree char *queue_before = NULL;
+  g_autofree char *queue_after = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *status = NULL;
+  gsize len_before = 0, len_after = 0;
+
+  make_library (f, &lib);
+  CTL (f, 0, "init");
+  CTL (f, 0, "import", lib);
+  CTL (f, 0, "join", "04AA0001");
+  queue_before = stored_queue (f);
+  g_assert_nonnull (queue_before);
+  g_assert_cmpint (g_chmod (f->db, 0444), ==, 0);
+  g_assert_true (g_file_get_contents (f->db, &before, &len_before, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    CTL (f, 0, readers[i][0], readers[i][1]);
+  status = CTL_OUT (f, 0, "status");
+  g_assert_nonnull (strstr (status, "Present:   1 listener\n"));
+  g_assert_nonnull (strstr (status, "Library:   6 songs"));
+
+  g_assert_true (g_file_get_contents (f->db, &after, &len_after, NULL));
+  g_assert_cmpmem (before, len_before, after, len_after);
+  queue_after = stored_queue (f);
+  g_assert_cmpstr (queue_after, ==, queue_before);
+  g_assert_cmpint (g_chmod (f->db, 0644), ==, 0);
+}
+
+/* Runs soundscape-ctl @argv (with --db) in @n processes at once; every one
+ * must succeed. */
+static void
+ctl_in_parallel (Fixture           *f,
+                 guint              n,
+                 const char *const *argv,
+                 const char        *uid_prefix)
+{
+  g_autofree char *ctl_path = sk_test_ctl_path ();
+  g_autoptr(GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GError) error = NULL;
+      GSubprocess *p;
+
+      g_ptr_array_add (args, g_strdup (ctl_path));
+      for (guint a = 0; argv[a] != NULL; a++)
+        g_ptr_array_add (args, g_strdup (argv[a]));
+      if (uid_prefix != NULL)
+        g_ptr_array_add (args, g_strdup_printf ("%s%02X", uid_prefix, i + 1));
+      g_ptr_array_add (args, g_strdup ("--db"));
+      g_ptr_array_add (args, g_strdup (f->db));
+      g_ptr_array_add (args, NULL);
+      p = g_subprocess_newv ((const char *const *) args->pdata,
+                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (procs, p);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_assert_true (g_subprocess_communicate_utf8 (procs->pdata[i], NULL, NULL, &out, &err, &error));
+      g_assert_no_error (error);
+      if (g_subprocess_get_exit_status (procs->pdata[i]) != 0)
+        g_error ("soundscape-ctl %s (process %u of %u) failed: %s", argv[0], i + 1, n, err);
+    }
+}
+
+static void
+test_parallel_first_opens (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+  g_autofree char *status = NULL;
+
+  /* eight programs open a database that is not there yet */
+  ctl_in_parallel (f, 8, (const char *const[]) { "init", NULL }, NULL);
+  /* and eight new listeners join at once */
+  ctl_in_parallel (f, 8, (const char *const[]) { "join", NULL }, "04AA00");
+
+  store = sk_store_open_full (f->db, SK_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM players"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM profiles"), ==, 8);
+  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 8);
+  g_assert_cmpint (sk_test_query_int (store, "PRAGMA user_version"), ==, sk_store_get_latest_schema_version ());
+  status = CTL_OUT (f, 0, "status");
+  g_assert_nonnull (strstr (status, "Present:   8 listeners"));
 }
 
 /* A sidecar of 80 kB of “[” and a case file nested 100 000 deep are
@@ -491,6 +638,53 @@ test_full_disk_at_first_open (Fixture *f, gconstpointer data)
   g_assert_null (strstr (err, "I/O error"));
 }
 
+/* What import passes over because it is no audio file is named, with the
+ * reason: a symbolic link that loops, one to nothing, a FIFO (reading it
+ * would block), a directory named .wav, a FIFO as a sidecar. The good
+ * files are imported. */
+static void
+test_import_names_what_it_skips (Fixture *f, gconstpointer data)
+{
+  g_autofree char *lib = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *loop = NULL;
+  g_autofree char *dangling = NULL;
+  g_autofree char *fifo = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *blocked_wav = NULL;
+  g_autofree char *blocked_json = NULL;
+  g_autofree char *songs = NULL;
+
+  make_library (f, &lib);
+  loop = g_build_filename (lib, "loop.wav", NULL);
+  dangling = g_build_filename (lib, "gone.flac", NULL);
+  fifo = g_build_filename (lib, "pipe.wav", NULL);
+  dir = g_build_filename (lib, "folder.wav", NULL);
+  blocked_wav = g_build_filename (lib, "blocked.wav", NULL);
+  blocked_json = g_build_filename (lib, "blocked.json", NULL);
+  g_assert_cmpint (symlink ("loop.wav", loop), ==, 0);
+  g_assert_cmpint (symlink ("nowhere.flac", dangling), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  sk_test_write_wav (blocked_wav, 0.25);
+  g_assert_cmpint (mkfifo (blocked_json, 0600), ==, 0);
+
+  CTL (f, 0, "init");
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+                   ==, 1);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "loop.wav: a symbolic link that loops"));
+  g_assert_nonnull (strstr (err, "gone.flac: a symbolic link to nothing"));
+  g_assert_nonnull (strstr (err, "pipe.wav: a FIFO"));
+  g_assert_nonnull (strstr (err, "folder.wav: a directory"));
+  g_assert_nonnull (strstr (err, "blocked.wav: blocked.json: a FIFO"));
+  g_assert_nonnull (strstr (out, "Imported 6 songs; 5 files refused"));
+  songs = CTL_OUT (f, 0, "songs");
+  g_assert_nonnull (strstr (songs, "campfire"));
+  g_assert_null (strstr (songs, "blocked"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -505,9 +699,13 @@ main (int argc, char **argv)
   ADD ("/ctl/config-shows-checks-and-changes-settings", test_config);
   ADD ("/ctl/demo-walk-through-runs", test_demo_script);
   ADD ("/ctl/demo-library-imports-cleanly", test_demo_library);
+  ADD ("/ctl/missing-database-says-so-and-is-not-created", test_missing_database);
+  ADD ("/ctl/read-commands-never-write-and-work-read-only", test_read_commands_never_write);
+  ADD ("/ctl/parallel-first-opens-make-one-player", test_parallel_first_opens);
   ADD ("/ctl/deep-json-is-refused-and-the-good-files-kept", test_deep_json_is_refused);
   ADD ("/ctl/db-path-empty-or-not-a-file-is-refused", test_db_path_is_checked);
   ADD ("/ctl/full-disk-at-first-open-says-full", test_full_disk_at_first_open);
+  ADD ("/ctl/import-names-what-it-skips", test_import_names_what_it_skips);
 #undef ADD
   return g_test_run ();
 }

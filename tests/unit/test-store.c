@@ -238,6 +238,106 @@ test_songs_read (void)
   sk_test_rmdir (dir);
 }
 
+/* A database from a newer version, still in the journal mode it was
+ * written in: refused, and not one byte of it changed. */
+static void
+test_newer_schema_untouched (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize len_before = 0, len_after = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = DELETE; CREATE TABLE future (x); "
+                                     "PRAGMA user_version = 999", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_true (g_file_get_contents (path, &before, &len_before, NULL));
+
+  store = sk_store_open (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_TOO_NEW);
+  g_assert_true (g_file_get_contents (path, &after, &len_after, NULL));
+  g_assert_cmpmem (before, len_before, after, len_after);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  sk_test_rmdir (dir);
+}
+
+static void
+test_missing_is_not_created (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *typo_dir = g_build_filename (dir, "typo", NULL);
+  g_autofree char *path = g_build_filename (typo_dir, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      SkStoreOpenFlags flags = i == 0 ? SK_STORE_OPEN_EXISTING : SK_STORE_OPEN_READ_ONLY;
+
+      store = sk_store_open_full (path, flags, &error);
+      g_assert_null (store);
+      g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_MISSING);
+      g_assert_nonnull (strstr (error->message, path));
+      g_clear_error (&error);
+    }
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (typo_dir, G_FILE_TEST_EXISTS));
+  sk_test_rmdir (dir);
+}
+
+/* Read-only: opens a file that cannot be written, and refuses to write. */
+static void
+test_read_only_open (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *value = NULL;
+  gsize len_before = 0, len_after = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_open (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (sk_store_set_setting (store, "strategy", "least_misery", &error));
+  g_clear_pointer (&store, sk_store_unref);
+  g_assert_cmpint (g_chmod (path, 0444), ==, 0);
+  g_assert_true (g_file_get_contents (path, &before, &len_before, NULL));
+
+  store = sk_store_open_full (path, SK_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_store_is_read_only (store));
+  value = sk_store_dup_setting (store, "strategy");
+  g_assert_cmpstr (value, ==, "least_misery");
+  g_assert_false (sk_store_begin (store, &error));
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_READ_ONLY);
+  g_clear_error (&error);
+  g_assert_false (sk_store_set_setting (store, "strategy", "average", &error));
+  g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_READ_ONLY);
+  g_clear_pointer (&store, sk_store_unref);
+  g_assert_true (g_file_get_contents (path, &after, &len_after, NULL));
+  g_assert_cmpmem (before, len_before, after, len_after);
+  sk_test_rmdir (dir);
+}
+
+static void
+test_default_path (void)
+{
+  g_autofree char *path = NULL;
+
+  /* the unit's StateDirectory, whatever prefix the build was configured with */
+  g_unsetenv ("STATE_DIRECTORY");
+  path = sk_store_default_path ();
+  g_assert_cmpstr (path, ==, "/var/lib/soundscape-kiosk/soundscape.db");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -252,5 +352,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/store/inner-rollback-rolls-back-everything", test_nested_rollback);
   g_test_add_func ("/core/store/bad-sql-is-an-error", test_bad_sql_is_an_error);
   g_test_add_func ("/core/store/songs-listed-looked-up-and-counted", test_songs_read);
+  g_test_add_func ("/core/store/newer-schema-is-refused-before-anything-changes", test_newer_schema_untouched);
+  g_test_add_func ("/core/store/missing-database-is-not-created", test_missing_is_not_created);
+  g_test_add_func ("/core/store/read-only-open-reads-and-never-writes", test_read_only_open);
+  g_test_add_func ("/core/store/default-path-is-the-state-directory", test_default_path);
   return g_test_run ();
 }
