@@ -15,26 +15,7 @@
 
 #define T0   ((gint64) 1714557600 * G_USEC_PER_SEC)   /* 2024-05-01 10:00:00 UTC */
 
-static const SkTestSong songs[] = {
-  { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
-  { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
-  { "s-storm",    { 0.70, 0.60, 0.10, 0.95, 0.20 } },
-  { "s-waves",    { 0.30, 0.50, 0.10, 0.10, 0.95 } },
-  { "s-wind",     { 0.20, 0.95, 0.10, 0.30, 0.30 } },
-  { "s-hearth",   { 0.55, 0.20, 0.85, 0.25, 0.30 } },
-};
-
 static const double RAIN[SK_DIM] = { 0.95, 0.40, 0.15, 0.45, 0.60 };
-
-static void
-exec_ok (sqlite3    *db,
-         const char *sql)
-{
-  char *message = NULL;
-
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
-}
 
 /* The profile's stored preference and learner state. */
 static void
@@ -63,9 +44,9 @@ make_schema_1_database (const char *path)
   sqlite3 *db = NULL;
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  exec_ok (db, sk_store_migrations[0]);
-  exec_ok (db, "PRAGMA user_version = 1");
-  exec_ok (db,
+  sk_test_sqlite_exec (db, sk_store_migrations[0]);
+  sk_test_sqlite_exec (db, "PRAGMA user_version = 1");
+  sk_test_sqlite_exec (db,
            "INSERT INTO profiles (id, name, display_name, preference_vector, taste_momentum, "
            "                      created_at, updated_at) VALUES "
            "('p-rain', 'Rain', 'Rain', '[0.95,0.4,0.15,0.45,0.6]', '[0.01,0,-0.02,0,0]', "
@@ -139,7 +120,7 @@ test_old_database_learns_on (void)
 
   /* the listener taps, rates what plays, and the learner continues from
    * the migrated state */
-  sk_test_add_songs (engine, songs, G_N_ELEMENTS (songs));
+  sk_test_add_songs (engine, sk_test_evening_songs, SK_TEST_N_EVENING_SONGS);
   g_assert_true (sk_engine_tap (engine, "04A1B2C3", &r, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (r.user_id, ==, "p-rain");
@@ -186,7 +167,7 @@ engine_with_weight (const char  *dir,
       g_object_unref (engine);   /* the engine reads its settings when made */
       engine = sk_test_engine_new (dir, clock);
     }
-  sk_test_add_songs (engine, songs, G_N_ELEMENTS (songs));
+  sk_test_add_songs (engine, sk_test_evening_songs, SK_TEST_N_EVENING_SONGS);
   return engine;
 }
 

@@ -49,20 +49,11 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  static const SkTestSong songs[] = {
-    { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
-    { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
-    { "s-storm",    { 0.70, 0.60, 0.10, 0.95, 0.20 } },
-    { "s-waves",    { 0.30, 0.50, 0.10, 0.10, 0.95 } },
-    { "s-wind",     { 0.20, 0.95, 0.10, 0.30, 0.30 } },
-    { "s-hearth",   { 0.55, 0.20, 0.85, 0.25, 0.30 } },
-  };
-
   f->dir = sk_test_mkdtemp ();
   f->clock.now = T0;
   f->engine = sk_test_engine_new (f->dir, &f->clock);
   f->store = sk_engine_get_store (f->engine);
-  sk_test_add_songs (f->engine, songs, G_N_ELEMENTS (songs));
+  sk_test_add_songs (f->engine, sk_test_evening_songs, SK_TEST_N_EVENING_SONGS);
   /* the plain ranking of the definition, so that a taste's own songs come
    * first; the exploration bonus has tests of its own (explore_*) */
   g_assert_true (sk_settings_set (f->store, "explore_weight", "0", NULL));
