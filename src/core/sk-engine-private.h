@@ -53,6 +53,12 @@ struct _SkEngine
 
   guint           tap_limit;      /* per badge per minute; 0: none */
   GHashTable     *recent_taps;    /* normalised uid → GArray of gint64 */
+
+  /* what other programs change (sk-engine-watch.c) */
+  gint64          data_version;
+  GStrv           seen_settings;  /* stored text of each setting, "" for none */
+  char           *seen_library;
+  char           *seen_listeners;
 };
 
 enum {
@@ -83,6 +89,14 @@ G_GNUC_INTERNAL void     sk_engine_emit           (SkEngine     *self,
 G_GNUC_INTERNAL gboolean sk_engine_requeue        (SkEngine     *self,
                                                    GError      **error);
 G_GNUC_INTERNAL void     sk_engine_arm_expiry     (SkEngine     *self);
+
+/* sk-engine.c: the settings the engine uses, read again */
+G_GNUC_INTERNAL void     sk_engine_load_settings  (SkEngine     *self);
+
+/* sk-engine-watch.c: after the engine's own commit, what it saw of the
+ * database is its own doing (unless another program committed too). */
+G_GNUC_INTERNAL void     sk_engine_note_own_commit (SkEngine    *self);
+G_GNUC_INTERNAL void     sk_engine_watch_clear    (SkEngine     *self);
 
 /* sk-engine-listeners.c */
 /* Looks up a normalised UID. Returns SQLITE_ROW (found), SQLITE_DONE (no

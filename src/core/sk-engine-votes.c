@@ -47,6 +47,37 @@ read_taste (SkEngine    *self,
   return TRUE;
 }
 
+/* Why the song playing is not in the ranking, in words that are true:
+ * gone from the songs, or there with an embedding that cannot be read. */
+static void
+set_not_rateable_error (SkEngine    *self,
+                        const char  *song,
+                        GError     **error)
+{
+  g_autoptr(GError) bad = NULL;
+  double e[SK_DIM];
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = sk_store_prepare (self->store, "SELECT embedding FROM songs WHERE id = ?1", error);
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, song, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, error);
+  if (rc == SQLITE_DONE)
+    g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYING,
+                         "The track playing is no longer in the library");
+  else if (rc == SQLITE_ROW && !sk_vec_parse (sk_store_column_text (stmt, 0), e, &bad))
+    g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_BAD_SONG,
+                 "The track playing cannot be rated: its taste profile (embedding) is unreadable: %s. "
+                 "Import it again with a correct sidecar.", bad->message);
+  else if (rc == SQLITE_ROW)
+    g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_BAD_SONG,
+                         "The track playing cannot be rated: it was left out of the ranking "
+                         "(the log says why)");
+  sqlite3_reset (stmt);
+}
+
 gboolean
 sk_engine_vote (SkEngine    *self,
                 const char  *user_id,
@@ -93,8 +124,7 @@ sk_engine_vote (SkEngine    *self,
   index = sk_recommender_lookup (self->recommender, song);
   if (index < 0)
     {
-      g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYING,
-                           "The track playing is no longer in the library");
+      set_not_rateable_error (self, song, error);
       return FALSE;
     }
   embedding = sk_recommender_get_embedding (self->recommender, index);

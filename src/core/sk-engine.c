@@ -107,6 +107,7 @@ sk_engine_finalize (GObject *object)
   g_clear_pointer (&self->recent_taps, g_hash_table_unref);
   g_clear_pointer (&self->queue, g_array_unref);
   g_clear_pointer (&self->announced, g_ptr_array_unref);
+  sk_engine_watch_clear (self);
   g_clear_pointer (&self->rank_buf, g_free);
   g_clear_pointer (&self->prefs, g_free);
   g_clear_pointer (&self->states, g_free);
@@ -278,8 +279,8 @@ fail:
   return FALSE;
 }
 
-static void
-load_settings (SkEngine *self)
+void
+sk_engine_load_settings (SkEngine *self)
 {
   g_autofree char *strategy = sk_settings_dup_string (self->store, "strategy");
 
@@ -404,7 +405,7 @@ sk_engine_new (SkStore  *store,
   if (!ensure_player (self, error))
     return NULL;
   self->sessions = sk_sessions_new (store, self->player_id);
-  load_settings (self);
+  sk_engine_load_settings (self);
   if (!sk_engine_reload (self, error))
     return NULL;
   self->status = g_strdup (self->current_song != NULL ? "playing" : "idle");
@@ -515,6 +516,7 @@ announce_queue (gpointer data)
   for (guint i = 0; !changed && i < self->queue->len; i++)
     changed = strcmp (g_array_index (self->queue, SkQueueEntry, i).song_id,
                       self->announced->pdata[i]) != 0;
+  sk_engine_note_own_commit (self);
   if (!changed)
     return;
   g_ptr_array_set_size (self->announced, 0);

@@ -36,6 +36,7 @@ typedef enum
   SK_ENGINE_ERROR_NOTHING_PLAYABLE,
   SK_ENGINE_ERROR_NOT_FOUND,
   SK_ENGINE_ERROR_THROTTLED,
+  SK_ENGINE_ERROR_BAD_SONG,        /* the song's row cannot be used (its embedding) */
 } SkEngineError;
 
 GQuark sk_engine_error_quark (void);
@@ -161,6 +162,23 @@ gboolean      sk_engine_refresh          (SkEngine     *self,
 /* Re-read songs, library and history after an import or a sync. */
 gboolean      sk_engine_reload           (SkEngine     *self,
                                           GError      **error);
+
+typedef enum
+{
+  SK_ENGINE_CHANGED_NOTHING   = 0,
+  SK_ENGINE_CHANGED_SETTINGS  = 1 << 0,
+  SK_ENGINE_CHANGED_LIBRARY   = 1 << 1,   /* songs, this player's library */
+  SK_ENGINE_CHANGED_LISTENERS = 1 << 2,   /* profiles, badges, sessions */
+} SkEngineChanges;
+
+/* What another program (soundscape-ctl) committed to the database since
+ * the last call: the engine reloads it (settings; songs and library;
+ * listeners) and requeues. *@summary (to free; NULL when nothing changed)
+ * says what in words, for the log. Cheap when nothing changed: one PRAGMA
+ * data_version. The daemon calls it from a timer on its main loop. */
+SkEngineChanges sk_engine_pick_up_changes (SkEngine   *self,
+                                           char      **summary,
+                                           GError    **error);
 
 const SkQueueEntry *sk_engine_get_queue  (SkEngine     *self,
                                           guint        *n);

@@ -397,6 +397,22 @@ sk_store_open_full (const char        *path,
   return g_steal_pointer (&self);
 }
 
+gint64
+sk_store_get_data_version (SkStore *self)
+{
+  sqlite3_stmt *stmt;
+  gint64 version = -1;
+
+  g_return_val_if_fail (self != NULL, -1);
+
+  stmt = sk_store_prepare (self, "PRAGMA data_version", NULL);
+  if (stmt != NULL && sk_store_step (self, stmt, NULL) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return version;
+}
+
 gboolean
 sk_store_is_read_only (SkStore *self)
 {

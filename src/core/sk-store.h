@@ -51,6 +51,9 @@ SkStore       *sk_store_open_full     (const char        *path,
                                        SkStoreOpenFlags   flags,
                                        GError           **error);
 gboolean       sk_store_is_read_only  (SkStore     *self);
+/* PRAGMA data_version: it changes when another connection (another
+ * program) commits, never for this connection's own commits. -1 on error. */
+gint64         sk_store_get_data_version (SkStore  *self);
 SkStore       *sk_store_ref           (SkStore     *self);
 void           sk_store_unref         (SkStore     *self);
 const char    *sk_store_get_path      (SkStore     *self);

@@ -28,6 +28,7 @@
 
 #include "sk-demo.h"
 #include "sk-engine.h"
+#include "sk-instance-lock.h"
 #include "sk-nfc-reader.h"
 #include "sk-playback.h"
 #include "sk-settings.h"
@@ -181,12 +182,34 @@ on_quit_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Until D-Bus carries them, what soundscape-ctl changes (settings,
+ * imports, enrolments) is picked up here: once a second, one cheap PRAGMA
+ * when nothing changed. */
+static gboolean
+on_poll_database (gpointer data)
+{
+  Daemon *d = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = NULL;
+  SkEngineChanges changes = sk_engine_pick_up_changes (d->engine, &summary, &error);
+
+  if (changes & SK_ENGINE_CHANGED_SETTINGS)
+    sk_playback_reload_settings (d->playback);
+  if (summary != NULL)
+    g_message ("picked up from another program: %s", summary);
+  if (error != NULL)
+    g_warning ("Reading what another program changed: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+#ifdef HAVE_LIBSYSTEMD
 static gboolean
 on_watchdog (gpointer data)
 {
   notify ("WATCHDOG=1");
   return G_SOURCE_CONTINUE;
 }
+#endif
 
 int
 main (int    argc,
@@ -214,7 +237,8 @@ main (int    argc,
   g_autoptr(GMainLoop) loop = NULL;
   Daemon d = { 0 };
   guint64 watchdog_usec = 0;
-  guint sigint, sigterm, watchdog = 0;
+  guint sigint, sigterm, poll, watchdog = 0;
+  int lock_fd;
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -233,6 +257,14 @@ main (int    argc,
 
   store = sk_store_open (db, &error);
   if (store == NULL)
+    {
+      fprintf (stderr, "soundscaped: %s\n", error->message);
+      return 1;
+    }
+  /* Before the engine touches anything: one daemon per database. The
+   * descriptor stays open (and the lock held) until the process ends. */
+  lock_fd = sk_instance_lock_take (sk_store_get_path (store), &error);
+  if (lock_fd < 0)
     {
       fprintf (stderr, "soundscaped: %s\n", error->message);
       return 1;
@@ -305,6 +337,7 @@ main (int    argc,
       read_keyboard (&d);
     }
 
+  poll = g_timeout_add_seconds (1, on_poll_database, &d);
   sigint = g_unix_signal_add (SIGINT, on_quit_signal, &d);
   sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, &d);
 #ifdef HAVE_LIBSYSTEMD
@@ -316,6 +349,7 @@ main (int    argc,
 
   g_main_loop_run (loop);
 
+  g_source_remove (poll);
   g_source_remove (sigint);
   g_source_remove (sigterm);
   if (watchdog != 0)

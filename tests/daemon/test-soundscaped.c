@@ -390,6 +390,117 @@ test_killed_and_restarted (Fixture *f, gconstpointer data)
   assert_seen (f, "2 listeners present", 10);
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  char      *out;
+  gboolean   done;
+} Communicated;
+
+static void
+on_communicated (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Communicated *c = data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &c->out, NULL, &error);
+  g_assert_no_error (error);
+  c->done = TRUE;
+  g_main_loop_quit (c->loop);
+}
+
+/* A second soundscaped on the database of a running one exits at once,
+ * status 1, with one line naming the first by its pid; the first plays
+ * on. (Before the lock, both ran as the same player.) */
+static void
+test_second_daemon_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
+  g_autofree char *expect = NULL;
+  Communicated c = { loop, NULL, FALSE };
+  guint timer;
+
+  start_daemon (f);
+  assert_seen (f, ": playing ", 10);
+
+  second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                             G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
+                             g_getenv ("SK_SOUNDSCAPED"), "--db", f->db, "--pcm", pcm,
+                             "--no-nfc", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (second, NULL, NULL, on_communicated, &c);
+  timer = g_timeout_add_seconds (10, on_timeout, loop);
+  g_main_loop_run (loop);
+  if (!c.done)
+    {
+      /* it runs beside the first: stop it (ours, by its pid) and fail */
+      g_subprocess_force_exit (second);
+      while (!c.done)
+        g_main_context_iteration (NULL, TRUE);
+      g_error ("a second soundscaped ran on the same database; it said:\n%s", c.out);
+    }
+  g_source_remove (timer);
+  g_test_message ("second soundscaped: %s", c.out);
+  g_assert_true (g_subprocess_get_if_exited (second));
+  g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 1);
+  expect = g_strdup_printf ("soundscaped: Another soundscaped (pid %s) already runs on ",
+                            g_subprocess_get_identifier (f->daemon));
+  g_assert_true (g_str_has_prefix (c.out, expect));
+  g_assert_cmpint (strchr (c.out, '\n') - c.out, ==, (int) strlen (c.out) - 1);
+  g_free (c.out);
+
+  /* the first is untouched and plays on */
+  type (f, "n");
+  assert_seen (f, ": playing ", 10);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM players"), ==, 1);
+}
+
+static void
+run_ctl_ok (Fixture           *f,
+            const char *const *argv)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, (gpointer) "--db");
+  g_ptr_array_add (args, f->db);
+  g_ptr_array_add (args, NULL);
+  if (sk_test_run_ctl ((const char *const *) args->pdata, &out, &err) != 0)
+    g_error ("soundscape-ctl %s failed: %s", argv[0], err);
+}
+
+/* What soundscape-ctl changes while the daemon runs is applied without a
+ * restart, and the log says what was picked up. */
+static void
+test_picks_up_ctl_changes (Fixture *f, gconstpointer data)
+{
+  gint64 deadline;
+
+  start_daemon (f);
+  assert_seen (f, ": playing ", 10);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM player_queue"), ==, 5);
+
+  /* a setting: the queue the daemon writes becomes two long */
+  run_ctl_ok (f, (const char *const[]) { "config", "queue_k", "2", NULL });
+  assert_seen (f, "picked up from another program: settings: queue_k = 2", 10);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (count_rows (f, "SELECT count(*) FROM player_queue") != 2 && g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM player_queue"), ==, 2);
+
+  /* an enrolment: the listener is present for the daemon */
+  run_ctl_ok (f, (const char *const[]) { "join", "04CC0001", NULL });
+  assert_seen (f, "picked up from another program: listeners: 1 present", 10);
+  type (f, "s");
+  assert_seen (f, "1 listener present", 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -398,7 +509,9 @@ main (int argc, char **argv)
   ADD ("/daemon/demo-plays-and-reader-taps", test_demo_plays_and_reader_taps);
   ADD ("/daemon/killed-and-restarted-loses-nothing", test_killed_and_restarted);
   ADD ("/daemon/bad-database-is-one-line", test_bad_database);
+  ADD ("/daemon/second-daemon-on-one-database-is-refused", test_second_daemon_refused);
   ADD ("/daemon/systemd-notify-ready-status-watchdog", test_notify_socket);
+  ADD ("/daemon/picks-up-what-soundscape-ctl-changed", test_picks_up_ctl_changes);
 #undef ADD
   return g_test_run ();
 }

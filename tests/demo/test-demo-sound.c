@@ -394,7 +394,7 @@ impulses_per_second (const SkDemoFile *f)
   gsize blocks = f->frames / block;
   gsize around = (gsize) (0.25 / 0.002);
   gsize refractory = (gsize) (0.020 / 0.002);
-  g_autofree double *energy[2] = { NULL, NULL };
+  double *energy[2] = { NULL, NULL };
   g_autofree double *window = g_new (double, 2 * around + 1);
   g_autofree gboolean *hit = g_new0 (gboolean, blocks);
   guint count = 0;
@@ -430,6 +430,8 @@ impulses_per_second (const SkDemoFile *f)
         count++;
         last = b;
       }
+  g_free (energy[0]);
+  g_free (energy[1]);
   return count / ((double) f->frames / f->rate);
 }
 

@@ -780,6 +780,86 @@ test_tap_is_one_transaction (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->counts.checked_in, ==, 1);
 }
 
+/* Another program's commits are picked up; the engine's own are not
+ * reported as another's. */
+static void
+test_picks_up_other_programs (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_strdup (sk_store_get_path (f->store));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) other = sk_store_open_full (path, SK_STORE_OPEN_EXISTING, &error);
+  g_autoptr(SkEngine) ctl = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  const SkQueueEntry *q;
+  guint n = 0;
+  SkTapResult r;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_NOTHING);
+  g_assert_null (summary);
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_NOTHING);
+
+  g_assert_true (sk_settings_set (other, "queue_k", "2", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_SETTINGS);
+  g_assert_no_error (error);
+  g_assert_cmpstr (summary, ==, "settings: queue_k = 2");
+  q = sk_engine_get_queue (f->engine, &n);
+  g_assert_nonnull (q);
+  g_assert_cmpuint (n, ==, 2);
+  g_clear_pointer (&summary, g_free);
+
+  ctl = sk_engine_new (other, &error);
+  g_assert_no_error (error);
+  g_free (sk_engine_join (ctl, "04BB00CC", "Guest", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_LISTENERS);
+  g_assert_cmpstr (summary, ==, "listeners: 2 present");
+  g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 2);
+}
+
+/* A song whose embedding went bad while it plays: a vote says so, not
+ * that the song left the library. */
+static void
+test_bad_embedding_vote_says_so (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autofree char *song = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+  SkTapResult r;
+
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_true (sk_engine_start_next (f->engine, &song, &error));
+  g_assert_no_error (error);
+  stmt = sk_store_prepare (f->store, "UPDATE songs SET embedding = '[0.9,0.1]' WHERE id = ?1", NULL);
+  sqlite3_bind_text (stmt, 1, song, -1, SQLITE_STATIC);
+  g_assert_true (sk_store_run (f->store, stmt, NULL));
+  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*left out of the ranking*");
+  g_assert_true (sk_engine_reload (f->engine, &error));
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (sk_engine_get_current_song (f->engine), ==, song);
+
+  g_assert_false (sk_engine_vote (f->engine, id, 4, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_BAD_SONG);
+  g_assert_nonnull (strstr (error->message, "embedding"));
+  g_assert_null (strstr (error->message, "no longer in the library"));
+  g_clear_error (&error);
+
+  /* gone for real: that is what it says then */
+  stmt = sk_store_prepare (f->store, "DELETE FROM songs WHERE id = ?1", NULL);
+  sqlite3_bind_text (stmt, 1, song, -1, SQLITE_STATIC);
+  g_assert_true (sk_store_exec (f->store, "PRAGMA foreign_keys = OFF", NULL));
+  g_assert_true (sk_store_run (f->store, stmt, NULL));
+  g_assert_false (sk_engine_vote (f->engine, id, 4, &error));
+  g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYING);
+  g_assert_nonnull (strstr (error->message, "no longer in the library"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -807,6 +887,8 @@ main (int argc, char **argv)
   ADD ("/core/engine/failing-handler-cannot-cost-a-vote-or-a-join", test_failing_handler_costs_nothing);
   ADD ("/core/engine/rolled-back-change-emits-nothing", test_rolled_back_change_emits_nothing);
   ADD ("/core/engine/tap-is-one-transaction", test_tap_is_one_transaction);
+  ADD ("/core/engine/picks-up-what-other-programs-changed", test_picks_up_other_programs);
+  ADD ("/core/engine/bad-embedding-vote-says-so", test_bad_embedding_vote_says_so);
 #undef ADD
   g_test_add_func ("/core/engine/empty-library-has-nothing-to-play", test_nothing_to_play);
   return g_test_run ();
