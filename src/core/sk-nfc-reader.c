@@ -788,6 +788,17 @@ fail:
 }
 
 void
+sk_nfc_reader_record_status (SkNfcReader *self,
+                             SkEngine    *engine)
+{
+  g_return_if_fail (SK_IS_NFC_READER (self));
+  g_return_if_fail (SK_IS_ENGINE (engine));
+
+  g_signal_connect_object (self, "status-changed", G_CALLBACK (record_status), engine, 0);
+  record_status (self, engine);
+}
+
+void
 sk_nfc_reader_attach_engine (SkNfcReader *self,
                              SkEngine    *engine)
 {
@@ -795,6 +806,5 @@ sk_nfc_reader_attach_engine (SkNfcReader *self,
   g_return_if_fail (SK_IS_ENGINE (engine));
 
   g_signal_connect_object (self, "tap", G_CALLBACK (on_tap_for_engine), engine, 0);
-  g_signal_connect_object (self, "status-changed", G_CALLBACK (record_status), engine, 0);
-  record_status (self, engine);
+  sk_nfc_reader_record_status (self, engine);
 }

@@ -140,7 +140,7 @@ measure (const char *db,
   /* READY=1 comes once the playback started */
   g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", path, TRUE);
   p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"), "--db", db,
-                                   "--pcm", pcm, "--no-nfc", NULL);
+                                   "--pcm", pcm, "--no-nfc", "--no-bus", NULL);
   if (!sk_bench_check (p != NULL, error ? error->message : "no process"))
     return FALSE;
   pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (p), NULL, 10);

@@ -55,6 +55,14 @@ char   *sk_test_query_text   (SkStore     *store,
 int     sk_test_query_int    (SkStore     *store,
                               const char  *sql);
 
+/* The same two on the database file @path, on a connection of their own
+ * (for a database a process under test owns; each waits up to 5 s for its
+ * lock). */
+int     sk_test_file_query_int (const char *path,
+                                const char *sql);
+void    sk_test_file_exec      (const char *path,
+                                const char *sql);
+
 /* How many times an engine emitted each signal. */
 typedef struct
 {
