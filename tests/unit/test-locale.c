@@ -183,7 +183,7 @@ test_unreadable_state_is_logged (void)
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   g_assert_true (sk_store_run (sk_engine_get_store (engine), stmt, NULL));
 
-  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*unreadable learner state*");
+  g_test_expect_message ("sk-engine", G_LOG_LEVEL_WARNING, "*unreadable learner state*");
   g_assert_true (sk_engine_vote (engine, id, 4, &error));
   g_assert_no_error (error);
   g_test_assert_expected_messages ();
