@@ -981,6 +981,33 @@ test_audio_error (Fixture *f, gconstpointer data)
   g_assert_cmpuint (errors, ==, 1);
 }
 
+static gboolean
+volume_is_half (Fixture *f, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_volume (f->kiosk) == 0.5 &&
+         g_strcmp0 (sk_dbus_kiosk1_get_strategy (f->kiosk), "least_misery") == 0;
+}
+
+/* What soundscape-ctl changes on the database file (before config goes
+ * over D-Bus) reaches the properties: Volume and Strategy. */
+static void
+test_settings_from_ctl (Fixture *f, gconstpointer data)
+{
+  const char *volume[] = { "config", "--db", f->db, "volume", "0.5", NULL };
+  const char *strategy[] = { "config", "--db", f->db, "strategy", "least_misery", NULL };
+  g_autofree char *out = NULL, *err = NULL;
+
+  start_daemon (f);
+  g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 1.0);
+  g_assert_cmpint (sk_test_run_ctl (volume, &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl (strategy, &out, &err), ==, 0);
+  if (!spin_until (volume_is_half, f, NULL, 15))
+    g_error ("Volume %g, Strategy %s 15 s after soundscape-ctl config",
+             sk_dbus_kiosk1_get_volume (f->kiosk), sk_dbus_kiosk1_get_strategy (f->kiosk));
+}
+
 /* The system bus's policy (data/) parses in a real dbus-daemon and keeps
  * the name for the engine's own user: this test's user, root or not, may
  * not own it, and soundscaped says so in a sentence. */
@@ -1116,5 +1143,6 @@ main (int argc, char **argv)
   ADD ("/dbus/audio-error", test_audio_error);
   ADD ("/dbus/skipped-unplayable", test_skipped_unplayable);
   ADD ("/dbus/system-policy", test_system_policy);
+  ADD ("/dbus/settings-from-ctl", test_settings_from_ctl);
   return g_test_run ();
 }
