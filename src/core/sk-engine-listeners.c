@@ -277,14 +277,25 @@ sk_engine_check_out (SkEngine    *self,
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (user_id != NULL, FALSE);
 
-  if (!sk_sessions_check_out (self->sessions, user_id, sk_engine_now (self), &was_active, error))
+  /* the check-out and the queue it changes: one transaction */
+  if (!sk_store_begin (self->store, error))
     return FALSE;
+  if (!sk_sessions_check_out (self->sessions, user_id, sk_engine_now (self), &was_active, error))
+    goto fail;
   if (!was_active)
     {
       g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_CHECKED_IN,
                    "This listener is not checked in");
-      return FALSE;
+      goto fail;
     }
   sk_engine_emit (self, SIGNAL_CHECKED_OUT, user_id, "checkout");
-  return sk_engine_requeue (self, error);
+  if (!sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  if (was_active)
+    sk_engine_requeue (self, NULL);   /* memory follows the database */
+  return FALSE;
 }

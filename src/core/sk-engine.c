@@ -624,9 +624,19 @@ sk_engine_refresh (SkEngine  *self,
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
   /* read-only: those due are not present; they are marked by a writer */
-  if (!sk_store_is_read_only (self->store) && !expire_now (self, error))
+  if (sk_store_is_read_only (self->store))
+    return sk_engine_requeue (self, error);
+  /* the expiry and the queue it changes: one transaction */
+  if (!sk_store_begin (self->store, error))
     return FALSE;
-  return sk_engine_requeue (self, error);
+  if (!expire_now (self, error) || !sk_engine_requeue (self, error) ||
+      !sk_store_commit (self->store, error))
+    {
+      sk_store_rollback (self->store);
+      sk_engine_requeue (self, NULL);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean

@@ -779,6 +779,21 @@ test_tap_is_one_transaction (Fixture *f, gconstpointer data)
   sk_tap_result_clear (&r);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
   g_assert_cmpuint (f->counts.checked_in, ==, 1);
+
+  /* a check-out likewise: with the queue refused, the listener stays */
+  g_assert_true (sk_store_exec (f->store,
+                                "CREATE TEMP TRIGGER refuse_queue BEFORE INSERT ON player_queue "
+                                "BEGIN SELECT RAISE (ABORT, 'refused by the test'); END",
+                                &error));
+  g_assert_false (sk_engine_check_out (f->engine, id, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 1);
+  g_assert_cmpuint (f->counts.checked_out, ==, 0);
+  g_assert_true (sk_store_exec (f->store, "DROP TRIGGER refuse_queue", &error));
+  g_assert_true (sk_engine_check_out (f->engine, id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->counts.checked_out, ==, 1);
 }
 
 /* Another program's commits are picked up; the engine's own are not
@@ -887,7 +902,7 @@ main (int argc, char **argv)
   ADD ("/core/engine/full-disk-vote-loses-nothing", test_full_disk_vote_loses_nothing);
   ADD ("/core/engine/failing-handler-cannot-cost-a-vote-or-a-join", test_failing_handler_costs_nothing);
   ADD ("/core/engine/rolled-back-change-emits-nothing", test_rolled_back_change_emits_nothing);
-  ADD ("/core/engine/tap-is-one-transaction", test_tap_is_one_transaction);
+  ADD ("/core/engine/tap-and-check-out-are-one-transaction-each", test_tap_is_one_transaction);
   ADD ("/core/engine/picks-up-what-other-programs-changed", test_picks_up_other_programs);
   ADD ("/core/engine/bad-embedding-vote-says-so", test_bad_embedding_vote_says_so);
 #undef ADD
