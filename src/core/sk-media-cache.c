@@ -5,9 +5,6 @@
  * sk-media-body.c), which sk-media-download.c opens by describing. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-media"
-
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>

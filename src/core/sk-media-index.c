@@ -4,9 +4,6 @@
  * (sk-media-cache-private.h). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-media"
-
 #include <glib/gstdio.h>
 #include <string.h>
 

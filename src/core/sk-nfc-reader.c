@@ -36,9 +36,6 @@
  * own (it holds only its own references and emits nothing after stop). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-nfc"
-
 #include <nfc/nfc.h>
 #include <string.h>
 

@@ -46,6 +46,11 @@ static guint skipped_warnings;
  * store's "busy" warnings too. */
 static gboolean busy_expected;
 
+/* The core's modules that playback reaches, each its own log domain. */
+static const char *const core_domains[] = {
+  "sk-playback", "sk-engine", "sk-store", "sk-audio", "sk-media",
+};
+
 /* The one warning a test may see: a song that cannot play, skipped. Any
  * other warning fails the test (GLib's test mode would abort on all). */
 static void
@@ -899,7 +904,8 @@ main (int argc, char **argv)
       g_clear_pointer (&paced_dir, g_free);
     }
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  g_log_set_handler ("sk-core", G_LOG_LEVEL_WARNING, log_handler, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (core_domains); i++)
+    g_log_set_handler (core_domains[i], G_LOG_LEVEL_WARNING, log_handler, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/playback/head-plays", test_head_plays);
   ADD ("/playback/corrupt-skipped", test_corrupt_skipped);

@@ -855,7 +855,7 @@ test_bad_embedding_vote_says_so (Fixture *f, gconstpointer data)
   stmt = sk_store_prepare (f->store, "UPDATE songs SET embedding = '[0.9,0.1]' WHERE id = ?1", NULL);
   sqlite3_bind_text (stmt, 1, song, -1, SQLITE_STATIC);
   g_assert_true (sk_store_run (f->store, stmt, NULL));
-  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*left out of the ranking*");
+  g_test_expect_message ("sk-engine", G_LOG_LEVEL_WARNING, "*left out of the ranking*");
   g_assert_true (sk_engine_reload (f->engine, &error));
   g_test_assert_expected_messages ();
   g_assert_cmpstr (sk_engine_get_current_song (f->engine), ==, song);

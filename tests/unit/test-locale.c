@@ -181,7 +181,7 @@ test_unreadable_momentum_is_logged (void)
   sk_tap_result_clear (&r);
   g_assert_true (sk_engine_start_next (engine, NULL, &error));
 
-  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*unreadable taste momentum*");
+  g_test_expect_message ("sk-engine", G_LOG_LEVEL_WARNING, "*unreadable taste momentum*");
   g_assert_true (sk_engine_vote (engine, id, 4, &error));
   g_assert_no_error (error);
   g_test_assert_expected_messages ();
