@@ -17,6 +17,7 @@
 
 #include "sk-import.h"
 #include "sk-playback.h"
+#include "sk-settings.h"
 #include "sk-test-nginx.h"
 #include "sk-paced.h"
 #include "sk-test-util.h"
@@ -642,6 +643,10 @@ test_queue_change_replaces_next (Fixture       *f,
   pcm = sk_paced_pcm_name (10.0, f->out, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (songs); i++)
     add_wav (f, songs[i].name, 20.0, songs[i].e);
+  /* the plain ranking, so that the listener's own song leads the queue
+   * (the learner's exploration would rightly try another first) */
+  g_assert_true (sk_settings_set (f->store, "explore_weight", "0", &error));
+  g_assert_no_error (error);
   import_and_open (f);
   f->playback = sk_playback_new (f->engine, f->cache, pcm);
   /* before the playback's own handler */
