@@ -27,6 +27,7 @@
 #include <string.h>
 
 #define CHUNK 4096 /* source frames per read */
+#define MAX_SAMPLE 16.0f /* +24 dB: beyond it a float sample is damage, not headroom */
 
 struct _SkAudioSource
 {
@@ -280,8 +281,16 @@ read_chunk (SkAudioSource *self)
 
       for (int c = 0; c < channels; c++)
         {
-          l += self->coef[0][c] * in[c];
-          r += self->coef[1][c] * in[c];
+          float x = in[c];
+
+          /* a float file can hold NaN, infinities and values no output
+           * takes: silence for the first, 24 dB over full scale at most
+           * for the others (the output clips the rest) */
+          if (!isfinite (x))
+            x = 0.0f;
+          x = CLAMP (x, -MAX_SAMPLE, MAX_SAMPLE);
+          l += self->coef[0][c] * x;
+          r += self->coef[1][c] * x;
         }
       self->stereo[2 * f] = l;
       self->stereo[2 * f + 1] = r;

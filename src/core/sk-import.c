@@ -110,13 +110,9 @@ sk_sidecar_load (const char  *path,
                  SkSidecar   *out,
                  GError     **error)
 {
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) local = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *kind = NULL;
   gsize len = 0;
-  JsonObject *obj;
-  JsonNode *node;
   GStatBuf st;
 
   memset (out, 0, sizeof *out);
@@ -134,8 +130,29 @@ sk_sidecar_load (const char  *path,
     }
   if (!g_file_get_contents (path, &contents, &len, error))
     return FALSE;
+  return sk_sidecar_parse (contents, len, out, error);
+}
+
+gboolean
+sk_sidecar_parse (const char  *data,
+                  gsize        len,
+                  SkSidecar   *out,
+                  GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local = NULL;
+  JsonObject *obj;
+  JsonNode *node;
+
+  memset (out, 0, sizeof *out);
+  if (len > MAX_SIDECAR)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
+                   "the sidecar is larger than %d KiB", MAX_SIDECAR / 1024);
+      return FALSE;
+    }
   /* the caller names the file: the message says only what is wrong */
-  root = sk_json_parse_object (contents, len, error);
+  root = sk_json_parse_object (data, len, error);
   if (root == NULL)
     return FALSE;
   obj = json_node_get_object (root);
@@ -207,6 +224,7 @@ probe (const char  *path,
   sf_count_t total = 0, got;
   ebur128_state *meter = NULL;
   int major;
+  gboolean finite = TRUE;
   int sf_code;
   g_autofree char *sf_reason = NULL;
 
@@ -263,10 +281,18 @@ probe (const char  *path,
   while ((got = sf_readf_float (sf, buf, 4096)) > 0)
     {
       total += got;
-      if (meter != NULL)
+      for (gsize i = 0; i < (gsize) got * info.channels && finite; i++)
+        finite = isfinite (buf[i]);
+      if (meter != NULL && finite)
         ebur128_add_frames_float (meter, buf, (size_t) got);
     }
   g_free (buf);
+  if (!finite)
+    {
+      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                           "the audio is damaged (samples that are not numbers)");
+      goto fail;
+    }
   major = info.format & SF_FORMAT_TYPEMASK;
   if (sf_error (sf) != SF_ERR_NO_ERROR)
     {

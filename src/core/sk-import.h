@@ -24,6 +24,12 @@ void     sk_sidecar_clear    (SkSidecar   *sidecar);
 gboolean sk_sidecar_load     (const char  *path,
                               SkSidecar   *out,
                               GError     **error);
+/* What sk_sidecar_load does once the file is read: @data (@len bytes) is
+ * the sidecar's text. */
+gboolean sk_sidecar_parse    (const char  *data,
+                              gsize        len,
+                              SkSidecar   *out,
+                              GError     **error);
 
 /* Probe an audio file by decoding all of it: its duration in seconds, or
  * FALSE with the reason (unreadable, unsupported, truncated, empty). */

@@ -3,13 +3,10 @@
  * URLs fit for a message. Part of SkMediaCache (sk-media-cache-private.h). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-media"
-
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <stdlib.h>
 #include <libsoup/soup.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 

@@ -68,5 +68,10 @@ void         sk_nfc_reader_set_intervals  (SkNfcReader  *self,
  * nfc_model, nfc_status_at) for "soundscape-ctl status". */
 void         sk_nfc_reader_attach_engine  (SkNfcReader  *self,
                                            SkEngine     *engine);
+/* Only the second half of attach_engine: the status recorded; the taps
+ * are the caller's (soundscaped's D-Bus service gives them tickets and
+ * sends them to sk_engine_tap() itself). */
+void         sk_nfc_reader_record_status  (SkNfcReader  *self,
+                                           SkEngine     *engine);
 
 G_END_DECLS

@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "sk-settings.h"
+#include "sk-taste.h"
 #include "sk-util.h"
 
 /* Ranges here are the ones the code that uses each setting can honour:
- * keep them in step with sk-engine.c, sk-playback.c, sk-import.h. */
+ * keep them in step with sk-engine.c, sk-playback.c, sk-import.h and
+ * src/daemon/sk-kiosk-tickets.c. */
 static const SkSetting settings[] = {
   { "strategy", SK_SETTING_CHOICE, 0, 0, "average",
     "average least_misery average_without_misery",
@@ -17,10 +19,14 @@ static const SkSetting settings[] = {
     "How many songs the queue shows ahead" },
   { "house_vector", SK_SETTING_VECTOR, 0, 0, "[0.5,0.5,0.5,0.5,0.5]", NULL,
     "The venue's own taste, played when nobody is checked in" },
+  { "explore_weight", SK_SETTING_DOUBLE, 0, SK_EXPLORE_MAX, "1.5", NULL,
+    "How much the queue tries songs that teach the kiosk a listener's taste (0: never)" },
   { "session_minutes", SK_SETTING_INT, 1, 24 * 60, "60", NULL,
     "How long a check-in lasts (a re-tap extends it)" },
   { "tap_limit_per_minute", SK_SETTING_INT, 0, 1000, "6", NULL,
     "Taps of one badge accepted in a minute; more are refused (0: no limit)" },
+  { "ticket_seconds", SK_SETTING_INT, 1, 600, "20", NULL,
+    "How long the ticket of a tap lets the screen act for its listener, in seconds" },
   { "crossfade_seconds", SK_SETTING_DOUBLE, 0, 12, "5", NULL,
     "Crossfade between tracks in seconds (0: gapless)" },
   { "volume", SK_SETTING_DOUBLE, 0, 1, "1", NULL,

@@ -2,9 +2,12 @@
  *
  * Owns the store, the engine, the playback (ALSA) and the badge reader
  * (libnfc), all on one main loop; the reader's taps go to the engine's one
- * tap path. Logs each event as one line. Under systemd it is Type=notify:
- * READY=1 once playing, STATUS= for what plays, WATCHDOG=1 at half the
- * watchdog interval, STOPPING=1 on SIGTERM.
+ * tap path. Logs each event as one line. Serves org.soundscape.Kiosk1 on the
+ * system bus (--session: the session bus; --no-bus: none), sk-kiosk-service.h;
+ * a name already owned means another soundscaped runs, and this one exits at
+ * once. Under systemd it is Type=notify: READY=1 once the name is owned and
+ * it plays, STATUS= for what plays, WATCHDOG=1 at half the watchdog
+ * interval, STOPPING=1 on SIGTERM.
  *
  * With --demo it imports the demo soundscapes into an empty library,
  * enrolls the demo badges and takes badge taps and votes from the keyboard
@@ -29,6 +32,7 @@
 #include "sk-demo.h"
 #include "sk-engine.h"
 #include "sk-instance-lock.h"
+#include "sk-kiosk-service.h"
 #include "sk-nfc-reader.h"
 #include "sk-playback.h"
 #include "sk-settings.h"
@@ -39,7 +43,8 @@ typedef struct
   SkEngine         *engine;
   SkPlayback       *playback;
   SkNfcReader      *reader;
-  GDataInputStream *keyboard;
+  SkKioskService   *service;
+  GDataInputStream *keyboard;   /* demo mode */
   GCancellable     *cancellable;
   int               exit_code;
 } Daemon;
@@ -106,6 +111,15 @@ on_track_started (SkEngine   *engine,
 
   g_message ("playing %s", title);
   notify (status);
+  if (d->keyboard != NULL)
+    {
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      /* the demo shows each step: a new track and the queue after it */
+      sk_demo_describe (engine, 5, out);
+      fputs (out->str, stdout);
+      fflush (stdout);
+    }
 }
 
 static void
@@ -142,9 +156,11 @@ on_key_line (GObject      *source,
     return;
   if (line == NULL)
     {
+      /* end of input (a script piped in, or Ctrl-D): the demo ends */
       if (error != NULL)
         g_warning ("keyboard: %s", error->message);
-      return;   /* end of input: keep playing until a signal */
+      g_main_loop_quit (d->loop);
+      return;
     }
   switch (sk_demo_command (d->engine, g_strstrip (line), out))
     {
@@ -153,6 +169,7 @@ on_key_line (GObject      *source,
       return;
     case SK_DEMO_NEXT:
       sk_audio_player_skip (sk_playback_get_player (d->playback));
+      sk_demo_describe (d->engine, 5, out);
       break;
     case SK_DEMO_SHOWN:
     default:
@@ -182,6 +199,16 @@ on_quit_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_bus_name_lost (gpointer data)
+{
+  Daemon *d = data;
+
+  g_warning ("Lost the name %s on the bus; stopping", SK_KIOSK_BUS_NAME);
+  d->exit_code = 1;
+  g_main_loop_quit (d->loop);
+}
+
 /* Until D-Bus carries them, what soundscape-ctl changes (settings,
  * imports, enrolments) is picked up here: once a second, one cheap PRAGMA
  * when nothing changed. */
@@ -202,12 +229,14 @@ on_poll_database (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+#ifdef HAVE_LIBSYSTEMD
 static gboolean
 on_watchdog (gpointer data)
 {
   notify ("WATCHDOG=1");
   return G_SOURCE_CONTINUE;
 }
+#endif
 
 int
 main (int    argc,
@@ -217,7 +246,7 @@ main (int    argc,
   g_autofree char *pcm = NULL;
   g_autofree char *nfc = NULL;
   g_autofree char *demo = NULL;
-  gboolean no_nfc = FALSE, version = FALSE;
+  gboolean no_nfc = FALSE, version = FALSE, session = FALSE, no_bus = FALSE;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: the state directory's)", "PATH" },
     { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "ALSA PCM (default: setting audio_pcm, else “default”)", "NAME" },
@@ -226,6 +255,9 @@ main (int    argc,
     { "no-nfc", 0, 0, G_OPTION_ARG_NONE, &no_nfc, "Run without a badge reader", NULL },
     { "demo", 0, 0, G_OPTION_ARG_FILENAME, &demo,
       "Demo mode: import DIR into an empty library, enroll demo badges, taps from the keyboard", "DIR" },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &session,
+      "Serve org.soundscape.Kiosk1 on the session bus, not the system bus", NULL },
+    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, "Serve nothing on D-Bus", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { NULL }
   };
@@ -289,6 +321,19 @@ main (int    argc,
 
   loop = g_main_loop_new (NULL, FALSE);
   d.loop = loop;
+  if (!no_bus)
+    {
+      d.service = sk_kiosk_service_new (d.engine);
+      if (!sk_kiosk_service_own (d.service, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+                                 G_CALLBACK (on_bus_name_lost), &d, &error))
+        {
+          fprintf (stderr, "soundscaped: %s\n", error->message);
+          sk_kiosk_service_free (d.service);
+          g_object_unref (d.engine);
+          return 1;
+        }
+      g_message ("serving %s on the %s bus", SK_KIOSK_BUS_NAME, session ? "session" : "system");
+    }
   d.cancellable = g_cancellable_new ();
   g_signal_connect (d.engine, "checked-in", G_CALLBACK (on_checked_in), &d);
   g_signal_connect (d.engine, "checked-out", G_CALLBACK (on_checked_out), &d);
@@ -307,13 +352,18 @@ main (int    argc,
       goto out;
     }
   g_message ("audio output: ALSA PCM “%s”", pcm);
+  if (d.service != NULL)
+    sk_kiosk_service_set_playback (d.service, d.playback);
 
   if (nfc == NULL)
     nfc = sk_settings_dup_string (store, "nfc_device");
   if (!no_nfc && g_strcmp0 (nfc, "none") != 0)
     {
       d.reader = sk_nfc_reader_new (*nfc != '\0' ? nfc : NULL);
-      sk_nfc_reader_attach_engine (d.reader, d.engine);
+      if (d.service != NULL)
+        sk_kiosk_service_set_reader (d.service, d.reader);
+      else
+        sk_nfc_reader_attach_engine (d.reader, d.engine);
       sk_nfc_reader_start (d.reader);
     }
 
@@ -361,6 +411,7 @@ out:
   sk_playback_stop (d.playback);
   for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
     ;
+  g_clear_pointer (&d.service, sk_kiosk_service_free);
   g_clear_object (&d.keyboard);
   g_clear_object (&d.reader);
   g_clear_object (&d.playback);

@@ -309,6 +309,13 @@ main (int    argc,
       decode_per_s[f] = (double) (d_long - d_short) / (LONG_S - SHORT_S);
       printf ("%-11s %6d %18.2f %18.2f %7.2fx\n", fmt->name, fmt->rate,
               play_per_s[f] / 1e6, decode_per_s[f] / 1e6, play_per_s[f] / decode_per_s[f]);
+      {
+        g_autofree char *figure =
+          g_strdup_printf ("player, %s %d Hz: instructions a second of audio "
+                           "(baseline: decode alone)", fmt->name, fmt->rate);
+
+        sk_bench_report (figure, play_per_s[f] / 1e6, "M", decode_per_s[f] / 1e6, NULL);
+      }
       fflush (stdout);
       g_unlink (f_short);
       g_unlink (f_long);

@@ -296,6 +296,19 @@ main (int    argc,
           base_stats.underruns);
   printf ("%-36s %10.2f %8.1f %18d %16u\n", note, (double) stats.frames / SK_AUDIO_RATE / 60,
           wall, underruns, stats.underruns);
+  {
+    g_autofree char *played = g_strdup_printf ("audio played, %s (baseline: 1 min unloaded)",
+                                               note);
+    g_autofree char *player = g_strdup_printf ("underruns counted by the player, %s "
+                                               "(baseline: unloaded)", note);
+    g_autofree char *pcm = g_strdup_printf ("underruns counted by the PCM, %s "
+                                            "(baseline: unloaded)", note);
+
+    sk_bench_report (played, (double) stats.frames / SK_AUDIO_RATE / 60, "min",
+                     (double) base_stats.frames / SK_AUDIO_RATE / 60, NULL);
+    sk_bench_report (player, underruns, NULL, base_underruns, "0");
+    sk_bench_report (pcm, stats.underruns, NULL, base_stats.underruns, "0");
+  }
   printf ("\nthe player's output thread ran at %s\n",
           realtime ? "a real-time priority (SCHED_FIFO)"
                    : "an ordinary priority (no right to a real-time one here)");

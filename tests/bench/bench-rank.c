@@ -309,6 +309,10 @@ run (Bench      *b,
   double m_rank, m_base;
   guint n = 0;
   g_autofree char *allocs = NULL;
+  g_autofree char *name = g_strdup_printf ("%s%s", sk_strategy_to_string (strategy),
+                                           explore ? " + explore" : "");
+  g_autofree char *figure = g_strdup_printf ("rank, %s, %u listener%s: median", name,
+                                             n_listeners, n_listeners == 1 ? "" : "s");
 
   params.now = b->now;
   params.strategy = strategy;
@@ -349,7 +353,11 @@ run (Bench      *b,
   {
     gsize a = count_stop ();
 
+    g_autofree char *what = g_strdup_printf ("rank, %s, %u listener%s: allocations a call",
+                                             name, n_listeners, n_listeners == 1 ? "" : "s");
+
     allocs = g_strdup_printf ("%g", (double) a / REPS);
+    sk_bench_report (what, (double) a / REPS, NULL, NAN, "0");
     sk_bench_check (a == 0, "ranking allocated memory during a call");
   }
 #else
@@ -358,13 +366,10 @@ run (Bench      *b,
 
   m_rank = sk_bench_quantile (t_rank, REPS, 0.5) / 1000.0;
   m_base = sk_bench_quantile (t_base, REPS, 0.5) / 1000.0;
-  {
-    g_autofree char *name = g_strdup_printf ("%s%s", sk_strategy_to_string (strategy),
-                                             explore ? " + explore" : "");
-
-    printf ("%-24s %9u %10.1f %10.1f %7.2fx %14s\n", name, n_listeners, m_rank, m_base,
-            m_rank / m_base, allocs);
-  }
+  printf ("%-24s %9u %10.1f %10.1f %7.2fx %14s\n", name, n_listeners, m_rank, m_base,
+          m_rank / m_base, allocs);
+  sk_bench_report (figure, m_rank, "µs", m_base,
+                   strategy == SK_STRATEGY_AVERAGE && !explore ? "≤ 1.5× the baseline" : NULL);
 }
 
 int

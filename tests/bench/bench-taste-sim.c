@@ -386,6 +386,17 @@ part_learning (Player *p)
                         G_STRUCT_OFFSET (Figures, fives_drift));
       printf ("goal, the learner (C=%.1f) at a median of <= %d votes: %s\n", EXPLORE, GOAL_MEDIAN,
               f[G_N_ELEMENTS (rules) - 1].median <= GOAL_MEDIAN ? "met" : "NOT met");
+      for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
+        {
+          g_autofree char *figure =
+            g_strdup_printf ("votes until sim ≥ 0.9: median, %s, noise %.1f, %.0f %% random "
+                             "(baseline: %s)", rules[r].name, worlds[w].noise_sd,
+                             100.0 * worlds[w].random_share, rules[0].name);
+          g_autofree char *goal = g_strdup_printf ("≤ %d", GOAL_MEDIAN);
+
+          sk_bench_report (figure, f[r].median, "votes", f[0].median,
+                           r == G_N_ELEMENTS (rules) - 1 ? goal : NULL);
+        }
     }
   printf ("\n(satisfaction = sim(true, song) of what played; max |p - 0.5| = 0.5 is an edge)\n\n");
 }

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "sk-bench-util.h"
@@ -87,6 +88,35 @@ sk_bench_rating (GRand        *rand,
   double r = 3.0 + 2.0 * sk_taste_similarity (truth, embedding) + noise_sd * sk_bench_gaussian (rand);
 
   return (int) CLAMP (lround (r), 1, 5);
+}
+
+/* Four significant digits, but whole numbers from 1000 on (no exponents). */
+static const char *
+format_number (char   *buf,
+               gsize   len,
+               double  v)
+{
+  if (isnan (v))
+    return "";
+  return g_ascii_formatd (buf, (int) len, fabs (v) >= 1000.0 && isfinite (v) ? "%.0f" : "%.4g", v);
+}
+
+void
+sk_bench_report (const char *figure,
+                 double      value,
+                 const char *unit,
+                 double      baseline,
+                 const char *budget)
+{
+  char v[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE], r[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (strchr (figure, '|') == NULL);
+  printf ("BENCH %s|%s|%s|%s|%s|%s\n", figure, format_number (v, sizeof v, value),
+          unit != NULL ? unit : "", format_number (b, sizeof b, baseline),
+          isnan (baseline) || baseline == 0.0 ? ""
+          : g_ascii_formatd (r, sizeof r, "%.2f", value / baseline),
+          budget != NULL ? budget : "");
+  fflush (stdout);
 }
 
 gboolean

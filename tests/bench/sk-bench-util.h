@@ -40,6 +40,19 @@ int     sk_bench_rating        (GRand        *rand,
                                 const double  embedding[SK_DIM],
                                 double        noise_sd);
 
+/* Prints one figure for tests/bench/run, which collects every benchmark's
+ * into one table (build/bench-report.md), as a line of its own beside the
+ * human output:
+ *   BENCH figure|value|unit|baseline|ratio|budget
+ * The ratio is @value / @baseline; a @baseline that is NAN (none measured)
+ * or zero leaves baseline or ratio empty.  @budget is text ("< 5 ms"),
+ * NULL for none. */
+void    sk_bench_report        (const char  *figure,
+                                double       value,
+                                const char  *unit,
+                                double       baseline,
+                                const char  *budget);
+
 /* Checks a functional condition; on failure prints why and remembers it
  * for sk_bench_exit_status. */
 gboolean sk_bench_check        (gboolean     ok,

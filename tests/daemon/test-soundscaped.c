@@ -14,7 +14,6 @@
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
-#include <sqlite3.h>
 
 #include "sk-paced.h"
 #include "sk-pn532-fixture.h"
@@ -82,7 +81,7 @@ start_daemon (Fixture *f)
   g_subprocess_launcher_setenv (launcher, "LIBNFC_LOG_LEVEL", "0", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
   f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
-                                           "--db", f->db, "--pcm", pcm,
+                                           "--no-bus", "--db", f->db, "--pcm", pcm,
                                            "--nfc-device", sk_pn532_fixture_connstring (f->reader),
                                            "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
   g_assert_no_error (error);
@@ -166,23 +165,6 @@ type (Fixture    *f,
   g_assert_no_error (error);
 }
 
-static int
-count_rows (Fixture *f, const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int n = -1;
-
-  g_assert_cmpint (sqlite3_open_v2 (f->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 2000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    n = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return n;
-}
-
 static void
 assert_seen (Fixture *f, const char *needle, guint seconds)
 {
@@ -207,20 +189,20 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
   answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 04F1E2D3");
   g_assert_no_error (error);
   assert_seen (f, "Fire Keeper checked in", 10);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM sessions WHERE expires_at > "
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions WHERE expires_at > "
                                   "strftime('%Y-%m-%dT%H:%M:%fZ','now')"), ==, 1);
 
   /* the keyboard: a vote of the listener the reader checked in */
   type (f, "v 2 5");
   assert_seen (f, "Fire Keeper rates 5", 10);
   assert_seen (f, "Now playing", 10);
-  if (count_rows (f, "SELECT count(*) FROM votes") != 1)
+  if (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes") != 1)
     g_error ("the vote was not recorded; soundscaped said:\n%s", f->seen->str);
 
   /* it goes on playing: the next track starts */
   type (f, "n");
   assert_seen (f, ": playing ", 10);   /* a track started */
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM songs_playing"), >=, 2);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs_playing"), >=, 2);
 
   started = g_get_monotonic_time ();
   g_subprocess_send_signal (f->daemon, SIGTERM);
@@ -259,7 +241,8 @@ test_bad_database (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (bad, "this is not a database, only text of some length", -1,
                                       NULL));
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                        g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc", NULL);
+                        g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc", "--no-bus",
+                        NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
   g_assert_no_error (error);
@@ -296,7 +279,7 @@ test_notify_socket (Fixture *f, gconstpointer data)
   g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
   g_subprocess_launcher_setenv (launcher, "LIBNFC_AUTO_SCAN", "false", TRUE);
   f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
-                                           "--db", f->db, "--pcm", pcm, "--no-nfc",
+                                           "--no-bus", "--db", f->db, "--pcm", pcm, "--no-nfc",
                                            "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
   g_assert_no_error (error);
 
@@ -369,8 +352,8 @@ test_killed_and_restarted (Fixture *f, gconstpointer data)
   g_clear_object (&f->keyboard);
   g_clear_object (&f->log);
 
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM pragma_integrity_check "
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM pragma_integrity_check "
                                   "WHERE integrity_check != 'ok'"), ==, 0);
 
   start_daemon (f);
@@ -428,7 +411,7 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
 
   second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                              G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                             g_getenv ("SK_SOUNDSCAPED"), "--db", f->db, "--pcm", pcm,
+                             g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", f->db, "--pcm", pcm,
                              "--no-nfc", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (second, NULL, NULL, on_communicated, &c);
@@ -455,7 +438,7 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
   /* the first is untouched and plays on */
   type (f, "n");
   assert_seen (f, ": playing ", 10);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM players"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM players"), ==, 1);
 }
 
 static void
@@ -484,15 +467,15 @@ test_picks_up_ctl_changes (Fixture *f, gconstpointer data)
 
   start_daemon (f);
   assert_seen (f, ": playing ", 10);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM player_queue"), ==, 5);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue"), ==, 5);
 
   /* a setting: the queue the daemon writes becomes two long */
   run_ctl_ok (f, (const char *const[]) { "config", "queue_k", "2", NULL });
   assert_seen (f, "picked up from another program: settings: queue_k = 2", 10);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (count_rows (f, "SELECT count(*) FROM player_queue") != 2 && g_get_monotonic_time () < deadline)
+  while (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue") != 2 && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM player_queue"), ==, 2);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue"), ==, 2);
 
   /* an enrolment: the listener is present for the daemon */
   run_ctl_ok (f, (const char *const[]) { "join", "04CC0001", NULL });

@@ -9,8 +9,9 @@
  *                  summed over both channels.  At most 3 %: the rest is
  *                  lost on any speaker and only eats headroom.
  *   150 Hz loss    integrated loudness (EBU R128, libebur128) minus that of
- *                  the file through a 4th-order Butterworth high-pass at
- *                  150 Hz, a small kiosk speaker's low end.  At most 2 LU.
+ *                  the file through a Butterworth high-pass at 150 Hz, a
+ *                  small kiosk speaker's low end: the larger of the 2nd-
+ *                  and the 4th-order filter's.  At most 2 LU.
  *   loudness       integrated loudness; every file within 1 LU of the
  *                  others (the kiosk normalises too, but a file played on
  *                  its own, e.g. as a speaker test, should not jump out).
@@ -334,14 +335,22 @@ loudness (const float *l,
   return out;
 }
 
+/* The larger loss of a 12 and a 24 dB/octave high-pass (a sealed and a
+ * ported speaker). */
 static double
 loss_through_highpass (const SkDemoFile *f,
                        double            hz)
 {
-  g_autofree float *l = highpass (f->ch[0], f->frames, f->rate, hz, 2);
-  g_autofree float *r = highpass (f->ch[1], f->frames, f->rate, hz, 2);
+  double loss = 0.0;
 
-  return f->loudness - loudness (l, r, f->frames, f->rate);
+  for (guint sections = 1; sections <= 2; sections++)
+    {
+      g_autofree float *l = highpass (f->ch[0], f->frames, f->rate, hz, sections);
+      g_autofree float *r = highpass (f->ch[1], f->frames, f->rate, hz, sections);
+
+      loss = MAX (loss, f->loudness - loudness (l, r, f->frames, f->rate));
+    }
+  return loss;
 }
 
 /* --- Impulses -------------------------------------------------------------- */
@@ -394,7 +403,7 @@ impulses_per_second (const SkDemoFile *f)
   gsize blocks = f->frames / block;
   gsize around = (gsize) (0.25 / 0.002);
   gsize refractory = (gsize) (0.020 / 0.002);
-  g_autofree double *energy[2] = { NULL, NULL };
+  double *energy[2] = { NULL, NULL };
   g_autofree double *window = g_new (double, 2 * around + 1);
   g_autofree gboolean *hit = g_new0 (gboolean, blocks);
   guint count = 0;
@@ -430,6 +439,8 @@ impulses_per_second (const SkDemoFile *f)
         count++;
         last = b;
       }
+  g_free (energy[0]);
+  g_free (energy[1]);
   return count / ((double) f->frames / f->rate);
 }
 

@@ -84,6 +84,25 @@ sk_test_add_song (SkStore      *store,
 }
 
 void
+sk_test_sqlite_exec (sqlite3    *db,
+                     const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+const SkTestSong sk_test_evening_songs[SK_TEST_N_EVENING_SONGS] = {
+  { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
+  { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
+  { "s-storm",    { 0.70, 0.60, 0.10, 0.95, 0.20 } },
+  { "s-waves",    { 0.30, 0.50, 0.10, 0.10, 0.95 } },
+  { "s-wind",     { 0.20, 0.95, 0.10, 0.30, 0.30 } },
+  { "s-hearth",   { 0.55, 0.20, 0.85, 0.25, 0.30 } },
+};
+
+void
 sk_test_add_songs (SkEngine         *engine,
                    const SkTestSong *songs,
                    guint             n)
@@ -125,6 +144,38 @@ sk_test_query_int (SkStore    *store,
   v = sqlite3_column_int (stmt, 0);
   sqlite3_reset (stmt);
   return v;
+}
+
+int
+sk_test_file_query_int (const char *path,
+                        const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int v;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  v = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return v;
+}
+
+void
+sk_test_file_exec (const char *path,
+                   const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  sqlite3_close (db);
 }
 
 static void

@@ -4,8 +4,10 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sndfile.h>
 #include <string.h>
 
+#include "sk-audio-source.h"
 #include "sk-import.h"
 #include "sk-test-util.h"
 
@@ -235,11 +237,54 @@ test_loudness (void)
   g_assert_true (sk_store_set_setting (store, "loudness_target_lufs", "-18", &error));
   g_assert_cmpfloat (sk_loudness_target (store), ==, -18);
   g_assert_true (sk_store_set_setting (store, "loudness_target_lufs", "loud", &error));
-  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*loudness_target_lufs*");
+  g_test_expect_message ("sk-settings", G_LOG_LEVEL_WARNING, "*loudness_target_lufs*");
   g_assert_cmpfloat (sk_loudness_target (store), ==, SK_LOUDNESS_TARGET_DEFAULT);
   g_test_assert_expected_messages ();
 
   g_clear_pointer (&store, sk_store_unref);
+  sk_test_rmdir (dir);
+}
+
+/* A float WAV whose samples are NaN and infinities (damage, or a crafted
+ * file): import refuses it with a sentence; the player's source, reading
+ * it anyway (a file from the cache), gives only finite samples. Found by
+ * tests/fuzz (fuzz-audio). */
+static void
+test_non_finite_samples (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "nan.wav", NULL);
+  SF_INFO info = { .samplerate = 48000, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
+  g_autofree float *buf = g_new0 (float, 2 * 48000);
+  g_autofree float *out = g_new (float, 2 * 4096);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkAudioSource) source = NULL;
+  double duration = 0, loudness = 0;
+  SNDFILE *sf;
+  gsize n, total = 0;
+
+  for (guint i = 0; i < 2 * 48000; i++)
+    buf[i] = i % 3 == 0 ? NAN : i % 3 == 1 ? INFINITY : 1e38f;
+  sf = sf_open (path, SFM_WRITE, &info);
+  g_assert_nonnull (sf);
+  g_assert_cmpint (sf_writef_float (sf, buf, 48000), ==, 48000);
+  g_assert_cmpint (sf_close (sf), ==, 0);
+
+  g_assert_false (sk_audio_probe_loudness (path, &duration, &loudness, &error));
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "not numbers"));
+  g_clear_error (&error);
+
+  source = sk_audio_source_open (path, 12.0, &error);
+  g_assert_no_error (error);
+  while ((n = sk_audio_source_read (source, out, 4096)) > 0)
+    {
+      for (gsize i = 0; i < 2 * n; i++)
+        if (!isfinite (out[i]))
+          g_error ("frame %" G_GSIZE_FORMAT ": sample %g", total + i / 2, out[i]);
+      total += n;
+    }
+  g_assert_cmpuint (total, ==, 48000);
   sk_test_rmdir (dir);
 }
 
@@ -251,5 +296,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/import/missing-directory-is-an-error", test_missing_directory);
   g_test_add_func ("/core/import/duration-comes-from-the-file", test_probe_duration);
   g_test_add_func ("/core/import/loudness-is-measured-and-stored", test_loudness);
+  g_test_add_func ("/core/import/non-finite-samples-are-refused-and-never-played", test_non_finite_samples);
   return g_test_run ();
 }

@@ -1,0 +1,588 @@
+/* sk-kiosk-service.c: the bus name, the object and its properties.
+ *
+ * Every property is computed from the engine (and the playback and the
+ * reader) when one of their signals says it may have changed, and set on
+ * the generated skeleton; the skeleton sends the properties changed in one
+ * main-loop turn as one PropertiesChanged from an idle source, so a tap
+ * that checks someone in and reorders the queue is one signal. Position
+ * changes all the time and is never announced (the XML says so); it is
+ * kept current once a second while a track plays.
+ *
+ * The admin methods are refused while the admin page is locked, which it
+ * always is until Unlock is built (docs/DESIGN.md, the D-Bus interface).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "sk-kiosk-private.h"
+#include "sk-settings.h"
+#include "sk-songs.h"
+#include "sk-util.h"
+
+static const GDBusErrorEntry error_entries[] = {
+  { SK_KIOSK_ERROR_INVALID_ARGUMENT, "org.soundscape.Kiosk1.Error.InvalidArgument" },
+  { SK_KIOSK_ERROR_NOT_ALLOWED, "org.soundscape.Kiosk1.Error.NotAllowed" },
+  { SK_KIOSK_ERROR_NOT_FOUND, "org.soundscape.Kiosk1.Error.NotFound" },
+  { SK_KIOSK_ERROR_BUSY, "org.soundscape.Kiosk1.Error.Busy" },
+  { SK_KIOSK_ERROR_PIN_LOCKED, "org.soundscape.Kiosk1.Error.PinLocked" },
+  { SK_KIOSK_ERROR_NOT_SUPPORTED, "org.soundscape.Kiosk1.Error.NotSupported" },
+  { SK_KIOSK_ERROR_FAILED, "org.soundscape.Kiosk1.Error.Failed" },
+  { SK_KIOSK_ERROR_NAME_TAKEN, "org.soundscape.Kiosk1.Error.NameTaken" },
+};
+
+GQuark
+sk_kiosk_error_quark (void)
+{
+  static gsize quark = 0;
+
+  g_dbus_error_register_error_domain ("sk-kiosk-error-quark", &quark, error_entries,
+                                      G_N_ELEMENTS (error_entries));
+  return (GQuark) quark;
+}
+
+/* --- properties --------------------------------------------------------- */
+
+static void
+refresh_now_playing (SkKioskService *self)
+{
+  SkStore *store = sk_engine_get_store (self->engine);
+  const char *id = sk_engine_get_current_song (self->engine);
+  const char *play = sk_engine_get_current_play (self->engine);
+  g_autoptr(SkSong) song = NULL;
+  GVariantBuilder emb;
+  gint64 started = 0;
+  double e[SK_DIM];
+
+  g_variant_builder_init (&emb, G_VARIANT_TYPE ("ad"));
+  if (id != NULL)
+    song = sk_songs_lookup (store, id, NULL);
+  if (song != NULL && sk_vec_parse (song->embedding, e, NULL))
+    for (guint d = 0; d < SK_DIM; d++)
+      g_variant_builder_add (&emb, "d", e[d]);
+  if (song != NULL && play != NULL)
+    {
+      sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT played_at FROM songs_playing WHERE id = ?1",
+                                             NULL);
+
+      if (stmt != NULL)
+        {
+          sqlite3_bind_text (stmt, 1, play, -1, SQLITE_STATIC);
+          if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+            sk_time_parse (sk_store_column_text (stmt, 0), &started, NULL);
+          sqlite3_reset (stmt);
+        }
+    }
+  sk_dbus_kiosk1_set_now_playing (self->skeleton,
+                                  g_variant_new ("(sssadxd)", song ? song->id : "",
+                                                 song ? song->title : "",
+                                                 song && song->artist ? song->artist : "", &emb,
+                                                 started, song ? (double) song->duration : 0.0));
+  if (song == NULL)
+    sk_dbus_kiosk1_set_position (self->skeleton, 0);
+}
+
+static void
+refresh_queue (SkKioskService *self)
+{
+  SkStore *store = sk_engine_get_store (self->engine);
+  GVariantBuilder b;
+  const SkQueueEntry *q;
+  guint n = 0;
+
+  q = sk_engine_get_queue (self->engine, &n);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssds)"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SkSong) song = sk_songs_lookup (store, q[i].song_id, NULL);
+
+      /* the "why" sentence is not built yet: "" (the XML says so) */
+      g_variant_builder_add (&b, "(sssds)", q[i].song_id, song ? song->title : "",
+                             song && song->artist ? song->artist : "", q[i].score, "");
+    }
+  sk_dbus_kiosk1_set_queue (self->skeleton, g_variant_builder_end (&b));
+}
+
+/* "Ada Lovelace" → "AL", "rain" → "R": the first letters of the first and
+ * the last word, for a badge-sized circle on the screen. */
+static char *
+initials (const char *name)
+{
+  g_auto(GStrv) words = g_strsplit_set (name, " \t-", -1);
+  GString *out = g_string_new (NULL);
+  const char *first = NULL, *last = NULL;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*words[i] != '\0')
+      {
+        if (first == NULL)
+          first = words[i];
+        else
+          last = words[i];
+      }
+  if (first != NULL)
+    g_string_append_unichar (out, g_unichar_toupper (g_utf8_get_char (first)));
+  if (last != NULL)
+    g_string_append_unichar (out, g_unichar_toupper (g_utf8_get_char (last)));
+  return g_string_free (out, FALSE);
+}
+
+void
+sk_kiosk_refresh_listeners (SkKioskService *self)
+{
+  SkStore *store = sk_engine_get_store (self->engine);
+  g_autofree char *now = sk_time_format (sk_engine_now (self->engine));
+  GVariantBuilder b;
+  sqlite3_stmt *stmt;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssx)"));
+  stmt = sk_store_prepare (store,
+                           "SELECT s.user_id, coalesce(p.display_name, p.name, 'Listener'), s.expires_at "
+                           "FROM sessions s JOIN profiles p ON p.id = s.user_id "
+                           "WHERE s.player_id = ?1 AND s.status = 'active' AND s.expires_at > ?2 "
+                           "ORDER BY s.user_id", NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, sk_engine_get_player_id (self->engine), -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, now, -1, SQLITE_STATIC);
+      while (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+        {
+          const char *name = sk_store_column_text (stmt, 1);
+          g_autofree char *short_name = initials (name);
+          gint64 until = 0;
+
+          sk_time_parse (sk_store_column_text (stmt, 2), &until, NULL);
+          g_variant_builder_add (&b, "(sssx)", sk_store_column_text (stmt, 0), name,
+                                 short_name, until);
+        }
+      sqlite3_reset (stmt);
+    }
+  sk_dbus_kiosk1_set_listeners (self->skeleton, g_variant_builder_end (&b));
+}
+
+static void
+refresh_player (SkKioskService *self)
+{
+  SkStore *store = sk_engine_get_store (self->engine);
+  const char *message = sk_engine_get_status_message (self->engine);
+  g_autofree char *strategy = sk_settings_dup_string (store, "strategy");
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (store, "SELECT coalesce(name, '') FROM players WHERE id = ?1", NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, sk_engine_get_player_id (self->engine), -1, SQLITE_STATIC);
+      if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+        sk_dbus_kiosk1_set_player_name (self->skeleton, sk_store_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+  sk_dbus_kiosk1_set_player_status (self->skeleton, sk_engine_get_status (self->engine));
+  sk_dbus_kiosk1_set_status_message (self->skeleton, message != NULL ? message : "");
+  sk_dbus_kiosk1_set_volume (self->skeleton, sk_settings_get_double (store, "volume"));
+  sk_dbus_kiosk1_set_strategy (self->skeleton, strategy);
+}
+
+static void
+refresh_reader (SkKioskService *self)
+{
+  const char *status = "none", *message = NULL;
+
+  if (self->reader != NULL)
+    {
+      status = sk_nfc_status_to_string (sk_nfc_reader_get_status (self->reader));
+      message = sk_nfc_reader_get_message (self->reader);
+    }
+  sk_dbus_kiosk1_set_reader_status (self->skeleton,
+                                    g_variant_new ("(ss)", status, message ? message : ""));
+}
+
+static void
+set_audio (SkKioskService *self,
+           const char     *status,
+           const char     *message)
+{
+  sk_dbus_kiosk1_set_audio_status (self->skeleton,
+                                   g_variant_new ("(ss)", status, message ? message : ""));
+}
+
+/* --- what the properties follow ----------------------------------------- */
+
+static void
+on_track_started (SkEngine       *engine,
+                  const char     *song_id,
+                  const char     *play_id,
+                  SkKioskService *self)
+{
+  refresh_now_playing (self);
+  refresh_queue (self);
+}
+
+static void
+on_queue_changed (SkEngine       *engine,
+                  SkKioskService *self)
+{
+  refresh_queue (self);
+}
+
+static void
+on_listeners_changed (SkKioskService *self)
+{
+  sk_kiosk_refresh_listeners (self);
+}
+
+static void
+on_status_changed (SkEngine       *engine,
+                   const char     *status,
+                   const char     *message,
+                   SkKioskService *self)
+{
+  refresh_player (self);
+  refresh_now_playing (self);
+}
+
+static void
+on_vote_recorded (SkEngine       *engine,
+                  const char     *user_id,
+                  const char     *song_id,
+                  int             value,
+                  SkKioskService *self)
+{
+  SkStore *store = sk_engine_get_store (engine);
+  g_autofree char *name = NULL;
+  const SkQueueEntry *q;
+  guint n = 0;
+  sqlite3_stmt *stmt;
+
+  stmt = sk_store_prepare (store, "SELECT coalesce(display_name, name, 'Listener') FROM profiles "
+                                  "WHERE id = ?1", NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
+      if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+        name = g_strdup (sk_store_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+  q = sk_engine_get_queue (engine, &n);
+  sk_dbus_kiosk1_emit_vote_recorded (self->skeleton, user_id, name ? name : "", song_id, value,
+                                     n > 0 ? q[0].song_id : "");
+}
+
+static void
+on_reader_status (SkNfcReader    *reader,
+                  SkKioskService *self)
+{
+  refresh_reader (self);
+}
+
+static void
+on_reader_tap (SkNfcReader    *reader,
+               const char     *uid,
+               guint           atqa,
+               guint           sak,
+               gint64          time,
+               SkKioskService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (!sk_kiosk_tap (self, uid, "reader", &reply, &error))
+    {
+      g_warning ("Tap of %s not recorded: %s", uid, error->message);
+      sk_dbus_kiosk1_emit_error (self->skeleton, "store", error->message);
+    }
+}
+
+static void
+on_audio_started (SkAudioPlayer  *player,
+                  guint64         track,
+                  const char     *path,
+                  SkKioskService *self)
+{
+  set_audio (self, "playing", NULL);
+}
+
+static void
+on_audio_idle (SkAudioPlayer  *player,
+               SkKioskService *self)
+{
+  set_audio (self, "idle", NULL);
+}
+
+static void
+on_audio_error (SkAudioPlayer  *player,
+                const GError   *error,
+                SkKioskService *self)
+{
+  /* the player says each new failure once, not each retry of it */
+  set_audio (self, "error", error->message);
+  sk_dbus_kiosk1_emit_error (self->skeleton, "audio", error->message);
+}
+
+static void
+on_unplayable (SkPlayback     *playback,
+               const char     *song_id,
+               const char     *reason,
+               SkKioskService *self)
+{
+  sk_dbus_kiosk1_emit_skipped (self->skeleton, song_id, "unplayable", reason);
+}
+
+static gboolean
+update_position (gpointer data)
+{
+  SkKioskService *self = data;
+  SkAudioPlayer *player = sk_playback_get_player (self->playback);
+
+  if (sk_engine_get_current_song (self->engine) != NULL)
+    sk_dbus_kiosk1_set_position (self->skeleton, sk_audio_player_get_position (player));
+  return G_SOURCE_CONTINUE;
+}
+
+void
+sk_kiosk_service_set_playback (SkKioskService *self,
+                               SkPlayback     *playback)
+{
+  SkAudioPlayer *player = sk_playback_get_player (playback);
+
+  g_return_if_fail (self->playback == NULL);
+  self->playback = g_object_ref (playback);
+  g_signal_connect (player, "track-started", G_CALLBACK (on_audio_started), self);
+  g_signal_connect (player, "idle", G_CALLBACK (on_audio_idle), self);
+  g_signal_connect (player, "pcm-error", G_CALLBACK (on_audio_error), self);
+  g_signal_connect (playback, "song-unplayable", G_CALLBACK (on_unplayable), self);
+  self->position_source = g_timeout_add_seconds (1, update_position, self);
+}
+
+void
+sk_kiosk_service_set_reader (SkKioskService *self,
+                             SkNfcReader    *reader)
+{
+  g_return_if_fail (self->reader == NULL);
+  self->reader = g_object_ref (reader);
+  g_signal_connect (reader, "tap", G_CALLBACK (on_reader_tap), self);
+  g_signal_connect (reader, "status-changed", G_CALLBACK (on_reader_status), self);
+  sk_nfc_reader_record_status (reader, self->engine);
+  refresh_reader (self);
+}
+
+/* --- the admin methods -------------------------------------------------- */
+
+static const char *const listener_methods[] = {
+  "Tap", "Join", "Vote", "CheckOut", "Unlock", "Lock", "SetPin", NULL
+};
+
+/* Every admin method needs an unlock; there is none yet, so each is
+ * refused here with a sentence, before any handler. */
+static gboolean
+on_authorize (GDBusInterfaceSkeleton *skeleton,
+              GDBusMethodInvocation  *invocation,
+              SkKioskService         *self)
+{
+  const char *method = g_dbus_method_invocation_get_method_name (invocation);
+
+  if (g_strv_contains (listener_methods, method) ||
+      sk_dbus_kiosk1_get_admin_unlocked (self->skeleton))
+    return TRUE;
+  g_dbus_method_invocation_return_error (invocation, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
+                                         "%s is a manager's operation: unlock the admin page "
+                                         "first", method);
+  return FALSE;
+}
+
+static gboolean
+on_unlock (SkDBusKiosk1          *skeleton,
+           GDBusMethodInvocation *invocation,
+           const char            *ticket,
+           const char            *pin)
+{
+  g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
+                                                 SK_KIOSK_ERROR_NOT_SUPPORTED,
+                                                 "Unlocking the admin page is not available in "
+                                                 "this version");
+  return TRUE;
+}
+
+static gboolean
+on_set_pin (SkDBusKiosk1          *skeleton,
+            GDBusMethodInvocation *invocation,
+            const char            *pin)
+{
+  g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
+                                                 SK_KIOSK_ERROR_NOT_SUPPORTED,
+                                                 "Setting a PIN is not available in this version");
+  return TRUE;
+}
+
+static gboolean
+on_lock (SkDBusKiosk1          *skeleton,
+         GDBusMethodInvocation *invocation)
+{
+  sk_dbus_kiosk1_complete_lock (skeleton, invocation);   /* it is locked */
+  return TRUE;
+}
+
+/* --- the object and the name -------------------------------------------- */
+
+SkKioskService *
+sk_kiosk_service_new (SkEngine *engine)
+{
+  SkKioskService *self = g_new0 (SkKioskService, 1);
+
+  self->engine = g_object_ref (engine);
+  self->skeleton = sk_dbus_kiosk1_skeleton_new ();
+  g_signal_connect (self->skeleton, "g-authorize-method", G_CALLBACK (on_authorize), self);
+  g_signal_connect (self->skeleton, "handle-unlock", G_CALLBACK (on_unlock), self);
+  g_signal_connect (self->skeleton, "handle-set-pin", G_CALLBACK (on_set_pin), self);
+  g_signal_connect (self->skeleton, "handle-lock", G_CALLBACK (on_lock), self);
+  sk_kiosk_listeners_init (self);
+
+  g_signal_connect (engine, "track-started", G_CALLBACK (on_track_started), self);
+  g_signal_connect (engine, "queue-changed", G_CALLBACK (on_queue_changed), self);
+  g_signal_connect_swapped (engine, "checked-in", G_CALLBACK (on_listeners_changed), self);
+  g_signal_connect_swapped (engine, "checked-out", G_CALLBACK (on_listeners_changed), self);
+  g_signal_connect (engine, "status-changed", G_CALLBACK (on_status_changed), self);
+  g_signal_connect (engine, "vote-recorded", G_CALLBACK (on_vote_recorded), self);
+
+  refresh_now_playing (self);
+  refresh_queue (self);
+  sk_kiosk_refresh_listeners (self);
+  refresh_player (self);
+  refresh_reader (self);
+  set_audio (self, "stopped", NULL);
+  sk_dbus_kiosk1_set_sync_status (self->skeleton, g_variant_new ("(sx)", "off", (gint64) 0));
+  sk_dbus_kiosk1_set_admin_unlocked (self->skeleton, FALSE);
+  sk_dbus_kiosk1_set_admin_until (self->skeleton, 0);
+  sk_dbus_kiosk1_set_pin_set (self->skeleton, FALSE);
+  return self;
+}
+
+static void
+on_name_lost (GDBusConnection *bus,
+              const char      *sender,
+              const char      *path,
+              const char      *iface,
+              const char      *member,
+              GVariant        *params,
+              gpointer         data)
+{
+  SkKioskService *self = data;
+  const char *name = NULL;
+
+  g_variant_get (params, "(&s)", &name);
+  if (g_strcmp0 (name, SK_KIOSK_BUS_NAME) != 0 || self->owned != 1)
+    return;
+  self->owned = -1;
+  if (self->lost != NULL)
+    ((void (*) (gpointer)) self->lost) (self->lost_data);
+}
+
+static void
+on_bus_closed (GDBusConnection *bus,
+               gboolean         remote_peer_vanished,
+               GError          *error,
+               SkKioskService  *self)
+{
+  if (self->owned != 1)
+    return;
+  self->owned = -1;
+  if (self->lost != NULL)
+    ((void (*) (gpointer)) self->lost) (self->lost_data);
+}
+
+gboolean
+sk_kiosk_service_own (SkKioskService  *self,
+                      GBusType         bus_type,
+                      GCallback        lost,
+                      gpointer         lost_data,
+                      GError         **error)
+{
+  const char *which = bus_type == G_BUS_TYPE_SESSION ? "session" : "system";
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  guint32 code = 0;
+
+  g_return_val_if_fail (self->bus == NULL, FALSE);
+  self->bus = g_bus_get_sync (bus_type, NULL, &local);
+  if (self->bus == NULL)
+    {
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_FAILED,
+                   "Cannot reach the %s bus: %s", which, local->message);
+      return FALSE;
+    }
+  /* losing the bus ends the main loop through @lost, not the process
+   * before soundscaped has stopped what it runs */
+  g_dbus_connection_set_exit_on_close (self->bus, FALSE);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton), self->bus,
+                                         SK_KIOSK_OBJECT_PATH, &local))
+    {
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_FAILED,
+                   "Cannot offer %s on the %s bus: %s", SK_KIOSK_OBJECT_PATH, which,
+                   local->message);
+      return FALSE;
+    }
+  self->name_lost_id =
+    g_dbus_connection_signal_subscribe (self->bus, "org.freedesktop.DBus", "org.freedesktop.DBus",
+                                        "NameLost", "/org/freedesktop/DBus", SK_KIOSK_BUS_NAME,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, on_name_lost, self, NULL);
+  g_signal_connect (self->bus, "closed", G_CALLBACK (on_bus_closed), self);
+  /* never queued behind another owner, never replacing one: a second
+   * soundscaped is refused at once, and says so */
+  reply = g_dbus_connection_call_sync (self->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", SK_KIOSK_BUS_NAME,
+                                                      4 /* DBUS_NAME_FLAG_DO_NOT_QUEUE */),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 25000,
+                                       NULL, &local);
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (local);
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
+                   "The %s bus does not let soundscaped own the name %s: %s", which,
+                   SK_KIOSK_BUS_NAME, local->message);
+      return FALSE;
+    }
+  g_variant_get (reply, "(u)", &code);
+  if (code != 1 /* PRIMARY_OWNER */ && code != 4 /* ALREADY_OWNER */)
+    {
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NAME_TAKEN,
+                   "The name %s is already owned on the %s bus: another soundscaped is running",
+                   SK_KIOSK_BUS_NAME, which);
+      return FALSE;
+    }
+  self->owned = 1;
+  self->lost = lost;
+  self->lost_data = lost_data;
+  return TRUE;
+}
+
+void
+sk_kiosk_service_free (SkKioskService *self)
+{
+  if (self == NULL)
+    return;
+  if (self->name_lost_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->bus, self->name_lost_id);
+  if (self->bus != NULL)
+    g_signal_handlers_disconnect_by_data (self->bus, self);
+  if (self->position_source != 0)
+    g_source_remove (self->position_source);
+  if (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+  g_signal_handlers_disconnect_by_data (self->engine, self);
+  if (self->reader != NULL)
+    g_signal_handlers_disconnect_by_data (self->reader, self);
+  if (self->playback != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (sk_playback_get_player (self->playback), self);
+      g_signal_handlers_disconnect_by_data (self->playback, self);
+    }
+  if (self->bus != NULL)
+    g_dbus_connection_flush_sync (self->bus, NULL, NULL);
+  g_clear_object (&self->skeleton);
+  g_clear_pointer (&self->tickets, g_hash_table_unref);
+  g_clear_object (&self->reader);
+  g_clear_object (&self->playback);
+  g_clear_object (&self->bus);
+  g_clear_object (&self->engine);
+  g_free (self);
+}

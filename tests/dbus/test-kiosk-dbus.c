@@ -1,0 +1,1120 @@
+/* test-kiosk-dbus.c: org.soundscape.Kiosk1 as its clients see it.
+ *
+ * Each test starts a private dbus-daemon (--session, on a socket in its
+ * temporary directory) and the real soundscaped on it with --session: the
+ * demo library on a fresh database, the paced test PCM (tests/alsa) at 20×
+ * and a PN532 played on a pseudo-terminal (tests/nfc) as its badge reader.
+ * The test is a client on that bus, through the generated proxy and plain
+ * calls; it reads the database with SQLite to see what was (not) stored.
+ * Every wait is bounded; only the processes started here are stopped, by
+ * pid.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+
+#include "sk-kiosk-dbus.h"
+#include "sk-paced.h"
+#include "sk-pn532-fixture.h"
+#include "sk-test-util.h"
+
+#define NAME  "org.soundscape.Kiosk1"
+#define PATH  "/org/soundscape/Kiosk1"
+#define IFACE "org.soundscape.Kiosk1"
+#define ERR   "org.soundscape.Kiosk1.Error."
+
+/* the demo badges (sk-demo.c) */
+#define RAIN_LOVER  "04A1B2C3"
+#define FIRE_KEEPER "04F1E2D3"
+#define BEACHCOMBER "04BEAC4E"
+#define NEW_BADGE   "04112233"
+
+typedef struct
+{
+  char            *member;
+  GVariant        *params;
+} Signal;
+
+typedef struct
+{
+  char            *dir;
+  char            *db;
+  char            *address;
+  GSubprocess     *bus_daemon;
+  GSubprocess     *daemon;
+  SkPn532Fixture  *reader;
+  GDBusConnection *conn;
+  SkDBusKiosk1    *kiosk;
+  GPtrArray       *signals;    /* Signal, in the order received */
+  guint            subscription;
+} Fixture;
+
+static void
+signal_free (gpointer data)
+{
+  Signal *s = data;
+
+  g_free (s->member);
+  g_variant_unref (s->params);
+  g_free (s);
+}
+
+static void
+on_signal (GDBusConnection *conn,
+           const char      *sender,
+           const char      *path,
+           const char      *iface,
+           const char      *member,
+           GVariant        *params,
+           gpointer         data)
+{
+  Fixture *f = data;
+  Signal *s = g_new0 (Signal, 1);
+
+  s->member = g_strdup (member);
+  s->params = g_variant_ref (params);
+  g_ptr_array_add (f->signals, s);
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main context until @done (polled after each iteration, so
+ * something must wake it: a timer, a signal) or @seconds pass. */
+static gboolean
+spin_until (gboolean (*done) (Fixture *, gconstpointer),
+            Fixture      *f,
+            gconstpointer data,
+            guint         seconds)
+{
+  gboolean timed_out = FALSE, ok;
+  guint timer = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
+
+  while (!(ok = done (f, data)) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timer);
+  return ok;
+}
+
+static gboolean
+spin_tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* What this test starts dies with it, even when an assertion aborts it
+ * before the teardown. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* The bus, with a connection of the test's own on it (the signals of the
+ * service's object recorded from now on). */
+static void
+start_bus (Fixture *f)
+{
+  g_autofree char *socket = g_build_filename (f->dir, "bus", NULL);
+  g_autofree char *listen = g_strconcat ("--address=unix:path=", socket, NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  f->bus_daemon = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--session", listen,
+                                               "--nofork", NULL);
+  g_assert_no_error (error);
+  f->address = g_strconcat ("unix:path=", socket, NULL);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (f->conn == NULL && g_get_monotonic_time () < deadline)
+    {
+      g_clear_error (&error);
+      if (g_file_test (socket, G_FILE_TEST_EXISTS))
+        f->conn = g_dbus_connection_new_for_address_sync (f->address,
+                                                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                          NULL, NULL, &error);
+      if (f->conn == NULL)
+        g_usleep (20 * 1000);
+    }
+  g_assert_no_error (error);
+  g_assert_nonnull (f->conn);
+  f->subscription = g_dbus_connection_signal_subscribe (f->conn, NULL, NULL, NULL, PATH, NULL,
+                                                        G_DBUS_SIGNAL_FLAGS_NONE, on_signal, f, NULL);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *link = NULL;
+
+  f->dir = sk_test_mkdtemp ();
+  f->db = g_build_filename (f->dir, "soundscape.db", NULL);
+  f->signals = g_ptr_array_new_with_free_func (signal_free);
+  if (!sk_paced_setup (f->dir, &reason))
+    g_error ("%s", reason);
+  link = g_build_filename (f->dir, "nfc0", NULL);
+  f->reader = sk_pn532_fixture_start (link, &error);
+  g_assert_no_error (error);
+  start_bus (f);
+}
+
+static void
+stop (GSubprocess **p)
+{
+  if (*p == NULL)
+    return;
+  g_subprocess_force_exit (*p);
+  g_subprocess_wait (*p, NULL, NULL);
+  g_clear_object (p);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->kiosk);
+  stop (&f->daemon);
+  if (f->subscription != 0)
+    g_dbus_connection_signal_unsubscribe (f->conn, f->subscription);
+  if (f->conn != NULL)
+    g_dbus_connection_close_sync (f->conn, NULL, NULL);
+  g_clear_object (&f->conn);
+  stop (&f->bus_daemon);
+  g_clear_pointer (&f->reader, sk_pn532_fixture_free);
+  g_ptr_array_unref (f->signals);
+  sk_test_rmdir (f->dir);
+  g_free (f->address);
+  g_free (f->db);
+  g_free (f->dir);
+}
+
+static GSubprocessLauncher *
+daemon_launcher (Fixture *f, GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", f->address, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LIBNFC_AUTO_SCAN", "false", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LIBNFC_LOG_LEVEL", "0", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
+  return launcher;
+}
+
+static gboolean
+name_owned (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (f->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", NAME),
+                                 G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+/* soundscaped --session on the paced PCM (or @pcm), the fixture's reader
+ * and the demo library (or @library), once its name is owned; the proxy
+ * then follows it. */
+static void
+start_daemon_with (Fixture *f, const char *pcm_name, const char *library)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autofree char *pcm = pcm_name ? g_strdup (pcm_name) : sk_paced_pcm_name (20.0, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  guint tick = g_timeout_add (20, spin_tick, NULL);
+
+  f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
+                                           "--session", "--db", f->db, "--pcm", pcm,
+                                           "--nfc-device", sk_pn532_fixture_connstring (f->reader),
+                                           "--demo", library ? library : g_getenv ("SK_DEMO_LIBRARY"),
+                                           NULL);
+  g_assert_no_error (error);
+  if (!spin_until (name_owned, f, NULL, 30))
+    g_error ("soundscaped did not own %s within 30 s", NAME);
+  g_source_remove (tick);
+  f->kiosk = sk_dbus_kiosk1_proxy_new_sync (f->conn, G_DBUS_PROXY_FLAGS_NONE, NAME, PATH, NULL,
+                                            &error);
+  g_assert_no_error (error);
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (f->kiosk), 10000);
+}
+
+static void
+start_daemon (Fixture *f)
+{
+  start_daemon_with (f, NULL, NULL);
+}
+
+/* A method call of the interface: its reply, or NULL with @error. */
+static GVariant *
+call (Fixture     *f,
+      const char  *method,
+      GVariant    *args,
+      GError     **error)
+{
+  return g_dbus_connection_call_sync (f->conn, NAME, PATH, IFACE, method, args, NULL,
+                                      G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
+}
+
+/* The call fails with the D-Bus error @name and a sentence. */
+static void
+assert_refused (Fixture    *f,
+                const char *method,
+                GVariant   *args,
+                const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = call (f, method, args, &error);
+  g_autofree char *remote = NULL;
+
+  g_assert_null (reply);
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_test_message ("%s: %s", method, error->message);
+  g_assert_cmpstr (remote, ==, name);
+  g_dbus_error_strip_remote_error (error);
+  g_assert_cmpuint (strlen (error->message), >, 10);
+}
+
+typedef struct
+{
+  char   *result;
+  char   *ticket;
+  char   *listener_id;
+  char   *name;
+  gint64  until;
+  char   *message;
+} Tap;
+
+static void
+tap_clear (Tap *t)
+{
+  g_free (t->result);
+  g_free (t->ticket);
+  g_free (t->listener_id);
+  g_free (t->name);
+  g_free (t->message);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Tap, tap_clear)
+
+static void
+tap (Fixture *f, const char *uid, Tap *out)
+{
+  g_autoptr(GError) error = NULL;
+
+  memset (out, 0, sizeof *out);
+  sk_dbus_kiosk1_call_tap_sync (f->kiosk, uid, G_DBUS_CALL_FLAGS_NONE, 10000, &out->result,
+                                &out->ticket, &out->listener_id, &out->name, &out->until,
+                                &out->message, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("Tap %s: %s “%s” %s", uid, out->result, out->message, out->ticket);
+}
+
+/* The first signal @member received since @from whose arguments printed
+ * hold @needle (NULL: any), waiting up to @seconds. */
+typedef struct
+{
+  const char *member;
+  const char *needle;
+  guint       from;
+  Signal     *found;
+} SignalWait;
+
+static gboolean
+signal_seen (Fixture *f, gconstpointer data)
+{
+  SignalWait *w = (SignalWait *) data;
+
+  for (guint i = w->from; i < f->signals->len && w->found == NULL; i++)
+    {
+      Signal *s = g_ptr_array_index (f->signals, i);
+      g_autofree char *text = g_variant_print (s->params, FALSE);
+
+      if (g_strcmp0 (s->member, w->member) == 0 && (w->needle == NULL || strstr (text, w->needle)))
+        w->found = s;
+    }
+  return w->found != NULL;
+}
+
+static Signal *
+wait_signal (Fixture *f, guint from, const char *member, const char *needle, guint seconds)
+{
+  SignalWait w = { member, needle, from, NULL };
+
+  if (!spin_until (signal_seen, f, &w, seconds))
+    g_error ("no %s signal (with “%s”) within %u s", member, needle ? needle : "", seconds);
+  return w.found;
+}
+
+static gboolean
+playing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) now = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
+  const char *song = NULL;
+
+  if (now != NULL)
+    g_variant_get_child (now, 0, "&s", &song);
+  return song != NULL && *song != '\0' && g_strcmp0 (sk_dbus_kiosk1_get_player_status (f->kiosk),
+                                                     "playing") == 0;
+}
+
+static void
+wait_playing (Fixture *f)
+{
+  if (!spin_until (playing, f, NULL, 20))
+    g_error ("nothing played within 20 s");
+}
+
+static gboolean
+reader_ready (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) status = sk_dbus_kiosk1_dup_reader_status (f->kiosk);
+  const char *s = NULL;
+
+  if (status != NULL)
+    g_variant_get_child (status, 0, "&s", &s);
+  return g_strcmp0 (s, "ready") == 0;
+}
+
+/* --- tests -------------------------------------------------------------- */
+
+/* Every property has its documented form and a value that fits what
+ * plays; the interface served is the one data/ documents, member by
+ * member. */
+static void
+test_properties (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) now = NULL, queue = NULL, listeners = NULL, audio = NULL, sync = NULL;
+  g_autoptr(GVariant) embedding = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) xml_reply = NULL;
+  g_autoptr(GDBusNodeInfo) served = NULL, documented = NULL;
+  g_autofree char *xml_path = NULL, *xml = NULL;
+  const char *song, *title, *artist, *audio_status, *sync_status, *served_xml;
+  gint64 started, last_sync;
+  double duration, position;
+  GDBusInterfaceInfo *want, *got;
+
+  start_daemon (f);
+  wait_playing (f);
+  if (!spin_until (reader_ready, f, NULL, 10))
+    g_error ("the reader is not ready within 10 s");
+
+  now = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
+  g_variant_get (now, "(&s&s&s@adxd)", &song, &title, &artist, &embedding, &started, &duration);
+  g_assert_cmpuint (strlen (song), ==, 36);
+  g_assert_cmpstr (title, !=, "");
+  g_assert_cmpstr (artist, ==, "soundscape-kiosk demo");
+  g_assert_cmpuint (g_variant_n_children (embedding), ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      double e;
+
+      g_variant_get_child (embedding, i, "d", &e);
+      g_assert_cmpfloat (e, >=, 0);
+      g_assert_cmpfloat (e, <=, 1);
+    }
+  g_assert_cmpint (started, >, g_get_real_time () - (gint64) 3600 * G_USEC_PER_SEC);
+  g_assert_cmpint (started, <=, g_get_real_time ());
+  g_assert_cmpfloat (duration, >, 0);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs_playing"), >=, 1);
+
+  /* Position is read, not announced: a Get, not the proxy's cache */
+  {
+    g_autoptr(GVariant) reply =
+      g_dbus_connection_call_sync (f->conn, NAME, PATH, "org.freedesktop.DBus.Properties", "Get",
+                                   g_variant_new ("(ss)", IFACE, "Position"), G_VARIANT_TYPE ("(v)"),
+                                   G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+    g_autoptr(GVariant) v = NULL;
+
+    g_assert_no_error (error);
+    g_variant_get (reply, "(v)", &v);
+    position = g_variant_get_double (v);
+    g_assert_cmpfloat (position, >=, 0);
+    g_assert_cmpfloat (position, <=, duration + 1);
+  }
+
+  queue = sk_dbus_kiosk1_dup_queue (f->kiosk);
+  g_assert_cmpuint (g_variant_n_children (queue), ==, 5);   /* queue_k */
+  for (guint i = 0; i < g_variant_n_children (queue); i++)
+    {
+      const char *id, *qtitle, *qartist, *why;
+      double score;
+
+      g_variant_get_child (queue, i, "(&s&s&sd&s)", &id, &qtitle, &qartist, &score, &why);
+      g_assert_cmpuint (strlen (id), ==, 36);
+      g_assert_cmpstr (qtitle, !=, "");
+      g_assert_true (isfinite (score));
+      g_assert_cmpstr (why, ==, "");   /* not built yet */
+    }
+
+  listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
+  g_assert_cmpuint (g_variant_n_children (listeners), ==, 0);
+  g_assert_cmpstr (sk_dbus_kiosk1_get_player_name (f->kiosk), !=, "");
+  g_assert_cmpstr (sk_dbus_kiosk1_get_status_message (f->kiosk), ==, "");
+  audio = sk_dbus_kiosk1_dup_audio_status (f->kiosk);
+  g_variant_get_child (audio, 0, "&s", &audio_status);
+  g_assert_cmpstr (audio_status, ==, "playing");
+  sync = sk_dbus_kiosk1_dup_sync_status (f->kiosk);
+  g_variant_get (sync, "(&sx)", &sync_status, &last_sync);
+  g_assert_cmpstr (sync_status, ==, "off");
+  g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 1.0);
+  g_assert_cmpstr (sk_dbus_kiosk1_get_strategy (f->kiosk), ==, "average");
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+  g_assert_cmpint (sk_dbus_kiosk1_get_admin_until (f->kiosk), ==, 0);
+  g_assert_false (sk_dbus_kiosk1_get_pin_set (f->kiosk));
+
+  /* introspection: every documented member is served, with its type */
+  xml_reply = g_dbus_connection_call_sync (f->conn, NAME, PATH, "org.freedesktop.DBus.Introspectable",
+                                           "Introspect", NULL, G_VARIANT_TYPE ("(s)"),
+                                           G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (xml_reply, "(&s)", &served_xml);
+  served = g_dbus_node_info_new_for_xml (served_xml, &error);
+  g_assert_no_error (error);
+  xml_path = g_test_build_filename (G_TEST_DIST, "..", "data", "org.soundscape.Kiosk1.xml", NULL);
+  g_assert_true (g_file_get_contents (xml_path, &xml, NULL, &error));
+  documented = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  want = g_dbus_node_info_lookup_interface (documented, IFACE);
+  got = g_dbus_node_info_lookup_interface (served, IFACE);
+  g_assert_nonnull (got);
+  for (guint i = 0; want->methods[i] != NULL; i++)
+    g_assert_nonnull (g_dbus_interface_info_lookup_method (got, want->methods[i]->name));
+  for (guint i = 0; want->signals[i] != NULL; i++)
+    g_assert_nonnull (g_dbus_interface_info_lookup_signal (got, want->signals[i]->name));
+  for (guint i = 0; want->properties[i] != NULL; i++)
+    {
+      GDBusPropertyInfo *p = g_dbus_interface_info_lookup_property (got, want->properties[i]->name);
+
+      g_assert_nonnull (p);
+      g_assert_cmpstr (p->signature, ==, want->properties[i]->signature);
+      g_assert_cmpint (p->flags, ==, G_DBUS_PROPERTY_INFO_FLAGS_READABLE);
+    }
+}
+
+/* A second soundscaped on the same bus (another database) finds the name
+ * owned and exits at once with one sentence; the first serves on. */
+static void
+test_second_daemon_refuses (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autofree char *other = g_build_filename (f->dir, "other.db", NULL);
+  g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
+  g_autofree char *out = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  start_daemon (f);
+  second = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"), "--session",
+                                        "--db", other, "--pcm", pcm, "--no-nfc", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (second, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("second: %s", out);
+  g_assert_true (g_subprocess_get_if_exited (second));
+  g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 1);
+  g_assert_cmpstr (out, ==, "soundscaped: The name org.soundscape.Kiosk1 is already owned on the "
+                            "session bus: another soundscaped is running\n");
+  g_assert_true (name_owned (f, NULL));
+  wait_playing (f);
+}
+
+/* Under systemd, READY=1 comes only once the name is owned. */
+static void
+test_ready_after_name (Fixture *f, gconstpointer data)
+{
+#ifdef HAVE_LIBSYSTEMD
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "notify", NULL);
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                          G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_autoptr(GSubprocessLauncher) launcher =
+    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
+  gboolean ready = FALSE;
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
+  g_assert_no_error (error);
+  g_socket_set_timeout (sock, 1);
+  g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", path, TRUE);
+  f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
+                                           "--session", "--db", f->db, "--pcm", pcm, "--no-nfc",
+                                           "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (!ready && g_get_monotonic_time () < deadline)
+    {
+      char buf[512];
+      gssize n = g_socket_receive (sock, buf, sizeof buf - 1, NULL, NULL);
+
+      if (n <= 0)
+        continue;
+      buf[n] = '\0';
+      ready = strstr (buf, "READY=1") != NULL;
+    }
+  g_assert_true (ready);
+  /* the notification was sent after the name was owned: it is owned now */
+  g_assert_true (name_owned (f, NULL));
+#else
+  g_test_skip ("built without libsystemd: soundscaped does not speak the notify protocol");
+#endif
+}
+
+static Signal *
+last_signal (Fixture *f, const char *member)
+{
+  for (guint i = f->signals->len; i > 0; i--)
+    {
+      Signal *s = g_ptr_array_index (f->signals, i - 1);
+
+      if (g_strcmp0 (s->member, member) == 0)
+        return s;
+    }
+  return NULL;
+}
+
+static gboolean
+has_listener (Fixture *f, gconstpointer name)
+{
+  g_autoptr(GVariant) listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
+  g_autofree char *text = listeners ? g_variant_print (listeners, FALSE) : NULL;
+
+  return text != NULL && strstr (text, name) != NULL;
+}
+
+static gboolean
+has_no_listener (Fixture *f, gconstpointer name)
+{
+  return !has_listener (f, name);
+}
+
+/* A new badge joins with its ticket, a known one checks in and re-taps,
+ * votes are recorded with the queue's new head, and check-out ends the
+ * ticket; each step is announced. */
+static void
+test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
+{
+  g_auto(Tap) unknown = { 0 };
+  g_auto(Tap) rain = { 0 };
+  g_auto(Tap) again = { 0 };
+  g_autofree char *ada = NULL, *ada_name = NULL, *song = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) listeners = NULL;
+  gint64 until = 0;
+  guint mark;
+  Signal *s;
+  int profiles;
+
+  start_daemon (f);
+  wait_playing (f);
+  profiles = sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles");
+
+  mark = f->signals->len;
+  tap (f, NEW_BADGE, &unknown);
+  g_assert_cmpstr (unknown.result, ==, "unknown");
+  g_assert_cmpuint (strlen (unknown.ticket), ==, 32);
+  g_assert_cmpstr (unknown.listener_id, ==, "");
+  g_assert_cmpint (unknown.until, ==, 0);
+  s = wait_signal (f, mark, "TapResult", "'unknown'", 10);
+  {
+    const char *result, *ticket, *source;
+
+    g_variant_get (s->params, "(&s&s&s&sx&s&s)", &result, &ticket, NULL, NULL, NULL, NULL, &source);
+    g_assert_cmpstr (ticket, ==, "");       /* a Tap call's ticket is its caller's */
+    g_assert_cmpstr (source, ==, "bus");
+  }
+
+  sk_dbus_kiosk1_call_join_sync (f->kiosk, unknown.ticket, "Ada Lovelace", G_DBUS_CALL_FLAGS_NONE,
+                                 10000, &ada, &ada_name, &until, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ada_name, ==, "Ada Lovelace");
+  g_assert_cmpint (until, >, g_get_real_time ());
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles"), ==, profiles + 1);
+  if (!spin_until (has_listener, f, "'AL'", 10))
+    g_error ("Ada is not among the listeners present");
+  /* the joined ticket now acts for Ada: joining again is refused */
+  assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, "Ada Again"), ERR "NotAllowed");
+
+  tap (f, RAIN_LOVER, &rain);
+  g_assert_cmpstr (rain.result, ==, "checked-in");
+  g_assert_cmpstr (rain.name, ==, "Rain Lover");
+  g_assert_cmpuint (strlen (rain.ticket), ==, 32);
+  g_assert_cmpint (rain.until, >, g_get_real_time ());
+  tap (f, RAIN_LOVER, &again);
+  g_assert_cmpstr (again.result, ==, "extended");
+  g_assert_cmpstr (again.listener_id, ==, rain.listener_id);
+  g_assert_cmpstr (again.ticket, !=, rain.ticket);
+  if (!spin_until (has_listener, f, "'RL'", 10))
+    g_error ("Rain Lover is not among the listeners present");
+  listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
+  g_assert_cmpuint (g_variant_n_children (listeners), ==, 2);
+
+  mark = f->signals->len;
+  sk_dbus_kiosk1_call_vote_sync (f->kiosk, rain.ticket, 5, G_DBUS_CALL_FLAGS_NONE, 10000, &song,
+                                 NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (song), ==, 36);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 5"), ==, 1);
+  s = wait_signal (f, mark, "VoteRecorded", rain.listener_id, 10);
+  {
+    const char *id, *name, *voted, *head;
+    int value;
+    g_autoptr(GVariant) queue = NULL;
+    const char *first = NULL;
+
+    g_variant_get (s->params, "(&s&s&si&s)", &id, &name, &voted, &value, &head);
+    g_assert_cmpstr (name, ==, "Rain Lover");
+    g_assert_cmpstr (voted, ==, song);
+    g_assert_cmpint (value, ==, 5);
+    g_assert_cmpuint (strlen (head), ==, 36);
+    /* the head announced is the queue's as the vote left it */
+    queue = sk_dbus_kiosk1_dup_queue (f->kiosk);
+    g_variant_get_child (queue, 0, "(&s&s&sd&s)", &first, NULL, NULL, NULL, NULL);
+    if (g_strcmp0 (first, head) != 0)
+      g_test_message ("the queue moved on since (a track started): %s, %s", first, head);
+  }
+  /* one vote per play: the second is refused and stores nothing, unless
+   * the track changed in between (then it is a vote on the next one) */
+  {
+    g_autoptr(GVariant) reply = call (f, "Vote", g_variant_new ("(si)", rain.ticket, 4), &error);
+
+    if (reply == NULL)
+      {
+        g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+        g_assert_cmpstr (remote, ==, ERR "NotAllowed");
+        g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes"), ==, 1);
+        g_clear_error (&error);
+      }
+  }
+
+  /* Ada votes with the ticket she joined with */
+  sk_dbus_kiosk1_call_vote_sync (f->kiosk, unknown.ticket, 2, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                 NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 2"), ==, 1);
+
+  /* check-out: she leaves the listeners, her ticket ends */
+  sk_dbus_kiosk1_call_check_out_sync (f->kiosk, unknown.ticket, G_DBUS_CALL_FLAGS_NONE, 10000,
+                                      NULL, &error);
+  g_assert_no_error (error);
+  if (!spin_until (has_no_listener, f, "'AL'", 10))
+    g_error ("Ada is still among the listeners present");
+  assert_refused (f, "Vote", g_variant_new ("(si)", unknown.ticket, 3), ERR "NotAllowed");
+  assert_refused (f, "CheckOut", g_variant_new ("(s)", unknown.ticket), ERR "NotAllowed");
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 3"), ==, 0);
+  g_assert_nonnull (last_signal (f, "TapResult"));
+}
+
+/* A badge on the reader takes the path of Tap, and its ticket, announced
+ * by TapResult, lets the screen vote for that listener. */
+static void
+test_reader_tap_has_ticket (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  const char *result, *ticket, *id, *name, *message, *source;
+  gint64 until;
+  guint mark;
+  Signal *s;
+
+  start_daemon (f);
+  wait_playing (f);
+  if (!spin_until (reader_ready, f, NULL, 10))
+    g_error ("the reader is not ready within 10 s");
+  mark = f->signals->len;
+  answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 %s", FIRE_KEEPER);
+  g_assert_no_error (error);
+  s = wait_signal (f, mark, "TapResult", "'reader'", 10);
+  g_variant_get (s->params, "(&s&s&s&sx&s&s)", &result, &ticket, &id, &name, &until, &message,
+                 &source);
+  g_assert_cmpstr (result, ==, "checked-in");
+  g_assert_cmpstr (name, ==, "Fire Keeper");
+  g_assert_cmpstr (message, ==, "Welcome, Fire Keeper");
+  g_assert_cmpuint (strlen (ticket), ==, 32);
+  g_assert_cmpint (until, >, g_get_real_time ());
+
+  sk_dbus_kiosk1_call_vote_sync (f->kiosk, ticket, 4, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL,
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  wait_signal (f, mark, "VoteRecorded", "'Fire Keeper'", 10);
+}
+
+/* Refusals are results, not errors, and mint no ticket: a revoked badge,
+ * and a badge tapped more often than tap_limit_per_minute. */
+static void
+test_refused_taps (Fixture *f, gconstpointer data)
+{
+  g_auto(Tap) revoked = { 0 };
+  guint mark;
+
+  start_daemon (f);
+  sk_test_file_exec (f->db, "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' WHERE uid = '" BEACHCOMBER "'");
+  mark = f->signals->len;
+  tap (f, BEACHCOMBER, &revoked);
+  g_assert_cmpstr (revoked.result, ==, "revoked");
+  g_assert_cmpstr (revoked.ticket, ==, "");
+  g_assert_nonnull (strstr (revoked.message, "revoked on 2026-01-02"));
+  wait_signal (f, mark, "TapResult", "'revoked'", 10);
+
+  /* the limit is 6 a minute by default: the 7th is throttled */
+  for (guint i = 0; i < 7; i++)
+    {
+      g_auto(Tap) t = { 0 };
+
+      tap (f, FIRE_KEEPER, &t);
+      if (i < 6)
+        {
+          g_assert_cmpstr (t.result, ==, i == 0 ? "checked-in" : "extended");
+          g_assert_cmpuint (strlen (t.ticket), ==, 32);
+        }
+      else
+        {
+          g_assert_cmpstr (t.result, ==, "throttled");
+          g_assert_cmpstr (t.ticket, ==, "");
+          g_assert_nonnull (strstr (t.message, "try again in"));
+        }
+    }
+}
+
+/* Each kind of bad call is a named error with a sentence, and nothing is
+ * stored. */
+static void
+test_bad_arguments (Fixture *f, gconstpointer data)
+{
+  g_auto(Tap) unknown = { 0 };
+  g_auto(Tap) known = { 0 };
+  g_autofree char *long_name = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *remote = NULL;
+  int profiles, votes, badges, sessions;
+
+  start_daemon (f);
+  wait_playing (f);
+  tap (f, NEW_BADGE, &unknown);
+  tap (f, RAIN_LOVER, &known);
+  profiles = sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles");
+  badges = sk_test_file_query_int (f->db, "SELECT count(*) FROM badges");
+  sessions = sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions");
+  votes = sk_test_file_query_int (f->db, "SELECT count(*) FROM votes");
+
+  /* UIDs */
+  assert_refused (f, "Tap", g_variant_new ("(s)", "zz"), ERR "InvalidArgument");
+  assert_refused (f, "Tap", g_variant_new ("(s)", "0411223344"), ERR "InvalidArgument");
+  assert_refused (f, "Tap", g_variant_new ("(s)", ""), ERR "InvalidArgument");
+  /* tickets: malformed, unknown, of the wrong kind */
+  assert_refused (f, "Vote", g_variant_new ("(si)", "not a ticket", 3), ERR "InvalidArgument");
+  assert_refused (f, "Vote", g_variant_new ("(si)", "0123456789abcdef0123456789ABCDEF", 3),
+                  ERR "InvalidArgument");
+  assert_refused (f, "Vote", g_variant_new ("(si)", "0123456789abcdef0123456789abcdef", 3),
+                  ERR "NotAllowed");
+  assert_refused (f, "CheckOut", g_variant_new ("(s)", "0123456789abcdef0123456789abcdef"),
+                  ERR "NotAllowed");
+  assert_refused (f, "Vote", g_variant_new ("(si)", unknown.ticket, 3), ERR "NotAllowed");
+  assert_refused (f, "CheckOut", g_variant_new ("(s)", unknown.ticket), ERR "NotAllowed");
+  assert_refused (f, "Join", g_variant_new ("(ss)", known.ticket, "Someone"), ERR "NotAllowed");
+  /* ratings out of range */
+  assert_refused (f, "Vote", g_variant_new ("(si)", known.ticket, 0), ERR "InvalidArgument");
+  assert_refused (f, "Vote", g_variant_new ("(si)", known.ticket, 6), ERR "InvalidArgument");
+  assert_refused (f, "Vote", g_variant_new ("(si)", known.ticket, -2147483647 - 1), ERR "InvalidArgument");
+  /* names: too long, control characters, blank */
+  long_name = g_strnfill (65, 'a');
+  assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, long_name), ERR "InvalidArgument");
+  assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, "Bell\a"), ERR "InvalidArgument");
+  assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, "   "), ERR "InvalidArgument");
+  /* wrong types never reach the daemon's code */
+  reply = call (f, "Vote", g_variant_new ("(ss)", known.ticket, "5"), &error);
+  g_assert_null (reply);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, "org.freedesktop.DBus.Error.InvalidArgs");
+  g_clear_error (&error);
+  /* admin operations are refused while locked; unlocking is not built */
+  assert_refused (f, "Skip", NULL, ERR "NotAllowed");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "0.5"), ERR "NotAllowed");
+  assert_refused (f, "GetSettings", NULL, ERR "NotAllowed");
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", "1234"), ERR "NotSupported");
+  assert_refused (f, "SetPin", g_variant_new ("(s)", "1234"), ERR "NotSupported");
+  reply = call (f, "Lock", NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles"), ==, profiles);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM badges"), ==, badges);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions"), ==, sessions);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes"), ==, votes);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM settings WHERE key = 'volume'"), ==, 0);
+  /* and the tickets still work */
+  sk_dbus_kiosk1_call_vote_sync (f->kiosk, known.ticket, 3, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                 NULL, &error);
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  const char *ticket;
+  char       *error;
+} ExpiryWait;
+
+static gboolean
+ticket_expired (Fixture *f, gconstpointer data)
+{
+  ExpiryWait *w = (ExpiryWait *) data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = call (f, "CheckOut", g_variant_new ("(s)", w->ticket), &error);
+
+  /* CheckOut would succeed while the ticket is valid; it must not */
+  g_assert_null (reply);
+  if (strstr (error->message, "expired") == NULL)
+    return FALSE;
+  w->error = g_dbus_error_get_remote_error (error);
+  return TRUE;
+}
+
+/* A ticket lasts ticket_seconds; then it is refused with a sentence. */
+static void
+test_ticket_expires (Fixture *f, gconstpointer data)
+{
+  g_auto(Tap) t = { 0 };
+  ExpiryWait w = { NULL, NULL };
+
+  start_daemon (f);
+  sk_test_file_exec (f->db, "INSERT OR REPLACE INTO settings (key, value) VALUES ('ticket_seconds', '1')");
+  tap (f, NEW_BADGE, &t);   /* an unknown badge's ticket cannot check out */
+  g_assert_cmpuint (strlen (t.ticket), ==, 32);
+  w.ticket = t.ticket;
+  if (!spin_until (ticket_expired, f, &w, 15))
+    g_error ("the ticket did not expire within 15 s");
+  g_assert_cmpstr (w.error, ==, ERR "NotAllowed");
+  g_free (w.error);
+}
+
+/* A tap that checks someone in and reorders the queue is one
+ * PropertiesChanged with both. */
+static void
+test_properties_changed_coalesced (Fixture *f, gconstpointer data)
+{
+  g_auto(Tap) t = { 0 };
+  guint mark;
+  Signal *s;
+  g_autoptr(GVariant) changed = NULL;
+
+  start_daemon (f);
+  wait_playing (f);
+  mark = f->signals->len;
+  tap (f, RAIN_LOVER, &t);
+  s = wait_signal (f, mark, "PropertiesChanged", "'Listeners'", 10);
+  changed = g_variant_get_child_value (s->params, 1);
+  g_assert_true (g_variant_lookup_value (changed, "Listeners", NULL) != NULL);
+  {
+    g_autoptr(GVariant) queue = g_variant_lookup_value (changed, "Queue", NULL);
+
+    g_assert_nonnull (queue);
+  }
+  /* and only one announced the new listener */
+  for (guint i = mark; i < f->signals->len; i++)
+    {
+      Signal *other = g_ptr_array_index (f->signals, i);
+      g_autofree char *text = g_variant_print (other->params, FALSE);
+
+      if (other != s && g_strcmp0 (other->member, "PropertiesChanged") == 0)
+        g_assert_null (strstr (text, "Rain Lover"));
+    }
+}
+
+/* An output that cannot open is AudioStatus "error" and one Error signal
+ * in words, however often the player retries it. */
+static void
+test_audio_error (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) audio = NULL;
+  const char *status, *message;
+  guint errors = 0;
+  Signal *s;
+
+  start_daemon_with (f, "sk_no_such_pcm", NULL);
+  s = wait_signal (f, 0, "Error", "'audio'", 20);
+  g_variant_get (s->params, "(&s&s)", NULL, &message);
+  g_assert_cmpuint (strlen (message), >, 10);
+  audio = sk_dbus_kiosk1_dup_audio_status (f->kiosk);
+  g_variant_get (audio, "(&s&s)", &status, &message);
+  g_assert_cmpstr (status, ==, "error");
+  g_assert_cmpstr (message, !=, "");
+  /* the player retries with a backoff; give it a few */
+  {
+    gboolean done = FALSE;
+    guint timer = g_timeout_add (1500, on_timeout, &done);
+
+    while (!done)
+      g_main_context_iteration (NULL, TRUE);
+    (void) timer;
+  }
+  for (guint i = 0; i < f->signals->len; i++)
+    if (g_strcmp0 (((Signal *) g_ptr_array_index (f->signals, i))->member, "Error") == 0)
+      errors++;
+  g_assert_cmpuint (errors, ==, 1);
+}
+
+/* The system bus's policy (data/) parses in a real dbus-daemon and keeps
+ * the name for the engine's own user: this test's user, root or not, may
+ * not own it, and soundscaped says so in a sentence. */
+static void
+test_system_policy (Fixture *f, gconstpointer data)
+{
+  g_autofree char *policy = g_test_build_filename (G_TEST_DIST, "..", "data",
+                                                   "org.soundscape.Kiosk1.conf", NULL);
+  g_autofree char *socket = g_build_filename (f->dir, "system-bus", NULL);
+  g_autofree char *config_path = g_build_filename (f->dir, "system-bus.conf", NULL);
+  g_autofree char *address = g_strconcat ("unix:path=", socket, NULL);
+  g_autofree char *config = NULL;
+  g_autofree char *config_arg = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GSubprocessLauncher) bus_launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) bus = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  /* a bus of the system bus's kind, with its default policy (Debian's
+   * system.conf: own nothing, call nothing, replies and signals flow),
+   * then the kiosk's */
+  config = g_strdup_printf ("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
+                            " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                            "<busconfig><type>system</type><listen>%s</listen>"
+                            "<auth>EXTERNAL</auth>"
+                            "<policy context=\"default\"><allow user=\"*\"/>"
+                            "<deny own=\"*\"/><deny send_type=\"method_call\"/>"
+                            "<allow send_type=\"signal\"/>"
+                            "<allow send_requested_reply=\"true\" send_type=\"method_return\"/>"
+                            "<allow send_requested_reply=\"true\" send_type=\"error\"/>"
+                            "<allow receive_type=\"method_call\"/><allow receive_type=\"method_return\"/>"
+                            "<allow receive_type=\"error\"/><allow receive_type=\"signal\"/>"
+                            "<allow send_destination=\"org.freedesktop.DBus\" "
+                            "send_interface=\"org.freedesktop.DBus\"/></policy>"
+                            "<include>%s</include></busconfig>\n", address, policy);
+  g_assert_true (g_file_set_contents (config_path, config, -1, &error));
+  g_assert_no_error (error);
+  config_arg = g_strconcat ("--config-file=", config_path, NULL);
+  g_subprocess_launcher_set_child_setup (bus_launcher, die_with_parent, NULL, NULL);
+  bus = g_subprocess_launcher_spawn (bus_launcher, &error, "dbus-daemon", config_arg, "--nofork",
+                                     NULL);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!g_file_test (socket, G_FILE_TEST_EXISTS) && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  g_assert_true (g_file_test (socket, G_FILE_TEST_EXISTS));
+
+  g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
+  daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"), "--db", f->db,
+                                        "--no-nfc", "--pcm", "null", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (daemon, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", out);
+  g_assert_cmpint (g_subprocess_get_exit_status (daemon), ==, 1);
+  g_assert_true (g_str_has_prefix (out, "soundscaped: The system bus does not let soundscaped own "
+                                        "the name org.soundscape.Kiosk1: "));
+  g_assert_cmpint (strchr (out, '\n') - out, ==, (int) strlen (out) - 1);
+  g_subprocess_force_exit (bus);
+  g_subprocess_wait (bus, NULL, NULL);
+}
+
+static gboolean
+player_idle (Fixture *f, gconstpointer data)
+{
+  return g_strcmp0 (sk_dbus_kiosk1_get_player_status (f->kiosk), "idle") == 0;
+}
+
+/* Songs whose files went away are skipped, each with Skipped and the
+ * reason; with nothing left the player is idle and says why. */
+static void
+test_skipped_unplayable (Fixture *f, gconstpointer data)
+{
+  g_autofree char *library = g_build_filename (f->dir, "library", NULL);
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) audio = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  const char *song, *reason, *message;
+  Signal *s;
+
+  /* a copy of the demo library, so that its files can be taken away */
+  g_assert_cmpint (g_mkdir (library, 0700), ==, 0);
+  dir = g_dir_open (g_getenv ("SK_DEMO_LIBRARY"), 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (g_getenv ("SK_DEMO_LIBRARY"), name, NULL);
+      g_autofree char *to = g_build_filename (library, name, NULL);
+      g_autoptr(GFile) src = g_file_new_for_path (from);
+      g_autoptr(GFile) dst = g_file_new_for_path (to);
+
+      g_assert_true (g_file_copy (src, dst, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      if (!g_str_has_suffix (name, ".json"))
+        g_ptr_array_add (audio, g_steal_pointer (&to));
+    }
+  start_daemon_with (f, NULL, library);
+  wait_playing (f);
+  for (guint i = 0; i < audio->len; i++)
+    g_assert_cmpint (g_unlink (g_ptr_array_index (audio, i)), ==, 0);
+
+  s = wait_signal (f, 0, "Skipped", "'unplayable'", 30);
+  g_variant_get (s->params, "(&s&s&s)", &song, &reason, &message);
+  g_assert_cmpuint (strlen (song), ==, 36);
+  g_test_message ("skipped: %s", message);
+  g_assert_cmpstr (message, !=, "");
+  if (!spin_until (player_idle, f, NULL, 60))
+    g_error ("the player is not idle within 60 s of its library going away");
+  g_assert_cmpstr (sk_dbus_kiosk1_get_status_message (f->kiosk), !=, "");
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs WHERE playable = 0"), >=, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/dbus/properties", test_properties);
+  ADD ("/dbus/second-daemon-refuses", test_second_daemon_refuses);
+  ADD ("/dbus/ready-after-name", test_ready_after_name);
+  ADD ("/dbus/tap-join-vote-checkout", test_tap_join_vote_checkout);
+  ADD ("/dbus/reader-tap-has-ticket", test_reader_tap_has_ticket);
+  ADD ("/dbus/refused-taps", test_refused_taps);
+  ADD ("/dbus/bad-arguments", test_bad_arguments);
+  ADD ("/dbus/ticket-expires", test_ticket_expires);
+  ADD ("/dbus/properties-changed-coalesced", test_properties_changed_coalesced);
+  ADD ("/dbus/audio-error", test_audio_error);
+  ADD ("/dbus/skipped-unplayable", test_skipped_unplayable);
+  ADD ("/dbus/system-policy", test_system_policy);
+  return g_test_run ();
+}
