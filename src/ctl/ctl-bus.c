@@ -1,9 +1,10 @@
 /* ctl-bus.c: soundscape-ctl as a client of soundscaped's D-Bus API.
  *
  * When soundscaped owns org.soundscape.Kiosk1 (on the system bus, or the
- * session bus with --session) and no --db names a file, tap, vote and
- * status go to it, so that the running kiosk sees them at once; otherwise
- * they work on the database file. watch needs the daemon: it prints the
+ * session bus with --session) and no --db names a file, tap, join, vote,
+ * checkout, queue (without --json) and status go to it, so that the running
+ * kiosk sees them at once; otherwise they work on the database file. Join,
+ * vote and checkout tap the badge first: over D-Bus they need its ticket. watch needs the daemon: it prints the
  * kiosk's events as they happen (taps, votes, tracks, skips, errors, who is
  * here) until Ctrl-C.
  */
@@ -160,6 +161,53 @@ ctl_bus_vote (SkDBusKiosk1 *kiosk,
                                       NULL, &error))
     return fail_call ("vote", error);
   printf ("Rated %d\n", value);
+  print_bus_queue (kiosk);
+  return EXIT_SUCCESS;
+}
+
+/* Join and CheckOut need the ticket of a tap too. */
+int
+ctl_bus_join (SkDBusKiosk1 *kiosk,
+              const char   *uid,
+              const char   *display_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ticket = NULL, *id = NULL, *name = NULL;
+  int rc;
+
+  ticket = bus_tap (kiosk, "join", uid, TRUE, &rc);
+  if (ticket == NULL)
+    return rc;
+  if (!sk_dbus_kiosk1_call_join_sync (kiosk, ticket, display_name ? display_name : "",
+                                      G_DBUS_CALL_FLAGS_NONE, CALL_MS, &id, &name, NULL, NULL,
+                                      &error))
+    return fail_call ("join", error);
+  printf ("Guest %s joined and checked in as %s\n", id, name);
+  return EXIT_SUCCESS;
+}
+
+int
+ctl_bus_check_out (SkDBusKiosk1 *kiosk,
+                   const char   *uid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ticket = NULL;
+  int rc;
+
+  ticket = bus_tap (kiosk, "checkout", uid, TRUE, &rc);
+  if (ticket == NULL)
+    return rc;
+  if (!sk_dbus_kiosk1_call_check_out_sync (kiosk, ticket, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL,
+                                           &error))
+    return fail_call ("checkout", error);
+  printf ("Checked out\n");
+  print_bus_queue (kiosk);
+  return EXIT_SUCCESS;
+}
+
+int
+ctl_bus_queue (SkDBusKiosk1 *kiosk)
+{
   print_bus_queue (kiosk);
   return EXIT_SUCCESS;
 }

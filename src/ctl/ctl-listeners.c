@@ -63,6 +63,7 @@ cmd_join (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   g_autofree char *name = NULL;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name (default: a friendly generated one)", "NAME" },
     { NULL }
@@ -73,6 +74,9 @@ cmd_join (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_join (kiosk, argv[1], name);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
@@ -152,10 +156,14 @@ cmd_checkout (int argc, char **argv)
   g_autoptr(SkEngine) engine = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *user = NULL;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   int rc = parse_options (&argc, &argv, "checkout", "UID", "Check a listener out now.", NULL, 1, 1);
 
   if (rc >= 0)
     return rc;
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_check_out (kiosk, argv[1]);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
@@ -198,6 +206,7 @@ cmd_queue (int argc, char **argv)
 {
   g_autoptr(SkEngine) engine = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
@@ -207,6 +216,8 @@ cmd_queue (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
+  if (!json && (kiosk = ctl_bus_kiosk (FALSE, NULL)) != NULL)
+    return ctl_bus_queue (kiosk);
   engine = open_engine (SK_STORE_OPEN_READ_ONLY);
   if (engine == NULL)
     return EXIT_FAILURE;

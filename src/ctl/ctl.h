@@ -68,6 +68,12 @@ int           ctl_bus_tap    (SkDBusKiosk1  *kiosk,
 int           ctl_bus_vote   (SkDBusKiosk1  *kiosk,
                               const char    *uid,
                               int            value);
+int           ctl_bus_join   (SkDBusKiosk1  *kiosk,
+                              const char    *uid,
+                              const char    *display_name);
+int           ctl_bus_check_out (SkDBusKiosk1 *kiosk,
+                                 const char   *uid);
+int           ctl_bus_queue  (SkDBusKiosk1  *kiosk);
 int           ctl_bus_status (SkDBusKiosk1  *kiosk);
 int           cmd_watch      (int argc, char **argv);
 /* ctl-play.c */

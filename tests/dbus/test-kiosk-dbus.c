@@ -1118,6 +1118,21 @@ test_ctl_over_bus (Fixture *f, gconstpointer data)
   assert_watch_says (f, &r, "vote     Rain Lover rated ");
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 5"), ==, 1);
 
+  /* join and checkout tap first, as vote does; queue reads the property */
+  g_assert_cmpint (run_ctl (f, &out, "join", "--session", NEW_BADGE, "--name", "Ada Lovelace", NULL),
+                   ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Guest "));
+  g_assert_true (g_str_has_suffix (out, " joined and checked in as Ada Lovelace\n"));
+  g_clear_pointer (&out, g_free);
+  assert_watch_says (f, &r, "present  2: ");
+  g_assert_cmpint (run_ctl (f, &out, "checkout", "--session", NEW_BADGE, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Checked out\n  1. "));
+  g_clear_pointer (&out, g_free);
+  assert_watch_says (f, &r, "present  1: Rain Lover");
+  g_assert_cmpint (run_ctl (f, &out, "queue", "--session", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "  1. "));
+  g_clear_pointer (&out, g_free);
+
   /* a refusal over the bus is the daemon's sentence, exit 1 */
   g_assert_cmpint (run_ctl (f, &out, "tap", "--session", "zz", NULL), ==, 1);
   g_assert_cmpstr (out, ==, "soundscape-ctl: tap: The badge UID “zz” has a character that is not hex\n");
