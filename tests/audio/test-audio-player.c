@@ -874,6 +874,46 @@ test_corrupt_skipped (Fixture       *f,
   g_assert_cmpmem (out + 2 * (first + na), nc * 4, c, nc * 4);
 }
 
+/* A link (even to a good file), a pipe nobody writes to and a directory
+ * are refused, none blocks the decoder, and the good file after them
+ * plays; stop() returns. A pipe put in a file's place used to block the
+ * decoder in open() and stop() with it, for ever: the alarm bounds that. */
+static void
+test_hostile_files_refused (Fixture       *f,
+                            gconstpointer  data)
+{
+  const gsize nc = RATE / 3;
+  g_autofree gint16 *c = noise (nc, 5);
+  g_autofree char *pc = write_wav (f, "c.wav", c, nc);
+  g_autofree char *link = g_build_filename (f->dir, "link.wav", NULL);
+  g_autofree char *fifo = g_build_filename (f->dir, "fifo.wav", NULL);
+  g_autofree char *dir = g_build_filename (f->dir, "dir.wav", NULL);
+  g_autofree gint16 *out = NULL;
+  gsize n, first, end;
+
+  g_assert_cmpint (symlink (pc, link), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  alarm (60);
+  sk_audio_player_append (f->player, link, 0.0);
+  sk_audio_player_append (f->player, fifo, 0.0);
+  sk_audio_player_append (f->player, dir, 0.0);
+  sk_audio_player_append (f->player, pc, 0.0);
+  play_all (f);
+  alarm (0);
+  g_assert_cmpstr (f->log->str, ==, "failed 1 failed 2 failed 3 started 4 ended 4 idle ");
+  g_assert_cmpuint (f->errors->len, ==, 3);
+  for (guint i = 0; i < f->errors->len; i++)
+    g_test_message ("%s", ((GError *) g_ptr_array_index (f->errors, i))->message);
+  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (f->errors, 0))->message,
+                            "symbolic link"));
+  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (f->errors, 1))->message, "pipe"));
+
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, ==, nc);
+}
+
 static void
 test_nothing_playable (Fixture       *f,
                        gconstpointer  data)
@@ -1408,6 +1448,7 @@ main (int    argc,
   ADD ("/audio/track-gain", test_track_gain);
   ADD ("/audio/corrupt-skipped", test_corrupt_skipped);
   ADD ("/audio/nothing-playable-is-idle", test_nothing_playable);
+  ADD ("/audio/links-pipes-and-directories-are-refused", test_hostile_files_refused);
   g_test_add ("/audio/skip/gapless", Fixture, GUINT_TO_POINTER (0), fixture_setup,
               test_skip, fixture_teardown);
   g_test_add ("/audio/skip/crossfade", Fixture, GUINT_TO_POINTER (1), fixture_setup,
