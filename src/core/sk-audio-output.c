@@ -14,7 +14,18 @@
  *   Silence is only ever written when the device would otherwise run dry,
  *   so two tracks appended back to back join sample for sample. A PCM that
  *   does not pace (the `null` and `file` plugins: snd_pcm_delay() stays 0)
- *   cannot run dry: there the output waits for the decoder, and writes the
+ *   cannot run dry: there the output waits for the decoder, and the clock
+ *   paces the writes, a buffer ahead at most, as a sound card would take
+ *   them (unpaced, sk_audio_player_set_paced(), only the silence of idle
+ *   and pause keeps the clock's rate).
+ *
+ * NO SOUND CARD
+ *
+ *   When the PCM cannot be opened (or is SK_AUDIO_PCM_NONE) the output
+ *   plays silently: it keeps the clock's time with no device, so tracks
+ *   start, end and take votes as if heard. It says so in one line, and
+ *   tries the PCM again every SILENT_RETRY_MS; alsa-lib's own error lines
+ *   go to the log at debug level, each once until a PCM opens.
  */
 #include "config.h"
 
@@ -29,6 +40,7 @@
 
 #define RAMP_FRAMES      (SK_AUDIO_VOLUME_RAMP_MS * SK_AUDIO_RATE / 1000)
 #define BACKOFF_MAX_MS   5000
+#define SILENT_RETRY_MS  5000    /* playing silently: how often the PCM is tried */
 
 typedef struct
 {
@@ -37,6 +49,8 @@ typedef struct
   snd_pcm_uframes_t period;
   snd_pcm_uframes_t buffer;
   gboolean paces;          /* snd_pcm_delay() has been seen above 0 */
+  gboolean silent;         /* no PCM: the clock keeps time, nothing is heard */
+  gboolean by_clock;       /* a PCM that does not pace is paced by the clock */
   gint64 anchor;           /* when `written` started counting (not pacing) */
   guint64 written;
   float *frames;
@@ -48,8 +62,10 @@ typedef struct
   char *last_error;
 } Output;
 
+/* Tells the owner of @error (taken) without a log line; a repeat of the
+ * last one is dropped. */
 static void
-post_pcm_error (Output *out,
+post_pcm_event (Output *out,
                 GError *error)
 {
   SkAudioEvent *ev;
@@ -59,8 +75,6 @@ post_pcm_error (Output *out,
       g_error_free (error);
       return;
     }
-  /* a message, not a warning: the owner decides (and retries are normal) */
-  g_message ("%s", error->message);
   g_free (out->last_error);
   out->last_error = g_strdup (error->message);
   ev = sk_audio_event_new (SK_AUDIO_EV_PCM_ERROR);
@@ -68,9 +82,123 @@ post_pcm_error (Output *out,
   sk_event_queue_post (out->self->events, ev);
 }
 
+static void
+post_pcm_error (Output *out,
+                GError *error)
+{
+  /* a message, not a warning: the owner decides (and retries are normal) */
+  if (g_strcmp0 (out->last_error, error->message) != 0)
+    g_message ("%s", error->message);
+  post_pcm_event (out, error);
+}
+
+/* --- alsa-lib's own error lines ------------------------------------------ */
+
+/* alsa-lib prints its errors on stderr (eight lines for a missing card, at
+ * each retry). They go to the log at debug level instead, each text once
+ * until a PCM opens; the output's own line says what happened. */
+static GMutex alsa_log_lock;
+static GHashTable *alsa_log_seen;   /* under alsa_log_lock */
+
+static void alsa_error (const char *file,
+                        int         line,
+                        const char *function,
+                        int         err,
+                        const char *fmt,
+                        ...) G_GNUC_PRINTF (5, 6);
+
+static void
+alsa_error (const char *file,
+            int         line,
+            const char *function,
+            int         err,
+            const char *fmt,
+            ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+  char *full;
+  gboolean fresh;
+
+  va_start (args, fmt);
+  text = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  full = g_strdup_printf ("ALSA lib %s:%d:(%s) %s%s%s", file, line, function, text,
+                          err != 0 ? ": " : "", err != 0 ? snd_strerror (err) : "");
+  g_mutex_lock (&alsa_log_lock);
+  if (alsa_log_seen == NULL)
+    alsa_log_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  fresh = g_hash_table_add (alsa_log_seen, full);
+  g_mutex_unlock (&alsa_log_lock);
+  if (fresh)
+    g_debug ("%s", full);
+}
+
+/* A PCM opened: the next failure is news again. */
+static void
+alsa_errors_forget (void)
+{
+  g_mutex_lock (&alsa_log_lock);
+  if (alsa_log_seen != NULL)
+    g_hash_table_remove_all (alsa_log_seen);
+  g_mutex_unlock (&alsa_log_lock);
+}
+
+void
+sk_audio_output_route_alsa_errors (void)
+{
+  snd_lib_error_set_handler (alsa_error);
+}
+
+/* The frame buffers for a period, and a ring that holds the device's
+ * buffer and a period more. */
+static void
+output_buffers (Output *out)
+{
+  SkAudioPlayer *self = out->self;
+
+  g_free (out->frames);
+  g_free (out->samples);
+  out->frames = g_new0 (float, out->period * 2);
+  out->samples = g_new0 (gint16, out->period * 2);
+  out->anchor = 0;
+  out->written = 0;
+  g_mutex_lock (&self->lock);
+  /* the decoder keeps at least the device's buffer ahead */
+  self->ring_cap = MAX (self->ring_cap, out->buffer + out->period);
+  sk_audio_fifo_reserve (&self->ring, self->ring_cap);
+  g_mutex_unlock (&self->lock);
+}
+
+/* No PCM: the output keeps the clock's time and plays nothing, so that
+ * tracks start, end and take votes as if heard. */
+static void
+go_silent (Output *out)
+{
+  SkAudioPlayer *self = out->self;
+
+  out->silent = TRUE;
+  out->paces = FALSE;
+  out->period = (snd_pcm_uframes_t) self->period_us * SK_AUDIO_RATE / G_USEC_PER_SEC;
+  out->buffer = (snd_pcm_uframes_t) self->buffer_us * SK_AUDIO_RATE / G_USEC_PER_SEC;
+  output_buffers (out);
+}
+
+/* Silent: a period "written", at the clock's pace (see the wait before). */
+static void
+silent_write (Output *out)
+{
+  if (out->anchor == 0)
+    out->anchor = g_get_monotonic_time ();
+  out->written += out->period;
+}
+
+/* Opens the PCM for 48 kHz stereo S16; *@no_device on failure: the PCM
+ * itself cannot be opened (no sound card, an unknown name). */
 static gboolean
-pcm_open (Output  *out,
-          GError **error)
+pcm_open (Output   *out,
+          gboolean *no_device,
+          GError  **error)
 {
   SkAudioPlayer *self = out->self;
   snd_pcm_hw_params_t *hw;
@@ -110,21 +238,13 @@ pcm_open (Output  *out,
 
   g_debug ("PCM “%s”: period %lu, buffer %lu frames", self->pcm_name,
            out->period, out->buffer);
-  g_free (out->frames);
-  g_free (out->samples);
-  out->frames = g_new0 (float, out->period * 2);
-  out->samples = g_new0 (gint16, out->period * 2);
-  out->anchor = 0;
-  out->written = 0;
+  output_buffers (out);
   g_clear_pointer (&out->last_error, g_free);
-  g_mutex_lock (&self->lock);
-  /* the decoder keeps at least the device's buffer ahead */
-  self->ring_cap = MAX (self->ring_cap, out->buffer + out->period);
-  sk_audio_fifo_reserve (&self->ring, self->ring_cap);
-  g_mutex_unlock (&self->lock);
+  alsa_errors_forget ();
   return TRUE;
 
 failed:
+  *no_device = (out->pcm == NULL);
   if (out->pcm == NULL)
     g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_PCM,
                  "The sound output “%s” cannot be opened (%s)",
@@ -355,9 +475,15 @@ sk_audio_output_thread (gpointer data)
 
   g_mutex_lock (&self->lock);
   out.gain = out.gain_target = (float) self->volume;
+  out.by_clock = self->paced;
   generation = self->generation;
   self->realtime = realtime;
   g_mutex_unlock (&self->lock);
+  if (strcmp (self->pcm_name, SK_AUDIO_PCM_NONE) == 0)
+    {
+      g_message ("Sound output “%s”: playing silently", self->pcm_name);
+      go_silent (&out);
+    }
 
   for (;;)
     {
@@ -383,9 +509,27 @@ sk_audio_output_thread (gpointer data)
         }
       g_mutex_unlock (&self->lock);
 
-      if (out.pcm == NULL)
+      if (out.silent && strcmp (self->pcm_name, SK_AUDIO_PCM_NONE) != 0
+          && g_get_monotonic_time () >= reopen_at)
         {
           g_autoptr(GError) error = NULL;
+          gboolean no_device = FALSE;
+
+          /* playing silently: is there a sound card now? */
+          reopen_at = g_get_monotonic_time () + SILENT_RETRY_MS * G_TIME_SPAN_MILLISECOND;
+          if (pcm_open (&out, &no_device, &error))
+            {
+              g_message ("Sound output “%s” open: playing", self->pcm_name);
+              out.silent = FALSE;
+              out.paces = FALSE;
+            }
+          else if (!no_device)
+            post_pcm_error (&out, g_steal_pointer (&error));
+        }
+      if (out.pcm == NULL && !out.silent)
+        {
+          g_autoptr(GError) error = NULL;
+          gboolean no_device = FALSE;
 
           /* Each open waits a growing delay after the last, until a period
            * is written: a device that opens but fails every write (or
@@ -401,35 +545,66 @@ sk_audio_output_thread (gpointer data)
             }
           backoff_ms = CLAMP (backoff_ms * 2, 250, BACKOFF_MAX_MS);
           reopen_at = g_get_monotonic_time () + backoff_ms * G_TIME_SPAN_MILLISECOND;
-          if (!pcm_open (&out, &error))
+          if (!pcm_open (&out, &no_device, &error))
             {
-              post_pcm_error (&out, g_steal_pointer (&error));
+              if (!no_device)
+                {
+                  post_pcm_error (&out, g_steal_pointer (&error));
+                  continue;
+                }
+              /* the one line for this state; alsa-lib's own are at debug */
+              g_message ("No sound card: playing silently (%s)", error->message);
+              go_silent (&out);
+              reopen_at = g_get_monotonic_time () + SILENT_RETRY_MS * G_TIME_SPAN_MILLISECOND;
+              post_pcm_event (&out, g_steal_pointer (&error));
+            }
+        }
+
+      if (!out.paces && (out.silent || out.by_clock))
+        {
+          /* the clock plays out.buffer ahead at most, as a device would */
+          guint64 q = queued (&out);
+
+          if (q + out.period > out.buffer)
+            {
+              g_mutex_lock (&self->lock);
+              if (!self->stopping)
+                g_cond_wait_until (&self->wake_output, &self->lock,
+                                   g_get_monotonic_time ()
+                                   + MIN ((gint64) (q + out.period - out.buffer) * G_USEC_PER_SEC
+                                          / SK_AUDIO_RATE, SK_AUDIO_WAIT_SLICE_US / 2));
+              g_mutex_unlock (&self->lock);
               continue;
             }
         }
 
       /* room for a period */
-      if (out.paces)
+      if (out.silent)
+        ;
+      else
         {
-          int err = snd_pcm_wait (out.pcm, 100);
-
-          if (err < 0)
+          if (out.paces)
             {
-              recover (&out, err);
+              int err = snd_pcm_wait (out.pcm, 100);
+
+              if (err < 0)
+                {
+                  recover (&out, err);
+                  continue;
+                }
+            }
+          avail = snd_pcm_avail_update (out.pcm);
+          if (avail < 0)
+            {
+              recover (&out, (int) avail);
               continue;
             }
-        }
-      avail = snd_pcm_avail_update (out.pcm);
-      if (avail < 0)
-        {
-          recover (&out, (int) avail);
-          continue;
-        }
-      if ((snd_pcm_uframes_t) avail < out.period)
-        {
-          if (!out.paces)
-            snd_pcm_wait (out.pcm, 10);
-          continue;
+          if ((snd_pcm_uframes_t) avail < out.period)
+            {
+              if (!out.paces)
+                snd_pcm_wait (out.pcm, 10);
+              continue;
+            }
         }
 
       /* what goes into it: see THE OUTPUT'S CHOICE above */
@@ -501,7 +676,9 @@ sk_audio_output_thread (gpointer data)
       if (stall_ms > 0)
         g_usleep (stall_ms * G_TIME_SPAN_MILLISECOND);
       render (&out, n);
-      if (!write_period (&out))
+      if (out.silent)
+        silent_write (&out);
+      else if (!write_period (&out))
         continue;
       backoff_ms = 0;
       reopen_at = 0;

@@ -112,10 +112,13 @@ struct _SkAudioPlayer
   guint underruns;
   gboolean realtime;     /* the output thread got SCHED_FIFO */
   guint stall_ms;          /* tests: sleep this long before the next write */
+  gboolean paced;          /* a PCM that does not pace is paced by the clock */
 };
 
 gpointer sk_audio_decoder_thread (gpointer data);
 gpointer sk_audio_output_thread  (gpointer data);
+/* Once per process: alsa-lib's error lines go to the log (sk-audio-output.c). */
+void     sk_audio_output_route_alsa_errors (void);
 
 /* The output thread sleeps @ms before its next write, once: a stalled
  * writer, as a busy system would make it, for the underrun tests. */

@@ -201,6 +201,7 @@ sk_audio_player_class_init (SkAudioPlayerClass *klass)
 
   object_class->dispose = sk_audio_player_dispose;
   object_class->finalize = sk_audio_player_finalize;
+  sk_audio_output_route_alsa_errors ();
 
   signals[SIGNAL_TRACK_STARTED] =
     g_signal_new ("track-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -240,6 +241,7 @@ sk_audio_player_init (SkAudioPlayer *self)
   self->buffer_us = DEFAULT_BUFFER_US;
   self->period_us = DEFAULT_PERIOD_US;
   self->state = SK_AUDIO_STATE_STOPPED;
+  self->paced = TRUE;
 }
 
 SkAudioPlayer *
@@ -273,6 +275,16 @@ sk_audio_player_set_buffer_time (SkAudioPlayer  *self,
   self->buffer_us = buffer_us;
   self->period_us = period_us;
   return TRUE;
+}
+
+void
+sk_audio_player_set_paced (SkAudioPlayer *self,
+                           gboolean       paced)
+{
+  g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
+  g_return_if_fail (!self->running);
+
+  self->paced = paced;
 }
 
 gboolean

@@ -65,8 +65,13 @@ typedef enum
 #define SK_TYPE_AUDIO_PLAYER (sk_audio_player_get_type ())
 G_DECLARE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, SK, AUDIO_PLAYER, GObject)
 
-/* @pcm_name: an ALSA PCM name ("default", "plughw:0", "file:'OUT',raw").
- * The PCM is opened by the output thread on sk_audio_player_start(). */
+/* @pcm_name: an ALSA PCM name ("default", "plughw:0", "file:'OUT',raw"), or
+ * SK_AUDIO_PCM_NONE. The PCM is opened by the output thread on
+ * sk_audio_player_start(). When it cannot be opened (no sound card) the
+ * player says so once ("pcm-error" and a log line), plays silently on the
+ * clock, so tracks start and end in real time, and tries the PCM again
+ * every few seconds; with SK_AUDIO_PCM_NONE it only plays silently. */
+#define SK_AUDIO_PCM_NONE "none"
 SkAudioPlayer *sk_audio_player_new            (const char     *pcm_name);
 /* Before start(): the PCM's buffer and period (default 200 ms in periods
  * of 50 ms; the device picks the nearest it can). Up to 10 s, for test PCMs
@@ -75,6 +80,12 @@ gboolean       sk_audio_player_set_buffer_time (SkAudioPlayer *self,
                                                 guint          buffer_us,
                                                 guint          period_us,
                                                 GError       **error);
+/* Before start(): a PCM that takes data faster than real time (the
+ * `null` and `file` plugins) is written at the clock's rate, as a sound card
+ * would take it (the default). Unpaced (FALSE), it takes each period as soon
+ * as it is decoded: for rendering into a file and tests of exact content. */
+void           sk_audio_player_set_paced      (SkAudioPlayer  *self,
+                                               gboolean        paced);
 gboolean       sk_audio_player_start          (SkAudioPlayer  *self,
                                                GError        **error);
 /* Stops the threads. With @drain, what is queued plays out first (bounded

@@ -94,15 +94,20 @@ create_profile (SkEngine     *self,
   g_autofree char *id = sk_uuid_new ();
   g_autofree char *ts = sk_time_format (now);
   g_autofree char *pref = NULL;
-  double neutral[SK_DIM];
+  g_autofree char *state_text = NULL;
+  double neutral[SK_DIM], state[SK_TASTE_STATE_LEN];
   sqlite3_stmt *stmt;
 
   sk_taste_neutral (neutral);
   pref = sk_vec_format (preference ? preference : neutral);
+  /* the learner starts from the taste given (a new listener's prior for none) */
+  sk_taste_state_from_preference (preference ? preference : neutral, state);
+  state_text = sk_taste_state_format (state);
 
   stmt = sk_store_prepare (self->store,
-                           "INSERT INTO profiles (id, name, display_name, preference_vector, is_guest, created_at, updated_at) "
-                           "VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?5)",
+                           "INSERT INTO profiles (id, name, display_name, preference_vector, taste_state, "
+                           "is_guest, created_at, updated_at) "
+                           "VALUES (?1, ?2, ?2, ?3, ?6, ?4, ?5, ?5)",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -111,6 +116,7 @@ create_profile (SkEngine     *self,
   sqlite3_bind_text (stmt, 3, pref, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 4, guest ? 1 : 0);
   sqlite3_bind_text (stmt, 5, ts, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, state_text, -1, SQLITE_STATIC);
   if (!sk_store_run (self->store, stmt, error))
     return NULL;
 

@@ -252,6 +252,7 @@ sk_engine_dup_ranked_playable (SkEngine *self)
   params.house = self->house;
   params.listeners = self->prefs;
   params.n_listeners = self->n_present;
+  params.explore = self->has_explore ? self->explore : NULL;
   params.current = -1;
   n = sk_recommender_rank (self->recommender, &params, items);
   for (guint i = 0; i < n; i++)

@@ -37,8 +37,12 @@ struct _SkEngine
   GPtrArray      *announced;      /* song ids of the queue last announced */
   SkRankItem     *rank_buf;       /* k items */
   double         *prefs;          /* present listeners, grown on demand */
+  double         *states;         /* their learner states, as long as prefs */
   guint           prefs_len;
   guint           n_present;
+  double          explore_weight; /* the setting explore_weight */
+  double          explore[SK_DIM * SK_DIM];   /* the room's exploration matrix */
+  gboolean        has_explore;
 
   char           *current_song;
   char           *current_play;
@@ -123,6 +127,7 @@ G_GNUC_INTERNAL gboolean sk_engine_outbox_row     (SkEngine     *self,
 #define PROFILE_JSON \
   "SELECT json_object('id', id, 'email', email, 'name', name, 'display_name', display_name, " \
   "'preference_vector', preference_vector, 'taste_momentum', taste_momentum, " \
+  "'taste_state', taste_state, " \
   "'is_guest', is_guest, 'created_at', created_at, 'updated_at', updated_at) " \
   "FROM profiles WHERE id = ?1"
 #define BADGE_JSON \

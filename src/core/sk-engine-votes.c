@@ -1,15 +1,19 @@
-/* sk-engine-votes.c: a vote moves the taste of a listener present. */
+/* sk-engine-votes.c: a vote moves the taste of a listener present, through
+ * the learner (sk_taste_learn), in the same transaction as the vote, the
+ * outbox rows and the new queue. */
 #include "config.h"
 
 #include <string.h>
 
 #include "sk-engine-private.h"
 
+/* The listener's preference and learner state. A profile with no state
+ * yet starts from its preference; a damaged one too, with a log line. */
 static gboolean
 read_taste (SkEngine    *self,
             const char  *user_id,
             double       pref[SK_DIM],
-            double       momentum[SK_DIM],
+            double       state[SK_TASTE_STATE_LEN],
             GError     **error)
 {
   sqlite3_stmt *stmt;
@@ -17,7 +21,7 @@ read_taste (SkEngine    *self,
   int rc;
 
   stmt = sk_store_prepare (self->store,
-                           "SELECT preference_vector, taste_momentum FROM profiles WHERE id = ?1", error);
+                           "SELECT preference_vector, taste_state FROM profiles WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
@@ -36,16 +40,9 @@ read_taste (SkEngine    *self,
       sk_taste_neutral (pref);
       g_clear_error (&bad);
     }
-  /* momentum may leave [0, 1]: parsed without the range check; a new
-   * profile has none yet */
-  if (sk_store_column_text (stmt, 1) == NULL)
-    memset (momentum, 0, sizeof (double) * SK_DIM);
-  else if (!sk_vec_parse_full (sk_store_column_text (stmt, 1), momentum, FALSE, &bad))
-    {
-      g_warning ("Listener %s: unreadable taste momentum (%s); starting it again from zero",
-                 user_id, bad->message);
-      memset (momentum, 0, sizeof (double) * SK_DIM);
-    }
+  if (!sk_taste_state_parse (sk_store_column_text (stmt, 1), pref, state, &bad))
+    g_warning ("Listener %s: unreadable learner state (%s); starting again from their preference",
+               user_id, bad->message);
   sqlite3_reset (stmt);
   return TRUE;
 }
@@ -90,9 +87,9 @@ sk_engine_vote (SkEngine    *self,
   g_autofree char *vote_id = NULL;
   g_autofree char *ts = NULL;
   g_autofree char *pref_text = NULL;
-  g_autofree char *mom_text = NULL;
+  g_autofree char *state_text = NULL;
   g_autofree char *song = NULL;
-  double pref[SK_DIM], momentum[SK_DIM];
+  double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
   const double *embedding;
   GError *local = NULL;
   sqlite3_stmt *stmt;
@@ -160,20 +157,27 @@ sk_engine_vote (SkEngine    *self,
       goto fail;
     }
 
-  if (!read_taste (self, user_id, pref, momentum, &local))
+  /* the learner (docs/DESIGN.md, "The learner"); the seed's rule and its
+   * taste_momentum are no longer written */
+  if (!read_taste (self, user_id, pref, state, &local))
     goto fail;
-  sk_taste_vote (pref, momentum, embedding, value);
+  if (!sk_taste_learn (state, pref, embedding, value))
+    {
+      g_set_error (&local, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "Listener %s: the taste could not learn from this vote", user_id);
+      goto fail;
+    }
   pref_text = sk_vec_format (pref);
-  mom_text = sk_vec_format (momentum);
+  state_text = sk_taste_state_format (state);
   stmt = sk_store_prepare (self->store,
-                           "UPDATE profiles SET preference_vector = ?2, taste_momentum = ?3, updated_at = ?4 "
+                           "UPDATE profiles SET preference_vector = ?2, taste_state = ?3, updated_at = ?4 "
                            "WHERE id = ?1",
                            &local);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, pref_text, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, mom_text, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, state_text, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
   if (!sk_store_run (self->store, stmt, &local) ||
       !sk_engine_outbox_row (self, "vote",

@@ -110,6 +110,7 @@ sk_engine_finalize (GObject *object)
   sk_engine_watch_clear (self);
   g_clear_pointer (&self->rank_buf, g_free);
   g_clear_pointer (&self->prefs, g_free);
+  g_clear_pointer (&self->states, g_free);
   g_clear_pointer (&self->recommender, sk_recommender_free);
   g_clear_pointer (&self->sessions, sk_sessions_free);
   g_clear_pointer (&self->store, sk_store_unref);
@@ -289,6 +290,7 @@ sk_engine_load_settings (SkEngine *self)
   sk_settings_get_vector (self->store, "house_vector", self->house);
   sk_sessions_set_length (self->sessions, sk_settings_get_int (self->store, "session_minutes") * 60);
   self->tap_limit = (guint) sk_settings_get_int (self->store, "tap_limit_per_minute");
+  self->explore_weight = sk_settings_get_double (self->store, "explore_weight");
   self->rank_buf = g_renew (SkRankItem, self->rank_buf, self->k);
 }
 
@@ -539,13 +541,22 @@ sk_engine_requeue (SkEngine  *self,
   if (self->prefs_len < present->len)
     {
       self->prefs = g_renew (double, self->prefs, (gsize) present->len * SK_DIM);
+      self->states = g_renew (double, self->states, (gsize) present->len * SK_TASTE_STATE_LEN);
       self->prefs_len = present->len;
     }
   for (guint i = 0; i < present->len; i++)
-    memcpy (&self->prefs[(gsize) i * SK_DIM],
-            g_array_index (present, SkPresent, i).preference,
-            sizeof (double) * SK_DIM);
+    {
+      memcpy (&self->prefs[(gsize) i * SK_DIM],
+              g_array_index (present, SkPresent, i).preference,
+              sizeof (double) * SK_DIM);
+      memcpy (&self->states[(gsize) i * SK_TASTE_STATE_LEN],
+              g_array_index (present, SkPresent, i).state,
+              sizeof (double) * SK_TASTE_STATE_LEN);
+    }
   self->n_present = present->len;
+  /* the learner's exploration bonus, once per ranking (docs/DESIGN.md) */
+  self->has_explore = sk_taste_explore_blend (self->states, present->len, self->explore_weight,
+                                              self->explore);
 
   params.now = now;
   params.strategy = self->strategy;
@@ -553,6 +564,7 @@ sk_engine_requeue (SkEngine  *self,
   params.house = self->house;
   params.listeners = self->prefs;
   params.n_listeners = present->len;
+  params.explore = self->has_explore ? self->explore : NULL;
   params.current = sk_recommender_lookup (self->recommender, self->current_song);
   n = sk_recommender_rank (self->recommender, &params, self->rank_buf);
 

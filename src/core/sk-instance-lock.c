@@ -1,9 +1,6 @@
 /* sk-instance-lock.c: one soundscaped per database (sk-instance-lock.h). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-lock"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

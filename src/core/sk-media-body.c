@@ -3,9 +3,6 @@
  * Part of SkMediaCache (sk-media-cache-private.h). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-media"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>

@@ -5,15 +5,13 @@
  * sk-media-body.c), which sk-media-download.c opens by describing. */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-media"
-
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
 #include "sk-media-cache-private.h"
+#include "sk-songs.h"
 #include "sk-util.h"
 
 G_DEFINE_QUARK (sk-media-error-quark, sk_media_error)
@@ -35,31 +33,27 @@ prefetch_next (gpointer user_data)
   while ((song_id = g_queue_pop_head (&self->prefetch_queue)) != NULL)
     {
       g_autofree char *id = song_id;
-      g_autofree char *file_url = NULL;
-      g_autofree char *sha256 = NULL;
+      g_autoptr(SkSong) song = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *sha256;
       g_autoptr(GUri) uri = NULL;
-      sqlite3_stmt *stmt;
       UrlKind kind;
       MediaRow row;
       Download *dl;
       gboolean hit;
 
-      stmt = sk_store_prepare (self->store,
-                               "SELECT file_url, sha256 FROM songs WHERE id = ?1", NULL);
-      if (stmt == NULL)
-        break;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
+      song = sk_songs_lookup (self->store, id, &error);
+      if (song == NULL && !g_error_matches (error, SK_SONGS_ERROR, SK_SONGS_ERROR_NOT_FOUND))
         {
-          file_url = g_strdup (sk_store_column_text (stmt, 0));
-          sha256 = g_strdup (sk_store_column_text (stmt, 1));
+          g_debug ("No prefetch: %s", error->message);
+          break;
         }
-      sqlite3_reset (stmt);
-      if (file_url == NULL || !sk_media_classify_url (file_url, &kind, NULL, &uri, NULL) ||
+      if (song == NULL || !sk_media_classify_url (song->file_url, &kind, NULL, &uri, NULL) ||
           kind != URL_HTTP)
         continue;
+      sha256 = song->sha256;
       if (sha256 != NULL && !sk_media_is_hex64 (sha256))
-        g_clear_pointer (&sha256, g_free);
+        sha256 = NULL;
 
       dl = g_hash_table_lookup (self->downloads, id);
       if (dl != NULL)

@@ -128,6 +128,22 @@ gboolean      sk_media_cache_is_busy           (SkMediaCache         *self);
  * the database cannot say. */
 guint64       sk_media_cache_get_used_bytes    (SkMediaCache         *self,
                                                 GError              **error);
+/* One verified download, as the `media` index has it. */
+typedef struct
+{
+  char    *song_id;
+  char    *path;
+  guint64  bytes;
+  char    *fetched_at;       /* ISO-8601, or NULL */
+  char    *last_played_at;   /* ISO-8601, or NULL when never played */
+} SkMediaEntry;
+
+void          sk_media_entry_free              (SkMediaEntry         *entry);
+/* Every download, the most recently played (or fetched) first; NULL with
+ * @error when the database cannot say. */
+GPtrArray    *sk_media_cache_list              (SkMediaCache         *self,
+                                                GError              **error);
+
 /* Removes what no `media` row names (a song deleted from the library takes
  * its row with it, not its file) and the .part files of songs that are no
  * longer in the library; keeps the .part of every http(s) song. Returns

@@ -69,9 +69,6 @@
  */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-media"
-
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -454,7 +451,7 @@ on_error_body (GObject      *source,
   Download *dl = user_data;
   guint status = soup_message_get_status (dl->msg);
   gsize n = 0;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   gboolean storage_404 = FALSE;
   g_autofree char *storage_message = NULL;
   gboolean keep_part;
@@ -470,10 +467,9 @@ on_error_body (GObject      *source,
   /* Supabase Storage answers a missing object with 400 and a JSON body
    * whose statusCode is "404". */
   if (status == SOUP_STATUS_BAD_REQUEST && n > 0 &&
-      json_parser_load_from_data (parser, (const char *) dl->error_body, n, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      (root = sk_json_parse_object ((const char *) dl->error_body, n, NULL)) != NULL)
     {
-      JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+      JsonObject *o = json_node_get_object (root);
       JsonNode *code = json_object_get_member (o, "statusCode");
       JsonNode *message = json_object_get_member (o, "message");
 

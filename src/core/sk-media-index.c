@@ -4,9 +4,6 @@
  * (sk-media-cache-private.h). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-media"
-
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -233,6 +230,51 @@ sk_media_cache_get_used_bytes (SkMediaCache  *self,
   g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), 0);
   sk_media_used_bytes_except (self, NULL, &used, error);
   return used;
+}
+
+void
+sk_media_entry_free (SkMediaEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->song_id);
+  g_free (entry->path);
+  g_free (entry->fetched_at);
+  g_free (entry->last_played_at);
+  g_free (entry);
+}
+
+GPtrArray *
+sk_media_cache_list (SkMediaCache  *self,
+                     GError       **error)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_media_entry_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), NULL);
+
+  stmt = sk_store_prepare (self->store,
+                           "SELECT song_id, path, bytes, fetched_at, last_played_at FROM media "
+                           "ORDER BY coalesce(last_played_at, fetched_at, '') DESC, song_id",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      SkMediaEntry *e = g_new0 (SkMediaEntry, 1);
+
+      e->song_id = g_strdup (sk_store_column_text (stmt, 0));
+      e->path = g_strdup (sk_store_column_text (stmt, 1));
+      e->bytes = (guint64) MAX (sqlite3_column_int64 (stmt, 2), 0);
+      e->fetched_at = g_strdup (sk_store_column_text (stmt, 3));
+      e->last_played_at = g_strdup (sk_store_column_text (stmt, 4));
+      g_ptr_array_add (entries, e);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&entries);
 }
 
 guint

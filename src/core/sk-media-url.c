@@ -3,9 +3,6 @@
  * URLs fit for a message. Part of SkMediaCache (sk-media-cache-private.h). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-media"
-
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>

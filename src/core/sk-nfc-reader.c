@@ -36,9 +36,6 @@
  * own (it holds only its own references and emits nothing after stop). */
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "sk-nfc"
-
 #include <nfc/nfc.h>
 #include <string.h>
 
@@ -259,8 +256,12 @@ report (Shared      *sh,
   g_free (ts->message);
   ts->message = g_strdup (message);
 
+  /* one line per change; no reader plugged in, when none was named, is
+   * no fault */
   if (status == SK_NFC_STATUS_READY)
     g_message ("NFC reader ready: %s", model);
+  else if (status == SK_NFC_STATUS_ABSENT && sh->connstring == NULL)
+    g_message ("NFC reader %s: %s", sk_nfc_status_to_string (status), message);
   else
     g_warning ("NFC reader %s: %s", sk_nfc_status_to_string (status), message);
 
@@ -595,6 +596,10 @@ sk_nfc_reader_start (SkNfcReader *self)
 
   self->status = SK_NFC_STATUS_STARTING;
   g_clear_pointer (&self->message, g_free);
+  /* libnfc prints its own errors on stderr at every retry ("Unable to find
+   * USB busses" each second on a machine without them); the status line
+   * above says what matters once per change. A level the user set wins. */
+  g_setenv ("LIBNFC_LOG_LEVEL", "0", FALSE);
   self->thread = g_thread_new ("sk-nfc", reader_thread, g_atomic_rc_box_acquire (sh));
 }
 

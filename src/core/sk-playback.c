@@ -773,8 +773,9 @@ on_pcm_error (SkAudioPlayer *player,
               const GError  *error,
               SkPlayback    *self)
 {
-  g_warning ("The audio output %s fails: %s", self->pcm_name,
-             error != NULL ? error->message : "unknown error");
+  /* the player has said it in the log, once per change */
+  g_debug ("The audio output %s fails: %s", self->pcm_name,
+           error != NULL ? error->message : "unknown error");
 }
 
 /* --- start and stop ----------------------------------------------------- */

@@ -350,7 +350,7 @@ sk_sessions_present (SkSessions  *self,
 
   g_array_set_clear_func (out, present_clear);
   stmt = sk_store_prepare (self->store,
-                           "SELECT s.user_id, p.preference_vector FROM sessions s "
+                           "SELECT s.user_id, p.preference_vector, p.taste_state FROM sessions s "
                            "JOIN profiles p ON p.id = s.user_id "
                            "WHERE s.player_id = ?1 AND s.status = 'active' AND s.expires_at > ?2 "
                            "ORDER BY s.user_id",
@@ -373,7 +373,11 @@ sk_sessions_present (SkSessions  *self,
                      p.user_id, bad->message);
           for (guint d = 0; d < SK_DIM; d++)
             p.preference[d] = 0.5;
+          g_clear_error (&bad);
         }
+      if (!sk_taste_state_parse (sk_store_column_text (stmt, 2), p.preference, p.state, &bad))
+        g_warning ("Listener %s has an unreadable learner state (%s); using their preference",
+                   p.user_id, bad->message);
       g_array_append_val (out, p);
     }
   sqlite3_reset (stmt);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "sk-store.h"
+#include "sk-taste.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,7 @@ typedef struct
 {
   char   *user_id;
   double  preference[SK_DIM];
+  double  state[SK_TASTE_STATE_LEN];   /* the learner's (sk-taste.h) */
 } SkPresent;
 
 void        sk_check_in_clear      (SkCheckIn *c);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sk-settings.h"
+#include "sk-taste.h"
 #include "sk-util.h"
 
 /* Ranges here are the ones the code that uses each setting can honour:
@@ -18,6 +19,8 @@ static const SkSetting settings[] = {
     "How many songs the queue shows ahead" },
   { "house_vector", SK_SETTING_VECTOR, 0, 0, "[0.5,0.5,0.5,0.5,0.5]", NULL,
     "The venue's own taste, played when nobody is checked in" },
+  { "explore_weight", SK_SETTING_DOUBLE, 0, SK_EXPLORE_MAX, "1.5", NULL,
+    "How much the queue tries songs that teach the kiosk a listener's taste (0: never)" },
   { "session_minutes", SK_SETTING_INT, 1, 24 * 60, "60", NULL,
     "How long a check-in lasts (a re-tap extends it)" },
   { "tap_limit_per_minute", SK_SETTING_INT, 0, 1000, "6", NULL,

@@ -113,4 +113,10 @@ static const char *const sk_store_migrations[] = {
   "  etag TEXT,"
   "  fetched_at TEXT,"
   "  last_played_at TEXT);",
+  /* 2: the learner's state (docs/DESIGN.md, "The learner"): 29 numbers as
+   * "[…]" text like the vectors. Every existing profile starts from its
+   * preference; sk_taste_state_from_preference() is the store's own SQL
+   * function (sk-store.c), so the numbers are the C learner's exactly. */
+  "ALTER TABLE profiles ADD COLUMN taste_state TEXT;"
+  "UPDATE profiles SET taste_state = sk_taste_state_from_preference(preference_vector);",
 };

@@ -16,6 +16,7 @@
 
 #include "sk-store.h"
 #include "sk-store-schema.h"
+#include "sk-taste.h"
 #include "sk-util.h"
 
 G_DEFINE_QUARK (sk-store-error-quark, sk_store_error)
@@ -146,6 +147,26 @@ flush_after_commit (SkStore  *self,
 
       a->func (a->data);
     }
+}
+
+/* SQL: sk_taste_state_from_preference(text) → the learner's state for a
+ * profile that has a preference and no state yet, as text; an unreadable
+ * preference gives a new listener's state. */
+static void
+sql_state_from_preference (sqlite3_context  *ctx,
+                           int               argc,
+                           sqlite3_value   **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
+  g_autofree char *out = NULL;
+
+  if (text != NULL && sk_vec_parse (text, pref, NULL))
+    sk_taste_state_from_preference (pref, state);
+  else
+    sk_taste_state_new (state);
+  out = sk_taste_state_format (state);
+  sqlite3_result_text (ctx, out, -1, SQLITE_TRANSIENT);
 }
 
 /* The schema version, or -1 with @error set. Reading it reads the file's
@@ -360,8 +381,17 @@ sk_store_open_full (const char        *path,
 
   if (!ensure_wal (self, error) ||
       !sk_store_exec (self, "PRAGMA synchronous = FULL", error) ||
-      !sk_store_exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !migrate (self, error))
+      !sk_store_exec (self, "PRAGMA foreign_keys = ON", error))
+    return NULL;
+  rc = sqlite3_create_function (self->db, "sk_taste_state_from_preference", 1,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+                                sql_state_from_preference, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_error (self, error, rc, "Opening");
+      return NULL;
+    }
+  if (!migrate (self, error))
     return NULL;
 
   return g_steal_pointer (&self);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sk-taste.h"
+#include "sk-util.h"
 
 static double
 centred_norm (const double v[SK_DIM],
@@ -260,6 +261,35 @@ sk_taste_state_valid (const double state[SK_TASTE_STATE_LEN])
     return FALSE;
   unpack_a (state, a);
   return cholesky (a, l);
+}
+
+char *
+sk_taste_state_format (const double state[SK_TASTE_STATE_LEN])
+{
+  return sk_numbers_format (state, SK_TASTE_STATE_LEN);
+}
+
+gboolean
+sk_taste_state_parse (const char   *text,
+                      const double  preference[SK_DIM],
+                      double        state[SK_TASTE_STATE_LEN],
+                      GError      **error)
+{
+  double parsed[SK_TASTE_STATE_LEN];
+
+  sk_taste_state_from_preference (preference, state);
+  if (text == NULL)
+    return TRUE;
+  if (!sk_numbers_parse (text, parsed, SK_TASTE_STATE_LEN, error))
+    return FALSE;
+  if (!sk_taste_state_valid (parsed))
+    {
+      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                           "not a learner state (S >= 0, s2 > 0, A positive definite)");
+      return FALSE;
+    }
+  memcpy (state, parsed, sizeof parsed);
+  return TRUE;
 }
 
 /* p from the solution w = A⁻¹b (step 5 of the definition). */

@@ -61,6 +61,18 @@ void     sk_taste_state_new    (double       state[SK_TASTE_STATE_LEN]);
  * b = Λ0·(0, 2(p − 0.5)). */
 void     sk_taste_state_from_preference (const double preference[SK_DIM],
                                          double       state[SK_TASTE_STATE_LEN]);
+/* The state as stored: "[…]" text of SK_TASTE_STATE_LEN numbers, like the
+ * vectors (C locale, read back exactly). */
+char    *sk_taste_state_format (const double state[SK_TASTE_STATE_LEN]);
+/* The stored state @text of a listener whose preference is @preference:
+ * NULL text (a profile from before the learner, or from elsewhere) starts
+ * from the preference and is no error; text that is not a valid state
+ * also starts from the preference, but returns FALSE with @error saying
+ * why, for the caller to log. */
+gboolean sk_taste_state_parse  (const char   *text,
+                                const double  preference[SK_DIM],
+                                double        state[SK_TASTE_STATE_LEN],
+                                GError      **error);
 /* TRUE when every number is finite, S ≥ 0, s2 > 0 and A is positive
  * definite: a state the learner can continue from. */
 gboolean sk_taste_state_valid  (const double state[SK_TASTE_STATE_LEN]);

@@ -153,9 +153,8 @@ cmd_cache (int argc, char **argv)
   g_autofree char *dir = NULL;
   gboolean fetch = FALSE;
   gboolean ok = TRUE;
-  sqlite3_stmt *stmt;
+  g_autoptr(GPtrArray) media = NULL;
   guint64 used;
-  int step;
   GOptionEntry entries[] = {
     { "fetch", 0, 0, G_OPTION_ARG_NONE, &fetch, "Download these songs into the cache first", NULL },
     { NULL }
@@ -181,22 +180,17 @@ cmd_cache (int argc, char **argv)
   if (fetch)
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 
-  stmt = sk_store_prepare (store,
-                           "SELECT song_id, bytes, coalesce(fetched_at, '—'), "
-                           "  coalesce(last_played_at, '—'), path "
-                           "FROM media "
-                           "ORDER BY coalesce(last_played_at, fetched_at, '') DESC, song_id",
-                           &error);
-  if (stmt == NULL)
+  media = sk_media_cache_list (cache, &error);
+  if (media == NULL)
     return fail ("%s", error->message);
-  while ((step = sk_store_step (store, stmt, &error)) == SQLITE_ROW)
-    printf ("%s  %10" G_GINT64_FORMAT "  fetched %s  played %s  %s\n",
-            sk_store_column_text (stmt, 0), (gint64) sqlite3_column_int64 (stmt, 1),
-            sk_store_column_text (stmt, 2), sk_store_column_text (stmt, 3),
-            sk_store_column_text (stmt, 4));
-  sqlite3_reset (stmt);
-  if (step != SQLITE_DONE)
-    return fail ("%s", error->message);
+  for (guint i = 0; i < media->len; i++)
+    {
+      SkMediaEntry *e = media->pdata[i];
+
+      printf ("%s  %10" G_GUINT64_FORMAT "  fetched %s  played %s  %s\n",
+              e->song_id, e->bytes, e->fetched_at ? e->fetched_at : "—",
+              e->last_played_at ? e->last_played_at : "—", e->path);
+    }
   used = sk_media_cache_get_used_bytes (cache, &error);
   if (error != NULL)
     return fail ("%s", error->message);

@@ -9,6 +9,13 @@
 #include "sk-audio-player.h"
 #include "sk-playback.h"
 
+/* A PCM that takes data faster than real time (`null`, `file`) is written
+ * at the clock's rate, as a sound card would take it; --unpaced writes as
+ * fast as it takes it: to render into a file (and for the tests that
+ * compare what was written sample for sample). */
+#define UNPACED_HELP "Write to a PCM that does not keep time (null, file) as fast as " \
+                     "it takes data, not at the clock's rate"
+
 /* --- play --------------------------------------------------------------- */
 
 typedef struct
@@ -89,6 +96,7 @@ cmd_play (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *pcm = NULL;
   double crossfade = 0.0, volume = 1.0;
+  gboolean unpaced = FALSE;
   Play play = { 0 };
   guint sigint, sigterm;
   GOptionEntry entries[] = {
@@ -96,6 +104,7 @@ cmd_play (int argc, char **argv)
     { "crossfade", 0, 0, G_OPTION_ARG_DOUBLE, &crossfade,
       "Seconds of crossfade between files, 0–12 (default 0: gapless)", "S" },
     { "volume", 0, 0, G_OPTION_ARG_DOUBLE, &volume, "Volume 0–1 (default 1)", "V" },
+    { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
     { NULL }
   };
   int rc = parse_options (&argc, &argv, "play", "FILE…",
@@ -105,6 +114,7 @@ cmd_play (int argc, char **argv)
   if (rc >= 0)
     return rc;
   player = sk_audio_player_new (pcm != NULL ? pcm : "default");
+  sk_audio_player_set_paced (player, !unpaced);
   if (!sk_audio_player_set_crossfade (player, crossfade, &error)
       || !sk_audio_player_set_volume (player, volume, &error))
     {
@@ -219,11 +229,13 @@ cmd_run (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *pcm = NULL;
   int tracks = 0;
+  gboolean unpaced = FALSE;
   Run run = { 0 };
   guint sigint, sigterm;
   GOptionEntry entries[] = {
     { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
     { "tracks", 0, 0, G_OPTION_ARG_INT, &tracks, "Stop after this many tracks started", "N" },
+    { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
     { NULL }
   };
   int rc = parse_options (&argc, &argv, "run", "",
@@ -243,6 +255,7 @@ cmd_run (int argc, char **argv)
   if (engine == NULL)
     return EXIT_FAILURE;
   playback = sk_playback_new (engine, NULL, pcm);
+  sk_audio_player_set_paced (sk_playback_get_player (playback), !unpaced);
   loop = g_main_loop_new (NULL, FALSE);
   run.engine = engine;
   run.playback = playback;

@@ -44,7 +44,7 @@ typedef struct
   SkPlayback       *playback;
   SkNfcReader      *reader;
   SkKioskService   *service;
-  GDataInputStream *keyboard;
+  GDataInputStream *keyboard;   /* demo mode */
   GCancellable     *cancellable;
   int               exit_code;
 } Daemon;
@@ -111,6 +111,15 @@ on_track_started (SkEngine   *engine,
 
   g_message ("playing %s", title);
   notify (status);
+  if (d->keyboard != NULL)
+    {
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      /* the demo shows each step: a new track and the queue after it */
+      sk_demo_describe (engine, 5, out);
+      fputs (out->str, stdout);
+      fflush (stdout);
+    }
 }
 
 static void
@@ -147,9 +156,11 @@ on_key_line (GObject      *source,
     return;
   if (line == NULL)
     {
+      /* end of input (a script piped in, or Ctrl-D): the demo ends */
       if (error != NULL)
         g_warning ("keyboard: %s", error->message);
-      return;   /* end of input: keep playing until a signal */
+      g_main_loop_quit (d->loop);
+      return;
     }
   switch (sk_demo_command (d->engine, g_strstrip (line), out))
     {
@@ -158,6 +169,7 @@ on_key_line (GObject      *source,
       return;
     case SK_DEMO_NEXT:
       sk_audio_player_skip (sk_playback_get_player (d->playback));
+      sk_demo_describe (d->engine, 5, out);
       break;
     case SK_DEMO_SHOWN:
     default:

@@ -93,6 +93,8 @@ fixture_setup (Fixture       *f,
   f->out = g_build_filename (f->dir, "out.raw", NULL);
   f->pcm = g_strdup_printf ("file:'%s',raw", f->out);
   f->player = sk_audio_player_new (f->pcm);
+  /* exact content, as fast as the decoder goes */
+  sk_audio_player_set_paced (f->player, FALSE);
   f->log = g_string_new (NULL);
   f->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   g_signal_connect (f->player, "track-started", G_CALLBACK (on_started), f);
@@ -1152,7 +1154,8 @@ test_ctl_play (Fixture       *f,
 
   g_assert_nonnull (ctl);
   {
-    const char *argv[] = { ctl, "play", pa, pb, "--crossfade", "0", "--pcm", f->pcm, NULL };
+    const char *argv[] = { ctl, "play", pa, pb, "--crossfade", "0", "--pcm", f->pcm, "--unpaced",
+                           NULL };
     g_autofree char *expected = g_strdup_printf ("playing %s\nplaying %s\n", pa, pb);
 
     g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
@@ -1173,7 +1176,8 @@ test_ctl_play (Fixture       *f,
   g_clear_pointer (&out_text, g_free);
   g_clear_pointer (&err_text, g_free);
   {
-    const char *argv[] = { ctl, "play", missing, pb, "--pcm", f->pcm, "--volume", "0.5", NULL };
+    const char *argv[] = { ctl, "play", missing, pb, "--pcm", f->pcm, "--volume", "0.5",
+                           "--unpaced", NULL };
     g_autofree char *expected = g_strdup_printf ("playing %s\n", pb);
 
     g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,

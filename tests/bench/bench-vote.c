@@ -54,16 +54,6 @@ fs_name (const char *path)
 }
 
 static void
-exec_ok (sqlite3    *db,
-         const char *sql)
-{
-  char *msg = NULL;
-
-  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    g_error ("baseline: %s: %s", sql, msg);
-}
-
-static void
 baseline_open (Baseline   *b,
                const char *dir)
 {
@@ -71,9 +61,9 @@ baseline_open (Baseline   *b,
 
   if (sqlite3_open (path, &b->db) != SQLITE_OK)
     g_error ("baseline: cannot open %s", path);
-  exec_ok (b->db, "PRAGMA journal_mode = WAL");
-  exec_ok (b->db, "PRAGMA synchronous = FULL");
-  exec_ok (b->db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+  sk_test_sqlite_exec (b->db, "PRAGMA journal_mode = WAL");
+  sk_test_sqlite_exec (b->db, "PRAGMA synchronous = FULL");
+  sk_test_sqlite_exec (b->db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
   if (sqlite3_prepare_v2 (b->db, "INSERT INTO t (v) VALUES (?1)", -1, &b->insert, NULL) != SQLITE_OK)
     g_error ("baseline: %s", sqlite3_errmsg (b->db));
 }
@@ -84,12 +74,12 @@ baseline_commit (Baseline *b)
 {
   gint64 t0 = sk_bench_now_ns ();
 
-  exec_ok (b->db, "BEGIN");
+  sk_test_sqlite_exec (b->db, "BEGIN");
   sqlite3_bind_text (b->insert, 1, "[0.5,0.5,0.5,0.5,0.5]", -1, SQLITE_STATIC);
   if (sqlite3_step (b->insert) != SQLITE_DONE)
     g_error ("baseline: %s", sqlite3_errmsg (b->db));
   sqlite3_reset (b->insert);
-  exec_ok (b->db, "COMMIT");
+  sk_test_sqlite_exec (b->db, "COMMIT");
   return (double) (sk_bench_now_ns () - t0);
 }
 

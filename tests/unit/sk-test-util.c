@@ -84,6 +84,25 @@ sk_test_add_song (SkStore      *store,
 }
 
 void
+sk_test_sqlite_exec (sqlite3    *db,
+                     const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+const SkTestSong sk_test_evening_songs[SK_TEST_N_EVENING_SONGS] = {
+  { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
+  { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
+  { "s-storm",    { 0.70, 0.60, 0.10, 0.95, 0.20 } },
+  { "s-waves",    { 0.30, 0.50, 0.10, 0.10, 0.95 } },
+  { "s-wind",     { 0.20, 0.95, 0.10, 0.30, 0.30 } },
+  { "s-hearth",   { 0.55, 0.20, 0.85, 0.25, 0.30 } },
+};
+
+void
 sk_test_add_songs (SkEngine         *engine,
                    const SkTestSong *songs,
                    guint             n)

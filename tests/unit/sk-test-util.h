@@ -31,6 +31,16 @@ typedef struct
   double      e[SK_DIM];
 } SkTestSong;
 
+/* sqlite3_exec on a connection of the test's own (not a store's); any
+ * failure ends the test with the statement and SQLite's message. */
+void    sk_test_sqlite_exec  (sqlite3     *db,
+                              const char  *sql);
+
+/* Six songs with one clear character each (campfire, rain, storm, waves,
+ * wind, hearth), for tests that rank for a taste. */
+#define SK_TEST_N_EVENING_SONGS 6
+extern const SkTestSong sk_test_evening_songs[SK_TEST_N_EVENING_SONGS];
+
 /* Adds @n songs to the engine's database and reloads its library. */
 void    sk_test_add_songs    (SkEngine         *engine,
                               const SkTestSong *songs,

@@ -212,6 +212,8 @@ test_opposite_tastes (Fixture *f, gconstpointer data)
   make_library (f, &lib);
   CTL (f, 0, "init");
   CTL (f, 0, "import", lib);
+  /* the plain ranking: a taste's own songs first, no exploration */
+  CTL (f, 0, "config", "explore_weight", "0");
   CTL (f, 0, "enroll", "04A1B2C3", "Rain Lover", "--taste", "[0.95,0.4,0.15,0.45,0.6]");
   CTL (f, 0, "enroll", "04F1E2D3", "Fire Keeper", "--taste", "[0.1,0.4,0.95,0.3,0.2]");
   CTL (f, 0, "next");
@@ -225,8 +227,10 @@ test_opposite_tastes (Fixture *f, gconstpointer data)
   g_assert_true (g_str_equal (rain, "rain") || g_str_equal (rain, "storm"));
 
   CTL (f, 0, "checkout", "04A1B2C3");
+  /* no vote here: the song playing is whichever the empty room ranked
+   * first among ties (random ids), and one vote through the learner may
+   * rightly move a taste a long way */
   CTL (f, 0, "tap", "04F1E2D3");
-  CTL (f, 0, "vote", "04F1E2D3", "1");
   fire = queue_head (f);
   g_assert_cmpstr (fire, !=, rain);
   g_assert_true (g_str_equal (fire, "hearth") || g_str_equal (fire, "campfire"));

@@ -237,7 +237,7 @@ test_loudness (void)
   g_assert_true (sk_store_set_setting (store, "loudness_target_lufs", "-18", &error));
   g_assert_cmpfloat (sk_loudness_target (store), ==, -18);
   g_assert_true (sk_store_set_setting (store, "loudness_target_lufs", "loud", &error));
-  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*loudness_target_lufs*");
+  g_test_expect_message ("sk-settings", G_LOG_LEVEL_WARNING, "*loudness_target_lufs*");
   g_assert_cmpfloat (sk_loudness_target (store), ==, SK_LOUDNESS_TARGET_DEFAULT);
   g_test_assert_expected_messages ();
 

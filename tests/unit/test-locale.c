@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sk-test-util.h"
+#include "sk-taste.h"
 #include "sk-util.h"
 
 #define T0   ((gint64) 1714557600 * G_USEC_PER_SEC)   /* 2024-05-01 10:00:00 UTC */
@@ -57,7 +58,7 @@ make_comma_locale (const char *dir)
 }
 
 /* Two listeners' worth of votes on a fresh database in @dir: returns the
- * listener's "preference_vector taste_momentum" as stored. */
+ * listener's "preference_vector taste_state" as stored. */
 static char *
 two_votes (const char *dir)
 {
@@ -65,7 +66,7 @@ two_votes (const char *dir)
   g_autoptr(SkEngine) engine = sk_test_engine_new (dir, &clock);
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
-  double momentum[SK_DIM];
+  double state[SK_TASTE_STATE_LEN];
   char *stored;
   SkTapResult r;
 
@@ -85,13 +86,14 @@ two_votes (const char *dir)
   g_assert_no_error (error);
 
   stored = sk_test_query_text (sk_engine_get_store (engine),
-                               "SELECT preference_vector || ' ' || taste_momentum "
+                               "SELECT preference_vector || ' ' || taste_state "
                                "FROM profiles WHERE id = ?1", id);
   g_assert_nonnull (stored);
-  /* the momentum reads back, and the second vote found the first's */
-  g_assert_true (sk_vec_parse_full (strchr (stored, ' ') + 1, momentum, FALSE, &error));
+  /* the learner's state reads back, and holds both votes (A's bias entry
+   * is the prior's 2, forgotten a little, plus one a vote) */
+  g_assert_true (sk_numbers_parse (strchr (stored, ' ') + 1, state, SK_TASTE_STATE_LEN, &error));
   g_assert_no_error (error);
-  g_assert_cmpfloat (momentum[0], !=, 0.0);
+  g_assert_cmpfloat (state[0], >, 3.9);
   return stored;
 }
 
@@ -158,7 +160,7 @@ test_number_parser (void)
 }
 
 static void
-test_unreadable_momentum_is_logged (void)
+test_unreadable_state_is_logged (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   SkTestClock clock = { T0 };
@@ -171,20 +173,30 @@ test_unreadable_momentum_is_logged (void)
   sk_test_add_songs (engine, songs, G_N_ELEMENTS (songs));
   id = sk_engine_enroll (engine, "04A1B2C3", "Ada", NULL, NULL, &error);
   g_assert_no_error (error);
-  /* what a decimal-comma locale left behind before numbers were fixed */
-  stmt = sk_store_prepare (sk_engine_get_store (engine),
-                           "UPDATE profiles SET taste_momentum = '[0,1378,-0,4488,0,0,0]' WHERE id = ?1",
-                           NULL);
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  g_assert_true (sk_store_run (sk_engine_get_store (engine), stmt, NULL));
   g_assert_true (sk_engine_tap (engine, "04A1B2C3", &r, &error));
   sk_tap_result_clear (&r);
   g_assert_true (sk_engine_start_next (engine, NULL, &error));
+  /* what a decimal-comma locale would leave behind */
+  stmt = sk_store_prepare (sk_engine_get_store (engine),
+                           "UPDATE profiles SET taste_state = '[2,0,0,0,0,0,0,5,0,0,0,0,0,12]' WHERE id = ?1",
+                           NULL);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  g_assert_true (sk_store_run (sk_engine_get_store (engine), stmt, NULL));
 
-  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*unreadable taste momentum*");
+  g_test_expect_message ("sk-engine", G_LOG_LEVEL_WARNING, "*unreadable learner state*");
   g_assert_true (sk_engine_vote (engine, id, 4, &error));
   g_assert_no_error (error);
   g_test_assert_expected_messages ();
+  {
+    /* the vote learned from the listener's preference and stored a state again */
+    g_autofree char *text = sk_test_query_text (sk_engine_get_store (engine),
+                                                "SELECT taste_state FROM profiles WHERE id = ?1", id);
+    double state[SK_TASTE_STATE_LEN];
+
+    g_assert_true (sk_numbers_parse (text, state, SK_TASTE_STATE_LEN, &error));
+    g_assert_no_error (error);
+    g_assert_true (sk_taste_state_valid (state));
+  }
 
   g_clear_object (&engine);
   sk_test_rmdir (dir);
@@ -197,6 +209,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/numbers/votes-under-a-decimal-comma-locale-store-the-c-result",
                    test_votes_under_decimal_comma);
   g_test_add_func ("/core/numbers/parser-takes-only-finite-decimal-numbers", test_number_parser);
-  g_test_add_func ("/core/numbers/unreadable-stored-momentum-is-a-warning", test_unreadable_momentum_is_logged);
+  g_test_add_func ("/core/numbers/unreadable-stored-learner-state-is-a-warning", test_unreadable_state_is_logged);
   return g_test_run ();
 }

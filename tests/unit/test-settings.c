@@ -147,7 +147,7 @@ test_damaged_value_falls_back (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
 
   g_assert_true (sk_store_set_setting (f->store, "crossfade_seconds", "NaN", &error));
-  g_test_expect_message ("sk-core", G_LOG_LEVEL_WARNING, "*crossfade_seconds*using 5*");
+  g_test_expect_message ("sk-settings", G_LOG_LEVEL_WARNING, "*crossfade_seconds*using 5*");
   g_assert_cmpfloat (sk_settings_get_double (f->store, "crossfade_seconds"), ==, 5.0);
   g_test_assert_expected_messages ();
 }
