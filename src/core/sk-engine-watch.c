@@ -80,7 +80,8 @@ take_snapshot (SkEngine *self)
 }
 
 /* The engine itself writes listeners (check-ins, joins, expiry) and, when
- * a song cannot play, songs; never the settings or the library's list. Only
+ * a song cannot play, songs; never the settings. Songs written through its
+ * own connection (an import in the same program) come with a reload. Only
  * what it may have changed is looked at again, so that a vote does not
  * scan the songs. */
 void
