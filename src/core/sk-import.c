@@ -552,6 +552,12 @@ sk_import_dir (SkStore     *store,
         }
       n++;
     }
+  /* What was imported from here may play from here (sk-media-url.c). */
+  if (n > 0 && !sk_settings_add_library_dir (store, absdir, error))
+    {
+      sk_store_rollback (store);
+      return FALSE;
+    }
 
   if (!sk_store_commit (store, error))
     return FALSE;

@@ -94,7 +94,8 @@ char     *sk_media_build_path        (SkMediaCache  *self,
                                       GUri          *uri);
 gboolean  sk_media_file_size         (const char    *path,
                                       gint64        *size);
-char     *sk_media_local_playable    (const char    *path,
+char     *sk_media_local_playable    (SkMediaCache  *self,
+                                      const char    *path,
                                       GError       **error);
 
 /* ---------------------------------------------------- sk-media-index.c */

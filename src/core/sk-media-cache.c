@@ -245,7 +245,7 @@ sk_media_cache_dup_playable_path (SkMediaCache  *self,
   if (!sk_media_classify_url (file_url, &kind, &local, &uri, error))
     return NULL;
   if (kind == URL_LOCAL)
-    return sk_media_local_playable (local, error);
+    return sk_media_local_playable (self, local, error);
 
   if (sk_media_row_load (self, song_id, &row) && sk_media_row_file_ok (&row))
     path = g_steal_pointer (&row.path);
@@ -295,7 +295,7 @@ sk_media_cache_fetch_async (SkMediaCache        *self,
     }
   if (kind == URL_LOCAL)
     {
-      char *path = sk_media_local_playable (local, &error);
+      char *path = sk_media_local_playable (self, local, &error);
 
       if (path == NULL)
         g_task_return_error (task, g_steal_pointer (&error));

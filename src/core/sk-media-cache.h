@@ -1,7 +1,9 @@
 /* sk-media-cache.h: the audio files of the library, on this device.
  *
  * A song's file_url is one of:
- *   - an absolute path or a file:// URL: played in place, never copied;
+ *   - an absolute path or a file:// URL: played in place, never copied,
+ *     and only a regular file (no link, no pipe) under one of the
+ *     directories of the setting library_dirs, which every import extends;
  *   - an http(s) URL (S3, Supabase Storage, any web server): downloaded
  *     into the cache directory, verified, and recorded in the store's
  *     `media` table;
@@ -28,6 +30,7 @@ typedef enum
   SK_MEDIA_ERROR_UNSUPPORTED,    /* a file_url scheme that is not http, https, file or a path */
   SK_MEDIA_ERROR_INVALID,        /* a malformed URL, song id or SHA-256 */
   SK_MEDIA_ERROR_LOCAL_MISSING,  /* a local path or file:// URL that is not a readable file */
+  SK_MEDIA_ERROR_OUTSIDE_LIBRARY, /* a local file outside the setting library_dirs */
   SK_MEDIA_ERROR_NOT_ON_SERVER,  /* 404/410, or Storage's 400 whose body says 404 */
   SK_MEDIA_ERROR_HTTP,           /* any other refusal by the server (4xx, 5xx) */
   SK_MEDIA_ERROR_NETWORK,        /* no connection, a timeout, TLS: try again later */
@@ -40,6 +43,14 @@ typedef enum
 } SkMediaError;
 
 GQuark sk_media_error_quark (void);
+
+/* The rule for the file_url of a song row that comes from the cloud: an
+ * http(s) URL with a host, nothing else (a path or file:// URL from the
+ * network would name any file the service can read). FALSE with
+ * SK_MEDIA_ERROR_UNSUPPORTED or _INVALID saying why. Sync calls this for
+ * every row before it writes it. */
+gboolean sk_media_check_synced_url (const char  *file_url,
+                                    GError     **error);
 
 /* Files larger than this are refused whatever the cache's size limit. */
 #define SK_MEDIA_CACHE_MAX_FILE_BYTES (G_GINT64_CONSTANT (2) << 30)

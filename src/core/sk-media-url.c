@@ -3,12 +3,16 @@
  * URLs fit for a message. Part of SkMediaCache (sk-media-cache-private.h). */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sk-media-cache-private.h"
+#include "sk-settings.h"
+#include "sk-util.h"
 
 gboolean
 sk_media_is_hex64 (const char *s)
@@ -149,15 +153,91 @@ sk_media_file_size (const char *path,
   return TRUE;
 }
 
-char *
-sk_media_local_playable (const char  *path,
-                         GError     **error)
+/* @path is under one of the setting's directories, both sides resolved
+ * (a link among the directories above the file cannot lead outside). */
+static gboolean
+in_library (SkStore     *store,
+            const char  *path,
+            GError     **error)
 {
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || g_access (path, R_OK) != 0)
+  g_autofree char *dirs = sk_settings_dup_string (store, "library_dirs");
+  g_auto(GStrv) list = g_strsplit (dirs, ":", -1);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *real_parent = realpath (parent, NULL);
+
+  if (real_parent == NULL)
     {
       g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING,
                    "The song's file %s is missing or cannot be read.", path);
+      return FALSE;
+    }
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      g_autofree char *real_dir = NULL;
+      gsize len;
+
+      if (!g_path_is_absolute (list[i]))
+        continue;
+      real_dir = realpath (list[i], NULL);
+      if (real_dir == NULL)
+        continue;
+      len = strlen (real_dir);
+      if (strncmp (real_parent, real_dir, len) == 0 &&
+          (real_parent[len] == '\0' || real_parent[len] == '/' || len == 1))
+        return TRUE;
+    }
+  g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_OUTSIDE_LIBRARY,
+               "The song's file %s is outside the library directories (%s): it is not "
+               "played. Import it, or add its directory to the setting library_dirs.",
+               path, *dirs != '\0' ? dirs : "none yet");
+  return FALSE;
+}
+
+char *
+sk_media_local_playable (SkMediaCache  *self,
+                         const char    *path,
+                         GError       **error)
+{
+  int fd;
+  int saved;
+
+  if (!in_library (self->store, path, error))
+    return NULL;
+  /* Opened as the player will open it: never through a link, never
+   * waiting on a pipe, only a regular file. */
+  fd = sk_open_regular_file (path);
+  if (fd < 0)
+    {
+      saved = errno;
+      if (saved == ELOOP || saved == EINVAL)
+        g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING,
+                     "The song's file %s is not a regular file (%s): it is not played.",
+                     path, saved == ELOOP ? "a symbolic link" : "a pipe, a directory or a device");
+      else
+        g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING,
+                     "The song's file %s is missing or cannot be read (%s).",
+                     path, g_strerror (saved));
       return NULL;
     }
+  close (fd);
   return g_strdup (path);
+}
+
+gboolean
+sk_media_check_synced_url (const char  *file_url,
+                           GError     **error)
+{
+  UrlKind kind;
+
+  if (!sk_media_classify_url (file_url, &kind, NULL, NULL, error))
+    return FALSE;
+  if (kind != URL_HTTP)
+    {
+      g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED,
+                   "A song from the cloud must name its file by an http or https URL, "
+                   "not “%s”: local files are only what an import on this device adds.",
+                   file_url);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -420,6 +420,7 @@ resolve (SkPlayback  *self,
     }
   if (g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED) ||
       g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING) ||
+      g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_OUTSIDE_LIBRARY) ||
       g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_INVALID))
     return mark_unplayable (self, song, error->message) ? UNPLAYABLE : NOT_NOW;
   g_message ("Song %s cannot play now: %s", song, error->message);

@@ -37,6 +37,9 @@ static const SkSetting settings[] = {
     "Size limit of the downloaded-audio cache in MB (0: no limit)" },
   { "audio_pcm", SK_SETTING_STRING, 0, 0, "default", NULL,
     "The ALSA device the kiosk plays on" },
+  { "library_dirs", SK_SETTING_STRING, 0, 0, "", NULL,
+    "Directories local audio files may play from, separated by “:”; every import adds "
+    "its own (the demo's too)" },
   { "nfc_device", SK_SETTING_STRING, 0, 0, "", NULL,
     "The badge reader's libnfc connection string (empty: the first found; none: no reader)" },
 };
@@ -229,4 +232,31 @@ sk_settings_get_vector (SkStore    *store,
 
   if (!sk_vec_parse (text, out, NULL))
     g_assert_not_reached ();
+}
+
+gboolean
+sk_settings_add_library_dir (SkStore     *store,
+                             const char  *dir,
+                             GError     **error)
+{
+  g_autofree char *dirs = NULL;
+  g_auto(GStrv) list = NULL;
+  g_autofree char *value = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+  g_return_val_if_fail (dir != NULL && g_path_is_absolute (dir), FALSE);
+
+  if (strchr (dir, ':') != NULL)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "The directory %s has a “:” in its name, which library_dirs cannot hold: "
+                   "its files would not play. Import them from another directory.", dir);
+      return FALSE;
+    }
+  dirs = sk_settings_dup_string (store, "library_dirs");
+  list = g_strsplit (dirs, ":", -1);
+  if (g_strv_contains ((const char *const *) list, dir))
+    return TRUE;
+  value = *dirs != '\0' ? g_strconcat (dirs, ":", dir, NULL) : g_strdup (dir);
+  return sk_settings_set (store, "library_dirs", value, error);
 }

@@ -64,4 +64,10 @@ void             sk_settings_get_vector (SkStore    *store,
                                          const char *key,
                                          double      out[SK_DIM]);
 
+/* Adds the absolute @dir to the setting library_dirs (the directories
+ * local audio files may play from) unless it is there. */
+gboolean         sk_settings_add_library_dir (SkStore     *store,
+                                              const char  *dir,
+                                              GError     **error);
+
 G_END_DECLS

@@ -1,8 +1,13 @@
 /* sk-util.c: time stamps, vectors, identifiers. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sk-util.h"
 
@@ -487,6 +492,86 @@ sk_json_load_object (const char  *path,
   return root;
 }
 
+int
+sk_open_regular_file (const char *path)
+{
+  struct stat st;
+  int fd;
+
+  fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+
+      close (fd);
+      errno = saved;
+      return -1;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      errno = EINVAL;
+      return -1;
+    }
+  return fd;
+}
+
+static char *
+refusal (int err)
+{
+  if (err == ELOOP)
+    return g_strdup ("it is a symbolic link, which is not followed");
+  if (err == EINVAL)
+    return g_strdup ("it is not a regular file");
+  return g_strdup (g_strerror (err));
+}
+
+/* sk_open_regular_file, or a pipe that has bytes to read within
+ * SK_PIPE_WAIT_MS (then read blocking, as a file is). */
+static int
+open_audio (const char  *path,
+            char       **reason)
+{
+  struct stat st;
+  struct pollfd pfd;
+  int fd;
+  int rc;
+
+  fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      *reason = refusal (saved);
+      return -1;
+    }
+  if (S_ISREG (st.st_mode))
+    return fd;
+  if (!S_ISFIFO (st.st_mode))
+    {
+      close (fd);
+      *reason = refusal (EINVAL);
+      return -1;
+    }
+  pfd.fd = fd;
+  pfd.events = POLLIN;
+  do
+    rc = poll (&pfd, 1, SK_PIPE_WAIT_MS);
+  while (rc < 0 && errno == EINTR);
+  if (rc <= 0 || !(pfd.revents & POLLIN) || fcntl (fd, F_SETFL, 0) != 0)
+    {
+      close (fd);
+      *reason = g_strdup_printf ("it is a pipe that nobody wrote to within %d ms",
+                                 SK_PIPE_WAIT_MS);
+      return -1;
+    }
+  return fd;
+}
+
 SNDFILE *
 sk_sndfile_open (const char  *path,
                  SF_INFO     *info,
@@ -495,9 +580,17 @@ sk_sndfile_open (const char  *path,
 {
   static GMutex lock;
   SNDFILE *sf;
+  int fd;
 
+  fd = open_audio (path, reason);
+  if (fd < 0)
+    {
+      *code = SF_ERR_SYSTEM;
+      return NULL;
+    }
   g_mutex_lock (&lock);
-  sf = sf_open (path, SFM_READ, info);
+  /* SF_TRUE: libsndfile closes the descriptor, also when it fails */
+  sf = sf_open_fd (fd, SFM_READ, info, SF_TRUE);
   *code = sf == NULL ? sf_error (NULL) : SF_ERR_NO_ERROR;
   *reason = sf == NULL ? g_strdup (sf_strerror (NULL)) : NULL;
   g_mutex_unlock (&lock);

@@ -91,10 +91,22 @@ JsonNode  *sk_json_parse_object    (const char   *data,
                                     gsize         len,
                                     GError      **error);
 
-/* sf_open for reading, with libsndfile's process-global open error read
- * under one lock, so that two threads failing at once keep their own
- * reasons. On failure NULL, *@code the libsndfile error and *@reason its
- * text (to free). */
+/* Opens @path for reading the way every audio file is opened: O_NOFOLLOW
+ * (a symbolic link is refused), O_NONBLOCK (a FIFO put in a file's place
+ * cannot block the caller, nor a stop() waiting for it) and O_CLOEXEC, then
+ * fstat: only a regular file is accepted. -1 with errno set otherwise
+ * (ELOOP for a link, EINVAL for anything but a regular file). */
+int        sk_open_regular_file    (const char   *path);
+
+/* sf_open_fd for reading, opened as sk_open_regular_file does, but for
+ * one thing: a pipe is read too (soundscape-ctl play from a pipe), with a
+ * bounded wait (SK_PIPE_WAIT_MS) for its first bytes, so that a pipe
+ * nobody writes to is refused rather than blocking the caller for ever.
+ * libsndfile's process-global open error is read under one lock, so that
+ * two threads failing at once keep their own reasons. On failure NULL,
+ * *@code the libsndfile error (SF_ERR_SYSTEM when the file itself was
+ * refused) and *@reason its text (to free). */
+#define SK_PIPE_WAIT_MS 2000
 SNDFILE   *sk_sndfile_open         (const char   *path,
                                     SF_INFO      *info,
                                     int          *code,

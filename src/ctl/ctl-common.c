@@ -91,6 +91,8 @@ parse_options (int            *argc,
   g_autoptr(GError) error = NULL;
   GOptionEntry common[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "The database file (default: the state directory)", "PATH" },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session,
+      "Reach soundscaped on the session bus, not the system bus", NULL },
     { NULL }
   };
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "sk-kiosk-dbus.h"
 #include "sk-songs.h"
 #include "sk-taste.h"
 #include "sk-util.h"
@@ -17,12 +18,16 @@ cmd_tap (int argc, char **argv)
   g_autoptr(SkEngine) engine = NULL;
   g_autoptr(GError) error = NULL;
   SkTapResult r = { 0 };
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   int rc = parse_options (&argc, &argv, "tap", "UID",
                           "Simulate a badge tap: check a listener in (or extend), exactly as the reader does.",
                           NULL, 1, 1);
 
   if (rc >= 0)
     return rc;
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_tap (kiosk, argv[1]);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
@@ -58,6 +63,7 @@ cmd_join (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   g_autofree char *name = NULL;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name (default: a friendly generated one)", "NAME" },
     { NULL }
@@ -68,6 +74,9 @@ cmd_join (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_join (kiosk, argv[1], name);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
@@ -115,6 +124,7 @@ cmd_vote (int argc, char **argv)
   g_autoptr(SkEngine) engine = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *user = NULL;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   guint64 value = 0;
   int rc = parse_options (&argc, &argv, "vote", "UID N",
                           "Rate the track playing now 1–5 for the listener with this badge.", NULL, 2, 2);
@@ -126,6 +136,9 @@ cmd_vote (int argc, char **argv)
       fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
       return EXIT_USAGE;
     }
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_vote (kiosk, argv[1], (int) value);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
@@ -143,10 +156,14 @@ cmd_checkout (int argc, char **argv)
   g_autoptr(SkEngine) engine = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *user = NULL;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   int rc = parse_options (&argc, &argv, "checkout", "UID", "Check a listener out now.", NULL, 1, 1);
 
   if (rc >= 0)
     return rc;
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_check_out (kiosk, argv[1]);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
@@ -189,6 +206,7 @@ cmd_queue (int argc, char **argv)
 {
   g_autoptr(SkEngine) engine = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
@@ -198,6 +216,8 @@ cmd_queue (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
+  if (!json && (kiosk = ctl_bus_kiosk (FALSE, NULL)) != NULL)
+    return ctl_bus_queue (kiosk);
   engine = open_engine (SK_STORE_OPEN_READ_ONLY);
   if (engine == NULL)
     return EXIT_FAILURE;
@@ -239,10 +259,14 @@ cmd_status (int argc, char **argv)
   g_autofree char *title = NULL;
   SkStore *store;
   guint songs = 0, outbox = 0;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
   int rc = parse_options (&argc, &argv, "status", "", "Show the player, who is present and the queue.", NULL, 0, 0);
 
   if (rc >= 0)
     return rc;
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_status (kiosk);
   engine = open_engine (SK_STORE_OPEN_READ_ONLY);
   if (engine == NULL)
     return EXIT_FAILURE;

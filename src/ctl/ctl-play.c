@@ -7,6 +7,7 @@
 
 #include "ctl.h"
 #include "sk-audio-player.h"
+#include "sk-import.h"
 #include "sk-playback.h"
 
 /* A PCM that takes data faster than real time (`null`, `file`) is written
@@ -23,6 +24,7 @@ typedef struct
   SkAudioPlayer *player;
   GMainLoop *loop;
   GPtrArray *failures;   /* one line each */
+  GHashTable *gains;     /* track id → the gain it plays at (normalising) */
   gboolean interrupted;
   gboolean pcm_failed;
 } Play;
@@ -34,8 +36,13 @@ on_play_started (SkAudioPlayer *player,
                  Play          *play)
 {
   g_autofree char *display = g_filename_display_name (path);
+  gint64 id = (gint64) track;
+  double *gain = play->gains != NULL ? g_hash_table_lookup (play->gains, &id) : NULL;
 
-  printf ("playing %s\n", display);
+  if (gain != NULL)
+    printf ("playing %s (%+.1f dB)\n", display, *gain);
+  else
+    printf ("playing %s\n", display);
   fflush (stdout);
 }
 
@@ -87,6 +94,24 @@ on_play_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The loudness the kiosk plays to: the setting in the database (--db, or
+ * the state directory's when there is one), else the default. */
+static gboolean
+play_target (double *target)
+{
+  g_autofree char *path = opt_db != NULL ? g_strdup (opt_db) : sk_store_default_path ();
+  g_autoptr(SkStore) store = NULL;
+
+  *target = SK_LOUDNESS_TARGET_DEFAULT;
+  if (opt_db == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  store = open_store (SK_STORE_OPEN_READ_ONLY);
+  if (store == NULL)
+    return FALSE;
+  *target = sk_loudness_target (store);
+  return TRUE;
+}
+
 int
 cmd_play (int argc, char **argv)
 {
@@ -96,7 +121,8 @@ cmd_play (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *pcm = NULL;
   double crossfade = 0.0, volume = 1.0;
-  gboolean unpaced = FALSE;
+  gboolean unpaced = FALSE, no_normalize = FALSE;
+  double target = SK_LOUDNESS_TARGET_DEFAULT;
   Play play = { 0 };
   guint sigint, sigterm;
   GOptionEntry entries[] = {
@@ -104,11 +130,16 @@ cmd_play (int argc, char **argv)
     { "crossfade", 0, 0, G_OPTION_ARG_DOUBLE, &crossfade,
       "Seconds of crossfade between files, 0–12 (default 0: gapless)", "S" },
     { "volume", 0, 0, G_OPTION_ARG_DOUBLE, &volume, "Volume 0–1 (default 1)", "V" },
+    { "no-normalize", 0, 0, G_OPTION_ARG_NONE, &no_normalize,
+      "Play the files as they are, without the kiosk's loudness normalisation", NULL },
     { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
     { NULL }
   };
   int rc = parse_options (&argc, &argv, "play", "FILE…",
-                          "Play audio files through the kiosk's player, one after the other.",
+                          "Play audio files through the kiosk's player, one after the other, "
+                          "each measured first and played at the kiosk's loudness (the setting "
+                          "loudness_target_lufs of --db or the state directory's database, "
+                          "else -23 LUFS).",
                           entries, 1, G_MAXINT);
 
   if (rc >= 0)
@@ -121,8 +152,34 @@ cmd_play (int argc, char **argv)
       fail ("play: %s", error->message);
       return EXIT_USAGE;
     }
+  if (!no_normalize && !play_target (&target))
+    return EXIT_FAILURE;
+  play.gains = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   for (int i = 1; i < argc; i++)
-    sk_audio_player_append (player, argv[i], 0.0);
+    {
+      g_autoptr(GError) probe_error = NULL;
+      double duration, loudness, *gain;
+      gint64 *id;
+
+      if (no_normalize)
+        {
+          sk_audio_player_append (player, argv[i], 0.0);
+          continue;
+        }
+      /* as the kiosk: measured first (import does it there), then played
+       * at target - measured, clamped */
+      if (!sk_audio_probe_loudness (argv[i], &duration, &loudness, &probe_error))
+        {
+          /* the player names it with its reason, as for --no-normalize */
+          sk_audio_player_append (player, argv[i], 0.0);
+          continue;
+        }
+      gain = g_new (double, 1);
+      *gain = sk_loudness_gain_db (target, loudness);
+      id = g_new (gint64, 1);
+      *id = (gint64) sk_audio_player_append (player, argv[i], *gain);
+      g_hash_table_insert (play.gains, id, gain);
+    }
 
   loop = g_main_loop_new (NULL, FALSE);
   play.player = player;
@@ -143,6 +200,7 @@ cmd_play (int argc, char **argv)
   g_source_remove (sigterm);
   g_signal_handlers_disconnect_by_data (player, &play);
   sk_audio_player_stop (player, FALSE);
+  g_hash_table_unref (play.gains);
 
   if (rc >= 0)
     return rc;

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define EXIT_USAGE 2
 
 extern char *opt_db;
+extern gboolean opt_session;
 
 int       fail              (const char *fmt,
                              ...) G_GNUC_PRINTF (1, 2);
@@ -55,6 +56,26 @@ int cmd_rank       (int argc, char **argv);
 int cmd_taste_step (int argc, char **argv);
 /* ctl-demo.c */
 int cmd_demo       (int argc, char **argv);
+/* ctl-bus.c: soundscaped's D-Bus API, when it runs. The proxy if
+ * soundscaped owns its name (on the session bus with --session) and no
+ * --db names a file (@required: whatever --db says); else NULL, with why
+ * in @error. */
+typedef struct _SkDBusKiosk1 SkDBusKiosk1;
+SkDBusKiosk1 *ctl_bus_kiosk  (gboolean       required,
+                              GError       **error);
+int           ctl_bus_tap    (SkDBusKiosk1  *kiosk,
+                              const char    *uid);
+int           ctl_bus_vote   (SkDBusKiosk1  *kiosk,
+                              const char    *uid,
+                              int            value);
+int           ctl_bus_join   (SkDBusKiosk1  *kiosk,
+                              const char    *uid,
+                              const char    *display_name);
+int           ctl_bus_check_out (SkDBusKiosk1 *kiosk,
+                                 const char   *uid);
+int           ctl_bus_queue  (SkDBusKiosk1  *kiosk);
+int           ctl_bus_status (SkDBusKiosk1  *kiosk);
+int           cmd_watch      (int argc, char **argv);
 /* ctl-play.c */
 int cmd_play       (int argc, char **argv);
 int cmd_run        (int argc, char **argv);

@@ -33,6 +33,7 @@ static const Command commands[] = {
   { "next",       "",          "Start the next track of the queue", cmd_next },
   { "queue",      "",          "Show what plays next", cmd_queue },
   { "status",     "",          "Show the player, listeners and queue", cmd_status },
+  { "watch",      "",          "Print the kiosk's events live (needs soundscaped)", cmd_watch },
   { "nfc-test",   "",          "Check the NFC reader: print the cards it sees", cmd_nfc_test },
   { "rank",       "CASE.json", "Evaluate a rank case file", cmd_rank },
   { "taste-step", "CASE.json", "Evaluate a vote case file", cmd_taste_step },

@@ -443,17 +443,23 @@ sk_kiosk_service_new (SkEngine *engine)
   g_signal_connect (engine, "status-changed", G_CALLBACK (on_status_changed), self);
   g_signal_connect (engine, "vote-recorded", G_CALLBACK (on_vote_recorded), self);
 
-  refresh_now_playing (self);
-  refresh_queue (self);
-  sk_kiosk_refresh_listeners (self);
-  refresh_player (self);
-  refresh_reader (self);
+  sk_kiosk_service_reload (self);
   set_audio (self, "stopped", NULL);
   sk_dbus_kiosk1_set_sync_status (self->skeleton, g_variant_new ("(sx)", "off", (gint64) 0));
   sk_dbus_kiosk1_set_admin_unlocked (self->skeleton, FALSE);
   sk_dbus_kiosk1_set_admin_until (self->skeleton, 0);
   sk_dbus_kiosk1_set_pin_set (self->skeleton, FALSE);
   return self;
+}
+
+void
+sk_kiosk_service_reload (SkKioskService *self)
+{
+  refresh_now_playing (self);
+  refresh_queue (self);
+  sk_kiosk_refresh_listeners (self);
+  refresh_player (self);
+  refresh_reader (self);
 }
 
 static void

@@ -62,6 +62,10 @@ void            sk_kiosk_service_set_playback (SkKioskService  *self,
 void            sk_kiosk_service_set_reader   (SkKioskService  *self,
                                                SkNfcReader     *reader);
 
+/* Computes every property again: after another program (soundscape-ctl on
+ * the database file) changed settings, songs or listeners. */
+void            sk_kiosk_service_reload       (SkKioskService  *self);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkKioskService, sk_kiosk_service_free)
 
 G_END_DECLS

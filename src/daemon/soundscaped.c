@@ -222,6 +222,8 @@ on_poll_database (gpointer data)
 
   if (changes & SK_ENGINE_CHANGED_SETTINGS)
     sk_playback_reload_settings (d->playback);
+  if (changes != SK_ENGINE_CHANGED_NOTHING && d->service != NULL)
+    sk_kiosk_service_reload (d->service);
   if (summary != NULL)
     g_message ("picked up from another program: %s", summary);
   if (error != NULL)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sk-audio-player.h"
+#include "sk-import.h"
 
 #define RATE SK_AUDIO_RATE
 #define TIMEOUT_S 30
@@ -873,6 +874,46 @@ test_corrupt_skipped (Fixture       *f,
   g_assert_cmpmem (out + 2 * (first + na), nc * 4, c, nc * 4);
 }
 
+/* A link (even to a good file), a pipe nobody writes to and a directory
+ * are refused, none blocks the decoder, and the good file after them
+ * plays; stop() returns. A pipe put in a file's place used to block the
+ * decoder in open() and stop() with it, for ever: the alarm bounds that. */
+static void
+test_hostile_files_refused (Fixture       *f,
+                            gconstpointer  data)
+{
+  const gsize nc = RATE / 3;
+  g_autofree gint16 *c = noise (nc, 5);
+  g_autofree char *pc = write_wav (f, "c.wav", c, nc);
+  g_autofree char *link = g_build_filename (f->dir, "link.wav", NULL);
+  g_autofree char *fifo = g_build_filename (f->dir, "fifo.wav", NULL);
+  g_autofree char *dir = g_build_filename (f->dir, "dir.wav", NULL);
+  g_autofree gint16 *out = NULL;
+  gsize n, first, end;
+
+  g_assert_cmpint (symlink (pc, link), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  alarm (60);
+  sk_audio_player_append (f->player, link, 0.0);
+  sk_audio_player_append (f->player, fifo, 0.0);
+  sk_audio_player_append (f->player, dir, 0.0);
+  sk_audio_player_append (f->player, pc, 0.0);
+  play_all (f);
+  alarm (0);
+  g_assert_cmpstr (f->log->str, ==, "failed 1 failed 2 failed 3 started 4 ended 4 idle ");
+  g_assert_cmpuint (f->errors->len, ==, 3);
+  for (guint i = 0; i < f->errors->len; i++)
+    g_test_message ("%s", ((GError *) g_ptr_array_index (f->errors, i))->message);
+  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (f->errors, 0))->message,
+                            "symbolic link"));
+  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (f->errors, 1))->message, "pipe"));
+
+  out = read_output (f, &n);
+  audible_span (out, n, &first, &end);
+  g_assert_cmpuint (end - first, ==, nc);
+}
+
 static void
 test_nothing_playable (Fixture       *f,
                        gconstpointer  data)
@@ -1155,7 +1196,7 @@ test_ctl_play (Fixture       *f,
   g_assert_nonnull (ctl);
   {
     const char *argv[] = { ctl, "play", pa, pb, "--crossfade", "0", "--pcm", f->pcm, "--unpaced",
-                           NULL };
+                           "--no-normalize", NULL };
     g_autofree char *expected = g_strdup_printf ("playing %s\nplaying %s\n", pa, pb);
 
     g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
@@ -1177,7 +1218,7 @@ test_ctl_play (Fixture       *f,
   g_clear_pointer (&err_text, g_free);
   {
     const char *argv[] = { ctl, "play", missing, pb, "--pcm", f->pcm, "--volume", "0.5",
-                           "--unpaced", NULL };
+                           "--unpaced", "--no-normalize", NULL };
     g_autofree char *expected = g_strdup_printf ("playing %s\n", pb);
 
     g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
@@ -1199,6 +1240,105 @@ test_ctl_play (Fixture       *f,
     g_assert_no_error (error);
     g_assert_true (WIFEXITED (status));
     g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+  }
+}
+
+/* RMS in dB of frames [from, to) of @s, both channels. */
+static double
+rms_db (const gint16 *s,
+        gsize         from,
+        gsize         to)
+{
+  double sum = 0.0;
+
+  for (gsize i = 2 * from; i < 2 * to; i++)
+    sum += (double) s[i] * s[i];
+  return 10.0 * log10 (sum / (double) (2 * (to - from)) / (32768.0 * 32768.0));
+}
+
+/* soundscape-ctl play measures each file and plays it at the kiosk's
+ * loudness (the target of --db's setting): a file 12 dB quieter than
+ * another comes out as loud; --no-normalize plays them as they are. A
+ * missing file is still named with its reason. */
+static void
+test_ctl_play_normalizes (Fixture       *f,
+                          gconstpointer  data)
+{
+  const gsize na = 3 * RATE, nb = 3 * RATE;
+  g_autofree gint16 *a = noise (na, 21), *b = noise (nb, 22);
+  g_autofree char *pa = NULL, *pb = NULL;
+  g_autofree char *db = g_build_filename (f->dir, "kiosk.db", NULL);
+  g_autofree char *missing = g_build_filename (f->dir, "missing.wav", NULL);
+  const char *ctl = g_getenv ("SK_CTL");
+  g_autoptr(GError) error = NULL;
+  double loud_a = 0, loud_b = 0, plain_a = 0, plain_b = 0, duration;
+  int status;
+
+  g_assert_nonnull (ctl);
+  for (gsize i = 0; i < nb * 2; i++)
+    b[i] = (gint16) (b[i] / 4);   /* -12 dB */
+  pa = write_wav (f, "loud.wav", a, na);
+  pb = write_wav (f, "quiet.wav", b, nb);
+  {
+    const char *init[] = { ctl, "init", "--db", db, NULL };
+    const char *config[] = { ctl, "config", "loudness_target_lufs", "-20", "--db", db, NULL };
+
+    g_spawn_sync (NULL, (char **) init, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                  NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+    g_spawn_sync (NULL, (char **) config, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                  NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  }
+
+  for (guint normalize = 0; normalize < 2; normalize++)
+    {
+      const char *argv[] = { ctl, "play", pa, missing, pb, "--pcm", f->pcm, "--unpaced",
+                             "--db", db, normalize ? NULL : "--no-normalize", NULL };
+      g_autofree char *out_text = NULL, *err_text = NULL;
+      g_autofree gint16 *out = NULL;
+      gsize n, first, end;
+
+      g_unlink (f->out);
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                    &out_text, &err_text, &status, &error);
+      g_assert_no_error (error);
+      g_test_message ("stdout: %s\nstderr: %s", out_text, err_text);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 1);   /* the missing file */
+      g_assert_nonnull (strstr (err_text, "missing.wav"));
+      g_assert_nonnull (strstr (err_text, "does not exist"));
+
+      out = read_output (f, &n);
+      audible_span (out, n, &first, &end);
+      g_assert_cmpuint (end - first, ==, na + nb);
+      /* the middle of each file, away from the joins */
+      if (normalize)
+        {
+          loud_a = rms_db (out, first + RATE / 2, first + na - RATE / 2);
+          loud_b = rms_db (out, first + na + RATE / 2, first + na + nb - RATE / 2);
+        }
+      else
+        {
+          plain_a = rms_db (out, first + RATE / 2, first + na - RATE / 2);
+          plain_b = rms_db (out, first + na + RATE / 2, first + na + nb - RATE / 2);
+          g_assert_cmpmem (out + 2 * first, na * 4, a, na * 4);
+        }
+    }
+  g_test_message ("as they are: %.2f and %.2f dBFS; normalised: %.2f and %.2f dBFS",
+                  plain_a, plain_b, loud_a, loud_b);
+  g_assert_cmpfloat_with_epsilon (plain_a - plain_b, 12.0, 0.2);
+  g_assert_cmpfloat_with_epsilon (loud_a, loud_b, 0.2);
+  /* and at the target's level: -20 LUFS is the measured loudness moved by
+   * the gain applied */
+  {
+    double measured;
+
+    g_assert_true (sk_audio_probe_loudness (pa, &duration, &measured, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (loud_a - plain_a, -20.0 - measured, 0.2);
   }
 }
 
@@ -1255,7 +1395,7 @@ test_ctl_play_interrupted (Fixture       *f,
   g_assert_nonnull (ctl);
   pipe_start (&p);   /* the pipe must exist before the player opens it */
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                           &error, ctl, "play", path, "--pcm", f->pcm, NULL);
+                           &error, ctl, "play", path, "--pcm", f->pcm, "--no-normalize", NULL);
   g_assert_no_error (error);
   wait_for_output (f, RATE / 4);
   g_subprocess_send_signal (proc, SIGINT);
@@ -1308,6 +1448,7 @@ main (int    argc,
   ADD ("/audio/track-gain", test_track_gain);
   ADD ("/audio/corrupt-skipped", test_corrupt_skipped);
   ADD ("/audio/nothing-playable-is-idle", test_nothing_playable);
+  ADD ("/audio/links-pipes-and-directories-are-refused", test_hostile_files_refused);
   g_test_add ("/audio/skip/gapless", Fixture, GUINT_TO_POINTER (0), fixture_setup,
               test_skip, fixture_teardown);
   g_test_add ("/audio/skip/crossfade", Fixture, GUINT_TO_POINTER (1), fixture_setup,
@@ -1319,6 +1460,7 @@ main (int    argc,
   g_test_add_func ("/audio/pcm-error", test_pcm_error);
   ADD ("/audio/ctl/play", test_ctl_play);
   ADD ("/audio/ctl/play-interrupted", test_ctl_play_interrupted);
+  ADD ("/audio/ctl/play-normalizes", test_ctl_play_normalizes);
 #undef ADD
 
   return g_test_run ();

@@ -392,7 +392,7 @@ part_learning (Player *p)
             g_strdup_printf ("votes until sim ≥ 0.9: median, %s, noise %.1f, %.0f %% random "
                              "(baseline: %s)", rules[r].name, worlds[w].noise_sd,
                              100.0 * worlds[w].random_share, rules[0].name);
-          g_autofree char *goal = g_strdup_printf ("≤ %d", GOAL_MEDIAN);
+          g_autofree char *goal = g_strdup_printf ("≤ %d votes", GOAL_MEDIAN);
 
           sk_bench_report (figure, f[r].median, "votes", f[0].median,
                            r == G_N_ELEMENTS (rules) - 1 ? goal : NULL);

@@ -981,6 +981,180 @@ test_audio_error (Fixture *f, gconstpointer data)
   g_assert_cmpuint (errors, ==, 1);
 }
 
+static gboolean
+volume_is_half (Fixture *f, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_volume (f->kiosk) == 0.5 &&
+         g_strcmp0 (sk_dbus_kiosk1_get_strategy (f->kiosk), "least_misery") == 0;
+}
+
+/* What soundscape-ctl changes on the database file (before config goes
+ * over D-Bus) reaches the properties: Volume and Strategy. */
+static void
+test_settings_from_ctl (Fixture *f, gconstpointer data)
+{
+  const char *volume[] = { "config", "--db", f->db, "volume", "0.5", NULL };
+  const char *strategy[] = { "config", "--db", f->db, "strategy", "least_misery", NULL };
+  g_autofree char *out = NULL, *err = NULL;
+
+  start_daemon (f);
+  g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 1.0);
+  g_assert_cmpint (sk_test_run_ctl (volume, &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sk_test_run_ctl (strategy, &out, &err), ==, 0);
+  if (!spin_until (volume_is_half, f, NULL, 15))
+    g_error ("Volume %g, Strategy %s 15 s after soundscape-ctl config",
+             sk_dbus_kiosk1_get_volume (f->kiosk), sk_dbus_kiosk1_get_strategy (f->kiosk));
+}
+
+/* soundscape-ctl with @args (NULL-terminated) on this test's bus; its exit
+ * status, with stdout and stderr together in @out. */
+static int
+run_ctl (Fixture     *f,
+         char       **out,
+         const char  *first,
+         ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  g_ptr_array_add (argv, sk_test_ctl_path ());
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, g_strdup (a));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, out, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("soundscape-ctl %s: %s", first, *out);
+  return g_subprocess_get_exit_status (p);
+}
+
+typedef struct
+{
+  GDataInputStream *in;
+  GString          *seen;
+  gboolean          closed;
+} Reader;
+
+static void
+on_watch_line (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Reader *r = data;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                     result, NULL, NULL);
+
+  if (line == NULL)
+    {
+      r->closed = TRUE;
+      return;
+    }
+  g_string_append_printf (r->seen, "%s\n", line);
+  g_data_input_stream_read_line_async (r->in, G_PRIORITY_DEFAULT, NULL, on_watch_line, r);
+}
+
+static gboolean
+watch_said (Fixture *f, gconstpointer data)
+{
+  const Reader *r = ((const void **) data)[0];
+  const char *needle = ((const void **) data)[1];
+
+  return strstr (r->seen->str, needle) != NULL;
+}
+
+static void
+assert_watch_says (Fixture *f, Reader *r, const char *needle)
+{
+  const void *data[] = { r, needle };
+
+  if (!spin_until (watch_said, f, data, 15))
+    g_error ("soundscape-ctl watch did not say “%s” within 15 s; it said:\n%s", needle,
+             r->seen->str);
+}
+
+/* soundscape-ctl as a client: watch prints what tap and vote (over D-Bus,
+ * since soundscaped owns its name) do, live, until Ctrl-C; status reads
+ * the properties. */
+static void
+test_ctl_over_bus (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autofree char *ctl = sk_test_ctl_path ();
+  g_autofree char *out = NULL;
+  g_autoptr(GSubprocess) watch = NULL;
+  g_autoptr(GError) error = NULL;
+  Reader r = { NULL, g_string_new (NULL), FALSE };
+
+  /* no soundscaped yet: watch says so at once */
+  g_assert_cmpint (run_ctl (f, &out, "watch", "--session", NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "soundscape-ctl: watch: soundscaped is not running on the session bus\n");
+  g_clear_pointer (&out, g_free);
+
+  start_daemon (f);
+  wait_playing (f);
+  watch = g_subprocess_launcher_spawn (launcher, &error, ctl, "watch", "--session", NULL);
+  g_assert_no_error (error);
+  r.in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (watch));
+  g_data_input_stream_read_line_async (r.in, G_PRIORITY_DEFAULT, NULL, on_watch_line, &r);
+  assert_watch_says (f, &r, "watching soundscaped on the session bus");
+
+  g_assert_cmpint (run_ctl (f, &out, "tap", "--session", RAIN_LOVER, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Rain Lover checked in until "));
+  g_clear_pointer (&out, g_free);
+  assert_watch_says (f, &r, "tap      checked-in (bus): Welcome, Rain Lover");
+  assert_watch_says (f, &r, "present  1: Rain Lover");
+
+  g_assert_cmpint (run_ctl (f, &out, "vote", "--session", RAIN_LOVER, "5", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Rated 5\n"));
+  g_clear_pointer (&out, g_free);
+  assert_watch_says (f, &r, "vote     Rain Lover rated ");
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 5"), ==, 1);
+
+  /* join and checkout tap first, as vote does; queue reads the property */
+  g_assert_cmpint (run_ctl (f, &out, "join", "--session", NEW_BADGE, "--name", "Ada Lovelace", NULL),
+                   ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Guest "));
+  g_assert_true (g_str_has_suffix (out, " joined and checked in as Ada Lovelace\n"));
+  g_clear_pointer (&out, g_free);
+  assert_watch_says (f, &r, "present  2: ");
+  g_assert_cmpint (run_ctl (f, &out, "checkout", "--session", NEW_BADGE, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Checked out\n  1. "));
+  g_clear_pointer (&out, g_free);
+  assert_watch_says (f, &r, "present  1: Rain Lover");
+  g_assert_cmpint (run_ctl (f, &out, "queue", "--session", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "  1. "));
+  g_clear_pointer (&out, g_free);
+
+  /* a refusal over the bus is the daemon's sentence, exit 1 */
+  g_assert_cmpint (run_ctl (f, &out, "tap", "--session", "zz", NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "soundscape-ctl: tap: The badge UID “zz” has a character that is not hex\n");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run_ctl (f, &out, "status", "--session", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Service:   soundscaped on the session bus\n"));
+  g_assert_nonnull (strstr (out, "Present:   1 listener\n"));
+  g_assert_nonnull (strstr (out, "Rain Lover until "));
+  g_clear_pointer (&out, g_free);
+
+  /* Ctrl-C ends watch, cleanly */
+  g_subprocess_send_signal (watch, SIGINT);
+  g_assert_true (g_subprocess_wait (watch, NULL, &error));
+  g_assert_true (g_subprocess_get_if_exited (watch));
+  g_assert_cmpint (g_subprocess_get_exit_status (watch), ==, 0);
+  while (!r.closed)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&r.in);
+  g_string_free (r.seen, TRUE);
+}
+
 /* The system bus's policy (data/) parses in a real dbus-daemon and keeps
  * the name for the engine's own user: this test's user, root or not, may
  * not own it, and soundscaped says so in a sentence. */
@@ -1116,5 +1290,7 @@ main (int argc, char **argv)
   ADD ("/dbus/audio-error", test_audio_error);
   ADD ("/dbus/skipped-unplayable", test_skipped_unplayable);
   ADD ("/dbus/system-policy", test_system_policy);
+  ADD ("/dbus/settings-from-ctl", test_settings_from_ctl);
+  ADD ("/dbus/ctl-over-bus", test_ctl_over_bus);
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1104,6 +1105,114 @@ test_eviction_refused_by_the_database (Fixture       *f,
   g_assert_no_error (error);
 }
 
+static char *
+make_file (const char *dir,
+           const char *name)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, "RIFF", 4, NULL));
+  return path;
+}
+
+/* A local file plays only from under a directory of library_dirs, and only
+ * a regular file: a path elsewhere (also by "..") is refused with the
+ * reason; a link, a pipe (which used to block whoever opened it) and a
+ * directory are refused at once. The alarm bounds a wait on the pipe. */
+static void
+test_local_files_only_from_the_library (Fixture       *f,
+                                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lib = g_build_filename (f->tmp, "lib", NULL);
+  g_autofree char *outside_dir = g_build_filename (f->tmp, "outside", NULL);
+  g_autofree char *inside = NULL;
+  g_autofree char *outside = NULL;
+  g_autofree char *dotdot = g_build_filename (lib, "..", "outside", "x.wav", NULL);
+  g_autofree char *link = g_build_filename (lib, "link.wav", NULL);
+  g_autofree char *fifo = g_build_filename (lib, "fifo.wav", NULL);
+  g_autofree char *dir = g_build_filename (lib, "dir.wav", NULL);
+  g_autofree char *path = NULL;
+  const char *refused[] = { link, fifo, dir };
+
+  SKIP_WITHOUT_NGINX (f);
+  g_assert_cmpint (g_mkdir (lib, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (outside_dir, 0700), ==, 0);
+  inside = make_file (lib, "a.wav");
+  outside = make_file (outside_dir, "x.wav");
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+
+  /* nothing imported yet: no directory is trusted */
+  path = sk_media_cache_dup_playable_path (f->cache, "s", inside, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_OUTSIDE_LIBRARY);
+  g_clear_error (&error);
+
+  g_assert_true (sk_store_set_setting (f->store, "library_dirs", lib, &error));
+  g_assert_no_error (error);
+  path = sk_media_cache_dup_playable_path (f->cache, "s", inside, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, inside);
+  g_clear_pointer (&path, g_free);
+
+  path = sk_media_cache_dup_playable_path (f->cache, "s", outside, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_OUTSIDE_LIBRARY);
+  g_assert_nonnull (strstr (error->message, outside));
+  g_assert_nonnull (strstr (error->message, "library_dirs"));
+  g_clear_error (&error);
+  path = fetch (f, "s", dotdot, NULL, -1, NULL, &error);
+  g_assert_null (path);
+  g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_OUTSIDE_LIBRARY);
+  g_clear_error (&error);
+
+  alarm (WAIT_SECONDS);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *url = g_filename_to_uri (refused[i], NULL, NULL);
+
+      path = sk_media_cache_dup_playable_path (f->cache, "s", url, &error);
+      g_assert_null (path);
+      g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "not a regular file"));
+      g_clear_error (&error);
+      path = fetch (f, "s", refused[i], NULL, -1, NULL, &error);
+      g_assert_null (path);
+      g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING);
+      g_clear_error (&error);
+    }
+  alarm (0);
+}
+
+/* Song rows from the cloud name their files by http(s) URL only. */
+static void
+test_synced_urls_are_http_only (void)
+{
+  const char *ok[] = { "https://example.org/a.ogg", "http://127.0.0.1:8080/s/b.flac" };
+  const char *refused[] = { "/etc/passwd", "file:///etc/passwd", "ftp://example.org/a.ogg",
+                            "", "http:///no-host.ogg", "relative/a.ogg", "file:/etc/shadow" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (sk_media_check_synced_url (ok[i], &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (sk_media_check_synced_url (refused[i], &error));
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == SK_MEDIA_ERROR);
+      g_test_message ("%s: %s", refused[i], error->message);
+    }
+}
+
 static void
 test_refuses_unsupported_schemes (Fixture       *f,
                                   gconstpointer  data)
@@ -1130,7 +1239,10 @@ test_refuses_unsupported_schemes (Fixture       *f,
       g_clear_error (&error);
     }
 
-  /* Local files play in place, and a missing one says so. */
+  /* Local files in a library directory play in place, and a missing one
+   * says so. */
+  g_assert_true (sk_store_set_setting (f->store, "library_dirs", f->www, &error));
+  g_assert_no_error (error);
   local = g_build_filename (f->www, "local.wav", NULL);
   g_assert_true (g_file_set_contents (local, "RIFF", 4, NULL));
   local_url = g_filename_to_uri (local, NULL, NULL);
@@ -1541,6 +1653,8 @@ main (int    argc,
   ADD ("never-evicts-the-playing-or-next-song", test_never_evicts_protected);
   ADD ("eviction-refused-by-the-database-is-an-error", test_eviction_refused_by_the_database);
   ADD ("refuses-unsupported-schemes", test_refuses_unsupported_schemes);
+  ADD ("local-files-only-from-the-library", test_local_files_only_from_the_library);
+  g_test_add_func ("/media/cache/synced-urls-are-http-only", test_synced_urls_are_http_only);
   ADD ("refuses-an-untrusted-certificate", test_refuses_an_untrusted_certificate);
   ADD ("two-fetches-share-one-download", test_two_fetches_share_a_download);
   ADD ("prefetches-the-queue", test_prefetches_the_queue);

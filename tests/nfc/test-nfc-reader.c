@@ -37,11 +37,20 @@ typedef struct
   SkTestEngineCounts counts;
 } Fixture;
 
-/* Runs the main context until @cond holds or @ms pass; the ticker wakes
- * it every 10 ms to look again. */
+/* Runs the main context for @ms; the ticker wakes it every 10 ms. */
+#define RUN_FOR(ms)                                                        \
+  G_STMT_START {                                                           \
+    gint64 run_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;      \
+    while (g_get_monotonic_time () < run_end_)                             \
+      g_main_context_iteration (NULL, TRUE);                               \
+  } G_STMT_END
+
+/* Runs the main context until @cond holds or @ms pass (scaled for a slow
+ * build: sk_test_scale_ms). The caller asserts @cond after it. */
 #define WAIT_UNTIL(cond, ms)                                               \
   G_STMT_START {                                                           \
-    gint64 wait_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;     \
+    gint64 wait_end_ = g_get_monotonic_time () +                           \
+                       (gint64) sk_test_scale_ms (ms) * 1000;              \
     while (!(cond) && g_get_monotonic_time () < wait_end_)                 \
       g_main_context_iteration (NULL, TRUE);                               \
   } G_STMT_END
@@ -258,7 +267,7 @@ static void
 assert_held (Fixture *f,
              guint    ms)
 {
-  WAIT_UNTIL (FALSE, ms);
+  RUN_FOR (ms);
   g_assert_cmpuint (f->taps->len, ==, 1);
 }
 
@@ -386,7 +395,7 @@ check_recovers_from (Fixture    *f,
   g_test_message ("logged: %s", last_reader_warning);
   g_mutex_unlock (&log_lock);
   /* a while of it: the reader keeps trying, nothing crashes or hangs */
-  WAIT_UNTIL (FALSE, 1000);
+  RUN_FOR (1000);
 
   chip (f, "mode normal");
   wait_status (f, SK_NFC_STATUS_READY, 5000);
@@ -424,12 +433,13 @@ test_silent (Fixture *f, gconstpointer data)
 
   /* silent again, and stopped while a command waits for it */
   chip (f, "mode silent");
-  WAIT_UNTIL (FALSE, 100);
+  RUN_FOR (100);
   t0 = g_get_monotonic_time ();
   sk_nfc_reader_stop (f->reader);
   g_test_message ("stop took %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
   /* a hang, not a speed: the bound is twice what stop allows itself */
-  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <,
+                   (gint64) sk_test_scale_ms (2000) * G_TIME_SPAN_MILLISECOND);
 }
 
 static void
@@ -440,15 +450,16 @@ test_silent_at_start (Fixture *f, gconstpointer data)
   /* a chip that never answers, from the start: libnfc's open waits on it */
   chip (f, "mode silent");
   sk_nfc_reader_start (f->reader);
-  WAIT_UNTIL (FALSE, 200);
+  RUN_FOR (200);
   g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, SK_NFC_STATUS_STARTING);
   t0 = g_get_monotonic_time ();
   sk_nfc_reader_stop (f->reader);
   g_test_message ("stop took %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
-  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <,
+                   (gint64) sk_test_scale_ms (2000) * G_TIME_SPAN_MILLISECOND);
 
   /* nothing arrives after stop */
-  WAIT_UNTIL (FALSE, 300);
+  RUN_FOR (300);
   g_assert_cmpuint (f->statuses->len, ==, 0);
 }
 
@@ -469,8 +480,13 @@ test_throttle (Fixture *f, gconstpointer data)
       g_assert_cmpint (count (f, "SELECT count(*) FROM sessions WHERE status = 'active'"), <=, 1);
     }
   g_test_message ("20 taps in %.1f s", (g_get_monotonic_time () - t0) / 1e6);
-  /* all within the limit's minute: what follows is about the limit */
-  g_assert_cmpint (g_get_monotonic_time () - t0, <, 60 * G_USEC_PER_SEC);
+  /* all within the limit's minute, or what follows is not about the limit
+   * (a build many times slower than a plain one may not manage) */
+  if (g_get_monotonic_time () - t0 >= 60 * G_USEC_PER_SEC)
+    {
+      g_test_skip ("the 20 taps took longer than the tap limit's minute on this build");
+      return;
+    }
   WAIT_UNTIL (f->counts.checked_in + f->counts.refused == 20, WAIT_MS);
   g_assert_cmpuint (f->taps->len, ==, 20);
   g_assert_cmpuint (f->counts.checked_in, ==, 6);

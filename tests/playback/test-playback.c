@@ -460,6 +460,44 @@ test_missing_skipped (Fixture       *f,
   g_assert_nonnull (strstr (reason, "missing"));
 }
 
+/* A song whose file_url names a file outside the library directories
+ * (as a row from the network could) is refused with the reason and
+ * skipped; the next one plays. */
+static void
+test_outside_library_skipped (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = g_build_filename (f->dir, "elsewhere.wav", NULL);
+  g_autofree char *contents = NULL;
+  gsize len;
+  sqlite3_stmt *stmt;
+
+  add_library (f, 2, 0.5);
+  import_and_open (f);
+  head = queue_head (f);
+  from = path_of (f, head);
+  g_assert_true (g_file_get_contents (from, &contents, &len, &error));
+  g_assert_true (g_file_set_contents (to, contents, (gssize) len, &error));
+  g_assert_no_error (error);
+  stmt = sk_store_prepare (f->store, "UPDATE songs SET file_url = ?2 WHERE id = ?1", &error);
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, head, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, to, -1, SQLITE_STATIC);
+  g_assert_true (sk_store_run (f->store, stmt, &error));
+  g_assert_no_error (error);
+  start_playback (f);
+
+  assert_head_skipped (f, head);
+  reason = unplayable_reason (f, head);
+  g_assert_nonnull (reason);
+  g_test_message ("unplayable_reason: %s", reason);
+  g_assert_nonnull (strstr (reason, "outside the library"));
+}
+
 /* The queue holds only songs that cannot play yet (on a server nobody
  * answers at): the one song that can, plays, and again, though it just
  * played. Nobody is blamed for the downloads. */
@@ -917,6 +955,7 @@ main (int argc, char **argv)
   ADD ("/playback/head-plays", test_head_plays);
   ADD ("/playback/corrupt-skipped", test_corrupt_skipped);
   ADD ("/playback/missing-skipped", test_missing_skipped);
+  ADD ("/playback/outside-the-library-skipped", test_outside_library_skipped);
   ADD ("/playback/fallback-to-a-playable-song", test_fallback);
   ADD ("/playback/nothing-playable-is-idle", test_nothing_playable);
   ADD ("/playback/empty-library-is-idle", test_empty_library);

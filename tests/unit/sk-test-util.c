@@ -201,6 +201,33 @@ sk_test_count_engine (SkEngine           *engine,
                             &counts->unknown);
 }
 
+double
+sk_test_time_factor (void)
+{
+  static double factor;
+
+  if (factor == 0)
+    {
+      const char *env = g_getenv ("SK_TEST_TIME_FACTOR");
+      char *end = NULL;
+      double v = env != NULL ? g_ascii_strtod (env, &end) : 1;
+
+      if (env != NULL && (end == env || *end != '\0' || !(v >= 1 && v <= 100)))
+        g_error ("SK_TEST_TIME_FACTOR must be a number from 1 to 100, not “%s”", env);
+      factor = v;
+      if (factor > 1)
+        g_test_message ("waits and durations bounded %g times as long (SK_TEST_TIME_FACTOR)",
+                        factor);
+    }
+  return factor;
+}
+
+guint
+sk_test_scale_ms (guint ms)
+{
+  return (guint) (ms * sk_test_time_factor ());
+}
+
 char *
 sk_test_ctl_path (void)
 {

@@ -78,6 +78,13 @@ void    sk_test_count_engine (SkEngine           *engine,
                               SkTestEngineCounts *counts);
 char   *sk_test_ctl_path     (void);
 
+/* How much slower than a plain build this one runs: SK_TEST_TIME_FACTOR
+ * (tools/check sets it for the sanitizer and valgrind runs), 1 when unset.
+ * A bound on a wait or a duration is multiplied by it, never a pause. */
+double  sk_test_time_factor  (void);
+/* @ms, scaled by sk_test_time_factor(). */
+guint   sk_test_scale_ms     (guint        ms);
+
 G_END_DECLS
 
 G_BEGIN_DECLS

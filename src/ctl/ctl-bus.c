@@ -1,0 +1,465 @@
+/* ctl-bus.c: soundscape-ctl as a client of soundscaped's D-Bus API.
+ *
+ * When soundscaped owns org.soundscape.Kiosk1 (on the system bus, or the
+ * session bus with --session) and no --db names a file, tap, join, vote,
+ * checkout, queue (without --json) and status go to it, so that the running
+ * kiosk sees them at once; otherwise they work on the database file. Join,
+ * vote and checkout tap the badge first: over D-Bus they need its ticket. watch needs the daemon: it prints the
+ * kiosk's events as they happen (taps, votes, tracks, skips, errors, who is
+ * here) until Ctrl-C.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib-unix.h>
+
+#include "ctl.h"
+#include "sk-kiosk-dbus.h"
+#include "sk-util.h"
+
+#define BUS_NAME    "org.soundscape.Kiosk1"
+#define OBJECT_PATH "/org/soundscape/Kiosk1"
+#define CALL_MS     10000
+
+gboolean opt_session = FALSE;
+
+static const char *
+bus_label (void)
+{
+  return opt_session ? "session" : "system";
+}
+
+SkDBusKiosk1 *
+ctl_bus_kiosk (gboolean  required,
+               GError  **error)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) local = NULL;
+  gboolean owned = FALSE;
+
+  if (opt_db != NULL && !required)
+    return NULL;   /* a file was named: the file it is */
+  bus = g_bus_get_sync (opt_session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, &local);
+  if (bus != NULL)
+    reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "NameHasOwner",
+                                         g_variant_new ("(s)", BUS_NAME), G_VARIANT_TYPE ("(b)"),
+                                         G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL, &local);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  if (!owned)
+    {
+      if (local != NULL)
+        g_dbus_error_strip_remote_error (local);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "soundscaped is not running on the %s bus%s%s", bus_label (),
+                   local ? ": " : "", local ? local->message : "");
+      return NULL;
+    }
+  return sk_dbus_kiosk1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
+                                        OBJECT_PATH, NULL, error);
+}
+
+/* A D-Bus error as the sentence soundscaped gave. */
+static int
+fail_call (const char *command,
+           GError     *error)
+{
+  g_dbus_error_strip_remote_error (error);
+  return fail ("%s: %s", command, error->message);
+}
+
+static void
+print_bus_queue (SkDBusKiosk1 *kiosk)
+{
+  g_autoptr(GVariant) queue = sk_dbus_kiosk1_dup_queue (kiosk);
+  gsize n = queue ? g_variant_n_children (queue) : 0;
+
+  if (n == 0)
+    printf ("  (the queue is empty)\n");
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *title, *why;
+      double score;
+
+      g_variant_get_child (queue, i, "(&s&s&sd&s)", NULL, &title, NULL, &score, &why);
+      printf ("  %u. %-28s %+.4f%s%s\n", (guint) i + 1, title, score, *why ? "  " : "", why);
+    }
+}
+
+/* The tap of @uid: its result, or NULL with the error printed. */
+static char *
+bus_tap (SkDBusKiosk1 *kiosk,
+         const char   *command,
+         const char   *uid,
+         gboolean      quiet,
+         int          *rc)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *result = NULL, *ticket = NULL, *id = NULL, *name = NULL, *message = NULL;
+  gint64 until = 0;
+
+  if (!sk_dbus_kiosk1_call_tap_sync (kiosk, uid, G_DBUS_CALL_FLAGS_NONE, CALL_MS, &result, &ticket,
+                                     &id, &name, &until, &message, NULL, &error))
+    {
+      *rc = fail_call (command, error);
+      return NULL;
+    }
+  if (*ticket == '\0')   /* refused: revoked or throttled */
+    {
+      *rc = fail ("%s: %s", command, message);
+      return NULL;
+    }
+  if (quiet)
+    ;
+  else if (g_strcmp0 (result, "unknown") == 0)
+    printf ("Unknown badge %s: “soundscape-ctl join %s” makes it a guest\n", uid, uid);
+  else
+    {
+      g_autofree char *at = sk_time_format (until);
+
+      printf ("%s %s%s until %.19s\n", name,
+              g_strcmp0 (result, "extended") == 0 ? "extended" : "checked in",
+              g_strcmp0 (result, "manager") == 0 ? " (manager)" : "", at);
+    }
+  *rc = EXIT_SUCCESS;
+  return g_steal_pointer (&ticket);
+}
+
+int
+ctl_bus_tap (SkDBusKiosk1 *kiosk,
+             const char   *uid)
+{
+  g_autofree char *ticket = NULL;
+  int rc;
+
+  ticket = bus_tap (kiosk, "tap", uid, FALSE, &rc);
+  if (ticket != NULL)
+    print_bus_queue (kiosk);
+  return rc;
+}
+
+/* Over D-Bus a vote needs a ticket: the badge taps first, as it would on
+ * the reader (which also extends the visit). */
+int
+ctl_bus_vote (SkDBusKiosk1 *kiosk,
+              const char   *uid,
+              int           value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ticket = NULL;
+  int rc;
+
+  ticket = bus_tap (kiosk, "vote", uid, TRUE, &rc);
+  if (ticket == NULL)
+    return rc;
+  if (!sk_dbus_kiosk1_call_vote_sync (kiosk, ticket, value, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL,
+                                      NULL, &error))
+    return fail_call ("vote", error);
+  printf ("Rated %d\n", value);
+  print_bus_queue (kiosk);
+  return EXIT_SUCCESS;
+}
+
+/* Join and CheckOut need the ticket of a tap too. */
+int
+ctl_bus_join (SkDBusKiosk1 *kiosk,
+              const char   *uid,
+              const char   *display_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ticket = NULL, *id = NULL, *name = NULL;
+  int rc;
+
+  ticket = bus_tap (kiosk, "join", uid, TRUE, &rc);
+  if (ticket == NULL)
+    return rc;
+  if (!sk_dbus_kiosk1_call_join_sync (kiosk, ticket, display_name ? display_name : "",
+                                      G_DBUS_CALL_FLAGS_NONE, CALL_MS, &id, &name, NULL, NULL,
+                                      &error))
+    return fail_call ("join", error);
+  printf ("Guest %s joined and checked in as %s\n", id, name);
+  return EXIT_SUCCESS;
+}
+
+int
+ctl_bus_check_out (SkDBusKiosk1 *kiosk,
+                   const char   *uid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ticket = NULL;
+  int rc;
+
+  ticket = bus_tap (kiosk, "checkout", uid, TRUE, &rc);
+  if (ticket == NULL)
+    return rc;
+  if (!sk_dbus_kiosk1_call_check_out_sync (kiosk, ticket, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL,
+                                           &error))
+    return fail_call ("checkout", error);
+  printf ("Checked out\n");
+  print_bus_queue (kiosk);
+  return EXIT_SUCCESS;
+}
+
+int
+ctl_bus_queue (SkDBusKiosk1 *kiosk)
+{
+  print_bus_queue (kiosk);
+  return EXIT_SUCCESS;
+}
+
+int
+ctl_bus_status (SkDBusKiosk1 *kiosk)
+{
+  g_autoptr(GVariant) now = sk_dbus_kiosk1_dup_now_playing (kiosk);
+  g_autoptr(GVariant) listeners = sk_dbus_kiosk1_dup_listeners (kiosk);
+  g_autoptr(GVariant) reader = sk_dbus_kiosk1_dup_reader_status (kiosk);
+  g_autoptr(GVariant) audio = sk_dbus_kiosk1_dup_audio_status (kiosk);
+  const char *song = "", *title = "", *status = "", *message = "";
+  gsize n = listeners ? g_variant_n_children (listeners) : 0;
+
+  if (now == NULL)
+    return fail ("status: soundscaped did not answer on the %s bus", bus_label ());
+  g_variant_get (now, "(&s&s&s@adxd)", &song, &title, NULL, NULL, NULL, NULL);
+  printf ("Service:   soundscaped on the %s bus\n", bus_label ());
+  printf ("Player:    %s\n", sk_dbus_kiosk1_get_player_name (kiosk));
+  printf ("Playing:   %s\n", *song ? title : "nothing");
+  printf ("Status:    %s%s%s\n", sk_dbus_kiosk1_get_player_status (kiosk),
+          *sk_dbus_kiosk1_get_status_message (kiosk) ? ": " : "",
+          sk_dbus_kiosk1_get_status_message (kiosk));
+  printf ("Present:   %u listener%s\n", (guint) n, n == 1 ? "" : "s");
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *name;
+      gint64 until;
+      g_autofree char *at = NULL;
+
+      g_variant_get_child (listeners, i, "(&s&s&sx)", NULL, &name, NULL, &until);
+      at = sk_time_format (until);
+      printf ("           %s until %.19s\n", name, at);
+    }
+  g_variant_get (reader, "(&s&s)", &status, &message);
+  printf ("Reader:    %s%s%s\n", status, *message ? ": " : "", message);
+  g_variant_get (audio, "(&s&s)", &status, &message);
+  printf ("Audio:     %s%s%s, volume %.2f\n", status, *message ? ": " : "", message,
+          sk_dbus_kiosk1_get_volume (kiosk));
+  printf ("Strategy:  %s\n", sk_dbus_kiosk1_get_strategy (kiosk));
+  printf ("Queue:\n");
+  print_bus_queue (kiosk);
+  return EXIT_SUCCESS;
+}
+
+/* --- watch -------------------------------------------------------------- */
+
+typedef struct
+{
+  GMainLoop    *loop;
+  SkDBusKiosk1 *kiosk;
+  int           rc;
+} Watch;
+
+static void
+say (const char *format,
+     ...) G_GNUC_PRINTF (1, 2);
+
+static void
+say (const char *format,
+     ...)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S");
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  printf ("%s %s\n", stamp, text);
+  fflush (stdout);
+}
+
+/* A song's title as the kiosk shows it now (playing or queued), else its
+ * id. */
+static char *
+song_title (SkDBusKiosk1 *kiosk,
+            const char   *song_id)
+{
+  g_autoptr(GVariant) now = sk_dbus_kiosk1_dup_now_playing (kiosk);
+  g_autoptr(GVariant) queue = sk_dbus_kiosk1_dup_queue (kiosk);
+  const char *id, *title;
+
+  if (now != NULL)
+    {
+      g_variant_get (now, "(&s&s&s@adxd)", &id, &title, NULL, NULL, NULL, NULL);
+      if (g_strcmp0 (id, song_id) == 0)
+        return g_strdup (title);
+    }
+  for (gsize i = 0; queue != NULL && i < g_variant_n_children (queue); i++)
+    {
+      g_variant_get_child (queue, i, "(&s&s&sd&s)", &id, &title, NULL, NULL, NULL);
+      if (g_strcmp0 (id, song_id) == 0)
+        return g_strdup (title);
+    }
+  return g_strdup (*song_id ? song_id : "—");
+}
+
+static void
+on_tap_result (SkDBusKiosk1 *kiosk,
+               const char   *result,
+               const char   *ticket,
+               const char   *listener_id,
+               const char   *display_name,
+               gint64        until,
+               const char   *message,
+               const char   *source,
+               Watch        *w)
+{
+  say ("tap      %s (%s): %s", result, source, message);
+}
+
+static void
+on_vote_recorded (SkDBusKiosk1 *kiosk,
+                  const char   *listener_id,
+                  const char   *display_name,
+                  const char   *song_id,
+                  int           value,
+                  const char   *head,
+                  Watch        *w)
+{
+  g_autofree char *title = song_title (kiosk, song_id);
+  g_autofree char *next = song_title (kiosk, head);
+
+  say ("vote     %s rated %s %d; next: %s", display_name, title, value, next);
+}
+
+static void
+on_skipped (SkDBusKiosk1 *kiosk,
+            const char   *song_id,
+            const char   *reason,
+            const char   *message,
+            Watch        *w)
+{
+  g_autofree char *title = song_title (kiosk, song_id);
+
+  say ("skipped  %s (%s): %s", title, reason, message);
+}
+
+static void
+on_error (SkDBusKiosk1 *kiosk,
+          const char   *what,
+          const char   *message,
+          Watch        *w)
+{
+  say ("error    %s: %s", what, message);
+}
+
+static void
+on_properties_changed (GDBusProxy          *proxy,
+                       GVariant            *changed,
+                       const char * const  *invalidated,
+                       Watch               *w)
+{
+  g_autoptr(GVariant) now = g_variant_lookup_value (changed, "NowPlaying", NULL);
+  g_autoptr(GVariant) listeners = g_variant_lookup_value (changed, "Listeners", NULL);
+  g_autoptr(GVariant) status = g_variant_lookup_value (changed, "PlayerStatus", NULL);
+
+  if (now != NULL)
+    {
+      const char *id, *title, *artist;
+
+      g_variant_get (now, "(&s&s&s@adxd)", &id, &title, &artist, NULL, NULL, NULL);
+      if (*id)
+        say ("playing  %s%s%s", title, *artist ? " — " : "", artist);
+    }
+  if (status != NULL && g_strcmp0 (g_variant_get_string (status, NULL), "idle") == 0)
+    say ("idle     %s", sk_dbus_kiosk1_get_status_message (w->kiosk));
+  if (listeners != NULL)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+      gsize n = g_variant_n_children (listeners);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          const char *name;
+
+          g_variant_get_child (listeners, i, "(&s&s&sx)", NULL, &name, NULL, NULL);
+          g_string_append_printf (names, "%s%s", i ? ", " : "", name);
+        }
+      say ("present  %u%s%s", (guint) n, n ? ": " : " (nobody)", names->str);
+    }
+}
+
+static void
+on_owner (GObject    *proxy,
+          GParamSpec *pspec,
+          Watch      *w)
+{
+  g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy));
+
+  if (owner == NULL)
+    {
+      fail ("watch: soundscaped left the %s bus", bus_label ());
+      w->rc = EXIT_FAILURE;
+      g_main_loop_quit (w->loop);
+    }
+}
+
+static gboolean
+on_interrupt (gpointer data)
+{
+  Watch *w = data;
+
+  g_main_loop_quit (w->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+cmd_watch (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkDBusKiosk1) kiosk = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GVariant) now = NULL;
+  Watch w = { 0 };
+  guint sigint, sigterm;
+  int rc = parse_options (&argc, &argv, "watch", "",
+                          "Print what happens at the kiosk as it happens (taps, votes, tracks, "
+                          "skips, errors) until Ctrl-C. Needs soundscaped running.",
+                          NULL, 0, 0);
+
+  if (rc >= 0)
+    return rc;
+  kiosk = ctl_bus_kiosk (TRUE, &error);
+  if (kiosk == NULL)
+    return fail ("watch: %s", error->message);
+  loop = g_main_loop_new (NULL, FALSE);
+  w.loop = loop;
+  w.kiosk = kiosk;
+  g_signal_connect (kiosk, "tap-result", G_CALLBACK (on_tap_result), &w);
+  g_signal_connect (kiosk, "vote-recorded", G_CALLBACK (on_vote_recorded), &w);
+  g_signal_connect (kiosk, "skipped", G_CALLBACK (on_skipped), &w);
+  g_signal_connect (kiosk, "error", G_CALLBACK (on_error), &w);
+  g_signal_connect (kiosk, "g-properties-changed", G_CALLBACK (on_properties_changed), &w);
+  g_signal_connect (kiosk, "notify::g-name-owner", G_CALLBACK (on_owner), &w);
+
+  now = sk_dbus_kiosk1_dup_now_playing (kiosk);
+  if (now != NULL)
+    {
+      g_autoptr(GVariant) changed = g_variant_ref_sink (g_variant_new_parsed ("{'NowPlaying': %v}",
+                                                                              now));
+
+      on_properties_changed (G_DBUS_PROXY (kiosk), changed, NULL, &w);
+    }
+  say ("watching soundscaped on the %s bus (Ctrl-C ends)", bus_label ());
+  sigint = g_unix_signal_add (SIGINT, on_interrupt, &w);
+  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &w);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_signal_handlers_disconnect_by_data (kiosk, &w);
+  return w.rc;
+}
