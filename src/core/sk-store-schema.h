@@ -7,7 +7,7 @@
 static const char *const sk_store_migrations[] = {
   /* 1: the seed's tables with the seed's column names (UUID text ids,
    * ISO-8601 UTC time stamps, vectors as "[a,b,c,d,e]" text), plus the
-   * additions of DESIGN.md. */
+   * additions of docs/DESIGN.md. */
   "CREATE TABLE profiles ("
   "  id TEXT PRIMARY KEY NOT NULL,"
   "  email TEXT,"

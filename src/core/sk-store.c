@@ -1,6 +1,6 @@
 /* sk-store.c: one SQLite connection, its migrations and its errors.
  *
- * Connection settings (DESIGN.md, "Data model"): WAL, foreign keys on,
+ * Connection settings (docs/DESIGN.md, "Data model"): WAL, foreign keys on,
  * synchronous=FULL so that a vote or check-in acknowledged to a listener
  * survives a pulled plug. Statements are prepared once with
  * SQLITE_PREPARE_PERSISTENT and kept in a table keyed by their SQL text.

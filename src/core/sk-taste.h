@@ -25,7 +25,7 @@ gboolean sk_taste_centre_unit  (const double v[SK_DIM],
                                 double       out[SK_DIM]);
 
 /* The vote update: @vote in 1..5 moves @preference (and @momentum) as
- * DESIGN.md defines. Returns FALSE with nothing changed when the vote is
+ * docs/DESIGN.md defines. Returns FALSE with nothing changed when the vote is
  * out of range or any input is not finite. */
 gboolean sk_taste_vote         (double       preference[SK_DIM],
                                 double       momentum[SK_DIM],

@@ -5,7 +5,7 @@
  * in), playing through the paced test PCM at real speed with no badge
  * reader; once it plays, its resident set (VmRSS) and peak (VmHWM) are read
  * from /proc. Baseline in the same run: the same program on an empty
- * library. Budget (DESIGN.md): under 30 MB resident with 10 000 songs.
+ * library. Budget (docs/DESIGN.md): under 30 MB resident with 10 000 songs.
  */
 #include "config.h"
 

@@ -12,7 +12,7 @@
  *   present → checked-in   what a listener waits: the reader's polling
  *                          cadence (one select every 50 ms) plus the rest
  *   UID → checked-in       from libnfc returning the card to the signal:
- *                          the budget of DESIGN.md (< 50 ms)
+ *                          the budget of docs/DESIGN.md (< 50 ms)
  *
  * Baselines from the same run and the same fixture: the fixture's command
  * round trip ("stats"), and a bare libnfc select of the presented card

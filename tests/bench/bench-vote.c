@@ -1,6 +1,6 @@
 /* bench-vote: vote → new queue with 10 000 songs and 50 listeners present.
  *
- * Budget (DESIGN.md): < 5 ms. A vote is one SQLite transaction with
+ * Budget (docs/DESIGN.md): < 5 ms. A vote is one SQLite transaction with
  * synchronous=FULL (the vote, the taste update, two outbox rows and the
  * recomputed queue), so its floor is one durable commit on the database's
  * filesystem. Two baselines are measured in the same run, each interleaved

@@ -29,7 +29,7 @@ VOTE_DIR = os.path.join(HERE, "vote")
 BAD_DIR = os.path.join(HERE, "bad")
 
 # ---------------------------------------------------------------------------
-# The definition (DESIGN.md "Recommendation")
+# The definition (docs/DESIGN.md "Recommendation")
 # ---------------------------------------------------------------------------
 
 DIMS = 5                   # rain, wind, fire, thunder, waves

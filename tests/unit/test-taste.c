@@ -1,4 +1,4 @@
-/* The taste arithmetic of DESIGN.md's definition, one behaviour a test. */
+/* The taste arithmetic of docs/DESIGN.md's definition, one behaviour a test. */
 #include "config.h"
 
 #include <math.h>
