@@ -472,10 +472,12 @@ sk_audio_output_thread (gpointer data)
   gboolean drained = FALSE;
   guint generation;
   gboolean realtime = output_go_realtime ();
+  gboolean fallback;
 
   g_mutex_lock (&self->lock);
   out.gain = out.gain_target = (float) self->volume;
   out.by_clock = self->paced;
+  fallback = self->silent_fallback;
   generation = self->generation;
   self->realtime = realtime;
   g_mutex_unlock (&self->lock);
@@ -547,7 +549,7 @@ sk_audio_output_thread (gpointer data)
           reopen_at = g_get_monotonic_time () + backoff_ms * G_TIME_SPAN_MILLISECOND;
           if (!pcm_open (&out, &no_device, &error))
             {
-              if (!no_device)
+              if (!no_device || !fallback)
                 {
                   post_pcm_error (&out, g_steal_pointer (&error));
                   continue;

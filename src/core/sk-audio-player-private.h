@@ -113,6 +113,7 @@ struct _SkAudioPlayer
   gboolean realtime;     /* the output thread got SCHED_FIFO */
   guint stall_ms;          /* tests: sleep this long before the next write */
   gboolean paced;          /* a PCM that does not pace is paced by the clock */
+  gboolean silent_fallback; /* no PCM to open: play silently on the clock */
 };
 
 gpointer sk_audio_decoder_thread (gpointer data);

@@ -242,6 +242,7 @@ sk_audio_player_init (SkAudioPlayer *self)
   self->period_us = DEFAULT_PERIOD_US;
   self->state = SK_AUDIO_STATE_STOPPED;
   self->paced = TRUE;
+  self->silent_fallback = TRUE;
 }
 
 SkAudioPlayer *
@@ -285,6 +286,16 @@ sk_audio_player_set_paced (SkAudioPlayer *self,
   g_return_if_fail (!self->running);
 
   self->paced = paced;
+}
+
+void
+sk_audio_player_set_silent_fallback (SkAudioPlayer *self,
+                                     gboolean       fallback)
+{
+  g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
+  g_return_if_fail (!self->running);
+
+  self->silent_fallback = fallback;
 }
 
 gboolean

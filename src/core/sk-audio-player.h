@@ -86,6 +86,11 @@ gboolean       sk_audio_player_set_buffer_time (SkAudioPlayer *self,
  * as it is decoded: for rendering into a file and tests of exact content. */
 void           sk_audio_player_set_paced      (SkAudioPlayer  *self,
                                                gboolean        paced);
+/* Before start(): whether a PCM that cannot be opened is replaced by the
+ * silent output (the default, for the kiosk and the demo); without it the
+ * PCM is only retried, "pcm-error" saying why (a speaker test). */
+void           sk_audio_player_set_silent_fallback (SkAudioPlayer *self,
+                                                    gboolean       fallback);
 gboolean       sk_audio_player_start          (SkAudioPlayer  *self,
                                                GError        **error);
 /* Stops the threads. With @drain, what is queued plays out first (bounded

@@ -215,6 +215,7 @@ sk_engine_mark_unplayable (SkEngine    *self,
   index = sk_recommender_lookup (self->recommender, song_id);
   if (index >= 0)
     sk_recommender_set_playable (self->recommender, index, FALSE);
+  self->songs_touched = TRUE;
   if (!sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
     goto fail;
   return TRUE;

@@ -58,6 +58,7 @@ struct _SkEngine
   GStrv           seen_settings;  /* stored text of each setting, "" for none */
   char           *seen_library;
   char           *seen_listeners;
+  gboolean        songs_touched;  /* by the engine, since its last look */
 };
 
 enum {

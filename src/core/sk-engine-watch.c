@@ -79,16 +79,32 @@ take_snapshot (SkEngine *self)
   self->seen_listeners = read_fingerprint (self, LISTENERS_SQL);
 }
 
+/* The engine itself writes listeners (check-ins, joins, expiry) and, when
+ * a song cannot play, songs; never the settings. Songs written through its
+ * own connection (an import in the same program) come with a reload. Only
+ * what it may have changed is looked at again, so that a vote does not
+ * scan the songs. */
 void
 sk_engine_note_own_commit (SkEngine *self)
 {
   gint64 version = sk_store_get_data_version (self->store);
 
   if (self->seen_settings == NULL)
-    self->data_version = version;   /* the first look */
-  else if (version != self->data_version)
+    {
+      self->data_version = version;   /* the first look */
+      take_snapshot (self);
+      return;
+    }
+  if (version != self->data_version)
     return;   /* another program committed too: the next poll sorts it out */
-  take_snapshot (self);
+  g_free (self->seen_listeners);
+  self->seen_listeners = read_fingerprint (self, LISTENERS_SQL);
+  if (self->songs_touched)
+    {
+      g_free (self->seen_library);
+      self->seen_library = read_fingerprint (self, LIBRARY_SQL);
+      self->songs_touched = FALSE;
+    }
 }
 
 void

@@ -304,6 +304,7 @@ sk_engine_reload (SkEngine  *self,
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
+  self->songs_touched = TRUE;   /* an import on this connection may precede */
   sk_recommender_clear (self->recommender);
   stmt = sk_store_prepare (self->store, "SELECT id, embedding FROM songs ORDER BY id", error);
   if (stmt == NULL)

@@ -472,12 +472,92 @@ write_song (SkStore          *store,
   return sk_store_outbox_add (store, "song", id, payload, now, error);
 }
 
+/* One audio file of an import, prepared off the store: its sidecar, its
+ * duration and loudness, or the problem that keeps it out. */
+typedef struct
+{
+  char         *path;
+  SkSidecar     sidecar;
+  double        duration;
+  double        loudness;
+  char         *problem;
+  GAsyncQueue  *done;      /* the Prepared goes there when it is */
+} Prepared;
+
+/* In a GThreadPool worker: touches only its own Prepared. */
+static void
+prepare_one (Prepared *job)
+{
+  g_autofree char *kind = NULL;
+  g_autofree char *stem = NULL;
+  g_autofree char *sidecar = NULL;
+  g_autoptr(GError) bad = NULL;
+
+  kind = not_a_file (job->path);
+  if (kind != NULL)
+    {
+      job->problem = g_steal_pointer (&kind);
+      return;
+    }
+  stem = g_strndup (job->path, strrchr (job->path, '.') - job->path);
+  sidecar = g_strconcat (stem, ".json", NULL);
+  if (!g_file_test (sidecar, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
+    {
+      job->problem = g_strdup ("no sidecar (expected NAME.json beside it)");
+      return;
+    }
+  if (!sk_sidecar_load (sidecar, &job->sidecar, &bad))
+    {
+      g_autofree char *base = g_path_get_basename (sidecar);
+
+      job->problem = g_strdup_printf ("%s: %s", base, bad->message);
+      return;
+    }
+  if (!sk_audio_probe_loudness (job->path, &job->duration, &job->loudness, &bad))
+    job->problem = g_strdup (bad->message);
+}
+
+static void
+prepare_job (gpointer data,
+             gpointer user_data)
+{
+  Prepared *job = data;
+
+  prepare_one (job);
+  g_async_queue_push (job->done, job);
+}
+
+static void
+prepared_free_all (Prepared *jobs,
+                   guint     n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_free (jobs[i].path);
+      g_free (jobs[i].problem);
+      sk_sidecar_clear (&jobs[i].sidecar);
+    }
+  g_free (jobs);
+}
+
 gboolean
 sk_import_dir (SkStore     *store,
                const char  *dir,
                guint       *n_imported,
                GPtrArray  **problems,
                GError     **error)
+{
+  return sk_import_dir_full (store, dir, NULL, NULL, n_imported, problems, error);
+}
+
+gboolean
+sk_import_dir_full (SkStore               *store,
+                    const char            *dir,
+                    SkImportProgressFunc   progress,
+                    gpointer               progress_data,
+                    guint                 *n_imported,
+                    GPtrArray            **problems,
+                    GError               **error)
 {
   g_autoptr(GDir) d = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -486,6 +566,10 @@ sk_import_dir (SkStore     *store,
   const char *name;
   guint n = 0;
   gint64 now = g_get_real_time ();
+  Prepared *jobs;
+  GThreadPool *pool;
+  g_autoptr(GAsyncQueue) done = g_async_queue_new ();
+  guint total = 0;
 
   g_return_val_if_fail (store != NULL, FALSE);
   g_return_val_if_fail (dir != NULL, FALSE);
@@ -498,61 +582,63 @@ sk_import_dir (SkStore     *store,
     g_ptr_array_add (names, g_strdup (name));
   g_ptr_array_sort (names, str_cmp);
 
-  if (!sk_store_begin (store, error))
-    return FALSE;
-
+  /* Decode and measure first, on up to two threads (the Pi's cores are
+   * shared with the player, which runs at a higher priority), with no
+   * transaction open: a long import must not hold the write lock that
+   * taps and the playback need. Then one short transaction writes it all. */
+  jobs = g_new0 (Prepared, names->len);
+  pool = g_thread_pool_new (prepare_job, NULL, 2, FALSE, NULL);
   for (guint i = 0; i < names->len; i++)
     {
       const char *file = names->pdata[i];
-      g_autofree char *path = g_build_filename (absdir, file, NULL);
-      g_autofree char *stem = NULL;
-      g_autofree char *sidecar = NULL;
-      g_autofree char *uri = NULL;
-      g_autofree char *kind = NULL;
-      g_auto(SkSidecar) sc = { 0 };
-      g_autoptr(GError) bad = NULL;
-      double duration = 0;
-      double loudness = NAN;
 
       if (!is_audio (file))
         continue;
-      kind = not_a_file (path);
-      if (kind != NULL)
-        {
-          add_problem (found, path, kind);
-          continue;
-        }
-      stem = g_strndup (path, strrchr (path, '.') - path);
-      sidecar = g_strconcat (stem, ".json", NULL);
+      jobs[i].path = g_build_filename (absdir, file, NULL);
+      jobs[i].loudness = NAN;
+      jobs[i].done = done;
+      g_thread_pool_push (pool, &jobs[i], NULL);
+      total++;
+    }
+  for (guint i = 0; i < total; i++)
+    {
+      g_async_queue_pop (done);
+      if (progress != NULL)
+        progress (i + 1, total, progress_data);
+    }
+  g_thread_pool_free (pool, FALSE, TRUE);
 
-      if (!g_file_test (sidecar, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
-        {
-          add_problem (found, path, "no sidecar (expected NAME.json beside it)");
-          continue;
-        }
-      if (!sk_sidecar_load (sidecar, &sc, &bad))
-        {
-          g_autofree char *base = g_path_get_basename (sidecar);
-          g_autofree char *msg = g_strdup_printf ("%s: %s", base, bad->message);
+  if (!sk_store_begin (store, error))
+    {
+      prepared_free_all (jobs, names->len);
+      return FALSE;
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      Prepared *job = &jobs[i];
+      g_autofree char *uri = NULL;
 
-          add_problem (found, path, msg);
-          continue;
-        }
-      if (!sk_audio_probe_loudness (path, &duration, &loudness, &bad))
+      if (job->path == NULL)
+        continue;
+      if (job->problem != NULL)
         {
-          add_problem (found, path, bad->message);
+          add_problem (found, job->path, job->problem);
           continue;
         }
-      uri = g_filename_to_uri (path, NULL, NULL);
-      if (uri == NULL || !write_song (store, uri, &sc, duration, loudness, now, error))
+      uri = g_filename_to_uri (job->path, NULL, NULL);
+      if (uri == NULL ||
+          !write_song (store, uri, &job->sidecar, job->duration, job->loudness, now, error))
         {
           if (uri == NULL)
-            g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: cannot make a URI", path);
+            g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: cannot make a URI",
+                         job->path);
           sk_store_rollback (store);
+          prepared_free_all (jobs, names->len);
           return FALSE;
         }
       n++;
     }
+  prepared_free_all (jobs, names->len);
   /* What was imported from here may play from here (sk-media-url.c). */
   if (n > 0 && !sk_settings_add_library_dir (store, absdir, error))
     {

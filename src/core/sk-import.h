@@ -75,4 +75,20 @@ gboolean sk_import_dir       (SkStore     *store,
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SkSidecar, sk_sidecar_clear)
 
+/* Called in the importing thread as each audio file has been read and
+ * measured (@done of @total), before anything is written: no transaction
+ * is open while files are read. */
+typedef void (*SkImportProgressFunc) (guint    done,
+                                      guint    total,
+                                      gpointer data);
+
+/* sk_import_dir with @progress (may be NULL). */
+gboolean sk_import_dir_full  (SkStore               *store,
+                              const char            *dir,
+                              SkImportProgressFunc   progress,
+                              gpointer               progress_data,
+                              guint                 *n_imported,
+                              GPtrArray            **problems,
+                              GError               **error);
+
 G_END_DECLS

@@ -146,6 +146,8 @@ cmd_play (int argc, char **argv)
     return rc;
   player = sk_audio_player_new (pcm != NULL ? pcm : "default");
   sk_audio_player_set_paced (player, !unpaced);
+  /* a speaker test with no speaker fails, it does not play silently */
+  sk_audio_player_set_silent_fallback (player, FALSE);
   if (!sk_audio_player_set_crossfade (player, crossfade, &error)
       || !sk_audio_player_set_volume (player, volume, &error))
     {

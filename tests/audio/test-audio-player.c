@@ -1231,6 +1231,22 @@ test_ctl_play (Fixture       *f,
     g_assert_nonnull (strstr (err_text, "does not exist"));
   }
 
+  /* no sound output: the speaker test fails, it does not play silently */
+  g_clear_pointer (&out_text, g_free);
+  g_clear_pointer (&err_text, g_free);
+  {
+    const char *argv[] = { ctl, "play", pb, "--pcm", "sk-test-no-such-card", NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                  &out_text, &err_text, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (WIFEXITED (status));
+    g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+    g_assert_cmpstr (out_text, ==, "");
+    g_assert_nonnull (strstr (err_text, "sk-test-no-such-card"));
+    g_assert_null (strstr (err_text, "silently"));
+  }
+
   /* out-of-range options are usage errors */
   {
     const char *argv[] = { ctl, "play", pa, "--crossfade", "13", "--pcm", f->pcm, NULL };

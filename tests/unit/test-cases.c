@@ -84,6 +84,44 @@ add_dir (const char *sub,
   return names->len;
 }
 
+/* The depth bound of every JSON the project reads: SK_JSON_MAX_DEPTH
+ * levels parse, one more is refused before json-glib recurses; brackets
+ * inside strings (escaped quotes too) are text, not levels. */
+static void
+test_json_depth_bound (void)
+{
+  g_autoptr(GString) ok = g_string_new ("{\"a\": ");
+  g_autoptr(GString) deep = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *text = "{\"s\": \"[[[[\\\"[[[[\", \"t\": [[1]]}";
+
+  for (guint i = 1; i < SK_JSON_MAX_DEPTH; i++)
+    g_string_append_c (ok, '[');
+  for (guint i = 1; i < SK_JSON_MAX_DEPTH; i++)
+    g_string_append_c (ok, ']');
+  g_string_append_c (ok, '}');
+  root = sk_json_parse_object (ok->str, ok->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (root);
+  g_clear_pointer (&root, json_node_unref);
+
+  deep = g_string_new (ok->str);
+  g_string_insert_c (deep, 6, '[');
+  g_string_insert_c (deep, deep->len - 1, ']');
+  g_assert_false (sk_json_check_depth (deep->str, deep->len, &error));
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_null (sk_json_parse_object (deep->str, deep->len, &error));
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  g_assert_true (sk_json_check_depth (text, strlen (text), &error));
+  g_assert_no_error (error);
+  root = sk_json_parse_object (text, strlen (text), &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -93,6 +131,7 @@ main (int argc, char **argv)
   n_rank = add_dir ("rank", "/core/recommender/case", run_rank);
   n_vote = add_dir ("vote", "/core/taste/case", run_vote);
   add_dir ("bad", "/core/cases/bad-input-is-refused", run_bad);
+  g_test_add_func ("/core/json/depth-is-bounded-before-parsing", test_json_depth_bound);
   g_assert_cmpuint (n_rank, >=, 25);
   g_assert_cmpuint (n_vote, >=, 15);
   return g_test_run ();

@@ -816,6 +816,8 @@ test_picks_up_other_programs (Fixture *f, gconstpointer data)
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
   sk_tap_result_clear (&r);
   g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_NOTHING);
+  /* an import through the engine's own connection, then a reload */
+  sk_test_add_songs (f->engine, &(SkTestSong) { "s-own", { 0.5, 0.5, 0.5, 0.5, 0.5 } }, 1);
 
   g_assert_true (sk_settings_set (other, "queue_k", "2", &error));
   g_assert_no_error (error);

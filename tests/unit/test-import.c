@@ -324,12 +324,89 @@ test_non_finite_samples (void)
   sk_test_rmdir (dir);
 }
 
+typedef struct
+{
+  const char *db;
+  guint       calls;
+  guint       refused;
+} WriteProbe;
+
+/* While the import reads files, another connection writes at once. */
+static void
+on_progress (guint    done,
+             guint    total,
+             gpointer data)
+{
+  WriteProbe *probe = data;
+  sqlite3 *other = NULL;
+  char *msg = NULL;
+  int rc;
+
+  probe->calls++;
+  g_assert_cmpuint (done, <=, total);
+  g_assert_cmpint (sqlite3_open_v2 (probe->db, &other, SQLITE_OPEN_READWRITE, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_busy_timeout (other, 0);
+  rc = sqlite3_exec (other, "BEGIN IMMEDIATE; "
+                     "INSERT OR REPLACE INTO settings (key, value) VALUES ('volume', '0.5'); "
+                     "COMMIT", NULL, NULL, &msg);
+  if (rc != SQLITE_OK)
+    {
+      g_test_message ("file %u of %u: a write was refused: %s", done, total, msg);
+      probe->refused++;
+    }
+  sqlite3_free (msg);
+  sqlite3_close (other);
+}
+
+/* Files are read and measured with no transaction open, then written in
+ * one short one: at each file read, another connection writes at once
+ * (no busy wait). Import used to take BEGIN IMMEDIATE before reading the
+ * first file, and a tap during a long import was refused "busy". */
+static void
+test_no_write_lock_while_reading (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *lib = g_build_filename (dir, "lib", NULL);
+  g_autofree char *db = g_build_filename (dir, "kiosk.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  WriteProbe probe = { db, 0, 0 };
+  guint n = 0;
+
+  g_assert_cmpint (g_mkdir (lib, 0700), ==, 0);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *wav = g_strdup_printf ("%s/t%02u.wav", lib, i);
+      g_autofree char *json = g_strdup_printf ("%s/t%02u.json", lib, i);
+
+      sk_test_write_wav (wav, 0.1);
+      sk_test_write_sidecar (json, "Track", "[0.5,0.5,0.5,0.5,0.5]");
+    }
+  store = sk_store_open (db, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (sk_import_dir_full (store, lib, on_progress, &probe, &n, &problems, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_cmpuint (n, ==, 20);
+  g_assert_cmpuint (probe.calls, ==, 20);
+  g_assert_cmpuint (probe.refused, ==, 0);
+  g_assert_cmpint (count_songs (store), ==, 20);
+  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM settings WHERE key = 'volume'"),
+                   ==, 1);
+  sk_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/core/import/bad-files-are-named-and-good-ones-imported", test_good_and_bad);
   g_test_add_func ("/core/import/missing-directory-is-an-error", test_missing_directory);
+  g_test_add_func ("/core/import/no-write-lock-while-reading-files",
+                   test_no_write_lock_while_reading);
   g_test_add_func ("/core/import/duration-comes-from-the-file", test_probe_duration);
   g_test_add_func ("/core/import/loudness-is-measured-and-stored", test_loudness);
   g_test_add_func ("/core/import/audio-limits-are-the-players", test_audio_limits_are_the_players);
