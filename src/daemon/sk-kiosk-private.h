@@ -21,6 +21,7 @@ struct _SkKioskService
   gpointer         lost_data;
   GHashTable      *tickets;         /* token → Ticket */
   guint            position_source;
+  gboolean         audio_error;     /* the PCM failed; no track ended since */
 };
 
 /* sk-kiosk-listeners.c */

@@ -292,12 +292,24 @@ on_reader_tap (SkNfcReader    *reader,
     }
 }
 
+/* A track the decoder starts is not yet heard: while the output is in
+ * error it stays so, until a track's last frame was written. */
 static void
 on_audio_started (SkAudioPlayer  *player,
                   guint64         track,
                   const char     *path,
                   SkKioskService *self)
 {
+  if (!self->audio_error)
+    set_audio (self, "playing", NULL);
+}
+
+static void
+on_audio_ended (SkAudioPlayer  *player,
+                guint64         track,
+                SkKioskService *self)
+{
+  self->audio_error = FALSE;
   set_audio (self, "playing", NULL);
 }
 
@@ -305,7 +317,8 @@ static void
 on_audio_idle (SkAudioPlayer  *player,
                SkKioskService *self)
 {
-  set_audio (self, "idle", NULL);
+  if (!self->audio_error)
+    set_audio (self, "idle", NULL);
 }
 
 static void
@@ -314,6 +327,7 @@ on_audio_error (SkAudioPlayer  *player,
                 SkKioskService *self)
 {
   /* the player says each new failure once, not each retry of it */
+  self->audio_error = TRUE;
   set_audio (self, "error", error->message);
   sk_dbus_kiosk1_emit_error (self->skeleton, "audio", error->message);
 }
@@ -347,6 +361,7 @@ sk_kiosk_service_set_playback (SkKioskService *self,
   g_return_if_fail (self->playback == NULL);
   self->playback = g_object_ref (playback);
   g_signal_connect (player, "track-started", G_CALLBACK (on_audio_started), self);
+  g_signal_connect (player, "track-ended", G_CALLBACK (on_audio_ended), self);
   g_signal_connect (player, "idle", G_CALLBACK (on_audio_idle), self);
   g_signal_connect (player, "pcm-error", G_CALLBACK (on_audio_error), self);
   g_signal_connect (playback, "song-unplayable", G_CALLBACK (on_unplayable), self);
