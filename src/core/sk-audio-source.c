@@ -202,8 +202,8 @@ sk_audio_source_open (const char  *path,
                      "“%s” is damaged (%s)", display, sf_reason);
       return NULL;
     }
-  if (self->info.channels < 1 || self->info.channels > 64 || self->info.samplerate < 1000
-      || self->info.samplerate > 768000)
+  if (self->info.channels < 1 || self->info.channels > SK_AUDIO_MAX_CHANNELS
+      || self->info.samplerate < SK_AUDIO_MIN_RATE || self->info.samplerate > SK_AUDIO_MAX_RATE)
     {
       g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED,
                    "“%s” has %d channels at %d Hz, which this player does not play",

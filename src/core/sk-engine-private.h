@@ -15,7 +15,6 @@
 
 G_BEGIN_DECLS
 
-#define SK_ENGINE_TAP_LIMIT_DEFAULT 6   /* as in sk-settings.c, until the settings are read */
 
 struct _SkEngine
 {

@@ -168,7 +168,7 @@ sk_engine_init (SkEngine *self)
   g_array_set_clear_func (self->queue, queue_entry_clear);
   self->announced = g_ptr_array_new_with_free_func (g_free);
   self->recommender = sk_recommender_new ();
-  self->tap_limit = SK_ENGINE_TAP_LIMIT_DEFAULT;
+  self->tap_limit = SK_TAP_LIMIT_DEFAULT;
   self->recent_taps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify) g_array_unref);
 }

@@ -235,7 +235,8 @@ probe (const char  *path,
                    "not a readable audio file (%s)", sf_reason);
       return FALSE;
     }
-  if (info.channels < 1 || info.channels > 8 || info.samplerate < 8000 || info.samplerate > 192000)
+  if (info.channels < 1 || info.channels > SK_AUDIO_MAX_CHANNELS || info.samplerate < SK_AUDIO_MIN_RATE
+      || info.samplerate > SK_AUDIO_MAX_RATE)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
                    "unsupported audio: %d channels at %d Hz", info.channels, info.samplerate);

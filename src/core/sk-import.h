@@ -53,9 +53,6 @@ gboolean sk_audio_probe_loudness (const char *path,
  * the rest. The gain is clamped to ±12 dB so that a mismeasured or nearly
  * silent file is never boosted into noise (nor a loud one cut to nothing).
  * The setting `loudness_target_lufs` overrides the target (-40 to -5). */
-#define SK_LOUDNESS_TARGET_DEFAULT  (-23.0)
-#define SK_LOUDNESS_TARGET_MIN      (-40.0)
-#define SK_LOUDNESS_TARGET_MAX      (-5.0)
 #define SK_LOUDNESS_MAX_GAIN_DB     12.0
 
 /* 0 when @measured is NAN (not measured: a song from the cloud, say). */

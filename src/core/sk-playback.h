@@ -36,8 +36,6 @@
 
 G_BEGIN_DECLS
 
-#define SK_PLAYBACK_CROSSFADE_DEFAULT 5.0
-#define SK_PLAYBACK_VOLUME_DEFAULT    1.0
 /* While nothing can play but songs are downloading, look again this often. */
 #define SK_PLAYBACK_RETRY_SECONDS     2
 

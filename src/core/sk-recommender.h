@@ -13,7 +13,6 @@ G_BEGIN_DECLS
 
 #define SK_PENALTY_LAMBDA     1.0
 #define SK_PENALTY_HALF_LIFE  (60.0 * 60.0)   /* seconds */
-#define SK_QUEUE_DEFAULT_K    5
 #define SK_NEVER              G_MININT64
 
 typedef struct

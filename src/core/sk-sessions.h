@@ -11,7 +11,6 @@
 
 G_BEGIN_DECLS
 
-#define SK_SESSION_LENGTH_DEFAULT (60 * 60)   /* seconds */
 
 typedef struct
 {

@@ -8,30 +8,33 @@
 #include "sk-taste.h"
 #include "sk-util.h"
 
-/* Ranges here are the ones the code that uses each setting can honour:
- * keep them in step with sk-engine.c, sk-playback.c, sk-import.h and
- * src/daemon/sk-kiosk-tickets.c. */
+/* Ranges here are the ones the code that uses each setting can honour.
+ * The defaults and limits the code also needs come from sk-defaults.h, so
+ * the table and the code cannot disagree. */
 static const SkSetting settings[] = {
   { "strategy", SK_SETTING_CHOICE, 0, 0, "average",
     "average least_misery average_without_misery",
     "How the tastes of the people present are blended" },
-  { "queue_k", SK_SETTING_INT, 1, 50, "5", NULL,
+  { "queue_k", SK_SETTING_INT, 1, SK_QUEUE_MAX_K, G_STRINGIFY (SK_QUEUE_DEFAULT_K), NULL,
     "How many songs the queue shows ahead" },
   { "house_vector", SK_SETTING_VECTOR, 0, 0, "[0.5,0.5,0.5,0.5,0.5]", NULL,
     "The venue's own taste, played when nobody is checked in" },
-  { "explore_weight", SK_SETTING_DOUBLE, 0, SK_EXPLORE_MAX, "1.5", NULL,
+  { "explore_weight", SK_SETTING_DOUBLE, 0, SK_EXPLORE_MAX, G_STRINGIFY (SK_EXPLORE_WEIGHT_DEFAULT),
+    NULL,
     "How much the queue tries songs that teach the kiosk a listener's taste (0: never)" },
-  { "session_minutes", SK_SETTING_INT, 1, 24 * 60, "60", NULL,
+  { "session_minutes", SK_SETTING_INT, 1, 24 * 60, G_STRINGIFY (SK_SESSION_MINUTES_DEFAULT), NULL,
     "How long a check-in lasts (a re-tap extends it)" },
-  { "tap_limit_per_minute", SK_SETTING_INT, 0, 1000, "6", NULL,
+  { "tap_limit_per_minute", SK_SETTING_INT, 0, 1000, G_STRINGIFY (SK_TAP_LIMIT_DEFAULT), NULL,
     "Taps of one badge accepted in a minute; more are refused (0: no limit)" },
   { "ticket_seconds", SK_SETTING_INT, 1, 600, "20", NULL,
     "How long the ticket of a tap lets the screen act for its listener, in seconds" },
-  { "crossfade_seconds", SK_SETTING_DOUBLE, 0, 12, "5", NULL,
+  { "crossfade_seconds", SK_SETTING_DOUBLE, 0, SK_PLAYBACK_CROSSFADE_MAX,
+    G_STRINGIFY (SK_PLAYBACK_CROSSFADE_DEFAULT), NULL,
     "Crossfade between tracks in seconds (0: gapless)" },
-  { "volume", SK_SETTING_DOUBLE, 0, 1, "1", NULL,
+  { "volume", SK_SETTING_DOUBLE, 0, 1, G_STRINGIFY (SK_PLAYBACK_VOLUME_DEFAULT), NULL,
     "Output volume, 0 to 1" },
-  { "loudness_target_lufs", SK_SETTING_DOUBLE, -40, -5, "-23", NULL,
+  { "loudness_target_lufs", SK_SETTING_DOUBLE, SK_LOUDNESS_TARGET_MIN, SK_LOUDNESS_TARGET_MAX,
+    G_STRINGIFY (SK_LOUDNESS_TARGET_DEFAULT), NULL,
     "The loudness every track is normalised to, in LUFS" },
   { "media_cache_max_mb", SK_SETTING_DOUBLE, 0, 1024 * 1024, "0", NULL,
     "Size limit of the downloaded-audio cache in MB (0: no limit)" },

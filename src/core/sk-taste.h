@@ -53,7 +53,6 @@ void     sk_taste_neutral      (double out[SK_DIM]);
 #define SK_LEARN_RHO         0.05   /* the variance estimate's rate */
 #define SK_LEARN_S2_0        0.12
 #define SK_LEARN_S2_MIN      0.02
-#define SK_EXPLORE_MAX       3.0    /* the setting explore_weight's range is 0..3 */
 
 /* A new listener: A = Λ0, b = 0, S = 0, s2 = s2₀ (and p = 0.5·1). */
 void     sk_taste_state_new    (double       state[SK_TASTE_STATE_LEN]);

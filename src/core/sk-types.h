@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "sk-defaults.h"
+
 G_BEGIN_DECLS
 
 /* Taste space: rain, wind, fire, thunder, waves; each in [0, 1], 0.5 = indifferent. */

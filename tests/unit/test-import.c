@@ -170,6 +170,42 @@ stored_loudness (SkStore    *store,
   return v;
 }
 
+/* The importer and the player take the same files (sk-defaults.h): at the
+ * limits both accept, one channel more or a higher rate both refuse. */
+static void
+test_audio_limits_are_the_players (void)
+{
+  struct { int rate, channels; gboolean ok; } cases[] = {
+    { SK_AUDIO_MAX_RATE, SK_AUDIO_MAX_CHANNELS, TRUE },
+    { SK_AUDIO_MIN_RATE, 1, TRUE },
+    { 48000, SK_AUDIO_MAX_CHANNELS + 1, FALSE },
+    { 2 * SK_AUDIO_MAX_RATE, 2, FALSE },
+  };
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *wav = g_build_filename (dir, "limit.wav", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) import_error = NULL;
+      g_autoptr(GError) play_error = NULL;
+      g_autoptr(SkAudioSource) source = NULL;
+      double d = 0;
+      gboolean imported;
+
+      sk_test_write_noise (wav, cases[i].rate, cases[i].channels, 0.05, -20, 1u);
+      imported = sk_audio_probe (wav, &d, &import_error);
+      source = sk_audio_source_open (wav, 0, &play_error);
+      g_test_message ("%d channels at %d Hz: import %s, player %s", cases[i].channels,
+                      cases[i].rate, imported ? "takes it" : import_error->message,
+                      source != NULL ? "plays it" : play_error->message);
+      g_assert_cmpint (imported, ==, cases[i].ok);
+      g_assert_cmpint (source != NULL, ==, cases[i].ok);
+      if (!cases[i].ok)
+        g_assert_error (play_error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED);
+    }
+  sk_test_rmdir (dir);
+}
+
 /* A quiet and a loud version of one noise measure 12 dB apart, the rows
  * hold what was measured, and the gains bring both to the target. */
 static void
@@ -373,6 +409,7 @@ main (int argc, char **argv)
                    test_no_write_lock_while_reading);
   g_test_add_func ("/core/import/duration-comes-from-the-file", test_probe_duration);
   g_test_add_func ("/core/import/loudness-is-measured-and-stored", test_loudness);
+  g_test_add_func ("/core/import/audio-limits-are-the-players", test_audio_limits_are_the_players);
   g_test_add_func ("/core/import/non-finite-samples-are-refused-and-never-played", test_non_finite_samples);
   return g_test_run ();
 }

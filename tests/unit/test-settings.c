@@ -64,6 +64,37 @@ test_defaults (Fixture *f, gconstpointer data)
     }
 }
 
+/* The table's defaults and ranges are the numbers the code uses before
+ * (or instead of) reading a setting: sk-defaults.h. */
+static void
+test_defaults_are_the_codes (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const SkSetting *loudness = sk_settings_lookup ("loudness_target_lufs", &error);
+  const SkSetting *crossfade = sk_settings_lookup ("crossfade_seconds", &error);
+  const SkSetting *queue_k = sk_settings_lookup ("queue_k", &error);
+  const SkSetting *explore = sk_settings_lookup ("explore_weight", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_settings_get_int (f->store, "queue_k"), ==, SK_QUEUE_DEFAULT_K);
+  g_assert_cmpfloat (queue_k->max, ==, SK_QUEUE_MAX_K);
+  g_assert_cmpint (sk_settings_get_int (f->store, "tap_limit_per_minute"), ==,
+                   SK_TAP_LIMIT_DEFAULT);
+  g_assert_cmpint (sk_settings_get_int (f->store, "session_minutes") * 60, ==,
+                   SK_SESSION_LENGTH_DEFAULT);
+  g_assert_cmpfloat (sk_settings_get_double (f->store, "explore_weight"), ==,
+                     SK_EXPLORE_WEIGHT_DEFAULT);
+  g_assert_cmpfloat (explore->max, ==, SK_EXPLORE_MAX);
+  g_assert_cmpfloat (sk_settings_get_double (f->store, "crossfade_seconds"), ==,
+                     SK_PLAYBACK_CROSSFADE_DEFAULT);
+  g_assert_cmpfloat (crossfade->max, ==, SK_PLAYBACK_CROSSFADE_MAX);
+  g_assert_cmpfloat (sk_settings_get_double (f->store, "volume"), ==, SK_PLAYBACK_VOLUME_DEFAULT);
+  g_assert_cmpfloat (sk_settings_get_double (f->store, "loudness_target_lufs"), ==,
+                     SK_LOUDNESS_TARGET_DEFAULT);
+  g_assert_cmpfloat (loudness->min, ==, SK_LOUDNESS_TARGET_MIN);
+  g_assert_cmpfloat (loudness->max, ==, SK_LOUDNESS_TARGET_MAX);
+}
+
 static void
 test_refused (Fixture *f, gconstpointer data)
 {
@@ -158,6 +189,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/core/settings/defaults", test_defaults);
+  ADD ("/core/settings/defaults-are-the-codes", test_defaults_are_the_codes);
   ADD ("/core/settings/bad-values-refused-with-reason", test_refused);
   ADD ("/core/settings/set-and-reset", test_set_and_reset);
   ADD ("/core/settings/damaged-value-falls-back", test_damaged_value_falls_back);
