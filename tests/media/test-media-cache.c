@@ -21,7 +21,8 @@
 #include "sk-test-nginx.h"
 #include "sk-test-util.h"
 
-#define WAIT_SECONDS 20
+/* a bound, stretched for a slow build (SK_TEST_TIME_FACTOR) */
+#define WAIT_SECONDS ((int) (20 * sk_test_time_factor ()))
 
 typedef enum
 {

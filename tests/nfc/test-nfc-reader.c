@@ -621,6 +621,7 @@ test_ctl_status (Fixture *f, gconstpointer data)
   sk_pn532_fixture_kill (f->chip);
   g_unlink (link);
   WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) != SK_NFC_STATUS_READY, WAIT_MS);
+  g_assert_cmpint (sk_nfc_reader_get_status (f->reader), !=, SK_NFC_STATUS_READY);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);

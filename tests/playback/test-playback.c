@@ -22,7 +22,8 @@
 #include "sk-paced.h"
 #include "sk-test-util.h"
 
-#define WAIT_SECONDS 10
+/* a bound, stretched for a slow build (SK_TEST_TIME_FACTOR) */
+#define WAIT_SECONDS ((int) (10 * sk_test_time_factor ()))
 #define EMBEDDING(a, b, c, d, e) "[" #a "," #b "," #c "," #d "," #e "]"
 
 typedef struct
