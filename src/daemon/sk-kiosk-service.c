@@ -329,6 +329,8 @@ on_audio_error (SkAudioPlayer  *player,
   /* the player says each new failure once, not each retry of it */
   self->audio_error = TRUE;
   set_audio (self, "error", error->message);
+  /* the property first: a client reading AudioStatus on Error sees it */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   sk_dbus_kiosk1_emit_error (self->skeleton, "audio", error->message);
 }
 
