@@ -92,23 +92,6 @@ write_library (Fixture    *f,
   return lib;
 }
 
-static void
-ctl_ok (Fixture           *f,
-        const char *const *argv)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-
-  for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, (gpointer) argv[i]);
-  g_ptr_array_add (args, (gpointer) "--db");
-  g_ptr_array_add (args, f->db);
-  g_ptr_array_add (args, NULL);
-  if (sk_test_run_ctl ((const char *const *) args->pdata, &out, &err) != 0)
-    g_error ("soundscape-ctl %s failed: %s%s", argv[0], out, err);
-}
-
 typedef struct
 {
   char     *out;
@@ -175,10 +158,10 @@ test_import_while_playing (Fixture *f, gconstpointer data)
   gsize frames = 0, silence;
   gint64 deadline;
 
-  ctl_ok (f, (const char *const[]) { "init", NULL });
-  ctl_ok (f, (const char *const[]) { "config", "crossfade_seconds", G_STRINGIFY (CROSSFADE_S), NULL });
-  ctl_ok (f, (const char *const[]) { "import", playing, NULL });
-  ctl_ok (f, (const char *const[]) { "join", BADGE, NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]) { "init", NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]) { "config", "crossfade_seconds", G_STRINGIFY (CROSSFADE_S), NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]) { "import", playing, NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]) { "join", BADGE, NULL });
 
   {
     g_autoptr(GSubprocessLauncher) launcher =

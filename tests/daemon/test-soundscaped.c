@@ -441,23 +441,6 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM players"), ==, 1);
 }
 
-static void
-run_ctl_ok (Fixture           *f,
-            const char *const *argv)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-
-  for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, (gpointer) argv[i]);
-  g_ptr_array_add (args, (gpointer) "--db");
-  g_ptr_array_add (args, f->db);
-  g_ptr_array_add (args, NULL);
-  if (sk_test_run_ctl ((const char *const *) args->pdata, &out, &err) != 0)
-    g_error ("soundscape-ctl %s failed: %s", argv[0], err);
-}
-
 /* What soundscape-ctl changes while the daemon runs is applied without a
  * restart, and the log says what was picked up. */
 static void
@@ -470,7 +453,7 @@ test_picks_up_ctl_changes (Fixture *f, gconstpointer data)
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue"), ==, 5);
 
   /* a setting: the queue the daemon writes becomes two long */
-  run_ctl_ok (f, (const char *const[]) { "config", "queue_k", "2", NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]) { "config", "queue_k", "2", NULL });
   assert_seen (f, "picked up from another program: settings: queue_k = 2", 10);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue") != 2 && g_get_monotonic_time () < deadline)
@@ -478,7 +461,7 @@ test_picks_up_ctl_changes (Fixture *f, gconstpointer data)
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue"), ==, 2);
 
   /* an enrolment: the listener is present for the daemon */
-  run_ctl_ok (f, (const char *const[]) { "join", "04CC0001", NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]) { "join", "04CC0001", NULL });
   assert_seen (f, "picked up from another program: listeners: 1 present", 10);
   type (f, "s");
   assert_seen (f, "1 listener present", 10);

@@ -320,3 +320,20 @@ sk_test_run_ctl (const char *const  *argv,
     return WEXITSTATUS (status);
   return 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
 }
+
+void
+sk_test_ctl_ok (const char        *db,
+                const char *const *argv)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, (gpointer) "--db");
+  g_ptr_array_add (args, (gpointer) db);
+  g_ptr_array_add (args, NULL);
+  if (sk_test_run_ctl ((const char *const *) args->pdata, &out, &err) != 0)
+    g_error ("soundscape-ctl %s failed: %s%s", argv[0], out, err);
+}

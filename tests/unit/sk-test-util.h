@@ -109,4 +109,8 @@ void    sk_test_write_sidecar (const char  *path,
 int     sk_test_run_ctl       (const char *const *argv,
                                char       **out,
                                char       **err);
+/* Runs soundscape-ctl with @argv and `--db @db`; anything but exit
+ * status 0 ends the test with what it said. */
+void    sk_test_ctl_ok        (const char        *db,
+                               const char *const *argv);
 G_END_DECLS
