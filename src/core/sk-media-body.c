@@ -17,6 +17,18 @@
 static void on_read (GObject *source, GAsyncResult *result, gpointer user_data);
 static void on_closed (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* A failed write of the part file: a cancellation stays a cancellation,
+ * anything else says which file could not be written. */
+static GError *
+write_error (Download     *dl,
+             const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (error);
+  return g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_FAILED,
+                      "Cannot write %s: %s", dl->part_path, error->message);
+}
+
 static void
 read_next (Download *dl)
 {
@@ -39,11 +51,7 @@ sk_media_download_on_opened (GObject      *source,
     out = g_file_append_to_finish (G_FILE (source), result, &error);
   if (out == NULL)
     {
-      sk_media_download_fail (dl, TRUE,
-                              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ?
-                              g_error_copy (error) :
-                              g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_FAILED,
-                                           "Cannot write %s: %s", dl->part_path, error->message));
+      sk_media_download_fail (dl, TRUE, write_error (dl, error));
       return;
     }
   dl->out = G_OUTPUT_STREAM (out);
@@ -61,11 +69,7 @@ on_written (GObject      *source,
   g_clear_pointer (&dl->chunk, g_bytes_unref);
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
     {
-      sk_media_download_fail (dl, TRUE,
-                              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ?
-                              g_error_copy (error) :
-                              g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_FAILED,
-                                           "Cannot write %s: %s", dl->part_path, error->message));
+      sk_media_download_fail (dl, TRUE, write_error (dl, error));
       return;
     }
   read_next (dl);
