@@ -21,24 +21,24 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#define SK_RATE     48000
-#define SK_SEED     G_GUINT64_CONSTANT (0x50a9d5ca9e2024d1)
-#define SK_TAU      (2.0 * G_PI)
+#define SK_RATE 48000
+#define SK_SEED G_GUINT64_CONSTANT (0x50a9d5ca9e2024d1)
+#define SK_TAU (2.0 * G_PI)
 /* Continuous noise runs this long before frame 0, so no filter or
  * integrator is heard settling at the start of a track. */
-#define SK_WARMUP   ((gssize) (SK_RATE / 2))
+#define SK_WARMUP ((gssize) (SK_RATE / 2))
 /* Length of the crossfade that folds the rendered overshoot onto the
  * start; long enough that slow noise beds blend without a seam. */
-#define SK_XFADE_S  2.5
-#define SK_CTRL     32  /* frames between updates of time-varying filters */
+#define SK_XFADE_S 2.5
+#define SK_CTRL 32 /* frames between updates of time-varying filters */
 /* Every track is levelled to this integrated loudness (EBU R128), R128's
  * own target, the one the kiosk normalises to: played there, a demo file
  * needs no gain, and its peaks keep 20 dB of headroom under 0 dBFS. */
-#define SK_TARGET_LUFS  (-23.0)
+#define SK_TARGET_LUFS (-23.0)
 /* Nothing below this is heard on a kiosk's speaker (and little on any):
  * the mix is high-passed here, 24 dB/octave, so that no headroom goes to
  * sub-audio rumble. */
-#define SK_SUBSONIC_HZ  30.0
+#define SK_SUBSONIC_HZ 30.0
 
 /* Loops over warm-up frames set their filters when i % SK_CTRL == 0. */
 G_STATIC_ASSERT (SK_WARMUP % SK_CTRL == 0);
@@ -47,18 +47,18 @@ typedef struct
 {
   const char *name;
   const char *title;
-  double      seconds;
-  double      peak_db;
-  double      embedding[5];   /* rain, wind, fire, thunder, waves */
-  int         bpm;            /* 0: none */
+  double seconds;
+  double peak_db;
+  double embedding[5]; /* rain, wind, fire, thunder, waves */
+  int bpm;             /* 0: none */
   /* Layer gains (0: layer absent) and their character. */
-  double      rain;
-  double      rain_density;
-  double      wind;
-  double      fire;
-  double      thunder;
-  double      thunder_near;   /* probability that a strike is close */
-  double      waves;
+  double rain;
+  double rain_density;
+  double wind;
+  double fire;
+  double thunder;
+  double thunder_near; /* probability that a strike is close */
+  double waves;
 } SkTrackSpec;
 
 /* Embeddings follow the taste space of docs/DESIGN.md: 0.5 is neutral,
@@ -66,36 +66,71 @@ typedef struct
  * describes only what one hears), ~0.9 that it dominates.  Blends sit
  * between their parts.  Peaks differ by a dB or so, as real recordings do. */
 static const SkTrackSpec tracks[] = {
-  { .name = "rain", .title = "Steady Rain", .seconds = 30, .peak_db = -3.0,
+  { .name = "rain",
+    .title = "Steady Rain",
+    .seconds = 30,
+    .peak_db = -3.0,
     .embedding = { 0.95, 0.20, 0.10, 0.20, 0.15 },
-    .rain = 1.0, .rain_density = 1.0 },
-  { .name = "wind", .title = "Wind over the Moor", .seconds = 32, .peak_db = -3.5,
+    .rain = 1.0,
+    .rain_density = 1.0 },
+  { .name = "wind",
+    .title = "Wind over the Moor",
+    .seconds = 32,
+    .peak_db = -3.5,
     .embedding = { 0.15, 0.95, 0.10, 0.20, 0.20 },
     .wind = 1.0 },
-  { .name = "fire", .title = "Hearth Fire", .seconds = 30, .peak_db = -2.8,
+  { .name = "fire",
+    .title = "Hearth Fire",
+    .seconds = 30,
+    .peak_db = -2.8,
     .embedding = { 0.10, 0.15, 0.95, 0.10, 0.10 },
     .fire = 1.0 },
-  { .name = "thunder", .title = "Rolling Thunder", .seconds = 40, .peak_db = -2.5,
+  { .name = "thunder",
+    .title = "Rolling Thunder",
+    .seconds = 40,
+    .peak_db = -2.5,
     .embedding = { 0.15, 0.15, 0.10, 0.95, 0.15 },
-    .thunder = 1.0, .thunder_near = 0.35 },
-  { .name = "waves", .title = "Ocean Waves", .seconds = 36, .peak_db = -3.2,
+    .thunder = 1.0,
+    .thunder_near = 0.35 },
+  { .name = "waves",
+    .title = "Ocean Waves",
+    .seconds = 36,
+    .peak_db = -3.2,
     .embedding = { 0.20, 0.20, 0.10, 0.10, 0.95 },
     .waves = 1.0 },
-  { .name = "thunderstorm", .title = "Thunderstorm", .seconds = 40, .peak_db = -2.7,
+  { .name = "thunderstorm",
+    .title = "Thunderstorm",
+    .seconds = 40,
+    .peak_db = -2.7,
     .embedding = { 0.85, 0.40, 0.10, 0.80, 0.15 },
-    .rain = 1.0, .rain_density = 1.4, .thunder = 0.9, .thunder_near = 0.6,
+    .rain = 1.0,
+    .rain_density = 1.4,
+    .thunder = 0.9,
+    .thunder_near = 0.6,
     .wind = 1.3 },
-  { .name = "windy-shore", .title = "Windy Shore", .seconds = 32, .peak_db = -3.4,
+  { .name = "windy-shore",
+    .title = "Windy Shore",
+    .seconds = 32,
+    .peak_db = -3.4,
     .embedding = { 0.20, 0.80, 0.10, 0.15, 0.80 },
-    .waves = 0.85, .wind = 1.0 },
-  { .name = "campfire-in-the-rain", .title = "Campfire in the Rain", .seconds = 30,
+    .waves = 0.85,
+    .wind = 1.0 },
+  { .name = "campfire-in-the-rain",
+    .title = "Campfire in the Rain",
+    .seconds = 30,
     .peak_db = -3.1,
     .embedding = { 0.70, 0.20, 0.80, 0.15, 0.20 },
-    .fire = 1.0, .rain = 0.8, .rain_density = 0.7 },
-  { .name = "drizzle-and-breeze", .title = "Drizzle and Breeze", .seconds = 24,
+    .fire = 1.0,
+    .rain = 0.8,
+    .rain_density = 0.7 },
+  { .name = "drizzle-and-breeze",
+    .title = "Drizzle and Breeze",
+    .seconds = 24,
     .peak_db = -4.0,
     .embedding = { 0.65, 0.65, 0.10, 0.15, 0.15 },
-    .rain = 0.7, .rain_density = 0.35, .wind = 0.8 },
+    .rain = 0.7,
+    .rain_density = 0.35,
+    .wind = 0.8 },
 };
 
 /* --- Random numbers ---------------------------------------------------- */
@@ -120,9 +155,7 @@ splitmix64 (guint64 *x)
 /* Independent streams from one seed: each noise source and each event
  * list gets its own, so changing one layer leaves the others unchanged. */
 static void
-rng_init (SkRng   *rng,
-          guint64  seed,
-          guint64  stream)
+rng_init (SkRng *rng, guint64 seed, guint64 stream)
 {
   guint64 x = seed ^ (stream * G_GUINT64_CONSTANT (0xd1342543de82ef95));
 
@@ -158,26 +191,21 @@ rng_bipolar (SkRng *rng)
 }
 
 static inline double
-rng_range (SkRng  *rng,
-           double  lo,
-           double  hi)
+rng_range (SkRng *rng, double lo, double hi)
 {
   return lo + (hi - lo) * rng_uniform (rng);
 }
 
 /* Log-uniform: frequencies and time constants are heard on a log scale. */
 static inline double
-rng_log_range (SkRng  *rng,
-               double  lo,
-               double  hi)
+rng_log_range (SkRng *rng, double lo, double hi)
 {
   return lo * pow (hi / lo, rng_uniform (rng));
 }
 
 /* Gap in seconds between events of a Poisson process of the given rate. */
 static inline double
-rng_gap (SkRng  *rng,
-         double  rate)
+rng_gap (SkRng *rng, double rate)
 {
   return -log (1.0 - rng_uniform (rng)) / rate;
 }
@@ -201,8 +229,7 @@ typedef struct
 } SkPink;
 
 static inline double
-pink_next (SkPink *p,
-           double  w)
+pink_next (SkPink *p, double w)
 {
   p->b0 = 0.99765 * p->b0 + w * 0.0990460;
   p->b1 = 0.96300 * p->b1 + w * 0.2965164;
@@ -218,8 +245,7 @@ typedef struct
 } SkBrown;
 
 static inline double
-brown_next (SkBrown *b,
-            double   w)
+brown_next (SkBrown *b, double w)
 {
   b->y = 0.99 * b->y + 0.075 * w;
   return b->y;
@@ -231,15 +257,13 @@ typedef struct
 } SkOnePole;
 
 static void
-onepole_set (SkOnePole *f,
-             double     fc)
+onepole_set (SkOnePole *f, double fc)
 {
   f->a = 1.0 - exp (-SK_TAU * fc / SK_RATE);
 }
 
 static inline double
-onepole_lp (SkOnePole *f,
-            double     x)
+onepole_lp (SkOnePole *f, double x)
 {
   f->y += f->a * (x - f->y);
   return f->y;
@@ -255,9 +279,7 @@ typedef struct
 } SkSvf;
 
 static void
-svf_set (SkSvf  *f,
-         double  fc,
-         double  q)
+svf_set (SkSvf *f, double fc, double q)
 {
   double g = tan (G_PI * CLAMP (fc, 5.0, 0.45 * SK_RATE) / SK_RATE);
 
@@ -268,8 +290,7 @@ svf_set (SkSvf  *f,
 }
 
 static inline void
-svf_run (SkSvf  *f,
-         double  v0)
+svf_run (SkSvf *f, double v0)
 {
   double v3 = v0 - f->ic2;
   double v1 = f->a1 * f->ic1 + f->a2 * v3;
@@ -283,16 +304,14 @@ svf_run (SkSvf  *f,
 }
 
 static inline double
-svf_lp (SkSvf  *f,
-        double  x)
+svf_lp (SkSvf *f, double x)
 {
   svf_run (f, x);
   return f->low;
 }
 
 static inline double
-svf_hp (SkSvf  *f,
-        double  x)
+svf_hp (SkSvf *f, double x)
 {
   svf_run (f, x);
   return f->high;
@@ -300,8 +319,7 @@ svf_hp (SkSvf  *f,
 
 /* Band-pass normalised to unity gain at the centre frequency. */
 static inline double
-svf_bp (SkSvf  *f,
-        double  x)
+svf_bp (SkSvf *f, double x)
 {
   svf_run (f, x);
   return f->k * f->band;
@@ -316,15 +334,14 @@ svf_bp (SkSvf  *f,
  * file, so the loop point is inaudible. */
 typedef struct
 {
-  gsize  n;
-  gsize  xfade;
+  gsize n;
+  gsize xfade;
   float *bed[2];
   float *ev[2];
 } SkCanvas;
 
 static inline gsize
-wrap (gssize i,
-      gsize  n)
+wrap (gssize i, gsize n)
 {
   gssize m = i % (gssize) n;
 
@@ -332,10 +349,7 @@ wrap (gssize i,
 }
 
 static inline void
-canvas_event (SkCanvas *c,
-              gsize     pos,
-              double    l,
-              double    r)
+canvas_event (SkCanvas *c, gsize pos, double l, double r)
 {
   gsize i = pos % c->n;
 
@@ -344,9 +358,7 @@ canvas_event (SkCanvas *c,
 }
 
 static void
-pan_gains (double  pan,
-           double *gl,
-           double *gr)
+pan_gains (double pan, double *gl, double *gr)
 {
   /* Equal power, normalised so that the centre is 1 on both sides. */
   *gl = G_SQRT2 * cos (0.5 * G_PI * pan);
@@ -354,8 +366,7 @@ pan_gains (double  pan,
 }
 
 static float *
-env_new (gsize  n,
-         double value)
+env_new (gsize n, double value)
 {
   float *env = g_new (float, n);
 
@@ -366,11 +377,7 @@ env_new (gsize  n,
 
 /* A sinusoid with a whole number of cycles per loop, so it is periodic. */
 static void
-env_lfo (float  *env,
-         gsize   n,
-         guint   cycles,
-         double  phase,
-         double  amp)
+env_lfo (float *env, gsize n, guint cycles, double phase, double amp)
 {
   double c = cos (phase), s = sin (phase);
   double dc = cos (SK_TAU * cycles / n), ds = sin (SK_TAU * cycles / n);
@@ -387,20 +394,14 @@ env_lfo (float  *env,
 
 /* Raised-cosine rise then fall, written modulo n. */
 static void
-env_bump (float  *env,
-          gsize   n,
-          gsize   start,
-          double  attack,
-          double  release,
-          double  amp)
+env_bump (float *env, gsize n, gsize start, double attack, double release, double amp)
 {
   gsize a = (gsize) MAX (attack, 1.0);
   gsize r = (gsize) MAX (release, 1.0);
 
   for (gsize j = 0; j < a + r; j++)
     {
-      double v = j < a ? 0.5 - 0.5 * cos (G_PI * j / a)
-                       : 0.5 + 0.5 * cos (G_PI * (j - a) / r);
+      double v = j < a ? 0.5 - 0.5 * cos (G_PI * j / a) : 0.5 + 0.5 * cos (G_PI * (j - a) / r);
 
       env[(start + j) % n] += (float) (amp * v);
     }
@@ -409,14 +410,8 @@ env_bump (float  *env,
 /* A short burst of band-passed noise with an exponential decay: the basic
  * "tick" of a rain drop or a crackle. */
 static void
-render_tick (SkCanvas *c,
-             SkRng    *rng,
-             gsize     pos,
-             double    amp,
-             double    fc,
-             double    q,
-             double    tau_s,
-             double    pan)
+render_tick (
+    SkCanvas *c, SkRng *rng, gsize pos, double amp, double fc, double q, double tau_s, double pan)
 {
   SkSvf f = { 0 };
   double gl, gr;
@@ -440,11 +435,7 @@ render_tick (SkCanvas *c,
 /* A drop falling into a puddle traps a bubble that rings briefly with a
  * rising pitch (Minnaert resonance): the "plink" that makes rain wet. */
 static void
-render_plink (SkCanvas *c,
-              SkRng    *rng,
-              gsize     pos,
-              double    amp,
-              double    pan)
+render_plink (SkCanvas *c, SkRng *rng, gsize pos, double amp, double pan)
 {
   double f0 = rng_log_range (rng, 1400.0, 3800.0);
   double tau = rng_range (rng, 0.004, 0.009);
@@ -466,10 +457,7 @@ render_plink (SkCanvas *c,
 }
 
 static void
-gen_rain (SkCanvas *c,
-          guint64   seed,
-          double    gain,
-          double    density)
+gen_rain (SkCanvas *c, guint64 seed, double gain, double density)
 {
   gsize n = c->n;
   gssize len = (gssize) (c->n + c->xfade);
@@ -520,10 +508,8 @@ gen_rain (SkCanvas *c,
           double u = rng_uniform (&rng);
           double amp = 0.03 + 0.6 * u * u * u;
 
-          render_tick (c, &rng, pos, gain * amp,
-                       rng_log_range (&rng, 1500.0, 7000.0),
-                       rng_range (&rng, 0.8, 2.2),
-                       rng_log_range (&rng, 0.0003, 0.0025),
+          render_tick (c, &rng, pos, gain * amp, rng_log_range (&rng, 1500.0, 7000.0),
+                       rng_range (&rng, 0.8, 2.2), rng_log_range (&rng, 0.0003, 0.0025),
                        rng_range (&rng, 0.05, 0.95));
         }
       t += rng_gap (&rng, rate) * SK_RATE;
@@ -548,10 +534,8 @@ gen_rain (SkCanvas *c,
       gsize pos = (gsize) t;
 
       render_tick (c, &rng, pos, gain * 3.0 * inten[pos] * rng_range (&rng, 0.5, 1.0),
-                   rng_log_range (&rng, 1800.0, 5000.0),
-                   rng_range (&rng, 1.0, 2.0),
-                   rng_log_range (&rng, 0.0008, 0.003),
-                   rng_range (&rng, 0.1, 0.9));
+                   rng_log_range (&rng, 1800.0, 5000.0), rng_range (&rng, 1.0, 2.0),
+                   rng_log_range (&rng, 0.0008, 0.003), rng_range (&rng, 0.1, 0.9));
       t += rng_gap (&rng, near_rate) * SK_RATE;
     }
 
@@ -561,9 +545,7 @@ gen_rain (SkCanvas *c,
 /* --- Wind -------------------------------------------------------------- */
 
 static void
-gen_wind (SkCanvas *c,
-          guint64   seed,
-          double    gain)
+gen_wind (SkCanvas *c, guint64 seed, double gain)
 {
   gsize n = c->n;
   gssize len = (gssize) (c->n + c->xfade);
@@ -579,8 +561,7 @@ gen_wind (SkCanvas *c,
    * gusts build quicker than they die away. */
   for (gsize g = 0; g < count; g++)
     env_bump (gust, n, (gsize) ((g + rng_range (&rng, 0.0, 0.7)) * n / count),
-              rng_range (&rng, 1.2, 3.0) * SK_RATE,
-              rng_range (&rng, 2.5, 5.0) * SK_RATE,
+              rng_range (&rng, 1.2, 3.0) * SK_RATE, rng_range (&rng, 2.5, 5.0) * SK_RATE,
               rng_range (&rng, 0.15, 0.5));
   for (gsize i = 0; i < n; i++)
     gust[i] = MAX (gust[i], 0.08f);
@@ -613,8 +594,8 @@ gen_wind (SkCanvas *c,
               svf_set (&rush, 150.0 + 700.0 * e * e, 0.6 + 1.0 * e);
               svf_set (&whistle, 400.0 + 800.0 * e, 4.0 + 6.0 * e);
             }
-          v = e * (1.6 * svf_bp (&rush, 0.7 * p + 0.3 * b) + 0.4 * svf_lp (&low, b))
-              + 0.5 * e * e * e * svf_bp (&whistle, w);
+          v = e * (1.6 * svf_bp (&rush, 0.7 * p + 0.3 * b) + 0.4 * svf_lp (&low, b)) +
+              0.5 * e * e * e * svf_bp (&whistle, w);
           if (i >= 0)
             c->bed[ch][i] += (float) (gain * v);
         }
@@ -626,9 +607,7 @@ gen_wind (SkCanvas *c,
 /* --- Fire -------------------------------------------------------------- */
 
 static void
-gen_fire (SkCanvas *c,
-          guint64   seed,
-          double    gain)
+gen_fire (SkCanvas *c, guint64 seed, double gain)
 {
   gsize n = c->n;
   gssize len = (gssize) (c->n + c->xfade);
@@ -643,10 +622,8 @@ gen_fire (SkCanvas *c,
   /* Flare-ups: the fire catches a new piece of wood, roars and crackles
    * more for a few seconds. */
   for (gsize f = 0; f < flares; f++)
-    env_bump (flick, n, (gsize) (rng_uniform (&rng) * n),
-              rng_range (&rng, 0.4, 1.2) * SK_RATE,
-              rng_range (&rng, 1.5, 4.0) * SK_RATE,
-              rng_range (&rng, 0.2, 0.45));
+    env_bump (flick, n, (gsize) (rng_uniform (&rng) * n), rng_range (&rng, 0.4, 1.2) * SK_RATE,
+              rng_range (&rng, 1.5, 4.0) * SK_RATE, rng_range (&rng, 0.2, 0.45));
 
   /* The low roar of burning gas, a lapping mid layer and a faint hiss,
    * all fluttering a few times a second the way flames do.  The flutter
@@ -670,9 +647,9 @@ gen_fire (SkCanvas *c,
         {
           double fl = CLAMP (1.0 + 30.0 * onepole_lp (&flutter, rng_bipolar (&fr)), 0.3, 1.8);
           double e = flick[wrap (i, n)] * fl;
-          double v = e * (0.3 * svf_lp (&roar, brown_next (&brown, rng_bipolar (&nr)))
-                          + 0.35 * svf_bp (&lap, pink_next (&pink, rng_bipolar (&nr))))
-                     + 0.12 * e * e * svf_lp (&hiss_lp, svf_hp (&hiss_hp, rng_bipolar (&nr)));
+          double v = e * (0.3 * svf_lp (&roar, brown_next (&brown, rng_bipolar (&nr))) +
+                          0.35 * svf_bp (&lap, pink_next (&pink, rng_bipolar (&nr)))) +
+                     0.12 * e * e * svf_lp (&hiss_lp, svf_hp (&hiss_hp, rng_bipolar (&nr)));
 
           if (i >= 0)
             c->bed[ch][i] += (float) (gain * v);
@@ -698,8 +675,7 @@ gen_fire (SkCanvas *c,
               double u = rng_uniform (&rng);
 
               render_tick (c, &rng, (gsize) pos, gain * (0.1 + 1.6 * pow (u, 3.5)),
-                           rng_log_range (&rng, 1200.0, 7000.0),
-                           rng_range (&rng, 0.9, 2.5),
+                           rng_log_range (&rng, 1200.0, 7000.0), rng_range (&rng, 0.9, 2.5),
                            rng_log_range (&rng, 0.00015, 0.0009),
                            pan + rng_range (&rng, -0.06, 0.06));
               pos += rng_log_range (&rng, 0.002, 0.04) * SK_RATE;
@@ -713,10 +689,8 @@ gen_fire (SkCanvas *c,
   while (t < (double) n)
     {
       render_tick (c, &rng, (gsize) t, gain * rng_range (&rng, 0.6, 1.1),
-                   rng_log_range (&rng, 700.0, 2400.0),
-                   rng_range (&rng, 1.5, 3.5),
-                   rng_log_range (&rng, 0.003, 0.009),
-                   rng_range (&rng, 0.35, 0.65));
+                   rng_log_range (&rng, 700.0, 2400.0), rng_range (&rng, 1.5, 3.5),
+                   rng_log_range (&rng, 0.003, 0.009), rng_range (&rng, 0.35, 0.65));
       t += rng_gap (&rng, snap_rate) * SK_RATE;
     }
 
@@ -733,12 +707,7 @@ gen_fire (SkCanvas *c,
  * speaker) and the bolt's crackle: sharp ticks, dense at the start of a
  * near strike, sparse on each later roll. */
 static void
-render_thunder (SkCanvas *c,
-                guint64   seed,
-                gsize     pos,
-                double    amp,
-                gboolean  near,
-                double    pan)
+render_thunder (SkCanvas *c, guint64 seed, gsize pos, double amp, gboolean near, double pan)
 {
   SkRng rng;
   gsize len, bumps, fade;
@@ -759,8 +728,7 @@ render_thunder (SkCanvas *c,
   bumps = 3 + (gsize) (rng_uniform (&rng) * 4.0);
   for (gsize b = 0; b < bumps; b++)
     env_bump (roll, len, (gsize) (rng_uniform (&rng) * 0.6 * len),
-              rng_range (&rng, 0.1, 0.5) * SK_RATE,
-              rng_range (&rng, 0.4, 1.5) * SK_RATE,
+              rng_range (&rng, 0.1, 0.5) * SK_RATE, rng_range (&rng, 0.4, 1.5) * SK_RATE,
               rng_range (&rng, 0.3, 0.8));
 
   for (guint ch = 0; ch < 2; ch++)
@@ -790,18 +758,16 @@ render_thunder (SkCanvas *c,
               svf_set (&lp, 100.0 + (near ? 600.0 : 260.0) * exp (-t / 1.5), 0.8);
               svf_set (&clap, 250.0 + 5000.0 * exp (-t / 0.2), 0.7);
             }
-          e = t < attack ? 0.5 - 0.5 * cos (G_PI * t / attack)
-                         : exp (-(t - attack) / tau);
+          e = t < attack ? 0.5 - 0.5 * cos (G_PI * t / attack) : exp (-(t - attack) / tau);
           e *= roll[j];
           if (j + fade > len)
             e *= (double) (len - j) / fade;
-          v = 4.0 * e * svf_hp (&hp, svf_lp (&lp, brown_next (&brown, rng_bipolar (&nr))))
-              + 5.0 * e * svf_bp (&mid, pink_next (&pink, rng_bipolar (&nr)));
+          v = 4.0 * e * svf_hp (&hp, svf_lp (&lp, brown_next (&brown, rng_bipolar (&nr)))) +
+              5.0 * e * svf_bp (&mid, pink_next (&pink, rng_bipolar (&nr)));
 
           if (clap_amp > 0.0 && t < 3.0)
             {
-              double ce = t < clap_attack ? t / clap_attack
-                                          : exp (-(t - clap_attack) / 0.4);
+              double ce = t < clap_attack ? t / clap_attack : exp (-(t - clap_attack) / 0.4);
 
               if (gate_left == 0)
                 {
@@ -809,8 +775,7 @@ render_thunder (SkCanvas *c,
                   gate_left = (gsize) (rng_range (&gate_rng, 0.003, 0.025) * SK_RATE);
                 }
               gate_left--;
-              v += clap_amp * ce * onepole_lp (&gate_lp, gate)
-                   * svf_lp (&clap, rng_bipolar (&nr));
+              v += clap_amp * ce * onepole_lp (&gate_lp, gate) * svf_lp (&clap, rng_bipolar (&nr));
             }
           c->ev[ch][(pos + j) % c->n] += (float) (amp * g * v);
         }
@@ -830,8 +795,7 @@ render_thunder (SkCanvas *c,
           double u = rng_uniform (&rng);
 
           render_tick (c, &rng, pos + j, amp * 4.0 * (0.2 + 0.8 * u * u),
-                       rng_log_range (&rng, 600.0, 4000.0),
-                       rng_range (&rng, 0.7, 1.5),
+                       rng_log_range (&rng, 600.0, 4000.0), rng_range (&rng, 0.7, 1.5),
                        rng_log_range (&rng, 0.0004, 0.003),
                        CLAMP (pan + rng_range (&rng, -0.2, 0.2), 0.0, 1.0));
         }
@@ -842,10 +806,7 @@ render_thunder (SkCanvas *c,
 }
 
 static void
-gen_thunder (SkCanvas *c,
-             guint64   seed,
-             double    gain,
-             double    near_prob)
+gen_thunder (SkCanvas *c, guint64 seed, double gain, double near_prob)
 {
   gsize n = c->n;
   gssize len = (gssize) (c->n + c->xfade);
@@ -884,9 +845,8 @@ gen_thunder (SkCanvas *c,
       gboolean near = s == 0 ? near_prob > 0.0 : rng_uniform (&rng) < near_prob;
       gsize pos = (gsize) ((s + rng_range (&rng, 0.1, 0.8)) * n / strikes);
 
-      render_thunder (c, splitmix64 (&seed), pos,
-                      gain * (near ? 1.0 : rng_range (&rng, 0.6, 0.9)), near,
-                      rng_range (&rng, 0.25, 0.75));
+      render_thunder (c, splitmix64 (&seed), pos, gain * (near ? 1.0 : rng_range (&rng, 0.6, 0.9)),
+                      near, rng_range (&rng, 0.25, 0.75));
     }
 
   g_free (swell);
@@ -895,9 +855,7 @@ gen_thunder (SkCanvas *c,
 /* --- Waves ------------------------------------------------------------- */
 
 static void
-gen_waves (SkCanvas *c,
-           guint64   seed,
-           double    gain)
+gen_waves (SkCanvas *c, guint64 seed, double gain)
 {
   gsize n = c->n;
   gssize len = (gssize) (c->n + c->xfade);
@@ -984,9 +942,9 @@ gen_waves (SkCanvas *c,
 
           if (i % SK_CTRL == 0)
             svf_set (&lp, 300.0 + 2600.0 * bright[k], 0.65);
-          v = 1.3 * body[ch][k] * svf_lp (&lp, pink_next (&pink, rng_bipolar (&nr)) + 0.3 * b)
-              + 0.7 * wash[ch][k] * svf_lp (&wash_lp, svf_hp (&wash_hp, rng_bipolar (&nr)))
-              + 0.2 * svf_lp (&far, b);
+          v = 1.3 * body[ch][k] * svf_lp (&lp, pink_next (&pink, rng_bipolar (&nr)) + 0.3 * b) +
+              0.7 * wash[ch][k] * svf_lp (&wash_lp, svf_hp (&wash_hp, rng_bipolar (&nr))) +
+              0.2 * svf_lp (&far, b);
           if (i >= 0)
             c->bed[ch][i] += (float) (gain * v);
         }
@@ -1004,10 +962,7 @@ gen_waves (SkCanvas *c,
 /* --- Output ------------------------------------------------------------ */
 
 static gboolean
-write_atomic (const char    *path,
-              const void    *data,
-              gsize          size,
-              GError       **error)
+write_atomic (const char *path, const void *data, gsize size, GError **error)
 {
   g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
   FILE *f;
@@ -1017,8 +972,8 @@ write_atomic (const char    *path,
   if (f == NULL)
     {
       saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "cannot create %s: %s", tmp, g_strerror (saved));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot create %s: %s",
+                   tmp, g_strerror (saved));
       return FALSE;
     }
   errno = 0;
@@ -1027,40 +982,38 @@ write_atomic (const char    *path,
       saved = errno != 0 ? errno : EIO;
       fclose (f);
       g_unlink (tmp);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "cannot write %s: %s", tmp, g_strerror (saved));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot write %s: %s", tmp,
+                   g_strerror (saved));
       return FALSE;
     }
   if (fclose (f) != 0)
     {
       saved = errno;
       g_unlink (tmp);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "cannot write %s: %s", tmp, g_strerror (saved));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot write %s: %s", tmp,
+                   g_strerror (saved));
       return FALSE;
     }
   if (g_rename (tmp, path) != 0)
     {
       saved = errno;
       g_unlink (tmp);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "cannot rename %s: %s", tmp, g_strerror (saved));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot rename %s: %s",
+                   tmp, g_strerror (saved));
       return FALSE;
     }
   return TRUE;
 }
 
 static void
-put_le16 (guint8  *p,
-          guint16  v)
+put_le16 (guint8 *p, guint16 v)
 {
   p[0] = (guint8) (v & 0xff);
   p[1] = (guint8) (v >> 8);
 }
 
 static void
-put_le32 (guint8  *p,
-          guint32  v)
+put_le32 (guint8 *p, guint32 v)
 {
   put_le16 (p, (guint16) (v & 0xffff));
   put_le16 (p + 2, (guint16) (v >> 16));
@@ -1068,8 +1021,7 @@ put_le32 (guint8  *p,
 
 /* Canonical 44-byte RIFF/WAVE header for 16-bit stereo PCM. */
 static void
-wav_header (guint8  *h,
-            guint32  frames)
+wav_header (guint8 *h, guint32 frames)
 {
   guint32 data_size = frames * 4;
 
@@ -1116,9 +1068,7 @@ track_json (const SkTrackSpec *spec)
 /* Runs the filter over the loop once to settle it, then again for the
  * output: the result is the loop's steady state, so it loops too. */
 static void
-highpass_loop (float  *x,
-               gsize   n,
-               double  fc)
+highpass_loop (float *x, gsize n, double fc)
 {
   /* Butterworth: two sections with the poles' Qs. */
   SkSvf f[2] = { { 0 }, { 0 } };
@@ -1139,10 +1089,7 @@ highpass_loop (float  *x,
  * shorter than a few of R128's 400 ms blocks (--seconds 0.1) is measured
  * played over and over, as it will be heard. */
 static gboolean
-measure_loudness (float   *ch[2],
-                  gsize    n,
-                  double  *lufs,
-                  GError **error)
+measure_loudness (float *ch[2], gsize n, double *lufs, GError **error)
 {
   ebur128_state *st = ebur128_init (2, SK_RATE, EBUR128_MODE_I);
   gsize total = MAX (n, 2 * SK_RATE);
@@ -1186,8 +1133,7 @@ fail:
 /* Identity up to 6 dB under the ceiling, then a tanh curve that
  * approaches the ceiling without reaching it. */
 static double
-soft_knee (double x,
-           double ceiling)
+soft_knee (double x, double ceiling)
 {
   double knee = 0.5 * ceiling;
   double a = fabs (x);
@@ -1212,12 +1158,10 @@ enum
 static const char *const layer_names[SK_LAYERS] = { "rain", "wind", "fire", "thunder", "waves" };
 
 static double
-layer_gain (const SkTrackSpec *spec,
-            guint              layer)
+layer_gain (const SkTrackSpec *spec, guint layer)
 {
-  const double gains[SK_LAYERS] = {
-    spec->rain, spec->wind, spec->fire, spec->thunder, spec->waves
-  };
+  const double gains[SK_LAYERS] = { spec->rain, spec->wind, spec->fire, spec->thunder,
+                                    spec->waves };
 
   return gains[layer];
 }
@@ -1227,10 +1171,7 @@ layer_gain (const SkTrackSpec *spec,
  * layer has a seed of its own, so a layer rendered alone is exactly its
  * part of the mix. */
 static void
-render_mix (const SkTrackSpec *spec,
-            gsize              n,
-            guint              mask,
-            float             *mix[2])
+render_mix (const SkTrackSpec *spec, gsize n, guint mask, float *mix[2])
 {
   guint64 seed = SK_SEED ^ hash_name (spec->name);
   guint64 seeds[SK_LAYERS];
@@ -1307,11 +1248,7 @@ render_mix (const SkTrackSpec *spec,
 
 /* 16-bit stereo WAV of @x times @scale. */
 static gboolean
-write_wav (const char  *path,
-           float       *x[2],
-           gsize        n,
-           double       scale,
-           GError     **error)
+write_wav (const char *path, float *x[2], gsize n, double scale, GError **error)
 {
   g_autofree guint8 *wav = g_malloc (44 + n * 4);
 
@@ -1330,11 +1267,8 @@ write_wav (const char  *path,
  * at its level in the mix (before the soft knee), DIR/stems/NAME/LAYER.wav,
  * so that tests can tell which layers one hears. */
 static gboolean
-write_track (const SkTrackSpec  *spec,
-             const char         *dir,
-             double              max_seconds,
-             gboolean            stems,
-             GError            **error)
+write_track (
+    const SkTrackSpec *spec, const char *dir, double max_seconds, gboolean stems, GError **error)
 {
   g_autofree char *wav_path = NULL;
   g_autofree char *json_path = NULL;
@@ -1379,8 +1313,8 @@ write_track (const SkTrackSpec  *spec,
   wav_path = g_strdup_printf ("%s/%s.wav", dir, spec->name);
   json_path = g_strdup_printf ("%s/%s.json", dir, spec->name);
   json = track_json (spec);
-  if (!write_wav (wav_path, out, n, 1.0, error)
-      || !write_atomic (json_path, json, strlen (json), error))
+  if (!write_wav (wav_path, out, n, 1.0, error) ||
+      !write_atomic (json_path, json, strlen (json), error))
     goto done;
 
   for (guint k = 0; stems && k < SK_LAYERS; k++)
@@ -1397,8 +1331,8 @@ write_track (const SkTrackSpec  *spec,
         {
           int saved = errno;
 
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "cannot create %s: %s", stem_dir, g_strerror (saved));
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot create %s: %s",
+                       stem_dir, g_strerror (saved));
           goto done;
         }
       stem_path = g_strdup_printf ("%s/%s.wav", stem_dir, layer_names[k]);
@@ -1425,10 +1359,10 @@ done:
 typedef struct
 {
   const char *dir;
-  double      max_seconds;
-  gboolean    stems;
-  gint        next;
-  GError     *errors[G_N_ELEMENTS (tracks)];
+  double max_seconds;
+  gboolean stems;
+  gint next;
+  GError *errors[G_N_ELEMENTS (tracks)];
 } SkJob;
 
 /* Tracks are independent and seeded by name, so rendering them on several
@@ -1450,11 +1384,10 @@ worker (gpointer data)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *seconds_arg = NULL;
   double seconds = G_MAXDOUBLE;
   gboolean stems = FALSE;

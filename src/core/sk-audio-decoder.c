@@ -23,7 +23,7 @@
 #include <math.h>
 #include <string.h>
 
-#define CHUNK            4096     /* frames per decoder step */
+#define CHUNK 4096 /* frames per decoder step */
 
 typedef struct
 {
@@ -32,7 +32,7 @@ typedef struct
   SkAudioSource *src;
   SkAudioFifo lookahead;
   gboolean src_done;
-  guint64 emitted;   /* frames of this track put into the ring */
+  guint64 emitted; /* frames of this track put into the ring */
 } Track;
 
 static void
@@ -48,11 +48,8 @@ track_free (Track *track)
 
 /* With the lock held: a mark at the ring's current end. */
 static void
-push_mark_locked (SkAudioPlayer    *self,
-                  SkAudioEventKind  kind,
-                  guint64           track,
-                  const char       *path,
-                  GError           *error)
+push_mark_locked (
+    SkAudioPlayer *self, SkAudioEventKind kind, guint64 track, const char *path, GError *error)
 {
   SkAudioEvent *ev = sk_audio_event_new (kind);
 
@@ -65,11 +62,8 @@ push_mark_locked (SkAudioPlayer    *self,
 }
 
 static void
-push_mark (SkAudioPlayer    *self,
-           SkAudioEventKind  kind,
-           guint64           track,
-           const char       *path,
-           GError           *error)
+push_mark (
+    SkAudioPlayer *self, SkAudioEventKind kind, guint64 track, const char *path, GError *error)
 {
   g_mutex_lock (&self->lock);
   push_mark_locked (self, kind, track, path, error);
@@ -78,9 +72,7 @@ push_mark (SkAudioPlayer    *self,
 
 /* Waits for room and appends; FALSE when stopping. */
 static gboolean
-ring_write (SkAudioPlayer *self,
-            const float   *frames,
-            gsize          n)
+ring_write (SkAudioPlayer *self, const float *frames, gsize n)
 {
   while (n > 0)
     {
@@ -138,9 +130,7 @@ open_next (SkAudioPlayer *self)
 
 /* Tops up the lookahead to @want frames (or the end of the file). */
 static void
-fill_lookahead (Track *track,
-                gsize  want,
-                float *chunk)
+fill_lookahead (Track *track, gsize want, float *chunk)
 {
   sk_audio_fifo_reserve (&track->lookahead, want + CHUNK);
   while (!track->src_done && track->lookahead.len < want)
@@ -154,19 +144,14 @@ fill_lookahead (Track *track,
 
           track->src_done = TRUE;
           if (error != NULL)
-            g_message ("Track %" G_GUINT64_FORMAT " ends early: %s", track->id,
-                       error->message);
+            g_message ("Track %" G_GUINT64_FORMAT " ends early: %s", track->id, error->message);
         }
     }
 }
 
 /* Moves @n frames from the lookahead to the ring, through @chunk. */
 static gboolean
-emit_lookahead (SkAudioPlayer *self,
-                Track         *track,
-                gsize          n,
-                float         *chunk,
-                gboolean       fade_out)
+emit_lookahead (SkAudioPlayer *self, Track *track, gsize n, float *chunk, gboolean fade_out)
 {
   gsize total = n;
 
@@ -194,12 +179,7 @@ emit_lookahead (SkAudioPlayer *self,
 /* The equal-power crossfade of @out's last @len frames (its lookahead)
  * with @in's first. */
 static gboolean
-crossfade (SkAudioPlayer *self,
-           Track         *out,
-           Track         *in,
-           gsize          len,
-           float         *chunk,
-           float         *mix)
+crossfade (SkAudioPlayer *self, Track *out, Track *in, gsize len, float *chunk, float *mix)
 {
   for (gsize done = 0; done < len;)
     {
@@ -236,12 +216,12 @@ crossfade (SkAudioPlayer *self,
  * Returns the track that plays next (NULL: none), or sets *@abort. */
 static Track *
 finish_track (SkAudioPlayer *self,
-              Track         *track,
-              gsize          fade,
-              gboolean       skipped,
-              float         *chunk,
-              float         *mix,
-              gboolean      *abort)
+              Track *track,
+              gsize fade,
+              gboolean skipped,
+              float *chunk,
+              float *mix,
+              gboolean *abort)
 {
   gsize tail = track->lookahead.len;
   Track *next = NULL;
@@ -252,8 +232,7 @@ finish_track (SkAudioPlayer *self,
     {
       guint64 total = track->emitted + tail;
       guint64 estimate = sk_audio_source_get_estimate (next->src);
-      gsize len = (gsize) MIN (MIN ((guint64) fade, (guint64) tail),
-                               MIN (total / 2, estimate / 2));
+      gsize len = (gsize) MIN (MIN ((guint64) fade, (guint64) tail), MIN (total / 2, estimate / 2));
 
       if (!emit_lookahead (self, track, tail - len, chunk, FALSE))
         goto aborted;
@@ -308,8 +287,7 @@ sk_audio_decoder_thread (gpointer data)
         }
       /* a skip is for the track the listener hears; when the decoder has
        * already finished that one, it ends on its own within the ring */
-      skipped = self->skip && track != NULL
-                && (self->skip_id == 0 || self->skip_id == track->id);
+      skipped = self->skip && track != NULL && (self->skip_id == 0 || self->skip_id == track->id);
       if (track != NULL || self->pending.length == 0)
         self->skip = FALSE;
       fade = (gsize) (self->crossfade * SK_AUDIO_RATE);
@@ -334,7 +312,7 @@ sk_audio_decoder_thread (gpointer data)
         }
       g_mutex_unlock (&self->lock);
 
-      if (track == NULL)   /* OPEN */
+      if (track == NULL) /* OPEN */
         {
           track = open_next (self);
           if (track != NULL)
@@ -354,7 +332,7 @@ sk_audio_decoder_thread (gpointer data)
           sk_audio_fifo_truncate (&track->lookahead, fade);
         }
       fill_lookahead (track, fade + CHUNK, chunk);
-      if (!track->src_done)   /* PLAY */
+      if (!track->src_done) /* PLAY */
         {
           if (!emit_lookahead (self, track, track->lookahead.len - fade, chunk, FALSE))
             break;

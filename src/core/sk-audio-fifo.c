@@ -8,8 +8,7 @@
 #include <string.h>
 
 void
-sk_audio_fifo_reserve (SkAudioFifo *fifo,
-                       gsize        cap)
+sk_audio_fifo_reserve (SkAudioFifo *fifo, gsize cap)
 {
   float *buf;
   gsize first;
@@ -31,9 +30,7 @@ sk_audio_fifo_reserve (SkAudioFifo *fifo,
 
 /* Appends @n frames; the caller made room. */
 void
-sk_audio_fifo_push (SkAudioFifo *fifo,
-                    const float *frames,
-                    gsize        n)
+sk_audio_fifo_push (SkAudioFifo *fifo, const float *frames, gsize n)
 {
   gsize tail = (fifo->head + fifo->len) % MAX (fifo->cap, 1);
   gsize first = MIN (n, fifo->cap - tail);
@@ -46,9 +43,7 @@ sk_audio_fifo_push (SkAudioFifo *fifo,
 
 /* Takes @n frames from the front into @out (or drops them). */
 void
-sk_audio_fifo_pop (SkAudioFifo *fifo,
-                   float       *out,
-                   gsize        n)
+sk_audio_fifo_pop (SkAudioFifo *fifo, float *out, gsize n)
 {
   gsize first = MIN (n, fifo->cap - fifo->head);
 
@@ -64,8 +59,7 @@ sk_audio_fifo_pop (SkAudioFifo *fifo,
 
 /* Keeps the first @n frames (drops the rest). */
 void
-sk_audio_fifo_truncate (SkAudioFifo *fifo,
-                        gsize        n)
+sk_audio_fifo_truncate (SkAudioFifo *fifo, gsize n)
 {
   fifo->len = MIN (fifo->len, n);
 }

@@ -38,9 +38,9 @@
 #include <math.h>
 #include <string.h>
 
-#define RAMP_FRAMES      (SK_AUDIO_VOLUME_RAMP_MS * SK_AUDIO_RATE / 1000)
-#define BACKOFF_MAX_MS   5000
-#define SILENT_RETRY_MS  5000    /* playing silently: how often the PCM is tried */
+#define RAMP_FRAMES (SK_AUDIO_VOLUME_RAMP_MS * SK_AUDIO_RATE / 1000)
+#define BACKOFF_MAX_MS 5000
+#define SILENT_RETRY_MS 5000 /* playing silently: how often the PCM is tried */
 
 typedef struct
 {
@@ -48,10 +48,10 @@ typedef struct
   snd_pcm_t *pcm;
   snd_pcm_uframes_t period;
   snd_pcm_uframes_t buffer;
-  gboolean paces;          /* snd_pcm_delay() has been seen above 0 */
-  gboolean silent;         /* no PCM: the clock keeps time, nothing is heard */
-  gboolean by_clock;       /* a PCM that does not pace is paced by the clock */
-  gint64 anchor;           /* when `written` started counting (not pacing) */
+  gboolean paces;    /* snd_pcm_delay() has been seen above 0 */
+  gboolean silent;   /* no PCM: the clock keeps time, nothing is heard */
+  gboolean by_clock; /* a PCM that does not pace is paced by the clock */
+  gint64 anchor;     /* when `written` started counting (not pacing) */
   guint64 written;
   float *frames;
   gint16 *samples;
@@ -65,8 +65,7 @@ typedef struct
 /* Tells the owner of @error (taken) without a log line; a repeat of the
  * last one is dropped. */
 static void
-post_pcm_event (Output *out,
-                GError *error)
+post_pcm_event (Output *out, GError *error)
 {
   SkAudioEvent *ev;
 
@@ -83,8 +82,7 @@ post_pcm_event (Output *out,
 }
 
 static void
-post_pcm_error (Output *out,
-                GError *error)
+post_pcm_error (Output *out, GError *error)
 {
   /* a message, not a warning: the owner decides (and retries are normal) */
   if (g_strcmp0 (out->last_error, error->message) != 0)
@@ -98,22 +96,14 @@ post_pcm_error (Output *out,
  * each retry). They go to the log at debug level instead, each text once
  * until a PCM opens; the output's own line says what happened. */
 static GMutex alsa_log_lock;
-static GHashTable *alsa_log_seen;   /* under alsa_log_lock */
-
-static void alsa_error (const char *file,
-                        int         line,
-                        const char *function,
-                        int         err,
-                        const char *fmt,
-                        ...) G_GNUC_PRINTF (5, 6);
+static GHashTable *alsa_log_seen; /* under alsa_log_lock */
 
 static void
-alsa_error (const char *file,
-            int         line,
-            const char *function,
-            int         err,
-            const char *fmt,
-            ...)
+alsa_error (const char *file, int line, const char *function, int err, const char *fmt, ...)
+    G_GNUC_PRINTF (5, 6);
+
+static void
+alsa_error (const char *file, int line, const char *function, int err, const char *fmt, ...)
 {
   va_list args;
   g_autofree char *text = NULL;
@@ -196,9 +186,7 @@ silent_write (Output *out)
 /* Opens the PCM for 48 kHz stereo S16; *@no_device on failure: the PCM
  * itself cannot be opened (no sound card, an unknown name). */
 static gboolean
-pcm_open (Output   *out,
-          gboolean *no_device,
-          GError  **error)
+pcm_open (Output *out, gboolean *no_device, GError **error)
 {
   SkAudioPlayer *self = out->self;
   snd_pcm_hw_params_t *hw;
@@ -215,29 +203,27 @@ pcm_open (Output   *out,
       out->pcm = NULL;
       goto failed;
     }
-  if ((err = snd_pcm_hw_params_any (out->pcm, hw)) < 0
-      || (err = snd_pcm_hw_params_set_rate_resample (out->pcm, hw, 1)) < 0
-      || (err = snd_pcm_hw_params_set_access (out->pcm, hw,
-                                              SND_PCM_ACCESS_RW_INTERLEAVED)) < 0
-      || (err = snd_pcm_hw_params_set_format (out->pcm, hw, SND_PCM_FORMAT_S16_LE)) < 0
-      || (err = snd_pcm_hw_params_set_channels (out->pcm, hw, SK_AUDIO_CHANNELS)) < 0
-      || (err = snd_pcm_hw_params_set_rate (out->pcm, hw, SK_AUDIO_RATE, 0)) < 0
-      || (err = snd_pcm_hw_params_set_buffer_time_near (out->pcm, hw, &buffer_us, NULL)) < 0
-      || (err = snd_pcm_hw_params_set_period_time_near (out->pcm, hw, &period_us, NULL)) < 0
-      || (err = snd_pcm_hw_params (out->pcm, hw)) < 0
-      || (err = snd_pcm_hw_params_get_period_size (hw, &out->period, NULL)) < 0
-      || (err = snd_pcm_hw_params_get_buffer_size (hw, &out->buffer)) < 0)
+  if ((err = snd_pcm_hw_params_any (out->pcm, hw)) < 0 ||
+      (err = snd_pcm_hw_params_set_rate_resample (out->pcm, hw, 1)) < 0 ||
+      (err = snd_pcm_hw_params_set_access (out->pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0 ||
+      (err = snd_pcm_hw_params_set_format (out->pcm, hw, SND_PCM_FORMAT_S16_LE)) < 0 ||
+      (err = snd_pcm_hw_params_set_channels (out->pcm, hw, SK_AUDIO_CHANNELS)) < 0 ||
+      (err = snd_pcm_hw_params_set_rate (out->pcm, hw, SK_AUDIO_RATE, 0)) < 0 ||
+      (err = snd_pcm_hw_params_set_buffer_time_near (out->pcm, hw, &buffer_us, NULL)) < 0 ||
+      (err = snd_pcm_hw_params_set_period_time_near (out->pcm, hw, &period_us, NULL)) < 0 ||
+      (err = snd_pcm_hw_params (out->pcm, hw)) < 0 ||
+      (err = snd_pcm_hw_params_get_period_size (hw, &out->period, NULL)) < 0 ||
+      (err = snd_pcm_hw_params_get_buffer_size (hw, &out->buffer)) < 0)
     goto failed;
   /* start once the buffer is full, wake when a period has room */
   start = out->buffer - out->buffer % out->period;
-  if ((err = snd_pcm_sw_params_current (out->pcm, sw)) < 0
-      || (err = snd_pcm_sw_params_set_start_threshold (out->pcm, sw, start)) < 0
-      || (err = snd_pcm_sw_params_set_avail_min (out->pcm, sw, out->period)) < 0
-      || (err = snd_pcm_sw_params (out->pcm, sw)) < 0)
+  if ((err = snd_pcm_sw_params_current (out->pcm, sw)) < 0 ||
+      (err = snd_pcm_sw_params_set_start_threshold (out->pcm, sw, start)) < 0 ||
+      (err = snd_pcm_sw_params_set_avail_min (out->pcm, sw, out->period)) < 0 ||
+      (err = snd_pcm_sw_params (out->pcm, sw)) < 0)
     goto failed;
 
-  g_debug ("PCM “%s”: period %lu, buffer %lu frames", self->pcm_name,
-           out->period, out->buffer);
+  g_debug ("PCM “%s”: period %lu, buffer %lu frames", self->pcm_name, out->period, out->buffer);
   output_buffers (out);
   g_clear_pointer (&out->last_error, g_free);
   alsa_errors_forget ();
@@ -247,8 +233,7 @@ failed:
   *no_device = (out->pcm == NULL);
   if (out->pcm == NULL)
     g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_PCM,
-                 "The sound output “%s” cannot be opened (%s)",
-                 self->pcm_name, snd_strerror (err));
+                 "The sound output “%s” cannot be opened (%s)", self->pcm_name, snd_strerror (err));
   else
     g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_PCM,
                  "The sound output “%s” cannot play 48 kHz stereo 16-bit (%s); "
@@ -278,8 +263,7 @@ queued (Output *out)
 /* After an error from the PCM: brings it back by its state. FALSE when the
  * PCM was closed (it is reopened by the loop). */
 static gboolean
-recover (Output *out,
-         int     err)
+recover (Output *out, int err)
 {
   SkAudioPlayer *self = out->self;
   snd_pcm_state_t state = snd_pcm_state (out->pcm);
@@ -314,8 +298,8 @@ recover (Output *out,
   if (err < 0)
     {
       post_pcm_error (out, g_error_new (SK_AUDIO_ERROR, SK_AUDIO_ERROR_PCM,
-                                        "The sound output “%s” failed (%s)",
-                                        self->pcm_name, snd_strerror (err)));
+                                        "The sound output “%s” failed (%s)", self->pcm_name,
+                                        snd_strerror (err)));
       g_clear_pointer (&out->pcm, snd_pcm_close);
       return FALSE;
     }
@@ -373,8 +357,7 @@ write_period (Output *out)
     out->anchor = g_get_monotonic_time ();
   while (done < out->period)
     {
-      snd_pcm_sframes_t n = snd_pcm_writei (out->pcm, out->samples + 2 * done,
-                                           out->period - done);
+      snd_pcm_sframes_t n = snd_pcm_writei (out->pcm, out->samples + 2 * done, out->period - done);
 
       if (n == -EAGAIN)
         {
@@ -413,8 +396,7 @@ write_period (Output *out)
 /* Volume (ramped) and conversion of @n frames; the rest of the period is
  * silence. */
 static void
-render (Output *out,
-        gsize   n)
+render (Output *out, gsize n)
 {
   for (gsize i = 0; i < n; i++)
     {
@@ -502,8 +484,7 @@ sk_audio_output_thread (gpointer data)
           break;
         }
       pass_marks_locked (self);
-      if (self->draining && self->decoder_done && self->ring.len == 0
-          && self->marks.length == 0)
+      if (self->draining && self->decoder_done && self->ring.len == 0 && self->marks.length == 0)
         {
           g_mutex_unlock (&self->lock);
           drained = TRUE;
@@ -511,10 +492,10 @@ sk_audio_output_thread (gpointer data)
         }
       g_mutex_unlock (&self->lock);
 
-      if (out.silent && strcmp (self->pcm_name, SK_AUDIO_PCM_NONE) != 0
-          && g_get_monotonic_time () >= reopen_at)
+      if (out.silent && strcmp (self->pcm_name, SK_AUDIO_PCM_NONE) != 0 &&
+          g_get_monotonic_time () >= reopen_at)
         {
-          g_autoptr(GError) error = NULL;
+          g_autoptr (GError) error = NULL;
           gboolean no_device = FALSE;
 
           /* playing silently: is there a sound card now? */
@@ -530,7 +511,7 @@ sk_audio_output_thread (gpointer data)
         }
       if (out.pcm == NULL && !out.silent)
         {
-          g_autoptr(GError) error = NULL;
+          g_autoptr (GError) error = NULL;
           gboolean no_device = FALSE;
 
           /* Each open waits a growing delay after the last, until a period
@@ -572,9 +553,10 @@ sk_audio_output_thread (gpointer data)
               g_mutex_lock (&self->lock);
               if (!self->stopping)
                 g_cond_wait_until (&self->wake_output, &self->lock,
-                                   g_get_monotonic_time ()
-                                   + MIN ((gint64) (q + out.period - out.buffer) * G_USEC_PER_SEC
-                                          / SK_AUDIO_RATE, SK_AUDIO_WAIT_SLICE_US / 2));
+                                   g_get_monotonic_time () +
+                                       MIN ((gint64) (q + out.period - out.buffer) *
+                                                G_USEC_PER_SEC / SK_AUDIO_RATE,
+                                            SK_AUDIO_WAIT_SLICE_US / 2));
               g_mutex_unlock (&self->lock);
               continue;
             }
@@ -631,13 +613,13 @@ sk_audio_output_thread (gpointer data)
                * writes wakes this) while the device has more than a period
                * to play. In short slices, re-reading the delay: a device
                * may run faster than its nominal rate (a test PCM at 20×). */
-              gint64 wait = out.paces ? (gint64) (q - out.period) * G_USEC_PER_SEC
-                                        / SK_AUDIO_RATE / 8
-                                      : SK_AUDIO_WAIT_SLICE_US / 2;
+              gint64 wait = out.paces
+                                ? (gint64) (q - out.period) * G_USEC_PER_SEC / SK_AUDIO_RATE / 8
+                                : SK_AUDIO_WAIT_SLICE_US / 2;
 
               g_cond_wait_until (&self->wake_output, &self->lock,
-                                 g_get_monotonic_time ()
-                                 + CLAMP (wait, G_TIME_SPAN_MILLISECOND / 2, SK_AUDIO_WAIT_SLICE_US / 2));
+                                 g_get_monotonic_time () + CLAMP (wait, G_TIME_SPAN_MILLISECOND / 2,
+                                                                  SK_AUDIO_WAIT_SLICE_US / 2));
               g_mutex_unlock (&self->lock);
               continue;
             }
@@ -652,9 +634,10 @@ sk_audio_output_thread (gpointer data)
           if (q >= out.buffer)
             {
               g_cond_wait_until (&self->wake_output, &self->lock,
-                                 g_get_monotonic_time ()
-                                 + MIN ((gint64) (q - out.buffer + out.period) * G_USEC_PER_SEC
-                                        / SK_AUDIO_RATE, SK_AUDIO_WAIT_SLICE_US / 2));
+                                 g_get_monotonic_time () +
+                                     MIN ((gint64) (q - out.buffer + out.period) * G_USEC_PER_SEC /
+                                              SK_AUDIO_RATE,
+                                          SK_AUDIO_WAIT_SLICE_US / 2));
               g_mutex_unlock (&self->lock);
               continue;
             }

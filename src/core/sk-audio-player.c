@@ -35,7 +35,10 @@
 #define DEFAULT_BUFFER_US 200000
 #define DEFAULT_PERIOD_US 50000
 
+/* the quark's name has dashes, which a formatter would space */
+/* clang-format off */
 G_DEFINE_QUARK (sk-audio-error-quark, sk_audio_error)
+/* clang-format on */
 
 /* --- events -------------------------------------------------------------- */
 
@@ -84,8 +87,7 @@ static void reset_run (SkAudioPlayer *self);
 
 /* Each event on the owner's context (the SkEventQueue's dispatch). */
 static void
-emit_event (gpointer owner,
-            gpointer event)
+emit_event (gpointer owner, gpointer event)
 {
   SkAudioPlayer *self = owner;
   SkAudioEvent *ev = event;
@@ -203,28 +205,24 @@ sk_audio_player_class_init (SkAudioPlayerClass *klass)
   object_class->finalize = sk_audio_player_finalize;
   sk_audio_output_route_alsa_errors ();
 
-  signals[SIGNAL_TRACK_STARTED] =
-    g_signal_new ("track-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
-  signals[SIGNAL_TRACK_ENDED] =
-    g_signal_new ("track-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
-  signals[SIGNAL_TRACK_FAILED] =
-    g_signal_new ("track-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT64, G_TYPE_STRING,
-                  G_TYPE_ERROR);
-  signals[SIGNAL_IDLE] =
-    g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[SIGNAL_UNDERRUN] =
-    g_signal_new ("underrun", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-  signals[SIGNAL_PCM_ERROR] =
-    g_signal_new ("pcm-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
-  signals[SIGNAL_STOPPED] =
-    g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_TRACK_STARTED] = g_signal_new ("track-started", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                                2, G_TYPE_UINT64, G_TYPE_STRING);
+  signals[SIGNAL_TRACK_ENDED] = g_signal_new ("track-ended", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                              1, G_TYPE_UINT64);
+  signals[SIGNAL_TRACK_FAILED] = g_signal_new ("track-failed", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                               3, G_TYPE_UINT64, G_TYPE_STRING, G_TYPE_ERROR);
+  signals[SIGNAL_IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_UNDERRUN] = g_signal_new ("underrun", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SIGNAL_PCM_ERROR] = g_signal_new ("pcm-error", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                            G_TYPE_ERROR);
+  signals[SIGNAL_STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -251,17 +249,16 @@ sk_audio_player_new (const char *pcm_name)
   SkAudioPlayer *self = g_object_new (SK_TYPE_AUDIO_PLAYER, NULL);
 
   self->pcm_name = g_strdup (pcm_name != NULL && *pcm_name != '\0' ? pcm_name : "default");
-  self->events = sk_event_queue_new (self, emit_event,
-                                     (GDestroyNotify) sk_audio_event_free,
+  self->events = sk_event_queue_new (self, emit_event, (GDestroyNotify) sk_audio_event_free,
                                      "sk-audio-player");
   return self;
 }
 
 gboolean
-sk_audio_player_set_buffer_time (SkAudioPlayer  *self,
-                                 guint           buffer_us,
-                                 guint           period_us,
-                                 GError        **error)
+sk_audio_player_set_buffer_time (SkAudioPlayer *self,
+                                 guint buffer_us,
+                                 guint period_us,
+                                 GError **error)
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
 
@@ -269,7 +266,7 @@ sk_audio_player_set_buffer_time (SkAudioPlayer  *self,
     {
       g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
                    self->running ? "The buffer is set before the player starts"
-                   : "A buffer of %u µs in periods of %u µs is out of range",
+                                 : "A buffer of %u µs in periods of %u µs is out of range",
                    buffer_us, period_us);
       return FALSE;
     }
@@ -279,8 +276,7 @@ sk_audio_player_set_buffer_time (SkAudioPlayer  *self,
 }
 
 void
-sk_audio_player_set_paced (SkAudioPlayer *self,
-                           gboolean       paced)
+sk_audio_player_set_paced (SkAudioPlayer *self, gboolean paced)
 {
   g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
   g_return_if_fail (!self->running);
@@ -289,8 +285,7 @@ sk_audio_player_set_paced (SkAudioPlayer *self,
 }
 
 void
-sk_audio_player_set_silent_fallback (SkAudioPlayer *self,
-                                     gboolean       fallback)
+sk_audio_player_set_silent_fallback (SkAudioPlayer *self, gboolean fallback)
 {
   g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
   g_return_if_fail (!self->running);
@@ -299,10 +294,9 @@ sk_audio_player_set_silent_fallback (SkAudioPlayer *self,
 }
 
 gboolean
-sk_audio_player_start (SkAudioPlayer  *self,
-                       GError        **error)
+sk_audio_player_start (SkAudioPlayer *self, GError **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -323,16 +317,15 @@ sk_audio_player_start (SkAudioPlayer  *self,
     {
       join_threads (self);
       reset_run (self);
-      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_PCM,
-                   "The audio threads cannot start: %s", local->message);
+      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_PCM, "The audio threads cannot start: %s",
+                   local->message);
       return FALSE;
     }
   return TRUE;
 }
 
 void
-sk_audio_player_stop (SkAudioPlayer *self,
-                      gboolean       drain)
+sk_audio_player_stop (SkAudioPlayer *self, gboolean drain)
 {
   SkAudioEvent *ev;
 
@@ -358,9 +351,7 @@ sk_audio_player_stop (SkAudioPlayer *self,
 }
 
 guint64
-sk_audio_player_append (SkAudioPlayer *self,
-                        const char    *path,
-                        double         gain_db)
+sk_audio_player_append (SkAudioPlayer *self, const char *path, double gain_db)
 {
   SkAudioPending *p;
   guint64 id;
@@ -403,8 +394,7 @@ sk_audio_player_get_n_pending (SkAudioPlayer *self)
 }
 
 static void
-set_paused (SkAudioPlayer *self,
-            gboolean       paused)
+set_paused (SkAudioPlayer *self, gboolean paused)
 {
   g_mutex_lock (&self->lock);
   self->paused = paused;
@@ -444,9 +434,7 @@ sk_audio_player_skip (SkAudioPlayer *self)
 }
 
 gboolean
-sk_audio_player_set_crossfade (SkAudioPlayer  *self,
-                               double          seconds,
-                               GError        **error)
+sk_audio_player_set_crossfade (SkAudioPlayer *self, double seconds, GError **error)
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
 
@@ -464,9 +452,7 @@ sk_audio_player_set_crossfade (SkAudioPlayer  *self,
 }
 
 gboolean
-sk_audio_player_set_volume (SkAudioPlayer  *self,
-                            double          volume,
-                            GError        **error)
+sk_audio_player_set_volume (SkAudioPlayer *self, double volume, GError **error)
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
 
@@ -525,8 +511,7 @@ sk_audio_player_get_position (SkAudioPlayer *self)
 }
 
 void
-sk_audio_player_stall_output_for_testing (SkAudioPlayer *self,
-                                          guint          ms)
+sk_audio_player_stall_output_for_testing (SkAudioPlayer *self, guint ms)
 {
   g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
 

@@ -26,7 +26,7 @@
 #include <soxr.h>
 #include <string.h>
 
-#define CHUNK 4096 /* source frames per read */
+#define CHUNK 4096       /* source frames per read */
 #define MAX_SAMPLE 16.0f /* +24 dB: beyond it a float sample is damage, not headroom */
 
 struct _SkAudioSource
@@ -35,17 +35,17 @@ struct _SkAudioSource
   SNDFILE *sf;
   SF_INFO info;
   soxr_t soxr;
-  float coef[2][64];   /* per input channel: left and right gains */
-  float *in;           /* CHUNK × channels, as read */
-  float *stereo;       /* CHUNK × 2, remixed (input of the resampler) */
-  gsize stereo_len;    /* frames in @stereo not yet resampled */
+  float coef[2][64]; /* per input channel: left and right gains */
+  float *in;         /* CHUNK × channels, as read */
+  float *stereo;     /* CHUNK × 2, remixed (input of the resampler) */
+  gsize stereo_len;  /* frames in @stereo not yet resampled */
   gsize stereo_pos;
-  float *out;          /* resampled frames not yet returned */
+  float *out; /* resampled frames not yet returned */
   gsize out_cap;
   gsize out_len;
   gsize out_pos;
-  gboolean file_done;  /* libsndfile has nothing more */
-  gboolean flushed;    /* the resampler has given its tail */
+  gboolean file_done; /* libsndfile has nothing more */
+  gboolean flushed;   /* the resampler has given its tail */
   GError *error;
 };
 
@@ -70,9 +70,7 @@ sk_audio_source_free (SkAudioSource *self)
  * downmix is the usual ITU one: centre and surrounds at −3 dB, LFE
  * dropped; sum-normalised afterwards so that it cannot clip. */
 static void
-position_weights (int    position,
-                  float *l,
-                  float *r)
+position_weights (int position, float *l, float *r)
 {
   const float m3db = (float) M_SQRT1_2;
 
@@ -111,8 +109,7 @@ position_weights (int    position,
 
 /* Fills coef[][] for the file's channels, with the gain folded in. */
 static void
-setup_remix (SkAudioSource *self,
-             float          gain)
+setup_remix (SkAudioSource *self, float gain)
 {
   int channels = self->info.channels;
   int map[64];
@@ -135,8 +132,8 @@ setup_remix (SkAudioSource *self,
     {
       static const int order[] = {
         SF_CHANNEL_MAP_FRONT_LEFT, SF_CHANNEL_MAP_FRONT_RIGHT, SF_CHANNEL_MAP_FRONT_CENTER,
-        SF_CHANNEL_MAP_LFE, SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT,
-        SF_CHANNEL_MAP_SIDE_LEFT, SF_CHANNEL_MAP_SIDE_RIGHT,
+        SF_CHANNEL_MAP_LFE,        SF_CHANNEL_MAP_REAR_LEFT,   SF_CHANNEL_MAP_REAR_RIGHT,
+        SF_CHANNEL_MAP_SIDE_LEFT,  SF_CHANNEL_MAP_SIDE_RIGHT,
       };
       for (int c = 0; c < channels; c++)
         map[c] = c < (int) G_N_ELEMENTS (order) ? order[c] : SF_CHANNEL_MAP_INVALID;
@@ -160,11 +157,9 @@ setup_remix (SkAudioSource *self,
 static void refill (SkAudioSource *self);
 
 SkAudioSource *
-sk_audio_source_open (const char  *path,
-                      double       gain_db,
-                      GError     **error)
+sk_audio_source_open (const char *path, double gain_db, GError **error)
 {
-  g_autoptr(SkAudioSource) self = g_new0 (SkAudioSource, 1);
+  g_autoptr (SkAudioSource) self = g_new0 (SkAudioSource, 1);
   g_autofree char *display = NULL;
   int sf_err;
   g_autofree char *sf_reason = NULL;
@@ -175,8 +170,7 @@ sk_audio_source_open (const char  *path,
   self->path = g_strdup (path);
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND,
-                   "“%s” does not exist", display);
+      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND, "“%s” does not exist", display);
       return NULL;
     }
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
@@ -192,22 +186,21 @@ sk_audio_source_open (const char  *path,
        * complaints (a malformed chunk, a bad header): a damaged file */
       if (sf_err == SF_ERR_UNRECOGNISED_FORMAT || sf_err == SF_ERR_UNSUPPORTED_ENCODING)
         g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED,
-                     "“%s” is not in an audio format this player reads (%s)",
-                     display, sf_reason);
+                     "“%s” is not in an audio format this player reads (%s)", display, sf_reason);
       else if (sf_err == SF_ERR_SYSTEM)
-        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND,
-                     "“%s” cannot be read (%s)", display, sf_reason);
+        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND, "“%s” cannot be read (%s)",
+                     display, sf_reason);
       else
-        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT,
-                     "“%s” is damaged (%s)", display, sf_reason);
+        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT, "“%s” is damaged (%s)", display,
+                     sf_reason);
       return NULL;
     }
-  if (self->info.channels < 1 || self->info.channels > SK_AUDIO_MAX_CHANNELS
-      || self->info.samplerate < SK_AUDIO_MIN_RATE || self->info.samplerate > SK_AUDIO_MAX_RATE)
+  if (self->info.channels < 1 || self->info.channels > SK_AUDIO_MAX_CHANNELS ||
+      self->info.samplerate < SK_AUDIO_MIN_RATE || self->info.samplerate > SK_AUDIO_MAX_RATE)
     {
       g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED,
-                   "“%s” has %d channels at %d Hz, which this player does not play",
-                   display, self->info.channels, self->info.samplerate);
+                   "“%s” has %d channels at %d Hz, which this player does not play", display,
+                   self->info.channels, self->info.samplerate);
       return NULL;
     }
   sf_command (self->sf, SFC_SET_NORM_FLOAT, NULL, SF_TRUE);
@@ -221,13 +214,13 @@ sk_audio_source_open (const char  *path,
       soxr_quality_spec_t quality = soxr_quality_spec (SOXR_HQ, 0);
       soxr_error_t soxr_err = NULL;
 
-      self->soxr = soxr_create (self->info.samplerate, SK_AUDIO_RATE, 2,
-                                &soxr_err, &io, &quality, NULL);
+      self->soxr = soxr_create (self->info.samplerate, SK_AUDIO_RATE, 2, &soxr_err, &io, &quality,
+                                NULL);
       if (self->soxr == NULL)
         {
           g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED,
-                       "“%s” cannot be resampled from %d Hz: %s",
-                       display, self->info.samplerate, soxr_strerror (soxr_err));
+                       "“%s” cannot be resampled from %d Hz: %s", display, self->info.samplerate,
+                       soxr_strerror (soxr_err));
           return NULL;
         }
       self->out_cap = (gsize) CHUNK * (SK_AUDIO_RATE / self->info.samplerate + 2);
@@ -244,8 +237,7 @@ sk_audio_source_open (const char  *path,
       if (self->error != NULL)
         g_propagate_error (error, g_steal_pointer (&self->error));
       else
-        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT,
-                     "“%s” holds no audio", display);
+        g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT, "“%s” holds no audio", display);
       return NULL;
     }
   return g_steal_pointer (&self);
@@ -267,9 +259,8 @@ read_chunk (SkAudioSource *self)
         {
           g_autofree char *display = g_filename_display_name (self->path);
 
-          self->error = g_error_new (SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT,
-                                     "“%s” is damaged (%s)", display,
-                                     sf_strerror (self->sf));
+          self->error = g_error_new (SK_AUDIO_ERROR, SK_AUDIO_ERROR_CORRUPT, "“%s” is damaged (%s)",
+                                     display, sf_strerror (self->sf));
         }
       self->file_done = TRUE;
       return;
@@ -324,10 +315,9 @@ refill (SkAudioSource *self)
           gboolean at_end = self->file_done && self->stereo_pos == self->stereo_len;
           soxr_error_t err;
 
-          err = soxr_process (self->soxr,
-                              at_end ? NULL : self->stereo + 2 * self->stereo_pos,
-                              self->stereo_len - self->stereo_pos, &idone,
-                              self->out, self->out_cap, &odone);
+          err = soxr_process (self->soxr, at_end ? NULL : self->stereo + 2 * self->stereo_pos,
+                              self->stereo_len - self->stereo_pos, &idone, self->out, self->out_cap,
+                              &odone);
           if (err != NULL)
             {
               if (self->error == NULL)
@@ -345,9 +335,7 @@ refill (SkAudioSource *self)
 }
 
 gsize
-sk_audio_source_read (SkAudioSource *self,
-                      float         *out,
-                      gsize          n_frames)
+sk_audio_source_read (SkAudioSource *self, float *out, gsize n_frames)
 {
   gsize done = 0;
 

@@ -15,22 +15,18 @@ typedef struct _SkAudioSource SkAudioSource;
 
 /* Opens @path; NULL with SK_AUDIO_ERROR_NOT_FOUND, _UNSUPPORTED or
  * _CORRUPT (a file with no audio in it counts as corrupt). */
-SkAudioSource *sk_audio_source_open          (const char     *path,
-                                              double          gain_db,
-                                              GError        **error);
+SkAudioSource *sk_audio_source_open (const char *path, double gain_db, GError **error);
 /* Reads up to @n_frames interleaved stereo frames into @out. Returns fewer
  * only at the end of the file (0 once it is over). A read error in the
  * middle of the file ends it early: the frames before it are returned and
  * sk_audio_source_get_error() says why. */
-gsize          sk_audio_source_read          (SkAudioSource  *self,
-                                              float          *out,
-                                              gsize           n_frames);
+gsize sk_audio_source_read (SkAudioSource *self, float *out, gsize n_frames);
 /* The file's length in output frames as its header says (an estimate for
  * MP3; G_MAXUINT64 when unknown). */
-guint64        sk_audio_source_get_estimate  (SkAudioSource  *self);
+guint64 sk_audio_source_get_estimate (SkAudioSource *self);
 /* The error that ended the file early, or NULL. */
-const GError  *sk_audio_source_get_error     (SkAudioSource  *self);
-void           sk_audio_source_free          (SkAudioSource  *self);
+const GError *sk_audio_source_get_error (SkAudioSource *self);
+void sk_audio_source_free (SkAudioSource *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkAudioSource, sk_audio_source_free)
 

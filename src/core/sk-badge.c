@@ -6,8 +6,7 @@
 #include "sk-badge.h"
 
 char *
-sk_badge_normalise_uid (const char  *text,
-                        GError     **error)
+sk_badge_normalise_uid (const char *text, GError **error)
 {
   GString *out;
   gsize len;
@@ -21,7 +20,8 @@ sk_badge_normalise_uid (const char  *text,
   if (len > 64)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "The badge UID is too long (%" G_GSIZE_FORMAT " characters); UIDs are 4, 7 or 10 bytes",
+                   "The badge UID is too long (%" G_GSIZE_FORMAT
+                   " characters); UIDs are 4, 7 or 10 bytes",
                    len);
       return NULL;
     }
@@ -44,7 +44,8 @@ sk_badge_normalise_uid (const char  *text,
   if (out->len != 8 && out->len != 14 && out->len != 20)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "The badge UID “%s” is %" G_GSIZE_FORMAT " hex digits; UIDs are 4, 7 or 10 bytes (8, 14 or 20 digits)",
+                   "The badge UID “%s” is %" G_GSIZE_FORMAT
+                   " hex digits; UIDs are 4, 7 or 10 bytes (8, 14 or 20 digits)",
                    text, out->len);
       g_string_free (out, TRUE);
       return NULL;
@@ -53,13 +54,13 @@ sk_badge_normalise_uid (const char  *text,
 }
 
 static const char *const adjectives[] = {
-  "Quiet", "Bright", "Gentle", "Misty", "Sunny", "Calm", "Golden", "Silver",
-  "Velvet", "Amber", "Swift", "Mellow", "Breezy", "Cosy", "Dreamy", "Lucky",
+  "Quiet",  "Bright", "Gentle", "Misty",  "Sunny",  "Calm", "Golden", "Silver",
+  "Velvet", "Amber",  "Swift",  "Mellow", "Breezy", "Cosy", "Dreamy", "Lucky",
 };
 
 static const char *const creatures[] = {
-  "Heron", "Otter", "Fox", "Wren", "Lynx", "Badger", "Falcon", "Hare",
-  "Robin", "Seal", "Owl", "Finch", "Marten", "Puffin", "Stag", "Swallow",
+  "Heron", "Otter", "Fox", "Wren",  "Lynx",   "Badger", "Falcon", "Hare",
+  "Robin", "Seal",  "Owl", "Finch", "Marten", "Puffin", "Stag",   "Swallow",
 };
 
 char *
@@ -67,26 +68,25 @@ sk_badge_guest_name (const char *uid)
 {
   guint h = g_str_hash (uid ? uid : "");
 
-  return g_strdup_printf ("%s %s",
-                          adjectives[h % G_N_ELEMENTS (adjectives)],
+  return g_strdup_printf ("%s %s", adjectives[h % G_N_ELEMENTS (adjectives)],
                           creatures[(h / G_N_ELEMENTS (adjectives)) % G_N_ELEMENTS (creatures)]);
 }
 
 static gboolean
 is_direction_control (gunichar c)
 {
-  return c == 0x061C ||                   /* Arabic letter mark */
-         c == 0x200E || c == 0x200F ||    /* left-to-right and right-to-left marks */
-         (c >= 0x202A && c <= 0x202E) ||  /* embeddings, pop, overrides */
-         (c >= 0x2066 && c <= 0x2069);    /* isolates */
+  return c == 0x061C ||                  /* Arabic letter mark */
+         c == 0x200E || c == 0x200F ||   /* left-to-right and right-to-left marks */
+         (c >= 0x202A && c <= 0x202E) || /* embeddings, pop, overrides */
+         (c >= 0x2066 && c <= 0x2069);   /* isolates */
 }
 
 /* Letters and symbols that draw nothing. */
 static gboolean
 is_blank_glyph (gunichar c)
 {
-  return c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 ||  /* Hangul fillers */
-         c == 0x2800;                                                 /* braille blank */
+  return c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 || /* Hangul fillers */
+         c == 0x2800;                                                /* braille blank */
 }
 
 static gboolean
@@ -96,8 +96,7 @@ is_trimmed (gunichar c)
 }
 
 char *
-sk_badge_clean_name (const char  *name,
-                     GError     **error)
+sk_badge_clean_name (const char *name, GError **error)
 {
   g_autofree char *nfc = NULL;
   const char *start, *end;
@@ -106,7 +105,8 @@ sk_badge_clean_name (const char  *name,
 
   if (name == NULL || !g_utf8_validate (name, -1, NULL))
     {
-      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "The name is not valid text");
+      g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                           "The name is not valid text");
       return NULL;
     }
   /* four bytes a character at most: anything longer cannot fit */

@@ -16,10 +16,7 @@
 #define MAX_K 1000
 
 static JsonNode *
-member (JsonObject  *obj,
-        const char  *name,
-        gboolean     required,
-        GError     **error)
+member (JsonObject *obj, const char *name, gboolean required, GError **error)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
@@ -29,33 +26,26 @@ member (JsonObject  *obj,
 }
 
 static const char *
-string_member (JsonObject  *obj,
-               const char  *name,
-               const char  *what,
-               GError     **error)
+string_member (JsonObject *obj, const char *name, const char *what, GError **error)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
   if (node == NULL)
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "%s.%s is missing", what, name);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s.%s is missing", what, name);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "%s.%s must be a string", what, name);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s.%s must be a string", what,
+                   name);
       return NULL;
     }
   return json_node_get_string (node);
 }
 
 static JsonArray *
-array_member (JsonObject  *obj,
-              const char  *name,
-              gboolean     required,
-              GError     **error)
+array_member (JsonObject *obj, const char *name, gboolean required, GError **error)
 {
   JsonNode *node = member (obj, name, required, error);
 
@@ -70,35 +60,33 @@ array_member (JsonObject  *obj,
 }
 
 static JsonObject *
-element_object (JsonArray   *array,
-                guint        i,
-                const char  *what,
-                GError     **error)
+element_object (JsonArray *array, guint i, const char *what, GError **error)
 {
   JsonNode *node = json_array_get_element (array, i);
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s[%u] must be an object", what, i);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s[%u] must be an object", what,
+                   i);
       return NULL;
     }
   return json_node_get_object (node);
 }
 
 static gboolean
-vec_member (JsonObject  *obj,
-            const char  *name,
-            const char  *what,
-            gboolean     unit_range,
-            double       out[SK_DIM],
-            GError     **error)
+vec_member (JsonObject *obj,
+            const char *name,
+            const char *what,
+            gboolean unit_range,
+            double out[SK_DIM],
+            GError **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
 
   if (!sk_vec_from_json (json_object_get_member (obj, name), out, unit_range, &local))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s%s%s: %s",
-                   what, *what ? "." : "", name, local->message);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s%s%s: %s", what,
+                   *what ? "." : "", name, local->message);
       return FALSE;
     }
   return TRUE;
@@ -107,32 +95,29 @@ vec_member (JsonObject  *obj,
 /* A learner state: SK_TASTE_STATE_LEN numbers the learner can continue
  * from. */
 static gboolean
-state_member (JsonObject  *obj,
-              const char  *what,
-              double       out[SK_TASTE_STATE_LEN],
-              GError     **error)
+state_member (JsonObject *obj, const char *what, double out[SK_TASTE_STATE_LEN], GError **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
 
-  if (!sk_numbers_from_json (json_object_get_member (obj, "state"), out, SK_TASTE_STATE_LEN, &local))
+  if (!sk_numbers_from_json (json_object_get_member (obj, "state"), out, SK_TASTE_STATE_LEN,
+                             &local))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s%sstate: %s",
-                   what, *what ? "." : "", local->message);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s%sstate: %s", what,
+                   *what ? "." : "", local->message);
       return FALSE;
     }
   if (!sk_taste_state_valid (out))
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "%s%sstate is not a learner state (S >= 0, s2 > 0, A positive definite)",
-                   what, *what ? "." : "");
+                   "%s%sstate is not a learner state (S >= 0, s2 > 0, A positive definite)", what,
+                   *what ? "." : "");
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-has_member (JsonObject *obj,
-            const char *name)
+has_member (JsonObject *obj, const char *name)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
@@ -140,9 +125,7 @@ has_member (JsonObject *obj,
 }
 
 static gboolean
-root_object (JsonNode    *root,
-             JsonObject **obj,
-             GError     **error)
+root_object (JsonNode *root, JsonObject **obj, GError **error)
 {
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -155,15 +138,14 @@ root_object (JsonNode    *root,
 }
 
 JsonNode *
-sk_case_rank (JsonNode  *root,
-              GError   **error)
+sk_case_rank (JsonNode *root, GError **error)
 {
-  g_autoptr(SkRecommender) rec = sk_recommender_new ();
-  g_autoptr(GPtrArray) library = g_ptr_array_new ();
+  g_autoptr (SkRecommender) rec = sk_recommender_new ();
+  g_autoptr (GPtrArray) library = g_ptr_array_new ();
   g_autofree double *prefs = NULL;
   g_autofree double *states = NULL;
   g_autofree SkRankItem *items = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
   SkRankParams params = { 0 };
   double house[SK_DIM], explore[SK_DIM * SK_DIM], weight = 0.0;
   guint n_states = 0;
@@ -237,7 +219,8 @@ sk_case_rank (JsonNode  *root,
     if (local == NULL)
       history = array_member (obj, "history", FALSE, &local);
     if (local == NULL && songs == NULL)
-      g_set_error_literal (&local, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“songs” must be an array");
+      g_set_error_literal (&local, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                           "“songs” must be an array");
     if (local != NULL)
       {
         g_propagate_error (error, local);
@@ -285,7 +268,8 @@ sk_case_rank (JsonNode  *root,
 
       if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
         {
-          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "library[%u] must be a song id", i);
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                       "library[%u] must be a song id", i);
           return NULL;
         }
       g_ptr_array_add (library, (gpointer) json_node_get_string (e));
@@ -341,17 +325,14 @@ sk_case_rank (JsonNode  *root,
 
 /* "vote": a whole number from 1 to 5. */
 static gboolean
-vote_member (JsonObject  *obj,
-             const char  *what,
-             int         *out,
-             GError     **error)
+vote_member (JsonObject *obj, const char *what, int *out, GError **error)
 {
   JsonNode *node = json_object_get_member (obj, "vote");
   gint64 vote;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64 ||
-      (vote = json_node_get_int (node)) < 1 || vote > 5)
+      json_node_get_value_type (node) != G_TYPE_INT64 || (vote = json_node_get_int (node)) < 1 ||
+      vote > 5)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
                    "%s%s“vote” must be a whole number from 1 to 5", what, *what ? ": " : "");
@@ -363,10 +344,9 @@ vote_member (JsonObject  *obj,
 
 /* The learner's case: optional preference and state, then votes in order. */
 static JsonNode *
-taste_learn (JsonObject  *obj,
-             GError     **error)
+taste_learn (JsonObject *obj, GError **error)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
   double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
   JsonArray *votes;
   gboolean has_pref = has_member (obj, "preference");
@@ -388,7 +368,8 @@ taste_learn (JsonObject  *obj,
   if (votes == NULL)
     {
       if (error != NULL && *error == NULL)
-        g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“votes” must be an array");
+        g_set_error_literal (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                             "“votes” must be an array");
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (votes); i++)
@@ -419,10 +400,9 @@ taste_learn (JsonObject  *obj,
 }
 
 JsonNode *
-sk_case_taste_step (JsonNode  *root,
-                    GError   **error)
+sk_case_taste_step (JsonNode *root, GError **error)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
   double pref[SK_DIM], momentum[SK_DIM], embedding[SK_DIM];
   JsonObject *obj;
   JsonNode *node;
@@ -473,10 +453,7 @@ sk_case_taste_step (JsonNode  *root,
 }
 
 gboolean
-sk_case_check_rank (JsonNode  *root,
-                    JsonNode  *result,
-                    double     tolerance,
-                    GError   **error)
+sk_case_check_rank (JsonNode *root, JsonNode *result, double tolerance, GError **error)
 {
   JsonArray *expect, *got;
   guint n;
@@ -521,10 +498,7 @@ sk_case_check_rank (JsonNode  *root,
 }
 
 gboolean
-sk_case_check_taste (JsonNode  *root,
-                     JsonNode  *result,
-                     double     tolerance,
-                     GError   **error)
+sk_case_check_taste (JsonNode *root, JsonNode *result, double tolerance, GError **error)
 {
   JsonNode *expect = json_object_get_member (json_node_get_object (root), "expect");
   JsonObject *got = json_node_get_object (result);
@@ -542,13 +516,14 @@ sk_case_check_taste (JsonNode  *root,
       const char *field = f == 0 ? "preference" : second;
       guint n = f == 0 || strcmp (second, "momentum") == 0 ? SK_DIM : SK_TASTE_STATE_LEN;
       double e[SK_TASTE_STATE_LEN], g[SK_TASTE_STATE_LEN];
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
 
-      if (!sk_numbers_from_json (json_object_get_member (json_node_get_object (expect), field),
-                                 e, n, &local) ||
+      if (!sk_numbers_from_json (json_object_get_member (json_node_get_object (expect), field), e,
+                                 n, &local) ||
           !sk_numbers_from_json (json_object_get_member (got, field), g, n, &local))
         {
-          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: %s", field, local->message);
+          g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: %s", field,
+                       local->message);
           return FALSE;
         }
       for (guint d = 0; d < n; d++)

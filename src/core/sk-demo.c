@@ -7,11 +7,11 @@
 #include "sk-import.h"
 
 static const SkDemoBadge demo_badges[] = {
-  { "04A1B2C3", "Rain Lover",   NULL,      { 0.95, 0.40, 0.15, 0.45, 0.60 } },
-  { "04F1E2D3", "Fire Keeper",  NULL,      { 0.10, 0.40, 0.95, 0.30, 0.20 } },
-  { "04C0FFEE", "Storm Chaser", NULL,      { 0.60, 0.70, 0.20, 0.95, 0.30 } },
-  { "04BEAC4E", "Beachcomber",  NULL,      { 0.30, 0.65, 0.20, 0.10, 0.95 } },
-  { "04ADA1E5", "Mia Manager",  "manager", { 0.50, 0.50, 0.50, 0.50, 0.50 } },
+  { "04A1B2C3", "Rain Lover", NULL, { 0.95, 0.40, 0.15, 0.45, 0.60 } },
+  { "04F1E2D3", "Fire Keeper", NULL, { 0.10, 0.40, 0.95, 0.30, 0.20 } },
+  { "04C0FFEE", "Storm Chaser", NULL, { 0.60, 0.70, 0.20, 0.95, 0.30 } },
+  { "04BEAC4E", "Beachcomber", NULL, { 0.30, 0.65, 0.20, 0.10, 0.95 } },
+  { "04ADA1E5", "Mia Manager", "manager", { 0.50, 0.50, 0.50, 0.50, 0.50 } },
 };
 
 const SkDemoBadge *
@@ -22,15 +22,12 @@ sk_demo_get_badges (guint *n_badges)
 }
 
 gboolean
-sk_demo_prepare (SkEngine    *engine,
-                 const char  *library,
-                 guint       *n_imported,
-                 GError     **error)
+sk_demo_prepare (SkEngine *engine, const char *library, guint *n_imported, GError **error)
 {
   *n_imported = 0;
   if (library != NULL && sk_recommender_get_n_songs (sk_engine_get_recommender (engine)) == 0)
     {
-      g_autoptr(GPtrArray) problems = NULL;
+      g_autoptr (GPtrArray) problems = NULL;
 
       if (!sk_import_dir (sk_engine_get_store (engine), library, n_imported, &problems, error))
         return FALSE;
@@ -54,16 +51,14 @@ sk_demo_prepare (SkEngine    *engine,
 }
 
 void
-sk_demo_describe (SkEngine *engine,
-                  guint     max_queue,
-                  GString  *out)
+sk_demo_describe (SkEngine *engine, guint max_queue, GString *out)
 {
   g_autofree char *title = sk_engine_dup_song_title (engine, sk_engine_get_current_song (engine));
   const SkQueueEntry *q;
   guint n, present = sk_engine_get_n_present (engine);
 
-  g_string_append_printf (out, "♪ Now playing: %s — %u listener%s present\n",
-                          title, present, present == 1 ? "" : "s");
+  g_string_append_printf (out, "♪ Now playing: %s — %u listener%s present\n", title, present,
+                          present == 1 ? "" : "s");
   q = sk_engine_get_queue (engine, &n);
   if (n == 0)
     g_string_append (out, "  (the queue is empty)\n");
@@ -86,11 +81,9 @@ badge_arg (const char *word)
 }
 
 static void
-tap (SkEngine   *engine,
-     const char *uid,
-     GString    *out)
+tap (SkEngine *engine, const char *uid, GString *out)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
 
   if (!sk_engine_tap (engine, uid, &r, &error))
@@ -106,12 +99,10 @@ tap (SkEngine   *engine,
 }
 
 SkDemoAction
-sk_demo_command (SkEngine   *engine,
-                 const char *line,
-                 GString    *out)
+sk_demo_command (SkEngine *engine, const char *line, GString *out)
 {
-  g_auto(GStrv) w = g_strsplit_set (line, " \t", -1);
-  g_autoptr(GError) error = NULL;
+  g_auto (GStrv) w = g_strsplit_set (line, " \t", -1);
+  g_autoptr (GError) error = NULL;
   const SkDemoBadge *badge = NULL;
   guint n = g_strv_length (w);
   guint64 value = 0;

@@ -21,31 +21,24 @@ typedef struct
   const char *uid;
   const char *name;
   const char *role;
-  double      taste[SK_DIM];
+  double taste[SK_DIM];
 } SkDemoBadge;
 
 typedef enum
 {
-  SK_DEMO_SHOWN,   /* done; @out says what happened */
-  SK_DEMO_NEXT,    /* the caller moves to the next track */
+  SK_DEMO_SHOWN, /* done; @out says what happened */
+  SK_DEMO_NEXT,  /* the caller moves to the next track */
   SK_DEMO_QUIT,
 } SkDemoAction;
 
-const SkDemoBadge *sk_demo_get_badges (guint       *n_badges);
+const SkDemoBadge *sk_demo_get_badges (guint *n_badges);
 
 /* Imports @library (may be NULL) if the library is empty, and enrolls the
  * demo badges that are not there yet. @n_imported: songs imported. */
-gboolean      sk_demo_prepare   (SkEngine    *engine,
-                                 const char  *library,
-                                 guint       *n_imported,
-                                 GError     **error);
+gboolean sk_demo_prepare (SkEngine *engine, const char *library, guint *n_imported, GError **error);
 /* One keyboard line; what a person should read is appended to @out. */
-SkDemoAction  sk_demo_command   (SkEngine    *engine,
-                                 const char  *line,
-                                 GString     *out);
+SkDemoAction sk_demo_command (SkEngine *engine, const char *line, GString *out);
 /* "Now playing …, N listeners present" and the head of the queue. */
-void          sk_demo_describe  (SkEngine    *engine,
-                                 guint        max_queue,
-                                 GString     *out);
+void sk_demo_describe (SkEngine *engine, guint max_queue, GString *out);
 
 G_END_DECLS

@@ -6,8 +6,7 @@
 #include "sk-engine-private.h"
 
 static gboolean
-is_manager (SkEngine   *self,
-            const char *user_id)
+is_manager (SkEngine *self, const char *user_id)
 {
   sqlite3_stmt *stmt;
   int rc;
@@ -28,12 +27,12 @@ is_manager (SkEngine   *self,
 /* Looks up a normalised UID. Returns SQLITE_ROW (found), SQLITE_DONE (no
  * such badge) or -1 with @error set. */
 int
-sk_engine_lookup_badge (SkEngine    *self,
-                        const char  *uid,
-                        char       **user_id,
-                        char       **display_name,
-                        char       **revoked_at,
-                        GError     **error)
+sk_engine_lookup_badge (SkEngine *self,
+                        const char *uid,
+                        char **user_id,
+                        char **display_name,
+                        char **revoked_at,
+                        GError **error)
 {
   sqlite3_stmt *stmt;
   int rc;
@@ -57,12 +56,12 @@ sk_engine_lookup_badge (SkEngine    *self,
 }
 
 gboolean
-sk_engine_check_in_user (SkEngine    *self,
-                         const char  *user_id,
-                         const char  *display_name,
-                         SkCheckIn   *ci,
-                         gboolean    *manager,
-                         GError     **error)
+sk_engine_check_in_user (SkEngine *self,
+                         const char *user_id,
+                         const char *display_name,
+                         SkCheckIn *ci,
+                         gboolean *manager,
+                         GError **error)
 {
   guint flags = SK_CHECK_IN_NEW;
 
@@ -82,14 +81,14 @@ sk_engine_check_in_user (SkEngine    *self,
 /* One new profile (and its badge, and optionally a role) in the current
  * transaction. */
 static char *
-create_profile (SkEngine     *self,
-                const char   *uid,
-                const char   *display_name,
-                gboolean      guest,
-                const char   *role,
+create_profile (SkEngine *self,
+                const char *uid,
+                const char *display_name,
+                gboolean guest,
+                const char *role,
                 const double *preference,
-                gint64        now,
-                GError      **error)
+                gint64 now,
+                GError **error)
 {
   g_autofree char *id = sk_uuid_new ();
   g_autofree char *ts = sk_time_format (now);
@@ -121,7 +120,8 @@ create_profile (SkEngine     *self,
     return NULL;
 
   stmt = sk_store_prepare (self->store,
-                           "INSERT INTO badges (uid, user_id, created_at) VALUES (?1, ?2, ?3)", error);
+                           "INSERT INTO badges (uid, user_id, created_at) VALUES (?1, ?2, ?3)",
+                           error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, uid, -1, SQLITE_STATIC);
@@ -134,9 +134,9 @@ create_profile (SkEngine     *self,
     {
       g_autofree char *role_id = sk_uuid_new ();
 
-      stmt = sk_store_prepare (self->store,
-                               "INSERT INTO roles (id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-                               error);
+      stmt = sk_store_prepare (
+          self->store, "INSERT INTO roles (id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+          error);
       if (stmt == NULL)
         return NULL;
       sqlite3_bind_text (stmt, 1, role_id, -1, SQLITE_STATIC);
@@ -154,14 +154,14 @@ create_profile (SkEngine     *self,
 }
 
 static char *
-new_listener (SkEngine     *self,
-              const char   *uid,
-              const char   *display_name,
-              gboolean      guest,
-              const char   *role,
+new_listener (SkEngine *self,
+              const char *uid,
+              const char *display_name,
+              gboolean guest,
+              const char *role,
               const double *preference,
-              gboolean      and_check_in,
-              GError      **error)
+              gboolean and_check_in,
+              GError **error)
 {
   g_autofree char *norm = NULL;
   g_autofree char *name = NULL;
@@ -169,7 +169,7 @@ new_listener (SkEngine     *self,
   g_autofree char *existing_name = NULL;
   g_autofree char *revoked = NULL;
   g_autofree char *id = NULL;
-  g_auto(SkCheckIn) ci = { 0 };
+  g_auto (SkCheckIn) ci = { 0 };
   gboolean manager = FALSE;
   int rc;
 
@@ -206,8 +206,7 @@ new_listener (SkEngine     *self,
   id = create_profile (self, norm, name, guest, role, preference, sk_engine_now (self), error);
   if (id == NULL ||
       (and_check_in && !sk_engine_check_in_user (self, id, name, &ci, &manager, error)) ||
-      !sk_engine_requeue (self, error) ||
-      !sk_store_commit (self->store, error))
+      !sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
     {
       sk_store_rollback (self->store);
       sk_engine_requeue (self, NULL);
@@ -217,22 +216,19 @@ new_listener (SkEngine     *self,
 }
 
 char *
-sk_engine_join (SkEngine    *self,
-                const char  *uid,
-                const char  *display_name,
-                GError     **error)
+sk_engine_join (SkEngine *self, const char *uid, const char *display_name, GError **error)
 {
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
   return new_listener (self, uid, display_name, TRUE, NULL, NULL, TRUE, error);
 }
 
 char *
-sk_engine_enroll (SkEngine     *self,
-                  const char   *uid,
-                  const char   *display_name,
-                  const char   *role,
+sk_engine_enroll (SkEngine *self,
+                  const char *uid,
+                  const char *display_name,
+                  const char *role,
                   const double *preference,
-                  GError      **error)
+                  GError **error)
 {
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
   g_return_val_if_fail (display_name != NULL, NULL);
@@ -240,9 +236,7 @@ sk_engine_enroll (SkEngine     *self,
 }
 
 char *
-sk_engine_dup_user_for_uid (SkEngine    *self,
-                            const char  *uid,
-                            GError     **error)
+sk_engine_dup_user_for_uid (SkEngine *self, const char *uid, GError **error)
 {
   g_autofree char *norm = NULL;
   g_autofree char *user_id = NULL;
@@ -260,8 +254,8 @@ sk_engine_dup_user_for_uid (SkEngine    *self,
     return NULL;
   if (rc == SQLITE_DONE)
     {
-      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_UNKNOWN_BADGE,
-                   "Nobody has the badge %s", norm);
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_UNKNOWN_BADGE, "Nobody has the badge %s",
+                   norm);
       return NULL;
     }
   if (revoked != NULL)
@@ -274,9 +268,7 @@ sk_engine_dup_user_for_uid (SkEngine    *self,
 }
 
 gboolean
-sk_engine_check_out (SkEngine    *self,
-                     const char  *user_id,
-                     GError     **error)
+sk_engine_check_out (SkEngine *self, const char *user_id, GError **error)
 {
   gboolean was_active = FALSE;
 
@@ -302,6 +294,6 @@ sk_engine_check_out (SkEngine    *self,
 fail:
   sk_store_rollback (self->store);
   if (was_active)
-    sk_engine_requeue (self, NULL);   /* memory follows the database */
+    sk_engine_requeue (self, NULL); /* memory follows the database */
   return FALSE;
 }

@@ -6,12 +6,8 @@
 #include "sk-engine-private.h"
 
 gboolean
-sk_engine_outbox_row (SkEngine    *self,
-                      const char  *kind,
-                      const char  *sql,
-                      const char  *id,
-                      gint64       now,
-                      GError     **error)
+sk_engine_outbox_row (
+    SkEngine *self, const char *kind, const char *sql, const char *id, gint64 now, GError **error)
 {
   g_autofree char *payload = NULL;
   sqlite3_stmt *stmt = sk_store_prepare (self->store, sql, error);

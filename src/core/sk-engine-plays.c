@@ -6,8 +6,7 @@
 #include "sk-engine-private.h"
 
 static void
-replace_str (char       **slot,
-             const char  *value)
+replace_str (char **slot, const char *value)
 {
   char *copy = g_strdup (value);
 
@@ -16,9 +15,7 @@ replace_str (char       **slot,
 }
 
 static void
-set_status (SkEngine   *self,
-            const char *status,
-            const char *message)
+set_status (SkEngine *self, const char *status, const char *message)
 {
   if (g_strcmp0 (self->status, status) == 0 && g_strcmp0 (self->status_message, message) == 0)
     return;
@@ -42,9 +39,7 @@ sk_engine_get_status_message (SkEngine *self)
 }
 
 gboolean
-sk_engine_set_idle (SkEngine    *self,
-                    const char  *message,
-                    GError     **error)
+sk_engine_set_idle (SkEngine *self, const char *message, GError **error)
 {
   sqlite3_stmt *stmt;
 
@@ -70,9 +65,7 @@ sk_engine_set_idle (SkEngine    *self,
 }
 
 gboolean
-sk_engine_start_next (SkEngine  *self,
-                      char     **song_id,
-                      GError   **error)
+sk_engine_start_next (SkEngine *self, char **song_id, GError **error)
 {
   const char *next = NULL;
 
@@ -82,7 +75,7 @@ sk_engine_start_next (SkEngine  *self,
     next = g_array_index (self->queue, SkQueueEntry, 0).song_id;
   else if (self->current_song != NULL &&
            sk_recommender_lookup (self->recommender, self->current_song) >= 0)
-    next = self->current_song;   /* a library of one plays on */
+    next = self->current_song; /* a library of one plays on */
 
   if (next == NULL)
     {
@@ -104,10 +97,7 @@ sk_engine_start_next (SkEngine  *self,
 }
 
 gboolean
-sk_engine_start_song (SkEngine    *self,
-                      const char  *song,
-                      char       **play_id_out,
-                      GError     **error)
+sk_engine_start_song (SkEngine *self, const char *song, char **play_id_out, GError **error)
 {
   g_autofree char *play_id = NULL;
   g_autofree char *ts = NULL;
@@ -119,12 +109,12 @@ sk_engine_start_song (SkEngine    *self,
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (song != NULL, FALSE);
 
-  next = g_strdup (song);   /* @song may be the queue's, which requeue frees */
+  next = g_strdup (song); /* @song may be the queue's, which requeue frees */
   index = sk_recommender_lookup (self->recommender, next);
   if (index < 0)
     {
-      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
-                   "No song %s in the library", next);
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND, "No song %s in the library",
+                   next);
       return FALSE;
     }
 
@@ -133,9 +123,10 @@ sk_engine_start_song (SkEngine    *self,
   ts = sk_time_format (now);
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  stmt = sk_store_prepare (self->store,
-                           "INSERT INTO songs_playing (id, player_id, song_id, played_at) VALUES (?1, ?2, ?3, ?4)",
-                           error);
+  stmt = sk_store_prepare (
+      self->store,
+      "INSERT INTO songs_playing (id, player_id, song_id, played_at) VALUES (?1, ?2, ?3, ?4)",
+      error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, play_id, -1, SQLITE_STATIC);
@@ -145,7 +136,8 @@ sk_engine_start_song (SkEngine    *self,
   if (!sk_store_run (self->store, stmt, error))
     goto fail;
   stmt = sk_store_prepare (self->store,
-                           "UPDATE players SET status = 'playing', current_song_id = ?2 WHERE id = ?1", error);
+                           "UPDATE players SET status = 'playing', current_song_id = ?2 WHERE id = ?1",
+                           error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
@@ -180,10 +172,7 @@ fail:
 }
 
 gboolean
-sk_engine_mark_unplayable (SkEngine    *self,
-                           const char  *song_id,
-                           const char  *reason,
-                           GError     **error)
+sk_engine_mark_unplayable (SkEngine *self, const char *song_id, const char *reason, GError **error)
 {
   g_autofree char *ts = NULL;
   sqlite3_stmt *stmt;
@@ -261,8 +250,7 @@ sk_engine_dup_ranked_playable (SkEngine *self)
 }
 
 char *
-sk_engine_dup_song_title (SkEngine   *self,
-                          const char *song_id)
+sk_engine_dup_song_title (SkEngine *self, const char *song_id)
 {
   sqlite3_stmt *stmt;
   char *title = NULL;
@@ -275,7 +263,8 @@ sk_engine_dup_song_title (SkEngine   *self,
   if (stmt == NULL)
     return g_strdup (song_id);
   sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW &&
+      sqlite3_column_text (stmt, 0) != NULL)
     title = g_strdup (sk_store_column_text (stmt, 0));
   sqlite3_reset (stmt);
   return title != NULL ? title : g_strdup (song_id);

@@ -5,11 +5,10 @@
 
 #include "sk-engine-private.h"
 
-#define TAP_WINDOW       (60 * G_USEC_PER_SEC)
+#define TAP_WINDOW (60 * G_USEC_PER_SEC)
 
 static void
-forget_old_taps (SkEngine *self,
-                 gint64    now)
+forget_old_taps (SkEngine *self, gint64 now)
 {
   GHashTableIter iter;
   GArray *times;
@@ -24,10 +23,7 @@ forget_old_taps (SkEngine *self,
  * times in the window before @now. Only accepted taps count: a badge held
  * to the reader in a loop gets through again as the window slides. */
 static gboolean
-tap_allowed (SkEngine   *self,
-             const char *uid,
-             gint64      now,
-             gint64     *retry_in)
+tap_allowed (SkEngine *self, const char *uid, gint64 now, gint64 *retry_in)
 {
   GArray *times;
   guint old = 0;
@@ -49,9 +45,7 @@ tap_allowed (SkEngine   *self,
 }
 
 static void
-record_tap (SkEngine   *self,
-            const char *uid,
-            gint64      now)
+record_tap (SkEngine *self, const char *uid, gint64 now)
 {
   GArray *times;
 
@@ -67,16 +61,13 @@ record_tap (SkEngine   *self,
 }
 
 gboolean
-sk_engine_tap (SkEngine     *self,
-               const char   *uid,
-               SkTapResult  *out,
-               GError      **error)
+sk_engine_tap (SkEngine *self, const char *uid, SkTapResult *out, GError **error)
 {
   g_autofree char *norm = NULL;
   g_autofree char *user_id = NULL;
   g_autofree char *name = NULL;
   g_autofree char *revoked = NULL;
-  g_auto(SkCheckIn) ci = { 0 };
+  g_auto (SkCheckIn) ci = { 0 };
   gboolean manager = FALSE;
   gint64 now, retry_in = 0;
   int rc;
@@ -122,8 +113,7 @@ sk_engine_tap (SkEngine     *self,
   if (!sk_store_begin (self->store, error))
     return FALSE;
   if (!sk_engine_check_in_user (self, user_id, name, &ci, &manager, error) ||
-      !sk_engine_requeue (self, error) ||
-      !sk_store_commit (self->store, error))
+      !sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
     {
       sk_store_rollback (self->store);
       /* the queue in memory may have seen the listener the rollback undid */

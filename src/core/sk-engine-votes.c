@@ -10,18 +10,19 @@
 /* The listener's preference and learner state. A profile with no state
  * yet starts from its preference; a damaged one too, with a log line. */
 static gboolean
-read_taste (SkEngine    *self,
-            const char  *user_id,
-            double       pref[SK_DIM],
-            double       state[SK_TASTE_STATE_LEN],
-            GError     **error)
+read_taste (SkEngine *self,
+            const char *user_id,
+            double pref[SK_DIM],
+            double state[SK_TASTE_STATE_LEN],
+            GError **error)
 {
   sqlite3_stmt *stmt;
-  g_autoptr(GError) bad = NULL;
+  g_autoptr (GError) bad = NULL;
   int rc;
 
   stmt = sk_store_prepare (self->store,
-                           "SELECT preference_vector, taste_state FROM profiles WHERE id = ?1", error);
+                           "SELECT preference_vector, taste_state FROM profiles WHERE id = ?1",
+                           error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
@@ -35,8 +36,8 @@ read_taste (SkEngine    *self,
     }
   if (!sk_vec_parse (sk_store_column_text (stmt, 0), pref, &bad))
     {
-      g_warning ("Listener %s: unreadable taste (%s); starting again from no opinion",
-                 user_id, bad->message);
+      g_warning ("Listener %s: unreadable taste (%s); starting again from no opinion", user_id,
+                 bad->message);
       sk_taste_neutral (pref);
       g_clear_error (&bad);
     }
@@ -50,11 +51,9 @@ read_taste (SkEngine    *self,
 /* Why the song playing is not in the ranking, in words that are true:
  * gone from the songs, or there with an embedding that cannot be read. */
 static void
-set_not_rateable_error (SkEngine    *self,
-                        const char  *song,
-                        GError     **error)
+set_not_rateable_error (SkEngine *self, const char *song, GError **error)
 {
-  g_autoptr(GError) bad = NULL;
+  g_autoptr (GError) bad = NULL;
   double e[SK_DIM];
   sqlite3_stmt *stmt;
   int rc;
@@ -70,7 +69,8 @@ set_not_rateable_error (SkEngine    *self,
   else if (rc == SQLITE_ROW && !sk_vec_parse (sk_store_column_text (stmt, 0), e, &bad))
     g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_BAD_SONG,
                  "The track playing cannot be rated: its taste profile (embedding) is unreadable: %s. "
-                 "Import it again with a correct sidecar.", bad->message);
+                 "Import it again with a correct sidecar.",
+                 bad->message);
   else if (rc == SQLITE_ROW)
     g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_BAD_SONG,
                          "The track playing cannot be rated: it was left out of the ranking "
@@ -79,10 +79,7 @@ set_not_rateable_error (SkEngine    *self,
 }
 
 gboolean
-sk_engine_vote (SkEngine    *self,
-                const char  *user_id,
-                int          value,
-                GError     **error)
+sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
 {
   g_autofree char *vote_id = NULL;
   g_autofree char *ts = NULL;
@@ -101,8 +98,8 @@ sk_engine_vote (SkEngine    *self,
 
   if (value < 1 || value > 5)
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "A rating is 1 to 5, not %d", value);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "A rating is 1 to 5, not %d",
+                   value);
       return FALSE;
     }
   now = sk_engine_now (self);
@@ -186,8 +183,7 @@ sk_engine_vote (SkEngine    *self,
                              "FROM votes WHERE id = ?1",
                              vote_id, now, &local) ||
       !sk_engine_outbox_row (self, "profile", PROFILE_JSON, user_id, now, &local) ||
-      !sk_engine_requeue (self, &local) ||
-      !sk_store_commit (self->store, &local))
+      !sk_engine_requeue (self, &local) || !sk_store_commit (self->store, &local))
     goto fail;
 
   sk_engine_emit (self, SIGNAL_VOTE_RECORDED, user_id, song, value);

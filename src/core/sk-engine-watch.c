@@ -35,8 +35,7 @@ read_settings (SkEngine *self)
 
 /* One row of numbers and times that changes whenever the part does. */
 static char *
-read_fingerprint (SkEngine   *self,
-                  const char *sql)
+read_fingerprint (SkEngine *self, const char *sql)
 {
   sqlite3_stmt *stmt = sk_store_prepare (self->store, sql, NULL);
   GString *s;
@@ -51,20 +50,21 @@ read_fingerprint (SkEngine   *self,
     }
   s = g_string_new (NULL);
   for (int i = 0; i < sqlite3_column_count (stmt); i++)
-    g_string_append_printf (s, "%s|", sk_store_column_text (stmt, i) ? sk_store_column_text (stmt, i) : "");
+    g_string_append_printf (s, "%s|",
+                            sk_store_column_text (stmt, i) ? sk_store_column_text (stmt, i) : "");
   sqlite3_reset (stmt);
   return g_string_free (s, FALSE);
 }
 
-#define LIBRARY_SQL \
-  "SELECT count(*), max(updated_at), total(playable), " \
-  "  (SELECT count(*) FROM player_library WHERE player_id = ?1), " \
+#define LIBRARY_SQL                                                    \
+  "SELECT count(*), max(updated_at), total(playable), "                \
+  "  (SELECT count(*) FROM player_library WHERE player_id = ?1), "     \
   "  (SELECT max(added_at) FROM player_library WHERE player_id = ?1) " \
   "FROM songs"
-#define LISTENERS_SQL \
-  "SELECT (SELECT count(*) FROM profiles), (SELECT max(updated_at) FROM profiles), " \
-  "  (SELECT count(*) FROM badges), (SELECT count(revoked_at) FROM badges), " \
-  "  (SELECT count(*) FROM sessions WHERE status = 'active'), " \
+#define LISTENERS_SQL                                                                        \
+  "SELECT (SELECT count(*) FROM profiles), (SELECT max(updated_at) FROM profiles), "         \
+  "  (SELECT count(*) FROM badges), (SELECT count(revoked_at) FROM badges), "                \
+  "  (SELECT count(*) FROM sessions WHERE status = 'active'), "                              \
   "  (SELECT max(checked_in_at) || max(expires_at) FROM sessions WHERE status = 'active'), " \
   "  (SELECT count(*) FROM roles)"
 
@@ -91,12 +91,12 @@ sk_engine_note_own_commit (SkEngine *self)
 
   if (self->seen_settings == NULL)
     {
-      self->data_version = version;   /* the first look */
+      self->data_version = version; /* the first look */
       take_snapshot (self);
       return;
     }
   if (version != self->data_version)
-    return;   /* another program committed too: the next poll sorts it out */
+    return; /* another program committed too: the next poll sorts it out */
   g_free (self->seen_listeners);
   self->seen_listeners = read_fingerprint (self, LISTENERS_SQL);
   if (self->songs_touched)
@@ -116,14 +116,12 @@ sk_engine_watch_clear (SkEngine *self)
 }
 
 SkEngineChanges
-sk_engine_pick_up_changes (SkEngine  *self,
-                           char     **summary,
-                           GError   **error)
+sk_engine_pick_up_changes (SkEngine *self, char **summary, GError **error)
 {
-  g_auto(GStrv) settings = NULL;
+  g_auto (GStrv) settings = NULL;
   g_autofree char *library = NULL;
   g_autofree char *listeners = NULL;
-  g_autoptr(GString) said = g_string_new (NULL);
+  g_autoptr (GString) said = g_string_new (NULL);
   SkEngineChanges changes = SK_ENGINE_CHANGED_NOTHING;
   const SkSetting *all;
   gint64 version;
@@ -176,7 +174,8 @@ sk_engine_pick_up_changes (SkEngine  *self,
   else if (!sk_engine_requeue (self, error))
     return changes;
   if (changes & SK_ENGINE_CHANGED_LISTENERS)
-    g_string_append_printf (said, "%slisteners: %u present", said->len ? "; " : "", self->n_present);
+    g_string_append_printf (said, "%slisteners: %u present", said->len ? "; " : "",
+                            self->n_present);
   *summary = g_strdup (said->str);
   return changes;
 }

@@ -19,7 +19,10 @@
 
 #include "sk-engine-private.h"
 
+/* the quark's name has dashes, which a formatter would space */
+/* clang-format off */
 G_DEFINE_QUARK (sk-engine-error-quark, sk_engine_error)
+/* clang-format on */
 
 G_DEFINE_FINAL_TYPE (SkEngine, sk_engine, G_TYPE_OBJECT)
 
@@ -28,8 +31,8 @@ guint sk_engine_signals[N_SIGNALS];
 /* A signal with its arguments copied, waiting for the commit. */
 typedef struct
 {
-  guint  signal_id;
-  guint  n_values;
+  guint signal_id;
+  guint n_values;
   GValue values[];
 } Emission;
 
@@ -52,9 +55,7 @@ emission_free (gpointer data)
 }
 
 void
-sk_engine_emit (SkEngine *self,
-                guint     which,
-                ...)
+sk_engine_emit (SkEngine *self, guint which, ...)
 {
   GSignalQuery query;
   Emission *e;
@@ -130,31 +131,41 @@ sk_engine_class_init (SkEngineClass *klass)
 
   object_class->finalize = sk_engine_finalize;
 
-  sk_engine_signals[SIGNAL_CHECKED_IN] =
-    g_signal_new ("checked-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
-  sk_engine_signals[SIGNAL_CHECKED_OUT] =
-    g_signal_new ("checked-out", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  sk_engine_signals[SIGNAL_UNKNOWN_BADGE] =
-    g_signal_new ("unknown-badge", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  sk_engine_signals[SIGNAL_TAP_REFUSED] =
-    g_signal_new ("tap-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  sk_engine_signals[SIGNAL_VOTE_RECORDED] =
-    g_signal_new ("vote-recorded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT);
-  sk_engine_signals[SIGNAL_TRACK_STARTED] =
-    g_signal_new ("track-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  sk_engine_signals[SIGNAL_QUEUE_CHANGED] =
-    g_signal_new ("queue-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-  sk_engine_signals[SIGNAL_STATUS_CHANGED] =
-    g_signal_new ("status-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  sk_engine_signals[SIGNAL_CHECKED_IN] = g_signal_new ("checked-in", G_TYPE_FROM_CLASS (klass),
+                                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                       G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING,
+                                                       G_TYPE_UINT);
+  sk_engine_signals[SIGNAL_CHECKED_OUT] = g_signal_new ("checked-out", G_TYPE_FROM_CLASS (klass),
+                                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                        G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                        G_TYPE_STRING);
+  sk_engine_signals[SIGNAL_UNKNOWN_BADGE] = g_signal_new ("unknown-badge",
+                                                          G_TYPE_FROM_CLASS (klass),
+                                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                          G_TYPE_NONE, 1, G_TYPE_STRING);
+  sk_engine_signals[SIGNAL_TAP_REFUSED] = g_signal_new ("tap-refused", G_TYPE_FROM_CLASS (klass),
+                                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                        G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                        G_TYPE_STRING);
+  sk_engine_signals[SIGNAL_VOTE_RECORDED] = g_signal_new ("vote-recorded",
+                                                          G_TYPE_FROM_CLASS (klass),
+                                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                          G_TYPE_NONE, 3, G_TYPE_STRING,
+                                                          G_TYPE_STRING, G_TYPE_INT);
+  sk_engine_signals[SIGNAL_TRACK_STARTED] = g_signal_new ("track-started",
+                                                          G_TYPE_FROM_CLASS (klass),
+                                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                          G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                          G_TYPE_STRING);
+  sk_engine_signals[SIGNAL_QUEUE_CHANGED] = g_signal_new ("queue-changed",
+                                                          G_TYPE_FROM_CLASS (klass),
+                                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                          G_TYPE_NONE, 0);
+  sk_engine_signals[SIGNAL_STATUS_CHANGED] = g_signal_new ("status-changed",
+                                                           G_TYPE_FROM_CLASS (klass),
+                                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                           G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                           G_TYPE_STRING);
 }
 
 static void
@@ -181,9 +192,7 @@ sk_engine_now (SkEngine *self)
 }
 
 void
-sk_engine_set_clock (SkEngine    *self,
-                     SkClockFunc  func,
-                     gpointer     user_data)
+sk_engine_set_clock (SkEngine *self, SkClockFunc func, gpointer user_data)
 {
   g_return_if_fail (SK_IS_ENGINE (self));
 
@@ -197,9 +206,7 @@ sk_engine_set_clock (SkEngine    *self,
 /* The player this database names in the setting player_id, if its row is
  * there: SQLITE_ROW (*@id set), SQLITE_DONE, or -1 with @error set. */
 static int
-find_player (SkEngine  *self,
-             char     **id,
-             GError   **error)
+find_player (SkEngine *self, char **id, GError **error)
 {
   g_autofree char *stored = sk_store_dup_setting (self->store, "player_id");
   sqlite3_stmt *stmt;
@@ -222,8 +229,7 @@ find_player (SkEngine  *self,
  * database at once create one player: the check is made again, and the
  * player made, under one write lock. */
 static gboolean
-ensure_player (SkEngine  *self,
-               GError   **error)
+ensure_player (SkEngine *self, GError **error)
 {
   g_autofree char *id = NULL;
   g_autofree char *ts = NULL;
@@ -240,9 +246,10 @@ ensure_player (SkEngine  *self,
     return FALSE;
   if (sk_store_is_read_only (self->store))
     {
-      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
-                   "The database %s has no player yet; “soundscape-ctl init” or starting the kiosk makes one",
-                   sk_store_get_path (self->store));
+      g_set_error (
+          error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
+          "The database %s has no player yet; “soundscape-ctl init” or starting the kiosk makes one",
+          sk_store_get_path (self->store));
       return FALSE;
     }
 
@@ -285,26 +292,26 @@ sk_engine_load_settings (SkEngine *self)
   g_autofree char *strategy = sk_settings_dup_string (self->store, "strategy");
 
   if (!sk_strategy_from_string (strategy, &self->strategy, NULL))
-    g_assert_not_reached ();   /* the table only lets the strategies through */
+    g_assert_not_reached (); /* the table only lets the strategies through */
   self->k = (guint) sk_settings_get_int (self->store, "queue_k");
   sk_settings_get_vector (self->store, "house_vector", self->house);
-  sk_sessions_set_length (self->sessions, sk_settings_get_int (self->store, "session_minutes") * 60);
+  sk_sessions_set_length (self->sessions,
+                          sk_settings_get_int (self->store, "session_minutes") * 60);
   self->tap_limit = (guint) sk_settings_get_int (self->store, "tap_limit_per_minute");
   self->explore_weight = sk_settings_get_double (self->store, "explore_weight");
   self->rank_buf = g_renew (SkRankItem, self->rank_buf, self->k);
 }
 
 gboolean
-sk_engine_reload (SkEngine  *self,
-                  GError   **error)
+sk_engine_reload (SkEngine *self, GError **error)
 {
-  g_autoptr(GPtrArray) library = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) library = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *stmt;
   int rc;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
-  self->songs_touched = TRUE;   /* an import on this connection may precede */
+  self->songs_touched = TRUE; /* an import on this connection may precede */
   sk_recommender_clear (self->recommender);
   stmt = sk_store_prepare (self->store, "SELECT id, embedding FROM songs ORDER BY id", error);
   if (stmt == NULL)
@@ -313,7 +320,7 @@ sk_engine_reload (SkEngine  *self,
     {
       const char *id = sk_store_column_text (stmt, 0);
       double e[SK_DIM];
-      g_autoptr(GError) bad = NULL;
+      g_autoptr (GError) bad = NULL;
 
       if (!sk_vec_parse (sk_store_column_text (stmt, 1), e, &bad) ||
           !sk_recommender_add_song (self->recommender, id, e, &bad))
@@ -338,8 +345,8 @@ sk_engine_reload (SkEngine  *self,
   if (rc != SQLITE_DONE)
     return FALSE;
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT song_id FROM player_library WHERE player_id = ?1", error);
+  stmt = sk_store_prepare (self->store, "SELECT song_id FROM player_library WHERE player_id = ?1",
+                           error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
@@ -348,8 +355,8 @@ sk_engine_reload (SkEngine  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return FALSE;
-  sk_recommender_set_library (self->recommender,
-                              (const char *const *) library->pdata, library->len);
+  sk_recommender_set_library (self->recommender, (const char *const *) library->pdata,
+                              library->len);
 
   stmt = sk_store_prepare (self->store,
                            "SELECT song_id, max(played_at) FROM songs_playing "
@@ -394,10 +401,9 @@ sk_engine_reload (SkEngine  *self,
 }
 
 SkEngine *
-sk_engine_new (SkStore  *store,
-               GError  **error)
+sk_engine_new (SkStore *store, GError **error)
 {
-  g_autoptr(SkEngine) self = NULL;
+  g_autoptr (SkEngine) self = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
 
@@ -449,8 +455,7 @@ sk_engine_get_current_play (SkEngine *self)
 }
 
 const SkQueueEntry *
-sk_engine_get_queue (SkEngine *self,
-                     guint    *n)
+sk_engine_get_queue (SkEngine *self, guint *n)
 {
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
   *n = self->queue->len;
@@ -467,9 +472,7 @@ sk_engine_get_n_present (SkEngine *self)
 /* --- the queue ---------------------------------------------------------- */
 
 static gboolean
-write_queue (SkEngine  *self,
-             gint64     now,
-             GError   **error)
+write_queue (SkEngine *self, gint64 now, GError **error)
 {
   g_autofree char *ts = sk_time_format (now);
   sqlite3_stmt *stmt;
@@ -522,15 +525,15 @@ announce_queue (gpointer data)
     return;
   g_ptr_array_set_size (self->announced, 0);
   for (guint i = 0; i < self->queue->len; i++)
-    g_ptr_array_add (self->announced, g_strdup (g_array_index (self->queue, SkQueueEntry, i).song_id));
+    g_ptr_array_add (self->announced,
+                     g_strdup (g_array_index (self->queue, SkQueueEntry, i).song_id));
   g_signal_emit (self, sk_engine_signals[SIGNAL_QUEUE_CHANGED], 0);
 }
 
 gboolean
-sk_engine_requeue (SkEngine  *self,
-                   GError   **error)
+sk_engine_requeue (SkEngine *self, GError **error)
 {
-  g_autoptr(GArray) present = NULL;
+  g_autoptr (GArray) present = NULL;
   SkRankParams params = { 0 };
   gint64 now = sk_engine_now (self);
   guint n;
@@ -541,18 +544,16 @@ sk_engine_requeue (SkEngine  *self,
 
   if (self->prefs_len < present->len)
     {
-      self->prefs = g_renew (double, self->prefs, (gsize) present->len * SK_DIM);
-      self->states = g_renew (double, self->states, (gsize) present->len * SK_TASTE_STATE_LEN);
+      self->prefs = g_renew (double, self->prefs, (gsize) present->len *SK_DIM);
+      self->states = g_renew (double, self->states, (gsize) present->len *SK_TASTE_STATE_LEN);
       self->prefs_len = present->len;
     }
   for (guint i = 0; i < present->len; i++)
     {
-      memcpy (&self->prefs[(gsize) i * SK_DIM],
-              g_array_index (present, SkPresent, i).preference,
+      memcpy (&self->prefs[(gsize) i * SK_DIM], g_array_index (present, SkPresent, i).preference,
               sizeof (double) * SK_DIM);
       memcpy (&self->states[(gsize) i * SK_TASTE_STATE_LEN],
-              g_array_index (present, SkPresent, i).state,
-              sizeof (double) * SK_TASTE_STATE_LEN);
+              g_array_index (present, SkPresent, i).state, sizeof (double) * SK_TASTE_STATE_LEN);
     }
   self->n_present = present->len;
   /* the learner's exploration bonus, once per ranking (docs/DESIGN.md) */
@@ -599,11 +600,10 @@ sk_engine_requeue (SkEngine  *self,
 /* --- expiry ------------------------------------------------------------- */
 
 static gboolean
-expire_now (SkEngine  *self,
-            GError   **error)
+expire_now (SkEngine *self, GError **error)
 {
-  g_autoptr(GArray) before = NULL;
-  g_autoptr(GArray) after = NULL;
+  g_autoptr (GArray) before = NULL;
+  g_autoptr (GArray) after = NULL;
   gint64 now = sk_engine_now (self);
   guint n_here = 0;
 
@@ -631,8 +631,7 @@ expire_now (SkEngine  *self,
 }
 
 gboolean
-sk_engine_refresh (SkEngine  *self,
-                   GError   **error)
+sk_engine_refresh (SkEngine *self, GError **error)
 {
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
@@ -656,7 +655,7 @@ static gboolean
 expiry_cb (gpointer data)
 {
   SkEngine *self = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   self->expiry_source = 0;
   if (!sk_engine_refresh (self, &error))
@@ -678,6 +677,7 @@ sk_engine_arm_expiry (SkEngine *self)
   if (next == G_MAXINT64)
     return;
   ms = (next - now + 999) / 1000;
-  self->expiry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) CLAMP (ms, 0, G_MAXUINT / 2),
-                                            expiry_cb, self, NULL);
+  self->expiry_source = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                            (guint) CLAMP (ms, 0, G_MAXUINT / 2), expiry_cb, self,
+                                            NULL);
 }

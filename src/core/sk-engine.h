@@ -36,40 +36,40 @@ typedef enum
   SK_ENGINE_ERROR_NOTHING_PLAYABLE,
   SK_ENGINE_ERROR_NOT_FOUND,
   SK_ENGINE_ERROR_THROTTLED,
-  SK_ENGINE_ERROR_BAD_SONG,        /* the song's row cannot be used (its embedding) */
+  SK_ENGINE_ERROR_BAD_SONG, /* the song's row cannot be used (its embedding) */
 } SkEngineError;
 
 GQuark sk_engine_error_quark (void);
 
 typedef enum
 {
-  SK_TAP_LISTENER,   /* a known listener checked in (or extended) */
-  SK_TAP_MANAGER,    /* as LISTENER, and the badge may open the admin page */
-  SK_TAP_UNKNOWN,    /* nobody has this badge: offer "Join" */
+  SK_TAP_LISTENER, /* a known listener checked in (or extended) */
+  SK_TAP_MANAGER,  /* as LISTENER, and the badge may open the admin page */
+  SK_TAP_UNKNOWN,  /* nobody has this badge: offer "Join" */
 } SkTapKind;
 
 typedef enum
 {
-  SK_CHECK_IN_NEW      = 0,
+  SK_CHECK_IN_NEW = 0,
   SK_CHECK_IN_EXTENDED = 1 << 0,
-  SK_CHECK_IN_MOVED    = 1 << 1,
-  SK_CHECK_IN_MANAGER  = 1 << 2,
+  SK_CHECK_IN_MOVED = 1 << 1,
+  SK_CHECK_IN_MANAGER = 1 << 2,
 } SkCheckInFlags;
 
 typedef struct
 {
-  SkTapKind  kind;
-  char      *uid;            /* normalised */
-  char      *user_id;        /* NULL for SK_TAP_UNKNOWN */
-  char      *display_name;
-  gboolean   extended;
-  gint64     expires_at;
+  SkTapKind kind;
+  char *uid;     /* normalised */
+  char *user_id; /* NULL for SK_TAP_UNKNOWN */
+  char *display_name;
+  gboolean extended;
+  gint64 expires_at;
 } SkTapResult;
 
 typedef struct
 {
-  char   *song_id;
-  double  score;
+  char *song_id;
+  double score;
 } SkQueueEntry;
 
 typedef gint64 (*SkClockFunc) (gpointer user_data);
@@ -79,96 +79,69 @@ void sk_tap_result_clear (SkTapResult *result);
 #define SK_TYPE_ENGINE (sk_engine_get_type ())
 G_DECLARE_FINAL_TYPE (SkEngine, sk_engine, SK, ENGINE, GObject)
 
-SkEngine     *sk_engine_new              (SkStore      *store,
-                                          GError      **error);
-SkStore      *sk_engine_get_store        (SkEngine     *self);
-const char   *sk_engine_get_player_id    (SkEngine     *self);
+SkEngine *sk_engine_new (SkStore *store, GError **error);
+SkStore *sk_engine_get_store (SkEngine *self);
+const char *sk_engine_get_player_id (SkEngine *self);
 
 /* Tests and benchmarks drive time themselves. */
-void          sk_engine_set_clock        (SkEngine     *self,
-                                          SkClockFunc   func,
-                                          gpointer      user_data);
-gint64        sk_engine_now              (SkEngine     *self);
+void sk_engine_set_clock (SkEngine *self, SkClockFunc func, gpointer user_data);
+gint64 sk_engine_now (SkEngine *self);
 
 /* A tap of a badge: check in (or extend), offer the join flow, or refuse
  * (revoked; or throttled: more taps of one badge than the setting
  * tap_limit_per_minute, default 6, in the last minute; 0 means no limit).
  * The reader, the command line and the demo all come here. */
-gboolean      sk_engine_tap              (SkEngine     *self,
-                                          const char   *uid,
-                                          SkTapResult  *out,
-                                          GError      **error);
+gboolean sk_engine_tap (SkEngine *self, const char *uid, SkTapResult *out, GError **error);
 /* Creates a guest profile (neutral taste, @display_name or a friendly
  * generated one) owning the badge @uid, checks it in, and returns its id. */
-char         *sk_engine_join             (SkEngine     *self,
-                                          const char   *uid,
-                                          const char   *display_name,
-                                          GError      **error);
+char *sk_engine_join (SkEngine *self, const char *uid, const char *display_name, GError **error);
 /* An enrolled listener (not a guest), optionally with a role. */
-char         *sk_engine_enroll           (SkEngine     *self,
-                                          const char   *uid,
-                                          const char   *display_name,
-                                          const char   *role,
-                                          const double *preference,
-                                          GError      **error);
-gboolean      sk_engine_check_out        (SkEngine     *self,
-                                          const char   *user_id,
-                                          GError      **error);
+char *sk_engine_enroll (SkEngine *self,
+                        const char *uid,
+                        const char *display_name,
+                        const char *role,
+                        const double *preference,
+                        GError **error);
+gboolean sk_engine_check_out (SkEngine *self, const char *user_id, GError **error);
 /* The listener owning the (active) badge @uid. */
-char         *sk_engine_dup_user_for_uid (SkEngine     *self,
-                                          const char   *uid,
-                                          GError      **error);
-gboolean      sk_engine_vote             (SkEngine     *self,
-                                          const char   *user_id,
-                                          int           value,
-                                          GError      **error);
+char *sk_engine_dup_user_for_uid (SkEngine *self, const char *uid, GError **error);
+gboolean sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error);
 
 /* Track start: the queue's head becomes the current play. */
-gboolean      sk_engine_start_next       (SkEngine     *self,
-                                          char        **song_id,
-                                          GError      **error);
+gboolean sk_engine_start_next (SkEngine *self, char **song_id, GError **error);
 /* Track start of a chosen song (the playback's choice: the queue's first
  * song that can play now, or a fallback): a songs_playing row, the
  * player's current_song_id and status "playing", a requeue, and
  * "track-started". */
-gboolean      sk_engine_start_song       (SkEngine     *self,
-                                          const char   *song_id,
-                                          char        **play_id,
-                                          GError      **error);
+gboolean sk_engine_start_song (SkEngine *self, const char *song_id, char **play_id, GError **error);
 /* Nothing plays: status "idle" (in the players row too) with @message for
  * the UI, and no current song. */
-gboolean      sk_engine_set_idle         (SkEngine     *self,
-                                          const char   *message,
-                                          GError      **error);
+gboolean sk_engine_set_idle (SkEngine *self, const char *message, GError **error);
 /* "playing" or "idle"; the message says why it is idle (or NULL). */
-const char   *sk_engine_get_status       (SkEngine     *self);
-const char   *sk_engine_get_status_message (SkEngine   *self);
+const char *sk_engine_get_status (SkEngine *self);
+const char *sk_engine_get_status_message (SkEngine *self);
 /* songs.playable = 0 with the reason; the song leaves the queue. */
-gboolean      sk_engine_mark_unplayable  (SkEngine     *self,
-                                          const char   *song_id,
-                                          const char   *reason,
-                                          GError      **error);
+gboolean
+sk_engine_mark_unplayable (SkEngine *self, const char *song_id, const char *reason, GError **error);
 /* Every playable song of the library, best first for the people present
  * (the current and recently played songs included, lower by their
  * penalty): what the playback falls back on when the queue has nothing it
  * can play. */
-GPtrArray    *sk_engine_dup_ranked_playable (SkEngine  *self);
-const char   *sk_engine_get_current_song (SkEngine     *self);
-const char   *sk_engine_get_current_play (SkEngine     *self);
+GPtrArray *sk_engine_dup_ranked_playable (SkEngine *self);
+const char *sk_engine_get_current_song (SkEngine *self);
+const char *sk_engine_get_current_play (SkEngine *self);
 
 /* Expire sessions that are due and recompute the queue. */
-gboolean      sk_engine_refresh          (SkEngine     *self,
-                                          GError      **error);
+gboolean sk_engine_refresh (SkEngine *self, GError **error);
 /* Re-read songs, library and history after an import or a sync. */
-gboolean      sk_engine_reload           (SkEngine     *self,
-                                          GError      **error);
+gboolean sk_engine_reload (SkEngine *self, GError **error);
 
 typedef enum
 {
-  SK_ENGINE_CHANGED_NOTHING   = 0,
-  SK_ENGINE_CHANGED_SETTINGS  = 1 << 0,
-  SK_ENGINE_CHANGED_LIBRARY   = 1 << 1,   /* songs, this player's library */
-  SK_ENGINE_CHANGED_LISTENERS = 1 << 2,   /* profiles, badges, sessions */
+  SK_ENGINE_CHANGED_NOTHING = 0,
+  SK_ENGINE_CHANGED_SETTINGS = 1 << 0,
+  SK_ENGINE_CHANGED_LIBRARY = 1 << 1,   /* songs, this player's library */
+  SK_ENGINE_CHANGED_LISTENERS = 1 << 2, /* profiles, badges, sessions */
 } SkEngineChanges;
 
 /* What another program (soundscape-ctl) committed to the database since
@@ -176,17 +149,13 @@ typedef enum
  * listeners) and requeues. *@summary (to free; NULL when nothing changed)
  * says what in words, for the log. Cheap when nothing changed: one PRAGMA
  * data_version. The daemon calls it from a timer on its main loop. */
-SkEngineChanges sk_engine_pick_up_changes (SkEngine   *self,
-                                           char      **summary,
-                                           GError    **error);
+SkEngineChanges sk_engine_pick_up_changes (SkEngine *self, char **summary, GError **error);
 
-const SkQueueEntry *sk_engine_get_queue  (SkEngine     *self,
-                                          guint        *n);
-guint         sk_engine_get_n_present    (SkEngine     *self);
-SkRecommender *sk_engine_get_recommender (SkEngine     *self);
+const SkQueueEntry *sk_engine_get_queue (SkEngine *self, guint *n);
+guint sk_engine_get_n_present (SkEngine *self);
+SkRecommender *sk_engine_get_recommender (SkEngine *self);
 
 /* A song's title for people: its id if it has none, "—" for NULL. */
-char         *sk_engine_dup_song_title   (SkEngine     *self,
-                                          const char   *song_id);
+char *sk_engine_dup_song_title (SkEngine *self, const char *song_id);
 
 G_END_DECLS

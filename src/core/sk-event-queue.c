@@ -14,21 +14,21 @@ struct _SkEventQueue
 {
   gatomicrefcount ref;
   GMutex lock;
-  GQueue events;            /* under lock */
-  gboolean source_pending;  /* under lock */
-  gboolean closed;          /* under lock */
+  GQueue events;           /* under lock */
+  gboolean source_pending; /* under lock */
+  gboolean closed;         /* under lock */
   GMainContext *context;
-  gpointer owner;           /* on the owner's context only; NULL once closed */
+  gpointer owner; /* on the owner's context only; NULL once closed */
   SkEventQueueDispatch dispatch;
   GDestroyNotify free_event;
   char *name;
 };
 
 SkEventQueue *
-sk_event_queue_new (gpointer              owner,
-                    SkEventQueueDispatch  dispatch,
-                    GDestroyNotify        free_event,
-                    const char           *name)
+sk_event_queue_new (gpointer owner,
+                    SkEventQueueDispatch dispatch,
+                    GDestroyNotify free_event,
+                    const char *name)
 {
   SkEventQueue *queue;
 
@@ -70,7 +70,7 @@ deliver (gpointer data)
 {
   SkEventQueue *queue = data;
   GQueue events = G_QUEUE_INIT;
-  g_autoptr(GObject) owner = NULL;
+  g_autoptr (GObject) owner = NULL;
   gpointer ev;
 
   g_mutex_lock (&queue->lock);
@@ -99,8 +99,7 @@ source_unref_queue (gpointer data)
 }
 
 void
-sk_event_queue_post (SkEventQueue *queue,
-                     gpointer      event)
+sk_event_queue_post (SkEventQueue *queue, gpointer event)
 {
   g_mutex_lock (&queue->lock);
   if (queue->closed)
@@ -116,8 +115,7 @@ sk_event_queue_post (SkEventQueue *queue,
 
       queue->source_pending = TRUE;
       g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, deliver, sk_event_queue_ref (queue),
-                             source_unref_queue);
+      g_source_set_callback (source, deliver, sk_event_queue_ref (queue), source_unref_queue);
       g_source_set_name (source, queue->name);
       g_source_attach (source, queue->context);
       g_source_unref (source);

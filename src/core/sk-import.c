@@ -35,11 +35,7 @@ sk_sidecar_clear (SkSidecar *sidecar)
 }
 
 static gboolean
-text_field (JsonObject  *obj,
-            const char  *name,
-            gboolean     required,
-            char       **out,
-            GError     **error)
+text_field (JsonObject *obj, const char *name, gboolean required, char **out, GError **error)
 {
   JsonNode *node = json_object_get_member (obj, name);
   const char *s;
@@ -93,22 +89,22 @@ not_a_file (const char *path)
             return g_strdup ("a symbolic link that loops");
           if (saved == ENOENT)
             return g_strdup ("a symbolic link to nothing");
-          return g_strdup_printf ("a symbolic link that cannot be followed: %s", g_strerror (saved));
+          return g_strdup_printf ("a symbolic link that cannot be followed: %s",
+                                  g_strerror (saved));
         }
     }
   if (S_ISREG (st.st_mode))
     return NULL;
   return g_strdup_printf ("%s%s, not a file", link ? "a symbolic link to " : "",
-                          S_ISDIR (st.st_mode) ? "a directory" :
-                          S_ISFIFO (st.st_mode) ? "a FIFO (reading it could wait forever)" :
-                          S_ISSOCK (st.st_mode) ? "a socket" :
-                          S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) ? "a device" : "something else");
+                          S_ISDIR (st.st_mode)    ? "a directory"
+                          : S_ISFIFO (st.st_mode) ? "a FIFO (reading it could wait forever)"
+                          : S_ISSOCK (st.st_mode) ? "a socket"
+                          : S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) ? "a device"
+                                                                         : "something else");
 }
 
 gboolean
-sk_sidecar_load (const char  *path,
-                 SkSidecar   *out,
-                 GError     **error)
+sk_sidecar_load (const char *path, SkSidecar *out, GError **error)
 {
   g_autofree char *contents = NULL;
   g_autofree char *kind = NULL;
@@ -134,13 +130,10 @@ sk_sidecar_load (const char  *path,
 }
 
 gboolean
-sk_sidecar_parse (const char  *data,
-                  gsize        len,
-                  SkSidecar   *out,
-                  GError     **error)
+sk_sidecar_parse (const char *data, gsize len, SkSidecar *out, GError **error)
 {
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) local = NULL;
   JsonObject *obj;
   JsonNode *node;
 
@@ -172,7 +165,8 @@ sk_sidecar_parse (const char  *data,
 
   if (!sk_vec_from_json (json_object_get_member (obj, "embedding"), out->embedding, TRUE, &local))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“embedding”: %s", local->message);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“embedding”: %s",
+                   local->message);
       goto fail;
     }
 
@@ -198,8 +192,7 @@ fail:
 }
 
 static ebur128_state *
-loudness_meter_new (int channels,
-                    int rate)
+loudness_meter_new (int channels, int rate)
 {
   ebur128_state *st = ebur128_init ((unsigned) channels, (unsigned long) rate, EBUR128_MODE_I);
 
@@ -213,10 +206,7 @@ loudness_meter_new (int channels,
 }
 
 static gboolean
-probe (const char  *path,
-       double      *duration,
-       double      *loudness,
-       GError     **error)
+probe (const char *path, double *duration, double *loudness, GError **error)
 {
   SF_INFO info = { 0 };
   SNDFILE *sf;
@@ -231,12 +221,12 @@ probe (const char  *path,
   sf = sk_sndfile_open (path, &info, &sf_code, &sf_reason);
   if (sf == NULL)
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "not a readable audio file (%s)", sf_reason);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "not a readable audio file (%s)",
+                   sf_reason);
       return FALSE;
     }
-  if (info.channels < 1 || info.channels > SK_AUDIO_MAX_CHANNELS || info.samplerate < SK_AUDIO_MIN_RATE
-      || info.samplerate > SK_AUDIO_MAX_RATE)
+  if (info.channels < 1 || info.channels > SK_AUDIO_MAX_CHANNELS ||
+      info.samplerate < SK_AUDIO_MIN_RATE || info.samplerate > SK_AUDIO_MAX_RATE)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
                    "unsupported audio: %d channels at %d Hz", info.channels, info.samplerate);
@@ -247,7 +237,7 @@ probe (const char  *path,
    * there and only says so in its log: "data : 96000 (should be 47978)". */
   {
     char log[2048] = "";
-    g_auto(GStrv) lines = NULL;
+    g_auto (GStrv) lines = NULL;
 
     sf_command (sf, SFC_GET_LOG_INFO, log, sizeof log);
     lines = g_strsplit (log, "\n", -1);
@@ -260,8 +250,8 @@ probe (const char  *path,
             should == NULL || colon == NULL ||
             g_ascii_strtoll (should + 11, NULL, 10) >= g_ascii_strtoll (colon + 1, NULL, 10))
           continue;
-        g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                     "the audio is truncated (%s)", g_strstrip (lines[i]));
+        g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "the audio is truncated (%s)",
+                     g_strstrip (lines[i]));
         sf_close (sf);
         return FALSE;
       }
@@ -297,8 +287,8 @@ probe (const char  *path,
   major = info.format & SF_FORMAT_TYPEMASK;
   if (sf_error (sf) != SF_ERR_NO_ERROR)
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "the audio is damaged (%s)", sf_strerror (sf));
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "the audio is damaged (%s)",
+                   sf_strerror (sf));
       goto fail;
     }
   sf_close (sf);
@@ -341,26 +331,20 @@ fail:
 }
 
 gboolean
-sk_audio_probe (const char  *path,
-                double      *duration,
-                GError     **error)
+sk_audio_probe (const char *path, double *duration, GError **error)
 {
   return probe (path, duration, NULL, error);
 }
 
 gboolean
-sk_audio_probe_loudness (const char  *path,
-                         double      *duration,
-                         double      *loudness,
-                         GError     **error)
+sk_audio_probe_loudness (const char *path, double *duration, double *loudness, GError **error)
 {
   g_return_val_if_fail (loudness != NULL, FALSE);
   return probe (path, duration, loudness, error);
 }
 
 double
-sk_loudness_gain_db (double target_lufs,
-                     double measured_lufs)
+sk_loudness_gain_db (double target_lufs, double measured_lufs)
 {
   if (!isfinite (measured_lufs) || !isfinite (target_lufs))
     return 0.0;
@@ -395,9 +379,7 @@ problem_free (gpointer p)
 }
 
 static void
-add_problem (GPtrArray  *problems,
-             const char *path,
-             const char *reason)
+add_problem (GPtrArray *problems, const char *path, const char *reason)
 {
   SkImportProblem *pr = g_new0 (SkImportProblem, 1);
 
@@ -407,20 +389,19 @@ add_problem (GPtrArray  *problems,
 }
 
 static int
-str_cmp (gconstpointer a,
-         gconstpointer b)
+str_cmp (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
 static gboolean
-write_song (SkStore          *store,
-            const char       *uri,
-            const SkSidecar  *sc,
-            double            duration,
-            double            loudness,
-            gint64            now,
-            GError          **error)
+write_song (SkStore *store,
+            const char *uri,
+            const SkSidecar *sc,
+            double duration,
+            double loudness,
+            gint64 now,
+            GError **error)
 {
   g_autofree char *id = sk_uuid_new ();
   g_autofree char *ts = sk_time_format (now);
@@ -428,20 +409,21 @@ write_song (SkStore          *store,
   g_autofree char *payload = NULL;
   sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (store,
-                           "INSERT INTO songs (id, title, artist, file_url, type, embedding, duration, bpm, "
-                           "  loudness, playable, unplayable_reason, created_at, updated_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, 1, NULL, ?9, ?9) "
-                           "ON CONFLICT (file_url) DO UPDATE SET title = excluded.title, "
-                           "  artist = excluded.artist, type = excluded.type, embedding = excluded.embedding, "
-                           "  duration = excluded.duration, bpm = excluded.bpm, "
-                           "  loudness = excluded.loudness, playable = 1, "
-                           "  unplayable_reason = NULL, updated_at = excluded.updated_at "
-                           "RETURNING json_object('id', id, 'title', title, 'artist', artist, "
-                           "  'file_url', file_url, 'type', type, 'embedding', embedding, "
-                           "  'duration', duration, 'bpm', bpm, 'created_at', created_at, "
-                           "  'updated_at', updated_at), id",
-                           error);
+  stmt = sk_store_prepare (
+      store,
+      "INSERT INTO songs (id, title, artist, file_url, type, embedding, duration, bpm, "
+      "  loudness, playable, unplayable_reason, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, 1, NULL, ?9, ?9) "
+      "ON CONFLICT (file_url) DO UPDATE SET title = excluded.title, "
+      "  artist = excluded.artist, type = excluded.type, embedding = excluded.embedding, "
+      "  duration = excluded.duration, bpm = excluded.bpm, "
+      "  loudness = excluded.loudness, playable = 1, "
+      "  unplayable_reason = NULL, updated_at = excluded.updated_at "
+      "RETURNING json_object('id', id, 'title', title, 'artist', artist, "
+      "  'file_url', file_url, 'type', type, 'embedding', embedding, "
+      "  'duration', duration, 'bpm', bpm, 'created_at', created_at, "
+      "  'updated_at', updated_at), id",
+      error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
@@ -476,12 +458,12 @@ write_song (SkStore          *store,
  * duration and loudness, or the problem that keeps it out. */
 typedef struct
 {
-  char         *path;
-  SkSidecar     sidecar;
-  double        duration;
-  double        loudness;
-  char         *problem;
-  GAsyncQueue  *done;      /* the Prepared goes there when it is */
+  char *path;
+  SkSidecar sidecar;
+  double duration;
+  double loudness;
+  char *problem;
+  GAsyncQueue *done; /* the Prepared goes there when it is */
 } Prepared;
 
 /* In a GThreadPool worker: touches only its own Prepared. */
@@ -491,7 +473,7 @@ prepare_one (Prepared *job)
   g_autofree char *kind = NULL;
   g_autofree char *stem = NULL;
   g_autofree char *sidecar = NULL;
-  g_autoptr(GError) bad = NULL;
+  g_autoptr (GError) bad = NULL;
 
   kind = not_a_file (job->path);
   if (kind != NULL)
@@ -518,8 +500,7 @@ prepare_one (Prepared *job)
 }
 
 static void
-prepare_job (gpointer data,
-             gpointer user_data)
+prepare_job (gpointer data, gpointer user_data)
 {
   Prepared *job = data;
 
@@ -528,8 +509,7 @@ prepare_job (gpointer data,
 }
 
 static void
-prepared_free_all (Prepared *jobs,
-                   guint     n)
+prepared_free_all (Prepared *jobs, guint n)
 {
   for (guint i = 0; i < n; i++)
     {
@@ -541,34 +521,31 @@ prepared_free_all (Prepared *jobs,
 }
 
 gboolean
-sk_import_dir (SkStore     *store,
-               const char  *dir,
-               guint       *n_imported,
-               GPtrArray  **problems,
-               GError     **error)
+sk_import_dir (
+    SkStore *store, const char *dir, guint *n_imported, GPtrArray **problems, GError **error)
 {
   return sk_import_dir_full (store, dir, NULL, NULL, n_imported, problems, error);
 }
 
 gboolean
-sk_import_dir_full (SkStore               *store,
-                    const char            *dir,
-                    SkImportProgressFunc   progress,
-                    gpointer               progress_data,
-                    guint                 *n_imported,
-                    GPtrArray            **problems,
-                    GError               **error)
+sk_import_dir_full (SkStore *store,
+                    const char *dir,
+                    SkImportProgressFunc progress,
+                    gpointer progress_data,
+                    guint *n_imported,
+                    GPtrArray **problems,
+                    GError **error)
 {
-  g_autoptr(GDir) d = NULL;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (problem_free);
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (problem_free);
   g_autofree char *absdir = NULL;
   const char *name;
   guint n = 0;
   gint64 now = g_get_real_time ();
   Prepared *jobs;
   GThreadPool *pool;
-  g_autoptr(GAsyncQueue) done = g_async_queue_new ();
+  g_autoptr (GAsyncQueue) done = g_async_queue_new ();
   guint total = 0;
 
   g_return_val_if_fail (store != NULL, FALSE);

@@ -13,36 +13,27 @@ typedef struct
 
 typedef struct
 {
-  char   *title;
-  char   *artist;
-  char   *type;
-  double  embedding[SK_DIM];
-  int     bpm;          /* 0: unknown */
+  char *title;
+  char *artist;
+  char *type;
+  double embedding[SK_DIM];
+  int bpm; /* 0: unknown */
 } SkSidecar;
 
-void     sk_sidecar_clear    (SkSidecar   *sidecar);
-gboolean sk_sidecar_load     (const char  *path,
-                              SkSidecar   *out,
-                              GError     **error);
+void sk_sidecar_clear (SkSidecar *sidecar);
+gboolean sk_sidecar_load (const char *path, SkSidecar *out, GError **error);
 /* What sk_sidecar_load does once the file is read: @data (@len bytes) is
  * the sidecar's text. */
-gboolean sk_sidecar_parse    (const char  *data,
-                              gsize        len,
-                              SkSidecar   *out,
-                              GError     **error);
+gboolean sk_sidecar_parse (const char *data, gsize len, SkSidecar *out, GError **error);
 
 /* Probe an audio file by decoding all of it: its duration in seconds, or
  * FALSE with the reason (unreadable, unsupported, truncated, empty). */
-gboolean sk_audio_probe      (const char  *path,
-                              double      *duration,
-                              GError     **error);
+gboolean sk_audio_probe (const char *path, double *duration, GError **error);
 /* As sk_audio_probe, and measures the integrated loudness (EBU R128, in
  * LUFS) in the same pass. @loudness is NAN when the file is too short or
  * too quiet to have one (R128 gates out everything below -70 LUFS). */
-gboolean sk_audio_probe_loudness (const char *path,
-                                  double     *duration,
-                                  double     *loudness,
-                                  GError    **error);
+gboolean
+sk_audio_probe_loudness (const char *path, double *duration, double *loudness, GError **error);
 
 /* Loudness normalisation: playback gain = target - measured, clamped.
  *
@@ -53,42 +44,36 @@ gboolean sk_audio_probe_loudness (const char *path,
  * the rest. The gain is clamped to ±12 dB so that a mismeasured or nearly
  * silent file is never boosted into noise (nor a loud one cut to nothing).
  * The setting `loudness_target_lufs` overrides the target (-40 to -5). */
-#define SK_LOUDNESS_MAX_GAIN_DB     12.0
+#define SK_LOUDNESS_MAX_GAIN_DB 12.0
 
 /* 0 when @measured is NAN (not measured: a song from the cloud, say). */
-double   sk_loudness_gain_db (double       target_lufs,
-                              double       measured_lufs);
+double sk_loudness_gain_db (double target_lufs, double measured_lufs);
 /* The setting `loudness_target_lufs`, or the default (with a warning when
  * the setting is not a number in range). */
-double   sk_loudness_target  (SkStore     *store);
+double sk_loudness_target (SkStore *store);
 
 /* Imports every audio file in @dir (WAV, FLAC, OGG, Opus, MP3) that has a
  * valid sidecar NAME.json beside it. Good files are written in one
  * transaction (re-importing a file updates its row); each bad one is named
  * in @problems (SkImportProblem*) and writes nothing. FALSE with @error only
  * when the directory or the database fails. */
-gboolean sk_import_dir       (SkStore     *store,
-                              const char  *dir,
-                              guint       *n_imported,
-                              GPtrArray  **problems,
-                              GError     **error);
+gboolean sk_import_dir (
+    SkStore *store, const char *dir, guint *n_imported, GPtrArray **problems, GError **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SkSidecar, sk_sidecar_clear)
 
 /* Called in the importing thread as each audio file has been read and
  * measured (@done of @total), before anything is written: no transaction
  * is open while files are read. */
-typedef void (*SkImportProgressFunc) (guint    done,
-                                      guint    total,
-                                      gpointer data);
+typedef void (*SkImportProgressFunc) (guint done, guint total, gpointer data);
 
 /* sk_import_dir with @progress (may be NULL). */
-gboolean sk_import_dir_full  (SkStore               *store,
-                              const char            *dir,
-                              SkImportProgressFunc   progress,
-                              gpointer               progress_data,
-                              guint                 *n_imported,
-                              GPtrArray            **problems,
-                              GError               **error);
+gboolean sk_import_dir_full (SkStore *store,
+                             const char *dir,
+                             SkImportProgressFunc progress,
+                             gpointer progress_data,
+                             guint *n_imported,
+                             GPtrArray **problems,
+                             GError **error);
 
 G_END_DECLS

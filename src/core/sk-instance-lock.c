@@ -9,7 +9,10 @@
 
 #include "sk-instance-lock.h"
 
+/* the quark's name has dashes, which a formatter would space */
+/* clang-format off */
 G_DEFINE_QUARK (sk-instance-lock-error-quark, sk_instance_lock_error)
+/* clang-format on */
 
 /* The pid the holder wrote, or 0: an OFD lock has no owning pid to ask
  * the kernel for (F_OFD_GETLK answers -1), hence the file's content. A
@@ -32,8 +35,7 @@ read_holder (int fd)
 }
 
 int
-sk_instance_lock_take (const char  *db_path,
-                       GError     **error)
+sk_instance_lock_take (const char *db_path, GError **error)
 {
   g_autofree char *path = NULL;
   struct flock fl = { 0 };
@@ -64,11 +66,13 @@ sk_instance_lock_take (const char  *db_path,
           if (holder > 0)
             g_set_error (error, SK_INSTANCE_LOCK_ERROR, SK_INSTANCE_LOCK_ERROR_HELD,
                          "Another soundscaped (pid %ld) already runs on %s: stop it first "
-                         "(it holds %s).", holder, db_path, path);
+                         "(it holds %s).",
+                         holder, db_path, path);
           else
             g_set_error (error, SK_INSTANCE_LOCK_ERROR, SK_INSTANCE_LOCK_ERROR_HELD,
                          "Another soundscaped already runs on %s (it holds %s and is "
-                         "starting): stop it first.", db_path, path);
+                         "starting): stop it first.",
+                         db_path, path);
         }
       else
         g_set_error (error, SK_INSTANCE_LOCK_ERROR, SK_INSTANCE_LOCK_ERROR_FAILED,

@@ -19,13 +19,12 @@ typedef enum
   SK_INSTANCE_LOCK_ERROR_FAILED, /* the lock file cannot be opened or locked */
 } SkInstanceLockError;
 
-GQuark  sk_instance_lock_error_quark (void);
+GQuark sk_instance_lock_error_quark (void);
 
 /* Takes the lock of the database at @db_path for as long as the returned
  * descriptor stays open (keep it until exit). -1 with @error set when
  * another process holds it (the message names its pid) or the lock file
  * cannot be used. */
-int     sk_instance_lock_take        (const char  *db_path,
-                                      GError     **error);
+int sk_instance_lock_take (const char *db_path, GError **error);
 
 G_END_DECLS

@@ -20,29 +20,26 @@ static void on_closed (GObject *source, GAsyncResult *result, gpointer user_data
 /* A failed write of the part file: a cancellation stays a cancellation,
  * anything else says which file could not be written. */
 static GError *
-write_error (Download     *dl,
-             const GError *error)
+write_error (Download *dl, const GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
-  return g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_FAILED,
-                      "Cannot write %s: %s", dl->part_path, error->message);
+  return g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_FAILED, "Cannot write %s: %s", dl->part_path,
+                      error->message);
 }
 
 static void
 read_next (Download *dl)
 {
-  g_input_stream_read_bytes_async (dl->body, CHUNK_BYTES, G_PRIORITY_LOW, dl->cancellable,
-                                   on_read, dl);
+  g_input_stream_read_bytes_async (dl->body, CHUNK_BYTES, G_PRIORITY_LOW, dl->cancellable, on_read,
+                                   dl);
 }
 
 void
-sk_media_download_on_opened (GObject      *source,
-                             GAsyncResult *result,
-                             gpointer      user_data)
+sk_media_download_on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Download *dl = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GFileOutputStream *out;
 
   if (dl->offset == 0)
@@ -59,12 +56,10 @@ sk_media_download_on_opened (GObject      *source,
 }
 
 static void
-on_written (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_written (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Download *dl = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_clear_pointer (&dl->chunk, g_bytes_unref);
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
@@ -76,12 +71,10 @@ on_written (GObject      *source,
 }
 
 static void
-on_read (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Download *dl = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GBytes *bytes;
   gsize len;
   gint64 have;
@@ -102,15 +95,13 @@ on_read (GObject      *source,
         {
           sk_media_download_fail (dl, TRUE,
                                   g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_TRUNCATED,
-                                               "Downloading %s: the body ended after %"
-                                               G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-                                               " bytes.",
+                                               "Downloading %s: the body ended after %" G_GINT64_FORMAT
+                                               " of %" G_GINT64_FORMAT " bytes.",
                                                dl->safe_url, have, dl->total));
           return;
         }
       /* Without an announced size the room is made now that it is known. */
-      if (dl->total < 0 &&
-          !sk_media_make_room (dl->self, dl->song_id, dl->safe_url, have, &error))
+      if (dl->total < 0 && !sk_media_make_room (dl->self, dl->song_id, dl->safe_url, have, &error))
         {
           sk_media_download_fail (dl, FALSE, g_steal_pointer (&error));
           return;
@@ -125,13 +116,15 @@ on_read (GObject      *source,
       g_bytes_unref (bytes);
       sk_media_download_fail (dl, FALSE,
                               g_error_new (SK_MEDIA_ERROR,
-                                           have > SK_MEDIA_CACHE_MAX_FILE_BYTES ?
-                                           SK_MEDIA_ERROR_TOO_LARGE : SK_MEDIA_ERROR_WRONG_LENGTH,
-                                           "Downloading %s: the server sent more than the %"
-                                           G_GINT64_FORMAT " bytes expected.", dl->safe_url,
-                                           dl->total >= 0 ? dl->total :
-                                           dl->expected >= 0 ? dl->expected :
-                                           SK_MEDIA_CACHE_MAX_FILE_BYTES));
+                                           have > SK_MEDIA_CACHE_MAX_FILE_BYTES
+                                               ? SK_MEDIA_ERROR_TOO_LARGE
+                                               : SK_MEDIA_ERROR_WRONG_LENGTH,
+                                           "Downloading %s: the server sent more than the %" G_GINT64_FORMAT
+                                           " bytes expected.",
+                                           dl->safe_url,
+                                           dl->total >= 0      ? dl->total
+                                           : dl->expected >= 0 ? dl->expected
+                                                               : SK_MEDIA_CACHE_MAX_FILE_BYTES));
       return;
     }
 
@@ -145,19 +138,19 @@ on_read (GObject      *source,
 
 typedef struct
 {
-  char   *part_path;
-  char   *final_path;
-  char   *dir;
-  char   *safe_url;
-  gint64  total;
-  gint64  expected;
-  char   *sha256;
+  char *part_path;
+  char *final_path;
+  char *dir;
+  char *safe_url;
+  gint64 total;
+  gint64 expected;
+  char *sha256;
 } VerifyJob;
 
 typedef struct
 {
-  gint64  bytes;
-  char   *sha256;
+  gint64 bytes;
+  char *sha256;
 } VerifyResult;
 
 static void
@@ -179,13 +172,10 @@ verify_result_free (VerifyResult *res)
 }
 
 static void
-verify_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
+verify_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   VerifyJob *job = task_data;
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree guint8 *buf = g_malloc (CHUNK_BYTES);
   gint64 bytes = 0;
   VerifyResult *res;
@@ -207,8 +197,8 @@ verify_thread (GTask        *task,
       saved = errno;
       close (fd);
       g_task_return_new_error (task, SK_MEDIA_ERROR, SK_MEDIA_ERROR_FAILED,
-                               "Cannot flush %s to the disk: %s",
-                               job->part_path, g_strerror (saved));
+                               "Cannot flush %s to the disk: %s", job->part_path,
+                               g_strerror (saved));
       return;
     }
   for (;;)
@@ -236,14 +226,16 @@ verify_thread (GTask        *task,
     {
       g_task_return_new_error (task, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_LENGTH,
                                "Downloading %s: got %" G_GINT64_FORMAT " bytes, the server "
-                               "announced %" G_GINT64_FORMAT ".", job->safe_url, bytes, job->total);
+                               "announced %" G_GINT64_FORMAT ".",
+                               job->safe_url, bytes, job->total);
       return;
     }
   if (job->expected >= 0 && bytes != job->expected)
     {
       g_task_return_new_error (task, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_LENGTH,
                                "Downloading %s: got %" G_GINT64_FORMAT " bytes, the song row "
-                               "says %" G_GINT64_FORMAT ".", job->safe_url, bytes, job->expected);
+                               "says %" G_GINT64_FORMAT ".",
+                               job->safe_url, bytes, job->expected);
       return;
     }
   if (job->sha256 != NULL && g_strcmp0 (g_checksum_get_string (sum), job->sha256) != 0)
@@ -275,13 +267,11 @@ verify_thread (GTask        *task,
 }
 
 static void
-on_verified (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_verified (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Download *dl = user_data;
   SkMediaCache *self = dl->self;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   VerifyResult *res = g_task_propagate_pointer (G_TASK (result), &error);
   g_autofree char *now = NULL;
   sqlite3_stmt *stmt;
@@ -336,13 +326,11 @@ on_verified (GObject      *source,
 }
 
 static void
-on_closed (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_closed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Download *dl = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTask) task = NULL;
   VerifyJob *job;
 
   if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))

@@ -14,7 +14,10 @@
 #include "sk-songs.h"
 #include "sk-util.h"
 
+/* the quark's name has dashes, which a formatter would space */
+/* clang-format off */
 G_DEFINE_QUARK (sk-media-error-quark, sk_media_error)
+/* clang-format on */
 
 G_DEFINE_FINAL_TYPE (SkMediaCache, sk_media_cache, G_TYPE_OBJECT)
 
@@ -33,10 +36,10 @@ prefetch_next (gpointer user_data)
   while ((song_id = g_queue_pop_head (&self->prefetch_queue)) != NULL)
     {
       g_autofree char *id = song_id;
-      g_autoptr(SkSong) song = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (SkSong) song = NULL;
+      g_autoptr (GError) error = NULL;
       const char *sha256;
-      g_autoptr(GUri) uri = NULL;
+      g_autoptr (GUri) uri = NULL;
       UrlKind kind;
       MediaRow row;
       Download *dl;
@@ -149,9 +152,7 @@ sk_media_cache_default_dir (SkStore *store)
 }
 
 SkMediaCache *
-sk_media_cache_new (SkStore    *store,
-                    const char *cache_dir,
-                    guint64     max_bytes)
+sk_media_cache_new (SkStore *store, const char *cache_dir, guint64 max_bytes)
 {
   SkMediaCache *self;
 
@@ -168,8 +169,7 @@ sk_media_cache_new (SkStore    *store,
   /* Bounded waits: a stalled server costs 30 s, not a hung prefetch.
    * TLS certificates are checked against the system's store (libsoup's
    * default, never relaxed here). */
-  self->session = soup_session_new_with_options ("timeout", SESSION_TIMEOUT_S,
-                                                 "idle-timeout", 60,
+  self->session = soup_session_new_with_options ("timeout", SESSION_TIMEOUT_S, "idle-timeout", 60,
                                                  "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION " ",
                                                  NULL);
   /* Sizes, ranges and checksums refer to the stored bytes: no transfer
@@ -186,28 +186,26 @@ sk_media_cache_get_dir (SkMediaCache *self)
 }
 
 void
-sk_media_cache_set_max_bytes (SkMediaCache *self,
-                              guint64       max_bytes)
+sk_media_cache_set_max_bytes (SkMediaCache *self, guint64 max_bytes)
 {
   g_return_if_fail (SK_IS_MEDIA_CACHE (self));
   self->max_bytes = max_bytes;
 }
 
 void
-sk_media_cache_set_revalidate_after (SkMediaCache *self,
-                                     guint         seconds)
+sk_media_cache_set_revalidate_after (SkMediaCache *self, guint seconds)
 {
   g_return_if_fail (SK_IS_MEDIA_CACHE (self));
   self->revalidate_usec = (gint64) seconds * G_USEC_PER_SEC;
 }
 
 char *
-sk_media_cache_build_path (SkMediaCache  *self,
-                           const char    *song_id,
-                           const char    *file_url,
-                           GError       **error)
+sk_media_cache_build_path (SkMediaCache *self,
+                           const char *song_id,
+                           const char *file_url,
+                           GError **error)
 {
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr (GUri) uri = NULL;
   UrlKind kind;
 
   g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), NULL);
@@ -228,13 +226,13 @@ sk_media_cache_build_path (SkMediaCache  *self,
   return sk_media_build_path (self, song_id, uri);
 }
 char *
-sk_media_cache_dup_playable_path (SkMediaCache  *self,
-                                  const char    *song_id,
-                                  const char    *file_url,
-                                  GError       **error)
+sk_media_cache_dup_playable_path (SkMediaCache *self,
+                                  const char *song_id,
+                                  const char *file_url,
+                                  GError **error)
 {
   g_autofree char *local = NULL;
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr (GUri) uri = NULL;
   UrlKind kind;
   MediaRow row;
   char *path = NULL;
@@ -254,26 +252,25 @@ sk_media_cache_dup_playable_path (SkMediaCache  *self,
     {
       g_autofree char *safe = sk_media_safe_url (uri);
 
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "%s is not downloaded yet.", safe);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not downloaded yet.", safe);
     }
   return path;
 }
 
 void
-sk_media_cache_fetch_async (SkMediaCache        *self,
-                            const char          *song_id,
-                            const char          *file_url,
-                            const char          *sha256_or_null,
-                            gint64               expected_bytes_or_minus1,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+sk_media_cache_fetch_async (SkMediaCache *self,
+                            const char *song_id,
+                            const char *file_url,
+                            const char *sha256_or_null,
+                            gint64 expected_bytes_or_minus1,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *local = NULL;
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr (GUri) uri = NULL;
   Download *dl;
   UrlKind kind;
 
@@ -325,9 +322,7 @@ sk_media_cache_fetch_async (SkMediaCache        *self,
 }
 
 char *
-sk_media_cache_fetch_finish (SkMediaCache  *self,
-                             GAsyncResult  *result,
-                             GError       **error)
+sk_media_cache_fetch_finish (SkMediaCache *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -338,8 +333,8 @@ sk_media_cache_fetch_finish (SkMediaCache  *self,
 }
 void
 sk_media_cache_set_protected (SkMediaCache *self,
-                              const char   *playing_song_id,
-                              const char   *next_song_id)
+                              const char *playing_song_id,
+                              const char *next_song_id)
 {
   g_return_if_fail (SK_IS_MEDIA_CACHE (self));
 
@@ -350,9 +345,7 @@ sk_media_cache_set_protected (SkMediaCache *self,
 }
 
 void
-sk_media_cache_prefetch (SkMediaCache      *self,
-                         const char *const *song_ids,
-                         guint              n)
+sk_media_cache_prefetch (SkMediaCache *self, const char *const *song_ids, guint n)
 {
   Download *running;
   gboolean still_wanted = FALSE;
@@ -371,8 +364,7 @@ sk_media_cache_prefetch (SkMediaCache      *self,
 
   /* A prefetch that left the queue and that nobody waits for stops; its
    * .part stays for the day the song comes back. */
-  running = self->prefetch_song ?
-            g_hash_table_lookup (self->downloads, self->prefetch_song) : NULL;
+  running = self->prefetch_song ? g_hash_table_lookup (self->downloads, self->prefetch_song) : NULL;
   if (running != NULL && !still_wanted)
     {
       running->prefetch = FALSE;
@@ -389,4 +381,3 @@ sk_media_cache_is_busy (SkMediaCache *self)
   g_return_val_if_fail (SK_IS_MEDIA_CACHE (self), FALSE);
   return g_hash_table_size (self->downloads) > 0 || self->prefetch_idle != 0;
 }
-

@@ -126,9 +126,7 @@ download_free (Download *dl)
 
 /* DONE or FAILED: exactly one of @path and @error. */
 void
-sk_media_download_finish (Download   *dl,
-                          const char *path,
-                          GError     *error)
+sk_media_download_finish (Download *dl, const char *path, GError *error)
 {
   SkMediaCache *self = dl->self;
   Download *again = NULL;
@@ -181,9 +179,7 @@ sk_media_download_finish (Download   *dl,
 }
 
 void
-sk_media_download_fail (Download *dl,
-                        gboolean  keep_part,
-                        GError   *error)
+sk_media_download_fail (Download *dl, gboolean keep_part, GError *error)
 {
   gint64 size;
 
@@ -209,8 +205,7 @@ sk_media_download_fail (Download *dl,
  * the waiter learns it through sk_media_download_finish, after the .part is left
  * alone. */
 static gboolean
-on_waiter_cancelled (GCancellable *cancellable,
-                     gpointer      user_data)
+on_waiter_cancelled (GCancellable *cancellable, gpointer user_data)
 {
   Waiter *w = user_data;
   Download *dl = w->dl;
@@ -229,8 +224,7 @@ on_waiter_cancelled (GCancellable *cancellable,
 }
 
 void
-sk_media_download_add_waiter (Download *dl,
-                              GTask    *task)
+sk_media_download_add_waiter (Download *dl, GTask *task)
 {
   Waiter *w = g_new0 (Waiter, 1);
   GCancellable *cancellable = g_task_get_cancellable (task);
@@ -247,11 +241,8 @@ sk_media_download_add_waiter (Download *dl,
 }
 
 Download *
-sk_media_download_new (SkMediaCache *self,
-                       const char   *song_id,
-                       GUri         *uri,
-                       const char   *sha256,
-                       gint64        expected)
+sk_media_download_new (
+    SkMediaCache *self, const char *song_id, GUri *uri, const char *sha256, gint64 expected)
 {
   Download *dl = g_new0 (Download, 1);
 
@@ -349,13 +340,12 @@ download_request (Download *dl)
   if (dl->cached_etag != NULL)
     soup_message_headers_replace (headers, "If-None-Match", dl->cached_etag);
 
-  soup_session_send_async (dl->self->session, dl->msg, G_PRIORITY_LOW, dl->cancellable,
-                           on_sent, dl);
+  soup_session_send_async (dl->self->session, dl->msg, G_PRIORITY_LOW, dl->cancellable, on_sent,
+                           dl);
 }
 
 static void
-download_restart (Download *dl,
-                  const char *why)
+download_restart (Download *dl, const char *why)
 {
   g_debug ("Restarting %s from byte 0: %s", dl->safe_url, why);
   dl->restarts++;
@@ -366,8 +356,7 @@ download_restart (Download *dl,
 }
 
 GError *
-sk_media_download_network_error (Download *dl,
-                                 GError   *error)
+sk_media_download_network_error (Download *dl, GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
@@ -378,10 +367,9 @@ sk_media_download_network_error (Download *dl,
                         "Downloading %s: the connection broke after %" G_GINT64_FORMAT
                         " bytes (%s).",
                         dl->safe_url, (gint64) (dl->offset + dl->received), error->message);
-  return g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_NETWORK,
-                      "Downloading %s failed: %s", dl->safe_url, error->message);
+  return g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_NETWORK, "Downloading %s failed: %s",
+                      dl->safe_url, error->message);
 }
-
 
 /* The headers of a 200 or 206 are in: check the size, make room, open
  * the .part. */
@@ -390,11 +378,10 @@ download_accept (Download *dl)
 {
   SkMediaCache *self = dl->self;
   SoupMessageHeaders *headers = soup_message_get_response_headers (dl->msg);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) part = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) part = NULL;
 
-  if (dl->total > SK_MEDIA_CACHE_MAX_FILE_BYTES ||
-      (dl->expected > SK_MEDIA_CACHE_MAX_FILE_BYTES))
+  if (dl->total > SK_MEDIA_CACHE_MAX_FILE_BYTES || (dl->expected > SK_MEDIA_CACHE_MAX_FILE_BYTES))
     {
       sk_media_download_fail (dl, FALSE,
                               g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_TOO_LARGE,
@@ -433,8 +420,8 @@ download_accept (Download *dl)
       else
         validator = soup_message_headers_get_one (headers, "Last-Modified");
       if (validator != NULL && strchr (validator, '\n') == NULL)
-        g_file_set_contents_full (dl->validator_path, validator, -1,
-                                  G_FILE_SET_CONTENTS_NONE, 0600, NULL);
+        g_file_set_contents_full (dl->validator_path, validator, -1, G_FILE_SET_CONTENTS_NONE, 0600,
+                                  NULL);
       g_file_create_async (part, G_FILE_CREATE_PRIVATE, G_PRIORITY_LOW, dl->cancellable,
                            sk_media_download_on_opened, dl);
     }
@@ -444,18 +431,16 @@ download_accept (Download *dl)
 }
 
 static void
-on_error_body (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_error_body (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Download *dl = user_data;
   guint status = soup_message_get_status (dl->msg);
   gsize n = 0;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonNode) root = NULL;
   gboolean storage_404 = FALSE;
   g_autofree char *storage_message = NULL;
   gboolean keep_part;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error) &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -495,29 +480,28 @@ on_error_body (GObject      *source,
       sk_media_download_fail (dl, FALSE,
                               g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_NOT_ON_SERVER,
                                            "Downloading %s: the server has no such file "
-                                           "(HTTP %u%s%s).", dl->safe_url, status,
+                                           "(HTTP %u%s%s).",
+                                           dl->safe_url, status,
                                            storage_404 ? ", Storage says 404: " : "",
-                                           storage_404 && storage_message ?
-                                           storage_message : ""));
+                                           storage_404 && storage_message ? storage_message : ""));
       return;
     }
-  keep_part = SOUP_STATUS_IS_SERVER_ERROR (status) ||
-              status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429;
+  keep_part = SOUP_STATUS_IS_SERVER_ERROR (status) || status == SOUP_STATUS_REQUEST_TIMEOUT ||
+              status == 429;
   sk_media_download_fail (dl, keep_part,
                           g_error_new (SK_MEDIA_ERROR, SK_MEDIA_ERROR_HTTP,
                                        "Downloading %s: the server answered HTTP %u %s.",
                                        dl->safe_url, status,
-                                       soup_message_get_reason_phrase (dl->msg) ?
-                                       soup_message_get_reason_phrase (dl->msg) : ""));
+                                       soup_message_get_reason_phrase (dl->msg)
+                                           ? soup_message_get_reason_phrase (dl->msg)
+                                           : ""));
 }
 
 static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Download *dl = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SoupMessageHeaders *headers;
   guint status;
 
@@ -535,7 +519,7 @@ on_sent (GObject      *source,
 
   if (status == SOUP_STATUS_NOT_MODIFIED && dl->cached_etag != NULL)
     {
-      g_autoptr(GError) db_error = NULL;
+      g_autoptr (GError) db_error = NULL;
       g_autofree char *now = sk_time_format (g_get_real_time ());
       sqlite3_stmt *stmt = sk_store_prepare (dl->self->store,
                                              "UPDATE media SET fetched_at = ?2 WHERE song_id = ?1",
@@ -564,8 +548,7 @@ on_sent (GObject      *source,
   if (status == SOUP_STATUS_OK)
     {
       if (dl->offset > 0)
-        g_debug ("%s: the server sent the whole file, not the rest: starting again",
-                 dl->safe_url);
+        g_debug ("%s: the server sent the whole file, not the rest: starting again", dl->safe_url);
       dl->offset = 0;
       if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
         dl->total = soup_message_headers_get_content_length (headers);

@@ -19,9 +19,7 @@ sk_media_row_clear (MediaRow *row)
 }
 
 gboolean
-sk_media_row_load (SkMediaCache *self,
-                   const char   *song_id,
-                   MediaRow     *row)
+sk_media_row_load (SkMediaCache *self, const char *song_id, MediaRow *row)
 {
   sqlite3_stmt *stmt;
   gboolean found = FALSE;
@@ -59,9 +57,7 @@ sk_media_row_file_ok (const MediaRow *row)
 }
 
 gboolean
-sk_media_row_delete (SkMediaCache  *self,
-                     const char    *song_id,
-                     GError       **error)
+sk_media_row_delete (SkMediaCache *self, const char *song_id, GError **error)
 {
   sqlite3_stmt *stmt = sk_store_prepare (self->store, "DELETE FROM media WHERE song_id = ?1",
                                          error);
@@ -73,10 +69,7 @@ sk_media_row_delete (SkMediaCache  *self,
 }
 
 gboolean
-sk_media_used_bytes_except (SkMediaCache  *self,
-                            const char    *song_id,
-                            guint64       *used,
-                            GError       **error)
+sk_media_used_bytes_except (SkMediaCache *self, const char *song_id, guint64 *used, GError **error)
 {
   sqlite3_stmt *stmt;
   int step;
@@ -100,11 +93,8 @@ sk_media_used_bytes_except (SkMediaCache  *self,
 /* The least recently played row that may go for @song_id: into *@victim
  * and *@victim_path, or both NULL when only protected songs are left. */
 static gboolean
-pick_victim (SkMediaCache  *self,
-             const char    *song_id,
-             char         **victim,
-             char         **victim_path,
-             GError       **error)
+pick_victim (
+    SkMediaCache *self, const char *song_id, char **victim, char **victim_path, GError **error)
 {
   sqlite3_stmt *stmt;
   int step;
@@ -139,11 +129,8 @@ pick_victim (SkMediaCache  *self,
 /* Evicts least-recently-played files until @need more bytes fit for
  * @song_id (whose own old version does not count: it is being replaced). */
 gboolean
-sk_media_make_room (SkMediaCache  *self,
-                    const char    *song_id,
-                    const char    *safe_url,
-                    gint64         need,
-                    GError       **error)
+sk_media_make_room (
+    SkMediaCache *self, const char *song_id, const char *safe_url, gint64 need, GError **error)
 {
   if (self->max_bytes == 0)
     return TRUE;
@@ -151,7 +138,8 @@ sk_media_make_room (SkMediaCache  *self,
     {
       g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_CACHE_FULL,
                    "Cannot cache %s: it is %" G_GINT64_FORMAT " bytes, more than the cache's "
-                   "limit of %" G_GUINT64_FORMAT " bytes.", safe_url, need, self->max_bytes);
+                   "limit of %" G_GUINT64_FORMAT " bytes.",
+                   safe_url, need, self->max_bytes);
       return FALSE;
     }
   /* One transaction per eviction: the sum, the choice and the row's
@@ -176,8 +164,9 @@ sk_media_make_room (SkMediaCache  *self,
       if (victim == NULL)
         {
           g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_CACHE_FULL,
-                       "Cannot cache %s (%" G_GINT64_FORMAT " bytes): the cache's limit of %"
-                       G_GUINT64_FORMAT " bytes is taken by the songs playing and next.",
+                       "Cannot cache %s (%" G_GINT64_FORMAT
+                       " bytes): the cache's limit of %" G_GUINT64_FORMAT
+                       " bytes is taken by the songs playing and next.",
                        safe_url, need, self->max_bytes);
           goto failed;
         }
@@ -198,11 +187,9 @@ failed:
 }
 
 void
-sk_media_cache_mark_played (SkMediaCache *self,
-                            const char   *song_id,
-                            gint64        now_usec)
+sk_media_cache_mark_played (SkMediaCache *self, const char *song_id, gint64 now_usec)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *ts = NULL;
   sqlite3_stmt *stmt;
 
@@ -210,8 +197,8 @@ sk_media_cache_mark_played (SkMediaCache *self,
   g_return_if_fail (song_id != NULL);
 
   ts = sk_time_format (now_usec);
-  stmt = sk_store_prepare (self->store,
-                           "UPDATE media SET last_played_at = ?2 WHERE song_id = ?1", &error);
+  stmt = sk_store_prepare (self->store, "UPDATE media SET last_played_at = ?2 WHERE song_id = ?1",
+                           &error);
   if (stmt != NULL)
     {
       sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
@@ -222,8 +209,7 @@ sk_media_cache_mark_played (SkMediaCache *self,
     g_warning ("Could not record that song %s played: %s", song_id, error->message);
 }
 guint64
-sk_media_cache_get_used_bytes (SkMediaCache  *self,
-                               GError       **error)
+sk_media_cache_get_used_bytes (SkMediaCache *self, GError **error)
 {
   guint64 used;
 
@@ -245,10 +231,10 @@ sk_media_entry_free (SkMediaEntry *entry)
 }
 
 GPtrArray *
-sk_media_cache_list (SkMediaCache  *self,
-                     GError       **error)
+sk_media_cache_list (SkMediaCache *self, GError **error)
 {
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_media_entry_free);
+  g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) sk_media_entry_free);
   sqlite3_stmt *stmt;
   int rc;
 
@@ -278,11 +264,10 @@ sk_media_cache_list (SkMediaCache  *self,
 }
 
 guint
-sk_media_cache_sweep (SkMediaCache  *self,
-                      GError       **error)
+sk_media_cache_sweep (SkMediaCache *self, GError **error)
 {
-  g_autoptr(GHashTable) keep = NULL;
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GHashTable) keep = NULL;
+  g_autoptr (GDir) dir = NULL;
   sqlite3_stmt *stmt;
   const char *name;
   guint removed = 0;
@@ -306,13 +291,14 @@ sk_media_cache_sweep (SkMediaCache  *self,
   /* A .part may be resumed as long as its song is in the library. */
   stmt = sk_store_prepare (self->store,
                            "SELECT id, file_url FROM songs "
-                           "WHERE file_url LIKE 'http://%' OR file_url LIKE 'https://%'", error);
+                           "WHERE file_url LIKE 'http://%' OR file_url LIKE 'https://%'",
+                           error);
   if (stmt == NULL)
     return 0;
   while ((step = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     {
       const char *id = sk_store_column_text (stmt, 0);
-      g_autoptr(GUri) uri = NULL;
+      g_autoptr (GUri) uri = NULL;
       g_autofree char *final = NULL;
       g_autofree char *base = NULL;
       UrlKind kind;

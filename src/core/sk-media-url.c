@@ -30,18 +30,14 @@ sk_media_is_hex64 (const char *s)
 char *
 sk_media_safe_url (GUri *uri)
 {
-  return g_uri_join (G_URI_FLAGS_ENCODED_PATH, g_uri_get_scheme (uri), NULL,
-                     g_uri_get_host (uri), g_uri_get_port (uri), g_uri_get_path (uri),
-                     NULL, NULL);
+  return g_uri_join (G_URI_FLAGS_ENCODED_PATH, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
+                     g_uri_get_port (uri), g_uri_get_path (uri), NULL, NULL);
 }
 /* Sorts a file_url into local (with its path) or http(s) (with its parsed
  * URI); anything else is refused here, in one place. */
 gboolean
-sk_media_classify_url (const char  *file_url,
-                       UrlKind     *kind,
-                       char       **local_path,
-                       GUri       **uri,
-                       GError     **error)
+sk_media_classify_url (
+    const char *file_url, UrlKind *kind, char **local_path, GUri **uri, GError **error)
 {
   const char *scheme;
 
@@ -60,7 +56,7 @@ sk_media_classify_url (const char  *file_url,
   scheme = g_uri_peek_scheme (file_url);
   if (g_strcmp0 (scheme, "file") == 0)
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr (GError) local_error = NULL;
       char *path = g_filename_from_uri (file_url, NULL, &local_error);
 
       if (path == NULL)
@@ -78,8 +74,8 @@ sk_media_classify_url (const char  *file_url,
     }
   if (g_strcmp0 (scheme, "http") == 0 || g_strcmp0 (scheme, "https") == 0)
     {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(GUri) parsed = g_uri_parse (file_url, SOUP_HTTP_URI_FLAGS, &local_error);
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (GUri) parsed = g_uri_parse (file_url, SOUP_HTTP_URI_FLAGS, &local_error);
 
       if (parsed == NULL || g_uri_get_host (parsed) == NULL || *g_uri_get_host (parsed) == '\0')
         {
@@ -96,11 +92,13 @@ sk_media_classify_url (const char  *file_url,
   if (scheme == NULL)
     g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED,
                  "The file URL “%s” is neither an absolute path nor a URL: "
-                 "use /path, file://, http:// or https://.", file_url);
+                 "use /path, file://, http:// or https://.",
+                 file_url);
   else
     g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED,
                  "The file URL scheme “%s:” is not supported: "
-                 "only http, https, file and absolute paths are.", scheme);
+                 "only http, https, file and absolute paths are.",
+                 scheme);
   return FALSE;
 }
 
@@ -108,9 +106,7 @@ sk_media_classify_url (const char  *file_url,
  * digest of it, so that no id from the network can reach outside the
  * directory; plus the URL's extension, which helps a person and libsndfile. */
 char *
-sk_media_build_path (SkMediaCache *self,
-                     const char   *song_id,
-                     GUri         *uri)
+sk_media_build_path (SkMediaCache *self, const char *song_id, GUri *uri)
 {
   g_autofree char *stem = NULL;
   g_autofree char *base = g_path_get_basename (g_uri_get_path (uri));
@@ -142,8 +138,7 @@ sk_media_build_path (SkMediaCache *self,
 }
 
 gboolean
-sk_media_file_size (const char *path,
-                    gint64     *size)
+sk_media_file_size (const char *path, gint64 *size)
 {
   GStatBuf st;
 
@@ -156,12 +151,10 @@ sk_media_file_size (const char *path,
 /* @path is under one of the setting's directories, both sides resolved
  * (a link among the directories above the file cannot lead outside). */
 static gboolean
-in_library (SkStore     *store,
-            const char  *path,
-            GError     **error)
+in_library (SkStore *store, const char *path, GError **error)
 {
   g_autofree char *dirs = sk_settings_dup_string (store, "library_dirs");
-  g_auto(GStrv) list = g_strsplit (dirs, ":", -1);
+  g_auto (GStrv) list = g_strsplit (dirs, ":", -1);
   g_autofree char *parent = g_path_get_dirname (path);
   g_autofree char *real_parent = realpath (parent, NULL);
 
@@ -194,9 +187,7 @@ in_library (SkStore     *store,
 }
 
 char *
-sk_media_local_playable (SkMediaCache  *self,
-                         const char    *path,
-                         GError       **error)
+sk_media_local_playable (SkMediaCache *self, const char *path, GError **error)
 {
   int fd;
   int saved;
@@ -211,12 +202,12 @@ sk_media_local_playable (SkMediaCache  *self,
       saved = errno;
       if (saved == ELOOP || saved == EINVAL)
         g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING,
-                     "The song's file %s is not a regular file (%s): it is not played.",
-                     path, saved == ELOOP ? "a symbolic link" : "a pipe, a directory or a device");
+                     "The song's file %s is not a regular file (%s): it is not played.", path,
+                     saved == ELOOP ? "a symbolic link" : "a pipe, a directory or a device");
       else
         g_set_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_LOCAL_MISSING,
-                     "The song's file %s is missing or cannot be read (%s).",
-                     path, g_strerror (saved));
+                     "The song's file %s is missing or cannot be read (%s).", path,
+                     g_strerror (saved));
       return NULL;
     }
   close (fd);
@@ -224,8 +215,7 @@ sk_media_local_playable (SkMediaCache  *self,
 }
 
 gboolean
-sk_media_check_synced_url (const char  *file_url,
-                           GError     **error)
+sk_media_check_synced_url (const char *file_url, GError **error)
 {
   UrlKind kind;
 

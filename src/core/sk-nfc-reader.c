@@ -43,26 +43,26 @@
 #include "sk-nfc-reader.h"
 #include "sk-util.h"
 
-#define DEFAULT_POLL_MS      50
-#define DEFAULT_PRESENCE_MS  100
-#define COMMAND_TIMEOUT_MS   200
-#define BACKOFF_FIRST_MS     100
-#define BACKOFF_MAX_MS       2000
-#define STABLE_US            (2 * G_USEC_PER_SEC)   /* up this long: backoff restarts */
-#define SAME_CARD_US         (5 * G_USEC_PER_SEC)   /* a card held through a reconnect */
-#define STOP_WAIT_US         (700 * 1000)
+#define DEFAULT_POLL_MS 50
+#define DEFAULT_PRESENCE_MS 100
+#define COMMAND_TIMEOUT_MS 200
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 2000
+#define STABLE_US (2 * G_USEC_PER_SEC)    /* up this long: backoff restarts */
+#define SAME_CARD_US (5 * G_USEC_PER_SEC) /* a card held through a reconnect */
+#define STOP_WAIT_US (700 * 1000)
 
 typedef struct
 {
-  GMutex        lock;
-  GCond         cond;
-  gboolean      stopping;     /* under lock */
-  gboolean      finished;     /* under lock */
-  nfc_device   *device;       /* under lock: the device open, for abort */
+  GMutex lock;
+  GCond cond;
+  gboolean stopping;  /* under lock */
+  gboolean finished;  /* under lock */
+  nfc_device *device; /* under lock: the device open, for abort */
   SkEventQueue *events;
-  char         *connstring;   /* asked for, or NULL */
-  guint         poll_ms;
-  guint         presence_ms;
+  char *connstring; /* asked for, or NULL */
+  guint poll_ms;
+  guint presence_ms;
 } Shared;
 
 typedef enum
@@ -74,37 +74,38 @@ typedef enum
 
 typedef struct
 {
-  EventKind    kind;
-  SkNfcStatus  status;
-  char        *model;
-  char        *connstring;
-  char        *message;
-  char        *uid;
-  guint        atqa;
-  guint        sak;
-  gint64       time;
+  EventKind kind;
+  SkNfcStatus status;
+  char *model;
+  char *connstring;
+  char *message;
+  char *uid;
+  guint atqa;
+  guint sak;
+  gint64 time;
 } Event;
 
 struct _SkNfcReader
 {
-  GObject      parent_instance;
+  GObject parent_instance;
 
-  char        *connstring;    /* asked for */
-  guint        poll_ms;
-  guint        presence_ms;
+  char *connstring; /* asked for */
+  guint poll_ms;
+  guint presence_ms;
 
-  Shared      *shared;        /* while started */
-  GThread     *thread;
+  Shared *shared; /* while started */
+  GThread *thread;
 
-  SkNfcStatus  status;
-  char        *model;
-  char        *opened;        /* the connection string opened */
-  char        *message;
+  SkNfcStatus status;
+  char *model;
+  char *opened; /* the connection string opened */
+  char *message;
 };
 
 G_DEFINE_FINAL_TYPE (SkNfcReader, sk_nfc_reader, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   SIGNAL_TAP,
   SIGNAL_REMOVED,
   SIGNAL_STATUS_CHANGED,
@@ -163,8 +164,7 @@ is_stopping (Shared *sh)
 
 /* Sleeps @ms unless told to stop; TRUE when stopping. */
 static gboolean
-wait_ms (Shared *sh,
-         guint   ms)
+wait_ms (Shared *sh, guint ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
   gboolean stopping;
@@ -194,8 +194,7 @@ event_free (gpointer p)
 
 /* Each event on the owner's context (the SkEventQueue's dispatch). */
 static void
-dispatch_event (gpointer owner,
-                gpointer data)
+dispatch_event (gpointer owner, gpointer data)
 {
   SkNfcReader *self = owner;
   Event *ev = data;
@@ -233,20 +232,20 @@ dispatch_event (gpointer owner,
 
 typedef struct
 {
-  SkNfcStatus  status;       /* last reported */
-  char        *message;
-  char        *held_uid;     /* the card on the reader, if any */
-  gint64       held_lost;    /* when the reader failed with it held, or 0 */
-  guint        backoff;
+  SkNfcStatus status; /* last reported */
+  char *message;
+  char *held_uid;   /* the card on the reader, if any */
+  gint64 held_lost; /* when the reader failed with it held, or 0 */
+  guint backoff;
 } ThreadState;
 
 static void
-report (Shared      *sh,
+report (Shared *sh,
         ThreadState *ts,
-        SkNfcStatus  status,
-        const char  *model,
-        const char  *connstring,
-        const char  *message)
+        SkNfcStatus status,
+        const char *model,
+        const char *connstring,
+        const char *message)
 {
   Event *ev;
 
@@ -275,12 +274,7 @@ report (Shared      *sh,
 }
 
 static void
-post_card (Shared      *sh,
-           EventKind    kind,
-           const char  *uid,
-           guint        atqa,
-           guint        sak,
-           gint64       time)
+post_card (Shared *sh, EventKind kind, const char *uid, guint atqa, guint sak, gint64 time)
 {
   Event *ev = g_new0 (Event, 1);
 
@@ -326,11 +320,7 @@ model_of (nfc_device *dev)
 }
 
 static nfc_device *
-open_device (Shared       *sh,
-             nfc_context  *ctx,
-             SkNfcStatus  *status,
-             char        **conn_out,
-             char        **why)
+open_device (Shared *sh, nfc_context *ctx, SkNfcStatus *status, char **conn_out, char **why)
 {
   nfc_connstring conn = { 0 };
   g_autofree char *path = NULL;
@@ -377,8 +367,8 @@ open_device (Shared       *sh,
       (res = nfc_device_set_property_bool (dev, NP_INFINITE_SELECT, false)) < 0)
     {
       *status = SK_NFC_STATUS_ERROR;
-      *why = g_strdup_printf ("The NFC reader %s refused initiator mode: %s",
-                              conn, nfc_strerror (dev));
+      *why = g_strdup_printf ("The NFC reader %s refused initiator mode: %s", conn,
+                              nfc_strerror (dev));
       nfc_close (dev);
       return NULL;
     }
@@ -399,14 +389,13 @@ uid_hex (const nfc_target *nt)
 static gboolean
 device_failure (int res)
 {
-  return res == NFC_EIO || res == NFC_ETIMEOUT || res == NFC_EOPABORTED ||
-         res == NFC_ESOFT || res == NFC_ENOTSUCHDEV;
+  return res == NFC_EIO || res == NFC_ETIMEOUT || res == NFC_EOPABORTED || res == NFC_ESOFT ||
+         res == NFC_ENOTSUCHDEV;
 }
 
 /* 1: the card is still there; 0: gone; < 0: the device failed. */
 static int
-still_there (nfc_device       *dev,
-             const nfc_target *nt)
+still_there (nfc_device *dev, const nfc_target *nt)
 {
   int res = nfc_initiator_target_is_present (dev, NULL);
 
@@ -418,21 +407,19 @@ still_there (nfc_device       *dev,
     return res;
   /* A card type libnfc cannot ping, or a ping that failed the card's way:
    * select it again by its UID. */
-  res = nfc_initiator_select_passive_target (dev, nt->nm, nt->nti.nai.abtUid,
-                                             nt->nti.nai.szUidLen, NULL);
+  res = nfc_initiator_select_passive_target (dev, nt->nm, nt->nti.nai.abtUid, nt->nti.nai.szUidLen,
+                                             NULL);
   return res < 0 ? res : res > 0;
 }
 
 static char *
-failure (nfc_device *dev,
-         const char *doing)
+failure (nfc_device *dev, const char *doing)
 {
   return g_strdup_printf ("The reader failed while %s (%s)", doing, nfc_strerror (dev));
 }
 
 static void
-forget_card (Shared      *sh,
-             ThreadState *ts)
+forget_card (Shared *sh, ThreadState *ts)
 {
   if (ts->held_uid != NULL)
     post_card (sh, EVENT_REMOVED, ts->held_uid, 0, 0, 0);
@@ -442,9 +429,7 @@ forget_card (Shared      *sh,
 
 /* Polls until the device fails (returns why) or the thread stops (NULL). */
 static char *
-poll_loop (Shared      *sh,
-           ThreadState *ts,
-           nfc_device  *dev)
+poll_loop (Shared *sh, ThreadState *ts, nfc_device *dev)
 {
   const nfc_modulation nm = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
 
@@ -476,8 +461,8 @@ poll_loop (Shared      *sh,
         {
           forget_card (sh, ts);
           post_card (sh, EVENT_TAP, uid,
-                     ((guint) nt.nti.nai.abtAtqa[0] << 8) | nt.nti.nai.abtAtqa[1],
-                     nt.nti.nai.btSak, now);
+                     ((guint) nt.nti.nai.abtAtqa[0] << 8) | nt.nti.nai.abtAtqa[1], nt.nti.nai.btSak,
+                     now);
           ts->held_uid = g_strdup (uid);
         }
       ts->held_lost = 0;
@@ -510,7 +495,7 @@ next_backoff (guint ms)
 static gpointer
 reader_thread (gpointer data)
 {
-  Shared *sh = data;   /* the thread's own reference */
+  Shared *sh = data; /* the thread's own reference */
   ThreadState ts = { .status = SK_NFC_STATUS_STARTING };
   nfc_context *ctx = NULL;
 
@@ -676,9 +661,7 @@ sk_nfc_reader_get_message (SkNfcReader *self)
 }
 
 void
-sk_nfc_reader_set_intervals (SkNfcReader *self,
-                             guint        poll_ms,
-                             guint        presence_ms)
+sk_nfc_reader_set_intervals (SkNfcReader *self, guint poll_ms, guint presence_ms)
 {
   g_return_if_fail (SK_IS_NFC_READER (self));
   g_return_if_fail (poll_ms > 0 && presence_ms > 0);
@@ -714,16 +697,14 @@ sk_nfc_reader_class_init (SkNfcReaderClass *klass)
   object_class->dispose = sk_nfc_reader_dispose;
   object_class->finalize = sk_nfc_reader_finalize;
 
-  signals[SIGNAL_TAP] =
-    g_signal_new ("tap", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_INT64);
-  signals[SIGNAL_REMOVED] =
-    g_signal_new ("removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_STATUS_CHANGED] =
-    g_signal_new ("status-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_TAP] = g_signal_new ("tap", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                      NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_UINT,
+                                      G_TYPE_UINT, G_TYPE_INT64);
+  signals[SIGNAL_REMOVED] = g_signal_new ("removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_STATUS_CHANGED] = g_signal_new ("status-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 0);
 }
 
 static void
@@ -747,14 +728,10 @@ sk_nfc_reader_new (const char *connstring)
 /* --- the engine --------------------------------------------------------- */
 
 static void
-on_tap_for_engine (SkNfcReader *reader,
-                   const char  *uid,
-                   guint        atqa,
-                   guint        sak,
-                   gint64       time,
-                   SkEngine    *engine)
+on_tap_for_engine (
+    SkNfcReader *reader, const char *uid, guint atqa, guint sak, gint64 time, SkEngine *engine)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
 
   /* refusals (revoked, throttled) and unknown badges are the engine's
@@ -765,11 +742,10 @@ on_tap_for_engine (SkNfcReader *reader,
 }
 
 static void
-record_status (SkNfcReader *self,
-               SkEngine    *engine)
+record_status (SkNfcReader *self, SkEngine *engine)
 {
   SkStore *store = sk_engine_get_store (engine);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *at = sk_time_format (g_get_real_time ());
   const char *status = sk_nfc_status_to_string (self->status);
   const char *conn = sk_nfc_reader_get_connstring (self);
@@ -793,8 +769,7 @@ fail:
 }
 
 void
-sk_nfc_reader_record_status (SkNfcReader *self,
-                             SkEngine    *engine)
+sk_nfc_reader_record_status (SkNfcReader *self, SkEngine *engine)
 {
   g_return_if_fail (SK_IS_NFC_READER (self));
   g_return_if_fail (SK_IS_ENGINE (engine));
@@ -804,8 +779,7 @@ sk_nfc_reader_record_status (SkNfcReader *self,
 }
 
 void
-sk_nfc_reader_attach_engine (SkNfcReader *self,
-                             SkEngine    *engine)
+sk_nfc_reader_attach_engine (SkNfcReader *self, SkEngine *engine)
 {
   g_return_if_fail (SK_IS_NFC_READER (self));
   g_return_if_fail (SK_IS_ENGINE (engine));

@@ -38,35 +38,36 @@
 
 typedef struct
 {
-  guint64  id;
-  char    *song;
+  guint64 id;
+  char *song;
 } Track;
 
 struct _SkPlayback
 {
-  GObject         parent_instance;
+  GObject parent_instance;
 
-  SkEngine       *engine;
-  SkStore        *store;
-  SkMediaCache   *cache;
-  SkAudioPlayer  *player;
-  char           *pcm_name;
+  SkEngine *engine;
+  SkStore *store;
+  SkMediaCache *cache;
+  SkAudioPlayer *player;
+  char *pcm_name;
 
-  GArray         *tracks;        /* Track, appended and not over, in order */
-  GArray         *dropped;       /* Track, replaced while maybe already decoding */
-  guint64         current;       /* the track playing, or 0 */
-  double          crossfade;
-  gboolean        running;
-  gboolean        busy;          /* in an engine call that requeues */
-  gboolean        waiting;       /* some song can play once downloaded */
-  GHashTable     *measuring;     /* song ids whose loudness a thread measures */
-  gulong          queue_changed_id;
-  guint           retry_source;
+  GArray *tracks;  /* Track, appended and not over, in order */
+  GArray *dropped; /* Track, replaced while maybe already decoding */
+  guint64 current; /* the track playing, or 0 */
+  double crossfade;
+  gboolean running;
+  gboolean busy;         /* in an engine call that requeues */
+  gboolean waiting;      /* some song can play once downloaded */
+  GHashTable *measuring; /* song ids whose loudness a thread measures */
+  gulong queue_changed_id;
+  guint retry_source;
 };
 
 G_DEFINE_FINAL_TYPE (SkPlayback, sk_playback, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   SIGNAL_SONG_UNPLAYABLE,
   N_SIGNALS
 };
@@ -116,9 +117,9 @@ sk_playback_class_init (SkPlaybackClass *klass)
   object_class->dispose = sk_playback_dispose;
   object_class->finalize = sk_playback_finalize;
 
-  signals[SIGNAL_SONG_UNPLAYABLE] =
-    g_signal_new ("song-unplayable", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_SONG_UNPLAYABLE] = g_signal_new ("song-unplayable", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -137,7 +138,7 @@ sk_playback_init (SkPlayback *self)
 void
 sk_playback_reload_settings (SkPlayback *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   double volume;
 
   g_return_if_fail (SK_IS_PLAYBACK (self));
@@ -152,9 +153,7 @@ sk_playback_reload_settings (SkPlayback *self)
 /* --- construction ------------------------------------------------------- */
 
 SkPlayback *
-sk_playback_new (SkEngine     *engine,
-                 SkMediaCache *cache,
-                 const char   *pcm_name)
+sk_playback_new (SkEngine *engine, SkMediaCache *cache, const char *pcm_name)
 {
   SkPlayback *self;
 
@@ -195,8 +194,7 @@ sk_playback_get_cache (SkPlayback *self)
 /* --- tracks ------------------------------------------------------------- */
 
 static int
-track_index (SkPlayback *self,
-             guint64     id)
+track_index (SkPlayback *self, guint64 id)
 {
   for (guint i = 0; i < self->tracks->len; i++)
     if (g_array_index (self->tracks, Track, i).id == id)
@@ -255,19 +253,17 @@ protect (SkPlayback *self)
 typedef enum
 {
   RESOLVED,
-  NOT_NOW,        /* downloading, or not a playable song any more */
-  UNPLAYABLE,     /* the song's fault: marked */
+  NOT_NOW,    /* downloading, or not a playable song any more */
+  UNPLAYABLE, /* the song's fault: marked */
 } Resolution;
 
 /* FALSE when the mark could not be written (a locked or full database):
  * the song still looks playable then, so the caller must not take the
  * ranking again expecting it gone. */
 static gboolean
-mark_unplayable (SkPlayback *self,
-                 const char *song,
-                 const char *reason)
+mark_unplayable (SkPlayback *self, const char *song, const char *reason)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = g_strdup (song);
   gboolean marked;
 
@@ -286,9 +282,9 @@ mark_unplayable (SkPlayback *self,
  * it for the next time; the store is written here, on the main context. */
 typedef struct
 {
-  char   *song;
-  char   *path;
-  double  loudness;
+  char *song;
+  char *path;
+  double loudness;
 } Measure;
 
 static void
@@ -302,10 +298,7 @@ measure_free (gpointer p)
 }
 
 static void
-measure_thread (GTask        *task,
-                gpointer      source,
-                gpointer      data,
-                GCancellable *cancellable)
+measure_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   Measure *m = data;
   GError *error = NULL;
@@ -318,13 +311,11 @@ measure_thread (GTask        *task,
 }
 
 static void
-measure_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+measure_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkPlayback *self = SK_PLAYBACK (source);
   Measure *m = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   sqlite3_stmt *stmt;
 
   g_hash_table_remove (self->measuring, m->song);
@@ -352,11 +343,9 @@ measure_done (GObject      *source,
 }
 
 static void
-measure_later (SkPlayback *self,
-               const char *song,
-               const char *path)
+measure_later (SkPlayback *self, const char *song, const char *path)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
   Measure *m;
 
   if (g_hash_table_contains (self->measuring, song))
@@ -373,13 +362,9 @@ measure_later (SkPlayback *self,
 
 /* The file to play for @song now, and its gain. */
 static Resolution
-resolve (SkPlayback  *self,
-         const char  *song,
-         double       target,
-         char       **path,
-         double      *gain)
+resolve (SkPlayback *self, const char *song, double target, char **path, double *gain)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   double loudness = NAN;
   sqlite3_stmt *stmt;
@@ -415,7 +400,7 @@ resolve (SkPlayback  *self,
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     {
-      self->waiting = TRUE;   /* an http(s) song not downloaded yet */
+      self->waiting = TRUE; /* an http(s) song not downloaded yet */
       return NOT_NOW;
     }
   if (g_error_matches (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_UNSUPPORTED) ||
@@ -443,13 +428,10 @@ dup_queue_ids (SkEngine *engine)
 /* The queue's first song that can play now, else the best-scoring one of
  * all that can. NULL with @why set when none can. */
 static char *
-choose (SkPlayback  *self,
-        char       **path,
-        double      *gain,
-        char       **why)
+choose (SkPlayback *self, char **path, double *gain, char **why)
 {
-  g_autoptr(GPtrArray) queue = dup_queue_ids (self->engine);
-  g_autoptr(GPtrArray) ranked = NULL;
+  g_autoptr (GPtrArray) queue = dup_queue_ids (self->engine);
+  g_autoptr (GPtrArray) ranked = NULL;
   double target = sk_loudness_target (self->store);
 
   self->waiting = FALSE;
@@ -490,19 +472,19 @@ again:
 static void
 prefetch (SkPlayback *self)
 {
-  g_autoptr(GPtrArray) ids = dup_queue_ids (self->engine);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) ids = dup_queue_ids (self->engine);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
   if (!self->running)
     return;
   if (self->waiting)
     {
-      g_autoptr(GPtrArray) ranked = sk_engine_dup_ranked_playable (self->engine);
+      g_autoptr (GPtrArray) ranked = sk_engine_dup_ranked_playable (self->engine);
 
       for (guint i = 0; i < ranked->len; i++)
         g_ptr_array_add (ids, g_strdup (ranked->pdata[i]));
     }
-  for (guint i = 0; i < ids->len; )
+  for (guint i = 0; i < ids->len;)
     if (!g_hash_table_add (seen, ids->pdata[i]))
       g_ptr_array_remove_index (ids, i);
     else
@@ -531,9 +513,9 @@ arm_retry (SkPlayback *self)
 
 static void
 append (SkPlayback *self,
-        char       *song,     /* taken */
+        char *song, /* taken */
         const char *path,
-        double      gain)
+        double gain)
 {
   Track t;
 
@@ -569,7 +551,7 @@ fill (SkPlayback *self)
 
   if (self->current == 0)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       if (g_strcmp0 (sk_engine_get_status_message (self->engine), why) != 0)
         g_message ("Nothing plays: %s", why);
@@ -641,8 +623,7 @@ reconsider_next (SkPlayback *self)
 }
 
 static void
-on_queue_changed (SkEngine   *engine,
-                  SkPlayback *self)
+on_queue_changed (SkEngine *engine, SkPlayback *self)
 {
   prefetch (self);
   if (!self->busy && self->running)
@@ -654,8 +635,7 @@ on_queue_changed (SkEngine   *engine,
 /* A dropped track that starts all the same goes back into the list, just
  * after the one playing: it is what plays next. */
 static gboolean
-undrop (SkPlayback *self,
-        guint64     track)
+undrop (SkPlayback *self, guint64 track)
 {
   int cur = self->current != 0 ? track_index (self, self->current) : -1;
 
@@ -677,8 +657,7 @@ undrop (SkPlayback *self,
 }
 
 static void
-forget_dropped (SkPlayback *self,
-                guint64     track)
+forget_dropped (SkPlayback *self, guint64 track)
 {
   for (guint i = 0; i < self->dropped->len; i++)
     if (g_array_index (self->dropped, Track, i).id == track)
@@ -689,12 +668,9 @@ forget_dropped (SkPlayback *self,
 }
 
 static void
-on_track_started (SkAudioPlayer *player,
-                  guint64        track,
-                  const char    *path,
-                  SkPlayback    *self)
+on_track_started (SkAudioPlayer *player, guint64 track, const char *path, SkPlayback *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *song = NULL;
   int i = track_index (self, track);
 
@@ -704,7 +680,7 @@ on_track_started (SkAudioPlayer *player,
   song = g_strdup (g_array_index (self->tracks, Track, i).song);
   self->current = track;
   /* tracks play in order: one dropped before this one never will */
-  for (guint j = 0; j < self->dropped->len; )
+  for (guint j = 0; j < self->dropped->len;)
     if (g_array_index (self->dropped, Track, j).id < track)
       g_array_remove_index (self->dropped, j);
     else
@@ -722,9 +698,7 @@ on_track_started (SkAudioPlayer *player,
 }
 
 static void
-on_track_ended (SkAudioPlayer *player,
-                guint64        track,
-                SkPlayback    *self)
+on_track_ended (SkAudioPlayer *player, guint64 track, SkPlayback *self)
 {
   int i = track_index (self, track);
 
@@ -737,11 +711,8 @@ on_track_ended (SkAudioPlayer *player,
 }
 
 static void
-on_track_failed (SkAudioPlayer *player,
-                 guint64        track,
-                 const char    *path,
-                 const GError  *error,
-                 SkPlayback    *self)
+on_track_failed (
+    SkAudioPlayer *player, guint64 track, const char *path, const GError *error, SkPlayback *self)
 {
   g_autofree char *song = NULL;
   int i = track_index (self, track);
@@ -760,8 +731,7 @@ on_track_failed (SkAudioPlayer *player,
 }
 
 static void
-on_idle (SkAudioPlayer *player,
-         SkPlayback    *self)
+on_idle (SkAudioPlayer *player, SkPlayback *self)
 {
   /* Every track appended before the player went idle has ended or failed
    * by now (those reports come first); one appended since may not have
@@ -770,9 +740,7 @@ on_idle (SkAudioPlayer *player,
 }
 
 static void
-on_pcm_error (SkAudioPlayer *player,
-              const GError  *error,
-              SkPlayback    *self)
+on_pcm_error (SkAudioPlayer *player, const GError *error, SkPlayback *self)
 {
   /* the player has said it in the log, once per change */
   g_debug ("The audio output %s fails: %s", self->pcm_name,
@@ -782,8 +750,7 @@ on_pcm_error (SkAudioPlayer *player,
 /* --- start and stop ----------------------------------------------------- */
 
 gboolean
-sk_playback_start (SkPlayback  *self,
-                   GError     **error)
+sk_playback_start (SkPlayback *self, GError **error)
 {
   g_return_val_if_fail (SK_IS_PLAYBACK (self), FALSE);
 
@@ -791,7 +758,7 @@ sk_playback_start (SkPlayback  *self,
     return TRUE;
   /* before any download of ours runs */
   {
-    g_autoptr(GError) sweep_error = NULL;
+    g_autoptr (GError) sweep_error = NULL;
 
     sk_media_cache_sweep (self->cache, &sweep_error);
     if (sweep_error != NULL)

@@ -37,31 +37,28 @@
 G_BEGIN_DECLS
 
 /* While nothing can play but songs are downloading, look again this often. */
-#define SK_PLAYBACK_RETRY_SECONDS     2
+#define SK_PLAYBACK_RETRY_SECONDS 2
 
 #define SK_TYPE_PLAYBACK (sk_playback_get_type ())
 G_DECLARE_FINAL_TYPE (SkPlayback, sk_playback, SK, PLAYBACK, GObject)
 
 /* @cache may be NULL: one is made in sk_media_cache_default_dir(). */
-SkPlayback    *sk_playback_new             (SkEngine      *engine,
-                                            SkMediaCache  *cache,
-                                            const char    *pcm_name);
+SkPlayback *sk_playback_new (SkEngine *engine, SkMediaCache *cache, const char *pcm_name);
 /* Sweeps the cache, starts the player and the queue's head. FALSE when
  * the player cannot start (its threads; the PCM's own failures come
  * later, as the player's "pcm-error"). */
-gboolean       sk_playback_start           (SkPlayback    *self,
-                                            GError       **error);
+gboolean sk_playback_start (SkPlayback *self, GError **error);
 /* Stops the player at once and the prefetch; the engine goes idle. */
-void           sk_playback_stop            (SkPlayback    *self);
-void           sk_playback_reload_settings (SkPlayback    *self);
+void sk_playback_stop (SkPlayback *self);
+void sk_playback_reload_settings (SkPlayback *self);
 
-SkAudioPlayer *sk_playback_get_player      (SkPlayback    *self);
-SkMediaCache  *sk_playback_get_cache       (SkPlayback    *self);
+SkAudioPlayer *sk_playback_get_player (SkPlayback *self);
+SkMediaCache *sk_playback_get_cache (SkPlayback *self);
 /* The song of the track playing, or NULL. */
-const char    *sk_playback_get_current_song (SkPlayback   *self);
+const char *sk_playback_get_current_song (SkPlayback *self);
 /* The song appended to follow it, or NULL. */
-const char    *sk_playback_get_next_song   (SkPlayback    *self);
+const char *sk_playback_get_next_song (SkPlayback *self);
 /* Nothing could play at the last look, but songs are downloading. */
-gboolean       sk_playback_is_waiting      (SkPlayback    *self);
+gboolean sk_playback_is_waiting (SkPlayback *self);
 
 G_END_DECLS

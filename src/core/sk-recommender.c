@@ -24,23 +24,23 @@
 
 typedef struct
 {
-  char   *id;
-  double  embedding[SK_DIM];
+  char *id;
+  double embedding[SK_DIM];
 } Song;
 
 struct _SkRecommender
 {
-  GArray     *songs;        /* Song, sorted by id after commit */
-  GHashTable *by_id;        /* id → index + 1 */
-  double     *unit;         /* n × SK_DIM */
-  double     *off;          /* n */
-  guint8     *in_library;   /* n */
-  guint8     *playable;     /* n */
-  gint64     *last_played;  /* n */
-  GArray     *played;       /* guint indices with last_played != SK_NEVER */
-  double     *scratch;      /* listeners' unit vectors, grown on demand */
-  guint       scratch_len;
-  gboolean    committed;
+  GArray *songs;       /* Song, sorted by id after commit */
+  GHashTable *by_id;   /* id → index + 1 */
+  double *unit;        /* n × SK_DIM */
+  double *off;         /* n */
+  guint8 *in_library;  /* n */
+  guint8 *playable;    /* n */
+  gint64 *last_played; /* n */
+  GArray *played;      /* guint indices with last_played != SK_NEVER */
+  double *scratch;     /* listeners' unit vectors, grown on demand */
+  guint scratch_len;
+  gboolean committed;
 };
 
 static void
@@ -99,10 +99,10 @@ sk_recommender_clear (SkRecommender *self)
 }
 
 gboolean
-sk_recommender_add_song (SkRecommender  *self,
-                         const char     *id,
-                         const double    embedding[SK_DIM],
-                         GError        **error)
+sk_recommender_add_song (SkRecommender *self,
+                         const char *id,
+                         const double embedding[SK_DIM],
+                         GError **error)
 {
   Song s;
 
@@ -122,8 +122,7 @@ sk_recommender_add_song (SkRecommender  *self,
     }
   if (g_hash_table_contains (self->by_id, id))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "song “%.40s” appears twice", id);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "song “%.40s” appears twice", id);
       return FALSE;
     }
   s.id = g_strdup (id);
@@ -135,15 +134,13 @@ sk_recommender_add_song (SkRecommender  *self,
 }
 
 static int
-song_cmp (gconstpointer a,
-          gconstpointer b)
+song_cmp (gconstpointer a, gconstpointer b)
 {
   return strcmp (((const Song *) a)->id, ((const Song *) b)->id);
 }
 
 static void
-refresh_off (SkRecommender *self,
-             guint          i)
+refresh_off (SkRecommender *self, guint i)
 {
   self->off[i] = (self->in_library[i] && self->playable[i]) ? 0.0 : -INFINITY;
 }
@@ -188,8 +185,7 @@ sk_recommender_get_n_songs (SkRecommender *self)
 }
 
 const char *
-sk_recommender_get_id (SkRecommender *self,
-                       guint          index)
+sk_recommender_get_id (SkRecommender *self, guint index)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (index < self->songs->len, NULL);
@@ -197,8 +193,7 @@ sk_recommender_get_id (SkRecommender *self,
 }
 
 const double *
-sk_recommender_get_embedding (SkRecommender *self,
-                              guint          index)
+sk_recommender_get_embedding (SkRecommender *self, guint index)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (index < self->songs->len, NULL);
@@ -206,8 +201,7 @@ sk_recommender_get_embedding (SkRecommender *self,
 }
 
 int
-sk_recommender_lookup (SkRecommender *self,
-                       const char    *id)
+sk_recommender_lookup (SkRecommender *self, const char *id)
 {
   gpointer v;
 
@@ -219,9 +213,7 @@ sk_recommender_lookup (SkRecommender *self,
 }
 
 void
-sk_recommender_set_library (SkRecommender      *self,
-                            const char *const  *ids,
-                            guint               n)
+sk_recommender_set_library (SkRecommender *self, const char *const *ids, guint n)
 {
   guint total;
 
@@ -241,9 +233,7 @@ sk_recommender_set_library (SkRecommender      *self,
 }
 
 void
-sk_recommender_set_playable (SkRecommender *self,
-                             guint          index,
-                             gboolean       playable)
+sk_recommender_set_playable (SkRecommender *self, guint index, gboolean playable)
 {
   g_return_if_fail (self != NULL && self->committed);
   g_return_if_fail (index < self->songs->len);
@@ -253,9 +243,7 @@ sk_recommender_set_playable (SkRecommender *self,
 }
 
 void
-sk_recommender_set_last_played (SkRecommender *self,
-                                guint          index,
-                                gint64         usec)
+sk_recommender_set_last_played (SkRecommender *self, guint index, gint64 usec)
 {
   g_return_if_fail (self != NULL && self->committed);
   g_return_if_fail (index < self->songs->len);
@@ -284,8 +272,7 @@ sk_recommender_clear_history (SkRecommender *self)
 }
 
 double
-sk_recommender_penalty (gint64 now,
-                        gint64 last_played)
+sk_recommender_penalty (gint64 now, gint64 last_played)
 {
   double dt;
 
@@ -293,7 +280,7 @@ sk_recommender_penalty (gint64 now,
     return 0.0;
   dt = (double) (now - last_played) / G_USEC_PER_SEC;
   if (dt < 0.0)
-    dt = 0.0;   /* a clock that stepped back: treat as "just played" */
+    dt = 0.0; /* a clock that stepped back: treat as "just played" */
   return SK_PENALTY_LAMBDA * exp2 (-dt / SK_PENALTY_HALF_LIFE);
 }
 
@@ -301,11 +288,7 @@ sk_recommender_penalty (gint64 now,
  * Indices arrive in ascending order, so an equal score never displaces an
  * earlier (smaller id) song. */
 static inline guint
-top_insert (SkRankItem *out,
-            guint       count,
-            guint       k,
-            guint       index,
-            double      score)
+top_insert (SkRankItem *out, guint count, guint k, guint index, double score)
 {
   guint pos;
 
@@ -323,13 +306,11 @@ top_insert (SkRankItem *out,
 }
 
 static double *
-listener_units (SkRecommender *self,
-                const double  *prefs,
-                guint          n)
+listener_units (SkRecommender *self, const double *prefs, guint n)
 {
   if (self->scratch_len < n)
     {
-      self->scratch = g_renew (double, self->scratch, (gsize) n * SK_DIM);
+      self->scratch = g_renew (double, self->scratch, (gsize) n *SK_DIM);
       self->scratch_len = n;
     }
   for (guint l = 0; l < n; l++)
@@ -338,8 +319,7 @@ listener_units (SkRecommender *self,
 }
 
 static inline double
-dot5 (const double *a,
-      const double *b)
+dot5 (const double *a, const double *b)
 {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3] + a[4] * b[4];
 }
@@ -347,8 +327,7 @@ dot5 (const double *a,
 /* The exploration matrix packed as its upper triangle with the
  * off-diagonal entries doubled, so that Êᵀ X Ê is 15 products. */
 static void
-pack_explore (const double x[SK_DIM * SK_DIM],
-              double       packed[15])
+pack_explore (const double x[SK_DIM * SK_DIM], double packed[15])
 {
   guint k = 0;
 
@@ -358,22 +337,18 @@ pack_explore (const double x[SK_DIM * SK_DIM],
 }
 
 static inline double
-explore_bonus (const double *x,
-               const double *e)
+explore_bonus (const double *x, const double *e)
 {
   if (x == NULL)
     return 0.0;
   return e[0] * (x[0] * e[0] + x[1] * e[1] + x[2] * e[2] + x[3] * e[3] + x[4] * e[4]) +
          e[1] * (x[5] * e[1] + x[6] * e[2] + x[7] * e[3] + x[8] * e[4]) +
-         e[2] * (x[9] * e[2] + x[10] * e[3] + x[11] * e[4]) +
-         e[3] * (x[12] * e[3] + x[13] * e[4]) +
+         e[2] * (x[9] * e[2] + x[10] * e[3] + x[11] * e[4]) + e[3] * (x[12] * e[3] + x[13] * e[4]) +
          e[4] * x[14] * e[4];
 }
 
 guint
-sk_recommender_rank (SkRecommender      *self,
-                     const SkRankParams *params,
-                     SkRankItem         *out)
+sk_recommender_rank (SkRecommender *self, const SkRankParams *params, SkRankItem *out)
 {
   const double *unit, *off, *x = NULL;
   double group[SK_DIM], g[SK_DIM], packed[15];

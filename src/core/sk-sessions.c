@@ -16,8 +16,8 @@
 struct _SkSessions
 {
   SkStore *store;
-  char    *player_id;
-  gint64   length;
+  char *player_id;
+  gint64 length;
 };
 
 void
@@ -27,8 +27,7 @@ sk_check_in_clear (SkCheckIn *c)
 }
 
 SkSessions *
-sk_sessions_new (SkStore    *store,
-                 const char *player_id)
+sk_sessions_new (SkStore *store, const char *player_id)
 {
   SkSessions *self = g_new0 (SkSessions, 1);
 
@@ -49,8 +48,7 @@ sk_sessions_free (SkSessions *self)
 }
 
 void
-sk_sessions_set_length (SkSessions *self,
-                        gint64      seconds)
+sk_sessions_set_length (SkSessions *self, gint64 seconds)
 {
   g_return_if_fail (seconds > 0);
   self->length = seconds;
@@ -63,10 +61,7 @@ sk_sessions_get_length (SkSessions *self)
 }
 
 static gboolean
-outbox_session (SkSessions  *self,
-                const char  *session_id,
-                gint64       now,
-                GError     **error)
+outbox_session (SkSessions *self, const char *session_id, gint64 now, GError **error)
 {
   sqlite3_stmt *stmt;
   g_autofree char *payload = NULL;
@@ -92,12 +87,12 @@ outbox_session (SkSessions  *self,
 
 /* The active session of @user_id anywhere: its id and player, or FALSE. */
 static gboolean
-find_active (SkSessions  *self,
-             const char  *user_id,
-             const char  *now_ts,
-             char       **session_id,
-             char       **player_id,
-             GError     **error)
+find_active (SkSessions *self,
+             const char *user_id,
+             const char *now_ts,
+             char **session_id,
+             char **player_id,
+             GError **error)
 {
   sqlite3_stmt *stmt;
   int rc;
@@ -121,10 +116,7 @@ find_active (SkSessions  *self,
 }
 
 static gboolean
-end_session (SkSessions  *self,
-             const char  *session_id,
-             const char  *now_ts,
-             GError     **error)
+end_session (SkSessions *self, const char *session_id, const char *now_ts, GError **error)
 {
   sqlite3_stmt *stmt;
 
@@ -142,10 +134,7 @@ end_session (SkSessions  *self,
 /* Rows still marked active whose time has passed would block the unique
  * index for a new check-in: close them first. */
 static gboolean
-close_stale (SkSessions  *self,
-             const char  *user_id,
-             const char  *now_ts,
-             GError     **error)
+close_stale (SkSessions *self, const char *user_id, const char *now_ts, GError **error)
 {
   sqlite3_stmt *stmt;
 
@@ -161,11 +150,8 @@ close_stale (SkSessions  *self,
 }
 
 gboolean
-sk_sessions_check_in (SkSessions  *self,
-                      const char  *user_id,
-                      gint64       now,
-                      SkCheckIn   *out,
-                      GError     **error)
+sk_sessions_check_in (
+    SkSessions *self, const char *user_id, gint64 now, SkCheckIn *out, GError **error)
 {
   g_autofree char *now_ts = sk_time_format (now);
   g_autofree char *exp_ts = NULL;
@@ -192,8 +178,8 @@ sk_sessions_check_in (SkSessions  *self,
     {
       if (g_strcmp0 (where, self->player_id) == 0)
         {
-          stmt = sk_store_prepare (self->store,
-                                   "UPDATE sessions SET expires_at = ?2 WHERE id = ?1", &local);
+          stmt = sk_store_prepare (self->store, "UPDATE sessions SET expires_at = ?2 WHERE id = ?1",
+                                   &local);
           if (stmt == NULL)
             goto fail;
           sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
@@ -217,10 +203,11 @@ sk_sessions_check_in (SkSessions  *self,
   if (session_id == NULL)
     {
       session_id = sk_uuid_new ();
-      stmt = sk_store_prepare (self->store,
-                               "INSERT INTO sessions (id, user_id, player_id, checked_in_at, expires_at, status, created_at) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?4)",
-                               &local);
+      stmt = sk_store_prepare (
+          self->store,
+          "INSERT INTO sessions (id, user_id, player_id, checked_in_at, expires_at, status, created_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?4)",
+          &local);
       if (stmt == NULL)
         goto fail;
       sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
@@ -232,8 +219,7 @@ sk_sessions_check_in (SkSessions  *self,
         goto fail;
     }
 
-  if (!outbox_session (self, session_id, now, &local) ||
-      !sk_store_commit (self->store, &local))
+  if (!outbox_session (self, session_id, now, &local) || !sk_store_commit (self->store, &local))
     goto fail;
 
   out->session_id = g_steal_pointer (&session_id);
@@ -248,11 +234,8 @@ fail:
 }
 
 gboolean
-sk_sessions_check_out (SkSessions  *self,
-                       const char  *user_id,
-                       gint64       now,
-                       gboolean    *was_active,
-                       GError     **error)
+sk_sessions_check_out (
+    SkSessions *self, const char *user_id, gint64 now, gboolean *was_active, GError **error)
 {
   g_autofree char *now_ts = sk_time_format (now);
   g_autofree char *session_id = NULL;
@@ -283,10 +266,7 @@ fail:
 }
 
 gboolean
-sk_sessions_expire (SkSessions  *self,
-                    gint64       now,
-                    guint       *n_here,
-                    GError     **error)
+sk_sessions_expire (SkSessions *self, gint64 now, guint *n_here, GError **error)
 {
   g_autofree char *now_ts = sk_time_format (now);
   sqlite3_stmt *stmt;
@@ -339,12 +319,10 @@ present_clear (gpointer p)
 }
 
 GArray *
-sk_sessions_present (SkSessions  *self,
-                     gint64       now,
-                     GError     **error)
+sk_sessions_present (SkSessions *self, gint64 now, GError **error)
 {
   g_autofree char *now_ts = sk_time_format (now);
-  g_autoptr(GArray) out = g_array_new (FALSE, TRUE, sizeof (SkPresent));
+  g_autoptr (GArray) out = g_array_new (FALSE, TRUE, sizeof (SkPresent));
   sqlite3_stmt *stmt;
   int rc;
 
@@ -362,15 +340,15 @@ sk_sessions_present (SkSessions  *self,
   while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     {
       SkPresent p = { 0 };
-      g_autoptr(GError) bad = NULL;
+      g_autoptr (GError) bad = NULL;
 
       p.user_id = g_strdup (sk_store_column_text (stmt, 0));
       if (!sk_vec_parse (sk_store_column_text (stmt, 1), p.preference, &bad))
         {
           /* A damaged taste must not take the room down: count the
            * listener as present with no opinion, and say so. */
-          g_warning ("Listener %s has an unreadable taste (%s); using no opinion",
-                     p.user_id, bad->message);
+          g_warning ("Listener %s has an unreadable taste (%s); using no opinion", p.user_id,
+                     bad->message);
           for (guint d = 0; d < SK_DIM; d++)
             p.preference[d] = 0.5;
           g_clear_error (&bad);
@@ -387,10 +365,7 @@ sk_sessions_present (SkSessions  *self,
 }
 
 gboolean
-sk_sessions_is_present (SkSessions  *self,
-                        const char  *user_id,
-                        gint64       now,
-                        GError     **error)
+sk_sessions_is_present (SkSessions *self, const char *user_id, gint64 now, GError **error)
 {
   g_autofree char *now_ts = sk_time_format (now);
   sqlite3_stmt *stmt;
@@ -411,8 +386,7 @@ sk_sessions_is_present (SkSessions  *self,
 }
 
 gint64
-sk_sessions_next_expiry (SkSessions *self,
-                         gint64      now)
+sk_sessions_next_expiry (SkSessions *self, gint64 now)
 {
   g_autofree char *now_ts = sk_time_format (now);
   sqlite3_stmt *stmt;

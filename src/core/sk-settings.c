@@ -12,16 +12,14 @@
  * The defaults and limits the code also needs come from sk-defaults.h, so
  * the table and the code cannot disagree. */
 static const SkSetting settings[] = {
-  { "strategy", SK_SETTING_CHOICE, 0, 0, "average",
-    "average least_misery average_without_misery",
+  { "strategy", SK_SETTING_CHOICE, 0, 0, "average", "average least_misery average_without_misery",
     "How the tastes of the people present are blended" },
   { "queue_k", SK_SETTING_INT, 1, SK_QUEUE_MAX_K, G_STRINGIFY (SK_QUEUE_DEFAULT_K), NULL,
     "How many songs the queue shows ahead" },
   { "house_vector", SK_SETTING_VECTOR, 0, 0, "[0.5,0.5,0.5,0.5,0.5]", NULL,
     "The venue's own taste, played when nobody is checked in" },
   { "explore_weight", SK_SETTING_DOUBLE, 0, SK_EXPLORE_MAX, G_STRINGIFY (SK_EXPLORE_WEIGHT_DEFAULT),
-    NULL,
-    "How much the queue tries songs that teach the kiosk a listener's taste (0: never)" },
+    NULL, "How much the queue tries songs that teach the kiosk a listener's taste (0: never)" },
   { "session_minutes", SK_SETTING_INT, 1, 24 * 60, G_STRINGIFY (SK_SESSION_MINUTES_DEFAULT), NULL,
     "How long a check-in lasts (a re-tap extends it)" },
   { "tap_limit_per_minute", SK_SETTING_INT, 0, 1000, G_STRINGIFY (SK_TAP_LIMIT_DEFAULT), NULL,
@@ -38,8 +36,7 @@ static const SkSetting settings[] = {
     "The loudness every track is normalised to, in LUFS" },
   { "media_cache_max_mb", SK_SETTING_DOUBLE, 0, 1024 * 1024, "0", NULL,
     "Size limit of the downloaded-audio cache in MB (0: no limit)" },
-  { "audio_pcm", SK_SETTING_STRING, 0, 0, "default", NULL,
-    "The ALSA device the kiosk plays on" },
+  { "audio_pcm", SK_SETTING_STRING, 0, 0, "default", NULL, "The ALSA device the kiosk plays on" },
   { "library_dirs", SK_SETTING_STRING, 0, 0, "", NULL,
     "Directories local audio files may play from, separated by “:”; every import adds "
     "its own (the demo's too)" },
@@ -57,8 +54,7 @@ sk_settings_list (guint *n_settings)
 }
 
 const SkSetting *
-sk_settings_lookup (const char  *key,
-                    GError     **error)
+sk_settings_lookup (const char *key, GError **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
     if (g_strcmp0 (settings[i].key, key) == 0)
@@ -69,10 +65,7 @@ sk_settings_lookup (const char  *key,
 }
 
 static gboolean
-parse_number (const SkSetting *s,
-              const char      *value,
-              double          *out,
-              GError         **error)
+parse_number (const SkSetting *s, const char *value, double *out, GError **error)
 {
   double v;
 
@@ -81,8 +74,8 @@ parse_number (const SkSetting *s,
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
                    "%s must be %s from %g to %g, not “%.40s”", s->key,
-                   s->kind == SK_SETTING_INT ? "a whole number" : "a number",
-                   s->min, s->max, value);
+                   s->kind == SK_SETTING_INT ? "a whole number" : "a number", s->min, s->max,
+                   value);
       return FALSE;
     }
   *out = v;
@@ -90,14 +83,12 @@ parse_number (const SkSetting *s,
 }
 
 static gboolean
-check (const SkSetting *s,
-       const char      *value,
-       GError         **error)
+check (const SkSetting *s, const char *value, GError **error)
 {
   double v;
   double vec[SK_DIM];
-  g_auto(GStrv) words = NULL;
-  g_autoptr(GError) local = NULL;
+  g_auto (GStrv) words = NULL;
+  g_autoptr (GError) local = NULL;
 
   if (value == NULL)
     {
@@ -119,8 +110,7 @@ check (const SkSetting *s,
     case SK_SETTING_VECTOR:
       if (sk_vec_parse (value, vec, &local))
         return TRUE;
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: %s", s->key,
-                   local->message);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "%s: %s", s->key, local->message);
       return FALSE;
     case SK_SETTING_STRING:
     default:
@@ -136,9 +126,7 @@ check (const SkSetting *s,
 }
 
 gboolean
-sk_settings_validate (const char  *key,
-                      const char  *value,
-                      GError     **error)
+sk_settings_validate (const char *key, const char *value, GError **error)
 {
   const SkSetting *s = sk_settings_lookup (key, error);
 
@@ -146,10 +134,7 @@ sk_settings_validate (const char  *key,
 }
 
 gboolean
-sk_settings_set (SkStore     *store,
-                 const char  *key,
-                 const char  *value,
-                 GError     **error)
+sk_settings_set (SkStore *store, const char *key, const char *value, GError **error)
 {
   const SkSetting *s = sk_settings_lookup (key, error);
 
@@ -164,11 +149,10 @@ sk_settings_set (SkStore     *store,
 
 /* The stored text if it passes, else the default. */
 static char *
-dup_valid (SkStore         *store,
-           const SkSetting *s)
+dup_valid (SkStore *store, const SkSetting *s)
 {
   g_autofree char *text = sk_store_dup_setting (store, s->key);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (text == NULL)
     return g_strdup (s->fallback);
@@ -182,54 +166,47 @@ dup_valid (SkStore         *store,
 }
 
 static const SkSetting *
-must_lookup (const char    *key,
-             SkSettingKind  kind)
+must_lookup (const char *key, SkSettingKind kind)
 {
   const SkSetting *s = sk_settings_lookup (key, NULL);
 
-  g_assert (s != NULL && (s->kind == kind ||
-                          (kind == SK_SETTING_STRING && s->kind == SK_SETTING_CHOICE) ||
-                          (kind == SK_SETTING_DOUBLE && s->kind == SK_SETTING_INT)));
+  g_assert (s != NULL &&
+            (s->kind == kind || (kind == SK_SETTING_STRING && s->kind == SK_SETTING_CHOICE) ||
+             (kind == SK_SETTING_DOUBLE && s->kind == SK_SETTING_INT)));
   return s;
 }
 
 static double
-get_number (SkStore         *store,
-            const SkSetting *s)
+get_number (SkStore *store, const SkSetting *s)
 {
   g_autofree char *text = dup_valid (store, s);
   double v = 0;
 
   if (!sk_number_parse (text, NULL, &v, NULL))
-    g_assert_not_reached ();   /* dup_valid lets only numbers through */
+    g_assert_not_reached (); /* dup_valid lets only numbers through */
   return v;
 }
 
 gint64
-sk_settings_get_int (SkStore    *store,
-                     const char *key)
+sk_settings_get_int (SkStore *store, const char *key)
 {
   return (gint64) get_number (store, must_lookup (key, SK_SETTING_INT));
 }
 
 double
-sk_settings_get_double (SkStore    *store,
-                        const char *key)
+sk_settings_get_double (SkStore *store, const char *key)
 {
   return get_number (store, must_lookup (key, SK_SETTING_DOUBLE));
 }
 
 char *
-sk_settings_dup_string (SkStore    *store,
-                        const char *key)
+sk_settings_dup_string (SkStore *store, const char *key)
 {
   return dup_valid (store, must_lookup (key, SK_SETTING_STRING));
 }
 
 void
-sk_settings_get_vector (SkStore    *store,
-                        const char *key,
-                        double      out[SK_DIM])
+sk_settings_get_vector (SkStore *store, const char *key, double out[SK_DIM])
 {
   g_autofree char *text = dup_valid (store, must_lookup (key, SK_SETTING_VECTOR));
 
@@ -238,12 +215,10 @@ sk_settings_get_vector (SkStore    *store,
 }
 
 gboolean
-sk_settings_add_library_dir (SkStore     *store,
-                             const char  *dir,
-                             GError     **error)
+sk_settings_add_library_dir (SkStore *store, const char *dir, GError **error)
 {
   g_autofree char *dirs = NULL;
-  g_auto(GStrv) list = NULL;
+  g_auto (GStrv) list = NULL;
   g_autofree char *value = NULL;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -253,7 +228,8 @@ sk_settings_add_library_dir (SkStore     *store,
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
                    "The directory %s has a “:” in its name, which library_dirs cannot hold: "
-                   "its files would not play. Import them from another directory.", dir);
+                   "its files would not play. Import them from another directory.",
+                   dir);
       return FALSE;
     }
   dirs = sk_settings_dup_string (store, "library_dirs");

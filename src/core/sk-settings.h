@@ -20,54 +20,41 @@ typedef enum
   SK_SETTING_INT,
   SK_SETTING_DOUBLE,
   SK_SETTING_STRING,
-  SK_SETTING_CHOICE,   /* one of the words in `choices` */
-  SK_SETTING_VECTOR,   /* SK_DIM numbers in [0, 1] */
+  SK_SETTING_CHOICE, /* one of the words in `choices` */
+  SK_SETTING_VECTOR, /* SK_DIM numbers in [0, 1] */
 } SkSettingKind;
 
 typedef struct
 {
-  const char    *key;
-  SkSettingKind  kind;
-  double         min;         /* INT, DOUBLE */
-  double         max;
-  const char    *fallback;    /* the default, as text */
-  const char    *choices;     /* CHOICE: space-separated */
-  const char    *summary;
+  const char *key;
+  SkSettingKind kind;
+  double min; /* INT, DOUBLE */
+  double max;
+  const char *fallback; /* the default, as text */
+  const char *choices;  /* CHOICE: space-separated */
+  const char *summary;
 } SkSetting;
 
-const SkSetting *sk_settings_list     (guint        *n_settings);
+const SkSetting *sk_settings_list (guint *n_settings);
 /* NULL (with @error) for a key that is not a setting. */
-const SkSetting *sk_settings_lookup   (const char   *key,
-                                       GError      **error);
+const SkSetting *sk_settings_lookup (const char *key, GError **error);
 /* Checks @value against the key's kind and range; the error says what is
  * allowed. */
-gboolean         sk_settings_validate (const char   *key,
-                                       const char   *value,
-                                       GError      **error);
+gboolean sk_settings_validate (const char *key, const char *value, GError **error);
 /* Validates, then stores; a NULL @value clears the stored value, so that
  * the default applies. */
-gboolean         sk_settings_set      (SkStore      *store,
-                                       const char   *key,
-                                       const char   *value,
-                                       GError      **error);
+gboolean sk_settings_set (SkStore *store, const char *key, const char *value, GError **error);
 
 /* The stored value if valid, else the default (a stored value that is not
  * valid is logged). */
-gint64           sk_settings_get_int    (SkStore    *store,
-                                         const char *key);
-double           sk_settings_get_double (SkStore    *store,
-                                         const char *key);
+gint64 sk_settings_get_int (SkStore *store, const char *key);
+double sk_settings_get_double (SkStore *store, const char *key);
 /* STRING and CHOICE; "" when neither a value nor a default. */
-char            *sk_settings_dup_string (SkStore    *store,
-                                         const char *key);
-void             sk_settings_get_vector (SkStore    *store,
-                                         const char *key,
-                                         double      out[SK_DIM]);
+char *sk_settings_dup_string (SkStore *store, const char *key);
+void sk_settings_get_vector (SkStore *store, const char *key, double out[SK_DIM]);
 
 /* Adds the absolute @dir to the setting library_dirs (the directories
  * local audio files may play from) unless it is there. */
-gboolean         sk_settings_add_library_dir (SkStore     *store,
-                                              const char  *dir,
-                                              GError     **error);
+gboolean sk_settings_add_library_dir (SkStore *store, const char *dir, GError **error);
 
 G_END_DECLS

@@ -4,7 +4,10 @@
 #include "sk-songs.h"
 #include "sk-store.h"
 
+/* the quark's name has dashes, which a formatter would space */
+/* clang-format off */
 G_DEFINE_QUARK (sk-songs-error-quark, sk_songs_error)
+/* clang-format on */
 
 #define SONG_COLUMNS \
   "id, title, artist, file_url, sha256, embedding, coalesce(duration, 0), playable"
@@ -40,10 +43,9 @@ song_from_row (sqlite3_stmt *stmt)
 }
 
 GPtrArray *
-sk_songs_list (SkStore  *store,
-               GError  **error)
+sk_songs_list (SkStore *store, GError **error)
 {
-  g_autoptr(GPtrArray) songs = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_song_free);
+  g_autoptr (GPtrArray) songs = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_song_free);
   sqlite3_stmt *stmt;
   int rc;
 
@@ -59,9 +61,7 @@ sk_songs_list (SkStore  *store,
 }
 
 SkSong *
-sk_songs_lookup (SkStore     *store,
-                 const char  *id,
-                 GError     **error)
+sk_songs_lookup (SkStore *store, const char *id, GError **error)
 {
   SkSong *song = NULL;
   sqlite3_stmt *stmt;
@@ -83,15 +83,13 @@ sk_songs_lookup (SkStore     *store,
 }
 
 gboolean
-sk_songs_count (SkStore  *store,
-                guint    *n_songs,
-                guint    *n_unsynced,
-                GError  **error)
+sk_songs_count (SkStore *store, guint *n_songs, guint *n_unsynced, GError **error)
 {
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = sk_store_prepare (store, "SELECT (SELECT count(*) FROM songs), (SELECT count(*) FROM outbox)",
+  stmt = sk_store_prepare (store,
+                           "SELECT (SELECT count(*) FROM songs), (SELECT count(*) FROM outbox)",
                            error);
   if (stmt == NULL)
     return FALSE;

@@ -16,31 +16,25 @@ GQuark sk_songs_error_quark (void);
 
 typedef struct
 {
-  char     *id;
-  char     *title;
-  char     *artist;      /* NULL when the sidecar named none */
-  char     *file_url;
-  char     *sha256;      /* NULL when unknown */
-  char     *embedding;   /* as stored */
-  gint64    duration;    /* seconds; 0 when unknown */
-  gboolean  playable;
+  char *id;
+  char *title;
+  char *artist; /* NULL when the sidecar named none */
+  char *file_url;
+  char *sha256;    /* NULL when unknown */
+  char *embedding; /* as stored */
+  gint64 duration; /* seconds; 0 when unknown */
+  gboolean playable;
 } SkSong;
 
-void      sk_song_free         (SkSong      *song);
+void sk_song_free (SkSong *song);
 
 /* Every song, by title then id; SkSong elements. */
-GPtrArray *sk_songs_list       (SkStore     *store,
-                                GError     **error);
+GPtrArray *sk_songs_list (SkStore *store, GError **error);
 /* One song; SK_SONGS_ERROR_NOT_FOUND when no song has @id. */
-SkSong    *sk_songs_lookup     (SkStore     *store,
-                                const char  *id,
-                                GError     **error);
+SkSong *sk_songs_lookup (SkStore *store, const char *id, GError **error);
 /* The number of songs in the library and of rows in the outbox, read in
  * one query (one snapshot). */
-gboolean   sk_songs_count      (SkStore     *store,
-                                guint       *n_songs,
-                                guint       *n_unsynced,
-                                GError     **error);
+gboolean sk_songs_count (SkStore *store, guint *n_songs, guint *n_unsynced, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkSong, sk_song_free)
 

@@ -19,32 +19,32 @@
 #include "sk-taste.h"
 #include "sk-util.h"
 
+/* the quark's name has dashes, which a formatter would space */
+/* clang-format off */
 G_DEFINE_QUARK (sk-store-error-quark, sk_store_error)
+/* clang-format on */
 
 struct _SkStore
 {
-  gatomicrefcount  ref_count;
-  sqlite3         *db;
-  char            *path;
-  GHashTable      *stmts;       /* SQL text → sqlite3_stmt */
-  gboolean         read_only;
-  guint            tx_depth;
-  gboolean         tx_failed;
-  GArray          *after_commit; /* AfterCommit, run after the outermost commit */
+  gatomicrefcount ref_count;
+  sqlite3 *db;
+  char *path;
+  GHashTable *stmts; /* SQL text → sqlite3_stmt */
+  gboolean read_only;
+  guint tx_depth;
+  gboolean tx_failed;
+  GArray *after_commit; /* AfterCommit, run after the outermost commit */
 };
 
 typedef struct
 {
-  SkStoreCommitFunc  func;
-  gpointer           data;
-  GDestroyNotify     destroy;
+  SkStoreCommitFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
 } AfterCommit;
 
 static void
-set_error (SkStore     *self,
-           GError     **error,
-           int          rc,
-           const char  *what)
+set_error (SkStore *self, GError **error, int rc, const char *what)
 {
   const char *path = self->path;
   const char *detail = self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
@@ -70,9 +70,10 @@ set_error (SkStore     *self,
                    path);
       break;
     case SQLITE_READONLY:
-      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_READ_ONLY,
-                   "The database %s cannot be written (%s). Check the permissions of the file and its directory.",
-                   path, detail);
+      g_set_error (
+          error, SK_STORE_ERROR, SK_STORE_ERROR_READ_ONLY,
+          "The database %s cannot be written (%s). Check the permissions of the file and its directory.",
+          path, detail);
       break;
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
@@ -87,8 +88,7 @@ set_error (SkStore     *self,
                    "The database %s is busy in another program; try again.", path);
       break;
     case SQLITE_CONSTRAINT:
-      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CONSTRAINT,
-                   "%s: %s", what, detail);
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CONSTRAINT, "%s: %s", what, detail);
       break;
     case SQLITE_IOERR:
       if (disk_full)
@@ -107,8 +107,8 @@ set_error (SkStore     *self,
         }
       G_GNUC_FALLTHROUGH;
     default:
-      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FAILED,
-                   "%s failed on %s: %s", what, path, detail);
+      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FAILED, "%s failed on %s: %s", what, path,
+                   detail);
       break;
     }
 }
@@ -131,10 +131,9 @@ after_commit_clear (gpointer p)
 /* Runs (@run) or drops the functions waiting for the commit. Those that
  * they add in turn wait for a commit of their own. */
 static void
-flush_after_commit (SkStore  *self,
-                    gboolean  run)
+flush_after_commit (SkStore *self, gboolean run)
 {
-  g_autoptr(GArray) due = NULL;
+  g_autoptr (GArray) due = NULL;
 
   if (self->after_commit->len == 0)
     return;
@@ -153,9 +152,7 @@ flush_after_commit (SkStore  *self,
  * profile that has a preference and no state yet, as text; an unreadable
  * preference gives a new listener's state. */
 static void
-sql_state_from_preference (sqlite3_context  *ctx,
-                           int               argc,
-                           sqlite3_value   **argv)
+sql_state_from_preference (sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
   const char *text = (const char *) sqlite3_value_text (argv[0]);
   double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
@@ -173,8 +170,7 @@ sql_state_from_preference (sqlite3_context  *ctx,
  * header: a file that is not a database fails here, before anything in it
  * changes. */
 static int
-read_version (SkStore  *self,
-              GError  **error)
+read_version (SkStore *self, GError **error)
 {
   int version = sk_store_get_schema_version (self);
 
@@ -184,9 +180,7 @@ read_version (SkStore  *self,
 }
 
 static gboolean
-check_not_newer (SkStore  *self,
-                 int       version,
-                 GError  **error)
+check_not_newer (SkStore *self, int version, GError **error)
 {
   int latest = sk_store_get_latest_schema_version ();
 
@@ -194,13 +188,13 @@ check_not_newer (SkStore  *self,
     return TRUE;
   g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_TOO_NEW,
                "The database %s was written by a newer soundscape-kiosk (schema %d; this one knows %d). "
-               "Upgrade the package.", self->path, version, latest);
+               "Upgrade the package.",
+               self->path, version, latest);
   return FALSE;
 }
 
 static gboolean
-migrate (SkStore  *self,
-         GError  **error)
+migrate (SkStore *self, GError **error)
 {
   int latest = sk_store_get_latest_schema_version ();
   int version;
@@ -241,8 +235,7 @@ fail:
  * (the switch takes a lock that programs opening the file at once would
  * contend for). */
 static gboolean
-ensure_wal (SkStore  *self,
-            GError  **error)
+ensure_wal (SkStore *self, GError **error)
 {
   sqlite3_stmt *stmt = sk_store_prepare (self, "PRAGMA journal_mode", error);
   gboolean wal;
@@ -260,8 +253,7 @@ ensure_wal (SkStore  *self,
  * database, and a device, FIFO or directory is read as an empty database
  * whose first write fails as if the disk were full. */
 static gboolean
-check_path (const char  *path,
-            GError     **error)
+check_path (const char *path, GError **error)
 {
   GStatBuf st;
   const char *kind;
@@ -292,18 +284,15 @@ check_path (const char  *path,
 }
 
 SkStore *
-sk_store_open (const char  *path,
-               GError     **error)
+sk_store_open (const char *path, GError **error)
 {
   return sk_store_open_full (path, SK_STORE_OPEN_CREATE, error);
 }
 
 SkStore *
-sk_store_open_full (const char        *path,
-                    SkStoreOpenFlags   flags,
-                    GError           **error)
+sk_store_open_full (const char *path, SkStoreOpenFlags flags, GError **error)
 {
-  g_autoptr(SkStore) self = NULL;
+  g_autoptr (SkStore) self = NULL;
   gboolean memory, create, read_only;
   int version;
   int rc;
@@ -327,9 +316,10 @@ sk_store_open_full (const char        *path,
 
   if (!memory && !create && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_MISSING,
-                   "There is no database at %s. Check the path, or create one with “soundscape-ctl init”.",
-                   path);
+      g_set_error (
+          error, SK_STORE_ERROR, SK_STORE_ERROR_MISSING,
+          "There is no database at %s. Check the path, or create one with “soundscape-ctl init”.",
+          path);
       return NULL;
     }
   if (!memory && create)
@@ -341,14 +331,15 @@ sk_store_open_full (const char        *path,
           int saved = errno;
 
           g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_CANNOT_OPEN,
-                       "Cannot create the directory %s for the database: %s", dir, g_strerror (saved));
+                       "Cannot create the directory %s for the database: %s", dir,
+                       g_strerror (saved));
           return NULL;
         }
     }
 
   rc = sqlite3_open_v2 (path, &self->db,
                         (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                        (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
+                            (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
                         NULL);
   if (rc != SQLITE_OK)
     {
@@ -370,7 +361,8 @@ sk_store_open_full (const char        *path,
         {
           g_set_error (error, SK_STORE_ERROR, SK_STORE_ERROR_OUTDATED,
                        "The database %s has an older schema (%d); “soundscape-ctl init” or starting "
-                       "the kiosk upgrades it.", path, version);
+                       "the kiosk upgrades it.",
+                       path, version);
           return NULL;
         }
       if (!sk_store_exec (self, "PRAGMA query_only = 1", error) ||
@@ -379,8 +371,7 @@ sk_store_open_full (const char        *path,
       return g_steal_pointer (&self);
     }
 
-  if (!ensure_wal (self, error) ||
-      !sk_store_exec (self, "PRAGMA synchronous = FULL", error) ||
+  if (!ensure_wal (self, error) || !sk_store_exec (self, "PRAGMA synchronous = FULL", error) ||
       !sk_store_exec (self, "PRAGMA foreign_keys = ON", error))
     return NULL;
   rc = sqlite3_create_function (self->db, "sk_taste_state_from_preference", 1,
@@ -470,9 +461,7 @@ sk_store_get_schema_version (SkStore *self)
 }
 
 sqlite3_stmt *
-sk_store_prepare (SkStore     *self,
-                  const char  *sql,
-                  GError     **error)
+sk_store_prepare (SkStore *self, const char *sql, GError **error)
 {
   sqlite3_stmt *stmt;
   int rc;
@@ -499,9 +488,7 @@ sk_store_prepare (SkStore     *self,
 }
 
 int
-sk_store_step (SkStore       *self,
-               sqlite3_stmt  *stmt,
-               GError       **error)
+sk_store_step (SkStore *self, sqlite3_stmt *stmt, GError **error)
 {
   int rc = sqlite3_step (stmt);
 
@@ -513,9 +500,7 @@ sk_store_step (SkStore       *self,
 }
 
 gboolean
-sk_store_run (SkStore       *self,
-              sqlite3_stmt  *stmt,
-              GError       **error)
+sk_store_run (SkStore *self, sqlite3_stmt *stmt, GError **error)
 {
   int rc;
 
@@ -526,9 +511,7 @@ sk_store_run (SkStore       *self,
 }
 
 gboolean
-sk_store_exec (SkStore     *self,
-               const char  *sql,
-               GError     **error)
+sk_store_exec (SkStore *self, const char *sql, GError **error)
 {
   char *msg = NULL;
   int rc;
@@ -552,8 +535,7 @@ sk_store_changes (SkStore *self)
 }
 
 gboolean
-sk_store_begin (SkStore  *self,
-                GError  **error)
+sk_store_begin (SkStore *self, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
@@ -574,8 +556,7 @@ sk_store_begin (SkStore  *self,
 }
 
 gboolean
-sk_store_commit (SkStore  *self,
-                 GError  **error)
+sk_store_commit (SkStore *self, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (self->tx_depth > 0, FALSE);
@@ -623,10 +604,7 @@ sk_store_rollback (SkStore *self)
 }
 
 void
-sk_store_after_commit (SkStore           *self,
-                       SkStoreCommitFunc  func,
-                       gpointer           data,
-                       GDestroyNotify     destroy)
+sk_store_after_commit (SkStore *self, SkStoreCommitFunc func, gpointer data, GDestroyNotify destroy)
 {
   AfterCommit a = { func, data, destroy };
 
@@ -644,8 +622,7 @@ sk_store_after_commit (SkStore           *self,
 }
 
 char *
-sk_store_dup_setting (SkStore    *self,
-                      const char *key)
+sk_store_dup_setting (SkStore *self, const char *key)
 {
   sqlite3_stmt *stmt;
   char *value = NULL;
@@ -661,10 +638,7 @@ sk_store_dup_setting (SkStore    *self,
 }
 
 gboolean
-sk_store_set_setting (SkStore     *self,
-                      const char  *key,
-                      const char  *value,
-                      GError     **error)
+sk_store_set_setting (SkStore *self, const char *key, const char *value, GError **error)
 {
   sqlite3_stmt *stmt;
 
@@ -684,12 +658,12 @@ sk_store_set_setting (SkStore     *self,
 }
 
 gboolean
-sk_store_outbox_add (SkStore     *self,
-                     const char  *kind,
-                     const char  *row_id,
-                     const char  *payload,
-                     gint64       now,
-                     GError     **error)
+sk_store_outbox_add (SkStore *self,
+                     const char *kind,
+                     const char *row_id,
+                     const char *payload,
+                     gint64 now,
+                     GError **error)
 {
   g_autofree char *ts = sk_time_format (now);
   sqlite3_stmt *stmt;
@@ -708,8 +682,7 @@ sk_store_outbox_add (SkStore     *self,
 }
 
 const char *
-sk_store_column_text (sqlite3_stmt *stmt,
-                      int           col)
+sk_store_column_text (sqlite3_stmt *stmt, int col)
 {
   return (const char *) sqlite3_column_text (stmt, col);
 }
@@ -721,7 +694,7 @@ sk_store_default_path (void)
 
   if (state != NULL && *state != '\0')
     {
-      g_auto(GStrv) dirs = g_strsplit (state, ":", 2);
+      g_auto (GStrv) dirs = g_strsplit (state, ":", 2);
 
       return g_build_filename (dirs[0], "soundscape.db", NULL);
     }

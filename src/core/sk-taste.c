@@ -20,8 +20,7 @@
 #include "sk-util.h"
 
 static double
-centred_norm (const double v[SK_DIM],
-              double       c[SK_DIM])
+centred_norm (const double v[SK_DIM], double c[SK_DIM])
 {
   double n2 = 0.0;
 
@@ -40,8 +39,7 @@ clamp01 (double x)
 }
 
 double
-sk_taste_similarity (const double u[SK_DIM],
-                     const double v[SK_DIM])
+sk_taste_similarity (const double u[SK_DIM], const double v[SK_DIM])
 {
   double cu[SK_DIM], cv[SK_DIM];
   double nu = centred_norm (u, cu);
@@ -56,8 +54,7 @@ sk_taste_similarity (const double u[SK_DIM],
 }
 
 gboolean
-sk_taste_centre_unit (const double v[SK_DIM],
-                      double       out[SK_DIM])
+sk_taste_centre_unit (const double v[SK_DIM], double out[SK_DIM])
 {
   double c[SK_DIM];
   double n = centred_norm (v, c);
@@ -73,10 +70,10 @@ sk_taste_centre_unit (const double v[SK_DIM],
 }
 
 gboolean
-sk_taste_vote (double       preference[SK_DIM],
-               double       momentum[SK_DIM],
+sk_taste_vote (double preference[SK_DIM],
+               double momentum[SK_DIM],
                const double embedding[SK_DIM],
-               int          vote)
+               int vote)
 {
   double P[SK_DIM], E[SK_DIM];
   double nP, nE, y, s, dot = 0.0;
@@ -93,7 +90,7 @@ sk_taste_vote (double       preference[SK_DIM],
   nE = centred_norm (embedding, E);
 
   if (nE < SK_TASTE_EPSILON)
-    return TRUE;   /* a song with no character teaches nothing */
+    return TRUE; /* a song with no character teaches nothing */
 
   if (nP < SK_TASTE_EPSILON)
     {
@@ -121,9 +118,7 @@ sk_taste_vote (double       preference[SK_DIM],
 }
 
 void
-sk_taste_mean (const double *preferences,
-               guint         n,
-               double        out[SK_DIM])
+sk_taste_mean (const double *preferences, guint n, double out[SK_DIM])
 {
   for (guint d = 0; d < SK_DIM; d++)
     out[d] = 0.0;
@@ -164,8 +159,7 @@ prior_diag (guint i)
 
 /* The full 6×6 matrix from the upper triangle. */
 static void
-unpack_a (const double state[SK_TASTE_STATE_LEN],
-          double       a[N6 * N6])
+unpack_a (const double state[SK_TASTE_STATE_LEN], double a[N6 * N6])
 {
   guint k = 0;
 
@@ -176,8 +170,7 @@ unpack_a (const double state[SK_TASTE_STATE_LEN],
 
 /* Lower Cholesky factor of @a; FALSE unless @a is positive definite. */
 static gboolean
-cholesky (const double a[N6 * N6],
-          double       l[N6 * N6])
+cholesky (const double a[N6 * N6], double l[N6 * N6])
 {
   memset (l, 0, sizeof (double) * N6 * N6);
   for (guint j = 0; j < N6; j++)
@@ -203,9 +196,7 @@ cholesky (const double a[N6 * N6],
 
 /* x = A⁻¹ v with A = L Lᵀ. */
 static void
-cholesky_solve (const double l[N6 * N6],
-                const double v[N6],
-                double       x[N6])
+cholesky_solve (const double l[N6 * N6], const double v[N6], double x[N6])
 {
   double z[N6];
 
@@ -241,8 +232,7 @@ sk_taste_state_new (double state[SK_TASTE_STATE_LEN])
 }
 
 void
-sk_taste_state_from_preference (const double preference[SK_DIM],
-                                double       state[SK_TASTE_STATE_LEN])
+sk_taste_state_from_preference (const double preference[SK_DIM], double state[SK_TASTE_STATE_LEN])
 {
   sk_taste_state_new (state);
   for (guint i = 0; i < SK_DIM; i++)
@@ -270,10 +260,10 @@ sk_taste_state_format (const double state[SK_TASTE_STATE_LEN])
 }
 
 gboolean
-sk_taste_state_parse (const char   *text,
-                      const double  preference[SK_DIM],
-                      double        state[SK_TASTE_STATE_LEN],
-                      GError      **error)
+sk_taste_state_parse (const char *text,
+                      const double preference[SK_DIM],
+                      double state[SK_TASTE_STATE_LEN],
+                      GError **error)
 {
   double parsed[SK_TASTE_STATE_LEN];
 
@@ -294,8 +284,7 @@ sk_taste_state_parse (const char   *text,
 
 /* p from the solution w = A⁻¹b (step 5 of the definition). */
 static void
-preference_from_w (const double w[N6],
-                   double       preference[SK_DIM])
+preference_from_w (const double w[N6], double preference[SK_DIM])
 {
   double top = 1.0;
 
@@ -307,8 +296,7 @@ preference_from_w (const double w[N6],
 
 /* Step 5 of the definition on a valid state. */
 static void
-solve_preference (const double state[SK_TASTE_STATE_LEN],
-                  double       preference[SK_DIM])
+solve_preference (const double state[SK_TASTE_STATE_LEN], double preference[SK_DIM])
 {
   double a[N6 * N6], l[N6 * N6], w[N6];
 
@@ -319,8 +307,7 @@ solve_preference (const double state[SK_TASTE_STATE_LEN],
 }
 
 gboolean
-sk_taste_state_preference (const double state[SK_TASTE_STATE_LEN],
-                           double       preference[SK_DIM])
+sk_taste_state_preference (const double state[SK_TASTE_STATE_LEN], double preference[SK_DIM])
 {
   if (!sk_taste_state_valid (state))
     return FALSE;
@@ -329,10 +316,10 @@ sk_taste_state_preference (const double state[SK_TASTE_STATE_LEN],
 }
 
 gboolean
-sk_taste_learn (double       state[SK_TASTE_STATE_LEN],
-                double       preference[SK_DIM],
+sk_taste_learn (double state[SK_TASTE_STATE_LEN],
+                double preference[SK_DIM],
                 const double embedding[SK_DIM],
-                int          vote)
+                int vote)
 {
   double a[N6 * N6], l[N6 * N6], w[N6], ax[N6], x[N6], e[SK_DIM];
   double y, yhat = 0.0, q = 0.0, r2, s, s2, g;
@@ -344,7 +331,7 @@ sk_taste_learn (double       state[SK_TASTE_STATE_LEN],
     if (!isfinite (embedding[i]) || !isfinite (preference[i]))
       return FALSE;
   if (!sk_taste_centre_unit (embedding, e))
-    return TRUE;   /* a song with no character teaches nothing */
+    return TRUE; /* a song with no character teaches nothing */
 
   x[0] = 1.0;
   memcpy (&x[1], e, sizeof e);
@@ -391,8 +378,7 @@ sk_taste_learn (double       state[SK_TASTE_STATE_LEN],
 }
 
 gboolean
-sk_taste_explore_matrix (const double state[SK_TASTE_STATE_LEN],
-                         double       m[SK_DIM * SK_DIM])
+sk_taste_explore_matrix (const double state[SK_TASTE_STATE_LEN], double m[SK_DIM * SK_DIM])
 {
   double a[N6 * N6], l[N6 * N6], w[N6], col[N6], unit[N6] = { 0 };
   double sigma[SK_DIM * SK_DIM], proj[SK_DIM * SK_DIM], tmp[SK_DIM * SK_DIM];
@@ -450,10 +436,7 @@ sk_taste_explore_matrix (const double state[SK_TASTE_STATE_LEN],
 }
 
 gboolean
-sk_taste_explore_blend (const double *states,
-                        guint         n,
-                        double        weight,
-                        double        out[SK_DIM * SK_DIM])
+sk_taste_explore_blend (const double *states, guint n, double weight, double out[SK_DIM * SK_DIM])
 {
   guint used = 0;
 

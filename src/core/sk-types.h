@@ -14,10 +14,10 @@ G_BEGIN_DECLS
 /* Taste space: rain, wind, fire, thunder, waves; each in [0, 1], 0.5 = indifferent. */
 #define SK_DIM 5
 
-typedef struct _SkStore       SkStore;
+typedef struct _SkStore SkStore;
 typedef struct _SkRecommender SkRecommender;
-typedef struct _SkSessions    SkSessions;
-typedef struct _SkEngine      SkEngine;
+typedef struct _SkSessions SkSessions;
+typedef struct _SkEngine SkEngine;
 
 typedef enum
 {

@@ -11,7 +11,10 @@
 
 #include "sk-util.h"
 
+/* the quark's name has dashes, which a formatter would space */
+/* clang-format off */
 G_DEFINE_QUARK (sk-input-error-quark, sk_input_error)
+/* clang-format on */
 
 /* Anything larger than this from outside is refused before it is parsed. */
 #define SK_MAX_JSON_FILE (64 * 1024 * 1024)
@@ -19,7 +22,7 @@ G_DEFINE_QUARK (sk-input-error-quark, sk_input_error)
 char *
 sk_time_format (gint64 usec)
 {
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr (GDateTime) dt = NULL;
   g_autofree char *base = NULL;
   gint64 secs = usec / G_USEC_PER_SEC;
   gint64 frac = usec % G_USEC_PER_SEC;
@@ -37,12 +40,10 @@ sk_time_format (gint64 usec)
 }
 
 gboolean
-sk_time_parse (const char  *text,
-               gint64      *out_usec,
-               GError     **error)
+sk_time_parse (const char *text, gint64 *out_usec, GError **error)
 {
-  g_autoptr(GDateTime) dt = NULL;
-  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr (GDateTime) dt = NULL;
+  g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
 
   g_return_val_if_fail (out_usec != NULL, FALSE);
 
@@ -59,10 +60,7 @@ sk_time_parse (const char  *text,
 }
 
 static gboolean
-check_component (double   x,
-                 guint    i,
-                 gboolean unit_range,
-                 GError **error)
+check_component (double x, guint i, gboolean unit_range, GError **error)
 {
   if (!isfinite (x))
     {
@@ -80,8 +78,7 @@ check_component (double   x,
 }
 
 const char *
-sk_number_format (char   buf[SK_NUMBER_BUF_SIZE],
-                  double v)
+sk_number_format (char buf[SK_NUMBER_BUF_SIZE], double v)
 {
   /* the shortest of these that reads back as exactly @v (17 digits always
    * do), so that 0.1 stays "0.1" */
@@ -97,10 +94,7 @@ sk_number_format (char   buf[SK_NUMBER_BUF_SIZE],
 }
 
 gboolean
-sk_number_parse (const char   *text,
-                 const char  **end,
-                 double       *out,
-                 GError      **error)
+sk_number_parse (const char *text, const char **end, double *out, GError **error)
 {
   const char *p = text;
   char *stop = NULL;
@@ -121,8 +115,8 @@ sk_number_parse (const char   *text,
     goto bad;
   if (!isfinite (v))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "“%.40s” is too large a number", text);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“%.40s” is too large a number",
+                   text);
       return FALSE;
     }
   *out = v;
@@ -137,9 +131,7 @@ bad:
 }
 
 gboolean
-sk_vec_parse (const char  *text,
-              double       out[SK_DIM],
-              GError     **error)
+sk_vec_parse (const char *text, double out[SK_DIM], GError **error)
 {
   return sk_vec_parse_full (text, out, TRUE, error);
 }
@@ -147,13 +139,13 @@ sk_vec_parse (const char  *text,
 /* "[a,b,…]" with exactly @n numbers (at most SK_NUMBERS_MAX); @what names
  * the list in errors and @example shows one. */
 static gboolean
-parse_list (const char  *text,
-            double      *out,
-            guint        n_expected,
-            gboolean     unit_range,
-            const char  *what,
-            const char  *example,
-            GError     **error)
+parse_list (const char *text,
+            double *out,
+            guint n_expected,
+            gboolean unit_range,
+            const char *what,
+            const char *example,
+            GError **error)
 {
   const char *p = text;
   double v[SK_NUMBERS_MAX];
@@ -214,32 +206,25 @@ parse_list (const char  *text,
   return TRUE;
 
 bad:
-  g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-               "“%.40s” is not a %s like %s", text ? text : "(null)", what, example);
+  g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "“%.40s” is not a %s like %s",
+               text ? text : "(null)", what, example);
   return FALSE;
 }
 
 gboolean
-sk_vec_parse_full (const char  *text,
-                   double       out[SK_DIM],
-                   gboolean     unit_range,
-                   GError     **error)
+sk_vec_parse_full (const char *text, double out[SK_DIM], gboolean unit_range, GError **error)
 {
   return parse_list (text, out, SK_DIM, unit_range, "vector", "[0.9,0.1,0.4,0.2,0.8]", error);
 }
 
 gboolean
-sk_numbers_parse (const char  *text,
-                  double      *out,
-                  guint        n,
-                  GError     **error)
+sk_numbers_parse (const char *text, double *out, guint n, GError **error)
 {
   return parse_list (text, out, n, FALSE, "list of numbers", "[1,-0.5,2]", error);
 }
 
 char *
-sk_numbers_format (const double *v,
-                   guint         n)
+sk_numbers_format (const double *v, guint n)
 {
   GString *s = g_string_new ("[");
 
@@ -262,12 +247,12 @@ sk_vec_format (const double v[SK_DIM])
 }
 
 static gboolean
-list_from_json (JsonNode    *node,
-                double      *out,
-                guint        n_expected,
-                gboolean     unit_range,
-                const char  *what,
-                GError     **error)
+list_from_json (JsonNode *node,
+                double *out,
+                guint n_expected,
+                gboolean unit_range,
+                const char *what,
+                GError **error)
 {
   JsonArray *array;
   double v[SK_NUMBERS_MAX];
@@ -282,8 +267,8 @@ list_from_json (JsonNode    *node,
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "expected an array of %u numbers", n_expected);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "expected an array of %u numbers",
+                   n_expected);
       return FALSE;
     }
   array = json_node_get_array (node);
@@ -314,26 +299,19 @@ list_from_json (JsonNode    *node,
 }
 
 gboolean
-sk_vec_from_json (JsonNode  *node,
-                  double     out[SK_DIM],
-                  gboolean   unit_range,
-                  GError   **error)
+sk_vec_from_json (JsonNode *node, double out[SK_DIM], gboolean unit_range, GError **error)
 {
   return list_from_json (node, out, SK_DIM, unit_range, "vector", error);
 }
 
 gboolean
-sk_numbers_from_json (JsonNode  *node,
-                      double    *out,
-                      guint      n,
-                      GError   **error)
+sk_numbers_from_json (JsonNode *node, double *out, guint n, GError **error)
 {
   return list_from_json (node, out, n, FALSE, "list", error);
 }
 
 JsonNode *
-sk_numbers_to_json (const double *v,
-                    guint         n)
+sk_numbers_to_json (const double *v, guint n)
 {
   JsonArray *array = json_array_sized_new (n);
   JsonNode *node = json_node_new (JSON_NODE_ARRAY);
@@ -373,12 +351,12 @@ sk_strategy_to_string (SkStrategy strategy)
 }
 
 gboolean
-sk_strategy_from_string (const char  *text,
-                         SkStrategy  *out,
-                         GError     **error)
+sk_strategy_from_string (const char *text, SkStrategy *out, GError **error)
 {
   static const SkStrategy all[] = {
-    SK_STRATEGY_AVERAGE, SK_STRATEGY_LEAST_MISERY, SK_STRATEGY_AVERAGE_WITHOUT_MISERY,
+    SK_STRATEGY_AVERAGE,
+    SK_STRATEGY_LEAST_MISERY,
+    SK_STRATEGY_AVERAGE_WITHOUT_MISERY,
   };
 
   for (guint i = 0; text != NULL && i < G_N_ELEMENTS (all); i++)
@@ -394,9 +372,7 @@ sk_strategy_from_string (const char  *text,
 }
 
 gboolean
-sk_json_check_depth (const char  *data,
-                     gsize        len,
-                     GError     **error)
+sk_json_check_depth (const char *data, gsize len, GError **error)
 {
   gboolean in_string = FALSE;
   guint depth = 0;
@@ -440,26 +416,24 @@ sk_json_check_depth (const char  *data,
 }
 
 JsonNode *
-sk_json_parse_object (const char  *data,
-                      gsize        len,
-                      GError     **error)
+sk_json_parse_object (const char *data, gsize len, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local = NULL;
   JsonNode *root;
 
   if (len > SK_MAX_JSON_FILE)
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE,
-                   "larger than %d MiB", SK_MAX_JSON_FILE >> 20);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_TOO_LARGE, "larger than %d MiB",
+                   SK_MAX_JSON_FILE >> 20);
       return NULL;
     }
   if (!sk_json_check_depth (data, len, error))
     return NULL;
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
     {
-      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "not valid JSON: %s", local->message);
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID, "not valid JSON: %s",
+                   local->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
@@ -473,11 +447,10 @@ sk_json_parse_object (const char  *data,
 }
 
 JsonNode *
-sk_json_load_object (const char  *path,
-                     GError     **error)
+sk_json_load_object (const char *path, GError **error)
 {
   g_autofree char *contents = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   gsize len = 0;
   JsonNode *root;
 
@@ -531,8 +504,7 @@ refusal (int err)
 /* sk_open_regular_file, or a pipe that has bytes to read within
  * SK_PIPE_WAIT_MS (then read blocking, as a file is). */
 static int
-open_audio (const char  *path,
-            char       **reason)
+open_audio (const char *path, char **reason)
 {
   struct stat st;
   struct pollfd pfd;
@@ -565,18 +537,14 @@ open_audio (const char  *path,
   if (rc <= 0 || !(pfd.revents & POLLIN) || fcntl (fd, F_SETFL, 0) != 0)
     {
       close (fd);
-      *reason = g_strdup_printf ("it is a pipe that nobody wrote to within %d ms",
-                                 SK_PIPE_WAIT_MS);
+      *reason = g_strdup_printf ("it is a pipe that nobody wrote to within %d ms", SK_PIPE_WAIT_MS);
       return -1;
     }
   return fd;
 }
 
 SNDFILE *
-sk_sndfile_open (const char  *path,
-                 SF_INFO     *info,
-                 int         *code,
-                 char       **reason)
+sk_sndfile_open (const char *path, SF_INFO *info, int *code, char **reason)
 {
   static GMutex lock;
   SNDFILE *sf;

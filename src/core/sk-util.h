@@ -12,10 +12,8 @@ G_BEGIN_DECLS
 /* Timestamps are microseconds since the epoch in memory and ISO-8601 UTC
  * with six fractional digits ("2024-05-01T10:34:56.789000Z") in storage, so
  * that stored strings sort in time order. */
-char      *sk_time_format          (gint64        usec);
-gboolean   sk_time_parse           (const char   *text,
-                                    gint64       *out_usec,
-                                    GError      **error);
+char *sk_time_format (gint64 usec);
+gboolean sk_time_parse (const char *text, gint64 *out_usec, GError **error);
 
 /* Every number stored, sent or parsed as text goes through these two, in
  * the C locale whatever the process's locale is ("0.5", never "0,5").
@@ -24,53 +22,32 @@ gboolean   sk_time_parse           (const char   *text,
  * number (no hex, no inf or nan); with @end NULL the whole of @text must
  * be the number, else *@end is set after it. */
 #define SK_NUMBER_BUF_SIZE G_ASCII_DTOSTR_BUF_SIZE
-const char *sk_number_format       (char          buf[SK_NUMBER_BUF_SIZE],
-                                    double        v);
-gboolean   sk_number_parse         (const char   *text,
-                                    const char  **end,
-                                    double       *out,
-                                    GError      **error);
+const char *sk_number_format (char buf[SK_NUMBER_BUF_SIZE], double v);
+gboolean sk_number_parse (const char *text, const char **end, double *out, GError **error);
 
 /* A vector as text is "[0.9,0.1,0.4,0.2,0.8]": exactly SK_DIM finite numbers,
  * in [0, 1] for sk_vec_parse, any for sk_vec_parse_full with !@unit_range
  * (the taste momentum). */
-gboolean   sk_vec_parse            (const char   *text,
-                                    double        out[SK_DIM],
-                                    GError      **error);
-gboolean   sk_vec_parse_full       (const char   *text,
-                                    double        out[SK_DIM],
-                                    gboolean      unit_range,
-                                    GError      **error);
-char      *sk_vec_format           (const double  v[SK_DIM]);
-gboolean   sk_vec_from_json        (JsonNode     *node,
-                                    double        out[SK_DIM],
-                                    gboolean      unit_range,
-                                    GError      **error);
-JsonNode  *sk_vec_to_json          (const double  v[SK_DIM]);
+gboolean sk_vec_parse (const char *text, double out[SK_DIM], GError **error);
+gboolean
+sk_vec_parse_full (const char *text, double out[SK_DIM], gboolean unit_range, GError **error);
+char *sk_vec_format (const double v[SK_DIM]);
+gboolean sk_vec_from_json (JsonNode *node, double out[SK_DIM], gboolean unit_range, GError **error);
+JsonNode *sk_vec_to_json (const double v[SK_DIM]);
 
 /* A list of exactly @n finite numbers (any sign, @n at most
  * SK_NUMBERS_MAX), as text "[1,-0.5,2]" written like the vectors, or as a
  * JSON array (or a JSON string holding that text). */
 #define SK_NUMBERS_MAX 64
-gboolean   sk_numbers_parse        (const char   *text,
-                                    double       *out,
-                                    guint         n,
-                                    GError      **error);
-char      *sk_numbers_format       (const double *v,
-                                    guint         n);
-gboolean   sk_numbers_from_json    (JsonNode     *node,
-                                    double       *out,
-                                    guint         n,
-                                    GError      **error);
-JsonNode  *sk_numbers_to_json      (const double *v,
-                                    guint         n);
+gboolean sk_numbers_parse (const char *text, double *out, guint n, GError **error);
+char *sk_numbers_format (const double *v, guint n);
+gboolean sk_numbers_from_json (JsonNode *node, double *out, guint n, GError **error);
+JsonNode *sk_numbers_to_json (const double *v, guint n);
 
-char      *sk_uuid_new             (void);
+char *sk_uuid_new (void);
 
-const char *sk_strategy_to_string  (SkStrategy    strategy);
-gboolean    sk_strategy_from_string (const char  *text,
-                                     SkStrategy  *out,
-                                     GError     **error);
+const char *sk_strategy_to_string (SkStrategy strategy);
+gboolean sk_strategy_from_string (const char *text, SkStrategy *out, GError **error);
 
 /* No JSON the project reads nests deeper than this; json-glib recurses
  * once per level, so a deeper document would end the stack. */
@@ -79,24 +56,19 @@ gboolean    sk_strategy_from_string (const char  *text,
 /* The cheap scan before any JSON is parsed: FALSE (SK_INPUT_ERROR_TOO_LARGE)
  * when arrays and objects nest deeper than SK_JSON_MAX_DEPTH. Strings are
  * skipped; anything else malformed is left to the parser to name. */
-gboolean   sk_json_check_depth     (const char   *data,
-                                    gsize         len,
-                                    GError      **error);
+gboolean sk_json_check_depth (const char *data, gsize len, GError **error);
 
 /* Parse a whole JSON document from a file or from memory (the depth
  * checked first), refusing anything whose root is not an object. */
-JsonNode  *sk_json_load_object     (const char   *path,
-                                    GError      **error);
-JsonNode  *sk_json_parse_object    (const char   *data,
-                                    gsize         len,
-                                    GError      **error);
+JsonNode *sk_json_load_object (const char *path, GError **error);
+JsonNode *sk_json_parse_object (const char *data, gsize len, GError **error);
 
 /* Opens @path for reading the way every audio file is opened: O_NOFOLLOW
  * (a symbolic link is refused), O_NONBLOCK (a FIFO put in a file's place
  * cannot block the caller, nor a stop() waiting for it) and O_CLOEXEC, then
  * fstat: only a regular file is accepted. -1 with errno set otherwise
  * (ELOOP for a link, EINVAL for anything but a regular file). */
-int        sk_open_regular_file    (const char   *path);
+int sk_open_regular_file (const char *path);
 
 /* sf_open_fd for reading, opened as sk_open_regular_file does, but for
  * one thing: a pipe is read too (soundscape-ctl play from a pipe), with a
@@ -107,9 +79,6 @@ int        sk_open_regular_file    (const char   *path);
  * *@code the libsndfile error (SF_ERR_SYSTEM when the file itself was
  * refused) and *@reason its text (to free). */
 #define SK_PIPE_WAIT_MS 2000
-SNDFILE   *sk_sndfile_open         (const char   *path,
-                                    SF_INFO      *info,
-                                    int          *code,
-                                    char        **reason);
+SNDFILE *sk_sndfile_open (const char *path, SF_INFO *info, int *code, char **reason);
 
 G_END_DECLS

@@ -20,9 +20,9 @@
 #include "sk-kiosk-dbus.h"
 #include "sk-util.h"
 
-#define BUS_NAME    "org.soundscape.Kiosk1"
+#define BUS_NAME "org.soundscape.Kiosk1"
 #define OBJECT_PATH "/org/soundscape/Kiosk1"
-#define CALL_MS     10000
+#define CALL_MS 10000
 
 gboolean opt_session = FALSE;
 
@@ -33,16 +33,15 @@ bus_label (void)
 }
 
 SkDBusKiosk1 *
-ctl_bus_kiosk (gboolean  required,
-               GError  **error)
+ctl_bus_kiosk (gboolean required, GError **error)
 {
-  g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) local = NULL;
   gboolean owned = FALSE;
 
   if (opt_db != NULL && !required)
-    return NULL;   /* a file was named: the file it is */
+    return NULL; /* a file was named: the file it is */
   bus = g_bus_get_sync (opt_session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, &local);
   if (bus != NULL)
     reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
@@ -56,8 +55,8 @@ ctl_bus_kiosk (gboolean  required,
       if (local != NULL)
         g_dbus_error_strip_remote_error (local);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "soundscaped is not running on the %s bus%s%s", bus_label (),
-                   local ? ": " : "", local ? local->message : "");
+                   "soundscaped is not running on the %s bus%s%s", bus_label (), local ? ": " : "",
+                   local ? local->message : "");
       return NULL;
     }
   return sk_dbus_kiosk1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
@@ -66,8 +65,7 @@ ctl_bus_kiosk (gboolean  required,
 
 /* A D-Bus error as the sentence soundscaped gave. */
 static int
-fail_call (const char *command,
-           GError     *error)
+fail_call (const char *command, GError *error)
 {
   g_dbus_error_strip_remote_error (error);
   return fail ("%s: %s", command, error->message);
@@ -76,7 +74,7 @@ fail_call (const char *command,
 static void
 print_bus_queue (SkDBusKiosk1 *kiosk)
 {
-  g_autoptr(GVariant) queue = sk_dbus_kiosk1_dup_queue (kiosk);
+  g_autoptr (GVariant) queue = sk_dbus_kiosk1_dup_queue (kiosk);
   gsize n = queue ? g_variant_n_children (queue) : 0;
 
   if (n == 0)
@@ -93,13 +91,9 @@ print_bus_queue (SkDBusKiosk1 *kiosk)
 
 /* The tap of @uid: its result, or NULL with the error printed. */
 static char *
-bus_tap (SkDBusKiosk1 *kiosk,
-         const char   *command,
-         const char   *uid,
-         gboolean      quiet,
-         int          *rc)
+bus_tap (SkDBusKiosk1 *kiosk, const char *command, const char *uid, gboolean quiet, int *rc)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *result = NULL, *ticket = NULL, *id = NULL, *name = NULL, *message = NULL;
   gint64 until = 0;
 
@@ -109,7 +103,7 @@ bus_tap (SkDBusKiosk1 *kiosk,
       *rc = fail_call (command, error);
       return NULL;
     }
-  if (*ticket == '\0')   /* refused: revoked or throttled */
+  if (*ticket == '\0') /* refused: revoked or throttled */
     {
       *rc = fail ("%s: %s", command, message);
       return NULL;
@@ -131,8 +125,7 @@ bus_tap (SkDBusKiosk1 *kiosk,
 }
 
 int
-ctl_bus_tap (SkDBusKiosk1 *kiosk,
-             const char   *uid)
+ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid)
 {
   g_autofree char *ticket = NULL;
   int rc;
@@ -146,11 +139,9 @@ ctl_bus_tap (SkDBusKiosk1 *kiosk,
 /* Over D-Bus a vote needs a ticket: the badge taps first, as it would on
  * the reader (which also extends the visit). */
 int
-ctl_bus_vote (SkDBusKiosk1 *kiosk,
-              const char   *uid,
-              int           value)
+ctl_bus_vote (SkDBusKiosk1 *kiosk, const char *uid, int value)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *ticket = NULL;
   int rc;
 
@@ -167,11 +158,9 @@ ctl_bus_vote (SkDBusKiosk1 *kiosk,
 
 /* Join and CheckOut need the ticket of a tap too. */
 int
-ctl_bus_join (SkDBusKiosk1 *kiosk,
-              const char   *uid,
-              const char   *display_name)
+ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *ticket = NULL, *id = NULL, *name = NULL;
   int rc;
 
@@ -187,10 +176,9 @@ ctl_bus_join (SkDBusKiosk1 *kiosk,
 }
 
 int
-ctl_bus_check_out (SkDBusKiosk1 *kiosk,
-                   const char   *uid)
+ctl_bus_check_out (SkDBusKiosk1 *kiosk, const char *uid)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *ticket = NULL;
   int rc;
 
@@ -215,10 +203,10 @@ ctl_bus_queue (SkDBusKiosk1 *kiosk)
 int
 ctl_bus_status (SkDBusKiosk1 *kiosk)
 {
-  g_autoptr(GVariant) now = sk_dbus_kiosk1_dup_now_playing (kiosk);
-  g_autoptr(GVariant) listeners = sk_dbus_kiosk1_dup_listeners (kiosk);
-  g_autoptr(GVariant) reader = sk_dbus_kiosk1_dup_reader_status (kiosk);
-  g_autoptr(GVariant) audio = sk_dbus_kiosk1_dup_audio_status (kiosk);
+  g_autoptr (GVariant) now = sk_dbus_kiosk1_dup_now_playing (kiosk);
+  g_autoptr (GVariant) listeners = sk_dbus_kiosk1_dup_listeners (kiosk);
+  g_autoptr (GVariant) reader = sk_dbus_kiosk1_dup_reader_status (kiosk);
+  g_autoptr (GVariant) audio = sk_dbus_kiosk1_dup_audio_status (kiosk);
   const char *song = "", *title = "", *status = "", *message = "";
   gsize n = listeners ? g_variant_n_children (listeners) : 0;
 
@@ -257,20 +245,17 @@ ctl_bus_status (SkDBusKiosk1 *kiosk)
 
 typedef struct
 {
-  GMainLoop    *loop;
+  GMainLoop *loop;
   SkDBusKiosk1 *kiosk;
-  int           rc;
+  int rc;
 } Watch;
 
-static void
-say (const char *format,
-     ...) G_GNUC_PRINTF (1, 2);
+static void say (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
 static void
-say (const char *format,
-     ...)
+say (const char *format, ...)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S");
   g_autofree char *text = NULL;
   va_list args;
@@ -285,11 +270,10 @@ say (const char *format,
 /* A song's title as the kiosk shows it now (playing or queued), else its
  * id. */
 static char *
-song_title (SkDBusKiosk1 *kiosk,
-            const char   *song_id)
+song_title (SkDBusKiosk1 *kiosk, const char *song_id)
 {
-  g_autoptr(GVariant) now = sk_dbus_kiosk1_dup_now_playing (kiosk);
-  g_autoptr(GVariant) queue = sk_dbus_kiosk1_dup_queue (kiosk);
+  g_autoptr (GVariant) now = sk_dbus_kiosk1_dup_now_playing (kiosk);
+  g_autoptr (GVariant) queue = sk_dbus_kiosk1_dup_queue (kiosk);
   const char *id, *title;
 
   if (now != NULL)
@@ -309,26 +293,26 @@ song_title (SkDBusKiosk1 *kiosk,
 
 static void
 on_tap_result (SkDBusKiosk1 *kiosk,
-               const char   *result,
-               const char   *ticket,
-               const char   *listener_id,
-               const char   *display_name,
-               gint64        until,
-               const char   *message,
-               const char   *source,
-               Watch        *w)
+               const char *result,
+               const char *ticket,
+               const char *listener_id,
+               const char *display_name,
+               gint64 until,
+               const char *message,
+               const char *source,
+               Watch *w)
 {
   say ("tap      %s (%s): %s", result, source, message);
 }
 
 static void
 on_vote_recorded (SkDBusKiosk1 *kiosk,
-                  const char   *listener_id,
-                  const char   *display_name,
-                  const char   *song_id,
-                  int           value,
-                  const char   *head,
-                  Watch        *w)
+                  const char *listener_id,
+                  const char *display_name,
+                  const char *song_id,
+                  int value,
+                  const char *head,
+                  Watch *w)
 {
   g_autofree char *title = song_title (kiosk, song_id);
   g_autofree char *next = song_title (kiosk, head);
@@ -337,11 +321,8 @@ on_vote_recorded (SkDBusKiosk1 *kiosk,
 }
 
 static void
-on_skipped (SkDBusKiosk1 *kiosk,
-            const char   *song_id,
-            const char   *reason,
-            const char   *message,
-            Watch        *w)
+on_skipped (
+    SkDBusKiosk1 *kiosk, const char *song_id, const char *reason, const char *message, Watch *w)
 {
   g_autofree char *title = song_title (kiosk, song_id);
 
@@ -349,23 +330,20 @@ on_skipped (SkDBusKiosk1 *kiosk,
 }
 
 static void
-on_error (SkDBusKiosk1 *kiosk,
-          const char   *what,
-          const char   *message,
-          Watch        *w)
+on_error (SkDBusKiosk1 *kiosk, const char *what, const char *message, Watch *w)
 {
   say ("error    %s: %s", what, message);
 }
 
 static void
-on_properties_changed (GDBusProxy          *proxy,
-                       GVariant            *changed,
-                       const char * const  *invalidated,
-                       Watch               *w)
+on_properties_changed (GDBusProxy *proxy,
+                       GVariant *changed,
+                       const char *const *invalidated,
+                       Watch *w)
 {
-  g_autoptr(GVariant) now = g_variant_lookup_value (changed, "NowPlaying", NULL);
-  g_autoptr(GVariant) listeners = g_variant_lookup_value (changed, "Listeners", NULL);
-  g_autoptr(GVariant) status = g_variant_lookup_value (changed, "PlayerStatus", NULL);
+  g_autoptr (GVariant) now = g_variant_lookup_value (changed, "NowPlaying", NULL);
+  g_autoptr (GVariant) listeners = g_variant_lookup_value (changed, "Listeners", NULL);
+  g_autoptr (GVariant) status = g_variant_lookup_value (changed, "PlayerStatus", NULL);
 
   if (now != NULL)
     {
@@ -379,7 +357,7 @@ on_properties_changed (GDBusProxy          *proxy,
     say ("idle     %s", sk_dbus_kiosk1_get_status_message (w->kiosk));
   if (listeners != NULL)
     {
-      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr (GString) names = g_string_new (NULL);
       gsize n = g_variant_n_children (listeners);
 
       for (gsize i = 0; i < n; i++)
@@ -394,9 +372,7 @@ on_properties_changed (GDBusProxy          *proxy,
 }
 
 static void
-on_owner (GObject    *proxy,
-          GParamSpec *pspec,
-          Watch      *w)
+on_owner (GObject *proxy, GParamSpec *pspec, Watch *w)
 {
   g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy));
 
@@ -420,10 +396,10 @@ on_interrupt (gpointer data)
 int
 cmd_watch (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDBusKiosk1) kiosk = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GVariant) now = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GVariant) now = NULL;
   Watch w = { 0 };
   guint sigint, sigterm;
   int rc = parse_options (&argc, &argv, "watch", "",
@@ -449,8 +425,8 @@ cmd_watch (int argc, char **argv)
   now = sk_dbus_kiosk1_dup_now_playing (kiosk);
   if (now != NULL)
     {
-      g_autoptr(GVariant) changed = g_variant_ref_sink (g_variant_new_parsed ("{'NowPlaying': %v}",
-                                                                              now));
+      g_autoptr (GVariant) changed = g_variant_ref_sink (
+          g_variant_new_parsed ("{'NowPlaying': %v}", now));
 
       on_properties_changed (G_DBUS_PROXY (kiosk), changed, NULL, &w);
     }

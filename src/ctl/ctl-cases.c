@@ -10,18 +10,16 @@
 /* --- case files --------------------------------------------------------- */
 
 static int
-run_case (int          argc,
-          char       **argv,
-          const char  *name,
-          JsonNode  *(*eval) (JsonNode *, GError **))
+run_case (int argc, char **argv, const char *name, JsonNode *(*eval) (JsonNode *, GError **) )
 {
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonNode) result = NULL;
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) result = NULL;
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
   int rc = parse_options (&argc, &argv, name, "CASE.json",
-                          "Evaluate a case file of tests/data/ and print the result as JSON.", NULL, 1, 1);
+                          "Evaluate a case file of tests/data/ and print the result as JSON.", NULL,
+                          1, 1);
 
   if (rc >= 0)
     return rc;
@@ -48,4 +46,3 @@ cmd_taste_step (int argc, char **argv)
 {
   return run_case (argc, argv, "taste-step", sk_case_taste_step);
 }
-

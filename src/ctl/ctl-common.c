@@ -11,8 +11,7 @@
 char *opt_db = NULL;
 
 int
-fail (const char *fmt,
-      ...)
+fail (const char *fmt, ...)
 {
   g_autofree char *msg = NULL;
   va_list ap;
@@ -29,7 +28,7 @@ fail (const char *fmt,
 SkStore *
 open_store (SkStoreOpenFlags flags)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = opt_db ? g_strdup (opt_db) : sk_store_default_path ();
   SkStore *store = sk_store_open_full (path, flags, &error);
 
@@ -41,8 +40,8 @@ open_store (SkStoreOpenFlags flags)
 SkEngine *
 open_engine (SkStoreOpenFlags flags)
 {
-  g_autoptr(SkStore) store = open_store (flags);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = open_store (flags);
+  g_autoptr (GError) error = NULL;
   SkEngine *engine;
 
   if (store == NULL)
@@ -61,8 +60,7 @@ is_negative_number (const char *arg)
 
 /* "--name VALUE" with VALUE in the next argument */
 static gboolean
-takes_value (const GOptionEntry *entries,
-             const char         *arg)
+takes_value (const GOptionEntry *entries, const char *arg)
 {
   if (entries == NULL || !g_str_has_prefix (arg, "--") || strchr (arg, '=') != NULL)
     return FALSE;
@@ -77,27 +75,26 @@ takes_value (const GOptionEntry *entries,
  * argument ("vote UID -1", "config loudness_target_lufs -20") is an
  * argument, for the command to judge, not an unknown option. */
 int
-parse_options (int            *argc,
-               char         ***argv,
-               const char     *name,
-               const char     *args,
-               const char     *summary,
-               GOptionEntry   *entries,
-               int             min_args,
-               int             max_args)
+parse_options (int *argc,
+               char ***argv,
+               const char *name,
+               const char *args,
+               const char *summary,
+               GOptionEntry *entries,
+               int min_args,
+               int max_args)
 {
   g_autofree char *param = g_strdup_printf ("%s %s", name, args);
-  g_autoptr(GOptionContext) ctx = g_option_context_new (param);
-  g_autoptr(GError) error = NULL;
-  GOptionEntry common[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "The database file (default: the state directory)", "PATH" },
-    { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session,
-      "Reach soundscaped on the session bus, not the system bus", NULL },
-    { NULL }
-  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (param);
+  g_autoptr (GError) error = NULL;
+  GOptionEntry common[] = { { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db,
+                              "The database file (default: the state directory)", "PATH" },
+                            { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session,
+                              "Reach soundscaped on the session bus, not the system bus", NULL },
+                            { NULL } };
 
   static char hidden[] = "\x01";
-  g_autoptr(GPtrArray) negative = g_ptr_array_new ();
+  g_autoptr (GPtrArray) negative = g_ptr_array_new ();
   gboolean parsed;
 
   g_option_context_set_summary (ctx, summary);
@@ -110,8 +107,8 @@ parse_options (int            *argc,
     {
       const char *prev = (*argv)[i - 1];
 
-      if (is_negative_number ((*argv)[i]) && !(i > 1 && (takes_value (common, prev) ||
-                                                          takes_value (entries, prev))))
+      if (is_negative_number ((*argv)[i]) &&
+          !(i > 1 && (takes_value (common, prev) || takes_value (entries, prev))))
         {
           g_ptr_array_add (negative, (*argv)[i]);
           (*argv)[i] = hidden;
@@ -129,12 +126,12 @@ parse_options (int            *argc,
   /* argv[0] is the subcommand */
   if (*argc - 1 < min_args || *argc - 1 > max_args)
     {
-      fail ("%s: expected %s (see “soundscape-ctl %s --help”)", name, *args ? args : "no arguments", name);
+      fail ("%s: expected %s (see “soundscape-ctl %s --help”)", name, *args ? args : "no arguments",
+            name);
       return EXIT_USAGE;
     }
   return -1;
 }
-
 
 /* Three decimals are what a person reads; the database keeps them all. */
 char *
@@ -153,8 +150,7 @@ format_vec_short (const char *stored)
 }
 
 void
-print_queue (SkEngine *engine,
-             gboolean  as_json)
+print_queue (SkEngine *engine, gboolean as_json)
 {
   const SkQueueEntry *q;
   guint n;
@@ -162,9 +158,9 @@ print_queue (SkEngine *engine,
   q = sk_engine_get_queue (engine, &n);
   if (as_json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
       g_autofree char *text = NULL;
 
       json_builder_begin_object (b);
@@ -200,4 +196,3 @@ print_queue (SkEngine *engine,
       printf ("  %u. %-28s %+.4f\n", i + 1, title, q[i].score);
     }
 }
-

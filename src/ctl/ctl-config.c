@@ -12,9 +12,7 @@
 /* --- settings ----------------------------------------------------------- */
 
 static void
-print_setting (SkStore         *store,
-               const SkSetting *setting,
-               gboolean         verbose)
+print_setting (SkStore *store, const SkSetting *setting, gboolean verbose)
 {
   g_autofree char *stored = sk_store_dup_setting (store, setting->key);
   g_autofree char *effective = NULL;
@@ -51,20 +49,19 @@ print_setting (SkStore         *store,
       printf ("%s\n", effective);
       return;
     }
-  printf ("%-22s %-24s %s%s\n", setting->key, *effective ? effective : "\"\"",
-          setting->summary, stored == NULL ? " (default)" : "");
+  printf ("%-22s %-24s %s%s\n", setting->key, *effective ? effective : "\"\"", setting->summary,
+          stored == NULL ? " (default)" : "");
 }
 
 int
 cmd_config (int argc, char **argv)
 {
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean reset = FALSE;
   const SkSetting *setting;
   GOptionEntry entries[] = {
-    { "reset", 0, 0, G_OPTION_ARG_NONE, &reset, "Put KEY back to its default", NULL },
-    { NULL }
+    { "reset", 0, 0, G_OPTION_ARG_NONE, &reset, "Put KEY back to its default", NULL }, { NULL }
   };
   int rc = parse_options (&argc, &argv, "config", "[KEY [VALUE]]",
                           "Show the settings, one setting, or change one (checked against its range).",
@@ -100,4 +97,3 @@ cmd_config (int argc, char **argv)
   print_setting (store, setting, FALSE);
   return EXIT_SUCCESS;
 }
-

@@ -11,11 +11,10 @@
 /* --- demo --------------------------------------------------------------- */
 
 static void
-demo_do (SkEngine   *engine,
-         const char *line)
+demo_do (SkEngine *engine, const char *line)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
 
   if (sk_demo_command (engine, line, out) == SK_DEMO_NEXT)
     {
@@ -29,17 +28,17 @@ demo_do (SkEngine   *engine,
 int
 cmd_demo (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *library = NULL;
   gboolean script = FALSE;
   const SkDemoBadge *badges;
   guint n_badges, n_imported = 0;
-  GOptionEntry entries[] = {
-    { "library", 0, 0, G_OPTION_ARG_FILENAME, &library, "Import this folder of soundscapes first", "DIR" },
-    { "script", 0, 0, G_OPTION_ARG_NONE, &script, "Run the scripted walk-through even on a terminal", NULL },
-    { NULL }
-  };
+  GOptionEntry entries[] = { { "library", 0, 0, G_OPTION_ARG_FILENAME, &library,
+                               "Import this folder of soundscapes first", "DIR" },
+                             { "script", 0, 0, G_OPTION_ARG_NONE, &script,
+                               "Run the scripted walk-through even on a terminal", NULL },
+                             { NULL } };
   static const char *const walk[] = {
     "1", "v 1 5", "2", "v 2 1", "n", "v 1 2", "v 2 5", "o 1", "n", NULL,
   };
@@ -58,8 +57,7 @@ cmd_demo (int argc, char **argv)
     return fail ("demo: %s", error->message);
   if (n_imported > 0)
     printf ("Imported %u demo soundscapes from %s\n", n_imported, library);
-  if (sk_engine_get_current_song (engine) == NULL &&
-      !sk_engine_start_next (engine, NULL, &error))
+  if (sk_engine_get_current_song (engine) == NULL && !sk_engine_start_next (engine, NULL, &error))
     return fail ("demo: %s", error->message);
 
   badges = sk_demo_get_badges (&n_badges);
@@ -91,4 +89,3 @@ cmd_demo (int argc, char **argv)
     }
   return EXIT_SUCCESS;
 }
-

@@ -14,7 +14,7 @@
 int
 cmd_init (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr (SkEngine) engine = NULL;
   int rc = parse_options (&argc, &argv, "init", "", "Create or upgrade the database.", NULL, 0, 0);
 
   if (rc >= 0)
@@ -32,15 +32,16 @@ cmd_init (int argc, char **argv)
 int
 cmd_import (int argc, char **argv)
 {
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GPtrArray) problems = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GError) error = NULL;
   guint n = 0;
-  int rc = parse_options (&argc, &argv, "import", "DIR",
-                          "Import audio files (WAV, FLAC, OGG, Opus, MP3), each with a JSON sidecar\n"
-                          "NAME.json: {\"title\", \"artist\", \"type\", \"embedding\": [5 numbers in 0..1], \"bpm\"}.\n"
-                          "Bad files are named with the reason and nothing of them is stored.",
-                          NULL, 1, 1);
+  int rc = parse_options (
+      &argc, &argv, "import", "DIR",
+      "Import audio files (WAV, FLAC, OGG, Opus, MP3), each with a JSON sidecar\n"
+      "NAME.json: {\"title\", \"artist\", \"type\", \"embedding\": [5 numbers in 0..1], \"bpm\"}.\n"
+      "Bad files are named with the reason and nothing of them is stored.",
+      NULL, 1, 1);
 
   if (rc >= 0)
     return rc;
@@ -66,9 +67,9 @@ cmd_import (int argc, char **argv)
 int
 cmd_songs (int argc, char **argv)
 {
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GPtrArray) songs = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GPtrArray) songs = NULL;
+  g_autoptr (GError) error = NULL;
   int rc = parse_options (&argc, &argv, "songs", "", "List the library.", NULL, 0, 0);
 
   if (rc >= 0)
@@ -84,8 +85,7 @@ cmd_songs (int argc, char **argv)
       SkSong *song = songs->pdata[i];
       g_autofree char *shown = format_vec_short (song->embedding);
 
-      printf ("%s  %-28s %4ds  %s%s\n",
-              song->id, song->title, (int) song->duration, shown,
+      printf ("%s  %-28s %4ds  %s%s\n", song->id, song->title, (int) song->duration, shown,
               song->playable ? "" : "  (unplayable)");
     }
   return EXIT_SUCCESS;
@@ -95,15 +95,13 @@ cmd_songs (int argc, char **argv)
 
 typedef struct
 {
-  gboolean  done;
-  char     *path;
-  GError   *error;
+  gboolean done;
+  char *path;
+  GError *error;
 } CtlFetch;
 
 static void
-on_cache_fetched (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_cache_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   CtlFetch *cf = user_data;
 
@@ -114,12 +112,10 @@ on_cache_fetched (GObject      *source,
 /* Downloads one song of the library into the cache; an installer's check
  * that the device reaches the venue's storage. */
 static gboolean
-cache_fetch_one (SkStore      *store,
-                 SkMediaCache *cache,
-                 const char   *song_id)
+cache_fetch_one (SkStore *store, SkMediaCache *cache, const char *song_id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkSong) song = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkSong) song = NULL;
   CtlFetch cf = { 0 };
 
   song = sk_songs_lookup (store, song_id, &error);
@@ -129,7 +125,8 @@ cache_fetch_one (SkStore      *store,
       return FALSE;
     }
 
-  sk_media_cache_fetch_async (cache, song_id, song->file_url, song->sha256, -1, NULL, on_cache_fetched, &cf);
+  sk_media_cache_fetch_async (cache, song_id, song->file_url, song->sha256, -1, NULL,
+                              on_cache_fetched, &cf);
   /* The session's own timeouts bound this wait. */
   while (!cf.done)
     g_main_context_iteration (NULL, TRUE);
@@ -147,21 +144,20 @@ cache_fetch_one (SkStore      *store,
 int
 cmd_cache (int argc, char **argv)
 {
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(SkMediaCache) cache = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkMediaCache) cache = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
   gboolean fetch = FALSE;
   gboolean ok = TRUE;
-  g_autoptr(GPtrArray) media = NULL;
+  g_autoptr (GPtrArray) media = NULL;
   guint64 used;
-  GOptionEntry entries[] = {
-    { "fetch", 0, 0, G_OPTION_ARG_NONE, &fetch, "Download these songs into the cache first", NULL },
-    { NULL }
-  };
+  GOptionEntry entries[] = { { "fetch", 0, 0, G_OPTION_ARG_NONE, &fetch,
+                               "Download these songs into the cache first", NULL },
+                             { NULL } };
   int rc = parse_options (&argc, &argv, "cache", "[--fetch SONG_ID…]",
-                          "List the media cache (downloaded songs), or fill it.",
-                          entries, 0, G_MAXINT);
+                          "List the media cache (downloaded songs), or fill it.", entries, 0,
+                          G_MAXINT);
 
   if (rc >= 0)
     return rc;
@@ -187,9 +183,9 @@ cmd_cache (int argc, char **argv)
     {
       SkMediaEntry *e = media->pdata[i];
 
-      printf ("%s  %10" G_GUINT64_FORMAT "  fetched %s  played %s  %s\n",
-              e->song_id, e->bytes, e->fetched_at ? e->fetched_at : "—",
-              e->last_played_at ? e->last_played_at : "—", e->path);
+      printf ("%s  %10" G_GUINT64_FORMAT "  fetched %s  played %s  %s\n", e->song_id, e->bytes,
+              e->fetched_at ? e->fetched_at : "—", e->last_played_at ? e->last_played_at : "—",
+              e->path);
     }
   used = sk_media_cache_get_used_bytes (cache, &error);
   if (error != NULL)
@@ -197,4 +193,3 @@ cmd_cache (int argc, char **argv)
   printf ("%" G_GUINT64_FORMAT " bytes in %s\n", used, dir);
   return EXIT_SUCCESS;
 }
-

@@ -15,13 +15,14 @@
 int
 cmd_tap (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
-  g_autoptr(SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, "tap", "UID",
-                          "Simulate a badge tap: check a listener in (or extend), exactly as the reader does.",
-                          NULL, 1, 1);
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  int rc = parse_options (
+      &argc, &argv, "tap", "UID",
+      "Simulate a badge tap: check a listener in (or extend), exactly as the reader does.", NULL, 1,
+      1);
 
   if (rc >= 0)
     return rc;
@@ -43,8 +44,7 @@ cmd_tap (int argc, char **argv)
       {
         g_autofree char *until = sk_time_format (r.expires_at);
 
-        printf ("%s %s%s until %.19s\n", r.display_name,
-                r.extended ? "extended" : "checked in",
+        printf ("%s %s%s until %.19s\n", r.display_name, r.extended ? "extended" : "checked in",
                 r.kind == SK_TAP_MANAGER ? " (manager)" : "", until);
         print_queue (engine, FALSE);
       }
@@ -59,18 +59,17 @@ cmd_tap (int argc, char **argv)
 int
 cmd_join (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
   g_autofree char *name = NULL;
-  g_autoptr(SkDBusKiosk1) kiosk = NULL;
-  GOptionEntry entries[] = {
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name (default: a friendly generated one)", "NAME" },
-    { NULL }
-  };
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  GOptionEntry entries[] = { { "name", 0, 0, G_OPTION_ARG_STRING, &name,
+                               "Display name (default: a friendly generated one)", "NAME" },
+                             { NULL } };
   int rc = parse_options (&argc, &argv, "join", "UID",
-                          "Make an unknown badge a guest (neutral taste) and check it in.",
-                          entries, 1, 1);
+                          "Make an unknown badge a guest (neutral taste) and check it in.", entries,
+                          1, 1);
 
   if (rc >= 0)
     return rc;
@@ -90,19 +89,20 @@ cmd_join (int argc, char **argv)
 int
 cmd_enroll (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
   g_autofree char *role = NULL;
   g_autofree char *taste = NULL;
   double pref[SK_DIM];
-  GOptionEntry entries[] = {
-    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin", "ROLE" },
-    { "taste", 0, 0, G_OPTION_ARG_STRING, &taste, "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]", "VECTOR" },
-    { NULL }
-  };
+  GOptionEntry entries[] = { { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin",
+                               "ROLE" },
+                             { "taste", 0, 0, G_OPTION_ARG_STRING, &taste,
+                               "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]", "VECTOR" },
+                             { NULL } };
   int rc = parse_options (&argc, &argv, "enroll", "UID NAME",
-                          "Give a badge to a named listener (optionally a manager).", entries, 2, 2);
+                          "Give a badge to a named listener (optionally a manager).", entries, 2,
+                          2);
 
   if (rc >= 0)
     return rc;
@@ -121,13 +121,14 @@ cmd_enroll (int argc, char **argv)
 int
 cmd_vote (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *user = NULL;
-  g_autoptr(SkDBusKiosk1) kiosk = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
   guint64 value = 0;
   int rc = parse_options (&argc, &argv, "vote", "UID N",
-                          "Rate the track playing now 1–5 for the listener with this badge.", NULL, 2, 2);
+                          "Rate the track playing now 1–5 for the listener with this badge.", NULL,
+                          2, 2);
 
   if (rc >= 0)
     return rc;
@@ -153,10 +154,10 @@ cmd_vote (int argc, char **argv)
 int
 cmd_checkout (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *user = NULL;
-  g_autoptr(SkDBusKiosk1) kiosk = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
   int rc = parse_options (&argc, &argv, "checkout", "UID", "Check a listener out now.", NULL, 1, 1);
 
   if (rc >= 0)
@@ -180,13 +181,14 @@ cmd_checkout (int argc, char **argv)
 int
 cmd_next (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *song = NULL;
   g_autofree char *title = NULL;
-  int rc = parse_options (&argc, &argv, "next", "",
-                          "Start the queue's head as the track playing (what the player does at a track start).",
-                          NULL, 0, 0);
+  int rc = parse_options (
+      &argc, &argv, "next", "",
+      "Start the queue's head as the track playing (what the player does at a track start).", NULL,
+      0, 0);
 
   if (rc >= 0)
     return rc;
@@ -204,15 +206,14 @@ cmd_next (int argc, char **argv)
 int
 cmd_queue (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDBusKiosk1) kiosk = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
   gboolean json = FALSE;
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-    { NULL }
-  };
-  int rc = parse_options (&argc, &argv, "queue", "", "Show what plays next, best first.", entries, 0, 0);
+  GOptionEntry entries[] = { { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+                             { NULL } };
+  int rc = parse_options (&argc, &argv, "queue", "", "Show what plays next, best first.", entries,
+                          0, 0);
 
   if (rc >= 0)
     return rc;
@@ -247,20 +248,24 @@ print_reader_status (SkStore *store)
       printf ("           no status reported yet (the kiosk has not run with it)\n");
       return;
     }
-  printf ("           %s%s%s, as of %.19s\n", status,
-          model || message ? ": " : "", model ? model : message ? message : "", at ? at : "?");
+  printf ("           %s%s%s, as of %.19s\n", status, model || message ? ": " : "",
+          model     ? model
+          : message ? message
+                    : "",
+          at ? at : "?");
 }
 
 int
 cmd_status (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *title = NULL;
   SkStore *store;
   guint songs = 0, outbox = 0;
-  g_autoptr(SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, "status", "", "Show the player, who is present and the queue.", NULL, 0, 0);
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  int rc = parse_options (&argc, &argv, "status", "",
+                          "Show the player, who is present and the queue.", NULL, 0, 0);
 
   if (rc >= 0)
     return rc;
@@ -289,4 +294,3 @@ cmd_status (int argc, char **argv)
   print_queue (engine, FALSE);
   return EXIT_SUCCESS;
 }
-

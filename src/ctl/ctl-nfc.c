@@ -15,15 +15,14 @@
 typedef struct
 {
   GMainLoop *loop;
-  guint      count;
-  guint      seen;
-  gboolean   was_ready;
-  int        rc;
+  guint count;
+  guint seen;
+  gboolean was_ready;
+  int rc;
 } NfcTest;
 
 static const char *
-card_kind (guint atqa,
-           guint sak)
+card_kind (guint atqa, guint sak)
 {
   if (sak & 0x20)
     return "ISO 14443-4";
@@ -39,12 +38,8 @@ card_kind (guint atqa,
 }
 
 static void
-nfc_test_on_tap (SkNfcReader *reader,
-                 const char  *uid,
-                 guint        atqa,
-                 guint        sak,
-                 gint64       time,
-                 NfcTest     *t)
+nfc_test_on_tap (
+    SkNfcReader *reader, const char *uid, guint atqa, guint sak, gint64 time, NfcTest *t)
 {
   g_autofree char *when = sk_time_format (time);
 
@@ -55,8 +50,7 @@ nfc_test_on_tap (SkNfcReader *reader,
 }
 
 static void
-nfc_test_on_status (SkNfcReader *reader,
-                    NfcTest     *t)
+nfc_test_on_status (SkNfcReader *reader, NfcTest *t)
 {
   switch (sk_nfc_reader_get_status (reader))
     {
@@ -94,19 +88,16 @@ nfc_test_on_signal (gpointer data)
 }
 
 static void
-nfc_test_quiet (const char     *domain,
-                GLogLevelFlags  level,
-                const char     *message,
-                gpointer        data)
+nfc_test_quiet (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
 }
 
 int
 cmd_nfc_test (int argc, char **argv)
 {
-  g_autoptr(SkNfcReader) reader = NULL;
+  g_autoptr (SkNfcReader) reader = NULL;
   g_autofree char *device = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
   NfcTest t = { 0 };
   gint count = 0;
   guint sigint, sigterm;
@@ -137,7 +128,7 @@ cmd_nfc_test (int argc, char **argv)
 
       if (g_file_test (path, G_FILE_TEST_EXISTS))
         {
-          g_autoptr(SkStore) store = open_store (SK_STORE_OPEN_READ_ONLY);
+          g_autoptr (SkStore) store = open_store (SK_STORE_OPEN_READ_ONLY);
 
           if (store == NULL)
             return EXIT_FAILURE;
@@ -146,14 +137,13 @@ cmd_nfc_test (int argc, char **argv)
             return fail ("nfc-test: the kiosk is set to run without a badge reader "
                          "(nfc_device is “none”); name one with --device");
           if (*device == '\0')
-            g_clear_pointer (&device, g_free);   /* the first reader found */
+            g_clear_pointer (&device, g_free); /* the first reader found */
         }
     }
 
   /* this command says in its own words what the reader's log lines say */
   if (g_getenv ("G_MESSAGES_DEBUG") == NULL)
-    g_log_set_handler ("sk-nfc", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING,
-                       nfc_test_quiet, NULL);
+    g_log_set_handler ("sk-nfc", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING, nfc_test_quiet, NULL);
   loop = g_main_loop_new (NULL, FALSE);
   t.loop = loop;
   t.count = (guint) count;
@@ -170,4 +160,3 @@ cmd_nfc_test (int argc, char **argv)
   g_source_remove (sigterm);
   return t.rc;
 }
-

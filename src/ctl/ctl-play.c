@@ -14,8 +14,9 @@
  * at the clock's rate, as a sound card would take it; --unpaced writes as
  * fast as it takes it: to render into a file (and for the tests that
  * compare what was written sample for sample). */
-#define UNPACED_HELP "Write to a PCM that does not keep time (null, file) as fast as " \
-                     "it takes data, not at the clock's rate"
+#define UNPACED_HELP                                                \
+  "Write to a PCM that does not keep time (null, file) as fast as " \
+  "it takes data, not at the clock's rate"
 
 /* --- play --------------------------------------------------------------- */
 
@@ -23,17 +24,14 @@ typedef struct
 {
   SkAudioPlayer *player;
   GMainLoop *loop;
-  GPtrArray *failures;   /* one line each */
-  GHashTable *gains;     /* track id → the gain it plays at (normalising) */
+  GPtrArray *failures; /* one line each */
+  GHashTable *gains;   /* track id → the gain it plays at (normalising) */
   gboolean interrupted;
   gboolean pcm_failed;
 } Play;
 
 static void
-on_play_started (SkAudioPlayer *player,
-                 guint64        track,
-                 const char    *path,
-                 Play          *play)
+on_play_started (SkAudioPlayer *player, guint64 track, const char *path, Play *play)
 {
   g_autofree char *display = g_filename_display_name (path);
   gint64 id = (gint64) track;
@@ -47,28 +45,22 @@ on_play_started (SkAudioPlayer *player,
 }
 
 static void
-on_play_failed (SkAudioPlayer *player,
-                guint64        track,
-                const char    *path,
-                const GError  *error,
-                Play          *play)
+on_play_failed (
+    SkAudioPlayer *player, guint64 track, const char *path, const GError *error, Play *play)
 {
   fail ("play: skipped: %s", error->message);
   g_ptr_array_add (play->failures, g_strdup (error->message));
 }
 
 static void
-on_play_idle (SkAudioPlayer *player,
-              Play          *play)
+on_play_idle (SkAudioPlayer *player, Play *play)
 {
   /* everything played: let the device play its buffer out, then quit */
   sk_audio_player_stop (player, TRUE);
 }
 
 static void
-on_play_pcm_error (SkAudioPlayer *player,
-                   const GError  *error,
-                   Play          *play)
+on_play_pcm_error (SkAudioPlayer *player, const GError *error, Play *play)
 {
   fail ("play: %s", error->message);
   play->pcm_failed = TRUE;
@@ -76,8 +68,7 @@ on_play_pcm_error (SkAudioPlayer *player,
 }
 
 static void
-on_play_stopped (SkAudioPlayer *player,
-                 Play          *play)
+on_play_stopped (SkAudioPlayer *player, Play *play)
 {
   g_main_loop_quit (play->loop);
 }
@@ -100,7 +91,7 @@ static gboolean
 play_target (double *target)
 {
   g_autofree char *path = opt_db != NULL ? g_strdup (opt_db) : sk_store_default_path ();
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr (SkStore) store = NULL;
 
   *target = SK_LOUDNESS_TARGET_DEFAULT;
   if (opt_db == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
@@ -115,10 +106,10 @@ play_target (double *target)
 int
 cmd_play (int argc, char **argv)
 {
-  g_autoptr(SkAudioPlayer) player = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkAudioPlayer) player = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GPtrArray) failures = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
   g_autofree char *pcm = NULL;
   double crossfade = 0.0, volume = 1.0;
   gboolean unpaced = FALSE, no_normalize = FALSE;
@@ -148,8 +139,8 @@ cmd_play (int argc, char **argv)
   sk_audio_player_set_paced (player, !unpaced);
   /* a speaker test with no speaker fails, it does not play silently */
   sk_audio_player_set_silent_fallback (player, FALSE);
-  if (!sk_audio_player_set_crossfade (player, crossfade, &error)
-      || !sk_audio_player_set_volume (player, volume, &error))
+  if (!sk_audio_player_set_crossfade (player, crossfade, &error) ||
+      !sk_audio_player_set_volume (player, volume, &error))
     {
       fail ("play: %s", error->message);
       return EXIT_USAGE;
@@ -159,7 +150,7 @@ cmd_play (int argc, char **argv)
   play.gains = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   for (int i = 1; i < argc; i++)
     {
-      g_autoptr(GError) probe_error = NULL;
+      g_autoptr (GError) probe_error = NULL;
       double duration, loudness, *gain;
       gint64 *id;
 
@@ -219,20 +210,17 @@ cmd_play (int argc, char **argv)
 
 typedef struct
 {
-  SkEngine   *engine;
+  SkEngine *engine;
   SkPlayback *playback;
-  GMainLoop  *loop;
-  guint       tracks;        /* stop after this many starts (0: never) */
-  guint       started;
-  gboolean    interrupted;
-  gboolean    nothing;       /* idle with nothing that can ever play */
+  GMainLoop *loop;
+  guint tracks; /* stop after this many starts (0: never) */
+  guint started;
+  gboolean interrupted;
+  gboolean nothing; /* idle with nothing that can ever play */
 } Run;
 
 static void
-on_run_started (SkEngine   *engine,
-                const char *song_id,
-                const char *play_id,
-                Run        *run)
+on_run_started (SkEngine *engine, const char *song_id, const char *play_id, Run *run)
 {
   g_autofree char *title = sk_engine_dup_song_title (engine, song_id);
 
@@ -243,10 +231,7 @@ on_run_started (SkEngine   *engine,
 }
 
 static void
-on_run_status (SkEngine   *engine,
-               const char *status,
-               const char *message,
-               Run        *run)
+on_run_status (SkEngine *engine, const char *status, const char *message, Run *run)
 {
   if (message == NULL)
     return;
@@ -260,10 +245,7 @@ on_run_status (SkEngine   *engine,
 }
 
 static void
-on_run_unplayable (SkPlayback *playback,
-                   const char *song_id,
-                   const char *reason,
-                   Run        *run)
+on_run_unplayable (SkPlayback *playback, const char *song_id, const char *reason, Run *run)
 {
   g_autofree char *title = sk_engine_dup_song_title (run->engine, song_id);
 
@@ -283,10 +265,10 @@ on_run_signal (gpointer data)
 int
 cmd_run (int argc, char **argv)
 {
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(SkPlayback) playback = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (SkPlayback) playback = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *pcm = NULL;
   int tracks = 0;
   gboolean unpaced = FALSE;
@@ -346,4 +328,3 @@ cmd_run (int argc, char **argv)
     return EXIT_FAILURE;
   return EXIT_SUCCESS;
 }
-

@@ -15,69 +15,60 @@ G_BEGIN_DECLS
 extern char *opt_db;
 extern gboolean opt_session;
 
-int       fail              (const char *fmt,
-                             ...) G_GNUC_PRINTF (1, 2);
+int fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 /* Only init and demo create a database (SK_STORE_OPEN_CREATE); reading
  * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
-SkStore  *open_store        (SkStoreOpenFlags flags);
-SkEngine *open_engine       (SkStoreOpenFlags flags);
-int       parse_options     (int            *argc,
-                             char         ***argv,
-                             const char     *name,
-                             const char     *args,
-                             const char     *summary,
-                             GOptionEntry   *entries,
-                             int             min_args,
-                             int             max_args);
-char     *format_vec_short  (const char *stored);
-void      print_queue       (SkEngine *engine,
-                             gboolean  as_json);
+SkStore *open_store (SkStoreOpenFlags flags);
+SkEngine *open_engine (SkStoreOpenFlags flags);
+int parse_options (int *argc,
+                   char ***argv,
+                   const char *name,
+                   const char *args,
+                   const char *summary,
+                   GOptionEntry *entries,
+                   int min_args,
+                   int max_args);
+char *format_vec_short (const char *stored);
+void print_queue (SkEngine *engine, gboolean as_json);
 
 /* ctl-library.c */
-int cmd_init       (int argc, char **argv);
-int cmd_import     (int argc, char **argv);
-int cmd_songs      (int argc, char **argv);
-int cmd_cache      (int argc, char **argv);
+int cmd_init (int argc, char **argv);
+int cmd_import (int argc, char **argv);
+int cmd_songs (int argc, char **argv);
+int cmd_cache (int argc, char **argv);
 /* ctl-listeners.c */
-int cmd_tap        (int argc, char **argv);
-int cmd_join       (int argc, char **argv);
-int cmd_enroll     (int argc, char **argv);
-int cmd_vote       (int argc, char **argv);
-int cmd_checkout   (int argc, char **argv);
-int cmd_next       (int argc, char **argv);
-int cmd_queue      (int argc, char **argv);
-int cmd_status     (int argc, char **argv);
+int cmd_tap (int argc, char **argv);
+int cmd_join (int argc, char **argv);
+int cmd_enroll (int argc, char **argv);
+int cmd_vote (int argc, char **argv);
+int cmd_checkout (int argc, char **argv);
+int cmd_next (int argc, char **argv);
+int cmd_queue (int argc, char **argv);
+int cmd_status (int argc, char **argv);
 /* ctl-config.c */
-int cmd_config     (int argc, char **argv);
+int cmd_config (int argc, char **argv);
 /* ctl-nfc.c */
-int cmd_nfc_test   (int argc, char **argv);
+int cmd_nfc_test (int argc, char **argv);
 /* ctl-cases.c */
-int cmd_rank       (int argc, char **argv);
+int cmd_rank (int argc, char **argv);
 int cmd_taste_step (int argc, char **argv);
 /* ctl-demo.c */
-int cmd_demo       (int argc, char **argv);
+int cmd_demo (int argc, char **argv);
 /* ctl-bus.c: soundscaped's D-Bus API, when it runs. The proxy if
  * soundscaped owns its name (on the session bus with --session) and no
  * --db names a file (@required: whatever --db says); else NULL, with why
  * in @error. */
 typedef struct _SkDBusKiosk1 SkDBusKiosk1;
-SkDBusKiosk1 *ctl_bus_kiosk  (gboolean       required,
-                              GError       **error);
-int           ctl_bus_tap    (SkDBusKiosk1  *kiosk,
-                              const char    *uid);
-int           ctl_bus_vote   (SkDBusKiosk1  *kiosk,
-                              const char    *uid,
-                              int            value);
-int           ctl_bus_join   (SkDBusKiosk1  *kiosk,
-                              const char    *uid,
-                              const char    *display_name);
-int           ctl_bus_check_out (SkDBusKiosk1 *kiosk,
-                                 const char   *uid);
-int           ctl_bus_queue  (SkDBusKiosk1  *kiosk);
-int           ctl_bus_status (SkDBusKiosk1  *kiosk);
-int           cmd_watch      (int argc, char **argv);
+SkDBusKiosk1 *ctl_bus_kiosk (gboolean required, GError **error);
+int ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid);
+int ctl_bus_vote (SkDBusKiosk1 *kiosk, const char *uid, int value);
+int ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name);
+int ctl_bus_check_out (SkDBusKiosk1 *kiosk, const char *uid);
+int ctl_bus_queue (SkDBusKiosk1 *kiosk);
+int ctl_bus_status (SkDBusKiosk1 *kiosk);
+int cmd_watch (int argc, char **argv);
 /* ctl-play.c */
-int cmd_play       (int argc, char **argv);
-int cmd_run        (int argc, char **argv);
+int cmd_play (int argc, char **argv);
+int cmd_run (int argc, char **argv);
 
 G_END_DECLS

@@ -21,26 +21,26 @@ typedef struct
 } Command;
 
 static const Command commands[] = {
-  { "init",       "",          "Create or upgrade the database", cmd_init },
-  { "import",     "DIR",       "Import audio files with JSON sidecars", cmd_import },
-  { "songs",      "",          "List the library", cmd_songs },
-  { "cache",      "[--fetch]", "List the media cache, or download songs (by id) into it", cmd_cache },
-  { "tap",        "UID",       "Simulate a badge tap", cmd_tap },
-  { "join",       "UID",       "Make an unknown badge a guest and check it in", cmd_join },
-  { "enroll",     "UID NAME",  "Give a badge to a named listener or manager", cmd_enroll },
-  { "vote",       "UID N",     "Rate the track playing 1–5", cmd_vote },
-  { "checkout",   "UID",       "Check a listener out", cmd_checkout },
-  { "next",       "",          "Start the next track of the queue", cmd_next },
-  { "queue",      "",          "Show what plays next", cmd_queue },
-  { "status",     "",          "Show the player, listeners and queue", cmd_status },
-  { "watch",      "",          "Print the kiosk's events live (needs soundscaped)", cmd_watch },
-  { "nfc-test",   "",          "Check the NFC reader: print the cards it sees", cmd_nfc_test },
-  { "rank",       "CASE.json", "Evaluate a rank case file", cmd_rank },
+  { "init", "", "Create or upgrade the database", cmd_init },
+  { "import", "DIR", "Import audio files with JSON sidecars", cmd_import },
+  { "songs", "", "List the library", cmd_songs },
+  { "cache", "[--fetch]", "List the media cache, or download songs (by id) into it", cmd_cache },
+  { "tap", "UID", "Simulate a badge tap", cmd_tap },
+  { "join", "UID", "Make an unknown badge a guest and check it in", cmd_join },
+  { "enroll", "UID NAME", "Give a badge to a named listener or manager", cmd_enroll },
+  { "vote", "UID N", "Rate the track playing 1–5", cmd_vote },
+  { "checkout", "UID", "Check a listener out", cmd_checkout },
+  { "next", "", "Start the next track of the queue", cmd_next },
+  { "queue", "", "Show what plays next", cmd_queue },
+  { "status", "", "Show the player, listeners and queue", cmd_status },
+  { "watch", "", "Print the kiosk's events live (needs soundscaped)", cmd_watch },
+  { "nfc-test", "", "Check the NFC reader: print the cards it sees", cmd_nfc_test },
+  { "rank", "CASE.json", "Evaluate a rank case file", cmd_rank },
   { "taste-step", "CASE.json", "Evaluate a vote case file", cmd_taste_step },
-  { "config",     "[KEY [VALUE]]", "Show or change the settings", cmd_config },
-  { "demo",       "",          "Drive the engine with demo badges", cmd_demo },
-  { "play",       "FILE...",   "Play audio files (--pcm, --crossfade, --volume)", cmd_play },
-  { "run",        "",          "Play the queue as the kiosk does (--pcm, --tracks)", cmd_run },
+  { "config", "[KEY [VALUE]]", "Show or change the settings", cmd_config },
+  { "demo", "", "Drive the engine with demo badges", cmd_demo },
+  { "play", "FILE...", "Play audio files (--pcm, --crossfade, --volume)", cmd_play },
+  { "run", "", "Play the queue as the kiosk does (--pcm, --tracks)", cmd_run },
 };
 
 static void
@@ -53,8 +53,7 @@ usage (FILE *out)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   int rc = EXIT_USAGE;
 
@@ -81,7 +80,8 @@ main (int    argc,
       argv[1] = argv[2];
       argv[2] = db;
     }
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
     {
       usage (stdout);
       return EXIT_SUCCESS;

@@ -23,14 +23,14 @@
 #include "sk-settings.h"
 #include "sk-util.h"
 
-#define TICKET_BYTES  16
-#define MAX_TICKETS   1024   /* the tap limiter keeps far fewer alive */
+#define TICKET_BYTES 16
+#define MAX_TICKETS 1024 /* the tap limiter keeps far fewer alive */
 
 typedef struct
 {
-  char   *uid;       /* normalised */
-  char   *user_id;   /* NULL while the badge is unknown */
-  gint64  expires;   /* monotonic µs */
+  char *uid;      /* normalised */
+  char *user_id;  /* NULL while the badge is unknown */
+  gint64 expires; /* monotonic µs */
 } Ticket;
 
 static void
@@ -44,8 +44,7 @@ ticket_free (gpointer data)
 }
 
 static void
-forget_expired (SkKioskService *self,
-                gint64          now)
+forget_expired (SkKioskService *self, gint64 now)
 {
   GHashTableIter iter;
   Ticket *t;
@@ -57,9 +56,7 @@ forget_expired (SkKioskService *self,
 }
 
 static char *
-mint_ticket (SkKioskService *self,
-             const char     *uid,
-             const char     *user_id)
+mint_ticket (SkKioskService *self, const char *uid, const char *user_id)
 {
   SkStore *store = sk_engine_get_store (self->engine);
   guint8 bytes[TICKET_BYTES];
@@ -92,9 +89,7 @@ mint_ticket (SkKioskService *self,
 
 /* The ticket @token names, or NULL with why not. */
 static Ticket *
-lookup_ticket (SkKioskService  *self,
-               const char      *token,
-               GError         **error)
+lookup_ticket (SkKioskService *self, const char *token, GError **error)
 {
   Ticket *t;
 
@@ -119,9 +114,7 @@ lookup_ticket (SkKioskService  *self,
 }
 
 static Ticket *
-lookup_listener_ticket (SkKioskService  *self,
-                        const char      *token,
-                        GError         **error)
+lookup_listener_ticket (SkKioskService *self, const char *token, GError **error)
 {
   Ticket *t = lookup_ticket (self, token, error);
 
@@ -135,8 +128,7 @@ lookup_listener_ticket (SkKioskService  *self,
 }
 
 void
-sk_kiosk_return_error (GDBusMethodInvocation *invocation,
-                       const GError          *error)
+sk_kiosk_return_error (GDBusMethodInvocation *invocation, const GError *error)
 {
   SkKioskError code = SK_KIOSK_ERROR_FAILED;
 
@@ -155,10 +147,7 @@ sk_kiosk_return_error (GDBusMethodInvocation *invocation,
 
 /* The listener's name and when their check-in here ends (0: not here). */
 static void
-lookup_listener (SkKioskService  *self,
-                 const char      *user_id,
-                 char           **name,
-                 gint64          *until)
+lookup_listener (SkKioskService *self, const char *user_id, char **name, gint64 *until)
 {
   SkStore *store = sk_engine_get_store (self->engine);
   sqlite3_stmt *stmt;
@@ -168,7 +157,8 @@ lookup_listener (SkKioskService  *self,
   stmt = sk_store_prepare (store,
                            "SELECT coalesce(p.display_name, p.name, 'Listener'), s.expires_at "
                            "FROM profiles p LEFT JOIN sessions s ON s.user_id = p.id "
-                           "AND s.status = 'active' AND s.player_id = ?2 WHERE p.id = ?1", NULL);
+                           "AND s.status = 'active' AND s.player_id = ?2 WHERE p.id = ?1",
+                           NULL);
   if (stmt == NULL)
     return;
   sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
@@ -185,14 +175,11 @@ lookup_listener (SkKioskService  *self,
 /* --- Tap ---------------------------------------------------------------- */
 
 gboolean
-sk_kiosk_tap (SkKioskService  *self,
-              const char      *uid,
-              const char      *source,
-              GVariant       **reply,
-              GError         **error)
+sk_kiosk_tap (
+    SkKioskService *self, const char *uid, const char *source, GVariant **reply, GError **error)
 {
   SkTapResult r = { 0 };
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   g_autofree char *ticket = NULL;
   g_autofree char *message = NULL;
   const char *result;
@@ -232,29 +219,27 @@ sk_kiosk_tap (SkKioskService  *self,
           break;
         }
     }
-  *reply = g_variant_ref_sink (g_variant_new ("(ssssxs)", result, ticket ? ticket : "",
-                                              r.user_id ? r.user_id : "",
-                                              r.display_name ? r.display_name : "",
-                                              r.expires_at, message));
+  *reply = g_variant_ref_sink (
+      g_variant_new ("(ssssxs)", result, ticket ? ticket : "", r.user_id ? r.user_id : "",
+                     r.display_name ? r.display_name : "", r.expires_at, message));
   /* a Tap call's ticket is its caller's alone; the reader's is for the
    * screen, where the person stands */
   sk_dbus_kiosk1_emit_tap_result (self->skeleton, result,
                                   g_strcmp0 (source, "reader") == 0 && ticket ? ticket : "",
-                                  r.user_id ? r.user_id : "",
-                                  r.display_name ? r.display_name : "", r.expires_at, message,
-                                  source);
+                                  r.user_id ? r.user_id : "", r.display_name ? r.display_name : "",
+                                  r.expires_at, message, source);
   sk_tap_result_clear (&r);
   return TRUE;
 }
 
 static gboolean
-on_tap (SkDBusKiosk1          *skeleton,
+on_tap (SkDBusKiosk1 *skeleton,
         GDBusMethodInvocation *invocation,
-        const char            *uid,
-        SkKioskService        *self)
+        const char *uid,
+        SkKioskService *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
 
   if (!sk_kiosk_tap (self, uid, "bus", &reply, &error))
     sk_kiosk_return_error (invocation, error);
@@ -266,13 +251,13 @@ on_tap (SkDBusKiosk1          *skeleton,
 /* --- Join, Vote, CheckOut ----------------------------------------------- */
 
 static gboolean
-on_join (SkDBusKiosk1          *skeleton,
+on_join (SkDBusKiosk1 *skeleton,
          GDBusMethodInvocation *invocation,
-         const char            *token,
-         const char            *display_name,
-         SkKioskService        *self)
+         const char *token,
+         const char *display_name,
+         SkKioskService *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *user_id = NULL;
   g_autofree char *name = NULL;
   gint64 until = 0;
@@ -295,13 +280,13 @@ on_join (SkDBusKiosk1          *skeleton,
 }
 
 static gboolean
-on_vote (SkDBusKiosk1          *skeleton,
+on_vote (SkDBusKiosk1 *skeleton,
          GDBusMethodInvocation *invocation,
-         const char            *token,
-         int                    value,
-         SkKioskService        *self)
+         const char *token,
+         int value,
+         SkKioskService *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *song = NULL;
   Ticket *t = lookup_listener_ticket (self, token, &error);
 
@@ -321,12 +306,12 @@ on_vote (SkDBusKiosk1          *skeleton,
 }
 
 static gboolean
-on_check_out (SkDBusKiosk1          *skeleton,
+on_check_out (SkDBusKiosk1 *skeleton,
               GDBusMethodInvocation *invocation,
-              const char            *token,
-              SkKioskService        *self)
+              const char *token,
+              SkKioskService *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   Ticket *t = lookup_listener_ticket (self, token, &error);
 
   if (t == NULL || !sk_engine_check_out (self->engine, t->user_id, &error))

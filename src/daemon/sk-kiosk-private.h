@@ -10,34 +10,30 @@ G_BEGIN_DECLS
 
 struct _SkKioskService
 {
-  SkEngine        *engine;
-  SkPlayback      *playback;
-  SkNfcReader     *reader;
-  SkDBusKiosk1    *skeleton;
+  SkEngine *engine;
+  SkPlayback *playback;
+  SkNfcReader *reader;
+  SkDBusKiosk1 *skeleton;
   GDBusConnection *bus;
-  guint            name_lost_id;
-  int              owned;           /* 0 not yet, 1 owned, -1 lost */
-  GCallback        lost;
-  gpointer         lost_data;
-  GHashTable      *tickets;         /* token → Ticket */
-  guint            position_source;
-  gboolean         audio_error;     /* the PCM failed; no track ended since */
+  guint name_lost_id;
+  int owned; /* 0 not yet, 1 owned, -1 lost */
+  GCallback lost;
+  gpointer lost_data;
+  GHashTable *tickets; /* token → Ticket */
+  guint position_source;
+  gboolean audio_error; /* the PCM failed; no track ended since */
 };
 
 /* sk-kiosk-listeners.c */
-G_GNUC_INTERNAL void     sk_kiosk_listeners_init   (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_listeners_init (SkKioskService *self);
 /* A tap from @source ("reader" or "bus"); FALSE only for a UID that is
  * not one, or a store failure (refusals are results). */
-G_GNUC_INTERNAL gboolean sk_kiosk_tap              (SkKioskService *self,
-                                                    const char     *uid,
-                                                    const char     *source,
-                                                    GVariant      **reply,
-                                                    GError        **error);
+G_GNUC_INTERNAL gboolean sk_kiosk_tap (
+    SkKioskService *self, const char *uid, const char *source, GVariant **reply, GError **error);
 /* Any GError as one of ours (SK_KIOSK_ERROR), for the caller. */
-G_GNUC_INTERNAL void     sk_kiosk_return_error     (GDBusMethodInvocation *invocation,
-                                                    const GError          *error);
+G_GNUC_INTERNAL void sk_kiosk_return_error (GDBusMethodInvocation *invocation, const GError *error);
 
 /* sk-kiosk-service.c */
-G_GNUC_INTERNAL void     sk_kiosk_refresh_listeners (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_refresh_listeners (SkKioskService *self);
 
 G_END_DECLS

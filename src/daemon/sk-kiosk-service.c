@@ -49,7 +49,7 @@ refresh_now_playing (SkKioskService *self)
   SkStore *store = sk_engine_get_store (self->engine);
   const char *id = sk_engine_get_current_song (self->engine);
   const char *play = sk_engine_get_current_play (self->engine);
-  g_autoptr(SkSong) song = NULL;
+  g_autoptr (SkSong) song = NULL;
   GVariantBuilder emb;
   gint64 started = 0;
   double e[SK_DIM];
@@ -62,7 +62,8 @@ refresh_now_playing (SkKioskService *self)
       g_variant_builder_add (&emb, "d", e[d]);
   if (song != NULL && play != NULL)
     {
-      sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT played_at FROM songs_playing WHERE id = ?1",
+      sqlite3_stmt *stmt = sk_store_prepare (store,
+                                             "SELECT played_at FROM songs_playing WHERE id = ?1",
                                              NULL);
 
       if (stmt != NULL)
@@ -94,7 +95,7 @@ refresh_queue (SkKioskService *self)
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssds)"));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SkSong) song = sk_songs_lookup (store, q[i].song_id, NULL);
+      g_autoptr (SkSong) song = sk_songs_lookup (store, q[i].song_id, NULL);
 
       /* the "why" sentence is not built yet: "" (the XML says so) */
       g_variant_builder_add (&b, "(sssds)", q[i].song_id, song ? song->title : "",
@@ -108,7 +109,7 @@ refresh_queue (SkKioskService *self)
 static char *
 initials (const char *name)
 {
-  g_auto(GStrv) words = g_strsplit_set (name, " \t-", -1);
+  g_auto (GStrv) words = g_strsplit_set (name, " \t-", -1);
   GString *out = g_string_new (NULL);
   const char *first = NULL, *last = NULL;
 
@@ -140,7 +141,8 @@ sk_kiosk_refresh_listeners (SkKioskService *self)
                            "SELECT s.user_id, coalesce(p.display_name, p.name, 'Listener'), s.expires_at "
                            "FROM sessions s JOIN profiles p ON p.id = s.user_id "
                            "WHERE s.player_id = ?1 AND s.status = 'active' AND s.expires_at > ?2 "
-                           "ORDER BY s.user_id", NULL);
+                           "ORDER BY s.user_id",
+                           NULL);
   if (stmt != NULL)
     {
       sqlite3_bind_text (stmt, 1, sk_engine_get_player_id (self->engine), -1, SQLITE_STATIC);
@@ -152,8 +154,8 @@ sk_kiosk_refresh_listeners (SkKioskService *self)
           gint64 until = 0;
 
           sk_time_parse (sk_store_column_text (stmt, 2), &until, NULL);
-          g_variant_builder_add (&b, "(sssx)", sk_store_column_text (stmt, 0), name,
-                                 short_name, until);
+          g_variant_builder_add (&b, "(sssx)", sk_store_column_text (stmt, 0), name, short_name,
+                                 until);
         }
       sqlite3_reset (stmt);
     }
@@ -197,9 +199,7 @@ refresh_reader (SkKioskService *self)
 }
 
 static void
-set_audio (SkKioskService *self,
-           const char     *status,
-           const char     *message)
+set_audio (SkKioskService *self, const char *status, const char *message)
 {
   sk_dbus_kiosk1_set_audio_status (self->skeleton,
                                    g_variant_new ("(ss)", status, message ? message : ""));
@@ -208,18 +208,14 @@ set_audio (SkKioskService *self,
 /* --- what the properties follow ----------------------------------------- */
 
 static void
-on_track_started (SkEngine       *engine,
-                  const char     *song_id,
-                  const char     *play_id,
-                  SkKioskService *self)
+on_track_started (SkEngine *engine, const char *song_id, const char *play_id, SkKioskService *self)
 {
   refresh_now_playing (self);
   refresh_queue (self);
 }
 
 static void
-on_queue_changed (SkEngine       *engine,
-                  SkKioskService *self)
+on_queue_changed (SkEngine *engine, SkKioskService *self)
 {
   refresh_queue (self);
 }
@@ -231,21 +227,15 @@ on_listeners_changed (SkKioskService *self)
 }
 
 static void
-on_status_changed (SkEngine       *engine,
-                   const char     *status,
-                   const char     *message,
-                   SkKioskService *self)
+on_status_changed (SkEngine *engine, const char *status, const char *message, SkKioskService *self)
 {
   refresh_player (self);
   refresh_now_playing (self);
 }
 
 static void
-on_vote_recorded (SkEngine       *engine,
-                  const char     *user_id,
-                  const char     *song_id,
-                  int             value,
-                  SkKioskService *self)
+on_vote_recorded (
+    SkEngine *engine, const char *user_id, const char *song_id, int value, SkKioskService *self)
 {
   SkStore *store = sk_engine_get_store (engine);
   g_autofree char *name = NULL;
@@ -253,8 +243,10 @@ on_vote_recorded (SkEngine       *engine,
   guint n = 0;
   sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (store, "SELECT coalesce(display_name, name, 'Listener') FROM profiles "
-                                  "WHERE id = ?1", NULL);
+  stmt = sk_store_prepare (store,
+                           "SELECT coalesce(display_name, name, 'Listener') FROM profiles "
+                           "WHERE id = ?1",
+                           NULL);
   if (stmt != NULL)
     {
       sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
@@ -268,22 +260,17 @@ on_vote_recorded (SkEngine       *engine,
 }
 
 static void
-on_reader_status (SkNfcReader    *reader,
-                  SkKioskService *self)
+on_reader_status (SkNfcReader *reader, SkKioskService *self)
 {
   refresh_reader (self);
 }
 
 static void
-on_reader_tap (SkNfcReader    *reader,
-               const char     *uid,
-               guint           atqa,
-               guint           sak,
-               gint64          time,
-               SkKioskService *self)
+on_reader_tap (
+    SkNfcReader *reader, const char *uid, guint atqa, guint sak, gint64 time, SkKioskService *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
 
   if (!sk_kiosk_tap (self, uid, "reader", &reply, &error))
     {
@@ -295,36 +282,28 @@ on_reader_tap (SkNfcReader    *reader,
 /* A track the decoder starts is not yet heard: while the output is in
  * error it stays so, until a track's last frame was written. */
 static void
-on_audio_started (SkAudioPlayer  *player,
-                  guint64         track,
-                  const char     *path,
-                  SkKioskService *self)
+on_audio_started (SkAudioPlayer *player, guint64 track, const char *path, SkKioskService *self)
 {
   if (!self->audio_error)
     set_audio (self, "playing", NULL);
 }
 
 static void
-on_audio_ended (SkAudioPlayer  *player,
-                guint64         track,
-                SkKioskService *self)
+on_audio_ended (SkAudioPlayer *player, guint64 track, SkKioskService *self)
 {
   self->audio_error = FALSE;
   set_audio (self, "playing", NULL);
 }
 
 static void
-on_audio_idle (SkAudioPlayer  *player,
-               SkKioskService *self)
+on_audio_idle (SkAudioPlayer *player, SkKioskService *self)
 {
   if (!self->audio_error)
     set_audio (self, "idle", NULL);
 }
 
 static void
-on_audio_error (SkAudioPlayer  *player,
-                const GError   *error,
-                SkKioskService *self)
+on_audio_error (SkAudioPlayer *player, const GError *error, SkKioskService *self)
 {
   /* the player says each new failure once, not each retry of it */
   self->audio_error = TRUE;
@@ -335,10 +314,7 @@ on_audio_error (SkAudioPlayer  *player,
 }
 
 static void
-on_unplayable (SkPlayback     *playback,
-               const char     *song_id,
-               const char     *reason,
-               SkKioskService *self)
+on_unplayable (SkPlayback *playback, const char *song_id, const char *reason, SkKioskService *self)
 {
   sk_dbus_kiosk1_emit_skipped (self->skeleton, song_id, "unplayable", reason);
 }
@@ -355,8 +331,7 @@ update_position (gpointer data)
 }
 
 void
-sk_kiosk_service_set_playback (SkKioskService *self,
-                               SkPlayback     *playback)
+sk_kiosk_service_set_playback (SkKioskService *self, SkPlayback *playback)
 {
   SkAudioPlayer *player = sk_playback_get_player (playback);
 
@@ -371,8 +346,7 @@ sk_kiosk_service_set_playback (SkKioskService *self,
 }
 
 void
-sk_kiosk_service_set_reader (SkKioskService *self,
-                             SkNfcReader    *reader)
+sk_kiosk_service_set_reader (SkKioskService *self, SkNfcReader *reader)
 {
   g_return_if_fail (self->reader == NULL);
   self->reader = g_object_ref (reader);
@@ -384,16 +358,15 @@ sk_kiosk_service_set_reader (SkKioskService *self,
 
 /* --- the admin methods -------------------------------------------------- */
 
-static const char *const listener_methods[] = {
-  "Tap", "Join", "Vote", "CheckOut", "Unlock", "Lock", "SetPin", NULL
-};
+static const char *const listener_methods[] = { "Tap",    "Join", "Vote",   "CheckOut",
+                                                "Unlock", "Lock", "SetPin", NULL };
 
 /* Every admin method needs an unlock; there is none yet, so each is
  * refused here with a sentence, before any handler. */
 static gboolean
 on_authorize (GDBusInterfaceSkeleton *skeleton,
-              GDBusMethodInvocation  *invocation,
-              SkKioskService         *self)
+              GDBusMethodInvocation *invocation,
+              SkKioskService *self)
 {
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
 
@@ -402,15 +375,16 @@ on_authorize (GDBusInterfaceSkeleton *skeleton,
     return TRUE;
   g_dbus_method_invocation_return_error (invocation, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
                                          "%s is a manager's operation: unlock the admin page "
-                                         "first", method);
+                                         "first",
+                                         method);
   return FALSE;
 }
 
 static gboolean
-on_unlock (SkDBusKiosk1          *skeleton,
+on_unlock (SkDBusKiosk1 *skeleton,
            GDBusMethodInvocation *invocation,
-           const char            *ticket,
-           const char            *pin)
+           const char *ticket,
+           const char *pin)
 {
   g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
                                                  SK_KIOSK_ERROR_NOT_SUPPORTED,
@@ -420,9 +394,7 @@ on_unlock (SkDBusKiosk1          *skeleton,
 }
 
 static gboolean
-on_set_pin (SkDBusKiosk1          *skeleton,
-            GDBusMethodInvocation *invocation,
-            const char            *pin)
+on_set_pin (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, const char *pin)
 {
   g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
                                                  SK_KIOSK_ERROR_NOT_SUPPORTED,
@@ -431,10 +403,9 @@ on_set_pin (SkDBusKiosk1          *skeleton,
 }
 
 static gboolean
-on_lock (SkDBusKiosk1          *skeleton,
-         GDBusMethodInvocation *invocation)
+on_lock (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation)
 {
-  sk_dbus_kiosk1_complete_lock (skeleton, invocation);   /* it is locked */
+  sk_dbus_kiosk1_complete_lock (skeleton, invocation); /* it is locked */
   return TRUE;
 }
 
@@ -481,12 +452,12 @@ sk_kiosk_service_reload (SkKioskService *self)
 
 static void
 on_name_lost (GDBusConnection *bus,
-              const char      *sender,
-              const char      *path,
-              const char      *iface,
-              const char      *member,
-              GVariant        *params,
-              gpointer         data)
+              const char *sender,
+              const char *path,
+              const char *iface,
+              const char *member,
+              GVariant *params,
+              gpointer data)
 {
   SkKioskService *self = data;
   const char *name = NULL;
@@ -501,9 +472,9 @@ on_name_lost (GDBusConnection *bus,
 
 static void
 on_bus_closed (GDBusConnection *bus,
-               gboolean         remote_peer_vanished,
-               GError          *error,
-               SkKioskService  *self)
+               gboolean remote_peer_vanished,
+               GError *error,
+               SkKioskService *self)
 {
   if (self->owned != 1)
     return;
@@ -513,23 +484,20 @@ on_bus_closed (GDBusConnection *bus,
 }
 
 gboolean
-sk_kiosk_service_own (SkKioskService  *self,
-                      GBusType         bus_type,
-                      GCallback        lost,
-                      gpointer         lost_data,
-                      GError         **error)
+sk_kiosk_service_own (
+    SkKioskService *self, GBusType bus_type, GCallback lost, gpointer lost_data, GError **error)
 {
   const char *which = bus_type == G_BUS_TYPE_SESSION ? "session" : "system";
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GVariant) reply = NULL;
   guint32 code = 0;
 
   g_return_val_if_fail (self->bus == NULL, FALSE);
   self->bus = g_bus_get_sync (bus_type, NULL, &local);
   if (self->bus == NULL)
     {
-      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_FAILED,
-                   "Cannot reach the %s bus: %s", which, local->message);
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_FAILED, "Cannot reach the %s bus: %s",
+                   which, local->message);
       return FALSE;
     }
   /* losing the bus ends the main loop through @lost, not the process
@@ -543,10 +511,12 @@ sk_kiosk_service_own (SkKioskService  *self,
                    local->message);
       return FALSE;
     }
-  self->name_lost_id =
-    g_dbus_connection_signal_subscribe (self->bus, "org.freedesktop.DBus", "org.freedesktop.DBus",
-                                        "NameLost", "/org/freedesktop/DBus", SK_KIOSK_BUS_NAME,
-                                        G_DBUS_SIGNAL_FLAGS_NONE, on_name_lost, self, NULL);
+  self->name_lost_id = g_dbus_connection_signal_subscribe (self->bus, "org.freedesktop.DBus",
+                                                           "org.freedesktop.DBus", "NameLost",
+                                                           "/org/freedesktop/DBus",
+                                                           SK_KIOSK_BUS_NAME,
+                                                           G_DBUS_SIGNAL_FLAGS_NONE, on_name_lost,
+                                                           self, NULL);
   g_signal_connect (self->bus, "closed", G_CALLBACK (on_bus_closed), self);
   /* never queued behind another owner, never replacing one: a second
    * soundscaped is refused at once, and says so */
@@ -554,8 +524,8 @@ sk_kiosk_service_own (SkKioskService  *self,
                                        "org.freedesktop.DBus", "RequestName",
                                        g_variant_new ("(su)", SK_KIOSK_BUS_NAME,
                                                       4 /* DBUS_NAME_FLAG_DO_NOT_QUEUE */),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 25000,
-                                       NULL, &local);
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 25000, NULL,
+                                       &local);
   if (reply == NULL)
     {
       g_dbus_error_strip_remote_error (local);

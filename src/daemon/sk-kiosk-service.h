@@ -19,7 +19,7 @@
 
 G_BEGIN_DECLS
 
-#define SK_KIOSK_BUS_NAME    "org.soundscape.Kiosk1"
+#define SK_KIOSK_BUS_NAME "org.soundscape.Kiosk1"
 #define SK_KIOSK_OBJECT_PATH "/org/soundscape/Kiosk1"
 
 /* The named D-Bus errors, org.soundscape.Kiosk1.Error.*: a GError of this
@@ -34,37 +34,32 @@ typedef enum
   SK_KIOSK_ERROR_PIN_LOCKED,
   SK_KIOSK_ERROR_NOT_SUPPORTED,
   SK_KIOSK_ERROR_FAILED,
-  SK_KIOSK_ERROR_NAME_TAKEN,   /* never sent: sk_kiosk_service_own() */
+  SK_KIOSK_ERROR_NAME_TAKEN, /* never sent: sk_kiosk_service_own() */
 } SkKioskError;
 
 GQuark sk_kiosk_error_quark (void);
 
 typedef struct _SkKioskService SkKioskService;
 
-SkKioskService *sk_kiosk_service_new          (SkEngine        *engine);
-void            sk_kiosk_service_free         (SkKioskService  *self);
+SkKioskService *sk_kiosk_service_new (SkEngine *engine);
+void sk_kiosk_service_free (SkKioskService *self);
 
 /* Connects to the bus, exports the object and owns the name; returns once
  * it is owned. FALSE with a sentence when the bus cannot be reached or the
  * name is already owned (SK_KIOSK_ERROR_NAME_TAKEN): another soundscaped
  * runs. @lost is called if the name is lost later (the bus went away). */
-gboolean        sk_kiosk_service_own          (SkKioskService  *self,
-                                               GBusType         bus_type,
-                                               GCallback        lost,
-                                               gpointer         lost_data,
-                                               GError         **error);
+gboolean sk_kiosk_service_own (
+    SkKioskService *self, GBusType bus_type, GCallback lost, gpointer lost_data, GError **error);
 
 /* What the properties follow; either may be left unset. The reader's taps
  * go through the service (with a ticket, announced by TapResult), and its
  * status is recorded as sk_nfc_reader_attach_engine() does. */
-void            sk_kiosk_service_set_playback (SkKioskService  *self,
-                                               SkPlayback      *playback);
-void            sk_kiosk_service_set_reader   (SkKioskService  *self,
-                                               SkNfcReader     *reader);
+void sk_kiosk_service_set_playback (SkKioskService *self, SkPlayback *playback);
+void sk_kiosk_service_set_reader (SkKioskService *self, SkNfcReader *reader);
 
 /* Computes every property again: after another program (soundscape-ctl on
  * the database file) changed settings, songs or listeners. */
-void            sk_kiosk_service_reload       (SkKioskService  *self);
+void sk_kiosk_service_reload (SkKioskService *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkKioskService, sk_kiosk_service_free)
 

@@ -39,14 +39,14 @@
 
 typedef struct
 {
-  GMainLoop        *loop;
-  SkEngine         *engine;
-  SkPlayback       *playback;
-  SkNfcReader      *reader;
-  SkKioskService   *service;
-  GDataInputStream *keyboard;   /* demo mode */
-  GCancellable     *cancellable;
-  int               exit_code;
+  GMainLoop *loop;
+  SkEngine *engine;
+  SkPlayback *playback;
+  SkNfcReader *reader;
+  SkKioskService *service;
+  GDataInputStream *keyboard; /* demo mode */
+  GCancellable *cancellable;
+  int exit_code;
 } Daemon;
 
 static void
@@ -62,49 +62,35 @@ notify (const char *state)
 /* --- events ------------------------------------------------------------- */
 
 static void
-on_checked_in (SkEngine   *engine,
-               const char *user_id,
-               const char *name,
-               guint       flags,
-               Daemon     *d)
+on_checked_in (SkEngine *engine, const char *user_id, const char *name, guint flags, Daemon *d)
 {
   g_message ("%s %s%s", name,
-             (flags & SK_CHECK_IN_EXTENDED) ? "extended their visit" :
-             (flags & SK_CHECK_IN_MOVED) ? "moved here" : "checked in",
+             (flags & SK_CHECK_IN_EXTENDED) ? "extended their visit"
+             : (flags & SK_CHECK_IN_MOVED)  ? "moved here"
+                                            : "checked in",
              (flags & SK_CHECK_IN_MANAGER) ? " (manager)" : "");
 }
 
 static void
-on_checked_out (SkEngine   *engine,
-                const char *user_id,
-                const char *reason,
-                Daemon     *d)
+on_checked_out (SkEngine *engine, const char *user_id, const char *reason, Daemon *d)
 {
   g_message ("listener %s checked out (%s)", user_id, reason);
 }
 
 static void
-on_unknown_badge (SkEngine   *engine,
-                  const char *uid,
-                  Daemon     *d)
+on_unknown_badge (SkEngine *engine, const char *uid, Daemon *d)
 {
   g_message ("unknown badge %s: it can join as a guest", uid);
 }
 
 static void
-on_tap_refused (SkEngine   *engine,
-                const char *uid,
-                const char *reason,
-                Daemon     *d)
+on_tap_refused (SkEngine *engine, const char *uid, const char *reason, Daemon *d)
 {
   g_message ("badge %s refused: %s", uid, reason);
 }
 
 static void
-on_track_started (SkEngine   *engine,
-                  const char *song_id,
-                  const char *play_id,
-                  Daemon     *d)
+on_track_started (SkEngine *engine, const char *song_id, const char *play_id, Daemon *d)
 {
   g_autofree char *title = sk_engine_dup_song_title (engine, song_id);
   g_autofree char *status = g_strdup_printf ("STATUS=Playing %s", title);
@@ -113,7 +99,7 @@ on_track_started (SkEngine   *engine,
   notify (status);
   if (d->keyboard != NULL)
     {
-      g_autoptr(GString) out = g_string_new (NULL);
+      g_autoptr (GString) out = g_string_new (NULL);
 
       /* the demo shows each step: a new track and the queue after it */
       sk_demo_describe (engine, 5, out);
@@ -123,13 +109,9 @@ on_track_started (SkEngine   *engine,
 }
 
 static void
-on_status_changed (SkEngine   *engine,
-                   const char *status,
-                   const char *message,
-                   Daemon     *d)
+on_status_changed (SkEngine *engine, const char *status, const char *message, Daemon *d)
 {
-  g_autofree char *line = g_strdup_printf ("STATUS=%s%s%s", status,
-                                           message != NULL ? ": " : "",
+  g_autofree char *line = g_strdup_printf ("STATUS=%s%s%s", status, message != NULL ? ": " : "",
                                            message != NULL ? message : "");
 
   if (message != NULL)
@@ -142,13 +124,11 @@ on_status_changed (SkEngine   *engine,
 static void read_keyboard (Daemon *d);
 
 static void
-on_key_line (GObject      *source,
-             GAsyncResult *result,
-             gpointer      data)
+on_key_line (GObject *source, GAsyncResult *result, gpointer data)
 {
   Daemon *d = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
   g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
                                                                      result, NULL, &error);
 
@@ -183,8 +163,8 @@ on_key_line (GObject      *source,
 static void
 read_keyboard (Daemon *d)
 {
-  g_data_input_stream_read_line_async (d->keyboard, G_PRIORITY_DEFAULT, d->cancellable,
-                                       on_key_line, d);
+  g_data_input_stream_read_line_async (d->keyboard, G_PRIORITY_DEFAULT, d->cancellable, on_key_line,
+                                       d);
 }
 
 /* --- main --------------------------------------------------------------- */
@@ -216,7 +196,7 @@ static gboolean
 on_poll_database (gpointer data)
 {
   Daemon *d = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *summary = NULL;
   SkEngineChanges changes = sk_engine_pick_up_changes (d->engine, &summary, &error);
 
@@ -241,8 +221,7 @@ on_watchdog (gpointer data)
 #endif
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autofree char *db = NULL;
   g_autofree char *pcm = NULL;
@@ -250,23 +229,27 @@ main (int    argc,
   g_autofree char *demo = NULL;
   gboolean no_nfc = FALSE, version = FALSE, session = FALSE, no_bus = FALSE;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: the state directory's)", "PATH" },
-    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "ALSA PCM (default: setting audio_pcm, else “default”)", "NAME" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: the state directory's)",
+      "PATH" },
+    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm,
+      "ALSA PCM (default: setting audio_pcm, else “default”)", "NAME" },
     { "nfc-device", 0, 0, G_OPTION_ARG_STRING, &nfc,
-      "libnfc connection string (default: setting nfc_device, else the first reader found)", "CONNSTRING" },
+      "libnfc connection string (default: setting nfc_device, else the first reader found)",
+      "CONNSTRING" },
     { "no-nfc", 0, 0, G_OPTION_ARG_NONE, &no_nfc, "Run without a badge reader", NULL },
     { "demo", 0, 0, G_OPTION_ARG_FILENAME, &demo,
-      "Demo mode: import DIR into an empty library, enroll demo badges, taps from the keyboard", "DIR" },
+      "Demo mode: import DIR into an empty library, enroll demo badges, taps from the keyboard",
+      "DIR" },
     { "session", 0, 0, G_OPTION_ARG_NONE, &session,
       "Serve org.soundscape.Kiosk1 on the session bus, not the system bus", NULL },
     { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, "Serve nothing on D-Bus", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— the soundscape kiosk's engine");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr (GOptionContext) context = g_option_context_new ("— the soundscape kiosk's engine");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
   Daemon d = { 0 };
   guint64 watchdog_usec = 0;
   guint sigint, sigterm, poll, watchdog = 0;
@@ -371,8 +354,8 @@ main (int    argc,
 
   if (demo != NULL)
     {
-      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
-      g_autoptr(GString) out = g_string_new (NULL);
+      g_autoptr (GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      g_autoptr (GString) out = g_string_new (NULL);
       const SkDemoBadge *badges;
       guint n;
 

@@ -70,35 +70,35 @@ static atomic_uint stall_next_ms;
 typedef struct
 {
   snd_pcm_ioplug_t io;
-  pthread_mutex_t  lock;
+  pthread_mutex_t lock;
 
-  double           speed;
-  char            *file_path;
-  char            *stats_path;
-  int              file_fd;
+  double speed;
+  char *file_path;
+  char *stats_path;
+  int file_fd;
 
   /* The setup. */
-  unsigned int     frame_bytes;
+  unsigned int frame_bytes;
   snd_pcm_uframes_t boundary;
   snd_pcm_uframes_t avail_min;
   snd_pcm_uframes_t stop_threshold;
-  unsigned char   *ring;            /* buffer_size frames */
+  unsigned char *ring; /* buffer_size frames */
 
   /* Since the last prepare, in frames. */
-  uint64_t         written;
-  uint64_t         played;
-  int              xrun;
-  int              paused;
+  uint64_t written;
+  uint64_t played;
+  int xrun;
+  int paused;
   /* The clock: at base_ns the position was base_frames. */
-  int64_t          base_ns;
-  uint64_t         base_frames;
+  int64_t base_ns;
+  uint64_t base_frames;
 
   /* Over the PCM's life. */
-  uint64_t         frames_total;
-  unsigned int     underruns;
-  int64_t          stats_ns;
-  int64_t          last_write_ns;   /* the last transfer, for SK_PACED_DEBUG */
-  int              debug;
+  uint64_t frames_total;
+  unsigned int underruns;
+  int64_t stats_ns;
+  int64_t last_write_ns; /* the last transfer, for SK_PACED_DEBUG */
+  int debug;
 } Paced;
 
 static int64_t
@@ -119,8 +119,7 @@ frames_per_ns (const Paced *p)
 /* The position at @ns, counted from the clock's base. The small epsilon
  * makes a boundary computed by ns_for_frame() land on its own frame. */
 static uint64_t
-position_at (const Paced *p,
-             int64_t      ns)
+position_at (const Paced *p, int64_t ns)
 {
   double elapsed = (double) (ns - p->base_ns);
 
@@ -130,8 +129,7 @@ position_at (const Paced *p,
 }
 
 static int64_t
-ns_for_frame (const Paced *p,
-              uint64_t     frame)
+ns_for_frame (const Paced *p, uint64_t frame)
 {
   if (frame <= p->base_frames)
     return p->base_ns;
@@ -150,8 +148,7 @@ write_stats (Paced *p)
   f = fopen (tmp, "w");
   if (f == NULL)
     return;
-  fprintf (f, "underruns=%u\nframes=%llu\n", p->underruns,
-           (unsigned long long) p->frames_total);
+  fprintf (f, "underruns=%u\nframes=%llu\n", p->underruns, (unsigned long long) p->frames_total);
   if (fclose (f) == 0)
     rename (tmp, p->stats_path);
   p->stats_ns = now_ns ();
@@ -159,8 +156,7 @@ write_stats (Paced *p)
 
 /* Copies the frames [played, upto) from the ring to the file. */
 static void
-consume (Paced    *p,
-         uint64_t  upto)
+consume (Paced *p, uint64_t upto)
 {
   snd_pcm_uframes_t size = p->io.buffer_size;
 
@@ -184,7 +180,7 @@ consume (Paced    *p,
                 continue;
               if (w <= 0)
                 {
-                  close (p->file_fd);   /* a full disk ends the copy, not the PCM */
+                  close (p->file_fd); /* a full disk ends the copy, not the PCM */
                   p->file_fd = -1;
                   break;
                 }
@@ -222,12 +218,14 @@ update (Paced *p)
           p->base_frames = target;
         }
     }
-  else if ((int64_t) target + (int64_t) p->io.buffer_size - (int64_t) p->written
-           >= (int64_t) p->stop_threshold)
+  else if ((int64_t) target + (int64_t) p->io.buffer_size - (int64_t) p->written >=
+           (int64_t) p->stop_threshold)
     {
       if (p->debug)
-        fprintf (stderr, "sk_paced: underrun: %.1f ms after the last write; the buffer "
-                 "lasts %.1f ms\n", (double) (now - p->last_write_ns) / 1e6,
+        fprintf (stderr,
+                 "sk_paced: underrun: %.1f ms after the last write; the buffer "
+                 "lasts %.1f ms\n",
+                 (double) (now - p->last_write_ns) / 1e6,
                  (double) p->io.buffer_size / frames_per_ns (p) / 1e6);
       consume (p, p->written);
       p->xrun = 1;
@@ -243,8 +241,7 @@ update (Paced *p)
 /* The timer: readable at once with @immediate, then at every period
  * boundary of the position from now on. */
 static void
-arm_timer (Paced *p,
-           int    immediate)
+arm_timer (Paced *p, int immediate)
 {
   struct itimerspec its = { 0 };
   int64_t first, period;
@@ -318,10 +315,10 @@ paced_pointer (snd_pcm_ioplug_t *io)
 }
 
 static snd_pcm_sframes_t
-paced_transfer (snd_pcm_ioplug_t                *io,
-                const snd_pcm_channel_area_t    *areas,
-                snd_pcm_uframes_t                offset,
-                snd_pcm_uframes_t                size)
+paced_transfer (snd_pcm_ioplug_t *io,
+                const snd_pcm_channel_area_t *areas,
+                snd_pcm_uframes_t offset,
+                snd_pcm_uframes_t size)
 {
   Paced *p = io->private_data;
   snd_pcm_channel_area_t dst[MAX_CHANNELS];
@@ -383,8 +380,7 @@ paced_prepare (snd_pcm_ioplug_t *io)
 }
 
 static int
-paced_pause (snd_pcm_ioplug_t *io,
-             int               enable)
+paced_pause (snd_pcm_ioplug_t *io, int enable)
 {
   Paced *p = io->private_data;
 
@@ -408,9 +404,9 @@ paced_pause (snd_pcm_ioplug_t *io,
 
 static int
 paced_poll_revents (snd_pcm_ioplug_t *io,
-                    struct pollfd    *pfds,
-                    unsigned int      nfds,
-                    unsigned short   *revents)
+                    struct pollfd *pfds,
+                    unsigned int nfds,
+                    unsigned short *revents)
 {
   Paced *p = io->private_data;
   uint64_t expirations;
@@ -446,8 +442,7 @@ paced_poll_revents (snd_pcm_ioplug_t *io,
 }
 
 static int
-paced_hw_params (snd_pcm_ioplug_t    *io,
-                 snd_pcm_hw_params_t *params)
+paced_hw_params (snd_pcm_ioplug_t *io, snd_pcm_hw_params_t *params)
 {
   Paced *p = io->private_data;
   unsigned char *ring;
@@ -475,8 +470,7 @@ paced_hw_free (snd_pcm_ioplug_t *io)
 }
 
 static int
-paced_sw_params (snd_pcm_ioplug_t    *io,
-                 snd_pcm_sw_params_t *params)
+paced_sw_params (snd_pcm_ioplug_t *io, snd_pcm_sw_params_t *params)
 {
   Paced *p = io->private_data;
 
@@ -513,8 +507,7 @@ paced_close (snd_pcm_ioplug_t *io)
 }
 
 static void
-paced_dump (snd_pcm_ioplug_t *io,
-            snd_output_t     *out)
+paced_dump (snd_pcm_ioplug_t *io, snd_output_t *out)
 {
   Paced *p = io->private_data;
 
@@ -553,18 +546,16 @@ set_constraints (snd_pcm_ioplug_t *io)
   };
   int err;
 
-  if ((err = snd_pcm_ioplug_set_param_list (io, SND_PCM_IOPLUG_HW_ACCESS,
-                                            2, access)) < 0 ||
-      (err = snd_pcm_ioplug_set_param_list (io, SND_PCM_IOPLUG_HW_FORMAT,
-                                            4, formats)) < 0 ||
-      (err = snd_pcm_ioplug_set_param_minmax (io, SND_PCM_IOPLUG_HW_CHANNELS, 1,
-                                              MAX_CHANNELS)) < 0 ||
+  if ((err = snd_pcm_ioplug_set_param_list (io, SND_PCM_IOPLUG_HW_ACCESS, 2, access)) < 0 ||
+      (err = snd_pcm_ioplug_set_param_list (io, SND_PCM_IOPLUG_HW_FORMAT, 4, formats)) < 0 ||
+      (err = snd_pcm_ioplug_set_param_minmax (io, SND_PCM_IOPLUG_HW_CHANNELS, 1, MAX_CHANNELS)) <
+          0 ||
       (err = snd_pcm_ioplug_set_param_minmax (io, SND_PCM_IOPLUG_HW_RATE, 8000, 192000)) < 0 ||
-      (err = snd_pcm_ioplug_set_param_minmax (io, SND_PCM_IOPLUG_HW_PERIOD_BYTES,
-                                              64, 1 << 20)) < 0 ||
+      (err = snd_pcm_ioplug_set_param_minmax (io, SND_PCM_IOPLUG_HW_PERIOD_BYTES, 64, 1 << 20)) <
+          0 ||
       (err = snd_pcm_ioplug_set_param_minmax (io, SND_PCM_IOPLUG_HW_PERIODS, 2, 1024)) < 0 ||
-      (err = snd_pcm_ioplug_set_param_minmax (io, SND_PCM_IOPLUG_HW_BUFFER_BYTES,
-                                              128, 8 << 20)) < 0)
+      (err = snd_pcm_ioplug_set_param_minmax (io, SND_PCM_IOPLUG_HW_BUFFER_BYTES, 128, 8 << 20)) <
+          0)
     return err;
   return 0;
 }
@@ -578,12 +569,12 @@ sk_paced_stall_next_write (unsigned int ms)
   atomic_store (&stall_next_ms, ms);
 }
 
-int SND_PCM_PLUGIN_ENTRY (sk_paced) (snd_pcm_t        **pcmp,
-                                     const char        *name,
-                                     snd_config_t      *root,
-                                     snd_config_t      *conf,
-                                     snd_pcm_stream_t   stream,
-                                     int                mode);
+int SND_PCM_PLUGIN_ENTRY (sk_paced) (snd_pcm_t **pcmp,
+                                     const char *name,
+                                     snd_config_t *root,
+                                     snd_config_t *conf,
+                                     snd_pcm_stream_t stream,
+                                     int mode);
 
 SND_PCM_PLUGIN_DEFINE_FUNC (sk_paced)
 {
@@ -601,50 +592,50 @@ SND_PCM_PLUGIN_DEFINE_FUNC (sk_paced)
   p->io.poll_fd = -1;
 
   snd_config_for_each (i, next, conf)
-    {
-      snd_config_t *n = snd_config_iterator_entry (i);
-      const char *id, *str;
+  {
+    snd_config_t *n = snd_config_iterator_entry (i);
+    const char *id, *str;
 
-      if (snd_config_get_id (n, &id) < 0)
+    if (snd_config_get_id (n, &id) < 0)
+      continue;
+    if (strcmp (id, "comment") == 0 || strcmp (id, "type") == 0 || strcmp (id, "hint") == 0)
+      continue;
+    if (strcmp (id, "speed") == 0)
+      {
+        if (snd_config_get_ireal (n, &p->speed) < 0 || !(p->speed >= 0.001 && p->speed <= 1000))
+          {
+            SNDERR ("sk_paced: speed must be a number from 0.001 to 1000");
+            err = -EINVAL;
+            goto fail;
+          }
         continue;
-      if (strcmp (id, "comment") == 0 || strcmp (id, "type") == 0 || strcmp (id, "hint") == 0)
+      }
+    if (strcmp (id, "file") == 0 || strcmp (id, "stats") == 0)
+      {
+        if (snd_config_get_string (n, &str) < 0)
+          {
+            SNDERR ("sk_paced: %s must be a path", id);
+            err = -EINVAL;
+            goto fail;
+          }
+        if (*str == '\0')
+          continue; /* "" says none, for configurations with @args */
+        if (strcmp (id, "file") == 0)
+          {
+            free (p->file_path);
+            p->file_path = strdup (str);
+          }
+        else
+          {
+            free (p->stats_path);
+            p->stats_path = strdup (str);
+          }
         continue;
-      if (strcmp (id, "speed") == 0)
-        {
-          if (snd_config_get_ireal (n, &p->speed) < 0 || !(p->speed >= 0.001 && p->speed <= 1000))
-            {
-              SNDERR ("sk_paced: speed must be a number from 0.001 to 1000");
-              err = -EINVAL;
-              goto fail;
-            }
-          continue;
-        }
-      if (strcmp (id, "file") == 0 || strcmp (id, "stats") == 0)
-        {
-          if (snd_config_get_string (n, &str) < 0)
-            {
-              SNDERR ("sk_paced: %s must be a path", id);
-              err = -EINVAL;
-              goto fail;
-            }
-          if (*str == '\0')
-            continue;   /* "" says none, for configurations with @args */
-          if (strcmp (id, "file") == 0)
-            {
-              free (p->file_path);
-              p->file_path = strdup (str);
-            }
-          else
-            {
-              free (p->stats_path);
-              p->stats_path = strdup (str);
-            }
-          continue;
-        }
-      SNDERR ("sk_paced: unknown field %s", id);
-      err = -EINVAL;
-      goto fail;
-    }
+      }
+    SNDERR ("sk_paced: unknown field %s", id);
+    err = -EINVAL;
+    goto fail;
+  }
 
   if (p->file_path != NULL)
     {
@@ -683,7 +674,7 @@ SND_PCM_PLUGIN_DEFINE_FUNC (sk_paced)
   err = set_constraints (&p->io);
   if (err < 0)
     {
-      snd_pcm_ioplug_delete (&p->io);   /* calls paced_close */
+      snd_pcm_ioplug_delete (&p->io); /* calls paced_close */
       return err;
     }
   write_stats (p);

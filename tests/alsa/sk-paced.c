@@ -17,32 +17,31 @@ plugin_path (void)
 }
 
 gboolean
-sk_paced_setup (const char  *dir,
-                char       **reason)
+sk_paced_setup (const char *dir, char **reason)
 {
   g_autofree char *plugin = plugin_path ();
   g_autofree char *conf_path = g_build_filename (dir, "asound.conf", NULL);
   g_autofree char *search = NULL;
   g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!g_file_test (plugin, G_FILE_TEST_EXISTS))
     {
       *reason = g_strdup_printf ("the paced PCM module %s was not built", plugin);
       return FALSE;
     }
-  text = g_strdup_printf (
-    "pcm_type.sk_paced { lib \"%s\" }\n"
-    "pcm.sk_paced {\n"
-    "  @args [ SPEED FILE STATS ]\n"
-    "  @args.SPEED { type real default 1.0 }\n"
-    "  @args.FILE { type string default \"\" }\n"
-    "  @args.STATS { type string default \"\" }\n"
-    "  type sk_paced\n"
-    "  speed $SPEED\n"
-    "  file $FILE\n"
-    "  stats $STATS\n"
-    "}\n", plugin);
+  text = g_strdup_printf ("pcm_type.sk_paced { lib \"%s\" }\n"
+                          "pcm.sk_paced {\n"
+                          "  @args [ SPEED FILE STATS ]\n"
+                          "  @args.SPEED { type real default 1.0 }\n"
+                          "  @args.FILE { type string default \"\" }\n"
+                          "  @args.STATS { type string default \"\" }\n"
+                          "  type sk_paced\n"
+                          "  speed $SPEED\n"
+                          "  file $FILE\n"
+                          "  stats $STATS\n"
+                          "}\n",
+                          plugin);
   if (!g_file_set_contents (conf_path, text, -1, &error))
     {
       *reason = g_strdup (error->message);
@@ -55,20 +54,17 @@ sk_paced_setup (const char  *dir,
 }
 
 char *
-sk_paced_pcm_name (double      speed,
-                   const char *file,
-                   const char *stats)
+sk_paced_pcm_name (double speed, const char *file, const char *stats)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
   return g_strdup_printf ("sk_paced:SPEED=%s,FILE='%s',STATS='%s'",
-                          g_ascii_dtostr (buf, sizeof buf, speed),
-                          file != NULL ? file : "", stats != NULL ? stats : "");
+                          g_ascii_dtostr (buf, sizeof buf, speed), file != NULL ? file : "",
+                          stats != NULL ? stats : "");
 }
 
 gboolean
-sk_paced_stall_next_write (guint   ms,
-                           char  **reason)
+sk_paced_stall_next_write (guint ms, char **reason)
 {
   static void *module;
   void (*stall) (unsigned int ms);
@@ -97,11 +93,10 @@ sk_paced_stall_next_write (guint   ms,
 }
 
 gboolean
-sk_paced_read_stats (const char   *path,
-                     SkPacedStats *stats)
+sk_paced_read_stats (const char *path, SkPacedStats *stats)
 {
   g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   gboolean have_underruns = FALSE, have_frames = FALSE;
 
   if (!g_file_get_contents (path, &text, NULL, NULL))

@@ -20,31 +20,29 @@
 #include "sk-paced.h"
 #include "sk-test-util.h"
 
-#define SPEED          1.0
-#define BUFFER_US      100000
-#define PERIOD_US      25000
-#define TRACK_SECONDS  4.0
-#define STALL_MS       150
+#define SPEED 1.0
+#define BUFFER_US 100000
+#define PERIOD_US 25000
+#define TRACK_SECONDS 4.0
+#define STALL_MS 150
 
 static char *conf_dir;
 static char *skip_reason;
 
 typedef struct
 {
-  guint     underrun_signals;
-  guint     last_count;
-  guint64   frames_at_underrun;
-  guint     started;
-  guint     ended;
-  guint     failed;
-  GError   *pcm_error;
-  char     *stats;
+  guint underrun_signals;
+  guint last_count;
+  guint64 frames_at_underrun;
+  guint started;
+  guint ended;
+  guint failed;
+  GError *pcm_error;
+  char *stats;
 } Observed;
 
 static void
-on_underrun (SkAudioPlayer *player,
-             guint          count,
-             gpointer       data)
+on_underrun (SkAudioPlayer *player, guint count, gpointer data)
 {
   Observed *o = data;
   SkPacedStats stats = { 0 };
@@ -56,37 +54,27 @@ on_underrun (SkAudioPlayer *player,
 }
 
 static void
-on_started (SkAudioPlayer *player,
-            guint64        track,
-            const char    *path,
-            gpointer       data)
+on_started (SkAudioPlayer *player, guint64 track, const char *path, gpointer data)
 {
   ((Observed *) data)->started++;
 }
 
 static void
-on_ended (SkAudioPlayer *player,
-          guint64        track,
-          gpointer       data)
+on_ended (SkAudioPlayer *player, guint64 track, gpointer data)
 {
   ((Observed *) data)->ended++;
 }
 
 static void
-on_failed (SkAudioPlayer *player,
-           guint64        track,
-           const char    *path,
-           const GError  *error,
-           gpointer       data)
+on_failed (
+    SkAudioPlayer *player, guint64 track, const char *path, const GError *error, gpointer data)
 {
   g_test_message ("track-failed: %s", error->message);
   ((Observed *) data)->failed++;
 }
 
 static void
-on_pcm_error (SkAudioPlayer *player,
-              const GError  *error,
-              gpointer       data)
+on_pcm_error (SkAudioPlayer *player, const GError *error, gpointer data)
 {
   Observed *o = data;
 
@@ -102,15 +90,11 @@ frames_played (const Observed *o)
   return sk_paced_read_stats (o->stats, &stats) ? stats.frames : 0;
 }
 
-typedef gboolean (*Until) (const Observed *o,
-                           gconstpointer   arg);
+typedef gboolean (*Until) (const Observed *o, gconstpointer arg);
 
 /* Runs the main context until @until holds or @seconds pass. */
 static gboolean
-run_until (const Observed *o,
-           Until           until,
-           gconstpointer   arg,
-           double          seconds)
+run_until (const Observed *o, Until until, gconstpointer arg, double seconds)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
 
@@ -126,22 +110,19 @@ run_until (const Observed *o,
 }
 
 static gboolean
-played_at_least (const Observed *o,
-                 gconstpointer   frames)
+played_at_least (const Observed *o, gconstpointer frames)
 {
   return frames_played (o) >= *(const guint64 *) frames;
 }
 
 static gboolean
-saw_underrun (const Observed *o,
-              gconstpointer   unused)
+saw_underrun (const Observed *o, gconstpointer unused)
 {
   return o->underrun_signals > 0;
 }
 
 static gboolean
-saw_end (const Observed *o,
-         gconstpointer   unused)
+saw_end (const Observed *o, gconstpointer unused)
 {
   return o->ended > 0;
 }
@@ -157,8 +138,7 @@ typedef enum
  * to run the output thread in time makes more); any other failure is an
  * assertion. */
 static gboolean
-attempt (StallWhere   where,
-         char       **why)
+attempt (StallWhere where, char **why)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *wav = g_build_filename (dir, "track.wav", NULL);
@@ -166,11 +146,11 @@ attempt (StallWhere   where,
   g_autofree char *stats_path = g_build_filename (dir, "stats", NULL);
   g_autofree char *pcm = sk_paced_pcm_name (SPEED, out, stats_path);
   g_autofree char *reason = NULL;
-  g_autoptr(SkAudioPlayer) player = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkAudioPlayer) player = NULL;
+  g_autoptr (GError) error = NULL;
   SkPacedStats stats = { 0 };
   Observed o = { 0 };
-  guint64 warm = SK_AUDIO_RATE;           /* 1 s of audio before the stall */
+  guint64 warm = SK_AUDIO_RATE; /* 1 s of audio before the stall */
   guint64 after, whole = (guint64) (TRACK_SECONDS * SK_AUDIO_RATE);
   guint early = 0;
 
@@ -224,14 +204,14 @@ attempt (StallWhere   where,
   g_assert_cmpuint (stats.underruns, ==, o.underrun_signals);
   g_assert_cmpuint (stats.frames, >=, whole);
   g_test_message ("%" G_GUINT64_FORMAT " frames played, %" G_GUINT64_FORMAT
-                  " of them after the underrun", stats.frames,
-                  stats.frames - o.frames_at_underrun);
+                  " of them after the underrun",
+                  stats.frames, stats.frames - o.frames_at_underrun);
   sk_test_rmdir (dir);
 
   if (o.underrun_signals != 1)
     {
-      *why = g_strdup_printf ("%u underruns (%u before the stall), not one",
-                              o.underrun_signals, early);
+      *why = g_strdup_printf ("%u underruns (%u before the stall), not one", o.underrun_signals,
+                              early);
       return FALSE;
     }
   return TRUE;
@@ -262,8 +242,7 @@ test_skip (gconstpointer reason)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   int status;
 
@@ -278,8 +257,8 @@ main (int    argc,
     {
       g_test_add_data_func ("/audio/timing/stall-in-output-thread",
                             GINT_TO_POINTER (STALL_IN_PLAYER), test_stall_gives_one_underrun);
-      g_test_add_data_func ("/audio/timing/stall-inside-write",
-                            GINT_TO_POINTER (STALL_IN_WRITE), test_stall_gives_one_underrun);
+      g_test_add_data_func ("/audio/timing/stall-inside-write", GINT_TO_POINTER (STALL_IN_WRITE),
+                            test_stall_gives_one_underrun);
     }
   status = g_test_run ();
 

@@ -15,26 +15,26 @@
 #include "sk-paced.h"
 #include "sk-test-util.h"
 
-#define RATE      48000
-#define CHANNELS  2
-#define PERIOD    1200            /* 25 ms */
-#define PERIODS   4               /* a 100 ms buffer */
+#define RATE 48000
+#define CHANNELS 2
+#define PERIOD 1200 /* 25 ms */
+#define PERIODS 4   /* a 100 ms buffer */
 /* Faster than 1×, a buffer of a second: 100 ms of wall-clock time at 10×,
  * so that a busy machine does not starve the writer. */
-#define FAST_PERIODS  40
+#define FAST_PERIODS 40
 
 static char *tmp_dir;
 static char *skip_reason;
 
 typedef struct
 {
-  char      *dir;
-  char      *out;
-  char      *stats;
+  char *dir;
+  char *out;
+  char *stats;
   snd_pcm_t *pcm;
-  gint16    *period;
-  guint      periods;
-  guint64    frames_written;
+  gint16 *period;
+  guint periods;
+  guint64 frames_written;
 } Fixture;
 
 static void
@@ -51,9 +51,7 @@ fill_period (Fixture *fx)
 }
 
 static void
-fixture_open (Fixture *fx,
-              double   speed,
-              guint    periods)
+fixture_open (Fixture *fx, double speed, guint periods)
 {
   g_autofree char *name = NULL;
   snd_pcm_hw_params_t *hw;
@@ -74,8 +72,8 @@ fixture_open (Fixture *fx,
   g_assert_cmpstr (snd_strerror (err < 0 ? err : 0), ==, snd_strerror (0));
   snd_pcm_hw_params_alloca (&hw);
   g_assert_cmpint (snd_pcm_hw_params_any (fx->pcm, hw), >=, 0);
-  g_assert_cmpint (snd_pcm_hw_params_set_access (fx->pcm, hw,
-                                                 SND_PCM_ACCESS_RW_INTERLEAVED), ==, 0);
+  g_assert_cmpint (snd_pcm_hw_params_set_access (fx->pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED), ==,
+                   0);
   g_assert_cmpint (snd_pcm_hw_params_set_format (fx->pcm, hw, SND_PCM_FORMAT_S16_LE), ==, 0);
   g_assert_cmpint (snd_pcm_hw_params_set_channels (fx->pcm, hw, CHANNELS), ==, 0);
   g_assert_cmpint (snd_pcm_hw_params_set_rate_near (fx->pcm, hw, &rate, NULL), ==, 0);
@@ -168,8 +166,8 @@ test_pacing (void)
   played = consumed (&fx);
   elapsed = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
   expected = elapsed * RATE * speed;
-  g_test_message ("%.3f s elapsed, %" G_GUINT64_FORMAT " frames played, %.0f expected",
-                  elapsed, played, expected);
+  g_test_message ("%.3f s elapsed, %" G_GUINT64_FORMAT " frames played, %.0f expected", elapsed,
+                  played, expected);
   /* never ahead of the clock, and not far behind it (a loose bound: the
    * machine may be busy, the build slow) */
   g_assert_cmpfloat ((double) played, <=, expected + 1);
@@ -350,8 +348,7 @@ test_skip (gconstpointer reason)
 }
 
 static void
-add (const char *path,
-     GTestFunc   func)
+add (const char *path, GTestFunc func)
 {
   if (skip_reason != NULL)
     g_test_add_data_func (path, skip_reason, test_skip);
@@ -360,9 +357,7 @@ add (const char *path,
 }
 
 static void
-add_data (const char       *path,
-          gconstpointer     data,
-          GTestDataFunc     func)
+add_data (const char *path, gconstpointer data, GTestDataFunc func)
 {
   if (skip_reason != NULL)
     g_test_add_data_func (path, skip_reason, test_skip);
@@ -371,8 +366,7 @@ add_data (const char       *path,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autofree char *conf = NULL;
   int status;

@@ -31,18 +31,15 @@ typedef struct
   char *out;
   char *pcm;
   SkAudioPlayer *player;
-  GString *log;        /* "started 1 ", "failed 2 ", "ended 1 ", "idle " … */
-  GPtrArray *errors;   /* of GError, from track-failed */
+  GString *log;      /* "started 1 ", "failed 2 ", "ended 1 ", "idle " … */
+  GPtrArray *errors; /* of GError, from track-failed */
   gboolean idle;
   gboolean stopped;
   guint started;
 } Fixture;
 
 static void
-on_started (SkAudioPlayer *player,
-            guint64        track,
-            const char    *path,
-            Fixture       *f)
+on_started (SkAudioPlayer *player, guint64 track, const char *path, Fixture *f)
 {
   g_assert_nonnull (path);
   g_string_append_printf (f->log, "started %" G_GUINT64_FORMAT " ", track);
@@ -50,44 +47,35 @@ on_started (SkAudioPlayer *player,
 }
 
 static void
-on_ended (SkAudioPlayer *player,
-          guint64        track,
-          Fixture       *f)
+on_ended (SkAudioPlayer *player, guint64 track, Fixture *f)
 {
   g_string_append_printf (f->log, "ended %" G_GUINT64_FORMAT " ", track);
 }
 
 static void
-on_failed (SkAudioPlayer *player,
-           guint64        track,
-           const char    *path,
-           const GError  *error,
-           Fixture       *f)
+on_failed (SkAudioPlayer *player, guint64 track, const char *path, const GError *error, Fixture *f)
 {
   g_string_append_printf (f->log, "failed %" G_GUINT64_FORMAT " ", track);
   g_ptr_array_add (f->errors, g_error_copy (error));
 }
 
 static void
-on_idle (SkAudioPlayer *player,
-         Fixture       *f)
+on_idle (SkAudioPlayer *player, Fixture *f)
 {
   g_string_append (f->log, "idle ");
   f->idle = TRUE;
 }
 
 static void
-on_stopped (SkAudioPlayer *player,
-            Fixture       *f)
+on_stopped (SkAudioPlayer *player, Fixture *f)
 {
   f->stopped = TRUE;
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->dir = g_dir_make_tmp ("sk-audio-XXXXXX", &error);
   g_assert_no_error (error);
@@ -108,7 +96,7 @@ fixture_setup (Fixture       *f,
 static void
 rmdir_recursive (const char *path)
 {
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
   const char *name;
 
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
@@ -121,8 +109,7 @@ rmdir_recursive (const char *path)
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->player);
   /* events still queued for the player are dropped, not delivered */
@@ -161,7 +148,7 @@ wait_for (gboolean *flag)
 static void
 play_all (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (sk_audio_player_start (f->player, &error));
   g_assert_no_error (error);
@@ -173,10 +160,9 @@ play_all (Fixture *f)
 }
 
 static gint16 *
-read_output (Fixture *f,
-             gsize   *n_frames)
+read_output (Fixture *f, gsize *n_frames)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *data = NULL;
   gsize len = 0;
 
@@ -188,13 +174,13 @@ read_output (Fixture *f,
 }
 
 static char *
-write_file (Fixture      *f,
-            const char   *name,
-            int           format,
-            int           rate,
-            int           channels,
+write_file (Fixture *f,
+            const char *name,
+            int format,
+            int rate,
+            int channels,
             const gint16 *samples,
-            gsize         frames)
+            gsize frames)
 {
   char *path = g_build_filename (f->dir, name, NULL);
   SF_INFO info = { .samplerate = rate, .channels = channels, .format = format };
@@ -207,18 +193,14 @@ write_file (Fixture      *f,
 }
 
 static char *
-write_wav (Fixture      *f,
-           const char   *name,
-           const gint16 *samples,
-           gsize         frames)
+write_wav (Fixture *f, const char *name, const gint16 *samples, gsize frames)
 {
   return write_file (f, name, SF_FORMAT_WAV | SF_FORMAT_PCM_16, RATE, 2, samples, frames);
 }
 
 /* Stereo noise with no zero sample, from @seed. */
 static gint16 *
-noise (gsize   frames,
-       guint32 seed)
+noise (gsize frames, guint32 seed)
 {
   gint16 *s = g_new (gint16, frames * 2);
 
@@ -233,9 +215,7 @@ noise (gsize   frames,
 }
 
 static gint16 *
-dc (gsize  frames,
-    gint16 left,
-    gint16 right)
+dc (gsize frames, gint16 left, gint16 right)
 {
   gint16 *s = g_new (gint16, frames * 2);
 
@@ -246,10 +226,7 @@ dc (gsize  frames,
 
 /* The first and one past the last frame that is not silent. */
 static void
-audible_span (const gint16 *out,
-              gsize         n,
-              gsize        *first,
-              gsize        *end)
+audible_span (const gint16 *out, gsize n, gsize *first, gsize *end)
 {
   *first = 0;
   while (*first < n && out[2 * *first] == 0 && out[2 * *first + 1] == 0)
@@ -260,9 +237,7 @@ audible_span (const gint16 *out,
 }
 
 static void
-assert_silent (const gint16 *out,
-               gsize         from,
-               gsize         to)
+assert_silent (const gint16 *out, gsize from, gsize to)
 {
   for (gsize i = 2 * from; i < 2 * to; i++)
     if (out[i] != 0)
@@ -272,8 +247,7 @@ assert_silent (const gint16 *out,
 /* --- gapless ------------------------------------------------------------- */
 
 static void
-test_gapless (Fixture       *f,
-              gconstpointer  data)
+test_gapless (Fixture *f, gconstpointer data)
 {
   /* lengths that are no multiple of a period or of the decoder's chunk */
   const gsize na = RATE + 1237, nb = RATE / 2 + 611;
@@ -305,8 +279,7 @@ test_gapless (Fixture       *f,
 /* --- crossfade ----------------------------------------------------------- */
 
 static void
-test_crossfade_equal_power (Fixture       *f,
-                            gconstpointer  data)
+test_crossfade_equal_power (Fixture *f, gconstpointer data)
 {
   const gsize na = RATE * 21 / 2, nb = RATE * 21 / 2, len = 5 * RATE;
   const double al = 20000, ar = -15000, bl = 10000, br = 12000;
@@ -314,7 +287,7 @@ test_crossfade_equal_power (Fixture       *f,
   g_autofree gint16 *b = dc (nb, (gint16) bl, (gint16) br);
   g_autofree char *pa = write_wav (f, "a.wav", a, na);
   g_autofree char *pb = write_wav (f, "b.wav", b, nb);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gint16 *out = NULL;
   gsize n, first, end, fade;
   double worst = 0;
@@ -343,8 +316,8 @@ test_crossfade_equal_power (Fixture       *f,
       worst = MAX (worst, fabs (out[2 * (fade + i)] - el));
       worst = MAX (worst, fabs (out[2 * (fade + i) + 1] - er));
       if (worst > 2.0)
-        g_error ("frame %zu of the fade: %d %d, expected %.1f %.1f", i,
-                 out[2 * (fade + i)], out[2 * (fade + i) + 1], el, er);
+        g_error ("frame %zu of the fade: %d %d, expected %.1f %.1f", i, out[2 * (fade + i)],
+                 out[2 * (fade + i) + 1], el, er);
     }
   g_test_message ("largest deviation from the equal-power curve: %.2f LSB", worst);
   for (gsize i = fade + len; i < end; i++)
@@ -354,8 +327,7 @@ test_crossfade_equal_power (Fixture       *f,
 
 /* Two 3 s tracks with a 5 s crossfade: the fade shrinks to half a track. */
 static void
-test_crossfade_short_tracks (Fixture       *f,
-                             gconstpointer  data)
+test_crossfade_short_tracks (Fixture *f, gconstpointer data)
 {
   const gsize na = 3 * RATE, nb = 3 * RATE;
   g_autofree gint16 *a = dc (na, 16000, 16000), *b = dc (nb, 8000, 8000);
@@ -378,8 +350,7 @@ test_crossfade_short_tracks (Fixture       *f,
 /* Tracks of a frame or two with a long crossfade: the fades shrink to
  * what the tracks hold, down to none. */
 static void
-test_crossfade_tiny_tracks (Fixture       *f,
-                            gconstpointer  data)
+test_crossfade_tiny_tracks (Fixture *f, gconstpointer data)
 {
   g_autofree gint16 *a = dc (1, 1000, 1000), *b = dc (2, 2000, 2000), *c = dc (100, 3000, 3000);
   g_autofree char *pa = write_wav (f, "a.wav", a, 1);
@@ -419,9 +390,7 @@ typedef struct
 
 /* Writes all of @buf unless the reader has gone (a skip closes the file). */
 static void
-write_all (int         fd,
-           const void *buf,
-           gsize       len)
+write_all (int fd, const void *buf, gsize len)
 {
   while (len > 0)
     {
@@ -514,8 +483,7 @@ check_size (gpointer data)
 
 /* Waits until the output file holds @frames. */
 static void
-wait_for_output (Fixture *f,
-                 gsize    frames)
+wait_for_output (Fixture *f, gsize frames)
 {
   SizeWait w = { f->out, (goffset) frames * 4, FALSE };
   guint id = g_timeout_add (2, check_size, &w);
@@ -527,8 +495,7 @@ wait_for_output (Fixture *f,
 /* --- volume -------------------------------------------------------------- */
 
 static void
-test_volume_ramp (Fixture       *f,
-                  gconstpointer  data)
+test_volume_ramp (Fixture *f, gconstpointer data)
 {
   const gsize frames = 2 * RATE;
   const double level = 24000, from = 1.0, to = 0.25;
@@ -539,7 +506,7 @@ test_volume_ramp (Fixture       *f,
   g_autofree char *path = g_build_filename (f->dir, "pipe.wav", NULL);
   PipeWav p = { path, samples, frames, RATE };
   g_autofree gint16 *out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gsize n, first, end, ramp = 0;
   int worst = 0;
 
@@ -576,8 +543,7 @@ test_volume_ramp (Fixture       *f,
 /* --- pause --------------------------------------------------------------- */
 
 static void
-test_pause_resume (Fixture       *f,
-                   gconstpointer  data)
+test_pause_resume (Fixture *f, gconstpointer data)
 {
   const gsize frames = 2 * RATE;
   const double level = 20000;
@@ -586,7 +552,7 @@ test_pause_resume (Fixture       *f,
   g_autofree char *path = g_build_filename (f->dir, "pipe.wav", NULL);
   PipeWav p = { path, samples, frames, RATE };
   g_autofree gint16 *out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gsize n, first, end, audible = 0, quiet = 0;
   double position;
   int worst = 0;
@@ -639,15 +605,15 @@ typedef struct
 {
   const char *name;
   int format;
-  gsize tolerance;   /* frames of codec delay and padding allowed */
+  gsize tolerance; /* frames of codec delay and padding allowed */
 } Format;
 
 static const Format formats[] = {
-  { "wav",    SF_FORMAT_WAV | SF_FORMAT_PCM_16,          0 },
-  { "flac",   SF_FORMAT_FLAC | SF_FORMAT_PCM_16,         0 },
-  { "ogg",    SF_FORMAT_OGG | SF_FORMAT_VORBIS,          2048 },
-  { "opus",   SF_FORMAT_OGG | SF_FORMAT_OPUS,            2048 },
-  { "mp3",    SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 3000 },
+  { "wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 0 },
+  { "flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 0 },
+  { "ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 2048 },
+  { "opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 2048 },
+  { "mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 3000 },
 };
 
 /* 440 Hz left, 660 Hz right, starting at their peak */
@@ -668,8 +634,7 @@ tone (gsize frames)
  * tests run it as a child, so that the encoders' own faults (LAME reads
  * uninitialised memory) stay out of a valgrind run of the player. */
 static int
-encode_main (const char *index,
-             const char *path)
+encode_main (const char *index, const char *path)
 {
   const Format *fmt = &formats[g_ascii_strtoull (index, NULL, 10) % G_N_ELEMENTS (formats)];
   SF_INFO info = { .samplerate = RATE, .channels = 2, .format = fmt->format };
@@ -682,8 +647,7 @@ encode_main (const char *index,
 }
 
 static void
-test_format (Fixture       *f,
-             gconstpointer  data)
+test_format (Fixture *f, gconstpointer data)
 {
   const Format *fmt = data;
   const gsize frames = RATE;
@@ -694,7 +658,7 @@ test_format (Fixture       *f,
   g_autofree char *index = g_strdup_printf ("%td", fmt - formats);
   g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
   const char *argv[] = { self_exe, "--encode", index, path, NULL };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gint16 *out = NULL;
   gsize n, first, end;
   double in_energy = 0, out_energy = 0;
@@ -706,8 +670,8 @@ test_format (Fixture       *f,
       return;
     }
   g_assert_nonnull (self_exe);
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
-                &status, &error);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status,
+                &error);
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   for (gsize i = 0; i < frames; i++)
@@ -735,8 +699,7 @@ test_format (Fixture       *f,
 /* --- resampling ---------------------------------------------------------- */
 
 static void
-test_resample (Fixture       *f,
-               gconstpointer  data)
+test_resample (Fixture *f, gconstpointer data)
 {
   const int rate = 44100;
   const gsize frames = 2 * rate;
@@ -749,8 +712,7 @@ test_resample (Fixture       *f,
 
   for (gsize i = 0; i < frames; i++)
     samples[i] = (gint16) (16000 * cos (2 * G_PI * hz * i / rate));
-  path = write_file (f, "mono-44k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, rate, 1,
-                     samples, frames);
+  path = write_file (f, "mono-44k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, rate, 1, samples, frames);
   sk_audio_player_append (f->player, path, 0.0);
   play_all (f);
 
@@ -777,8 +739,7 @@ test_resample (Fixture       *f,
 /* 5.1 in the WAVE order FL FR FC LFE BL BR: centre and surrounds at -3 dB,
  * LFE dropped, scaled so that nothing can clip. */
 static void
-test_downmix (Fixture       *f,
-              gconstpointer  data)
+test_downmix (Fixture *f, gconstpointer data)
 {
   const gsize frames = RATE / 2;
   const double fl = 10000, fr = -3000, fc = 4000, lfe = 20000, bl = 2000, br = 6000;
@@ -797,8 +758,7 @@ test_downmix (Fixture       *f,
       s[0] = (gint16) fl, s[1] = (gint16) fr, s[2] = (gint16) fc;
       s[3] = (gint16) lfe, s[4] = (gint16) bl, s[5] = (gint16) br;
     }
-  path = write_file (f, "surround.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, RATE, 6,
-                     samples, frames);
+  path = write_file (f, "surround.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, RATE, 6, samples, frames);
   sk_audio_player_append (f->player, path, 0.0);
   play_all (f);
   out = read_output (f, &n);
@@ -813,8 +773,7 @@ test_downmix (Fixture       *f,
 
 /* A track's gain (its loudness normalisation) scales it. */
 static void
-test_track_gain (Fixture       *f,
-                 gconstpointer  data)
+test_track_gain (Fixture *f, gconstpointer data)
 {
   const gsize frames = RATE / 4;
   g_autofree gint16 *a = dc (frames, 20000, -20000);
@@ -837,8 +796,7 @@ test_track_gain (Fixture       *f,
 /* --- failures ------------------------------------------------------------ */
 
 static void
-test_corrupt_skipped (Fixture       *f,
-                      gconstpointer  data)
+test_corrupt_skipped (Fixture *f, gconstpointer data)
 {
   const gsize na = RATE / 2 + 17, nc = RATE / 3;
   g_autofree gint16 *a = noise (na, 3), *c = noise (nc, 4);
@@ -846,10 +804,9 @@ test_corrupt_skipped (Fixture       *f,
   g_autofree char *pc = write_wav (f, "c.wav", c, nc);
   g_autofree char *pb = g_build_filename (f->dir, "b.wav", NULL);
   g_autofree gint16 *out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   /* a WAVE header whose format chunk is garbage, then noise */
-  static const char corrupt[] =
-    "RIFF\x40\0\0\0WAVEfmt \x10\0\0\0\xff\xff\x07\0garbage-garbage!data";
+  static const char corrupt[] = "RIFF\x40\0\0\0WAVEfmt \x10\0\0\0\xff\xff\x07\0garbage-garbage!data";
   const GError *failure;
   gsize n, first, end;
 
@@ -879,8 +836,7 @@ test_corrupt_skipped (Fixture       *f,
  * plays; stop() returns. A pipe put in a file's place used to block the
  * decoder in open() and stop() with it, for ever: the alarm bounds that. */
 static void
-test_hostile_files_refused (Fixture       *f,
-                            gconstpointer  data)
+test_hostile_files_refused (Fixture *f, gconstpointer data)
 {
   const gsize nc = RATE / 3;
   g_autofree gint16 *c = noise (nc, 5);
@@ -905,8 +861,8 @@ test_hostile_files_refused (Fixture       *f,
   g_assert_cmpuint (f->errors->len, ==, 3);
   for (guint i = 0; i < f->errors->len; i++)
     g_test_message ("%s", ((GError *) g_ptr_array_index (f->errors, i))->message);
-  g_assert_nonnull (strstr (((GError *) g_ptr_array_index (f->errors, 0))->message,
-                            "symbolic link"));
+  g_assert_nonnull (
+      strstr (((GError *) g_ptr_array_index (f->errors, 0))->message, "symbolic link"));
   g_assert_nonnull (strstr (((GError *) g_ptr_array_index (f->errors, 1))->message, "pipe"));
 
   out = read_output (f, &n);
@@ -915,12 +871,11 @@ test_hostile_files_refused (Fixture       *f,
 }
 
 static void
-test_nothing_playable (Fixture       *f,
-                       gconstpointer  data)
+test_nothing_playable (Fixture *f, gconstpointer data)
 {
   g_autofree char *missing = g_build_filename (f->dir, "missing.flac", NULL);
   g_autofree char *text = g_build_filename (f->dir, "notes.wav", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gint16 *out = NULL;
   gsize n, first, end;
 
@@ -931,10 +886,10 @@ test_nothing_playable (Fixture       *f,
   g_assert_true (sk_audio_player_start (f->player, &error));
   wait_for (&f->idle);
   g_assert_cmpstr (f->log->str, ==, "failed 1 failed 2 idle ");
-  g_assert_error ((GError *) g_ptr_array_index (f->errors, 0),
-                  SK_AUDIO_ERROR, SK_AUDIO_ERROR_NOT_FOUND);
-  g_assert_error ((GError *) g_ptr_array_index (f->errors, 1),
-                  SK_AUDIO_ERROR, SK_AUDIO_ERROR_UNSUPPORTED);
+  g_assert_error ((GError *) g_ptr_array_index (f->errors, 0), SK_AUDIO_ERROR,
+                  SK_AUDIO_ERROR_NOT_FOUND);
+  g_assert_error ((GError *) g_ptr_array_index (f->errors, 1), SK_AUDIO_ERROR,
+                  SK_AUDIO_ERROR_UNSUPPORTED);
   g_assert_cmpint (sk_audio_player_get_state (f->player), ==, SK_AUDIO_STATE_IDLE);
   g_assert_cmpuint (sk_audio_player_get_current (f->player), ==, 0);
   sk_audio_player_stop (f->player, FALSE);
@@ -948,19 +903,18 @@ test_nothing_playable (Fixture       *f,
 /* A skip before anything is heard skips nothing: the track appended plays
  * whole, its events arrive, and a drain ends. */
 static void
-test_skip_before_playing (Fixture       *f,
-                          gconstpointer  data)
+test_skip_before_playing (Fixture *f, gconstpointer data)
 {
   const gsize na = RATE / 4;
   g_autofree gint16 *a = noise (na, 5);
   g_autofree char *pa = write_wav (f, "a.wav", a, na);
   g_autofree gint16 *out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gsize n, first, end;
 
-  sk_audio_player_skip (f->player);           /* nothing appended */
+  sk_audio_player_skip (f->player); /* nothing appended */
   sk_audio_player_append (f->player, pa, 0.0);
-  sk_audio_player_skip (f->player);           /* appended, not heard yet */
+  sk_audio_player_skip (f->player); /* appended, not heard yet */
   g_assert_true (sk_audio_player_start (f->player, &error));
   g_assert_no_error (error);
   wait_for (&f->idle);
@@ -978,17 +932,16 @@ test_skip_before_playing (Fixture       *f,
 /* Skipping in the middle of a (piped) track: it ends where the decoder
  * was, and the next follows, crossfaded if a crossfade is set. */
 static void
-test_skip (Fixture       *f,
-           gconstpointer  data)
+test_skip (Fixture *f, gconstpointer data)
 {
   const gsize fade = GPOINTER_TO_UINT (data) * RATE;
-  const gsize na = 3 * RATE, nb = 5 * RATE / 2 + 5;  /* both over twice the fade */
+  const gsize na = 3 * RATE, nb = 5 * RATE / 2 + 5; /* both over twice the fade */
   g_autofree gint16 *a = noise (na, 8), *b = noise (nb, 9);
   g_autofree char *pa = g_build_filename (f->dir, "pipe.wav", NULL);
   g_autofree char *pb = write_wav (f, "b.wav", b, nb);
   PipeWav p = { pa, a, na, 2 * RATE };
   g_autofree gint16 *out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gsize n, first, end, played_a, len;
   double worst = 0;
 
@@ -1006,8 +959,9 @@ test_skip (Fixture       *f,
   sk_audio_player_stop (f->player, TRUE);
   wait_for (&f->stopped);
   pipe_finish (&p);
-  g_assert_cmpstr (f->log->str, ==, fade > 0 ? "started 1 started 2 ended 1 ended 2 idle "
-                                             : "started 1 ended 1 started 2 ended 2 idle ");
+  g_assert_cmpstr (f->log->str, ==,
+                   fade > 0 ? "started 1 started 2 ended 1 ended 2 idle "
+                            : "started 1 ended 1 started 2 ended 2 idle ");
 
   out = read_output (f, &n);
   audible_span (out, n, &first, &end);
@@ -1044,13 +998,12 @@ test_skip (Fixture       *f,
 /* The player dropped while its events are still queued for the main
  * context: they are dropped with it, never delivered to freed memory. */
 static void
-test_unref_with_events_in_flight (Fixture       *f,
-                                  gconstpointer  data)
+test_unref_with_events_in_flight (Fixture *f, gconstpointer data)
 {
   const gsize na = RATE / 10;
   g_autofree gint16 *a = noise (na, 13);
   g_autofree char *pa = write_wav (f, "a.wav", a, na);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GStatBuf st;
 
   for (int i = 0; i < 3; i++)
@@ -1074,14 +1027,13 @@ test_unref_with_events_in_flight (Fixture       *f,
 /* stop (drain) right after start: the whole queue still plays, then
  * "stopped". */
 static void
-test_stop_drain (Fixture       *f,
-                 gconstpointer  data)
+test_stop_drain (Fixture *f, gconstpointer data)
 {
   const gsize na = RATE / 3 + 1, nb = RATE / 5 + 3;
   g_autofree gint16 *a = noise (na, 10), *b = noise (nb, 11);
   g_autofree char *pa = write_wav (f, "a.wav", a, na);
   g_autofree char *pb = write_wav (f, "b.wav", b, nb);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gint16 *out = NULL;
   gsize n, first, end;
 
@@ -1101,13 +1053,12 @@ test_stop_drain (Fixture       *f,
 
 /* Stopping without drain ends the threads; the player starts again. */
 static void
-test_stop_restart (Fixture       *f,
-                   gconstpointer  data)
+test_stop_restart (Fixture *f, gconstpointer data)
 {
   const gsize na = RATE / 4;
   g_autofree gint16 *a = noise (na, 5);
   g_autofree char *pa = write_wav (f, "a.wav", a, na);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gint16 *out = NULL;
   gsize n, first, end;
 
@@ -1148,9 +1099,7 @@ typedef struct
 } PcmError;
 
 static void
-on_pcm_error (SkAudioPlayer *player,
-              const GError  *error,
-              PcmError      *e)
+on_pcm_error (SkAudioPlayer *player, const GError *error, PcmError *e)
 {
   if (e->error == NULL)
     e->error = g_error_copy (error);
@@ -1160,8 +1109,8 @@ on_pcm_error (SkAudioPlayer *player,
 static void
 test_pcm_error (void)
 {
-  g_autoptr(SkAudioPlayer) player = sk_audio_player_new ("no-such-pcm-anywhere");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkAudioPlayer) player = sk_audio_player_new ("no-such-pcm-anywhere");
+  g_autoptr (GError) error = NULL;
   PcmError e = { NULL, FALSE };
 
   g_signal_connect (player, "pcm-error", G_CALLBACK (on_pcm_error), &e);
@@ -1178,8 +1127,7 @@ test_pcm_error (void)
 /* --- soundscape-ctl play ------------------------------------------------- */
 
 static void
-test_ctl_play (Fixture       *f,
-               gconstpointer  data)
+test_ctl_play (Fixture *f, gconstpointer data)
 {
   const gsize na = RATE + 4321, nb = RATE * 3 / 4 + 77;
   g_autofree gint16 *a = noise (na, 6), *b = noise (nb, 7);
@@ -1188,19 +1136,20 @@ test_ctl_play (Fixture       *f,
   g_autofree char *missing = g_build_filename (f->dir, "missing.wav", NULL);
   const char *ctl = g_getenv ("SK_CTL");
   g_autofree char *out_text = NULL, *err_text = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gint16 *out = NULL;
   gsize n, first, end;
   int status;
 
   g_assert_nonnull (ctl);
   {
-    const char *argv[] = { ctl, "play", pa, pb, "--crossfade", "0", "--pcm", f->pcm, "--unpaced",
-                           "--no-normalize", NULL };
+    const char *argv[] = { ctl, "play",  pa,     pb,          "--crossfade",
+                           "0", "--pcm", f->pcm, "--unpaced", "--no-normalize",
+                           NULL };
     g_autofree char *expected = g_strdup_printf ("playing %s\nplaying %s\n", pa, pb);
 
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                  &out_text, &err_text, &status, &error);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
+                  &status, &error);
     g_assert_no_error (error);
     g_test_message ("stdout: %s\nstderr: %s", out_text, err_text);
     g_assert_true (WIFEXITED (status));
@@ -1217,12 +1166,12 @@ test_ctl_play (Fixture       *f,
   g_clear_pointer (&out_text, g_free);
   g_clear_pointer (&err_text, g_free);
   {
-    const char *argv[] = { ctl, "play", missing, pb, "--pcm", f->pcm, "--volume", "0.5",
-                           "--unpaced", "--no-normalize", NULL };
+    const char *argv[] = { ctl,   "play",      missing,          pb,  "--pcm", f->pcm, "--volume",
+                           "0.5", "--unpaced", "--no-normalize", NULL };
     g_autofree char *expected = g_strdup_printf ("playing %s\n", pb);
 
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                  &out_text, &err_text, &status, &error);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
+                  &status, &error);
     g_assert_no_error (error);
     g_assert_true (WIFEXITED (status));
     g_assert_cmpint (WEXITSTATUS (status), ==, 1);
@@ -1237,8 +1186,8 @@ test_ctl_play (Fixture       *f,
   {
     const char *argv[] = { ctl, "play", pb, "--pcm", "sk-test-no-such-card", NULL };
 
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                  &out_text, &err_text, &status, &error);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
+                  &status, &error);
     g_assert_no_error (error);
     g_assert_true (WIFEXITED (status));
     g_assert_cmpint (WEXITSTATUS (status), ==, 1);
@@ -1251,8 +1200,9 @@ test_ctl_play (Fixture       *f,
   {
     const char *argv[] = { ctl, "play", pa, "--crossfade", "13", "--pcm", f->pcm, NULL };
 
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL
-                  | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error);
+    g_spawn_sync (NULL, (char **) argv, NULL,
+                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                  &status, &error);
     g_assert_no_error (error);
     g_assert_true (WIFEXITED (status));
     g_assert_cmpint (WEXITSTATUS (status), ==, 2);
@@ -1261,9 +1211,7 @@ test_ctl_play (Fixture       *f,
 
 /* RMS in dB of frames [from, to) of @s, both channels. */
 static double
-rms_db (const gint16 *s,
-        gsize         from,
-        gsize         to)
+rms_db (const gint16 *s, gsize from, gsize to)
 {
   double sum = 0.0;
 
@@ -1277,8 +1225,7 @@ rms_db (const gint16 *s,
  * another comes out as loud; --no-normalize plays them as they are. A
  * missing file is still named with its reason. */
 static void
-test_ctl_play_normalizes (Fixture       *f,
-                          gconstpointer  data)
+test_ctl_play_normalizes (Fixture *f, gconstpointer data)
 {
   const gsize na = 3 * RATE, nb = 3 * RATE;
   g_autofree gint16 *a = noise (na, 21), *b = noise (nb, 22);
@@ -1286,44 +1233,54 @@ test_ctl_play_normalizes (Fixture       *f,
   g_autofree char *db = g_build_filename (f->dir, "kiosk.db", NULL);
   g_autofree char *missing = g_build_filename (f->dir, "missing.wav", NULL);
   const char *ctl = g_getenv ("SK_CTL");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   double loud_a = 0, loud_b = 0, plain_a = 0, plain_b = 0, duration;
   int status;
 
   g_assert_nonnull (ctl);
   for (gsize i = 0; i < nb * 2; i++)
-    b[i] = (gint16) (b[i] / 4);   /* -12 dB */
+    b[i] = (gint16) (b[i] / 4); /* -12 dB */
   pa = write_wav (f, "loud.wav", a, na);
   pb = write_wav (f, "quiet.wav", b, nb);
   {
     const char *init[] = { ctl, "init", "--db", db, NULL };
     const char *config[] = { ctl, "config", "loudness_target_lufs", "-20", "--db", db, NULL };
 
-    g_spawn_sync (NULL, (char **) init, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                  NULL, NULL, &status, &error);
+    g_spawn_sync (NULL, (char **) init, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                  &status, &error);
     g_assert_no_error (error);
     g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-    g_spawn_sync (NULL, (char **) config, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                  NULL, NULL, &status, &error);
+    g_spawn_sync (NULL, (char **) config, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                  &status, &error);
     g_assert_no_error (error);
     g_assert_cmpint (WEXITSTATUS (status), ==, 0);
   }
 
   for (guint normalize = 0; normalize < 2; normalize++)
     {
-      const char *argv[] = { ctl, "play", pa, missing, pb, "--pcm", f->pcm, "--unpaced",
-                             "--db", db, normalize ? NULL : "--no-normalize", NULL };
+      const char *argv[] = { ctl,
+                             "play",
+                             pa,
+                             missing,
+                             pb,
+                             "--pcm",
+                             f->pcm,
+                             "--unpaced",
+                             "--db",
+                             db,
+                             normalize ? NULL : "--no-normalize",
+                             NULL };
       g_autofree char *out_text = NULL, *err_text = NULL;
       g_autofree gint16 *out = NULL;
       gsize n, first, end;
 
       g_unlink (f->out);
-      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                    &out_text, &err_text, &status, &error);
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
+                    &status, &error);
       g_assert_no_error (error);
       g_test_message ("stdout: %s\nstderr: %s", out_text, err_text);
       g_assert_true (WIFEXITED (status));
-      g_assert_cmpint (WEXITSTATUS (status), ==, 1);   /* the missing file */
+      g_assert_cmpint (WEXITSTATUS (status), ==, 1); /* the missing file */
       g_assert_nonnull (strstr (err_text, "missing.wav"));
       g_assert_nonnull (strstr (err_text, "does not exist"));
 
@@ -1343,8 +1300,8 @@ test_ctl_play_normalizes (Fixture       *f,
           g_assert_cmpmem (out + 2 * first, na * 4, a, na * 4);
         }
     }
-  g_test_message ("as they are: %.2f and %.2f dBFS; normalised: %.2f and %.2f dBFS",
-                  plain_a, plain_b, loud_a, loud_b);
+  g_test_message ("as they are: %.2f and %.2f dBFS; normalised: %.2f and %.2f dBFS", plain_a,
+                  plain_b, loud_a, loud_b);
   g_assert_cmpfloat_with_epsilon (plain_a - plain_b, 12.0, 0.2);
   g_assert_cmpfloat_with_epsilon (loud_a, loud_b, 0.2);
   /* and at the target's level: -20 LUFS is the measured loudness moved by
@@ -1359,9 +1316,7 @@ test_ctl_play_normalizes (Fixture       *f,
 }
 
 static void
-on_ctl_exited (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
+on_ctl_exited (GObject *source, GAsyncResult *result, gpointer data)
 {
   *(gboolean *) data = TRUE;
 }
@@ -1381,8 +1336,8 @@ read_some (gpointer data)
   char buf[256];
   gssize n;
 
-  while ((n = g_pollable_input_stream_read_nonblocking (r->stream, buf, sizeof buf,
-                                                        NULL, NULL)) > 0)
+  while ((n = g_pollable_input_stream_read_nonblocking (r->stream, buf, sizeof buf, NULL, NULL)) >
+         0)
     g_string_append_len (r->text, buf, n);
   if (strstr (r->text->str, r->wanted) != NULL)
     r->found = TRUE;
@@ -1391,17 +1346,16 @@ read_some (gpointer data)
 
 /* Ctrl-C in the middle of a track: a clean stop, exit status 130. */
 static void
-test_ctl_play_interrupted (Fixture       *f,
-                           gconstpointer  data)
+test_ctl_play_interrupted (Fixture *f, gconstpointer data)
 {
   const gsize frames = 2 * RATE;
   g_autofree gint16 *samples = noise (frames, 12);
   g_autofree char *path = g_build_filename (f->dir, "pipe.wav", NULL);
   PipeWav p = { path, samples, frames, RATE };
   const char *ctl = g_getenv ("SK_CTL");
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) err_text = g_string_new (NULL);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) err_text = g_string_new (NULL);
   g_autofree gint16 *out = NULL;
   ReadUntil r = { NULL, err_text, "interrupted", FALSE };
   gboolean exited = FALSE;
@@ -1409,7 +1363,7 @@ test_ctl_play_interrupted (Fixture       *f,
   gsize n, first, end;
 
   g_assert_nonnull (ctl);
-  pipe_start (&p);   /* the pipe must exist before the player opens it */
+  pipe_start (&p); /* the pipe must exist before the player opens it */
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                            &error, ctl, "play", path, "--pcm", f->pcm, "--no-normalize", NULL);
   g_assert_no_error (error);
@@ -1436,8 +1390,7 @@ test_ctl_play_interrupted (Fixture       *f,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   if (argc == 4 && strcmp (argv[1], "--encode") == 0)
     return encode_main (argv[2], argv[3]);
@@ -1445,8 +1398,7 @@ main (int    argc,
   /* a skipped track closes its pipe under the test's writer */
   signal (SIGPIPE, SIG_IGN);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/audio/gapless/sample-exact", test_gapless);
   ADD ("/audio/crossfade/equal-power", test_crossfade_equal_power);
   ADD ("/audio/crossfade/short-tracks-shorten-the-fade", test_crossfade_short_tracks);
@@ -1465,10 +1417,10 @@ main (int    argc,
   ADD ("/audio/corrupt-skipped", test_corrupt_skipped);
   ADD ("/audio/nothing-playable-is-idle", test_nothing_playable);
   ADD ("/audio/links-pipes-and-directories-are-refused", test_hostile_files_refused);
-  g_test_add ("/audio/skip/gapless", Fixture, GUINT_TO_POINTER (0), fixture_setup,
-              test_skip, fixture_teardown);
-  g_test_add ("/audio/skip/crossfade", Fixture, GUINT_TO_POINTER (1), fixture_setup,
-              test_skip, fixture_teardown);
+  g_test_add ("/audio/skip/gapless", Fixture, GUINT_TO_POINTER (0), fixture_setup, test_skip,
+              fixture_teardown);
+  g_test_add ("/audio/skip/crossfade", Fixture, GUINT_TO_POINTER (1), fixture_setup, test_skip,
+              fixture_teardown);
   ADD ("/audio/skip/before-playing-skips-nothing", test_skip_before_playing);
   ADD ("/audio/stop/drain-plays-the-queue", test_stop_drain);
   ADD ("/audio/lifetime/unref-with-events-in-flight", test_unref_with_events_in_flight);

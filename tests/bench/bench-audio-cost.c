@@ -36,7 +36,7 @@
 #include "sk-test-util.h"
 
 #define SHORT_S 2.0
-#define LONG_S  12.0
+#define LONG_S 12.0
 #define WORKER_TIMEOUT_S 100
 
 /* ---- the workers ---- */
@@ -49,43 +49,34 @@ typedef struct
 } PlayState;
 
 static void
-on_ended (SkAudioPlayer *player,
-          guint64        track,
-          gpointer       data)
+on_ended (SkAudioPlayer *player, guint64 track, gpointer data)
 {
   ((PlayState *) data)->ended = TRUE;
 }
 
 static void
-on_failed (SkAudioPlayer *player,
-           guint64        track,
-           const char    *path,
-           const GError  *error,
-           gpointer       data)
+on_failed (
+    SkAudioPlayer *player, guint64 track, const char *path, const GError *error, gpointer data)
 {
   g_printerr ("%s: %s\n", path, error->message);
   ((PlayState *) data)->failed = TRUE;
 }
 
 static void
-on_pcm_error (SkAudioPlayer *player,
-              const GError  *error,
-              gpointer       data)
+on_pcm_error (SkAudioPlayer *player, const GError *error, gpointer data)
 {
   g_printerr ("%s\n", error->message);
   ((PlayState *) data)->failed = TRUE;
 }
 
 static void
-on_stopped (SkAudioPlayer *player,
-            gpointer       data)
+on_stopped (SkAudioPlayer *player, gpointer data)
 {
   ((PlayState *) data)->stopped = TRUE;
 }
 
 static gboolean
-iterate_until (const gboolean *flag,
-               const gboolean *failed)
+iterate_until (const gboolean *flag, const gboolean *failed)
 {
   gint64 deadline = g_get_monotonic_time () + WORKER_TIMEOUT_S * G_USEC_PER_SEC;
 
@@ -97,14 +88,14 @@ iterate_until (const gboolean *flag,
 static gboolean
 timeout_wakeup (gpointer data)
 {
-  return G_SOURCE_CONTINUE;   /* only wakes iterate_until to look at the clock */
+  return G_SOURCE_CONTINUE; /* only wakes iterate_until to look at the clock */
 }
 
 static int
 work_play (const char *path)
 {
-  g_autoptr(SkAudioPlayer) player = sk_audio_player_new ("file:'/dev/null',raw");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkAudioPlayer) player = sk_audio_player_new ("file:'/dev/null',raw");
+  g_autoptr (GError) error = NULL;
   PlayState st = { 0 };
   guint tick = g_timeout_add (500, timeout_wakeup, NULL);
 
@@ -150,11 +141,10 @@ work_decode (const char *path)
 /* ---- the driver ---- */
 
 static gboolean
-parse_total (const char *out_file,
-             guint64    *total)
+parse_total (const char *out_file, guint64 *total)
 {
   g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
 
   if (!g_file_get_contents (out_file, &text, NULL, NULL))
     return FALSE;
@@ -173,13 +163,13 @@ parse_total (const char *out_file,
 typedef struct
 {
   GSubprocess *proc;
-  char        *out;
-  char        *what;
+  char *out;
+  char *what;
 } Run;
 
 /* Starts one worker under callgrind. */
 static void
-run_start (Run        *run,
+run_start (Run *run,
            const char *valgrind,
            const char *self,
            const char *dir,
@@ -189,11 +179,10 @@ run_start (Run        *run,
   static guint serial;
   g_autofree char *name = g_strdup_printf ("callgrind.out.%u", serial++);
   g_autofree char *out_arg = NULL;
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { valgrind, "--tool=callgrind", "--quiet", NULL,
-                         self, mode, file, NULL };
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { valgrind, "--tool=callgrind", "--quiet", NULL, self, mode, file, NULL };
 
   run->out = g_build_filename (dir, name, NULL);
   run->what = g_strdup_printf ("%s %s", mode, file);
@@ -212,7 +201,7 @@ run_start (Run        *run,
 static guint64
 run_finish (Run *run)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint64 total = 0;
 
   if (run->proc != NULL && !g_subprocess_wait_check (run->proc, NULL, &error))
@@ -235,8 +224,8 @@ count_pair (const char *valgrind,
             const char *mode,
             const char *f_short,
             const char *f_long,
-            guint64    *c_short,
-            guint64    *c_long)
+            guint64 *c_short,
+            guint64 *c_long)
 {
   Run a = { 0 }, b = { 0 };
 
@@ -247,13 +236,12 @@ count_pair (const char *valgrind,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autofree char *valgrind = NULL;
   g_autofree char *self = NULL;
   g_autofree char *dir = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const SkBenchFormat *formats;
   guint n_formats;
   double play_per_s[8] = { 0 }, decode_per_s[8] = { 0 };
@@ -277,7 +265,8 @@ main (int    argc,
   g_assert_cmpuint (n_formats, <=, G_N_ELEMENTS (play_per_s));
 
   printf ("bench-audio-cost: instructions per second of audio (callgrind, every thread), "
-          "(%.0f s run - %.0f s run) / %.0f s\n", LONG_S, SHORT_S, LONG_S - SHORT_S);
+          "(%.0f s run - %.0f s run) / %.0f s\n",
+          LONG_S, SHORT_S, LONG_S - SHORT_S);
   printf ("player: decode + resample to 48 kHz + mix + S16 + ALSA `file` PCM (null slave); "
           "baseline: libsndfile decode alone\n\n");
   printf ("%-11s %6s %18s %18s %8s\n", "format", "rate", "player Minstr/s", "decode Minstr/s",
@@ -292,8 +281,8 @@ main (int    argc,
       g_autofree char *f_long = g_build_filename (dir, base_long, NULL);
       guint64 p_short, p_long, d_short, d_long;
 
-      if (!sk_bench_write_music (f_short, fmt, SHORT_S, &error)
-          || !sk_bench_write_music (f_long, fmt, LONG_S, &error))
+      if (!sk_bench_write_music (f_short, fmt, SHORT_S, &error) ||
+          !sk_bench_write_music (f_long, fmt, LONG_S, &error))
         {
           sk_bench_check (FALSE, error->message);
           g_clear_error (&error);
@@ -307,12 +296,12 @@ main (int    argc,
         continue;
       play_per_s[f] = (double) (p_long - p_short) / (LONG_S - SHORT_S);
       decode_per_s[f] = (double) (d_long - d_short) / (LONG_S - SHORT_S);
-      printf ("%-11s %6d %18.2f %18.2f %7.2fx\n", fmt->name, fmt->rate,
-              play_per_s[f] / 1e6, decode_per_s[f] / 1e6, play_per_s[f] / decode_per_s[f]);
+      printf ("%-11s %6d %18.2f %18.2f %7.2fx\n", fmt->name, fmt->rate, play_per_s[f] / 1e6,
+              decode_per_s[f] / 1e6, play_per_s[f] / decode_per_s[f]);
       {
-        g_autofree char *figure =
-          g_strdup_printf ("player, %s %d Hz: instructions a second of audio "
-                           "(baseline: decode alone)", fmt->name, fmt->rate);
+        g_autofree char *figure = g_strdup_printf ("player, %s %d Hz: instructions a second of audio "
+                                                   "(baseline: decode alone)",
+                                                   fmt->name, fmt->rate);
 
         sk_bench_report (figure, play_per_s[f] / 1e6, "M", decode_per_s[f] / 1e6, NULL);
       }

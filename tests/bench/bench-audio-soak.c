@@ -33,53 +33,44 @@
 #include "sk-paced.h"
 #include "sk-test-util.h"
 
-#define DEFAULT_SPEED  20.0
+#define DEFAULT_SPEED 20.0
 /* the default's wall-clock time at any speed */
-#define BUFFER_US      ((guint) (200000 * speed))
-#define PERIOD_US      ((guint) (50000 * speed))
-#define TRACK_S        60.0
-#define CROSSFADE_S    2.0
-#define DEFAULT_MIN    30.0
+#define BUFFER_US ((guint) (200000 * speed))
+#define PERIOD_US ((guint) (50000 * speed))
+#define TRACK_S 60.0
+#define CROSSFADE_S 2.0
+#define DEFAULT_MIN 30.0
 
 typedef struct
 {
-  guint    underruns;
-  guint    ended;
-  guint    failed;
+  guint underruns;
+  guint ended;
+  guint failed;
   gboolean pcm_error;
 } Soak;
 
 static void
-on_underrun (SkAudioPlayer *player,
-             guint          count,
-             gpointer       data)
+on_underrun (SkAudioPlayer *player, guint count, gpointer data)
 {
   ((Soak *) data)->underruns = count;
 }
 
 static void
-on_ended (SkAudioPlayer *player,
-          guint64        track,
-          gpointer       data)
+on_ended (SkAudioPlayer *player, guint64 track, gpointer data)
 {
   ((Soak *) data)->ended++;
 }
 
 static void
-on_failed (SkAudioPlayer *player,
-           guint64        track,
-           const char    *path,
-           const GError  *error,
-           gpointer       data)
+on_failed (
+    SkAudioPlayer *player, guint64 track, const char *path, const GError *error, gpointer data)
 {
   g_printerr ("%s: %s\n", path, error->message);
   ((Soak *) data)->failed++;
 }
 
 static void
-on_pcm_error (SkAudioPlayer *player,
-              const GError  *error,
-              gpointer       data)
+on_pcm_error (SkAudioPlayer *player, const GError *error, gpointer data)
 {
   g_printerr ("%s\n", error->message);
   ((Soak *) data)->pcm_error = TRUE;
@@ -97,26 +88,26 @@ static double speed = DEFAULT_SPEED;
 static gboolean realtime;
 
 static int
-soak (const char  *dir,
-      const char  *tag,
-      GPtrArray   *playlist,
-      double       minutes,
+soak (const char *dir,
+      const char *tag,
+      GPtrArray *playlist,
+      double minutes,
       SkPacedStats *stats,
-      double      *wall_s)
+      double *wall_s)
 {
   g_autofree char *stats_name = g_strdup_printf ("stats-%s", tag);
   g_autofree char *stats_path = g_build_filename (dir, stats_name, NULL);
   g_autofree char *pcm = sk_paced_pcm_name (speed, NULL, stats_path);
-  g_autoptr(SkAudioPlayer) player = sk_audio_player_new (pcm);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkAudioPlayer) player = sk_audio_player_new (pcm);
+  g_autoptr (GError) error = NULL;
   guint64 target = (guint64) (minutes * 60 * SK_AUDIO_RATE);
   guint64 last_frames = 0;
   gint64 t0, last_progress;
   guint next = 0, tick;
   Soak s = { 0 };
 
-  if (!sk_audio_player_set_buffer_time (player, BUFFER_US, PERIOD_US, &error)
-      || !sk_audio_player_set_crossfade (player, CROSSFADE_S, &error))
+  if (!sk_audio_player_set_buffer_time (player, BUFFER_US, PERIOD_US, &error) ||
+      !sk_audio_player_set_crossfade (player, CROSSFADE_S, &error))
     {
       sk_bench_check (FALSE, error->message);
       return -1;
@@ -135,14 +126,13 @@ soak (const char  *dir,
 
   tick = g_timeout_add (50, wake, NULL);
   t0 = last_progress = g_get_monotonic_time ();
-  *stats = (SkPacedStats) { 0 };
+  *stats = (SkPacedStats){ 0 };
   while (stats->frames < target && s.failed == 0 && !s.pcm_error)
     {
       g_main_context_iteration (NULL, TRUE);
       /* keep one file waiting behind the playing one */
       while (sk_audio_player_get_n_pending (player) < 1)
-        sk_audio_player_append (player, g_ptr_array_index (playlist, next++ % playlist->len),
-                                0.0);
+        sk_audio_player_append (player, g_ptr_array_index (playlist, next++ % playlist->len), 0.0);
       sk_paced_read_stats (stats_path, stats);
       if (stats->frames > last_frames)
         {
@@ -162,10 +152,10 @@ soak (const char  *dir,
   g_clear_object (&player);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  sk_paced_read_stats (stats_path, stats);   /* final, now that it is closed */
+  sk_paced_read_stats (stats_path, stats); /* final, now that it is closed */
 
-  if (!sk_bench_check (s.failed == 0, "a track failed to play")
-      || !sk_bench_check (!s.pcm_error, "the paced PCM failed"))
+  if (!sk_bench_check (s.failed == 0, "a track failed to play") ||
+      !sk_bench_check (!s.pcm_error, "the paced PCM failed"))
     return -1;
   return (int) s.underruns;
 }
@@ -174,7 +164,7 @@ static GSubprocess *
 start_load (char **note)
 {
   g_autofree char *stress = g_find_program_in_path ("stress-ng");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GSubprocess *proc;
 
   if (stress == NULL)
@@ -191,14 +181,12 @@ start_load (char **note)
       return NULL;
     }
   *note = g_strdup ("stress-ng --cpu 2 (both cores busy)");
-  g_usleep (500 * 1000);   /* its workers are running */
+  g_usleep (500 * 1000); /* its workers are running */
   return proc;
 }
 
 static void
-on_load_exited (GObject      *proc,
-                GAsyncResult *result,
-                gpointer      data)
+on_load_exited (GObject *proc, GAsyncResult *result, gpointer data)
 {
   g_subprocess_wait_finish (G_SUBPROCESS (proc), result, NULL);
   *(gboolean *) data = TRUE;
@@ -226,16 +214,15 @@ stop_load (GSubprocess *proc)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *reason = NULL;
   g_autofree char *note = NULL;
   g_autofree char *loadavg = NULL;
-  g_autoptr(GPtrArray) playlist = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) load = NULL;
+  g_autoptr (GPtrArray) playlist = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) load = NULL;
   const char *env = g_getenv ("SK_BENCH_SOAK_MINUTES");
   const char *env_speed = g_getenv ("SK_BENCH_SOAK_SPEED");
   double minutes = env != NULL ? g_ascii_strtod (env, NULL) : DEFAULT_MIN;
@@ -249,7 +236,7 @@ main (int    argc,
     minutes = DEFAULT_MIN;
   if (env_speed != NULL)
     speed = g_ascii_strtod (env_speed, NULL);
-  if (!(speed >= 1 && speed <= 50))   /* the player takes up to 10 s */
+  if (!(speed >= 1 && speed <= 50)) /* the player takes up to 10 s */
     speed = DEFAULT_SPEED;
   if (!sk_paced_setup (dir, &reason))
     {
@@ -270,7 +257,8 @@ main (int    argc,
 
   printf ("bench-audio-soak: the paced PCM at %.0fx, buffer %u ms in periods of %u ms of "
           "audio (%.0f/%.0f ms of wall-clock time), crossfade %.0f s, a playlist of %u "
-          "formats\n", speed, BUFFER_US / 1000, PERIOD_US / 1000, BUFFER_US / speed / 1000,
+          "formats\n",
+          speed, BUFFER_US / 1000, PERIOD_US / 1000, BUFFER_US / speed / 1000,
           PERIOD_US / speed / 1000, CROSSFADE_S, n_formats);
   fflush (stdout);
 
@@ -279,7 +267,8 @@ main (int    argc,
     {
       g_strdelimit (loadavg, "\n", '\0');
       printf ("load average before the run (1, 5, 15 min; runnable, running/all, last pid): "
-              "%s on %u cores\n", loadavg, g_get_num_processors ());
+              "%s on %u cores\n",
+              loadavg, g_get_num_processors ());
       fflush (stdout);
     }
 
@@ -294,15 +283,16 @@ main (int    argc,
   printf ("%-36s %10.2f %8.1f %18d %16u\n", "baseline: unloaded",
           (double) base_stats.frames / SK_AUDIO_RATE / 60, base_wall, base_underruns,
           base_stats.underruns);
-  printf ("%-36s %10.2f %8.1f %18d %16u\n", note, (double) stats.frames / SK_AUDIO_RATE / 60,
-          wall, underruns, stats.underruns);
+  printf ("%-36s %10.2f %8.1f %18d %16u\n", note, (double) stats.frames / SK_AUDIO_RATE / 60, wall,
+          underruns, stats.underruns);
   {
-    g_autofree char *played = g_strdup_printf ("audio played, %s (baseline: 1 min unloaded)",
-                                               note);
+    g_autofree char *played = g_strdup_printf ("audio played, %s (baseline: 1 min unloaded)", note);
     g_autofree char *player = g_strdup_printf ("underruns counted by the player, %s "
-                                               "(baseline: unloaded)", note);
+                                               "(baseline: unloaded)",
+                                               note);
     g_autofree char *pcm = g_strdup_printf ("underruns counted by the PCM, %s "
-                                            "(baseline: unloaded)", note);
+                                            "(baseline: unloaded)",
+                                            note);
 
     sk_bench_report (played, (double) stats.frames / SK_AUDIO_RATE / 60, "min",
                      (double) base_stats.frames / SK_AUDIO_RATE / 60, NULL);

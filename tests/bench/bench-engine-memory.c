@@ -27,23 +27,20 @@
 #include "sk-test-util.h"
 #include "sk-util.h"
 
-#define N_SONGS      10000
-#define N_LISTENERS  50
+#define N_SONGS 10000
+#define N_LISTENERS 50
 #define PLAY_SECONDS 3
 
 /* Each song its own file name (file_url is unique), all one short loop. */
 static void
-fill (const char *db,
-      const char *wav,
-      guint       n_songs,
-      guint       n_listeners)
+fill (const char *db, const char *wav, guint n_songs, guint n_listeners)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (db, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (db, &error);
   g_autofree char *lib = g_strconcat (db, ".songs", NULL);
   g_autofree char *now = sk_time_format (g_get_real_time ());
   GRand *rand = g_rand_new_with_seed (7);
-  g_autoptr(SkEngine) engine = NULL;
+  g_autoptr (SkEngine) engine = NULL;
   sqlite3_stmt *song;
 
   g_assert_no_error (error);
@@ -102,8 +99,7 @@ fill (const char *db,
 
 /* kB of a "Name:   N kB" line of /proc/PID/status, or -1. */
 static gint64
-status_kb (GPid        pid,
-           const char *name)
+status_kb (GPid pid, const char *name)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
   g_autofree char *text = NULL;
@@ -121,19 +117,17 @@ typedef struct
 } Memory;
 
 static gboolean
-measure (const char *db,
-         const char *pcm,
-         Memory     *m)
+measure (const char *db, const char *pcm, Memory *m)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                               G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) p = NULL;
   g_autofree char *path = g_strconcat (db, ".notify", NULL);
-  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (path);
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
-                                          G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_DEFAULT, &error);
   gboolean ready = FALSE;
   gint64 deadline;
   GPid pid;
@@ -167,7 +161,7 @@ measure (const char *db,
       g_subprocess_wait (p, NULL, NULL);
       return FALSE;
     }
-  g_usleep (PLAY_SECONDS * G_USEC_PER_SEC);   /* a few periods of steady playing */
+  g_usleep (PLAY_SECONDS * G_USEC_PER_SEC); /* a few periods of steady playing */
   m->rss_kb = status_kb (pid, "VmRSS:");
   m->hwm_kb = status_kb (pid, "VmHWM:");
   g_subprocess_send_signal (p, SIGTERM);
@@ -176,8 +170,7 @@ measure (const char *db,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *reason = NULL;
@@ -205,15 +198,16 @@ main (int    argc,
   fill (full, wav, N_SONGS, N_LISTENERS);
 
   printf ("bench-engine-memory: soundscaped playing through the paced PCM, no badge reader, "
-          "%d s after it said READY=1\n", PLAY_SECONDS);
+          "%d s after it said READY=1\n",
+          PLAY_SECONDS);
   printf ("budget: < 30 MB resident with 10 000 songs\n\n");
   if (measure (empty, pcm, &base) && measure (full, pcm, &venue))
     {
       printf ("%-44s %10s %10s\n", "", "VmRSS MB", "VmHWM MB");
       printf ("%-44s %10.1f %10.1f\n", "baseline: empty library, nobody present",
               base.rss_kb / 1024.0, base.hwm_kb / 1024.0);
-      printf ("%-44s %10.1f %10.1f\n", "10 000 songs, 50 listeners present",
-              venue.rss_kb / 1024.0, venue.hwm_kb / 1024.0);
+      printf ("%-44s %10.1f %10.1f\n", "10 000 songs, 50 listeners present", venue.rss_kb / 1024.0,
+              venue.hwm_kb / 1024.0);
       printf ("\nthe library and the room add %.1f MB (%.0f bytes a song); %.2fx the baseline\n",
               (venue.rss_kb - base.rss_kb) / 1024.0,
               (venue.rss_kb - base.rss_kb) * 1024.0 / N_SONGS,

@@ -28,21 +28,21 @@
 #include "sk-pn532-fixture.h"
 #include "sk-test-util.h"
 
-#define N_TAPS     200
-#define N_WARMUP   5
-#define N_BASE     200
-#define UID        "DEADBEEF"
-#define WAIT_US    (2 * G_USEC_PER_SEC)
-#define POLL_MS    50     /* the reader's default cadence */
+#define N_TAPS 200
+#define N_WARMUP 5
+#define N_BASE 200
+#define UID "DEADBEEF"
+#define WAIT_US (2 * G_USEC_PER_SEC)
+#define POLL_MS 50 /* the reader's default cadence */
 
 typedef struct
 {
-  guint   checked_in;
-  gint64  checked_in_at;   /* real time, µs */
-  guint   taps;
-  gint64  tap_time;        /* libnfc returned the UID, real time µs */
-  guint   removed;
-  SkTestEngineCounts engine;   /* a refused or unknown tap: a functional error */
+  guint checked_in;
+  gint64 checked_in_at; /* real time, µs */
+  guint taps;
+  gint64 tap_time; /* libnfc returned the UID, real time µs */
+  guint removed;
+  SkTestEngineCounts engine; /* a refused or unknown tap: a functional error */
 } Counts;
 
 static gboolean
@@ -70,8 +70,7 @@ pause_us (gint64 us)
 }
 
 static gboolean
-wait_count (guint *counter,
-            guint  target)
+wait_count (guint *counter, guint target)
 {
   gint64 end = g_get_monotonic_time () + WAIT_US;
 
@@ -81,41 +80,29 @@ wait_count (guint *counter,
 }
 
 static void
-on_checked_in (SkEngine   *engine,
-               const char *user_id,
-               const char *name,
-               guint       flags,
-               Counts     *c)
+on_checked_in (SkEngine *engine, const char *user_id, const char *name, guint flags, Counts *c)
 {
   c->checked_in_at = g_get_real_time ();
   c->checked_in++;
 }
 
 static void
-on_tap (SkNfcReader *reader,
-        const char  *uid,
-        guint        atqa,
-        guint        sak,
-        gint64       time,
-        Counts      *c)
+on_tap (SkNfcReader *reader, const char *uid, guint atqa, guint sak, gint64 time, Counts *c)
 {
   c->tap_time = time;
   c->taps++;
 }
 
 static void
-on_removed (SkNfcReader *reader,
-            const char  *uid,
-            Counts      *c)
+on_removed (SkNfcReader *reader, const char *uid, Counts *c)
 {
   c->removed++;
 }
 
 static gboolean
-command (SkPn532Fixture *chip,
-         const char     *line)
+command (SkPn532Fixture *chip, const char *line)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *answer = sk_pn532_fixture_command (chip, &error, "%s", line);
 
   if (answer == NULL)
@@ -124,19 +111,15 @@ command (SkPn532Fixture *chip,
 }
 
 static void
-print_stat (const char *what,
-            double     *ms,
-            guint       n)
+print_stat (const char *what, double *ms, guint n)
 {
-  printf ("  %-34s p50 %7.3f ms   p99 %7.3f ms   (n = %u)\n", what,
-          sk_bench_quantile (ms, n, 0.50), sk_bench_quantile (ms, n, 0.99), n);
+  printf ("  %-34s p50 %7.3f ms   p99 %7.3f ms   (n = %u)\n", what, sk_bench_quantile (ms, n, 0.50),
+          sk_bench_quantile (ms, n, 0.99), n);
 }
 
 /* The fixture's command round trip, and a bare libnfc select. */
 static gboolean
-baselines (SkPn532Fixture *chip,
-           double         *cmd_ms,
-           double         *select_ms)
+baselines (SkPn532Fixture *chip, double *cmd_ms, double *select_ms)
 {
   nfc_context *ctx = NULL;
   nfc_device *dev;
@@ -164,8 +147,9 @@ baselines (SkPn532Fixture *chip,
       return FALSE;
     }
   ok = sk_bench_check (nfc_initiator_init (dev) >= 0 &&
-                       nfc_device_set_property_bool (dev, NP_INFINITE_SELECT, false) >= 0,
-                       "initiator mode") && command (chip, "present classic4 " UID);
+                           nfc_device_set_property_bool (dev, NP_INFINITE_SELECT, false) >= 0,
+                       "initiator mode") &&
+       command (chip, "present classic4 " UID);
   for (guint i = 0; ok && i < N_BASE; i++)
     {
       nfc_target nt;
@@ -181,23 +165,22 @@ baselines (SkPn532Fixture *chip,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *link = NULL;
   g_autofree char *db = NULL;
   g_autofree char *id = NULL;
-  g_autoptr(SkPn532Fixture) chip = NULL;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(SkEngine) engine = NULL;
-  g_autoptr(SkNfcReader) reader = NULL;
+  g_autoptr (SkPn532Fixture) chip = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkEngine) engine = NULL;
+  g_autoptr (SkNfcReader) reader = NULL;
   g_autofree double *total_ms = g_new (double, N_TAPS);
   g_autofree double *engine_ms = g_new (double, N_TAPS);
   g_autofree double *cmd_ms = g_new (double, N_BASE);
   g_autofree double *select_ms = g_new (double, N_BASE);
-  g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
   Counts c = { 0 };
   guint ticker, n = 0;
   gint64 t_start;
@@ -217,8 +200,7 @@ main (int    argc,
 
   db = g_build_filename (dir, "bench.db", NULL);
   store = sk_store_open (db, &error);
-  if (store == NULL ||
-      !sk_store_set_setting (store, "tap_limit_per_minute", "0", &error) ||
+  if (store == NULL || !sk_store_set_setting (store, "tap_limit_per_minute", "0", &error) ||
       (engine = sk_engine_new (store, &error)) == NULL ||
       (id = sk_engine_enroll (engine, UID, "Bench", NULL, NULL, &error)) == NULL)
     {
@@ -275,7 +257,8 @@ stop:
   g_source_remove (ticker);
 
   printf ("NFC tap latency: PN532 fixture on a pty, real libnfc, real engine "
-          "(reader polls every %d ms)\n", POLL_MS);
+          "(reader polls every %d ms)\n",
+          POLL_MS);
   print_stat ("baseline: fixture command", cmd_ms, N_BASE);
   print_stat ("baseline: bare libnfc select", select_ms, N_BASE);
   if (n > 0)
@@ -286,8 +269,7 @@ stop:
       print_stat ("UID from libnfc → checked-in", engine_ms, n);
       printf ("  present → checked-in p50 = %.1f × a bare select; "
               "UID → checked-in p99 %.3f ms (budget 50 ms)\n",
-              sk_bench_quantile (total_ms, n, 0.5) / sel50,
-              sk_bench_quantile (engine_ms, n, 0.99));
+              sk_bench_quantile (total_ms, n, 0.5) / sel50, sk_bench_quantile (engine_ms, n, 0.99));
       sk_bench_report ("card presented → checked-in: p50 (baseline: a bare libnfc select)",
                        sk_bench_quantile (total_ms, n, 0.5), "ms", sel50, NULL);
       sk_bench_report ("UID from libnfc → checked-in: p99 (baseline: a bare libnfc select)",

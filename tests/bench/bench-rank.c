@@ -29,20 +29,20 @@
 #include "sk-taste.h"
 #include "sk-util.h"
 
-#define N_SONGS     100000
-#define N_PLAYED    500          /* plays in the history, one every 57 s */
-#define PLAY_GAP    (57 * G_USEC_PER_SEC)
-#define K           SK_QUEUE_DEFAULT_K
-#define WARM_UP     5
-#define REPS        301
+#define N_SONGS 100000
+#define N_PLAYED 500 /* plays in the history, one every 57 s */
+#define PLAY_GAP (57 * G_USEC_PER_SEC)
+#define K SK_QUEUE_DEFAULT_K
+#define WARM_UP 5
+#define REPS 301
 #define MAX_LISTENERS 8
 #define EXPLORE_WEIGHT 1.5
-#define STATE_VOTES   10
+#define STATE_VOTES 10
 
 #if defined(__SANITIZE_ADDRESS__)
-# define COUNT_ALLOCATIONS 0
+#define COUNT_ALLOCATIONS 0
 #else
-# define COUNT_ALLOCATIONS 1
+#define COUNT_ALLOCATIONS 1
 #endif
 
 #if COUNT_ALLOCATIONS
@@ -73,41 +73,35 @@ malloc (size_t size)
 }
 
 void *
-calloc (size_t n,
-        size_t size)
+calloc (size_t n, size_t size)
 {
   count_one ();
   return __libc_calloc (n, size);
 }
 
 void *
-realloc (void   *p,
-         size_t  size)
+realloc (void *p, size_t size)
 {
   count_one ();
   return __libc_realloc (p, size);
 }
 
 void *
-memalign (size_t alignment,
-          size_t size)
+memalign (size_t alignment, size_t size)
 {
   count_one ();
   return __libc_memalign (alignment, size);
 }
 
 void *
-aligned_alloc (size_t alignment,
-               size_t size)
+aligned_alloc (size_t alignment, size_t size)
 {
   count_one ();
   return __libc_memalign (alignment, size);
 }
 
 int
-posix_memalign (void   **out,
-                size_t   alignment,
-                size_t   size)
+posix_memalign (void **out, size_t alignment, size_t size)
 {
   void *p;
 
@@ -151,12 +145,12 @@ check_counter (void)
 typedef struct
 {
   SkRecommender *rec;
-  double        *emb;          /* N_SONGS × SK_DIM, contiguous: the baseline reads this */
-  gint64         last[N_SONGS];
-  gint64         now;
-  int            current;
-  double         prefs[MAX_LISTENERS * SK_DIM];
-  double         states[MAX_LISTENERS * SK_TASTE_STATE_LEN];
+  double *emb; /* N_SONGS × SK_DIM, contiguous: the baseline reads this */
+  gint64 last[N_SONGS];
+  gint64 now;
+  int current;
+  double prefs[MAX_LISTENERS * SK_DIM];
+  double states[MAX_LISTENERS * SK_TASTE_STATE_LEN];
 } Bench;
 
 /* Kept live so that neither the baseline's sums nor the rankings can be
@@ -177,18 +171,18 @@ baseline_pass (const double *emb)
 static Bench *
 bench_new (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   Bench *b = g_new0 (Bench, 1);
   gint64 latest = SK_NEVER;
 
   b->rec = sk_recommender_new ();
-  b->emb = g_new (double, (gsize) N_SONGS * SK_DIM);
-  b->now = G_GINT64_CONSTANT (1714564800) * G_USEC_PER_SEC;   /* 2024-05-01 12:00 UTC */
+  b->emb = g_new (double, (gsize) N_SONGS *SK_DIM);
+  b->now = G_GINT64_CONSTANT (1714564800) * G_USEC_PER_SEC; /* 2024-05-01 12:00 UTC */
 
   for (guint i = 0; i < N_SONGS; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       char *id = g_strdup_printf ("song-%06u", i);
 
       sk_bench_random_vec (rand, &b->emb[(gsize) i * SK_DIM]);
@@ -248,10 +242,7 @@ bench_free (Bench *b)
 
 /* The definition, written out plainly for the average strategy. */
 static void
-check_average (Bench              *b,
-               const SkRankParams *params,
-               const SkRankItem   *got,
-               guint               n_got)
+check_average (Bench *b, const SkRankParams *params, const SkRankItem *got, guint n_got)
 {
   SkRankItem best[K];
   double group[SK_DIM];
@@ -298,10 +289,7 @@ check_average (Bench              *b,
 }
 
 static void
-run (Bench      *b,
-     SkStrategy  strategy,
-     guint       n_listeners,
-     gboolean    explore)
+run (Bench *b, SkStrategy strategy, guint n_listeners, gboolean explore)
 {
   double t_rank[REPS], t_base[REPS], x[SK_DIM * SK_DIM];
   SkRankItem out[K];
@@ -311,8 +299,8 @@ run (Bench      *b,
   g_autofree char *allocs = NULL;
   g_autofree char *name = g_strdup_printf ("%s%s", sk_strategy_to_string (strategy),
                                            explore ? " + explore" : "");
-  g_autofree char *figure = g_strdup_printf ("rank, %s, %u listener%s: median", name,
-                                             n_listeners, n_listeners == 1 ? "" : "s");
+  g_autofree char *figure = g_strdup_printf ("rank, %s, %u listener%s: median", name, n_listeners,
+                                             n_listeners == 1 ? "" : "s");
 
   params.now = b->now;
   params.strategy = strategy;
@@ -353,8 +341,8 @@ run (Bench      *b,
   {
     gsize a = count_stop ();
 
-    g_autofree char *what = g_strdup_printf ("rank, %s, %u listener%s: allocations a call",
-                                             name, n_listeners, n_listeners == 1 ? "" : "s");
+    g_autofree char *what = g_strdup_printf ("rank, %s, %u listener%s: allocations a call", name,
+                                             n_listeners, n_listeners == 1 ? "" : "s");
 
     allocs = g_strdup_printf ("%g", (double) a / REPS);
     sk_bench_report (what, (double) a / REPS, NULL, NAN, "0");
@@ -373,11 +361,12 @@ run (Bench      *b,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   static const SkStrategy strategies[] = {
-    SK_STRATEGY_AVERAGE, SK_STRATEGY_LEAST_MISERY, SK_STRATEGY_AVERAGE_WITHOUT_MISERY,
+    SK_STRATEGY_AVERAGE,
+    SK_STRATEGY_LEAST_MISERY,
+    SK_STRATEGY_AVERAGE_WITHOUT_MISERY,
   };
   static const guint listeners[] = { 1, 8 };
   Bench *b;
@@ -387,11 +376,12 @@ main (int    argc,
 #endif
   b = bench_new ();
   printf ("bench-rank: %d songs (library = all), %d plays in the history, K = %d, "
-          "median of %d calls\n", N_SONGS, N_PLAYED, K, REPS);
+          "median of %d calls\n",
+          N_SONGS, N_PLAYED, K, REPS);
   printf ("baseline: one pass summing the same embeddings, interleaved with the ranking\n");
   printf ("budget: average strategy within 1.5x of the baseline\n\n");
-  printf ("%-24s %9s %10s %10s %8s %14s\n",
-          "strategy", "listeners", "rank µs", "base µs", "ratio", "allocs/call");
+  printf ("%-24s %9s %10s %10s %8s %14s\n", "strategy", "listeners", "rank µs", "base µs", "ratio",
+          "allocs/call");
 
   for (guint s = 0; s < G_N_ELEMENTS (strategies); s++)
     for (guint l = 0; l < G_N_ELEMENTS (listeners); l++)

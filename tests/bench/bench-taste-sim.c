@@ -41,35 +41,35 @@
 #include "sk-taste.h"
 #include "sk-util.h"
 
-#define N_SONGS       200
-#define TRACK_LEN     (45 * G_USEC_PER_SEC)
-#define MIN_NORM      0.3
-#define TARGET_SIM    0.9
-#define GOAL_MEDIAN   10
+#define N_SONGS 200
+#define TRACK_LEN (45 * G_USEC_PER_SEC)
+#define MIN_NORM 0.3
+#define TARGET_SIM 0.9
+#define GOAL_MEDIAN 10
 
-#define N_LEARNERS    1000
-#define MAX_VOTES     200
-#define EARLY         30      /* "after 30 votes", "the first 30 plays" */
+#define N_LEARNERS 1000
+#define MAX_VOTES 200
+#define EARLY 30 /* "after 30 votes", "the first 30 plays" */
 #define BEFORE_CHANGE 60
-#define FIVES_VOTES   100
-#define EXPLORE       1.5     /* the setting explore_weight's default */
+#define FIVES_VOTES 100
+#define EXPLORE 1.5 /* the setting explore_weight's default */
 
-#define N_GROUPS      200
-#define N_TRACKS      30
-#define MAX_GROUP     8
+#define N_GROUPS 200
+#define N_TRACKS 30
+#define MAX_GROUP 8
 
 typedef struct
 {
   const char *name;
-  double      noise_sd;
-  double      random_share;   /* of the plays, chosen at random */
+  double noise_sd;
+  double random_share; /* of the plays, chosen at random */
 } World;
 
 typedef struct
 {
   const char *name;
-  gboolean    bayes;
-  double      explore;
+  gboolean bayes;
+  double explore;
 } Rule;
 
 static const Rule rules[] = {
@@ -82,14 +82,13 @@ static const Rule rules[] = {
 typedef struct
 {
   const Rule *rule;
-  double      pref[SK_DIM];
-  double      momentum[SK_DIM];
-  double      state[SK_TASTE_STATE_LEN];
+  double pref[SK_DIM];
+  double momentum[SK_DIM];
+  double state[SK_TASTE_STATE_LEN];
 } Learner;
 
 static void
-learner_reset (Learner    *l,
-               const Rule *rule)
+learner_reset (Learner *l, const Rule *rule)
 {
   l->rule = rule;
   sk_taste_neutral (l->pref);
@@ -98,9 +97,7 @@ learner_reset (Learner    *l,
 }
 
 static void
-learner_vote (Learner      *l,
-              const double  e[SK_DIM],
-              int           vote)
+learner_vote (Learner *l, const double e[SK_DIM], int vote)
 {
   gboolean ok = l->rule->bayes ? sk_taste_learn (l->state, l->pref, e, vote)
                                : sk_taste_vote (l->pref, l->momentum, e, vote);
@@ -113,8 +110,8 @@ learner_vote (Learner      *l,
 typedef struct
 {
   SkRecommender *rec;
-  gint64         now;
-  int            current;
+  gint64 now;
+  int current;
 } Player;
 
 static void
@@ -129,11 +126,7 @@ player_reset (Player *p)
  * preferences, and the exploration bonus of their states when the rule
  * explores; NULL: at random, never the one playing) and returns its index. */
 static guint
-player_next (Player        *p,
-             GRand         *rand,
-             SkStrategy     strategy,
-             const Learner *learners,
-             guint          n)
+player_next (Player *p, GRand *rand, SkStrategy strategy, const Learner *learners, guint n)
 {
   guint index;
 
@@ -181,18 +174,18 @@ player_next (Player        *p,
  * sim(truth, song) over the first EARLY plays to *@early_sat. @fives: the
  * listener rates everything 5. Returns the learned preference in @l. */
 static void
-simulate (Player       *p,
-          GRand        *pick,
-          GRand        *noise,
-          const World  *world,
-          Learner      *l,
+simulate (Player *p,
+          GRand *pick,
+          GRand *noise,
+          const World *world,
+          Learner *l,
           const double *truth,
           const double *later,
-          guint         change,
-          guint         n_votes,
-          gboolean      fives,
-          double       *trace,
-          double       *early_sat)
+          guint change,
+          guint n_votes,
+          gboolean fives,
+          double *trace,
+          double *early_sat)
 {
   double sat = 0.0;
 
@@ -218,9 +211,7 @@ simulate (Player       *p,
 /* The first vote (1-based, from @from) at which @trace reaches the target,
  * or INFINITY. */
 static double
-first_reach (const double *trace,
-             guint         from,
-             guint         n)
+first_reach (const double *trace, guint from, guint n)
 {
   for (guint v = from; v <= n; v++)
     if (trace[v - 1] >= TARGET_SIM)
@@ -229,9 +220,7 @@ first_reach (const double *trace,
 }
 
 static void
-format_votes (char   *buf,
-              gsize   len,
-              double  v)
+format_votes (char *buf, gsize len, double v)
 {
   if (isinf (v))
     g_snprintf (buf, len, "> %d", MAX_VOTES);
@@ -246,12 +235,12 @@ typedef struct
 } Figures;
 
 static void
-measure (Player       *p,
-         const World  *world,
-         const Rule   *rule,
+measure (Player *p,
+         const World *world,
+         const Rule *rule,
          const double *truths,
          const double *laters,
-         Figures      *f)
+         Figures *f)
 {
   g_autofree double *reach = g_new (double, N_LEARNERS);
   g_autofree double *early = g_new (double, N_LEARNERS);
@@ -259,8 +248,8 @@ measure (Player       *p,
   g_autofree double *drift = g_new (double, N_LEARNERS);
   g_autofree double *trace = g_new (double, MAX_VOTES + BEFORE_CHANGE);
   /* the same plays and noise for every rule */
-  g_autoptr(GRand) pick = g_rand_new_with_seed (SK_BENCH_SEED + 11);
-  g_autoptr(GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 12);
+  g_autoptr (GRand) pick = g_rand_new_with_seed (SK_BENCH_SEED + 11);
+  g_autoptr (GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 12);
   guint never = 0;
   double sat = 0.0;
 
@@ -298,9 +287,7 @@ measure (Player       *p,
 }
 
 static void
-print_votes_row (const char    *what,
-                 const Figures *f,
-                 gsize          offset)
+print_votes_row (const char *what, const Figures *f, gsize offset)
 {
   printf ("%-44s", what);
   for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
@@ -315,11 +302,7 @@ print_votes_row (const char    *what,
 
 /* @percent: "12.5%"; @sign: "+0.285"; else "0.971". */
 static void
-print_number_row (const char    *what,
-                  gboolean       percent,
-                  gboolean       sign,
-                  const Figures *f,
-                  gsize          offset)
+print_number_row (const char *what, gboolean percent, gboolean sign, const Figures *f, gsize offset)
 {
   printf ("%-44s", what);
   for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
@@ -345,9 +328,9 @@ part_learning (Player *p)
     { "the project's world: noise 0.5, half the plays random", 0.5, 0.5 },
     { "the harder world: noise 0.8, only the listener's own picks", 0.8, 0.0 },
   };
-  g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED + 1);
-  g_autofree double *truths = g_new (double, N_LEARNERS * SK_DIM);
-  g_autofree double *laters = g_new (double, N_LEARNERS * SK_DIM);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED + 1);
+  g_autofree double *truths = g_new (double, N_LEARNERS *SK_DIM);
+  g_autofree double *laters = g_new (double, N_LEARNERS *SK_DIM);
 
   for (guint l = 0; l < N_LEARNERS; l++)
     {
@@ -373,7 +356,8 @@ part_learning (Player *p)
       printf ("\n");
       print_votes_row ("votes until sim >= 0.9: median", f, G_STRUCT_OFFSET (Figures, median));
       print_votes_row ("                        p90", f, G_STRUCT_OFFSET (Figures, p90));
-      print_number_row ("  never within 200 votes", TRUE, FALSE, f, G_STRUCT_OFFSET (Figures, never));
+      print_number_row ("  never within 200 votes", TRUE, FALSE, f,
+                        G_STRUCT_OFFSET (Figures, never));
       print_number_row ("sim(learned, true) after 30 votes: median", FALSE, FALSE, f,
                         G_STRUCT_OFFSET (Figures, sim_early));
       print_number_row ("satisfaction over the first 30 plays", FALSE, TRUE, f,
@@ -388,10 +372,11 @@ part_learning (Player *p)
               f[G_N_ELEMENTS (rules) - 1].median <= GOAL_MEDIAN ? "met" : "NOT met");
       for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
         {
-          g_autofree char *figure =
-            g_strdup_printf ("votes until sim ≥ 0.9: median, %s, noise %.1f, %.0f %% random "
-                             "(baseline: %s)", rules[r].name, worlds[w].noise_sd,
-                             100.0 * worlds[w].random_share, rules[0].name);
+          g_autofree char *
+              figure = g_strdup_printf ("votes until sim ≥ 0.9: median, %s, noise %.1f, %.0f %% random "
+                                        "(baseline: %s)",
+                                        rules[r].name, worlds[w].noise_sd,
+                                        100.0 * worlds[w].random_share, rules[0].name);
           g_autofree char *goal = g_strdup_printf ("≤ %d votes", GOAL_MEDIAN);
 
           sk_bench_report (figure, f[r].median, "votes", f[0].median,
@@ -403,22 +388,22 @@ part_learning (Player *p)
 
 typedef struct
 {
-  double mean;      /* Σ over groups of the members' mean satisfaction */
-  double least;     /* Σ over groups of the least-satisfied member's */
+  double mean;  /* Σ over groups of the members' mean satisfaction */
+  double least; /* Σ over groups of the least-satisfied member's */
 } Tally;
 
 /* N_TRACKS tracks for a room of @n: ranked for @learners (NULL: random
  * play), every member voting on every track when @learn; adds the room's
  * figures to @t. */
 static void
-tally_room (Player       *p,
-            GRand        *noise,
-            SkStrategy    strategy,
-            Learner      *learners,
-            gboolean      learn,
+tally_room (Player *p,
+            GRand *noise,
+            SkStrategy strategy,
+            Learner *learners,
+            gboolean learn,
             const double *truths,
-            guint         n,
-            Tally        *t)
+            guint n,
+            Tally *t)
 {
   double sat[MAX_GROUP] = { 0 };
   double least = INFINITY, mean = 0.0;
@@ -448,13 +433,10 @@ tally_room (Player       *p,
 }
 
 static void
-print_row (guint        n,
-           const char  *strategy,
-           const char  *what,
-           const Tally *t)
+print_row (guint n, const char *strategy, const char *what, const Tally *t)
 {
-  printf ("%5u  %-24s %-22s %8.3f %10.3f\n", n, strategy, what,
-          t->mean / N_GROUPS, t->least / N_GROUPS);
+  printf ("%5u  %-24s %-22s %8.3f %10.3f\n", n, strategy, what, t->mean / N_GROUPS,
+          t->least / N_GROUPS);
 }
 
 static void
@@ -462,19 +444,22 @@ part_groups (Player *p)
 {
   static const guint sizes[] = { 1, 2, 4, 8 };
   static const SkStrategy strategies[] = {
-    SK_STRATEGY_AVERAGE, SK_STRATEGY_LEAST_MISERY, SK_STRATEGY_AVERAGE_WITHOUT_MISERY,
+    SK_STRATEGY_AVERAGE,
+    SK_STRATEGY_LEAST_MISERY,
+    SK_STRATEGY_AVERAGE_WITHOUT_MISERY,
   };
   static const Rule known = { "known", FALSE, 0.0 };
-  g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED + 3);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED + 3);
 
   printf ("Part 2: rooms of listeners who start with no opinion and all vote on each of %d tracks,\n"
-          "mean over %d rooms; satisfaction = sim(true, song)\n\n", N_TRACKS, N_GROUPS);
+          "mean over %d rooms; satisfaction = sim(true, song)\n\n",
+          N_TRACKS, N_GROUPS);
   printf ("%5s  %-24s %-22s %8s %10s\n", "room", "strategy", "taste", "mean", "least-sat.");
 
   for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
     {
       guint n = sizes[z];
-      g_autofree double *truths = g_new (double, N_GROUPS * MAX_GROUP * SK_DIM);
+      g_autofree double *truths = g_new (double, N_GROUPS *MAX_GROUP *SK_DIM);
       Tally random_play = { 0 };
 
       for (guint g = 0; g < N_GROUPS * n; g++)
@@ -485,7 +470,7 @@ part_groups (Player *p)
           for (guint r = 0; r <= G_N_ELEMENTS (rules); r++)
             {
               /* the same noise for every rule */
-              g_autoptr(GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 4 + z);
+              g_autoptr (GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 4 + z);
               const Rule *rule = r < G_N_ELEMENTS (rules) ? &rules[r] : &known;
               Tally t = { 0 };
 
@@ -507,7 +492,7 @@ part_groups (Player *p)
             }
         }
       {
-        g_autoptr(GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 4 + z);
+        g_autoptr (GRand) noise = g_rand_new_with_seed (SK_BENCH_SEED + 4 + z);
 
         for (guint g = 0; g < N_GROUPS; g++)
           tally_room (p, noise, SK_STRATEGY_AVERAGE, NULL, FALSE, &truths[g * n * SK_DIM], n,
@@ -516,22 +501,22 @@ part_groups (Player *p)
       }
       printf ("\n");
     }
-  printf ("least-sat. = the least-satisfied member's mean satisfaction; \"learner C=0\" is the\n"
-          "learner with exploration off, \"C=1.5\" on (the default); \"known tastes\": the\n"
-          "ranking with the true tastes from the start (the ceiling); \"random play\": the floor\n");
+  printf (
+      "least-sat. = the least-satisfied member's mean satisfaction; \"learner C=0\" is the\n"
+      "learner with exploration off, \"C=1.5\" on (the default); \"known tastes\": the\n"
+      "ranking with the true tastes from the start (the ceiling); \"random play\": the floor\n");
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
   Player p = { 0 };
 
   p.rec = sk_recommender_new ();
   for (guint i = 0; i < N_SONGS; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *id = g_strdup_printf ("song-%03u", i);
       double e[SK_DIM];
 

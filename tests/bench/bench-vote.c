@@ -22,14 +22,14 @@
 #include "sk-taste.h"
 #include "sk-test-util.h"
 
-#define N_SONGS      10000
-#define N_LISTENERS  50
-#define N_PLAYS      40       /* measured; one more warms up */
-#define N_VOTES      (N_LISTENERS * N_PLAYS)
+#define N_SONGS 10000
+#define N_LISTENERS 50
+#define N_PLAYS 40 /* measured; one more warms up */
+#define N_VOTES (N_LISTENERS * N_PLAYS)
 
 typedef struct
 {
-  sqlite3      *db;
+  sqlite3 *db;
   sqlite3_stmt *insert;
 } Baseline;
 
@@ -42,20 +42,27 @@ fs_name (const char *path)
     return "an unknown filesystem";
   switch ((unsigned long) st.f_type)
     {
-    case 0xEF53UL:     return "ext4";
-    case 0x01021994UL: return "tmpfs (no real fsync)";
-    case 0x9123683EUL: return "btrfs";
-    case 0x58465342UL: return "xfs";
-    case 0x794C7630UL: return "overlayfs";
-    case 0x4D44UL:     return "vfat";
-    case 0x2FC12FC1UL: return "zfs";
-    default:           return "another filesystem";
+    case 0xEF53UL:
+      return "ext4";
+    case 0x01021994UL:
+      return "tmpfs (no real fsync)";
+    case 0x9123683EUL:
+      return "btrfs";
+    case 0x58465342UL:
+      return "xfs";
+    case 0x794C7630UL:
+      return "overlayfs";
+    case 0x4D44UL:
+      return "vfat";
+    case 0x2FC12FC1UL:
+      return "zfs";
+    default:
+      return "another filesystem";
     }
 }
 
 static void
-baseline_open (Baseline   *b,
-               const char *dir)
+baseline_open (Baseline *b, const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, "baseline.db", NULL);
 
@@ -64,7 +71,8 @@ baseline_open (Baseline   *b,
   sk_test_sqlite_exec (b->db, "PRAGMA journal_mode = WAL");
   sk_test_sqlite_exec (b->db, "PRAGMA synchronous = FULL");
   sk_test_sqlite_exec (b->db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
-  if (sqlite3_prepare_v2 (b->db, "INSERT INTO t (v) VALUES (?1)", -1, &b->insert, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (b->db, "INSERT INTO t (v) VALUES (?1)", -1, &b->insert, NULL) !=
+      SQLITE_OK)
     g_error ("baseline: %s", sqlite3_errmsg (b->db));
 }
 
@@ -91,9 +99,7 @@ baseline_close (Baseline *b)
 }
 
 static double
-bare_rank (SkEngine     *engine,
-           const double *prefs,
-           gint64        now)
+bare_rank (SkEngine *engine, const double *prefs, gint64 now)
 {
   SkRecommender *rec = sk_engine_get_recommender (engine);
   SkRankItem out[SK_QUEUE_DEFAULT_K];
@@ -117,7 +123,7 @@ bare_rank (SkEngine     *engine,
 static gboolean
 start_next (SkEngine *engine)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!sk_engine_start_next (engine, NULL, &error))
     {
@@ -128,17 +134,16 @@ start_next (SkEngine *engine)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
   g_autofree char *dir = sk_test_mkdtemp ();
-  g_autoptr(GError) error = NULL;
-  g_autofree double *prefs = g_new (double, N_LISTENERS * SK_DIM);
+  g_autoptr (GError) error = NULL;
+  g_autofree double *prefs = g_new (double, N_LISTENERS *SK_DIM);
   g_autofree double *t_vote = g_new (double, N_VOTES);
   g_autofree double *t_commit = g_new (double, N_VOTES);
   g_autofree double *t_rank = g_new (double, N_VOTES);
-  g_auto(GStrv) users = g_new0 (char *, N_LISTENERS + 1);
+  g_auto (GStrv) users = g_new0 (char *, N_LISTENERS + 1);
   SkTestClock clock = { G_GINT64_CONSTANT (1714564800) * G_USEC_PER_SEC };
   SkEngine *engine;
   SkStore *store;
@@ -190,7 +195,9 @@ main (int    argc,
         break;
       rec = sk_engine_get_recommender (engine);
       embedding = sk_recommender_get_embedding (rec,
-                                                sk_recommender_lookup (rec, sk_engine_get_current_song (engine)));
+                                                sk_recommender_lookup (rec,
+                                                                       sk_engine_get_current_song (
+                                                                           engine)));
 
       for (guint l = 0; l < N_LISTENERS; l++)
         {
@@ -212,7 +219,7 @@ main (int    argc,
           sk_engine_get_queue (engine, &n);
           sk_bench_check (n == SK_QUEUE_DEFAULT_K, "a vote left a queue shorter than K");
           if (play == 0)
-            continue;   /* warming up */
+            continue; /* warming up */
 
           t_vote[n_votes] = (double) t0;
           t_commit[n_votes] = baseline_commit (&base);
@@ -230,18 +237,20 @@ main (int    argc,
       r50 = sk_bench_quantile (t_rank, n_votes, 0.5) / 1e6;
 
       printf ("bench-vote: %d songs, %d listeners present, %d votes over %d plays "
-              "(database on %s)\n", N_SONGS, N_LISTENERS, N_VOTES, N_PLAYS, fs_name (dir));
+              "(database on %s)\n",
+              N_SONGS, N_LISTENERS, N_VOTES, N_PLAYS, fs_name (dir));
       printf ("budget: vote -> new queue < 5 ms\n\n");
       printf ("%-44s %9s %9s\n", "", "median ms", "p99 ms");
       printf ("%-44s %9.3f %9.3f\n", "sk_engine_vote (vote -> queue persisted)", v50, v99);
       printf ("%-44s %9.3f %9.3f\n", "baseline: bare INSERT + COMMIT (sync=FULL)", c50, c99);
       printf ("%-44s %9.3f\n", "baseline: bare rank, 10 000 songs, 50 present", r50);
       printf ("\nvote / durable commit: %.2fx; the rest of the vote (statements, JSON, "
-              "sessions) ~ %.3f ms\n", v50 / c50, v50 - c50 - r50);
+              "sessions) ~ %.3f ms\n",
+              v50 / c50, v50 - c50 - r50);
       sk_bench_report ("vote → queue persisted: median (baseline: a durable commit)", v50, "ms",
                        c50, "< 5 ms");
-      sk_bench_report ("vote → queue persisted: p99 (baseline: a durable commit)", v99, "ms",
-                       c99, "< 5 ms");
+      sk_bench_report ("vote → queue persisted: p99 (baseline: a durable commit)", v99, "ms", c99,
+                       "< 5 ms");
     }
 
   baseline_close (&base);

@@ -11,13 +11,13 @@
  * the player's resampler, as they would at a venue. Opus is 48 kHz by
  * nature. */
 static const SkBenchFormat formats[] = {
-  { "WAV",        "wav",  SF_FORMAT_WAV | SF_FORMAT_PCM_16,                44100 },
-  { "FLAC",       "flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16,               44100 },
-  { "OGG/Vorbis", "ogg",  SF_FORMAT_OGG | SF_FORMAT_VORBIS,                44100 },
-  { "Opus",       "opus", SF_FORMAT_OGG | SF_FORMAT_OPUS,                  48000 },
-  { "MP3",        "mp3",  SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III,       44100 },
+  { "WAV", "wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100 },
+  { "FLAC", "flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 44100 },
+  { "OGG/Vorbis", "ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 44100 },
+  { "Opus", "opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 48000 },
+  { "MP3", "mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 44100 },
   /* the device's own rate: nothing to resample */
-  { "WAV",        "48k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16,             48000 },
+  { "WAV", "48k.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 48000 },
 };
 
 const SkBenchFormat *
@@ -28,14 +28,11 @@ sk_bench_audio_formats (guint *n)
 }
 
 gboolean
-sk_bench_write_music (const char          *path,
-                      const SkBenchFormat *format,
-                      double               seconds,
-                      GError             **error)
+sk_bench_write_music (const char *path, const SkBenchFormat *format, double seconds, GError **error)
 {
   static const double partials[] = { 220.0, 277.18, 329.63, 440.0, 659.25 };
   SF_INFO info = { 0 };
-  g_autoptr(GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (SK_BENCH_SEED);
   sf_count_t frames = (sf_count_t) (seconds * format->rate);
   const sf_count_t chunk = 4096;
   g_autofree float *buf = g_new (float, chunk * 2);
@@ -47,8 +44,8 @@ sk_bench_write_music (const char          *path,
   sf = sf_open (path, SFM_WRITE, &info);
   if (sf == NULL)
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                   "Cannot write %s as %s: %s", path, format->name, sf_strerror (NULL));
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Cannot write %s as %s: %s", path,
+                   format->name, sf_strerror (NULL));
       return FALSE;
     }
   for (sf_count_t at = 0; at < frames; at += chunk)
@@ -73,16 +70,16 @@ sk_bench_write_music (const char          *path,
         }
       if (sf_writef_float (sf, buf, n) != n)
         {
-          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                       "Cannot write %s as %s: %s", path, format->name, sf_strerror (sf));
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Cannot write %s as %s: %s", path,
+                       format->name, sf_strerror (sf));
           sf_close (sf);
           return FALSE;
         }
     }
   if (sf_close (sf) != 0)
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                   "Cannot finish %s as %s", path, format->name);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Cannot finish %s as %s", path,
+                   format->name);
       return FALSE;
     }
   return TRUE;

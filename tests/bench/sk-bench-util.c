@@ -21,8 +21,7 @@ sk_bench_now_ns (void)
 }
 
 static int
-cmp_double (const void *a,
-            const void *b)
+cmp_double (const void *a, const void *b)
 {
   double x = *(const double *) a, y = *(const double *) b;
 
@@ -30,9 +29,7 @@ cmp_double (const void *a,
 }
 
 double
-sk_bench_quantile (double *samples,
-                   guint   n,
-                   double  p)
+sk_bench_quantile (double *samples, guint n, double p)
 {
   guint rank;
 
@@ -43,17 +40,14 @@ sk_bench_quantile (double *samples,
 }
 
 void
-sk_bench_random_vec (GRand  *rand,
-                     double  out[SK_DIM])
+sk_bench_random_vec (GRand *rand, double out[SK_DIM])
 {
   for (guint d = 0; d < SK_DIM; d++)
     out[d] = g_rand_double (rand);
 }
 
 void
-sk_bench_random_taste (GRand  *rand,
-                       double  min_norm,
-                       double  out[SK_DIM])
+sk_bench_random_taste (GRand *rand, double min_norm, double out[SK_DIM])
 {
   double n2;
 
@@ -80,21 +74,20 @@ sk_bench_gaussian (GRand *rand)
 }
 
 int
-sk_bench_rating (GRand        *rand,
-                 const double  truth[SK_DIM],
-                 const double  embedding[SK_DIM],
-                 double        noise_sd)
+sk_bench_rating (GRand *rand,
+                 const double truth[SK_DIM],
+                 const double embedding[SK_DIM],
+                 double noise_sd)
 {
-  double r = 3.0 + 2.0 * sk_taste_similarity (truth, embedding) + noise_sd * sk_bench_gaussian (rand);
+  double r = 3.0 + 2.0 * sk_taste_similarity (truth, embedding) +
+             noise_sd * sk_bench_gaussian (rand);
 
   return (int) CLAMP (lround (r), 1, 5);
 }
 
 /* Four significant digits, but whole numbers from 1000 on (no exponents). */
 static const char *
-format_number (char   *buf,
-               gsize   len,
-               double  v)
+format_number (char *buf, gsize len, double v)
 {
   if (isnan (v))
     return "";
@@ -102,26 +95,23 @@ format_number (char   *buf,
 }
 
 void
-sk_bench_report (const char *figure,
-                 double      value,
-                 const char *unit,
-                 double      baseline,
-                 const char *budget)
+sk_bench_report (
+    const char *figure, double value, const char *unit, double baseline, const char *budget)
 {
   char v[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE], r[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_return_if_fail (strchr (figure, '|') == NULL);
   printf ("BENCH %s|%s|%s|%s|%s|%s\n", figure, format_number (v, sizeof v, value),
           unit != NULL ? unit : "", format_number (b, sizeof b, baseline),
-          isnan (baseline) || baseline == 0.0 ? ""
-          : g_ascii_formatd (r, sizeof r, "%.2f", value / baseline),
+          isnan (baseline) || baseline == 0.0
+              ? ""
+              : g_ascii_formatd (r, sizeof r, "%.2f", value / baseline),
           budget != NULL ? budget : "");
   fflush (stdout);
 }
 
 gboolean
-sk_bench_check (gboolean    ok,
-                const char *what)
+sk_bench_check (gboolean ok, const char *what)
 {
   if (!ok)
     {

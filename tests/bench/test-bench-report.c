@@ -24,7 +24,7 @@ static char *
 report_lines (const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, "stdout", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *text = NULL;
   int saved, fd;
 
@@ -66,11 +66,7 @@ test_line (void)
 }
 
 static void
-add_entry (JsonBuilder *b,
-           const char  *name,
-           const char  *result,
-           int          code,
-           const char  *out)
+add_entry (JsonBuilder *b, const char *name, const char *result, int code, const char *out)
 {
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
@@ -86,15 +82,14 @@ add_entry (JsonBuilder *b,
 
 /* meson's testlog.json: one JSON object a line. */
 static void
-write_log (const char *path,
-           const char *bench_out)
+write_log (const char *path, const char *bench_out)
 {
-  g_autoptr(GString) log = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GString) log = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
   struct
   {
     const char *name, *result;
-    int         code;
+    int code;
     const char *out;
   } entries[] = {
     { "soundscape-kiosk:unit / test-ctl", "OK", 0, "BENCH not a benchmark|1||||\n" },
@@ -105,9 +100,9 @@ write_log (const char *path,
 
   for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
       g_autofree char *line = NULL;
 
       add_entry (b, entries[i].name, entries[i].result, entries[i].code, entries[i].out);
@@ -129,13 +124,13 @@ test_table (void)
   g_autofree char *report = g_build_filename (dir, "bench-report.md", NULL);
   g_autofree char *run = g_test_build_filename (G_TEST_DIST, "bench", "run", NULL);
   g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *argv[] = { "python3", run, "--collect", log, report, NULL };
   int status = -1;
 
   write_log (log, bench_out);
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                NULL, NULL, NULL, NULL, &status, &error);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                NULL, NULL, NULL, &status, &error);
   g_assert_no_error (error);
   g_spawn_check_wait_status (status, &error);
   g_assert_no_error (error);
@@ -144,7 +139,8 @@ test_table (void)
   g_test_message ("%s", text);
 
   g_assert_nonnull (strstr (text, "| benchmark | figure | value | baseline | ratio | budget |\n"));
-  g_assert_nonnull (strstr (text, "| bench-x | vote: median | 12.5 ms | 10 ms | 1.25× | < 5 ms |\n"));
+  g_assert_nonnull (
+      strstr (text, "| bench-x | vote: median | 12.5 ms | 10 ms | 1.25× | < 5 ms |\n"));
   g_assert_nonnull (strstr (text, "| bench-x | allocations a call | 0 |  |  | 0 |\n"));
   g_assert_nonnull (strstr (text, "| bench-x | resident | 123457 kB | 400 kB | 308.64× |  |\n"));
   g_assert_nonnull (strstr (text, "| bench-x | underruns | 0 | 0 |  | 0 |\n"));
@@ -156,8 +152,7 @@ test_table (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/bench-report/the-line-a-benchmark-prints", test_line);

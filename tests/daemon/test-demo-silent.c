@@ -19,23 +19,23 @@
 
 #include "sk-test-util.h"
 
-#define SHORTEST_TRACK_S 24   /* the demo library's shortest file */
+#define SHORTEST_TRACK_S 24 /* the demo library's shortest file */
 
 typedef struct
 {
-  const char *pcm;      /* NULL: one that cannot be opened */
-  const char *said;     /* the one line about the sound output */
-  gboolean    reader;   /* a badge reader that is not there */
+  const char *pcm;  /* NULL: one that cannot be opened */
+  const char *said; /* the one line about the sound output */
+  gboolean reader;  /* a badge reader that is not there */
 } Case;
 
 typedef struct
 {
-  char          *dir;
-  char          *err_path;
-  char          *out_path;
-  GSubprocess   *daemon;
+  char *dir;
+  char *err_path;
+  char *out_path;
+  GSubprocess *daemon;
   GOutputStream *keyboard;
-  gint64         started;
+  gint64 started;
 } Fixture;
 
 static void
@@ -65,17 +65,22 @@ fixture_teardown (Fixture *f, gconstpointer data)
 static void
 start_demo (Fixture *f, const Case *c)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_autofree char *db = g_build_filename (f->dir, "soundscape.db", NULL);
   g_autofree char *no_reader = g_strdup_printf ("pn532_uart:%s/no-reader", f->dir);
-  const char *argv[] = {
-    g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", db,
-    "--demo", g_getenv ("SK_DEMO_LIBRARY"),
-    "--pcm", c->pcm != NULL ? c->pcm : "sk-test-no-such-card",
-    c->reader ? "--nfc-device" : "--no-nfc", c->reader ? no_reader : NULL, NULL
-  };
-  g_autoptr(GError) error = NULL;
+  const char *argv[] = { g_getenv ("SK_SOUNDSCAPED"),
+                         "--no-bus",
+                         "--db",
+                         db,
+                         "--demo",
+                         g_getenv ("SK_DEMO_LIBRARY"),
+                         "--pcm",
+                         c->pcm != NULL ? c->pcm : "sk-test-no-such-card",
+                         c->reader ? "--nfc-device" : "--no-nfc",
+                         c->reader ? no_reader : NULL,
+                         NULL };
+  g_autoptr (GError) error = NULL;
 
   g_subprocess_launcher_set_stderr_file_path (launcher, f->err_path);
   g_subprocess_launcher_set_stdout_file_path (launcher, f->out_path);
@@ -94,7 +99,7 @@ static void
 type (Fixture *f, const char *line)
 {
   g_autofree char *text = g_strconcat (line, "\n", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_output_stream_write_all (f->keyboard, text, strlen (text), NULL, NULL, &error);
   g_assert_no_error (error);
@@ -113,7 +118,7 @@ read_text (const char *path)
 static guint
 count_lines_with (const char *text, const char *needle)
 {
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   guint n = 0;
 
   for (guint i = 0; lines[i] != NULL; i++)
@@ -181,10 +186,10 @@ static void
 check_stderr (const char *err, const Case *c)
 {
   static const char *const known[] = {
-    "imported ", "audio output:", "checked in", "playing ", "status ", "NFC reader ",
-    "playing silently",
+    "imported ", "audio output:", "checked in",       "playing ",
+    "status ",   "NFC reader ",   "playing silently",
   };
-  g_auto(GStrv) lines = g_strsplit (err, "\n", -1);
+  g_auto (GStrv) lines = g_strsplit (err, "\n", -1);
 
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -264,8 +269,7 @@ main (int argc, char **argv)
   static const Case null_pcm = { "null", NULL, FALSE };
 
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/demo/no-sound-card", Fixture, &no_card, fixture_setup, test_demo,
-              fixture_teardown);
+  g_test_add ("/demo/no-sound-card", Fixture, &no_card, fixture_setup, test_demo, fixture_teardown);
   g_test_add ("/demo/pcm-none", Fixture, &none, fixture_setup, test_demo, fixture_teardown);
   g_test_add ("/demo/pcm-null-keeps-time", Fixture, &null_pcm, fixture_setup, test_demo,
               fixture_teardown);

@@ -22,19 +22,19 @@
 #include "sk-paced.h"
 #include "sk-test-util.h"
 
-#define N_IMPORTED   300
-#define N_PLAYING    6
-#define TRACK_S      3.0
-#define CROSSFADE_S  1
-#define RATE         48000
-#define BADGE        "04CC0077"
+#define N_IMPORTED 300
+#define N_PLAYING 6
+#define TRACK_S 3.0
+#define CROSSFADE_S 1
+#define RATE 48000
+#define BADGE "04CC0077"
 
 typedef struct
 {
-  char        *dir;
-  char        *db;
-  char        *out;
-  char        *stats;
+  char *dir;
+  char *db;
+  char *out;
+  char *stats;
   GSubprocess *daemon;
 } Fixture;
 
@@ -70,11 +70,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 /* @n noise files NAME.wav of @min_s to @max_s seconds, each with its
  * sidecar, in a new directory @name under the fixture's. */
 static char *
-write_library (Fixture    *f,
-               const char *name,
-               guint       n,
-               double      min_s,
-               double      max_s)
+write_library (Fixture *f, const char *name, guint n, double min_s, double max_s)
 {
   char *lib = g_build_filename (f->dir, name, NULL);
 
@@ -94,16 +90,16 @@ write_library (Fixture    *f,
 
 typedef struct
 {
-  char     *out;
-  char     *err;
-  gboolean  done;
+  char *out;
+  char *err;
+  gboolean done;
 } Communicated;
 
 static void
 on_communicated (GObject *source, GAsyncResult *result, gpointer data)
 {
   Communicated *c = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &c->out, &c->err, &error);
   g_assert_no_error (error);
@@ -114,8 +110,7 @@ on_communicated (GObject *source, GAsyncResult *result, gpointer data)
  * first and the last frame that is not (the start and the end of the file
  * are the daemon starting and stopping). */
 static gsize
-longest_inner_silence (const char *path,
-                       gsize      *frames)
+longest_inner_silence (const char *path, gsize *frames)
 {
   g_autofree char *raw = NULL;
   gsize len = 0;
@@ -144,8 +139,8 @@ longest_inner_silence (const char *path,
 static void
 test_import_while_playing (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) import = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) import = NULL;
   g_autofree char *playing = write_library (f, "playing", N_PLAYING, TRACK_S, TRACK_S);
   g_autofree char *big = write_library (f, "imported", N_IMPORTED, 1.0, 2.0);
   g_autofree char *pcm = sk_paced_pcm_name (1.0, f->out, f->stats);
@@ -158,15 +153,16 @@ test_import_while_playing (Fixture *f, gconstpointer data)
   gsize frames = 0, silence;
   gint64 deadline;
 
-  sk_test_ctl_ok (f->db, (const char *const[]) { "init", NULL });
-  sk_test_ctl_ok (f->db, (const char *const[]) { "config", "crossfade_seconds", G_STRINGIFY (CROSSFADE_S), NULL });
-  sk_test_ctl_ok (f->db, (const char *const[]) { "import", playing, NULL });
-  sk_test_ctl_ok (f->db, (const char *const[]) { "join", BADGE, NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]){ "init", NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]){ "config", "crossfade_seconds",
+                                                G_STRINGIFY (CROSSFADE_S), NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]){ "import", playing, NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]){ "join", BADGE, NULL });
 
   {
-    g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                 G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
     g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
     f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
@@ -182,8 +178,8 @@ test_import_while_playing (Fixture *f, gconstpointer data)
     g_usleep (50 * 1000);
   g_assert_cmpuint (stats.frames, >, RATE * TRACK_S);
 
-  import = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                             ctl, "import", big, "--db", f->db, NULL);
+  import = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                             &error, ctl, "import", big, "--db", f->db, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (import, NULL, NULL, on_communicated, &c);
 
@@ -194,8 +190,8 @@ test_import_while_playing (Fixture *f, gconstpointer data)
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
       gint64 tapped = g_get_monotonic_time ();
-      int rc = sk_test_run_ctl ((const char *const[]) { "tap", BADGE, "--db", f->db, NULL },
-                                &out, &err);
+      int rc = sk_test_run_ctl ((const char *const[]){ "tap", BADGE, "--db", f->db, NULL }, &out,
+                                &err);
 
       taps++;
       slowest_tap = MAX (slowest_tap, g_get_monotonic_time () - tapped);
@@ -244,7 +240,8 @@ test_import_while_playing (Fixture *f, gconstpointer data)
   g_assert_true (sk_paced_read_stats (f->stats, &stats));
   silence = longest_inner_silence (f->out, &frames);
   g_test_message ("%" G_GSIZE_FORMAT " frames played, longest silence %" G_GSIZE_FORMAT
-                  " frames, %u underruns", frames, silence, stats.underruns);
+                  " frames, %u underruns",
+                  frames, silence, stats.underruns);
   g_assert_cmpuint (frames, >, RATE * TRACK_S * 2);
   g_assert_cmpuint (silence, <=, RATE * CROSSFADE_S);
   g_assert_cmpuint (stats.underruns, ==, 0);

@@ -21,20 +21,20 @@
 
 typedef struct
 {
-  char             *dir;
-  char             *db;
-  char             *out;
-  SkPn532Fixture   *reader;
-  GSubprocess      *daemon;
-  GOutputStream    *keyboard;
+  char *dir;
+  char *db;
+  char *out;
+  SkPn532Fixture *reader;
+  GSubprocess *daemon;
+  GOutputStream *keyboard;
   GDataInputStream *log;
-  GString          *seen;     /* every line read so far */
+  GString *seen; /* every line read so far */
 } Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *reason = NULL;
   g_autofree char *link = NULL;
 
@@ -71,19 +71,19 @@ fixture_teardown (Fixture *f, gconstpointer data)
 static void
 start_daemon (Fixture *f)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                               G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autofree char *pcm = sk_paced_pcm_name (20.0, f->out, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_subprocess_launcher_setenv (launcher, "LIBNFC_AUTO_SCAN", "false", TRUE);
   g_subprocess_launcher_setenv (launcher, "LIBNFC_LOG_LEVEL", "0", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
   f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
-                                           "--no-bus", "--db", f->db, "--pcm", pcm,
-                                           "--nfc-device", sk_pn532_fixture_connstring (f->reader),
-                                           "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
+                                           "--no-bus", "--db", f->db, "--pcm", pcm, "--nfc-device",
+                                           sk_pn532_fixture_connstring (f->reader), "--demo",
+                                           g_getenv ("SK_DEMO_LIBRARY"), NULL);
   g_assert_no_error (error);
   f->keyboard = g_object_ref (g_subprocess_get_stdin_pipe (f->daemon));
   f->log = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->daemon));
@@ -92,8 +92,8 @@ start_daemon (Fixture *f)
 typedef struct
 {
   GMainLoop *loop;
-  char      *line;
-  gboolean   done;
+  char *line;
+  gboolean done;
 } LineWait;
 
 static void
@@ -101,8 +101,8 @@ on_line (GObject *source, GAsyncResult *result, gpointer data)
 {
   LineWait *w = data;
 
-  w->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
-                                                       NULL, NULL);
+  w->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL,
+                                                       NULL);
   w->done = TRUE;
   g_main_loop_quit (w->loop);
 }
@@ -116,13 +116,11 @@ on_timeout (gpointer data)
 
 /* Reads log lines until one holds @needle (TRUE) or @seconds pass. */
 static gboolean
-wait_for (Fixture    *f,
-          const char *needle,
-          guint       seconds)
+wait_for (Fixture *f, const char *needle, guint seconds)
 {
   gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
 
   while (g_get_monotonic_time () < deadline)
     {
@@ -143,7 +141,7 @@ wait_for (Fixture    *f,
         }
       g_source_remove (timer);
       if (w.line == NULL)
-        return FALSE;   /* the process closed its output */
+        return FALSE; /* the process closed its output */
       g_string_append_printf (f->seen, "%s\n", w.line);
       g_test_message ("soundscaped: %s", w.line);
       found = strstr (w.line, needle) != NULL;
@@ -155,11 +153,10 @@ wait_for (Fixture    *f,
 }
 
 static void
-type (Fixture    *f,
-      const char *line)
+type (Fixture *f, const char *line)
 {
   g_autofree char *text = g_strconcat (line, "\n", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_output_stream_write_all (f->keyboard, text, strlen (text), NULL, NULL, &error);
   g_assert_no_error (error);
@@ -177,20 +174,22 @@ assert_seen (Fixture *f, const char *needle, guint seconds)
 static void
 test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *answer = NULL;
   gint64 started;
 
   start_daemon (f);
   assert_seen (f, "imported 9 demo soundscapes", 10);
-  assert_seen (f, ": playing ", 10);   /* a track started */
+  assert_seen (f, ": playing ", 10); /* a track started */
 
   /* a badge on the reader: the same path as a keyboard tap */
   answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 04F1E2D3");
   g_assert_no_error (error);
   assert_seen (f, "Fire Keeper checked in", 10);
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions WHERE expires_at > "
-                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now')"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM sessions WHERE expires_at > "
+                                           "strftime('%Y-%m-%dT%H:%M:%fZ','now')"),
+                   ==, 1);
 
   /* the keyboard: a vote of the listener the reader checked in */
   type (f, "v 2 5");
@@ -201,7 +200,7 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
 
   /* it goes on playing: the next track starts */
   type (f, "n");
-  assert_seen (f, ": playing ", 10);   /* a track started */
+  assert_seen (f, ": playing ", 10); /* a track started */
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs_playing"), >=, 2);
 
   started = g_get_monotonic_time ();
@@ -233,16 +232,15 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
 static void
 test_bad_database (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *bad = g_build_filename (f->dir, "not-a-db", NULL);
-  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr (GSubprocess) p = NULL;
   g_autofree char *out = NULL;
 
-  g_assert_true (g_file_set_contents (bad, "this is not a database, only text of some length", -1,
-                                      NULL));
+  g_assert_true (
+      g_file_set_contents (bad, "this is not a database, only text of some length", -1, NULL));
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                        g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc", "--no-bus",
-                        NULL);
+                        g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc", "--no-bus", NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
   g_assert_no_error (error);
@@ -257,14 +255,14 @@ static void
 test_notify_socket (Fixture *f, gconstpointer data)
 {
 #ifdef HAVE_LIBSYSTEMD
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (f->dir, "notify", NULL);
-  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (path);
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
-                                          G_SOCKET_PROTOCOL_DEFAULT, &error);
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                               G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
   gboolean ready = FALSE, status = FALSE;
   guint watchdog = 0;
@@ -333,7 +331,7 @@ test_notify_socket (Fixture *f, gconstpointer data)
 static void
 test_killed_and_restarted (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *answer = NULL;
 
   start_daemon (f);
@@ -352,9 +350,12 @@ test_killed_and_restarted (Fixture *f, gconstpointer data)
   g_clear_object (&f->keyboard);
   g_clear_object (&f->log);
 
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM votes WHERE vote_value = 4"),
+                   ==, 1);
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM pragma_integrity_check "
-                                  "WHERE integrity_check != 'ok'"), ==, 0);
+                                                  "WHERE integrity_check != 'ok'"),
+                   ==, 0);
 
   start_daemon (f);
   assert_seen (f, ": playing ", 10);
@@ -376,15 +377,15 @@ test_killed_and_restarted (Fixture *f, gconstpointer data)
 typedef struct
 {
   GMainLoop *loop;
-  char      *out;
-  gboolean   done;
+  char *out;
+  gboolean done;
 } Communicated;
 
 static void
 on_communicated (GObject *source, GAsyncResult *result, gpointer data)
 {
   Communicated *c = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &c->out, NULL, &error);
   g_assert_no_error (error);
@@ -398,9 +399,9 @@ on_communicated (GObject *source, GAsyncResult *result, gpointer data)
 static void
 test_second_daemon_refused (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) second = NULL;
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) second = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
   g_autofree char *expect = NULL;
   Communicated c = { loop, NULL, FALSE };
@@ -410,9 +411,9 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
   assert_seen (f, ": playing ", 10);
 
   second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                             G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                             g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", f->db, "--pcm", pcm,
-                             "--no-nfc", NULL);
+                                 G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                             &error, g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", f->db,
+                             "--pcm", pcm, "--no-nfc", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (second, NULL, NULL, on_communicated, &c);
   timer = g_timeout_add_seconds (10, on_timeout, loop);
@@ -453,15 +454,16 @@ test_picks_up_ctl_changes (Fixture *f, gconstpointer data)
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue"), ==, 5);
 
   /* a setting: the queue the daemon writes becomes two long */
-  sk_test_ctl_ok (f->db, (const char *const[]) { "config", "queue_k", "2", NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]){ "config", "queue_k", "2", NULL });
   assert_seen (f, "picked up from another program: settings: queue_k = 2", 10);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue") != 2 && g_get_monotonic_time () < deadline)
+  while (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue") != 2 &&
+         g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue"), ==, 2);
 
   /* an enrolment: the listener is present for the daemon */
-  sk_test_ctl_ok (f->db, (const char *const[]) { "join", "04CC0001", NULL });
+  sk_test_ctl_ok (f->db, (const char *const[]){ "join", "04CC0001", NULL });
   assert_seen (f, "picked up from another program: listeners: 1 present", 10);
   type (f, "s");
   assert_seen (f, "1 listener present", 10);

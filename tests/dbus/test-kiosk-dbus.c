@@ -25,35 +25,35 @@
 #include "sk-pn532-fixture.h"
 #include "sk-test-util.h"
 
-#define NAME  "org.soundscape.Kiosk1"
-#define PATH  "/org/soundscape/Kiosk1"
+#define NAME "org.soundscape.Kiosk1"
+#define PATH "/org/soundscape/Kiosk1"
 #define IFACE "org.soundscape.Kiosk1"
-#define ERR   "org.soundscape.Kiosk1.Error."
+#define ERR "org.soundscape.Kiosk1.Error."
 
 /* the demo badges (sk-demo.c) */
-#define RAIN_LOVER  "04A1B2C3"
+#define RAIN_LOVER "04A1B2C3"
 #define FIRE_KEEPER "04F1E2D3"
 #define BEACHCOMBER "04BEAC4E"
-#define NEW_BADGE   "04112233"
+#define NEW_BADGE "04112233"
 
 typedef struct
 {
-  char            *member;
-  GVariant        *params;
+  char *member;
+  GVariant *params;
 } Signal;
 
 typedef struct
 {
-  char            *dir;
-  char            *db;
-  char            *address;
-  GSubprocess     *bus_daemon;
-  GSubprocess     *daemon;
-  SkPn532Fixture  *reader;
+  char *dir;
+  char *db;
+  char *address;
+  GSubprocess *bus_daemon;
+  GSubprocess *daemon;
+  SkPn532Fixture *reader;
   GDBusConnection *conn;
-  SkDBusKiosk1    *kiosk;
-  GPtrArray       *signals;    /* Signal, in the order received */
-  guint            subscription;
+  SkDBusKiosk1 *kiosk;
+  GPtrArray *signals; /* Signal, in the order received */
+  guint subscription;
 } Fixture;
 
 static void
@@ -68,12 +68,12 @@ signal_free (gpointer data)
 
 static void
 on_signal (GDBusConnection *conn,
-           const char      *sender,
-           const char      *path,
-           const char      *iface,
-           const char      *member,
-           GVariant        *params,
-           gpointer         data)
+           const char *sender,
+           const char *path,
+           const char *iface,
+           const char *member,
+           GVariant *params,
+           gpointer data)
 {
   Fixture *f = data;
   Signal *s = g_new0 (Signal, 1);
@@ -94,9 +94,9 @@ on_timeout (gpointer data)
  * something must wake it: a timer, a signal) or @seconds pass. */
 static gboolean
 spin_until (gboolean (*done) (Fixture *, gconstpointer),
-            Fixture      *f,
+            Fixture *f,
             gconstpointer data,
-            guint         seconds)
+            guint seconds)
 {
   gboolean timed_out = FALSE, ok;
   guint timer = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
@@ -129,11 +129,11 @@ start_bus (Fixture *f)
 {
   g_autofree char *socket = g_build_filename (f->dir, "bus", NULL);
   g_autofree char *listen = g_strconcat ("--address=unix:path=", socket, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 deadline;
 
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   f->bus_daemon = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--session", listen,
@@ -145,23 +145,25 @@ start_bus (Fixture *f)
     {
       g_clear_error (&error);
       if (g_file_test (socket, G_FILE_TEST_EXISTS))
-        f->conn = g_dbus_connection_new_for_address_sync (f->address,
-                                                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                          NULL, NULL, &error);
+        f->conn = g_dbus_connection_new_for_address_sync (
+            f->address,
+            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+            NULL, NULL, &error);
       if (f->conn == NULL)
         g_usleep (20 * 1000);
     }
   g_assert_no_error (error);
   g_assert_nonnull (f->conn);
   f->subscription = g_dbus_connection_signal_subscribe (f->conn, NULL, NULL, NULL, PATH, NULL,
-                                                        G_DBUS_SIGNAL_FLAGS_NONE, on_signal, f, NULL);
+                                                        G_DBUS_SIGNAL_FLAGS_NONE, on_signal, f,
+                                                        NULL);
 }
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *reason = NULL;
   g_autofree char *link = NULL;
 
@@ -221,10 +223,13 @@ daemon_launcher (Fixture *f, GSubprocessFlags flags)
 static gboolean
 name_owned (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GVariant) reply =
-    g_dbus_connection_call_sync (f->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                 "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", NAME),
-                                 G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (f->conn, "org.freedesktop.DBus",
+                                                            "/org/freedesktop/DBus",
+                                                            "org.freedesktop.DBus", "NameHasOwner",
+                                                            g_variant_new ("(s)", NAME),
+                                                            G_VARIANT_TYPE ("(b)"),
+                                                            G_DBUS_CALL_FLAGS_NONE, 2000, NULL,
+                                                            NULL);
   gboolean owned = FALSE;
 
   if (reply != NULL)
@@ -238,17 +243,17 @@ name_owned (Fixture *f, gconstpointer data)
 static void
 start_daemon_with (Fixture *f, const char *pcm_name, const char *library)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
+                                                              G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autofree char *pcm = pcm_name ? g_strdup (pcm_name) : sk_paced_pcm_name (20.0, NULL, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint tick = g_timeout_add (20, spin_tick, NULL);
 
   f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
-                                           "--session", "--db", f->db, "--pcm", pcm,
-                                           "--nfc-device", sk_pn532_fixture_connstring (f->reader),
-                                           "--demo", library ? library : g_getenv ("SK_DEMO_LIBRARY"),
-                                           NULL);
+                                           "--session", "--db", f->db, "--pcm", pcm, "--nfc-device",
+                                           sk_pn532_fixture_connstring (f->reader), "--demo",
+                                           library ? library : g_getenv ("SK_DEMO_LIBRARY"), NULL);
   g_assert_no_error (error);
   if (!spin_until (name_owned, f, NULL, 30))
     g_error ("soundscaped did not own %s within 30 s", NAME);
@@ -267,10 +272,7 @@ start_daemon (Fixture *f)
 
 /* A method call of the interface: its reply, or NULL with @error. */
 static GVariant *
-call (Fixture     *f,
-      const char  *method,
-      GVariant    *args,
-      GError     **error)
+call (Fixture *f, const char *method, GVariant *args, GError **error)
 {
   return g_dbus_connection_call_sync (f->conn, NAME, PATH, IFACE, method, args, NULL,
                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
@@ -278,13 +280,10 @@ call (Fixture     *f,
 
 /* The call fails with the D-Bus error @name and a sentence. */
 static void
-assert_refused (Fixture    *f,
-                const char *method,
-                GVariant   *args,
-                const char *name)
+assert_refused (Fixture *f, const char *method, GVariant *args, const char *name)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = call (f, method, args, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = call (f, method, args, &error);
   g_autofree char *remote = NULL;
 
   g_assert_null (reply);
@@ -298,12 +297,12 @@ assert_refused (Fixture    *f,
 
 typedef struct
 {
-  char   *result;
-  char   *ticket;
-  char   *listener_id;
-  char   *name;
-  gint64  until;
-  char   *message;
+  char *result;
+  char *ticket;
+  char *listener_id;
+  char *name;
+  gint64 until;
+  char *message;
 } Tap;
 
 static void
@@ -321,7 +320,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Tap, tap_clear)
 static void
 tap (Fixture *f, const char *uid, Tap *out)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   memset (out, 0, sizeof *out);
   sk_dbus_kiosk1_call_tap_sync (f->kiosk, uid, G_DBUS_CALL_FLAGS_NONE, 10000, &out->result,
@@ -337,8 +336,8 @@ typedef struct
 {
   const char *member;
   const char *needle;
-  guint       from;
-  Signal     *found;
+  guint from;
+  Signal *found;
 } SignalWait;
 
 static gboolean
@@ -370,13 +369,13 @@ wait_signal (Fixture *f, guint from, const char *member, const char *needle, gui
 static gboolean
 playing (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GVariant) now = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
+  g_autoptr (GVariant) now = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
   const char *song = NULL;
 
   if (now != NULL)
     g_variant_get_child (now, 0, "&s", &song);
-  return song != NULL && *song != '\0' && g_strcmp0 (sk_dbus_kiosk1_get_player_status (f->kiosk),
-                                                     "playing") == 0;
+  return song != NULL && *song != '\0' &&
+         g_strcmp0 (sk_dbus_kiosk1_get_player_status (f->kiosk), "playing") == 0;
 }
 
 static void
@@ -389,7 +388,7 @@ wait_playing (Fixture *f)
 static gboolean
 reader_ready (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GVariant) status = sk_dbus_kiosk1_dup_reader_status (f->kiosk);
+  g_autoptr (GVariant) status = sk_dbus_kiosk1_dup_reader_status (f->kiosk);
   const char *s = NULL;
 
   if (status != NULL)
@@ -405,11 +404,11 @@ reader_ready (Fixture *f, gconstpointer data)
 static void
 test_properties (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GVariant) now = NULL, queue = NULL, listeners = NULL, audio = NULL, sync = NULL;
-  g_autoptr(GVariant) embedding = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) xml_reply = NULL;
-  g_autoptr(GDBusNodeInfo) served = NULL, documented = NULL;
+  g_autoptr (GVariant) now = NULL, queue = NULL, listeners = NULL, audio = NULL, sync = NULL;
+  g_autoptr (GVariant) embedding = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) xml_reply = NULL;
+  g_autoptr (GDBusNodeInfo) served = NULL, documented = NULL;
   g_autofree char *xml_path = NULL, *xml = NULL;
   const char *song, *title, *artist, *audio_status, *sync_status, *served_xml;
   gint64 started, last_sync;
@@ -442,11 +441,15 @@ test_properties (Fixture *f, gconstpointer data)
 
   /* Position is read, not announced: a Get, not the proxy's cache */
   {
-    g_autoptr(GVariant) reply =
-      g_dbus_connection_call_sync (f->conn, NAME, PATH, "org.freedesktop.DBus.Properties", "Get",
-                                   g_variant_new ("(ss)", IFACE, "Position"), G_VARIANT_TYPE ("(v)"),
-                                   G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
-    g_autoptr(GVariant) v = NULL;
+    g_autoptr (GVariant) reply = g_dbus_connection_call_sync (f->conn, NAME, PATH,
+                                                              "org.freedesktop.DBus.Properties",
+                                                              "Get",
+                                                              g_variant_new ("(ss)", IFACE,
+                                                                             "Position"),
+                                                              G_VARIANT_TYPE ("(v)"),
+                                                              G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                                              &error);
+    g_autoptr (GVariant) v = NULL;
 
     g_assert_no_error (error);
     g_variant_get (reply, "(v)", &v);
@@ -456,7 +459,7 @@ test_properties (Fixture *f, gconstpointer data)
   }
 
   queue = sk_dbus_kiosk1_dup_queue (f->kiosk);
-  g_assert_cmpuint (g_variant_n_children (queue), ==, 5);   /* queue_k */
+  g_assert_cmpuint (g_variant_n_children (queue), ==, 5); /* queue_k */
   for (guint i = 0; i < g_variant_n_children (queue); i++)
     {
       const char *id, *qtitle, *qartist, *why;
@@ -466,7 +469,7 @@ test_properties (Fixture *f, gconstpointer data)
       g_assert_cmpuint (strlen (id), ==, 36);
       g_assert_cmpstr (qtitle, !=, "");
       g_assert_true (isfinite (score));
-      g_assert_cmpstr (why, ==, "");   /* not built yet */
+      g_assert_cmpstr (why, ==, ""); /* not built yet */
     }
 
   listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
@@ -486,9 +489,10 @@ test_properties (Fixture *f, gconstpointer data)
   g_assert_false (sk_dbus_kiosk1_get_pin_set (f->kiosk));
 
   /* introspection: every documented member is served, with its type */
-  xml_reply = g_dbus_connection_call_sync (f->conn, NAME, PATH, "org.freedesktop.DBus.Introspectable",
-                                           "Introspect", NULL, G_VARIANT_TYPE ("(s)"),
-                                           G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  xml_reply = g_dbus_connection_call_sync (f->conn, NAME, PATH,
+                                           "org.freedesktop.DBus.Introspectable", "Introspect",
+                                           NULL, G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE,
+                                           10000, NULL, &error);
   g_assert_no_error (error);
   g_variant_get (xml_reply, "(&s)", &served_xml);
   served = g_dbus_node_info_new_for_xml (served_xml, &error);
@@ -519,13 +523,14 @@ test_properties (Fixture *f, gconstpointer data)
 static void
 test_second_daemon_refuses (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
+                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autofree char *other = g_build_filename (f->dir, "other.db", NULL);
   g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
   g_autofree char *out = NULL;
-  g_autoptr(GSubprocess) second = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocess) second = NULL;
+  g_autoptr (GError) error = NULL;
 
   start_daemon (f);
   second = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"), "--session",
@@ -536,8 +541,9 @@ test_second_daemon_refuses (Fixture *f, gconstpointer data)
   g_test_message ("second: %s", out);
   g_assert_true (g_subprocess_get_if_exited (second));
   g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 1);
-  g_assert_cmpstr (out, ==, "soundscaped: The name org.soundscape.Kiosk1 is already owned on the "
-                            "session bus: another soundscaped is running\n");
+  g_assert_cmpstr (out, ==,
+                   "soundscaped: The name org.soundscape.Kiosk1 is already owned on the "
+                   "session bus: another soundscaped is running\n");
   g_assert_true (name_owned (f, NULL));
   wait_playing (f);
 }
@@ -547,13 +553,14 @@ static void
 test_ready_after_name (Fixture *f, gconstpointer data)
 {
 #ifdef HAVE_LIBSYSTEMD
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (f->dir, "notify", NULL);
-  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new (path);
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
-                                          G_SOCKET_PROTOCOL_DEFAULT, &error);
-  g_autoptr(GSubprocessLauncher) launcher =
-    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
+  g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
+                                                              G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
   gboolean ready = FALSE;
   gint64 deadline;
@@ -602,7 +609,7 @@ last_signal (Fixture *f, const char *member)
 static gboolean
 has_listener (Fixture *f, gconstpointer name)
 {
-  g_autoptr(GVariant) listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
+  g_autoptr (GVariant) listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
   g_autofree char *text = listeners ? g_variant_print (listeners, FALSE) : NULL;
 
   return text != NULL && strstr (text, name) != NULL;
@@ -620,12 +627,12 @@ has_no_listener (Fixture *f, gconstpointer name)
 static void
 test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
 {
-  g_auto(Tap) unknown = { 0 };
-  g_auto(Tap) rain = { 0 };
-  g_auto(Tap) again = { 0 };
+  g_auto (Tap) unknown = { 0 };
+  g_auto (Tap) rain = { 0 };
+  g_auto (Tap) again = { 0 };
   g_autofree char *ada = NULL, *ada_name = NULL, *song = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) listeners = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) listeners = NULL;
   gint64 until = 0;
   guint mark;
   Signal *s;
@@ -646,7 +653,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
     const char *result, *ticket, *source;
 
     g_variant_get (s->params, "(&s&s&s&sx&s&s)", &result, &ticket, NULL, NULL, NULL, NULL, &source);
-    g_assert_cmpstr (ticket, ==, "");       /* a Tap call's ticket is its caller's */
+    g_assert_cmpstr (ticket, ==, ""); /* a Tap call's ticket is its caller's */
     g_assert_cmpstr (source, ==, "bus");
   }
 
@@ -655,7 +662,8 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (ada_name, ==, "Ada Lovelace");
   g_assert_cmpint (until, >, g_get_real_time ());
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles"), ==, profiles + 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles"), ==,
+                   profiles + 1);
   if (!spin_until (has_listener, f, "'AL'", 10))
     g_error ("Ada is not among the listeners present");
   /* the joined ticket now acts for Ada: joining again is refused */
@@ -680,12 +688,14 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
                                  NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (strlen (song), ==, 36);
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 5"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM votes WHERE vote_value = 5"),
+                   ==, 1);
   s = wait_signal (f, mark, "VoteRecorded", rain.listener_id, 10);
   {
     const char *id, *name, *voted, *head;
     int value;
-    g_autoptr(GVariant) queue = NULL;
+    g_autoptr (GVariant) queue = NULL;
     const char *first = NULL;
 
     g_variant_get (s->params, "(&s&s&si&s)", &id, &name, &voted, &value, &head);
@@ -702,7 +712,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
   /* one vote per play: the second is refused and stores nothing, unless
    * the track changed in between (then it is a vote on the next one) */
   {
-    g_autoptr(GVariant) reply = call (f, "Vote", g_variant_new ("(si)", rain.ticket, 4), &error);
+    g_autoptr (GVariant) reply = call (f, "Vote", g_variant_new ("(si)", rain.ticket, 4), &error);
 
     if (reply == NULL)
       {
@@ -718,17 +728,21 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
   sk_dbus_kiosk1_call_vote_sync (f->kiosk, unknown.ticket, 2, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
                                  NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 2"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM votes WHERE vote_value = 2"),
+                   ==, 1);
 
   /* check-out: she leaves the listeners, her ticket ends */
-  sk_dbus_kiosk1_call_check_out_sync (f->kiosk, unknown.ticket, G_DBUS_CALL_FLAGS_NONE, 10000,
-                                      NULL, &error);
+  sk_dbus_kiosk1_call_check_out_sync (f->kiosk, unknown.ticket, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                      &error);
   g_assert_no_error (error);
   if (!spin_until (has_no_listener, f, "'AL'", 10))
     g_error ("Ada is still among the listeners present");
   assert_refused (f, "Vote", g_variant_new ("(si)", unknown.ticket, 3), ERR "NotAllowed");
   assert_refused (f, "CheckOut", g_variant_new ("(s)", unknown.ticket), ERR "NotAllowed");
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 3"), ==, 0);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM votes WHERE vote_value = 3"),
+                   ==, 0);
   g_assert_nonnull (last_signal (f, "TapResult"));
 }
 
@@ -737,7 +751,7 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
 static void
 test_reader_tap_has_ticket (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *answer = NULL;
   const char *result, *ticket, *id, *name, *message, *source;
   gint64 until;
@@ -763,7 +777,9 @@ test_reader_tap_has_ticket (Fixture *f, gconstpointer data)
   sk_dbus_kiosk1_call_vote_sync (f->kiosk, ticket, 4, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL,
                                  &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM votes WHERE vote_value = 4"),
+                   ==, 1);
   wait_signal (f, mark, "VoteRecorded", "'Fire Keeper'", 10);
 }
 
@@ -772,11 +788,13 @@ test_reader_tap_has_ticket (Fixture *f, gconstpointer data)
 static void
 test_refused_taps (Fixture *f, gconstpointer data)
 {
-  g_auto(Tap) revoked = { 0 };
+  g_auto (Tap) revoked = { 0 };
   guint mark;
 
   start_daemon (f);
-  sk_test_file_exec (f->db, "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' WHERE uid = '" BEACHCOMBER "'");
+  sk_test_file_exec (f->db,
+                     "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' WHERE uid = '" BEACHCOMBER
+                     "'");
   mark = f->signals->len;
   tap (f, BEACHCOMBER, &revoked);
   g_assert_cmpstr (revoked.result, ==, "revoked");
@@ -787,7 +805,7 @@ test_refused_taps (Fixture *f, gconstpointer data)
   /* the limit is 6 a minute by default: the 7th is throttled */
   for (guint i = 0; i < 7; i++)
     {
-      g_auto(Tap) t = { 0 };
+      g_auto (Tap) t = { 0 };
 
       tap (f, FIRE_KEEPER, &t);
       if (i < 6)
@@ -809,11 +827,11 @@ test_refused_taps (Fixture *f, gconstpointer data)
 static void
 test_bad_arguments (Fixture *f, gconstpointer data)
 {
-  g_auto(Tap) unknown = { 0 };
-  g_auto(Tap) known = { 0 };
+  g_auto (Tap) unknown = { 0 };
+  g_auto (Tap) known = { 0 };
   g_autofree char *long_name = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
   g_autofree char *remote = NULL;
   int profiles, votes, badges, sessions;
 
@@ -844,11 +862,14 @@ test_bad_arguments (Fixture *f, gconstpointer data)
   /* ratings out of range */
   assert_refused (f, "Vote", g_variant_new ("(si)", known.ticket, 0), ERR "InvalidArgument");
   assert_refused (f, "Vote", g_variant_new ("(si)", known.ticket, 6), ERR "InvalidArgument");
-  assert_refused (f, "Vote", g_variant_new ("(si)", known.ticket, -2147483647 - 1), ERR "InvalidArgument");
+  assert_refused (f, "Vote", g_variant_new ("(si)", known.ticket, -2147483647 - 1),
+                  ERR "InvalidArgument");
   /* names: too long, control characters, blank */
   long_name = g_strnfill (65, 'a');
-  assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, long_name), ERR "InvalidArgument");
-  assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, "Bell\a"), ERR "InvalidArgument");
+  assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, long_name),
+                  ERR "InvalidArgument");
+  assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, "Bell\a"),
+                  ERR "InvalidArgument");
   assert_refused (f, "Join", g_variant_new ("(ss)", unknown.ticket, "   "), ERR "InvalidArgument");
   /* wrong types never reach the daemon's code */
   reply = call (f, "Vote", g_variant_new ("(ss)", known.ticket, "5"), &error);
@@ -869,7 +890,9 @@ test_bad_arguments (Fixture *f, gconstpointer data)
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM badges"), ==, badges);
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions"), ==, sessions);
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes"), ==, votes);
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM settings WHERE key = 'volume'"), ==, 0);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM settings WHERE key = 'volume'"),
+                   ==, 0);
   /* and the tickets still work */
   sk_dbus_kiosk1_call_vote_sync (f->kiosk, known.ticket, 3, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
                                  NULL, &error);
@@ -879,15 +902,15 @@ test_bad_arguments (Fixture *f, gconstpointer data)
 typedef struct
 {
   const char *ticket;
-  char       *error;
+  char *error;
 } ExpiryWait;
 
 static gboolean
 ticket_expired (Fixture *f, gconstpointer data)
 {
   ExpiryWait *w = (ExpiryWait *) data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = call (f, "CheckOut", g_variant_new ("(s)", w->ticket), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = call (f, "CheckOut", g_variant_new ("(s)", w->ticket), &error);
 
   /* CheckOut would succeed while the ticket is valid; it must not */
   g_assert_null (reply);
@@ -901,12 +924,13 @@ ticket_expired (Fixture *f, gconstpointer data)
 static void
 test_ticket_expires (Fixture *f, gconstpointer data)
 {
-  g_auto(Tap) t = { 0 };
+  g_auto (Tap) t = { 0 };
   ExpiryWait w = { NULL, NULL };
 
   start_daemon (f);
-  sk_test_file_exec (f->db, "INSERT OR REPLACE INTO settings (key, value) VALUES ('ticket_seconds', '1')");
-  tap (f, NEW_BADGE, &t);   /* an unknown badge's ticket cannot check out */
+  sk_test_file_exec (f->db,
+                     "INSERT OR REPLACE INTO settings (key, value) VALUES ('ticket_seconds', '1')");
+  tap (f, NEW_BADGE, &t); /* an unknown badge's ticket cannot check out */
   g_assert_cmpuint (strlen (t.ticket), ==, 32);
   w.ticket = t.ticket;
   if (!spin_until (ticket_expired, f, &w, 15))
@@ -920,10 +944,10 @@ test_ticket_expires (Fixture *f, gconstpointer data)
 static void
 test_properties_changed_coalesced (Fixture *f, gconstpointer data)
 {
-  g_auto(Tap) t = { 0 };
+  g_auto (Tap) t = { 0 };
   guint mark;
   Signal *s;
-  g_autoptr(GVariant) changed = NULL;
+  g_autoptr (GVariant) changed = NULL;
 
   start_daemon (f);
   wait_playing (f);
@@ -933,7 +957,7 @@ test_properties_changed_coalesced (Fixture *f, gconstpointer data)
   changed = g_variant_get_child_value (s->params, 1);
   g_assert_true (g_variant_lookup_value (changed, "Listeners", NULL) != NULL);
   {
-    g_autoptr(GVariant) queue = g_variant_lookup_value (changed, "Queue", NULL);
+    g_autoptr (GVariant) queue = g_variant_lookup_value (changed, "Queue", NULL);
 
     g_assert_nonnull (queue);
   }
@@ -953,7 +977,7 @@ test_properties_changed_coalesced (Fixture *f, gconstpointer data)
 static void
 test_audio_error (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GVariant) audio = NULL;
+  g_autoptr (GVariant) audio = NULL;
   const char *status, *message;
   guint errors = 0;
   Signal *s;
@@ -1012,16 +1036,14 @@ test_settings_from_ctl (Fixture *f, gconstpointer data)
 /* soundscape-ctl with @args (NULL-terminated) on this test's bus; its exit
  * status, with stdout and stderr together in @out. */
 static int
-run_ctl (Fixture     *f,
-         char       **out,
-         const char  *first,
-         ...)
+run_ctl (Fixture *f, char **out, const char *first, ...)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GSubprocess) p = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
+                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GError) error = NULL;
   va_list args;
 
   g_ptr_array_add (argv, sk_test_ctl_path ());
@@ -1030,7 +1052,7 @@ run_ctl (Fixture     *f,
     g_ptr_array_add (argv, g_strdup (a));
   va_end (args);
   g_ptr_array_add (argv, NULL);
-  p = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  p = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, out, NULL, &error));
   g_assert_no_error (error);
@@ -1041,8 +1063,8 @@ run_ctl (Fixture     *f,
 typedef struct
 {
   GDataInputStream *in;
-  GString          *seen;
-  gboolean          closed;
+  GString *seen;
+  gboolean closed;
 } Reader;
 
 static void
@@ -1086,17 +1108,19 @@ assert_watch_says (Fixture *f, Reader *r, const char *needle)
 static void
 test_ctl_over_bus (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
+                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autofree char *ctl = sk_test_ctl_path ();
   g_autofree char *out = NULL;
-  g_autoptr(GSubprocess) watch = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocess) watch = NULL;
+  g_autoptr (GError) error = NULL;
   Reader r = { NULL, g_string_new (NULL), FALSE };
 
   /* no soundscaped yet: watch says so at once */
   g_assert_cmpint (run_ctl (f, &out, "watch", "--session", NULL), ==, 1);
-  g_assert_cmpstr (out, ==, "soundscape-ctl: watch: soundscaped is not running on the session bus\n");
+  g_assert_cmpstr (out, ==,
+                   "soundscape-ctl: watch: soundscaped is not running on the session bus\n");
   g_clear_pointer (&out, g_free);
 
   start_daemon (f);
@@ -1117,10 +1141,13 @@ test_ctl_over_bus (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "Rated 5\n"));
   g_clear_pointer (&out, g_free);
   assert_watch_says (f, &r, "vote     Rain Lover rated ");
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes WHERE vote_value = 5"), ==, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM votes WHERE vote_value = 5"),
+                   ==, 1);
 
   /* join and checkout tap first, as vote does; queue reads the property */
-  g_assert_cmpint (run_ctl (f, &out, "join", "--session", NEW_BADGE, "--name", "Ada Lovelace", NULL),
+  g_assert_cmpint (run_ctl (f, &out, "join", "--session", NEW_BADGE, "--name", "Ada Lovelace",
+                            NULL),
                    ==, 0);
   g_assert_true (g_str_has_prefix (out, "Guest "));
   g_assert_true (g_str_has_suffix (out, " joined and checked in as Ada Lovelace\n"));
@@ -1136,7 +1163,8 @@ test_ctl_over_bus (Fixture *f, gconstpointer data)
 
   /* a refusal over the bus is the daemon's sentence, exit 1 */
   g_assert_cmpint (run_ctl (f, &out, "tap", "--session", "zz", NULL), ==, 1);
-  g_assert_cmpstr (out, ==, "soundscape-ctl: tap: The badge UID “zz” has a character that is not hex\n");
+  g_assert_cmpstr (out, ==,
+                   "soundscape-ctl: tap: The badge UID “zz” has a character that is not hex\n");
   g_clear_pointer (&out, g_free);
 
   g_assert_cmpint (run_ctl (f, &out, "status", "--session", NULL), ==, 0);
@@ -1170,32 +1198,35 @@ test_system_policy (Fixture *f, gconstpointer data)
   g_autofree char *config = NULL;
   g_autofree char *config_arg = NULL;
   g_autofree char *out = NULL;
-  g_autoptr(GSubprocessLauncher) bus_launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocessLauncher) launcher =
-    daemon_launcher (f, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GSubprocess) bus = NULL;
-  g_autoptr(GSubprocess) daemon = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
+                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocess) bus = NULL;
+  g_autoptr (GSubprocess) daemon = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 deadline;
 
   /* a bus of the system bus's kind, with its default policy (Debian's
    * system.conf: own nothing, call nothing, replies and signals flow),
    * then the kiosk's */
-  config = g_strdup_printf ("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
-                            " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                            "<busconfig><type>system</type><listen>%s</listen>"
-                            "<auth>EXTERNAL</auth>"
-                            "<policy context=\"default\"><allow user=\"*\"/>"
-                            "<deny own=\"*\"/><deny send_type=\"method_call\"/>"
-                            "<allow send_type=\"signal\"/>"
-                            "<allow send_requested_reply=\"true\" send_type=\"method_return\"/>"
-                            "<allow send_requested_reply=\"true\" send_type=\"error\"/>"
-                            "<allow receive_type=\"method_call\"/><allow receive_type=\"method_return\"/>"
-                            "<allow receive_type=\"error\"/><allow receive_type=\"signal\"/>"
-                            "<allow send_destination=\"org.freedesktop.DBus\" "
-                            "send_interface=\"org.freedesktop.DBus\"/></policy>"
-                            "<include>%s</include></busconfig>\n", address, policy);
+  config = g_strdup_printf (
+      "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
+      " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+      "<busconfig><type>system</type><listen>%s</listen>"
+      "<auth>EXTERNAL</auth>"
+      "<policy context=\"default\"><allow user=\"*\"/>"
+      "<deny own=\"*\"/><deny send_type=\"method_call\"/>"
+      "<allow send_type=\"signal\"/>"
+      "<allow send_requested_reply=\"true\" send_type=\"method_return\"/>"
+      "<allow send_requested_reply=\"true\" send_type=\"error\"/>"
+      "<allow receive_type=\"method_call\"/><allow receive_type=\"method_return\"/>"
+      "<allow receive_type=\"error\"/><allow receive_type=\"signal\"/>"
+      "<allow send_destination=\"org.freedesktop.DBus\" "
+      "send_interface=\"org.freedesktop.DBus\"/></policy>"
+      "<include>%s</include></busconfig>\n",
+      address, policy);
   g_assert_true (g_file_set_contents (config_path, config, -1, &error));
   g_assert_no_error (error);
   config_arg = g_strconcat ("--config-file=", config_path, NULL);
@@ -1209,8 +1240,8 @@ test_system_policy (Fixture *f, gconstpointer data)
   g_assert_true (g_file_test (socket, G_FILE_TEST_EXISTS));
 
   g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
-  daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"), "--db", f->db,
-                                        "--no-nfc", "--pcm", "null", NULL);
+  daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"), "--db",
+                                        f->db, "--no-nfc", "--pcm", "null", NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (daemon, NULL, NULL, &out, NULL, &error));
   g_assert_no_error (error);
@@ -1235,9 +1266,9 @@ static void
 test_skipped_unplayable (Fixture *f, gconstpointer data)
 {
   g_autofree char *library = g_build_filename (f->dir, "library", NULL);
-  g_autoptr(GDir) dir = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) audio = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) audio = g_ptr_array_new_with_free_func (g_free);
   const char *name;
   const char *song, *reason, *message;
   Signal *s;
@@ -1250,8 +1281,8 @@ test_skipped_unplayable (Fixture *f, gconstpointer data)
     {
       g_autofree char *from = g_build_filename (g_getenv ("SK_DEMO_LIBRARY"), name, NULL);
       g_autofree char *to = g_build_filename (library, name, NULL);
-      g_autoptr(GFile) src = g_file_new_for_path (from);
-      g_autoptr(GFile) dst = g_file_new_for_path (to);
+      g_autoptr (GFile) src = g_file_new_for_path (from);
+      g_autoptr (GFile) dst = g_file_new_for_path (to);
 
       g_assert_true (g_file_copy (src, dst, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
       g_assert_no_error (error);
@@ -1271,7 +1302,8 @@ test_skipped_unplayable (Fixture *f, gconstpointer data)
   if (!spin_until (player_idle, f, NULL, 60))
     g_error ("the player is not idle within 60 s of its library going away");
   g_assert_cmpstr (sk_dbus_kiosk1_get_status_message (f->kiosk), !=, "");
-  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs WHERE playable = 0"), >=, 1);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs WHERE playable = 0"),
+                   >=, 1);
 }
 
 int

@@ -52,25 +52,25 @@ static const char *const dim_names[SK_DIMS] = { "rain", "wind", "fire", "thunder
 
 typedef struct
 {
-  char   *name;
-  int     rate;
-  gsize   frames;
-  float  *ch[2];          /* deinterleaved */
-  char   *checksum;       /* of the samples */
-  double  embedding[SK_DIMS];
-  double  below_20;       /* share, 0..1 */
-  double  loudness;       /* LUFS */
-  double  loss_150;       /* LU */
-  double  drops_per_s;
-  double  seam[2];        /* jump at the wrap / 99.9th percentile */
-  double  layer[SK_DIMS]; /* each layer's loudness alone - the file's, LU
+  char *name;
+  int rate;
+  gsize frames;
+  float *ch[2];   /* deinterleaved */
+  char *checksum; /* of the samples */
+  double embedding[SK_DIMS];
+  double below_20; /* share, 0..1 */
+  double loudness; /* LUFS */
+  double loss_150; /* LU */
+  double drops_per_s;
+  double seam[2];        /* jump at the wrap / 99.9th percentile */
+  double layer[SK_DIMS]; /* each layer's loudness alone - the file's, LU
                            * (-inf: no such layer) */
 } SkDemoFile;
 
 typedef struct
 {
-  char      *dir;
-  GPtrArray *files;       /* SkDemoFile */
+  char *dir;
+  GPtrArray *files; /* SkDemoFile */
 } SkDemo;
 
 static SkDemo demo;
@@ -90,11 +90,10 @@ demo_file_free (gpointer data)
 }
 
 static void
-read_sidecar (const char *path,
-              double      embedding[SK_DIMS])
+read_sidecar (const char *path, double embedding[SK_DIMS])
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
   JsonObject *obj;
   JsonArray *arr;
 
@@ -110,9 +109,7 @@ read_sidecar (const char *path,
 }
 
 static SkDemoFile *
-read_wav (const char *dir,
-          const char *name,
-          gboolean    sidecar)
+read_wav (const char *dir, const char *name, gboolean sidecar)
 {
   g_autofree char *path = g_strdup_printf ("%s/%s.wav", dir, name);
   g_autofree char *json = g_strdup_printf ("%s/%s.json", dir, name);
@@ -151,11 +148,7 @@ read_wav (const char *dir,
 /* In-place iterative radix-2 FFT of n = 2^k complex values; @wr, @wi hold
  * cos and -sin of 2πk/n for k < n/2. */
 static void
-fft (double       *re,
-     double       *im,
-     const double *wr,
-     const double *wi,
-     gsize         n)
+fft (double *re, double *im, const double *wr, const double *wi, gsize n)
 {
   for (gsize i = 1, j = 0; i < n; i++)
     {
@@ -196,8 +189,7 @@ fft (double       *re,
 }
 
 static double
-share_below (const SkDemoFile *f,
-             double            hz)
+share_below (const SkDemoFile *f, double hz)
 {
   const gsize n = 1 << 16;
   g_autofree double *re = g_new (double, n);
@@ -249,10 +241,7 @@ typedef struct
 } SkBiquad;
 
 static void
-biquad_highpass (SkBiquad *q,
-                 double    rate,
-                 double    hz,
-                 double    quality)
+biquad_highpass (SkBiquad *q, double rate, double hz, double quality)
 {
   double w = 2.0 * G_PI * hz / rate;
   double alpha = sin (w) / (2.0 * quality);
@@ -267,8 +256,7 @@ biquad_highpass (SkBiquad *q,
 }
 
 static inline double
-biquad_run (SkBiquad *q,
-            double    x)
+biquad_run (SkBiquad *q, double x)
 {
   double y = q->b0 * x + q->b1 * q->x1 + q->b2 * q->x2 - q->a1 * q->y1 - q->a2 * q->y2;
 
@@ -283,11 +271,7 @@ biquad_run (SkBiquad *q,
  * Butterworth pole Qs.  The file is a loop, so the filter is run over it
  * twice and the second pass kept: no start-up transient. */
 static float *
-highpass (const float *x,
-          gsize        n,
-          double       rate,
-          double       hz,
-          guint        sections)
+highpass (const float *x, gsize n, double rate, double hz, guint sections)
 {
   float *y = g_new (float, n);
   SkBiquad q[4];
@@ -309,10 +293,7 @@ highpass (const float *x,
 }
 
 static double
-loudness (const float *l,
-          const float *r,
-          gsize        n,
-          int          rate)
+loudness (const float *l, const float *r, gsize n, int rate)
 {
   ebur128_state *st = ebur128_init (2, (unsigned long) rate, EBUR128_MODE_I);
   float buf[2 * 4096];
@@ -338,8 +319,7 @@ loudness (const float *l,
 /* The larger loss of a 12 and a 24 dB/octave high-pass (a sealed and a
  * ported speaker). */
 static double
-loss_through_highpass (const SkDemoFile *f,
-                       double            hz)
+loss_through_highpass (const SkDemoFile *f, double hz)
 {
   double loss = 0.0;
 
@@ -357,9 +337,7 @@ loss_through_highpass (const SkDemoFile *f,
 
 /* The k-th smallest of @a[0..n) (Hoare's selection; reorders @a). */
 static double
-select_nth (double *a,
-            gsize   n,
-            gsize   k)
+select_nth (double *a, gsize n, gsize k)
 {
   gsize lo = 0, hi = n - 1;
 
@@ -427,9 +405,9 @@ impulses_per_second (const SkDemoFile *f)
             if (k != around)
               window[m++] = energy[c][(b + blocks + k - around) % blocks];
           median = select_nth (window, m, m / 2);
-          if (energy[c][b] >= 4.0 * median && median > 0.0
-              && energy[c][b] >= energy[c][(b + blocks - 1) % blocks]
-              && energy[c][b] >= energy[c][(b + 1) % blocks])
+          if (energy[c][b] >= 4.0 * median && median > 0.0 &&
+              energy[c][b] >= energy[c][(b + blocks - 1) % blocks] &&
+              energy[c][b] >= energy[c][(b + 1) % blocks])
             hit[b] = TRUE;
         }
     }
@@ -447,8 +425,7 @@ impulses_per_second (const SkDemoFile *f)
 /* --- The loop seam --------------------------------------------------------- */
 
 static double
-seam_ratio (const float *x,
-            gsize        n)
+seam_ratio (const float *x, gsize n)
 {
   g_autofree double *d = g_new (double, n - 1);
   double p999;
@@ -488,9 +465,9 @@ static void
 demo_generate (void)
 {
   const char *gen = g_getenv ("SK_DEMO_GEN");
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) dir = NULL;
   const char *entry;
   int status = -1;
   char *argv[4];
@@ -515,8 +492,8 @@ demo_generate (void)
   g_assert_cmpuint (names->len, >=, 8);
 
   demo.files = g_ptr_array_new_with_free_func (demo_file_free);
-  g_test_message ("%-22s %9s %9s %9s %8s %11s", "file", "<20 Hz", "LUFS", "150 Hz",
-                  "drops/s", "seam L/R");
+  g_test_message ("%-22s %9s %9s %9s %8s %11s", "file", "<20 Hz", "LUFS", "150 Hz", "drops/s",
+                  "seam L/R");
   for (guint i = 0; i < names->len; i++)
     {
       SkDemoFile *f = read_wav (demo.dir, g_ptr_array_index (names, i), TRUE);
@@ -528,15 +505,14 @@ demo_generate (void)
       for (guint c = 0; c < 2; c++)
         f->seam[c] = seam_ratio (f->ch[c], f->frames);
       measure_layers (f);
-      g_test_message ("%-22s %8.2f%% %9.2f %6.2f LU %8.1f %5.2f/%.2f", f->name,
-                      100.0 * f->below_20, f->loudness, f->loss_150, f->drops_per_s,
-                      f->seam[0], f->seam[1]);
+      g_test_message ("%-22s %8.2f%% %9.2f %6.2f LU %8.1f %5.2f/%.2f", f->name, 100.0 * f->below_20,
+                      f->loudness, f->loss_150, f->drops_per_s, f->seam[0], f->seam[1]);
       g_ptr_array_add (demo.files, f);
     }
   for (guint i = 0; i < demo.files->len; i++)
     {
       SkDemoFile *f = g_ptr_array_index (demo.files, i);
-      g_autoptr(GString) line = g_string_new (NULL);
+      g_autoptr (GString) line = g_string_new (NULL);
 
       for (guint d = 0; d < SK_DIMS; d++)
         if (isfinite (f->layer[d]))
@@ -637,8 +613,8 @@ test_sidecars (void)
             g_test_message ("%s: %s is %.2f in the sidecar, its layer %.1f LU under the file",
                             f->name, dim_names[d], f->embedding[d], -f->layer[d]);
           else if (heard != claimed)
-            g_test_message ("%s: %s is %.2f in the sidecar, and there is no such layer",
-                            f->name, dim_names[d], f->embedding[d]);
+            g_test_message ("%s: %s is %.2f in the sidecar, and there is no such layer", f->name,
+                            dim_names[d], f->embedding[d]);
           g_assert_cmpint (heard, ==, claimed);
         }
     }
@@ -658,8 +634,7 @@ test_distinct (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   int status;
 

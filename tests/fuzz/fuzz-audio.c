@@ -17,7 +17,7 @@
 
 /* 1 s of output a call at most: a file may say it is hours long */
 #define MAX_FRAMES 48000
-#define CHUNK      4096
+#define CHUNK 4096
 
 static char *dir;
 static char *path;
@@ -37,8 +37,7 @@ cleanup (void)
 }
 
 static void
-write_input (const uint8_t *data,
-             size_t         size)
+write_input (const uint8_t *data, size_t size)
 {
   if (fd < 0)
     {
@@ -62,11 +61,10 @@ write_input (const uint8_t *data,
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr(SkAudioSource) source = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkAudioSource) source = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree float *frames = g_new (float, 2 * CHUNK);
   double duration = 0, loudness = 0;
   gsize total = 0;

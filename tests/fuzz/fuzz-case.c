@@ -7,14 +7,13 @@
 #include "sk-util.h"
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonNode) ranked = NULL;
-  g_autoptr(JsonNode) stepped = NULL;
-  g_autoptr(GError) rank_error = NULL;
-  g_autoptr(GError) step_error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) ranked = NULL;
+  g_autoptr (JsonNode) stepped = NULL;
+  g_autoptr (GError) rank_error = NULL;
+  g_autoptr (GError) step_error = NULL;
 
   root = sk_json_parse_object ((const char *) data, size, NULL);
   if (root == NULL)

@@ -10,12 +10,11 @@
 #include "sk-util.h"
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   const SkSetting *all, *s;
   g_autofree char *value = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint n;
   double v, vec[SK_DIM];
 

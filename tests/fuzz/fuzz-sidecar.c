@@ -9,11 +9,10 @@
 #include "sk-import.h"
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_auto(SkSidecar) sc = { 0 };
-  g_autoptr(GError) error = NULL;
+  g_auto (SkSidecar) sc = { 0 };
+  g_autoptr (GError) error = NULL;
 
   if (!sk_sidecar_parse ((const char *) data, size, &sc, &error))
     {

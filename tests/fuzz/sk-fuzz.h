@@ -9,7 +9,6 @@
 
 G_BEGIN_DECLS
 
-int LLVMFuzzerTestOneInput (const uint8_t *data,
-                            size_t         size);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 G_END_DECLS

@@ -27,19 +27,19 @@
 typedef enum
 {
   NGINX_PLAIN,
-  NGINX_SLOW,        /* limit_rate: a transfer that takes long enough to break */
-  NGINX_NO_RANGES,   /* max_ranges 0: Range ignored, 200 with the whole file */
-  NGINX_TLS,         /* https with a self-signed certificate nobody trusts */
+  NGINX_SLOW,      /* limit_rate: a transfer that takes long enough to break */
+  NGINX_NO_RANGES, /* max_ranges 0: Range ignored, 200 with the whole file */
+  NGINX_TLS,       /* https with a self-signed certificate nobody trusts */
 } NginxMode;
 
 typedef struct
 {
-  gboolean      skip;
-  SkTestNginx   nginx;
-  char         *tmp;
-  char         *www;
-  char         *cache_dir;
-  SkStore      *store;
+  gboolean skip;
+  SkTestNginx nginx;
+  char *tmp;
+  char *www;
+  char *cache_dir;
+  SkStore *store;
   SkMediaCache *cache;
 } Fixture;
 
@@ -48,8 +48,7 @@ typedef struct
 /* nginx (sk-test-nginx.h) serving f->www, with what a storage server
  * answers for a missing object or a bad signature, and a broken path. */
 static void
-nginx_start (Fixture   *f,
-             NginxMode  mode)
+nginx_start (Fixture *f, NginxMode mode)
 {
   g_autofree char *server = NULL;
   const char *extra = "";
@@ -58,29 +57,28 @@ nginx_start (Fixture   *f,
     extra = "limit_rate 32k;";
   else if (mode == NGINX_NO_RANGES)
     extra = "max_ranges 0;";
-  server = g_strdup_printf (
-    "    location / { %s }\n"
-    "    location /storage/v1/object/public/songs/ {\n"
-    "      default_type application/json;\n"
-    "      return 400 '{\"statusCode\":\"404\",\"error\":\"not_found\","
-    "\"message\":\"Object not found\"}';\n"
-    "    }\n"
-    "    location /storage/v1/object/sign/songs/ {\n"
-    "      default_type application/json;\n"
-    "      return 400 '{\"statusCode\":\"403\",\"error\":\"Unauthorized\","
-    "\"message\":\"invalid signature\"}';\n"
-    "    }\n"
-    "    location /broken/ { return 503; }", extra);
+  server = g_strdup_printf ("    location / { %s }\n"
+                            "    location /storage/v1/object/public/songs/ {\n"
+                            "      default_type application/json;\n"
+                            "      return 400 '{\"statusCode\":\"404\",\"error\":\"not_found\","
+                            "\"message\":\"Object not found\"}';\n"
+                            "    }\n"
+                            "    location /storage/v1/object/sign/songs/ {\n"
+                            "      default_type application/json;\n"
+                            "      return 400 '{\"statusCode\":\"403\",\"error\":\"Unauthorized\","
+                            "\"message\":\"invalid signature\"}';\n"
+                            "    }\n"
+                            "    location /broken/ { return 503; }",
+                            extra);
   sk_test_nginx_start (&f->nginx, mode == NGINX_TLS, server);
 }
 
 /* -------------------------------------------------------------- fixtures */
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *db = NULL;
 
   f->tmp = g_dir_make_tmp ("sk-media-XXXXXX", &error);
@@ -100,8 +98,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   if (f->cache != NULL)
     {
@@ -121,29 +118,28 @@ fixture_teardown (Fixture       *f,
   g_free (f->cache_dir);
 }
 
-#define SKIP_WITHOUT_NGINX(f) \
-  G_STMT_START { \
-    if ((f)->skip) \
-      { \
+#define SKIP_WITHOUT_NGINX(f)                                                  \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    if ((f)->skip)                                                             \
+      {                                                                        \
         g_test_skip ("nginx is not installed (package nginx or nginx-light): " \
-                     "the media cache tests need a real web server"); \
-        return; \
-      } \
-  } G_STMT_END
+                     "the media cache tests need a real web server");          \
+        return;                                                                \
+      }                                                                        \
+  }                                                                            \
+  G_STMT_END
 
 /* --------------------------------------------------------------- helpers */
 
 /* A served file of @size pseudo-random bytes; returns its SHA-256. */
 static char *
-serve_file (Fixture    *f,
-            const char *name,
-            gsize       size,
-            guint32     seed)
+serve_file (Fixture *f, const char *name, gsize size, guint32 seed)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (f->www, name, NULL);
   g_autofree guint8 *data = g_malloc (size);
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
 
   for (gsize i = 0; i < size; i++)
     data[i] = (guint8) g_rand_int (rand);
@@ -153,19 +149,15 @@ serve_file (Fixture    *f,
 }
 
 static char *
-url_for (Fixture    *f,
-         const char *path)
+url_for (Fixture *f, const char *path)
 {
   return g_strdup_printf ("http://127.0.0.1:%u/%s", (guint) f->nginx.port, path);
 }
 
 static void
-add_song (Fixture    *f,
-          const char *id,
-          const char *file_url,
-          const char *sha256)
+add_song (Fixture *f, const char *id, const char *file_url, const char *sha256)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   sqlite3_stmt *stmt;
 
   stmt = sk_store_prepare (f->store,
@@ -186,12 +178,7 @@ add_song (Fixture    *f,
 /* Serves @name (@size bytes from @seed) as the song @song_id, its SHA-256
  * known; returns that SHA-256 and the song's URL in @url. */
 static char *
-serve_song (Fixture     *f,
-            const char  *song_id,
-            const char  *name,
-            gsize        size,
-            guint32      seed,
-            char       **url)
+serve_song (Fixture *f, const char *song_id, const char *name, gsize size, guint32 seed, char **url)
 {
   char *sha = serve_file (f, name, size, seed);
 
@@ -208,8 +195,7 @@ on_timeout (gpointer user_data)
 }
 
 static void
-run_until (gboolean   *done,
-           const char *what)
+run_until (gboolean *done, const char *what)
 {
   gboolean timed_out = FALSE;
   guint id = g_timeout_add_seconds (WAIT_SECONDS, on_timeout, &timed_out);
@@ -223,15 +209,13 @@ run_until (gboolean   *done,
 
 typedef struct
 {
-  gboolean  done;
-  char     *path;
-  GError   *error;
+  gboolean done;
+  char *path;
+  GError *error;
 } FetchResult;
 
 static void
-on_fetched (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   FetchResult *r = user_data;
 
@@ -240,18 +224,18 @@ on_fetched (GObject      *source,
 }
 
 static char *
-fetch (Fixture       *f,
-       const char    *song_id,
-       const char    *url,
-       const char    *sha256,
-       gint64         expected,
-       GCancellable  *cancellable,
-       GError       **error)
+fetch (Fixture *f,
+       const char *song_id,
+       const char *url,
+       const char *sha256,
+       gint64 expected,
+       GCancellable *cancellable,
+       GError **error)
 {
   FetchResult r = { 0 };
 
-  sk_media_cache_fetch_async (f->cache, song_id, url, sha256, expected, cancellable,
-                              on_fetched, &r);
+  sk_media_cache_fetch_async (f->cache, song_id, url, sha256, expected, cancellable, on_fetched,
+                              &r);
   run_until (&r.done, "a fetch");
   g_assert_true ((r.path == NULL) != (r.error == NULL));
   if (r.error != NULL)
@@ -260,10 +244,9 @@ fetch (Fixture       *f,
 }
 
 static gint64
-media_rows (Fixture    *f,
-            const char *song_id)
+media_rows (Fixture *f, const char *song_id)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   sqlite3_stmt *stmt = sk_store_prepare (f->store, "SELECT count(*) FROM media WHERE song_id = ?1",
                                          &error);
   gint64 n;
@@ -277,11 +260,9 @@ media_rows (Fixture    *f,
 }
 
 static char *
-media_column (Fixture    *f,
-              const char *song_id,
-              const char *column)
+media_column (Fixture *f, const char *song_id, const char *column)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sql = g_strdup_printf ("SELECT %s FROM media WHERE song_id = ?1", column);
   sqlite3_stmt *stmt = sk_store_prepare (f->store, sql, &error);
   char *value = NULL;
@@ -295,11 +276,9 @@ media_column (Fixture    *f,
 }
 
 static char *
-final_path (Fixture    *f,
-            const char *song_id,
-            const char *url)
+final_path (Fixture *f, const char *song_id, const char *url)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *path = sk_media_cache_build_path (f->cache, song_id, url, &error);
 
   g_assert_no_error (error);
@@ -307,9 +286,7 @@ final_path (Fixture    *f,
 }
 
 static char *
-part_path (Fixture    *f,
-           const char *song_id,
-           const char *url)
+part_path (Fixture *f, const char *song_id, const char *url)
 {
   g_autofree char *final = final_path (f, song_id, url);
 
@@ -318,12 +295,10 @@ part_path (Fixture    *f,
 
 /* After any failure: nothing under the good name, no row. */
 static void
-assert_not_cached (Fixture    *f,
-                   const char *song_id,
-                   const char *url)
+assert_not_cached (Fixture *f, const char *song_id, const char *url)
 {
   g_autofree char *final = final_path (f, song_id, url);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *playable = NULL;
 
   g_assert_false (g_file_test (final, G_FILE_TEST_EXISTS));
@@ -335,9 +310,7 @@ assert_not_cached (Fixture    *f,
 
 /* No .part of @url is left for @song_id. */
 static void
-assert_no_part (Fixture    *f,
-                const char *song_id,
-                const char *url)
+assert_no_part (Fixture *f, const char *song_id, const char *url)
 {
   g_autofree char *part = part_path (f, song_id, url);
 
@@ -357,7 +330,7 @@ size_of (const char *path)
 static char *
 sha256_of_file (const char *path)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *data = NULL;
   gsize len;
 
@@ -367,8 +340,7 @@ sha256_of_file (const char *path)
 }
 
 static void
-assert_file_sha256 (const char *path,
-                    const char *sha256)
+assert_file_sha256 (const char *path, const char *sha256)
 {
   g_autofree char *actual = sha256_of_file (path);
 
@@ -379,9 +351,7 @@ assert_file_sha256 (const char *path,
  * waiting (bounded) until there are at least @n: nginx writes the line
  * just after the response. */
 static char **
-log_lines (Fixture    *f,
-           const char *uri,
-           guint       n)
+log_lines (Fixture *f, const char *uri, guint n)
 {
   g_autofree char *log_path = g_build_filename (f->tmp, "access.log", NULL);
   GPtrArray *found = NULL;
@@ -389,7 +359,7 @@ log_lines (Fixture    *f,
   for (guint waited = 0; waited <= 2000; waited += 10)
     {
       g_autofree char *text = NULL;
-      g_auto(GStrv) lines = NULL;
+      g_auto (GStrv) lines = NULL;
       g_autofree char *prefix = g_strconcat (uri, "|", NULL);
 
       g_clear_pointer (&found, g_ptr_array_unref);
@@ -412,10 +382,9 @@ log_lines (Fixture    *f,
 /* ----------------------------------------------------------------- tests */
 
 static void
-test_plain_download (Fixture       *f,
-                     gconstpointer  data)
+test_plain_download (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
@@ -454,11 +423,11 @@ test_plain_download (Fixture       *f,
 
 typedef struct
 {
-  const char   *part;
-  gint64        threshold;
-  Fixture      *f;
-  GCancellable *cancellable;  /* cancel it, or else stop nginx */
-  gint64        seen;
+  const char *part;
+  gint64 threshold;
+  Fixture *f;
+  GCancellable *cancellable; /* cancel it, or else stop nginx */
+  gint64 seen;
 } Breaker;
 
 /* Once the .part holds @threshold bytes, the transfer breaks: the server
@@ -475,23 +444,23 @@ break_when_halfway (gpointer user_data)
   if (b->cancellable != NULL)
     g_cancellable_cancel (b->cancellable);
   else
-    sk_test_nginx_stop (&b->f->nginx, SIGTERM);   /* fast shutdown: open connections are dropped */
+    sk_test_nginx_stop (&b->f->nginx, SIGTERM); /* fast shutdown: open connections are dropped */
   return G_SOURCE_REMOVE;
 }
 
 /* Starts a fetch of @url from a slow nginx and breaks it mid-way; returns
  * the error and leaves the .part behind. */
 static void
-interrupt_download (Fixture       *f,
-                    const char    *song_id,
-                    const char    *url,
-                    const char    *sha,
-                    gint64         expected,
-                    gboolean       by_cancel,
-                    GError       **error)
+interrupt_download (Fixture *f,
+                    const char *song_id,
+                    const char *url,
+                    const char *sha,
+                    gint64 expected,
+                    gboolean by_cancel,
+                    GError **error)
 {
   g_autofree char *part = part_path (f, song_id, url);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Breaker b = { part, 16 * 1024, f, by_cancel ? cancellable : NULL, 0 };
   FetchResult r = { 0 };
   guint id;
@@ -499,8 +468,7 @@ interrupt_download (Fixture       *f,
   sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_SLOW);
   id = g_timeout_add (5, break_when_halfway, &b);
-  sk_media_cache_fetch_async (f->cache, song_id, url, sha, expected, cancellable,
-                              on_fetched, &r);
+  sk_media_cache_fetch_async (f->cache, song_id, url, sha, expected, cancellable, on_fetched, &r);
   run_until (&r.done, "an interrupted fetch");
   if (b.seen == 0)
     g_source_remove (id);
@@ -510,18 +478,17 @@ interrupt_download (Fixture       *f,
 }
 
 static void
-test_resume_after_broken_connection (Fixture       *f,
-                                     gconstpointer  data)
+test_resume_after_broken_connection (Fixture *f, gconstpointer data)
 {
   const gsize size = 512 * 1024;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *part = NULL;
   g_autofree char *path = NULL;
   g_autofree char *range = NULL;
   g_autofree char *sent = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   gint64 kept;
 
   SKIP_WITHOUT_NGINX (f);
@@ -556,17 +523,16 @@ test_resume_after_broken_connection (Fixture       *f,
 }
 
 static void
-test_cancel_keeps_part_and_resumes (Fixture       *f,
-                                    gconstpointer  data)
+test_cancel_keeps_part_and_resumes (Fixture *f, gconstpointer data)
 {
   const gsize size = 256 * 1024;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *part = NULL;
   g_autofree char *path = NULL;
   g_autofree char *range = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   gint64 kept;
 
   SKIP_WITHOUT_NGINX (f);
@@ -591,16 +557,15 @@ test_cancel_keeps_part_and_resumes (Fixture       *f,
 }
 
 static void
-test_resume_restarts_when_file_changed (Fixture       *f,
-                                        gconstpointer  data)
+test_resume_restarts_when_file_changed (Fixture *f, gconstpointer data)
 {
   const gsize size = 256 * 1024;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *old_sha = NULL;
   g_autofree char *new_sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   const char *served;
 
   SKIP_WITHOUT_NGINX (f);
@@ -630,15 +595,14 @@ test_resume_restarts_when_file_changed (Fixture       *f,
 }
 
 static void
-test_server_ignoring_range (Fixture       *f,
-                            gconstpointer  data)
+test_server_ignoring_range (Fixture *f, gconstpointer data)
 {
   const gsize size = 256 * 1024;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   sha = serve_song (f, "song-waves", "waves.mp3", size, 6, &url);
@@ -657,10 +621,9 @@ test_server_ignoring_range (Fixture       *f,
 }
 
 static void
-test_not_found (Fixture       *f,
-                gconstpointer  data)
+test_not_found (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
 
@@ -677,10 +640,9 @@ test_not_found (Fixture       *f,
 }
 
 static void
-test_storage_400_with_404_body (Fixture       *f,
-                                gconstpointer  data)
+test_storage_400_with_404_body (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
   g_autofree char *url_denied = NULL;
@@ -704,15 +666,14 @@ test_storage_400_with_404_body (Fixture       *f,
   g_assert_null (denied);
   g_assert_error (error, SK_MEDIA_ERROR, SK_MEDIA_ERROR_HTTP);
   g_assert_nonnull (strstr (error->message, "HTTP 400"));
-  g_assert_null (strstr (error->message, "token"));   /* the query may hold a secret */
+  g_assert_null (strstr (error->message, "token")); /* the query may hold a secret */
   assert_not_cached (f, "song-denied", url_denied);
 }
 
 static void
-test_server_error (Fixture       *f,
-                   gconstpointer  data)
+test_server_error (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
 
@@ -727,10 +688,9 @@ test_server_error (Fixture       *f,
 }
 
 static void
-test_dead_network (Fixture       *f,
-                   gconstpointer  data)
+test_dead_network (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
 
@@ -748,13 +708,13 @@ test_dead_network (Fixture       *f,
 /* The short-body server: announces 100000 bytes, sends 40000, closes. */
 static gboolean
 on_short_body_run (GThreadedSocketService *service,
-                   GSocketConnection      *connection,
-                   GObject                *source,
-                   gpointer                user_data)
+                   GSocketConnection *connection,
+                   GObject *source,
+                   gpointer user_data)
 {
   GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-  g_autoptr(GString) request = g_string_new (NULL);
+  g_autoptr (GString) request = g_string_new (NULL);
   g_autofree char *body = g_malloc0 (40000);
   const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                      "Content-Length: 100000\r\nConnection: close\r\n\r\n";
@@ -776,21 +736,20 @@ on_short_body_run (GThreadedSocketService *service,
 }
 
 static void
-test_truncated_body (Fixture       *f,
-                     gconstpointer  data)
+test_truncated_body (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketService) service = g_threaded_socket_service_new (2);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketService) service = g_threaded_socket_service_new (2);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (service), any,
-                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                                NULL, &bound, &error));
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                                &bound, &error));
   g_assert_no_error (error);
   g_signal_connect (service, "run", G_CALLBACK (on_short_body_run), NULL);
   g_socket_service_start (service);
@@ -811,10 +770,9 @@ test_truncated_body (Fixture       *f,
 }
 
 static void
-test_wrong_length (Fixture       *f,
-                   gconstpointer  data)
+test_wrong_length (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
@@ -830,10 +788,9 @@ test_wrong_length (Fixture       *f,
 }
 
 static void
-test_wrong_sha256 (Fixture       *f,
-                   gconstpointer  data)
+test_wrong_sha256 (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *other = NULL;
   g_autofree char *url = NULL;
@@ -856,10 +813,9 @@ test_wrong_sha256 (Fixture       *f,
 /* A 3 GiB file (sparse: it costs no disk) is refused on its Content-Length,
  * before a byte of it is stored. */
 static void
-test_refuses_absurd_size (Fixture       *f,
-                          gconstpointer  data)
+test_refuses_absurd_size (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *served = g_build_filename (f->www, "huge.wav", NULL);
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
@@ -891,10 +847,9 @@ test_refuses_absurd_size (Fixture       *f,
 }
 
 static void
-test_etag_revalidation (Fixture       *f,
-                        gconstpointer  data)
+test_etag_revalidation (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *new_sha = NULL;
   g_autofree char *url = NULL;
@@ -904,7 +859,7 @@ test_etag_revalidation (Fixture       *f,
   g_autofree char *etag = NULL;
   g_autofree char *row_sha = NULL;
   g_autofree char *expect = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   GStatBuf before, after;
 
   SKIP_WITHOUT_NGINX (f);
@@ -923,7 +878,7 @@ test_etag_revalidation (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (second, ==, first);
   g_assert_cmpint (g_stat (second, &after), ==, 0);
-  g_assert_cmpuint (before.st_ino, ==, after.st_ino);   /* kept, not rewritten */
+  g_assert_cmpuint (before.st_ino, ==, after.st_ino); /* kept, not rewritten */
   lines = log_lines (f, "/birds.ogg", 2);
   g_assert_cmpuint (g_strv_length (lines), ==, 2);
   expect = g_strdup_printf ("/birds.ogg|304|||%s|0", etag);
@@ -943,15 +898,14 @@ test_etag_revalidation (Fixture       *f,
 }
 
 static void
-test_known_sha256_is_not_asked_again (Fixture       *f,
-                                      gconstpointer  data)
+test_known_sha256_is_not_asked_again (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   sk_media_cache_set_revalidate_after (f->cache, 0);
@@ -967,16 +921,14 @@ test_known_sha256_is_not_asked_again (Fixture       *f,
 
 /* Three files of 10000 bytes in a cache of 25000. */
 static void
-fetch_three (Fixture *f,
-             gboolean protect,
-             GError **error_c)
+fetch_three (Fixture *f, gboolean protect, GError **error_c)
 {
   const char *names[] = { "a", "b", "c" };
 
   sk_media_cache_set_max_bytes (f->cache, 25000);
   for (guint i = 0; i < 3; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *file = g_strconcat (names[i], ".wav", NULL);
       g_autofree char *id = g_strconcat ("song-", names[i], NULL);
       g_autofree char *sha = serve_file (f, file, 10000, 20 + i);
@@ -1000,10 +952,9 @@ fetch_three (Fixture *f,
 }
 
 static void
-test_evicts_least_recently_played (Fixture       *f,
-                                   gconstpointer  data)
+test_evicts_least_recently_played (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url_b = NULL;
 
   SKIP_WITHOUT_NGINX (f);
@@ -1017,10 +968,9 @@ test_evicts_least_recently_played (Fixture       *f,
 }
 
 static void
-test_never_evicts_protected (Fixture       *f,
-                             gconstpointer  data)
+test_never_evicts_protected (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url_a = NULL;
   g_autofree char *url_c = NULL;
   g_autofree char *path = NULL;
@@ -1053,11 +1003,10 @@ test_never_evicts_protected (Fixture       *f,
  * victim forever, inside one main-context callback where no timeout can
  * fire; the alarm bounds that wait (SIGALRM ends the test, a failure). */
 static void
-test_eviction_refused_by_the_database (Fixture       *f,
-                                       gconstpointer  data)
+test_eviction_refused_by_the_database (Fixture *f, gconstpointer data)
 {
   const char *names[] = { "a", "b" };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha_c = NULL;
   g_autofree char *url_c = NULL;
   g_autofree char *url_a = NULL;
@@ -1107,8 +1056,7 @@ test_eviction_refused_by_the_database (Fixture       *f,
 }
 
 static char *
-make_file (const char *dir,
-           const char *name)
+make_file (const char *dir, const char *name)
 {
   char *path = g_build_filename (dir, name, NULL);
 
@@ -1121,10 +1069,9 @@ make_file (const char *dir,
  * reason; a link, a pipe (which used to block whoever opened it) and a
  * directory are refused at once. The alarm bounds a wait on the pipe. */
 static void
-test_local_files_only_from_the_library (Fixture       *f,
-                                        gconstpointer  data)
+test_local_files_only_from_the_library (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *lib = g_build_filename (f->tmp, "lib", NULL);
   g_autofree char *outside_dir = g_build_filename (f->tmp, "outside", NULL);
   g_autofree char *inside = NULL;
@@ -1193,19 +1140,21 @@ static void
 test_synced_urls_are_http_only (void)
 {
   const char *ok[] = { "https://example.org/a.ogg", "http://127.0.0.1:8080/s/b.flac" };
-  const char *refused[] = { "/etc/passwd", "file:///etc/passwd", "ftp://example.org/a.ogg",
-                            "", "http:///no-host.ogg", "relative/a.ogg", "file:/etc/shadow" };
+  const char *refused[] = {
+    "/etc/passwd",         "file:///etc/passwd", "ftp://example.org/a.ogg", "",
+    "http:///no-host.ogg", "relative/a.ogg",     "file:/etc/shadow"
+  };
 
   for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_assert_true (sk_media_check_synced_url (ok[i], &error));
       g_assert_no_error (error);
     }
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_assert_false (sk_media_check_synced_url (refused[i], &error));
       g_assert_nonnull (error);
@@ -1215,12 +1164,11 @@ test_synced_urls_are_http_only (void)
 }
 
 static void
-test_refuses_unsupported_schemes (Fixture       *f,
-                                  gconstpointer  data)
+test_refuses_unsupported_schemes (Fixture *f, gconstpointer data)
 {
   const char *refused[] = { "ftp://example.org/a.ogg", "data:audio/ogg;base64,AAAA",
                             "songs/relative.ogg", "smb://nas/a.ogg" };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *local = NULL;
   g_autofree char *local_url = NULL;
   g_autofree char *path = NULL;
@@ -1265,16 +1213,15 @@ test_refuses_unsupported_schemes (Fixture       *f,
 /* TLS verification is on: a certificate the system does not trust ends
  * the download before any request is sent. */
 static void
-test_refuses_an_untrusted_certificate (Fixture       *f,
-                                       gconstpointer  data)
+test_refuses_an_untrusted_certificate (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *openssl = g_find_program_in_path ("openssl");
   g_autofree char *key = NULL;
   g_autofree char *cert = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   int status = -1;
 
   SKIP_WITHOUT_NGINX (f);
@@ -1286,14 +1233,29 @@ test_refuses_an_untrusted_certificate (Fixture       *f,
   key = g_build_filename (f->tmp, "key.pem", NULL);
   cert = g_build_filename (f->tmp, "cert.pem", NULL);
   {
-    const char *argv[] = { openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                           "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                           "-keyout", key, "-out", cert, NULL };
+    const char *argv[] = { openssl,
+                           "req",
+                           "-x509",
+                           "-newkey",
+                           "ec",
+                           "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1",
+                           "-nodes",
+                           "-days",
+                           "1",
+                           "-subj",
+                           "/CN=127.0.0.1",
+                           "-addext",
+                           "subjectAltName=IP:127.0.0.1",
+                           "-keyout",
+                           key,
+                           "-out",
+                           cert,
+                           NULL };
 
     g_assert_true (g_spawn_sync (f->tmp, (char **) argv, NULL,
-                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                                 NULL, NULL, NULL, NULL, &status, &error));
+                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                                 NULL, NULL, NULL, &status, &error));
     g_assert_no_error (error);
     g_assert_true (g_spawn_check_wait_status (status, &error));
     g_assert_no_error (error);
@@ -1315,12 +1277,11 @@ test_refuses_an_untrusted_certificate (Fixture       *f,
 }
 
 static void
-test_two_fetches_share_a_download (Fixture       *f,
-                                   gconstpointer  data)
+test_two_fetches_share_a_download (Fixture *f, gconstpointer data)
 {
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   FetchResult r1 = { 0 }, r2 = { 0 };
 
   SKIP_WITHOUT_NGINX (f);
@@ -1339,8 +1300,7 @@ test_two_fetches_share_a_download (Fixture       *f,
 }
 
 static void
-test_prefetches_the_queue (Fixture       *f,
-                           gconstpointer  data)
+test_prefetches_the_queue (Fixture *f, gconstpointer data)
 {
   const char *queue[] = { "song-p1", "song-local", "song-p2", "song-unknown" };
   g_autofree char *sha1 = NULL;
@@ -1351,7 +1311,7 @@ test_prefetches_the_queue (Fixture       *f,
   g_autofree char *p2 = NULL;
   g_autofree char *log_path = g_build_filename (f->tmp, "access.log", NULL);
   g_autofree char *log = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
 
   SKIP_WITHOUT_NGINX (f);
   sha1 = serve_file (f, "p1.flac", 40000, 40);
@@ -1390,8 +1350,7 @@ test_prefetches_the_queue (Fixture       *f,
 }
 
 static void
-write_file (const char *dir,
-            const char *name)
+write_file (const char *dir, const char *name)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
 
@@ -1399,8 +1358,7 @@ write_file (const char *dir,
 }
 
 static gboolean
-exists_in (const char *dir,
-           const char *name)
+exists_in (const char *dir, const char *name)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
 
@@ -1418,10 +1376,9 @@ interrupt_every_step (void *data)
  * whole or nothing is removed. It used to treat the rows it had not read
  * as gone and delete their files. */
 static void
-test_sweep_removes_nothing_when_the_database_fails (Fixture       *f,
-                                                    gconstpointer  data)
+test_sweep_removes_nothing_when_the_database_fails (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
@@ -1456,10 +1413,9 @@ test_sweep_removes_nothing_when_the_database_fails (Fixture       *f,
  * CASCADE), not its file: the sweep removes that, stray files and the
  * .part of songs that are gone; it keeps cached songs and resumable parts. */
 static void
-test_sweep_removes_what_no_song_needs (Fixture       *f,
-                                       gconstpointer  data)
+test_sweep_removes_what_no_song_needs (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha_keep = NULL;
   g_autofree char *sha_gone = NULL;
   g_autofree char *url_keep = NULL;
@@ -1503,8 +1459,8 @@ test_sweep_removes_what_no_song_needs (Fixture       *f,
 typedef struct
 {
   const char *part;
-  gint64      threshold;
-  gboolean    reached;
+  gint64 threshold;
+  gboolean reached;
 } PartWatch;
 
 static gboolean
@@ -1519,16 +1475,15 @@ watch_part (gpointer user_data)
 /* A prefetch that leaves the queue stops, keeping its .part; a fetch that
  * joined it just before still gets the file, resumed from that .part. */
 static void
-test_prefetch_dropped_from_queue (Fixture       *f,
-                                  gconstpointer  data)
+test_prefetch_dropped_from_queue (Fixture *f, gconstpointer data)
 {
   const gsize size = 512 * 1024;
   const char *queue[] = { "song-drop" };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *part = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   PartWatch w = { NULL, 16 * 1024, FALSE };
   FetchResult r = { 0 };
   const char *last;
@@ -1549,8 +1504,7 @@ test_prefetch_dropped_from_queue (Fixture       *f,
   /* The queue changes, and in the same turn of the loop the song is asked
    * for: the fetch must not inherit the prefetch's cancellation. */
   sk_media_cache_prefetch (f->cache, NULL, 0);
-  sk_media_cache_fetch_async (f->cache, "song-drop", url, sha, (gint64) size, NULL,
-                              on_fetched, &r);
+  sk_media_cache_fetch_async (f->cache, "song-drop", url, sha, (gint64) size, NULL, on_fetched, &r);
   sk_test_nginx_stop (&f->nginx, SIGTERM);
   kept = size_of (part);
   g_assert_cmpint (kept, >=, 16 * 1024);
@@ -1573,10 +1527,9 @@ test_prefetch_dropped_from_queue (Fixture       *f,
 /* soundscape-ctl cache --fetch goes through the same cache, into "media"
  * beside the database, and soundscape-ctl cache lists what is there. */
 static void
-test_ctl_cache_fetch_and_list (Fixture       *f,
-                               gconstpointer  data)
+test_ctl_cache_fetch_and_list (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *builddir = g_getenv ("G_TEST_BUILDDIR");
   g_autofree char *ctl = NULL;
   g_autofree char *db = g_build_filename (f->tmp, "test.db", NULL);
@@ -1599,8 +1552,8 @@ test_ctl_cache_fetch_and_list (Fixture       *f,
   {
     const char *argv[] = { ctl, "cache", "--db", db, "--fetch", "song-ctl", NULL };
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                 &out, &err, &status, &error));
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
     g_assert_no_error (error);
     g_assert_cmpstr (err, ==, "");
     g_assert_true (g_spawn_check_wait_status (status, &error));
@@ -1614,8 +1567,8 @@ test_ctl_cache_fetch_and_list (Fixture       *f,
   {
     const char *argv[] = { ctl, "cache", "--db", db, NULL };
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                 &out, &err, &status, &error));
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
     g_assert_no_error (error);
     g_assert_true (g_spawn_check_wait_status (status, &error));
     g_assert_no_error (error);
@@ -1625,8 +1578,7 @@ test_ctl_cache_fetch_and_list (Fixture       *f,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   /* Loopback only: a proxy configured on the machine must not be asked. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);

@@ -88,9 +88,9 @@ enum
 };
 
 /* Status bytes of the chip (UM0701-02, 7.1) */
-#define STATUS_OK       0x00
-#define STATUS_TIMEOUT  0x01
-#define STATUS_BAD_TG   0x27
+#define STATUS_OK 0x00
+#define STATUS_TIMEOUT 0x01
+#define STATUS_BAD_TG 0x27
 
 #define PARAM_AUTO_RATS 0x10
 #define REG_CIU_TX_MODE 0x6302
@@ -121,41 +121,41 @@ typedef enum
 typedef struct
 {
   CardKind kind;
-  guint8   uid[10];
-  gsize    uid_len;
+  guint8 uid[10];
+  gsize uid_len;
 } Card;
 
 typedef struct
 {
-  int         master;
-  int         slave;
-  char       *link_path;
+  int master;
+  int slave;
+  char *link_path;
 
   GByteArray *rx;
   GByteArray *tx;
-  GString    *stdin_line;
-  gboolean    stdin_open;
+  GString *stdin_line;
+  gboolean stdin_open;
 
-  Mode        mode;
-  gboolean    card_present;
-  gboolean    card_active;
-  Card        card;
+  Mode mode;
+  gboolean card_present;
+  gboolean card_active;
+  Card card;
 
-  guint8      parameters;
-  guint8      max_rty_passive;   /* FF: InListPassiveTarget retries forever */
-  guint8      registers[0x10000];
-  GByteArray *last_answer;       /* for a NACK */
+  guint8 parameters;
+  guint8 max_rty_passive; /* FF: InListPassiveTarget retries forever */
+  guint8 registers[0x10000];
+  GByteArray *last_answer; /* for a NACK */
 
-  Wait        wait;
-  gint64      wait_deadline;     /* monotonic µs, or -1: none */
-  guint8      wait_types[16];
-  gsize       n_wait_types;
-  guint8      wait_init[12];     /* InListPassiveTarget's UID, cascaded */
-  gsize       wait_init_len;
+  Wait wait;
+  gint64 wait_deadline; /* monotonic µs, or -1: none */
+  guint8 wait_types[16];
+  gsize n_wait_types;
+  guint8 wait_init[12]; /* InListPassiveTarget's UID, cascaded */
+  gsize wait_init_len;
 
-  guint64     n_polls;
-  guint64     n_frames;
-  guint64     n_bad;
+  guint64 n_polls;
+  guint64 n_frames;
+  guint64 n_bad;
 } Chip;
 
 static volatile sig_atomic_t stop_signal;
@@ -163,9 +163,7 @@ static gboolean trace;
 
 /* SK_PN532_TRACE=1: every byte each way on stderr. */
 static void
-trace_bytes (const char   *what,
-             const guint8 *bytes,
-             gsize         len)
+trace_bytes (const char *what, const guint8 *bytes, gsize len)
 {
   g_autoptr (GString) line = NULL;
 
@@ -186,9 +184,7 @@ on_signal (int signum)
 /* ---- output to the host ---------------------------------------------- */
 
 static void
-host_queue (Chip         *chip,
-            const guint8 *bytes,
-            gsize         len)
+host_queue (Chip *chip, const guint8 *bytes, gsize len)
 {
   /* Nobody reads a serial line that is unplugged: what does not fit is
    * lost, and the fixture never blocks on its host. */
@@ -243,10 +239,7 @@ send_garbage (Chip *chip)
 /* Sends D5 CMD+1 DATA as a normal frame (the longest answer here is far
  * below 254 bytes). */
 static void
-send_answer (Chip         *chip,
-             guint8        cmd,
-             const guint8 *data,
-             gsize         len)
+send_answer (Chip *chip, guint8 cmd, const guint8 *data, gsize len)
 {
   guint8 frame[300];
   gsize n = 0;
@@ -286,9 +279,7 @@ send_answer (Chip         *chip,
 /* ---- the card ---------------------------------------------------------- */
 
 static void
-card_atqa_sak (const Card *card,
-               guint8      atqa[2],
-               guint8     *sak)
+card_atqa_sak (const Card *card, guint8 atqa[2], guint8 *sak)
 {
   atqa[0] = 0x00;
   switch (card->kind)
@@ -319,9 +310,7 @@ card_atqa_sak (const Card *card,
 /* Target data as InListPassiveTarget and InAutoPoll give it for a 106 kbps
  * type A target: Tg ATQA(2) SAK UIDLen UID [ATS]. */
 static gsize
-card_target_data (const Card *card,
-                  gboolean    with_ats,
-                  guint8     *out)
+card_target_data (const Card *card, gboolean with_ats, guint8 *out)
 {
   static const guint8 ats[] = { 0x06, 0x75, 0x77, 0x81, 0x02, 0x80 };
   gsize n = 0;
@@ -345,8 +334,7 @@ card_target_data (const Card *card,
 /* The UID as ISO14443-3 sends it in the select cascade: 88 before each
  * level but the last. */
 static gsize
-card_cascaded_uid (const Card *card,
-                   guint8     *out)
+card_cascaded_uid (const Card *card, guint8 *out)
 {
   const guint8 *u = card->uid;
 
@@ -372,9 +360,7 @@ card_cascaded_uid (const Card *card,
 
 /* An Ultralight's 16 pages: UID with its check bytes, then zeros. */
 static void
-card_read_pages (const Card *card,
-                 guint       page,
-                 guint8      out[16])
+card_read_pages (const Card *card, guint page, guint8 out[16])
 {
   guint8 mem[64] = { 0 };
   const guint8 *u = card->uid;
@@ -440,9 +426,8 @@ list_answer (Chip *chip)
 
   if (!chip->card_present)
     return FALSE;
-  if (chip->wait_init_len > 0
-      && (card_cascaded_uid (&chip->card, uid) != chip->wait_init_len
-          || memcmp (uid, chip->wait_init, chip->wait_init_len) != 0))
+  if (chip->wait_init_len > 0 && (card_cascaded_uid (&chip->card, uid) != chip->wait_init_len ||
+                                  memcmp (uid, chip->wait_init, chip->wait_init_len) != 0))
     return FALSE;
 
   data[n++] = 0x01;
@@ -479,19 +464,16 @@ wait_expire (Chip *chip)
 {
   static const guint8 none[] = { 0x00 };
 
-  if (chip->wait == WAIT_NONE || chip->wait_deadline < 0
-      || g_get_monotonic_time () < chip->wait_deadline)
+  if (chip->wait == WAIT_NONE || chip->wait_deadline < 0 ||
+      g_get_monotonic_time () < chip->wait_deadline)
     return;
-  send_answer (chip,
-               chip->wait == WAIT_AUTO_POLL ? CMD_IN_AUTO_POLL : CMD_IN_LIST_PASSIVE_TARGET,
+  send_answer (chip, chip->wait == WAIT_AUTO_POLL ? CMD_IN_AUTO_POLL : CMD_IN_LIST_PASSIVE_TARGET,
                none, sizeof none);
   chip->wait = WAIT_NONE;
 }
 
 static void
-do_in_auto_poll (Chip         *chip,
-                 const guint8 *p,
-                 gsize         len)
+do_in_auto_poll (Chip *chip, const guint8 *p, gsize len)
 {
   guint poll_nr, period;
 
@@ -509,15 +491,13 @@ do_in_auto_poll (Chip         *chip,
   if (poll_nr == 0xFF)
     chip->wait_deadline = -1;
   else
-    chip->wait_deadline = g_get_monotonic_time ()
-      + (gint64) poll_nr * chip->n_wait_types * MAX (period, 1u) * POLL_UNIT_US;
+    chip->wait_deadline = g_get_monotonic_time () +
+                          (gint64) poll_nr * chip->n_wait_types * MAX (period, 1u) * POLL_UNIT_US;
   wait_try (chip);
 }
 
 static void
-do_in_list_passive_target (Chip         *chip,
-                           const guint8 *p,
-                           gsize         len)
+do_in_list_passive_target (Chip *chip, const guint8 *p, gsize len)
 {
   static const guint8 none[] = { 0x00 };
 
@@ -543,10 +523,7 @@ do_in_list_passive_target (Chip         *chip,
 }
 
 static void
-do_in_data_exchange (Chip         *chip,
-                     guint8        cmd,
-                     const guint8 *p,
-                     gsize         len)
+do_in_data_exchange (Chip *chip, guint8 cmd, const guint8 *p, gsize len)
 {
   guint8 out[32];
   gsize n = 0;
@@ -563,8 +540,8 @@ do_in_data_exchange (Chip         *chip,
     }
   /* The card hears nothing while the chip frames for type B (CIU_TxMode's
    * framing bits, which libnfc sets for its type B probes). */
-  if (!chip->card_present || !chip->card_active || tx_len == 0
-      || (chip->registers[REG_CIU_TX_MODE] & 0x03) != 0)
+  if (!chip->card_present || !chip->card_active || tx_len == 0 ||
+      (chip->registers[REG_CIU_TX_MODE] & 0x03) != 0)
     {
       out[n++] = STATUS_TIMEOUT;
       send_answer (chip, cmd, out, n);
@@ -587,7 +564,7 @@ do_in_data_exchange (Chip         *chip,
       if ((tx[0] & 0xE6) == 0xA2)
         {
           out[n++] = STATUS_OK;
-          out[n++] = 0xA2 | (tx[0] & 0x01);  /* R(NAK) → R(ACK) */
+          out[n++] = 0xA2 | (tx[0] & 0x01); /* R(NAK) → R(ACK) */
         }
       else if (cmd == CMD_IN_DATA_EXCHANGE || (tx[0] & 0xE6) == 0x02)
         {
@@ -614,9 +591,7 @@ do_in_data_exchange (Chip         *chip,
 }
 
 static void
-do_command (Chip         *chip,
-            const guint8 *frame,
-            gsize         frame_len)
+do_command (Chip *chip, const guint8 *frame, gsize frame_len)
 {
   guint8 cmd = frame[0];
   const guint8 *p = frame + 1;
@@ -689,7 +664,7 @@ do_command (Chip         *chip,
       break;
     case CMD_RF_CONFIGURATION:
       if (len >= 2 && p[0] == 0x01 && !(p[1] & 0x01))
-        chip->card_active = FALSE;   /* field off: the card loses power */
+        chip->card_active = FALSE; /* field off: the card loses power */
       if (len >= 4 && p[0] == 0x05)
         chip->max_rty_passive = p[3];
       break;
@@ -721,8 +696,7 @@ do_command (Chip         *chip,
 /* ---- frames from the host ------------------------------------------------ */
 
 static void
-rx_drop (Chip *chip,
-         gsize n)
+rx_drop (Chip *chip, gsize n)
 {
   g_byte_array_remove_range (chip->rx, 0, MIN (n, chip->rx->len));
 }
@@ -824,8 +798,7 @@ rx_parse (Chip *chip)
 /* ---- commands from the test ---------------------------------------------- */
 
 static gboolean
-parse_uid (const char *hex,
-           Card       *card)
+parse_uid (const char *hex, Card *card)
 {
   gsize len = strlen (hex);
 
@@ -844,15 +817,14 @@ parse_uid (const char *hex,
 }
 
 static char *
-do_present (Chip       *chip,
-            char      **argv)
+do_present (Chip *chip, char **argv)
 {
   static const struct
   {
     const char *name;
-    CardKind    kind;
-    gsize       uid_len;
-    gsize       alt_len;
+    CardKind kind;
+    gsize uid_len;
+    gsize alt_len;
   } kinds[] = {
     { "classic4", CARD_CLASSIC4, 4, 4 },
     { "classic7", CARD_CLASSIC7, 7, 7 },
@@ -870,8 +842,8 @@ do_present (Chip       *chip,
   if (k == G_N_ELEMENTS (kinds))
     return g_strdup_printf ("error unknown card kind '%s'", argv[1]);
   card.kind = kinds[k].kind;
-  if (!parse_uid (argv[2], &card)
-      || (card.uid_len != kinds[k].uid_len && card.uid_len != kinds[k].alt_len))
+  if (!parse_uid (argv[2], &card) ||
+      (card.uid_len != kinds[k].uid_len && card.uid_len != kinds[k].alt_len))
     return g_strdup_printf ("error a %s needs a UID of %zu hex bytes", argv[1], kinds[k].uid_len);
 
   /* A new card (or the same one coming back) is not active yet. */
@@ -883,9 +855,7 @@ do_present (Chip       *chip,
 }
 
 static char *
-do_line (Chip     *chip,
-         char     *line,
-         gboolean *quit)
+do_line (Chip *chip, char *line, gboolean *quit)
 {
   static const char *modes[] = { "normal", "silent", "bad-checksum", "garbage" };
   g_auto (GStrv) argv = g_strsplit_set (g_strstrip (line), " \t", -1);
@@ -933,16 +903,15 @@ do_line (Chip     *chip,
 /* ---- the pty and the link -------------------------------------------------- */
 
 static gboolean
-open_pty (Chip    *chip,
-          GError **error)
+open_pty (Chip *chip, GError **error)
 {
   struct termios tio;
   const char *slave_name;
   g_autofree char *tmp = NULL;
 
   chip->master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (chip->master < 0 || grantpt (chip->master) < 0 || unlockpt (chip->master) < 0
-      || !(slave_name = ptsname (chip->master)))
+  if (chip->master < 0 || grantpt (chip->master) < 0 || unlockpt (chip->master) < 0 ||
+      !(slave_name = ptsname (chip->master)))
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
@@ -953,8 +922,8 @@ open_pty (Chip    *chip,
   if (chip->slave < 0 || tcgetattr (chip->slave, &tio) < 0)
     {
       int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Could not open %s: %s", slave_name, g_strerror (saved));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Could not open %s: %s",
+                   slave_name, g_strerror (saved));
       return FALSE;
     }
   cfmakeraw (&tio);
@@ -978,16 +947,14 @@ open_pty (Chip    *chip,
       int saved = errno;
       g_unlink (tmp);
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Could not point %s at %s: %s", chip->link_path, slave_name,
-                   g_strerror (saved));
+                   "Could not point %s at %s: %s", chip->link_path, slave_name, g_strerror (saved));
       return FALSE;
     }
   return TRUE;
 }
 
 static void
-read_stdin (Chip     *chip,
-            gboolean *quit)
+read_stdin (Chip *chip, gboolean *quit)
 {
   char buf[1024];
   gssize n = read (STDIN_FILENO, buf, sizeof buf);
@@ -1032,8 +999,7 @@ read_host (Chip *chip)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autoptr (GError) error = NULL;
   struct sigaction sa = { 0 };
@@ -1044,7 +1010,8 @@ main (int   argc,
     {
       g_print ("Usage: %s LINKPATH\n"
                "Plays a PN532 on a pseudo-terminal linked at LINKPATH; commands on stdin\n"
-               "(see sk-pn532-fixture.h). SK_PN532_TRACE=1 prints every byte.\n", argv[0]);
+               "(see sk-pn532-fixture.h). SK_PN532_TRACE=1 prints every byte.\n",
+               argv[0]);
       return 0;
     }
   if (argc != 2 || argv[1][0] == '-')

@@ -19,17 +19,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define READY_TIMEOUT_MS   5000
+#define READY_TIMEOUT_MS 5000
 #define COMMAND_TIMEOUT_MS 2000
-#define QUIT_TIMEOUT_MS    2000
+#define QUIT_TIMEOUT_MS 2000
 
 struct _SkPn532Fixture
 {
-  char    *link_path;
-  char    *connstring;
-  GPid     pid;     /* 0 once it is reaped */
-  int      fd;      /* our end of its stdin/stdout, or -1 */
-  GString *input;   /* what it wrote that is not yet a whole line */
+  char *link_path;
+  char *connstring;
+  GPid pid;       /* 0 once it is reaped */
+  int fd;         /* our end of its stdin/stdout, or -1 */
+  GString *input; /* what it wrote that is not yet a whole line */
 };
 
 static const char *
@@ -41,9 +41,7 @@ fixture_program (void)
 
 /* One line from the fixture, without its newline, within @timeout_ms. */
 static char *
-read_line (SkPn532Fixture *self,
-           int             timeout_ms,
-           GError        **error)
+read_line (SkPn532Fixture *self, int timeout_ms, GError **error)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
 
@@ -64,8 +62,7 @@ read_line (SkPn532Fixture *self,
         }
       if (self->fd < 0)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                       "The PN532 fixture is not running");
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The PN532 fixture is not running");
           return NULL;
         }
       left = deadline - g_get_monotonic_time ();
@@ -120,8 +117,7 @@ reap (SkPn532Fixture *self)
 }
 
 static gboolean
-spawn (SkPn532Fixture *self,
-       GError        **error)
+spawn (SkPn532Fixture *self, GError **error)
 {
   const char *argv[] = { fixture_program (), self->link_path, NULL };
   g_autofree char *line = NULL;
@@ -132,13 +128,12 @@ spawn (SkPn532Fixture *self,
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Could not make a socket pair for the PN532 fixture: %s",
-                   g_strerror (saved));
+                   "Could not make a socket pair for the PN532 fixture: %s", g_strerror (saved));
       return FALSE;
     }
-  if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                         NULL, NULL, sv[1], sv[1], -1, NULL, NULL, 0,
-                                         &self->pid, NULL, NULL, NULL, error))
+  if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                         sv[1], sv[1], -1, NULL, NULL, 0, &self->pid, NULL, NULL,
+                                         NULL, error))
     {
       close (sv[0]);
       close (sv[1]);
@@ -165,8 +160,7 @@ spawn (SkPn532Fixture *self,
 }
 
 SkPn532Fixture *
-sk_pn532_fixture_start (const char *link_path,
-                        GError    **error)
+sk_pn532_fixture_start (const char *link_path, GError **error)
 {
   g_autoptr (SkPn532Fixture) self = NULL;
 
@@ -198,10 +192,7 @@ sk_pn532_fixture_get_pid (SkPn532Fixture *self)
 }
 
 char *
-sk_pn532_fixture_command (SkPn532Fixture *self,
-                          GError        **error,
-                          const char     *format,
-                          ...)
+sk_pn532_fixture_command (SkPn532Fixture *self, GError **error, const char *format, ...)
 {
   g_autofree char *command = NULL;
   g_autofree char *line = NULL;
@@ -229,7 +220,7 @@ sk_pn532_fixture_command (SkPn532Fixture *self,
     }
 
   len = strlen (command);
-  command[len] = '\n';   /* sent with its newline, never read as a string */
+  command[len] = '\n'; /* sent with its newline, never read as a string */
   while (done < len + 1)
     {
       gssize n = send (self->fd, command + done, len + 1 - done, MSG_NOSIGNAL);
@@ -240,8 +231,7 @@ sk_pn532_fixture_command (SkPn532Fixture *self,
           int saved = errno;
           command[len] = '\0';
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       "Could not send '%s' to the PN532 fixture: %s", command,
-                       g_strerror (saved));
+                       "Could not send '%s' to the PN532 fixture: %s", command, g_strerror (saved));
           return NULL;
         }
       done += n;
@@ -258,8 +248,8 @@ sk_pn532_fixture_command (SkPn532Fixture *self,
     return g_strdup ("");
   if (g_str_has_prefix (line, "ok "))
     return g_strdup (line + 3);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The PN532 fixture refused '%s': %s",
-               command, g_str_has_prefix (line, "error ") ? line + 6 : line);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The PN532 fixture refused '%s': %s", command,
+               g_str_has_prefix (line, "error ") ? line + 6 : line);
   return NULL;
 }
 
@@ -277,8 +267,7 @@ sk_pn532_fixture_kill (SkPn532Fixture *self)
 }
 
 gboolean
-sk_pn532_fixture_restart (SkPn532Fixture *self,
-                          GError        **error)
+sk_pn532_fixture_restart (SkPn532Fixture *self, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);

@@ -28,24 +28,20 @@ G_BEGIN_DECLS
 typedef struct _SkPn532Fixture SkPn532Fixture;
 
 /* @link_path: where the symlink to the pty goes (a test's temp dir). */
-SkPn532Fixture *sk_pn532_fixture_start      (const char      *link_path,
-                                             GError         **error);
+SkPn532Fixture *sk_pn532_fixture_start (const char *link_path, GError **error);
 /* "pn532_uart:LINKPATH" */
-const char     *sk_pn532_fixture_connstring (SkPn532Fixture  *self);
-GPid            sk_pn532_fixture_get_pid    (SkPn532Fixture  *self);
+const char *sk_pn532_fixture_connstring (SkPn532Fixture *self);
+GPid sk_pn532_fixture_get_pid (SkPn532Fixture *self);
 /* Sends one command line and waits (at most 2 s) for its answer; returns
  * the text after "ok" (may be ""), or NULL with @error. */
-char           *sk_pn532_fixture_command    (SkPn532Fixture  *self,
-                                             GError         **error,
-                                             const char      *format,
-                                             ...) G_GNUC_PRINTF (3, 4);
+char *sk_pn532_fixture_command (SkPn532Fixture *self, GError **error, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
 /* SIGKILL, reaped: the reader sees a device that died mid-poll. The link
  * is removed (a dangling one could come to name another pty). */
-void            sk_pn532_fixture_kill       (SkPn532Fixture  *self);
+void sk_pn532_fixture_kill (SkPn532Fixture *self);
 /* A new process on a new pty, the same link. */
-gboolean        sk_pn532_fixture_restart    (SkPn532Fixture  *self,
-                                             GError         **error);
-void            sk_pn532_fixture_free       (SkPn532Fixture  *self);
+gboolean sk_pn532_fixture_restart (SkPn532Fixture *self, GError **error);
+void sk_pn532_fixture_free (SkPn532Fixture *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkPn532Fixture, sk_pn532_fixture_free)
 

@@ -13,9 +13,9 @@
 #include "sk-pn532-fixture.h"
 #include "sk-test-util.h"
 
-#define CLASSIC4   "DEADBEEF"
-#define CLASSIC7   "04A1B2C3D4E5F6"
-#define WAIT_MS    2000   /* for anything the reader does within one poll */
+#define CLASSIC4 "DEADBEEF"
+#define CLASSIC7 "04A1B2C3D4E5F6"
+#define WAIT_MS 2000 /* for anything the reader does within one poll */
 
 /* The reader's log lines (from its thread): counted, never fatal. */
 static gint n_reader_warnings;
@@ -24,36 +24,39 @@ static char *last_reader_warning;
 
 typedef struct
 {
-  char           *dir;
+  char *dir;
   SkPn532Fixture *chip;
-  SkStore        *store;
-  SkEngine       *engine;
-  SkNfcReader    *reader;
-  guint           ticker;
+  SkStore *store;
+  SkEngine *engine;
+  SkNfcReader *reader;
+  guint ticker;
 
-  GPtrArray      *taps;       /* "UID ATQA SAK" */
-  guint           removed;
-  GArray         *statuses;   /* SkNfcStatus, each change */
+  GPtrArray *taps; /* "UID ATQA SAK" */
+  guint removed;
+  GArray *statuses; /* SkNfcStatus, each change */
   SkTestEngineCounts counts;
 } Fixture;
 
 /* Runs the main context for @ms; the ticker wakes it every 10 ms. */
-#define RUN_FOR(ms)                                                        \
-  G_STMT_START {                                                           \
-    gint64 run_end_ = g_get_monotonic_time () + (gint64) (ms) * 1000;      \
-    while (g_get_monotonic_time () < run_end_)                             \
-      g_main_context_iteration (NULL, TRUE);                               \
-  } G_STMT_END
+#define RUN_FOR(ms)                                                  \
+  G_STMT_START                                                       \
+  {                                                                  \
+    gint64 run_end_ = g_get_monotonic_time () + (gint64) (ms) *1000; \
+    while (g_get_monotonic_time () < run_end_)                       \
+      g_main_context_iteration (NULL, TRUE);                         \
+  }                                                                  \
+  G_STMT_END
 
 /* Runs the main context until @cond holds or @ms pass (scaled for a slow
  * build: sk_test_scale_ms). The caller asserts @cond after it. */
-#define WAIT_UNTIL(cond, ms)                                               \
-  G_STMT_START {                                                           \
-    gint64 wait_end_ = g_get_monotonic_time () +                           \
-                       (gint64) sk_test_scale_ms (ms) * 1000;              \
-    while (!(cond) && g_get_monotonic_time () < wait_end_)                 \
-      g_main_context_iteration (NULL, TRUE);                               \
-  } G_STMT_END
+#define WAIT_UNTIL(cond, ms)                                                            \
+  G_STMT_START                                                                          \
+  {                                                                                     \
+    gint64 wait_end_ = g_get_monotonic_time () + (gint64) sk_test_scale_ms (ms) * 1000; \
+    while (!(cond) && g_get_monotonic_time () < wait_end_)                              \
+      g_main_context_iteration (NULL, TRUE);                                            \
+  }                                                                                     \
+  G_STMT_END
 
 static gboolean
 keep_ticking (gpointer data)
@@ -62,28 +65,20 @@ keep_ticking (gpointer data)
 }
 
 static void
-on_tap (SkNfcReader *reader,
-        const char  *uid,
-        guint        atqa,
-        guint        sak,
-        gint64       time,
-        Fixture     *f)
+on_tap (SkNfcReader *reader, const char *uid, guint atqa, guint sak, gint64 time, Fixture *f)
 {
   g_assert_cmpint (time, >, 0);
   g_ptr_array_add (f->taps, g_strdup_printf ("%s %04X %02X", uid, atqa, sak));
 }
 
 static void
-on_removed (SkNfcReader *reader,
-            const char  *uid,
-            Fixture     *f)
+on_removed (SkNfcReader *reader, const char *uid, Fixture *f)
 {
   f->removed++;
 }
 
 static void
-on_status (SkNfcReader *reader,
-           Fixture     *f)
+on_status (SkNfcReader *reader, Fixture *f)
 {
   SkNfcStatus s = sk_nfc_reader_get_status (reader);
 
@@ -92,28 +87,24 @@ on_status (SkNfcReader *reader,
 
 /* Only the throttle refuses a tap here (sk_test_count_engine counts them). */
 static void
-on_refused (SkEngine   *engine,
-            const char *uid,
-            const char *reason,
-            Fixture    *f)
+on_refused (SkEngine *engine, const char *uid, const char *reason, Fixture *f)
 {
   g_assert_cmpstr (reason, ==, "throttled");
 }
 
 static gboolean
-reader_warnings_not_fatal (const char     *domain,
-                           GLogLevelFlags  level,
-                           const char     *message,
-                           gpointer        data)
+reader_warnings_not_fatal (const char *domain,
+                           GLogLevelFlags level,
+                           const char *message,
+                           gpointer data)
 {
   return g_strcmp0 (domain, "sk-nfc") != 0;
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *link = NULL;
 
   f->dir = sk_test_mkdtemp ();
@@ -121,7 +112,7 @@ fixture_setup (Fixture       *f,
   f->chip = sk_pn532_fixture_start (link, &error);
   g_assert_no_error (error);
 
-  f->engine = sk_test_engine_new (f->dir, NULL);   /* on the real clock */
+  f->engine = sk_test_engine_new (f->dir, NULL); /* on the real clock */
   f->store = sk_engine_get_store (f->engine);
   sk_test_count_engine (f->engine, &f->counts);
   g_signal_connect (f->engine, "tap-refused", G_CALLBACK (on_refused), f);
@@ -142,8 +133,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->reader);
   g_clear_handle_id (&f->ticker, g_source_remove);
@@ -159,10 +149,9 @@ fixture_teardown (Fixture       *f,
 }
 
 static void
-chip (Fixture    *f,
-      const char *command)
+chip (Fixture *f, const char *command)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *answer = sk_pn532_fixture_command (f->chip, &error, "%s", command);
 
   g_assert_no_error (error);
@@ -171,9 +160,7 @@ chip (Fixture    *f,
 
 /* Waits (@ms at most) for the reader's status to be @status. */
 static void
-wait_status (Fixture     *f,
-             SkNfcStatus  status,
-             guint        ms)
+wait_status (Fixture *f, SkNfcStatus status, guint ms)
 {
   WAIT_UNTIL (sk_nfc_reader_get_status (f->reader) == status, ms);
   g_assert_cmpint (sk_nfc_reader_get_status (f->reader), ==, status);
@@ -181,8 +168,7 @@ wait_status (Fixture     *f,
 
 /* Waits for the engine's @n-th check-in. */
 static void
-wait_checked_in (Fixture *f,
-                 guint    n)
+wait_checked_in (Fixture *f, guint n)
 {
   WAIT_UNTIL (f->counts.checked_in == n, WAIT_MS);
   g_assert_cmpuint (f->counts.checked_in, ==, n);
@@ -205,7 +191,7 @@ unplug (Fixture *f)
 static void
 replug (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (sk_pn532_fixture_restart (f->chip, &error));
   g_assert_no_error (error);
@@ -221,10 +207,9 @@ start_reader (Fixture *f)
 }
 
 static void
-enroll (Fixture    *f,
-        const char *uid)
+enroll (Fixture *f, const char *uid)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = sk_engine_enroll (f->engine, uid, "Rain Lover", NULL, NULL, &error);
 
   g_assert_no_error (error);
@@ -232,15 +217,13 @@ enroll (Fixture    *f,
 }
 
 static int
-count (Fixture    *f,
-       const char *sql)
+count (Fixture *f, const char *sql)
 {
   return sk_test_query_int (f->store, sql);
 }
 
 static gboolean
-saw_status (Fixture     *f,
-            SkNfcStatus  status)
+saw_status (Fixture *f, SkNfcStatus status)
 {
   for (guint i = 0; i < f->statuses->len; i++)
     if (g_array_index (f->statuses, SkNfcStatus, i) == status)
@@ -250,9 +233,7 @@ saw_status (Fixture     *f,
 
 /* Presents a card and waits for the tap it gives. */
 static void
-present_and_tap (Fixture    *f,
-                 const char *kind,
-                 const char *uid)
+present_and_tap (Fixture *f, const char *kind, const char *uid)
 {
   g_autofree char *command = g_strdup_printf ("present %s %s", kind, uid);
   guint before = f->taps->len;
@@ -264,8 +245,7 @@ present_and_tap (Fixture    *f,
 
 /* Held for @ms: still the one tap. */
 static void
-assert_held (Fixture *f,
-             guint    ms)
+assert_held (Fixture *f, guint ms)
 {
   RUN_FOR (ms);
   g_assert_cmpuint (f->taps->len, ==, 1);
@@ -314,7 +294,7 @@ test_classic7 (Fixture *f, gconstpointer data)
   present_and_tap (f, "classic7", CLASSIC7);
   g_assert_cmpstr (f->taps->pdata[0], ==, CLASSIC7 " 0044 08");
   WAIT_UNTIL (f->counts.unknown == 1, WAIT_MS);
-  g_assert_cmpuint (f->counts.unknown, ==, 1);   /* nobody has it: the join flow */
+  g_assert_cmpuint (f->counts.unknown, ==, 1); /* nobody has it: the join flow */
   assert_held (f, 500);
   remove_card (f);
 
@@ -380,8 +360,7 @@ test_fixture_killed (Fixture *f, gconstpointer data)
 /* @mode garbles every answer: logged, the reader leaves READY and comes
  * back when the chip talks sense again. */
 static void
-check_recovers_from (Fixture    *f,
-                     const char *mode)
+check_recovers_from (Fixture *f, const char *mode)
 {
   g_autofree char *command = g_strdup_printf ("mode %s", mode);
 
@@ -498,9 +477,7 @@ test_throttle (Fixture *f, gconstpointer data)
 /* --- soundscape-ctl nfc-test -------------------------------------------- */
 
 static void
-on_ctl_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      data)
+on_ctl_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   GAsyncResult **out = data;
 
@@ -511,9 +488,9 @@ static void
 test_ctl_nfc_test (Fixture *f, gconstpointer data)
 {
   g_autofree char *ctl = sk_test_ctl_path ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
@@ -542,7 +519,7 @@ test_ctl_nfc_test (Fixture *f, gconstpointer data)
 static guint
 chip_polls (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *stats = sk_pn532_fixture_command (f->chip, &error, "stats");
   const char *p;
 
@@ -556,9 +533,9 @@ static void
 test_ctl_nfc_test_ctrl_c (Fixture *f, gconstpointer data)
 {
   g_autofree char *ctl = sk_test_ctl_path ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
@@ -601,14 +578,14 @@ test_ctl_nfc_test_no_reader (Fixture *f, gconstpointer data)
 static void
 test_ctl_status (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *argv[] = { "status", "--db", sk_store_get_path (f->store), NULL };
   g_autofree char *link = g_build_filename (f->dir, "pn532", NULL);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_true (sk_store_set_setting (f->store, "nfc_device",
-                                       sk_pn532_fixture_connstring (f->chip), &error));
+  g_assert_true (
+      sk_store_set_setting (f->store, "nfc_device", sk_pn532_fixture_connstring (f->chip), &error));
   g_assert_no_error (error);
   start_reader (f);
   /* what the kiosk reported, without opening the reader a second time */
@@ -631,10 +608,7 @@ test_ctl_status (Fixture *f, gconstpointer data)
 /* --- main --------------------------------------------------------------- */
 
 static void
-reader_log (const char     *domain,
-            GLogLevelFlags  level,
-            const char     *message,
-            gpointer        data)
+reader_log (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
   if (level & G_LOG_LEVEL_WARNING)
     {

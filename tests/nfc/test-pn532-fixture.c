@@ -23,13 +23,13 @@
 
 typedef struct
 {
-  char           *dir;
-  char           *link;
+  char *dir;
+  char *link;
   SkPn532Fixture *pn532;
-  nfc_context    *context;
-  nfc_device     *device;
-  nfc_target      target;
-  nfc_target      targets[4];
+  nfc_context *context;
+  nfc_device *device;
+  nfc_target target;
+  nfc_target targets[4];
 } Fixture;
 
 static const nfc_modulation type_a = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
@@ -40,14 +40,14 @@ typedef int (*NfcCall) (Fixture *f, gconstpointer arg);
 
 typedef struct
 {
-  GMutex        lock;
-  GCond         cond;
-  gboolean      done;
-  int           result;
-  Fixture      *f;
-  NfcCall       call;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  int result;
+  Fixture *f;
+  NfcCall call;
   gconstpointer arg;
-  GThread      *thread;
+  GThread *thread;
 } Pending;
 
 static gpointer
@@ -65,9 +65,7 @@ pending_thread (gpointer data)
 }
 
 static Pending *
-call_start (Fixture      *f,
-            NfcCall       call,
-            gconstpointer arg)
+call_start (Fixture *f, NfcCall call, gconstpointer arg)
 {
   Pending *p = g_new0 (Pending, 1);
 
@@ -81,8 +79,7 @@ call_start (Fixture      *f,
 }
 
 static gboolean
-pending_wait (Pending *p,
-              int      timeout_ms)
+pending_wait (Pending *p, int timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
   gboolean done;
@@ -98,9 +95,7 @@ pending_wait (Pending *p,
 /* Waits for the call; TRUE if it returned within @timeout_ms. Either way
  * the thread is joined: a call still running then has its device killed. */
 static gboolean
-call_finish (Pending *p,
-             int      timeout_ms,
-             int     *result)
+call_finish (Pending *p, int timeout_ms, int *result)
 {
   gboolean in_time = pending_wait (p, timeout_ms);
 
@@ -119,9 +114,7 @@ call_finish (Pending *p,
 }
 
 static int
-call (Fixture      *f,
-      NfcCall       fn,
-      gconstpointer arg)
+call (Fixture *f, NfcCall fn, gconstpointer arg)
 {
   int result;
 
@@ -139,20 +132,18 @@ typedef struct
 typedef struct
 {
   const guint8 *uid;
-  gsize         len;
+  gsize len;
 } Uid;
 
 static int
-do_open (Fixture      *f,
-         gconstpointer arg)
+do_open (Fixture *f, gconstpointer arg)
 {
   f->device = nfc_open (f->context, sk_pn532_fixture_connstring (f->pn532));
   return f->device ? NFC_SUCCESS : NFC_EIO;
 }
 
 static int
-do_close (Fixture      *f,
-          gconstpointer arg)
+do_close (Fixture *f, gconstpointer arg)
 {
   nfc_close (f->device);
   f->device = NULL;
@@ -160,15 +151,13 @@ do_close (Fixture      *f,
 }
 
 static int
-do_init (Fixture      *f,
-         gconstpointer arg)
+do_init (Fixture *f, gconstpointer arg)
 {
   return nfc_initiator_init (f->device);
 }
 
 static int
-do_poll (Fixture      *f,
-         gconstpointer arg)
+do_poll (Fixture *f, gconstpointer arg)
 {
   const PollArgs *a = arg;
   memset (&f->target, 0, sizeof f->target);
@@ -176,8 +165,7 @@ do_poll (Fixture      *f,
 }
 
 static int
-do_list (Fixture      *f,
-         gconstpointer arg)
+do_list (Fixture *f, gconstpointer arg)
 {
   memset (f->targets, 0, sizeof f->targets);
   return nfc_initiator_list_passive_targets (f->device, type_a, f->targets,
@@ -185,8 +173,7 @@ do_list (Fixture      *f,
 }
 
 static int
-do_select (Fixture      *f,
-           gconstpointer arg)
+do_select (Fixture *f, gconstpointer arg)
 {
   const Uid *uid = arg;
   memset (&f->target, 0, sizeof f->target);
@@ -194,8 +181,7 @@ do_select (Fixture      *f,
 }
 
 static int
-do_is_present (Fixture      *f,
-               gconstpointer arg)
+do_is_present (Fixture *f, gconstpointer arg)
 {
   return nfc_initiator_target_is_present (f->device, NULL);
 }
@@ -203,8 +189,7 @@ do_is_present (Fixture      *f,
 /* ---- set-up ------------------------------------------------------------------ */
 
 static void
-fixture_set_up (Fixture      *f,
-                gconstpointer data)
+fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -218,8 +203,7 @@ fixture_set_up (Fixture      *f,
 }
 
 static void
-fixture_tear_down (Fixture      *f,
-                   gconstpointer data)
+fixture_tear_down (Fixture *f, gconstpointer data)
 {
   if (f->device)
     call (f, do_close, NULL);
@@ -232,8 +216,7 @@ fixture_tear_down (Fixture      *f,
 }
 
 static void
-command (Fixture    *f,
-         const char *line)
+command (Fixture *f, const char *line)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *answer = sk_pn532_fixture_command (f->pn532, &error, "%s", line);
@@ -248,8 +231,7 @@ open_and_init (Fixture *f)
 }
 
 static guint64
-stat_value (Fixture    *f,
-            const char *name)
+stat_value (Fixture *f, const char *name)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *stats = sk_pn532_fixture_command (f->pn532, &error, "stats");
@@ -263,8 +245,7 @@ stat_value (Fixture    *f,
 }
 
 static void
-assert_uid (const nfc_target *t,
-            const char       *hex)
+assert_uid (const nfc_target *t, const char *hex)
 {
   GString *got = g_string_new (NULL);
 
@@ -277,10 +258,7 @@ assert_uid (const nfc_target *t,
 }
 
 static void
-assert_type (const nfc_target *t,
-             guint8            atqa0,
-             guint8            atqa1,
-             guint8            sak)
+assert_type (const nfc_target *t, guint8 atqa0, guint8 atqa1, guint8 sak)
 {
   g_assert_cmphex (t->nti.nai.abtAtqa[0], ==, atqa0);
   g_assert_cmphex (t->nti.nai.abtAtqa[1], ==, atqa1);
@@ -290,8 +268,7 @@ assert_type (const nfc_target *t,
 /* ---- tests --------------------------------------------------------------------- */
 
 static void
-test_open (Fixture      *f,
-           gconstpointer data)
+test_open (Fixture *f, gconstpointer data)
 {
   g_autofree char *expected = g_strconcat ("pn532_uart:", f->link, NULL);
   char *info = NULL;
@@ -314,23 +291,25 @@ typedef struct
 {
   const char *present;
   const char *uid;
-  guint8      atqa[2];
-  guint8      sak;
-  gsize       ats_len;
+  guint8 atqa[2];
+  guint8 sak;
+  gsize ats_len;
 } CardCase;
 
 static const CardCase classic4 = { "classic4 DEADBEEF", "DEADBEEF", { 0x00, 0x04 }, 0x08, 0 };
-static const CardCase classic7 = { "classic7 04112233445566", "04112233445566",
-                                   { 0x00, 0x44 }, 0x08, 0 };
-static const CardCase ultralight = { "ultralight 04A1B2C3D4E5F6", "04A1B2C3D4E5F6",
-                                     { 0x00, 0x44 }, 0x00, 0 };
-static const CardCase iso4 = { "iso14443-4 04010203040506", "04010203040506",
-                               { 0x03, 0x44 }, 0x20, 5 };
+static const CardCase classic7 = {
+  "classic7 04112233445566", "04112233445566", { 0x00, 0x44 }, 0x08, 0
+};
+static const CardCase ultralight = {
+  "ultralight 04A1B2C3D4E5F6", "04A1B2C3D4E5F6", { 0x00, 0x44 }, 0x00, 0
+};
+static const CardCase iso4 = {
+  "iso14443-4 04010203040506", "04010203040506", { 0x03, 0x44 }, 0x20, 5
+};
 
 /* The fixture shows @card ("TYPE UIDHEX"). */
 static void
-present_card (Fixture    *f,
-              const char *card)
+present_card (Fixture *f, const char *card)
 {
   g_autofree char *line = g_strconcat ("present ", card, NULL);
 
@@ -339,8 +318,7 @@ present_card (Fixture    *f,
 
 /* One poll finds the card @uid. */
 static void
-poll_finds (Fixture    *f,
-            const char *uid)
+poll_finds (Fixture *f, const char *uid)
 {
   PollArgs args = { 1, 1 };
 
@@ -350,9 +328,7 @@ poll_finds (Fixture    *f,
 
 /* @card is shown and one poll finds it. */
 static void
-present_and_poll (Fixture    *f,
-                  const char *card,
-                  const char *uid)
+present_and_poll (Fixture *f, const char *card, const char *uid)
 {
   present_card (f, card);
   poll_finds (f, uid);
@@ -360,16 +336,14 @@ present_and_poll (Fixture    *f,
 
 /* @t is of the type of the card @c, with its ATS. */
 static void
-assert_card_type (const nfc_target *t,
-                  const CardCase   *c)
+assert_card_type (const nfc_target *t, const CardCase *c)
 {
   assert_type (t, c->atqa[0], c->atqa[1], c->sak);
   g_assert_cmpuint (t->nti.nai.szAtsLen, ==, c->ats_len);
 }
 
 static void
-test_poll_finds (Fixture      *f,
-                 gconstpointer data)
+test_poll_finds (Fixture *f, gconstpointer data)
 {
   const CardCase *c = data;
 
@@ -380,8 +354,7 @@ test_poll_finds (Fixture      *f,
 }
 
 static void
-test_list_finds (Fixture      *f,
-                 gconstpointer data)
+test_list_finds (Fixture *f, gconstpointer data)
 {
   const CardCase *c = data;
 
@@ -396,8 +369,7 @@ test_list_finds (Fixture      *f,
 /* No card: the chip answers "none" after PollNr × types × Period × 150 ms,
  * here 1 × 2 × 1 (libnfc adds ISO14443-4 to MIFARE). */
 static void
-test_poll_no_card (Fixture      *f,
-                   gconstpointer data)
+test_poll_no_card (Fixture *f, gconstpointer data)
 {
   PollArgs args = { 1, 1 };
 
@@ -409,8 +381,7 @@ test_poll_no_card (Fixture      *f,
 
 /* An endless poll (PollNr FF) is answered when the card comes. */
 static void
-test_poll_card_arrives (Fixture      *f,
-                        gconstpointer data)
+test_poll_card_arrives (Fixture *f, gconstpointer data)
 {
   PollArgs args = { 0xFF, 1 };
   Pending *p;
@@ -426,8 +397,7 @@ test_poll_card_arrives (Fixture      *f,
 }
 
 static void
-test_select_by_uid (Fixture      *f,
-                    gconstpointer data)
+test_select_by_uid (Fixture *f, gconstpointer data)
 {
   static const guint8 right[] = { 0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
   static const guint8 wrong[] = { 0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x67 };
@@ -447,8 +417,7 @@ test_select_by_uid (Fixture      *f,
 }
 
 static void
-test_removal (Fixture      *f,
-              gconstpointer data)
+test_removal (Fixture *f, gconstpointer data)
 {
   const CardCase *c = data;
   PollArgs args = { 1, 1 };
@@ -472,8 +441,7 @@ test_removal (Fixture      *f,
 }
 
 static void
-test_swap (Fixture      *f,
-           gconstpointer data)
+test_swap (Fixture *f, gconstpointer data)
 {
   PollArgs args = { 1, 1 };
 
@@ -494,8 +462,7 @@ test_swap (Fixture      *f,
 /* A silent chip: commands with a timeout (all but InAutoPoll) fail with
  * NFC_ETIMEOUT; after it speaks again the next command works. */
 static void
-test_silent (Fixture      *f,
-             gconstpointer data)
+test_silent (Fixture *f, gconstpointer data)
 {
   guint64 frames;
 
@@ -518,8 +485,7 @@ test_silent (Fixture      *f,
  * timeout, and nfc_abort_command does not reach a wait for an ACK: the
  * poll returns only when the device dies. */
 static void
-test_silent_poll_hangs (Fixture      *f,
-                        gconstpointer data)
+test_silent_poll_hangs (Fixture *f, gconstpointer data)
 {
   PollArgs args = { 1, 1 };
   Pending *p;
@@ -540,8 +506,7 @@ test_silent_poll_hangs (Fixture      *f,
 }
 
 static void
-test_bad_checksum (Fixture      *f,
-                   gconstpointer data)
+test_bad_checksum (Fixture *f, gconstpointer data)
 {
   PollArgs args = { 1, 1 };
 
@@ -556,8 +521,7 @@ test_bad_checksum (Fixture      *f,
 }
 
 static void
-test_garbage (Fixture      *f,
-              gconstpointer data)
+test_garbage (Fixture *f, gconstpointer data)
 {
   PollArgs args = { 1, 1 };
 
@@ -577,8 +541,7 @@ test_garbage (Fixture      *f,
  * ACK, which drops the poll. An abort that comes before libnfc waits is
  * lost, hence the retries. */
 static void
-test_abort_poll (Fixture      *f,
-                 gconstpointer data)
+test_abort_poll (Fixture *f, gconstpointer data)
 {
   PollArgs args = { 0xFF, 1 };
   Pending *p;
@@ -607,8 +570,7 @@ test_abort_poll (Fixture      *f,
 /* Killed mid-poll, the device fails at once; the same connection string
  * opens again once the fixture is back. */
 static void
-test_kill_and_restart (Fixture      *f,
-                       gconstpointer data)
+test_kill_and_restart (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   PollArgs args = { 0xFF, 1 };
@@ -637,13 +599,20 @@ test_kill_and_restart (Fixture      *f,
 }
 
 static void
-test_commands (Fixture      *f,
-               gconstpointer data)
+test_commands (Fixture *f, gconstpointer data)
 {
   static const char *refused[] = {
-    "", "fly", "present", "present classic4", "present mifare DEADBEEF",
-    "present classic4 DEADBE", "present classic4 DEADBEEFAA", "present ultralight DEADBEEF",
-    "present classic7 0411223344556G", "mode loud", "remove now",
+    "",
+    "fly",
+    "present",
+    "present classic4",
+    "present mifare DEADBEEF",
+    "present classic4 DEADBE",
+    "present classic4 DEADBEEFAA",
+    "present ultralight DEADBEEF",
+    "present classic7 0411223344556G",
+    "mode loud",
+    "remove now",
   };
   g_autoptr (GError) error = NULL;
   g_autofree char *stats = NULL;
@@ -674,10 +643,7 @@ test_commands (Fixture      *f,
 
 /* The chip's side of the line, without libnfc: bytes written to the pty. */
 static gsize
-read_bounded (int     fd,
-              guint8 *buf,
-              gsize   want,
-              int     timeout_ms)
+read_bounded (int fd, guint8 *buf, gsize want, int timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
   gsize got = 0;
@@ -699,8 +665,7 @@ read_bounded (int     fd,
 }
 
 static void
-test_frames (Fixture      *f,
-             gconstpointer data)
+test_frames (Fixture *f, gconstpointer data)
 {
   /* GetFirmwareVersion, whole and then with a wrong LCS and a wrong DCS */
   static const guint8 good[] = { 0x00, 0x00, 0xFF, 0x02, 0xFE, 0xD4, 0x02, 0x2A, 0x00 };
@@ -708,8 +673,8 @@ test_frames (Fixture      *f,
   static const guint8 bad_lcs[] = { 0x00, 0x00, 0xFF, 0x02, 0xFD, 0xD4, 0x02, 0x2A, 0x00 };
   static const guint8 wake[] = { 0x55, 0x55, 0x00, 0x00, 0x00 };
   static const guint8 expected[] = {
-    0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00,
-    0x00, 0x00, 0xFF, 0x06, 0xFA, 0xD5, 0x03, 0x32, 0x01, 0x06, 0x07, 0xE8, 0x00,
+    0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0x00, 0x00, 0xFF, 0x06,
+    0xFA, 0xD5, 0x03, 0x32, 0x01, 0x06, 0x07, 0xE8, 0x00,
   };
   guint8 buf[64];
   int fd = open (f->link, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -730,8 +695,7 @@ test_frames (Fixture      *f,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   /* Auto-scan never finds a pty and only adds noise; errors are logged. */
   g_setenv ("LIBNFC_AUTO_SCAN", "false", FALSE);
@@ -740,8 +704,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func, data) \
-  g_test_add ("/nfc/pn532-fixture/" path, Fixture, data, fixture_set_up, func, \
-              fixture_tear_down)
+  g_test_add ("/nfc/pn532-fixture/" path, Fixture, data, fixture_set_up, func, fixture_tear_down)
   ADD ("open", test_open, NULL);
   ADD ("commands", test_commands, NULL);
   ADD ("frames", test_frames, NULL);

@@ -28,19 +28,19 @@
 
 typedef struct
 {
-  char          *dir;
-  char          *lib;
-  char          *out;
-  SkStore       *store;
-  SkEngine      *engine;
-  SkMediaCache  *cache;
-  SkPlayback    *playback;
-  GPtrArray     *started;        /* song ids, in the order the engine started them */
-  GPtrArray     *db_current;     /* players.current_song_id at each start */
-  GPtrArray     *db_status;      /* players.status at each start */
-  GPtrArray     *unplayable;     /* song ids the playback gave up on */
-  GPtrArray     *next_at_start;  /* the playback's next song as each track started */
-  guint          status_changes;
+  char *dir;
+  char *lib;
+  char *out;
+  SkStore *store;
+  SkEngine *engine;
+  SkMediaCache *cache;
+  SkPlayback *playback;
+  GPtrArray *started;       /* song ids, in the order the engine started them */
+  GPtrArray *db_current;    /* players.current_song_id at each start */
+  GPtrArray *db_status;     /* players.status at each start */
+  GPtrArray *unplayable;    /* song ids the playback gave up on */
+  GPtrArray *next_at_start; /* the playback's next song as each track started */
+  guint status_changes;
 } Fixture;
 
 static guint skipped_warnings;
@@ -56,10 +56,7 @@ static const char *const core_domains[] = {
 /* The one warning a test may see: a song that cannot play, skipped. Any
  * other warning fails the test (GLib's test mode would abort on all). */
 static void
-log_handler (const char     *domain,
-             GLogLevelFlags  level,
-             const char     *message,
-             gpointer        user_data)
+log_handler (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
 {
   if (strstr (message, "cannot be played, skipped") != NULL)
     {
@@ -77,10 +74,7 @@ log_handler (const char     *domain,
 }
 
 static void
-on_track_started (SkEngine   *engine,
-                  const char *song_id,
-                  const char *play_id,
-                  Fixture    *f)
+on_track_started (SkEngine *engine, const char *song_id, const char *play_id, Fixture *f)
 {
   const char *player = sk_engine_get_player_id (engine);
   g_autofree char *row = sk_test_query_text (f->store,
@@ -95,25 +89,18 @@ on_track_started (SkEngine   *engine,
                                        "SELECT current_song_id FROM players WHERE id = ?1",
                                        player));
   g_ptr_array_add (f->db_status,
-                   sk_test_query_text (f->store,
-                                       "SELECT status FROM players WHERE id = ?1",
+                   sk_test_query_text (f->store, "SELECT status FROM players WHERE id = ?1",
                                        player));
 }
 
 static void
-on_status_changed (SkEngine   *engine,
-                   const char *status,
-                   const char *message,
-                   Fixture    *f)
+on_status_changed (SkEngine *engine, const char *status, const char *message, Fixture *f)
 {
   f->status_changes++;
 }
 
 static void
-on_unplayable (SkPlayback *playback,
-               const char *song_id,
-               const char *reason,
-               Fixture    *f)
+on_unplayable (SkPlayback *playback, const char *song_id, const char *reason, Fixture *f)
 {
   g_assert_nonnull (reason);
   g_assert_cmpstr (reason, !=, "");
@@ -122,21 +109,17 @@ on_unplayable (SkPlayback *playback,
 
 /* Connected after the playback's own handler: sees what it did. */
 static void
-on_player_started (SkAudioPlayer *player,
-                   guint64        track,
-                   const char    *path,
-                   Fixture       *f)
+on_player_started (SkAudioPlayer *player, guint64 track, const char *path, Fixture *f)
 {
   g_ptr_array_add (f->next_at_start, g_strdup (sk_playback_get_next_song (f->playback)));
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = NULL;
   g_autofree char *cache_dir = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   skipped_warnings = 0;
   f->dir = sk_test_mkdtemp ();
@@ -158,8 +141,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   if (f->playback != NULL)
     sk_playback_stop (f->playback);
@@ -181,10 +163,7 @@ fixture_teardown (Fixture       *f,
 }
 
 static void
-add_wav (Fixture    *f,
-         const char *name,
-         double      seconds,
-         const char *embedding)
+add_wav (Fixture *f, const char *name, double seconds, const char *embedding)
 {
   g_autofree char *wav = g_strdup_printf ("%s/%s.wav", f->lib, name);
   g_autofree char *json = g_strdup_printf ("%s/%s.json", f->lib, name);
@@ -195,13 +174,15 @@ add_wav (Fixture    *f,
 
 /* The first @n of rain, fire and waves, @seconds each, in the library. */
 static void
-add_library (Fixture *f,
-             guint    n,
-             double   seconds)
+add_library (Fixture *f, guint n, double seconds)
 {
-  static const struct { const char *name; const char *embedding; } songs[] = {
-    { "rain",  EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4) },
-    { "fire",  EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2) },
+  static const struct
+  {
+    const char *name;
+    const char *embedding;
+  } songs[] = {
+    { "rain", EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4) },
+    { "fire", EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2) },
     { "waves", EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95) },
   };
 
@@ -212,12 +193,9 @@ add_library (Fixture *f,
 
 /* A song whose file is on a server: http on loopback (@port). */
 static void
-add_http_song (Fixture    *f,
-               const char *id,
-               guint16     port,
-               const char *embedding)
+add_http_song (Fixture *f, const char *id, guint16 port, const char *embedding)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/%s.wav", (guint) port, id);
   sqlite3_stmt *stmt;
 
@@ -238,8 +216,8 @@ add_http_song (Fixture    *f,
 static void
 import_and_open (Fixture *f)
 {
-  g_autoptr(GPtrArray) problems = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GError) error = NULL;
   guint n = 0;
 
   g_assert_true (sk_import_dir (f->store, f->lib, &n, &problems, &error));
@@ -254,7 +232,7 @@ import_and_open (Fixture *f)
 static void
 start_playback (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *pcm = g_strdup_printf ("file:'%s',raw", f->out);
 
   f->playback = sk_playback_new (f->engine, f->cache, pcm);
@@ -268,18 +246,15 @@ start_playback (Fixture *f)
 }
 
 static char *
-song_id_of (Fixture    *f,
-            const char *name)
+song_id_of (Fixture *f, const char *name)
 {
   return sk_test_query_text (f->store, "SELECT id FROM songs WHERE title = ?1", name);
 }
 
 static char *
-path_of (Fixture    *f,
-         const char *song_id)
+path_of (Fixture *f, const char *song_id)
 {
-  g_autofree char *url = sk_test_query_text (f->store,
-                                             "SELECT file_url FROM songs WHERE id = ?1",
+  g_autofree char *url = sk_test_query_text (f->store, "SELECT file_url FROM songs WHERE id = ?1",
                                              song_id);
 
   g_assert_nonnull (url);
@@ -304,17 +279,19 @@ timed_out_cb (gpointer data)
 }
 
 /* Runs the main loop until @cond holds, for WAIT_SECONDS at most. */
-#define WAIT_UNTIL(cond)                                                       \
-  G_STMT_START {                                                               \
-    gboolean timed_out_ = FALSE;                                               \
+#define WAIT_UNTIL(cond)                                                            \
+  G_STMT_START                                                                      \
+  {                                                                                 \
+    gboolean timed_out_ = FALSE;                                                    \
     guint timer_ = g_timeout_add_seconds (WAIT_SECONDS, timed_out_cb, &timed_out_); \
-    while (!(cond) && !timed_out_)                                             \
-      g_main_context_iteration (NULL, TRUE);                                   \
-    if (!timed_out_)                                                           \
-      g_source_remove (timer_);                                                \
-    if (!(cond))                                                               \
-      g_error ("Waited %d s in vain for: %s", WAIT_SECONDS, #cond);            \
-  } G_STMT_END
+    while (!(cond) && !timed_out_)                                                  \
+      g_main_context_iteration (NULL, TRUE);                                        \
+    if (!timed_out_)                                                                \
+      g_source_remove (timer_);                                                     \
+    if (!(cond))                                                                    \
+      g_error ("Waited %d s in vain for: %s", WAIT_SECONDS, #cond);                 \
+  }                                                                                 \
+  G_STMT_END
 
 /* --- tests -------------------------------------------------------------- */
 
@@ -322,9 +299,7 @@ timed_out_cb (gpointer data)
  * can be: @contents written over it, or the file removed when NULL.
  * Returns the head's song id. */
 static char *
-spoil_head (Fixture    *f,
-            const char *contents,
-            gssize      len)
+spoil_head (Fixture *f, const char *contents, gssize len)
 {
   char *head = queue_head (f);
   g_autofree char *path = path_of (f, head);
@@ -338,8 +313,7 @@ spoil_head (Fixture    *f,
 
 /* Another song started first: the playback gave up on @head alone. */
 static void
-assert_head_skipped (Fixture    *f,
-                     const char *head)
+assert_head_skipped (Fixture *f, const char *head)
 {
   WAIT_UNTIL (f->started->len >= 1);
   g_assert_cmpstr (f->started->pdata[0], !=, head);
@@ -348,8 +322,7 @@ assert_head_skipped (Fixture    *f,
 }
 
 static char *
-unplayable_reason (Fixture    *f,
-                   const char *song_id)
+unplayable_reason (Fixture *f, const char *song_id)
 {
   return sk_test_query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1",
                              song_id);
@@ -358,8 +331,7 @@ unplayable_reason (Fixture    *f,
 /* The queue's head plays; its start is a songs_playing row, the player's
  * current song and status, and a requeue without it. */
 static void
-test_head_plays (Fixture       *f,
-                 gconstpointer  data)
+test_head_plays (Fixture *f, gconstpointer data)
 {
   g_autofree char *head = NULL;
   g_autofree char *plays = NULL;
@@ -386,23 +358,21 @@ test_head_plays (Fixture       *f,
   {
     guint n_head = 0;
     g_autofree char *expected = NULL;
-    g_autofree char *rows = sk_test_query_text (f->store,
-                                                "SELECT count(*) FROM songs_playing",
+    g_autofree char *rows = sk_test_query_text (f->store, "SELECT count(*) FROM songs_playing",
                                                 NULL);
     g_autofree char *n_rows = g_strdup_printf ("%u", f->started->len);
 
     for (guint i = 0; i < f->started->len; i++)
       n_head += strcmp (f->started->pdata[i], head) == 0;
     expected = g_strdup_printf ("%u", n_head);
-    plays = sk_test_query_text (f->store,
-                                "SELECT count(*) FROM songs_playing WHERE song_id = ?1",
+    plays = sk_test_query_text (f->store, "SELECT count(*) FROM songs_playing WHERE song_id = ?1",
                                 head);
     g_assert_cmpstr (plays, ==, expected);
     g_assert_cmpstr (rows, ==, n_rows);
   }
   g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
   q = sk_engine_get_queue (f->engine, &n);
-  g_assert_cmpuint (n, ==, 3);   /* nothing plays: every song is a candidate */
+  g_assert_cmpuint (n, ==, 3); /* nothing plays: every song is a candidate */
   (void) q;
   g_assert_cmpuint (f->unplayable->len, ==, 0);
   g_assert_cmpuint (skipped_warnings, ==, 0);
@@ -415,8 +385,7 @@ test_head_plays (Fixture       *f,
 /* Acceptance: a corrupt file in the queue is marked unplayable with a
  * reason, logged, and the next one plays. */
 static void
-test_corrupt_skipped (Fixture       *f,
-                      gconstpointer  data)
+test_corrupt_skipped (Fixture *f, gconstpointer data)
 {
   g_autofree char *head = NULL;
   g_autofree char *playable = NULL;
@@ -444,8 +413,7 @@ test_corrupt_skipped (Fixture       *f,
 
 /* A file gone from the disk is marked before it reaches the player. */
 static void
-test_missing_skipped (Fixture       *f,
-                      gconstpointer  data)
+test_missing_skipped (Fixture *f, gconstpointer data)
 {
   g_autofree char *head = NULL;
   g_autofree char *reason = NULL;
@@ -465,10 +433,9 @@ test_missing_skipped (Fixture       *f,
  * (as a row from the network could) is refused with the reason and
  * skipped; the next one plays. */
 static void
-test_outside_library_skipped (Fixture       *f,
-                              gconstpointer  data)
+test_outside_library_skipped (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *head = NULL;
   g_autofree char *reason = NULL;
   g_autofree char *from = NULL;
@@ -503,8 +470,7 @@ test_outside_library_skipped (Fixture       *f,
  * answers at): the one song that can, plays, and again, though it just
  * played. Nobody is blamed for the downloads. */
 static void
-test_fallback (Fixture       *f,
-               gconstpointer  data)
+test_fallback (Fixture *f, gconstpointer data)
 {
   g_autofree char *local = NULL;
   g_autofree char *plays = NULL;
@@ -522,8 +488,7 @@ test_fallback (Fixture       *f,
   for (guint i = 0; i < f->started->len; i++)
     g_assert_cmpstr (f->started->pdata[i], ==, local);
   plays = sk_test_query_text (f->store,
-                              "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1",
-                              local);
+                              "SELECT count(*) >= 3 FROM songs_playing WHERE song_id = ?1", local);
   g_assert_cmpstr (plays, ==, "1");
   bad = sk_test_query_text (f->store, "SELECT count(*) FROM songs WHERE playable = 0", NULL);
   g_assert_cmpstr (bad, ==, "0");
@@ -533,8 +498,7 @@ test_fallback (Fixture       *f,
 /* The library's one song is corrupt: marked, and then nothing plays, which
  * the engine's status says with a message, and the players row too. */
 static void
-test_nothing_playable (Fixture       *f,
-                       gconstpointer  data)
+test_nothing_playable (Fixture *f, gconstpointer data)
 {
   g_autofree char *status = NULL;
   g_autofree char *head = NULL;
@@ -550,8 +514,7 @@ test_nothing_playable (Fixture       *f,
   g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "idle");
   g_test_message ("idle: %s", sk_engine_get_status_message (f->engine));
   g_assert_nonnull (strstr (sk_engine_get_status_message (f->engine), "can be played"));
-  status = sk_test_query_text (f->store,
-                               "SELECT status FROM players WHERE id = ?1",
+  status = sk_test_query_text (f->store, "SELECT status FROM players WHERE id = ?1",
                                sk_engine_get_player_id (f->engine));
   g_assert_cmpstr (status, ==, "idle");
   g_assert_cmpuint (skipped_warnings, ==, 1);
@@ -562,12 +525,11 @@ test_nothing_playable (Fixture       *f,
  * playback passes it over after the busy timeout instead of choosing it
  * again forever, and says it is idle. */
 static void
-test_locked_database (Fixture       *f,
-                      gconstpointer  data)
+test_locked_database (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = g_build_filename (f->dir, "kiosk.db", NULL);
   g_autofree char *head = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *pcm = g_strdup_printf ("file:'%s',raw", f->out);
   sqlite3 *other = NULL;
   gint64 t0;
@@ -582,7 +544,7 @@ test_locked_database (Fixture       *f,
   t0 = g_get_monotonic_time ();
   f->playback = sk_playback_new (f->engine, f->cache, pcm);
   g_signal_connect (f->playback, "song-unplayable", G_CALLBACK (on_unplayable), f);
-  g_assert_true (sk_playback_start (f->playback, &error));   /* returns: no endless choosing */
+  g_assert_true (sk_playback_start (f->playback, &error)); /* returns: no endless choosing */
   g_assert_no_error (error);
   g_test_message ("start returned after %.1f s of busy timeouts",
                   (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC);
@@ -598,8 +560,7 @@ test_locked_database (Fixture       *f,
 }
 
 static void
-test_empty_library (Fixture       *f,
-                    gconstpointer  data)
+test_empty_library (Fixture *f, gconstpointer data)
 {
   import_and_open (f);
   start_playback (f);
@@ -614,8 +575,7 @@ test_empty_library (Fixture       *f,
  * crossfade or the gapless join), and it is another song when there is
  * one. */
 static void
-test_next_is_appended (Fixture       *f,
-                       gconstpointer  data)
+test_next_is_appended (Fixture *f, gconstpointer data)
 {
   add_library (f, 2, 2.0);
   import_and_open (f);
@@ -632,10 +592,7 @@ test_next_is_appended (Fixture       *f,
 }
 
 static void
-pause_at_first_start (SkAudioPlayer *player,
-                      guint64        track,
-                      const char    *path,
-                      gboolean      *paused)
+pause_at_first_start (SkAudioPlayer *player, guint64 track, const char *path, gboolean *paused)
 {
   if (!*paused)
     sk_audio_player_pause (player);
@@ -656,15 +613,19 @@ static char *paced_missing;
  * on a busy machine the decoder could be past the first song before the
  * pause.) */
 static void
-test_queue_change_replaces_next (Fixture       *f,
-                                 gconstpointer  data)
+test_queue_change_replaces_next (Fixture *f, gconstpointer data)
 {
-  static const struct { const char *name; const char *e; double taste[SK_DIM]; } songs[] = {
-    { "rain",  EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4),  { 0.95, 0.3, 0.1, 0.3, 0.4 } },
-    { "fire",  EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2),  { 0.1, 0.3, 0.95, 0.2, 0.2 } },
+  static const struct
+  {
+    const char *name;
+    const char *e;
+    double taste[SK_DIM];
+  } songs[] = {
+    { "rain", EMBEDDING (0.95, 0.3, 0.1, 0.3, 0.4), { 0.95, 0.3, 0.1, 0.3, 0.4 } },
+    { "fire", EMBEDDING (0.1, 0.3, 0.95, 0.2, 0.2), { 0.1, 0.3, 0.95, 0.2, 0.2 } },
     { "waves", EMBEDDING (0.4, 0.5, 0.1, 0.1, 0.95), { 0.4, 0.5, 0.1, 0.1, 0.95 } },
   };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *pcm = NULL;
   g_autofree char *first = NULL;
   g_autofree char *was_next = NULL;
@@ -729,11 +690,7 @@ test_queue_change_replaces_next (Fixture       *f,
 
 /* White noise at @db below half of full scale, 48 kHz stereo. */
 static void
-add_noise (Fixture    *f,
-           const char *name,
-           double      seconds,
-           double      db,
-           const char *embedding)
+add_noise (Fixture *f, const char *name, double seconds, double db, const char *embedding)
 {
   g_autofree char *wav = g_strdup_printf ("%s/%s.wav", f->lib, name);
   g_autofree char *json = g_strdup_printf ("%s/%s.json", f->lib, name);
@@ -743,8 +700,7 @@ add_noise (Fixture    *f,
 }
 
 static double
-rms_db (const gint16 *s,
-        gsize         n)
+rms_db (const gint16 *s, gsize n)
 {
   double sum = 0;
 
@@ -755,8 +711,7 @@ rms_db (const gint16 *s,
 
 /* The integrated loudness (EBU R128) of @frames stereo frames. */
 static double
-lufs (const gint16 *s,
-      gsize         frames)
+lufs (const gint16 *s, gsize frames)
 {
   ebur128_state *st = ebur128_init (2, SK_AUDIO_RATE, EBUR128_MODE_I);
   double v = -HUGE_VAL;
@@ -772,11 +727,10 @@ lufs (const gint16 *s,
  * same level, the loudness target (-23 LUFS by default; their gains,
  * about -6 and +6 dB, are inside the ±12 dB clamp), less the volume. */
 static void
-test_loudness_normalised (Fixture       *f,
-                          gconstpointer  data)
+test_loudness_normalised (Fixture *f, gconstpointer data)
 {
   const char *volume = data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *raw = NULL;
   gsize len = 0, start = 0, frames = 2 * SK_AUDIO_RATE;
   gsize edge = SK_AUDIO_RATE / 5, middle = frames - 2 * edge;
@@ -811,9 +765,9 @@ test_loudness_normalised (Fixture       *f,
   la = lufs (s + start + edge * 2, middle);
   lb = lufs (s + start + (frames + edge) * 2, middle);
   g_test_message ("volume %s: %s %.2f dBFS %.2f LUFS, then %s %.2f dBFS %.2f LUFS "
-                  "(on disk 12 dB apart; expected %.2f LUFS)", volume ? volume : "1",
-                  (char *) f->started->pdata[0], a, la, (char *) f->started->pdata[1], b, lb,
-                  expected);
+                  "(on disk 12 dB apart; expected %.2f LUFS)",
+                  volume ? volume : "1", (char *) f->started->pdata[0], a, la,
+                  (char *) f->started->pdata[1], b, lb, expected);
   g_assert_cmpstr (f->started->pdata[0], !=, f->started->pdata[1]);
   g_assert_cmpfloat (fabs (a - b), <, 0.5);
   g_assert_cmpfloat (fabs (la - expected), <, 0.5);
@@ -823,10 +777,9 @@ test_loudness_normalised (Fixture       *f,
 /* With the default crossfade (5 s; these 2 s tracks crossfade over 1 s,
  * half of the shorter), one song follows another, each start recorded. */
 static void
-test_crossfade_default (Fixture       *f,
-                        gconstpointer  data)
+test_crossfade_default (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   sqlite3_stmt *stmt;
 
   stmt = sk_store_prepare (f->store, "DELETE FROM settings WHERE key = 'crossfade_seconds'",
@@ -847,8 +800,7 @@ test_crossfade_default (Fixture       *f,
 /* soundscape-ctl run: the same playback from the command line, stopping
  * after the tracks asked for; with nothing to play, a message and 1. */
 static void
-test_ctl_run (Fixture       *f,
-              gconstpointer  data)
+test_ctl_run (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = g_build_filename (f->dir, "kiosk.db", NULL);
   g_autofree char *pcm = g_strdup_printf ("file:'%s',raw", f->out);
@@ -858,7 +810,7 @@ test_ctl_run (Fixture       *f,
   g_autofree char *empty_db = g_build_filename (f->dir, "empty.db", NULL);
   const char *argv[] = { "run", "--db", db, "--pcm", pcm, "--tracks", "2", "--unpaced", NULL };
   const char *empty[] = { "run", "--db", empty_db, "--pcm", pcm, NULL };
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
   guint playing = 0;
 
   add_library (f, 2, 0.5);
@@ -876,8 +828,9 @@ test_ctl_run (Fixture       *f,
 
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "init", "--db", empty_db, NULL },
-                                    &out, &err), ==, 0);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "init", "--db", empty_db, NULL }, &out,
+                                    &err),
+                   ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (sk_test_run_ctl (empty, &out, &err), ==, 1);
@@ -887,8 +840,7 @@ test_ctl_run (Fixture       *f,
 /* --- an http song, through a real nginx on loopback --------------------- */
 
 static gboolean
-stored_loudness_known (Fixture    *f,
-                       const char *song_id)
+stored_loudness_known (Fixture *f, const char *song_id)
 {
   g_autofree char *v = sk_test_query_text (f->store,
                                            "SELECT loudness IS NOT NULL FROM songs WHERE id = ?1",
@@ -900,8 +852,7 @@ stored_loudness_known (Fixture    *f,
 /* The library's one song is on a server and not downloaded: idle, waiting
  * for it, prefetched, and then it plays from the cache. */
 static void
-test_http_prefetched (Fixture       *f,
-                      gconstpointer  data)
+test_http_prefetched (Fixture *f, gconstpointer data)
 {
   g_autofree char *root = g_build_filename (f->dir, "server", NULL);
   g_autofree char *wav = g_build_filename (root, "www", "s-far.wav", NULL);
@@ -962,10 +913,10 @@ main (int argc, char **argv)
   ADD ("/playback/empty-library-is-idle", test_empty_library);
   ADD ("/playback/locked-database-passes-over-the-song", test_locked_database);
   ADD ("/playback/next-is-appended", test_next_is_appended);
-  g_test_add ("/playback/loudness-normalised", Fixture, NULL,
-              fixture_setup, test_loudness_normalised, fixture_teardown);
-  g_test_add ("/playback/loudness-normalised-at-half-volume", Fixture, "0.5",
-              fixture_setup, test_loudness_normalised, fixture_teardown);
+  g_test_add ("/playback/loudness-normalised", Fixture, NULL, fixture_setup,
+              test_loudness_normalised, fixture_teardown);
+  g_test_add ("/playback/loudness-normalised-at-half-volume", Fixture, "0.5", fixture_setup,
+              test_loudness_normalised, fixture_teardown);
   ADD ("/playback/queue-change-replaces-next", test_queue_change_replaces_next);
   ADD ("/playback/crossfade-default", test_crossfade_default);
   ADD ("/playback/ctl-run", test_ctl_run);

@@ -13,12 +13,12 @@
 guint16
 sk_test_free_port (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, &error);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
 
   g_assert_no_error (error);
   g_assert_true (g_socket_bind (sock, addr, TRUE, &error));
@@ -31,8 +31,8 @@ sk_test_free_port (void)
 gboolean
 sk_test_port_answers (guint16 port)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
 
   g_socket_client_set_timeout (client, 1);
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
@@ -48,8 +48,7 @@ child_setup (gpointer data)
 
 /* Waits (bounded) for @pid to exit; TRUE when it did. */
 static gboolean
-reap (GPid pid,
-      guint timeout_ms)
+reap (GPid pid, guint timeout_ms)
 {
   for (guint waited = 0; waited <= timeout_ms; waited += 5)
     {
@@ -64,8 +63,7 @@ reap (GPid pid,
 }
 
 gboolean
-sk_test_nginx_init (SkTestNginx *n,
-                    const char  *root)
+sk_test_nginx_init (SkTestNginx *n, const char *root)
 {
   g_autofree char *www = g_build_filename (root, "www", NULL);
   g_autofree char *tmp = g_build_filename (root, "tmp", NULL);
@@ -87,11 +85,9 @@ sk_test_nginx_init (SkTestNginx *n,
 }
 
 void
-sk_test_nginx_start (SkTestNginx *n,
-                     gboolean     tls,
-                     const char  *server_conf)
+sk_test_nginx_start (SkTestNginx *n, gboolean tls, const char *server_conf)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *conf_path = g_build_filename (n->root, "nginx.conf", NULL);
   g_autofree char *err_log = g_build_filename (n->root, "error.log", NULL);
   g_autofree char *conf = NULL;
@@ -103,31 +99,33 @@ sk_test_nginx_start (SkTestNginx *n,
     n->port = sk_test_free_port ();
   if (tls)
     listen = g_strdup_printf ("127.0.0.1:%u ssl; ssl_certificate %s/cert.pem; "
-                              "ssl_certificate_key %s/key.pem", (guint) n->port, n->root, n->root);
+                              "ssl_certificate_key %s/key.pem",
+                              (guint) n->port, n->root, n->root);
   else
     listen = g_strdup_printf ("127.0.0.1:%u", (guint) n->port);
   conf = g_strdup_printf (
-    "daemon off;\n"
-    "worker_processes 1;\n"
-    "pid %1$s/nginx.pid;\n"
-    "error_log %1$s/error.log info;\n"
-    "events { worker_connections 64; }\n"
-    "http {\n"
-    "  log_format t escape=none\n"
-    "    '$uri|$status|$http_range|$http_if_range|$http_if_none_match|$body_bytes_sent';\n"
-    "  access_log %1$s/access.log t;\n"
-    "  client_body_temp_path %1$s/tmp/body;\n"
-    "  proxy_temp_path %1$s/tmp/proxy;\n"
-    "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
-    "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
-    "  scgi_temp_path %1$s/tmp/scgi;\n"
-    "  default_type application/octet-stream;\n"
-    "  server {\n"
-    "    listen %2$s;\n"
-    "    root %1$s/www;\n"
-    "%3$s\n"
-    "  }\n"
-    "}\n", n->root, listen, server_conf != NULL ? server_conf : "");
+      "daemon off;\n"
+      "worker_processes 1;\n"
+      "pid %1$s/nginx.pid;\n"
+      "error_log %1$s/error.log info;\n"
+      "events { worker_connections 64; }\n"
+      "http {\n"
+      "  log_format t escape=none\n"
+      "    '$uri|$status|$http_range|$http_if_range|$http_if_none_match|$body_bytes_sent';\n"
+      "  access_log %1$s/access.log t;\n"
+      "  client_body_temp_path %1$s/tmp/body;\n"
+      "  proxy_temp_path %1$s/tmp/proxy;\n"
+      "  fastcgi_temp_path %1$s/tmp/fastcgi;\n"
+      "  uwsgi_temp_path %1$s/tmp/uwsgi;\n"
+      "  scgi_temp_path %1$s/tmp/scgi;\n"
+      "  default_type application/octet-stream;\n"
+      "  server {\n"
+      "    listen %2$s;\n"
+      "    root %1$s/www;\n"
+      "%3$s\n"
+      "  }\n"
+      "}\n",
+      n->root, listen, server_conf != NULL ? server_conf : "");
   g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
   g_assert_no_error (error);
 
@@ -157,8 +155,7 @@ sk_test_nginx_start (SkTestNginx *n,
 }
 
 gboolean
-sk_test_nginx_stop (SkTestNginx *n,
-                    int          sig)
+sk_test_nginx_stop (SkTestNginx *n, int sig)
 {
   gboolean in_time = TRUE;
 

@@ -17,7 +17,7 @@ sk_test_clock_read (gpointer clock)
 char *
 sk_test_mkdtemp (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *dir = g_dir_make_tmp ("sk-test-XXXXXX", &error);
 
   g_assert_no_error (error);
@@ -27,7 +27,7 @@ sk_test_mkdtemp (void)
 void
 sk_test_rmdir (const char *path)
 {
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
   const char *name;
 
   if (d == NULL)
@@ -45,12 +45,11 @@ sk_test_rmdir (const char *path)
 }
 
 SkEngine *
-sk_test_engine_new (const char  *dir,
-                    SkTestClock *clock)
+sk_test_engine_new (const char *dir, SkTestClock *clock)
 {
   g_autofree char *path = g_build_filename (dir, "test.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (path, &error);
   SkEngine *engine;
 
   g_assert_no_error (error);
@@ -62,19 +61,18 @@ sk_test_engine_new (const char  *dir,
 }
 
 void
-sk_test_add_song (SkStore      *store,
-                  const char   *id,
-                  const double  embedding[SK_DIM])
+sk_test_add_song (SkStore *store, const char *id, const double embedding[SK_DIM])
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *emb = sk_vec_format (embedding);
   g_autofree char *url = g_strdup_printf ("file:///songs/%s.wav", id);
   sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (store,
-                           "INSERT INTO songs (id, title, file_url, embedding, duration, created_at, updated_at) "
-                           "VALUES (?1, ?1, ?2, ?3, 30, '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z')",
-                           &error);
+  stmt = sk_store_prepare (
+      store,
+      "INSERT INTO songs (id, title, file_url, embedding, duration, created_at, updated_at) "
+      "VALUES (?1, ?1, ?2, ?3, 30, '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z')",
+      &error);
   g_assert_no_error (error);
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, url, -1, SQLITE_STATIC);
@@ -84,8 +82,7 @@ sk_test_add_song (SkStore      *store,
 }
 
 void
-sk_test_sqlite_exec (sqlite3    *db,
-                     const char *sql)
+sk_test_sqlite_exec (sqlite3 *db, const char *sql)
 {
   char *message = NULL;
 
@@ -95,19 +92,17 @@ sk_test_sqlite_exec (sqlite3    *db,
 
 const SkTestSong sk_test_evening_songs[SK_TEST_N_EVENING_SONGS] = {
   { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
-  { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
-  { "s-storm",    { 0.70, 0.60, 0.10, 0.95, 0.20 } },
-  { "s-waves",    { 0.30, 0.50, 0.10, 0.10, 0.95 } },
-  { "s-wind",     { 0.20, 0.95, 0.10, 0.30, 0.30 } },
-  { "s-hearth",   { 0.55, 0.20, 0.85, 0.25, 0.30 } },
+  { "s-rain", { 0.95, 0.30, 0.10, 0.30, 0.40 } },
+  { "s-storm", { 0.70, 0.60, 0.10, 0.95, 0.20 } },
+  { "s-waves", { 0.30, 0.50, 0.10, 0.10, 0.95 } },
+  { "s-wind", { 0.20, 0.95, 0.10, 0.30, 0.30 } },
+  { "s-hearth", { 0.55, 0.20, 0.85, 0.25, 0.30 } },
 };
 
 void
-sk_test_add_songs (SkEngine         *engine,
-                   const SkTestSong *songs,
-                   guint             n)
+sk_test_add_songs (SkEngine *engine, const SkTestSong *songs, guint n)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   for (guint i = 0; i < n; i++)
     sk_test_add_song (sk_engine_get_store (engine), songs[i].id, songs[i].e);
@@ -116,9 +111,7 @@ sk_test_add_songs (SkEngine         *engine,
 }
 
 char *
-sk_test_query_text (SkStore    *store,
-                    const char *sql,
-                    const char *arg)
+sk_test_query_text (SkStore *store, const char *sql, const char *arg)
 {
   sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
   char *v = NULL;
@@ -133,8 +126,7 @@ sk_test_query_text (SkStore    *store,
 }
 
 int
-sk_test_query_int (SkStore    *store,
-                   const char *sql)
+sk_test_query_int (SkStore *store, const char *sql)
 {
   sqlite3_stmt *stmt = sk_store_prepare (store, sql, NULL);
   int v;
@@ -147,8 +139,7 @@ sk_test_query_int (SkStore    *store,
 }
 
 int
-sk_test_file_query_int (const char *path,
-                        const char *sql)
+sk_test_file_query_int (const char *path, const char *sql)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
@@ -165,8 +156,7 @@ sk_test_file_query_int (const char *path,
 }
 
 void
-sk_test_file_exec (const char *path,
-                   const char *sql)
+sk_test_file_exec (const char *path, const char *sql)
 {
   sqlite3 *db = NULL;
   char *message = NULL;
@@ -185,20 +175,15 @@ count_signal (guint *counter)
 }
 
 void
-sk_test_count_engine (SkEngine           *engine,
-                      SkTestEngineCounts *counts)
+sk_test_count_engine (SkEngine *engine, SkTestEngineCounts *counts)
 {
   /* swapped: the counter comes first, whatever the signal's arguments */
   g_signal_connect_swapped (engine, "queue-changed", G_CALLBACK (count_signal),
                             &counts->queue_changes);
-  g_signal_connect_swapped (engine, "checked-in", G_CALLBACK (count_signal),
-                            &counts->checked_in);
-  g_signal_connect_swapped (engine, "checked-out", G_CALLBACK (count_signal),
-                            &counts->checked_out);
-  g_signal_connect_swapped (engine, "tap-refused", G_CALLBACK (count_signal),
-                            &counts->refused);
-  g_signal_connect_swapped (engine, "unknown-badge", G_CALLBACK (count_signal),
-                            &counts->unknown);
+  g_signal_connect_swapped (engine, "checked-in", G_CALLBACK (count_signal), &counts->checked_in);
+  g_signal_connect_swapped (engine, "checked-out", G_CALLBACK (count_signal), &counts->checked_out);
+  g_signal_connect_swapped (engine, "tap-refused", G_CALLBACK (count_signal), &counts->refused);
+  g_signal_connect_swapped (engine, "unknown-badge", G_CALLBACK (count_signal), &counts->unknown);
 }
 
 double
@@ -238,8 +223,7 @@ sk_test_ctl_path (void)
 }
 
 void
-sk_test_write_wav (const char *path,
-                   double      seconds)
+sk_test_write_wav (const char *path, double seconds)
 {
   SF_INFO info = { .samplerate = 48000, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
   SNDFILE *sf = sf_open (path, SFM_WRITE, &info);
@@ -260,18 +244,15 @@ sk_test_write_wav (const char *path,
 }
 
 void
-sk_test_write_noise (const char *path,
-                     int         rate,
-                     int         channels,
-                     double      seconds,
-                     double      db,
-                     guint32     seed)
+sk_test_write_noise (
+    const char *path, int rate, int channels, double seconds, double db, guint32 seed)
 {
-  SF_INFO info = { .samplerate = rate, .channels = channels,
+  SF_INFO info = { .samplerate = rate,
+                   .channels = channels,
                    .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
   SNDFILE *sf = sf_open (path, SFM_WRITE, &info);
   sf_count_t frames = (sf_count_t) (seconds * info.samplerate);
-  g_autofree float *buf = g_new (float, (gsize) frames * channels);
+  g_autofree float *buf = g_new (float, (gsize) frames *channels);
   double gain = 0.5 * pow (10.0, db / 20.0);
   guint32 x = seed;
 
@@ -288,33 +269,30 @@ sk_test_write_noise (const char *path,
 }
 
 void
-sk_test_write_sidecar (const char *path,
-                       const char *title,
-                       const char *embedding_json)
+sk_test_write_sidecar (const char *path, const char *title, const char *embedding_json)
 {
-  g_autofree char *text = g_strdup_printf ("{\"title\": \"%s\", \"artist\": \"Test\", \"type\": \"soundscape\", "
-                                           "\"embedding\": %s, \"bpm\": null}\n",
-                                           title, embedding_json);
+  g_autofree char *
+      text = g_strdup_printf ("{\"title\": \"%s\", \"artist\": \"Test\", \"type\": \"soundscape\", "
+                              "\"embedding\": %s, \"bpm\": null}\n",
+                              title, embedding_json);
 
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
 }
 
 int
-sk_test_run_ctl (const char *const  *argv,
-                 char              **out,
-                 char              **err)
+sk_test_run_ctl (const char *const *argv, char **out, char **err)
 {
   g_autofree char *ctl = sk_test_ctl_path ();
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
   int status = 0;
 
   g_ptr_array_add (args, ctl);
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (args, (gpointer) argv[i]);
   g_ptr_array_add (args, NULL);
-  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                out, err, &status, &error);
+  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status,
+                &error);
   g_assert_no_error (error);
   if (WIFEXITED (status))
     return WEXITSTATUS (status);
@@ -322,10 +300,9 @@ sk_test_run_ctl (const char *const  *argv,
 }
 
 void
-sk_test_ctl_ok (const char        *db,
-                const char *const *argv)
+sk_test_ctl_ok (const char *db, const char *const *argv)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 

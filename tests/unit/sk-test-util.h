@@ -11,30 +11,26 @@ typedef struct
   gint64 now;
 } SkTestClock;
 
-gint64  sk_test_clock_read   (gpointer     clock);
+gint64 sk_test_clock_read (gpointer clock);
 /* A fresh directory under the system's temporary folder, removed (with
  * everything in it) by sk_test_rmdir. */
-char   *sk_test_mkdtemp      (void);
-void    sk_test_rmdir        (const char  *path);
+char *sk_test_mkdtemp (void);
+void sk_test_rmdir (const char *path);
 /* A new database (@dir/test.db) with an engine on @clock (the real clock
  * when NULL). */
-SkEngine *sk_test_engine_new (const char  *dir,
-                              SkTestClock *clock);
+SkEngine *sk_test_engine_new (const char *dir, SkTestClock *clock);
 /* Adds a song row with this id and embedding (file:///songs/ID.wav). */
-void    sk_test_add_song     (SkStore     *store,
-                              const char  *id,
-                              const double embedding[SK_DIM]);
+void sk_test_add_song (SkStore *store, const char *id, const double embedding[SK_DIM]);
 
 typedef struct
 {
   const char *id;
-  double      e[SK_DIM];
+  double e[SK_DIM];
 } SkTestSong;
 
 /* sqlite3_exec on a connection of the test's own (not a store's); any
  * failure ends the test with the statement and SQLite's message. */
-void    sk_test_sqlite_exec  (sqlite3     *db,
-                              const char  *sql);
+void sk_test_sqlite_exec (sqlite3 *db, const char *sql);
 
 /* Six songs with one clear character each (campfire, rain, storm, waves,
  * wind, hearth), for tests that rank for a taste. */
@@ -42,75 +38,57 @@ void    sk_test_sqlite_exec  (sqlite3     *db,
 extern const SkTestSong sk_test_evening_songs[SK_TEST_N_EVENING_SONGS];
 
 /* Adds @n songs to the engine's database and reloads its library. */
-void    sk_test_add_songs    (SkEngine         *engine,
-                              const SkTestSong *songs,
-                              guint             n);
+void sk_test_add_songs (SkEngine *engine, const SkTestSong *songs, guint n);
 /* The first column of the first row @sql gives (its ?1 bound to @arg
  * unless NULL), or NULL when there is no row. */
-char   *sk_test_query_text   (SkStore     *store,
-                              const char  *sql,
-                              const char  *arg);
+char *sk_test_query_text (SkStore *store, const char *sql, const char *arg);
 /* The integer in the first column of the first row @sql gives (the test
  * fails when there is no row). */
-int     sk_test_query_int    (SkStore     *store,
-                              const char  *sql);
+int sk_test_query_int (SkStore *store, const char *sql);
 
 /* The same two on the database file @path, on a connection of their own
  * (for a database a process under test owns; each waits up to 5 s for its
  * lock). */
-int     sk_test_file_query_int (const char *path,
-                                const char *sql);
-void    sk_test_file_exec      (const char *path,
-                                const char *sql);
+int sk_test_file_query_int (const char *path, const char *sql);
+void sk_test_file_exec (const char *path, const char *sql);
 
 /* How many times an engine emitted each signal. */
 typedef struct
 {
-  guint queue_changes;   /* queue-changed */
-  guint checked_in;      /* checked-in */
-  guint checked_out;     /* checked-out */
-  guint refused;         /* tap-refused */
-  guint unknown;         /* unknown-badge */
+  guint queue_changes; /* queue-changed */
+  guint checked_in;    /* checked-in */
+  guint checked_out;   /* checked-out */
+  guint refused;       /* tap-refused */
+  guint unknown;       /* unknown-badge */
 } SkTestEngineCounts;
 
 /* Connects @counts (which must outlive @engine's signals) to @engine. */
-void    sk_test_count_engine (SkEngine           *engine,
-                              SkTestEngineCounts *counts);
-char   *sk_test_ctl_path     (void);
+void sk_test_count_engine (SkEngine *engine, SkTestEngineCounts *counts);
+char *sk_test_ctl_path (void);
 
 /* How much slower than a plain build this one runs: SK_TEST_TIME_FACTOR
  * (tools/check sets it for the sanitizer and valgrind runs), 1 when unset.
  * A bound on a wait or a duration is multiplied by it, never a pause. */
-double  sk_test_time_factor  (void);
+double sk_test_time_factor (void);
 /* @ms, scaled by sk_test_time_factor(). */
-guint   sk_test_scale_ms     (guint        ms);
+guint sk_test_scale_ms (guint ms);
 
 G_END_DECLS
 
 G_BEGIN_DECLS
 /* A 48 kHz stereo 16-bit WAV of @seconds of quiet noise. */
-void    sk_test_write_wav     (const char  *path,
-                               double       seconds);
+void sk_test_write_wav (const char *path, double seconds);
 /* A 16-bit WAV of @seconds of white noise at @db below half of full scale
  * (xorshift from @seed: the same seed, the same noise). */
-void    sk_test_write_noise   (const char  *path,
-                               int          rate,
-                               int          channels,
-                               double       seconds,
-                               double       db,
-                               guint32      seed);
+void sk_test_write_noise (
+    const char *path, int rate, int channels, double seconds, double db, guint32 seed);
 /* A sidecar NAME.json with this embedding text (written as given, so that
  * tests can put anything there). */
-void    sk_test_write_sidecar (const char  *path,
-                               const char  *title,
-                               const char  *embedding_json);
+void sk_test_write_sidecar (const char *path, const char *title, const char *embedding_json);
 /* Runs soundscape-ctl with @argv (NULL-terminated, without the program);
  * returns the exit status and fills @out and @err. */
-int     sk_test_run_ctl       (const char *const *argv,
-                               char       **out,
-                               char       **err);
+int sk_test_run_ctl (const char *const *argv, char **out, char **err);
 /* Runs soundscape-ctl with @argv and `--db @db`; anything but exit
  * status 0 ends the test with what it said. */
-void    sk_test_ctl_ok        (const char        *db,
-                               const char *const *argv);
+void sk_test_ctl_ok (const char *db, const char *const *argv);
 G_END_DECLS

@@ -17,7 +17,7 @@ test_normalises (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *uid = sk_badge_normalise_uid (ok[i][0], &error);
 
       g_assert_no_error (error);
@@ -30,13 +30,14 @@ test_refuses (void)
 {
   g_autofree char *huge = g_strnfill (100000, 'A');
   const char *bad[] = {
-    "", "04A1B2", "04A1B2C3D4", "04A1B2C3D4E5F60708", "04A1B2C3D4E5F6070809AA",
-    "G4A1B2C3", "04A1B2C3\n", "04;A1;B2;C3", "0x04A1B2C3", "04A1B2C\xc3\xa9", huge, NULL,
+    "",         "04A1B2",     "04A1B2C3D4",  "04A1B2C3D4E5F60708", "04A1B2C3D4E5F6070809AA",
+    "G4A1B2C3", "04A1B2C3\n", "04;A1;B2;C3", "0x04A1B2C3",         "04A1B2C\xc3\xa9",
+    huge,       NULL,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *uid = sk_badge_normalise_uid (bad[i], &error);
 
       g_assert_null (uid);
@@ -63,22 +64,26 @@ test_names (void)
   static const char *const ok[][2] = {
     { "Ann", "Ann" },
     { "  Rain Lover  ", "Rain Lover" },
-    { "\u00a0Zoë\u3000", "Zoë" },                  /* Unicode spaces trimmed */
-    { "Zoe\u0308", "Zoë" },                          /* NFC */
-    { "\u05e9\u05dc\u05d5\u05dd", "\u05e9\u05dc\u05d5\u05dd" },   /* Hebrew is fine */
+    { "\u00a0Zoë\u3000", "Zoë" },                               /* Unicode spaces trimmed */
+    { "Zoe\u0308", "Zoë" },                                     /* NFC */
+    { "\u05e9\u05dc\u05d5\u05dd", "\u05e9\u05dc\u05d5\u05dd" }, /* Hebrew is fine */
     { "\U0001F468\u200D\U0001F469\u200D\U0001F467", "\U0001F468\u200D\U0001F469\u200D\U0001F467" },
   };
-  static const struct { const char *name; const char *says; } bad[] = {
+  static const struct
+  {
+    const char *name;
+    const char *says;
+  } bad[] = {
     { "", "empty" },
     { "   ", "empty" },
-    { "\u200B\u200B\u200B", "invisible" },              /* zero-width spaces */
-    { "\u200D\u200C", "no visible character" },          /* joiners alone */
-    { "\u3164\u3164", "no visible character" },          /* Hangul filler */
-    { "\u2800", "no visible character" },                 /* braille blank */
-    { "Ann\u202Egro", "direction" },                       /* right-to-left override */
-    { "\u2067Ann", "direction" },                          /* right-to-left isolate */
-    { "Ann\u200F", "direction" },                          /* right-to-left mark */
-    { "Ann\u00ADe", "invisible" },                         /* soft hyphen */
+    { "\u200B\u200B\u200B", "invisible" },      /* zero-width spaces */
+    { "\u200D\u200C", "no visible character" }, /* joiners alone */
+    { "\u3164\u3164", "no visible character" }, /* Hangul filler */
+    { "\u2800", "no visible character" },       /* braille blank */
+    { "Ann\u202Egro", "direction" },            /* right-to-left override */
+    { "\u2067Ann", "direction" },               /* right-to-left isolate */
+    { "Ann\u200F", "direction" },               /* right-to-left mark */
+    { "Ann\u00ADe", "invisible" },              /* soft hyphen */
     { "Ann\uFEFF", "invisible" },
     { "Ann\tBob", "control" },
     { "Ann\nBob", "control" },
@@ -86,14 +91,14 @@ test_names (void)
     { "Ann\xff", "not valid text" },
   };
   g_autofree char *long_name = g_strnfill (65, 'x');
-  g_autoptr(GString) long_wide = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GString) long_wide = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
   g_autofree char *max = g_strnfill (64, 'x');
   g_autofree char *max_ok = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
     {
-      g_autoptr(GError) e = NULL;
+      g_autoptr (GError) e = NULL;
       g_autofree char *name = sk_badge_clean_name (ok[i][0], &e);
 
       g_assert_no_error (e);
@@ -101,7 +106,7 @@ test_names (void)
     }
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) e = NULL;
+      g_autoptr (GError) e = NULL;
       g_autofree char *name = sk_badge_clean_name (bad[i].name, &e);
 
       g_assert_null (name);

@@ -14,9 +14,9 @@ static void
 run_rank (gconstpointer data)
 {
   const char *path = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = sk_json_load_object (path, &error);
-  g_autoptr(JsonNode) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = sk_json_load_object (path, &error);
+  g_autoptr (JsonNode) result = NULL;
 
   g_assert_no_error (error);
   result = sk_case_rank (root, &error);
@@ -29,9 +29,9 @@ static void
 run_vote (gconstpointer data)
 {
   const char *path = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = sk_json_load_object (path, &error);
-  g_autoptr(JsonNode) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = sk_json_load_object (path, &error);
+  g_autoptr (JsonNode) result = NULL;
 
   g_assert_no_error (error);
   result = sk_case_taste_step (root, &error);
@@ -45,9 +45,9 @@ run_bad (gconstpointer data)
 {
   const char *path = data;
   g_autofree char *base = g_path_get_basename (path);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = sk_json_load_object (path, &error);
-  g_autoptr(JsonNode) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = sk_json_load_object (path, &error);
+  g_autoptr (JsonNode) result = NULL;
 
   if (root != NULL)
     result = g_str_has_prefix (base, "vote-") ? sk_case_taste_step (root, &error)
@@ -59,13 +59,11 @@ run_bad (gconstpointer data)
 }
 
 static guint
-add_dir (const char *sub,
-         const char *prefix,
-         GTestDataFunc func)
+add_dir (const char *sub, const char *prefix, GTestDataFunc func)
 {
   g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "data", sub, NULL);
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   const char *name;
 
   g_assert_nonnull (d);
@@ -90,10 +88,10 @@ add_dir (const char *sub,
 static void
 test_json_depth_bound (void)
 {
-  g_autoptr(GString) ok = g_string_new ("{\"a\": ");
-  g_autoptr(GString) deep = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GString) ok = g_string_new ("{\"a\": ");
+  g_autoptr (GString) deep = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
   const char *text = "{\"s\": \"[[[[\\\"[[[[\", \"t\": [[1]]}";
 
   for (guint i = 1; i < SK_JSON_MAX_DEPTH; i++)

@@ -43,11 +43,9 @@ assert_one_line (const char *text)
 
 /* Runs with --db appended; expects @status. Returns stdout. */
 static char *
-ctl (Fixture           *f,
-     int                status,
-     const char *const *argv)
+ctl (Fixture *f, int status, const char *const *argv)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autofree char *err = NULL;
   char *out = NULL;
   int rc;
@@ -65,31 +63,34 @@ ctl (Fixture           *f,
   return out;
 }
 
-#define CTL(f, status, ...) g_free (ctl (f, status, (const char *const[]) { __VA_ARGS__, NULL }))
-#define CTL_OUT(f, status, ...) ctl (f, status, (const char *const[]) { __VA_ARGS__, NULL })
+#define CTL(f, status, ...) g_free (ctl (f, status, (const char *const[]){ __VA_ARGS__, NULL }))
+#define CTL_OUT(f, status, ...) ctl (f, status, (const char *const[]){ __VA_ARGS__, NULL })
 
 static void
 test_usage (Fixture *f, gconstpointer data)
 {
   static const char *const commands[] = {
-    "init", "import", "songs", "tap", "join", "enroll", "vote", "checkout",
-    "next", "queue", "status", "rank", "taste-step", "demo", "config", "play", "run",
-    "nfc-test", "cache",
+    "init",     "import", "songs", "tap",      "join",  "enroll",     "vote",
+    "checkout", "next",   "queue", "status",   "rank",  "taste-step", "demo",
+    "config",   "play",   "run",   "nfc-test", "cache",
   };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { NULL }, &out, &err), ==, 2);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ NULL }, &out, &err), ==, 2);
   g_assert_nonnull (strstr (err, "Usage"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "frobnicate", NULL }, &out, &err), ==, 2);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "frobnicate", NULL }, &out, &err), ==,
+                   2);
   assert_one_line (err);
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
       g_clear_pointer (&out, g_free);
       g_clear_pointer (&err, g_free);
-      g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { commands[i], "--help", NULL }, &out, &err), ==, 0);
+      g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ commands[i], "--help", NULL }, &out,
+                                        &err),
+                       ==, 0);
       g_assert_nonnull (strstr (out, commands[i]));
     }
 }
@@ -97,16 +98,19 @@ test_usage (Fixture *f, gconstpointer data)
 static void
 test_rank_seed_example (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "rank", "001-seed-example.json", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "rank",
+                                                 "001-seed-example.json", NULL);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
   JsonArray *queue;
   double score;
 
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "rank", path, NULL }, &out, &err), ==, 0);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "rank", path, NULL }, &out, &err), ==,
+                   0);
   g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
-  queue = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "queue");
+  queue = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                        "queue");
   g_assert_cmpuint (json_array_get_length (queue), ==, 1);
   score = json_object_get_double_member (json_array_get_object_element (queue, 0), "score");
   g_assert_cmpfloat_with_epsilon (score, 0.8643, 1e-4);
@@ -115,7 +119,8 @@ test_rank_seed_example (Fixture *f, gconstpointer data)
 static void
 test_bad_input_is_one_line (Fixture *f, gconstpointer data)
 {
-  g_autofree char *bad = g_test_build_filename (G_TEST_DIST, "data", "bad", "rank-not-json.json", NULL);
+  g_autofree char *bad = g_test_build_filename (G_TEST_DIST, "data", "bad", "rank-not-json.json",
+                                                NULL);
   g_autofree char *file = g_build_filename (f->dir, "plain", NULL);
   g_autofree char *under_file = g_build_filename (file, "kiosk.db", NULL);
   g_autofree char *huge = g_strnfill (100000, 'A');
@@ -128,8 +133,10 @@ test_bad_input_is_one_line (Fixture *f, gconstpointer data)
   CTL (f, 2, "vote", "04A1B2C3", "7");
   CTL (f, 2, "vote", "04A1B2C3", "three");
   /* a negative rating is a rating out of range, not an unknown option */
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "vote", "04A1B2C3", "-1", "--db", f->db, NULL },
-                                    &out, &err), ==, 2);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "vote", "04A1B2C3", "-1", "--db", f->db,
+                                                           NULL },
+                                    &out, &err),
+                   ==, 2);
   assert_one_line (err);
   g_assert_nonnull (strstr (err, "a rating is a whole number from 1 to 5, not “-1”"));
   g_clear_pointer (&out, g_free);
@@ -150,28 +157,34 @@ test_bad_input_is_one_line (Fixture *f, gconstpointer data)
   CTL (f, 1, "import", "/nonexistent/folder");
 
   g_assert_true (g_file_set_contents (file, "", 0, NULL));
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "status", "--db", under_file, NULL }, &out, &err), ==, 1);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "status", "--db", under_file, NULL },
+                                    &out, &err),
+                   ==, 1);
   assert_one_line (err);
   g_clear_pointer (&err, g_free);
   g_clear_pointer (&out, g_free);
   /* a damaged database is named, not overwritten */
-  g_assert_true (g_file_set_contents (file, "this is not a database, it is a text file with some length", -1, NULL));
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "status", "--db", file, NULL }, &out, &err), ==, 1);
+  g_assert_true (g_file_set_contents (file,
+                                      "this is not a database, it is a text file with some length",
+                                      -1, NULL));
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "status", "--db", file, NULL }, &out,
+                                    &err),
+                   ==, 1);
   assert_one_line (err);
   g_assert_nonnull (strstr (err, "damaged"));
 }
 
 static void
-make_library (Fixture *f,
-              char   **lib_out)
+make_library (Fixture *f, char **lib_out)
 {
-  static const struct { const char *name; const char *emb; } songs[] = {
-    { "campfire", "[0.1,0.3,0.95,0.2,0.2]" },
-    { "rain",     "[0.95,0.3,0.1,0.3,0.4]" },
-    { "storm",    "[0.7,0.6,0.1,0.95,0.2]" },
-    { "waves",    "[0.3,0.5,0.1,0.1,0.95]" },
-    { "wind",     "[0.2,0.95,0.1,0.3,0.3]" },
-    { "hearth",   "[0.55,0.2,0.85,0.25,0.3]" },
+  static const struct
+  {
+    const char *name;
+    const char *emb;
+  } songs[] = {
+    { "campfire", "[0.1,0.3,0.95,0.2,0.2]" }, { "rain", "[0.95,0.3,0.1,0.3,0.4]" },
+    { "storm", "[0.7,0.6,0.1,0.95,0.2]" },    { "waves", "[0.3,0.5,0.1,0.1,0.95]" },
+    { "wind", "[0.2,0.95,0.1,0.3,0.3]" },     { "hearth", "[0.55,0.2,0.85,0.25,0.3]" },
   };
   char *lib = g_build_filename (f->dir, "library", NULL);
 
@@ -191,7 +204,7 @@ static char *
 queue_head (Fixture *f)
 {
   g_autofree char *out = CTL_OUT (f, 0, "queue", "--json");
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
   JsonArray *q;
 
   g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
@@ -222,7 +235,7 @@ test_opposite_tastes (Fixture *f, gconstpointer data)
   CTL (f, 0, "tap", "04:a1:b2:c3");
   CTL (f, 0, "vote", "04A1B2C3", "5");
   CTL (f, 2, "vote", "04A1B2C3");
-  CTL (f, 1, "vote", "04A1B2C3", "4");   /* already rated this play */
+  CTL (f, 1, "vote", "04A1B2C3", "4"); /* already rated this play */
   rain = queue_head (f);
   g_assert_true (g_str_equal (rain, "rain") || g_str_equal (rain, "storm"));
 
@@ -249,16 +262,18 @@ test_db_before_command (Fixture *f, gconstpointer data)
   g_autofree char *eq = g_strconcat ("--db=", f->db, NULL);
 
   make_library (f, &lib);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "--db", f->db, "init", NULL },
-                                    &out, &err), ==, 0);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "--db", f->db, "init", NULL }, &out,
+                                    &err),
+                   ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { eq, "import", lib, NULL },
-                                    &out, &err), ==, 0);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ eq, "import", lib, NULL }, &out, &err),
+                   ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "--db", f->db, "songs", NULL },
-                                    &out, &err), ==, 0);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "--db", f->db, "songs", NULL }, &out,
+                                    &err),
+                   ==, 0);
   /* Readable vectors: three decimals, not the stored round-trip digits. */
   g_assert_nonnull (strstr (out, "campfire"));
   g_assert_nonnull (strstr (out, "[0.100, 0.300, 0.950, 0.200, 0.200]"));
@@ -279,7 +294,7 @@ test_config (Fixture *f, gconstpointer data)
   all = CTL_OUT (f, 0, "config");
   g_assert_nonnull (strstr (all, "crossfade_seconds"));
   g_assert_nonnull (strstr (all, "tap_limit_per_minute"));
-  CTL (f, 0, "config", "loudness_target_lufs", "-18");   /* a negative value is no option */
+  CTL (f, 0, "config", "loudness_target_lufs", "-18"); /* a negative value is no option */
   one = CTL_OUT (f, 0, "config", "loudness_target_lufs");
   g_assert_cmpstr (one, ==, "-18\n");
   CTL (f, 1, "config", "volume", "2");
@@ -320,7 +335,8 @@ test_import_reports_bad_files (Fixture *f, gconstpointer data)
   sk_test_write_sidecar (short_vec, "waves", "[0.3,0.5,0.1,0.1]");
 
   CTL (f, 0, "init");
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "import", lib, "--db", f->db, NULL },
+                                    &out, &err),
                    ==, 1);
   g_assert_nonnull (strstr (err, "rain.wav: the audio is truncated"));
   g_assert_nonnull (strstr (err, "waves.wav: waves.json: “embedding”: vector has 4 components"));
@@ -350,8 +366,8 @@ static void
 test_demo_library (Fixture *f, gconstpointer data)
 {
   const char *demo = g_getenv ("SK_DEMO_DIR");
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
   sqlite3_stmt *stmt;
   guint n = 0;
@@ -379,9 +395,18 @@ static void
 test_missing_database (Fixture *f, gconstpointer data)
 {
   static const char *const commands[][4] = {
-    { "status" }, { "queue" }, { "songs" }, { "config" }, { "config", "volume", "0.5" },
-    { "join", "04AA0001" }, { "tap", "04AA0001" }, { "vote", "04AA0001", "3" },
-    { "checkout", "04AA0001" }, { "next" }, { "import", "." }, { "cache" },
+    { "status" },
+    { "queue" },
+    { "songs" },
+    { "config" },
+    { "config", "volume", "0.5" },
+    { "join", "04AA0001" },
+    { "tap", "04AA0001" },
+    { "vote", "04AA0001", "3" },
+    { "checkout", "04AA0001" },
+    { "next" },
+    { "import", "." },
+    { "cache" },
   };
   g_autofree char *typo_dir = g_build_filename (f->dir, "typo", NULL);
   g_autofree char *typo = g_build_filename (typo_dir, "kiosk.db", NULL);
@@ -393,9 +418,11 @@ test_missing_database (Fixture *f, gconstpointer data)
 
       CTL (f, 1, commands[i][0], commands[i][1], commands[i][2]);
       g_assert_false (g_file_test (f->db, G_FILE_TEST_EXISTS));
-      g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "--db", typo, commands[i][0], commands[i][1],
-                                                                commands[i][2], NULL },
-                                        &out, &err), ==, 1);
+      g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "--db", typo, commands[i][0],
+                                                               commands[i][1], commands[i][2],
+                                                               NULL },
+                                        &out, &err),
+                       ==, 1);
       g_assert_nonnull (strstr (err, "There is no database at"));
       g_assert_false (g_file_test (typo_dir, G_FILE_TEST_EXISTS));
     }
@@ -405,21 +432,22 @@ test_missing_database (Fixture *f, gconstpointer data)
 static char *
 stored_queue (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open_full (f->db, SK_STORE_OPEN_READ_ONLY, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open_full (f->db, SK_STORE_OPEN_READ_ONLY, &error);
 
   g_assert_no_error (error);
   return sk_test_query_text (store,
                              "SELECT group_concat(id || ' ' || song_id || ' ' || added_at, '; ') "
-                             "FROM (SELECT * FROM player_queue ORDER BY position)", NULL);
+                             "FROM (SELECT * FROM player_queue ORDER BY position)",
+                             NULL);
 }
 
 static void
 test_read_commands_never_write (Fixture *f, gconstpointer data)
 {
   static const char *const readers[][3] = {
-    { "status" }, { "queue" }, { "queue", "--json" }, { "songs" }, { "config" },
-    { "config", "volume" },
+    { "status" }, { "queue" },  { "queue", "--json" },
+    { "songs" },  { "config" }, { "config", "volume" },
   };
   g_autofree char *lib = NULL;
   g_autofree char *queue_before = NULL;
@@ -454,18 +482,15 @@ test_read_commands_never_write (Fixture *f, gconstpointer data)
 /* Runs soundscape-ctl @argv (with --db) in @n processes at once; every one
  * must succeed. */
 static void
-ctl_in_parallel (Fixture           *f,
-                 guint              n,
-                 const char *const *argv,
-                 const char        *uid_prefix)
+ctl_in_parallel (Fixture *f, guint n, const char *const *argv, const char *uid_prefix)
 {
   g_autofree char *ctl_path = sk_test_ctl_path ();
-  g_autoptr(GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GError) error = NULL;
       GSubprocess *p;
 
       g_ptr_array_add (args, g_strdup (ctl_path));
@@ -477,17 +502,19 @@ ctl_in_parallel (Fixture           *f,
       g_ptr_array_add (args, g_strdup (f->db));
       g_ptr_array_add (args, NULL);
       p = g_subprocess_newv ((const char *const *) args->pdata,
-                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                             &error);
       g_assert_no_error (error);
       g_ptr_array_add (procs, p);
     }
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
 
-      g_assert_true (g_subprocess_communicate_utf8 (procs->pdata[i], NULL, NULL, &out, &err, &error));
+      g_assert_true (
+          g_subprocess_communicate_utf8 (procs->pdata[i], NULL, NULL, &out, &err, &error));
       g_assert_no_error (error);
       if (g_subprocess_get_exit_status (procs->pdata[i]) != 0)
         g_error ("soundscape-ctl %s (process %u of %u) failed: %s", argv[0], i + 1, n, err);
@@ -497,21 +524,24 @@ ctl_in_parallel (Fixture           *f,
 static void
 test_parallel_first_opens (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
   g_autofree char *status = NULL;
 
   /* eight programs open a database that is not there yet */
-  ctl_in_parallel (f, 8, (const char *const[]) { "init", NULL }, NULL);
+  ctl_in_parallel (f, 8, (const char *const[]){ "init", NULL }, NULL);
   /* and eight new listeners join at once */
-  ctl_in_parallel (f, 8, (const char *const[]) { "join", NULL }, "04AA00");
+  ctl_in_parallel (f, 8, (const char *const[]){ "join", NULL }, "04AA00");
 
   store = sk_store_open_full (f->db, SK_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
   g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM players"), ==, 1);
   g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM profiles"), ==, 8);
-  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM sessions WHERE status = 'active'"), ==, 8);
-  g_assert_cmpint (sk_test_query_int (store, "PRAGMA user_version"), ==, sk_store_get_latest_schema_version ());
+  g_assert_cmpint (sk_test_query_int (store,
+                                      "SELECT count(*) FROM sessions WHERE status = 'active'"),
+                   ==, 8);
+  g_assert_cmpint (sk_test_query_int (store, "PRAGMA user_version"), ==,
+                   sk_store_get_latest_schema_version ());
   status = CTL_OUT (f, 0, "status");
   g_assert_nonnull (strstr (status, "Present:   8 listeners"));
 }
@@ -527,7 +557,7 @@ test_deep_json_is_refused (Fixture *f, gconstpointer data)
   g_autofree char *json = NULL;
   g_autofree char *deep = g_strnfill (80 * 1024, '[');
   g_autofree char *case_path = g_build_filename (f->dir, "deep-case.json", NULL);
-  g_autoptr(GString) nested = g_string_new ("{\"songs\": ");
+  g_autoptr (GString) nested = g_string_new ("{\"songs\": ");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *songs = NULL;
@@ -538,7 +568,8 @@ test_deep_json_is_refused (Fixture *f, gconstpointer data)
   sk_test_write_wav (wav, 0.25);
   g_assert_true (g_file_set_contents (json, deep, -1, NULL));
   CTL (f, 0, "init");
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "import", lib, "--db", f->db, NULL },
+                                    &out, &err),
                    ==, 1);
   g_assert_nonnull (strstr (err, "abyss.wav: abyss.json: nested deeper than"));
   g_assert_nonnull (strstr (out, "Imported 6 songs; 1 file refused"));
@@ -554,12 +585,15 @@ test_deep_json_is_refused (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (case_path, nested->str, (gssize) nested->len, NULL));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "rank", case_path, NULL }, &out, &err), ==, 1);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "rank", case_path, NULL }, &out, &err),
+                   ==, 1);
   assert_one_line (err);
   g_assert_nonnull (strstr (err, "nested deeper than"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "taste-step", case_path, NULL }, &out, &err), ==, 1);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "taste-step", case_path, NULL }, &out,
+                                    &err),
+                   ==, 1);
   assert_one_line (err);
   g_assert_nonnull (strstr (err, "nested deeper than"));
 }
@@ -572,19 +606,23 @@ test_db_path_is_checked (Fixture *f, gconstpointer data)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "init", "--db", "", NULL }, &out, &err), ==, 1);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "init", "--db", "", NULL }, &out, &err),
+                   ==, 1);
   assert_one_line (err);
   g_assert_nonnull (strstr (err, "empty"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "init", "--db", "/dev/null", NULL }, &out, &err),
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "init", "--db", "/dev/null", NULL },
+                                    &out, &err),
                    ==, 1);
   assert_one_line (err);
   g_assert_nonnull (strstr (err, "/dev/null is not a database file"));
   g_assert_null (strstr (err, "full"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "status", "--db", f->dir, NULL }, &out, &err), ==, 1);
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "status", "--db", f->dir, NULL }, &out,
+                                    &err),
+                   ==, 1);
   assert_one_line (err);
   g_assert_nonnull (strstr (err, "is not a database file"));
 }
@@ -602,7 +640,7 @@ test_full_disk_at_first_open (Fixture *f, gconstpointer data)
   g_autofree char *script = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   int status = -1;
 
   if (unshare == NULL)
@@ -617,17 +655,20 @@ test_full_disk_at_first_open (Fixture *f, gconstpointer data)
                             "exec '%s' init --db '%s/kiosk.db'",
                             disk, disk, ctl_path, disk);
   {
-    const char *argv[] = { unshare, "--user", "--map-root-user", "--mount", "sh", "-c", script, NULL };
+    const char *argv[] = {
+      unshare, "--user", "--map-root-user", "--mount", "sh", "-c", script, NULL
+    };
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                 &out, &err, &status, &error));
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
     g_assert_no_error (error);
   }
   if (!WIFEXITED (status) || WEXITSTATUS (status) == 77 ||
       (WEXITSTATUS (status) != 0 && WEXITSTATUS (status) != 1))
     {
       g_autofree char *why = g_strdup_printf ("no private tmpfs here (user and mount namespaces "
-                                              "refused?): %s", err);
+                                              "refused?): %s",
+                                              err);
 
       g_test_skip (why);
       return;
@@ -671,7 +712,8 @@ test_import_names_what_it_skips (Fixture *f, gconstpointer data)
   g_assert_cmpint (mkfifo (blocked_json, 0600), ==, 0);
 
   CTL (f, 0, "init");
-  g_assert_cmpint (sk_test_run_ctl ((const char *const[]) { "import", lib, "--db", f->db, NULL }, &out, &err),
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "import", lib, "--db", f->db, NULL },
+                                    &out, &err),
                    ==, 1);
   g_test_message ("%s", err);
   g_assert_nonnull (strstr (err, "loop.wav: a symbolic link that loops"));

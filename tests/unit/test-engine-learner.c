@@ -13,19 +13,18 @@
 #include "sk-test-util.h"
 #include "sk-util.h"
 
-#define T0   ((gint64) 1714557600 * G_USEC_PER_SEC)   /* 2024-05-01 10:00:00 UTC */
+#define T0 ((gint64) 1714557600 * G_USEC_PER_SEC) /* 2024-05-01 10:00:00 UTC */
 
 static const double RAIN[SK_DIM] = { 0.95, 0.40, 0.15, 0.45, 0.60 };
 
 /* The profile's stored preference and learner state. */
 static void
-read_profile (SkStore    *store,
-              const char *id,
-              double      pref[SK_DIM],
-              char      **state_text)
+read_profile (SkStore *store, const char *id, double pref[SK_DIM], char **state_text)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT preference_vector, taste_state "
-                                                "FROM profiles WHERE id = ?1", NULL);
+  sqlite3_stmt *stmt = sk_store_prepare (store,
+                                         "SELECT preference_vector, taste_state "
+                                         "FROM profiles WHERE id = ?1",
+                                         NULL);
 
   g_assert_nonnull (stmt);
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
@@ -47,16 +46,16 @@ make_schema_1_database (const char *path)
   sk_test_sqlite_exec (db, sk_store_migrations[0]);
   sk_test_sqlite_exec (db, "PRAGMA user_version = 1");
   sk_test_sqlite_exec (db,
-           "INSERT INTO profiles (id, name, display_name, preference_vector, taste_momentum, "
-           "                      created_at, updated_at) VALUES "
-           "('p-rain', 'Rain', 'Rain', '[0.95,0.4,0.15,0.45,0.6]', '[0.01,0,-0.02,0,0]', "
-           "  '2024-04-01T10:00:00.000000Z', '2024-04-01T10:00:00.000000Z'),"
-           "('p-fire', 'Fire', 'Fire', '[0.1,0.4,0.95,0.3,0.2]', '[0,0,0,0,0]', "
-           "  '2024-04-01T10:00:00.000000Z', '2024-04-01T10:00:00.000000Z'),"
-           "('p-bad', 'Bad', 'Bad', 'not a vector', '[0,0,0,0,0]', "
-           "  '2024-04-01T10:00:00.000000Z', '2024-04-01T10:00:00.000000Z');"
-           "INSERT INTO badges (uid, user_id, created_at) VALUES "
-           "('04A1B2C3', 'p-rain', '2024-04-01T10:00:00.000000Z');");
+                       "INSERT INTO profiles (id, name, display_name, preference_vector, taste_momentum, "
+                       "                      created_at, updated_at) VALUES "
+                       "('p-rain', 'Rain', 'Rain', '[0.95,0.4,0.15,0.45,0.6]', '[0.01,0,-0.02,0,0]', "
+                       "  '2024-04-01T10:00:00.000000Z', '2024-04-01T10:00:00.000000Z'),"
+                       "('p-fire', 'Fire', 'Fire', '[0.1,0.4,0.95,0.3,0.2]', '[0,0,0,0,0]', "
+                       "  '2024-04-01T10:00:00.000000Z', '2024-04-01T10:00:00.000000Z'),"
+                       "('p-bad', 'Bad', 'Bad', 'not a vector', '[0,0,0,0,0]', "
+                       "  '2024-04-01T10:00:00.000000Z', '2024-04-01T10:00:00.000000Z');"
+                       "INSERT INTO badges (uid, user_id, created_at) VALUES "
+                       "('04A1B2C3', 'p-rain', '2024-04-01T10:00:00.000000Z');");
   sqlite3_close (db);
 }
 
@@ -65,11 +64,15 @@ test_old_database_learns_on (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "test.db", NULL);
-  static const struct { const char *id; double pref[SK_DIM]; } before[] = {
+  static const struct
+  {
+    const char *id;
+    double pref[SK_DIM];
+  } before[] = {
     { "p-rain", { 0.95, 0.4, 0.15, 0.45, 0.6 } },
     { "p-fire", { 0.1, 0.4, 0.95, 0.3, 0.2 } },
   };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *state_text = NULL;
   g_autofree char *song = NULL;
   SkTestClock clock = { T0 };
@@ -80,12 +83,14 @@ test_old_database_learns_on (void)
   double expect_pref[SK_DIM];
 
   make_schema_1_database (path);
-  engine = sk_test_engine_new (dir, &clock);   /* opens and migrates */
+  engine = sk_test_engine_new (dir, &clock); /* opens and migrates */
   store = sk_engine_get_store (engine);
   g_assert_cmpint (sk_store_get_schema_version (store), ==, sk_store_get_latest_schema_version ());
 
   /* every profile has a state, from its preference */
-  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM profiles WHERE taste_state IS NULL"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (store,
+                                      "SELECT count(*) FROM profiles WHERE taste_state IS NULL"),
+                   ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (before); i++)
     {
       g_autofree char *text = NULL;
@@ -106,8 +111,10 @@ test_old_database_learns_on (void)
     /* a damaged taste gets a new listener's state, and loses nothing else */
     g_autofree char *text = NULL;
     g_autofree char *want = NULL;
-    sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT taste_state, preference_vector FROM profiles "
-                                                  "WHERE id = 'p-bad'", NULL);
+    sqlite3_stmt *stmt = sk_store_prepare (store,
+                                           "SELECT taste_state, preference_vector FROM profiles "
+                                           "WHERE id = 'p-bad'",
+                                           NULL);
 
     g_assert_cmpint (sk_store_step (store, stmt, NULL), ==, SQLITE_ROW);
     text = g_strdup (sk_store_column_text (stmt, 0));
@@ -132,10 +139,13 @@ test_old_database_learns_on (void)
 
   sk_taste_state_from_preference (before[0].pref, expect);
   memcpy (expect_pref, before[0].pref, sizeof expect_pref);
-  g_assert_true (sk_taste_learn (expect, expect_pref,
-                                 sk_recommender_get_embedding (sk_engine_get_recommender (engine),
-                                                               sk_recommender_lookup (sk_engine_get_recommender (engine), song)),
-                                 1));
+  g_assert_true (
+      sk_taste_learn (expect, expect_pref,
+                      sk_recommender_get_embedding (sk_engine_get_recommender (engine),
+                                                    sk_recommender_lookup (sk_engine_get_recommender (
+                                                                               engine),
+                                                                           song)),
+                      1));
   read_profile (store, "p-rain", pref, &state_text);
   g_assert_true (sk_numbers_parse (state_text, state, SK_TASTE_STATE_LEN, &error));
   g_assert_no_error (error);
@@ -145,8 +155,10 @@ test_old_database_learns_on (void)
     g_assert_cmpfloat (pref[d], ==, expect_pref[d]);
   g_assert_cmpfloat (sk_taste_similarity (pref, before[0].pref), <, 1.0 - 1e-6);
   /* the outbox carries the state with the profile */
-  g_assert_cmpint (sk_test_query_int (store, "SELECT count(*) FROM outbox WHERE kind = 'profile' "
-                                             "AND json_extract(payload, '$.taste_state') IS NOT NULL"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (store,
+                                      "SELECT count(*) FROM outbox WHERE kind = 'profile' "
+                                      "AND json_extract(payload, '$.taste_state') IS NOT NULL"),
+                   ==, 1);
 
   g_object_unref (engine);
   sk_test_rmdir (dir);
@@ -155,16 +167,15 @@ test_old_database_learns_on (void)
 /* An engine on a fresh database in @dir with the library above and
  * explore_weight set to @weight (NULL: the default). */
 static SkEngine *
-engine_with_weight (const char  *dir,
-                    SkTestClock *clock,
-                    const char  *weight)
+engine_with_weight (const char *dir, SkTestClock *clock, const char *weight)
 {
   SkEngine *engine = sk_test_engine_new (dir, clock);
 
   if (weight != NULL)
     {
-      g_assert_true (sk_settings_set (sk_engine_get_store (engine), "explore_weight", weight, NULL));
-      g_object_unref (engine);   /* the engine reads its settings when made */
+      g_assert_true (
+          sk_settings_set (sk_engine_get_store (engine), "explore_weight", weight, NULL));
+      g_object_unref (engine); /* the engine reads its settings when made */
       engine = sk_test_engine_new (dir, clock);
     }
   sk_test_add_songs (engine, sk_test_evening_songs, SK_TEST_N_EVENING_SONGS);
@@ -176,7 +187,7 @@ static char *
 queue_for_rain_lover (const char *weight)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
   SkTestClock clock = { T0 };
   SkEngine *engine = engine_with_weight (dir, &clock, weight);
@@ -220,8 +231,8 @@ static void
 test_explore_weight_is_a_setting (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (dir, "test.db", NULL);
 
   store = sk_store_open (path, &error);
@@ -244,8 +255,10 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/core/learner/database-from-before-migrates-and-learns-on", test_old_database_learns_on);
-  g_test_add_func ("/core/learner/explore-weight-shapes-the-queue", test_explore_weight_shapes_the_queue);
+  g_test_add_func ("/core/learner/database-from-before-migrates-and-learns-on",
+                   test_old_database_learns_on);
+  g_test_add_func ("/core/learner/explore-weight-shapes-the-queue",
+                   test_explore_weight_shapes_the_queue);
   g_test_add_func ("/core/learner/explore-weight-is-a-setting", test_explore_weight_is_a_setting);
   return g_test_run ();
 }

@@ -7,23 +7,20 @@
 
 #include "sk-test-util.h"
 
-#define T0  ((gint64) 1714557600 * G_USEC_PER_SEC)
+#define T0 ((gint64) 1714557600 * G_USEC_PER_SEC)
 
 typedef struct
 {
-  char        *dir;
-  SkTestClock  clock;
-  SkEngine    *engine;
-  SkStore     *store;
-  guint        status_changes;
-  char        *last_status;
+  char *dir;
+  SkTestClock clock;
+  SkEngine *engine;
+  SkStore *store;
+  guint status_changes;
+  char *last_status;
 } Fixture;
 
 static void
-on_status (SkEngine   *engine,
-           const char *status,
-           const char *message,
-           Fixture    *f)
+on_status (SkEngine *engine, const char *status, const char *message, Fixture *f)
 {
   f->status_changes++;
   g_free (f->last_status);
@@ -31,13 +28,12 @@ on_status (SkEngine   *engine,
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   static const SkTestSong songs[] = {
     { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
-    { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
-    { "s-waves",    { 0.40, 0.50, 0.10, 0.10, 0.95 } },
+    { "s-rain", { 0.95, 0.30, 0.10, 0.30, 0.40 } },
+    { "s-waves", { 0.40, 0.50, 0.10, 0.10, 0.95 } },
   };
 
   f->dir = sk_test_mkdtemp ();
@@ -49,8 +45,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->engine);
   sk_test_rmdir (f->dir);
@@ -59,8 +54,7 @@ fixture_teardown (Fixture       *f,
 }
 
 static gboolean
-queue_has (SkEngine   *engine,
-           const char *id)
+queue_has (SkEngine *engine, const char *id)
 {
   guint n = 0;
   const SkQueueEntry *q = sk_engine_get_queue (engine, &n);
@@ -72,10 +66,9 @@ queue_has (SkEngine   *engine,
 }
 
 static void
-test_start_song (Fixture       *f,
-                 gconstpointer  data)
+test_start_song (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *play = NULL;
   g_autofree char *status = NULL;
   g_autofree char *current = NULL;
@@ -91,11 +84,9 @@ test_start_song (Fixture       *f,
   g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "playing");
   g_assert_null (sk_engine_get_status_message (f->engine));
   g_assert_cmpuint (f->status_changes, ==, 1);
-  status = sk_test_query_text (f->store,
-                               "SELECT status FROM players WHERE id = ?1",
+  status = sk_test_query_text (f->store, "SELECT status FROM players WHERE id = ?1",
                                sk_engine_get_player_id (f->engine));
-  current = sk_test_query_text (f->store,
-                                "SELECT current_song_id FROM players WHERE id = ?1",
+  current = sk_test_query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1",
                                 sk_engine_get_player_id (f->engine));
   row = sk_test_query_text (f->store, "SELECT song_id FROM songs_playing WHERE id = ?1", play);
   g_assert_cmpstr (status, ==, "playing");
@@ -108,11 +99,10 @@ test_start_song (Fixture       *f,
 }
 
 static void
-test_mark_unplayable (Fixture       *f,
-                      gconstpointer  data)
+test_mark_unplayable (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) ranked = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ranked = NULL;
   g_autofree char *playable = NULL;
   g_autofree char *reason = NULL;
 
@@ -121,8 +111,7 @@ test_mark_unplayable (Fixture       *f,
   g_assert_no_error (error);
   g_assert_false (queue_has (f->engine, "s-rain"));
   playable = sk_test_query_text (f->store, "SELECT playable FROM songs WHERE id = ?1", "s-rain");
-  reason = sk_test_query_text (f->store,
-                               "SELECT unplayable_reason FROM songs WHERE id = ?1",
+  reason = sk_test_query_text (f->store, "SELECT unplayable_reason FROM songs WHERE id = ?1",
                                "s-rain");
   g_assert_cmpstr (playable, ==, "0");
   g_assert_cmpstr (reason, ==, "the audio is damaged");
@@ -143,11 +132,10 @@ test_mark_unplayable (Fixture       *f,
 /* The fallback's ranking has what the queue leaves out: the song playing
  * and the ones played a moment ago. */
 static void
-test_ranked_includes_current (Fixture       *f,
-                              gconstpointer  data)
+test_ranked_includes_current (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) ranked = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ranked = NULL;
   guint n = 0;
 
   g_assert_true (sk_engine_start_song (f->engine, "s-campfire", NULL, &error));
@@ -163,10 +151,9 @@ test_ranked_includes_current (Fixture       *f,
 }
 
 static void
-test_idle (Fixture       *f,
-           gconstpointer  data)
+test_idle (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *status = NULL;
   g_autofree char *current = NULL;
 
@@ -178,11 +165,9 @@ test_idle (Fixture       *f,
   g_assert_cmpstr (f->last_status, ==, "idle");
   g_assert_cmpuint (f->status_changes, ==, 2);
   g_assert_null (sk_engine_get_current_song (f->engine));
-  status = sk_test_query_text (f->store,
-                               "SELECT status FROM players WHERE id = ?1",
+  status = sk_test_query_text (f->store, "SELECT status FROM players WHERE id = ?1",
                                sk_engine_get_player_id (f->engine));
-  current = sk_test_query_text (f->store,
-                                "SELECT current_song_id FROM players WHERE id = ?1",
+  current = sk_test_query_text (f->store, "SELECT current_song_id FROM players WHERE id = ?1",
                                 sk_engine_get_player_id (f->engine));
   g_assert_cmpstr (status, ==, "idle");
   g_assert_null (current);

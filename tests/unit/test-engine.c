@@ -9,45 +9,39 @@
 #include "sk-test-util.h"
 #include "sk-util.h"
 
-#define T0   ((gint64) 1714557600 * G_USEC_PER_SEC)   /* 2024-05-01 10:00:00 UTC */
-#define SEC  ((gint64) G_USEC_PER_SEC)
+#define T0 ((gint64) 1714557600 * G_USEC_PER_SEC) /* 2024-05-01 10:00:00 UTC */
+#define SEC ((gint64) G_USEC_PER_SEC)
 
-static const double RAIN[SK_DIM]  = { 0.95, 0.40, 0.15, 0.45, 0.60 };
-static const double FIRE[SK_DIM]  = { 0.10, 0.40, 0.95, 0.30, 0.20 };
+static const double RAIN[SK_DIM] = { 0.95, 0.40, 0.15, 0.45, 0.60 };
+static const double FIRE[SK_DIM] = { 0.10, 0.40, 0.95, 0.30, 0.20 };
 
 typedef struct
 {
-  char        *dir;
-  SkTestClock  clock;
-  SkEngine    *engine;
-  SkStore     *store;
+  char *dir;
+  SkTestClock clock;
+  SkEngine *engine;
+  SkStore *store;
   SkTestEngineCounts counts;
-  char        *last_unknown;
-  char        *last_refused;   /* "UID reason" */
+  char *last_unknown;
+  char *last_refused; /* "UID reason" */
 } Fixture;
 
 static void
-on_tap_refused (SkEngine   *engine,
-                const char *uid,
-                const char *reason,
-                Fixture    *f)
+on_tap_refused (SkEngine *engine, const char *uid, const char *reason, Fixture *f)
 {
   g_free (f->last_refused);
   f->last_refused = g_strdup_printf ("%s %s", uid, reason);
 }
 
 static void
-on_unknown (SkEngine   *engine,
-            const char *uid,
-            Fixture    *f)
+on_unknown (SkEngine *engine, const char *uid, Fixture *f)
 {
   g_free (f->last_unknown);
   f->last_unknown = g_strdup (uid);
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   f->dir = sk_test_mkdtemp ();
   f->clock.now = T0;
@@ -57,7 +51,7 @@ fixture_setup (Fixture       *f,
   /* the plain ranking of the definition, so that a taste's own songs come
    * first; the exploration bonus has tests of its own (explore_*) */
   g_assert_true (sk_settings_set (f->store, "explore_weight", "0", NULL));
-  g_clear_object (&f->engine);   /* the engine reads its settings when made */
+  g_clear_object (&f->engine); /* the engine reads its settings when made */
   f->engine = sk_test_engine_new (f->dir, &f->clock);
   f->store = sk_engine_get_store (f->engine);
   sk_test_count_engine (f->engine, &f->counts);
@@ -66,8 +60,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->engine);
   sk_test_rmdir (f->dir);
@@ -77,20 +70,15 @@ fixture_teardown (Fixture       *f,
 }
 
 static int
-count (Fixture    *f,
-       const char *sql)
+count (Fixture *f, const char *sql)
 {
   return sk_test_query_int (f->store, sql);
 }
 
 static char *
-enroll (Fixture      *f,
-        const char   *uid,
-        const char   *name,
-        const char   *role,
-        const double *taste)
+enroll (Fixture *f, const char *uid, const char *name, const char *role, const double *taste)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *id = sk_engine_enroll (f->engine, uid, name, role, taste, &error);
 
   g_assert_no_error (error);
@@ -99,12 +87,9 @@ enroll (Fixture      *f,
 }
 
 static void
-tap_ok (Fixture     *f,
-        const char  *uid,
-        SkTapKind    kind,
-        SkTapResult *out)
+tap_ok (Fixture *f, const char *uid, SkTapKind kind, SkTapResult *out)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (sk_engine_tap (f->engine, uid, out, &error));
   g_assert_no_error (error);
@@ -127,7 +112,7 @@ test_unknown_badge (Fixture *f, gconstpointer data)
 static void
 test_odd_uid_refused (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r;
 
   g_assert_false (sk_engine_tap (f->engine, "04AABB", &r, &error));
@@ -172,7 +157,7 @@ static void
 test_expiry_to_the_second (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r;
 
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
@@ -201,7 +186,7 @@ static void
 test_check_out (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r;
 
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
@@ -217,8 +202,8 @@ static void
 test_check_in_elsewhere_moves (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkEngine) other = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkEngine) other = NULL;
   SkTapResult r;
 
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
@@ -244,11 +229,12 @@ static void
 test_revoked_badge (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r;
 
   g_assert_true (sk_store_exec (f->store,
-                                "UPDATE badges SET revoked_at = '2024-04-01T00:00:00.000000Z'", &error));
+                                "UPDATE badges SET revoked_at = '2024-04-01T00:00:00.000000Z'",
+                                &error));
   g_assert_false (sk_engine_tap (f->engine, "04A1B2C3", &r, &error));
   g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED);
   g_assert_cmpint (count (f, "SELECT count(*) FROM sessions"), ==, 0);
@@ -263,7 +249,7 @@ test_manager_badge (Fixture *f, gconstpointer data)
   g_autofree char *mgr = enroll (f, "04ADA1E5", "Mia", "manager", NULL);
   g_autofree char *owner = enroll (f, "04000001", "Olu", NULL, NULL);
   g_autofree char *sql = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r;
 
   tap_ok (f, "04ADA1E5", SK_TAP_MANAGER, &r);
@@ -291,7 +277,7 @@ static void
 test_throttle (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r;
 
   /* six taps in six seconds: the default limit */
@@ -337,7 +323,7 @@ test_throttle (Fixture *f, gconstpointer data)
 static void
 test_throttle_unknown (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r;
 
   for (int i = 0; i < 6; i++)
@@ -355,9 +341,9 @@ static void
 test_throttle_setting (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkEngine) two = NULL;
-  g_autoptr(SkEngine) unlimited = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkEngine) two = NULL;
+  g_autoptr (SkEngine) unlimited = NULL;
   SkTapResult r;
 
   g_assert_true (sk_store_set_setting (f->store, "tap_limit_per_minute", "2", &error));
@@ -389,7 +375,7 @@ test_throttle_setting (Fixture *f, gconstpointer data)
 static void
 test_join_makes_a_guest (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = sk_engine_join (f->engine, "04bb00cc", NULL, &error);
   g_autofree char *again = NULL;
   g_autofree char *named = NULL;
@@ -399,7 +385,8 @@ test_join_makes_a_guest (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM profiles WHERE is_guest = 1 "
-                             "AND preference_vector = '[0.5,0.5,0.5,0.5,0.5]'"), ==, 1);
+                             "AND preference_vector = '[0.5,0.5,0.5,0.5,0.5]'"),
+                   ==, 1);
   tap_ok (f, "04BB00CC", SK_TAP_LISTENER, &r);
   g_assert_cmpstr (r.user_id, ==, id);
   g_assert_true (strlen (r.display_name) > 3);
@@ -425,7 +412,7 @@ test_vote_rules (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_autofree char *song = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r;
 
   g_assert_false (sk_engine_vote (f->engine, id, 4, &error));
@@ -446,7 +433,9 @@ test_vote_rules (Fixture *f, gconstpointer data)
 
   g_assert_true (sk_engine_vote (f->engine, id, 5, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (count (f, "SELECT count(*) FROM votes WHERE play_id IS NOT NULL AND vote_value = 5"), ==, 1);
+  g_assert_cmpint (count (f,
+                          "SELECT count(*) FROM votes WHERE play_id IS NOT NULL AND vote_value = 5"),
+                   ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM outbox WHERE kind = 'vote'"), ==, 1);
 
   /* one vote per listener per play */
@@ -467,7 +456,7 @@ static void
 test_vote_learns (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Newcomer", NULL, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   sqlite3_stmt *stmt;
   double pref[SK_DIM];
   SkTapResult r;
@@ -486,9 +475,12 @@ test_vote_learns (Fixture *f, gconstpointer data)
    * A = Λ0 + xxᵀ, b = x, so w = Λ0⁻¹x / (1 + xᵀΛ0⁻¹x) = Λ0⁻¹x / 3.5
    * (Sherman–Morrison; xᵀΛ0⁻¹x = 1/2 + 2), u = 2Ê/3.5, and p = 0.5 + Ê/3.5. */
   {
-    const double *e = sk_recommender_get_embedding (sk_engine_get_recommender (f->engine),
-                                                    sk_recommender_lookup (sk_engine_get_recommender (f->engine),
-                                                                           sk_engine_get_current_song (f->engine)));
+    const double
+        *e = sk_recommender_get_embedding (sk_engine_get_recommender (f->engine),
+                                           sk_recommender_lookup (sk_engine_get_recommender (
+                                                                      f->engine),
+                                                                  sk_engine_get_current_song (
+                                                                      f->engine)));
     double c[SK_DIM], n = 0;
 
     for (guint d = 0; d < SK_DIM; d++)
@@ -520,7 +512,7 @@ test_opposite_tastes_change_the_queue (Fixture *f, gconstpointer data)
   g_autofree char *fire = enroll (f, "04F1E2D3", "Fire Keeper", NULL, FIRE);
   g_autofree char *head1 = NULL;
   g_autofree char *head2 = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint changes;
   SkTapResult r;
 
@@ -545,7 +537,7 @@ test_opposite_tastes_change_the_queue (Fixture *f, gconstpointer data)
 static void
 test_track_start (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *first = NULL;
   const SkQueueEntry *q;
   guint n;
@@ -554,7 +546,8 @@ test_track_start (Fixture *f, gconstpointer data)
   g_assert_cmpstr (sk_engine_get_current_song (f->engine), ==, first);
   g_assert_cmpint (count (f, "SELECT count(*) FROM songs_playing"), ==, 1);
   g_assert_cmpint (count (f, "SELECT count(*) FROM players WHERE status = 'playing' "
-                             "AND current_song_id IS NOT NULL"), ==, 1);
+                             "AND current_song_id IS NOT NULL"),
+                   ==, 1);
   q = sk_engine_get_queue (f->engine, &n);
   g_assert_cmpuint (n, ==, 5);
   for (guint i = 0; i < n; i++)
@@ -575,8 +568,8 @@ test_nothing_to_play (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   SkTestClock clock = { T0 };
-  g_autoptr(SkEngine) engine = sk_test_engine_new (dir, &clock);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = sk_test_engine_new (dir, &clock);
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (sk_engine_start_next (engine, NULL, &error));
   g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYABLE);
@@ -591,7 +584,7 @@ test_full_disk_vote_loses_nothing (Fixture *f, gconstpointer data)
   g_autofree char *limit = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *filler = g_strnfill (4000, 'f');
   sqlite3_stmt *stmt;
   SkTapResult r;
@@ -637,13 +630,17 @@ test_full_disk_vote_loses_nothing (Fixture *f, gconstpointer data)
           }
     }
   g_assert_true (sk_store_exec (f->store, "DELETE FROM votes WHERE id LIKE 'filler%'", NULL));
-  g_assert_true (sk_store_exec (f->store, "DELETE FROM player_queue WHERE id LIKE 'filler%'", NULL));
+  g_assert_true (
+      sk_store_exec (f->store, "DELETE FROM player_queue WHERE id LIKE 'filler%'", NULL));
   /* the filler votes go again (the test counts votes): fill the pages they
    * leave with settings instead */
   for (gsize size = 4000, i = 100000; size >= 8; size /= 2)
     for (;; i++)
       {
-        sqlite3_stmt *ins = sk_store_prepare (f->store, "INSERT INTO settings (key, value) VALUES ('refill' || ?1, ?2)", NULL);
+        sqlite3_stmt *
+            ins = sk_store_prepare (f->store,
+                                    "INSERT INTO settings (key, value) VALUES ('refill' || ?1, ?2)",
+                                    NULL);
 
         filler[size] = '\0';
         sqlite3_bind_int64 (ins, 1, (gint64) i);
@@ -668,7 +665,7 @@ static void
 fail_in_handler (guint *ran)
 {
   SkEngine *engine = g_object_get_data (G_OBJECT (ran), "engine");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   (*(guint *) g_object_get_data (G_OBJECT (ran), "count"))++;
   g_assert_false (sk_engine_mark_unplayable (engine, "no-such-song", "test", &error));
@@ -678,8 +675,8 @@ fail_in_handler (guint *ran)
 static void
 test_failing_handler_costs_nothing (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GObject) carrier = g_object_new (G_TYPE_OBJECT, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GObject) carrier = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr (GError) error = NULL;
   g_autofree char *guest = NULL;
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   guint ran = 0;
@@ -723,7 +720,7 @@ static void
 test_rolled_back_change_emits_nothing (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint queue_before = f->counts.queue_changes;
   SkTapResult r;
 
@@ -756,7 +753,7 @@ static void
 test_tap_is_one_transaction (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
 
   /* the queue cannot be written: the check-in must not stay either */
@@ -801,9 +798,9 @@ static void
 test_picks_up_other_programs (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = g_strdup (sk_store_get_path (f->store));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) other = sk_store_open_full (path, SK_STORE_OPEN_EXISTING, &error);
-  g_autoptr(SkEngine) ctl = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) other = sk_store_open_full (path, SK_STORE_OPEN_EXISTING, &error);
+  g_autoptr (SkEngine) ctl = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   const SkQueueEntry *q;
@@ -811,17 +808,20 @@ test_picks_up_other_programs (Fixture *f, gconstpointer data)
   SkTapResult r;
 
   g_assert_no_error (error);
-  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_NOTHING);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==,
+                   SK_ENGINE_CHANGED_NOTHING);
   g_assert_null (summary);
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
   sk_tap_result_clear (&r);
-  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_NOTHING);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==,
+                   SK_ENGINE_CHANGED_NOTHING);
   /* an import through the engine's own connection, then a reload */
-  sk_test_add_songs (f->engine, &(SkTestSong) { "s-own", { 0.5, 0.5, 0.5, 0.5, 0.5 } }, 1);
+  sk_test_add_songs (f->engine, &(SkTestSong){ "s-own", { 0.5, 0.5, 0.5, 0.5, 0.5 } }, 1);
 
   g_assert_true (sk_settings_set (other, "queue_k", "2", &error));
   g_assert_no_error (error);
-  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_SETTINGS);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==,
+                   SK_ENGINE_CHANGED_SETTINGS);
   g_assert_no_error (error);
   g_assert_cmpstr (summary, ==, "settings: queue_k = 2");
   q = sk_engine_get_queue (f->engine, &n);
@@ -833,7 +833,8 @@ test_picks_up_other_programs (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_free (sk_engine_join (ctl, "04BB00CC", "Guest", &error));
   g_assert_no_error (error);
-  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==, SK_ENGINE_CHANGED_LISTENERS);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==,
+                   SK_ENGINE_CHANGED_LISTENERS);
   g_assert_cmpstr (summary, ==, "listeners: 2 present");
   g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 2);
 }
@@ -845,7 +846,7 @@ test_bad_embedding_vote_says_so (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_autofree char *song = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   sqlite3_stmt *stmt;
   SkTapResult r;
 
@@ -853,7 +854,8 @@ test_bad_embedding_vote_says_so (Fixture *f, gconstpointer data)
   sk_tap_result_clear (&r);
   g_assert_true (sk_engine_start_next (f->engine, &song, &error));
   g_assert_no_error (error);
-  stmt = sk_store_prepare (f->store, "UPDATE songs SET embedding = '[0.9,0.1]' WHERE id = ?1", NULL);
+  stmt = sk_store_prepare (f->store, "UPDATE songs SET embedding = '[0.9,0.1]' WHERE id = ?1",
+                           NULL);
   sqlite3_bind_text (stmt, 1, song, -1, SQLITE_STATIC);
   g_assert_true (sk_store_run (f->store, stmt, NULL));
   g_test_expect_message ("sk-engine", G_LOG_LEVEL_WARNING, "*left out of the ranking*");
@@ -901,7 +903,8 @@ main (int argc, char **argv)
   ADD ("/core/engine/opposite-tastes-change-the-queue", test_opposite_tastes_change_the_queue);
   ADD ("/core/engine/track-start-records-the-play", test_track_start);
   ADD ("/core/engine/full-disk-vote-loses-nothing", test_full_disk_vote_loses_nothing);
-  ADD ("/core/engine/failing-handler-cannot-cost-a-vote-or-a-join", test_failing_handler_costs_nothing);
+  ADD ("/core/engine/failing-handler-cannot-cost-a-vote-or-a-join",
+       test_failing_handler_costs_nothing);
   ADD ("/core/engine/rolled-back-change-emits-nothing", test_rolled_back_change_emits_nothing);
   ADD ("/core/engine/tap-and-check-out-are-one-transaction-each", test_tap_is_one_transaction);
   ADD ("/core/engine/picks-up-what-other-programs-changed", test_picks_up_other_programs);

@@ -5,7 +5,7 @@
 #include "sk-event-queue.h"
 
 #define N_THREADS 4
-#define N_EACH    500
+#define N_EACH 500
 
 static gint freed;
 
@@ -20,17 +20,16 @@ typedef struct
 {
   GThread *main_thread;
   guint seen;
-  guint next[N_THREADS];   /* the next number expected from each thread */
+  guint next[N_THREADS]; /* the next number expected from each thread */
   gboolean wrong_thread;
   gboolean out_of_order;
   gboolean close_on_first;
   SkEventQueue *queue;
-  GObject *drop_owner;     /* unref'd on the first event when set */
+  GObject *drop_owner; /* unref'd on the first event when set */
 } Received;
 
 static void
-dispatch (gpointer owner,
-          gpointer event)
+dispatch (gpointer owner, gpointer event)
 {
   Received *r = g_object_get_data (owner, "received");
   guint v = GPOINTER_TO_UINT (*(gpointer *) event);
@@ -101,15 +100,15 @@ drain_context (void)
 static void
 test_in_order_on_main (void)
 {
-  g_autoptr(GObject) owner = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr (GObject) owner = g_object_new (G_TYPE_OBJECT, NULL);
   Received r = { .main_thread = g_thread_self () };
-  g_autoptr(SkEventQueue) queue = NULL;
+  g_autoptr (SkEventQueue) queue = NULL;
 
   g_object_set_data (owner, "received", &r);
   queue = sk_event_queue_new (owner, dispatch, free_event, "test");
   g_atomic_int_set (&freed, 0);
   run_workers (queue);
-  g_assert_cmpuint (r.seen, ==, 0);   /* nothing is delivered off the context */
+  g_assert_cmpuint (r.seen, ==, 0); /* nothing is delivered off the context */
   drain_context ();
 
   g_assert_cmpuint (r.seen, ==, N_THREADS * N_EACH);
@@ -122,9 +121,9 @@ test_in_order_on_main (void)
 static void
 test_nothing_after_close (void)
 {
-  g_autoptr(GObject) owner = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr (GObject) owner = g_object_new (G_TYPE_OBJECT, NULL);
   Received r = { .main_thread = g_thread_self () };
-  g_autoptr(SkEventQueue) queue = NULL;
+  g_autoptr (SkEventQueue) queue = NULL;
 
   g_object_set_data (owner, "received", &r);
   queue = sk_event_queue_new (owner, dispatch, free_event, "test");
@@ -143,9 +142,9 @@ test_nothing_after_close (void)
 static void
 test_close_from_handler (void)
 {
-  g_autoptr(GObject) owner = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr (GObject) owner = g_object_new (G_TYPE_OBJECT, NULL);
   Received r = { .main_thread = g_thread_self (), .close_on_first = TRUE };
-  g_autoptr(SkEventQueue) queue = NULL;
+  g_autoptr (SkEventQueue) queue = NULL;
 
   g_object_set_data (owner, "received", &r);
   queue = sk_event_queue_new (owner, dispatch, free_event, "test");
@@ -160,8 +159,7 @@ test_close_from_handler (void)
 }
 
 static void
-weak_notify (gpointer data,
-             GObject *where_the_object_was)
+weak_notify (gpointer data, GObject *where_the_object_was)
 {
   *(gboolean *) data = TRUE;
 }
@@ -184,7 +182,7 @@ test_owner_goes_first (void)
   g_object_set_data_full (owner, "queue", queue, (GDestroyNotify) sk_event_queue_close);
   worker_ref = sk_event_queue_ref (queue);
   g_object_weak_ref (owner, weak_notify, &gone);
-  r.drop_owner = owner;   /* the test's reference, dropped by the handler */
+  r.drop_owner = owner; /* the test's reference, dropped by the handler */
   g_atomic_int_set (&freed, 0);
 
   sk_event_queue_post (queue, new_event (0));
@@ -202,8 +200,7 @@ test_owner_goes_first (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/event-queue/in-order-on-main", test_in_order_on_main);

@@ -18,8 +18,7 @@ count_songs (SkStore *store)
 }
 
 static const char *
-reason_for (GPtrArray  *problems,
-            const char *file)
+reason_for (GPtrArray *problems, const char *file)
 {
   for (guint i = 0; i < problems->len; i++)
     {
@@ -32,9 +31,7 @@ reason_for (GPtrArray  *problems,
 }
 
 static void
-put (const char *dir,
-     const char *name,
-     const char *embedding)
+put (const char *dir, const char *name, const char *embedding)
 {
   g_autofree char *wav = g_strdup_printf ("%s/%s.wav", dir, name);
   g_autofree char *json = g_strdup_printf ("%s/%s.json", dir, name);
@@ -52,9 +49,9 @@ test_good_and_bad (void)
   g_autofree char *db = g_build_filename (dir, "kiosk.db", NULL);
   g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
-  g_autoptr(GPtrArray) problems = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
   g_autofree char *huge_title = g_strnfill (5000, 't');
   gsize len;
   guint n = 0;
@@ -121,8 +118,8 @@ test_missing_directory (void)
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *db = g_build_filename (dir, "kiosk.db", NULL);
   g_autofree char *nowhere = g_build_filename (dir, "nowhere", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (db, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (db, &error);
 
   g_assert_false (sk_import_dir (store, nowhere, NULL, NULL, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
@@ -135,7 +132,7 @@ test_probe_duration (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *wav = g_build_filename (dir, "a.wav", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   double d = 0;
 
   sk_test_write_wav (wav, 1.5);
@@ -146,17 +143,13 @@ test_probe_duration (void)
 
 /* The same white noise at two levels @db apart (and silence for @db < -200). */
 static void
-write_noise (const char *path,
-             double      seconds,
-             int         channels,
-             double      db)
+write_noise (const char *path, double seconds, int channels, double db)
 {
   sk_test_write_noise (path, 44100, channels, seconds, db, 2463534242u);
 }
 
 static double
-stored_loudness (SkStore    *store,
-                 const char *title)
+stored_loudness (SkStore *store, const char *title)
 {
   sqlite3_stmt *stmt = sk_store_prepare (store, "SELECT loudness FROM songs WHERE title = ?1",
                                          NULL);
@@ -175,7 +168,11 @@ stored_loudness (SkStore    *store,
 static void
 test_audio_limits_are_the_players (void)
 {
-  struct { int rate, channels; gboolean ok; } cases[] = {
+  struct
+  {
+    int rate, channels;
+    gboolean ok;
+  } cases[] = {
     { SK_AUDIO_MAX_RATE, SK_AUDIO_MAX_CHANNELS, TRUE },
     { SK_AUDIO_MIN_RATE, 1, TRUE },
     { 48000, SK_AUDIO_MAX_CHANNELS + 1, FALSE },
@@ -186,9 +183,9 @@ test_audio_limits_are_the_players (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GError) import_error = NULL;
-      g_autoptr(GError) play_error = NULL;
-      g_autoptr(SkAudioSource) source = NULL;
+      g_autoptr (GError) import_error = NULL;
+      g_autoptr (GError) play_error = NULL;
+      g_autoptr (SkAudioSource) source = NULL;
       double d = 0;
       gboolean imported;
 
@@ -217,9 +214,9 @@ test_loudness (void)
   const char *names[] = { "loud", "quiet", "mono", "silent" };
   const double levels[] = { -12, -24, -24, -1000 };
   const int channels[] = { 2, 2, 1, 2 };
-  g_autoptr(GPtrArray) problems = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
   double loud, quiet, mono, d = 0, probed = 0;
   guint n = 0;
 
@@ -293,8 +290,8 @@ test_non_finite_samples (void)
   SF_INFO info = { .samplerate = 48000, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
   g_autofree float *buf = g_new0 (float, 2 * 48000);
   g_autofree float *out = g_new (float, 2 * 4096);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkAudioSource) source = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkAudioSource) source = NULL;
   double duration = 0, loudness = 0;
   SNDFILE *sf;
   gsize n, total = 0;
@@ -327,15 +324,13 @@ test_non_finite_samples (void)
 typedef struct
 {
   const char *db;
-  guint       calls;
-  guint       refused;
+  guint calls;
+  guint refused;
 } WriteProbe;
 
 /* While the import reads files, another connection writes at once. */
 static void
-on_progress (guint    done,
-             guint    total,
-             gpointer data)
+on_progress (guint done, guint total, gpointer data)
 {
   WriteProbe *probe = data;
   sqlite3 *other = NULL;
@@ -344,12 +339,13 @@ on_progress (guint    done,
 
   probe->calls++;
   g_assert_cmpuint (done, <=, total);
-  g_assert_cmpint (sqlite3_open_v2 (probe->db, &other, SQLITE_OPEN_READWRITE, NULL), ==,
-                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_open_v2 (probe->db, &other, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (other, 0);
-  rc = sqlite3_exec (other, "BEGIN IMMEDIATE; "
+  rc = sqlite3_exec (other,
+                     "BEGIN IMMEDIATE; "
                      "INSERT OR REPLACE INTO settings (key, value) VALUES ('volume', '0.5'); "
-                     "COMMIT", NULL, NULL, &msg);
+                     "COMMIT",
+                     NULL, NULL, &msg);
   if (rc != SQLITE_OK)
     {
       g_test_message ("file %u of %u: a write was refused: %s", done, total, msg);
@@ -369,9 +365,9 @@ test_no_write_lock_while_reading (void)
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *lib = g_build_filename (dir, "lib", NULL);
   g_autofree char *db = g_build_filename (dir, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
   WriteProbe probe = { db, 0, 0 };
   guint n = 0;
 
@@ -410,6 +406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/import/duration-comes-from-the-file", test_probe_duration);
   g_test_add_func ("/core/import/loudness-is-measured-and-stored", test_loudness);
   g_test_add_func ("/core/import/audio-limits-are-the-players", test_audio_limits_are_the_players);
-  g_test_add_func ("/core/import/non-finite-samples-are-refused-and-never-played", test_non_finite_samples);
+  g_test_add_func ("/core/import/non-finite-samples-are-refused-and-never-played",
+                   test_non_finite_samples);
   return g_test_run ();
 }

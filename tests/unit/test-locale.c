@@ -14,13 +14,13 @@
 #include "sk-taste.h"
 #include "sk-util.h"
 
-#define T0   ((gint64) 1714557600 * G_USEC_PER_SEC)   /* 2024-05-01 10:00:00 UTC */
-#define SEC  ((gint64) G_USEC_PER_SEC)
+#define T0 ((gint64) 1714557600 * G_USEC_PER_SEC) /* 2024-05-01 10:00:00 UTC */
+#define SEC ((gint64) G_USEC_PER_SEC)
 
 static const SkTestSong songs[] = {
   { "s-campfire", { 0.10, 0.30, 0.95, 0.20, 0.20 } },
-  { "s-rain",     { 0.95, 0.30, 0.10, 0.30, 0.40 } },
-  { "s-storm",    { 0.70, 0.60, 0.10, 0.95, 0.20 } },
+  { "s-rain", { 0.95, 0.30, 0.10, 0.30, 0.40 } },
+  { "s-storm", { 0.70, 0.60, 0.10, 0.95, 0.20 } },
 };
 
 /* Compiles de_DE.UTF-8 into @dir; FALSE (the test skipped, with why) when
@@ -32,7 +32,7 @@ make_comma_locale (const char *dir)
   g_autofree char *numeric = g_build_filename (out_dir, "LC_NUMERIC", NULL);
   g_autofree char *localedef = g_find_program_in_path ("localedef");
   g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *argv[] = { NULL, "-i", "de_DE", "-f", "UTF-8", NULL, NULL };
   int status = 0;
 
@@ -43,14 +43,15 @@ make_comma_locale (const char *dir)
     }
   argv[0] = localedef;
   argv[5] = out_dir;
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                NULL, &err, &status, &error);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                &status, &error);
   g_assert_no_error (error);
   /* localedef exits 1 for mere warnings: the compiled files are what count */
   if (!g_file_test (numeric, G_FILE_TEST_EXISTS))
     {
       g_autofree char *why = g_strdup_printf ("localedef could not build de_DE.UTF-8 "
-                                              "(package locales has its sources): %s", err);
+                                              "(package locales has its sources): %s",
+                                              err);
       g_test_skip (why);
       return FALSE;
     }
@@ -63,8 +64,8 @@ static char *
 two_votes (const char *dir)
 {
   SkTestClock clock = { T0 };
-  g_autoptr(SkEngine) engine = sk_test_engine_new (dir, &clock);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = sk_test_engine_new (dir, &clock);
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
   double state[SK_TASTE_STATE_LEN];
   char *stored;
@@ -87,7 +88,8 @@ two_votes (const char *dir)
 
   stored = sk_test_query_text (sk_engine_get_store (engine),
                                "SELECT preference_vector || ' ' || taste_state "
-                               "FROM profiles WHERE id = ?1", id);
+                               "FROM profiles WHERE id = ?1",
+                               id);
   g_assert_nonnull (stored);
   /* the learner's state reads back, and holds both votes (A's bias entry
    * is the prior's 2, forgotten a little, plus one a vote) */
@@ -145,7 +147,7 @@ test_number_parser (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_assert_false (sk_number_parse (refused[i], NULL, &v, &error));
       g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID);
@@ -164,8 +166,8 @@ test_unreadable_state_is_logged (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   SkTestClock clock = { T0 };
-  g_autoptr(SkEngine) engine = sk_test_engine_new (dir, &clock);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngine) engine = sk_test_engine_new (dir, &clock);
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
   sqlite3_stmt *stmt;
   SkTapResult r;
@@ -177,9 +179,9 @@ test_unreadable_state_is_logged (void)
   sk_tap_result_clear (&r);
   g_assert_true (sk_engine_start_next (engine, NULL, &error));
   /* what a decimal-comma locale would leave behind */
-  stmt = sk_store_prepare (sk_engine_get_store (engine),
-                           "UPDATE profiles SET taste_state = '[2,0,0,0,0,0,0,5,0,0,0,0,0,12]' WHERE id = ?1",
-                           NULL);
+  stmt = sk_store_prepare (
+      sk_engine_get_store (engine),
+      "UPDATE profiles SET taste_state = '[2,0,0,0,0,0,0,5,0,0,0,0,0,12]' WHERE id = ?1", NULL);
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   g_assert_true (sk_store_run (sk_engine_get_store (engine), stmt, NULL));
 
@@ -190,7 +192,8 @@ test_unreadable_state_is_logged (void)
   {
     /* the vote learned from the listener's preference and stored a state again */
     g_autofree char *text = sk_test_query_text (sk_engine_get_store (engine),
-                                                "SELECT taste_state FROM profiles WHERE id = ?1", id);
+                                                "SELECT taste_state FROM profiles WHERE id = ?1",
+                                                id);
     double state[SK_TASTE_STATE_LEN];
 
     g_assert_true (sk_numbers_parse (text, state, SK_TASTE_STATE_LEN, &error));
@@ -209,6 +212,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/numbers/votes-under-a-decimal-comma-locale-store-the-c-result",
                    test_votes_under_decimal_comma);
   g_test_add_func ("/core/numbers/parser-takes-only-finite-decimal-numbers", test_number_parser);
-  g_test_add_func ("/core/numbers/unreadable-stored-learner-state-is-a-warning", test_unreadable_state_is_logged);
+  g_test_add_func ("/core/numbers/unreadable-stored-learner-state-is-a-warning",
+                   test_unreadable_state_is_logged);
   return g_test_run ();
 }

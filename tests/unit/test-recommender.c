@@ -38,7 +38,7 @@ test_penalty_half_life (void)
 static void
 test_ids_sorted_and_looked_up (void)
 {
-  g_autoptr(SkRecommender) r = three_songs ();
+  g_autoptr (SkRecommender) r = three_songs ();
 
   g_assert_cmpuint (sk_recommender_get_n_songs (r), ==, 3);
   g_assert_cmpstr (sk_recommender_get_id (r, 0), ==, "a");
@@ -49,9 +49,9 @@ test_ids_sorted_and_looked_up (void)
 static void
 test_duplicate_id_refused (void)
 {
-  g_autoptr(SkRecommender) r = sk_recommender_new ();
+  g_autoptr (SkRecommender) r = sk_recommender_new ();
   const double e[SK_DIM] = { 0.5, 0.5, 0.5, 0.5, 0.5 };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (sk_recommender_add_song (r, "x", e, NULL));
   g_assert_false (sk_recommender_add_song (r, "x", e, &error));
@@ -61,7 +61,7 @@ test_duplicate_id_refused (void)
 static void
 test_unplayable_is_not_a_candidate (void)
 {
-  g_autoptr(SkRecommender) r = three_songs ();
+  g_autoptr (SkRecommender) r = three_songs ();
   const double rain[SK_DIM] = { 1.0, 0.5, 0.5, 0.5, 0.5 };
   SkRankParams p = { .now = HOUR, .k = 5, .listeners = rain, .n_listeners = 1, .current = -1 };
   SkRankItem out[5];
@@ -77,7 +77,7 @@ test_unplayable_is_not_a_candidate (void)
 static void
 test_rank_leaves_state_unchanged (void)
 {
-  g_autoptr(SkRecommender) r = three_songs ();
+  g_autoptr (SkRecommender) r = three_songs ();
   const double rain[SK_DIM] = { 1.0, 0.5, 0.5, 0.5, 0.5 };
   SkRankParams p = { .now = 2 * HOUR, .k = 5, .listeners = rain, .n_listeners = 1 };
   SkRankItem first[5], second[5];
@@ -106,13 +106,13 @@ test_rank_leaves_state_unchanged (void)
 static void
 test_later_play_counts (void)
 {
-  g_autoptr(SkRecommender) r = three_songs ();
+  g_autoptr (SkRecommender) r = three_songs ();
   SkRankParams p = { .now = 3 * HOUR, .k = 5, .current = -1 };
   SkRankItem out[5];
   int a = sk_recommender_lookup (r, "a");
 
   sk_recommender_set_last_played (r, a, 2 * HOUR);
-  sk_recommender_set_last_played (r, a, HOUR);   /* older: ignored */
+  sk_recommender_set_last_played (r, a, HOUR); /* older: ignored */
   g_assert_cmpuint (sk_recommender_rank (r, &p, out), ==, 3);
   g_assert_cmpstr (sk_recommender_get_id (r, out[2].index), ==, "a");
   g_assert_cmpfloat_with_epsilon (out[2].score, -0.5, 1e-12);
@@ -125,7 +125,7 @@ test_later_play_counts (void)
 static void
 test_empty_catalogue (void)
 {
-  g_autoptr(SkRecommender) r = sk_recommender_new ();
+  g_autoptr (SkRecommender) r = sk_recommender_new ();
   SkRankParams p = { .now = 0, .k = 5, .current = -1 };
   SkRankItem out[5];
 
@@ -141,8 +141,10 @@ main (int argc, char **argv)
   g_test_add_func ("/core/recommender/penalty-halves-after-one-half-life", test_penalty_half_life);
   g_test_add_func ("/core/recommender/ids-are-sorted-and-looked-up", test_ids_sorted_and_looked_up);
   g_test_add_func ("/core/recommender/duplicate-id-is-refused", test_duplicate_id_refused);
-  g_test_add_func ("/core/recommender/unplayable-song-is-no-candidate", test_unplayable_is_not_a_candidate);
-  g_test_add_func ("/core/recommender/rank-leaves-state-unchanged", test_rank_leaves_state_unchanged);
+  g_test_add_func ("/core/recommender/unplayable-song-is-no-candidate",
+                   test_unplayable_is_not_a_candidate);
+  g_test_add_func ("/core/recommender/rank-leaves-state-unchanged",
+                   test_rank_leaves_state_unchanged);
   g_test_add_func ("/core/recommender/latest-start-sets-the-penalty", test_later_play_counts);
   g_test_add_func ("/core/recommender/empty-catalogue-gives-empty-queue", test_empty_catalogue);
   return g_test_run ();

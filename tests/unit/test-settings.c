@@ -9,14 +9,14 @@
 
 typedef struct
 {
-  char    *dir;
+  char *dir;
   SkStore *store;
 } Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *db = NULL;
 
   f->dir = sk_test_mkdtemp ();
@@ -56,7 +56,7 @@ test_defaults (Fixture *f, gconstpointer data)
   /* every default passes its own check */
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_assert_true (sk_settings_validate (all[i].key, all[i].fallback, &error));
       g_assert_no_error (error);
@@ -69,7 +69,7 @@ test_defaults (Fixture *f, gconstpointer data)
 static void
 test_defaults_are_the_codes (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const SkSetting *loudness = sk_settings_lookup ("loudness_target_lufs", &error);
   const SkSetting *crossfade = sk_settings_lookup ("crossfade_seconds", &error);
   const SkSetting *queue_k = sk_settings_lookup ("queue_k", &error);
@@ -98,13 +98,18 @@ test_defaults_are_the_codes (Fixture *f, gconstpointer data)
 static void
 test_refused (Fixture *f, gconstpointer data)
 {
-  static const struct { const char *key; const char *value; const char *says; } bad[] = {
+  static const struct
+  {
+    const char *key;
+    const char *value;
+    const char *says;
+  } bad[] = {
     { "volume", "1.5", "from 0 to 1" },
     { "volume", "nan", "a number" },
     { "volume", "inf", "a number" },
     { "volume", "", "a number" },
     { "volume", "0.5x", "a number" },
-    { "volume", "0x1p-1", "a number" },     /* a hex float, 0.5 to strtod */
+    { "volume", "0x1p-1", "a number" }, /* a hex float, 0.5 to strtod */
     { "volume", "-0X1P-1", "a number" },
     { "volume", "INF", "a number" },
     { "volume", "+nan", "a number" },
@@ -120,14 +125,14 @@ test_refused (Fixture *f, gconstpointer data)
     { "house_vector", "[0.5,0.5,0.5,0.5,1.5]", "house_vector" },
     { "audio_pcm", "plughw:0\nrm -rf", "one line" },
     { "no_such_key", "1", "not a setting" },
-    { "player_id", "x", "not a setting" },   /* the kiosk's own */
+    { "player_id", "x", "not a setting" }, /* the kiosk's own */
   };
   g_autofree char *huge = g_strnfill (5000, 'x');
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) e = NULL;
+      g_autoptr (GError) e = NULL;
 
       g_assert_false (sk_settings_set (f->store, bad[i].key, bad[i].value, &e));
       g_assert_error (e, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID);
@@ -145,7 +150,7 @@ test_refused (Fixture *f, gconstpointer data)
 static void
 test_set_and_reset (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *strategy = NULL;
 
   g_assert_true (sk_settings_set (f->store, "volume", "0.25", &error));
@@ -175,7 +180,7 @@ test_set_and_reset (Fixture *f, gconstpointer data)
 static void
 test_damaged_value_falls_back (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (sk_store_set_setting (f->store, "crossfade_seconds", "NaN", &error));
   g_test_expect_message ("sk-settings", G_LOG_LEVEL_WARNING, "*crossfade_seconds*using 5*");

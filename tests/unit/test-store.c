@@ -10,8 +10,7 @@
 #include "sk-test-util.h"
 
 static int
-query_int (SkStore    *store,
-           const char *sql)
+query_int (SkStore *store, const char *sql)
 {
   return sk_test_query_int (store, sql);
 }
@@ -21,8 +20,8 @@ test_fresh_database (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "sub", "dir", "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (path, &error);
   sqlite3_stmt *stmt;
 
   g_assert_no_error (error);
@@ -34,11 +33,12 @@ test_fresh_database (void)
   g_assert_cmpstr (sk_store_column_text (stmt, 0), ==, "wal");
   sqlite3_reset (stmt);
   /* the seed's tables and the additions */
-  g_assert_cmpint (query_int (store,
-                              "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                              "('profiles','roles','songs','votes','sessions','players','player_library',"
-                              "'player_queue','songs_playing','badges','outbox','sync_state','settings','media')"),
-                   ==, 14);
+  g_assert_cmpint (
+      query_int (store,
+                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                 "('profiles','roles','songs','votes','sessions','players','player_library',"
+                 "'player_queue','songs_playing','badges','outbox','sync_state','settings','media')"),
+      ==, 14);
   g_clear_pointer (&store, sk_store_unref);
   sk_test_rmdir (dir);
 }
@@ -48,7 +48,7 @@ test_reopen_keeps_data (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkStore *store = sk_store_open (path, &error);
   g_autofree char *value = NULL;
 
@@ -70,8 +70,8 @@ test_garbage_file_is_corrupt (void)
   g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
   g_autofree char *garbage = g_strnfill (8192, 'x');
   g_autofree char *after = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
 
   g_assert_true (g_file_set_contents (path, garbage, -1, NULL));
   store = sk_store_open (path, &error);
@@ -90,8 +90,8 @@ test_directory_that_cannot_exist (void)
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *file = g_build_filename (dir, "plain-file", NULL);
   g_autofree char *path = g_build_filename (file, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
 
   g_assert_true (g_file_set_contents (file, "", 0, NULL));
   store = sk_store_open (path, &error);
@@ -105,7 +105,7 @@ test_newer_schema_refused (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkStore *store = sk_store_open (path, &error);
 
   g_assert_no_error (error);
@@ -123,8 +123,8 @@ test_full_disk_saves_nothing (void)
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
   g_autofree char *big = g_strnfill (64 * 1024, 'y');
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (path, &error);
   int pages = query_int (store, "PRAGMA page_count");
   g_autofree char *limit = g_strdup_printf ("PRAGMA max_page_count = %d", pages + 4);
   gboolean ok = TRUE;
@@ -151,8 +151,8 @@ test_read_only_connection (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (path, &error);
 
   g_assert_no_error (error);
   g_assert_true (sk_store_exec (store, "PRAGMA query_only = 1", &error));
@@ -166,8 +166,8 @@ test_nested_rollback (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (path, &error);
 
   g_assert_true (sk_store_begin (store, &error));
   g_assert_true (sk_store_set_setting (store, "outer", "1", &error));
@@ -185,8 +185,8 @@ test_bad_sql_is_an_error (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (path, &error);
 
   g_assert_null (sk_store_prepare (store, "SELEKT nothing", &error));
   g_assert_error (error, SK_STORE_ERROR, SK_STORE_ERROR_FAILED);
@@ -200,10 +200,10 @@ test_songs_read (void)
 {
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (path, &error);
-  g_autoptr(GPtrArray) songs = NULL;
-  g_autoptr(SkSong) song = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (path, &error);
+  g_autoptr (GPtrArray) songs = NULL;
+  g_autoptr (SkSong) song = NULL;
   static const double e[SK_DIM] = { 0.1, 0.2, 0.3, 0.4, 0.5 };
   guint n_songs = 99, n_unsynced = 99;
 
@@ -249,13 +249,16 @@ test_newer_schema_untouched (void)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   gsize len_before = 0, len_after = 0;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
   sqlite3 *db = NULL;
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = DELETE; CREATE TABLE future (x); "
-                                     "PRAGMA user_version = 999", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "PRAGMA journal_mode = DELETE; CREATE TABLE future (x); "
+                                 "PRAGMA user_version = 999",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   sqlite3_close (db);
   g_assert_true (g_file_get_contents (path, &before, &len_before, NULL));
 
@@ -274,8 +277,8 @@ test_missing_is_not_created (void)
   g_autofree char *dir = sk_test_mkdtemp ();
   g_autofree char *typo_dir = g_build_filename (dir, "typo", NULL);
   g_autofree char *path = g_build_filename (typo_dir, "kiosk.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
 
   for (guint i = 0; i < 2; i++)
     {
@@ -302,8 +305,8 @@ test_read_only_open (void)
   g_autofree char *after = NULL;
   g_autofree char *value = NULL;
   gsize len_before = 0, len_after = 0;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_open (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_open (path, &error);
 
   g_assert_no_error (error);
   g_assert_true (sk_store_set_setting (store, "strategy", "least_misery", &error));
@@ -344,15 +347,18 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/core/store/fresh-database-has-the-schema-and-settings", test_fresh_database);
   g_test_add_func ("/core/store/reopen-keeps-data", test_reopen_keeps_data);
-  g_test_add_func ("/core/store/garbage-file-is-reported-damaged-and-left-alone", test_garbage_file_is_corrupt);
-  g_test_add_func ("/core/store/impossible-directory-is-reported", test_directory_that_cannot_exist);
+  g_test_add_func ("/core/store/garbage-file-is-reported-damaged-and-left-alone",
+                   test_garbage_file_is_corrupt);
+  g_test_add_func ("/core/store/impossible-directory-is-reported",
+                   test_directory_that_cannot_exist);
   g_test_add_func ("/core/store/newer-schema-is-refused", test_newer_schema_refused);
   g_test_add_func ("/core/store/full-disk-saves-nothing", test_full_disk_saves_nothing);
   g_test_add_func ("/core/store/read-only-is-reported", test_read_only_connection);
   g_test_add_func ("/core/store/inner-rollback-rolls-back-everything", test_nested_rollback);
   g_test_add_func ("/core/store/bad-sql-is-an-error", test_bad_sql_is_an_error);
   g_test_add_func ("/core/store/songs-listed-looked-up-and-counted", test_songs_read);
-  g_test_add_func ("/core/store/newer-schema-is-refused-before-anything-changes", test_newer_schema_untouched);
+  g_test_add_func ("/core/store/newer-schema-is-refused-before-anything-changes",
+                   test_newer_schema_untouched);
   g_test_add_func ("/core/store/missing-database-is-not-created", test_missing_is_not_created);
   g_test_add_func ("/core/store/read-only-open-reads-and-never-writes", test_read_only_open);
   g_test_add_func ("/core/store/default-path-is-the-state-directory", test_default_path);

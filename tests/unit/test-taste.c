@@ -130,7 +130,8 @@ test_learner_new_listener (void)
   g_assert_true (sk_taste_explore_matrix (state, m));
   for (guint i = 0; i < SK_DIM; i++)
     for (guint j = 0; j < SK_DIM; j++)
-      g_assert_cmpfloat_with_epsilon (m[i * SK_DIM + j], i == j ? 1.0 / SK_LEARN_LAMBDA : 0.0, 1e-12);
+      g_assert_cmpfloat_with_epsilon (m[i * SK_DIM + j], i == j ? 1.0 / SK_LEARN_LAMBDA : 0.0,
+                                      1e-12);
 }
 
 static void
@@ -175,7 +176,7 @@ test_learner_no_character_song (void)
 static void
 test_learner_all_fives_stay_near_no_opinion (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
   double state[SK_TASTE_STATE_LEN], p[SK_DIM] = { 0.5, 0.5, 0.5, 0.5, 0.5 };
 
   sk_taste_state_new (state);
@@ -208,12 +209,12 @@ test_learner_refuses_bad_input (void)
   g_assert_cmpmem (state, sizeof state, before, sizeof before);
 
   e[1] = 0.2;
-  state[6] = -0.5;          /* A[1][1]: not positive definite */
+  state[6] = -0.5; /* A[1][1]: not positive definite */
   g_assert_false (sk_taste_state_valid (state));
   g_assert_false (sk_taste_learn (state, p, e, 4));
   g_assert_cmpfloat (state[6], ==, -0.5);
   sk_taste_state_new (state);
-  state[SK_TASTE_STATE_LEN - 1] = 0.0;   /* s2 must be positive */
+  state[SK_TASTE_STATE_LEN - 1] = 0.0; /* s2 must be positive */
   g_assert_false (sk_taste_state_valid (state));
 }
 
@@ -264,17 +265,22 @@ main (int argc, char **argv)
   g_test_add_func ("/core/taste/no-opinion-is-similarity-zero", test_no_opinion_is_zero);
   g_test_add_func ("/core/taste/opposites-are-minus-one", test_opposites);
   g_test_add_func ("/core/taste/vote-5-moves-towards-the-song", test_vote_moves_towards_loved_song);
-  g_test_add_func ("/core/taste/vote-1-moves-away-from-the-song", test_vote_moves_away_from_hated_song);
-  g_test_add_func ("/core/taste/vote-from-no-opinion-steps-along-the-song", test_vote_from_no_opinion);
+  g_test_add_func ("/core/taste/vote-1-moves-away-from-the-song",
+                   test_vote_moves_away_from_hated_song);
+  g_test_add_func ("/core/taste/vote-from-no-opinion-steps-along-the-song",
+                   test_vote_from_no_opinion);
   g_test_add_func ("/core/taste/vote-stays-in-the-unit-box", test_vote_stays_in_unit_box);
   g_test_add_func ("/core/taste/vote-refuses-bad-input", test_vote_refuses_bad_input);
   g_test_add_func ("/core/taste/mean-of-listeners", test_mean);
   g_test_add_func ("/core/learner/new-listener-is-the-prior", test_learner_new_listener);
   g_test_add_func ("/core/learner/starts-from-a-preference", test_learner_starts_from_preference);
   g_test_add_func ("/core/learner/learns-a-loved-song", test_learner_learns_a_loved_song);
-  g_test_add_func ("/core/learner/no-character-song-changes-nothing", test_learner_no_character_song);
-  g_test_add_func ("/core/learner/all-fives-stay-near-no-opinion", test_learner_all_fives_stay_near_no_opinion);
+  g_test_add_func ("/core/learner/no-character-song-changes-nothing",
+                   test_learner_no_character_song);
+  g_test_add_func ("/core/learner/all-fives-stay-near-no-opinion",
+                   test_learner_all_fives_stay_near_no_opinion);
   g_test_add_func ("/core/learner/refuses-bad-input", test_learner_refuses_bad_input);
-  g_test_add_func ("/core/learner/explores-away-from-what-it-knows", test_learner_explores_away_from_what_it_knows);
+  g_test_add_func ("/core/learner/explores-away-from-what-it-knows",
+                   test_learner_explores_away_from_what_it_knows);
   return g_test_run ();
 }
