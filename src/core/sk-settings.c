@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sk-schedule.h"
 #include "sk-settings.h"
 #include "sk-taste.h"
 #include "sk-util.h"
@@ -44,6 +45,10 @@ static const SkSetting settings[] = {
     "its own (the demo's too)" },
   { "nfc_device", SK_SETTING_STRING, 0, 0, "", NULL,
     "The badge reader's libnfc connection string (empty: the first found; none: no reader)" },
+  { "time_zone", SK_SETTING_STRING, 0, 0, "", NULL,
+    "The venue's time zone for its opening hours and volume caps, an IANA name such as "
+    "Europe/Berlin (empty: the system's)",
+    sk_schedule_check_time_zone },
 };
 
 #define MAX_STRING 1024
@@ -123,7 +128,7 @@ check (const SkSetting *s, const char *value, GError **error)
                        "%s must be one line of text of at most %d bytes", s->key, MAX_STRING);
           return FALSE;
         }
-      return TRUE;
+      return s->check == NULL || s->check (value, error);
     }
 }
 

@@ -2,14 +2,15 @@
  * clients see it: Unlock (by a manager's badge or the PIN), Lock, SetPin,
  * the lock of PIN entry after wrong PINs (across restarts), the unlock's
  * end after admin_idle_seconds, and the gate of the admin methods. The
- * real soundscaped on a private bus (sk-kiosk-fixture.c); the database is
+ * real soundscaped on a private bus (sk-dbus-fixture.c); the database is
  * read with SQLite to see what was (not) stored.
  */
 #include "config.h"
 
 #include <string.h>
 
-#include "sk-kiosk-fixture.h"
+#include "sk-dbus-fixture.h"
+#include "sk-test-util.h"
 #include "sk-util.h"
 
 #define PIN "2468"

@@ -1,31 +1,27 @@
 /* test-kiosk-dbus.c: org.soundscape.Kiosk1 as its clients see it.
  *
- * The listener methods, the properties, the signals, the name and the
- * policy; the private bus and the real soundscaped of each test are
- * sk-kiosk-fixture.c's.
+ * Each test starts a private dbus-daemon (--session, on a socket in its
+ * temporary directory) and the real soundscaped on it with --session: the
+ * demo library on a fresh database, the paced test PCM (tests/alsa) at 20×
+ * and a PN532 played on a pseudo-terminal (tests/nfc) as its badge reader
+ * (sk-dbus-fixture.c, shared with the other tests here).
+ * The test is a client on that bus, through the generated proxy and plain
+ * calls; it reads the database with SQLite to see what was (not) stored.
+ * Every wait is bounded; only the processes started here are stopped, by
+ * pid.
  */
 #include "config.h"
 
 #include <math.h>
-#include <signal.h>
 #include <string.h>
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 
-#include "sk-kiosk-fixture.h"
-
-static gboolean
-reader_ready (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GVariant) status = sk_dbus_kiosk1_dup_reader_status (f->kiosk);
-  const char *s = NULL;
-
-  if (status != NULL)
-    g_variant_get_child (status, 0, "&s", &s);
-  return g_strcmp0 (s, "ready") == 0;
-}
+#include "sk-dbus-fixture.h"
+#include "sk-paced.h"
+#include "sk-test-util.h"
 
 /* --- tests -------------------------------------------------------------- */
 
@@ -222,34 +218,6 @@ test_ready_after_name (Fixture *f, gconstpointer data)
 #else
   g_test_skip ("built without libsystemd: soundscaped does not speak the notify protocol");
 #endif
-}
-
-static Signal *
-last_signal (Fixture *f, const char *member)
-{
-  for (guint i = f->signals->len; i > 0; i--)
-    {
-      Signal *s = g_ptr_array_index (f->signals, i - 1);
-
-      if (g_strcmp0 (s->member, member) == 0)
-        return s;
-    }
-  return NULL;
-}
-
-static gboolean
-has_listener (Fixture *f, gconstpointer name)
-{
-  g_autoptr (GVariant) listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
-  g_autofree char *text = listeners ? g_variant_print (listeners, FALSE) : NULL;
-
-  return text != NULL && strstr (text, name) != NULL;
-}
-
-static gboolean
-has_no_listener (Fixture *f, gconstpointer name)
-{
-  return !has_listener (f, name);
 }
 
 /* A new badge joins with its ticket, a known one checks in and re-taps,

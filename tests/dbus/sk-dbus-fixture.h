@@ -1,22 +1,17 @@
-/* sk-kiosk-fixture.h: what the tests of org.soundscape.Kiosk1 share.
- *
- * Each test starts a private dbus-daemon (--session, on a socket in its
- * temporary directory) and the real soundscaped on it with --session: the
- * demo library on a fresh database, the paced test PCM (tests/alsa) at 20×
- * and a PN532 played on a pseudo-terminal (tests/nfc) as its badge reader.
- * The test is a client on that bus, through the generated proxy and plain
- * calls; it reads the database with SQLite to see what was (not) stored.
- * Every wait is bounded; only the processes started here are stopped, by
- * pid.
- */
+/* sk-dbus-fixture.h: what the tests of org.soundscape.Kiosk1 share: a
+ * private dbus-daemon, the real soundscaped on it with --session (the demo
+ * library on a fresh database, the paced test PCM, the PN532 fixture as its
+ * reader), a connection of the test's own recording the object's signals,
+ * and the calls and waits the tests make. Every wait is bounded; only the
+ * processes started here are stopped, by pid. */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "sk-kiosk-dbus.h"
-#include "sk-paced.h"
 #include "sk-pn532-fixture.h"
-#include "sk-test-util.h"
+
+G_BEGIN_DECLS
 
 #define NAME "org.soundscape.Kiosk1"
 #define PATH "/org/soundscape/Kiosk1"
@@ -50,13 +45,12 @@ typedef struct
   guint subscription;
 } Fixture;
 
-/* g_test_add()'s set-up and teardown: the temporary directory, the paced
- * PCM, the reader's fixture and the bus, with the test's connection on it
- * (the signals of the service's object recorded from then on). */
+/* g_test_add's set-up and tear-down: the bus and the reader, no daemon
+ * yet; the tear-down stops what was started. */
 void fixture_setup (Fixture *f, gconstpointer data);
 void fixture_teardown (Fixture *f, gconstpointer data);
 
-/* Sets the gboolean at @data; a GSourceFunc. */
+/* A GSourceFunc setting the gboolean @data to TRUE. */
 gboolean on_timeout (gpointer data);
 /* Runs the main context until @done (polled after each iteration, so
  * something must wake it: a timer, a signal) or @seconds pass. */
@@ -64,19 +58,16 @@ gboolean spin_until (gboolean (*done) (Fixture *, gconstpointer),
                      Fixture *f,
                      gconstpointer data,
                      guint seconds);
-/* A child setup: what a test starts dies with it, even when an assertion
- * aborts it before the teardown. */
+/* A GSpawnChildSetupFunc: the child dies with the test. */
 void die_with_parent (gpointer data);
-/* Kills a process this test started, and waits for it. */
-void stop (GSubprocess **p);
-
-/* A launcher for soundscaped or soundscape-ctl on the test's bus. */
+/* A launcher for a program on the test's bus (the reader's libnfc
+ * quiet, no notify socket). */
 GSubprocessLauncher *daemon_launcher (Fixture *f, GSubprocessFlags flags);
 gboolean name_owned (Fixture *f, gconstpointer data);
 /* soundscaped --session on the paced PCM (or @pcm), the fixture's reader
  * and the demo library (or @library), once its name is owned; the proxy
- * then follows it. */
-void start_daemon_with (Fixture *f, const char *pcm_name, const char *library);
+ * f->kiosk then follows it. */
+void start_daemon_with (Fixture *f, const char *pcm, const char *library);
 void start_daemon (Fixture *f);
 /* Kills soundscaped (SIGKILL), waits until the bus has forgotten its name,
  * and starts it again on the same database. */
@@ -99,15 +90,22 @@ typedef struct
 
 void tap_clear (Tap *t);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Tap, tap_clear)
-/* Tap() over the bus, which must answer. */
+/* Tap() over the bus; the call must succeed. */
 void tap (Fixture *f, const char *uid, Tap *out);
 
-/* The first signal @member received since @from whose arguments printed
- * hold @needle (NULL: any), waiting up to @seconds. */
+/* The first signal @member received since index @from whose arguments
+ * printed hold @needle (NULL: any), waiting up to @seconds. */
 Signal *wait_signal (Fixture *f, guint from, const char *member, const char *needle, guint seconds);
-/* Waits (up to 20 s) until a track plays. */
+/* The last signal @member received, or NULL. */
+Signal *last_signal (Fixture *f, const char *member);
 void wait_playing (Fixture *f);
+gboolean reader_ready (Fixture *f, gconstpointer data);
+/* Whether the Listeners property names @name. */
+gboolean has_listener (Fixture *f, gconstpointer name);
+gboolean has_no_listener (Fixture *f, gconstpointer name);
 
-/* soundscape-ctl with @args (NULL-terminated) on this test's bus; its exit
- * status, with stdout and stderr together in @out. */
+/* soundscape-ctl with @first... (NULL-terminated) on this test's bus; its
+ * exit status, with stdout and stderr together in @out. */
 int run_ctl (Fixture *f, char **out, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+G_END_DECLS

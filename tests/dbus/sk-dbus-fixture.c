@@ -1,12 +1,16 @@
-/* sk-kiosk-fixture.c: what the tests of org.soundscape.Kiosk1 share (see
- * sk-kiosk-fixture.h). */
+/* sk-dbus-fixture.c: the private bus, soundscaped on it, and the calls
+ * and waits of the tests of org.soundscape.Kiosk1 (sk-dbus-fixture.h). */
 #include "config.h"
 
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "sk-kiosk-fixture.h"
+#include <glib/gstdio.h>
+
+#include "sk-dbus-fixture.h"
+#include "sk-paced.h"
+#include "sk-test-util.h"
 
 static void
 signal_free (gpointer data)
@@ -130,7 +134,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   start_bus (f);
 }
 
-void
+static void
 stop (GSubprocess **p)
 {
   if (*p == NULL)
@@ -344,6 +348,17 @@ wait_playing (Fixture *f)
     g_error ("nothing played within 20 s");
 }
 
+gboolean
+reader_ready (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) status = sk_dbus_kiosk1_dup_reader_status (f->kiosk);
+  const char *s = NULL;
+
+  if (status != NULL)
+    g_variant_get_child (status, 0, "&s", &s);
+  return g_strcmp0 (s, "ready") == 0;
+}
+
 /* soundscape-ctl with @args (NULL-terminated) on this test's bus; its exit
  * status, with stdout and stderr together in @out. */
 int
@@ -369,4 +384,32 @@ run_ctl (Fixture *f, char **out, const char *first, ...)
   g_assert_no_error (error);
   g_test_message ("soundscape-ctl %s: %s", first, *out);
   return g_subprocess_get_exit_status (p);
+}
+
+Signal *
+last_signal (Fixture *f, const char *member)
+{
+  for (guint i = f->signals->len; i > 0; i--)
+    {
+      Signal *s = g_ptr_array_index (f->signals, i - 1);
+
+      if (g_strcmp0 (s->member, member) == 0)
+        return s;
+    }
+  return NULL;
+}
+
+gboolean
+has_listener (Fixture *f, gconstpointer name)
+{
+  g_autoptr (GVariant) listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
+  g_autofree char *text = listeners ? g_variant_print (listeners, FALSE) : NULL;
+
+  return text != NULL && strstr (text, name) != NULL;
+}
+
+gboolean
+has_no_listener (Fixture *f, gconstpointer name)
+{
+  return !has_listener (f, name);
 }
