@@ -295,8 +295,8 @@ busy_timeout_ms (void)
   guint64 ms = SK_STORE_BUSY_TIMEOUT_MS;
   g_autoptr (GError) error = NULL;
 
-  if (env != NULL && !g_ascii_string_to_unsigned (env, 10, 0, SK_STORE_BUSY_TIMEOUT_MAX_MS, &ms,
-                                                  &error))
+  if (env != NULL &&
+      !g_ascii_string_to_unsigned (env, 10, 0, SK_STORE_BUSY_TIMEOUT_MAX_MS, &ms, &error))
     {
       g_warning ("SK_STORE_BUSY_TIMEOUT_MS is not used (%s); waiting %d ms for a lock",
                  error->message, SK_STORE_BUSY_TIMEOUT_MS);
