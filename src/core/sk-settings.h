@@ -33,6 +33,8 @@ typedef struct
   const char *fallback; /* the default, as text */
   const char *choices;  /* CHOICE: space-separated */
   const char *summary;
+  /* STRING: a further check of the value (NULL: none) */
+  gboolean (*check) (const char *value, GError **error);
 } SkSetting;
 
 const SkSetting *sk_settings_list (guint *n_settings);
