@@ -435,6 +435,31 @@ begin
 end;
 $$;
 
+-- The product of two 5×5 matrices (25 numbers each, row-major).
+create function soundscape.mat5_mul (a float8[], b float8[])
+returns float8[]
+language plpgsql
+immutable
+strict
+set search_path = ''
+as $$
+declare
+  r float8[] := array_fill(0::float8, array[25]);
+  acc float8;
+begin
+  for i in 0 .. 4 loop
+    for j in 0 .. 4 loop
+      acc := 0;
+      for k in 0 .. 4 loop
+        acc := acc + a[i * 5 + k + 1] * b[k * 5 + j + 1];
+      end loop;
+      r[i * 5 + j + 1] := acc;
+    end loop;
+  end loop;
+  return r;
+end;
+$$;
+
 -- The exploration matrix M = Π Σ Π of a state (25 numbers, row-major):
 -- Σ = rows/columns 1..5 of A⁻¹, û = u/|u|, Π = I − ûûᵀ (I when |u| < 1e-9).
 create function soundscape.learner_explore_matrix (st float8[])
@@ -450,10 +475,8 @@ declare
   col float8[];
   sigma float8[] := array_fill(0::float8, array[25]);
   proj float8[] := array_fill(0::float8, array[25]);
-  tmp float8[] := array_fill(0::float8, array[25]);
-  m float8[] := array_fill(0::float8, array[25]);
+  m float8[];
   n float8;
-  acc float8;
 begin
   w := soundscape.cholesky_solve(l, st[22:27]);
   for j in 1 .. 5 loop
@@ -470,24 +493,7 @@ begin
         - case when n < 1e-9::float8 then 0 else (w[i + 1] / n) * (w[j + 1] / n) end;
     end loop;
   end loop;
-  for i in 1 .. 5 loop
-    for j in 1 .. 5 loop
-      acc := 0;
-      for k in 1 .. 5 loop
-        acc := acc + proj[(i - 1) * 5 + k] * sigma[(k - 1) * 5 + j];
-      end loop;
-      tmp[(i - 1) * 5 + j] := acc;
-    end loop;
-  end loop;
-  for i in 1 .. 5 loop
-    for j in 1 .. 5 loop
-      acc := 0;
-      for k in 1 .. 5 loop
-        acc := acc + tmp[(i - 1) * 5 + k] * proj[(k - 1) * 5 + j];
-      end loop;
-      m[(i - 1) * 5 + j] := acc;
-    end loop;
-  end loop;
+  m := soundscape.mat5_mul(soundscape.mat5_mul(proj, sigma), proj);
   return m;
 end;
 $$;

@@ -4,35 +4,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sk-test-nginx.h"
 #include "sk-test-pg.h"
 #include "sk-test-util.h"
-
-static void
-child_setup (gpointer data)
-{
-  /* If the test dies, so does its database. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-/* Waits (bounded) for @pid to exit; TRUE when it did. */
-static gboolean
-reap (GPid pid, guint timeout_ms)
-{
-  for (guint waited = 0; waited <= timeout_ms; waited += 10)
-    {
-      int status;
-      pid_t r = waitpid (pid, &status, WNOHANG);
-
-      if (r == pid || (r < 0 && errno == ECHILD))
-        return TRUE;
-      g_usleep (10000);
-    }
-  return FALSE;
-}
 
 /* Reads the server's first line ("ready PORT") from @fd within @timeout_ms;
  * NULL when it exits or says nothing in time. */
@@ -103,8 +80,8 @@ sk_test_pg_start (SkTestPg *pg, char **why_not)
     }
   argv[0] = node;
   g_assert_true (g_spawn_async_with_pipes (dir, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           child_setup, NULL, &pg->pid, &pg->stdin_fd, &out_fd,
-                                           NULL, &error));
+                                           sk_test_child_setup, NULL, &pg->pid, &pg->stdin_fd,
+                                           &out_fd, NULL, &error));
   g_assert_no_error (error);
 
   /* Compiling PostgreSQL's WebAssembly takes seconds, more on a loaded
@@ -134,11 +111,11 @@ sk_test_pg_stop (SkTestPg *pg)
   if (pg->pid <= 0)
     return;
   kill (pg->pid, SIGTERM);
-  if (!reap (pg->pid, sk_test_scale_ms (10000)))
+  if (!sk_test_reap (pg->pid, sk_test_scale_ms (10000)))
     {
       g_test_message ("the PGlite server %d did not stop on SIGTERM: killed", (int) pg->pid);
       kill (pg->pid, SIGKILL);
-      reap (pg->pid, 5000);
+      sk_test_reap (pg->pid, 5000);
     }
   g_spawn_close_pid (pg->pid);
   pg->pid = 0;
