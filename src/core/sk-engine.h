@@ -92,6 +92,9 @@ gint64 sk_engine_now (SkEngine *self);
  * tap_limit_per_minute, default 6, in the last minute; 0 means no limit).
  * The reader, the command line and the demo all come here. */
 gboolean sk_engine_tap (SkEngine *self, const char *uid, SkTapResult *out, GError **error);
+/* Whether the listener may open the admin page here: a manager or admin
+ * in roles, or this player's manager_id. */
+gboolean sk_engine_is_manager (SkEngine *self, const char *user_id);
 /* Creates a guest profile (neutral taste, @display_name or a friendly
  * generated one) owning the badge @uid, checks it in, and returns its id. */
 char *sk_engine_join (SkEngine *self, const char *uid, const char *display_name, GError **error);

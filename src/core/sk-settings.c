@@ -27,6 +27,8 @@ static const SkSetting settings[] = {
     "Taps of one badge accepted in a minute; more are refused (0: no limit)" },
   { "ticket_seconds", SK_SETTING_INT, 1, 600, "20", NULL,
     "How long the ticket of a tap lets the screen act for its listener, in seconds" },
+  { "admin_idle_seconds", SK_SETTING_INT, 5, 3600, "120", NULL,
+    "How long the admin page stays unlocked without an admin operation, in seconds" },
   { "crossfade_seconds", SK_SETTING_DOUBLE, 0, SK_PLAYBACK_CROSSFADE_MAX,
     G_STRINGIFY (SK_PLAYBACK_CROSSFADE_DEFAULT), NULL,
     "Crossfade between tracks in seconds (0: gapless)" },
