@@ -153,6 +153,10 @@ typedef enum
  * says what in words, for the log. Cheap when nothing changed: one PRAGMA
  * data_version. The daemon calls it from a timer on its main loop. */
 SkEngineChanges sk_engine_pick_up_changes (SkEngine *self, char **summary, GError **error);
+/* Writes one setting (sk_settings_set: checked, NULL for the default) and
+ * applies it at once, as a change by another program would be; the next
+ * pick-up does not report it again. */
+gboolean sk_engine_set_setting (SkEngine *self, const char *key, const char *value, GError **error);
 
 const SkQueueEntry *sk_engine_get_queue (SkEngine *self, guint *n);
 guint sk_engine_get_n_present (SkEngine *self);

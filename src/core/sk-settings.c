@@ -212,6 +212,12 @@ sk_settings_dup_string (SkStore *store, const char *key)
   return dup_valid (store, must_lookup (key, SK_SETTING_STRING));
 }
 
+char *
+sk_settings_dup_value (SkStore *store, const SkSetting *setting)
+{
+  return dup_valid (store, setting);
+}
+
 void
 sk_settings_get_vector (SkStore *store, const char *key, double out[SK_DIM])
 {

@@ -54,6 +54,9 @@ double sk_settings_get_double (SkStore *store, const char *key);
 /* STRING and CHOICE; "" when neither a value nor a default. */
 char *sk_settings_dup_string (SkStore *store, const char *key);
 void sk_settings_get_vector (SkStore *store, const char *key, double out[SK_DIM]);
+/* Any kind, as the text stored (or the default's when none or not
+ * valid): what a listing shows. */
+char *sk_settings_dup_value (SkStore *store, const SkSetting *setting);
 
 /* Adds the absolute @dir to the setting library_dirs (the directories
  * local audio files may play from) unless it is there. */

@@ -1,5 +1,5 @@
-/* sk-kiosk-admin.c: the admin unlock (Unlock, Lock, SetPin) and the gate
- * every admin method passes.
+/* sk-kiosk-admin.c: the admin unlock (Unlock, Lock, SetPin), the gate
+ * every admin method passes, and the settings (GetSettings, SetSetting).
  *
  * The admin page opens with a manager's ticket (a tap of a badge whose
  * listener is a manager or admin in roles, or the player's manager_id) or
@@ -15,6 +15,11 @@
  * says when on the engine's clock. A timer locks the page when it runs
  * out, so AdminUnlocked is announced false without a call; the gate also
  * checks the deadline itself. Lock ends it at once.
+ *
+ * The settings are sk-settings.c's table: GetSettings lists every key with
+ * its kind, value, default, range and sentence; SetSetting writes one
+ * through the engine (sk_engine_set_setting: checked as soundscape-ctl
+ * config checks it, applied at once), so a refused value stores nothing.
  */
 #include "config.h"
 
@@ -382,6 +387,80 @@ on_lock (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskServi
   return TRUE;
 }
 
+/* --- settings ----------------------------------------------------------- */
+
+static const char *
+kind_name (SkSettingKind kind)
+{
+  switch (kind)
+    {
+    case SK_SETTING_INT:
+      return "int";
+    case SK_SETTING_DOUBLE:
+      return "double";
+    case SK_SETTING_CHOICE:
+      return "choice";
+    case SK_SETTING_VECTOR:
+      return "vector";
+    case SK_SETTING_STRING:
+    default:
+      return "string";
+    }
+}
+
+static gboolean
+on_get_settings (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+{
+  SkStore *store = sk_engine_get_store (self->engine);
+  GVariantBuilder b;
+  guint n;
+  const SkSetting *all = sk_settings_list (&n);
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssssdds)"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *value = sk_settings_dup_value (store, &all[i]);
+      gboolean number = all[i].kind == SK_SETTING_INT || all[i].kind == SK_SETTING_DOUBLE;
+
+      g_variant_builder_add (&b, "(sssssdds)", all[i].key, kind_name (all[i].kind), value,
+                             all[i].fallback, all[i].choices ? all[i].choices : "",
+                             number ? all[i].min : 0.0, number ? all[i].max : 0.0, all[i].summary);
+    }
+  sk_dbus_kiosk1_complete_get_settings (skeleton, invocation, g_variant_builder_end (&b));
+  return TRUE;
+}
+
+gboolean
+sk_kiosk_apply_setting (SkKioskService *self, const char *key, const char *value, GError **error)
+{
+  if (g_strcmp0 (key, "audio_pcm") == 0 && value != NULL &&
+      !sk_kiosk_pcm_allowed (self, value, error))
+    return FALSE;
+  if (!sk_engine_set_setting (self->engine, key, value, error))
+    return FALSE;
+  g_message ("setting %s = %s", key, value != NULL ? value : "(default)");
+  if (self->playback != NULL)
+    sk_playback_reload_settings (self->playback);
+  sk_kiosk_service_reload (self);
+  return TRUE;
+}
+
+static gboolean
+on_set_setting (SkDBusKiosk1 *skeleton,
+                GDBusMethodInvocation *invocation,
+                const char *key,
+                const char *value,
+                SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!sk_kiosk_apply_setting (self, key, *value != '\0' ? value : NULL, &error))
+    sk_kiosk_return_error (invocation, error);
+  else
+    sk_dbus_kiosk1_complete_set_setting (skeleton, invocation);
+  return TRUE;
+}
+
 void
 sk_kiosk_admin_init (SkKioskService *self)
 {
@@ -395,6 +474,8 @@ sk_kiosk_admin_init (SkKioskService *self)
   g_signal_connect (self->skeleton, "handle-unlock", G_CALLBACK (on_unlock), self);
   g_signal_connect (self->skeleton, "handle-set-pin", G_CALLBACK (on_set_pin), self);
   g_signal_connect (self->skeleton, "handle-lock", G_CALLBACK (on_lock), self);
+  g_signal_connect (self->skeleton, "handle-get-settings", G_CALLBACK (on_get_settings), self);
+  g_signal_connect (self->skeleton, "handle-set-setting", G_CALLBACK (on_set_setting), self);
 }
 
 void

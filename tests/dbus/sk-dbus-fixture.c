@@ -254,7 +254,7 @@ call (Fixture *f, const char *method, GVariant *args, GError **error)
 }
 
 GVariant *
-call_ok (Fixture *f, const char *method, GVariant *args)
+call_get (Fixture *f, const char *method, GVariant *args)
 {
   g_autoptr (GError) error = NULL;
   GVariant *reply = call (f, method, args, &error);
@@ -264,14 +264,20 @@ call_ok (Fixture *f, const char *method, GVariant *args)
 }
 
 void
+call_ok (Fixture *f, const char *method, GVariant *args)
+{
+  g_autoptr (GVariant) reply = call_get (f, method, args);
+}
+
+void
 unlock_admin (Fixture *f, const char *pin)
 {
   g_autoptr (GVariant) set = NULL;
   g_autoptr (GVariant) unlocked = NULL;
 
   if (!sk_dbus_kiosk1_get_pin_set (f->kiosk))
-    set = call_ok (f, "SetPin", g_variant_new ("(s)", pin));
-  unlocked = call_ok (f, "Unlock", g_variant_new ("(ss)", "", pin));
+    set = call_get (f, "SetPin", g_variant_new ("(s)", pin));
+  unlocked = call_get (f, "Unlock", g_variant_new ("(ss)", "", pin));
 }
 
 /* The call fails with the D-Bus error @name and a sentence. */

@@ -7,9 +7,11 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sk-dbus-fixture.h"
+#include "sk-settings.h"
 #include "sk-test-util.h"
 #include "sk-util.h"
 
@@ -260,6 +262,18 @@ test_pin_lockout (Fixture *f, gconstpointer data)
                    ==, 1);
 }
 
+static GVariant *
+get_settings (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *settings = NULL;
+
+  sk_dbus_kiosk1_call_get_settings_sync (f->kiosk, G_DBUS_CALL_FLAGS_NONE, 10000, &settings, NULL,
+                                         &error);
+  g_assert_no_error (error);
+  return settings;
+}
+
 static gboolean
 until_after (Fixture *f, gconstpointer data)
 {
@@ -283,16 +297,323 @@ test_idle_relock (Fixture *f, gconstpointer data)
   g_assert_cmpint (until, <=, g_get_real_time () + 5 * G_USEC_PER_SEC);
   wait_unlocked (f, TRUE, 10);
 
-  /* an admin call (a new PIN) extends it */
+  /* an admin call (a new PIN, reading the settings) extends it */
   set_pin (f, OTHER_PIN);
   if (!spin_until (until_after, f, &until, 10))
-    g_error ("AdminUntil did not move after an admin call");
+    g_error ("AdminUntil did not move after SetPin");
+  until = sk_dbus_kiosk1_get_admin_until (f->kiosk);
+  g_variant_unref (get_settings (f));
+  if (!spin_until (until_after, f, &until, 10))
+    g_error ("AdminUntil did not move after GetSettings");
   g_assert_true (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
 
   /* then, idle, it locks by itself */
   wait_unlocked (f, FALSE, 30);
   assert_refused (f, "Skip", NULL, ERR "NotAllowed");
   assert_refused (f, "SetPin", g_variant_new ("(s)", PIN), ERR "NotAllowed");
+}
+
+static char *
+settings_dump (Fixture *f)
+{
+  return sk_test_file_query_text (f->db,
+                                  "SELECT coalesce(group_concat(key || '=' || value, ';'), '') "
+                                  "FROM (SELECT key, value FROM settings ORDER BY key)");
+}
+
+static gboolean
+volume_is (Fixture *f, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_volume (f->kiosk) == *(const double *) data;
+}
+
+static gboolean
+strategy_is (Fixture *f, gconstpointer data)
+{
+  return g_strcmp0 (sk_dbus_kiosk1_get_strategy (f->kiosk), data) == 0;
+}
+
+/* The setting @key of a GetSettings reply: (kind, value, default,
+ * choices, min, max, description). */
+static GVariant *
+find_setting (GVariant *settings, const char *key)
+{
+  GVariantIter iter;
+  GVariant *child;
+
+  g_variant_iter_init (&iter, settings);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *k;
+
+      g_variant_get_child (child, 0, "&s", &k);
+      if (strcmp (k, key) == 0)
+        return child;
+      g_variant_unref (child);
+    }
+  return NULL;
+}
+
+static void
+set_setting (Fixture *f, const char *key, const char *value)
+{
+  g_autoptr (GError) error = NULL;
+
+  sk_dbus_kiosk1_call_set_setting_sync (f->kiosk, key, value, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                        &error);
+  g_assert_no_error (error);
+}
+
+/* GetSettings lists sk-settings.c's table, each with its kind, value,
+ * default, range and sentence; SetSetting writes one, applied at once
+ * (Volume, Strategy), an empty value going back to the default; a bad key
+ * or value is InvalidArgument and stores nothing; locked, both are
+ * refused. */
+static void
+test_settings (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) settings = NULL;
+  g_autoptr (GVariant) volume = NULL, strategy = NULL, house = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  const char *kind, *value, *fallback, *choices, *summary;
+  double min, max, half = 0.5, full = 1.0;
+  guint n;
+  const SkSetting *all = sk_settings_list (&n);
+  g_autofree char *long_value = g_strnfill (1025, 'x');
+
+  start_daemon (f);
+  assert_refused (f, "GetSettings", NULL, ERR "NotAllowed");
+  set_pin (f, PIN);
+  unlock (f, "", PIN);
+
+  settings = get_settings (f);
+  g_assert_cmpuint (g_variant_n_children (settings), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GVariant) s = g_variant_get_child_value (settings, i);
+      const char *key;
+
+      g_variant_get (s, "(&s&s&s&s&sdd&s)", &key, &kind, &value, &fallback, &choices, &min, &max,
+                     &summary);
+      g_assert_cmpstr (key, ==, all[i].key);
+      g_assert_cmpstr (fallback, ==, all[i].fallback);
+      g_assert_cmpstr (summary, ==, all[i].summary);
+      /* the value stored (only the demo's library_dirs so far), else the
+       * default */
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT coalesce((SELECT value FROM settings WHERE "
+                                                "key = '%s'), '%s')",
+                                                key, fallback);
+        g_autofree char *want = sk_test_file_query_text (f->db, sql);
+
+        g_assert_cmpstr (value, ==, want);
+      }
+    }
+  volume = find_setting (settings, "volume");
+  g_variant_get (volume, "(&s&s&s&s&sdd&s)", NULL, &kind, &value, NULL, &choices, &min, &max, NULL);
+  g_assert_cmpstr (kind, ==, "double");
+  g_assert_cmpstr (choices, ==, "");
+  g_assert_cmpfloat (min, ==, 0.0);
+  g_assert_cmpfloat (max, ==, 1.0);
+  strategy = find_setting (settings, "strategy");
+  g_variant_get (strategy, "(&s&s&s&s&sdd&s)", NULL, &kind, NULL, NULL, &choices, NULL, NULL, NULL);
+  g_assert_cmpstr (kind, ==, "choice");
+  g_assert_cmpstr (choices, ==, "average least_misery average_without_misery");
+  house = find_setting (settings, "house_vector");
+  g_variant_get (house, "(&s&s&s&s&sdd&s)", NULL, &kind, NULL, NULL, NULL, NULL, NULL, NULL);
+  g_assert_cmpstr (kind, ==, "vector");
+  g_clear_pointer (&settings, g_variant_unref);
+  g_clear_pointer (&volume, g_variant_unref);
+
+  /* written, and applied at once */
+  set_setting (f, "volume", "0.5");
+  set_setting (f, "strategy", "least_misery");
+  if (!spin_until (volume_is, f, &half, 10) || !spin_until (strategy_is, f, "least_misery", 10))
+    g_error ("Volume %g, Strategy %s after SetSetting", sk_dbus_kiosk1_get_volume (f->kiosk),
+             sk_dbus_kiosk1_get_strategy (f->kiosk));
+  settings = get_settings (f);
+  volume = find_setting (settings, "volume");
+  g_variant_get (volume, "(&s&s&s&s&sdd&s)", NULL, NULL, &value, NULL, NULL, NULL, NULL, NULL);
+  g_assert_cmpstr (value, ==, "0.5");
+
+  /* bad keys and values: a named error, nothing stored */
+  before = settings_dump (f);
+  g_assert_nonnull (strstr (before, "strategy=least_misery;volume=0.5"));
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "no_such_key", "1"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "player_id", "x"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "1.5"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "half"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "nan"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "queue_k", "2.5"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "admin_idle_seconds", "1"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "strategy", "best"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "house_vector", "[2,0,0,0,0]"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "audio_pcm", "a\nb"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "audio_pcm", long_value),
+                  ERR "InvalidArgument");
+  after = settings_dump (f);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+  g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 0.5);
+
+  /* empty: back to the default */
+  set_setting (f, "volume", "");
+  if (!spin_until (volume_is, f, &full, 10))
+    g_error ("Volume %g after SetSetting volume to its default",
+             sk_dbus_kiosk1_get_volume (f->kiosk));
+  after = settings_dump (f);
+  g_assert_null (strstr (after, "volume="));
+  g_assert_nonnull (strstr (after, "strategy=least_misery"));
+  g_clear_pointer (&after, g_free);
+
+  /* locked: refused, nothing stored */
+  lock (f);
+  assert_refused (f, "GetSettings", NULL, ERR "NotAllowed");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "0.25"), ERR "NotAllowed");
+  after = settings_dump (f);
+  g_assert_null (strstr (after, "volume="));
+}
+
+static gboolean
+audio_is (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) audio = sk_dbus_kiosk1_dup_audio_status (f->kiosk);
+  const char *status = NULL;
+
+  if (audio != NULL)
+    g_variant_get_child (audio, 0, "&s", &status);
+  return g_strcmp0 (status, data) == 0;
+}
+
+static void
+wait_audio (Fixture *f, const char *status)
+{
+  if (!spin_until (audio_is, f, status, 20))
+    g_error ("AudioStatus is not %s within 20 s", status);
+}
+
+static char *
+now_playing (Fixture *f)
+{
+  g_autoptr (GVariant) now = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
+  char *song = NULL;
+
+  g_variant_get_child (now, 0, "s", &song);
+  return song;
+}
+
+static gboolean
+song_is_not (Fixture *f, gconstpointer data)
+{
+  g_autofree char *song = now_playing (f);
+
+  return *song != '\0' && g_strcmp0 (song, data) != 0;
+}
+
+/* Pause and Resume (AudioStatus), Skip (Skipped 'manager' and the next
+ * song), SetVolume (the setting, 0 to 1), refused while locked. */
+static void
+test_playback (Fixture *f, gconstpointer data)
+{
+  g_autofree char *song = NULL;
+  g_autofree char *stored = NULL;
+  const char *skipped, *reason;
+  double half = 0.5;
+  guint mark;
+  Signal *s;
+
+  start_daemon (f);
+  wait_playing (f);
+  set_pin (f, PIN);
+  assert_refused (f, "Pause", NULL, ERR "NotAllowed");
+  assert_refused (f, "SetVolume", g_variant_new ("(d)", 0.5), ERR "NotAllowed");
+  unlock (f, "", PIN);
+
+  call_ok (f, "Pause", NULL);
+  wait_audio (f, "paused");
+  call_ok (f, "Resume", NULL);
+  wait_audio (f, "playing");
+
+  song = now_playing (f);
+  mark = f->signals->len;
+  call_ok (f, "Skip", NULL);
+  s = wait_signal (f, mark, "Skipped", "'manager'", 10);
+  g_variant_get (s->params, "(&s&s&s)", &skipped, &reason, NULL);
+  g_assert_cmpstr (skipped, ==, song);
+  if (!spin_until (song_is_not, f, song, 30))
+    g_error ("%s still plays 30 s after Skip", song);
+
+  call_ok (f, "SetVolume", g_variant_new ("(d)", 0.5));
+  if (!spin_until (volume_is, f, &half, 10))
+    g_error ("Volume %g after SetVolume 0.5", sk_dbus_kiosk1_get_volume (f->kiosk));
+  stored = sk_test_file_query_text (f->db, "SELECT value FROM settings WHERE key = 'volume'");
+  g_assert_cmpstr (stored, ==, "0.5");
+  assert_refused (f, "SetVolume", g_variant_new ("(d)", 1.5), ERR "InvalidArgument");
+  assert_refused (f, "SetVolume", g_variant_new ("(d)", -0.1), ERR "InvalidArgument");
+  assert_refused (f, "SetVolume", g_variant_new ("(d)", NAN), ERR "InvalidArgument");
+  g_clear_pointer (&stored, g_free);
+  stored = sk_test_file_query_text (f->db, "SELECT value FROM settings WHERE key = 'volume'");
+  g_assert_cmpstr (stored, ==, "0.5");
+  g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 0.5);
+
+  lock (f);
+  assert_refused (f, "Skip", NULL, ERR "NotAllowed");
+  assert_refused (f, "Resume", NULL, ERR "NotAllowed");
+}
+
+/* ListAudioDevices lists what ALSA finds; TestSound plays on one of those
+ * or the PCM in use, and refuses any other name (a PCM name can write
+ * files), as SetSetting refuses it for audio_pcm. */
+static void
+test_audio_devices (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) pcms = NULL, cards = NULL;
+  g_autofree char *target = g_build_filename (f->dir, "written.raw", NULL);
+  g_autofree char *file_pcm = g_strdup_printf ("file:FILE=%s", target);
+  g_autofree char *before = NULL, *after = NULL;
+  gboolean has_null = FALSE;
+  GVariantIter iter;
+  const char *name, *desc;
+
+  start_daemon (f);
+  set_pin (f, PIN);
+  assert_refused (f, "ListAudioDevices", NULL, ERR "NotAllowed");
+  assert_refused (f, "TestSound", g_variant_new ("(s)", "null"), ERR "NotAllowed");
+  unlock (f, "", PIN);
+
+  sk_dbus_kiosk1_call_list_audio_devices_sync (f->kiosk, G_DBUS_CALL_FLAGS_NONE, 10000, &pcms,
+                                               &cards, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_iter_init (&iter, pcms);
+  while (g_variant_iter_next (&iter, "(&s&s)", &name, &desc))
+    {
+      g_test_message ("PCM %s: %s", name, desc);
+      g_assert_cmpstr (name, !=, "");
+      g_assert_null (strchr (desc, '\n'));
+      has_null = has_null || strcmp (name, "null") == 0;
+    }
+  /* the stock configuration's null PCM; no sound card is needed */
+  g_assert_true (has_null);
+  g_test_message ("%" G_GSIZE_FORMAT " cards", g_variant_n_children (cards));
+
+  call_ok (f, "TestSound", g_variant_new ("(s)", "null"));
+  call_ok (f, "TestSound", g_variant_new ("(s)", ""));
+  assert_refused (f, "TestSound", g_variant_new ("(s)", file_pcm), ERR "InvalidArgument");
+  assert_refused (f, "TestSound", g_variant_new ("(s)", "sk_no_such_pcm"), ERR "InvalidArgument");
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+
+  before = settings_dump (f);
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "audio_pcm", file_pcm),
+                  ERR "InvalidArgument");
+  after = settings_dump (f);
+  g_assert_cmpstr (after, ==, before);
+  set_setting (f, "audio_pcm", "null");
 }
 
 int
@@ -304,5 +625,8 @@ main (int argc, char **argv)
   ADD ("/admin/unlock-by-badge", test_unlock_by_badge);
   ADD ("/admin/pin-lockout", test_pin_lockout);
   ADD ("/admin/idle-relock", test_idle_relock);
+  ADD ("/admin/settings", test_settings);
+  ADD ("/admin/playback", test_playback);
+  ADD ("/admin/audio-devices", test_audio_devices);
   return g_test_run ();
 }

@@ -16,7 +16,7 @@
 static GStrv
 recent_log (Fixture *f, guint lines)
 {
-  g_autoptr (GVariant) reply = call_ok (f, "GetRecentLog", g_variant_new ("(u)", lines));
+  g_autoptr (GVariant) reply = call_get (f, "GetRecentLog", g_variant_new ("(u)", lines));
   GStrv log = NULL;
 
   g_variant_get (reply, "(^as)", &log);
@@ -52,7 +52,7 @@ test_diagnostics (Fixture *f, gconstpointer data)
   assert_refused (f, "GetRecentLog", g_variant_new ("(u)", 10u), ERR "NotAllowed");
   unlock_admin (f, PIN);
 
-  reply = call_ok (f, "GetDiagnostics", NULL);
+  reply = call_get (f, "GetDiagnostics", NULL);
   g_variant_get (reply, "(@a{sv})", &d);
   g_assert_true (g_variant_lookup (d, "soundscaped", "&s", &version));
   g_assert_cmpstr (version, ==, PACKAGE_VERSION);

@@ -33,8 +33,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Page, page_clear)
 static void
 list_songs (Fixture *f, const char *search, guint offset, guint limit, Page *out)
 {
-  g_autoptr (GVariant) reply = call_ok (f, "ListSongs",
-                                        g_variant_new ("(suu)", search, offset, limit));
+  g_autoptr (GVariant) reply = call_get (f, "ListSongs",
+                                         g_variant_new ("(suu)", search, offset, limit));
 
   g_variant_get (reply, "(u@a(sssdbbs))", &out->total, &out->songs);
 }
@@ -142,7 +142,7 @@ test_songs_and_library (Fixture *f, gconstpointer data)
 
   /* out of this player's library, and in again */
   out[0] = first;
-  ok = call_ok (f, "SetInLibrary", g_variant_new ("(^asb)", out, FALSE));
+  ok = call_get (f, "SetInLibrary", g_variant_new ("(^asb)", out, FALSE));
   g_assert_cmpint (library_rows (f), ==, (int) n - 1);
   list_songs (f, "", 0, 1, &after);
   g_variant_get_child (after.songs, 0, "(&s&s&sdbb&s)", &id, NULL, NULL, NULL, &in, NULL, NULL);
@@ -153,17 +153,17 @@ test_songs_and_library (Fixture *f, gconstpointer data)
   assert_refused (f, "SetInLibrary", g_variant_new ("(^asb)", unknown, FALSE), ERR "NotFound");
   g_assert_cmpint (library_rows (f), ==, (int) n - 1);
   g_clear_pointer (&ok, g_variant_unref);
-  ok = call_ok (f, "SetInLibrary", g_variant_new ("(^asb)", out, TRUE));
+  ok = call_get (f, "SetInLibrary", g_variant_new ("(^asb)", out, TRUE));
   g_assert_cmpint (library_rows (f), ==, (int) n);
 
   /* none, then all */
   g_clear_pointer (&ok, g_variant_unref);
-  ok = call_ok (f, "SetAllInLibrary", g_variant_new ("(b)", FALSE));
+  ok = call_get (f, "SetAllInLibrary", g_variant_new ("(b)", FALSE));
   page_clear (&after);
   list_songs (f, "", 0, 500, &after);
   g_assert_cmpuint (n_in_library (&after), ==, 0);
   g_clear_pointer (&ok, g_variant_unref);
-  ok = call_ok (f, "SetAllInLibrary", g_variant_new ("(b)", TRUE));
+  ok = call_get (f, "SetAllInLibrary", g_variant_new ("(b)", TRUE));
   page_clear (&after);
   list_songs (f, "", 0, 500, &after);
   g_assert_cmpuint (n_in_library (&after), ==, n);

@@ -22,7 +22,7 @@ name_of (Fixture *f, const char *id)
   guint total = 0;
 
   g_assert_cmpint (sk_test_file_query_int (f->db, sql), ==, 1);
-  reply = call_ok (f, "ListListeners", g_variant_new ("(suu)", "", 0u, 500u));
+  reply = call_get (f, "ListListeners", g_variant_new ("(suu)", "", 0u, 500u));
   g_variant_get (reply, "(u@a(sssba(sb)))", &total, &list);
   for (gsize i = 0; i < g_variant_n_children (list); i++)
     {
@@ -70,7 +70,7 @@ test_list (Fixture *f, gconstpointer data)
 
   start_daemon (f);
   unlock_admin (f, PIN);
-  all = call_ok (f, "ListListeners", g_variant_new ("(suu)", "", 0u, 500u));
+  all = call_get (f, "ListListeners", g_variant_new ("(suu)", "", 0u, 500u));
   g_variant_get (all, "(u@a(sssba(sb)))", &total, &list);
   g_assert_cmpuint (total, ==, sk_test_file_query_int (f->db, "SELECT count(*) FROM profiles"));
   g_assert_cmpuint (g_variant_n_children (list), ==, total);
@@ -84,7 +84,7 @@ test_list (Fixture *f, gconstpointer data)
       g_assert_cmpint (g_ascii_strcasecmp (a, b), <=, 0);
     }
 
-  found = call_ok (f, "ListListeners", g_variant_new ("(suu)", "MANAGER", 0u, 500u));
+  found = call_get (f, "ListListeners", g_variant_new ("(suu)", "MANAGER", 0u, 500u));
   g_variant_get (found, "(u@a(sssba(sb)))", &n_found, &hits);
   g_assert_cmpuint (n_found, ==, 1);
   g_variant_get_child (hits, 0, "(&s&s&sb@a(sb))", NULL, &name, &role, &guest, &badges);
@@ -96,7 +96,7 @@ test_list (Fixture *f, gconstpointer data)
   g_assert_cmpstr (uid, ==, MIA_MANAGER);
   g_assert_false (revoked);
 
-  page = call_ok (f, "ListListeners", g_variant_new ("(suu)", "", 1u, 2u));
+  page = call_get (f, "ListListeners", g_variant_new ("(suu)", "", 1u, 2u));
   g_variant_get (page, "(u@a(sssba(sb)))", &n_page, &one);
   g_assert_cmpuint (n_page, ==, total);
   g_assert_cmpuint (g_variant_n_children (one), ==, 2);
@@ -130,7 +130,7 @@ test_rename (Fixture *f, gconstpointer data)
   start_daemon (f);
   tap (f, RAIN_LOVER, &rain);
   unlock_admin (f, PIN);
-  ok = call_ok (f, "RenameListener", g_variant_new ("(ss)", rain.listener_id, "Rain Queen"));
+  ok = call_get (f, "RenameListener", g_variant_new ("(ss)", rain.listener_id, "Rain Queen"));
   if (!spin_until (has_listener, f, "Rain Queen", 10))
     g_error ("Listeners does not say Rain Queen 10 s after the rename");
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -157,14 +157,14 @@ test_revoke_and_role (Fixture *f, gconstpointer data)
   if (!spin_until (has_listener, f, "Rain Lover", 10))
     g_error ("Rain Lover is not in Listeners");
   unlock_admin (f, PIN);
-  ok = call_ok (f, "SetBadgeRevoked", g_variant_new ("(sb)", "04:a1:b2:c3", TRUE));
+  ok = call_get (f, "SetBadgeRevoked", g_variant_new ("(sb)", "04:a1:b2:c3", TRUE));
   if (!spin_until (has_no_listener, f, "Rain Lover", 10))
     g_error ("Rain Lover is still in Listeners 10 s after the badge was revoked");
   tap (f, RAIN_LOVER, &refused);
   g_assert_cmpstr (refused.result, ==, "revoked");
   g_assert_cmpstr (refused.ticket, ==, "");
   g_clear_pointer (&ok, g_variant_unref);
-  ok = call_ok (f, "SetBadgeRevoked", g_variant_new ("(sb)", RAIN_LOVER, FALSE));
+  ok = call_get (f, "SetBadgeRevoked", g_variant_new ("(sb)", RAIN_LOVER, FALSE));
   assert_refused (f, "SetBadgeRevoked", g_variant_new ("(sb)", "04999999", TRUE), ERR "NotFound");
   assert_refused (f, "SetBadgeRevoked", g_variant_new ("(sb)", "zz", TRUE), ERR "InvalidArgument");
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM badges "
@@ -172,7 +172,7 @@ test_revoke_and_role (Fixture *f, gconstpointer data)
                    ==, 0);
 
   g_clear_pointer (&ok, g_variant_unref);
-  ok = call_ok (f, "SetRole", g_variant_new ("(ss)", rain.listener_id, "manager"));
+  ok = call_get (f, "SetRole", g_variant_new ("(ss)", rain.listener_id, "manager"));
   tap (f, RAIN_LOVER, &back);
   g_assert_cmpstr (back.result, ==, "manager");
   assert_refused (f, "SetRole", g_variant_new ("(ss)", rain.listener_id, "owner"),
@@ -202,7 +202,7 @@ test_enroll_by_tap (Fixture *f, gconstpointer data)
   assert_refused (f, "EnrollByTap", g_variant_new ("(ss)", "Noor\n", "listener"),
                   ERR "InvalidArgument");
   assert_refused (f, "EnrollByTap", g_variant_new ("(ss)", "Noor", "owner"), ERR "InvalidArgument");
-  ok = call_ok (f, "EnrollByTap", g_variant_new ("(ss)", "Noor", "manager"));
+  ok = call_get (f, "EnrollByTap", g_variant_new ("(ss)", "Noor", "manager"));
   assert_refused (f, "EnrollByTap", g_variant_new ("(ss)", "Zed", "listener"), ERR "Busy");
 
   mark = f->signals->len;
@@ -227,9 +227,9 @@ test_enroll_by_tap (Fixture *f, gconstpointer data)
   /* cancelled: the next unknown badge is just unknown, and a new
    * enrolment may start */
   g_clear_pointer (&ok, g_variant_unref);
-  ok = call_ok (f, "EnrollByTap", g_variant_new ("(ss)", "Zed", "listener"));
+  ok = call_get (f, "EnrollByTap", g_variant_new ("(ss)", "Zed", "listener"));
   g_clear_pointer (&ok, g_variant_unref);
-  ok = call_ok (f, "CancelEnroll", NULL);
+  ok = call_get (f, "CancelEnroll", NULL);
   tap_clear (&unknown);
   tap (f, OTHER_BADGE, &unknown);
   g_assert_cmpstr (unknown.result, ==, "unknown");

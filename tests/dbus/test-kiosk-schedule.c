@@ -110,7 +110,7 @@ test_bad_arguments (Fixture *f, gconstpointer data)
                   ERR "InvalidArgument");
   g_assert_cmpint (stored_rows (f), ==, 0);
 
-  reply = call_ok (f, "GetSchedule", NULL);
+  reply = call_get (f, "GetSchedule", NULL);
   g_variant_get (reply, "(@a(uuu)@a(uuud)&s)", &hours, &caps, &zone);
   g_assert_cmpuint (g_variant_n_children (hours), ==, 0);
   g_assert_cmpuint (g_variant_n_children (caps), ==, 0);
@@ -139,7 +139,7 @@ test_closed_pauses (Fixture *f, gconstpointer data)
   wait_playing (f);
   unlock_admin (f, PIN);
 
-  set = call_ok (f, "SetSchedule", schedule_args (other, 0, 0, 0.25, "UTC"));
+  set = call_get (f, "SetSchedule", schedule_args (other, 0, 0, 0.25, "UTC"));
   if (!spin_until (audio_is, f, "paused", 10))
     g_error ("AudioStatus is not 'paused' 10 s after a schedule closed the venue");
   if (!spin_until (volume_is, f, &quarter, 10))
@@ -149,7 +149,7 @@ test_closed_pauses (Fixture *f, gconstpointer data)
   g_assert_cmpstr (held, !=, "");
   g_assert_cmpint (stored_rows (f), ==, 3);
 
-  reply = call_ok (f, "GetSchedule", NULL);
+  reply = call_get (f, "GetSchedule", NULL);
   g_variant_get (reply, "(@a(uuu)@a(uuud)&s)", &hours, &caps, &zone);
   g_assert_cmpstr (zone, ==, "UTC");
   g_assert_cmpuint (g_variant_n_children (hours), ==, 1);
@@ -174,7 +174,7 @@ test_closed_pauses (Fixture *f, gconstpointer data)
   g_assert_true (audio_is (f, "paused"));
 
   g_clear_pointer (&set, g_variant_unref);
-  set = call_ok (f, "SetSchedule", schedule_args (0, 0, 0, NAN, "UTC"));
+  set = call_get (f, "SetSchedule", schedule_args (0, 0, 0, NAN, "UTC"));
   if (!spin_until (audio_is, f, "playing", 10))
     g_error ("AudioStatus is not 'playing' 10 s after the venue opened");
   if (!spin_until (volume_is, f, &full, 10))
