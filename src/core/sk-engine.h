@@ -92,6 +92,9 @@ gint64 sk_engine_now (SkEngine *self);
  * tap_limit_per_minute, default 6, in the last minute; 0 means no limit).
  * The reader, the command line and the demo all come here. */
 gboolean sk_engine_tap (SkEngine *self, const char *uid, SkTapResult *out, GError **error);
+/* Whether the listener may open the admin page here: a manager or admin
+ * in roles, or this player's manager_id. */
+gboolean sk_engine_is_manager (SkEngine *self, const char *user_id);
 /* Creates a guest profile (neutral taste, @display_name or a friendly
  * generated one) owning the badge @uid, checks it in, and returns its id. */
 char *sk_engine_join (SkEngine *self, const char *uid, const char *display_name, GError **error);
@@ -150,10 +153,44 @@ typedef enum
  * says what in words, for the log. Cheap when nothing changed: one PRAGMA
  * data_version. The daemon calls it from a timer on its main loop. */
 SkEngineChanges sk_engine_pick_up_changes (SkEngine *self, char **summary, GError **error);
+/* Writes one setting (sk_settings_set: checked, NULL for the default) and
+ * applies it at once, as a change by another program would be; the next
+ * pick-up does not report it again. */
+gboolean sk_engine_set_setting (SkEngine *self, const char *key, const char *value, GError **error);
 
 const SkQueueEntry *sk_engine_get_queue (SkEngine *self, guint *n);
 guint sk_engine_get_n_present (SkEngine *self);
 SkRecommender *sk_engine_get_recommender (SkEngine *self);
+
+/* What a manager changes (sk-engine-manage.c); each checked first, one
+ * transaction, and the queue follows. An unknown listener, badge or song
+ * is SK_ENGINE_ERROR_NOT_FOUND; a bad name or role SK_INPUT_ERROR. */
+/* A new display name, checked as sk_badge_clean_name() does. */
+gboolean sk_engine_rename_listener (SkEngine *self,
+                                    const char *user_id,
+                                    const char *display_name,
+                                    GError **error);
+/* A revoked badge's taps are refused and its listener checked out
+ * ("checked-out" with the reason "revoked"); restoring it lets it tap. */
+gboolean
+sk_engine_set_badge_revoked (SkEngine *self, const char *uid, gboolean revoked, GError **error);
+/* "listener", "manager" or "admin" (the roles table). */
+gboolean sk_engine_set_role (SkEngine *self, const char *user_id, const char *role, GError **error);
+/* This player's library (player_library): these songs in or out; every
+ * id must be a song's, or nothing changes. */
+gboolean sk_engine_set_in_library (SkEngine *self,
+                                   const char *const *song_ids,
+                                   gboolean included,
+                                   GError **error);
+/* Every song (and the songs imported later), or none. */
+gboolean sk_engine_set_all_in_library (SkEngine *self, gboolean included, GError **error);
+/* Whether a manager chose the songs: then a song is in the library only
+ * with a row (with none chosen, no rows is every song). */
+gboolean sk_engine_library_is_curated (SkEngine *self);
+/* After an import: when the songs were chosen, the songs whose file_url
+ * starts with @url_prefix join the library (an import means to play
+ * them). */
+gboolean sk_engine_include_imported (SkEngine *self, const char *url_prefix, GError **error);
 
 /* A song's title for people: its id if it has none, "—" for NULL. */
 char *sk_engine_dup_song_title (SkEngine *self, const char *song_id);

@@ -127,6 +127,14 @@ lookup_listener_ticket (SkKioskService *self, const char *token, GError **error)
   return t;
 }
 
+const char *
+sk_kiosk_ticket_listener (SkKioskService *self, const char *token, GError **error)
+{
+  Ticket *t = lookup_listener_ticket (self, token, error);
+
+  return t != NULL ? t->user_id : NULL;
+}
+
 void
 sk_kiosk_return_error (GDBusMethodInvocation *invocation, const GError *error)
 {
@@ -198,8 +206,19 @@ sk_kiosk_tap (
         }
       message = g_strdup (local->message);
     }
+  else if (sk_kiosk_enrol_tap (self, &r, &message, &local))
+    {
+      /* an EnrollByTap waited for this unknown badge (sk-kiosk-people.c) */
+      ticket = mint_ticket (self, r.uid, r.user_id);
+      result = "enrolled";
+    }
   else
     {
+      if (local != NULL)
+        {
+          g_warning ("Enrolment by tap of %s failed: %s", r.uid, local->message);
+          sk_dbus_kiosk1_emit_error (self->skeleton, "store", local->message);
+        }
       ticket = mint_ticket (self, r.uid, r.user_id);
       switch (r.kind)
         {

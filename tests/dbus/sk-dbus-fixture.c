@@ -226,12 +226,58 @@ start_daemon (Fixture *f)
   start_daemon_with (f, NULL, NULL);
 }
 
+static gboolean
+name_gone (Fixture *f, gconstpointer data)
+{
+  return !name_owned (f, data);
+}
+
+void
+restart_daemon (Fixture *f)
+{
+  guint tick = g_timeout_add (20, spin_tick, NULL);
+
+  g_clear_object (&f->kiosk);
+  stop (&f->daemon);
+  if (!spin_until (name_gone, f, NULL, 10))
+    g_error ("%s still owned 10 s after soundscaped was killed", NAME);
+  g_source_remove (tick);
+  start_daemon (f);
+}
+
 /* A method call of the interface: its reply, or NULL with @error. */
 GVariant *
 call (Fixture *f, const char *method, GVariant *args, GError **error)
 {
   return g_dbus_connection_call_sync (f->conn, NAME, PATH, IFACE, method, args, NULL,
                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
+}
+
+GVariant *
+call_get (Fixture *f, const char *method, GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply = call (f, method, args, &error);
+
+  g_assert_no_error (error);
+  return reply;
+}
+
+void
+call_ok (Fixture *f, const char *method, GVariant *args)
+{
+  g_autoptr (GVariant) reply = call_get (f, method, args);
+}
+
+void
+unlock_admin (Fixture *f, const char *pin)
+{
+  g_autoptr (GVariant) set = NULL;
+  g_autoptr (GVariant) unlocked = NULL;
+
+  if (!sk_dbus_kiosk1_get_pin_set (f->kiosk))
+    set = call_get (f, "SetPin", g_variant_new ("(s)", pin));
+  unlocked = call_get (f, "Unlock", g_variant_new ("(ss)", "", pin));
 }
 
 /* The call fails with the D-Bus error @name and a sentence. */
