@@ -15,9 +15,7 @@
 #include "config.h"
 
 #include <locale.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -26,16 +24,12 @@
 #include <sqlite3.h>
 
 #include "sk-application.h"
+#include "sk-dbus-fixture.h"
 #include "sk-join.h"
 #include "sk-kiosk-client.h"
 #include "sk-paced.h"
-#include "sk-pn532-fixture.h"
 #include "sk-test-util.h"
 #include "sk-window.h"
-
-#define NAME "org.soundscape.Kiosk1"
-#define RAIN_LOVER "04A1B2C3"
-#define NEW_BADGE "04112233"
 
 static GSubprocess *xvfb;
 
@@ -46,26 +40,33 @@ typedef struct
 
 static const Size sizes[] = { { 800, 480 }, { 1280, 800 }, { 480, 800 } };
 
+/* The bus, the engine and the reader (sk-dbus-fixture.h), and the
+ * screen on them. */
 typedef struct
 {
-  char *dir;
-  char *db;
-  GTestDBus *bus;
-  GDBusConnection *conn;
-  GSubprocess *daemon;
-  SkPn532Fixture *reader;
+  Fixture base;
   SkKioskClient *client;
   SkWindow *window;
   Size size;
-} Fixture;
+} Screen;
 
 /* --- waiting --------------------------------------------------------------- */
 
-static gboolean
-on_timeout (gpointer data)
+typedef gboolean (*Condition) (Screen *s, gconstpointer data);
+
+typedef struct
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
+  Condition done;
+  gconstpointer data;
+} Wait;
+
+/* spin_until's condition: the Fixture is the Screen's first member */
+static gboolean
+wait_done (Fixture *f, gconstpointer data)
+{
+  const Wait *w = data;
+
+  return w->done ((Screen *) f, w->data);
 }
 
 static gboolean
@@ -74,23 +75,31 @@ on_tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-typedef gboolean (*Condition) (Fixture *f, gconstpointer data);
-
 /* Runs the main context until @done or @seconds (stretched by
- * SK_TEST_TIME_FACTOR) pass. */
+ * SK_TEST_TIME_FACTOR) pass; a tick polls @done while nothing happens. */
 static gboolean
-spin_until (Condition done, Fixture *f, gconstpointer data, guint seconds)
+wait_until (Screen *s, Condition done, gconstpointer data, guint seconds)
 {
-  gboolean timed_out = FALSE, ok;
-  guint timer = g_timeout_add (sk_test_scale_ms (seconds * 1000), on_timeout, &timed_out);
+  Wait w = { done, data };
   guint tick = g_timeout_add (20, on_tick, NULL);
+  gboolean ok = spin_until (wait_done, &s->base, &w,
+                            MAX (1, sk_test_scale_ms (seconds * 1000) / 1000));
 
-  while (!(ok = done (f, data)) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (timer);
   g_source_remove (tick);
   return ok;
+}
+
+static gboolean
+never (Screen *s, gconstpointer data)
+{
+  return FALSE;
+}
+
+/* Lets the main context run for @seconds. */
+static void
+linger (Screen *s, guint seconds)
+{
+  wait_until (s, never, NULL, seconds);
 }
 
 /* --- what a person sees ---------------------------------------------------- */
@@ -137,31 +146,31 @@ find_text (GtkWidget *root, const char *text)
 }
 
 static gboolean
-text_shown (Fixture *f, gconstpointer text)
+text_shown (Screen *s, gconstpointer text)
 {
-  return find_text (GTK_WIDGET (f->window), text) != NULL;
+  return find_text (GTK_WIDGET (s->window), text) != NULL;
 }
 
 static void
-wait_text (Fixture *f, const char *text, guint seconds)
+wait_text (Screen *s, const char *text, guint seconds)
 {
-  if (!spin_until (text_shown, f, text, seconds))
+  if (!wait_until (s, text_shown, text, seconds))
     g_error ("“%s” was not shown within %u s (page %s)", text, seconds,
-             sk_window_get_page (f->window));
+             sk_window_get_page (s->window));
 }
 
 static gboolean
-page_is (Fixture *f, gconstpointer page)
+page_is (Screen *s, gconstpointer page)
 {
-  return g_strcmp0 (sk_window_get_page (f->window), page) == 0;
+  return g_strcmp0 (sk_window_get_page (s->window), page) == 0;
 }
 
 static void
-wait_page (Fixture *f, const char *page, guint seconds)
+wait_page (Screen *s, const char *page, guint seconds)
 {
-  if (!spin_until (page_is, f, page, seconds))
+  if (!wait_until (s, page_is, page, seconds))
     g_error ("the page %s was not shown within %u s (page %s)", page, seconds,
-             sk_window_get_page (f->window));
+             sk_window_get_page (s->window));
 }
 
 static void
@@ -171,7 +180,7 @@ on_clicked (GtkButton *button, gpointer data)
 }
 
 static gboolean
-flag_set (Fixture *f, gconstpointer data)
+flag_set (Screen *s, gconstpointer data)
 {
   return *(const gboolean *) data;
 }
@@ -179,7 +188,7 @@ flag_set (Fixture *f, gconstpointer data)
 /* Activates @button as a screen reader's "click" does, and waits for the
  * click (GTK shows the press for a moment first). */
 static void
-click (Fixture *f, GtkWidget *button)
+click (Screen *s, GtkWidget *button)
 {
   gboolean clicked = FALSE;
   gulong handler = g_signal_connect (button, "clicked", G_CALLBACK (on_clicked), &clicked);
@@ -187,20 +196,20 @@ click (Fixture *f, GtkWidget *button)
   g_assert_true (gtk_widget_is_drawable (button));
   g_assert_true (gtk_widget_is_sensitive (button));
   g_assert_true (gtk_widget_activate (button));
-  if (!spin_until (flag_set, f, &clicked, 2))
+  if (!wait_until (s, flag_set, &clicked, 2))
     g_error ("the button was not clicked within 2 s");
   g_signal_handler_disconnect (button, handler);
 }
 
 /* Presses the button a screen reader calls @name. */
 static void
-press (Fixture *f, const char *name)
+press (Screen *s, const char *name)
 {
-  GtkWidget *button = find_named (GTK_WIDGET (f->window), name);
+  GtkWidget *button = find_named (GTK_WIDGET (s->window), name);
 
   if (button == NULL)
     g_error ("no button named “%s”", name);
-  click (f, button);
+  click (s, button);
 }
 
 /* Names the widgets that ask for more width than @limit, deepest last:
@@ -233,13 +242,13 @@ transition_running (GtkWidget *widget)
 }
 
 static gboolean
-settled (Fixture *f, gconstpointer data)
+settled (Screen *s, gconstpointer data)
 {
-  return !transition_running (GTK_WIDGET (f->window));
+  return !transition_running (GTK_WIDGET (s->window));
 }
 
 static gboolean
-painted (Fixture *f, gconstpointer data)
+painted (Screen *s, gconstpointer data)
 {
   return *(const gboolean *) data;
 }
@@ -253,9 +262,9 @@ on_after_paint (GdkFrameClock *clock, gpointer data)
 /* The window as drawn, into the build directory. Waits for a frame
  * first, so that what was changed is what is written. */
 static void
-screenshot (Fixture *f, const char *name)
+screenshot (Screen *s, const char *name)
 {
-  GtkWidget *window = GTK_WIDGET (f->window);
+  GtkWidget *window = GTK_WIDGET (s->window);
   GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
   gboolean done = FALSE;
   gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &done);
@@ -266,23 +275,23 @@ screenshot (Fixture *f, const char *name)
   g_autofree char *dir = NULL, *file = NULL, *path = NULL;
   int w, h;
 
-  if (!spin_until (settled, f, NULL, 5))
+  if (!wait_until (s, settled, NULL, 5))
     g_error ("a page was still changing after 5 s");
   /* two frames: the first may still carry a layout change */
   for (int i = 0; i < 2; i++)
     {
       done = FALSE;
       gtk_widget_queue_draw (window);
-      if (!spin_until (painted, f, &done, 5))
+      if (!wait_until (s, painted, &done, 5))
         g_error ("no frame drawn within 5 s");
     }
   g_signal_handler_disconnect (clock, handler);
   /* nothing asked for more room than the screen has */
   w = gtk_widget_get_width (window);
   h = gtk_widget_get_height (window);
-  if (w != f->size.width || h != f->size.height)
+  if (w != s->size.width || h != s->size.height)
     {
-      report_wide (window, f->size.width, 0);
+      report_wide (window, s->size.width, 0);
       g_error ("%s: the window is %dx%d, more than the screen", name, w, h);
     }
   paintable = gtk_widget_paintable_new (window);
@@ -294,7 +303,7 @@ screenshot (Fixture *f, const char *name)
                                          &GRAPHENE_RECT_INIT (0, 0, w, h));
   dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshots", NULL);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  file = g_strdup_printf ("%s-%dx%d.png", name, f->size.width, f->size.height);
+  file = g_strdup_printf ("%s-%dx%d.png", name, s->size.width, s->size.height);
   path = g_build_filename (dir, file, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot %s", path);
@@ -302,150 +311,81 @@ screenshot (Fixture *f, const char *name)
 
 /* --- the parts ------------------------------------------------------------- */
 
+/* soundscaped in real time: what plays stays on the screen while the test
+ * looks at it. */
 static void
-die_with_parent (gpointer data)
+start_engine (Screen *s)
 {
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static gboolean
-name_owned (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (f->conn, "org.freedesktop.DBus",
-                                                            "/org/freedesktop/DBus",
-                                                            "org.freedesktop.DBus", "NameHasOwner",
-                                                            g_variant_new ("(s)", NAME),
-                                                            G_VARIANT_TYPE ("(b)"),
-                                                            G_DBUS_CALL_FLAGS_NONE, 2000, NULL,
-                                                            NULL);
-  gboolean owned = FALSE;
-
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-static void
-start_daemon (Fixture *f)
-{
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autofree char *pcm = sk_paced_pcm_name (1.0, NULL, NULL);
-  g_autoptr (GError) error = NULL;
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
-                                g_test_dbus_get_bus_address (f->bus), TRUE);
-  g_subprocess_launcher_setenv (launcher, "LIBNFC_AUTO_SCAN", "false", TRUE);
-  g_subprocess_launcher_setenv (launcher, "LIBNFC_LOG_LEVEL", "0", TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
-  f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
-                                           "--session", "--db", f->db, "--pcm", pcm, "--nfc-device",
-                                           sk_pn532_fixture_connstring (f->reader), "--demo",
-                                           g_getenv ("SK_DEMO_LIBRARY"), NULL);
-  g_assert_no_error (error);
-  if (!spin_until (name_owned, f, NULL, 30))
-    g_error ("soundscaped did not own %s within 30 s", NAME);
+  g_clear_object (&s->base.kiosk);
+  start_daemon_with (&s->base, pcm, NULL);
 }
 
 static void
-stop_daemon (Fixture *f)
+stop_engine (Screen *s)
 {
-  if (f->daemon == NULL)
-    return;
-  g_subprocess_force_exit (f->daemon);
-  g_subprocess_wait (f->daemon, NULL, NULL);
-  g_clear_object (&f->daemon);
+  g_subprocess_force_exit (s->base.daemon);
+  g_subprocess_wait (s->base.daemon, NULL, NULL);
+  g_clear_object (&s->base.daemon);
 }
 
 static gboolean
-now_playing_shown (Fixture *f, gconstpointer data)
+now_playing_shown (Screen *s, gconstpointer data)
 {
-  return page_is (f, "playing") && find_text (GTK_WIDGET (f->window), "Up next") != NULL &&
-         find_text (GTK_WIDGET (f->window), "Nothing is playing") == NULL;
+  return page_is (s, "playing") && find_text (GTK_WIDGET (s->window), "Up next") != NULL &&
+         find_text (GTK_WIDGET (s->window), "Nothing is playing") == NULL;
 }
 
 static void
-make_window (Fixture *f)
+screen_setup (Screen *s, gconstpointer data)
 {
-  f->window = sk_window_new (NULL, f->client);
-  g_object_ref_sink (f->window);
-  sk_window_set_dim_seconds (f->window, 0);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), f->size.width, f->size.height);
-  gtk_window_present (GTK_WINDOW (f->window));
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *reason = NULL, *link = NULL;
   const Size *size = data;
 
-  f->size = size ? *size : sizes[0];
-  f->dir = sk_test_mkdtemp ();
-  f->db = g_build_filename (f->dir, "soundscape.db", NULL);
-  if (!sk_paced_setup (f->dir, &reason))
-    g_error ("%s", reason);
-  link = g_build_filename (f->dir, "nfc0", NULL);
-  f->reader = sk_pn532_fixture_start (link, &error);
-  g_assert_no_error (error);
-  f->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (f->bus);
-  f->conn = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (f->bus),
-                                                    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                    NULL, NULL, &error);
-  g_assert_no_error (error);
-  start_daemon (f);
-  f->client = sk_kiosk_client_new (G_BUS_TYPE_SESSION, g_test_dbus_get_bus_address (f->bus));
-  make_window (f);
-  if (!spin_until (now_playing_shown, f, NULL, 20))
+  s->size = *size;
+  fixture_setup (&s->base, NULL);
+  start_engine (s);
+  s->client = sk_kiosk_client_new (G_BUS_TYPE_SESSION, s->base.address);
+  s->window = sk_window_new (NULL, s->client);
+  g_object_ref_sink (s->window);
+  sk_window_set_dim_seconds (s->window, 0);
+  gtk_window_set_default_size (GTK_WINDOW (s->window), s->size.width, s->size.height);
+  gtk_window_present (GTK_WINDOW (s->window));
+  if (!wait_until (s, now_playing_shown, NULL, 20))
     g_error ("the window showed nothing playing within 20 s (page %s)",
-             sk_window_get_page (f->window));
+             sk_window_get_page (s->window));
 }
 
 static void
-fixture_teardown (Fixture *f, gconstpointer data)
+screen_teardown (Screen *s, gconstpointer data)
 {
-  gboolean unused = FALSE;
-
-  if (f->window != NULL)
-    gtk_window_destroy (GTK_WINDOW (f->window));
-  g_clear_object (&f->window);
-  g_clear_object (&f->client);
-  /* let the window's and the client's last callbacks run */
-  spin_until (painted, f, &unused, 0);
-  stop_daemon (f);
-  g_dbus_connection_close_sync (f->conn, NULL, NULL);
-  g_clear_object (&f->conn);
-  g_test_dbus_down (f->bus);
-  g_clear_object (&f->bus);
-  g_clear_pointer (&f->reader, sk_pn532_fixture_free);
-  sk_test_rmdir (f->dir);
-  g_free (f->db);
-  g_free (f->dir);
+  gtk_window_destroy (GTK_WINDOW (s->window));
+  g_clear_object (&s->window);
+  g_clear_object (&s->client);
+  /* the window's and the client's last callbacks run */
+  linger (s, 1);
+  fixture_teardown (&s->base, NULL);
 }
 
 /* A badge held to the fixture's reader until the screen reacts, then
  * taken away. */
 static void
-tap_reader (Fixture *f, const char *uid, const char *page)
+tap_reader (Screen *s, const char *uid, const char *page)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *answer = sk_pn532_fixture_command (f->reader, &error, "present classic4 %s",
+  g_autofree char *answer = sk_pn532_fixture_command (s->base.reader, &error, "present classic4 %s",
                                                       uid);
 
   g_assert_no_error (error);
-  wait_page (f, page, 5);
-  g_free (sk_pn532_fixture_command (f->reader, &error, "remove"));
+  wait_page (s, page, 5);
+  g_free (sk_pn532_fixture_command (s->base.reader, &error, "remove"));
   g_assert_no_error (error);
 }
 
 static int
-count_rows (Fixture *f, const char *sql)
+count_rows (Screen *s, const char *sql)
 {
-  return sk_test_file_query_int (f->db, sql);
+  return sk_test_file_query_int (s->base.db, sql);
 }
 
 /* --- tests ------------------------------------------------------------------ */
@@ -457,110 +397,106 @@ count_rows (Fixture *f, const char *sql)
  * screen's keyboard and is then present. At each size, every screen
  * written as a PNG. */
 static void
-test_listener_screens (Fixture *f, gconstpointer data)
+test_listener_screens (Screen *s, gconstpointer data)
 {
   SkJoin *join;
   SkKeyboard *keyboard;
   const char *name = "Ana";
 
-  screenshot (f, "now-playing");
-  wait_text (f, "Nobody checked in", 2);
+  screenshot (s, "now-playing");
+  wait_text (s, "Nobody checked in", 2);
 
-  tap_reader (f, RAIN_LOVER, "welcome");
-  wait_text (f, "Welcome back, Rain Lover", 2);
-  wait_text (f, "seconds to vote", 2);
-  screenshot (f, "welcome");
-  press (f, "Vote 4");
-  wait_text (f, "Thank you", 5);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
-  screenshot (f, "voted");
-  wait_text (f, "1 listener here", 2);
-  press (f, "Done");
-  wait_page (f, "playing", 2);
+  tap_reader (s, RAIN_LOVER, "welcome");
+  wait_text (s, "Welcome back, Rain Lover", 2);
+  wait_text (s, "seconds to vote", 2);
+  screenshot (s, "welcome");
+  press (s, "Vote 4");
+  wait_text (s, "Thank you", 5);
+  g_assert_cmpint (count_rows (s, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  screenshot (s, "voted");
+  wait_text (s, "1 listener here", 2);
+  press (s, "Done");
+  wait_page (s, "playing", 2);
 
   /* a second tap of the same listener on the same play: already rated */
-  tap_reader (f, RAIN_LOVER, "welcome");
-  press (f, "Vote 2");
-  wait_text (f, "already", 5);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM votes"), ==, 1);
-  screenshot (f, "already-rated");
-  press (f, "Done");
-  wait_page (f, "playing", 2);
+  tap_reader (s, RAIN_LOVER, "welcome");
+  press (s, "Vote 2");
+  wait_text (s, "already", 5);
+  g_assert_cmpint (count_rows (s, "SELECT count(*) FROM votes"), ==, 1);
+  screenshot (s, "already-rated");
+  press (s, "Done");
+  wait_page (s, "playing", 2);
 
-  tap_reader (f, NEW_BADGE, "join");
-  wait_text (f, "A new badge", 2);
-  screenshot (f, "join");
-  press (f, "Join");
-  wait_text (f, "Your name on this screen", 2);
-  screenshot (f, "join-keyboard");
+  tap_reader (s, NEW_BADGE, "join");
+  wait_text (s, "A new badge", 2);
+  screenshot (s, "join");
+  press (s, "Join");
+  wait_text (s, "Your name on this screen", 2);
+  screenshot (s, "join-keyboard");
   /* the offered name is selected: the first key replaces it */
   join = SK_JOIN (
-      gtk_widget_get_ancestor (find_named (GTK_WIDGET (f->window), "Your name"), SK_TYPE_JOIN));
+      gtk_widget_get_ancestor (find_named (GTK_WIDGET (s->window), "Your name"), SK_TYPE_JOIN));
   g_assert_cmpuint (strlen (gtk_editable_get_text (sk_join_get_entry (join))), >, 3);
   keyboard = sk_join_get_keyboard (join);
   for (const char *c = name; *c; c++)
     {
       char key[2] = { *c, 0 };
 
-      click (f, sk_keyboard_find_key (keyboard, key));
+      click (s, sk_keyboard_find_key (keyboard, key));
     }
   g_assert_cmpstr (gtk_editable_get_text (sk_join_get_entry (join)), ==, name);
-  screenshot (f, "join-typed");
-  press (f, "Join with this name");
-  wait_text (f, "Welcome, Ana!", 5);
-  wait_text (f, "2 listeners here", 5);
-  g_assert_cmpint (count_rows (f, "SELECT count(*) FROM profiles WHERE display_name = 'Ana'"), ==,
+  screenshot (s, "join-typed");
+  press (s, "Join with this name");
+  wait_text (s, "Welcome, Ana!", 5);
+  wait_text (s, "2 listeners here", 5);
+  g_assert_cmpint (count_rows (s, "SELECT count(*) FROM profiles WHERE display_name = 'Ana'"), ==,
                    1);
-  press (f, "Check out");
-  wait_text (f, "checked out", 5);
-  wait_text (f, "1 listener here", 5);
-  press (f, "Done");
-  wait_page (f, "playing", 2);
-  screenshot (f, "present");
+  press (s, "Check out");
+  wait_text (s, "checked out", 5);
+  wait_text (s, "1 listener here", 5);
+  press (s, "Done");
+  wait_page (s, "playing", 2);
+  screenshot (s, "present");
 }
 
 /* The engine killed: "Reconnecting…" at once; started again on the same
  * database: what plays, by itself. */
 static void
-test_reconnect (Fixture *f, gconstpointer data)
+test_reconnect (Screen *s, gconstpointer data)
 {
-  stop_daemon (f);
-  wait_page (f, "reconnecting", 5);
-  wait_text (f, "Reconnecting", 1);
-  screenshot (f, "reconnecting");
-  start_daemon (f);
-  if (!spin_until (now_playing_shown, f, NULL, 20))
+  stop_engine (s);
+  wait_page (s, "reconnecting", 5);
+  wait_text (s, "Reconnecting", 1);
+  screenshot (s, "reconnecting");
+  start_engine (s);
+  if (!wait_until (s, now_playing_shown, NULL, 20))
     g_error ("the screen did not come back within 20 s");
 }
 
 /* A revoked badge is told so in a sentence, not a code. */
 static void
-test_revoked (Fixture *f, gconstpointer data)
+test_revoked (Screen *s, gconstpointer data)
 {
-  sk_test_file_exec (f->db, "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' "
-                            "WHERE uid = '" RAIN_LOVER "'");
-  tap_reader (f, RAIN_LOVER, "notice");
-  wait_text (f, "This badge cannot be used here", 2);
-  wait_text (f, "revoked on 2026-01-02", 2);
-  screenshot (f, "revoked");
+  sk_test_file_exec (s->base.db, "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' "
+                                 "WHERE uid = '" RAIN_LOVER "'");
+  tap_reader (s, RAIN_LOVER, "notice");
+  wait_text (s, "This badge cannot be used here", 2);
+  wait_text (s, "revoked on 2026-01-02", 2);
+  screenshot (s, "revoked");
 }
 
 /* Idle dims the screen; a tap wakes it; the music is the engine's and
  * goes on. */
 static void
-test_dim (Fixture *f, gconstpointer data)
+test_dim (Screen *s, gconstpointer data)
 {
-  sk_window_set_dim_seconds (f->window, 1);
-  g_assert_false (sk_window_get_dimmed (f->window));
-  {
-    gboolean unused = FALSE;
-
-    spin_until (painted, f, &unused, 2);
-  }
-  g_assert_true (sk_window_get_dimmed (f->window));
-  screenshot (f, "dimmed");
-  tap_reader (f, RAIN_LOVER, "welcome");
-  g_assert_false (sk_window_get_dimmed (f->window));
+  sk_window_set_dim_seconds (s->window, 1);
+  g_assert_false (sk_window_get_dimmed (s->window));
+  linger (s, 2);
+  g_assert_true (sk_window_get_dimmed (s->window));
+  screenshot (s, "dimmed");
+  tap_reader (s, RAIN_LOVER, "welcome");
+  g_assert_false (sk_window_get_dimmed (s->window));
 }
 
 static void
@@ -586,11 +522,11 @@ check_names (GtkWidget *widget, guint *n_buttons)
 /* Every button of every page, shown or not, has a name for a screen
  * reader. */
 static void
-test_accessible_names (Fixture *f, gconstpointer data)
+test_accessible_names (Screen *s, gconstpointer data)
 {
   guint n = 0;
 
-  check_names (GTK_WIDGET (f->window), &n);
+  check_names (GTK_WIDGET (s->window), &n);
   g_test_message ("%u buttons named", n);
   g_assert_cmpuint (n, >, 30);
 }
@@ -652,14 +588,13 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/app/listener-screens-%dx%d", sizes[i].width,
                                                sizes[i].height);
 
-      g_test_add (path, Fixture, &sizes[i], fixture_setup, test_listener_screens, fixture_teardown);
+      g_test_add (path, Screen, &sizes[i], screen_setup, test_listener_screens, screen_teardown);
     }
-  g_test_add ("/app/reconnect", Fixture, &sizes[0], fixture_setup, test_reconnect,
-              fixture_teardown);
-  g_test_add ("/app/revoked", Fixture, &sizes[0], fixture_setup, test_revoked, fixture_teardown);
-  g_test_add ("/app/dim", Fixture, &sizes[0], fixture_setup, test_dim, fixture_teardown);
-  g_test_add ("/app/accessible-names", Fixture, &sizes[0], fixture_setup, test_accessible_names,
-              fixture_teardown);
+  g_test_add ("/app/reconnect", Screen, &sizes[0], screen_setup, test_reconnect, screen_teardown);
+  g_test_add ("/app/revoked", Screen, &sizes[0], screen_setup, test_revoked, screen_teardown);
+  g_test_add ("/app/dim", Screen, &sizes[0], screen_setup, test_dim, screen_teardown);
+  g_test_add ("/app/accessible-names", Screen, &sizes[0], screen_setup, test_accessible_names,
+              screen_teardown);
   status = g_test_run ();
   g_subprocess_force_exit (xvfb);
   g_subprocess_wait (xvfb, NULL, NULL);
