@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libintl.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
@@ -563,4 +564,12 @@ sk_sndfile_open (const char *path, SF_INFO *info, int *code, char **reason)
   *reason = sf == NULL ? g_strdup (sf_strerror (NULL)) : NULL;
   g_mutex_unlock (&lock);
   return sf;
+}
+
+void
+sk_i18n_init (void)
+{
+  bindtextdomain (GETTEXT_PACKAGE, SK_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }

@@ -81,4 +81,9 @@ int sk_open_regular_file (const char *path);
 #define SK_PIPE_WAIT_MS 2000
 SNDFILE *sk_sndfile_open (const char *path, SF_INFO *info, int *code, char **reason);
 
+/* Binds the project's message catalogue (GETTEXT_PACKAGE, under the
+ * install's locale directory, in UTF-8) and makes it the program's
+ * default domain; after setlocale, before the first translated string. */
+void sk_i18n_init (void);
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "sk-util.h"
 
 typedef struct
 {
@@ -58,6 +59,7 @@ main (int argc, char **argv)
   int rc = EXIT_USAGE;
 
   setlocale (LC_ALL, "");
+  sk_i18n_init ();
 
   if (argc < 2)
     {

@@ -24,6 +24,7 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
@@ -36,6 +37,7 @@
 #include "sk-nfc-reader.h"
 #include "sk-playback.h"
 #include "sk-settings.h"
+#include "sk-util.h"
 
 typedef struct
 {
@@ -229,24 +231,25 @@ main (int argc, char **argv)
   g_autofree char *demo = NULL;
   gboolean no_nfc = FALSE, version = FALSE, session = FALSE, no_bus = FALSE;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: the state directory's)",
-      "PATH" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, N_ ("The database (default: the state directory's)"),
+      N_ ("PATH") },
     { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm,
-      "ALSA PCM (default: setting audio_pcm, else “default”)", "NAME" },
+      N_ ("ALSA PCM (default: setting audio_pcm, else “default”)"), N_ ("NAME") },
     { "nfc-device", 0, 0, G_OPTION_ARG_STRING, &nfc,
-      "libnfc connection string (default: setting nfc_device, else the first reader found)",
-      "CONNSTRING" },
-    { "no-nfc", 0, 0, G_OPTION_ARG_NONE, &no_nfc, "Run without a badge reader", NULL },
+      N_ ("libnfc connection string (default: setting nfc_device, else the first reader found)"),
+      N_ ("CONNSTRING") },
+    { "no-nfc", 0, 0, G_OPTION_ARG_NONE, &no_nfc, N_ ("Run without a badge reader"), NULL },
     { "demo", 0, 0, G_OPTION_ARG_FILENAME, &demo,
-      "Demo mode: import DIR into an empty library, enroll demo badges, taps from the keyboard",
-      "DIR" },
+      N_ ("Demo mode: import DIR into an empty library, enroll demo badges, taps from the keyboard"),
+      N_ ("DIR") },
     { "session", 0, 0, G_OPTION_ARG_NONE, &session,
-      "Serve org.soundscape.Kiosk1 on the session bus, not the system bus", NULL },
-    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, "Serve nothing on D-Bus", NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+      N_ ("Serve org.soundscape.Kiosk1 on the session bus, not the system bus"), NULL },
+    { "no-bus", 0, 0, G_OPTION_ARG_NONE, &no_bus, N_ ("Serve nothing on D-Bus"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("— the soundscape kiosk's engine");
+  g_autoptr (GOptionContext) context = g_option_context_new (
+      N_ ("— the soundscape kiosk's engine"));
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = NULL;
   g_autoptr (GMainLoop) loop = NULL;
@@ -256,7 +259,8 @@ main (int argc, char **argv)
   int lock_fd;
 
   setlocale (LC_ALL, "");
-  g_option_context_add_main_entries (context, entries, NULL);
+  sk_i18n_init ();
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "soundscaped: %s\n", error->message);
