@@ -38,24 +38,38 @@ sk_engine_get_status_message (SkEngine *self)
   return self->status_message;
 }
 
+/* The row and the queue that takes the song back: one transaction;
+ * "status-changed" only once it has committed (a failed write changes
+ * nothing, in memory either, and tells no one). */
 gboolean
 sk_engine_set_idle (SkEngine *self, const char *message, GError **error)
 {
-  gboolean was_playing;
+  g_autofree char *song = NULL;
+  g_autofree char *play = NULL;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
-  was_playing = self->current_song != NULL;
-  g_clear_pointer (&self->current_song, g_free);
-  g_clear_pointer (&self->current_play, g_free);
-  set_status (self, "idle", message);
+  song = g_steal_pointer (&self->current_song);
+  play = g_steal_pointer (&self->current_play);
+  if (!sk_store_begin (self->store, error))
+    goto fail;
   if (!sk_store_run_sql (self->store, error,
                          "UPDATE players SET status = 'idle', current_song_id = NULL "
                          "WHERE id = ?1",
-                         "s", self->player_id))
-    return FALSE;
-  /* the song that played is a candidate again */
-  return !was_playing || sk_engine_requeue (self, error);
+                         "s", self->player_id) ||
+      (song != NULL && !sk_engine_requeue (self, error)) || /* a candidate again */
+      !sk_store_commit (self->store, error))
+    goto fail;
+  set_status (self, "idle", message);
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  self->current_song = g_steal_pointer (&song);
+  self->current_play = g_steal_pointer (&play);
+  if (self->current_song != NULL)
+    sk_engine_requeue (self, NULL); /* memory follows the database */
+  return FALSE;
 }
 
 gboolean
