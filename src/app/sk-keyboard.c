@@ -6,6 +6,11 @@
 
 #include "sk-keyboard.h"
 
+/* a key is at least a finger wide (style.css); eleven keys and their gaps
+ * fit the 800 px screen with its margins */
+#define KEY_MIN 64
+#define KEY_SPACING 4
+
 struct _SkKeyboard
 {
   GtkWidget parent_instance;
@@ -130,7 +135,7 @@ pack (SkKeyboard *self, gboolean narrow)
 
       for (guint part = 0; part < parts; part++)
         {
-          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, KEY_SPACING);
 
           gtk_box_set_homogeneous (GTK_BOX (box), TRUE);
           gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
@@ -149,7 +154,7 @@ pack (SkKeyboard *self, gboolean narrow)
     gtk_widget_remove_css_class (GTK_WIDGET (self), "narrow");
 }
 
-/* The widest row of keys at 64 px each, with the spacing. */
+/* The widest row of keys at their minimum, with the spacing. */
 static int
 wide_width (SkKeyboard *self)
 {
@@ -157,7 +162,7 @@ wide_width (SkKeyboard *self)
 
   for (guint r = 0; r < self->key_rows->len; r++)
     most = MAX (most, ((GPtrArray *) g_ptr_array_index (self->key_rows, r))->len);
-  return most * (64 + 6);
+  return most * (KEY_MIN + KEY_SPACING);
 }
 
 static gboolean
@@ -202,7 +207,7 @@ sk_keyboard_measure (GtkWidget *widget,
                       minimum_baseline, natural_baseline);
   /* narrow enough for portrait: the halves fit */
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    *minimum = MIN (*minimum, wide_width (self) / 2 + 70);
+    *minimum = MIN (*minimum, wide_width (self) / 2 + KEY_MIN + KEY_SPACING);
 }
 
 GtkWidget *

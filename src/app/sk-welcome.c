@@ -57,6 +57,15 @@ show_left (SkWelcome *self)
                                  self->seconds ? (double) self->left / self->seconds : 0);
 }
 
+/* The answer takes the question's place: the page keeps its height. */
+static void
+show_answer (SkWelcome *self, const char *text)
+{
+  gtk_label_set_text (self->answer, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->answer), *text != '\0');
+  gtk_widget_set_visible (GTK_WIDGET (self->prompt), *text == '\0');
+}
+
 static gboolean
 on_tick (gpointer data)
 {
@@ -77,7 +86,7 @@ sk_welcome_start (SkWelcome *self, const char *greeting, guint seconds)
 {
   g_return_if_fail (SK_IS_WELCOME (self));
   gtk_label_set_text (self->greeting, greeting);
-  gtk_label_set_text (self->answer, "");
+  show_answer (self, "");
   gtk_widget_remove_css_class (GTK_WIDGET (self->answer), "refused");
   for (guint i = 0; i < N_VOTES; i++)
     {
@@ -102,7 +111,7 @@ void
 sk_welcome_set_answer (SkWelcome *self, const char *text, gboolean ok, gboolean final)
 {
   g_return_if_fail (SK_IS_WELCOME (self));
-  gtk_label_set_text (self->answer, text);
+  show_answer (self, text);
   if (ok)
     gtk_widget_remove_css_class (GTK_WIDGET (self->answer), "refused");
   else
@@ -135,7 +144,7 @@ on_vote_clicked (GtkButton *button, SkWelcome *self)
         /* instant feedback: the buttons wait for the engine's answer */
         for (guint j = 0; j < N_VOTES; j++)
           gtk_widget_set_sensitive (GTK_WIDGET (self->vote[j]), FALSE);
-        gtk_label_set_text (self->answer, _ ("Sending your rating…"));
+        show_answer (self, _ ("Sending your rating…"));
         g_signal_emit (self, signals[SIGNAL_VOTE], 0, (int) i + 1);
       }
 }

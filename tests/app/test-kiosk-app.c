@@ -333,8 +333,9 @@ stop_engine (Screen *s)
 static gboolean
 now_playing_shown (Screen *s, gconstpointer data)
 {
-  return page_is (s, "playing") && find_text (GTK_WIDGET (s->window), "Up next") != NULL &&
-         find_text (GTK_WIDGET (s->window), "Nothing is playing") == NULL;
+  /* in the language of the test's locale */
+  return page_is (s, "playing") && find_text (GTK_WIDGET (s->window), _ ("Up next")) != NULL &&
+         find_text (GTK_WIDGET (s->window), _ ("Nothing is playing")) == NULL;
 }
 
 static void
@@ -499,6 +500,71 @@ test_dim (Screen *s, gconstpointer data)
   g_assert_false (sk_window_get_dimmed (s->window));
 }
 
+/* Under a German locale (LC_ALL=de_DE.UTF-8, made by the parent test):
+ * the screens speak German, the buttons are named in German. Run only as
+ * /app/german's subprocess. */
+static void
+test_german_screens (gconstpointer data)
+{
+  Screen screen = { 0 }, *s = &screen;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_skip ("run by /app/german, in a German locale");
+      return;
+    }
+  screen_setup (s, data);
+  wait_text (s, "Als Nächstes", 2);
+  wait_text (s, "Niemand angemeldet", 2);
+  screenshot (s, "de-now-playing");
+  tap_reader (s, RAIN_LOVER, "welcome");
+  wait_text (s, "Willkommen zurück, Rain Lover", 2);
+  wait_text (s, "Sekunden zum Bewerten", 2);
+  screenshot (s, "de-welcome");
+  press (s, "Bewertung 4");
+  wait_text (s, "Danke!", 5);
+  g_assert_cmpint (count_rows (s, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
+  press (s, "Fertig");
+  tap_reader (s, NEW_BADGE, "join");
+  press (s, "Mitmachen");
+  wait_text (s, "Dein Name auf diesem Bildschirm", 2);
+  screenshot (s, "de-join-keyboard");
+  /* the German keyboard: QWERTZ, with umlauts (capitals: the first
+   * letter of a name) */
+  g_assert_nonnull (find_named (GTK_WIDGET (s->window), "Ü"));
+  screen_teardown (s, data);
+}
+
+/* The screens in German: a German locale made in a temporary LOCPATH
+ * (localedef), the test's own program run again in it. */
+static void
+test_german (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *locale = g_build_filename (dir, "de_DE.UTF-8", NULL);
+  g_autofree char *old_lc_all = g_strdup (g_getenv ("LC_ALL"));
+  const char *argv[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", locale, NULL };
+  g_autoptr (GError) error = NULL;
+  int status = -1;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip ("localedef cannot make de_DE.UTF-8 (the package locales is missing)");
+      sk_test_rmdir (dir);
+      return;
+    }
+  g_setenv ("LOCPATH", dir, TRUE);
+  g_setenv ("LC_ALL", "de_DE.UTF-8", TRUE);
+  g_test_trap_subprocess ("/app/german/screens", sk_test_scale_ms (60000) * (guint64) 1000,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_unsetenv ("LOCPATH");
+  g_setenv ("LC_ALL", old_lc_all ? old_lc_all : "C.UTF-8", TRUE);
+  sk_test_rmdir (dir);
+  g_test_trap_assert_passed ();
+}
+
 static void
 check_names (GtkWidget *widget, guint *n_buttons)
 {
@@ -595,6 +661,8 @@ main (int argc, char **argv)
   g_test_add ("/app/dim", Screen, &sizes[0], screen_setup, test_dim, screen_teardown);
   g_test_add ("/app/accessible-names", Screen, &sizes[0], screen_setup, test_accessible_names,
               screen_teardown);
+  g_test_add_func ("/app/german", test_german);
+  g_test_add_data_func ("/app/german/screens", &sizes[0], test_german_screens);
   status = g_test_run ();
   g_subprocess_force_exit (xvfb);
   g_subprocess_wait (xvfb, NULL, NULL);
