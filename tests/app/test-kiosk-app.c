@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <math.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -486,6 +487,27 @@ test_revoked (Screen *s, gconstpointer data)
   screenshot (s, "revoked");
 }
 
+/* The hint to tap sits at the edge the reader is at: the left one here,
+ * beside what plays, halfway down. */
+static void
+test_reader_edge (Screen *s, gconstpointer data)
+{
+  GtkWidget *label = find_text (GTK_WIDGET (s->window), _ ("Tap your badge here"));
+  GtkWidget *title = find_text (GTK_WIDGET (s->window), _ ("Up next"));
+  graphene_rect_t hint, next;
+
+  g_assert_nonnull (label);
+  g_assert_nonnull (title);
+  sk_window_set_reader_edge (s->window, GTK_POS_LEFT);
+  screenshot (s, "reader-left");
+  g_assert_true (
+      gtk_widget_compute_bounds (gtk_widget_get_parent (label), GTK_WIDGET (s->window), &hint));
+  g_assert_true (gtk_widget_compute_bounds (title, GTK_WIDGET (s->window), &next));
+  g_assert_cmpfloat (hint.origin.x, ==, 0);
+  g_assert_cmpfloat (hint.origin.x + hint.size.width, <=, next.origin.x);
+  g_assert_cmpfloat (fabs (hint.origin.y + hint.size.height / 2 - s->size.height / 2.0), <, 2);
+}
+
 /* Idle dims the screen; a tap wakes it; the music is the engine's and
  * goes on. */
 static void
@@ -658,6 +680,8 @@ main (int argc, char **argv)
     }
   g_test_add ("/app/reconnect", Screen, &sizes[0], screen_setup, test_reconnect, screen_teardown);
   g_test_add ("/app/revoked", Screen, &sizes[0], screen_setup, test_revoked, screen_teardown);
+  g_test_add ("/app/reader-edge", Screen, &sizes[0], screen_setup, test_reader_edge,
+              screen_teardown);
   g_test_add ("/app/dim", Screen, &sizes[0], screen_setup, test_dim, screen_teardown);
   g_test_add ("/app/accessible-names", Screen, &sizes[0], screen_setup, test_accessible_names,
               screen_teardown);
