@@ -515,15 +515,6 @@ song_is_not (Fixture *f, gconstpointer data)
   return *song != '\0' && g_strcmp0 (song, data) != 0;
 }
 
-static void
-call_ok (Fixture *f, const char *method, GVariant *args)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = call (f, method, args, &error);
-
-  g_assert_no_error (error);
-}
-
 /* Pause and Resume (AudioStatus), Skip (Skipped 'manager' and the next
  * song), SetVolume (the setting, 0 to 1), refused while locked. */
 static void
