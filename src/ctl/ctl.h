@@ -71,6 +71,8 @@ int ctl_bus_status (SkDBusKiosk1 *kiosk);
 int ctl_bus_next (SkDBusKiosk1 *kiosk, const char *pin);
 int ctl_bus_config (SkDBusKiosk1 *kiosk, const char *pin, const char *key, const char *value);
 int cmd_watch (int argc, char **argv);
+/* ctl-db.c: the cloud schema on PostgreSQL */
+int cmd_db (int argc, char **argv);
 /* ctl-play.c */
 int cmd_play (int argc, char **argv);
 int cmd_run (int argc, char **argv);
