@@ -355,6 +355,10 @@ sk_engine_reload (SkEngine *self, GError **error)
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return FALSE;
+  /* no rows is every song, unless a manager chose none (an id of no song
+   * leaves every song out) */
+  if (library->len == 0 && sk_engine_library_is_curated (self))
+    g_ptr_array_add (library, g_strdup (""));
   sk_recommender_set_library (self->recommender, (const char *const *) library->pdata,
                               library->len);
 

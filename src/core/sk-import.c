@@ -579,9 +579,10 @@ sk_import_dir_full (SkStore *store,
     }
   for (guint i = 0; i < total; i++)
     {
-      g_async_queue_pop (done);
+      Prepared *job = g_async_queue_pop (done);
+
       if (progress != NULL)
-        progress (i + 1, total, progress_data);
+        progress (i + 1, total, job->path, progress_data);
     }
   g_thread_pool_free (pool, FALSE, TRUE);
 

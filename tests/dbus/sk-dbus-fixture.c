@@ -253,6 +253,33 @@ call (Fixture *f, const char *method, GVariant *args, GError **error)
                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
 }
 
+GVariant *
+call_get (Fixture *f, const char *method, GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply = call (f, method, args, &error);
+
+  g_assert_no_error (error);
+  return reply;
+}
+
+void
+call_ok (Fixture *f, const char *method, GVariant *args)
+{
+  g_autoptr (GVariant) reply = call_get (f, method, args);
+}
+
+void
+unlock_admin (Fixture *f, const char *pin)
+{
+  g_autoptr (GVariant) set = NULL;
+  g_autoptr (GVariant) unlocked = NULL;
+
+  if (!sk_dbus_kiosk1_get_pin_set (f->kiosk))
+    set = call_get (f, "SetPin", g_variant_new ("(s)", pin));
+  unlocked = call_get (f, "Unlock", g_variant_new ("(ss)", "", pin));
+}
+
 /* The call fails with the D-Bus error @name and a sentence. */
 void
 assert_refused (Fixture *f, const char *method, GVariant *args, const char *name)

@@ -515,15 +515,6 @@ song_is_not (Fixture *f, gconstpointer data)
   return *song != '\0' && g_strcmp0 (song, data) != 0;
 }
 
-static void
-call_ok (Fixture *f, const char *method, GVariant *args)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = call (f, method, args, &error);
-
-  g_assert_no_error (error);
-}
-
 /* A Skipped 'manager' since @mark, of a song that played (which one is a
  * race with the paced output's short tracks). */
 static void
