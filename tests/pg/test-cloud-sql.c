@@ -106,12 +106,13 @@ test_migrate (void)
 
   g_assert_cmpint (run_ctl_db ("status", &out), ==, 0);
   g_assert_nonnull (strstr (out, "001_schema.sql         pending"));
-  g_assert_nonnull (strstr (out, "3 pending"));
+  g_assert_nonnull (strstr (out, "4 pending"));
   g_clear_pointer (&out, g_free);
 
   g_assert_cmpint (run_ctl_db ("migrate", &out), ==, 0);
   g_assert_cmpstr (out, ==,
-                   "applied 001_schema.sql\napplied 002_rls.sql\napplied 003_recommend.sql\n");
+                   "applied 001_schema.sql\napplied 002_rls.sql\napplied 003_recommend.sql\n"
+                   "applied 004_player_queue_for.sql\n");
 
   conn = sk_test_pg_connect (&pg);
   schema = sk_test_pg_value (conn,
@@ -131,7 +132,7 @@ test_migrate (void)
 
   /* The second run is a no-op. */
   g_assert_cmpint (run_ctl_db ("migrate", &out2), ==, 0);
-  g_assert_cmpstr (out2, ==, "the database is up to date (migration 3)\n");
+  g_assert_cmpstr (out2, ==, "the database is up to date (migration 4)\n");
   g_assert_cmpint (run_ctl_db ("status", &out3), ==, 0);
   g_assert_nonnull (strstr (out3, "0 pending"));
   conn = sk_test_pg_connect (&pg);
@@ -188,7 +189,7 @@ test_migrate_refuses (void)
   }
   g_clear_pointer (&conn, PQfinish);
   g_assert_cmpint (run_ctl_db ("migrate", &out4), ==, 0);
-  g_assert_cmpstr (out4, ==, "the database is up to date (migration 3)\n");
+  g_assert_cmpstr (out4, ==, "the database is up to date (migration 4)\n");
 }
 
 /* --- the shared cases ---------------------------------------------------- */
@@ -907,6 +908,67 @@ test_rls (void)
   sk_test_pg_exec (conn, "ROLLBACK");
 }
 
+/* player_queue_for(token) answers what the seed's Django endpoint did: the
+ * player's queue joined with its songs, in order, for the device that
+ * shows its token, stamping last_poll; an unknown token is refused. */
+static void
+test_player_queue_for (void)
+{
+  g_autoptr (PGconn) conn = connect_or_skip ();
+  g_autoptr (PGresult) res = NULL;
+  g_autofree char *polled = NULL;
+  g_autofree char *state = NULL;
+  const char *token[] = { "secret-token-of-the-lobby" };
+  const char *wrong[] = { "secret-token-of-the-lobbz" };
+
+  if (conn == NULL)
+    return;
+  sk_test_pg_exec (conn, "BEGIN");
+  sk_test_pg_exec (conn,
+                   "INSERT INTO public.songs (id, title, artist, file_url, embedding) VALUES "
+                   "  ('" SONG1
+                   "', 'rain', 'a', 'https://media.invalid/1.wav', '[0.9,0.2,0.1,0.3,0.4]'),"
+                   "  ('" SONG2
+                   "', 'wind', NULL, 'https://media.invalid/2.wav', '[0.2,0.9,0.1,0.3,0.4]');"
+                   "INSERT INTO public.players (id, name, token, queue_source) VALUES "
+                   "  ('" PLAYER "', 'lobby', 'secret-token-of-the-lobby', 'cloud'),"
+                   "  ('00000000-0000-4000-8000-0000000000d5', 'bar', 'secret-token-of-the-bar', 'cloud');"
+                   "INSERT INTO public.player_queue (player_id, song_id, position) VALUES "
+                   "  ('" PLAYER "', '" SONG2 "', 2), ('" PLAYER "', '" SONG1 "', 1),"
+                   "  ('00000000-0000-4000-8000-0000000000d5', '" SONG2 "', 1);");
+  become (conn, "anon");
+  res = PQexecParams (conn, "SELECT * FROM public.player_queue_for($1)", 1, NULL, token, NULL, NULL,
+                      0);
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
+  g_assert_cmpint (PQntuples (res), ==, 2);
+  g_assert_cmpstr (PQfname (res, 0), ==, "id");
+  g_assert_cmpstr (PQfname (res, 4), ==, "position");
+  g_assert_cmpstr (PQgetvalue (res, 0, 0), ==, SONG1);
+  g_assert_cmpstr (PQgetvalue (res, 0, 1), ==, "rain");
+  g_assert_cmpstr (PQgetvalue (res, 0, 2), ==, "a");
+  g_assert_cmpstr (PQgetvalue (res, 0, 3), ==, "https://media.invalid/1.wav");
+  g_assert_cmpstr (PQgetvalue (res, 0, 4), ==, "1");
+  g_assert_cmpstr (PQgetvalue (res, 1, 0), ==, SONG2);
+  g_assert_true (PQgetisnull (res, 1, 2));
+  g_assert_cmpstr (PQgetvalue (res, 1, 4), ==, "2");
+  sk_test_pg_exec (conn, "RESET ROLE");
+  polled = sk_test_pg_value (conn,
+                             "SELECT string_agg(name || '=' || (last_poll IS NOT NULL), ',' "
+                             "ORDER BY name) FROM public.players",
+                             0, NULL);
+  g_assert_cmpstr (polled, ==, "bar=false,lobby=true");
+
+  become (conn, "anon");
+  sk_test_pg_exec (conn, "SAVEPOINT wrong");
+  state = sk_test_pg_error_state (conn, "SELECT * FROM public.player_queue_for($1)", 1, wrong);
+  g_assert_cmpstr (state, ==, "PT403");
+  sk_test_pg_exec (conn, "ROLLBACK TO SAVEPOINT wrong");
+  g_clear_pointer (&state, g_free);
+  state = sk_test_pg_error_state (conn, "SELECT * FROM public.player_queue_for(NULL)", 0, NULL);
+  g_assert_cmpstr (state, ==, "PT403");
+  sk_test_pg_exec (conn, "ROLLBACK");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -920,6 +982,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud-sql/3-vote-cases", test_vote_cases);
   g_test_add_func ("/cloud-sql/4-rank-cases", test_rank_cases);
   g_test_add_func ("/cloud-sql/5-rls", test_rls);
+  g_test_add_func ("/cloud-sql/6-player-queue-for", test_player_queue_for);
   rc = g_test_run ();
   sk_test_pg_stop (&pg);
   g_free (pg_why_not);
