@@ -475,10 +475,21 @@ test_reconnect (Screen *s, gconstpointer data)
     g_error ("the screen did not come back within 20 s");
 }
 
-/* A revoked badge is told so in a sentence, not a code. */
+/* A revoked badge is told so in a sentence, not a code. A tap made over
+ * the bus by another client (its ticket is that client's) greets the
+ * listener and asks for the reader to vote: no vote button shows. */
 static void
 test_revoked (Screen *s, gconstpointer data)
 {
+  g_auto (Tap) other = { 0 };
+
+  tap (&s->base, FIRE_KEEPER, &other);
+  wait_page (s, "welcome", 5);
+  wait_text (s, "Welcome back, Fire Keeper", 2);
+  wait_text (s, "Tap your badge on the reader to rate this track.", 2);
+  g_assert_false (gtk_widget_is_drawable (find_named (GTK_WIDGET (s->window), "Vote 4")));
+  screenshot (s, "welcome-without-ticket");
+
   sk_test_file_exec (s->base.db, "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' "
                                  "WHERE uid = '" RAIN_LOVER "'");
   tap_reader (s, RAIN_LOVER, "notice");
@@ -651,6 +662,7 @@ int
 main (int argc, char **argv)
 {
   int status;
+  g_autofree char *xvfb_path = NULL;
   guint n_sizes = G_N_ELEMENTS (sizes);
 
   setlocale (LC_ALL, "");
@@ -658,7 +670,8 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_test_init (&argc, &argv, NULL);
-  if (g_find_program_in_path ("Xvfb") == NULL)
+  xvfb_path = g_find_program_in_path ("Xvfb");
+  if (xvfb_path == NULL)
     {
       g_test_skip ("Xvfb is not installed (tools/install-deps --tests)");
       return g_test_run ();
