@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sk-test-nginx.h"
 #include "sk-test-pg.h"
 #include "sk-test-util.h"
 
@@ -189,6 +190,21 @@ test_migrate_refuses (void)
   }
   g_clear_pointer (&conn, PQfinish);
   g_assert_cmpint (run_ctl_db ("migrate", &out4), ==, 0);
+
+  /* no database there: one clear line, exit 1 */
+  {
+    g_autofree char *url = g_strdup_printf ("postgresql://postgres@127.0.0.1:%u/postgres"
+                                            "?sslmode=disable&connect_timeout=5",
+                                            (guint) sk_test_free_port ());
+    const char *argv[] = { "db", "migrate", "--url", url, NULL };
+    g_autofree char *o = NULL;
+    g_autofree char *e = NULL;
+
+    g_assert_cmpint (sk_test_run_ctl (argv, &o, &e), ==, 1);
+    g_assert_cmpstr (o, ==, "");
+    g_assert_true (g_str_has_prefix (e, "soundscape-ctl: cannot connect to the database: "));
+    g_assert_cmpint (strchr (e, '\n') - e, ==, (int) strlen (e) - 1);
+  }
   g_assert_cmpstr (out4, ==, "the database is up to date (migration 5)\n");
 }
 
