@@ -391,8 +391,10 @@ reader_ready (Fixture *f, gconstpointer data)
 int
 run_ctl (Fixture *f, char **out, const char *first, ...)
 {
+  /* stdin a pipe, closed: never a terminal that a prompt would wait on */
   g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
-                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                              G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                   G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GSubprocess) p = NULL;
