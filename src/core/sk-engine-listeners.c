@@ -5,8 +5,8 @@
 
 #include "sk-engine-private.h"
 
-static gboolean
-is_manager (SkEngine *self, const char *user_id)
+gboolean
+sk_engine_is_manager (SkEngine *self, const char *user_id)
 {
   sqlite3_stmt *stmt;
   int rc;
@@ -67,7 +67,7 @@ sk_engine_check_in_user (SkEngine *self,
 
   if (!sk_sessions_check_in (self->sessions, user_id, sk_engine_now (self), ci, error))
     return FALSE;
-  *manager = is_manager (self, user_id);
+  *manager = sk_engine_is_manager (self, user_id);
   if (ci->extended)
     flags |= SK_CHECK_IN_EXTENDED;
   if (ci->moved)

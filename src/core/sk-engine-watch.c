@@ -80,7 +80,8 @@ take_snapshot (SkEngine *self)
 }
 
 /* The engine itself writes listeners (check-ins, joins, expiry) and, when
- * a song cannot play, songs; never the settings. Songs written through its
+ * a song cannot play, songs; settings only in sk_engine_set_setting(),
+ * which looks at them again itself. Songs written through its
  * own connection (an import in the same program) come with a reload. Only
  * what it may have changed is looked at again, so that a vote does not
  * scan the songs. */
@@ -178,4 +179,29 @@ sk_engine_pick_up_changes (SkEngine *self, char **summary, GError **error)
                             self->n_present);
   *summary = g_strdup (said->str);
   return changes;
+}
+
+gboolean
+sk_engine_set_setting (SkEngine *self, const char *key, const char *value, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  /* what was seen is current unless another program committed since */
+  gboolean current = self->seen_settings != NULL &&
+                     sk_store_get_data_version (self->store) == self->data_version;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  if (!sk_settings_set (self->store, key, value, error))
+    return FALSE;
+  if (current)
+    {
+      g_strfreev (self->seen_settings);
+      self->seen_settings = read_settings (self);
+    }
+  sk_engine_load_settings (self);
+  /* the setting is stored: a queue that cannot be computed now is the
+   * store's trouble, said in the log, not the caller's */
+  if (!sk_engine_requeue (self, &local))
+    g_warning ("Requeue after setting %s: %s", key, local->message);
+  return TRUE;
 }

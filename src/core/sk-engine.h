@@ -94,6 +94,9 @@ gint64 sk_engine_now (SkEngine *self);
  * tap_limit_per_minute, default 6, in the last minute; 0 means no limit).
  * The reader, the command line and the demo all come here. */
 gboolean sk_engine_tap (SkEngine *self, const char *uid, SkTapResult *out, GError **error);
+/* Whether the listener may open the admin page here: a manager or admin
+ * in roles, or this player's manager_id. */
+gboolean sk_engine_is_manager (SkEngine *self, const char *user_id);
 /* Creates a guest profile (neutral taste, @display_name or a friendly
  * generated one) owning the badge @uid, checks it in, and returns its id. */
 char *sk_engine_join (SkEngine *self, const char *uid, const char *display_name, GError **error);
@@ -152,6 +155,10 @@ typedef enum
  * says what in words, for the log. Cheap when nothing changed: one PRAGMA
  * data_version. The daemon calls it from a timer on its main loop. */
 SkEngineChanges sk_engine_pick_up_changes (SkEngine *self, char **summary, GError **error);
+/* Writes one setting (sk_settings_set: checked, NULL for the default) and
+ * applies it at once, as a change by another program would be; the next
+ * pick-up does not report it again. */
+gboolean sk_engine_set_setting (SkEngine *self, const char *key, const char *value, GError **error);
 
 const SkQueueEntry *sk_engine_get_queue (SkEngine *self, guint *n);
 guint sk_engine_get_n_present (SkEngine *self);

@@ -56,6 +56,7 @@ struct _SkPlayback
   GArray *dropped; /* Track, replaced while maybe already decoding */
   guint64 current; /* the track playing, or 0 */
   double crossfade;
+  double volume_cap; /* the schedule's cap on the setting volume */
   gboolean running;
   gboolean busy;         /* in an engine call that requeues */
   gboolean waiting;      /* some song can play once downloaded */
@@ -132,6 +133,7 @@ sk_playback_init (SkPlayback *self)
   self->dropped = g_array_new (FALSE, TRUE, sizeof (Track));
   g_array_set_clear_func (self->dropped, track_clear);
   self->crossfade = SK_PLAYBACK_CROSSFADE_DEFAULT;
+  self->volume_cap = 1;
 }
 
 /* --- settings ----------------------------------------------------------- */
@@ -145,10 +147,27 @@ sk_playback_reload_settings (SkPlayback *self)
   g_return_if_fail (SK_IS_PLAYBACK (self));
 
   self->crossfade = sk_settings_get_double (self->store, "crossfade_seconds");
-  volume = sk_settings_get_double (self->store, "volume");
+  volume = MIN (sk_settings_get_double (self->store, "volume"), self->volume_cap);
   if (!sk_audio_player_set_crossfade (self->player, self->crossfade, &error) ||
       !sk_audio_player_set_volume (self->player, volume, &error))
     g_warning ("Playback settings: %s", error->message);
+}
+
+void
+sk_playback_set_volume_cap (SkPlayback *self, double cap)
+{
+  g_return_if_fail (SK_IS_PLAYBACK (self));
+  g_return_if_fail (cap >= 0 && cap <= 1);
+
+  self->volume_cap = cap;
+  sk_playback_reload_settings (self);
+}
+
+double
+sk_playback_get_volume (SkPlayback *self)
+{
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), 0);
+  return MIN (sk_settings_get_double (self->store, "volume"), self->volume_cap);
 }
 
 /* --- construction ------------------------------------------------------- */

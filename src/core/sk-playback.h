@@ -24,7 +24,8 @@
  *
  * Settings (read at start and by sk_playback_reload_settings):
  *   crossfade_seconds     0 (gapless) to 12, default 5
- *   volume                0 to 1, linear, default 1
+ *   volume                0 to 1, linear, default 1 (within the cap:
+ *                         sk_playback_set_volume_cap)
  *   loudness_target_lufs  see sk-import.h (SK_LOUDNESS_TARGET_DEFAULT)
  *
  * Signals:
@@ -53,6 +54,11 @@ gboolean sk_playback_start (SkPlayback *self, GError **error);
 /* Stops the player at once and the prefetch; the engine goes idle. */
 void sk_playback_stop (SkPlayback *self);
 void sk_playback_reload_settings (SkPlayback *self);
+/* The most the volume may be (the schedule's cap, 0 to 1; 1 at first):
+ * the output plays at the setting volume or the cap, whichever is lower. */
+void sk_playback_set_volume_cap (SkPlayback *self, double cap);
+/* The volume heard: the setting volume within the cap. */
+double sk_playback_get_volume (SkPlayback *self);
 
 SkAudioPlayer *sk_playback_get_player (SkPlayback *self);
 SkMediaCache *sk_playback_get_cache (SkPlayback *self);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sk-schedule.h"
 #include "sk-settings.h"
 #include "sk-taste.h"
 #include "sk-util.h"
@@ -29,6 +30,8 @@ static const SkSetting settings[] = {
     "Taps of one badge accepted in a minute; more are refused (0: no limit)" },
   { "ticket_seconds", SK_SETTING_INT, 1, 600, "20", NULL,
     "How long the ticket of a tap lets the screen act for its listener, in seconds" },
+  { "admin_idle_seconds", SK_SETTING_INT, 5, 3600, "120", NULL,
+    "How long the admin page stays unlocked without an admin operation, in seconds" },
   { "crossfade_seconds", SK_SETTING_DOUBLE, 0, SK_PLAYBACK_CROSSFADE_MAX,
     G_STRINGIFY (SK_PLAYBACK_CROSSFADE_DEFAULT), NULL,
     "Crossfade between tracks in seconds (0: gapless)" },
@@ -45,6 +48,10 @@ static const SkSetting settings[] = {
     "its own (the demo's too)" },
   { "nfc_device", SK_SETTING_STRING, 0, 0, "", NULL,
     "The badge reader's libnfc connection string (empty: the first found; none: no reader)" },
+  { "time_zone", SK_SETTING_STRING, 0, 0, "", NULL,
+    "The venue's time zone for its opening hours and volume caps, an IANA name such as "
+    "Europe/Berlin (empty: the system's)",
+    sk_schedule_check_time_zone },
 };
 
 #define MAX_STRING 1024
@@ -124,7 +131,7 @@ check (const SkSetting *s, const char *value, GError **error)
                        "%s must be one line of text of at most %d bytes", s->key, MAX_STRING);
           return FALSE;
         }
-      return TRUE;
+      return s->check == NULL || s->check (value, error);
     }
 }
 
@@ -206,6 +213,12 @@ char *
 sk_settings_dup_string (SkStore *store, const char *key)
 {
   return dup_valid (store, must_lookup (key, SK_SETTING_STRING));
+}
+
+char *
+sk_settings_dup_value (SkStore *store, const SkSetting *setting)
+{
+  return dup_valid (store, setting);
 }
 
 void

@@ -33,6 +33,8 @@ typedef struct
   const char *fallback; /* the default, as text */
   const char *choices;  /* CHOICE: space-separated */
   const char *summary;
+  /* STRING: a further check of the value (NULL: none) */
+  gboolean (*check) (const char *value, GError **error);
 } SkSetting;
 
 const SkSetting *sk_settings_list (guint *n_settings);
@@ -52,6 +54,9 @@ double sk_settings_get_double (SkStore *store, const char *key);
 /* STRING and CHOICE; "" when neither a value nor a default. */
 char *sk_settings_dup_string (SkStore *store, const char *key);
 void sk_settings_get_vector (SkStore *store, const char *key, double out[SK_DIM]);
+/* Any kind, as the text stored (or the default's when none or not
+ * valid): what a listing shows. */
+char *sk_settings_dup_value (SkStore *store, const SkSetting *setting);
 
 /* Adds the absolute @dir to the setting library_dirs (the directories
  * local audio files may play from) unless it is there. */

@@ -119,4 +119,15 @@ static const char *const sk_store_migrations[] = {
    * function (sk-store.c), so the numbers are the C learner's exactly. */
   "ALTER TABLE profiles ADD COLUMN taste_state TEXT;"
   "UPDATE profiles SET taste_state = sk_taste_state_from_preference(preference_vector);",
+  /* 3: the admin page's PIN (docs/DESIGN.md, "The D-Bus interface"): one
+   * row, kept apart from settings so that no settings listing shows it.
+   * hash is the yescrypt hash (NULL: no PIN yet, the first boot);
+   * failures counts the wrong PINs since the last right one or lock;
+   * locked_until ends a lock of PIN entry. */
+  "CREATE TABLE admin_pin ("
+  "  id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),"
+  "  hash TEXT,"
+  "  failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),"
+  "  locked_until TEXT,"
+  "  updated_at TEXT NOT NULL);",
 };

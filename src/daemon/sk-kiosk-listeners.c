@@ -127,6 +127,14 @@ lookup_listener_ticket (SkKioskService *self, const char *token, GError **error)
   return t;
 }
 
+const char *
+sk_kiosk_ticket_listener (SkKioskService *self, const char *token, GError **error)
+{
+  Ticket *t = lookup_listener_ticket (self, token, error);
+
+  return t != NULL ? t->user_id : NULL;
+}
+
 void
 sk_kiosk_return_error (GDBusMethodInvocation *invocation, const GError *error)
 {

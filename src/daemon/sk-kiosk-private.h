@@ -1,6 +1,7 @@
 /* sk-kiosk-private.h: what the files of SkKioskService share: the service
  * and its properties (sk-kiosk-service.c), the listener methods and their
- * tickets (sk-kiosk-listeners.c). */
+ * tickets (sk-kiosk-listeners.c), the admin unlock and its gate
+ * (sk-kiosk-admin.c). */
 #pragma once
 
 #include "sk-kiosk-dbus.h"
@@ -21,7 +22,9 @@ struct _SkKioskService
   gpointer lost_data;
   GHashTable *tickets; /* token → Ticket */
   guint position_source;
-  gboolean audio_error; /* the PCM failed; no track ended since */
+  gboolean audio_error;  /* the PCM failed; no track ended since */
+  gint64 admin_deadline; /* monotonic µs the unlock ends at; 0: locked */
+  guint admin_timeout;   /* locks the admin page at admin_deadline */
 };
 
 /* sk-kiosk-listeners.c */
@@ -32,6 +35,19 @@ G_GNUC_INTERNAL gboolean sk_kiosk_tap (
     SkKioskService *self, const char *uid, const char *source, GVariant **reply, GError **error);
 /* Any GError as one of ours (SK_KIOSK_ERROR), for the caller. */
 G_GNUC_INTERNAL void sk_kiosk_return_error (GDBusMethodInvocation *invocation, const GError *error);
+/* The listener of a valid ticket whose badge has one, or NULL with why
+ * not (owned by the ticket). */
+G_GNUC_INTERNAL const char *
+sk_kiosk_ticket_listener (SkKioskService *self, const char *token, GError **error);
+
+/* sk-kiosk-admin.c */
+G_GNUC_INTERNAL void sk_kiosk_admin_init (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_admin_clear (SkKioskService *self);
+/* The gate of the admin methods: TRUE, with the unlock extended, while
+ * the admin page is unlocked; else FALSE with NotAllowed naming @what. */
+G_GNUC_INTERNAL gboolean sk_kiosk_admin_allow (SkKioskService *self,
+                                               const char *what,
+                                               GError **error);
 
 /* sk-kiosk-service.c */
 G_GNUC_INTERNAL void sk_kiosk_refresh_listeners (SkKioskService *self);

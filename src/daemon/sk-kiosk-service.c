@@ -8,8 +8,9 @@
  * changes all the time and is never announced (the XML says so); it is
  * kept current once a second while a track plays.
  *
- * The admin methods are refused while the admin page is locked, which it
- * always is until Unlock is built (docs/DESIGN.md, the D-Bus interface).
+ * The admin methods are refused while the admin page is locked (the gate
+ * is sk_kiosk_admin_allow(), sk-kiosk-admin.c; docs/DESIGN.md, the D-Bus
+ * interface).
  */
 #include "config.h"
 
@@ -367,57 +368,28 @@ sk_kiosk_service_set_reader (SkKioskService *self, SkNfcReader *reader)
   refresh_reader (self);
 }
 
-/* --- the admin methods -------------------------------------------------- */
+/* --- the admin gate ----------------------------------------------------- */
 
+/* Methods anyone on the bus may call: the listener methods (their tickets
+ * decide), Unlock and Lock, and SetPin (which needs no unlock on first
+ * boot, and asks the gate itself after). */
 static const char *const listener_methods[] = { "Tap",    "Join", "Vote",   "CheckOut",
                                                 "Unlock", "Lock", "SetPin", NULL };
 
-/* Every admin method needs an unlock; there is none yet, so each is
- * refused here with a sentence, before any handler. */
+/* Every other method is an admin one: refused here, before any handler,
+ * while the admin page is locked; each one allowed extends the unlock. */
 static gboolean
 on_authorize (GDBusInterfaceSkeleton *skeleton,
               GDBusMethodInvocation *invocation,
               SkKioskService *self)
 {
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
+  g_autoptr (GError) error = NULL;
 
-  if (g_strv_contains (listener_methods, method) ||
-      sk_dbus_kiosk1_get_admin_unlocked (self->skeleton))
+  if (g_strv_contains (listener_methods, method) || sk_kiosk_admin_allow (self, method, &error))
     return TRUE;
-  g_dbus_method_invocation_return_error (invocation, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
-                                         "%s is a manager's operation: unlock the admin page "
-                                         "first",
-                                         method);
+  sk_kiosk_return_error (invocation, error);
   return FALSE;
-}
-
-static gboolean
-on_unlock (SkDBusKiosk1 *skeleton,
-           GDBusMethodInvocation *invocation,
-           const char *ticket,
-           const char *pin)
-{
-  g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
-                                                 SK_KIOSK_ERROR_NOT_SUPPORTED,
-                                                 "Unlocking the admin page is not available in "
-                                                 "this version");
-  return TRUE;
-}
-
-static gboolean
-on_set_pin (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, const char *pin)
-{
-  g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
-                                                 SK_KIOSK_ERROR_NOT_SUPPORTED,
-                                                 "Setting a PIN is not available in this version");
-  return TRUE;
-}
-
-static gboolean
-on_lock (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation)
-{
-  sk_dbus_kiosk1_complete_lock (skeleton, invocation); /* it is locked */
-  return TRUE;
 }
 
 /* --- the object and the name -------------------------------------------- */
@@ -430,10 +402,8 @@ sk_kiosk_service_new (SkEngine *engine)
   self->engine = g_object_ref (engine);
   self->skeleton = sk_dbus_kiosk1_skeleton_new ();
   g_signal_connect (self->skeleton, "g-authorize-method", G_CALLBACK (on_authorize), self);
-  g_signal_connect (self->skeleton, "handle-unlock", G_CALLBACK (on_unlock), self);
-  g_signal_connect (self->skeleton, "handle-set-pin", G_CALLBACK (on_set_pin), self);
-  g_signal_connect (self->skeleton, "handle-lock", G_CALLBACK (on_lock), self);
   sk_kiosk_listeners_init (self);
+  sk_kiosk_admin_init (self);
 
   g_signal_connect (engine, "track-started", G_CALLBACK (on_track_started), self);
   g_signal_connect (engine, "queue-changed", G_CALLBACK (on_queue_changed), self);
@@ -446,9 +416,6 @@ sk_kiosk_service_new (SkEngine *engine)
   sk_kiosk_service_reload (self);
   set_audio (self, "stopped", NULL);
   sk_dbus_kiosk1_set_sync_status (self->skeleton, g_variant_new ("(sx)", "off", (gint64) 0));
-  sk_dbus_kiosk1_set_admin_unlocked (self->skeleton, FALSE);
-  sk_dbus_kiosk1_set_admin_until (self->skeleton, 0);
-  sk_dbus_kiosk1_set_pin_set (self->skeleton, FALSE);
   return self;
 }
 
@@ -571,6 +538,7 @@ sk_kiosk_service_free (SkKioskService *self)
     g_signal_handlers_disconnect_by_data (self->bus, self);
   if (self->position_source != 0)
     g_source_remove (self->position_source);
+  sk_kiosk_admin_clear (self);
   if (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_signal_handlers_disconnect_by_data (self->engine, self);

@@ -226,6 +226,25 @@ start_daemon (Fixture *f)
   start_daemon_with (f, NULL, NULL);
 }
 
+static gboolean
+name_gone (Fixture *f, gconstpointer data)
+{
+  return !name_owned (f, data);
+}
+
+void
+restart_daemon (Fixture *f)
+{
+  guint tick = g_timeout_add (20, spin_tick, NULL);
+
+  g_clear_object (&f->kiosk);
+  stop (&f->daemon);
+  if (!spin_until (name_gone, f, NULL, 10))
+    g_error ("%s still owned 10 s after soundscaped was killed", NAME);
+  g_source_remove (tick);
+  start_daemon (f);
+}
+
 /* A method call of the interface: its reply, or NULL with @error. */
 GVariant *
 call (Fixture *f, const char *method, GVariant *args, GError **error)

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 #define RAIN_LOVER "04A1B2C3"
 #define FIRE_KEEPER "04F1E2D3"
 #define BEACHCOMBER "04BEAC4E"
+#define MIA_MANAGER "04ADA1E5"
 #define NEW_BADGE "04112233"
 
 typedef struct
@@ -68,6 +69,9 @@ gboolean name_owned (Fixture *f, gconstpointer data);
  * f->kiosk then follows it. */
 void start_daemon_with (Fixture *f, const char *pcm, const char *library);
 void start_daemon (Fixture *f);
+/* Kills soundscaped (SIGKILL), waits until the bus has forgotten its name,
+ * and starts it again on the same database. */
+void restart_daemon (Fixture *f);
 
 /* A method call of the interface: its reply, or NULL with @error. */
 GVariant *call (Fixture *f, const char *method, GVariant *args, GError **error);

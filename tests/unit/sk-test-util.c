@@ -138,20 +138,46 @@ sk_test_query_int (SkStore *store, const char *sql)
   return v;
 }
 
-int
-sk_test_file_query_int (const char *path, const char *sql)
+/* The first row of @sql on its own read-only connection to @path. */
+static sqlite3_stmt *
+file_first_row (const char *path, const char *sql)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
-  int v;
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  v = sqlite3_column_int (stmt, 0);
+  return stmt;
+}
+
+static void
+file_done (sqlite3_stmt *stmt)
+{
+  sqlite3 *db = sqlite3_db_handle (stmt);
+
   sqlite3_finalize (stmt);
   sqlite3_close (db);
+}
+
+int
+sk_test_file_query_int (const char *path, const char *sql)
+{
+  sqlite3_stmt *stmt = file_first_row (path, sql);
+  int v = sqlite3_column_int (stmt, 0);
+
+  file_done (stmt);
+  return v;
+}
+
+char *
+sk_test_file_query_text (const char *path, const char *sql)
+{
+  sqlite3_stmt *stmt = file_first_row (path, sql);
+  char *v = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+
+  file_done (stmt);
   return v;
 }
 

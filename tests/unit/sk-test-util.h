@@ -50,6 +50,9 @@ int sk_test_query_int (SkStore *store, const char *sql);
  * (for a database a process under test owns; each waits up to 5 s for its
  * lock). */
 int sk_test_file_query_int (const char *path, const char *sql);
+/* The text of the first column of the first row (the test fails when
+ * there is no row; NULL for a NULL). */
+char *sk_test_file_query_text (const char *path, const char *sql);
 void sk_test_file_exec (const char *path, const char *sql);
 
 /* How many times an engine emitted each signal. */

@@ -1,0 +1,492 @@
+/* test-kiosk-admin.c: the admin page of org.soundscape.Kiosk1 as its
+ * clients see it: Unlock (by a manager's badge or the PIN), Lock, SetPin,
+ * the lock of PIN entry after wrong PINs (across restarts), the unlock's
+ * end after admin_idle_seconds, and the gate of the admin methods. The
+ * real soundscaped on a private bus (sk-dbus-fixture.c); the database is
+ * read with SQLite to see what was (not) stored.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "sk-dbus-fixture.h"
+#include "sk-settings.h"
+#include "sk-test-util.h"
+#include "sk-util.h"
+
+#define PIN "2468"
+#define OTHER_PIN "135790"
+
+static void
+set_pin (Fixture *f, const char *pin)
+{
+  g_autoptr (GError) error = NULL;
+
+  sk_dbus_kiosk1_call_set_pin_sync (f->kiosk, pin, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Unlock, which must succeed; returns AdminUntil as the call gave it. */
+static gint64
+unlock (Fixture *f, const char *ticket, const char *pin)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 until = 0;
+
+  sk_dbus_kiosk1_call_unlock_sync (f->kiosk, ticket, pin, G_DBUS_CALL_FLAGS_NONE, 10000, &until,
+                                   NULL, &error);
+  g_assert_no_error (error);
+  return until;
+}
+
+static void
+lock (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+
+  sk_dbus_kiosk1_call_lock_sync (f->kiosk, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+is_unlocked (Fixture *f, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_admin_unlocked (f->kiosk) == GPOINTER_TO_INT (data) &&
+         (sk_dbus_kiosk1_get_admin_until (f->kiosk) != 0) == GPOINTER_TO_INT (data);
+}
+
+/* AdminUnlocked and AdminUntil as announced, waiting up to @seconds. */
+static void
+wait_unlocked (Fixture *f, gboolean unlocked, guint seconds)
+{
+  if (!spin_until (is_unlocked, f, GINT_TO_POINTER (unlocked), seconds))
+    g_error ("AdminUnlocked is not %s within %u s", unlocked ? "true" : "false", seconds);
+}
+
+static gboolean
+pin_is_set (Fixture *f, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_pin_set (f->kiosk);
+}
+
+static char *
+stored_hash (Fixture *f)
+{
+  return sk_test_file_query_text (f->db, "SELECT coalesce(hash, '') FROM admin_pin");
+}
+
+/* First boot: no PIN, and the first SetPin needs no unlock; after it, a
+ * new PIN needs one. The PIN is a yescrypt hash in admin_pin, nowhere in
+ * settings; bad PINs are refused and store nothing. */
+static void
+test_first_pin (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hash = NULL, *hash2 = NULL;
+  gint64 until, now;
+
+  start_daemon (f);
+  g_assert_false (sk_dbus_kiosk1_get_pin_set (f->kiosk));
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+  g_assert_cmpint (sk_dbus_kiosk1_get_admin_until (f->kiosk), ==, 0);
+  /* no PIN to unlock with yet */
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", PIN), ERR "NotAllowed");
+  /* PINs are 4 to 12 digits */
+  assert_refused (f, "SetPin", g_variant_new ("(s)", "123"), ERR "InvalidArgument");
+  assert_refused (f, "SetPin", g_variant_new ("(s)", "1234567890123"), ERR "InvalidArgument");
+  assert_refused (f, "SetPin", g_variant_new ("(s)", "12a4"), ERR "InvalidArgument");
+  assert_refused (f, "SetPin", g_variant_new ("(s)", " 1234"), ERR "InvalidArgument");
+  assert_refused (f, "SetPin", g_variant_new ("(s)", "１２３４"), ERR "InvalidArgument");
+  assert_refused (f, "SetPin", g_variant_new ("(s)", ""), ERR "InvalidArgument");
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM admin_pin"), ==, 0);
+  g_assert_false (sk_dbus_kiosk1_get_pin_set (f->kiosk));
+
+  set_pin (f, PIN);
+  if (!spin_until (pin_is_set, f, NULL, 10))
+    g_error ("PinSet is not true 10 s after SetPin");
+  hash = stored_hash (f);
+  g_assert_true (g_str_has_prefix (hash, "$y$"));
+  g_assert_null (strstr (hash, PIN));
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM settings "
+                                                  "WHERE value LIKE '%$y$%' OR value = '" PIN "'"),
+                   ==, 0);
+  /* setting the first PIN unlocks nothing */
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+
+  /* a second SetPin needs the unlock */
+  assert_refused (f, "SetPin", g_variant_new ("(s)", OTHER_PIN), ERR "NotAllowed");
+  hash2 = stored_hash (f);
+  g_assert_cmpstr (hash2, ==, hash);
+  g_clear_pointer (&hash2, g_free);
+
+  now = g_get_real_time ();
+  until = unlock (f, "", PIN);
+  /* admin_idle_seconds, 120 s by default, from the call */
+  g_assert_cmpint (until, >=, now + 119 * G_USEC_PER_SEC);
+  g_assert_cmpint (until, <=, g_get_real_time () + 120 * G_USEC_PER_SEC);
+  wait_unlocked (f, TRUE, 10);
+  g_assert_cmpint (sk_dbus_kiosk1_get_admin_until (f->kiosk), ==, until);
+  set_pin (f, OTHER_PIN);
+  hash2 = stored_hash (f);
+  g_assert_cmpstr (hash2, !=, hash);
+  g_assert_true (g_str_has_prefix (hash2, "$y$"));
+
+  /* Lock ends it: admin methods are refused again */
+  lock (f);
+  wait_unlocked (f, FALSE, 10);
+  assert_refused (f, "Skip", NULL, ERR "NotAllowed");
+  assert_refused (f, "SetPin", g_variant_new ("(s)", PIN), ERR "NotAllowed");
+  /* the old PIN is gone, the new one opens */
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", PIN), ERR "NotAllowed");
+  unlock (f, "", OTHER_PIN);
+  wait_unlocked (f, TRUE, 10);
+  /* Lock never refuses, locked or not */
+  lock (f);
+  lock (f);
+
+  /* a restart keeps the PIN and starts locked */
+  unlock (f, "", OTHER_PIN);
+  restart_daemon (f);
+  g_assert_true (sk_dbus_kiosk1_get_pin_set (f->kiosk));
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+  assert_refused (f, "Skip", NULL, ERR "NotAllowed");
+  unlock (f, "", OTHER_PIN);
+}
+
+/* A manager's badge unlocks: roles (the demo's Mia Manager) or the
+ * player's manager_id; a listener's or an unknown badge's ticket does not,
+ * and neither does a call with both or neither of ticket and PIN. */
+static void
+test_unlock_by_badge (Fixture *f, gconstpointer data)
+{
+  g_auto (Tap) manager = { 0 };
+  g_auto (Tap) listener = { 0 };
+  g_auto (Tap) unknown = { 0 };
+  g_auto (Tap) again = { 0 };
+
+  start_daemon (f);
+  tap (f, MIA_MANAGER, &manager);
+  g_assert_cmpstr (manager.result, ==, "manager");
+  tap (f, RAIN_LOVER, &listener);
+  g_assert_cmpstr (listener.result, ==, "checked-in");
+  tap (f, NEW_BADGE, &unknown);
+  g_assert_cmpstr (unknown.result, ==, "unknown");
+
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", listener.ticket, ""), ERR "NotAllowed");
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", unknown.ticket, ""), ERR "NotAllowed");
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "0123456789abcdef0123456789abcdef", ""),
+                  ERR "NotAllowed");
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "not a ticket", ""), ERR "InvalidArgument");
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", ""), ERR "InvalidArgument");
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", manager.ticket, PIN), ERR "InvalidArgument");
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+
+  unlock (f, manager.ticket, "");
+  wait_unlocked (f, TRUE, 10);
+  /* the first PIN can also be set while unlocked */
+  set_pin (f, PIN);
+  lock (f);
+  wait_unlocked (f, FALSE, 10);
+
+  /* the player's manager_id makes a listener a manager here */
+  sk_test_file_exec (f->db, "UPDATE players SET manager_id = "
+                            "(SELECT user_id FROM badges WHERE uid = '" RAIN_LOVER "')");
+  tap (f, RAIN_LOVER, &again);
+  g_assert_cmpstr (again.result, ==, "manager");
+  unlock (f, again.ticket, "");
+  wait_unlocked (f, TRUE, 10);
+}
+
+static void
+assert_failures (Fixture *f, int failures)
+{
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT failures FROM admin_pin"), ==, failures);
+}
+
+/* Five wrong PINs in a row lock PIN entry for 5 minutes, even for the
+ * right PIN; the count and the lock survive a restart; a manager's badge
+ * still unlocks; once the lock's time is past, the right PIN opens. */
+static void
+test_pin_lockout (Fixture *f, gconstpointer data)
+{
+  g_auto (Tap) manager = { 0 };
+  g_autofree char *past = NULL;
+  g_autofree char *sql = NULL;
+  gint64 locked_until = 0;
+  g_autofree char *until_text = NULL;
+
+  start_daemon (f);
+  set_pin (f, PIN);
+  for (int i = 1; i <= 3; i++)
+    {
+      assert_refused (f, "Unlock", g_variant_new ("(ss)", "", "0000"), ERR "NotAllowed");
+      assert_failures (f, i);
+    }
+  /* a PIN that is no PIN is refused as such, and not counted */
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", "12"), ERR "InvalidArgument");
+  assert_failures (f, 3);
+
+  /* the count survives a restart: two more wrong ones lock */
+  restart_daemon (f);
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", "1111"), ERR "NotAllowed");
+  assert_failures (f, 4);
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", "2222"), ERR "PinLocked");
+  until_text = sk_test_file_query_text (f->db, "SELECT locked_until FROM admin_pin");
+  g_assert_true (sk_time_parse (until_text, &locked_until, NULL));
+  g_assert_cmpint (locked_until, >, g_get_real_time () + 290 * G_USEC_PER_SEC);
+  g_assert_cmpint (locked_until, <=, g_get_real_time () + 300 * G_USEC_PER_SEC);
+  /* locked: the right PIN too */
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", PIN), ERR "PinLocked");
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+
+  /* and the lock survives a restart */
+  restart_daemon (f);
+  assert_refused (f, "Unlock", g_variant_new ("(ss)", "", PIN), ERR "PinLocked");
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+
+  /* a manager's badge is no PIN: it still unlocks */
+  tap (f, MIA_MANAGER, &manager);
+  unlock (f, manager.ticket, "");
+  lock (f);
+
+  /* five minutes later (the lock's end moved into the past, as time
+   * would): the right PIN opens, and the count starts again */
+  past = sk_time_format (g_get_real_time () - G_USEC_PER_SEC);
+  sql = g_strdup_printf ("UPDATE admin_pin SET locked_until = '%s'", past);
+  sk_test_file_exec (f->db, sql);
+  unlock (f, "", PIN);
+  wait_unlocked (f, TRUE, 10);
+  assert_failures (f, 0);
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM admin_pin "
+                                                  "WHERE locked_until IS NULL"),
+                   ==, 1);
+}
+
+static GVariant *
+get_settings (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *settings = NULL;
+
+  sk_dbus_kiosk1_call_get_settings_sync (f->kiosk, G_DBUS_CALL_FLAGS_NONE, 10000, &settings, NULL,
+                                         &error);
+  g_assert_no_error (error);
+  return settings;
+}
+
+static gboolean
+until_after (Fixture *f, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_admin_until (f->kiosk) > *(const gint64 *) data;
+}
+
+/* The unlock ends admin_idle_seconds after the last admin call, announced
+ * without a call; each admin call extends it. */
+static void
+test_idle_relock (Fixture *f, gconstpointer data)
+{
+  gint64 until, now;
+
+  start_daemon (f);
+  set_pin (f, PIN);
+  sk_test_file_exec (f->db, "INSERT OR REPLACE INTO settings (key, value) "
+                            "VALUES ('admin_idle_seconds', '5')");
+  now = g_get_real_time ();
+  until = unlock (f, "", PIN);
+  g_assert_cmpint (until, >=, now + 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (until, <=, g_get_real_time () + 5 * G_USEC_PER_SEC);
+  wait_unlocked (f, TRUE, 10);
+
+  /* an admin call (a new PIN, reading the settings) extends it */
+  set_pin (f, OTHER_PIN);
+  if (!spin_until (until_after, f, &until, 10))
+    g_error ("AdminUntil did not move after SetPin");
+  until = sk_dbus_kiosk1_get_admin_until (f->kiosk);
+  g_variant_unref (get_settings (f));
+  if (!spin_until (until_after, f, &until, 10))
+    g_error ("AdminUntil did not move after GetSettings");
+  g_assert_true (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+
+  /* then, idle, it locks by itself */
+  wait_unlocked (f, FALSE, 30);
+  assert_refused (f, "Skip", NULL, ERR "NotAllowed");
+  assert_refused (f, "SetPin", g_variant_new ("(s)", PIN), ERR "NotAllowed");
+}
+
+static char *
+settings_dump (Fixture *f)
+{
+  return sk_test_file_query_text (f->db,
+                                  "SELECT coalesce(group_concat(key || '=' || value, ';'), '') "
+                                  "FROM (SELECT key, value FROM settings ORDER BY key)");
+}
+
+static gboolean
+volume_is (Fixture *f, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_volume (f->kiosk) == *(const double *) data;
+}
+
+static gboolean
+strategy_is (Fixture *f, gconstpointer data)
+{
+  return g_strcmp0 (sk_dbus_kiosk1_get_strategy (f->kiosk), data) == 0;
+}
+
+/* The setting @key of a GetSettings reply: (kind, value, default,
+ * choices, min, max, description). */
+static GVariant *
+find_setting (GVariant *settings, const char *key)
+{
+  GVariantIter iter;
+  GVariant *child;
+
+  g_variant_iter_init (&iter, settings);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *k;
+
+      g_variant_get_child (child, 0, "&s", &k);
+      if (strcmp (k, key) == 0)
+        return child;
+      g_variant_unref (child);
+    }
+  return NULL;
+}
+
+static void
+set_setting (Fixture *f, const char *key, const char *value)
+{
+  g_autoptr (GError) error = NULL;
+
+  sk_dbus_kiosk1_call_set_setting_sync (f->kiosk, key, value, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                        &error);
+  g_assert_no_error (error);
+}
+
+/* GetSettings lists sk-settings.c's table, each with its kind, value,
+ * default, range and sentence; SetSetting writes one, applied at once
+ * (Volume, Strategy), an empty value going back to the default; a bad key
+ * or value is InvalidArgument and stores nothing; locked, both are
+ * refused. */
+static void
+test_settings (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) settings = NULL;
+  g_autoptr (GVariant) volume = NULL, strategy = NULL, house = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  const char *kind, *value, *fallback, *choices, *summary;
+  double min, max, half = 0.5, full = 1.0;
+  guint n;
+  const SkSetting *all = sk_settings_list (&n);
+  g_autofree char *long_value = g_strnfill (1025, 'x');
+
+  start_daemon (f);
+  assert_refused (f, "GetSettings", NULL, ERR "NotAllowed");
+  set_pin (f, PIN);
+  unlock (f, "", PIN);
+
+  settings = get_settings (f);
+  g_assert_cmpuint (g_variant_n_children (settings), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GVariant) s = g_variant_get_child_value (settings, i);
+      const char *key;
+
+      g_variant_get (s, "(&s&s&s&s&sdd&s)", &key, &kind, &value, &fallback, &choices, &min, &max,
+                     &summary);
+      g_assert_cmpstr (key, ==, all[i].key);
+      g_assert_cmpstr (fallback, ==, all[i].fallback);
+      g_assert_cmpstr (summary, ==, all[i].summary);
+      /* the value stored (only the demo's library_dirs so far), else the
+       * default */
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT coalesce((SELECT value FROM settings WHERE "
+                                                "key = '%s'), '%s')",
+                                                key, fallback);
+        g_autofree char *want = sk_test_file_query_text (f->db, sql);
+
+        g_assert_cmpstr (value, ==, want);
+      }
+    }
+  volume = find_setting (settings, "volume");
+  g_variant_get (volume, "(&s&s&s&s&sdd&s)", NULL, &kind, &value, NULL, &choices, &min, &max, NULL);
+  g_assert_cmpstr (kind, ==, "double");
+  g_assert_cmpstr (choices, ==, "");
+  g_assert_cmpfloat (min, ==, 0.0);
+  g_assert_cmpfloat (max, ==, 1.0);
+  strategy = find_setting (settings, "strategy");
+  g_variant_get (strategy, "(&s&s&s&s&sdd&s)", NULL, &kind, NULL, NULL, &choices, NULL, NULL, NULL);
+  g_assert_cmpstr (kind, ==, "choice");
+  g_assert_cmpstr (choices, ==, "average least_misery average_without_misery");
+  house = find_setting (settings, "house_vector");
+  g_variant_get (house, "(&s&s&s&s&sdd&s)", NULL, &kind, NULL, NULL, NULL, NULL, NULL, NULL);
+  g_assert_cmpstr (kind, ==, "vector");
+  g_clear_pointer (&settings, g_variant_unref);
+  g_clear_pointer (&volume, g_variant_unref);
+
+  /* written, and applied at once */
+  set_setting (f, "volume", "0.5");
+  set_setting (f, "strategy", "least_misery");
+  if (!spin_until (volume_is, f, &half, 10) || !spin_until (strategy_is, f, "least_misery", 10))
+    g_error ("Volume %g, Strategy %s after SetSetting", sk_dbus_kiosk1_get_volume (f->kiosk),
+             sk_dbus_kiosk1_get_strategy (f->kiosk));
+  settings = get_settings (f);
+  volume = find_setting (settings, "volume");
+  g_variant_get (volume, "(&s&s&s&s&sdd&s)", NULL, NULL, &value, NULL, NULL, NULL, NULL, NULL);
+  g_assert_cmpstr (value, ==, "0.5");
+
+  /* bad keys and values: a named error, nothing stored */
+  before = settings_dump (f);
+  g_assert_nonnull (strstr (before, "strategy=least_misery;volume=0.5"));
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "no_such_key", "1"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "player_id", "x"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "1.5"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "half"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "nan"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "queue_k", "2.5"), ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "admin_idle_seconds", "1"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "strategy", "best"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "house_vector", "[2,0,0,0,0]"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "audio_pcm", "a\nb"),
+                  ERR "InvalidArgument");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "audio_pcm", long_value),
+                  ERR "InvalidArgument");
+  after = settings_dump (f);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+  g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 0.5);
+
+  /* empty: back to the default */
+  set_setting (f, "volume", "");
+  if (!spin_until (volume_is, f, &full, 10))
+    g_error ("Volume %g after SetSetting volume to its default",
+             sk_dbus_kiosk1_get_volume (f->kiosk));
+  after = settings_dump (f);
+  g_assert_null (strstr (after, "volume="));
+  g_assert_nonnull (strstr (after, "strategy=least_misery"));
+  g_clear_pointer (&after, g_free);
+
+  /* locked: refused, nothing stored */
+  lock (f);
+  assert_refused (f, "GetSettings", NULL, ERR "NotAllowed");
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "volume", "0.25"), ERR "NotAllowed");
+  after = settings_dump (f);
+  g_assert_null (strstr (after, "volume="));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/admin/first-pin", test_first_pin);
+  ADD ("/admin/unlock-by-badge", test_unlock_by_badge);
+  ADD ("/admin/pin-lockout", test_pin_lockout);
+  ADD ("/admin/idle-relock", test_idle_relock);
+  ADD ("/admin/settings", test_settings);
+  return g_test_run ();
+}
