@@ -26,6 +26,11 @@
 #define SK_LOUDNESS_TARGET_DEFAULT -23
 #define SK_LOUDNESS_TARGET_MIN -40
 #define SK_LOUDNESS_TARGET_MAX -5
+/* How long a connection waits for another's write lock before "busy", in
+ * ms (sk-store.c; SK_STORE_BUSY_TIMEOUT_MS overrides it for tests and
+ * diagnosis, docs/DESIGN.md, "Data model") */
+#define SK_STORE_BUSY_TIMEOUT_MS 5000
+#define SK_STORE_BUSY_TIMEOUT_MAX_MS 600000
 
 /* The audio files the kiosk takes: the importer refuses, and the player
  * will not play, anything with more channels or another sample rate. */

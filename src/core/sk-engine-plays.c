@@ -38,30 +38,43 @@ sk_engine_get_status_message (SkEngine *self)
   return self->status_message;
 }
 
+/* The row and the queue that takes the song back: one transaction;
+ * "status-changed" only once it has committed (a failed write changes
+ * nothing, in memory either, and tells no one). */
 gboolean
 sk_engine_set_idle (SkEngine *self, const char *message, GError **error)
 {
+  g_autofree char *song = NULL;
+  g_autofree char *play = NULL;
   sqlite3_stmt *stmt;
-
-  gboolean was_playing;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
-  was_playing = self->current_song != NULL;
-  g_clear_pointer (&self->current_song, g_free);
-  g_clear_pointer (&self->current_play, g_free);
-  set_status (self, "idle", message);
+  song = g_steal_pointer (&self->current_song);
+  play = g_steal_pointer (&self->current_play);
+  if (!sk_store_begin (self->store, error))
+    goto fail;
   stmt = sk_store_prepare (self->store,
                            "UPDATE players SET status = 'idle', current_song_id = NULL "
                            "WHERE id = ?1",
                            error);
   if (stmt == NULL)
-    return FALSE;
+    goto fail;
   sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error))
-    return FALSE;
-  /* the song that played is a candidate again */
-  return !was_playing || sk_engine_requeue (self, error);
+  if (!sk_store_run (self->store, stmt, error) ||
+      (song != NULL && !sk_engine_requeue (self, error)) || /* a candidate again */
+      !sk_store_commit (self->store, error))
+    goto fail;
+  set_status (self, "idle", message);
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  self->current_song = g_steal_pointer (&song);
+  self->current_play = g_steal_pointer (&play);
+  if (self->current_song != NULL)
+    sk_engine_requeue (self, NULL); /* memory follows the database */
+  return FALSE;
 }
 
 gboolean

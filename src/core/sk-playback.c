@@ -170,6 +170,20 @@ sk_playback_get_volume (SkPlayback *self)
   return MIN (sk_settings_get_double (self->store, "volume"), self->volume_cap);
 }
 
+double
+sk_playback_get_volume_cap (SkPlayback *self)
+{
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), 0);
+  return self->volume_cap;
+}
+
+const char *
+sk_playback_get_pcm_name (SkPlayback *self)
+{
+  g_return_val_if_fail (SK_IS_PLAYBACK (self), NULL);
+  return self->pcm_name;
+}
+
 /* --- construction ------------------------------------------------------- */
 
 SkPlayback *

@@ -59,6 +59,10 @@ void sk_playback_reload_settings (SkPlayback *self);
 void sk_playback_set_volume_cap (SkPlayback *self, double cap);
 /* The volume heard: the setting volume within the cap. */
 double sk_playback_get_volume (SkPlayback *self);
+/* The cap in force (1: none). */
+double sk_playback_get_volume_cap (SkPlayback *self);
+/* The ALSA PCM the player opens. */
+const char *sk_playback_get_pcm_name (SkPlayback *self);
 
 SkAudioPlayer *sk_playback_get_player (SkPlayback *self);
 SkMediaCache *sk_playback_get_cache (SkPlayback *self);

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "sk-defaults.h"
 #include "sk-store.h"
 #include "sk-store-schema.h"
 #include "sk-taste.h"
@@ -283,6 +284,27 @@ check_path (const char *path, GError **error)
   return FALSE;
 }
 
+/* How long a statement waits for another connection's lock: 5 s, or
+ * SK_STORE_BUSY_TIMEOUT_MS (for tests, which shorten it so that a lock held
+ * too long shows as "busy", and for diagnosis). A value that is not a
+ * whole number of ms in range is named in the log and not used. */
+static int
+busy_timeout_ms (void)
+{
+  const char *env = g_getenv ("SK_STORE_BUSY_TIMEOUT_MS");
+  guint64 ms = SK_STORE_BUSY_TIMEOUT_MS;
+  g_autoptr (GError) error = NULL;
+
+  if (env != NULL &&
+      !g_ascii_string_to_unsigned (env, 10, 0, SK_STORE_BUSY_TIMEOUT_MAX_MS, &ms, &error))
+    {
+      g_warning ("SK_STORE_BUSY_TIMEOUT_MS is not used (%s); waiting %d ms for a lock",
+                 error->message, SK_STORE_BUSY_TIMEOUT_MS);
+      ms = SK_STORE_BUSY_TIMEOUT_MS;
+    }
+  return (int) ms;
+}
+
 SkStore *
 sk_store_open (const char *path, GError **error)
 {
@@ -347,7 +369,7 @@ sk_store_open_full (const char *path, SkStoreOpenFlags flags, GError **error)
       return NULL;
     }
   sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, 5000);
+  sqlite3_busy_timeout (self->db, busy_timeout_ms ());
 
   /* A newer schema is refused before the journal mode (or anything else)
    * changes in the file. */

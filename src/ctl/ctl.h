@@ -67,6 +67,8 @@ int ctl_bus_check_out (SkDBusKiosk1 *kiosk, const char *uid);
 int ctl_bus_queue (SkDBusKiosk1 *kiosk);
 int ctl_bus_status (SkDBusKiosk1 *kiosk);
 int cmd_watch (int argc, char **argv);
+/* ctl-db.c: the cloud schema on PostgreSQL */
+int cmd_db (int argc, char **argv);
 /* ctl-play.c */
 int cmd_play (int argc, char **argv);
 int cmd_run (int argc, char **argv);

@@ -42,6 +42,7 @@ static const Command commands[] = {
   { "demo", "", "Drive the engine with demo badges", cmd_demo },
   { "play", "FILE...", "Play audio files (--pcm, --crossfade, --volume)", cmd_play },
   { "run", "", "Play the queue as the kiosk does (--pcm, --tracks)", cmd_run },
+  { "db", "migrate|status", "Apply or show the cloud schema (--url)", cmd_db },
 };
 
 static void

@@ -430,6 +430,21 @@ on_get_settings (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKi
   return TRUE;
 }
 
+gboolean
+sk_kiosk_apply_setting (SkKioskService *self, const char *key, const char *value, GError **error)
+{
+  if (g_strcmp0 (key, "audio_pcm") == 0 && value != NULL &&
+      !sk_kiosk_pcm_allowed (self, value, error))
+    return FALSE;
+  if (!sk_engine_set_setting (self->engine, key, value, error))
+    return FALSE;
+  g_message ("setting %s = %s", key, value != NULL ? value : "(default)");
+  if (self->playback != NULL)
+    sk_playback_reload_settings (self->playback);
+  sk_kiosk_service_reload (self);
+  return TRUE;
+}
+
 static gboolean
 on_set_setting (SkDBusKiosk1 *skeleton,
                 GDBusMethodInvocation *invocation,
@@ -439,16 +454,10 @@ on_set_setting (SkDBusKiosk1 *skeleton,
 {
   g_autoptr (GError) error = NULL;
 
-  if (!sk_engine_set_setting (self->engine, key, *value != '\0' ? value : NULL, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  g_message ("setting %s = %s", key, *value != '\0' ? value : "(default)");
-  if (self->playback != NULL)
-    sk_playback_reload_settings (self->playback);
-  sk_kiosk_service_reload (self);
-  sk_dbus_kiosk1_complete_set_setting (skeleton, invocation);
+  if (!sk_kiosk_apply_setting (self, key, *value != '\0' ? value : NULL, &error))
+    sk_kiosk_return_error (invocation, error);
+  else
+    sk_dbus_kiosk1_complete_set_setting (skeleton, invocation);
   return TRUE;
 }
 

@@ -9,6 +9,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _SkKioskTone SkKioskTone;
+
 struct _SkKioskService
 {
   SkEngine *engine;
@@ -25,6 +27,7 @@ struct _SkKioskService
   gboolean audio_error;  /* the PCM failed; no track ended since */
   gint64 admin_deadline; /* monotonic µs the unlock ends at; 0: locked */
   guint admin_timeout;   /* locks the admin page at admin_deadline */
+  SkKioskTone *tone_job; /* the TestSound playing, or NULL */
 };
 
 /* sk-kiosk-listeners.c */
@@ -49,7 +52,27 @@ G_GNUC_INTERNAL gboolean sk_kiosk_admin_allow (SkKioskService *self,
                                                const char *what,
                                                GError **error);
 
+/* Writes one setting (NULL: the default) through the engine and applies
+ * it: the playback, the properties. A PCM for audio_pcm must be one
+ * sk_kiosk_pcm_allowed() lets through. */
+G_GNUC_INTERNAL gboolean sk_kiosk_apply_setting (SkKioskService *self,
+                                                 const char *key,
+                                                 const char *value,
+                                                 GError **error);
+
+/* sk-kiosk-playback.c */
+G_GNUC_INTERNAL void sk_kiosk_playback_init (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_playback_clear (SkKioskService *self);
+/* Whether @name is a PCM the bus may name: one ALSA lists, "default" or
+ * the one in use; else InvalidArgument. */
+G_GNUC_INTERNAL gboolean sk_kiosk_pcm_allowed (SkKioskService *self,
+                                               const char *name,
+                                               GError **error);
+
 /* sk-kiosk-service.c */
 G_GNUC_INTERNAL void sk_kiosk_refresh_listeners (SkKioskService *self);
+/* Sets AudioStatus (status, message). */
+G_GNUC_INTERNAL void
+sk_kiosk_set_audio_status (SkKioskService *self, const char *status, const char *message);
 
 G_END_DECLS

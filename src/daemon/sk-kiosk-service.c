@@ -206,6 +206,12 @@ set_audio (SkKioskService *self, const char *status, const char *message)
                                    g_variant_new ("(ss)", status, message ? message : ""));
 }
 
+void
+sk_kiosk_set_audio_status (SkKioskService *self, const char *status, const char *message)
+{
+  set_audio (self, status, message);
+}
+
 /* --- what the properties follow ----------------------------------------- */
 
 static void
@@ -404,6 +410,7 @@ sk_kiosk_service_new (SkEngine *engine)
   g_signal_connect (self->skeleton, "g-authorize-method", G_CALLBACK (on_authorize), self);
   sk_kiosk_listeners_init (self);
   sk_kiosk_admin_init (self);
+  sk_kiosk_playback_init (self);
 
   g_signal_connect (engine, "track-started", G_CALLBACK (on_track_started), self);
   g_signal_connect (engine, "queue-changed", G_CALLBACK (on_queue_changed), self);
@@ -539,6 +546,7 @@ sk_kiosk_service_free (SkKioskService *self)
   if (self->position_source != 0)
     g_source_remove (self->position_source);
   sk_kiosk_admin_clear (self);
+  sk_kiosk_playback_clear (self);
   if (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_signal_handlers_disconnect_by_data (self->engine, self);

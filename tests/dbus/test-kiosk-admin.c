@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sk-dbus-fixture.h"
@@ -478,6 +479,152 @@ test_settings (Fixture *f, gconstpointer data)
   g_assert_null (strstr (after, "volume="));
 }
 
+static gboolean
+audio_is (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GVariant) audio = sk_dbus_kiosk1_dup_audio_status (f->kiosk);
+  const char *status = NULL;
+
+  if (audio != NULL)
+    g_variant_get_child (audio, 0, "&s", &status);
+  return g_strcmp0 (status, data) == 0;
+}
+
+static void
+wait_audio (Fixture *f, const char *status)
+{
+  if (!spin_until (audio_is, f, status, 20))
+    g_error ("AudioStatus is not %s within 20 s", status);
+}
+
+static char *
+now_playing (Fixture *f)
+{
+  g_autoptr (GVariant) now = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
+  char *song = NULL;
+
+  g_variant_get_child (now, 0, "s", &song);
+  return song;
+}
+
+static gboolean
+song_is_not (Fixture *f, gconstpointer data)
+{
+  g_autofree char *song = now_playing (f);
+
+  return *song != '\0' && g_strcmp0 (song, data) != 0;
+}
+
+static void
+call_ok (Fixture *f, const char *method, GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = call (f, method, args, &error);
+
+  g_assert_no_error (error);
+}
+
+/* Pause and Resume (AudioStatus), Skip (Skipped 'manager' and the next
+ * song), SetVolume (the setting, 0 to 1), refused while locked. */
+static void
+test_playback (Fixture *f, gconstpointer data)
+{
+  g_autofree char *song = NULL;
+  g_autofree char *stored = NULL;
+  const char *skipped, *reason;
+  double half = 0.5;
+  guint mark;
+  Signal *s;
+
+  start_daemon (f);
+  wait_playing (f);
+  set_pin (f, PIN);
+  assert_refused (f, "Pause", NULL, ERR "NotAllowed");
+  assert_refused (f, "SetVolume", g_variant_new ("(d)", 0.5), ERR "NotAllowed");
+  unlock (f, "", PIN);
+
+  call_ok (f, "Pause", NULL);
+  wait_audio (f, "paused");
+  call_ok (f, "Resume", NULL);
+  wait_audio (f, "playing");
+
+  song = now_playing (f);
+  mark = f->signals->len;
+  call_ok (f, "Skip", NULL);
+  s = wait_signal (f, mark, "Skipped", "'manager'", 10);
+  g_variant_get (s->params, "(&s&s&s)", &skipped, &reason, NULL);
+  g_assert_cmpstr (skipped, ==, song);
+  if (!spin_until (song_is_not, f, song, 30))
+    g_error ("%s still plays 30 s after Skip", song);
+
+  call_ok (f, "SetVolume", g_variant_new ("(d)", 0.5));
+  if (!spin_until (volume_is, f, &half, 10))
+    g_error ("Volume %g after SetVolume 0.5", sk_dbus_kiosk1_get_volume (f->kiosk));
+  stored = sk_test_file_query_text (f->db, "SELECT value FROM settings WHERE key = 'volume'");
+  g_assert_cmpstr (stored, ==, "0.5");
+  assert_refused (f, "SetVolume", g_variant_new ("(d)", 1.5), ERR "InvalidArgument");
+  assert_refused (f, "SetVolume", g_variant_new ("(d)", -0.1), ERR "InvalidArgument");
+  assert_refused (f, "SetVolume", g_variant_new ("(d)", NAN), ERR "InvalidArgument");
+  g_clear_pointer (&stored, g_free);
+  stored = sk_test_file_query_text (f->db, "SELECT value FROM settings WHERE key = 'volume'");
+  g_assert_cmpstr (stored, ==, "0.5");
+  g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 0.5);
+
+  lock (f);
+  assert_refused (f, "Skip", NULL, ERR "NotAllowed");
+  assert_refused (f, "Resume", NULL, ERR "NotAllowed");
+}
+
+/* ListAudioDevices lists what ALSA finds; TestSound plays on one of those
+ * or the PCM in use, and refuses any other name (a PCM name can write
+ * files), as SetSetting refuses it for audio_pcm. */
+static void
+test_audio_devices (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) pcms = NULL, cards = NULL;
+  g_autofree char *target = g_build_filename (f->dir, "written.raw", NULL);
+  g_autofree char *file_pcm = g_strdup_printf ("file:FILE=%s", target);
+  g_autofree char *before = NULL, *after = NULL;
+  gboolean has_null = FALSE;
+  GVariantIter iter;
+  const char *name, *desc;
+
+  start_daemon (f);
+  set_pin (f, PIN);
+  assert_refused (f, "ListAudioDevices", NULL, ERR "NotAllowed");
+  assert_refused (f, "TestSound", g_variant_new ("(s)", "null"), ERR "NotAllowed");
+  unlock (f, "", PIN);
+
+  sk_dbus_kiosk1_call_list_audio_devices_sync (f->kiosk, G_DBUS_CALL_FLAGS_NONE, 10000, &pcms,
+                                               &cards, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_iter_init (&iter, pcms);
+  while (g_variant_iter_next (&iter, "(&s&s)", &name, &desc))
+    {
+      g_test_message ("PCM %s: %s", name, desc);
+      g_assert_cmpstr (name, !=, "");
+      g_assert_null (strchr (desc, '\n'));
+      has_null = has_null || strcmp (name, "null") == 0;
+    }
+  /* the stock configuration's null PCM; no sound card is needed */
+  g_assert_true (has_null);
+  g_test_message ("%" G_GSIZE_FORMAT " cards", g_variant_n_children (cards));
+
+  call_ok (f, "TestSound", g_variant_new ("(s)", "null"));
+  call_ok (f, "TestSound", g_variant_new ("(s)", ""));
+  assert_refused (f, "TestSound", g_variant_new ("(s)", file_pcm), ERR "InvalidArgument");
+  assert_refused (f, "TestSound", g_variant_new ("(s)", "sk_no_such_pcm"), ERR "InvalidArgument");
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+
+  before = settings_dump (f);
+  assert_refused (f, "SetSetting", g_variant_new ("(ss)", "audio_pcm", file_pcm),
+                  ERR "InvalidArgument");
+  after = settings_dump (f);
+  g_assert_cmpstr (after, ==, before);
+  set_setting (f, "audio_pcm", "null");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -488,5 +635,7 @@ main (int argc, char **argv)
   ADD ("/admin/pin-lockout", test_pin_lockout);
   ADD ("/admin/idle-relock", test_idle_relock);
   ADD ("/admin/settings", test_settings);
+  ADD ("/admin/playback", test_playback);
+  ADD ("/admin/audio-devices", test_audio_devices);
   return g_test_run ();
 }

@@ -39,16 +39,15 @@ sk_test_port_answers (guint16 port)
   return conn != NULL;
 }
 
-static void
-child_setup (gpointer data)
+void
+sk_test_child_setup (gpointer data)
 {
-  /* If the test dies, so does its nginx. */
+  /* If the test dies, so does its child. */
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-/* Waits (bounded) for @pid to exit; TRUE when it did. */
-static gboolean
-reap (GPid pid, guint timeout_ms)
+gboolean
+sk_test_reap (GPid pid, guint timeout_ms)
 {
   for (guint waited = 0; waited <= timeout_ms; waited += 5)
     {
@@ -133,7 +132,7 @@ sk_test_nginx_start (SkTestNginx *n, gboolean tls, const char *server_conf)
     const char *argv[] = { n->program, "-p", n->root, "-c", conf_path, "-e", err_log, NULL };
 
     g_assert_true (g_spawn_async (n->root, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                  child_setup, NULL, &n->pid, &error));
+                                  sk_test_child_setup, NULL, &n->pid, &error));
     g_assert_no_error (error);
   }
 
@@ -162,10 +161,10 @@ sk_test_nginx_stop (SkTestNginx *n, int sig)
   if (n->pid <= 0)
     return TRUE;
   kill (n->pid, sig);
-  if (!reap (n->pid, 3000))
+  if (!sk_test_reap (n->pid, 3000))
     {
       kill (n->pid, SIGKILL);
-      reap (n->pid, 5000);
+      sk_test_reap (n->pid, 5000);
       g_test_message ("nginx %d did not stop on signal %d: killed", (int) n->pid, sig);
       in_time = FALSE;
     }

@@ -17,6 +17,7 @@ typedef struct
   SkStore *store;
   guint status_changes;
   char *last_status;
+  char *row_status; /* the players row as the last handler saw it */
 } Fixture;
 
 static void
@@ -25,6 +26,9 @@ on_status (SkEngine *engine, const char *status, const char *message, Fixture *f
   f->status_changes++;
   g_free (f->last_status);
   f->last_status = g_strdup (status);
+  g_free (f->row_status);
+  f->row_status = sk_test_query_text (f->store, "SELECT status FROM players WHERE id = ?1",
+                                      sk_engine_get_player_id (engine));
 }
 
 static void
@@ -51,6 +55,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   sk_test_rmdir (f->dir);
   g_free (f->dir);
   g_free (f->last_status);
+  g_free (f->row_status);
 }
 
 static gboolean
@@ -176,6 +181,47 @@ test_idle (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->status_changes, ==, 2);
 }
 
+/* "status-changed" to idle is told after the row says so (a handler that
+ * reads the database sees what it was told), and a refused write tells
+ * no one and changes nothing. */
+static void
+test_idle_after_commit (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *status = NULL;
+
+  g_assert_true (sk_engine_start_song (f->engine, "s-campfire", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (f->row_status, ==, "playing");
+
+  g_assert_true (sk_store_exec (f->store,
+                                "CREATE TEMP TRIGGER refuse_idle BEFORE UPDATE ON players "
+                                "WHEN NEW.status = 'idle' "
+                                "BEGIN SELECT RAISE (ABORT, 'refused by the test'); END",
+                                &error));
+  g_assert_no_error (error);
+  g_assert_false (sk_engine_set_idle (f->engine, "Nothing can play", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpuint (f->status_changes, ==, 1);
+  g_assert_cmpstr (f->last_status, ==, "playing");
+  g_assert_cmpstr (sk_engine_get_status (f->engine), ==, "playing");
+  g_assert_cmpstr (sk_engine_get_current_song (f->engine), ==, "s-campfire");
+  g_assert_false (queue_has (f->engine, "s-campfire"));
+  status = sk_test_query_text (f->store, "SELECT status FROM players WHERE id = ?1",
+                               sk_engine_get_player_id (f->engine));
+  g_assert_cmpstr (status, ==, "playing");
+
+  g_assert_true (sk_store_exec (f->store, "DROP TRIGGER refuse_idle", &error));
+  g_assert_no_error (error);
+  g_assert_true (sk_engine_set_idle (f->engine, "Nothing can play", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->status_changes, ==, 2);
+  g_assert_cmpstr (f->last_status, ==, "idle");
+  g_assert_cmpstr (f->row_status, ==, "idle");
+  g_assert_true (queue_has (f->engine, "s-campfire"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -185,5 +231,6 @@ main (int argc, char **argv)
   ADD ("/core/engine/playback/mark-unplayable", test_mark_unplayable);
   ADD ("/core/engine/playback/ranked-includes-current", test_ranked_includes_current);
   ADD ("/core/engine/playback/idle-with-a-message", test_idle);
+  ADD ("/core/engine/playback/idle-told-after-commit", test_idle_after_commit);
   return g_test_run ();
 }

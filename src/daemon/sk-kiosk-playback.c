@@ -1,0 +1,369 @@
+/* sk-kiosk-playback.c: the manager's playback methods: Pause, Resume,
+ * Skip, SetVolume, TestSound and ListAudioDevices (behind the admin gate,
+ * sk-kiosk-admin.c).
+ *
+ * SetVolume writes the setting volume (sk_engine_set_setting), refused
+ * above the cap in force (the schedule's, sk_playback_set_volume_cap).
+ * TestSound plays a short tone on a PCM in a thread of its own and answers
+ * when it has been played; it only opens a PCM that ALSA lists
+ * (snd_device_name_hint), "default" or the one in use: a PCM name can
+ * define a plugin inline, and the file plugin writes wherever it is told,
+ * even to a command. The same rule guards the setting audio_pcm over the
+ * bus.
+ */
+#include "config.h"
+
+#include <alsa/asoundlib.h>
+#include <math.h>
+#include <string.h>
+
+#include "sk-kiosk-private.h"
+#include "sk-settings.h"
+#include "sk-util.h"
+
+#define TONE_RATE 48000
+#define TONE_HZ 440.0
+#define TONE_SECONDS 0.6
+#define TONE_FADE_SECONDS 0.02
+#define TONE_LEVEL 0.3 /* of full scale, at volume 1 */
+#define MAX_PCM_NAME 256
+
+/* --- the PCMs found ----------------------------------------------------- */
+
+/* Calls @func (name, description) for each output PCM ALSA lists. */
+static void
+foreach_pcm (void (*func) (const char *name, const char *desc, gpointer data), gpointer data)
+{
+  void **hints = NULL;
+
+  if (snd_device_name_hint (-1, "pcm", &hints) < 0)
+    return;
+  for (void **h = hints; *h != NULL; h++)
+    {
+      g_autofree char *name = snd_device_name_get_hint (*h, "NAME");
+      g_autofree char *desc = snd_device_name_get_hint (*h, "DESC");
+      g_autofree char *ioid = snd_device_name_get_hint (*h, "IOID");
+
+      if (name == NULL || g_strcmp0 (ioid, "Input") == 0)
+        continue;
+      if (desc != NULL)
+        g_strdelimit (desc, "\n", ' ');
+      func (name, desc ? desc : "", data);
+    }
+  snd_device_name_free_hint (hints);
+}
+
+typedef struct
+{
+  const char *name;
+  gboolean found;
+} PcmLookup;
+
+static void
+match_pcm (const char *name, const char *desc, gpointer data)
+{
+  PcmLookup *l = data;
+
+  l->found = l->found || strcmp (name, l->name) == 0;
+}
+
+gboolean
+sk_kiosk_pcm_allowed (SkKioskService *self, const char *name, GError **error)
+{
+  PcmLookup l = { name, FALSE };
+
+  if (strlen (name) > MAX_PCM_NAME || !g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                   "A PCM name is at most %d bytes of text", MAX_PCM_NAME);
+      return FALSE;
+    }
+  if (strcmp (name, "default") == 0 ||
+      (self->playback != NULL && strcmp (name, sk_playback_get_pcm_name (self->playback)) == 0))
+    return TRUE;
+  foreach_pcm (match_pcm, &l);
+  if (!l.found)
+    g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                 "“%.60s” is not one of the audio outputs found (ListAudioDevices lists them)",
+                 name);
+  return l.found;
+}
+
+static void
+add_pcm (const char *name, const char *desc, gpointer data)
+{
+  g_variant_builder_add (data, "(ss)", name, desc);
+}
+
+static gboolean
+on_list_audio_devices (SkDBusKiosk1 *skeleton,
+                       GDBusMethodInvocation *invocation,
+                       SkKioskService *self)
+{
+  GVariantBuilder pcms, cards;
+  int card = -1;
+
+  g_variant_builder_init (&pcms, G_VARIANT_TYPE ("a(ss)"));
+  g_variant_builder_init (&cards, G_VARIANT_TYPE ("a(iss)"));
+  foreach_pcm (add_pcm, &pcms);
+  while (snd_card_next (&card) == 0 && card >= 0)
+    {
+      g_autofree char *ctl_name = g_strdup_printf ("hw:%d", card);
+      snd_ctl_t *ctl = NULL;
+      snd_ctl_card_info_t *info = NULL;
+
+      if (snd_ctl_open (&ctl, ctl_name, 0) < 0)
+        continue;
+      snd_ctl_card_info_malloc (&info);
+      if (info != NULL && snd_ctl_card_info (ctl, info) == 0)
+        g_variant_builder_add (&cards, "(iss)", card, snd_ctl_card_info_get_id (info),
+                               snd_ctl_card_info_get_name (info));
+      if (info != NULL)
+        snd_ctl_card_info_free (info);
+      snd_ctl_close (ctl);
+    }
+  sk_dbus_kiosk1_complete_list_audio_devices (skeleton, invocation, g_variant_builder_end (&pcms),
+                                              g_variant_builder_end (&cards));
+  return TRUE;
+}
+
+/* --- the test sound ----------------------------------------------------- */
+
+struct _SkKioskTone
+{
+  char *pcm;
+  double volume;
+  SkKioskService *service; /* NULL once it is freed */
+  GDBusMethodInvocation *invocation;
+};
+
+static void
+tone_job_free (gpointer data)
+{
+  SkKioskTone *job = data;
+
+  g_free (job->pcm);
+  g_clear_object (&job->invocation);
+  g_free (job);
+}
+
+static gboolean
+play_tone (const char *name, double volume, GError **error)
+{
+  snd_pcm_t *pcm = NULL;
+  guint frames = (guint) (TONE_SECONDS * TONE_RATE);
+  guint fade = (guint) (TONE_FADE_SECONDS * TONE_RATE);
+  g_autofree gint16 *buf = g_new (gint16, 2 * (gsize) frames);
+  int err;
+  guint done = 0;
+
+  for (guint i = 0; i < frames; i++)
+    {
+      double ramp = MIN (1.0, MIN (i, frames - 1 - i) / (double) fade);
+      double v = TONE_LEVEL * volume * ramp * sin (2 * G_PI * TONE_HZ * i / TONE_RATE);
+
+      buf[2 * i] = buf[2 * i + 1] = (gint16) lrint (v * 32767);
+    }
+  /* opened without blocking, so a device in use says so at once */
+  err = snd_pcm_open (&pcm, name, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK);
+  if (err == 0)
+    err = snd_pcm_nonblock (pcm, 0);
+  if (err == 0)
+    err = snd_pcm_set_params (pcm, SND_PCM_FORMAT_S16, SND_PCM_ACCESS_RW_INTERLEAVED, 2, TONE_RATE,
+                              1, 100000);
+  while (err == 0 && done < frames)
+    {
+      snd_pcm_sframes_t n = snd_pcm_writei (pcm, buf + 2 * done, frames - done);
+
+      if (n < 0)
+        n = snd_pcm_recover (pcm, (int) n, 1) == 0 ? 0 : n;
+      if (n < 0)
+        err = (int) n;
+      else
+        done += (guint) n;
+    }
+  if (err == 0)
+    err = snd_pcm_drain (pcm);
+  if (pcm != NULL)
+    snd_pcm_close (pcm);
+  if (err == 0)
+    return TRUE;
+  g_set_error (error, SK_KIOSK_ERROR, err == -EBUSY ? SK_KIOSK_ERROR_BUSY : SK_KIOSK_ERROR_FAILED,
+               "The test sound cannot play on “%s”: %s", name, snd_strerror (err));
+  return FALSE;
+}
+
+static void
+tone_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  SkKioskTone *job = data;
+  GError *error = NULL;
+
+  if (play_tone (job->pcm, job->volume, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+tone_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  SkKioskTone *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+
+  if (job->service != NULL)
+    job->service->tone_job = NULL;
+  /* each completion takes the invocation */
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      sk_kiosk_return_error (g_steal_pointer (&job->invocation), error);
+      return;
+    }
+  g_message ("test sound played on %s", job->pcm);
+  sk_dbus_kiosk1_complete_test_sound (NULL, g_steal_pointer (&job->invocation));
+}
+
+static gboolean
+on_test_sound (SkDBusKiosk1 *skeleton,
+               GDBusMethodInvocation *invocation,
+               const char *pcm,
+               SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTask) task = NULL;
+  SkKioskTone *job;
+
+  if (self->tone_job != NULL)
+    g_set_error_literal (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
+                         "A test sound is playing: try again when it ends");
+  else if (*pcm == '\0' && self->playback == NULL)
+    g_set_error_literal (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_SUPPORTED,
+                         "This soundscaped plays nothing: name the PCM to test");
+  else if (*pcm != '\0')
+    sk_kiosk_pcm_allowed (self, pcm, &error);
+  if (error != NULL)
+    {
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  job = g_new0 (SkKioskTone, 1);
+  job->pcm = g_strdup (*pcm != '\0' ? pcm : sk_playback_get_pcm_name (self->playback));
+  job->volume = self->playback != NULL
+                    ? sk_playback_get_volume (self->playback)
+                    : sk_settings_get_double (sk_engine_get_store (self->engine), "volume");
+  job->service = self;
+  job->invocation = invocation; /* answered by tone_done() */
+  self->tone_job = job;
+  task = g_task_new (NULL, NULL, tone_done, NULL);
+  g_task_set_task_data (task, job, tone_job_free);
+  g_task_run_in_thread (task, tone_thread);
+  return TRUE;
+}
+
+/* --- pause, resume, skip, volume ---------------------------------------- */
+
+static gboolean
+need_playback (SkKioskService *self, GDBusMethodInvocation *invocation)
+{
+  if (self->playback != NULL)
+    return TRUE;
+  g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
+                                                 SK_KIOSK_ERROR_NOT_SUPPORTED,
+                                                 "This soundscaped plays nothing (no audio "
+                                                 "output)");
+  return FALSE;
+}
+
+static gboolean
+on_pause (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+{
+  if (!need_playback (self, invocation))
+    return TRUE;
+  sk_audio_player_pause (sk_playback_get_player (self->playback));
+  sk_kiosk_set_audio_status (self, "paused", NULL);
+  g_message ("paused by a manager");
+  sk_dbus_kiosk1_complete_pause (skeleton, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_resume (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+{
+  if (!need_playback (self, invocation))
+    return TRUE;
+  sk_audio_player_resume (sk_playback_get_player (self->playback));
+  sk_kiosk_set_audio_status (self,
+                             sk_engine_get_current_song (self->engine) != NULL ? "playing" : "idle",
+                             NULL);
+  g_message ("resumed by a manager");
+  sk_dbus_kiosk1_complete_resume (skeleton, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_skip (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+{
+  g_autofree char *song = NULL;
+
+  if (!need_playback (self, invocation))
+    return TRUE;
+  song = g_strdup (sk_engine_get_current_song (self->engine));
+  if (song == NULL)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
+                                                     SK_KIOSK_ERROR_NOT_ALLOWED,
+                                                     "Nothing is playing to skip");
+      return TRUE;
+    }
+  sk_audio_player_skip (sk_playback_get_player (self->playback));
+  g_message ("skipped by a manager");
+  sk_dbus_kiosk1_emit_skipped (self->skeleton, song, "manager", "A manager skipped it");
+  sk_dbus_kiosk1_complete_skip (skeleton, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_set_volume (SkDBusKiosk1 *skeleton,
+               GDBusMethodInvocation *invocation,
+               double volume,
+               SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+  double cap = self->playback != NULL ? sk_playback_get_volume_cap (self->playback) : 1.0;
+  char buf[SK_NUMBER_BUF_SIZE];
+
+  if (!(volume >= 0 && volume <= 1))
+    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                 "A volume is from 0 to 1, not %g", volume);
+  else if (volume > cap)
+    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                 "The volume may be at most %g now: the schedule caps it", cap);
+  else
+    sk_kiosk_apply_setting (self, "volume", sk_number_format (buf, volume), &error);
+  if (error != NULL)
+    sk_kiosk_return_error (invocation, error);
+  else
+    sk_dbus_kiosk1_complete_set_volume (skeleton, invocation);
+  return TRUE;
+}
+
+void
+sk_kiosk_playback_init (SkKioskService *self)
+{
+  g_signal_connect (self->skeleton, "handle-pause", G_CALLBACK (on_pause), self);
+  g_signal_connect (self->skeleton, "handle-resume", G_CALLBACK (on_resume), self);
+  g_signal_connect (self->skeleton, "handle-skip", G_CALLBACK (on_skip), self);
+  g_signal_connect (self->skeleton, "handle-set-volume", G_CALLBACK (on_set_volume), self);
+  g_signal_connect (self->skeleton, "handle-test-sound", G_CALLBACK (on_test_sound), self);
+  g_signal_connect (self->skeleton, "handle-list-audio-devices", G_CALLBACK (on_list_audio_devices),
+                    self);
+}
+
+void
+sk_kiosk_playback_clear (SkKioskService *self)
+{
+  /* a tone still playing answers its caller, without the service */
+  if (self->tone_job != NULL)
+    self->tone_job->service = NULL;
+  self->tone_job = NULL;
+}
