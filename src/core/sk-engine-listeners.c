@@ -8,20 +8,13 @@
 gboolean
 sk_engine_is_manager (SkEngine *self, const char *user_id)
 {
-  sqlite3_stmt *stmt;
-  int rc;
+  sqlite3_stmt *
+      stmt = sk_store_query (self->store, NULL,
+                             "SELECT 1 FROM roles WHERE user_id = ?1 AND role IN ('admin', 'manager') "
+                             "UNION ALL SELECT 1 FROM players WHERE id = ?2 AND manager_id = ?1",
+                             "ss", user_id, self->player_id);
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT 1 FROM roles WHERE user_id = ?1 AND role IN ('admin', 'manager') "
-                           "UNION ALL SELECT 1 FROM players WHERE id = ?2 AND manager_id = ?1",
-                           NULL);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
-  rc = sk_store_step (self->store, stmt, NULL);
-  sqlite3_reset (stmt);
-  return rc == SQLITE_ROW;
+  return sk_store_has_row (self->store, stmt, NULL);
 }
 
 /* Looks up a normalised UID. Returns SQLITE_ROW (found), SQLITE_DONE (no
@@ -37,13 +30,12 @@ sk_engine_lookup_badge (SkEngine *self,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT b.user_id, coalesce(p.display_name, p.name, 'Listener'), b.revoked_at "
-                           "FROM badges b JOIN profiles p ON p.id = b.user_id WHERE b.uid = ?1",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT b.user_id, coalesce(p.display_name, p.name, 'Listener'), b.revoked_at "
+                         "FROM badges b JOIN profiles p ON p.id = b.user_id WHERE b.uid = ?1",
+                         "s", uid);
   if (stmt == NULL)
     return -1;
-  sqlite3_bind_text (stmt, 1, uid, -1, SQLITE_STATIC);
   rc = sk_store_step (self->store, stmt, error);
   if (rc == SQLITE_ROW)
     {
@@ -95,7 +87,6 @@ create_profile (SkEngine *self,
   g_autofree char *pref = NULL;
   g_autofree char *state_text = NULL;
   double neutral[SK_DIM], state[SK_TASTE_STATE_LEN];
-  sqlite3_stmt *stmt;
 
   sk_taste_neutral (neutral);
   pref = sk_vec_format (preference ? preference : neutral);
@@ -103,47 +94,25 @@ create_profile (SkEngine *self,
   sk_taste_state_from_preference (preference ? preference : neutral, state);
   state_text = sk_taste_state_format (state);
 
-  stmt = sk_store_prepare (self->store,
-                           "INSERT INTO profiles (id, name, display_name, preference_vector, taste_state, "
-                           "is_guest, created_at, updated_at) "
-                           "VALUES (?1, ?2, ?2, ?3, ?6, ?4, ?5, ?5)",
-                           error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, display_name, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, pref, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 4, guest ? 1 : 0);
-  sqlite3_bind_text (stmt, 5, ts, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, state_text, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error))
+  if (!sk_store_run_sql (self->store, error,
+                         "INSERT INTO profiles (id, name, display_name, preference_vector, taste_state, "
+                         "is_guest, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?2, ?3, ?6, ?4, ?5, ?5)",
+                         "sssiss", id, display_name, pref, guest ? 1 : 0, ts, state_text))
     return NULL;
 
-  stmt = sk_store_prepare (self->store,
-                           "INSERT INTO badges (uid, user_id, created_at) VALUES (?1, ?2, ?3)",
-                           error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, uid, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, ts, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error))
+  if (!sk_store_run_sql (self->store, error,
+                         "INSERT INTO badges (uid, user_id, created_at) VALUES (?1, ?2, ?3)", "sss",
+                         uid, id, ts))
     return NULL;
 
   if (role != NULL)
     {
       g_autofree char *role_id = sk_uuid_new ();
 
-      stmt = sk_store_prepare (
-          self->store, "INSERT INTO roles (id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-          error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_text (stmt, 1, role_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, role, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
-      if (!sk_store_run (self->store, stmt, error))
+      if (!sk_store_run_sql (self->store, error,
+                             "INSERT INTO roles (id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                             "ssss", role_id, id, role, ts))
         return NULL;
     }
 

@@ -10,11 +10,10 @@ sk_engine_outbox_row (
     SkEngine *self, const char *kind, const char *sql, const char *id, gint64 now, GError **error)
 {
   g_autofree char *payload = NULL;
-  sqlite3_stmt *stmt = sk_store_prepare (self->store, sql, error);
+  sqlite3_stmt *stmt = sk_store_query (self->store, error, sql, "s", id);
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   if (sk_store_step (self->store, stmt, error) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);

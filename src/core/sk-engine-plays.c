@@ -46,7 +46,6 @@ sk_engine_set_idle (SkEngine *self, const char *message, GError **error)
 {
   g_autofree char *song = NULL;
   g_autofree char *play = NULL;
-  sqlite3_stmt *stmt;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
@@ -54,14 +53,10 @@ sk_engine_set_idle (SkEngine *self, const char *message, GError **error)
   play = g_steal_pointer (&self->current_play);
   if (!sk_store_begin (self->store, error))
     goto fail;
-  stmt = sk_store_prepare (self->store,
-                           "UPDATE players SET status = 'idle', current_song_id = NULL "
-                           "WHERE id = ?1",
-                           error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error) ||
+  if (!sk_store_run_sql (self->store, error,
+                         "UPDATE players SET status = 'idle', current_song_id = NULL "
+                         "WHERE id = ?1",
+                         "s", self->player_id) ||
       (song != NULL && !sk_engine_requeue (self, error)) || /* a candidate again */
       !sk_store_commit (self->store, error))
     goto fail;
@@ -115,7 +110,6 @@ sk_engine_start_song (SkEngine *self, const char *song, char **play_id_out, GErr
   g_autofree char *play_id = NULL;
   g_autofree char *ts = NULL;
   g_autofree char *next = NULL;
-  sqlite3_stmt *stmt;
   gint64 now;
   int index;
 
@@ -136,26 +130,14 @@ sk_engine_start_song (SkEngine *self, const char *song, char **play_id_out, GErr
   ts = sk_time_format (now);
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  stmt = sk_store_prepare (
-      self->store,
-      "INSERT INTO songs_playing (id, player_id, song_id, played_at) VALUES (?1, ?2, ?3, ?4)",
-      error);
-  if (stmt == NULL)
+  if (!sk_store_run_sql (
+          self->store, error,
+          "INSERT INTO songs_playing (id, player_id, song_id, played_at) VALUES (?1, ?2, ?3, ?4)",
+          "ssss", play_id, self->player_id, next, ts))
     goto fail;
-  sqlite3_bind_text (stmt, 1, play_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, next, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error))
-    goto fail;
-  stmt = sk_store_prepare (self->store,
-                           "UPDATE players SET status = 'playing', current_song_id = ?2 WHERE id = ?1",
-                           error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, next, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error) ||
+  if (!sk_store_run_sql (self->store, error,
+                         "UPDATE players SET status = 'playing', current_song_id = ?2 WHERE id = ?1",
+                         "ss", self->player_id, next) ||
       !sk_engine_outbox_row (self, "play",
                              "SELECT json_object('id', id, 'player_id', player_id, 'song_id', song_id, "
                              "'played_at', played_at) FROM songs_playing WHERE id = ?1",
@@ -188,7 +170,6 @@ gboolean
 sk_engine_mark_unplayable (SkEngine *self, const char *song_id, const char *reason, GError **error)
 {
   g_autofree char *ts = NULL;
-  sqlite3_stmt *stmt;
   int index;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
@@ -198,16 +179,10 @@ sk_engine_mark_unplayable (SkEngine *self, const char *song_id, const char *reas
   ts = sk_time_format (sk_engine_now (self));
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  stmt = sk_store_prepare (self->store,
-                           "UPDATE songs SET playable = 0, unplayable_reason = ?2, "
-                           "  updated_at = ?3 WHERE id = ?1",
-                           error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, reason, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, ts, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error))
+  if (!sk_store_run_sql (self->store, error,
+                         "UPDATE songs SET playable = 0, unplayable_reason = ?2, "
+                         "  updated_at = ?3 WHERE id = ?1",
+                         "sss", song_id, reason, ts))
     goto fail;
   if (sk_store_changes (self->store) == 0)
     {
@@ -272,10 +247,9 @@ sk_engine_dup_song_title (SkEngine *self, const char *song_id)
 
   if (song_id == NULL)
     return g_strdup ("—");
-  stmt = sk_store_prepare (self->store, "SELECT title FROM songs WHERE id = ?1", NULL);
+  stmt = sk_store_query (self->store, NULL, "SELECT title FROM songs WHERE id = ?1", "s", song_id);
   if (stmt == NULL)
     return g_strdup (song_id);
-  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
   if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW &&
       sqlite3_column_text (stmt, 0) != NULL)
     title = g_strdup (sk_store_column_text (stmt, 0));

@@ -22,12 +22,11 @@ read_taste (SkEngine *self,
   g_autoptr (GError) bad = NULL;
   int rc;
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT preference_vector, taste_state FROM profiles WHERE id = ?1",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT preference_vector, taste_state FROM profiles WHERE id = ?1", "s",
+                         user_id);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
   rc = sk_store_step (self->store, stmt, error);
   if (rc != SQLITE_ROW)
     {
@@ -60,10 +59,10 @@ set_not_rateable_error (SkEngine *self, const char *song, GError **error)
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = sk_store_prepare (self->store, "SELECT embedding FROM songs WHERE id = ?1", error);
+  stmt = sk_store_query (self->store, error, "SELECT embedding FROM songs WHERE id = ?1", "s",
+                         song);
   if (stmt == NULL)
     return;
-  sqlite3_bind_text (stmt, 1, song, -1, SQLITE_STATIC);
   rc = sk_store_step (self->store, stmt, error);
   if (rc == SQLITE_DONE)
     g_set_error_literal (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOTHING_PLAYING,
@@ -92,7 +91,6 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
   double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
   const double *embedding;
   GError *local = NULL;
-  sqlite3_stmt *stmt;
   gint64 now;
   int index;
 
@@ -135,19 +133,10 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
 
   vote_id = sk_uuid_new ();
   ts = sk_time_format (now);
-  stmt = sk_store_prepare (self->store,
-                           "INSERT INTO votes (id, user_id, song_id, vote_value, vote_time, play_id) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                           &local);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, vote_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, song, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 4, value);
-  sqlite3_bind_text (stmt, 5, ts, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, play, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, &local))
+  if (!sk_store_run_sql (self->store, &local,
+                         "INSERT INTO votes (id, user_id, song_id, vote_value, vote_time, play_id) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                         "sssiss", vote_id, user_id, song, value, ts, play))
     {
       if (g_error_matches (local, SK_STORE_ERROR, SK_STORE_ERROR_CONSTRAINT))
         {
@@ -170,17 +159,10 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
     }
   pref_text = sk_vec_format (pref);
   state_text = sk_taste_state_format (state);
-  stmt = sk_store_prepare (self->store,
-                           "UPDATE profiles SET preference_vector = ?2, taste_state = ?3, updated_at = ?4 "
-                           "WHERE id = ?1",
-                           &local);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, pref_text, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, state_text, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, &local) ||
+  if (!sk_store_run_sql (self->store, &local,
+                         "UPDATE profiles SET preference_vector = ?2, taste_state = ?3, updated_at = ?4 "
+                         "WHERE id = ?1",
+                         "ssss", user_id, pref_text, state_text, ts) ||
       !sk_engine_outbox_row (self, "vote",
                              "SELECT json_object('id', id, 'user_id', user_id, 'song_id', song_id, "
                              "'vote_value', vote_value, 'vote_time', vote_time, 'play_id', play_id) "

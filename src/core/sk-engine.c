@@ -221,10 +221,9 @@ find_player (SkEngine *self, char **id, GError **error)
   *id = NULL;
   if (stored == NULL)
     return SQLITE_DONE;
-  stmt = sk_store_prepare (self->store, "SELECT 1 FROM players WHERE id = ?1", error);
+  stmt = sk_store_query (self->store, error, "SELECT 1 FROM players WHERE id = ?1", "s", stored);
   if (stmt == NULL)
     return -1;
-  sqlite3_bind_text (stmt, 1, stored, -1, SQLITE_STATIC);
   rc = sk_store_step (self->store, stmt, error);
   sqlite3_reset (stmt);
   *id = g_steal_pointer (&stored);
@@ -239,7 +238,6 @@ ensure_player (SkEngine *self, GError **error)
 {
   g_autofree char *id = NULL;
   g_autofree char *ts = NULL;
-  sqlite3_stmt *stmt;
   int rc;
 
   rc = find_player (self, &id, error);
@@ -270,15 +268,10 @@ ensure_player (SkEngine *self, GError **error)
       if (id == NULL)
         id = sk_uuid_new ();
       ts = sk_time_format (sk_engine_now (self));
-      stmt = sk_store_prepare (self->store,
-                               "INSERT INTO players (id, name, status, queue_source, created_at) "
-                               "VALUES (?1, 'Kiosk', 'idle', 'kiosk', ?2)",
-                               error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, ts, -1, SQLITE_STATIC);
-      if (!sk_store_run (self->store, stmt, error) ||
+      if (!sk_store_run_sql (self->store, error,
+                             "INSERT INTO players (id, name, status, queue_source, created_at) "
+                             "VALUES (?1, 'Kiosk', 'idle', 'kiosk', ?2)",
+                             "ss", id, ts) ||
           !sk_store_set_setting (self->store, "player_id", id, error))
         goto fail;
     }
@@ -352,26 +345,29 @@ sk_engine_reload (SkEngine *self, GError **error)
   if (rc != SQLITE_DONE)
     return FALSE;
 
-  stmt = sk_store_prepare (self->store, "SELECT song_id FROM player_library WHERE player_id = ?1",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT song_id FROM player_library WHERE player_id = ?1", "s",
+                         self->player_id);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
   while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (library, g_strdup (sk_store_column_text (stmt, 0)));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return FALSE;
+  /* no rows is every song, unless a manager chose none (an id of no song
+   * leaves every song out) */
+  if (library->len == 0 && sk_engine_library_is_curated (self))
+    g_ptr_array_add (library, g_strdup (""));
   sk_recommender_set_library (self->recommender, (const char *const *) library->pdata,
                               library->len);
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT song_id, max(played_at) FROM songs_playing "
-                           "WHERE player_id = ?1 GROUP BY song_id",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT song_id, max(played_at) FROM songs_playing "
+                         "WHERE player_id = ?1 GROUP BY song_id",
+                         "s", self->player_id);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
   while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     {
       int i = sk_recommender_lookup (self->recommender, sk_store_column_text (stmt, 0));
@@ -387,14 +383,13 @@ sk_engine_reload (SkEngine *self, GError **error)
   /* The current play is the player's latest start. */
   g_clear_pointer (&self->current_song, g_free);
   g_clear_pointer (&self->current_play, g_free);
-  stmt = sk_store_prepare (self->store,
-                           "SELECT sp.id, sp.song_id FROM songs_playing sp "
-                           "JOIN players p ON p.id = sp.player_id AND p.current_song_id = sp.song_id "
-                           "WHERE sp.player_id = ?1 ORDER BY sp.played_at DESC LIMIT 1",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT sp.id, sp.song_id FROM songs_playing sp "
+                         "JOIN players p ON p.id = sp.player_id AND p.current_song_id = sp.song_id "
+                         "WHERE sp.player_id = ?1 ORDER BY sp.played_at DESC LIMIT 1",
+                         "s", self->player_id);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
   if ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     {
       self->current_play = g_strdup (sk_store_column_text (stmt, 0));
@@ -482,13 +477,9 @@ static gboolean
 write_queue (SkEngine *self, gint64 now, GError **error)
 {
   g_autofree char *ts = sk_time_format (now);
-  sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (self->store, "DELETE FROM player_queue WHERE player_id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
-  if (!sk_store_run (self->store, stmt, error))
+  if (!sk_store_run_sql (self->store, error, "DELETE FROM player_queue WHERE player_id = ?1", "s",
+                         self->player_id))
     return FALSE;
 
   for (guint i = 0; i < self->queue->len; i++)
@@ -496,19 +487,10 @@ write_queue (SkEngine *self, gint64 now, GError **error)
       SkQueueEntry *e = &g_array_index (self->queue, SkQueueEntry, i);
       g_autofree char *id = sk_uuid_new ();
 
-      stmt = sk_store_prepare (self->store,
-                               "INSERT INTO player_queue (id, player_id, song_id, position, score, added_at) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                               error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, e->song_id, -1, SQLITE_STATIC);
-      sqlite3_bind_int (stmt, 4, (int) i + 1);
-      sqlite3_bind_double (stmt, 5, e->score);
-      sqlite3_bind_text (stmt, 6, ts, -1, SQLITE_STATIC);
-      if (!sk_store_run (self->store, stmt, error))
+      if (!sk_store_run_sql (self->store, error,
+                             "INSERT INTO player_queue (id, player_id, song_id, position, score, added_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                             "sssids", id, self->player_id, e->song_id, (int) i + 1, e->score, ts))
         return FALSE;
     }
   return TRUE;

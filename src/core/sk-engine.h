@@ -164,6 +164,36 @@ const SkQueueEntry *sk_engine_get_queue (SkEngine *self, guint *n);
 guint sk_engine_get_n_present (SkEngine *self);
 SkRecommender *sk_engine_get_recommender (SkEngine *self);
 
+/* What a manager changes (sk-engine-manage.c); each checked first, one
+ * transaction, and the queue follows. An unknown listener, badge or song
+ * is SK_ENGINE_ERROR_NOT_FOUND; a bad name or role SK_INPUT_ERROR. */
+/* A new display name, checked as sk_badge_clean_name() does. */
+gboolean sk_engine_rename_listener (SkEngine *self,
+                                    const char *user_id,
+                                    const char *display_name,
+                                    GError **error);
+/* A revoked badge's taps are refused and its listener checked out
+ * ("checked-out" with the reason "revoked"); restoring it lets it tap. */
+gboolean
+sk_engine_set_badge_revoked (SkEngine *self, const char *uid, gboolean revoked, GError **error);
+/* "listener", "manager" or "admin" (the roles table). */
+gboolean sk_engine_set_role (SkEngine *self, const char *user_id, const char *role, GError **error);
+/* This player's library (player_library): these songs in or out; every
+ * id must be a song's, or nothing changes. */
+gboolean sk_engine_set_in_library (SkEngine *self,
+                                   const char *const *song_ids,
+                                   gboolean included,
+                                   GError **error);
+/* Every song (and the songs imported later), or none. */
+gboolean sk_engine_set_all_in_library (SkEngine *self, gboolean included, GError **error);
+/* Whether a manager chose the songs: then a song is in the library only
+ * with a row (with none chosen, no rows is every song). */
+gboolean sk_engine_library_is_curated (SkEngine *self);
+/* After an import: when the songs were chosen, the songs whose file_url
+ * starts with @url_prefix join the library (an import means to play
+ * them). */
+gboolean sk_engine_include_imported (SkEngine *self, const char *url_prefix, GError **error);
+
 /* A song's title for people: its id if it has none, "—" for NULL. */
 char *sk_engine_dup_song_title (SkEngine *self, const char *song_id);
 

@@ -409,8 +409,8 @@ write_song (SkStore *store,
   g_autofree char *payload = NULL;
   sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (
-      store,
+  stmt = sk_store_query (
+      store, error,
       "INSERT INTO songs (id, title, artist, file_url, type, embedding, duration, bpm, "
       "  loudness, playable, unplayable_reason, created_at, updated_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, 1, NULL, ?9, ?9) "
@@ -423,16 +423,9 @@ write_song (SkStore *store,
       "  'file_url', file_url, 'type', type, 'embedding', embedding, "
       "  'duration', duration, 'bpm', bpm, 'created_at', created_at, "
       "  'updated_at', updated_at), id",
-      error);
+      "ssssssi", id, sc->title, sc->artist, uri, sc->type, emb, (int) lround (duration));
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, sc->title, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, sc->artist, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, uri, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, sc->type, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, emb, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 7, (int) lround (duration));
   if (sc->bpm > 0)
     sqlite3_bind_int (stmt, 8, sc->bpm);
   else
@@ -579,9 +572,10 @@ sk_import_dir_full (SkStore *store,
     }
   for (guint i = 0; i < total; i++)
     {
-      g_async_queue_pop (done);
+      Prepared *job = g_async_queue_pop (done);
+
       if (progress != NULL)
-        progress (i + 1, total, progress_data);
+        progress (i + 1, total, job->path, progress_data);
     }
   g_thread_pool_free (pool, FALSE, TRUE);
 

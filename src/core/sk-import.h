@@ -63,9 +63,9 @@ gboolean sk_import_dir (
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SkSidecar, sk_sidecar_clear)
 
 /* Called in the importing thread as each audio file has been read and
- * measured (@done of @total), before anything is written: no transaction
- * is open while files are read. */
-typedef void (*SkImportProgressFunc) (guint done, guint total, gpointer data);
+ * measured (@done of @total; @path the one just read), before anything is
+ * written: no transaction is open while files are read. */
+typedef void (*SkImportProgressFunc) (guint done, guint total, const char *path, gpointer data);
 
 /* sk_import_dir with @progress (may be NULL). */
 gboolean sk_import_dir_full (SkStore *store,

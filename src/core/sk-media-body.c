@@ -274,7 +274,6 @@ on_verified (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   VerifyResult *res = g_task_propagate_pointer (G_TASK (result), &error);
   g_autofree char *now = NULL;
-  sqlite3_stmt *stmt;
   MediaRow old;
 
   if (res == NULL)
@@ -290,24 +289,13 @@ on_verified (GObject *source, GAsyncResult *result, gpointer user_data)
   sk_media_row_clear (&old);
 
   now = sk_time_format (g_get_real_time ());
-  stmt = sk_store_prepare (self->store,
-                           "INSERT INTO media (song_id, path, bytes, sha256, etag, fetched_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                           "ON CONFLICT (song_id) DO UPDATE SET path = excluded.path, "
-                           "  bytes = excluded.bytes, sha256 = excluded.sha256, "
-                           "  etag = excluded.etag, fetched_at = excluded.fetched_at",
-                           &error);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, dl->song_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, dl->final_path, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, res->bytes);
-      sqlite3_bind_text (stmt, 4, res->sha256, -1, SQLITE_STATIC);
-      if (dl->etag != NULL)
-        sqlite3_bind_text (stmt, 5, dl->etag, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 6, now, -1, SQLITE_STATIC);
-      sk_store_run (self->store, stmt, &error);
-    }
+  sk_store_run_sql (self->store, &error,
+                    "INSERT INTO media (song_id, path, bytes, sha256, etag, fetched_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                    "ON CONFLICT (song_id) DO UPDATE SET path = excluded.path, "
+                    "  bytes = excluded.bytes, sha256 = excluded.sha256, "
+                    "  etag = excluded.etag, fetched_at = excluded.fetched_at",
+                    "ssxsss", dl->song_id, dl->final_path, res->bytes, res->sha256, dl->etag, now);
   verify_result_free (res);
   if (error != NULL)
     {

@@ -521,17 +521,10 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_autoptr (GError) db_error = NULL;
       g_autofree char *now = sk_time_format (g_get_real_time ());
-      sqlite3_stmt *stmt = sk_store_prepare (dl->self->store,
-                                             "UPDATE media SET fetched_at = ?2 WHERE song_id = ?1",
-                                             &db_error);
 
-      if (stmt != NULL)
-        {
-          sqlite3_bind_text (stmt, 1, dl->song_id, -1, SQLITE_STATIC);
-          sqlite3_bind_text (stmt, 2, now, -1, SQLITE_STATIC);
-          sk_store_run (dl->self->store, stmt, &db_error);
-        }
-      if (db_error != NULL)
+      if (!sk_store_run_sql (dl->self->store, &db_error,
+                             "UPDATE media SET fetched_at = ?2 WHERE song_id = ?1", "ss",
+                             dl->song_id, now))
         g_warning ("Could not record the revalidation of %s: %s", dl->safe_url, db_error->message);
       /* Evicted while the question was on its way: fetch it whole. */
       if (db_error == NULL && sk_store_changes (dl->self->store) == 0 &&

@@ -25,13 +25,12 @@ sk_media_row_load (SkMediaCache *self, const char *song_id, MediaRow *row)
   gboolean found = FALSE;
 
   memset (row, 0, sizeof *row);
-  stmt = sk_store_prepare (self->store,
-                           "SELECT path, bytes, sha256, etag, fetched_at FROM media "
-                           "WHERE song_id = ?1",
-                           NULL);
+  stmt = sk_store_query (self->store, NULL,
+                         "SELECT path, bytes, sha256, etag, fetched_at FROM media "
+                         "WHERE song_id = ?1",
+                         "s", song_id);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
   if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
     {
       row->path = g_strdup (sk_store_column_text (stmt, 0));
@@ -59,13 +58,8 @@ sk_media_row_file_ok (const MediaRow *row)
 gboolean
 sk_media_row_delete (SkMediaCache *self, const char *song_id, GError **error)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (self->store, "DELETE FROM media WHERE song_id = ?1",
-                                         error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-  return sk_store_run (self->store, stmt, error);
+  return sk_store_run_sql (self->store, error, "DELETE FROM media WHERE song_id = ?1", "s",
+                           song_id);
 }
 
 gboolean
@@ -75,14 +69,12 @@ sk_media_used_bytes_except (SkMediaCache *self, const char *song_id, guint64 *us
   int step;
 
   *used = 0;
-  stmt = sk_store_prepare (self->store,
-                           "SELECT COALESCE(SUM(bytes), 0) FROM media "
-                           "WHERE ?1 IS NULL OR song_id != ?1",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT COALESCE(SUM(bytes), 0) FROM media "
+                         "WHERE ?1 IS NULL OR song_id != ?1",
+                         "s", song_id);
   if (stmt == NULL)
     return FALSE;
-  if (song_id != NULL)
-    sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
   step = sk_store_step (self->store, stmt, error);
   if (step == SQLITE_ROW)
     *used = (guint64) MAX (sqlite3_column_int64 (stmt, 0), 0);
@@ -101,21 +93,16 @@ pick_victim (
 
   *victim = NULL;
   *victim_path = NULL;
-  stmt = sk_store_prepare (self->store,
-                           "SELECT song_id, path FROM media "
-                           "WHERE song_id != ?1 "
-                           "  AND (?2 IS NULL OR song_id != ?2) "
-                           "  AND (?3 IS NULL OR song_id != ?3) "
-                           "ORDER BY COALESCE(last_played_at, fetched_at, '') ASC, song_id ASC "
-                           "LIMIT 1",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT song_id, path FROM media "
+                         "WHERE song_id != ?1 "
+                         "  AND (?2 IS NULL OR song_id != ?2) "
+                         "  AND (?3 IS NULL OR song_id != ?3) "
+                         "ORDER BY COALESCE(last_played_at, fetched_at, '') ASC, song_id ASC "
+                         "LIMIT 1",
+                         "sss", song_id, self->protected_ids[0], self->protected_ids[1]);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-  if (self->protected_ids[0] != NULL)
-    sqlite3_bind_text (stmt, 2, self->protected_ids[0], -1, SQLITE_STATIC);
-  if (self->protected_ids[1] != NULL)
-    sqlite3_bind_text (stmt, 3, self->protected_ids[1], -1, SQLITE_STATIC);
   step = sk_store_step (self->store, stmt, error);
   if (step == SQLITE_ROW)
     {
@@ -191,21 +178,14 @@ sk_media_cache_mark_played (SkMediaCache *self, const char *song_id, gint64 now_
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *ts = NULL;
-  sqlite3_stmt *stmt;
 
   g_return_if_fail (SK_IS_MEDIA_CACHE (self));
   g_return_if_fail (song_id != NULL);
 
   ts = sk_time_format (now_usec);
-  stmt = sk_store_prepare (self->store, "UPDATE media SET last_played_at = ?2 WHERE song_id = ?1",
-                           &error);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, song_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, ts, -1, SQLITE_STATIC);
-      sk_store_run (self->store, stmt, &error);
-    }
-  if (error != NULL)
+  if (!sk_store_run_sql (self->store, &error,
+                         "UPDATE media SET last_played_at = ?2 WHERE song_id = ?1", "ss", song_id,
+                         ts))
     g_warning ("Could not record that song %s played: %s", song_id, error->message);
 }
 guint64

@@ -350,7 +350,6 @@ measure_done (GObject *source, GAsyncResult *result, gpointer user_data)
   SkPlayback *self = SK_PLAYBACK (source);
   Measure *m = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
-  sqlite3_stmt *stmt;
 
   g_hash_table_remove (self->measuring, m->song);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -361,16 +360,9 @@ measure_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!isfinite (m->loudness))
     return;
-  stmt = sk_store_prepare (self->store,
-                           "UPDATE songs SET loudness = ?2 WHERE id = ?1 AND loudness IS NULL",
-                           &error);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, m->song, -1, SQLITE_STATIC);
-      sqlite3_bind_double (stmt, 2, m->loudness);
-      sk_store_run (self->store, stmt, &error);
-    }
-  if (error != NULL)
+  if (!sk_store_run_sql (self->store, &error,
+                         "UPDATE songs SET loudness = ?2 WHERE id = ?1 AND loudness IS NULL", "sd",
+                         m->song, m->loudness))
     g_warning ("Could not store the loudness of song %s: %s", m->song, error->message);
   else
     g_debug ("Song %s: %.1f LUFS", m->song, m->loudness);
@@ -625,10 +617,9 @@ reconsider_next (SkPlayback *self)
   next = g_array_index (self->tracks, Track, p).song;
   cur = sk_playback_get_current_song (self);
 
-  stmt = sk_store_prepare (self->store, "SELECT duration FROM songs WHERE id = ?1", NULL);
+  stmt = sk_store_query (self->store, NULL, "SELECT duration FROM songs WHERE id = ?1", "s", cur);
   if (stmt == NULL)
     return;
-  sqlite3_bind_text (stmt, 1, cur, -1, SQLITE_STATIC);
   if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW &&
       sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     left = sqlite3_column_double (stmt, 0) - sk_audio_player_get_position (self->player);

@@ -66,15 +66,14 @@ outbox_session (SkSessions *self, const char *session_id, gint64 now, GError **e
   sqlite3_stmt *stmt;
   g_autofree char *payload = NULL;
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT json_object('id', id, 'user_id', user_id, 'player_id', player_id, "
-                           "'checked_in_at', checked_in_at, 'expires_at', expires_at, "
-                           "'status', status, 'created_at', created_at) "
-                           "FROM sessions WHERE id = ?1",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT json_object('id', id, 'user_id', user_id, 'player_id', player_id, "
+                         "'checked_in_at', checked_in_at, 'expires_at', expires_at, "
+                         "'status', status, 'created_at', created_at) "
+                         "FROM sessions WHERE id = ?1",
+                         "s", session_id);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
   if (sk_store_step (self->store, stmt, error) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
@@ -97,14 +96,12 @@ find_active (SkSessions *self,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT id, player_id FROM sessions "
-                           "WHERE user_id = ?1 AND status = 'active' AND expires_at > ?2",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT id, player_id FROM sessions "
+                         "WHERE user_id = ?1 AND status = 'active' AND expires_at > ?2",
+                         "ss", user_id, now_ts);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
   rc = sk_store_step (self->store, stmt, error);
   if (rc == SQLITE_ROW)
     {
@@ -118,17 +115,10 @@ find_active (SkSessions *self,
 static gboolean
 end_session (SkSessions *self, const char *session_id, const char *now_ts, GError **error)
 {
-  sqlite3_stmt *stmt;
-
-  stmt = sk_store_prepare (self->store,
+  return sk_store_run_sql (self->store, error,
                            "UPDATE sessions SET status = 'inactive', expires_at = min(expires_at, ?2) "
                            "WHERE id = ?1",
-                           error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
-  return sk_store_run (self->store, stmt, error);
+                           "ss", session_id, now_ts);
 }
 
 /* Rows still marked active whose time has passed would block the unique
@@ -136,17 +126,10 @@ end_session (SkSessions *self, const char *session_id, const char *now_ts, GErro
 static gboolean
 close_stale (SkSessions *self, const char *user_id, const char *now_ts, GError **error)
 {
-  sqlite3_stmt *stmt;
-
-  stmt = sk_store_prepare (self->store,
+  return sk_store_run_sql (self->store, error,
                            "UPDATE sessions SET status = 'inactive' "
                            "WHERE user_id = ?1 AND status = 'active' AND expires_at <= ?2",
-                           error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
-  return sk_store_run (self->store, stmt, error);
+                           "ss", user_id, now_ts);
 }
 
 gboolean
@@ -158,7 +141,6 @@ sk_sessions_check_in (
   g_autofree char *session_id = NULL;
   g_autofree char *where = NULL;
   GError *local = NULL;
-  sqlite3_stmt *stmt;
   gint64 expires = now + self->length * G_USEC_PER_SEC;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -178,13 +160,9 @@ sk_sessions_check_in (
     {
       if (g_strcmp0 (where, self->player_id) == 0)
         {
-          stmt = sk_store_prepare (self->store, "UPDATE sessions SET expires_at = ?2 WHERE id = ?1",
-                                   &local);
-          if (stmt == NULL)
-            goto fail;
-          sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
-          sqlite3_bind_text (stmt, 2, exp_ts, -1, SQLITE_STATIC);
-          if (!sk_store_run (self->store, stmt, &local))
+          if (!sk_store_run_sql (self->store, &local,
+                                 "UPDATE sessions SET expires_at = ?2 WHERE id = ?1", "ss",
+                                 session_id, exp_ts))
             goto fail;
           out->extended = TRUE;
         }
@@ -203,19 +181,11 @@ sk_sessions_check_in (
   if (session_id == NULL)
     {
       session_id = sk_uuid_new ();
-      stmt = sk_store_prepare (
-          self->store,
-          "INSERT INTO sessions (id, user_id, player_id, checked_in_at, expires_at, status, created_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?4)",
-          &local);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, self->player_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, now_ts, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 5, exp_ts, -1, SQLITE_STATIC);
-      if (!sk_store_run (self->store, stmt, &local))
+      if (!sk_store_run_sql (
+              self->store, &local,
+              "INSERT INTO sessions (id, user_id, player_id, checked_in_at, expires_at, status, created_at) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?4)",
+              "sssss", session_id, user_id, self->player_id, now_ts, exp_ts))
         goto fail;
     }
 
@@ -275,15 +245,13 @@ sk_sessions_expire (SkSessions *self, gint64 now, guint *n_here, GError **error)
 
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  stmt = sk_store_prepare (self->store,
-                           "UPDATE sessions SET status = 'inactive' "
-                           "WHERE status = 'active' AND expires_at <= ?1 "
-                           "RETURNING id, player_id = ?2",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "UPDATE sessions SET status = 'inactive' "
+                         "WHERE status = 'active' AND expires_at <= ?1 "
+                         "RETURNING id, player_id = ?2",
+                         "ss", now_ts, self->player_id);
   if (stmt == NULL)
     goto fail;
-  sqlite3_bind_text (stmt, 1, now_ts, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
   {
     GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
     gboolean ok = TRUE;
@@ -327,16 +295,14 @@ sk_sessions_present (SkSessions *self, gint64 now, GError **error)
   int rc;
 
   g_array_set_clear_func (out, present_clear);
-  stmt = sk_store_prepare (self->store,
-                           "SELECT s.user_id, p.preference_vector, p.taste_state FROM sessions s "
-                           "JOIN profiles p ON p.id = s.user_id "
-                           "WHERE s.player_id = ?1 AND s.status = 'active' AND s.expires_at > ?2 "
-                           "ORDER BY s.user_id",
-                           error);
+  stmt = sk_store_query (self->store, error,
+                         "SELECT s.user_id, p.preference_vector, p.taste_state FROM sessions s "
+                         "JOIN profiles p ON p.id = s.user_id "
+                         "WHERE s.player_id = ?1 AND s.status = 'active' AND s.expires_at > ?2 "
+                         "ORDER BY s.user_id",
+                         "ss", self->player_id, now_ts);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
   while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     {
       SkPresent p = { 0 };
@@ -368,21 +334,13 @@ gboolean
 sk_sessions_is_present (SkSessions *self, const char *user_id, gint64 now, GError **error)
 {
   g_autofree char *now_ts = sk_time_format (now);
-  sqlite3_stmt *stmt;
-  int rc;
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT 1 FROM sessions WHERE user_id = ?1 AND player_id = ?2 "
-                           "AND status = 'active' AND expires_at > ?3",
-                           error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, self->player_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, now_ts, -1, SQLITE_STATIC);
-  rc = sk_store_step (self->store, stmt, error);
-  sqlite3_reset (stmt);
-  return rc == SQLITE_ROW;
+  sqlite3_stmt *stmt = sk_store_query (self->store, error,
+                                       "SELECT 1 FROM sessions WHERE user_id = ?1 AND player_id = ?2 "
+                                       "AND status = 'active' AND expires_at > ?3",
+                                       "sss", user_id, self->player_id, now_ts);
+
+  return sk_store_has_row (self->store, stmt, error);
 }
 
 gint64
@@ -392,14 +350,12 @@ sk_sessions_next_expiry (SkSessions *self, gint64 now)
   sqlite3_stmt *stmt;
   gint64 next = G_MAXINT64;
 
-  stmt = sk_store_prepare (self->store,
-                           "SELECT min(expires_at) FROM sessions "
-                           "WHERE player_id = ?1 AND status = 'active' AND expires_at > ?2",
-                           NULL);
+  stmt = sk_store_query (self->store, NULL,
+                         "SELECT min(expires_at) FROM sessions "
+                         "WHERE player_id = ?1 AND status = 'active' AND expires_at > ?2",
+                         "ss", self->player_id, now_ts);
   if (stmt == NULL)
     return next;
-  sqlite3_bind_text (stmt, 1, self->player_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, now_ts, -1, SQLITE_STATIC);
   if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW &&
       sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     {

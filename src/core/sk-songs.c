@@ -69,10 +69,9 @@ sk_songs_lookup (SkStore *store, const char *id, GError **error)
 
   g_return_val_if_fail (id != NULL, NULL);
 
-  stmt = sk_store_prepare (store, "SELECT " SONG_COLUMNS " FROM songs WHERE id = ?1", error);
+  stmt = sk_store_query (store, error, "SELECT " SONG_COLUMNS " FROM songs WHERE id = ?1", "s", id);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   rc = sk_store_step (store, stmt, error);
   if (rc == SQLITE_ROW)
     song = song_from_row (stmt);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -526,10 +527,77 @@ sk_store_run (SkStore *self, sqlite3_stmt *stmt, GError **error)
 {
   int rc;
 
+  if (stmt == NULL)
+    return FALSE;
   while ((rc = sk_store_step (self, stmt, error)) == SQLITE_ROW)
     ;
   sqlite3_reset (stmt);
   return rc == SQLITE_DONE;
+}
+
+static sqlite3_stmt *
+query_valist (SkStore *self, GError **error, const char *sql, const char *types, va_list args)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (self, sql, error);
+  int i;
+
+  if (stmt == NULL)
+    return NULL;
+  for (i = 0; types[i] != '\0'; i++)
+    switch (types[i])
+      {
+      case 's':
+        sqlite3_bind_text (stmt, i + 1, va_arg (args, const char *), -1, SQLITE_STATIC);
+        break;
+      case 'x':
+        sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
+        break;
+      case 'i':
+        sqlite3_bind_int (stmt, i + 1, va_arg (args, int));
+        break;
+      case 'd':
+        sqlite3_bind_double (stmt, i + 1, va_arg (args, double));
+        break;
+      default:
+        g_assert_not_reached ();
+      }
+  return stmt;
+}
+
+sqlite3_stmt *
+sk_store_query (SkStore *self, GError **error, const char *sql, const char *types, ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+
+  va_start (args, types);
+  stmt = query_valist (self, error, sql, types, args);
+  va_end (args);
+  return stmt;
+}
+
+gboolean
+sk_store_run_sql (SkStore *self, GError **error, const char *sql, const char *types, ...)
+{
+  va_list args;
+  gboolean done;
+
+  va_start (args, types);
+  done = sk_store_run (self, query_valist (self, error, sql, types, args), error);
+  va_end (args);
+  return done;
+}
+
+gboolean
+sk_store_has_row (SkStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sk_store_step (self, stmt, error);
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW;
 }
 
 gboolean
@@ -649,10 +717,9 @@ sk_store_dup_setting (SkStore *self, const char *key)
   sqlite3_stmt *stmt;
   char *value = NULL;
 
-  stmt = sk_store_prepare (self, "SELECT value FROM settings WHERE key = ?1", NULL);
+  stmt = sk_store_query (self, NULL, "SELECT value FROM settings WHERE key = ?1", "s", key);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   if (sk_store_step (self, stmt, NULL) == SQLITE_ROW)
     value = g_strdup (sk_store_column_text (stmt, 0));
   sqlite3_reset (stmt);
@@ -662,21 +729,12 @@ sk_store_dup_setting (SkStore *self, const char *key)
 gboolean
 sk_store_set_setting (SkStore *self, const char *key, const char *value, GError **error)
 {
-  sqlite3_stmt *stmt;
-
   if (value == NULL)
-    stmt = sk_store_prepare (self, "DELETE FROM settings WHERE key = ?1", error);
-  else
-    stmt = sk_store_prepare (self,
-                             "INSERT INTO settings (key, value) VALUES (?1, ?2) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                             error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  if (value != NULL)
-    sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
-  return sk_store_run (self, stmt, error);
+    return sk_store_run_sql (self, error, "DELETE FROM settings WHERE key = ?1", "s", key);
+  return sk_store_run_sql (self, error,
+                           "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           "ss", key, value);
 }
 
 gboolean
@@ -688,19 +746,11 @@ sk_store_outbox_add (SkStore *self,
                      GError **error)
 {
   g_autofree char *ts = sk_time_format (now);
-  sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (self,
+  return sk_store_run_sql (self, error,
                            "INSERT INTO outbox (kind, row_id, payload, created_at) "
                            "VALUES (?1, ?2, ?3, ?4)",
-                           error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, payload, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, ts, -1, SQLITE_STATIC);
-  return sk_store_run (self, stmt, error);
+                           "ssss", kind, row_id, payload, ts);
 }
 
 const char *

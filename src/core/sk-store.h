@@ -62,10 +62,23 @@ int sk_store_get_latest_schema_version (void);
 sqlite3_stmt *sk_store_prepare (SkStore *self, const char *sql, GError **error);
 /* One step: SQLITE_ROW or SQLITE_DONE, or -1 with @error set. */
 int sk_store_step (SkStore *self, sqlite3_stmt *stmt, GError **error);
-/* Steps to the end and resets; FALSE with @error set on failure. */
+/* Steps to the end and resets; FALSE with @error set on failure. A NULL
+ * @stmt (a prepare that failed and set @error) gives FALSE. */
 gboolean sk_store_run (SkStore *self, sqlite3_stmt *stmt, GError **error);
 gboolean sk_store_exec (SkStore *self, const char *sql, GError **error);
 int sk_store_changes (SkStore *self);
+
+/* sk_store_prepare, then its parameters ?1, ?2, … bound from the arguments
+ * after @types, one character of @types each: 's' a string (const char *;
+ * NULL binds NULL), 'x' a gint64, 'i' an int, 'd' a double. Strings are not
+ * copied: they must live until the statement is reset. */
+sqlite3_stmt *
+sk_store_query (SkStore *self, GError **error, const char *sql, const char *types, ...);
+/* sk_store_query, then sk_store_run: a statement whose rows are not read. */
+gboolean sk_store_run_sql (SkStore *self, GError **error, const char *sql, const char *types, ...);
+/* One step of @stmt (from sk_store_query), then a reset: TRUE when it gave a
+ * row, FALSE when it gave none or failed (@error set). NULL gives FALSE. */
+gboolean sk_store_has_row (SkStore *self, sqlite3_stmt *stmt, GError **error);
 
 /* Transactions nest: only the outermost begin/commit reaches SQLite; a
  * rollback at any depth rolls the whole transaction back. */

@@ -6,13 +6,17 @@
  * kiosk sees them at once; otherwise they work on the database file. Join,
  * vote and checkout tap the badge first: over D-Bus they need its ticket. watch needs the daemon: it prints the
  * kiosk's events as they happen (taps, votes, tracks, skips, errors, who is
- * here) until Ctrl-C.
+ * here) until Ctrl-C. The manager's next and config (a change) go to it
+ * too, behind the admin unlock: the PIN from --pin or asked on a terminal;
+ * the admin page is locked again after, unless it was open before.
  */
 #include "config.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 
@@ -239,6 +243,125 @@ ctl_bus_status (SkDBusKiosk1 *kiosk)
   printf ("Queue:\n");
   print_bus_queue (kiosk);
   return EXIT_SUCCESS;
+}
+
+/* --- the manager's commands -------------------------------------------- */
+
+/* The PIN from a terminal, not echoed; NULL when stdin is none. */
+static char *
+ask_pin (void)
+{
+  struct termios saved, quiet;
+  char line[64];
+  char *got;
+
+  if (!isatty (STDIN_FILENO) || tcgetattr (STDIN_FILENO, &saved) != 0)
+    return NULL;
+  quiet = saved;
+  quiet.c_lflag &= ~(tcflag_t) ECHO;
+  fprintf (stderr, "Admin PIN: ");
+  fflush (stderr);
+  tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+  got = fgets (line, sizeof line, stdin);
+  tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+  fprintf (stderr, "\n");
+  if (got == NULL)
+    return NULL;
+  line[strcspn (line, "\r\n")] = '\0';
+  return g_strdup (line);
+}
+
+/* Unlocks the admin page with the PIN (--pin, or asked on a terminal) for
+ * one manager's operation; *@relock says whether it was locked before, so
+ * that it is locked again after. FALSE with the error printed (*@rc). */
+static gboolean
+bus_unlock (SkDBusKiosk1 *kiosk, const char *command, const char *pin, gboolean *relock, int *rc)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *asked = NULL;
+
+  if (pin == NULL)
+    pin = asked = ask_pin ();
+  if (pin == NULL)
+    {
+      *rc = fail ("%s: soundscaped runs, and this goes through it: it needs the admin PIN "
+                  "(--pin, or a terminal to ask on)",
+                  command);
+      return FALSE;
+    }
+  *relock = !sk_dbus_kiosk1_get_admin_unlocked (kiosk);
+  if (!sk_dbus_kiosk1_call_unlock_sync (kiosk, "", pin, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL, NULL,
+                                        &error))
+    {
+      *rc = fail_call (command, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+bus_relock (SkDBusKiosk1 *kiosk, gboolean relock)
+{
+  if (relock)
+    sk_dbus_kiosk1_call_lock_sync (kiosk, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL, NULL);
+}
+
+int
+ctl_bus_next (SkDBusKiosk1 *kiosk, const char *pin)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) now = sk_dbus_kiosk1_dup_now_playing (kiosk);
+  const char *title = "";
+  gboolean relock = FALSE;
+  int rc = EXIT_FAILURE;
+
+  if (!bus_unlock (kiosk, "next", pin, &relock, &rc))
+    return rc;
+  if (now != NULL)
+    g_variant_get (now, "(&s&s&s@adxd)", NULL, &title, NULL, NULL, NULL, NULL);
+  if (sk_dbus_kiosk1_call_skip_sync (kiosk, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL, &error))
+    {
+      printf ("Skipped %s; the queue's head follows\n", title);
+      print_bus_queue (kiosk);
+      rc = EXIT_SUCCESS;
+    }
+  else
+    rc = fail_call ("next", error);
+  bus_relock (kiosk, relock);
+  return rc;
+}
+
+int
+ctl_bus_config (SkDBusKiosk1 *kiosk, const char *pin, const char *key, const char *value)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) settings = NULL;
+  gboolean relock = FALSE;
+  int rc = EXIT_FAILURE;
+
+  if (!bus_unlock (kiosk, "config", pin, &relock, &rc))
+    return rc;
+  if (!sk_dbus_kiosk1_call_set_setting_sync (kiosk, key, value ? value : "", G_DBUS_CALL_FLAGS_NONE,
+                                             CALL_MS, NULL, &error) ||
+      !sk_dbus_kiosk1_call_get_settings_sync (kiosk, G_DBUS_CALL_FLAGS_NONE, CALL_MS, &settings,
+                                              NULL, &error))
+    rc = fail_call ("config", error);
+  else
+    {
+      /* the value as the kiosk now has it */
+      for (gsize i = 0; i < g_variant_n_children (settings); i++)
+        {
+          const char *k, *v;
+
+          g_variant_get_child (settings, i, "(&s&s&s&s&sdd&s)", &k, NULL, &v, NULL, NULL, NULL,
+                               NULL, NULL);
+          if (strcmp (k, key) == 0)
+            printf ("%s = %s\n", k, v);
+        }
+      rc = EXIT_SUCCESS;
+    }
+  bus_relock (kiosk, relock);
+  return rc;
 }
 
 /* --- watch -------------------------------------------------------------- */

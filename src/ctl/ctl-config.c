@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "sk-kiosk-dbus.h"
 #include "sk-settings.h"
 #include "sk-taste.h"
 #include "sk-util.h"
@@ -60,8 +61,13 @@ cmd_config (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   gboolean reset = FALSE;
   const SkSetting *setting;
+  g_autofree char *pin = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
   GOptionEntry entries[] = {
-    { "reset", 0, 0, G_OPTION_ARG_NONE, &reset, "Put KEY back to its default", NULL }, { NULL }
+    { "reset", 0, 0, G_OPTION_ARG_NONE, &reset, "Put KEY back to its default", NULL },
+    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
+      "The admin PIN for a change when soundscaped runs (else asked on a terminal)", "PIN" },
+    { NULL }
   };
   int rc = parse_options (&argc, &argv, "config", "[KEY [VALUE]]",
                           "Show the settings, one setting, or change one (checked against its range).",
@@ -69,6 +75,13 @@ cmd_config (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
+  /* a change goes through soundscaped when it runs; reading is the file's */
+  if (argc >= 2 && (argc == 3 || reset) && (kiosk = ctl_bus_kiosk (FALSE, NULL)) != NULL)
+    {
+      if (argc == 3 && reset)
+        return fail ("config: give a VALUE or --reset, not both");
+      return ctl_bus_config (kiosk, pin, argv[1], reset ? NULL : argv[2]);
+    }
   store = open_store (argc == 3 || reset ? SK_STORE_OPEN_EXISTING : SK_STORE_OPEN_READ_ONLY);
   if (store == NULL)
     return EXIT_FAILURE;

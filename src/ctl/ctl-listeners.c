@@ -185,13 +185,22 @@ cmd_next (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autofree char *song = NULL;
   g_autofree char *title = NULL;
-  int rc = parse_options (
-      &argc, &argv, "next", "",
-      "Start the queue's head as the track playing (what the player does at a track start).", NULL,
-      0, 0);
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  g_autofree char *pin = NULL;
+  GOptionEntry entries[] = { { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
+                               "The admin PIN, when soundscaped runs (else asked on a terminal)",
+                               "PIN" },
+                             { NULL } };
+  int rc = parse_options (&argc, &argv, "next", "",
+                          "Start the queue's head as the track playing (what the player does at a "
+                          "track start); when soundscaped runs, skip the track it plays.",
+                          entries, 0, 0);
 
   if (rc >= 0)
     return rc;
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_next (kiosk, pin);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;

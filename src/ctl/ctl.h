@@ -66,6 +66,10 @@ int ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name
 int ctl_bus_check_out (SkDBusKiosk1 *kiosk, const char *uid);
 int ctl_bus_queue (SkDBusKiosk1 *kiosk);
 int ctl_bus_status (SkDBusKiosk1 *kiosk);
+/* The manager's: Unlock with @pin (NULL: asked on a terminal), then Skip,
+ * or SetSetting @key to @value (NULL: the default). */
+int ctl_bus_next (SkDBusKiosk1 *kiosk, const char *pin);
+int ctl_bus_config (SkDBusKiosk1 *kiosk, const char *pin, const char *key, const char *value);
 int cmd_watch (int argc, char **argv);
 /* ctl-db.c: the cloud schema on PostgreSQL */
 int cmd_db (int argc, char **argv);

@@ -206,8 +206,19 @@ sk_kiosk_tap (
         }
       message = g_strdup (local->message);
     }
+  else if (sk_kiosk_enrol_tap (self, &r, &message, &local))
+    {
+      /* an EnrollByTap waited for this unknown badge (sk-kiosk-people.c) */
+      ticket = mint_ticket (self, r.uid, r.user_id);
+      result = "enrolled";
+    }
   else
     {
+      if (local != NULL)
+        {
+          g_warning ("Enrolment by tap of %s failed: %s", r.uid, local->message);
+          sk_dbus_kiosk1_emit_error (self->skeleton, "store", local->message);
+        }
       ticket = mint_ticket (self, r.uid, r.user_id);
       switch (r.kind)
         {

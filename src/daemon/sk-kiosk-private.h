@@ -1,7 +1,9 @@
 /* sk-kiosk-private.h: what the files of SkKioskService share: the service
  * and its properties (sk-kiosk-service.c), the listener methods and their
  * tickets (sk-kiosk-listeners.c), the admin unlock and its gate
- * (sk-kiosk-admin.c). */
+ * (sk-kiosk-admin.c), and the manager's operations: schedules
+ * (sk-kiosk-schedule.c), listeners and badges (sk-kiosk-people.c), the
+ * library (sk-kiosk-library.c), diagnostics (sk-kiosk-diagnostics.c). */
 #pragma once
 
 #include "sk-kiosk-dbus.h"
@@ -9,6 +11,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _SkKioskEnrolment SkKioskEnrolment;
+typedef struct _SkKioskImport SkKioskImport;
 typedef struct _SkKioskTone SkKioskTone;
 
 struct _SkKioskService
@@ -24,10 +28,13 @@ struct _SkKioskService
   gpointer lost_data;
   GHashTable *tickets; /* token → Ticket */
   guint position_source;
-  gboolean audio_error;  /* the PCM failed; no track ended since */
-  gint64 admin_deadline; /* monotonic µs the unlock ends at; 0: locked */
-  guint admin_timeout;   /* locks the admin page at admin_deadline */
-  SkKioskTone *tone_job; /* the TestSound playing, or NULL */
+  gboolean audio_error;        /* the PCM failed; no track ended since */
+  gint64 admin_deadline;       /* monotonic µs the unlock ends at; 0: locked */
+  guint admin_timeout;         /* locks the admin page at admin_deadline */
+  SkScheduler *scheduler;      /* sk-kiosk-schedule.c; NULL without playback */
+  SkKioskEnrolment *enrolment; /* sk-kiosk-people.c: an EnrollByTap waiting */
+  SkKioskImport *import;       /* sk-kiosk-library.c: the Import at work */
+  SkKioskTone *tone_job;       /* the TestSound playing, or NULL */
 };
 
 /* sk-kiosk-listeners.c */
@@ -52,6 +59,24 @@ G_GNUC_INTERNAL gboolean sk_kiosk_admin_allow (SkKioskService *self,
                                                const char *what,
                                                GError **error);
 
+/* sk-kiosk-schedule.c, sk-kiosk-people.c, sk-kiosk-library.c,
+ * sk-kiosk-diagnostics.c: each connects its methods; clear lets go */
+G_GNUC_INTERNAL void sk_kiosk_schedule_init (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_schedule_clear (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_people_init (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_people_clear (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_library_init (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_library_clear (SkKioskService *self);
+G_GNUC_INTERNAL void sk_kiosk_diagnostics_init (SkKioskService *self);
+/* search at most 200 characters, limit 1 to 500: else InvalidArgument */
+G_GNUC_INTERNAL gboolean sk_kiosk_check_page (const char *search, guint limit, GError **error);
+/* The tap of an unknown badge while an EnrollByTap waits: the badge
+ * becomes its listener (@r gets the id and name, @message a sentence) and
+ * TRUE; FALSE when none waits, or with @error when the enrolment failed. */
+G_GNUC_INTERNAL gboolean sk_kiosk_enrol_tap (SkKioskService *self,
+                                             SkTapResult *r,
+                                             char **message,
+                                             GError **error);
 /* Writes one setting (NULL: the default) through the engine and applies
  * it: the playback, the properties. A PCM for audio_pcm must be one
  * sk_kiosk_pcm_allowed() lets through. */

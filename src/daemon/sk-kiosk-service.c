@@ -181,7 +181,10 @@ refresh_player (SkKioskService *self)
     }
   sk_dbus_kiosk1_set_player_status (self->skeleton, sk_engine_get_status (self->engine));
   sk_dbus_kiosk1_set_status_message (self->skeleton, message != NULL ? message : "");
-  sk_dbus_kiosk1_set_volume (self->skeleton, sk_settings_get_double (store, "volume"));
+  /* the volume heard: the setting's within the schedule's cap */
+  sk_dbus_kiosk1_set_volume (self->skeleton, self->playback != NULL
+                                                 ? sk_playback_get_volume (self->playback)
+                                                 : sk_settings_get_double (store, "volume"));
   sk_dbus_kiosk1_set_strategy (self->skeleton, strategy);
 }
 
@@ -299,10 +302,18 @@ on_reader_tap (
 
 /* A track the decoder starts is not yet heard: while the output is in
  * error it stays so, until a track's last frame was written. */
+/* Outside the opening hours the output is paused whatever the player
+ * said last (sk-kiosk-schedule.c). */
+static gboolean
+closed (SkKioskService *self)
+{
+  return self->scheduler != NULL && !sk_scheduler_is_open (self->scheduler);
+}
+
 static void
 on_audio_started (SkAudioPlayer *player, guint64 track, const char *path, SkKioskService *self)
 {
-  if (!self->audio_error)
+  if (!self->audio_error && !closed (self))
     set_audio (self, "playing", NULL);
 }
 
@@ -310,7 +321,8 @@ static void
 on_audio_ended (SkAudioPlayer *player, guint64 track, SkKioskService *self)
 {
   self->audio_error = FALSE;
-  set_audio (self, "playing", NULL);
+  if (!closed (self))
+    set_audio (self, "playing", NULL);
 }
 
 static void
@@ -410,6 +422,10 @@ sk_kiosk_service_new (SkEngine *engine)
   g_signal_connect (self->skeleton, "g-authorize-method", G_CALLBACK (on_authorize), self);
   sk_kiosk_listeners_init (self);
   sk_kiosk_admin_init (self);
+  sk_kiosk_schedule_init (self);
+  sk_kiosk_people_init (self);
+  sk_kiosk_library_init (self);
+  sk_kiosk_diagnostics_init (self);
   sk_kiosk_playback_init (self);
 
   g_signal_connect (engine, "track-started", G_CALLBACK (on_track_started), self);
@@ -546,6 +562,9 @@ sk_kiosk_service_free (SkKioskService *self)
   if (self->position_source != 0)
     g_source_remove (self->position_source);
   sk_kiosk_admin_clear (self);
+  sk_kiosk_schedule_clear (self);
+  sk_kiosk_people_clear (self);
+  sk_kiosk_library_clear (self);
   sk_kiosk_playback_clear (self);
   if (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));

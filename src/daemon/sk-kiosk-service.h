@@ -16,6 +16,7 @@
 #include "sk-engine.h"
 #include "sk-nfc-reader.h"
 #include "sk-playback.h"
+#include "sk-scheduler.h"
 
 G_BEGIN_DECLS
 
@@ -56,6 +57,12 @@ gboolean sk_kiosk_service_own (
  * status is recorded as sk_nfc_reader_attach_engine() does. */
 void sk_kiosk_service_set_playback (SkKioskService *self, SkPlayback *playback);
 void sk_kiosk_service_set_reader (SkKioskService *self, SkNfcReader *reader);
+/* The schedule in force (GetSchedule, SetSchedule); AudioStatus says
+ * 'paused' outside the opening hours, Volume is within the cap. */
+void sk_kiosk_service_set_scheduler (SkKioskService *self, SkScheduler *scheduler);
+/* The ring of recent log lines GetRecentLog reads: a log writer in front
+ * of GLib's default one. Once, first thing in main(). */
+void sk_kiosk_log_install (void);
 
 /* Computes every property again: after another program (soundscape-ctl on
  * the database file) changed settings, songs or listeners. */

@@ -46,6 +46,7 @@ typedef struct
   SkPlayback *playback;
   SkNfcReader *reader;
   SkKioskService *service;
+  SkScheduler *scheduler;     /* opening hours and volume caps */
   GDataInputStream *keyboard; /* demo mode */
   GCancellable *cancellable;
   int exit_code;
@@ -203,7 +204,10 @@ on_poll_database (gpointer data)
   SkEngineChanges changes = sk_engine_pick_up_changes (d->engine, &summary, &error);
 
   if (changes & SK_ENGINE_CHANGED_SETTINGS)
-    sk_playback_reload_settings (d->playback);
+    {
+      sk_playback_reload_settings (d->playback);
+      sk_scheduler_reload (d->scheduler); /* time_zone */
+    }
   if (changes != SK_ENGINE_CHANGED_NOTHING && d->service != NULL)
     sk_kiosk_service_reload (d->service);
   if (summary != NULL)
@@ -260,6 +264,7 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   sk_i18n_init ();
+  sk_kiosk_log_install ();
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -343,6 +348,10 @@ main (int argc, char **argv)
   g_message ("audio output: ALSA PCM “%s”", pcm);
   if (d.service != NULL)
     sk_kiosk_service_set_playback (d.service, d.playback);
+  /* the venue's hours and caps, applied on this loop (sk-scheduler.h) */
+  d.scheduler = sk_scheduler_new (d.engine, d.playback);
+  if (d.service != NULL)
+    sk_kiosk_service_set_scheduler (d.service, d.scheduler);
 
   if (nfc == NULL)
     nfc = sk_settings_dup_string (store, "nfc_device");
@@ -403,6 +412,7 @@ out:
   g_clear_pointer (&d.service, sk_kiosk_service_free);
   g_clear_object (&d.keyboard);
   g_clear_object (&d.reader);
+  g_clear_object (&d.scheduler);
   g_clear_object (&d.playback);
   g_clear_object (&d.cancellable);
   g_clear_object (&d.engine);

@@ -253,6 +253,33 @@ call (Fixture *f, const char *method, GVariant *args, GError **error)
                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
 }
 
+GVariant *
+call_get (Fixture *f, const char *method, GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *reply = call (f, method, args, &error);
+
+  g_assert_no_error (error);
+  return reply;
+}
+
+void
+call_ok (Fixture *f, const char *method, GVariant *args)
+{
+  g_autoptr (GVariant) reply = call_get (f, method, args);
+}
+
+void
+unlock_admin (Fixture *f, const char *pin)
+{
+  g_autoptr (GVariant) set = NULL;
+  g_autoptr (GVariant) unlocked = NULL;
+
+  if (!sk_dbus_kiosk1_get_pin_set (f->kiosk))
+    set = call_get (f, "SetPin", g_variant_new ("(s)", pin));
+  unlocked = call_get (f, "Unlock", g_variant_new ("(ss)", "", pin));
+}
+
 /* The call fails with the D-Bus error @name and a sentence. */
 void
 assert_refused (Fixture *f, const char *method, GVariant *args, const char *name)
@@ -364,8 +391,10 @@ reader_ready (Fixture *f, gconstpointer data)
 int
 run_ctl (Fixture *f, char **out, const char *first, ...)
 {
+  /* stdin a pipe, closed: never a terminal that a prompt would wait on */
   g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
-                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                              G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                   G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GSubprocess) p = NULL;

@@ -75,6 +75,13 @@ void restart_daemon (Fixture *f);
 
 /* A method call of the interface: its reply, or NULL with @error. */
 GVariant *call (Fixture *f, const char *method, GVariant *args, GError **error);
+/* A call that must succeed: its reply (call_get), or nothing (call_ok). */
+GVariant *call_get (Fixture *f, const char *method, GVariant *args);
+void call_ok (Fixture *f, const char *method, GVariant *args);
+/* The admin page unlocked by the PIN @pin, which is set first when none is
+ * (first boot). */
+void unlock_admin (Fixture *f, const char *pin);
+
 /* The call fails with the D-Bus error @name and a sentence. */
 void assert_refused (Fixture *f, const char *method, GVariant *args, const char *name);
 

@@ -515,13 +515,19 @@ song_is_not (Fixture *f, gconstpointer data)
   return *song != '\0' && g_strcmp0 (song, data) != 0;
 }
 
+/* A Skipped 'manager' since @mark, of a song that played (which one is a
+ * race with the paced output's short tracks). */
 static void
-call_ok (Fixture *f, const char *method, GVariant *args)
+assert_skipped_by_manager (Fixture *f, guint mark)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = call (f, method, args, &error);
+  Signal *s = wait_signal (f, mark, "Skipped", "'manager'", 10);
+  const char *skipped;
+  g_autofree char *sql = NULL;
 
-  g_assert_no_error (error);
+  g_variant_get (s->params, "(&s&s&s)", &skipped, NULL, NULL);
+  g_assert_cmpuint (strlen (skipped), ==, 36);
+  sql = g_strdup_printf ("SELECT count(*) FROM songs_playing WHERE song_id = '%s'", skipped);
+  g_assert_cmpint (sk_test_file_query_int (f->db, sql), >=, 1);
 }
 
 /* Pause and Resume (AudioStatus), Skip (Skipped 'manager' and the next
@@ -531,10 +537,8 @@ test_playback (Fixture *f, gconstpointer data)
 {
   g_autofree char *song = NULL;
   g_autofree char *stored = NULL;
-  const char *skipped, *reason;
   double half = 0.5;
   guint mark;
-  Signal *s;
 
   start_daemon (f);
   wait_playing (f);
@@ -551,9 +555,7 @@ test_playback (Fixture *f, gconstpointer data)
   song = now_playing (f);
   mark = f->signals->len;
   call_ok (f, "Skip", NULL);
-  s = wait_signal (f, mark, "Skipped", "'manager'", 10);
-  g_variant_get (s->params, "(&s&s&s)", &skipped, &reason, NULL);
-  g_assert_cmpstr (skipped, ==, song);
+  assert_skipped_by_manager (f, mark);
   if (!spin_until (song_is_not, f, song, 30))
     g_error ("%s still plays 30 s after Skip", song);
 
@@ -625,6 +627,78 @@ test_audio_devices (Fixture *f, gconstpointer data)
   set_setting (f, "audio_pcm", "null");
 }
 
+/* soundscape-ctl's next and config changes go through soundscaped when it
+ * runs, behind the PIN (--pin; no terminal here to ask on), and leave the
+ * admin page locked as they found it; reading the settings stays on the
+ * file. */
+static void
+test_ctl_pin (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *stored = NULL;
+  double quarter = 0.25;
+  guint mark;
+
+  start_daemon (f);
+  wait_playing (f);
+  set_pin (f, PIN);
+
+  /* no PIN, a wrong one: refused in the daemon's words, nothing stored */
+  g_assert_cmpint (run_ctl (f, &out, "config", "--session", "volume", "0.25", NULL), ==, 1);
+  g_assert_cmpstr (out, ==,
+                   "soundscape-ctl: config: soundscaped runs, and this goes through it: it needs "
+                   "the admin PIN (--pin, or a terminal to ask on)\n");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_ctl (f, &out, "config", "--session", "volume", "0.25", "--pin", "0000",
+                            NULL),
+                   ==, 1);
+  g_assert_true (g_str_has_prefix (out, "soundscape-ctl: config: Wrong PIN: "));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_ctl (f, &out, "next", "--session", NULL), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM settings WHERE key = 'volume'"),
+                   ==, 0);
+
+  /* with the PIN: applied by the daemon at once */
+  g_assert_cmpint (run_ctl (f, &out, "config", "--session", "volume", "0.25", "--pin", PIN, NULL),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "volume = 0.25\n");
+  g_clear_pointer (&out, g_free);
+  if (!spin_until (volume_is, f, &quarter, 10))
+    g_error ("Volume %g after soundscape-ctl config volume 0.25",
+             sk_dbus_kiosk1_get_volume (f->kiosk));
+  stored = sk_test_file_query_text (f->db, "SELECT value FROM settings WHERE key = 'volume'");
+  g_assert_cmpstr (stored, ==, "0.25");
+  /* a bad value is the daemon's sentence */
+  g_assert_cmpint (run_ctl (f, &out, "config", "--session", "volume", "2", "--pin", PIN, NULL), ==,
+                   1);
+  g_assert_cmpstr (out, ==,
+                   "soundscape-ctl: config: volume must be a number from 0 to 1, not “2”\n");
+  g_clear_pointer (&out, g_free);
+  /* --reset, through the daemon too */
+  g_assert_cmpint (run_ctl (f, &out, "config", "--session", "volume", "--reset", "--pin", PIN,
+                            NULL),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "volume = 1\n");
+  g_clear_pointer (&out, g_free);
+  /* reading needs no PIN */
+  g_assert_cmpint (run_ctl (f, &out, "config", "--session", "--db", f->db, "strategy", NULL), ==,
+                   0);
+  g_assert_cmpstr (out, ==, "average\n");
+  g_clear_pointer (&out, g_free);
+
+  /* next skips the track playing */
+  mark = f->signals->len;
+  g_assert_cmpint (run_ctl (f, &out, "next", "--session", "--pin", PIN, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Skipped "));
+  assert_skipped_by_manager (f, mark);
+
+  /* locked again after each */
+  wait_unlocked (f, FALSE, 10);
+  assert_refused (f, "Skip", NULL, ERR "NotAllowed");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -637,5 +711,6 @@ main (int argc, char **argv)
   ADD ("/admin/settings", test_settings);
   ADD ("/admin/playback", test_playback);
   ADD ("/admin/audio-devices", test_audio_devices);
+  ADD ("/admin/ctl-pin", test_ctl_pin);
   return g_test_run ();
 }

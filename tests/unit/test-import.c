@@ -330,7 +330,7 @@ typedef struct
 
 /* While the import reads files, another connection writes at once. */
 static void
-on_progress (guint done, guint total, gpointer data)
+on_progress (guint done, guint total, const char *path, gpointer data)
 {
   WriteProbe *probe = data;
   sqlite3 *other = NULL;
@@ -339,6 +339,8 @@ on_progress (guint done, guint total, gpointer data)
 
   probe->calls++;
   g_assert_cmpuint (done, <=, total);
+  g_assert_true (g_str_has_suffix (path, ".wav"));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
   g_assert_cmpint (sqlite3_open_v2 (probe->db, &other, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (other, 0);
   rc = sqlite3_exec (other,

@@ -1,0 +1,227 @@
+/* sk-welcome.c: see sk-welcome.h. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-welcome.h"
+
+#define N_VOTES 5
+
+struct _SkWelcome
+{
+  GtkWidget parent_instance;
+
+  GtkWidget *root;
+  GtkLabel *greeting;
+  GtkLabel *prompt;
+  GtkBox *votes;
+  GtkButton *vote[N_VOTES];
+  GtkLabel *answer;
+  GtkProgressBar *countdown;
+  GtkLabel *countdown_label;
+  GtkButton *check_out;
+
+  guint seconds;
+  guint left;
+  gboolean answered; /* the countdown is the way back now */
+  guint timer;
+};
+
+G_DEFINE_FINAL_TYPE (SkWelcome, sk_welcome, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_VOTE,
+  SIGNAL_CHECK_OUT,
+  SIGNAL_DONE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+show_left (SkWelcome *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->answered)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Back to the music in %u second",
+                                         "Back to the music in %u seconds", self->left),
+                            self->left);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second to vote", "%u seconds to vote",
+                                         self->left),
+                            self->left);
+  gtk_label_set_text (self->countdown_label, text);
+  gtk_progress_bar_set_fraction (self->countdown,
+                                 self->seconds ? (double) self->left / self->seconds : 0);
+}
+
+/* The answer takes the question's place: the page keeps its height. */
+static void
+show_answer (SkWelcome *self, const char *text)
+{
+  gtk_label_set_text (self->answer, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->answer), *text != '\0');
+  gtk_widget_set_visible (GTK_WIDGET (self->prompt), *text == '\0');
+}
+
+static gboolean
+on_tick (gpointer data)
+{
+  SkWelcome *self = data;
+
+  if (self->left > 0)
+    self->left--;
+  show_left (self);
+  if (self->left > 0)
+    return G_SOURCE_CONTINUE;
+  self->timer = 0;
+  g_signal_emit (self, signals[SIGNAL_DONE], 0);
+  return G_SOURCE_REMOVE;
+}
+
+void
+sk_welcome_start (SkWelcome *self, const char *greeting, guint seconds)
+{
+  g_return_if_fail (SK_IS_WELCOME (self));
+  gtk_label_set_text (self->greeting, greeting);
+  show_answer (self, "");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->answer), "refused");
+  for (guint i = 0; i < N_VOTES; i++)
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->vote[i]), TRUE);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->vote[i]), "chosen");
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->votes), seconds > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->check_out), seconds > 0);
+  gtk_label_set_text (self->prompt, seconds > 0
+                                        ? _ ("How do you like what is playing?")
+                                        : _ ("Tap your badge on the reader to rate this track."));
+  self->seconds = self->left = seconds ? seconds : 6;
+  self->answered = FALSE;
+  g_clear_handle_id (&self->timer, g_source_remove);
+  self->timer = g_timeout_add_seconds (1, on_tick, self);
+  show_left (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->countdown), seconds > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->countdown_label), seconds > 0);
+}
+
+void
+sk_welcome_set_answer (SkWelcome *self, const char *text, gboolean ok, gboolean final)
+{
+  g_return_if_fail (SK_IS_WELCOME (self));
+  show_answer (self, text);
+  if (ok)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->answer), "refused");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->answer), "refused");
+  for (guint i = 0; i < N_VOTES; i++)
+    gtk_widget_set_sensitive (GTK_WIDGET (self->vote[i]), !final);
+  if (final)
+    {
+      /* a few seconds to read the answer, then back to what plays */
+      self->left = MIN (self->left, 4);
+      self->answered = TRUE;
+      show_left (self);
+    }
+}
+
+guint
+sk_welcome_get_seconds_left (SkWelcome *self)
+{
+  g_return_val_if_fail (SK_IS_WELCOME (self), 0);
+  return self->left;
+}
+
+static void
+on_vote_clicked (GtkButton *button, SkWelcome *self)
+{
+  for (guint i = 0; i < N_VOTES; i++)
+    if (self->vote[i] == button)
+      {
+        gtk_widget_add_css_class (GTK_WIDGET (button), "chosen");
+        /* instant feedback: the buttons wait for the engine's answer */
+        for (guint j = 0; j < N_VOTES; j++)
+          gtk_widget_set_sensitive (GTK_WIDGET (self->vote[j]), FALSE);
+        show_answer (self, _ ("Sending your rating…"));
+        g_signal_emit (self, signals[SIGNAL_VOTE], 0, (int) i + 1);
+      }
+}
+
+static void
+on_check_out_clicked (GtkButton *button, SkWelcome *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CHECK_OUT], 0);
+}
+
+static void
+on_done_clicked (GtkButton *button, SkWelcome *self)
+{
+  g_clear_handle_id (&self->timer, g_source_remove);
+  self->left = 0;
+  g_signal_emit (self, signals[SIGNAL_DONE], 0);
+}
+
+static void
+sk_welcome_unmap (GtkWidget *widget)
+{
+  SkWelcome *self = SK_WELCOME (widget);
+
+  g_clear_handle_id (&self->timer, g_source_remove);
+  GTK_WIDGET_CLASS (sk_welcome_parent_class)->unmap (widget);
+}
+
+static void
+sk_welcome_dispose (GObject *object)
+{
+  SkWelcome *self = SK_WELCOME (object);
+
+  g_clear_handle_id (&self->timer, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_WELCOME);
+  G_OBJECT_CLASS (sk_welcome_parent_class)->dispose (object);
+}
+
+static void
+sk_welcome_class_init (SkWelcomeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_welcome_dispose;
+  widget_class->unmap = sk_welcome_unmap;
+  signals[SIGNAL_VOTE] = g_signal_new ("vote", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[SIGNAL_CHECK_OUT] = g_signal_new ("check-out", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_DONE] = g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 0);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/soundscape/Kiosk/ui/sk-welcome.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, root);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, greeting);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, prompt);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, votes);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, answer);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, countdown);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, countdown_label);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, check_out);
+  for (guint i = 0; i < N_VOTES; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("vote%u", i + 1);
+
+      gtk_widget_class_bind_template_child_full (widget_class, id, FALSE,
+                                                 G_STRUCT_OFFSET (SkWelcome, vote) +
+                                                     i * sizeof (GtkButton *));
+    }
+  gtk_widget_class_bind_template_callback (widget_class, on_vote_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_check_out_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_done_clicked);
+}
+
+static void
+sk_welcome_init (SkWelcome *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,748 @@
+/* sk-window.c: see sk-window.h.
+ *
+ * Pages: "reconnecting" while the engine's name has no owner; otherwise
+ * "playing", left for a few seconds after a tap: a listener's tap (with a
+ * ticket) opens "welcome", an unknown badge "join", a refused one
+ * "notice"; each goes back to "playing" by itself. The ticket is the
+ * tap's, held only while its page shows; it is never written anywhere.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-badge.h"
+#include "sk-demo.h"
+#include "sk-join.h"
+#include "sk-now-playing.h"
+#include "sk-welcome.h"
+#include "sk-window.h"
+
+/* the ticket's life (the engine's ticket_seconds, 20 s by default) */
+#define TICKET_SECONDS 20
+#define NOTICE_SECONDS 6
+#define BANNER_SECONDS 8
+#define MAX_INITIALS 8
+
+struct _SkWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GtkBox *frame;
+  GtkBox *content;
+  GtkWidget *header;
+  GtkLabel *player_name;
+  GtkLabel *listener_count;
+  GtkBox *initials;
+  GtkStack *pages;
+  SkNowPlaying *now_playing;
+  SkWelcome *welcome;
+  SkJoin *join;
+  AdwStatusPage *notice;
+  GtkRevealer *banner_revealer;
+  GtkLabel *banner;
+  GtkBox *tap_hint;
+  GtkImage *tap_arrow;
+  GtkWidget *dim;
+
+  SkKioskClient *client;
+  SkDBusKiosk1 *proxy; /* while connected */
+  GCancellable *cancellable;
+  char *ticket;
+  char *listener_name;
+  gint64 ticket_deadline; /* monotonic µs */
+  gboolean own_tap_pending;
+  guint dim_seconds;
+  gboolean dimmed;
+  guint dim_timer;
+  guint notice_timer;
+  guint banner_timer;
+  guint position_timer;
+  guint restyle;
+};
+
+G_DEFINE_FINAL_TYPE (SkWindow, sk_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* --- pages --------------------------------------------------------------- */
+
+static void
+forget_ticket (SkWindow *self)
+{
+  g_clear_pointer (&self->ticket, g_free);
+  g_clear_pointer (&self->listener_name, g_free);
+}
+
+static void
+show_playing (SkWindow *self)
+{
+  forget_ticket (self);
+  g_clear_handle_id (&self->notice_timer, g_source_remove);
+  gtk_stack_set_visible_child_name (self->pages, self->proxy ? "playing" : "reconnecting");
+}
+
+const char *
+sk_window_get_page (SkWindow *self)
+{
+  g_return_val_if_fail (SK_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->pages);
+}
+
+static guint
+ticket_seconds_left (SkWindow *self)
+{
+  gint64 left = self->ticket_deadline - g_get_monotonic_time ();
+
+  return self->ticket ? (guint) CLAMP ((left + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC, 0, 3600) : 0;
+}
+
+static gboolean
+on_notice_timeout (gpointer data)
+{
+  SkWindow *self = data;
+
+  self->notice_timer = 0;
+  show_playing (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_notice (SkWindow *self, const char *icon, const char *title, const char *text)
+{
+  forget_ticket (self);
+  adw_status_page_set_icon_name (self->notice, icon);
+  adw_status_page_set_title (self->notice, title);
+  adw_status_page_set_description (self->notice, text);
+  gtk_stack_set_visible_child_name (self->pages, "notice");
+  g_clear_handle_id (&self->notice_timer, g_source_remove);
+  self->notice_timer = g_timeout_add_seconds (NOTICE_SECONDS, on_notice_timeout, self);
+}
+
+static gboolean
+on_banner_timeout (gpointer data)
+{
+  SkWindow *self = data;
+
+  self->banner_timer = 0;
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_banner (SkWindow *self, const char *text)
+{
+  gtk_label_set_text (self->banner, text);
+  gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+  g_clear_handle_id (&self->banner_timer, g_source_remove);
+  self->banner_timer = g_timeout_add_seconds (BANNER_SECONDS, on_banner_timeout, self);
+}
+
+/* A D-Bus error's sentence without its name. */
+static char *
+error_sentence (const GError *error)
+{
+  g_autoptr (GError) copy = g_error_copy (error);
+
+  g_dbus_error_strip_remote_error (copy);
+  return g_strdup (copy->message);
+}
+
+/* The hint to tap is for the room, while it looks at what plays; a
+ * listener at the screen, or typing a name, needs the room it takes. */
+static void
+on_page_changed (GtkStack *pages, GParamSpec *pspec, SkWindow *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (pages);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->tap_hint), g_strcmp0 (page, "playing") == 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->header), g_strcmp0 (page, "join") != 0);
+}
+
+/* --- dimming ------------------------------------------------------------- */
+
+static void set_dimmed (SkWindow *self, gboolean dimmed);
+
+static gboolean
+on_dim_timeout (gpointer data)
+{
+  SkWindow *self = data;
+
+  self->dim_timer = 0;
+  set_dimmed (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Something happened (a touch, a key, a tap): the idle time starts over. */
+static void
+wake (SkWindow *self)
+{
+  set_dimmed (self, FALSE);
+  g_clear_handle_id (&self->dim_timer, g_source_remove);
+  if (self->dim_seconds > 0)
+    self->dim_timer = g_timeout_add_seconds (self->dim_seconds, on_dim_timeout, self);
+}
+
+static void
+set_dimmed (SkWindow *self, gboolean dimmed)
+{
+  if (self->dimmed == dimmed)
+    return;
+  self->dimmed = dimmed;
+  gtk_widget_set_visible (self->dim, dimmed);
+}
+
+gboolean
+sk_window_get_dimmed (SkWindow *self)
+{
+  g_return_val_if_fail (SK_IS_WINDOW (self), FALSE);
+  return self->dimmed;
+}
+
+void
+sk_window_set_dim_seconds (SkWindow *self, guint seconds)
+{
+  g_return_if_fail (SK_IS_WINDOW (self));
+  self->dim_seconds = seconds;
+  wake (self);
+}
+
+/* Seen before any widget: a touch on a dimmed screen only wakes it (the
+ * button under the finger is not pressed). */
+static gboolean
+on_any_event (GtkEventControllerLegacy *controller, GdkEvent *event, SkWindow *self)
+{
+  GdkEventType type = gdk_event_get_event_type (event);
+  gboolean was_dimmed = self->dimmed;
+
+  if (type != GDK_BUTTON_PRESS && type != GDK_TOUCH_BEGIN && type != GDK_KEY_PRESS)
+    return was_dimmed && (type == GDK_BUTTON_RELEASE || type == GDK_TOUCH_END);
+  wake (self);
+  return was_dimmed;
+}
+
+/* --- what the engine says ------------------------------------------------ */
+
+static void
+update_listeners (SkWindow *self)
+{
+  g_autoptr (GVariant) listeners = sk_dbus_kiosk1_dup_listeners (self->proxy);
+  guint n = listeners ? g_variant_n_children (listeners) : 0;
+  g_autofree char *count = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->initials))) != NULL)
+    gtk_box_remove (self->initials, child);
+  for (guint i = 0; i < n && i < MAX_INITIALS; i++)
+    {
+      const char *name, *initials;
+      GtkWidget *label;
+
+      g_variant_get_child (listeners, i, "(&s&s&sx)", NULL, &name, &initials, NULL);
+      label = gtk_label_new (initials);
+      gtk_widget_add_css_class (label, "initials");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                      -1);
+      gtk_box_append (self->initials, label);
+    }
+  if (n > MAX_INITIALS)
+    {
+      g_autofree char *more = g_strdup_printf ("+%u", n - MAX_INITIALS);
+      GtkWidget *label = gtk_label_new (more);
+
+      gtk_widget_add_css_class (label, "initials");
+      gtk_box_append (self->initials, label);
+    }
+  if (n == 0)
+    count = g_strdup (_ ("Nobody checked in"));
+  else
+    count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u listener here", "%u listeners here",
+                                          n),
+                             n);
+  gtk_label_set_text (self->listener_count, count);
+}
+
+static void
+update_all (SkWindow *self)
+{
+  g_autoptr (GVariant) now = NULL, queue = NULL;
+  const char *name;
+
+  if (self->proxy == NULL)
+    return;
+  now = sk_dbus_kiosk1_dup_now_playing (self->proxy);
+  queue = sk_dbus_kiosk1_dup_queue (self->proxy);
+  sk_now_playing_update (self->now_playing, now, queue,
+                         sk_dbus_kiosk1_get_status_message (self->proxy));
+  name = sk_dbus_kiosk1_get_player_name (self->proxy);
+  gtk_label_set_text (self->player_name, name ? name : "");
+  update_listeners (self);
+}
+
+static void
+on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, SkWindow *self)
+{
+  update_all (self);
+}
+
+static void
+on_position (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  g_autoptr (GVariant) value = NULL;
+
+  if (reply == NULL)
+    return; /* cancelled, or the engine is going: the next tick asks again */
+  g_variant_get (reply, "(v)", &value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+    sk_now_playing_set_position (SK_NOW_PLAYING (data), g_variant_get_double (value));
+}
+
+/* Position is never announced: it is read once a second. */
+static gboolean
+on_position_tick (gpointer data)
+{
+  SkWindow *self = data;
+
+  if (self->proxy != NULL)
+    g_dbus_proxy_call (G_DBUS_PROXY (self->proxy), "org.freedesktop.DBus.Properties.Get",
+                       g_variant_new ("(ss)", "org.soundscape.Kiosk1", "Position"),
+                       G_DBUS_CALL_FLAGS_NONE, 2000, self->cancellable, on_position,
+                       self->now_playing);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+handle_tap (
+    SkWindow *self, const char *result, const char *ticket, const char *name, const char *message)
+{
+  wake (self);
+  if (g_strcmp0 (result, "revoked") == 0)
+    {
+      show_notice (self, "action-unavailable-symbolic", _ ("This badge cannot be used here"),
+                   message);
+      return;
+    }
+  if (g_strcmp0 (result, "throttled") == 0)
+    {
+      show_notice (self, "alarm-symbolic", _ ("One moment, please"), message);
+      return;
+    }
+  forget_ticket (self);
+  g_clear_handle_id (&self->notice_timer, g_source_remove);
+  if (ticket != NULL && *ticket != '\0')
+    {
+      self->ticket = g_strdup (ticket);
+      self->ticket_deadline = g_get_monotonic_time () + TICKET_SECONDS * G_USEC_PER_SEC;
+    }
+  if (g_strcmp0 (result, "unknown") == 0)
+    {
+      g_autofree char *guest = NULL;
+
+      if (self->ticket == NULL)
+        {
+          show_notice (self, "contact-new-symbolic", _ ("A new badge"),
+                       _ ("Tap it on the reader to join."));
+          return;
+        }
+      guest = sk_badge_guest_name (self->ticket);
+      sk_join_start (self->join, guest, TICKET_SECONDS);
+      gtk_stack_set_visible_child_name (self->pages, "join");
+      return;
+    }
+  {
+    g_autofree char *greeting = NULL;
+
+    self->listener_name = g_strdup (name);
+    if (g_strcmp0 (result, "enrolled") == 0)
+      greeting = g_strdup_printf (_ ("Welcome, %s!"), name);
+    else
+      greeting = g_strdup_printf (_ ("Welcome back, %s"), name);
+    sk_welcome_start (self->welcome, greeting, ticket_seconds_left (self));
+    gtk_stack_set_visible_child_name (self->pages, "welcome");
+  }
+}
+
+static void
+on_tap_result (SkDBusKiosk1 *proxy,
+               const char *result,
+               const char *ticket,
+               const char *listener_id,
+               const char *name,
+               gint64 until,
+               const char *message,
+               const char *source,
+               SkWindow *self)
+{
+  /* the screen's own Tap: its reply carries the ticket */
+  if (self->own_tap_pending && g_strcmp0 (source, "bus") == 0)
+    return;
+  handle_tap (self, result, ticket, name, message);
+}
+
+static void
+on_skipped (SkDBusKiosk1 *proxy,
+            const char *song_id,
+            const char *reason,
+            const char *message,
+            SkWindow *self)
+{
+  if (g_strcmp0 (reason, "veto") == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_ ("Skipped: the listeners here voted it down. %s"),
+                                               message);
+
+      show_banner (self, text);
+    }
+  else if (g_strcmp0 (reason, "manager") == 0)
+    show_banner (self, _ ("Skipped by the manager."));
+  else
+    {
+      g_autofree char *text = g_strdup_printf (_ ("Skipped a track that cannot play: %s"), message);
+
+      show_banner (self, text);
+    }
+}
+
+static void
+on_engine_error (SkDBusKiosk1 *proxy, const char *what, const char *message, SkWindow *self)
+{
+  show_banner (self, message);
+}
+
+static void
+on_connected (SkKioskClient *client, GParamSpec *pspec, SkWindow *self)
+{
+  SkDBusKiosk1 *proxy = sk_kiosk_client_get_proxy (client);
+
+  if (self->proxy != NULL)
+    g_signal_handlers_disconnect_by_data (self->proxy, self);
+  g_set_object (&self->proxy, proxy);
+  g_clear_handle_id (&self->position_timer, g_source_remove);
+  if (proxy == NULL)
+    {
+      self->own_tap_pending = FALSE;
+      gtk_stack_set_visible_child_name (self->pages, "reconnecting");
+      forget_ticket (self);
+      return;
+    }
+  g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
+  g_signal_connect (proxy, "tap-result", G_CALLBACK (on_tap_result), self);
+  g_signal_connect (proxy, "skipped", G_CALLBACK (on_skipped), self);
+  g_signal_connect (proxy, "error", G_CALLBACK (on_engine_error), self);
+  self->position_timer = g_timeout_add_seconds (1, on_position_tick, self);
+  update_all (self);
+  on_position_tick (self);
+  show_playing (self);
+}
+
+/* --- what a listener does ------------------------------------------------ */
+
+static void
+on_vote_reply (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (SkWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *song = NULL;
+
+  if (!sk_dbus_kiosk1_call_vote_finish (SK_DBUS_KIOSK1 (source), &song, result, &error))
+    {
+      g_autofree char *sentence = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      sentence = error_sentence (error);
+      sk_welcome_set_answer (self->welcome, sentence, FALSE, TRUE);
+      return;
+    }
+  sk_welcome_set_answer (self->welcome, _ ("Thank you! Your rating counts for what plays next."),
+                         TRUE, TRUE);
+}
+
+static void
+on_welcome_vote (SkWelcome *welcome, int value, SkWindow *self)
+{
+  if (self->proxy == NULL || self->ticket == NULL)
+    return;
+  sk_dbus_kiosk1_call_vote (self->proxy, self->ticket, value, G_DBUS_CALL_FLAGS_NONE, -1,
+                            self->cancellable, on_vote_reply, g_object_ref (self));
+}
+
+static void
+on_check_out_reply (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (SkWindow) self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (!sk_dbus_kiosk1_call_check_out_finish (SK_DBUS_KIOSK1 (source), result, &error))
+    {
+      g_autofree char *sentence = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      sentence = error_sentence (error);
+      sk_welcome_set_answer (self->welcome, sentence, FALSE, TRUE);
+      return;
+    }
+  sk_welcome_set_answer (self->welcome, _ ("You are checked out. See you soon!"), TRUE, TRUE);
+  forget_ticket (self);
+}
+
+static void
+on_welcome_check_out (SkWelcome *welcome, SkWindow *self)
+{
+  if (self->proxy == NULL || self->ticket == NULL)
+    return;
+  sk_dbus_kiosk1_call_check_out (self->proxy, self->ticket, G_DBUS_CALL_FLAGS_NONE, -1,
+                                 self->cancellable, on_check_out_reply, g_object_ref (self));
+}
+
+static void
+on_join_reply (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (SkWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = NULL, *name = NULL, *greeting = NULL;
+  gint64 until;
+
+  if (!sk_dbus_kiosk1_call_join_finish (SK_DBUS_KIOSK1 (source), &id, &name, &until, result,
+                                        &error))
+    {
+      g_autofree char *sentence = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      sentence = error_sentence (error);
+      sk_join_set_error (self->join, sentence);
+      return;
+    }
+  /* the ticket now acts for the new listener: the welcome, with its votes */
+  g_free (self->listener_name);
+  self->listener_name = g_strdup (name);
+  greeting = g_strdup_printf (_ ("Welcome, %s!"), name);
+  sk_welcome_start (self->welcome, greeting, ticket_seconds_left (self));
+  gtk_stack_set_visible_child_name (self->pages, "welcome");
+}
+
+static void
+on_join (SkJoin *join, const char *name, SkWindow *self)
+{
+  if (self->proxy == NULL || self->ticket == NULL)
+    return;
+  sk_dbus_kiosk1_call_join (self->proxy, self->ticket, name, G_DBUS_CALL_FLAGS_NONE, -1,
+                            self->cancellable, on_join_reply, g_object_ref (self));
+}
+
+static void
+on_own_tap_reply (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (SkWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *kind = NULL, *ticket = NULL, *id = NULL, *name = NULL, *message = NULL;
+  gint64 until;
+
+  self->own_tap_pending = FALSE;
+  if (!sk_dbus_kiosk1_call_tap_finish (SK_DBUS_KIOSK1 (source), &kind, &ticket, &id, &name, &until,
+                                       &message, result, &error))
+    {
+      g_autofree char *sentence = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      sentence = error_sentence (error);
+      show_banner (self, sentence);
+      return;
+    }
+  handle_tap (self, kind, ticket, name, message);
+}
+
+void
+sk_window_simulate_tap (SkWindow *self, const char *uid)
+{
+  g_return_if_fail (SK_IS_WINDOW (self));
+  if (self->proxy == NULL)
+    return;
+  self->own_tap_pending = TRUE;
+  sk_dbus_kiosk1_call_tap (self->proxy, uid, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
+                           on_own_tap_reply, g_object_ref (self));
+}
+
+static void
+simulate_tap_action (GtkWidget *widget, const char *action, GVariant *parameter)
+{
+  SkWindow *self = SK_WINDOW (widget);
+  guint n;
+  const SkDemoBadge *badges = sk_demo_get_badges (&n);
+  int which = g_variant_get_int32 (parameter);
+
+  if (which >= 1 && (guint) which <= n)
+    sk_window_simulate_tap (self, badges[which - 1].uid);
+  else
+    {
+      /* a badge nobody has: four random bytes */
+      g_autofree char *uid = g_strdup_printf ("04%06X", g_random_int_range (0, 0xFFFFFF));
+
+      sk_window_simulate_tap (self, uid);
+    }
+}
+
+void
+sk_window_set_demo (SkWindow *self, gboolean demo)
+{
+  g_return_if_fail (SK_IS_WINDOW (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.simulate-tap", demo);
+}
+
+/* --- the reader's edge --------------------------------------------------- */
+
+void
+sk_window_set_reader_edge (SkWindow *self, GtkPositionType edge)
+{
+  gboolean across = edge == GTK_POS_LEFT || edge == GTK_POS_RIGHT;
+  gboolean after = edge == GTK_POS_RIGHT || edge == GTK_POS_BOTTOM;
+  static const char *const arrows[] = { "go-previous-symbolic", "go-next-symbolic",
+                                        "go-up-symbolic", "go-down-symbolic" };
+
+  g_return_if_fail (SK_IS_WINDOW (self));
+  g_return_if_fail (edge <= GTK_POS_BOTTOM);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->frame),
+                                  across ? GTK_ORIENTATION_HORIZONTAL : GTK_ORIENTATION_VERTICAL);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->tap_hint),
+                                  across ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_reorder_child_after (self->frame, GTK_WIDGET (self->tap_hint),
+                               after ? GTK_WIDGET (self->content) : NULL);
+  gtk_image_set_from_icon_name (self->tap_arrow, arrows[edge]);
+  gtk_widget_set_halign (GTK_WIDGET (self->tap_hint), across ? GTK_ALIGN_FILL : GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (GTK_WIDGET (self->tap_hint), across ? GTK_ALIGN_CENTER : GTK_ALIGN_FILL);
+}
+
+/* --- the screen's size ---------------------------------------------------- */
+
+/* A big screen is read from further away: everything grows with it. */
+static gboolean
+is_large (int width, int height)
+{
+  return width >= 1200 && height >= 700;
+}
+
+static gboolean
+on_restyle (gpointer data)
+{
+  SkWindow *self = data;
+
+  self->restyle = 0;
+  if (is_large (gtk_widget_get_width (GTK_WIDGET (self)),
+                gtk_widget_get_height (GTK_WIDGET (self))))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "large");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "large");
+  return G_SOURCE_REMOVE;
+}
+
+/* The style changes after the allocation, never during it. */
+static void
+sk_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  SkWindow *self = SK_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (sk_window_parent_class)->size_allocate (widget, width, height, baseline);
+  if (is_large (width, height) != gtk_widget_has_css_class (widget, "large") && self->restyle == 0)
+    self->restyle = g_idle_add (on_restyle, self);
+}
+
+/* --- the object ---------------------------------------------------------- */
+
+static void
+sk_window_dispose (GObject *object)
+{
+  SkWindow *self = SK_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->dim_timer, g_source_remove);
+  g_clear_handle_id (&self->notice_timer, g_source_remove);
+  g_clear_handle_id (&self->banner_timer, g_source_remove);
+  g_clear_handle_id (&self->position_timer, g_source_remove);
+  g_clear_handle_id (&self->restyle, g_source_remove);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  if (self->proxy != NULL)
+    g_signal_handlers_disconnect_by_data (self->proxy, self);
+  g_clear_object (&self->proxy);
+  g_clear_object (&self->client);
+  forget_ticket (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_WINDOW);
+  G_OBJECT_CLASS (sk_window_parent_class)->dispose (object);
+}
+
+static void
+sk_window_finalize (GObject *object)
+{
+  SkWindow *self = SK_WINDOW (object);
+
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (sk_window_parent_class)->finalize (object);
+}
+
+static void
+sk_window_class_init (SkWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_window_dispose;
+  object_class->finalize = sk_window_finalize;
+  widget_class->size_allocate = sk_window_size_allocate;
+  g_type_ensure (SK_TYPE_NOW_PLAYING);
+  g_type_ensure (SK_TYPE_WELCOME);
+  g_type_ensure (SK_TYPE_JOIN);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/soundscape/Kiosk/ui/sk-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, frame);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, header);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, player_name);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, listener_count);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, initials);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, now_playing);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, welcome);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, join);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, notice);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, tap_hint);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, tap_arrow);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, dim);
+  gtk_widget_class_bind_template_callback (widget_class, show_playing);
+  gtk_widget_class_bind_template_callback (widget_class, on_welcome_vote);
+  gtk_widget_class_bind_template_callback (widget_class, on_welcome_check_out);
+  gtk_widget_class_bind_template_callback (widget_class, on_join);
+  gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
+  gtk_widget_class_install_action (widget_class, "win.simulate-tap", "i", simulate_tap_action);
+  for (int i = 0; i <= 5; i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0 + i, GDK_CONTROL_MASK,
+                                         "win.simulate-tap", "i", i);
+}
+
+static void
+sk_window_init (SkWindow *self)
+{
+  GtkEventController *events = gtk_event_controller_legacy_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  gtk_event_controller_set_propagation_phase (events, GTK_PHASE_CAPTURE);
+  g_signal_connect (events, "event", G_CALLBACK (on_any_event), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), events);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.simulate-tap", FALSE);
+  sk_window_set_reader_edge (self, GTK_POS_BOTTOM);
+}
+
+SkWindow *
+sk_window_new (GtkApplication *app, SkKioskClient *client)
+{
+  SkWindow *self = g_object_new (SK_TYPE_WINDOW, "application", app, NULL);
+
+  self->client = g_object_ref (client);
+  g_signal_connect (client, "notify::connected", G_CALLBACK (on_connected), self);
+  on_connected (client, NULL, self);
+  return self;
+}

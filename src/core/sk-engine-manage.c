@@ -1,0 +1,328 @@
+/* sk-engine-manage.c: what a manager changes: a listener's name and role,
+ * a badge revoked or restored, and this player's library.
+ *
+ * Each change is checked before anything is written and is one
+ * transaction with the requeue it causes; what the cloud keeps (profiles,
+ * badges) goes to the outbox in it. This player's library is the rows of
+ * player_library; with none, every song is in it, unless a manager chose
+ * the songs (the kiosk's own key library_curated): then no rows is no
+ * song, and songs imported later join only when included.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "sk-engine-private.h"
+
+#define KEY_CURATED "library_curated"
+
+static gboolean
+listener_exists (SkEngine *self, const char *user_id, GError **error)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (self->store, "SELECT 1 FROM profiles WHERE id = ?1",
+                                         error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
+  rc = sk_store_step (self->store, stmt, error);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
+                 "No listener has the id “%.40s”", user_id);
+  return rc == SQLITE_ROW;
+}
+
+/* Runs @sql with ?1, ?2, … bound to @args (NULL: SQL NULL). */
+static gboolean
+run (SkEngine *self, const char *sql, const char *const *args, int n_args, GError **error)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (self->store, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  for (int i = 0; i < n_args; i++)
+    {
+      if (args[i] != NULL)
+        sqlite3_bind_text (stmt, i + 1, args[i], -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_null (stmt, i + 1);
+    }
+  return sk_store_run (self->store, stmt, error);
+}
+
+#define RUN(self, sql, error, ...)                          \
+  run ((self), (sql), (const char *const[]){ __VA_ARGS__ }, \
+       (int) (sizeof ((const char *const[]){ __VA_ARGS__ }) / sizeof (const char *)), (error))
+
+/* --- listeners and badges ----------------------------------------------- */
+
+gboolean
+sk_engine_rename_listener (SkEngine *self,
+                           const char *user_id,
+                           const char *display_name,
+                           GError **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *ts = NULL;
+  gint64 now;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  name = sk_badge_clean_name (display_name, error);
+  if (name == NULL || !listener_exists (self, user_id, error))
+    return FALSE;
+  now = sk_engine_now (self);
+  ts = sk_time_format (now);
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  if (!RUN (self, "UPDATE profiles SET display_name = ?2, updated_at = ?3 WHERE id = ?1", error,
+            user_id, name, ts) ||
+      !sk_engine_outbox_row (self, "profile", PROFILE_JSON, user_id, now, error) ||
+      !sk_store_commit (self->store, error))
+    {
+      sk_store_rollback (self->store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sk_engine_set_badge_revoked (SkEngine *self, const char *uid, gboolean revoked, GError **error)
+{
+  g_autofree char *norm = NULL;
+  g_autofree char *user_id = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *was_revoked = NULL;
+  g_autofree char *ts = NULL;
+  gboolean was_active = FALSE;
+  gint64 now;
+  int rc;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  norm = sk_badge_normalise_uid (uid, error);
+  if (norm == NULL)
+    return FALSE;
+  rc = sk_engine_lookup_badge (self, norm, &user_id, &name, &was_revoked, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND, "Nobody has the badge %s",
+                   norm);
+      return FALSE;
+    }
+  if ((was_revoked != NULL) == revoked)
+    return TRUE; /* already so: nothing to write */
+  now = sk_engine_now (self);
+  ts = sk_time_format (now);
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  if (!RUN (self, "UPDATE badges SET revoked_at = ?2 WHERE uid = ?1", error, norm,
+            revoked ? ts : NULL) ||
+      !sk_engine_outbox_row (self, "badge", BADGE_JSON, norm, now, error))
+    goto fail;
+  /* a revoked badge's listener leaves now (taps of it are refused) */
+  if (revoked && !sk_sessions_check_out (self->sessions, user_id, now, &was_active, error))
+    goto fail;
+  if (was_active)
+    sk_engine_emit (self, SIGNAL_CHECKED_OUT, user_id, "revoked");
+  if (!sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  sk_store_rollback (self->store);
+  if (was_active)
+    sk_engine_requeue (self, NULL);
+  return FALSE;
+}
+
+gboolean
+sk_engine_set_role (SkEngine *self, const char *user_id, const char *role, GError **error)
+{
+  g_autofree char *ts = NULL;
+  g_autofree char *id = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  if (g_strcmp0 (role, "listener") != 0 && g_strcmp0 (role, "manager") != 0 &&
+      g_strcmp0 (role, "admin") != 0)
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "A role is listener, manager or admin, not “%.20s”", role ? role : "");
+      return FALSE;
+    }
+  if (!listener_exists (self, user_id, error))
+    return FALSE;
+  ts = sk_time_format (sk_engine_now (self));
+  id = sk_uuid_new ();
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  if (!RUN (self, "DELETE FROM roles WHERE user_id = ?1", error, user_id) ||
+      (strcmp (role, "listener") != 0 &&
+       !RUN (self, "INSERT INTO roles (id, user_id, role, created_at) VALUES (?3, ?1, ?2, ?4)",
+             error, user_id, role, id, ts)) ||
+      !sk_store_commit (self->store, error))
+    {
+      sk_store_rollback (self->store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- this player's library ---------------------------------------------- */
+
+gboolean
+sk_engine_library_is_curated (SkEngine *self)
+{
+  g_autofree char *curated = sk_store_dup_setting (self->store, KEY_CURATED);
+
+  return g_strcmp0 (curated, "1") == 0;
+}
+
+static gboolean
+include_song (SkEngine *self, const char *song_id, const char *ts, GError **error)
+{
+  g_autofree char *id = sk_uuid_new ();
+
+  return RUN (self,
+              "INSERT OR IGNORE INTO player_library (id, player_id, song_id, added_at) "
+              "VALUES (?1, ?2, ?3, ?4)",
+              error, id, self->player_id, song_id, ts);
+}
+
+/* Includes every song selected by @sql (?1 bound to @arg). */
+static gboolean
+include_songs (SkEngine *self, const char *sql, const char *arg, const char *ts, GError **error)
+{
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = sk_store_prepare (self->store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
+  while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup (sk_store_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    if (!include_song (self, ids->pdata[i], ts, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Every song a row, when the library was all songs by having none: the
+ * starting point of a choice. */
+static gboolean
+materialise (SkEngine *self, const char *ts, GError **error)
+{
+  if (sk_engine_library_is_curated (self))
+    return TRUE;
+  return include_songs (self,
+                        "SELECT id FROM songs WHERE NOT EXISTS "
+                        "(SELECT 1 FROM player_library WHERE player_id = ?1)",
+                        self->player_id, ts, error) &&
+         sk_store_set_setting (self->store, KEY_CURATED, "1", error);
+}
+
+static gboolean
+finish_library (SkEngine *self, GError **error)
+{
+  self->songs_touched = TRUE;
+  if (!sk_store_commit (self->store, error))
+    {
+      sk_store_rollback (self->store);
+      return FALSE;
+    }
+  /* the candidates follow, and the queue */
+  return sk_engine_reload (self, error) && sk_engine_requeue (self, error);
+}
+
+gboolean
+sk_engine_set_in_library (SkEngine *self,
+                          const char *const *song_ids,
+                          gboolean included,
+                          GError **error)
+{
+  g_autofree char *ts = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (song_ids != NULL, FALSE);
+
+  for (guint i = 0; song_ids[i] != NULL; i++)
+    {
+      sqlite3_stmt *stmt = sk_store_prepare (self->store, "SELECT 1 FROM songs WHERE id = ?1",
+                                             error);
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, song_ids[i], -1, SQLITE_STATIC);
+      rc = sk_store_step (self->store, stmt, error);
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_DONE)
+        g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
+                     "No song has the id “%.40s”; nothing was changed", song_ids[i]);
+      if (rc != SQLITE_ROW)
+        return FALSE;
+    }
+  ts = sk_time_format (sk_engine_now (self));
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  if (!materialise (self, ts, error))
+    goto fail;
+  for (guint i = 0; song_ids[i] != NULL; i++)
+    if (!(included ? include_song (self, song_ids[i], ts, error)
+                   : RUN (self, "DELETE FROM player_library WHERE player_id = ?1 AND song_id = ?2",
+                          error, self->player_id, song_ids[i])))
+      goto fail;
+  return finish_library (self, error);
+
+fail:
+  sk_store_rollback (self->store);
+  return FALSE;
+}
+
+gboolean
+sk_engine_set_all_in_library (SkEngine *self, gboolean included, GError **error)
+{
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  /* all: no rows and no choice, so that later imports play too; none: no
+   * rows, chosen */
+  if (!RUN (self, "DELETE FROM player_library WHERE player_id = ?1", error, self->player_id) ||
+      !sk_store_set_setting (self->store, KEY_CURATED, included ? NULL : "1", error))
+    {
+      sk_store_rollback (self->store);
+      return FALSE;
+    }
+  return finish_library (self, error);
+}
+
+gboolean
+sk_engine_include_imported (SkEngine *self, const char *url_prefix, GError **error)
+{
+  g_autofree char *ts = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
+
+  if (!sk_engine_library_is_curated (self))
+    return TRUE; /* every song is in it already */
+  ts = sk_time_format (sk_engine_now (self));
+  if (!sk_store_begin (self->store, error))
+    return FALSE;
+  if (!include_songs (self, "SELECT id FROM songs WHERE substr(file_url, 1, length(?1)) = ?1",
+                      url_prefix, ts, error))
+    {
+      sk_store_rollback (self->store);
+      return FALSE;
+    }
+  return finish_library (self, error);
+}

@@ -1,0 +1,306 @@
+/* sk-kiosk-people.c: the manager's listeners and badges: ListListeners,
+ * RenameListener, SetBadgeRevoked, SetRole, and enrolment by tap
+ * (EnrollByTap, CancelEnroll).
+ *
+ * The changes are the engine's (sk-engine-manage.c: checked first, one
+ * transaction, nothing stored when refused). An enrolment by tap waits
+ * ENROL_SECONDS for the next tap of an unknown badge, on the one tap path
+ * (sk_kiosk_tap, which asks sk_kiosk_enrol_tap here): that badge becomes
+ * the named listener, and the tap's result says 'enrolled'.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "sk-badge.h"
+#include "sk-kiosk-private.h"
+#include "sk-util.h"
+
+#define ENROL_SECONDS 60
+#define MAX_LIMIT 500
+#define MAX_SEARCH_CHARS 200
+
+struct _SkKioskEnrolment
+{
+  char *name;
+  char *role; /* NULL for a listener */
+  guint timeout;
+};
+
+static void
+enrolment_free (SkKioskEnrolment *e)
+{
+  if (e->timeout != 0)
+    g_source_remove (e->timeout);
+  g_free (e->name);
+  g_free (e->role);
+  g_free (e);
+}
+
+/* The paging arguments of the List methods, checked. */
+gboolean
+sk_kiosk_check_page (const char *search, guint limit, GError **error)
+{
+  if (limit < 1 || limit > MAX_LIMIT)
+    g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT, "limit is 1 to %d, not %u",
+                 MAX_LIMIT, limit);
+  else if (g_utf8_strlen (search, -1) > MAX_SEARCH_CHARS)
+    g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                 "A search is at most %d characters", MAX_SEARCH_CHARS);
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* --- ListListeners ------------------------------------------------------ */
+
+#define NAME_SQL "coalesce(p.display_name, p.name, 'Listener')"
+#define MATCH_SQL "(?2 = '' OR instr(lower(" NAME_SQL "), lower(?2)) > 0)"
+
+static void
+add_badges (SkStore *store, const char *user_id, GVariantBuilder *b)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store,
+                                         "SELECT uid, revoked_at IS NOT NULL FROM badges "
+                                         "WHERE user_id = ?1 ORDER BY uid",
+                                         NULL);
+
+  g_variant_builder_open (b, G_VARIANT_TYPE ("a(sb)"));
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+      while (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
+        g_variant_builder_add (b, "(sb)", sk_store_column_text (stmt, 0),
+                               sqlite3_column_int (stmt, 1) != 0);
+      sqlite3_reset (stmt);
+    }
+  g_variant_builder_close (b);
+}
+
+static gboolean
+on_list_listeners (SkDBusKiosk1 *skeleton,
+                   GDBusMethodInvocation *invocation,
+                   const char *search,
+                   guint offset,
+                   guint limit,
+                   SkKioskService *self)
+{
+  SkStore *store = sk_engine_get_store (self->engine);
+  const char *player = sk_engine_get_player_id (self->engine);
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder b;
+  sqlite3_stmt *stmt;
+  guint total = 0;
+
+  if (!sk_kiosk_check_page (search, limit, &error))
+    {
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  stmt = sk_store_prepare (store, "SELECT count(*) FROM profiles p WHERE " MATCH_SQL, &error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, player, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, search, -1, SQLITE_STATIC);
+      if (sk_store_step (store, stmt, &error) == SQLITE_ROW)
+        total = (guint) sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssba(sb))"));
+  if (error == NULL)
+    stmt = sk_store_prepare (
+        store,
+        "SELECT p.id, " NAME_SQL ", "
+        "CASE WHEN EXISTS (SELECT 1 FROM roles r WHERE r.user_id = p.id AND r.role = 'admin') "
+        "  THEN 'admin' "
+        "WHEN EXISTS (SELECT 1 FROM roles r WHERE r.user_id = p.id AND r.role = 'manager') "
+        "  OR EXISTS (SELECT 1 FROM players WHERE id = ?1 AND manager_id = p.id) THEN 'manager' "
+        "ELSE 'listener' END, p.is_guest "
+        "FROM profiles p WHERE " MATCH_SQL " ORDER BY " NAME_SQL " COLLATE NOCASE, p.id "
+        "LIMIT ?3 OFFSET ?4",
+        &error);
+  if (error == NULL && stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, player, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, search, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, limit);
+      sqlite3_bind_int64 (stmt, 4, offset);
+      /* each row's badges: a second statement, stepped inside the first */
+      while (sk_store_step (store, stmt, &error) == SQLITE_ROW)
+        {
+          g_variant_builder_open (&b, G_VARIANT_TYPE ("(sssba(sb))"));
+          g_variant_builder_add (&b, "s", sk_store_column_text (stmt, 0));
+          g_variant_builder_add (&b, "s", sk_store_column_text (stmt, 1));
+          g_variant_builder_add (&b, "s", sk_store_column_text (stmt, 2));
+          g_variant_builder_add (&b, "b", sqlite3_column_int (stmt, 3) != 0);
+          add_badges (store, sk_store_column_text (stmt, 0), &b);
+          g_variant_builder_close (&b);
+        }
+      sqlite3_reset (stmt);
+    }
+  if (error != NULL)
+    {
+      g_variant_builder_clear (&b);
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  sk_dbus_kiosk1_complete_list_listeners (skeleton, invocation, total, g_variant_builder_end (&b));
+  return TRUE;
+}
+
+/* --- changes ------------------------------------------------------------ */
+
+static gboolean
+on_rename_listener (SkDBusKiosk1 *skeleton,
+                    GDBusMethodInvocation *invocation,
+                    const char *listener_id,
+                    const char *display_name,
+                    SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!sk_engine_rename_listener (self->engine, listener_id, display_name, &error))
+    {
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  sk_kiosk_refresh_listeners (self);
+  sk_dbus_kiosk1_complete_rename_listener (skeleton, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_set_badge_revoked (SkDBusKiosk1 *skeleton,
+                      GDBusMethodInvocation *invocation,
+                      const char *uid,
+                      gboolean revoked,
+                      SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!sk_engine_set_badge_revoked (self->engine, uid, revoked, &error))
+    {
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  g_message ("badge %s %s over D-Bus", uid, revoked ? "revoked" : "restored");
+  sk_dbus_kiosk1_complete_set_badge_revoked (skeleton, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_set_role (SkDBusKiosk1 *skeleton,
+             GDBusMethodInvocation *invocation,
+             const char *listener_id,
+             const char *role,
+             SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!sk_engine_set_role (self->engine, listener_id, role, &error))
+    {
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  sk_dbus_kiosk1_complete_set_role (skeleton, invocation);
+  return TRUE;
+}
+
+/* --- enrolment by tap --------------------------------------------------- */
+
+static void
+end_enrolment (SkKioskService *self)
+{
+  g_clear_pointer (&self->enrolment, enrolment_free);
+}
+
+static gboolean
+on_enrol_timeout (gpointer data)
+{
+  SkKioskService *self = data;
+
+  self->enrolment->timeout = 0;
+  g_message ("no unknown badge was tapped within %d s: the enrolment of %s ended", ENROL_SECONDS,
+             self->enrolment->name);
+  end_enrolment (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_enroll_by_tap (SkDBusKiosk1 *skeleton,
+                  GDBusMethodInvocation *invocation,
+                  const char *display_name,
+                  const char *role,
+                  SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = sk_badge_clean_name (display_name, &error);
+  SkKioskEnrolment *e;
+
+  if (name != NULL && g_strcmp0 (role, "listener") != 0 && g_strcmp0 (role, "manager") != 0 &&
+      g_strcmp0 (role, "admin") != 0)
+    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                 "A role is listener, manager or admin, not “%.20s”", role);
+  else if (name != NULL && self->enrolment != NULL)
+    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
+                 "An enrolment for %s waits for its badge: cancel it first", self->enrolment->name);
+  if (error != NULL)
+    {
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  e = g_new0 (SkKioskEnrolment, 1);
+  e->name = g_steal_pointer (&name);
+  e->role = g_strcmp0 (role, "listener") != 0 ? g_strdup (role) : NULL;
+  e->timeout = g_timeout_add_seconds (ENROL_SECONDS, on_enrol_timeout, self);
+  self->enrolment = e;
+  g_message ("waiting %d s for an unknown badge to enrol %s", ENROL_SECONDS, e->name);
+  sk_dbus_kiosk1_complete_enroll_by_tap (skeleton, invocation);
+  return TRUE;
+}
+
+static gboolean
+on_cancel_enroll (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+{
+  end_enrolment (self);
+  sk_dbus_kiosk1_complete_cancel_enroll (skeleton, invocation);
+  return TRUE;
+}
+
+gboolean
+sk_kiosk_enrol_tap (SkKioskService *self, SkTapResult *r, char **message, GError **error)
+{
+  g_autofree char *id = NULL;
+
+  if (self->enrolment == NULL || r->kind != SK_TAP_UNKNOWN)
+    return FALSE;
+  id = sk_engine_enroll (self->engine, r->uid, self->enrolment->name, self->enrolment->role, NULL,
+                         error);
+  if (id == NULL)
+    return FALSE; /* the tap stays an unknown badge's; the enrolment waits on */
+  g_message ("badge %s enrolled for %s", r->uid, self->enrolment->name);
+  r->user_id = g_steal_pointer (&id);
+  r->display_name = g_strdup (self->enrolment->name);
+  *message = g_strdup_printf ("This badge is now %s's", self->enrolment->name);
+  end_enrolment (self);
+  return TRUE;
+}
+
+void
+sk_kiosk_people_init (SkKioskService *self)
+{
+  g_signal_connect (self->skeleton, "handle-list-listeners", G_CALLBACK (on_list_listeners), self);
+  g_signal_connect (self->skeleton, "handle-rename-listener", G_CALLBACK (on_rename_listener),
+                    self);
+  g_signal_connect (self->skeleton, "handle-set-badge-revoked", G_CALLBACK (on_set_badge_revoked),
+                    self);
+  g_signal_connect (self->skeleton, "handle-set-role", G_CALLBACK (on_set_role), self);
+  g_signal_connect (self->skeleton, "handle-enroll-by-tap", G_CALLBACK (on_enroll_by_tap), self);
+  g_signal_connect (self->skeleton, "handle-cancel-enroll", G_CALLBACK (on_cancel_enroll), self);
+}
+
+void
+sk_kiosk_people_clear (SkKioskService *self)
+{
+  end_enrolment (self);
+}
