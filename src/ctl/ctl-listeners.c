@@ -26,12 +26,10 @@ cmd_tap (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_tap (kiosk, argv[1]);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   if (!sk_engine_tap (engine, argv[1], &r, &error))
     return fail ("tap: %s", error->message);
   switch (r.kind)
@@ -73,12 +71,10 @@ cmd_join (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_join (kiosk, argv[1], name);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   id = sk_engine_join (engine, argv[1], name, &error);
   if (id == NULL)
     return fail ("join: %s", error->message);
@@ -95,11 +91,16 @@ cmd_enroll (int argc, char **argv)
   g_autofree char *role = NULL;
   g_autofree char *taste = NULL;
   double pref[SK_DIM];
-  GOptionEntry entries[] = { { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin",
-                               "ROLE" },
-                             { "taste", 0, 0, G_OPTION_ARG_STRING, &taste,
-                               "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]", "VECTOR" },
-                             { NULL } };
+  g_autofree char *pin = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin", "ROLE" },
+    { "taste", 0, 0, G_OPTION_ARG_STRING, &taste, "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]",
+      "VECTOR" },
+    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
+      "The admin PIN, when soundscaped runs (else asked on a terminal)", "PIN" },
+    { NULL }
+  };
   int rc = parse_options (&argc, &argv, "enroll", "UID NAME",
                           "Give a badge to a named listener (optionally a manager).", entries, 2,
                           2);
@@ -108,6 +109,10 @@ cmd_enroll (int argc, char **argv)
     return rc;
   if (taste != NULL && !sk_vec_parse (taste, pref, &error))
     return fail ("enroll: --taste: %s", error->message);
+  /* through soundscaped when it runs: a tap of the badge over the bus */
+  kiosk = taste == NULL ? ctl_bus_kiosk (FALSE, NULL) : NULL;
+  if (kiosk != NULL)
+    return ctl_bus_enroll (kiosk, pin, argv[1], argv[2], role);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;
@@ -137,12 +142,10 @@ cmd_vote (int argc, char **argv)
       fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
       return EXIT_USAGE;
     }
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_vote (kiosk, argv[1], (int) value);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
   if (user == NULL || !sk_engine_vote (engine, user, (int) value, &error))
     return fail ("vote: %s", error->message);
@@ -162,12 +165,10 @@ cmd_checkout (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_check_out (kiosk, argv[1]);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
   if (user == NULL || !sk_engine_check_out (engine, user, &error))
     return fail ("checkout: %s", error->message);
@@ -198,12 +199,10 @@ cmd_next (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_next (kiosk, pin);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   if (!sk_engine_start_next (engine, &song, &error))
     return fail ("next: %s", error->message);
   title = sk_engine_dup_song_title (engine, song);
@@ -278,12 +277,10 @@ cmd_status (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_READ_ONLY))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_status (kiosk);
-  engine = open_engine (SK_STORE_OPEN_READ_ONLY);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   if (!sk_engine_refresh (engine, &error))
     return fail ("status: %s", error->message);
   store = sk_engine_get_store (engine);

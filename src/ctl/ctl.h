@@ -60,6 +60,10 @@ int cmd_demo (int argc, char **argv);
  * in @error. */
 typedef struct _SkDBusKiosk1 SkDBusKiosk1;
 SkDBusKiosk1 *ctl_bus_kiosk (gboolean required, GError **error);
+/* The way a command reaches the kiosk: soundscaped's proxy in *@kiosk when
+ * it runs (ctl_bus_kiosk, not required), else the database opened with
+ * @flags in *@engine. FALSE, the error printed, when neither opens. */
+gboolean open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags flags);
 int ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid);
 int ctl_bus_vote (SkDBusKiosk1 *kiosk, const char *uid, int value);
 int ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name);
@@ -69,6 +73,16 @@ int ctl_bus_status (SkDBusKiosk1 *kiosk);
 /* The manager's: Unlock with @pin (NULL: asked on a terminal), then Skip,
  * or SetSetting @key to @value (NULL: the default). */
 int ctl_bus_next (SkDBusKiosk1 *kiosk, const char *pin);
+/* Unlock with @pin (NULL: asked on a terminal) for @command; *@relock says
+ * whether to Lock after (ctl_bus_relock). FALSE with the error printed. */
+gboolean ctl_bus_unlock (
+    SkDBusKiosk1 *kiosk, const char *command, const char *pin, gboolean *relock, int *rc);
+void ctl_bus_relock (SkDBusKiosk1 *kiosk, gboolean relock);
+/* ctl-bus-manage.c: Import of @dir by soundscaped, its progress printed
+ * until it ends; the badge @uid enrolled by a tap over the bus. */
+int ctl_bus_import (SkDBusKiosk1 *kiosk, const char *pin, const char *dir);
+int ctl_bus_enroll (
+    SkDBusKiosk1 *kiosk, const char *pin, const char *uid, const char *name, const char *role);
 int ctl_bus_config (SkDBusKiosk1 *kiosk, const char *pin, const char *key, const char *value);
 int cmd_watch (int argc, char **argv);
 /* ctl-db.c: the cloud schema on PostgreSQL */
