@@ -96,7 +96,7 @@ typedef gboolean (*Until) (const Observed *o, gconstpointer arg);
 static gboolean
 run_until (const Observed *o, Until until, gconstpointer arg, double seconds)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  gint64 deadline = sk_test_deadline_ms ((guint) (seconds * 1000));
 
   while (!until (o, arg) && o->pcm_error == NULL)
     {

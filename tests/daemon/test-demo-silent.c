@@ -130,14 +130,17 @@ count_lines_with (const char *text, const char *needle)
 static guint
 count_tracks (const char *text)
 {
-  return count_lines_with (text, ": playing ") - count_lines_with (text, "playing silently");
+  /* not "No sound card: playing silently", nor the schedule's "Open:
+   * playing (schedule)" */
+  return count_lines_with (text, ": playing ") - count_lines_with (text, "playing silently") -
+         count_lines_with (text, "playing (schedule)");
 }
 
 /* Waits (up to @seconds) until stderr shows @n track starts. */
 static gboolean
 wait_tracks (Fixture *f, guint n, guint seconds)
 {
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  gint64 deadline = sk_test_deadline_ms (seconds * 1000);
 
   for (;;)
     {
@@ -162,7 +165,7 @@ on_exited (GObject *source, GAsyncResult *result, gpointer data)
 static void
 end_input_and_wait (Fixture *f, guint seconds)
 {
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  gint64 deadline = sk_test_deadline_ms (seconds * 1000);
   gboolean exited = FALSE;
 
   g_output_stream_close (f->keyboard, NULL, NULL);

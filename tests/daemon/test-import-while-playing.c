@@ -174,7 +174,7 @@ test_import_while_playing (Fixture *f, gconstpointer data)
   }
 
   /* it plays: a track's worth of frames went through the PCM */
-  deadline = g_get_monotonic_time () + sk_test_scale_ms (15000) * G_TIME_SPAN_MILLISECOND;
+  deadline = sk_test_deadline_ms (15000);
   while (!(sk_paced_read_stats (f->stats, &stats) && stats.frames > RATE * TRACK_S) &&
          g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
@@ -186,7 +186,7 @@ test_import_while_playing (Fixture *f, gconstpointer data)
   g_subprocess_communicate_utf8_async (import, NULL, NULL, on_communicated, &c);
 
   /* a tap about every 100 ms for as long as the import runs */
-  deadline = g_get_monotonic_time () + sk_test_scale_ms (60000) * G_TIME_SPAN_MILLISECOND;
+  deadline = sk_test_deadline_ms (60000);
   while (!c.done && g_get_monotonic_time () < deadline)
     {
       g_autofree char *out = NULL;
@@ -227,7 +227,7 @@ test_import_while_playing (Fixture *f, gconstpointer data)
 
     g_assert_true (sk_paced_read_stats (f->stats, &stats));
     after = stats.frames + RATE * TRACK_S;
-    deadline = g_get_monotonic_time () + sk_test_scale_ms (15000) * G_TIME_SPAN_MILLISECOND;
+    deadline = sk_test_deadline_ms (15000);
     while (sk_paced_read_stats (f->stats, &stats) && stats.frames < after &&
            g_get_monotonic_time () < deadline)
       g_usleep (50 * 1000);

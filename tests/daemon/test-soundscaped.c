@@ -118,7 +118,7 @@ on_timeout (gpointer data)
 static gboolean
 wait_for (Fixture *f, const char *needle, guint seconds)
 {
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  gint64 deadline = sk_test_deadline_ms (seconds * 1000);
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
 
@@ -282,7 +282,7 @@ test_notify_socket (Fixture *f, gconstpointer data)
                                            "--demo", g_getenv ("SK_DEMO_LIBRARY"), NULL);
   g_assert_no_error (error);
 
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  deadline = sk_test_deadline_ms (10000);
   while (g_get_monotonic_time () < deadline && !(ready && status && watchdog >= 3))
     {
       char buf[512];
@@ -302,7 +302,7 @@ test_notify_socket (Fixture *f, gconstpointer data)
   g_assert_cmpuint (watchdog, >=, 3);
 
   g_subprocess_send_signal (f->daemon, SIGTERM);
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  deadline = sk_test_deadline_ms (10000);
   for (gboolean stopping = FALSE; !stopping && g_get_monotonic_time () < deadline;)
     {
       char buf[512];
@@ -417,7 +417,7 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
                                    "--pcm", pcm, "--no-nfc", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (second, NULL, NULL, on_communicated, &c);
-  timer = g_timeout_add_seconds (10, on_timeout, loop);
+  timer = g_timeout_add (sk_test_scale_ms (10000), on_timeout, loop);
   g_main_loop_run (loop);
   if (!c.done)
     {
@@ -457,7 +457,7 @@ test_picks_up_ctl_changes (Fixture *f, gconstpointer data)
   /* a setting: the queue the daemon writes becomes two long */
   sk_test_ctl_ok (f->db, (const char *const[]){ "config", "queue_k", "2", NULL });
   assert_seen (f, "picked up from another program: settings: queue_k = 2", 10);
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  deadline = sk_test_deadline_ms (10000);
   while (sk_test_file_query_int (f->db, "SELECT count(*) FROM player_queue") != 2 &&
          g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);

@@ -242,6 +242,12 @@ sk_test_scale_ms (guint ms)
   return (guint) (ms * sk_test_time_factor ());
 }
 
+gint64
+sk_test_deadline_ms (guint ms)
+{
+  return g_get_monotonic_time () + (gint64) sk_test_scale_ms (ms) * G_TIME_SPAN_MILLISECOND;
+}
+
 char *
 sk_test_ctl_path (void)
 {

@@ -77,6 +77,8 @@ char *sk_test_ctl_path (void);
 double sk_test_time_factor (void);
 /* @ms, scaled by sk_test_time_factor(). */
 guint sk_test_scale_ms (guint ms);
+/* The monotonic time (g_get_monotonic_time) @ms from now, scaled. */
+gint64 sk_test_deadline_ms (guint ms);
 
 G_END_DECLS
 
