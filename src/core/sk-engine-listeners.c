@@ -204,29 +204,39 @@ sk_engine_enroll (SkEngine *self,
   return new_listener (self, uid, display_name, FALSE, role, preference, FALSE, error);
 }
 
+gboolean
+sk_engine_find_badge (SkEngine *self,
+                      const char *uid,
+                      SkEngineError missing,
+                      char **norm,
+                      char **user_id,
+                      char **revoked_at,
+                      GError **error)
+{
+  g_autofree char *name = NULL;
+  int rc;
+
+  *norm = sk_badge_normalise_uid (uid, error);
+  if (*norm == NULL)
+    return FALSE;
+  rc = sk_engine_lookup_badge (self, *norm, user_id, &name, revoked_at, error);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, SK_ENGINE_ERROR, missing, "Nobody has the badge %s", *norm);
+  return rc == SQLITE_ROW;
+}
+
 char *
 sk_engine_dup_user_for_uid (SkEngine *self, const char *uid, GError **error)
 {
   g_autofree char *norm = NULL;
   g_autofree char *user_id = NULL;
-  g_autofree char *name = NULL;
   g_autofree char *revoked = NULL;
-  int rc;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
 
-  norm = sk_badge_normalise_uid (uid, error);
-  if (norm == NULL)
+  if (!sk_engine_find_badge (self, uid, SK_ENGINE_ERROR_UNKNOWN_BADGE, &norm, &user_id, &revoked,
+                             error))
     return NULL;
-  rc = sk_engine_lookup_badge (self, norm, &user_id, &name, &revoked, error);
-  if (rc < 0)
-    return NULL;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_UNKNOWN_BADGE, "Nobody has the badge %s",
-                   norm);
-      return NULL;
-    }
   if (revoked != NULL)
     {
       g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED,

@@ -93,27 +93,16 @@ sk_engine_set_badge_revoked (SkEngine *self, const char *uid, gboolean revoked, 
 {
   g_autofree char *norm = NULL;
   g_autofree char *user_id = NULL;
-  g_autofree char *name = NULL;
   g_autofree char *was_revoked = NULL;
   g_autofree char *ts = NULL;
   gboolean was_active = FALSE;
   gint64 now;
-  int rc;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
-  norm = sk_badge_normalise_uid (uid, error);
-  if (norm == NULL)
+  if (!sk_engine_find_badge (self, uid, SK_ENGINE_ERROR_NOT_FOUND, &norm, &user_id, &was_revoked,
+                             error))
     return FALSE;
-  rc = sk_engine_lookup_badge (self, norm, &user_id, &name, &was_revoked, error);
-  if (rc < 0)
-    return FALSE;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND, "Nobody has the badge %s",
-                   norm);
-      return FALSE;
-    }
   if ((was_revoked != NULL) == revoked)
     return TRUE; /* already so: nothing to write */
   now = sk_engine_now (self);

@@ -103,6 +103,16 @@ G_GNUC_INTERNAL int sk_engine_lookup_badge (SkEngine *self,
                                             char **display_name,
                                             char **revoked_at,
                                             GError **error);
+/* A badge by its UID as typed: its normalised UID, listener and
+ * revocation; FALSE with @error for a UID that is not one, a store
+ * failure, or no such badge (then the code @missing). */
+G_GNUC_INTERNAL gboolean sk_engine_find_badge (SkEngine *self,
+                                               const char *uid,
+                                               SkEngineError missing,
+                                               char **norm,
+                                               char **user_id,
+                                               char **revoked_at,
+                                               GError **error);
 G_GNUC_INTERNAL gboolean sk_engine_check_in_user (SkEngine *self,
                                                   const char *user_id,
                                                   const char *display_name,

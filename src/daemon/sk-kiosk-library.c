@@ -38,7 +38,7 @@ on_list_songs (SkDBusKiosk1 *skeleton,
   g_autoptr (GError) error = NULL;
   gboolean curated = sk_engine_library_is_curated (self->engine);
   GVariantBuilder b;
-  sqlite3_stmt *stmt;
+  sqlite3_stmt *stmt = NULL;
   guint total = 0;
 
   if (!sk_kiosk_check_page (search, limit, &error))
@@ -46,14 +46,8 @@ on_list_songs (SkDBusKiosk1 *skeleton,
       sk_kiosk_return_error (invocation, error);
       return TRUE;
     }
-  stmt = sk_store_prepare (store, "SELECT count(*) FROM songs s WHERE " MATCH_SQL, &error);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 2, search, -1, SQLITE_STATIC);
-      if (sk_store_step (store, stmt, &error) == SQLITE_ROW)
-        total = (guint) sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-    }
+  total = sk_kiosk_count_matches (store, "SELECT count(*) FROM songs s WHERE " MATCH_SQL,
+                                  sk_engine_get_player_id (self->engine), search, &error);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssdbbs)"));
   /* in the library: a row of this player's; or no rows at all while no
    * manager chose the songs (every song) */

@@ -52,6 +52,23 @@ sk_kiosk_check_page (const char *search, guint limit, GError **error)
   return FALSE;
 }
 
+guint
+sk_kiosk_count_matches (
+    SkStore *store, const char *sql, const char *player, const char *search, GError **error)
+{
+  sqlite3_stmt *stmt = sk_store_prepare (store, sql, error);
+  guint total = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, player, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, search, -1, SQLITE_STATIC);
+  if (sk_store_step (store, stmt, error) == SQLITE_ROW)
+    total = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return total;
+}
+
 /* --- ListListeners ------------------------------------------------------ */
 
 #define NAME_SQL "coalesce(p.display_name, p.name, 'Listener')"
@@ -89,7 +106,7 @@ on_list_listeners (SkDBusKiosk1 *skeleton,
   const char *player = sk_engine_get_player_id (self->engine);
   g_autoptr (GError) error = NULL;
   GVariantBuilder b;
-  sqlite3_stmt *stmt;
+  sqlite3_stmt *stmt = NULL;
   guint total = 0;
 
   if (!sk_kiosk_check_page (search, limit, &error))
@@ -97,15 +114,8 @@ on_list_listeners (SkDBusKiosk1 *skeleton,
       sk_kiosk_return_error (invocation, error);
       return TRUE;
     }
-  stmt = sk_store_prepare (store, "SELECT count(*) FROM profiles p WHERE " MATCH_SQL, &error);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, player, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, search, -1, SQLITE_STATIC);
-      if (sk_store_step (store, stmt, &error) == SQLITE_ROW)
-        total = (guint) sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-    }
+  total = sk_kiosk_count_matches (store, "SELECT count(*) FROM profiles p WHERE " MATCH_SQL, player,
+                                  search, &error);
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssba(sb))"));
   if (error == NULL)
     stmt = sk_store_prepare (

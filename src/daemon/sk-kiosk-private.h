@@ -70,6 +70,9 @@ G_GNUC_INTERNAL void sk_kiosk_library_clear (SkKioskService *self);
 G_GNUC_INTERNAL void sk_kiosk_diagnostics_init (SkKioskService *self);
 /* search at most 200 characters, limit 1 to 500: else InvalidArgument */
 G_GNUC_INTERNAL gboolean sk_kiosk_check_page (const char *search, guint limit, GError **error);
+/* The count of rows @sql gives with ?1 the player's id and ?2 @search. */
+G_GNUC_INTERNAL guint sk_kiosk_count_matches (
+    SkStore *store, const char *sql, const char *player, const char *search, GError **error);
 /* The tap of an unknown badge while an EnrollByTap waits: the badge
  * becomes its listener (@r gets the id and name, @message a sentence) and
  * TRUE; FALSE when none waits, or with @error when the enrolment failed. */

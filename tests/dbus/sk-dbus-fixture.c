@@ -368,6 +368,17 @@ playing (Fixture *f, gconstpointer data)
          g_strcmp0 (sk_dbus_kiosk1_get_player_status (f->kiosk), "playing") == 0;
 }
 
+gboolean
+audio_is (Fixture *f, gconstpointer status)
+{
+  g_autoptr (GVariant) audio = sk_dbus_kiosk1_dup_audio_status (f->kiosk);
+  const char *s = NULL;
+
+  if (audio != NULL)
+    g_variant_get_child (audio, 0, "&s", &s);
+  return g_strcmp0 (s, status) == 0;
+}
+
 void
 wait_playing (Fixture *f)
 {

@@ -106,6 +106,8 @@ Signal *wait_signal (Fixture *f, guint from, const char *member, const char *nee
 /* The last signal @member received, or NULL. */
 Signal *last_signal (Fixture *f, const char *member);
 void wait_playing (Fixture *f);
+/* Whether AudioStatus's status is the string @status. */
+gboolean audio_is (Fixture *f, gconstpointer status);
 gboolean reader_ready (Fixture *f, gconstpointer data);
 /* Whether the Listeners property names @name. */
 gboolean has_listener (Fixture *f, gconstpointer name);

@@ -479,17 +479,6 @@ test_settings (Fixture *f, gconstpointer data)
   g_assert_null (strstr (after, "volume="));
 }
 
-static gboolean
-audio_is (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GVariant) audio = sk_dbus_kiosk1_dup_audio_status (f->kiosk);
-  const char *status = NULL;
-
-  if (audio != NULL)
-    g_variant_get_child (audio, 0, "&s", &status);
-  return g_strcmp0 (status, data) == 0;
-}
-
 static void
 wait_audio (Fixture *f, const char *status)
 {

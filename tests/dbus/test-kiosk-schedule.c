@@ -38,17 +38,6 @@ schedule_args (guint weekday, guint from, guint to, double cap, const char *zone
 }
 
 static gboolean
-audio_is (Fixture *f, gconstpointer status)
-{
-  g_autoptr (GVariant) audio = sk_dbus_kiosk1_dup_audio_status (f->kiosk);
-  const char *s = NULL;
-
-  if (audio != NULL)
-    g_variant_get_child (audio, 0, "&s", &s);
-  return g_strcmp0 (s, status) == 0;
-}
-
-static gboolean
 volume_is (Fixture *f, gconstpointer volume)
 {
   return sk_dbus_kiosk1_get_volume (f->kiosk) == *(const double *) volume;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sk-test-nginx.h"
 #include "sk-test-pg.h"
 #include "sk-test-util.h"
 
@@ -106,13 +107,13 @@ test_migrate (void)
 
   g_assert_cmpint (run_ctl_db ("status", &out), ==, 0);
   g_assert_nonnull (strstr (out, "001_schema.sql         pending"));
-  g_assert_nonnull (strstr (out, "4 pending"));
+  g_assert_nonnull (strstr (out, "5 pending"));
   g_clear_pointer (&out, g_free);
 
   g_assert_cmpint (run_ctl_db ("migrate", &out), ==, 0);
   g_assert_cmpstr (out, ==,
                    "applied 001_schema.sql\napplied 002_rls.sql\napplied 003_recommend.sql\n"
-                   "applied 004_player_queue_for.sql\n");
+                   "applied 004_player_queue_for.sql\napplied 005_refresh_player_queues.sql\n");
 
   conn = sk_test_pg_connect (&pg);
   schema = sk_test_pg_value (conn,
@@ -132,7 +133,7 @@ test_migrate (void)
 
   /* The second run is a no-op. */
   g_assert_cmpint (run_ctl_db ("migrate", &out2), ==, 0);
-  g_assert_cmpstr (out2, ==, "the database is up to date (migration 4)\n");
+  g_assert_cmpstr (out2, ==, "the database is up to date (migration 5)\n");
   g_assert_cmpint (run_ctl_db ("status", &out3), ==, 0);
   g_assert_nonnull (strstr (out3, "0 pending"));
   conn = sk_test_pg_connect (&pg);
@@ -189,7 +190,22 @@ test_migrate_refuses (void)
   }
   g_clear_pointer (&conn, PQfinish);
   g_assert_cmpint (run_ctl_db ("migrate", &out4), ==, 0);
-  g_assert_cmpstr (out4, ==, "the database is up to date (migration 4)\n");
+
+  /* no database there: one clear line, exit 1 */
+  {
+    g_autofree char *url = g_strdup_printf ("postgresql://postgres@127.0.0.1:%u/postgres"
+                                            "?sslmode=disable&connect_timeout=5",
+                                            (guint) sk_test_free_port ());
+    const char *argv[] = { "db", "migrate", "--url", url, NULL };
+    g_autofree char *o = NULL;
+    g_autofree char *e = NULL;
+
+    g_assert_cmpint (sk_test_run_ctl (argv, &o, &e), ==, 1);
+    g_assert_cmpstr (o, ==, "");
+    g_assert_true (g_str_has_prefix (e, "soundscape-ctl: cannot connect to the database: "));
+    g_assert_cmpint (strchr (e, '\n') - e, ==, (int) strlen (e) - 1);
+  }
+  g_assert_cmpstr (out4, ==, "the database is up to date (migration 5)\n");
 }
 
 /* --- the shared cases ---------------------------------------------------- */
@@ -969,6 +985,82 @@ test_player_queue_for (void)
   sk_test_pg_exec (conn, "ROLLBACK");
 }
 
+/* refresh_player_queues() fills player_queue for the cloud's players (the
+ * seed's cron job) with recommend_with_penalty's ranking of who is present,
+ * skips a player whose inputs did not change, and leaves kiosks alone. */
+static void
+test_refresh_player_queues (void)
+{
+  g_autoptr (PGconn) conn = connect_or_skip ();
+  g_autofree char *n1 = NULL;
+  g_autofree char *n2 = NULL;
+  g_autofree char *n3 = NULL;
+  g_autofree char *q1 = NULL;
+  g_autofree char *q2 = NULL;
+  g_autofree char *q3 = NULL;
+  g_autofree char *want = NULL;
+  g_autofree char *kiosk = NULL;
+  const char *queue_sql = "SELECT string_agg(position || ':' || song_id, ',' ORDER BY position) "
+                          "FROM public.player_queue WHERE player_id = '" PLAYER "'";
+
+  if (conn == NULL)
+    return;
+  sk_test_pg_exec (conn, "BEGIN");
+  sk_test_pg_exec (
+      conn, "INSERT INTO auth.users (id) VALUES ('" OWNER "');"
+            "INSERT INTO public.profiles (id, preference_vector) "
+            "  VALUES ('" OWNER "', '[0.9,0.3,0.2,0.4,0.4]');"
+            "INSERT INTO public.songs (id, title, file_url, embedding) VALUES "
+            "  ('" SONG1 "', 'rain', 'https://media.invalid/1.wav', '[0.9,0.2,0.1,0.3,0.4]'),"
+            "  ('" SONG2 "', 'wind', 'https://media.invalid/2.wav', '[0.2,0.9,0.1,0.3,0.4]'),"
+            "  ('00000000-0000-4000-8000-0000000000e3', 'fire', 'https://media.invalid/3.wav',"
+            "   '[0.1,0.1,0.9,0.1,0.1]');"
+            "INSERT INTO public.players (id, name, token, queue_source) VALUES "
+            "  ('" PLAYER "', 'lobby', 'secret-token-of-the-lobby', 'cloud'),"
+            "  ('00000000-0000-4000-8000-0000000000d5', 'bar', 'secret-token-of-the-bar', 'kiosk');"
+            "INSERT INTO public.sessions (user_id, player_id) VALUES ('" OWNER "', '" PLAYER "');");
+
+  n1 = sk_test_pg_value (conn, "SELECT public.refresh_player_queues(3)", 0, NULL);
+  g_assert_cmpstr (n1, ==, "1");
+  q1 = sk_test_pg_value (conn, queue_sql, 0, NULL);
+  want = sk_test_pg_value (conn,
+                           "SELECT string_agg(n || ':' || song_id, ',' ORDER BY n) FROM ("
+                           "  SELECT row_number() OVER () AS n, song_id FROM public.recommend_with_penalty("
+                           "    (SELECT preference_vector FROM public.profiles), '" PLAYER
+                           "', 3)) r",
+                           0, NULL);
+  g_assert_cmpstr (q1, ==, want);
+  g_assert_nonnull (strstr (q1, "1:" SONG1));
+  kiosk = sk_test_pg_value (conn,
+                            "SELECT count(*) FROM public.player_queue "
+                            "WHERE player_id = '00000000-0000-4000-8000-0000000000d5'",
+                            0, NULL);
+  g_assert_cmpstr (kiosk, ==, "0");
+
+  /* nothing changed: skipped, the queue as it was */
+  n2 = sk_test_pg_value (conn, "SELECT public.refresh_player_queues(3)", 0, NULL);
+  g_assert_cmpstr (n2, ==, "0");
+  q2 = sk_test_pg_value (conn, queue_sql, 0, NULL);
+  g_assert_cmpstr (q2, ==, q1);
+
+  /* a play changes the inputs: the song just started loses the whole
+   * penalty (1 at Δt = 0) */
+  sk_test_pg_exec (conn, "INSERT INTO public.songs_playing (player_id, song_id) "
+                         "VALUES ('" PLAYER "', '" SONG1 "')");
+  n3 = sk_test_pg_value (conn, "SELECT public.refresh_player_queues(3)", 0, NULL);
+  g_assert_cmpstr (n3, ==, "1");
+  q3 = sk_test_pg_value (conn,
+                         "SELECT round((s1.score - s0.score)::numeric, 6) FROM "
+                         "  (SELECT score FROM public.player_queue WHERE song_id = '" SONG1
+                         "') s1, "
+                         "  (SELECT soundscape.sim('{0.9,0.3,0.2,0.4,0.4}', "
+                         "     soundscape.vec(embedding)) AS score "
+                         "   FROM public.songs WHERE id = '" SONG1 "') s0",
+                         0, NULL);
+  g_assert_cmpstr (q3, ==, "-1.000000"); /* to 1e-6: a stored vector is single precision */
+  sk_test_pg_exec (conn, "ROLLBACK");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -983,6 +1075,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud-sql/4-rank-cases", test_rank_cases);
   g_test_add_func ("/cloud-sql/5-rls", test_rls);
   g_test_add_func ("/cloud-sql/6-player-queue-for", test_player_queue_for);
+  g_test_add_func ("/cloud-sql/7-refresh-player-queues", test_refresh_player_queues);
   rc = g_test_run ();
   sk_test_pg_stop (&pg);
   g_free (pg_why_not);

@@ -839,6 +839,43 @@ test_picks_up_other_programs (Fixture *f, gconstpointer data)
   g_assert_cmpuint (sk_engine_get_n_present (f->engine), ==, 2);
 }
 
+/* sk_engine_set_setting applies a setting at once (the queue's length),
+ * refuses a bad one storing nothing, and is not reported as another
+ * program's change. */
+static void
+test_set_setting_applies (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *stored = NULL;
+  guint n = 0;
+
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==,
+                   SK_ENGINE_CHANGED_NOTHING);
+  g_assert_true (sk_engine_set_setting (f->engine, "queue_k", "2", &error));
+  g_assert_no_error (error);
+  sk_engine_get_queue (f->engine, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==,
+                   SK_ENGINE_CHANGED_NOTHING);
+  g_assert_null (summary);
+
+  g_assert_false (sk_engine_set_setting (f->engine, "queue_k", "0", &error));
+  g_assert_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID);
+  g_clear_error (&error);
+  stored = sk_store_dup_setting (f->store, "queue_k");
+  g_assert_cmpstr (stored, ==, "2");
+  g_clear_pointer (&stored, g_free);
+
+  /* NULL: back to the default */
+  g_assert_true (sk_engine_set_setting (f->engine, "queue_k", NULL, &error));
+  g_assert_no_error (error);
+  stored = sk_store_dup_setting (f->store, "queue_k");
+  g_assert_null (stored);
+  sk_engine_get_queue (f->engine, &n);
+  g_assert_cmpuint (n, >, 2);
+}
+
 /* A song whose embedding went bad while it plays: a vote says so, not
  * that the song left the library. */
 static void
@@ -908,6 +945,7 @@ main (int argc, char **argv)
   ADD ("/core/engine/rolled-back-change-emits-nothing", test_rolled_back_change_emits_nothing);
   ADD ("/core/engine/tap-and-check-out-are-one-transaction-each", test_tap_is_one_transaction);
   ADD ("/core/engine/picks-up-what-other-programs-changed", test_picks_up_other_programs);
+  ADD ("/core/engine/set-setting-applies-at-once", test_set_setting_applies);
   ADD ("/core/engine/bad-embedding-vote-says-so", test_bad_embedding_vote_says_so);
 #undef ADD
   g_test_add_func ("/core/engine/empty-library-has-nothing-to-play", test_nothing_to_play);
