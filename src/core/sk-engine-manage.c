@@ -19,13 +19,12 @@
 static gboolean
 listener_exists (SkEngine *self, const char *user_id, GError **error)
 {
-  sqlite3_stmt *stmt = sk_store_prepare (self->store, "SELECT 1 FROM profiles WHERE id = ?1",
-                                         error);
+  sqlite3_stmt *stmt = sk_store_query (self->store, error, "SELECT 1 FROM profiles WHERE id = ?1",
+                                       "s", user_id);
   int rc;
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
   rc = sk_store_step (self->store, stmt, error);
   sqlite3_reset (stmt);
   if (rc == SQLITE_DONE)
@@ -33,28 +32,6 @@ listener_exists (SkEngine *self, const char *user_id, GError **error)
                  "No listener has the id “%.40s”", user_id);
   return rc == SQLITE_ROW;
 }
-
-/* Runs @sql with ?1, ?2, … bound to @args (NULL: SQL NULL). */
-static gboolean
-run (SkEngine *self, const char *sql, const char *const *args, int n_args, GError **error)
-{
-  sqlite3_stmt *stmt = sk_store_prepare (self->store, sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  for (int i = 0; i < n_args; i++)
-    {
-      if (args[i] != NULL)
-        sqlite3_bind_text (stmt, i + 1, args[i], -1, SQLITE_STATIC);
-      else
-        sqlite3_bind_null (stmt, i + 1);
-    }
-  return sk_store_run (self->store, stmt, error);
-}
-
-#define RUN(self, sql, error, ...)                          \
-  run ((self), (sql), (const char *const[]){ __VA_ARGS__ }, \
-       (int) (sizeof ((const char *const[]){ __VA_ARGS__ }) / sizeof (const char *)), (error))
 
 /* --- listeners and badges ----------------------------------------------- */
 
@@ -77,8 +54,9 @@ sk_engine_rename_listener (SkEngine *self,
   ts = sk_time_format (now);
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!RUN (self, "UPDATE profiles SET display_name = ?2, updated_at = ?3 WHERE id = ?1", error,
-            user_id, name, ts) ||
+  if (!sk_store_run_sql (self->store, error,
+                         "UPDATE profiles SET display_name = ?2, updated_at = ?3 WHERE id = ?1",
+                         "sss", user_id, name, ts) ||
       !sk_engine_outbox_row (self, "profile", PROFILE_JSON, user_id, now, error) ||
       !sk_store_commit (self->store, error))
     {
@@ -109,8 +87,8 @@ sk_engine_set_badge_revoked (SkEngine *self, const char *uid, gboolean revoked, 
   ts = sk_time_format (now);
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!RUN (self, "UPDATE badges SET revoked_at = ?2 WHERE uid = ?1", error, norm,
-            revoked ? ts : NULL) ||
+  if (!sk_store_run_sql (self->store, error, "UPDATE badges SET revoked_at = ?2 WHERE uid = ?1",
+                         "ss", norm, revoked ? ts : NULL) ||
       !sk_engine_outbox_row (self, "badge", BADGE_JSON, norm, now, error))
     goto fail;
   /* a revoked badge's listener leaves now (taps of it are refused) */
@@ -150,10 +128,12 @@ sk_engine_set_role (SkEngine *self, const char *user_id, const char *role, GErro
   id = sk_uuid_new ();
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!RUN (self, "DELETE FROM roles WHERE user_id = ?1", error, user_id) ||
+  if (!sk_store_run_sql (self->store, error, "DELETE FROM roles WHERE user_id = ?1", "s",
+                         user_id) ||
       (strcmp (role, "listener") != 0 &&
-       !RUN (self, "INSERT INTO roles (id, user_id, role, created_at) VALUES (?3, ?1, ?2, ?4)",
-             error, user_id, role, id, ts)) ||
+       !sk_store_run_sql (self->store, error,
+                          "INSERT INTO roles (id, user_id, role, created_at) VALUES (?3, ?1, ?2, ?4)",
+                          "ssss", user_id, role, id, ts)) ||
       !sk_store_commit (self->store, error))
     {
       sk_store_rollback (self->store);
@@ -177,10 +157,10 @@ include_song (SkEngine *self, const char *song_id, const char *ts, GError **erro
 {
   g_autofree char *id = sk_uuid_new ();
 
-  return RUN (self,
-              "INSERT OR IGNORE INTO player_library (id, player_id, song_id, added_at) "
-              "VALUES (?1, ?2, ?3, ?4)",
-              error, id, self->player_id, song_id, ts);
+  return sk_store_run_sql (self->store, error,
+                           "INSERT OR IGNORE INTO player_library (id, player_id, song_id, added_at) "
+                           "VALUES (?1, ?2, ?3, ?4)",
+                           "ssss", id, self->player_id, song_id, ts);
 }
 
 /* Includes every song selected by @sql (?1 bound to @arg). */
@@ -188,12 +168,11 @@ static gboolean
 include_songs (SkEngine *self, const char *sql, const char *arg, const char *ts, GError **error)
 {
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = sk_store_prepare (self->store, sql, error);
+  sqlite3_stmt *stmt = sk_store_query (self->store, error, sql, "s", arg);
   int rc;
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
   while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup (sk_store_column_text (stmt, 0)));
   sqlite3_reset (stmt);
@@ -245,13 +224,12 @@ sk_engine_set_in_library (SkEngine *self,
 
   for (guint i = 0; song_ids[i] != NULL; i++)
     {
-      sqlite3_stmt *stmt = sk_store_prepare (self->store, "SELECT 1 FROM songs WHERE id = ?1",
-                                             error);
+      sqlite3_stmt *stmt = sk_store_query (self->store, error, "SELECT 1 FROM songs WHERE id = ?1",
+                                           "s", song_ids[i]);
       int rc;
 
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_text (stmt, 1, song_ids[i], -1, SQLITE_STATIC);
       rc = sk_store_step (self->store, stmt, error);
       sqlite3_reset (stmt);
       if (rc == SQLITE_DONE)
@@ -266,9 +244,11 @@ sk_engine_set_in_library (SkEngine *self,
   if (!materialise (self, ts, error))
     goto fail;
   for (guint i = 0; song_ids[i] != NULL; i++)
-    if (!(included ? include_song (self, song_ids[i], ts, error)
-                   : RUN (self, "DELETE FROM player_library WHERE player_id = ?1 AND song_id = ?2",
-                          error, self->player_id, song_ids[i])))
+    if (!(included
+              ? include_song (self, song_ids[i], ts, error)
+              : sk_store_run_sql (self->store, error,
+                                  "DELETE FROM player_library WHERE player_id = ?1 AND song_id = ?2",
+                                  "ss", self->player_id, song_ids[i])))
       goto fail;
   return finish_library (self, error);
 
@@ -286,7 +266,8 @@ sk_engine_set_all_in_library (SkEngine *self, gboolean included, GError **error)
     return FALSE;
   /* all: no rows and no choice, so that later imports play too; none: no
    * rows, chosen */
-  if (!RUN (self, "DELETE FROM player_library WHERE player_id = ?1", error, self->player_id) ||
+  if (!sk_store_run_sql (self->store, error, "DELETE FROM player_library WHERE player_id = ?1", "s",
+                         self->player_id) ||
       !sk_store_set_setting (self->store, KEY_CURATED, included ? NULL : "1", error))
     {
       sk_store_rollback (self->store);

@@ -561,6 +561,33 @@ test_playback (Fixture *f, gconstpointer data)
   g_assert_cmpstr (stored, ==, "0.5");
   g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 0.5);
 
+  /* within the schedule's cap (0.3 all week): above it is refused with
+   * the cap in the sentence, below it is stored */
+  {
+    GVariantBuilder hours, caps;
+    double cap = 0.3;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GVariant) reply = NULL;
+    g_autofree char *remote = NULL;
+
+    g_variant_builder_init (&hours, G_VARIANT_TYPE ("a(uuu)"));
+    g_variant_builder_init (&caps, G_VARIANT_TYPE ("a(uuud)"));
+    for (guint day = 1; day <= 7; day++)
+      g_variant_builder_add (&caps, "(uuud)", day, 0u, 0u, cap);
+    call_ok (f, "SetSchedule", g_variant_new ("(a(uuu)a(uuud)s)", &hours, &caps, "UTC"));
+    if (!spin_until (volume_is, f, &cap, 10))
+      g_error ("Volume %g under a cap of 0.3", sk_dbus_kiosk1_get_volume (f->kiosk));
+    reply = call (f, "SetVolume", g_variant_new ("(d)", 0.5), &error);
+    g_assert_null (reply);
+    remote = g_dbus_error_get_remote_error (error);
+    g_assert_cmpstr (remote, ==, ERR "InvalidArgument");
+    g_assert_nonnull (strstr (error->message, "at most 0.3"));
+    call_ok (f, "SetVolume", g_variant_new ("(d)", 0.2));
+    g_clear_pointer (&stored, g_free);
+    stored = sk_test_file_query_text (f->db, "SELECT value FROM settings WHERE key = 'volume'");
+    g_assert_cmpstr (stored, ==, "0.2");
+  }
+
   lock (f);
   assert_refused (f, "Skip", NULL, ERR "NotAllowed");
   assert_refused (f, "Resume", NULL, ERR "NotAllowed");
