@@ -49,6 +49,9 @@ struct _SkEngine
 
   guint expiry_source;
 
+  gboolean crowd_veto; /* the setting crowd_veto */
+  char *vetoed_play;   /* the play last vetoed: one veto a play */
+
   guint tap_limit;         /* per badge per minute; 0: none */
   GHashTable *recent_taps; /* normalised uid → GArray of gint64 */
 
@@ -70,6 +73,7 @@ enum
   SIGNAL_TRACK_STARTED,
   SIGNAL_QUEUE_CHANGED,
   SIGNAL_STATUS_CHANGED,
+  SIGNAL_VETOED,
   N_SIGNALS
 };
 
@@ -119,6 +123,12 @@ G_GNUC_INTERNAL gboolean sk_engine_check_in_user (SkEngine *self,
                                                   SkCheckIn *ci,
                                                   gboolean *manager,
                                                   GError **error);
+
+/* sk-engine-votes.c: after a vote on @play_id was committed (in the
+ * outermost transaction or not), whether the room vetoes it; announces
+ * "vetoed" (after the commit) when it does. */
+G_GNUC_INTERNAL void
+sk_engine_check_veto (SkEngine *self, const char *song_id, const char *play_id);
 
 /* sk-engine-outbox.c: the row @sql selects (by ?1 = @id), as JSON, to the
  * outbox as @kind. */

@@ -1,11 +1,13 @@
 /* sk-engine-votes.c: a vote moves the taste of a listener present, through
  * the learner (sk_taste_learn), in the same transaction as the vote, the
- * outbox rows and the new queue. */
+ * outbox rows and the new queue. Once it is committed, the crowd veto
+ * looks at the votes on the play (sk_engine_check_veto). */
 #include "config.h"
 
 #include <string.h>
 
 #include "sk-engine-private.h"
+#include "sk-why.h"
 
 /* The listener's preference and learner state. A profile with no state
  * yet starts from its preference; a damaged one too, with a log line. */
@@ -85,6 +87,7 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
   g_autofree char *pref_text = NULL;
   g_autofree char *state_text = NULL;
   g_autofree char *song = NULL;
+  g_autofree char *play = NULL;
   double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
   const double *embedding;
   GError *local = NULL;
@@ -116,6 +119,7 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
       return FALSE;
     }
   song = g_strdup (self->current_song);
+  play = g_strdup (self->current_play);
   index = sk_recommender_lookup (self->recommender, song);
   if (index < 0)
     {
@@ -132,7 +136,7 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
   if (!sk_store_run_sql (self->store, &local,
                          "INSERT INTO votes (id, user_id, song_id, vote_value, vote_time, play_id) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                         "sssiss", vote_id, user_id, song, value, ts, self->current_play))
+                         "sssiss", vote_id, user_id, song, value, ts, play))
     {
       if (g_error_matches (local, SK_STORE_ERROR, SK_STORE_ERROR_CONSTRAINT))
         {
@@ -169,6 +173,7 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
     goto fail;
 
   sk_engine_emit (self, SIGNAL_VOTE_RECORDED, user_id, song, value);
+  sk_engine_check_veto (self, song, play);
   return TRUE;
 
 fail:
@@ -177,4 +182,69 @@ fail:
   sk_engine_requeue (self, NULL);
   g_propagate_error (error, local);
   return FALSE;
+}
+
+/* The crowd veto (docs/DESIGN.md, "Crowd veto"): with the setting
+ * crowd_veto on, a play is vetoed once at least two of the listeners
+ * present have rated it and more than half of those present rated it 2 or
+ * lower. Only votes of listeners still present count; a play is vetoed
+ * once. Called after the vote's commit, so that it reads what was
+ * committed; "vetoed" is emitted through sk_engine_emit, after the
+ * outermost commit like every other signal. */
+void
+sk_engine_check_veto (SkEngine *self, const char *song_id, const char *play_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) present = NULL;
+  g_autoptr (GHashTable) here = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *message = NULL;
+  guint n_rated = 0, n_low = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!self->crowd_veto || play_id == NULL || g_strcmp0 (self->vetoed_play, play_id) == 0)
+    return;
+  present = sk_sessions_present (self->sessions, sk_engine_now (self), &error);
+  if (present == NULL)
+    {
+      g_warning ("The crowd veto could not count who is here: %s", error->message);
+      return;
+    }
+  if (present->len < 2)
+    return;
+  here = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < present->len; i++)
+    g_hash_table_add (here, g_array_index (present, SkPresent, i).user_id);
+
+  stmt = sk_store_prepare (self->store, "SELECT user_id, vote_value FROM votes WHERE play_id = ?1",
+                           &error);
+  if (stmt == NULL)
+    {
+      g_warning ("The crowd veto could not read the votes: %s", error->message);
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, play_id, -1, SQLITE_STATIC);
+  while ((rc = sk_store_step (self->store, stmt, &error)) == SQLITE_ROW)
+    if (g_hash_table_contains (here, sk_store_column_text (stmt, 0)))
+      {
+        n_rated++;
+        if (sqlite3_column_int (stmt, 1) <= 2)
+          n_low++;
+      }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      g_warning ("The crowd veto could not read the votes: %s", error->message);
+      return;
+    }
+  if (n_rated < 2 || 2 * n_low <= present->len)
+    return;
+
+  g_free (self->vetoed_play);
+  self->vetoed_play = g_strdup (play_id);
+  title = sk_engine_dup_song_title (self, song_id);
+  message = sk_why_veto (title, n_low, present->len);
+  g_message ("Crowd veto of %s (play %s): %s", song_id, play_id, message);
+  sk_engine_emit (self, SIGNAL_VETOED, song_id, play_id, message);
 }

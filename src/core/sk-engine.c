@@ -91,6 +91,7 @@ static void
 queue_entry_clear (gpointer p)
 {
   g_free (((SkQueueEntry *) p)->song_id);
+  g_free (((SkQueueEntry *) p)->why);
 }
 
 static gint64
@@ -120,6 +121,7 @@ sk_engine_finalize (GObject *object)
   g_free (self->current_play);
   g_free (self->status);
   g_free (self->status_message);
+  g_free (self->vetoed_play);
 
   G_OBJECT_CLASS (sk_engine_parent_class)->finalize (object);
 }
@@ -166,6 +168,10 @@ sk_engine_class_init (SkEngineClass *klass)
                                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                            G_TYPE_NONE, 2, G_TYPE_STRING,
                                                            G_TYPE_STRING);
+  sk_engine_signals[SIGNAL_VETOED] = g_signal_new ("vetoed", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                   G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING,
+                                                   G_TYPE_STRING);
 }
 
 static void
@@ -292,6 +298,7 @@ sk_engine_load_settings (SkEngine *self)
                           sk_settings_get_int (self->store, "session_minutes") * 60);
   self->tap_limit = (guint) sk_settings_get_int (self->store, "tap_limit_per_minute");
   self->explore_weight = sk_settings_get_double (self->store, "explore_weight");
+  self->crowd_veto = sk_settings_get_int (self->store, "crowd_veto") != 0;
   self->rank_buf = g_renew (SkRankItem, self->rank_buf, self->k);
 }
 
@@ -517,8 +524,9 @@ sk_engine_requeue (SkEngine *self, GError **error)
 {
   g_autoptr (GArray) present = NULL;
   SkRankParams params = { 0 };
+  SkRankItem *plain_buf = NULL;
   gint64 now = sk_engine_now (self);
-  guint n;
+  guint n, n_plain = 0;
 
   present = sk_sessions_present (self->sessions, now, error);
   if (present == NULL)
@@ -551,14 +559,30 @@ sk_engine_requeue (SkEngine *self, GError **error)
   params.explore = self->has_explore ? self->explore : NULL;
   params.current = sk_recommender_lookup (self->recommender, self->current_song);
   n = sk_recommender_rank (self->recommender, &params, self->rank_buf);
+  /* "why this": the songs that are in the queue only by the exploration
+   * bonus are the ones missing from the ranking without it */
+  if (params.explore != NULL && n > 0)
+    {
+      SkRankParams plain = params;
+
+      plain.explore = NULL;
+      plain_buf = g_newa (SkRankItem, params.k);
+      n_plain = sk_recommender_rank (self->recommender, &plain, plain_buf);
+    }
 
   g_array_set_size (self->queue, 0);
   for (guint i = 0; i < n; i++)
     {
       SkQueueEntry e;
+      SkWhyParts parts;
 
+      sk_recommender_explain (self->recommender, &params, self->rank_buf[i].index, &parts);
+      parts.explored = plain_buf != NULL;
+      for (guint j = 0; j < n_plain && parts.explored; j++)
+        parts.explored = plain_buf[j].index != self->rank_buf[i].index;
       e.song_id = g_strdup (sk_recommender_get_id (self->recommender, self->rank_buf[i].index));
       e.score = self->rank_buf[i].score;
+      e.why = sk_why_sentence (&parts);
       g_array_append_val (self->queue, e);
     }
 

@@ -13,6 +13,7 @@
  *   track-started   (song_id, play_id)
  *   queue-changed   ()
  *   status-changed  (status, message)   "playing", or "idle" with why
+ *   vetoed          (song_id, play_id, message)   the crowd veto: skip it
  */
 #pragma once
 
@@ -70,6 +71,7 @@ typedef struct
 {
   char *song_id;
   double score;
+  char *why; /* one sentence for the screen (sk_why_sentence) */
 } SkQueueEntry;
 
 typedef gint64 (*SkClockFunc) (gpointer user_data);

@@ -171,6 +171,20 @@ verify_result_free (VerifyResult *res)
   g_free (res);
 }
 
+/* FALSE, with the task's error returned, when @got is not the length @who
+ * gives (@want; -1 when it gives none). */
+static gboolean
+length_ok (GTask *task, const char *safe_url, gint64 got, gint64 want, const char *who)
+{
+  if (want < 0 || got == want)
+    return TRUE;
+  g_task_return_new_error (task, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_LENGTH,
+                           "Downloading %s: got %" G_GINT64_FORMAT " bytes, %s %" G_GINT64_FORMAT
+                           ".",
+                           safe_url, got, who, want);
+  return FALSE;
+}
+
 static void
 verify_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
@@ -222,22 +236,9 @@ verify_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
     }
   close (fd);
 
-  if (job->total >= 0 && bytes != job->total)
-    {
-      g_task_return_new_error (task, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_LENGTH,
-                               "Downloading %s: got %" G_GINT64_FORMAT " bytes, the server "
-                               "announced %" G_GINT64_FORMAT ".",
-                               job->safe_url, bytes, job->total);
-      return;
-    }
-  if (job->expected >= 0 && bytes != job->expected)
-    {
-      g_task_return_new_error (task, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_LENGTH,
-                               "Downloading %s: got %" G_GINT64_FORMAT " bytes, the song row "
-                               "says %" G_GINT64_FORMAT ".",
-                               job->safe_url, bytes, job->expected);
-      return;
-    }
+  if (!length_ok (task, job->safe_url, bytes, job->total, "the server announced") ||
+      !length_ok (task, job->safe_url, bytes, job->expected, "the song row says"))
+    return;
   if (job->sha256 != NULL && g_strcmp0 (g_checksum_get_string (sum), job->sha256) != 0)
     {
       g_task_return_new_error (task, SK_MEDIA_ERROR, SK_MEDIA_ERROR_WRONG_CHECKSUM,

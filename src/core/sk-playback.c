@@ -62,6 +62,7 @@ struct _SkPlayback
   gboolean waiting;      /* some song can play once downloaded */
   GHashTable *measuring; /* song ids whose loudness a thread measures */
   gulong queue_changed_id;
+  gulong vetoed_id;
   guint retry_source;
 };
 
@@ -773,6 +774,20 @@ on_pcm_error (SkAudioPlayer *player, const GError *error, SkPlayback *self)
 
 /* --- start and stop ----------------------------------------------------- */
 
+/* The room vetoed the song playing (the engine's crowd veto): it fades
+ * out with the crossfade, as a skip does, and the next one plays. */
+static void
+on_vetoed (SkEngine *engine,
+           const char *song_id,
+           const char *play_id,
+           const char *message,
+           SkPlayback *self)
+{
+  if (g_strcmp0 (sk_playback_get_current_song (self), song_id) != 0)
+    return; /* it ended on its own meanwhile */
+  sk_audio_player_skip (self->player);
+}
+
 gboolean
 sk_playback_start (SkPlayback *self, GError **error)
 {
@@ -803,6 +818,7 @@ sk_playback_start (SkPlayback *self, GError **error)
   self->running = TRUE;
   self->queue_changed_id = g_signal_connect (self->engine, "queue-changed",
                                              G_CALLBACK (on_queue_changed), self);
+  self->vetoed_id = g_signal_connect (self->engine, "vetoed", G_CALLBACK (on_vetoed), self);
   fill (self);
   prefetch (self);
   return TRUE;
@@ -818,6 +834,7 @@ sk_playback_stop (SkPlayback *self)
   self->running = FALSE;
   g_clear_handle_id (&self->retry_source, g_source_remove);
   g_clear_signal_handler (&self->queue_changed_id, self->engine);
+  g_clear_signal_handler (&self->vetoed_id, self->engine);
   g_signal_handlers_disconnect_by_data (self->player, self);
   sk_audio_player_stop (self->player, FALSE);
   /* a running download holds a reference on the cache */

@@ -17,6 +17,8 @@
  *     venue never hears silence. With nothing at all, the engine's status
  *     is "idle" with a message for the UI (sk_engine_get_status_message,
  *     "status-changed"); songs still downloading are retried.
+ *   - A track the room vetoes (the engine's "vetoed") is skipped with the
+ *     crossfade, and the next one plays.
  *   - The queue's http(s) songs are prefetched whenever it changes; the
  *     playing and the next song are protected from eviction.
  *

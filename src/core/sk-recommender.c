@@ -482,3 +482,74 @@ sk_recommender_rank (SkRecommender *self, const SkRankParams *params, SkRankItem
 
   return count;
 }
+
+void
+sk_recommender_explain (SkRecommender *self,
+                        const SkRankParams *params,
+                        guint index,
+                        SkWhyParts *out)
+{
+  const double *e, *like;
+  double group[SK_DIM], g[SK_DIM], packed[15];
+  guint L;
+
+  g_return_if_fail (self != NULL && self->committed);
+  g_return_if_fail (params != NULL && out != NULL);
+  g_return_if_fail (index < self->songs->len);
+
+  memset (out, 0, sizeof *out);
+  L = params->n_listeners;
+  e = &self->unit[(gsize) index * SK_DIM];
+  out->n_present = L;
+  out->strategy = L == 0 ? SK_STRATEGY_AVERAGE : params->strategy;
+
+  if (out->strategy == SK_STRATEGY_LEAST_MISERY)
+    {
+      const double *u = listener_units (self, params->listeners, L);
+      guint worst = 0;
+
+      out->similarity = dot5 (u, e);
+      for (guint l = 1; l < L; l++)
+        {
+          double s = dot5 (&u[(gsize) l * SK_DIM], e);
+
+          if (s < out->similarity)
+            {
+              out->similarity = s;
+              worst = l;
+            }
+        }
+      like = &u[(gsize) worst * SK_DIM];
+    }
+  else
+    {
+      if (L == 0)
+        {
+          if (params->house != NULL)
+            memcpy (group, params->house, sizeof group);
+          else
+            sk_taste_neutral (group);
+        }
+      else
+        sk_taste_mean (params->listeners, L, group);
+      sk_taste_centre_unit (group, g);
+      out->similarity = dot5 (g, e);
+      like = g;
+    }
+  for (guint d = 0; d < SK_DIM; d++)
+    {
+      out->taste[d] = like[d] * e[d];
+      out->taste_like[d] = like[d];
+    }
+
+  out->penalty = sk_recommender_penalty (params->now, self->last_played[index]);
+  if (params->explore != NULL && L > 0)
+    {
+      pack_explore (params->explore, packed);
+      out->bonus = explore_bonus (packed, e);
+    }
+  if (self->last_played[index] == SK_NEVER)
+    out->since_played = -1;
+  else
+    out->since_played = MAX (0, (params->now - self->last_played[index]) / G_USEC_PER_SEC);
+}

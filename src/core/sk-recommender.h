@@ -8,6 +8,7 @@
 #pragma once
 
 #include "sk-types.h"
+#include "sk-why.h"
 
 G_BEGIN_DECLS
 
@@ -65,6 +66,14 @@ double sk_recommender_penalty (gint64 now, gint64 last_played);
 /* Fills @out (room for params->k items) with the best candidates, best
  * first, and returns how many it wrote. */
 guint sk_recommender_rank (SkRecommender *self, const SkRankParams *params, SkRankItem *out);
+
+/* The parts of song @index's score under @params, as sk_recommender_rank
+ * computes it (the song playing and the library are not looked at): what
+ * "why this" is built from (sk_why_sentence). */
+void sk_recommender_explain (SkRecommender *self,
+                             const SkRankParams *params,
+                             guint index,
+                             SkWhyParts *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkRecommender, sk_recommender_free)
 

@@ -121,17 +121,6 @@ end_session (SkSessions *self, const char *session_id, const char *now_ts, GErro
                            "ss", session_id, now_ts);
 }
 
-/* Rows still marked active whose time has passed would block the unique
- * index for a new check-in: close them first. */
-static gboolean
-close_stale (SkSessions *self, const char *user_id, const char *now_ts, GError **error)
-{
-  return sk_store_run_sql (self->store, error,
-                           "UPDATE sessions SET status = 'inactive' "
-                           "WHERE user_id = ?1 AND status = 'active' AND expires_at <= ?2",
-                           "ss", user_id, now_ts);
-}
-
 gboolean
 sk_sessions_check_in (
     SkSessions *self, const char *user_id, gint64 now, SkCheckIn *out, GError **error)
@@ -153,7 +142,12 @@ sk_sessions_check_in (
   if (!sk_store_begin (self->store, error))
     return FALSE;
 
-  if (!close_stale (self, user_id, now_ts, &local))
+  /* Rows still marked active whose time has passed would block the unique
+   * index for a new check-in: close them first. */
+  if (!sk_store_run_sql (self->store, &local,
+                         "UPDATE sessions SET status = 'inactive' "
+                         "WHERE user_id = ?1 AND status = 'active' AND expires_at <= ?2",
+                         "ss", user_id, now_ts))
     goto fail;
 
   if (find_active (self, user_id, now_ts, &session_id, &where, &local))

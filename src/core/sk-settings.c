@@ -21,6 +21,9 @@ static const SkSetting settings[] = {
     "The venue's own taste, played when nobody is checked in" },
   { "explore_weight", SK_SETTING_DOUBLE, 0, SK_EXPLORE_MAX, G_STRINGIFY (SK_EXPLORE_WEIGHT_DEFAULT),
     NULL, "How much the queue tries songs that teach the kiosk a listener's taste (0: never)" },
+  { "crowd_veto", SK_SETTING_INT, 0, 1, "1", NULL,
+    "Whether the room may skip the track: once two or more present have rated it and most of "
+    "those present rated it 2 or lower, it fades out (1: on, 0: off)" },
   { "session_minutes", SK_SETTING_INT, 1, 24 * 60, G_STRINGIFY (SK_SESSION_MINUTES_DEFAULT), NULL,
     "How long a check-in lasts (a re-tap extends it)" },
   { "tap_limit_per_minute", SK_SETTING_INT, 0, 1000, G_STRINGIFY (SK_TAP_LIMIT_DEFAULT), NULL,

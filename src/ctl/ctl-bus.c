@@ -562,3 +562,16 @@ cmd_watch (int argc, char **argv)
   g_signal_handlers_disconnect_by_data (kiosk, &w);
   return w.rc;
 }
+
+/* For the manager's commands of ctl-bus-manage.c: the same unlock. */
+gboolean
+ctl_bus_unlock (SkDBusKiosk1 *kiosk, const char *command, const char *pin, gboolean *relock, int *rc)
+{
+  return bus_unlock (kiosk, command, pin, relock, rc);
+}
+
+void
+ctl_bus_relock (SkDBusKiosk1 *kiosk, gboolean relock)
+{
+  bus_relock (kiosk, relock);
+}

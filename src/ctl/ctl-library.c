@@ -5,6 +5,7 @@
 
 #include "ctl.h"
 #include "sk-import.h"
+#include "sk-kiosk-dbus.h"
 #include "sk-media-cache.h"
 #include "sk-songs.h"
 #include "sk-util.h"
@@ -35,16 +36,26 @@ cmd_import (int argc, char **argv)
   g_autoptr (SkStore) store = NULL;
   g_autoptr (GPtrArray) problems = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  g_autofree char *pin = NULL;
+  GOptionEntry entries[] = { { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
+                               "The admin PIN, when soundscaped runs (else asked on a terminal)",
+                               "PIN" },
+                             { NULL } };
   guint n = 0;
   int rc = parse_options (
       &argc, &argv, "import", "DIR",
       "Import audio files (WAV, FLAC, OGG, Opus, MP3), each with a JSON sidecar\n"
       "NAME.json: {\"title\", \"artist\", \"type\", \"embedding\": [5 numbers in 0..1], \"bpm\"}.\n"
-      "Bad files are named with the reason and nothing of them is stored.",
-      NULL, 1, 1);
+      "Bad files are named with the reason and nothing of them is stored.\n"
+      "When soundscaped runs, it imports the directory (it must be able to read it).",
+      entries, 1, 1);
 
   if (rc >= 0)
     return rc;
+  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (kiosk != NULL)
+    return ctl_bus_import (kiosk, pin, argv[1]);
   store = open_store (SK_STORE_OPEN_EXISTING);
   if (store == NULL)
     return EXIT_FAILURE;

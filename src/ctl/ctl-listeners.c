@@ -95,11 +95,16 @@ cmd_enroll (int argc, char **argv)
   g_autofree char *role = NULL;
   g_autofree char *taste = NULL;
   double pref[SK_DIM];
-  GOptionEntry entries[] = { { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin",
-                               "ROLE" },
-                             { "taste", 0, 0, G_OPTION_ARG_STRING, &taste,
-                               "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]", "VECTOR" },
-                             { NULL } };
+  g_autofree char *pin = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin", "ROLE" },
+    { "taste", 0, 0, G_OPTION_ARG_STRING, &taste, "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]",
+      "VECTOR" },
+    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
+      "The admin PIN, when soundscaped runs (else asked on a terminal)", "PIN" },
+    { NULL }
+  };
   int rc = parse_options (&argc, &argv, "enroll", "UID NAME",
                           "Give a badge to a named listener (optionally a manager).", entries, 2,
                           2);
@@ -108,6 +113,10 @@ cmd_enroll (int argc, char **argv)
     return rc;
   if (taste != NULL && !sk_vec_parse (taste, pref, &error))
     return fail ("enroll: --taste: %s", error->message);
+  /* through soundscaped when it runs: a tap of the badge over the bus */
+  kiosk = taste == NULL ? ctl_bus_kiosk (FALSE, NULL) : NULL;
+  if (kiosk != NULL)
+    return ctl_bus_enroll (kiosk, pin, argv[1], argv[2], role);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;

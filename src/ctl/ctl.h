@@ -69,6 +69,16 @@ int ctl_bus_status (SkDBusKiosk1 *kiosk);
 /* The manager's: Unlock with @pin (NULL: asked on a terminal), then Skip,
  * or SetSetting @key to @value (NULL: the default). */
 int ctl_bus_next (SkDBusKiosk1 *kiosk, const char *pin);
+/* Unlock with @pin (NULL: asked on a terminal) for @command; *@relock says
+ * whether to Lock after (ctl_bus_relock). FALSE with the error printed. */
+gboolean ctl_bus_unlock (
+    SkDBusKiosk1 *kiosk, const char *command, const char *pin, gboolean *relock, int *rc);
+void ctl_bus_relock (SkDBusKiosk1 *kiosk, gboolean relock);
+/* ctl-bus-manage.c: Import of @dir by soundscaped, its progress printed
+ * until it ends; the badge @uid enrolled by a tap over the bus. */
+int ctl_bus_import (SkDBusKiosk1 *kiosk, const char *pin, const char *dir);
+int ctl_bus_enroll (
+    SkDBusKiosk1 *kiosk, const char *pin, const char *uid, const char *name, const char *role);
 int ctl_bus_config (SkDBusKiosk1 *kiosk, const char *pin, const char *key, const char *value);
 int cmd_watch (int argc, char **argv);
 /* ctl-db.c: the cloud schema on PostgreSQL */

@@ -98,9 +98,9 @@ refresh_queue (SkKioskService *self)
     {
       g_autoptr (SkSong) song = sk_songs_lookup (store, q[i].song_id, NULL);
 
-      /* the "why" sentence is not built yet: "" (the XML says so) */
       g_variant_builder_add (&b, "(sssds)", q[i].song_id, song ? song->title : "",
-                             song && song->artist ? song->artist : "", q[i].score, "");
+                             song && song->artist ? song->artist : "", q[i].score,
+                             q[i].why ? q[i].why : "");
     }
   sk_dbus_kiosk1_set_queue (self->skeleton, g_variant_builder_end (&b));
 }
@@ -269,6 +269,17 @@ on_vote_recorded (
                                      n > 0 ? q[0].song_id : "");
 }
 
+/* The crowd veto: the playback fades the track out; the screen says why. */
+static void
+on_vetoed (SkEngine *engine,
+           const char *song_id,
+           const char *play_id,
+           const char *message,
+           SkKioskService *self)
+{
+  sk_dbus_kiosk1_emit_skipped (self->skeleton, song_id, "veto", message);
+}
+
 static void
 on_reader_status (SkNfcReader *reader, SkKioskService *self)
 {
@@ -423,6 +434,7 @@ sk_kiosk_service_new (SkEngine *engine)
   g_signal_connect_swapped (engine, "checked-out", G_CALLBACK (on_listeners_changed), self);
   g_signal_connect (engine, "status-changed", G_CALLBACK (on_status_changed), self);
   g_signal_connect (engine, "vote-recorded", G_CALLBACK (on_vote_recorded), self);
+  g_signal_connect (engine, "vetoed", G_CALLBACK (on_vetoed), self);
 
   sk_kiosk_service_reload (self);
   set_audio (self, "stopped", NULL);

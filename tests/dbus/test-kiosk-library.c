@@ -293,6 +293,40 @@ test_import (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_in_library (&found), ==, n_good);
 }
 
+/* soundscape-ctl import goes through soundscaped when it runs: the PIN,
+ * the progress, the result; without the PIN it is refused. */
+static void
+test_ctl_import (Fixture *f, gconstpointer data)
+{
+  g_autofree char *usb = g_build_filename (f->dir, "stick", NULL);
+  g_autofree char *out = NULL;
+  g_auto (Page) found = { 0 };
+
+  g_assert_cmpint (g_mkdir (usb, 0700), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *wav = g_strdup_printf ("%s/quay-%u.wav", usb, i);
+      g_autofree char *json = g_strdup_printf ("%s/quay-%u.json", usb, i);
+      g_autofree char *title = g_strdup_printf ("Quay %u", i);
+
+      sk_test_write_wav (wav, 1.0);
+      sk_test_write_sidecar (json, title, EMBEDDING);
+    }
+  start_daemon (f);
+  unlock_admin (f, PIN);
+  call_ok (f, "Lock", NULL);
+  g_assert_cmpint (run_ctl (f, &out, "import", "--session", usb, NULL), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_ctl (f, &out, "import", "--session", "--pin", PIN, usb, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "[3/3]"));
+  g_assert_nonnull (strstr (out, "Imported 3 songs"));
+  /* it locked the page again, as it found it */
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (f->kiosk));
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs "
+                                                  "WHERE title LIKE 'Quay %'"),
+                   ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,5 +335,6 @@ main (int argc, char **argv)
   ADD ("/dbus/library/refused-while-locked", test_refused_while_locked);
   ADD ("/dbus/library/songs-and-library", test_songs_and_library);
   ADD ("/dbus/library/import", test_import);
+  ADD ("/dbus/library/ctl-import", test_ctl_import);
   return g_test_run ();
 }

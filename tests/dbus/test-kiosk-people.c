@@ -238,6 +238,37 @@ test_enroll_by_tap (Fixture *f, gconstpointer data)
                    ==, 0);
 }
 
+/* soundscape-ctl enroll goes through soundscaped when it runs (a tap over
+ * the bus); a badge someone has is refused without checking them in. */
+static void
+test_ctl_enroll (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *sql = NULL;
+
+  start_daemon (f);
+  unlock_admin (f, PIN);
+  g_assert_cmpint (run_ctl (f, &out, "enroll", "--session", "--pin", PIN, "--role", "manager",
+                            NEW_BADGE, "Noor", NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "Noor enrolled as"));
+  sql = g_strdup_printf ("SELECT count(*) FROM badges b JOIN profiles p ON p.id = b.user_id "
+                         "JOIN roles r ON r.user_id = p.id WHERE b.uid = '%s' "
+                         "AND p.display_name = 'Noor' AND r.role = 'manager'",
+                         NEW_BADGE);
+  g_assert_cmpint (sk_test_file_query_int (f->db, sql), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_ctl (f, &out, "enroll", "--session", "--pin", PIN, RAIN_LOVER, "Someone",
+                            NULL),
+                   ==, 1);
+  g_assert_nonnull (strstr (out, "already belongs to Rain Lover"));
+  g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM sessions"), ==, 0);
+  g_assert_cmpint (sk_test_file_query_int (f->db,
+                                           "SELECT count(*) FROM profiles WHERE display_name = "
+                                           "'Someone'"),
+                   ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -248,5 +279,6 @@ main (int argc, char **argv)
   ADD ("/dbus/people/rename", test_rename);
   ADD ("/dbus/people/revoke-and-role", test_revoke_and_role);
   ADD ("/dbus/people/enroll-by-tap", test_enroll_by_tap);
+  ADD ("/dbus/people/ctl-enroll", test_ctl_enroll);
   return g_test_run ();
 }
