@@ -52,6 +52,16 @@ open_engine (SkStoreOpenFlags flags)
   return engine;
 }
 
+gboolean
+open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags flags)
+{
+  *kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (*kiosk != NULL)
+    return TRUE;
+  *engine = open_engine (flags);
+  return *engine != NULL;
+}
+
 static gboolean
 is_negative_number (const char *arg)
 {

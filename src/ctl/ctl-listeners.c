@@ -26,12 +26,10 @@ cmd_tap (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_tap (kiosk, argv[1]);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   if (!sk_engine_tap (engine, argv[1], &r, &error))
     return fail ("tap: %s", error->message);
   switch (r.kind)
@@ -73,12 +71,10 @@ cmd_join (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_join (kiosk, argv[1], name);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   id = sk_engine_join (engine, argv[1], name, &error);
   if (id == NULL)
     return fail ("join: %s", error->message);
@@ -146,12 +142,10 @@ cmd_vote (int argc, char **argv)
       fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
       return EXIT_USAGE;
     }
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_vote (kiosk, argv[1], (int) value);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
   if (user == NULL || !sk_engine_vote (engine, user, (int) value, &error))
     return fail ("vote: %s", error->message);
@@ -171,12 +165,10 @@ cmd_checkout (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_check_out (kiosk, argv[1]);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
   if (user == NULL || !sk_engine_check_out (engine, user, &error))
     return fail ("checkout: %s", error->message);
@@ -207,12 +199,10 @@ cmd_next (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_next (kiosk, pin);
-  engine = open_engine (SK_STORE_OPEN_EXISTING);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   if (!sk_engine_start_next (engine, &song, &error))
     return fail ("next: %s", error->message);
   title = sk_engine_dup_song_title (engine, song);
@@ -287,12 +277,10 @@ cmd_status (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  kiosk = ctl_bus_kiosk (FALSE, NULL);
+  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_READ_ONLY))
+    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_status (kiosk);
-  engine = open_engine (SK_STORE_OPEN_READ_ONLY);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   if (!sk_engine_refresh (engine, &error))
     return fail ("status: %s", error->message);
   store = sk_engine_get_store (engine);

@@ -60,6 +60,10 @@ int cmd_demo (int argc, char **argv);
  * in @error. */
 typedef struct _SkDBusKiosk1 SkDBusKiosk1;
 SkDBusKiosk1 *ctl_bus_kiosk (gboolean required, GError **error);
+/* The way a command reaches the kiosk: soundscaped's proxy in *@kiosk when
+ * it runs (ctl_bus_kiosk, not required), else the database opened with
+ * @flags in *@engine. FALSE, the error printed, when neither opens. */
+gboolean open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags flags);
 int ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid);
 int ctl_bus_vote (SkDBusKiosk1 *kiosk, const char *uid, int value);
 int ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name);

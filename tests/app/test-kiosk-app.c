@@ -581,7 +581,7 @@ test_german (void)
   int status = -1;
 
   if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                     NULL, NULL, NULL, NULL, &status, &error) ||
+                     sk_test_child_setup, NULL, NULL, NULL, &status, &error) ||
       !g_spawn_check_wait_status (status, NULL))
     {
       g_test_skip ("localedef cannot make de_DE.UTF-8 (the package locales is missing)");
@@ -635,7 +635,7 @@ test_accessible_names (Screen *s, gconstpointer data)
 static void
 start_xvfb (void)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (
       G_SUBPROCESS_FLAGS_STDERR_SILENCE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr (GError) error = NULL;
   g_autoptr (GIOChannel) channel = NULL;
@@ -644,7 +644,6 @@ start_xvfb (void)
 
   g_assert_no_errno (pipe (fds));
   g_subprocess_launcher_take_fd (launcher, fds[1], 3);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3", "-screen", "0",
                                       "1280x800x24", "-nolisten", "tcp", NULL);
   g_assert_no_error (error);

@@ -23,6 +23,7 @@
 
 #include "sk-audio-player.h"
 #include "sk-import.h"
+#include "sk-test-util.h"
 
 #define RATE SK_AUDIO_RATE
 #define TIMEOUT_S 30
@@ -672,8 +673,8 @@ test_format (Fixture *f, gconstpointer data)
       return;
     }
   g_assert_nonnull (self_exe);
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status,
-                &error);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL, NULL, NULL,
+                &status, &error);
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   for (gsize i = 0; i < frames; i++)
@@ -1162,8 +1163,8 @@ test_ctl_play (Fixture *f, gconstpointer data)
                            NULL };
     g_autofree char *expected = g_strdup_printf ("playing %s\nplaying %s\n", pa, pb);
 
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
-                  &status, &error);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL, &out_text,
+                  &err_text, &status, &error);
     g_assert_no_error (error);
     g_test_message ("stdout: %s\nstderr: %s", out_text, err_text);
     g_assert_true (WIFEXITED (status));
@@ -1184,8 +1185,8 @@ test_ctl_play (Fixture *f, gconstpointer data)
                            "0.5", "--unpaced", "--no-normalize", NULL };
     g_autofree char *expected = g_strdup_printf ("playing %s\n", pb);
 
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
-                  &status, &error);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL, &out_text,
+                  &err_text, &status, &error);
     g_assert_no_error (error);
     g_assert_true (WIFEXITED (status));
     g_assert_cmpint (WEXITSTATUS (status), ==, 1);
@@ -1200,8 +1201,8 @@ test_ctl_play (Fixture *f, gconstpointer data)
   {
     const char *argv[] = { ctl, "play", pb, "--pcm", "sk-test-no-such-card", NULL };
 
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
-                  &status, &error);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL, &out_text,
+                  &err_text, &status, &error);
     g_assert_no_error (error);
     g_assert_true (WIFEXITED (status));
     g_assert_cmpint (WEXITSTATUS (status), ==, 1);
@@ -1215,8 +1216,8 @@ test_ctl_play (Fixture *f, gconstpointer data)
     const char *argv[] = { ctl, "play", pa, "--crossfade", "13", "--pcm", f->pcm, NULL };
 
     g_spawn_sync (NULL, (char **) argv, NULL,
-                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL,
-                  &status, &error);
+                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, sk_test_child_setup,
+                  NULL, NULL, NULL, &status, &error);
     g_assert_no_error (error);
     g_assert_true (WIFEXITED (status));
     g_assert_cmpint (WEXITSTATUS (status), ==, 2);
@@ -1260,12 +1261,12 @@ test_ctl_play_normalizes (Fixture *f, gconstpointer data)
     const char *init[] = { ctl, "init", "--db", db, NULL };
     const char *config[] = { ctl, "config", "loudness_target_lufs", "-20", "--db", db, NULL };
 
-    g_spawn_sync (NULL, (char **) init, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
-                  &status, &error);
+    g_spawn_sync (NULL, (char **) init, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, sk_test_child_setup, NULL,
+                  NULL, NULL, &status, &error);
     g_assert_no_error (error);
     g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-    g_spawn_sync (NULL, (char **) config, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
-                  &status, &error);
+    g_spawn_sync (NULL, (char **) config, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, sk_test_child_setup,
+                  NULL, NULL, NULL, &status, &error);
     g_assert_no_error (error);
     g_assert_cmpint (WEXITSTATUS (status), ==, 0);
   }
@@ -1289,8 +1290,8 @@ test_ctl_play_normalizes (Fixture *f, gconstpointer data)
       gsize n, first, end;
 
       g_unlink (f->out);
-      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out_text, &err_text,
-                    &status, &error);
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL,
+                    &out_text, &err_text, &status, &error);
       g_assert_no_error (error);
       g_test_message ("stdout: %s\nstderr: %s", out_text, err_text);
       g_assert_true (WIFEXITED (status));
@@ -1378,8 +1379,9 @@ test_ctl_play_interrupted (Fixture *f, gconstpointer data)
 
   g_assert_nonnull (ctl);
   pipe_start (&p); /* the pipe must exist before the player opens it */
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                           &error, ctl, "play", path, "--pcm", f->pcm, "--no-normalize", NULL);
+  proc = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                 &error, ctl, "play", path, "--pcm", f->pcm, "--no-normalize",
+                                 NULL);
   g_assert_no_error (error);
   wait_for_output (f, RATE / 4);
   g_subprocess_send_signal (proc, SIGINT);

@@ -179,7 +179,7 @@ run_start (Run *run,
   static guint serial;
   g_autofree char *name = g_strdup_printf ("callgrind.out.%u", serial++);
   g_autofree char *out_arg = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (
       G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr (GError) error = NULL;
   const char *argv[] = { valgrind, "--tool=callgrind", "--quiet", NULL, self, mode, file, NULL };

@@ -173,8 +173,10 @@ start_load (char **note)
       return NULL;
     }
   /* its own timeout is a backstop: it is stopped by its pid below */
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                           &error, stress, "--cpu", "2", "--timeout", "300s", "--quiet", NULL);
+  proc = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                     G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                 &error, stress, "--cpu", "2", "--timeout", "300s", "--quiet",
+                                 NULL);
   if (proc == NULL)
     {
       *note = g_strdup_printf ("no load: %s", error->message);

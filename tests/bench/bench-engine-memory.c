@@ -120,7 +120,7 @@ static gboolean
 measure (const char *db, const char *pcm, Memory *m)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (
       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr (GSubprocess) p = NULL;

@@ -65,8 +65,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 static void
 start_demo (Fixture *f, const Case *c)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_autofree char *db = g_build_filename (f->dir, "soundscape.db", NULL);
   g_autofree char *no_reader = g_strdup_printf ("pn532_uart:%s/no-reader", f->dir);
   const char *argv[] = { g_getenv ("SK_SOUNDSCAPED"),

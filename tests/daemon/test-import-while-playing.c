@@ -162,7 +162,7 @@ test_import_while_playing (Fixture *f, gconstpointer data)
   sk_test_ctl_ok (f->db, (const char *const[]){ "join", BADGE, NULL });
 
   {
-    g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (
         G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
         G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
@@ -180,8 +180,8 @@ test_import_while_playing (Fixture *f, gconstpointer data)
     g_usleep (50 * 1000);
   g_assert_cmpuint (stats.frames, >, RATE * TRACK_S);
 
-  import = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                             &error, ctl, "import", big, "--db", f->db, NULL);
+  import = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                   &error, ctl, "import", big, "--db", f->db, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (import, NULL, NULL, on_communicated, &c);
 

@@ -71,9 +71,9 @@ fixture_teardown (Fixture *f, gconstpointer data)
 static void
 start_daemon (Fixture *f)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                   G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autofree char *pcm = sk_paced_pcm_name (20.0, f->out, NULL);
   g_autoptr (GError) error = NULL;
 
@@ -239,8 +239,9 @@ test_bad_database (Fixture *f, gconstpointer data)
 
   g_assert_true (
       g_file_set_contents (bad, "this is not a database, only text of some length", -1, NULL));
-  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                        g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc", "--no-bus", NULL);
+  p = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                              &error, g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc",
+                              "--no-bus", NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
   g_assert_no_error (error);
@@ -260,7 +261,7 @@ test_notify_socket (Fixture *f, gconstpointer data)
   g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (path);
   g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
                                            G_SOCKET_PROTOCOL_DEFAULT, &error);
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (
       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
@@ -410,10 +411,10 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
   start_daemon (f);
   assert_seen (f, ": playing ", 10);
 
-  second = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                 G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                             &error, g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", f->db,
-                             "--pcm", pcm, "--no-nfc", NULL);
+  second = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                       G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                                   &error, g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", f->db,
+                                   "--pcm", pcm, "--no-nfc", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (second, NULL, NULL, on_communicated, &c);
   timer = g_timeout_add_seconds (10, on_timeout, loop);

@@ -4,7 +4,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 
@@ -70,14 +69,6 @@ spin_tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* What this test starts dies with it, even when an assertion aborts it
- * before the teardown. */
-void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* The bus, with a connection of the test's own on it (the signals of the
  * service's object recorded from now on). */
 static void
@@ -88,10 +79,9 @@ start_bus (Fixture *f)
   g_autoptr (GError) error = NULL;
   gint64 deadline;
 
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (
       G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   f->bus_daemon = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--session", listen,
                                                "--nofork", NULL);
   g_assert_no_error (error);
@@ -166,9 +156,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
 GSubprocessLauncher *
 daemon_launcher (Fixture *f, GSubprocessFlags flags)
 {
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+  GSubprocessLauncher *launcher = sk_test_launcher_new (flags);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", f->address, TRUE);
   g_subprocess_launcher_setenv (launcher, "LIBNFC_AUTO_SCAN", "false", TRUE);
   g_subprocess_launcher_setenv (launcher, "LIBNFC_LOG_LEVEL", "0", TRUE);

@@ -58,8 +58,6 @@ gboolean spin_until (gboolean (*done) (Fixture *, gconstpointer),
                      Fixture *f,
                      gconstpointer data,
                      guint seconds);
-/* A GSpawnChildSetupFunc: the child dies with the test. */
-void die_with_parent (gpointer data);
 /* A launcher for a program on the test's bus (the reader's libnfc
  * quiet, no notify socket). */
 GSubprocessLauncher *daemon_launcher (Fixture *f, GSubprocessFlags flags);

@@ -771,7 +771,7 @@ test_system_policy (Fixture *f, gconstpointer data)
   g_autofree char *config = NULL;
   g_autofree char *config_arg = NULL;
   g_autofree char *out = NULL;
-  g_autoptr (GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (
+  g_autoptr (GSubprocessLauncher) bus_launcher = sk_test_launcher_new (
       G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
                                                               G_SUBPROCESS_FLAGS_STDOUT_PIPE |
@@ -803,7 +803,6 @@ test_system_policy (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (config_path, config, -1, &error));
   g_assert_no_error (error);
   config_arg = g_strconcat ("--config-file=", config_path, NULL);
-  g_subprocess_launcher_set_child_setup (bus_launcher, die_with_parent, NULL, NULL);
   bus = g_subprocess_launcher_spawn (bus_launcher, &error, "dbus-daemon", config_arg, "--nofork",
                                      NULL);
   g_assert_no_error (error);

@@ -478,7 +478,8 @@ demo_generate (void)
   argv[1] = (char *) "--stems";
   argv[2] = demo.dir;
   argv[3] = NULL;
-  g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+  g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL, NULL, NULL, &status,
+                &error);
   g_assert_no_error (error);
   g_spawn_check_wait_status (status, &error);
   g_assert_no_error (error);

@@ -1254,8 +1254,8 @@ test_refuses_an_untrusted_certificate (Fixture *f, gconstpointer data)
                            NULL };
 
     g_assert_true (g_spawn_sync (f->tmp, (char **) argv, NULL,
-                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                                 NULL, NULL, NULL, &status, &error));
+                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 sk_test_child_setup, NULL, NULL, NULL, &status, &error));
     g_assert_no_error (error);
     g_assert_true (g_spawn_check_wait_status (status, &error));
     g_assert_no_error (error);
@@ -1552,8 +1552,8 @@ test_ctl_cache_fetch_and_list (Fixture *f, gconstpointer data)
   {
     const char *argv[] = { ctl, "cache", "--db", db, "--fetch", "song-ctl", NULL };
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                                 &err, &status, &error));
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup,
+                                 NULL, &out, &err, &status, &error));
     g_assert_no_error (error);
     g_assert_cmpstr (err, ==, "");
     g_assert_true (g_spawn_check_wait_status (status, &error));
@@ -1567,8 +1567,8 @@ test_ctl_cache_fetch_and_list (Fixture *f, gconstpointer data)
   {
     const char *argv[] = { ctl, "cache", "--db", db, NULL };
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                                 &err, &status, &error));
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup,
+                                 NULL, &out, &err, &status, &error));
     g_assert_no_error (error);
     g_assert_true (g_spawn_check_wait_status (status, &error));
     g_assert_no_error (error);

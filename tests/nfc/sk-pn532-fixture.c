@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "sk-pn532-fixture.h"
+#include "sk-test-util.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -131,9 +132,9 @@ spawn (SkPn532Fixture *self, GError **error)
                    "Could not make a socket pair for the PN532 fixture: %s", g_strerror (saved));
       return FALSE;
     }
-  if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                         sv[1], sv[1], -1, NULL, NULL, 0, &self->pid, NULL, NULL,
-                                         NULL, error))
+  if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                         sk_test_child_setup, NULL, sv[1], sv[1], -1, NULL, NULL, 0,
+                                         &self->pid, NULL, NULL, NULL, error))
     {
       close (sv[0]);
       close (sv[1]);

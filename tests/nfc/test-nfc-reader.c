@@ -495,9 +495,9 @@ test_ctl_nfc_test (Fixture *f, gconstpointer data)
   g_autofree char *err = NULL;
 
   chip (f, "present classic7 " CLASSIC7);
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                           ctl, "nfc-test", "--device", sk_pn532_fixture_connstring (f->chip),
-                           "--count", "1", NULL);
+  proc = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                 &error, ctl, "nfc-test", "--device",
+                                 sk_pn532_fixture_connstring (f->chip), "--count", "1", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_ctl_done, &result);
   WAIT_UNTIL (result != NULL, 10000);
@@ -539,9 +539,9 @@ test_ctl_nfc_test_ctrl_c (Fixture *f, gconstpointer data)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                           ctl, "nfc-test", "--device", sk_pn532_fixture_connstring (f->chip),
-                           NULL);
+  proc = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                 &error, ctl, "nfc-test", "--device",
+                                 sk_pn532_fixture_connstring (f->chip), NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_ctl_done, &result);
   /* polling, and waiting for cards with no end: Ctrl-C ends it */

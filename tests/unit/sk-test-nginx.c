@@ -4,11 +4,11 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "sk-test-nginx.h"
+#include "sk-test-util.h"
 
 guint16
 sk_test_free_port (void)
@@ -37,28 +37,6 @@ sk_test_port_answers (guint16 port)
   g_socket_client_set_timeout (client, 1);
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
   return conn != NULL;
-}
-
-void
-sk_test_child_setup (gpointer data)
-{
-  /* If the test dies, so does its child. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-gboolean
-sk_test_reap (GPid pid, guint timeout_ms)
-{
-  for (guint waited = 0; waited <= timeout_ms; waited += 5)
-    {
-      int status;
-      pid_t r = waitpid (pid, &status, WNOHANG);
-
-      if (r == pid || (r < 0 && errno == ECHILD))
-        return TRUE;
-      g_usleep (5000);
-    }
-  return FALSE;
 }
 
 gboolean

@@ -35,12 +35,6 @@ gboolean sk_test_nginx_stop (SkTestNginx *n, int sig);
 /* Stops nginx (SIGQUIT) if it runs and frees what @n holds. */
 void sk_test_nginx_clear (SkTestNginx *n);
 
-/* For a test's child processes (a g_spawn child setup): the child gets
- * SIGTERM when the test dies. */
-void sk_test_child_setup (gpointer data);
-/* Waits (bounded) for the child @pid to exit; TRUE when it did. */
-gboolean sk_test_reap (GPid pid, guint timeout_ms);
-
 /* A loopback port that nothing listens on now. */
 guint16 sk_test_free_port (void);
 /* TRUE when something accepts connections on loopback @port. */

@@ -1,8 +1,11 @@
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
 #include <sndfile.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "sk-test-util.h"
@@ -317,8 +320,8 @@ sk_test_run_ctl (const char *const *argv, char **out, char **err)
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (args, (gpointer) argv[i]);
   g_ptr_array_add (args, NULL);
-  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status,
-                &error);
+  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL, out,
+                err, &status, &error);
   g_assert_no_error (error);
   if (WIFEXITED (status))
     return WEXITSTATUS (status);
@@ -339,4 +342,55 @@ sk_test_ctl_ok (const char *db, const char *const *argv)
   g_ptr_array_add (args, NULL);
   if (sk_test_run_ctl ((const char *const *) args->pdata, &out, &err) != 0)
     g_error ("soundscape-ctl %s failed: %s%s", argv[0], out, err);
+}
+
+/* --- the processes a test starts --------------------------------------- */
+
+void
+sk_test_child_setup (gpointer data)
+{
+  /* In the child, between fork and exec. SIGTERM rather than SIGKILL:
+   * nginx, dbus-daemon and stress-ng then take their own workers down. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+GSubprocessLauncher *
+sk_test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, sk_test_child_setup, NULL, NULL);
+  return launcher;
+}
+
+GSubprocess *
+sk_test_subprocess_new (GSubprocessFlags flags, GError **error, const char *argv0, ...)
+{
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (flags);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) argv0);
+  va_start (ap, argv0);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  return g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, error);
+}
+
+gboolean
+sk_test_reap (GPid pid, guint timeout_ms)
+{
+  for (guint waited = 0; waited <= timeout_ms; waited += 5)
+    {
+      int status;
+      pid_t r = waitpid (pid, &status, WNOHANG);
+
+      if (r == pid || (r < 0 && errno == ECHILD))
+        return TRUE;
+      g_usleep (5000);
+    }
+  return FALSE;
 }

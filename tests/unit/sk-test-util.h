@@ -2,6 +2,8 @@
  * the test moves by hand, and the paths of data files. */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "sk-engine.h"
 
 G_BEGIN_DECLS
@@ -94,4 +96,20 @@ int sk_test_run_ctl (const char *const *argv, char **out, char **err);
 /* Runs soundscape-ctl with @argv and `--db @db`; anything but exit
  * status 0 ends the test with what it said. */
 void sk_test_ctl_ok (const char *db, const char *const *argv);
+
+/* Every process a test starts (soundscaped, soundscape-ctl, the PN532
+ * fixture, nginx, dbus-daemon, stress-ng, …) is started with
+ * sk_test_child_setup as its GSpawnChildSetupFunc (@data unused), directly
+ * or through the two below: the child gets SIGTERM when the test process
+ * dies, so that an assertion that aborts a test before its teardown
+ * leaves nothing running. The signal follows the THREAD that spawned the
+ * child (PR_SET_PDEATHSIG): tests spawn from their main thread. */
+void sk_test_child_setup (gpointer data);
+/* g_subprocess_launcher_new with sk_test_child_setup. */
+GSubprocessLauncher *sk_test_launcher_new (GSubprocessFlags flags);
+/* g_subprocess_new with sk_test_child_setup. */
+GSubprocess *sk_test_subprocess_new (GSubprocessFlags flags, GError **error, const char *argv0, ...)
+    G_GNUC_NULL_TERMINATED;
+/* Waits (bounded) for the child @pid to exit; TRUE when it did. */
+gboolean sk_test_reap (GPid pid, guint timeout_ms);
 G_END_DECLS

@@ -486,6 +486,8 @@ ctl_in_parallel (Fixture *f, guint n, const char *const *argv, const char *uid_p
 {
   g_autofree char *ctl_path = sk_test_ctl_path ();
   g_autoptr (GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                   G_SUBPROCESS_FLAGS_STDERR_PIPE);
 
   for (guint i = 0; i < n; i++)
     {
@@ -501,9 +503,7 @@ ctl_in_parallel (Fixture *f, guint n, const char *const *argv, const char *uid_p
       g_ptr_array_add (args, g_strdup ("--db"));
       g_ptr_array_add (args, g_strdup (f->db));
       g_ptr_array_add (args, NULL);
-      p = g_subprocess_newv ((const char *const *) args->pdata,
-                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                             &error);
+      p = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &error);
       g_assert_no_error (error);
       g_ptr_array_add (procs, p);
     }
@@ -659,8 +659,8 @@ test_full_disk_at_first_open (Fixture *f, gconstpointer data)
       unshare, "--user", "--map-root-user", "--mount", "sh", "-c", script, NULL
     };
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                                 &err, &status, &error));
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup,
+                                 NULL, &out, &err, &status, &error));
     g_assert_no_error (error);
   }
   if (!WIFEXITED (status) || WEXITSTATUS (status) == 77 ||

@@ -43,8 +43,8 @@ make_comma_locale (const char *dir)
     }
   argv[0] = localedef;
   argv[5] = out_dir;
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
-                &status, &error);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, sk_test_child_setup, NULL,
+                NULL, &err, &status, &error);
   g_assert_no_error (error);
   /* localedef exits 1 for mere warnings: the compiled files are what count */
   if (!g_file_test (numeric, G_FILE_TEST_EXISTS))
