@@ -20,6 +20,7 @@ struct _SkWelcome
   GtkProgressBar *countdown;
   GtkLabel *countdown_label;
   GtkButton *check_out;
+  GtkWidget *admin;
 
   guint seconds;
   guint left;
@@ -34,6 +35,7 @@ enum
   SIGNAL_VOTE,
   SIGNAL_CHECK_OUT,
   SIGNAL_DONE,
+  SIGNAL_ADMIN,
   N_SIGNALS
 };
 
@@ -95,6 +97,7 @@ sk_welcome_start (SkWelcome *self, const char *greeting, guint seconds)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->votes), seconds > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->check_out), seconds > 0);
+  gtk_widget_set_visible (self->admin, FALSE);
   gtk_label_set_text (self->prompt, seconds > 0
                                         ? _ ("How do you like what is playing?")
                                         : _ ("Tap your badge on the reader to rate this track."));
@@ -125,6 +128,20 @@ sk_welcome_set_answer (SkWelcome *self, const char *text, gboolean ok, gboolean 
       self->answered = TRUE;
       show_left (self);
     }
+}
+
+void
+sk_welcome_set_admin_offered (SkWelcome *self, gboolean offered)
+{
+  g_return_if_fail (SK_IS_WELCOME (self));
+  gtk_widget_set_visible (self->admin, offered);
+}
+
+static void
+on_admin_clicked (GtkButton *button, SkWelcome *self)
+{
+  g_clear_handle_id (&self->timer, g_source_remove);
+  g_signal_emit (self, signals[SIGNAL_ADMIN], 0);
 }
 
 guint
@@ -196,6 +213,8 @@ sk_welcome_class_init (SkWelcomeClass *klass)
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_DONE] = g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_ADMIN] = g_signal_new ("admin", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-welcome.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -207,6 +226,7 @@ sk_welcome_class_init (SkWelcomeClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, countdown);
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, countdown_label);
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, check_out);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, admin);
   for (guint i = 0; i < N_VOTES; i++)
     {
       g_autofree char *id = g_strdup_printf ("vote%u", i + 1);
@@ -218,6 +238,7 @@ sk_welcome_class_init (SkWelcomeClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_vote_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_check_out_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_done_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_admin_clicked);
 }
 
 static void

@@ -4,7 +4,8 @@
  * visible countdown of the tap's ticket; the answer to a vote; "Check out".
  * A tap seen without a ticket (made over the bus by another client) greets
  * the listener and asks for a tap on the reader to vote. Emits "vote"
- * (1 to 5), "check-out" and "done" (the countdown ran out, or "Done").
+ * (1 to 5), "check-out", "admin" (a manager's "Admin page") and "done"
+ * (the countdown ran out, or "Done").
  */
 #pragma once
 
@@ -22,6 +23,8 @@ void sk_welcome_start (SkWelcome *self, const char *greeting, guint seconds);
  * shows it as a refusal. The vote buttons stay usable after a refusal
  * that is not final. */
 void sk_welcome_set_answer (SkWelcome *self, const char *text, gboolean ok, gboolean final);
+/* A manager's tap: the "Admin page" button shows too. */
+void sk_welcome_set_admin_offered (SkWelcome *self, gboolean offered);
 guint sk_welcome_get_seconds_left (SkWelcome *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sk-admin.h"
 #include "sk-badge.h"
 #include "sk-demo.h"
 #include "sk-join.h"
@@ -37,6 +38,8 @@ struct _SkWindow
   SkNowPlaying *now_playing;
   SkWelcome *welcome;
   SkJoin *join;
+  SkAdmin *admin;
+  GtkWidget *admin_button;
   AdwStatusPage *notice;
   GtkRevealer *banner_revealer;
   GtkLabel *banner;
@@ -146,14 +149,17 @@ error_sentence (const GError *error)
 }
 
 /* The hint to tap is for the room, while it looks at what plays; a
- * listener at the screen, or typing a name, needs the room it takes. */
+ * listener at the screen, or someone typing a name or a PIN, needs the
+ * room it takes. */
 static void
 on_page_changed (GtkStack *pages, GParamSpec *pspec, SkWindow *self)
 {
   const char *page = gtk_stack_get_visible_child_name (pages);
 
   gtk_widget_set_visible (GTK_WIDGET (self->tap_hint), g_strcmp0 (page, "playing") == 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->header), g_strcmp0 (page, "join") != 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->header),
+                          g_strcmp0 (page, "join") != 0 && g_strcmp0 (page, "admin") != 0);
+  gtk_widget_set_visible (self->admin_button, g_strcmp0 (page, "playing") == 0);
 }
 
 /* --- dimming ------------------------------------------------------------- */
@@ -357,6 +363,9 @@ handle_tap (
     else
       greeting = g_strdup_printf (_ ("Welcome back, %s"), name);
     sk_welcome_start (self->welcome, greeting, ticket_seconds_left (self));
+    /* a manager's badge also opens the admin page */
+    sk_welcome_set_admin_offered (self->welcome,
+                                  g_strcmp0 (result, "manager") == 0 && self->ticket != NULL);
     gtk_stack_set_visible_child_name (self->pages, "welcome");
   }
 }
@@ -591,6 +600,28 @@ sk_window_set_demo (SkWindow *self, gboolean demo)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.simulate-tap", demo);
 }
 
+/* --- the admin page ------------------------------------------------------ */
+
+static void
+on_admin_clicked (SkWindow *self)
+{
+  if (self->proxy == NULL)
+    return;
+  forget_ticket (self);
+  sk_admin_start (self->admin, self->proxy);
+  gtk_stack_set_visible_child_name (self->pages, "admin");
+}
+
+static void
+on_welcome_admin (SkWelcome *welcome, SkWindow *self)
+{
+  if (self->proxy == NULL || self->ticket == NULL)
+    return;
+  sk_admin_start_with_ticket (self->admin, self->proxy, self->ticket);
+  forget_ticket (self);
+  gtk_stack_set_visible_child_name (self->pages, "admin");
+}
+
 /* --- the reader's edge --------------------------------------------------- */
 
 void
@@ -693,6 +724,7 @@ sk_window_class_init (SkWindowClass *klass)
   g_type_ensure (SK_TYPE_NOW_PLAYING);
   g_type_ensure (SK_TYPE_WELCOME);
   g_type_ensure (SK_TYPE_JOIN);
+  g_type_ensure (SK_TYPE_ADMIN);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SkWindow, frame);
@@ -705,6 +737,8 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkWindow, now_playing);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, welcome);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, join);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, admin);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, admin_button);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, notice);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, banner);
@@ -715,6 +749,8 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_welcome_vote);
   gtk_widget_class_bind_template_callback (widget_class, on_welcome_check_out);
   gtk_widget_class_bind_template_callback (widget_class, on_join);
+  gtk_widget_class_bind_template_callback (widget_class, on_admin_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_welcome_admin);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_install_action (widget_class, "win.simulate-tap", "i", simulate_tap_action);
   for (int i = 0; i <= 5; i++)

@@ -21,12 +21,8 @@ listener_exists (SkEngine *self, const char *user_id, GError **error)
 {
   sqlite3_stmt *stmt = sk_store_query (self->store, error, "SELECT 1 FROM profiles WHERE id = ?1",
                                        "s", user_id);
-  int rc;
+  int rc = sk_store_step_once (self->store, stmt, error);
 
-  if (stmt == NULL)
-    return FALSE;
-  rc = sk_store_step (self->store, stmt, error);
-  sqlite3_reset (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
                  "No listener has the id “%.40s”", user_id);
@@ -226,12 +222,8 @@ sk_engine_set_in_library (SkEngine *self,
     {
       sqlite3_stmt *stmt = sk_store_query (self->store, error, "SELECT 1 FROM songs WHERE id = ?1",
                                            "s", song_ids[i]);
-      int rc;
+      int rc = sk_store_step_once (self->store, stmt, error);
 
-      if (stmt == NULL)
-        return FALSE;
-      rc = sk_store_step (self->store, stmt, error);
-      sqlite3_reset (stmt);
       if (rc == SQLITE_DONE)
         g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND,
                      "No song has the id “%.40s”; nothing was changed", song_ids[i]);

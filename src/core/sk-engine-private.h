@@ -124,9 +124,9 @@ G_GNUC_INTERNAL gboolean sk_engine_check_in_user (SkEngine *self,
                                                   gboolean *manager,
                                                   GError **error);
 
-/* sk-engine-votes.c: after a vote on @play_id was committed (in the
- * outermost transaction or not), whether the room vetoes it; announces
- * "vetoed" (after the commit) when it does. */
+/* sk-engine-votes.c: once a vote on @play_id was committed by the
+ * outermost transaction, whether the room vetoes it; announces "vetoed"
+ * when it does. */
 G_GNUC_INTERNAL void
 sk_engine_check_veto (SkEngine *self, const char *song_id, const char *play_id);
 

@@ -79,6 +79,47 @@ set_not_rateable_error (SkEngine *self, const char *song, GError **error)
   sqlite3_reset (stmt);
 }
 
+typedef struct
+{
+  SkEngine *engine;
+  char *song;
+  char *play;
+} VetoCheck;
+
+static void
+veto_check_run (gpointer data)
+{
+  VetoCheck *v = data;
+
+  sk_engine_check_veto (v->engine, v->song, v->play);
+}
+
+static void
+veto_check_free (gpointer data)
+{
+  VetoCheck *v = data;
+
+  g_object_unref (v->engine);
+  g_free (v->song);
+  g_free (v->play);
+  g_free (v);
+}
+
+/* The crowd veto looks at the votes once the outermost transaction has
+ * committed (at once when the vote's own was the outermost): a vote
+ * rolled back by a caller's transaction never counts, nor marks the play
+ * as vetoed. */
+static void
+veto_check_after_commit (SkEngine *self, const char *song, const char *play)
+{
+  VetoCheck *v = g_new0 (VetoCheck, 1);
+
+  v->engine = g_object_ref (self);
+  v->song = g_strdup (song);
+  v->play = g_strdup (play);
+  sk_store_after_commit (self->store, veto_check_run, v, veto_check_free);
+}
+
 gboolean
 sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
 {
@@ -173,7 +214,7 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
     goto fail;
 
   sk_engine_emit (self, SIGNAL_VOTE_RECORDED, user_id, song, value);
-  sk_engine_check_veto (self, song, play);
+  veto_check_after_commit (self, song, play);
   return TRUE;
 
 fail:

@@ -222,10 +222,9 @@ find_player (SkEngine *self, char **id, GError **error)
   if (stored == NULL)
     return SQLITE_DONE;
   stmt = sk_store_query (self->store, error, "SELECT 1 FROM players WHERE id = ?1", "s", stored);
-  if (stmt == NULL)
+  rc = sk_store_step_once (self->store, stmt, error);
+  if (rc < 0)
     return -1;
-  rc = sk_store_step (self->store, stmt, error);
-  sqlite3_reset (stmt);
   *id = g_steal_pointer (&stored);
   return rc;
 }

@@ -588,16 +588,22 @@ sk_store_run_sql (SkStore *self, GError **error, const char *sql, const char *ty
   return done;
 }
 
-gboolean
-sk_store_has_row (SkStore *self, sqlite3_stmt *stmt, GError **error)
+int
+sk_store_step_once (SkStore *self, sqlite3_stmt *stmt, GError **error)
 {
   int rc;
 
   if (stmt == NULL)
-    return FALSE;
+    return -1;
   rc = sk_store_step (self, stmt, error);
   sqlite3_reset (stmt);
-  return rc == SQLITE_ROW;
+  return rc;
+}
+
+gboolean
+sk_store_has_row (SkStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  return sk_store_step_once (self, stmt, error) == SQLITE_ROW;
 }
 
 gboolean

@@ -76,8 +76,12 @@ sqlite3_stmt *
 sk_store_query (SkStore *self, GError **error, const char *sql, const char *types, ...);
 /* sk_store_query, then sk_store_run: a statement whose rows are not read. */
 gboolean sk_store_run_sql (SkStore *self, GError **error, const char *sql, const char *types, ...);
-/* One step of @stmt (from sk_store_query), then a reset: TRUE when it gave a
- * row, FALSE when it gave none or failed (@error set). NULL gives FALSE. */
+/* One step of @stmt (from sk_store_query), then a reset: SQLITE_ROW,
+ * SQLITE_DONE, or -1 with @error set (a NULL @stmt gives -1). For a
+ * question whose answer is whether there is a row. */
+int sk_store_step_once (SkStore *self, sqlite3_stmt *stmt, GError **error);
+/* sk_store_step_once == SQLITE_ROW: FALSE when there was no row or it
+ * failed (@error set). */
 gboolean sk_store_has_row (SkStore *self, sqlite3_stmt *stmt, GError **error);
 
 /* Transactions nest: only the outermost begin/commit reaches SQLite; a

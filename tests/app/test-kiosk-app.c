@@ -105,11 +105,13 @@ linger (Screen *s, guint seconds)
 
 /* --- what a person sees ---------------------------------------------------- */
 
-/* The widget under @root whose accessible name is @name, drawn or not. */
+/* The widget of @type under @root whose accessible name is @name, drawn
+ * or not. */
 static GtkWidget *
-find_named (GtkWidget *root, const char *name)
+find_named_type (GtkWidget *root, const char *name, GType type)
 {
-  if (gtk_test_accessible_has_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL))
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
+      gtk_test_accessible_has_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL))
     {
       g_autofree char *diff = gtk_test_accessible_check_property (GTK_ACCESSIBLE (root),
                                                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -120,12 +122,18 @@ find_named (GtkWidget *root, const char *name)
     }
   for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
     {
-      GtkWidget *found = find_named (c, name);
+      GtkWidget *found = find_named_type (c, name, type);
 
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  return find_named_type (root, name, GTK_TYPE_WIDGET);
 }
 
 /* A label drawn on the screen now whose text holds @text. */
@@ -206,7 +214,7 @@ click (Screen *s, GtkWidget *button)
 static void
 press (Screen *s, const char *name)
 {
-  GtkWidget *button = find_named (GTK_WIDGET (s->window), name);
+  GtkWidget *button = find_named_type (GTK_WIDGET (s->window), name, GTK_TYPE_BUTTON);
 
   if (button == NULL)
     g_error ("no button named “%s”", name);
@@ -498,6 +506,61 @@ test_revoked (Screen *s, gconstpointer data)
   screenshot (s, "revoked");
 }
 
+static void
+type_pin (Screen *s, const char *pin)
+{
+  for (const char *c = pin; *c; c++)
+    {
+      char digit[2] = { *c, 0 };
+
+      press (s, digit);
+    }
+  press (s, "Unlock");
+}
+
+static gboolean
+admin_unlocked (Screen *s, gconstpointer want)
+{
+  return sk_dbus_kiosk1_get_admin_unlocked (s->base.kiosk) == GPOINTER_TO_INT (want);
+}
+
+/* The admin page behind the PIN pad the screen draws: five wrong PINs
+ * lock PIN entry (the engine's sentence says until when, the right PIN is
+ * refused then), and a manager's badge still opens it; "Lock" locks it
+ * again and goes back to what plays. */
+static void
+test_admin (Screen *s, gconstpointer data)
+{
+  call_ok (&s->base, "SetPin", g_variant_new ("(s)", "2468"));
+  press (s, "Admin");
+  wait_page (s, "admin", 2);
+  wait_text (s, "Enter the PIN", 2);
+  type_pin (s, "1111");
+  wait_text (s, "Wrong PIN", 5);
+  screenshot (s, "admin-pin");
+  for (int i = 0; i < 4; i++)
+    type_pin (s, "1111");
+  wait_text (s, "PIN entry is locked until", 5);
+  screenshot (s, "admin-pin-locked");
+  type_pin (s, "2468");
+  linger (s, 1);
+  g_assert_false (sk_dbus_kiosk1_get_admin_unlocked (s->base.kiosk));
+  press (s, "Cancel");
+  wait_page (s, "playing", 2);
+
+  tap_reader (s, MIA_MANAGER, "welcome");
+  wait_text (s, "Welcome back, Mia Manager", 2);
+  press (s, "Admin page");
+  wait_text (s, "Playback", 5);
+  if (!wait_until (s, admin_unlocked, GINT_TO_POINTER (TRUE), 5))
+    g_error ("the manager's badge did not unlock within 5 s");
+  screenshot (s, "admin");
+  press (s, "Lock the admin page");
+  wait_page (s, "playing", 2);
+  if (!wait_until (s, admin_unlocked, GINT_TO_POINTER (FALSE), 5))
+    g_error ("Lock did not lock within 5 s");
+}
+
 /* The hint to tap sits at the edge the reader is at: the left one here,
  * beside what plays, halfway down. */
 static void
@@ -692,6 +755,7 @@ main (int argc, char **argv)
     }
   g_test_add ("/app/reconnect", Screen, &sizes[0], screen_setup, test_reconnect, screen_teardown);
   g_test_add ("/app/revoked", Screen, &sizes[0], screen_setup, test_revoked, screen_teardown);
+  g_test_add ("/app/admin", Screen, &sizes[0], screen_setup, test_admin, screen_teardown);
   g_test_add ("/app/reader-edge", Screen, &sizes[0], screen_setup, test_reader_edge,
               screen_teardown);
   g_test_add ("/app/dim", Screen, &sizes[0], screen_setup, test_dim, screen_teardown);

@@ -750,6 +750,50 @@ test_rolled_back_change_emits_nothing (Fixture *f, gconstpointer data)
 }
 
 static void
+on_vetoed (SkEngine *engine, const char *song, const char *play, const char *message, guint *n)
+{
+  g_assert_nonnull (strstr (message, "of the 2 listeners here rated it 2 or lower"));
+  (*n)++;
+}
+
+/* The crowd veto is decided on what was committed: two low votes in a
+ * transaction of the caller's that is rolled back veto nothing, and leave
+ * the play free to be vetoed when the same votes are committed. */
+static void
+test_veto_after_commit (Fixture *f, gconstpointer data)
+{
+  g_autofree char *rain = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  g_autofree char *fire = enroll (f, "04F1E2D3", "Fire Keeper", NULL, FIRE);
+  g_autoptr (GError) error = NULL;
+  guint vetoes = 0;
+  SkTapResult r;
+
+  g_signal_connect (f->engine, "vetoed", G_CALLBACK (on_vetoed), &vetoes);
+  tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  tap_ok (f, "04F1E2D3", SK_TAP_LISTENER, &r);
+  sk_tap_result_clear (&r);
+  g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+
+  g_assert_true (sk_store_begin (f->store, &error));
+  g_assert_true (sk_engine_vote (f->engine, rain, 1, &error));
+  g_assert_true (sk_engine_vote (f->engine, fire, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vetoes, ==, 0);
+  sk_store_rollback (f->store);
+  g_assert_true (sk_engine_refresh (f->engine, &error));
+  g_assert_cmpuint (vetoes, ==, 0);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM votes"), ==, 0);
+
+  /* one low vote of two present: no veto; the second: a veto, once */
+  g_assert_true (sk_engine_vote (f->engine, rain, 1, &error));
+  g_assert_cmpuint (vetoes, ==, 0);
+  g_assert_true (sk_engine_vote (f->engine, fire, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vetoes, ==, 1);
+}
+
+static void
 test_tap_is_one_transaction (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
@@ -947,6 +991,7 @@ main (int argc, char **argv)
   ADD ("/core/engine/picks-up-what-other-programs-changed", test_picks_up_other_programs);
   ADD ("/core/engine/set-setting-applies-at-once", test_set_setting_applies);
   ADD ("/core/engine/bad-embedding-vote-says-so", test_bad_embedding_vote_says_so);
+  ADD ("/core/engine/veto-after-commit", test_veto_after_commit);
 #undef ADD
   g_test_add_func ("/core/engine/empty-library-has-nothing-to-play", test_nothing_to_play);
   return g_test_run ();
