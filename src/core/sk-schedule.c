@@ -267,14 +267,14 @@ const SkScheduleEntry *
 sk_schedule_get_opening (SkSchedule *self, guint *n)
 {
   *n = self->opening->len;
-  return (const SkScheduleEntry *) self->opening->data;
+  return (const SkScheduleEntry *) (gpointer) self->opening->data;
 }
 
 const SkScheduleEntry *
 sk_schedule_get_caps (SkSchedule *self, guint *n)
 {
   *n = self->caps->len;
-  return (const SkScheduleEntry *) self->caps->data;
+  return (const SkScheduleEntry *) (gpointer) self->caps->data;
 }
 
 const char *
