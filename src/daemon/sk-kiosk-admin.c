@@ -95,6 +95,15 @@ is_unlocked (SkKioskService *self)
 gboolean
 sk_kiosk_admin_allow (SkKioskService *self, const char *method, GError **error)
 {
+  /* The unlock's timer, the skeleton's properties and the store belong
+   * to the main context: a gate asked from another thread is a bug. */
+  if (!g_main_context_is_owner (g_main_context_default ()))
+    {
+      g_critical ("the admin gate was asked for %s off the main context", method);
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_FAILED,
+                   "%s could not be checked: the admin gate was asked from the wrong thread", method);
+      return FALSE;
+    }
   if (!is_unlocked (self))
     {
       g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,

@@ -394,20 +394,58 @@ sk_kiosk_service_set_reader (SkKioskService *self, SkNfcReader *reader)
 static const char *const listener_methods[] = { "Tap",    "Join", "Vote",   "CheckOut",
                                                 "Unlock", "Lock", "SetPin", NULL };
 
-/* Every other method is an admin one: refused here, before any handler,
- * while the admin page is locked; each one allowed extends the unlock. */
+/* Every other method is an admin one: refused here, before its handler,
+ * while the admin page is locked; each one allowed extends the unlock.
+ * The gate is the first handler of each admin method's handle-* signal,
+ * so it runs where the handlers run, on the main context (GDBus's
+ * g-authorize-method would run it on its worker thread, beside the
+ * store and the unlock timer).  Connected swapped, it takes the two
+ * arguments every handle-* signal starts with: the service (the data,
+ * first) and the invocation; the method's own arguments follow unread. */
 static gboolean
-on_authorize (GDBusInterfaceSkeleton *skeleton,
-              GDBusMethodInvocation *invocation,
-              SkKioskService *self)
+on_admin_method (SkKioskService *self, GDBusMethodInvocation *invocation)
 {
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
   g_autoptr (GError) error = NULL;
 
-  if (g_strv_contains (listener_methods, method) || sk_kiosk_admin_allow (self, method, &error))
-    return TRUE;
+  if (sk_kiosk_admin_allow (self, method, &error))
+    return FALSE; /* on to the method's own handler */
   sk_kiosk_return_error (invocation, error);
-  return FALSE;
+  return TRUE;
+}
+
+/* "ListAudioDevices" → "handle-list-audio-devices", as gdbus-codegen
+ * names the signal. */
+static char *
+handle_signal_name (const char *method)
+{
+  GString *name = g_string_new ("handle");
+
+  for (const char *p = method; *p != '\0'; p++)
+    {
+      if (g_ascii_isupper (*p))
+        g_string_append_c (name, '-');
+      g_string_append_c (name, g_ascii_tolower (*p));
+    }
+  return g_string_free (name, FALSE);
+}
+
+static void
+connect_admin_gate (SkKioskService *self)
+{
+  GDBusInterfaceInfo *info = sk_dbus_kiosk1_interface_info ();
+
+  for (GDBusMethodInfo **m = info->methods; *m != NULL; m++)
+    {
+      g_autofree char *signal = NULL;
+
+      if (g_strv_contains (listener_methods, (*m)->name))
+        continue;
+      signal = handle_signal_name ((*m)->name);
+      if (g_signal_lookup (signal, SK_DBUS_TYPE_KIOSK1) == 0)
+        g_error ("no signal %s for the admin method %s", signal, (*m)->name);
+      g_signal_connect_swapped (self->skeleton, signal, G_CALLBACK (on_admin_method), self);
+    }
 }
 
 /* --- the object and the name -------------------------------------------- */
@@ -419,7 +457,7 @@ sk_kiosk_service_new (SkEngine *engine)
 
   self->engine = g_object_ref (engine);
   self->skeleton = sk_dbus_kiosk1_skeleton_new ();
-  g_signal_connect (self->skeleton, "g-authorize-method", G_CALLBACK (on_authorize), self);
+  connect_admin_gate (self); /* before every handler: it must run first */
   sk_kiosk_listeners_init (self);
   sk_kiosk_admin_init (self);
   sk_kiosk_schedule_init (self);
