@@ -101,7 +101,8 @@ sk_kiosk_admin_allow (SkKioskService *self, const char *method, GError **error)
     {
       g_critical ("the admin gate was asked for %s off the main context", method);
       g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_FAILED,
-                   "%s could not be checked: the admin gate was asked from the wrong thread", method);
+                   "%s could not be checked: the admin gate was asked from the wrong thread",
+                   method);
       return FALSE;
     }
   if (!is_unlocked (self))
