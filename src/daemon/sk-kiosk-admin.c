@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "sk-kiosk-private.h"
+#include "sk-scheduler.h"
 #include "sk-settings.h"
 #include "sk-util.h"
 
@@ -451,6 +452,8 @@ sk_kiosk_apply_setting (SkKioskService *self, const char *key, const char *value
   g_message ("setting %s = %s", key, value != NULL ? value : "(default)");
   if (self->playback != NULL)
     sk_playback_reload_settings (self->playback);
+  if (self->scheduler != NULL && g_strcmp0 (key, "time_zone") == 0)
+    sk_scheduler_reload (self->scheduler); /* the hours move with the zone */
   sk_kiosk_service_reload (self);
   return TRUE;
 }

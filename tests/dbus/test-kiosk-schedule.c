@@ -173,6 +173,45 @@ test_closed_pauses (Fixture *f, gconstpointer data)
   g_assert_cmpstr (after, ==, held);
 }
 
+/* The schedule's time zone is a setting too: SetSetting time_zone moves
+ * the venue's hours at once.  Open all day on Kiritimati's today and
+ * tomorrow (UTC+14), the venue plays; in Etc/GMT+12 (UTC-12), 26 hours
+ * behind, it is always another day there, so the venue closes. */
+static void
+test_time_zone_setting (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GTimeZone) east = g_time_zone_new_identifier ("Pacific/Kiritimati");
+  g_autoptr (GDateTime) there = NULL;
+  g_autoptr (GVariant) set = NULL;
+  g_autoptr (GVariant) done = NULL;
+  GVariantBuilder hours, caps;
+  guint today;
+
+  if (east == NULL)
+    {
+      g_test_skip ("this system has no time zone data for Pacific/Kiritimati");
+      return;
+    }
+  there = g_date_time_new_now (east);
+  today = (guint) g_date_time_get_day_of_week (there);
+  g_variant_builder_init (&hours, G_VARIANT_TYPE ("a(uuu)"));
+  g_variant_builder_init (&caps, G_VARIANT_TYPE ("a(uuud)"));
+  g_variant_builder_add (&hours, "(uuu)", today, 0u, 0u);
+  g_variant_builder_add (&hours, "(uuu)", today % 7 + 1, 0u, 0u);
+
+  start_daemon (f);
+  wait_playing (f);
+  unlock_admin (f, PIN);
+  set = call_get (f, "SetSchedule",
+                  g_variant_new ("(a(uuu)a(uuud)s)", &hours, &caps, "Pacific/Kiritimati"));
+  g_assert_true (audio_is (f, "playing"));
+
+  done = call_get (f, "SetSetting", g_variant_new ("(ss)", "time_zone", "Etc/GMT+12"));
+  if (!spin_until (audio_is, f, "paused", 10))
+    g_error ("AudioStatus is not 'paused' 10 s after time_zone moved the venue to another day");
+  g_assert_cmpstr (sk_dbus_kiosk1_get_player_status (f->kiosk), ==, "playing");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -181,5 +220,6 @@ main (int argc, char **argv)
   ADD ("/dbus/schedule/refused-while-locked", test_refused_while_locked);
   ADD ("/dbus/schedule/bad-arguments", test_bad_arguments);
   ADD ("/dbus/schedule/closed-pauses", test_closed_pauses);
+  ADD ("/dbus/schedule/time-zone-setting", test_time_zone_setting);
   return g_test_run ();
 }
