@@ -13,11 +13,14 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <alsa/asoundlib.h>
 #include <math.h>
 #include <string.h>
 
 #include "sk-kiosk-private.h"
+#include "sk-scheduler.h"
 #include "sk-settings.h"
 #include "sk-util.h"
 
@@ -75,7 +78,7 @@ sk_kiosk_pcm_allowed (SkKioskService *self, const char *name, GError **error)
   if (strlen (name) > MAX_PCM_NAME || !g_utf8_validate (name, -1, NULL))
     {
       g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
-                   "A PCM name is at most %d bytes of text", MAX_PCM_NAME);
+                   _ ("A PCM name is at most %d bytes of text"), MAX_PCM_NAME);
       return FALSE;
     }
   if (strcmp (name, "default") == 0 ||
@@ -84,7 +87,7 @@ sk_kiosk_pcm_allowed (SkKioskService *self, const char *name, GError **error)
   foreach_pcm (match_pcm, &l);
   if (!l.found)
     g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
-                 "“%.60s” is not one of the audio outputs found (ListAudioDevices lists them)",
+                 _ ("“%.60s” is not one of the audio outputs found (ListAudioDevices lists them)"),
                  name);
   return l.found;
 }
@@ -189,7 +192,7 @@ play_tone (const char *name, double volume, GError **error)
   if (err == 0)
     return TRUE;
   g_set_error (error, SK_KIOSK_ERROR, err == -EBUSY ? SK_KIOSK_ERROR_BUSY : SK_KIOSK_ERROR_FAILED,
-               "The test sound cannot play on “%s”: %s", name, snd_strerror (err));
+               _ ("The test sound cannot play on “%s”: %s"), name, snd_strerror (err));
   return FALSE;
 }
 
@@ -235,10 +238,10 @@ on_test_sound (SkDBusKiosk1 *skeleton,
 
   if (self->tone_job != NULL)
     g_set_error_literal (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
-                         "A test sound is playing: try again when it ends");
+                         _ ("A test sound is playing: try again when it ends"));
   else if (*pcm == '\0' && self->playback == NULL)
     g_set_error_literal (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_SUPPORTED,
-                         "This soundscaped plays nothing: name the PCM to test");
+                         _ ("This soundscaped plays nothing: name the PCM to test"));
   else if (*pcm != '\0')
     sk_kiosk_pcm_allowed (self, pcm, &error);
   if (error != NULL)
@@ -269,8 +272,8 @@ need_playback (SkKioskService *self, GDBusMethodInvocation *invocation)
     return TRUE;
   g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
                                                  SK_KIOSK_ERROR_NOT_SUPPORTED,
-                                                 "This soundscaped plays nothing (no audio "
-                                                 "output)");
+                                                 _ ("This soundscaped plays nothing (no audio "
+                                                    "output)"));
   return FALSE;
 }
 
@@ -291,6 +294,14 @@ on_resume (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskSer
 {
   if (!need_playback (self, invocation))
     return TRUE;
+  if (self->scheduler != NULL && !sk_scheduler_is_open (self->scheduler))
+    {
+      /* the schedule paused it: it resumes when the venue opens */
+      g_dbus_method_invocation_return_error_literal (
+          invocation, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
+          _ ("The venue is closed now by its opening hours: change the schedule to play now"));
+      return TRUE;
+    }
   sk_audio_player_resume (sk_playback_get_player (self->playback));
   sk_kiosk_set_audio_status (self,
                              sk_engine_get_current_song (self->engine) != NULL ? "playing" : "idle",
@@ -312,7 +323,7 @@ on_skip (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskServi
     {
       g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
                                                      SK_KIOSK_ERROR_NOT_ALLOWED,
-                                                     "Nothing is playing to skip");
+                                                     _ ("Nothing is playing to skip"));
       return TRUE;
     }
   sk_audio_player_skip (sk_playback_get_player (self->playback));
@@ -334,10 +345,10 @@ on_set_volume (SkDBusKiosk1 *skeleton,
 
   if (!(volume >= 0 && volume <= 1))
     g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
-                 "A volume is from 0 to 1, not %g", volume);
+                 _ ("A volume is from 0 to 1, not %g"), volume);
   else if (volume > cap)
     g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
-                 "The volume may be at most %g now: the schedule caps it", cap);
+                 _ ("The volume may be at most %g now: the schedule caps it"), cap);
   else
     sk_kiosk_apply_setting (self, "volume", sk_number_format (buf, volume), &error);
   if (error != NULL)

@@ -137,6 +137,9 @@ test_closed_pauses (Fixture *f, gconstpointer data)
   held = song_playing (f);
   g_assert_cmpstr (held, !=, "");
   g_assert_cmpint (stored_rows (f), ==, 3);
+  /* a manager's Resume does not open a closed venue */
+  assert_refused (f, "Resume", NULL, ERR "NotAllowed");
+  g_assert_true (audio_is (f, "paused"));
 
   reply = call_get (f, "GetSchedule", NULL);
   g_variant_get (reply, "(@a(uuu)@a(uuud)&s)", &hours, &caps, &zone);
