@@ -16,6 +16,8 @@
  * out, so AdminUnlocked is announced false without a call; the gate also
  * checks the deadline itself. Lock ends it at once.
  *
+ * SetPlayerName names the player (its players row).
+ *
  * The settings are sk-settings.c's table: GetSettings lists every key with
  * its kind, value, default, range and sentence; SetSetting writes one
  * through the engine (sk_engine_set_setting: checked as soundscape-ctl
@@ -25,6 +27,7 @@
 
 #include <crypt.h>
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "sk-kiosk-private.h"
@@ -36,6 +39,7 @@
 #define PIN_MAX_DIGITS 12
 #define PIN_MAX_FAILURES 5
 #define PIN_LOCK_SECONDS (5 * 60)
+#define PLAYER_NAME_MAX 64
 
 /* --- the unlock --------------------------------------------------------- */
 
@@ -474,6 +478,36 @@ on_set_setting (SkDBusKiosk1 *skeleton,
   return TRUE;
 }
 
+/* The player's name, as first boot asks for it: trimmed, 1 to 64
+ * characters, in its players row (PlayerName follows at once). */
+static gboolean
+on_set_player_name (SkDBusKiosk1 *skeleton,
+                    GDBusMethodInvocation *invocation,
+                    const char *name,
+                    SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *trimmed = g_strstrip (g_strdup (name));
+  glong length = g_utf8_strlen (trimmed, -1);
+
+  if (length < 1 || length > PLAYER_NAME_MAX)
+    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                 _ ("A player's name has 1 to %d characters"), PLAYER_NAME_MAX);
+  else
+    sk_store_run_sql (sk_engine_get_store (self->engine), &error,
+                      "UPDATE players SET name = ?1 WHERE id = ?2", "ss", trimmed,
+                      sk_engine_get_player_id (self->engine));
+  if (error != NULL)
+    {
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  g_message ("player named %s", trimmed);
+  sk_kiosk_service_reload (self);
+  sk_dbus_kiosk1_complete_set_player_name (skeleton, invocation);
+  return TRUE;
+}
+
 void
 sk_kiosk_admin_init (SkKioskService *self)
 {
@@ -489,6 +523,8 @@ sk_kiosk_admin_init (SkKioskService *self)
   g_signal_connect (self->skeleton, "handle-lock", G_CALLBACK (on_lock), self);
   g_signal_connect (self->skeleton, "handle-get-settings", G_CALLBACK (on_get_settings), self);
   g_signal_connect (self->skeleton, "handle-set-setting", G_CALLBACK (on_set_setting), self);
+  g_signal_connect (self->skeleton, "handle-set-player-name", G_CALLBACK (on_set_player_name),
+                    self);
 }
 
 void

@@ -715,6 +715,33 @@ test_ctl_pin (Fixture *f, gconstpointer data)
   assert_refused (f, "Skip", NULL, ERR "NotAllowed");
 }
 
+static gboolean
+player_named (Fixture *f, gconstpointer name)
+{
+  return g_strcmp0 (sk_dbus_kiosk1_get_player_name (f->kiosk), name) == 0;
+}
+
+/* SetPlayerName is a manager's: refused while locked; the name is
+ * trimmed, 1 to 64 characters, stored in the player's row and shown as
+ * PlayerName at once; a refused one stores nothing. */
+static void
+test_player_name (Fixture *f, gconstpointer data)
+{
+  g_autofree char *long_name = g_strnfill (65, 'x');
+  g_autofree char *stored = NULL;
+
+  start_daemon (f);
+  assert_refused (f, "SetPlayerName", g_variant_new ("(s)", "Bar"), ERR "NotAllowed");
+  unlock_admin (f, PIN);
+  assert_refused (f, "SetPlayerName", g_variant_new ("(s)", "  "), ERR "InvalidArgument");
+  assert_refused (f, "SetPlayerName", g_variant_new ("(s)", long_name), ERR "InvalidArgument");
+  call_ok (f, "SetPlayerName", g_variant_new ("(s)", "  Café Nord "));
+  if (!spin_until (player_named, f, "Café Nord", 10))
+    g_error ("PlayerName did not follow SetPlayerName within 10 s");
+  stored = sk_test_file_query_text (f->db, "SELECT name FROM players");
+  g_assert_cmpstr (stored, ==, "Café Nord");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -728,5 +755,6 @@ main (int argc, char **argv)
   ADD ("/admin/playback", test_playback);
   ADD ("/admin/audio-devices", test_audio_devices);
   ADD ("/admin/ctl-pin", test_ctl_pin);
+  ADD ("/admin/player-name", test_player_name);
   return g_test_run ();
 }
