@@ -7,25 +7,23 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "sk-admin.h"
-
-#define PIN_MAX 12
+#include "sk-app-call.h"
+#include "sk-keypad.h"
 
 struct _SkAdmin
 {
   GtkWidget parent_instance;
 
   GtkStack *stack; /* the template's root */
-  GtkLabel *dots;
+  SkKeypad *keypad;
   GtkLabel *pin_error;
   GtkScale *volume;
   GtkLabel *page_error;
 
   SkDBusKiosk1 *proxy;
   GCancellable *cancellable;
-  GString *pin;
   gboolean setting_volume;
 };
 
@@ -38,40 +36,6 @@ enum
 };
 
 static guint signals[N_SIGNALS];
-
-static char *
-error_sentence (const GError *error)
-{
-  g_autoptr (GError) copy = g_error_copy (error);
-
-  g_dbus_error_strip_remote_error (copy);
-  return g_strdup (copy->message);
-}
-
-static void
-show_dots (SkAdmin *self)
-{
-  g_autoptr (GString) dots = g_string_new (NULL);
-
-  for (gsize i = 0; i < self->pin->len; i++)
-    g_string_append (dots, "● ");
-  gtk_label_set_text (self->dots, dots->len ? dots->str : " ");
-}
-
-/* The digits go as soon as they are used. */
-static void
-wipe_pin (SkAdmin *self)
-{
-  memset (self->pin->str, 0, self->pin->len);
-  g_string_truncate (self->pin, 0);
-}
-
-static void
-clear_pin (SkAdmin *self)
-{
-  wipe_pin (self);
-  show_dots (self);
-}
 
 static void
 on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, SkAdmin *self)
@@ -112,7 +76,7 @@ sk_admin_start (SkAdmin *self, SkDBusKiosk1 *proxy)
 {
   g_return_if_fail (SK_IS_ADMIN (self));
   set_proxy (self, proxy);
-  clear_pin (self);
+  sk_keypad_clear (self->keypad);
   gtk_label_set_text (self->pin_error, "");
   if (sk_dbus_kiosk1_get_admin_unlocked (proxy))
     show_page (self);
@@ -128,20 +92,13 @@ sk_admin_get_view (SkAdmin *self)
 }
 
 static void
-on_unlock_reply (GObject *source, GAsyncResult *result, gpointer data)
+on_unlock_reply (gpointer data, GVariant *reply, const char *refusal)
 {
-  g_autoptr (SkAdmin) self = data;
-  g_autoptr (GError) error = NULL;
-  gint64 until;
+  SkAdmin *self = data;
 
-  if (!sk_dbus_kiosk1_call_unlock_finish (SK_DBUS_KIOSK1 (source), &until, result, &error))
+  if (reply == NULL)
     {
-      g_autofree char *sentence = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      sentence = error_sentence (error);
-      gtk_label_set_text (self->pin_error, sentence);
+      gtk_label_set_text (self->pin_error, refusal);
       gtk_stack_set_visible_child_name (self->stack, "pin");
       return;
     }
@@ -151,8 +108,8 @@ on_unlock_reply (GObject *source, GAsyncResult *result, gpointer data)
 static void
 unlock (SkAdmin *self, const char *ticket, const char *pin)
 {
-  sk_dbus_kiosk1_call_unlock (self->proxy, ticket, pin, G_DBUS_CALL_FLAGS_NONE, -1,
-                              self->cancellable, on_unlock_reply, g_object_ref (self));
+  sk_app_call (self->proxy, "Unlock", g_variant_new ("(ss)", ticket, pin), self->cancellable,
+               on_unlock_reply, self);
 }
 
 void
@@ -164,58 +121,33 @@ sk_admin_start_with_ticket (SkAdmin *self, SkDBusKiosk1 *proxy, const char *tick
 }
 
 static void
-on_digit_clicked (GtkButton *button, SkAdmin *self)
+on_pin_submit (SkKeypad *keypad, const char *pin, SkAdmin *self)
 {
-  if (self->pin->len < PIN_MAX)
-    g_string_append (self->pin, gtk_button_get_label (button));
   gtk_label_set_text (self->pin_error, "");
-  show_dots (self);
-}
-
-static void
-on_erase_clicked (GtkButton *button, SkAdmin *self)
-{
-  if (self->pin->len > 0)
-    g_string_truncate (self->pin, self->pin->len - 1);
-  show_dots (self);
-}
-
-static void
-on_ok_clicked (GtkButton *button, SkAdmin *self)
-{
-  if (self->proxy == NULL || self->pin->len == 0)
-    return;
-  unlock (self, "", self->pin->str);
-  clear_pin (self);
+  if (self->proxy != NULL)
+    unlock (self, "", pin);
 }
 
 static void
 on_cancel_clicked (GtkButton *button, SkAdmin *self)
 {
-  clear_pin (self);
+  sk_keypad_clear (self->keypad);
   g_signal_emit (self, signals[SIGNAL_CLOSE], 0);
 }
 
 static void
-on_admin_reply (GObject *source, GAsyncResult *result, gpointer data)
+on_admin_reply (gpointer data, GVariant *reply, const char *refusal)
 {
-  g_autoptr (SkAdmin) self = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  SkAdmin *self = data;
 
-  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_autofree char *sentence = error_sentence (error);
-
-      gtk_label_set_text (self->page_error, sentence);
-    }
+  if (reply == NULL)
+    gtk_label_set_text (self->page_error, refusal);
 }
 
 static void
 admin_call (SkAdmin *self, const char *method, GVariant *args)
 {
-  g_dbus_proxy_call (G_DBUS_PROXY (self->proxy), method, args, G_DBUS_CALL_FLAGS_NONE, -1,
-                     self->cancellable, on_admin_reply, g_object_ref (self));
+  sk_app_call (self->proxy, method, args, self->cancellable, on_admin_reply, self);
 }
 
 static void
@@ -256,8 +188,6 @@ sk_admin_finalize (GObject *object)
 {
   SkAdmin *self = SK_ADMIN (object);
 
-  wipe_pin (self);
-  g_string_free (self->pin, TRUE);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (sk_admin_parent_class)->finalize (object);
 }
@@ -270,19 +200,18 @@ sk_admin_class_init (SkAdminClass *klass)
 
   object_class->dispose = sk_admin_dispose;
   object_class->finalize = sk_admin_finalize;
+  g_type_ensure (SK_TYPE_KEYPAD);
   signals[SIGNAL_CLOSE] = g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-admin.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, stack);
-  gtk_widget_class_bind_template_child (widget_class, SkAdmin, dots);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, keypad);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, pin_error);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, volume);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_error);
-  gtk_widget_class_bind_template_callback (widget_class, on_digit_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_erase_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_ok_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_pin_submit);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_volume_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_skip_clicked);
@@ -294,6 +223,4 @@ sk_admin_init (SkAdmin *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  self->pin = g_string_new (NULL);
-  show_dots (self);
 }

@@ -5,6 +5,8 @@
  * ticket) opens "welcome", an unknown badge "join", a refused one
  * "notice"; each goes back to "playing" by itself. The ticket is the
  * tap's, held only while its page shows; it is never written anywhere.
+ * While the engine has no PIN, "setup" (first boot) instead of "playing",
+ * until its last step; taps then are its test taps.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 #include "sk-demo.h"
 #include "sk-join.h"
 #include "sk-now-playing.h"
+#include "sk-setup.h"
 #include "sk-welcome.h"
 #include "sk-window.h"
 
@@ -39,6 +42,7 @@ struct _SkWindow
   SkWelcome *welcome;
   SkJoin *join;
   SkAdmin *admin;
+  SkSetup *setup;
   GtkWidget *admin_button;
   AdwStatusPage *notice;
   GtkRevealer *banner_revealer;
@@ -54,6 +58,7 @@ struct _SkWindow
   char *listener_name;
   gint64 ticket_deadline; /* monotonic µs */
   gboolean own_tap_pending;
+  gboolean in_setup; /* first boot, until its last step */
   guint dim_seconds;
   gboolean dimmed;
   guint dim_timer;
@@ -79,7 +84,9 @@ show_playing (SkWindow *self)
 {
   forget_ticket (self);
   g_clear_handle_id (&self->notice_timer, g_source_remove);
-  gtk_stack_set_visible_child_name (self->pages, self->proxy ? "playing" : "reconnecting");
+  gtk_stack_set_visible_child_name (self->pages, self->proxy == NULL ? "reconnecting"
+                                                 : self->in_setup    ? "setup"
+                                                                     : "playing");
 }
 
 const char *
@@ -157,8 +164,9 @@ on_page_changed (GtkStack *pages, GParamSpec *pspec, SkWindow *self)
   const char *page = gtk_stack_get_visible_child_name (pages);
 
   gtk_widget_set_visible (GTK_WIDGET (self->tap_hint), g_strcmp0 (page, "playing") == 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->header),
-                          g_strcmp0 (page, "join") != 0 && g_strcmp0 (page, "admin") != 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->header), g_strcmp0 (page, "join") != 0 &&
+                                                         g_strcmp0 (page, "admin") != 0 &&
+                                                         g_strcmp0 (page, "setup") != 0);
   gtk_widget_set_visible (self->admin_button, g_strcmp0 (page, "playing") == 0);
 }
 
@@ -321,6 +329,12 @@ handle_tap (
     SkWindow *self, const char *result, const char *ticket, const char *name, const char *message)
 {
   wake (self);
+  if (self->in_setup)
+    {
+      /* first boot's test tap */
+      sk_setup_tapped (self->setup, result);
+      return;
+    }
   if (g_strcmp0 (result, "revoked") == 0)
     {
       show_notice (self, "action-unavailable-symbolic", _ ("This badge cannot be used here"),
@@ -438,6 +452,10 @@ on_connected (SkKioskClient *client, GParamSpec *pspec, SkWindow *self)
   g_signal_connect (proxy, "skipped", G_CALLBACK (on_skipped), self);
   g_signal_connect (proxy, "error", G_CALLBACK (on_engine_error), self);
   self->position_timer = g_timeout_add_seconds (1, on_position_tick, self);
+  /* no PIN yet: first boot (again, if the engine went before its PIN) */
+  self->in_setup = !sk_dbus_kiosk1_get_pin_set (proxy);
+  if (self->in_setup)
+    sk_setup_start (self->setup, proxy);
   update_all (self);
   on_position_tick (self);
   show_playing (self);
@@ -613,6 +631,13 @@ on_admin_clicked (SkWindow *self)
 }
 
 static void
+on_setup_done (SkSetup *setup, SkWindow *self)
+{
+  self->in_setup = FALSE;
+  show_playing (self);
+}
+
+static void
 on_welcome_admin (SkWelcome *welcome, SkWindow *self)
 {
   if (self->proxy == NULL || self->ticket == NULL)
@@ -725,6 +750,7 @@ sk_window_class_init (SkWindowClass *klass)
   g_type_ensure (SK_TYPE_WELCOME);
   g_type_ensure (SK_TYPE_JOIN);
   g_type_ensure (SK_TYPE_ADMIN);
+  g_type_ensure (SK_TYPE_SETUP);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SkWindow, frame);
@@ -738,6 +764,7 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkWindow, welcome);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, join);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, admin);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, setup);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, admin_button);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, notice);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, banner_revealer);
@@ -751,6 +778,7 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_join);
   gtk_widget_class_bind_template_callback (widget_class, on_admin_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_welcome_admin);
+  gtk_widget_class_bind_template_callback (widget_class, on_setup_done);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_install_action (widget_class, "win.simulate-tap", "i", simulate_tap_action);
   for (int i = 0; i <= 5; i++)

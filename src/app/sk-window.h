@@ -2,7 +2,8 @@
  *
  * A header (the player's name, the listeners present as a count and
  * initials), one page at a time (Reconnecting…, now playing, a listener's
- * welcome, an unknown badge's join, a refused badge's notice), a banner
+ * welcome, an unknown badge's join, a refused badge's notice, the admin
+ * page, first boot's setup while the engine has no PIN), a banner
  * for skips and errors, the "Tap your badge" hint at the reader's edge,
  * and a dimming veil after idle. Everything shown comes from the engine
  * through an SkKioskClient.

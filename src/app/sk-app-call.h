@@ -1,0 +1,32 @@
+/* sk-app-call.h: how the screen calls the engine.
+ *
+ * Every call the screen makes is answered the same way: the reply goes to
+ * the widget that asked, or, when the engine refused, its sentence (the
+ * D-Bus error's message without the error's name) for a person to read.
+ * A cancelled call (the widget is going) answers nothing. The widget is
+ * kept alive until the answer.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sk-kiosk-dbus.h"
+
+G_BEGIN_DECLS
+
+/* @reply on success, else NULL and @refusal (the engine's sentence). */
+typedef void (*SkReplyFunc) (gpointer self, GVariant *reply, const char *refusal);
+
+/* Calls @method of org.soundscape.Kiosk1 with @args (floating, or NULL);
+ * @func (may be NULL) answers on @self, a GObject. */
+void sk_app_call (SkDBusKiosk1 *proxy,
+                  const char *method,
+                  GVariant *args,
+                  GCancellable *cancellable,
+                  SkReplyFunc func,
+                  gpointer self);
+
+/* A D-Bus error's sentence without its name. */
+char *sk_app_error_sentence (const GError *error);
+
+G_END_DECLS

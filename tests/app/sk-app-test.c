@@ -1,0 +1,456 @@
+/* sk-app-test.c: see sk-app-test.h. */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "sk-app-test.h"
+#include "sk-application.h"
+#include "sk-paced.h"
+#include "sk-test-util.h"
+
+static GSubprocess *xvfb;
+
+const Size sizes[N_SIZES] = { { 800, 480 }, { 1280, 800 }, { 480, 800 } };
+
+/* --- waiting --------------------------------------------------------------- */
+
+typedef struct
+{
+  Condition done;
+  gconstpointer data;
+} Wait;
+
+/* spin_until's condition: the Fixture is the Screen's first member */
+static gboolean
+wait_done (Fixture *f, gconstpointer data)
+{
+  const Wait *w = data;
+
+  return w->done ((Screen *) f, w->data);
+}
+
+static gboolean
+on_tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main context until @done or @seconds (stretched by
+ * SK_TEST_TIME_FACTOR) pass; a tick polls @done while nothing happens. */
+gboolean
+wait_until (Screen *s, Condition done, gconstpointer data, guint seconds)
+{
+  Wait w = { done, data };
+  guint tick = g_timeout_add (20, on_tick, NULL);
+  gboolean ok = spin_until (wait_done, &s->base, &w,
+                            MAX (1, sk_test_scale_ms (seconds * 1000) / 1000));
+
+  g_source_remove (tick);
+  return ok;
+}
+
+static gboolean
+never (Screen *s, gconstpointer data)
+{
+  return FALSE;
+}
+
+/* Lets the main context run for @seconds. */
+void
+linger (Screen *s, guint seconds)
+{
+  wait_until (s, never, NULL, seconds);
+}
+
+/* --- what a person sees ---------------------------------------------------- */
+
+/* The widget of @type under @root whose accessible name is @name, drawn
+ * or not. */
+GtkWidget *
+find_named_type (GtkWidget *root, const char *name, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
+      gtk_test_accessible_has_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    {
+      g_autofree char *diff = gtk_test_accessible_check_property (GTK_ACCESSIBLE (root),
+                                                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                                  name);
+
+      if (diff == NULL)
+        return root;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named_type (c, name, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  return find_named_type (root, name, GTK_TYPE_WIDGET);
+}
+
+/* A label drawn on the screen now whose text holds @text. */
+GtkWidget *
+find_text (GtkWidget *root, const char *text)
+{
+  if (!gtk_widget_is_drawable (root))
+    return NULL;
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_text (c, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+gboolean
+text_shown (Screen *s, gconstpointer text)
+{
+  return find_text (GTK_WIDGET (s->window), text) != NULL;
+}
+
+void
+wait_text (Screen *s, const char *text, guint seconds)
+{
+  if (!wait_until (s, text_shown, text, seconds))
+    g_error ("“%s” was not shown within %u s (page %s)", text, seconds,
+             sk_window_get_page (s->window));
+}
+
+gboolean
+page_is (Screen *s, gconstpointer page)
+{
+  return g_strcmp0 (sk_window_get_page (s->window), page) == 0;
+}
+
+void
+wait_page (Screen *s, const char *page, guint seconds)
+{
+  if (!wait_until (s, page_is, page, seconds))
+    g_error ("the page %s was not shown within %u s (page %s)", page, seconds,
+             sk_window_get_page (s->window));
+}
+
+static void
+on_clicked (GtkButton *button, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+flag_set (Screen *s, gconstpointer data)
+{
+  return *(const gboolean *) data;
+}
+
+/* Activates @button as a screen reader's "click" does, and waits for the
+ * click (GTK shows the press for a moment first). */
+void
+click (Screen *s, GtkWidget *button)
+{
+  gboolean clicked = FALSE;
+  gulong handler = g_signal_connect (button, "clicked", G_CALLBACK (on_clicked), &clicked);
+
+  g_assert_true (gtk_widget_is_drawable (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_activate (button));
+  if (!wait_until (s, flag_set, &clicked, 2))
+    g_error ("the button was not clicked within 2 s");
+  g_signal_handler_disconnect (button, handler);
+}
+
+/* Presses the button a screen reader calls @name, under @root. */
+void
+press_in (Screen *s, GtkWidget *root, const char *name)
+{
+  GtkWidget *button = find_named_type (root, name, GTK_TYPE_BUTTON);
+
+  if (button == NULL)
+    g_error ("no button named “%s”", name);
+  click (s, button);
+}
+
+/* Presses the button a screen reader calls @name. */
+void
+press (Screen *s, const char *name)
+{
+  press_in (s, GTK_WIDGET (s->window), name);
+}
+
+/* Names the widgets that ask for more width than @limit, deepest last:
+ * what to fix when the window grew. */
+static void
+report_wide (GtkWidget *widget, int limit, int depth)
+{
+  int min = 0;
+
+  if (!gtk_widget_get_visible (widget))
+    return;
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  if (min <= limit)
+    return;
+  g_test_message ("%*s%s %s: minimum width %d", depth, "", G_OBJECT_TYPE_NAME (widget),
+                  gtk_widget_get_css_name (widget), min);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    report_wide (c, limit, depth + 1);
+}
+
+static gboolean
+transition_running (GtkWidget *widget)
+{
+  if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    if (transition_running (c))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+settled (Screen *s, gconstpointer data)
+{
+  return !transition_running (GTK_WIDGET (s->window));
+}
+
+static gboolean
+painted (Screen *s, gconstpointer data)
+{
+  return *(const gboolean *) data;
+}
+
+static void
+on_after_paint (GdkFrameClock *clock, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+/* The window as drawn, into the build directory. Waits for a frame
+ * first, so that what was changed is what is written. */
+void
+screenshot (Screen *s, const char *name)
+{
+  GtkWidget *window = GTK_WIDGET (s->window);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  gboolean done = FALSE;
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &done);
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *dir = NULL, *file = NULL, *path = NULL;
+  int w, h;
+
+  if (!wait_until (s, settled, NULL, 5))
+    g_error ("a page was still changing after 5 s");
+  /* two frames: the first may still carry a layout change */
+  for (int i = 0; i < 2; i++)
+    {
+      done = FALSE;
+      gtk_widget_queue_draw (window);
+      if (!wait_until (s, painted, &done, 5))
+        g_error ("no frame drawn within 5 s");
+    }
+  g_signal_handler_disconnect (clock, handler);
+  /* nothing asked for more room than the screen has */
+  w = gtk_widget_get_width (window);
+  h = gtk_widget_get_height (window);
+  if (w != s->size.width || h != s->size.height)
+    {
+      report_wide (window, s->size.width, 0);
+      g_error ("%s: the window is %dx%d, more than the screen", name, w, h);
+    }
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  file = g_strdup_printf ("%s-%dx%d.png", name, s->size.width, s->size.height);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot %s", path);
+}
+
+/* --- the parts ------------------------------------------------------------- */
+
+/* soundscaped in real time: what plays stays on the screen while the test
+ * looks at it. */
+void
+start_engine (Screen *s)
+{
+  g_autofree char *pcm = sk_paced_pcm_name (1.0, NULL, NULL);
+
+  g_clear_object (&s->base.kiosk);
+  start_daemon_with (&s->base, pcm, NULL);
+}
+
+void
+stop_engine (Screen *s)
+{
+  g_subprocess_force_exit (s->base.daemon);
+  g_subprocess_wait (s->base.daemon, NULL, NULL);
+  g_clear_object (&s->base.daemon);
+}
+
+gboolean
+now_playing_shown (Screen *s, gconstpointer data)
+{
+  /* in the language of the test's locale */
+  return page_is (s, "playing") && find_text (GTK_WIDGET (s->window), _ ("Up next")) != NULL &&
+         find_text (GTK_WIDGET (s->window), _ ("Nothing is playing")) == NULL;
+}
+
+/* The bus, the engine (with @pin_set, the PIN APP_PIN), and the window
+ * on them at the Size @data, until it shows @page. */
+static void
+show_window (Screen *s, gconstpointer data, gboolean pin_set)
+{
+  const Size *size = data;
+
+  s->size = *size;
+  fixture_setup (&s->base, NULL);
+  start_engine (s);
+  if (pin_set)
+    call_ok (&s->base, "SetPin", g_variant_new ("(s)", APP_PIN));
+  s->client = sk_kiosk_client_new (G_BUS_TYPE_SESSION, s->base.address);
+  s->window = sk_window_new (NULL, s->client);
+  g_object_ref_sink (s->window);
+  sk_window_set_dim_seconds (s->window, 0);
+  gtk_window_set_default_size (GTK_WINDOW (s->window), s->size.width, s->size.height);
+  gtk_window_present (GTK_WINDOW (s->window));
+}
+
+void
+screen_setup (Screen *s, gconstpointer data)
+{
+  show_window (s, data, TRUE);
+  if (!wait_until (s, now_playing_shown, NULL, 20))
+    g_error ("the window showed nothing playing within 20 s (page %s)",
+             sk_window_get_page (s->window));
+}
+
+void
+screen_setup_first_boot (Screen *s, gconstpointer data)
+{
+  show_window (s, data, FALSE);
+  wait_page (s, "setup", 20);
+}
+
+void
+screen_teardown (Screen *s, gconstpointer data)
+{
+  gtk_window_destroy (GTK_WINDOW (s->window));
+  g_clear_object (&s->window);
+  g_clear_object (&s->client);
+  /* the window's and the client's last callbacks run */
+  linger (s, 1);
+  fixture_teardown (&s->base, NULL);
+}
+
+/* A badge held to the fixture's reader until the screen reacts, then
+ * taken away. */
+void
+tap_reader (Screen *s, const char *uid, const char *page)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *answer = sk_pn532_fixture_command (s->base.reader, &error, "present classic4 %s",
+                                                      uid);
+
+  g_assert_no_error (error);
+  wait_page (s, page, 5);
+  g_free (sk_pn532_fixture_command (s->base.reader, &error, "remove"));
+  g_assert_no_error (error);
+}
+
+int
+count_rows (Screen *s, const char *sql)
+{
+  return sk_test_file_query_int (s->base.db, sql);
+}
+
+static void
+start_xvfb (void)
+{
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GIOChannel) channel = NULL;
+  g_autofree char *line = NULL, *display = NULL;
+  int fds[2];
+
+  g_assert_no_errno (pipe (fds));
+  g_subprocess_launcher_take_fd (launcher, fds[1], 3);
+  xvfb = g_subprocess_launcher_spawn (launcher, &error, "Xvfb", "-displayfd", "3", "-screen", "0",
+                                      "1280x800x24", "-nolisten", "tcp", NULL);
+  g_assert_no_error (error);
+  /* Xvfb writes its display number once it listens */
+  channel = g_io_channel_unix_new (fds[0]);
+  g_io_channel_set_close_on_unref (channel, TRUE);
+  g_io_channel_read_line (channel, &line, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  display = g_strdup_printf (":%s", g_strstrip (line));
+  g_setenv ("DISPLAY", display, TRUE);
+}
+
+
+/* What every test program of the screen does first: the locale and the
+ * translations, GTest, and (unless Xvfb is missing: FALSE, the tests
+ * skipped) an Xvfb of its own with GTK and libadwaita on it. */
+gboolean
+app_test_init (int *argc, char ***argv)
+{
+  g_autofree char *xvfb_path = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SK_LOCALEDIR"));
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_test_init (argc, argv, NULL);
+  xvfb_path = g_find_program_in_path ("Xvfb");
+  if (xvfb_path == NULL)
+    {
+      g_test_skip ("Xvfb is not installed (tools/install-deps --tests)");
+      return FALSE;
+    }
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  start_xvfb ();
+  gtk_init ();
+  adw_init ();
+  sk_application_load_style (gdk_display_get_default ());
+  return TRUE;
+}
+
+int
+app_test_run (void)
+{
+  int status = g_test_run ();
+
+  if (xvfb != NULL)
+    {
+      g_subprocess_force_exit (xvfb);
+      g_subprocess_wait (xvfb, NULL, NULL);
+      g_clear_object (&xvfb);
+    }
+  return status;
+}
