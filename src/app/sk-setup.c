@@ -250,8 +250,8 @@ on_pin_submit (SkKeypad *keypad, const char *pin, SkSetup *self)
       gtk_label_set_text (self->error, _ ("The two PINs were not the same. Choose one again."));
       return;
     }
-  sk_app_call (self->proxy, "SetPin", g_variant_new ("(s)", pin), self->cancellable,
-               on_pin_stored, self);
+  sk_app_call (self->proxy, "SetPin", g_variant_new ("(s)", pin), self->cancellable, on_pin_stored,
+               self);
 }
 
 static void

@@ -59,6 +59,7 @@ struct _SkWindow
   gint64 ticket_deadline; /* monotonic µs */
   gboolean own_tap_pending;
   gboolean in_setup; /* first boot, until its last step */
+  gboolean demo;     /* no first boot: the demo shows the listeners' screens */
   guint dim_seconds;
   gboolean dimmed;
   guint dim_timer;
@@ -453,7 +454,7 @@ on_connected (SkKioskClient *client, GParamSpec *pspec, SkWindow *self)
   g_signal_connect (proxy, "error", G_CALLBACK (on_engine_error), self);
   self->position_timer = g_timeout_add_seconds (1, on_position_tick, self);
   /* no PIN yet: first boot (again, if the engine went before its PIN) */
-  self->in_setup = !sk_dbus_kiosk1_get_pin_set (proxy);
+  self->in_setup = !sk_dbus_kiosk1_get_pin_set (proxy) && !self->demo;
   if (self->in_setup)
     sk_setup_start (self->setup, proxy);
   update_all (self);
@@ -616,6 +617,12 @@ sk_window_set_demo (SkWindow *self, gboolean demo)
 {
   g_return_if_fail (SK_IS_WINDOW (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.simulate-tap", demo);
+  self->demo = demo;
+  if (demo && self->in_setup)
+    {
+      self->in_setup = FALSE;
+      show_playing (self);
+    }
 }
 
 /* --- the admin page ------------------------------------------------------ */

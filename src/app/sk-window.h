@@ -26,7 +26,8 @@ void sk_window_set_reader_edge (SkWindow *self, GtkPositionType edge);
 /* Seconds without a touch or a tap before the screen dims; 0: never. */
 void sk_window_set_dim_seconds (SkWindow *self, guint seconds);
 gboolean sk_window_get_dimmed (SkWindow *self);
-/* Demo mode: Ctrl+1 … Ctrl+5 tap the demo badges, Ctrl+0 a new one. */
+/* Demo mode: Ctrl+1 … Ctrl+5 tap the demo badges, Ctrl+0 a new one; no
+ * first boot (the demo's engine has no PIN, and shows what plays). */
 void sk_window_set_demo (SkWindow *self, gboolean demo);
 /* A tap made by the screen itself over the bus (its ticket comes back
  * to the screen), as the demo's keys do. */

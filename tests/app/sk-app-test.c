@@ -411,7 +411,6 @@ start_xvfb (void)
   g_setenv ("DISPLAY", display, TRUE);
 }
 
-
 /* What every test program of the screen does first: the locale and the
  * translations, GTest, and (unless Xvfb is missing: FALSE, the tests
  * skipped) an Xvfb of its own with GTK and libadwaita on it. */
