@@ -32,7 +32,7 @@ struct _SkEngine
   double house[SK_DIM];
 
   GArray *queue;        /* SkQueueEntry */
-  GPtrArray *announced; /* song ids of the queue last announced */
+  GPtrArray *announced; /* "song\nwhy" of each entry of the queue last announced */
   SkRankItem *rank_buf; /* k items */
   double *prefs;        /* present listeners, grown on demand */
   double *states;       /* their learner states, as long as prefs */
