@@ -117,6 +117,15 @@ G_GNUC_INTERNAL gboolean sk_engine_find_badge (SkEngine *self,
                                                char **user_id,
                                                char **revoked_at,
                                                GError **error);
+/* The end of a transaction that changes who is here: when @ok (its work
+ * went well) the queue is recomputed and the transaction committed; else,
+ * or when either fails, it is rolled back and, when @requeue_on_failure,
+ * the queue in memory follows the database again (it may have seen what
+ * the rollback undid). */
+G_GNUC_INTERNAL gboolean sk_engine_requeue_and_commit (SkEngine *self,
+                                                       gboolean ok,
+                                                       gboolean requeue_on_failure,
+                                                       GError **error);
 G_GNUC_INTERNAL gboolean sk_engine_check_in_user (SkEngine *self,
                                                   const char *user_id,
                                                   const char *display_name,

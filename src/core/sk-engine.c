@@ -347,12 +347,7 @@ sk_engine_reload (SkEngine *self, GError **error)
   stmt = sk_store_query (self->store, error,
                          "SELECT song_id FROM player_library WHERE player_id = ?1", "s",
                          self->player_id);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (library, g_strdup (sk_store_column_text (stmt, 0)));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
+  if (!sk_store_collect_texts (self->store, stmt, library, error))
     return FALSE;
   /* no rows is every song, unless a manager chose none (an id of no song
    * leaves every song out) */
