@@ -16,8 +16,6 @@
  * out, so AdminUnlocked is announced false without a call; the gate also
  * checks the deadline itself. Lock ends it at once.
  *
- * SetPlayerName names the player (its players row).
- *
  * The settings are sk-settings.c's table: GetSettings lists every key with
  * its kind, value, default, range and sentence; SetSetting writes one
  * through the engine (sk_engine_set_setting: checked as soundscape-ctl
@@ -27,7 +25,6 @@
 
 #include <crypt.h>
 #include <errno.h>
-#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "sk-kiosk-private.h"
@@ -39,7 +36,6 @@
 #define PIN_MAX_DIGITS 12
 #define PIN_MAX_FAILURES 5
 #define PIN_LOCK_SECONDS (5 * 60)
-#define PLAYER_NAME_MAX 64
 
 /* --- the unlock --------------------------------------------------------- */
 
@@ -478,8 +474,6 @@ on_set_setting (SkDBusKiosk1 *skeleton,
   return TRUE;
 }
 
-/* The player's name, as first boot asks for it: trimmed, 1 to 64
- * characters, in its players row (PlayerName follows at once). */
 static gboolean
 on_set_player_name (SkDBusKiosk1 *skeleton,
                     GDBusMethodInvocation *invocation,
@@ -487,23 +481,15 @@ on_set_player_name (SkDBusKiosk1 *skeleton,
                     SkKioskService *self)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *trimmed = g_strstrip (g_strdup (name));
-  glong length = g_utf8_strlen (trimmed, -1);
+  g_autofree char *stored = sk_engine_set_player_name (self->engine, name, &error);
 
-  if (length < 1 || length > PLAYER_NAME_MAX)
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
-                 _ ("A player's name has 1 to %d characters"), PLAYER_NAME_MAX);
-  else
-    sk_store_run_sql (sk_engine_get_store (self->engine), &error,
-                      "UPDATE players SET name = ?1 WHERE id = ?2", "ss", trimmed,
-                      sk_engine_get_player_id (self->engine));
-  if (error != NULL)
+  if (stored == NULL)
     {
       sk_kiosk_return_error (invocation, error);
       return TRUE;
     }
-  g_message ("player named %s", trimmed);
-  sk_kiosk_service_reload (self);
+  g_message ("The player is now called \"%s\"", stored);
+  sk_dbus_kiosk1_set_player_name (skeleton, stored);
   sk_dbus_kiosk1_complete_set_player_name (skeleton, invocation);
   return TRUE;
 }
