@@ -7,7 +7,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
+#include <adwaita.h>
+
+#include "sk-admin-system.h"
 #include "sk-admin.h"
 #include "sk-app-call.h"
 #include "sk-keypad.h"
@@ -20,14 +25,21 @@ struct _SkAdmin
   SkKeypad *keypad;
   GtkLabel *pin_error;
   GtkScale *volume;
+  GtkScale *crossfade;
+  AdwComboRow *strategy;
+  SkAdminSystem *system;
   GtkLabel *page_error;
+  GtkLabel *page_note;
 
   SkDBusKiosk1 *proxy;
   GCancellable *cancellable;
-  gboolean setting_volume;
+  gboolean updating; /* the controls follow the engine: no call back */
 };
 
 G_DEFINE_FINAL_TYPE (SkAdmin, sk_admin, GTK_TYPE_WIDGET)
+
+/* the choices of the setting strategy, in the combo row's order */
+static const char *const strategies[] = { "average", "least_misery", "average_without_misery" };
 
 enum
 {
@@ -37,6 +49,20 @@ enum
 
 static guint signals[N_SIGNALS];
 
+/* The volume and the strategy as the engine has them. */
+static void
+show_engine (SkAdmin *self)
+{
+  const char *strategy = sk_dbus_kiosk1_get_strategy (self->proxy);
+
+  self->updating = TRUE;
+  gtk_range_set_value (GTK_RANGE (self->volume), sk_dbus_kiosk1_get_volume (self->proxy));
+  for (guint i = 0; i < G_N_ELEMENTS (strategies); i++)
+    if (g_strcmp0 (strategy, strategies[i]) == 0)
+      adw_combo_row_set_selected (self->strategy, i);
+  self->updating = FALSE;
+}
+
 static void
 on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, SkAdmin *self)
 {
@@ -45,9 +71,7 @@ on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, 
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "page") == 0 && !unlocked &&
       gtk_widget_get_mapped (GTK_WIDGET (self)))
     g_signal_emit (self, signals[SIGNAL_CLOSE], 0);
-  self->setting_volume = TRUE;
-  gtk_range_set_value (GTK_RANGE (self->volume), sk_dbus_kiosk1_get_volume (self->proxy));
-  self->setting_volume = FALSE;
+  show_engine (self);
 }
 
 static void
@@ -61,13 +85,51 @@ set_proxy (SkAdmin *self, SkDBusKiosk1 *proxy)
   g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
 }
 
+/* One sentence at a time, the refusal's or the answer's; none takes no
+ * room. */
+static void
+tell (SkAdmin *self, const char *refusal, const char *note)
+{
+  gtk_label_set_text (self->page_error, refusal);
+  gtk_widget_set_visible (GTK_WIDGET (self->page_error), *refusal != '\0');
+  gtk_label_set_text (self->page_note, note);
+  gtk_widget_set_visible (GTK_WIDGET (self->page_note), *note != '\0');
+}
+
+static void
+on_settings (gpointer data, GVariant *reply, const char *refusal)
+{
+  SkAdmin *self = data;
+  g_autoptr (GVariant) settings = NULL;
+  GVariantIter iter;
+  const char *key, *value;
+  double max;
+
+  if (reply == NULL)
+    {
+      tell (self, refusal, "");
+      return;
+    }
+  settings = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, settings);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s&sdd&s)", &key, NULL, &value, NULL, NULL, NULL, &max,
+                              NULL))
+    if (strcmp (key, "crossfade_seconds") == 0)
+      {
+        self->updating = TRUE;
+        gtk_range_set_range (GTK_RANGE (self->crossfade), 0, max);
+        gtk_range_set_value (GTK_RANGE (self->crossfade), g_ascii_strtod (value, NULL));
+        self->updating = FALSE;
+      }
+}
+
 static void
 show_page (SkAdmin *self)
 {
-  gtk_label_set_text (self->page_error, "");
-  self->setting_volume = TRUE;
-  gtk_range_set_value (GTK_RANGE (self->volume), sk_dbus_kiosk1_get_volume (self->proxy));
-  self->setting_volume = FALSE;
+  tell (self, "", "");
+  show_engine (self);
+  sk_app_call (self->proxy, "GetSettings", NULL, self->cancellable, on_settings, self);
+  sk_admin_system_load (self->system, self->proxy);
   gtk_stack_set_visible_child_name (self->stack, "page");
 }
 
@@ -82,6 +144,13 @@ sk_admin_start (SkAdmin *self, SkDBusKiosk1 *proxy)
     show_page (self);
   else
     gtk_stack_set_visible_child_name (self->stack, "pin");
+}
+
+SkAdminSystem *
+sk_admin_get_system (SkAdmin *self)
+{
+  g_return_val_if_fail (SK_IS_ADMIN (self), NULL);
+  return self->system;
 }
 
 const char *
@@ -136,12 +205,24 @@ on_cancel_clicked (GtkButton *button, SkAdmin *self)
 }
 
 static void
+on_refused (SkAdminSystem *system, const char *sentence, SkAdmin *self)
+{
+  tell (self, sentence, "");
+}
+
+static void
+on_told (SkAdminSystem *system, const char *sentence, SkAdmin *self)
+{
+  tell (self, "", sentence);
+}
+
+static void
 on_admin_reply (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdmin *self = data;
 
   if (reply == NULL)
-    gtk_label_set_text (self->page_error, refusal);
+    on_refused (NULL, refusal, self);
 }
 
 static void
@@ -153,8 +234,28 @@ admin_call (SkAdmin *self, const char *method, GVariant *args)
 static void
 on_volume_changed (GtkRange *range, SkAdmin *self)
 {
-  if (!self->setting_volume && self->proxy != NULL)
+  if (!self->updating && self->proxy != NULL)
     admin_call (self, "SetVolume", g_variant_new ("(d)", gtk_range_get_value (range)));
+}
+
+static void
+on_crossfade_changed (GtkRange *range, SkAdmin *self)
+{
+  char value[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (self->updating || self->proxy == NULL)
+    return;
+  g_ascii_dtostr (value, sizeof value, round (gtk_range_get_value (range)));
+  admin_call (self, "SetSetting", g_variant_new ("(ss)", "crossfade_seconds", value));
+}
+
+static void
+on_strategy_changed (AdwComboRow *row, GParamSpec *pspec, SkAdmin *self)
+{
+  guint i = adw_combo_row_get_selected (row);
+
+  if (!self->updating && self->proxy != NULL && i < G_N_ELEMENTS (strategies))
+    admin_call (self, "SetSetting", g_variant_new ("(ss)", "strategy", strategies[i]));
 }
 
 static void
@@ -201,6 +302,7 @@ sk_admin_class_init (SkAdminClass *klass)
   object_class->dispose = sk_admin_dispose;
   object_class->finalize = sk_admin_finalize;
   g_type_ensure (SK_TYPE_KEYPAD);
+  g_type_ensure (SK_TYPE_ADMIN_SYSTEM);
   signals[SIGNAL_CLOSE] = g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -210,11 +312,19 @@ sk_admin_class_init (SkAdminClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, keypad);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, pin_error);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, volume);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, crossfade);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, strategy);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, system);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_error);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_note);
   gtk_widget_class_bind_template_callback (widget_class, on_pin_submit);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_volume_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_skip_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_crossfade_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_strategy_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_refused);
+  gtk_widget_class_bind_template_callback (widget_class, on_told);
   gtk_widget_class_bind_template_callback (widget_class, on_lock_clicked);
 }
 

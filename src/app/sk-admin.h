@@ -2,14 +2,17 @@
  *
  * A PIN pad the screen draws itself (the engine checks the PIN and counts
  * the wrong ones; its sentence says when PIN entry is locked and until
- * when), then the admin page: the volume, skipping the track playing, and
- * locking again. A manager's badge unlocks without the PIN. Emits "close"
- * when the manager leaves, and when the engine locks by itself after idle.
+ * when), then the admin page: the volume, the crossfade, how the tastes
+ * are blended, skipping the track playing, the system groups
+ * (SkAdminSystem: output, status, PIN, diagnostics), and locking again.
+ * A manager's badge unlocks without the PIN. Emits "close" when the
+ * manager leaves, and when the engine locks by itself after idle.
  */
 #pragma once
 
 #include <gtk/gtk.h>
 
+#include "sk-admin-system.h"
 #include "sk-kiosk-dbus.h"
 
 G_BEGIN_DECLS
@@ -23,5 +26,7 @@ void sk_admin_start (SkAdmin *self, SkDBusKiosk1 *proxy);
 void sk_admin_start_with_ticket (SkAdmin *self, SkDBusKiosk1 *proxy, const char *ticket);
 /* "pin" or "page". */
 const char *sk_admin_get_view (SkAdmin *self);
+/* The page's system groups: what a test drives. */
+SkAdminSystem *sk_admin_get_system (SkAdmin *self);
 
 G_END_DECLS

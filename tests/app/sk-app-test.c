@@ -166,6 +166,11 @@ click (Screen *s, GtkWidget *button)
   gboolean clicked = FALSE;
   gulong handler = g_signal_connect (button, "clicked", G_CALLBACK (on_clicked), &clicked);
 
+  if (!gtk_widget_is_drawable (button))
+    for (GtkWidget *w = button; w != NULL; w = gtk_widget_get_parent (w))
+      g_test_message ("not drawn: %s %s visible %d mapped %d", G_OBJECT_TYPE_NAME (w),
+                      gtk_widget_get_css_name (w), gtk_widget_get_visible (w),
+                      gtk_widget_get_mapped (w));
   g_assert_true (gtk_widget_is_drawable (button));
   g_assert_true (gtk_widget_is_sensitive (button));
   g_assert_true (gtk_widget_activate (button));

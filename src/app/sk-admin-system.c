@@ -1,0 +1,383 @@
+/* sk-admin-system.c: see sk-admin-system.h. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "sk-admin-system.h"
+#include "sk-app-call.h"
+
+#define LOG_LINES 40
+
+struct _SkAdminSystem
+{
+  GtkWidget parent_instance;
+
+  GtkWidget *root;
+  AdwComboRow *outputs;
+  GtkStringList *output_names;
+  AdwActionRow *output_row;
+  AdwActionRow *reader_row;
+  AdwActionRow *sync_row;
+  AdwExpanderRow *pin_row;
+  GtkLabel *pin_prompt;
+  SkKeypad *keypad;
+  GtkLabel *versions;
+  GtkLabel *log;
+
+  SkDBusKiosk1 *proxy;
+  GCancellable *cancellable;
+  GPtrArray *pcms; /* the PCMs' names, in the combo's order */
+  char *new_pin;   /* the first entry of a new PIN, until the second */
+};
+
+G_DEFINE_FINAL_TYPE (SkAdminSystem, sk_admin_system, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_REFUSED,
+  SIGNAL_TOLD,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+refuse (SkAdminSystem *self, const char *sentence)
+{
+  g_signal_emit (self, signals[SIGNAL_REFUSED], 0, sentence);
+}
+
+/* --- status -------------------------------------------------------------- */
+
+static void
+show_status (SkAdminSystem *self)
+{
+  g_autoptr (GVariant) reader = sk_dbus_kiosk1_dup_reader_status (self->proxy);
+  g_autoptr (GVariant) sync = sk_dbus_kiosk1_dup_sync_status (self->proxy);
+  const char *state = "none", *message = "";
+  gint64 last = 0;
+  g_autofree char *text = NULL;
+
+  if (reader != NULL)
+    g_variant_get (reader, "(&s&s)", &state, &message);
+  if (strcmp (state, "ready") == 0)
+    text = g_strdup (_ ("Ready"));
+  else if (strcmp (state, "starting") == 0)
+    text = g_strdup (_ ("Starting…"));
+  else if (strcmp (state, "none") == 0)
+    text = g_strdup (_ ("None is set up"));
+  else
+    text = g_strdup_printf (_ ("Not working: %s"), message);
+  adw_action_row_set_subtitle (self->reader_row, text);
+  g_clear_pointer (&text, g_free);
+
+  state = "off";
+  if (sync != NULL)
+    g_variant_get (sync, "(&sx)", &state, &last);
+  if (strcmp (state, "off") == 0)
+    text = g_strdup (_ ("Off: this player works on its own"));
+  else
+    {
+      g_autoptr (GDateTime) when = last > 0
+                                       ? g_date_time_new_from_unix_local (last / G_USEC_PER_SEC)
+                                       : NULL;
+      g_autofree char *at = when ? g_date_time_format (when, "%x %X") : g_strdup (_ ("never"));
+
+      if (strcmp (state, "ok") == 0)
+        text = g_strdup_printf (_ ("Up to date; last synced %s"), at);
+      else if (strcmp (state, "pending") == 0)
+        text = g_strdup_printf (_ ("Changes waiting to be sent; last synced %s"), at);
+      else
+        text = g_strdup_printf (_ ("Not working; last synced %s"), at);
+    }
+  adw_action_row_set_subtitle (self->sync_row, text);
+}
+
+static void
+on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, gpointer self)
+{
+  show_status (self);
+}
+
+/* --- the audio output ---------------------------------------------------- */
+
+static void
+on_devices (gpointer data, GVariant *reply, const char *refusal)
+{
+  SkAdminSystem *self = data;
+  g_autoptr (GVariant) pcms = NULL;
+  GVariantIter iter;
+  const char *name, *description;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->output_names));
+
+  if (reply == NULL)
+    {
+      refuse (self, refusal);
+      return;
+    }
+  pcms = g_variant_get_child_value (reply, 0);
+  g_ptr_array_set_size (self->pcms, 0);
+  gtk_string_list_splice (self->output_names, 0, n, NULL);
+  g_variant_iter_init (&iter, pcms);
+  while (g_variant_iter_next (&iter, "(&s&s)", &name, &description))
+    {
+      g_autofree char *label = g_strdup_printf ("%s (%s)", description, name);
+
+      g_ptr_array_add (self->pcms, g_strdup (name));
+      gtk_string_list_append (self->output_names, *description ? label : name);
+    }
+}
+
+gboolean
+sk_admin_system_select_output (SkAdminSystem *self, const char *pcm)
+{
+  g_return_val_if_fail (SK_IS_ADMIN_SYSTEM (self), FALSE);
+  for (guint i = 0; i < self->pcms->len; i++)
+    if (strcmp (g_ptr_array_index (self->pcms, i), pcm) == 0)
+      {
+        adw_combo_row_set_selected (self->outputs, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static const char *
+chosen_pcm (SkAdminSystem *self)
+{
+  guint i = adw_combo_row_get_selected (self->outputs);
+
+  return i < self->pcms->len ? g_ptr_array_index (self->pcms, i) : NULL;
+}
+
+static void
+on_tested (gpointer data, GVariant *reply, const char *refusal)
+{
+  SkAdminSystem *self = data;
+
+  if (reply == NULL)
+    refuse (self, refusal);
+  else
+    g_signal_emit (self, signals[SIGNAL_TOLD], 0, _ ("The test sound was played."));
+}
+
+static void
+on_test_output (GtkButton *button, SkAdminSystem *self)
+{
+  const char *pcm = chosen_pcm (self);
+
+  if (pcm != NULL)
+    sk_app_call (self->proxy, "TestSound", g_variant_new ("(s)", pcm), self->cancellable, on_tested,
+                 self);
+}
+
+static void
+on_output_used (gpointer data, GVariant *reply, const char *refusal)
+{
+  SkAdminSystem *self = data;
+
+  if (reply == NULL)
+    refuse (self, refusal);
+  else
+    g_signal_emit (self, signals[SIGNAL_TOLD], 0, _ ("The music now plays on this output."));
+}
+
+static void
+on_use_output (GtkButton *button, SkAdminSystem *self)
+{
+  const char *pcm = chosen_pcm (self);
+
+  if (pcm != NULL)
+    sk_app_call (self->proxy, "SetSetting", g_variant_new ("(ss)", "audio_pcm", pcm),
+                 self->cancellable, on_output_used, self);
+}
+
+/* --- the PIN ------------------------------------------------------------- */
+
+static void
+forget_new_pin (SkAdminSystem *self)
+{
+  if (self->new_pin != NULL)
+    memset (self->new_pin, 0, strlen (self->new_pin));
+  g_clear_pointer (&self->new_pin, g_free);
+  gtk_label_set_text (self->pin_prompt, _ ("The new PIN: 4 to 12 digits."));
+}
+
+static void
+on_pin_set (gpointer data, GVariant *reply, const char *refusal)
+{
+  SkAdminSystem *self = data;
+
+  if (reply == NULL)
+    {
+      refuse (self, refusal);
+      return;
+    }
+  adw_expander_row_set_expanded (self->pin_row, FALSE);
+  g_signal_emit (self, signals[SIGNAL_TOLD], 0, _ ("The PIN was changed."));
+}
+
+static void
+on_pin_submit (SkKeypad *keypad, const char *pin, SkAdminSystem *self)
+{
+  if (self->new_pin == NULL)
+    {
+      self->new_pin = g_strdup (pin);
+      gtk_label_set_text (self->pin_prompt, _ ("Enter the same PIN again."));
+      return;
+    }
+  if (strcmp (self->new_pin, pin) != 0)
+    {
+      forget_new_pin (self);
+      refuse (self, _ ("The two PINs were not the same. Choose one again."));
+      return;
+    }
+  forget_new_pin (self);
+  sk_app_call (self->proxy, "SetPin", g_variant_new ("(s)", pin), self->cancellable, on_pin_set,
+               self);
+}
+
+SkKeypad *
+sk_admin_system_get_keypad (SkAdminSystem *self)
+{
+  g_return_val_if_fail (SK_IS_ADMIN_SYSTEM (self), NULL);
+  return self->keypad;
+}
+
+/* --- diagnostics --------------------------------------------------------- */
+
+static void
+on_diagnostics (gpointer data, GVariant *reply, const char *refusal)
+{
+  SkAdminSystem *self = data;
+  g_autoptr (GVariant) dict = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  if (reply == NULL)
+    {
+      refuse (self, refusal);
+      return;
+    }
+  dict = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autofree char *shown = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
+                                   ? g_variant_dup_string (value, NULL)
+                                   : g_variant_print (value, FALSE);
+
+      g_string_append_printf (text, "%s%s: %s", text->len ? "\n" : "", key, shown);
+      g_variant_unref (value);
+    }
+  gtk_label_set_text (self->versions, text->str);
+}
+
+static void
+on_log (gpointer data, GVariant *reply, const char *refusal)
+{
+  SkAdminSystem *self = data;
+  g_autofree const char **lines = NULL;
+  g_autofree char *text = NULL;
+
+  if (reply == NULL)
+    {
+      refuse (self, refusal);
+      return;
+    }
+  g_variant_get (reply, "(^a&s)", &lines);
+  text = g_strjoinv ("\n", (char **) lines);
+  gtk_label_set_text (self->log, text);
+}
+
+void
+sk_admin_system_load (SkAdminSystem *self, SkDBusKiosk1 *proxy)
+{
+  g_return_if_fail (SK_IS_ADMIN_SYSTEM (self));
+  if (self->proxy != proxy)
+    {
+      if (self->proxy != NULL)
+        g_signal_handlers_disconnect_by_data (self->proxy, self);
+      g_set_object (&self->proxy, proxy);
+      g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
+    }
+  show_status (self);
+  forget_new_pin (self);
+  sk_keypad_clear (self->keypad);
+  sk_app_call (proxy, "ListAudioDevices", NULL, self->cancellable, on_devices, self);
+  sk_app_call (proxy, "GetDiagnostics", NULL, self->cancellable, on_diagnostics, self);
+  sk_app_call (proxy, "GetRecentLog", g_variant_new ("(u)", LOG_LINES), self->cancellable, on_log,
+               self);
+}
+
+/* --- the object ---------------------------------------------------------- */
+
+static void
+sk_admin_system_dispose (GObject *object)
+{
+  SkAdminSystem *self = SK_ADMIN_SYSTEM (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->proxy != NULL)
+    g_signal_handlers_disconnect_by_data (self->proxy, self);
+  g_clear_object (&self->proxy);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_ADMIN_SYSTEM);
+  G_OBJECT_CLASS (sk_admin_system_parent_class)->dispose (object);
+}
+
+static void
+sk_admin_system_finalize (GObject *object)
+{
+  SkAdminSystem *self = SK_ADMIN_SYSTEM (object);
+
+  if (self->new_pin != NULL)
+    memset (self->new_pin, 0, strlen (self->new_pin));
+  g_free (self->new_pin);
+  g_ptr_array_unref (self->pcms);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (sk_admin_system_parent_class)->finalize (object);
+}
+
+static void
+sk_admin_system_class_init (SkAdminSystemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_admin_system_dispose;
+  object_class->finalize = sk_admin_system_finalize;
+  signals[SIGNAL_REFUSED] = g_signal_new ("refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_TOLD] = g_signal_new ("told", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  g_type_ensure (SK_TYPE_KEYPAD);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/soundscape/Kiosk/ui/sk-admin-system.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, root);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, outputs);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, output_names);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, output_row);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, reader_row);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, sync_row);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, pin_row);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, pin_prompt);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, keypad);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, versions);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, log);
+  gtk_widget_class_bind_template_callback (widget_class, on_test_output);
+  gtk_widget_class_bind_template_callback (widget_class, on_use_output);
+  gtk_widget_class_bind_template_callback (widget_class, on_pin_submit);
+}
+
+static void
+sk_admin_system_init (SkAdminSystem *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->pcms = g_ptr_array_new_with_free_func (g_free);
+}
