@@ -29,6 +29,24 @@ listener_exists (SkEngine *self, const char *user_id, GError **error)
   return rc == SQLITE_ROW;
 }
 
+/* --- the player ---------------------------------------------------------- */
+
+char *
+sk_engine_set_player_name (SkEngine *self, const char *name, GError **error)
+{
+  g_autofree char *clean = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+
+  clean = sk_badge_clean_name (name, error);
+  if (clean == NULL)
+    return NULL;
+  if (!sk_store_run_sql (self->store, error, "UPDATE players SET name = ?2 WHERE id = ?1", "ss",
+                         self->player_id, clean))
+    return NULL;
+  return g_steal_pointer (&clean);
+}
+
 /* --- listeners and badges ----------------------------------------------- */
 
 gboolean
