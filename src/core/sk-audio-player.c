@@ -142,6 +142,15 @@ join_threads (SkAudioPlayer *self)
   g_clear_pointer (&self->output, g_thread_join);
 }
 
+/* The tracks waiting, their marks and the ring: gone. */
+static void
+drop_pending (SkAudioPlayer *self)
+{
+  g_queue_clear_full (&self->pending, (GDestroyNotify) sk_audio_pending_free);
+  g_queue_clear_full (&self->marks, (GDestroyNotify) sk_audio_event_free);
+  sk_audio_fifo_clear (&self->ring);
+}
+
 /* After the threads are gone: back to STOPPED, nothing pending. */
 static void
 reset_run (SkAudioPlayer *self)
@@ -154,9 +163,7 @@ reset_run (SkAudioPlayer *self)
   self->decoder_done = FALSE;
   self->paused = FALSE;
   self->skip = FALSE;
-  g_queue_clear_full (&self->pending, (GDestroyNotify) sk_audio_pending_free);
-  g_queue_clear_full (&self->marks, (GDestroyNotify) sk_audio_event_free);
-  sk_audio_fifo_clear (&self->ring);
+  drop_pending (self);
   self->ring_cap = SK_AUDIO_RING_FRAMES;
   self->ring_written = self->ring_read = 0;
   self->state = SK_AUDIO_STATE_STOPPED;
@@ -185,9 +192,7 @@ sk_audio_player_finalize (GObject *object)
 {
   SkAudioPlayer *self = SK_AUDIO_PLAYER (object);
 
-  g_queue_clear_full (&self->pending, (GDestroyNotify) sk_audio_pending_free);
-  g_queue_clear_full (&self->marks, (GDestroyNotify) sk_audio_event_free);
-  sk_audio_fifo_clear (&self->ring);
+  drop_pending (self);
   g_clear_pointer (&self->events, sk_event_queue_unref);
   g_free (self->pcm_name);
   g_mutex_clear (&self->lock);
