@@ -433,39 +433,42 @@ sk_audio_player_skip (SkAudioPlayer *self)
   g_mutex_unlock (&self->lock);
 }
 
+/* *@field = @value, under the lock, when @value is 0 to @max; else FALSE
+ * with a sentence naming @what and the @unit of @value ("", " s"). */
+static gboolean
+set_in_range (SkAudioPlayer *self,
+              double *field,
+              double value,
+              double max,
+              const char *what,
+              const char *unit,
+              GError **error)
+{
+  if (!(value >= 0.0 && value <= max))
+    {
+      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
+                   "A %s of %g%s is out of range (0 to %g)", what, value, unit, max);
+      return FALSE;
+    }
+  g_mutex_lock (&self->lock);
+  *field = value;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
 gboolean
 sk_audio_player_set_crossfade (SkAudioPlayer *self, double seconds, GError **error)
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
-
-  if (!(seconds >= 0.0 && seconds <= SK_AUDIO_CROSSFADE_MAX))
-    {
-      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
-                   "A crossfade of %g s is out of range (0 to %g)", seconds,
-                   SK_AUDIO_CROSSFADE_MAX);
-      return FALSE;
-    }
-  g_mutex_lock (&self->lock);
-  self->crossfade = seconds;
-  g_mutex_unlock (&self->lock);
-  return TRUE;
+  return set_in_range (self, &self->crossfade, seconds, SK_AUDIO_CROSSFADE_MAX, "crossfade", " s",
+                       error);
 }
 
 gboolean
 sk_audio_player_set_volume (SkAudioPlayer *self, double volume, GError **error)
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
-
-  if (!(volume >= 0.0 && volume <= 1.0))
-    {
-      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
-                   "A volume of %g is out of range (0 to 1)", volume);
-      return FALSE;
-    }
-  g_mutex_lock (&self->lock);
-  self->volume = volume;
-  g_mutex_unlock (&self->lock);
-  return TRUE;
+  return set_in_range (self, &self->volume, volume, 1.0, "volume", "", error);
 }
 
 SkAudioState
@@ -481,19 +484,6 @@ sk_audio_player_get_state (SkAudioPlayer *self)
     state = SK_AUDIO_STATE_PAUSED;
   g_mutex_unlock (&self->lock);
   return state;
-}
-
-guint64
-sk_audio_player_get_current (SkAudioPlayer *self)
-{
-  guint64 current;
-
-  g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), 0);
-
-  g_mutex_lock (&self->lock);
-  current = self->current;
-  g_mutex_unlock (&self->lock);
-  return current;
 }
 
 double
@@ -520,28 +510,15 @@ sk_audio_player_stall_output_for_testing (SkAudioPlayer *self, guint ms)
   g_mutex_unlock (&self->lock);
 }
 
-guint
-sk_audio_player_get_underruns (SkAudioPlayer *self)
+void
+sk_audio_player_get_stats (SkAudioPlayer *self, SkAudioPlayerStats *stats)
 {
-  guint n;
-
-  g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), 0);
+  g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
+  g_return_if_fail (stats != NULL);
 
   g_mutex_lock (&self->lock);
-  n = self->underruns;
+  stats->current = self->current;
+  stats->underruns = self->underruns;
+  stats->realtime = self->realtime;
   g_mutex_unlock (&self->lock);
-  return n;
-}
-
-gboolean
-sk_audio_player_is_realtime (SkAudioPlayer *self)
-{
-  gboolean rt;
-
-  g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
-
-  g_mutex_lock (&self->lock);
-  rt = self->realtime;
-  g_mutex_unlock (&self->lock);
-  return rt;
 }

@@ -474,6 +474,26 @@ on_set_setting (SkDBusKiosk1 *skeleton,
   return TRUE;
 }
 
+static gboolean
+on_set_player_name (SkDBusKiosk1 *skeleton,
+                    GDBusMethodInvocation *invocation,
+                    const char *name,
+                    SkKioskService *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *stored = sk_engine_set_player_name (self->engine, name, &error);
+
+  if (stored == NULL)
+    {
+      sk_kiosk_return_error (invocation, error);
+      return TRUE;
+    }
+  g_message ("The player is now called \"%s\"", stored);
+  sk_dbus_kiosk1_set_player_name (skeleton, stored);
+  sk_dbus_kiosk1_complete_set_player_name (skeleton, invocation);
+  return TRUE;
+}
+
 void
 sk_kiosk_admin_init (SkKioskService *self)
 {
@@ -489,6 +509,8 @@ sk_kiosk_admin_init (SkKioskService *self)
   g_signal_connect (self->skeleton, "handle-lock", G_CALLBACK (on_lock), self);
   g_signal_connect (self->skeleton, "handle-get-settings", G_CALLBACK (on_get_settings), self);
   g_signal_connect (self->skeleton, "handle-set-setting", G_CALLBACK (on_set_setting), self);
+  g_signal_connect (self->skeleton, "handle-set-player-name", G_CALLBACK (on_set_player_name),
+                    self);
 }
 
 void
