@@ -218,18 +218,15 @@ on_poll_database (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The installer's configuration, in the log: which files, and what they
- * set. */
+/* The installer's configuration, in the log: which files were read (none:
+ * nothing said). */
 static void
 log_config (const SkConfig *config)
 {
   g_autofree char *files = NULL;
 
   if (config->files->len == 0)
-    {
-      g_message ("configuration: no file; the settings decide");
-      return;
-    }
+    return; /* no file: the settings decide, as before there was one */
   g_ptr_array_add (config->files, NULL);
   files = g_strjoinv (", ", (char **) config->files->pdata);
   g_ptr_array_remove_index (config->files, config->files->len - 1);
@@ -245,6 +242,8 @@ load_credentials (GError **error)
 {
   static const char *const names[] = { "player-token", "anon-key" };
 
+  if (g_getenv ("CREDENTIALS_DIRECTORY") == NULL)
+    return TRUE; /* not under systemd: none */
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *secret = sk_config_read_credential (names[i], error);
