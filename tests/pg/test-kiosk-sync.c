@@ -461,11 +461,11 @@ static const BadRow bad_rows[] = {
   { "profiles", "{\"id\": \"" BAD_ID "06\", \"taste_state\": \"[1,2,3]\"}", "SK401",
     "SELECT count(*) FROM public.profiles WHERE id = '" BAD_ID "06'" },
   { "songs",
-    "{\"id\": \"" BAD_ID "07\", \"title\": \"T\", \"file_url\": \"https://x.example/7.flac\", "
+    "{\"id\": \"" BAD_ID "07\", \"title\": \"T\", \"file_url\": \"file:///srv/music/7.flac\", "
     "\"embedding\": \"[0.1,0.2,0.3]\"}",
     "SK401", "SELECT count(*) FROM public.songs WHERE id = '" BAD_ID "07'" },
   { "songs",
-    "{\"id\": \"" BAD_ID "08\", \"title\": \"T\", \"file_url\": \"https://x.example/8.flac\", "
+    "{\"id\": \"" BAD_ID "08\", \"title\": \"T\", \"file_url\": \"file:///srv/music/8.flac\", "
     "\"embedding\": \"[0.1,0.2,inf,0.3,0.4]\"}",
     "SK401", "SELECT count(*) FROM public.songs WHERE id = '" BAD_ID "08'" },
   /* votes out of 1..5 or not integers */
@@ -561,8 +561,13 @@ static const BadRow bad_rows[] = {
   /* conflicts: another song's file_url, a second vote for one play */
   { "songs",
     "{\"id\": \"" BAD_ID "50\", \"title\": \"T\", \"file_url\": "
-    "\"https://media.example.org/rain.flac\", \"embedding\": \"[0.1,0.2,0.3,0.4,0.5]\"}",
+    "\"file:///srv/music/fire.flac\", \"embedding\": \"[0.1,0.2,0.3,0.4,0.5]\"}",
     "SK409", "SELECT count(*) FROM public.songs WHERE id = '" BAD_ID "50'" },
+  /* a kiosk does not add to the catalogue every kiosk pulls */
+  { "songs",
+    "{\"id\": \"" BAD_ID "52\", \"title\": \"T\", \"file_url\": "
+    "\"https://media.example.org/new.flac\", \"embedding\": \"[0.1,0.2,0.3,0.4,0.5]\"}",
+    "SK400", "SELECT count(*) FROM public.songs WHERE id = '" BAD_ID "52'" },
   { "votes",
     "{\"id\": \"" BAD_ID "51\", \"user_id\": \"" GUEST "\", \"song_id\": \"" RAIN "\", "
     "\"vote_value\": 1, \"vote_time\": " T_OK ", \"play_id\": \"" PLAY1 "\"}",
