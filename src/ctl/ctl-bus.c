@@ -525,10 +525,7 @@ cmd_watch (int argc, char **argv)
   g_autoptr (GVariant) now = NULL;
   Watch w = { 0 };
   guint sigint, sigterm;
-  int rc = parse_options (&argc, &argv, "watch", "",
-                          "Print what happens at the kiosk as it happens (taps, votes, tracks, "
-                          "skips, errors) until Ctrl-C. Needs soundscaped running.",
-                          NULL, 0, 0);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;

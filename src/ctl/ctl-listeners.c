@@ -19,10 +19,7 @@ cmd_tap (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (
-      &argc, &argv, "tap", "UID",
-      "Simulate a badge tap: check a listener in (or extend), exactly as the reader does.", NULL, 1,
-      1);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
@@ -65,9 +62,7 @@ cmd_join (int argc, char **argv)
   GOptionEntry entries[] = { { "name", 0, 0, G_OPTION_ARG_STRING, &name,
                                "Display name (default: a friendly generated one)", "NAME" },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, "join", "UID",
-                          "Make an unknown badge a guest (neutral taste) and check it in.", entries,
-                          1, 1);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -101,9 +96,7 @@ cmd_enroll (int argc, char **argv)
       "The admin PIN, when soundscaped runs (else asked on a terminal)", "PIN" },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "enroll", "UID NAME",
-                          "Give a badge to a named listener (optionally a manager).", entries, 2,
-                          2);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -131,9 +124,7 @@ cmd_vote (int argc, char **argv)
   g_autofree char *user = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
   guint64 value = 0;
-  int rc = parse_options (&argc, &argv, "vote", "UID N",
-                          "Rate the track playing now 1–5 for the listener with this badge.", NULL,
-                          2, 2);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
@@ -161,7 +152,7 @@ cmd_checkout (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autofree char *user = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, "checkout", "UID", "Check a listener out now.", NULL, 1, 1);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
@@ -192,10 +183,7 @@ cmd_next (int argc, char **argv)
                                "The admin PIN, when soundscaped runs (else asked on a terminal)",
                                "PIN" },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, "next", "",
-                          "Start the queue's head as the track playing (what the player does at a "
-                          "track start); when soundscaped runs, skip the track it plays.",
-                          entries, 0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -220,8 +208,7 @@ cmd_queue (int argc, char **argv)
   gboolean json = FALSE;
   GOptionEntry entries[] = { { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, "queue", "", "Show what plays next, best first.", entries,
-                          0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -272,8 +259,7 @@ cmd_status (int argc, char **argv)
   SkStore *store;
   guint songs = 0, outbox = 0;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, "status", "",
-                          "Show the player, who is present and the queue.", NULL, 0, 0);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;

@@ -108,11 +108,7 @@ cmd_nfc_test (int argc, char **argv)
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Stop after N taps", "N" },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "nfc-test", "",
-                          "Check the NFC reader: print its name, then each card's UID, ATQA, SAK\n"
-                          "and time, until --count taps or Ctrl-C. Stop the kiosk first: two\n"
-                          "programs cannot share a reader.",
-                          entries, 0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;

@@ -126,12 +126,7 @@ cmd_play (int argc, char **argv)
     { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "play", "FILE…",
-                          "Play audio files through the kiosk's player, one after the other, "
-                          "each measured first and played at the kiosk's loudness (the setting "
-                          "loudness_target_lufs of --db or the state directory's database, "
-                          "else -23 LUFS).",
-                          entries, 1, G_MAXINT);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -280,11 +275,7 @@ cmd_run (int argc, char **argv)
     { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "run", "",
-                          "Play the queue as the kiosk does: the engine's playback, the media "
-                          "cache and the settings (crossfade_seconds, volume, "
-                          "loudness_target_lufs). Ctrl-C stops.",
-                          entries, 0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;

@@ -20,14 +20,24 @@ int fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
  * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
 SkStore *open_store (SkStoreOpenFlags flags);
 SkEngine *open_engine (SkStoreOpenFlags flags);
-int parse_options (int *argc,
-                   char ***argv,
-                   const char *name,
-                   const char *args,
-                   const char *summary,
-                   GOptionEntry *entries,
-                   int min_args,
-                   int max_args);
+/* A command of soundscape-ctl (the table is soundscape-ctl.c's). */
+typedef struct
+{
+  const char *name;
+  const char *args;    /* in the list of commands */
+  const char *summary; /* in the list of commands */
+  int (*run) (int argc, char **argv);
+  int min_args, max_args;
+  const char *help;  /* its own --help */
+  const char *usage; /* its arguments there, when not @args */
+} CtlCommand;
+
+/* The command named @name, or NULL. */
+const CtlCommand *ctl_command_find (const char *name);
+/* Parses the options of the command (*@argv)[0]: --db, --session and
+ * @entries; prints its usage on --help. Returns -1 to go on, or an exit
+ * code. */
+int parse_options (int *argc, char ***argv, GOptionEntry *entries);
 char *format_vec_short (const char *stored);
 void print_queue (SkEngine *engine, gboolean as_json);
 
