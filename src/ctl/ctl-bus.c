@@ -12,13 +12,10 @@
  */
 #include "config.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include <glib-unix.h>
 
 #include "ctl.h"
 #include "sk-kiosk-dbus.h"
@@ -414,48 +411,45 @@ song_title (SkDBusKiosk1 *kiosk, const char *song_id)
   return g_strdup (*song_id ? song_id : "—");
 }
 
+/* The kiosk's signals (TapResult, VoteRecorded, Skipped, Error), each as
+ * one line. */
 static void
-on_tap_result (SkDBusKiosk1 *kiosk,
-               const char *result,
-               const char *ticket,
-               const char *listener_id,
-               const char *display_name,
-               gint64 until,
-               const char *message,
-               const char *source,
-               Watch *w)
+on_signal (GDBusProxy *proxy, const char *sender, const char *signal, GVariant *params, Watch *w)
 {
-  say ("tap      %s (%s): %s", result, source, message);
-}
+  if (strcmp (signal, "TapResult") == 0)
+    {
+      const char *result, *message, *source;
 
-static void
-on_vote_recorded (SkDBusKiosk1 *kiosk,
-                  const char *listener_id,
-                  const char *display_name,
-                  const char *song_id,
-                  int value,
-                  const char *head,
-                  Watch *w)
-{
-  g_autofree char *title = song_title (kiosk, song_id);
-  g_autofree char *next = song_title (kiosk, head);
+      g_variant_get (params, "(&s&s&s&sx&s&s)", &result, NULL, NULL, NULL, NULL, &message, &source);
+      say ("tap      %s (%s): %s", result, source, message);
+    }
+  else if (strcmp (signal, "VoteRecorded") == 0)
+    {
+      const char *name, *song, *head;
+      int value;
+      g_autofree char *title = NULL, *next = NULL;
 
-  say ("vote     %s rated %s %d; next: %s", display_name, title, value, next);
-}
+      g_variant_get (params, "(&s&s&si&s)", NULL, &name, &song, &value, &head);
+      title = song_title (w->kiosk, song);
+      next = song_title (w->kiosk, head);
+      say ("vote     %s rated %s %d; next: %s", name, title, value, next);
+    }
+  else if (strcmp (signal, "Skipped") == 0)
+    {
+      const char *song, *reason, *message;
+      g_autofree char *title = NULL;
 
-static void
-on_skipped (
-    SkDBusKiosk1 *kiosk, const char *song_id, const char *reason, const char *message, Watch *w)
-{
-  g_autofree char *title = song_title (kiosk, song_id);
+      g_variant_get (params, "(&s&s&s)", &song, &reason, &message);
+      title = song_title (w->kiosk, song);
+      say ("skipped  %s (%s): %s", title, reason, message);
+    }
+  else if (strcmp (signal, "Error") == 0)
+    {
+      const char *what, *message;
 
-  say ("skipped  %s (%s): %s", title, reason, message);
-}
-
-static void
-on_error (SkDBusKiosk1 *kiosk, const char *what, const char *message, Watch *w)
-{
-  say ("error    %s: %s", what, message);
+      g_variant_get (params, "(&s&s)", &what, &message);
+      say ("error    %s: %s", what, message);
+    }
 }
 
 static void
@@ -507,15 +501,6 @@ on_owner (GObject *proxy, GParamSpec *pspec, Watch *w)
     }
 }
 
-static gboolean
-on_interrupt (gpointer data)
-{
-  Watch *w = data;
-
-  g_main_loop_quit (w->loop);
-  return G_SOURCE_CONTINUE;
-}
-
 int
 cmd_watch (int argc, char **argv)
 {
@@ -524,7 +509,6 @@ cmd_watch (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (GVariant) now = NULL;
   Watch w = { 0 };
-  guint sigint, sigterm;
   int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
@@ -535,10 +519,7 @@ cmd_watch (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   w.loop = loop;
   w.kiosk = kiosk;
-  g_signal_connect (kiosk, "tap-result", G_CALLBACK (on_tap_result), &w);
-  g_signal_connect (kiosk, "vote-recorded", G_CALLBACK (on_vote_recorded), &w);
-  g_signal_connect (kiosk, "skipped", G_CALLBACK (on_skipped), &w);
-  g_signal_connect (kiosk, "error", G_CALLBACK (on_error), &w);
+  g_signal_connect (kiosk, "g-signal", G_CALLBACK (on_signal), &w);
   g_signal_connect (kiosk, "g-properties-changed", G_CALLBACK (on_properties_changed), &w);
   g_signal_connect (kiosk, "notify::g-name-owner", G_CALLBACK (on_owner), &w);
 
@@ -551,11 +532,7 @@ cmd_watch (int argc, char **argv)
       on_properties_changed (G_DBUS_PROXY (kiosk), changed, NULL, &w);
     }
   say ("watching soundscaped on the %s bus (Ctrl-C ends)", bus_label ());
-  sigint = g_unix_signal_add (SIGINT, on_interrupt, &w);
-  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &w);
-  g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  ctl_run_loop (loop);
   g_signal_handlers_disconnect_by_data (kiosk, &w);
   return w.rc;
 }

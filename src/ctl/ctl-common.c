@@ -1,6 +1,8 @@
 /* ctl-common.c: what every command of soundscape-ctl uses. */
 #include "config.h"
 
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -136,6 +138,35 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
       return EXIT_USAGE;
     }
   return -1;
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  gboolean interrupted;
+} Interrupt;
+
+static gboolean
+on_interrupt (gpointer data)
+{
+  Interrupt *i = data;
+
+  i->interrupted = TRUE;
+  g_main_loop_quit (i->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ctl_run_loop (GMainLoop *loop)
+{
+  Interrupt i = { loop, FALSE };
+  guint sigint = g_unix_signal_add (SIGINT, on_interrupt, &i);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &i);
+
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  return i.interrupted;
 }
 
 /* Three decimals are what a person reads; the database keeps them all. */

@@ -38,6 +38,9 @@ const CtlCommand *ctl_command_find (const char *name);
  * @entries; prints its usage on --help. Returns -1 to go on, or an exit
  * code. */
 int parse_options (int *argc, char ***argv, GOptionEntry *entries);
+/* Runs @loop until it quits, or until SIGINT or SIGTERM quits it: TRUE
+ * when one of these did. */
+gboolean ctl_run_loop (GMainLoop *loop);
 char *format_vec_short (const char *stored);
 void print_queue (SkEngine *engine, gboolean as_json);
 
