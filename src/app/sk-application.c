@@ -75,6 +75,11 @@ sk_application_handle_local_options (GApplication *app, GVariantDict *options)
   const char *windowed = NULL, *edge = NULL;
   int dim = DEFAULT_DIM_SECONDS;
 
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("soundscape-kiosk %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
   if (g_variant_dict_lookup (options, "windowed", "&s", &windowed) &&
       !sk_application_parse_size (windowed, &self->width, &self->height))
     {
@@ -171,6 +176,7 @@ sk_application_init (SkApplication *self)
       N_ ("Find the engine on the session bus (demo, tests), not the system bus"), NULL },
     { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_ ("Demo mode: Ctrl+1 to Ctrl+5 tap the demo badges, Ctrl+0 a new badge"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version"), NULL },
     { NULL },
   };
 

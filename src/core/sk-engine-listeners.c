@@ -48,6 +48,20 @@ sk_engine_lookup_badge (SkEngine *self,
 }
 
 gboolean
+sk_engine_requeue_and_commit (SkEngine *self,
+                              gboolean ok,
+                              gboolean requeue_on_failure,
+                              GError **error)
+{
+  if (ok && sk_engine_requeue (self, error) && sk_store_commit (self->store, error))
+    return TRUE;
+  sk_store_rollback (self->store);
+  if (requeue_on_failure)
+    sk_engine_requeue (self, NULL); /* memory follows the database */
+  return FALSE;
+}
+
+gboolean
 sk_engine_check_in_user (SkEngine *self,
                          const char *user_id,
                          const char *display_name,
@@ -70,18 +84,24 @@ sk_engine_check_in_user (SkEngine *self,
   return TRUE;
 }
 
+/* A new listener as asked for: new_listener checks it, and create_profile
+ * writes it once its UID is normalised and its name clean. */
+typedef struct
+{
+  const char *uid;
+  const char *display_name; /* NULL: a guest's name from the UID */
+  gboolean guest;
+  const char *role;         /* NULL, "manager" or "admin" */
+  const double *preference; /* NULL: the neutral taste */
+} ListenerSpec;
+
 /* One new profile (and its badge, and optionally a role) in the current
  * transaction. */
 static char *
-create_profile (SkEngine *self,
-                const char *uid,
-                const char *display_name,
-                gboolean guest,
-                const char *role,
-                const double *preference,
-                gint64 now,
-                GError **error)
+create_profile (SkEngine *self, const ListenerSpec *spec, gint64 now, GError **error)
 {
+  const char *uid = spec->uid, *role = spec->role;
+  const double *preference = spec->preference;
   g_autofree char *id = sk_uuid_new ();
   g_autofree char *ts = sk_time_format (now);
   g_autofree char *pref = NULL;
@@ -98,7 +118,8 @@ create_profile (SkEngine *self,
                          "INSERT INTO profiles (id, name, display_name, preference_vector, taste_state, "
                          "is_guest, created_at, updated_at) "
                          "VALUES (?1, ?2, ?2, ?3, ?6, ?4, ?5, ?5)",
-                         "sssiss", id, display_name, pref, guest ? 1 : 0, ts, state_text))
+                         "sssiss", id, spec->display_name, pref, spec->guest ? 1 : 0, ts,
+                         state_text))
     return NULL;
 
   if (!sk_store_run_sql (self->store, error,
@@ -123,14 +144,7 @@ create_profile (SkEngine *self,
 }
 
 static char *
-new_listener (SkEngine *self,
-              const char *uid,
-              const char *display_name,
-              gboolean guest,
-              const char *role,
-              const double *preference,
-              gboolean and_check_in,
-              GError **error)
+new_listener (SkEngine *self, const ListenerSpec *spec, gboolean and_check_in, GError **error)
 {
   g_autofree char *norm = NULL;
   g_autofree char *name = NULL;
@@ -139,24 +153,26 @@ new_listener (SkEngine *self,
   g_autofree char *revoked = NULL;
   g_autofree char *id = NULL;
   g_auto (SkCheckIn) ci = { 0 };
+  ListenerSpec clean = *spec;
   gboolean manager = FALSE;
   int rc;
 
-  norm = sk_badge_normalise_uid (uid, error);
+  norm = sk_badge_normalise_uid (spec->uid, error);
   if (norm == NULL)
     return NULL;
-  if (display_name != NULL)
+  if (spec->display_name != NULL)
     {
-      name = sk_badge_clean_name (display_name, error);
+      name = sk_badge_clean_name (spec->display_name, error);
       if (name == NULL)
         return NULL;
     }
   else
     name = sk_badge_guest_name (norm);
-  if (role != NULL && strcmp (role, "manager") != 0 && strcmp (role, "admin") != 0)
+  if (spec->role != NULL && strcmp (spec->role, "manager") != 0 &&
+      strcmp (spec->role, "admin") != 0)
     {
       g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "Unknown role “%.20s” (expected manager or admin)", role);
+                   "Unknown role “%.20s” (expected manager or admin)", spec->role);
       return NULL;
     }
 
@@ -172,23 +188,25 @@ new_listener (SkEngine *self,
 
   if (!sk_store_begin (self->store, error))
     return NULL;
-  id = create_profile (self, norm, name, guest, role, preference, sk_engine_now (self), error);
-  if (id == NULL ||
-      (and_check_in && !sk_engine_check_in_user (self, id, name, &ci, &manager, error)) ||
-      !sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
-    {
-      sk_store_rollback (self->store);
-      sk_engine_requeue (self, NULL);
-      return NULL;
-    }
+  clean.uid = norm;
+  clean.display_name = name;
+  id = create_profile (self, &clean, sk_engine_now (self), error);
+  if (!sk_engine_requeue_and_commit (self,
+                                     id != NULL && (!and_check_in ||
+                                                    sk_engine_check_in_user (self, id, name, &ci,
+                                                                             &manager, error)),
+                                     TRUE, error))
+    return NULL;
   return g_steal_pointer (&id);
 }
 
 char *
 sk_engine_join (SkEngine *self, const char *uid, const char *display_name, GError **error)
 {
+  ListenerSpec spec = { .uid = uid, .display_name = display_name, .guest = TRUE };
+
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
-  return new_listener (self, uid, display_name, TRUE, NULL, NULL, TRUE, error);
+  return new_listener (self, &spec, TRUE, error);
 }
 
 char *
@@ -199,9 +217,13 @@ sk_engine_enroll (SkEngine *self,
                   const double *preference,
                   GError **error)
 {
+  ListenerSpec spec = {
+    .uid = uid, .display_name = display_name, .role = role, .preference = preference
+  };
+
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
   g_return_val_if_fail (display_name != NULL, NULL);
-  return new_listener (self, uid, display_name, FALSE, role, preference, FALSE, error);
+  return new_listener (self, &spec, FALSE, error);
 }
 
 gboolean
@@ -250,6 +272,7 @@ gboolean
 sk_engine_check_out (SkEngine *self, const char *user_id, GError **error)
 {
   gboolean was_active = FALSE;
+  gboolean ok;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (user_id != NULL, FALSE);
@@ -257,22 +280,14 @@ sk_engine_check_out (SkEngine *self, const char *user_id, GError **error)
   /* the check-out and the queue it changes: one transaction */
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!sk_sessions_check_out (self->sessions, user_id, sk_engine_now (self), &was_active, error))
-    goto fail;
-  if (!was_active)
+  ok = sk_sessions_check_out (self->sessions, user_id, sk_engine_now (self), &was_active, error);
+  if (ok && !was_active)
     {
       g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_CHECKED_IN,
                    "This listener is not checked in");
-      goto fail;
+      ok = FALSE;
     }
-  sk_engine_emit (self, SIGNAL_CHECKED_OUT, user_id, "checkout");
-  if (!sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  sk_store_rollback (self->store);
-  if (was_active)
-    sk_engine_requeue (self, NULL); /* memory follows the database */
-  return FALSE;
+  if (ok)
+    sk_engine_emit (self, SIGNAL_CHECKED_OUT, user_id, "checkout");
+  return sk_engine_requeue_and_commit (self, ok, was_active, error);
 }

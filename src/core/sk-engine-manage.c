@@ -29,6 +29,24 @@ listener_exists (SkEngine *self, const char *user_id, GError **error)
   return rc == SQLITE_ROW;
 }
 
+/* --- the player ---------------------------------------------------------- */
+
+char *
+sk_engine_set_player_name (SkEngine *self, const char *name, GError **error)
+{
+  g_autofree char *clean = NULL;
+
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+
+  clean = sk_badge_clean_name (name, error);
+  if (clean == NULL)
+    return NULL;
+  if (!sk_store_run_sql (self->store, error, "UPDATE players SET name = ?2 WHERE id = ?1", "ss",
+                         self->player_id, clean))
+    return NULL;
+  return g_steal_pointer (&clean);
+}
+
 /* --- listeners and badges ----------------------------------------------- */
 
 gboolean
@@ -70,6 +88,7 @@ sk_engine_set_badge_revoked (SkEngine *self, const char *uid, gboolean revoked, 
   g_autofree char *was_revoked = NULL;
   g_autofree char *ts = NULL;
   gboolean was_active = FALSE;
+  gboolean ok;
   gint64 now;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
@@ -83,24 +102,14 @@ sk_engine_set_badge_revoked (SkEngine *self, const char *uid, gboolean revoked, 
   ts = sk_time_format (now);
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!sk_store_run_sql (self->store, error, "UPDATE badges SET revoked_at = ?2 WHERE uid = ?1",
-                         "ss", norm, revoked ? ts : NULL) ||
-      !sk_engine_outbox_row (self, "badge", BADGE_JSON, norm, now, error))
-    goto fail;
   /* a revoked badge's listener leaves now (taps of it are refused) */
-  if (revoked && !sk_sessions_check_out (self->sessions, user_id, now, &was_active, error))
-    goto fail;
-  if (was_active)
+  ok = sk_store_run_sql (self->store, error, "UPDATE badges SET revoked_at = ?2 WHERE uid = ?1",
+                         "ss", norm, revoked ? ts : NULL) &&
+       sk_engine_outbox_row (self, "badge", BADGE_JSON, norm, now, error) &&
+       (!revoked || sk_sessions_check_out (self->sessions, user_id, now, &was_active, error));
+  if (ok && was_active)
     sk_engine_emit (self, SIGNAL_CHECKED_OUT, user_id, "revoked");
-  if (!sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  sk_store_rollback (self->store);
-  if (was_active)
-    sk_engine_requeue (self, NULL);
-  return FALSE;
+  return sk_engine_requeue_and_commit (self, ok, was_active, error);
 }
 
 gboolean
@@ -164,15 +173,9 @@ static gboolean
 include_songs (SkEngine *self, const char *sql, const char *arg, const char *ts, GError **error)
 {
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = sk_store_query (self->store, error, sql, "s", arg);
-  int rc;
 
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (ids, g_strdup (sk_store_column_text (stmt, 0)));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
+  if (!sk_store_collect_texts (self->store, sk_store_query (self->store, error, sql, "s", arg), ids,
+                               error))
     return FALSE;
   for (guint i = 0; i < ids->len; i++)
     if (!include_song (self, ids->pdata[i], ts, error))

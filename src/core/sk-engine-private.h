@@ -32,7 +32,7 @@ struct _SkEngine
   double house[SK_DIM];
 
   GArray *queue;        /* SkQueueEntry */
-  GPtrArray *announced; /* song ids of the queue last announced */
+  GPtrArray *announced; /* "song\nwhy" of each entry of the queue last announced */
   SkRankItem *rank_buf; /* k items */
   double *prefs;        /* present listeners, grown on demand */
   double *states;       /* their learner states, as long as prefs */
@@ -117,6 +117,15 @@ G_GNUC_INTERNAL gboolean sk_engine_find_badge (SkEngine *self,
                                                char **user_id,
                                                char **revoked_at,
                                                GError **error);
+/* The end of a transaction that changes who is here: when @ok (its work
+ * went well) the queue is recomputed and the transaction committed; else,
+ * or when either fails, it is rolled back and, when @requeue_on_failure,
+ * the queue in memory follows the database again (it may have seen what
+ * the rollback undid). */
+G_GNUC_INTERNAL gboolean sk_engine_requeue_and_commit (SkEngine *self,
+                                                       gboolean ok,
+                                                       gboolean requeue_on_failure,
+                                                       GError **error);
 G_GNUC_INTERNAL gboolean sk_engine_check_in_user (SkEngine *self,
                                                   const char *user_id,
                                                   const char *display_name,

@@ -7,16 +7,15 @@
 
 #define TAP_WINDOW (60 * G_USEC_PER_SEC)
 
-static void
-forget_old_taps (SkEngine *self, gint64 now)
+/* A badge none of whose accepted taps is later than *@since (@data): the
+ * limiter may forget it (a g_hash_table_foreach_remove test). */
+static gboolean
+taps_before (gpointer uid, gpointer value, gpointer data)
 {
-  GHashTableIter iter;
-  GArray *times;
+  GArray *times = value;
+  const gint64 *since = data;
 
-  g_hash_table_iter_init (&iter, self->recent_taps);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &times))
-    if (times->len == 0 || g_array_index (times, gint64, times->len - 1) <= now - TAP_WINDOW)
-      g_hash_table_iter_remove (&iter);
+  return times->len == 0 || g_array_index (times, gint64, times->len - 1) <= *since;
 }
 
 /* FALSE, with when the badge may tap again, if @uid was accepted tap_limit
@@ -31,7 +30,11 @@ tap_allowed (SkEngine *self, const char *uid, gint64 now, gint64 *retry_in)
   if (self->tap_limit == 0)
     return TRUE;
   if (g_hash_table_size (self->recent_taps) > 256)
-    forget_old_taps (self, now);
+    {
+      gint64 since = now - TAP_WINDOW;
+
+      g_hash_table_foreach_remove (self->recent_taps, taps_before, &since);
+    }
   times = g_hash_table_lookup (self->recent_taps, uid);
   if (times == NULL)
     return TRUE;
@@ -112,14 +115,11 @@ sk_engine_tap (SkEngine *self, const char *uid, SkTapResult *out, GError **error
   /* the check-in and the queue it changes: one transaction, one fsync */
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!sk_engine_check_in_user (self, user_id, name, &ci, &manager, error) ||
-      !sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))
-    {
-      sk_store_rollback (self->store);
-      /* the queue in memory may have seen the listener the rollback undid */
-      sk_engine_requeue (self, NULL);
-      return FALSE;
-    }
+  if (!sk_engine_requeue_and_commit (self,
+                                     sk_engine_check_in_user (self, user_id, name, &ci, &manager,
+                                                              error),
+                                     TRUE, error))
+    return FALSE;
 
   out->kind = manager ? SK_TAP_MANAGER : SK_TAP_LISTENER;
   out->uid = g_steal_pointer (&norm);

@@ -7,7 +7,7 @@
  * current song, now); it is recomputed after every tap, vote, expiry and
  * track start, written to player_queue in the same transaction as the change
  * that caused it, and announced with "queue-changed" when it differs from
- * the previous one.
+ * the previous one in its order or its sentences.
  *
  * Time comes from one clock (the real one unless a test sets another), so
  * that expiry "to the second" can be tested without sleeping: the expiry
@@ -347,12 +347,7 @@ sk_engine_reload (SkEngine *self, GError **error)
   stmt = sk_store_query (self->store, error,
                          "SELECT song_id FROM player_library WHERE player_id = ?1", "s",
                          self->player_id);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = sk_store_step (self->store, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (library, g_strdup (sk_store_column_text (stmt, 0)));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
+  if (!sk_store_collect_texts (self->store, stmt, library, error))
     return FALSE;
   /* no rows is every song, unless a manager chose none (an id of no song
    * leaves every song out) */
@@ -495,26 +490,37 @@ write_queue (SkEngine *self, gint64 now, GError **error)
   return TRUE;
 }
 
+/* One queue entry as announced: its song and its "why" sentence, so that
+ * a change of either (a listener who checks in changes the sentences of a
+ * queue whose order stays) is announced. */
+static char *
+announced_entry (const SkQueueEntry *e)
+{
+  return g_strconcat (e->song_id, "\n", e->why != NULL ? e->why : "", NULL);
+}
+
 /* After the commit: "queue-changed" when the queue differs from the one
- * last announced. A queue computed in a transaction that was rolled back
- * is never announced; the requeue after the rollback puts the committed
- * one back, which then differs from nothing announced. */
+ * last announced, in its order or in its sentences. A queue computed in a
+ * transaction that was rolled back is never announced; the requeue after
+ * the rollback puts the committed one back, which then differs from
+ * nothing announced. */
 static void
 announce_queue (gpointer data)
 {
   SkEngine *self = data;
+  g_autoptr (GPtrArray) now = g_ptr_array_new_full (self->queue->len, g_free);
   gboolean changed = self->announced->len != self->queue->len;
 
-  for (guint i = 0; !changed && i < self->queue->len; i++)
-    changed = strcmp (g_array_index (self->queue, SkQueueEntry, i).song_id,
-                      self->announced->pdata[i]) != 0;
+  for (guint i = 0; i < self->queue->len; i++)
+    {
+      g_ptr_array_add (now, announced_entry (&g_array_index (self->queue, SkQueueEntry, i)));
+      changed = changed || strcmp (now->pdata[i], self->announced->pdata[i]) != 0;
+    }
   sk_engine_note_own_commit (self);
   if (!changed)
     return;
-  g_ptr_array_set_size (self->announced, 0);
-  for (guint i = 0; i < self->queue->len; i++)
-    g_ptr_array_add (self->announced,
-                     g_strdup (g_array_index (self->queue, SkQueueEntry, i).song_id));
+  g_ptr_array_unref (self->announced);
+  self->announced = g_steal_pointer (&now);
   g_signal_emit (self, sk_engine_signals[SIGNAL_QUEUE_CHANGED], 0);
 }
 

@@ -168,6 +168,9 @@ SkRecommender *sk_engine_get_recommender (SkEngine *self);
  * transaction, and the queue follows. An unknown listener, badge or song
  * is SK_ENGINE_ERROR_NOT_FOUND; a bad name or role SK_INPUT_ERROR. */
 /* A new display name, checked as sk_badge_clean_name() does. */
+/* Names this player (players.name): a display name's rules (sk_badge_clean_name);
+ * returns the name as stored. */
+char *sk_engine_set_player_name (SkEngine *self, const char *name, GError **error);
 gboolean sk_engine_rename_listener (SkEngine *self,
                                     const char *user_id,
                                     const char *display_name,

@@ -781,9 +781,6 @@ sk_nfc_reader_record_status (SkNfcReader *self, SkEngine *engine)
 void
 sk_nfc_reader_attach_engine (SkNfcReader *self, SkEngine *engine)
 {
-  g_return_if_fail (SK_IS_NFC_READER (self));
-  g_return_if_fail (SK_IS_ENGINE (engine));
-
+  sk_nfc_reader_record_status (self, engine); /* checks both */
   g_signal_connect_object (self, "tap", G_CALLBACK (on_tap_for_engine), engine, 0);
-  sk_nfc_reader_record_status (self, engine);
 }

@@ -84,7 +84,8 @@ outbox_session (SkSessions *self, const char *session_id, gint64 now, GError **e
   return sk_store_outbox_add (self->store, "session", session_id, payload, now, error);
 }
 
-/* The active session of @user_id anywhere: its id and player, or FALSE. */
+/* The active session of @user_id anywhere: its id and (unless
+ * @player_id is NULL) its player, or FALSE. */
 static gboolean
 find_active (SkSessions *self,
              const char *user_id,
@@ -106,19 +107,23 @@ find_active (SkSessions *self,
   if (rc == SQLITE_ROW)
     {
       *session_id = g_strdup (sk_store_column_text (stmt, 0));
-      *player_id = g_strdup (sk_store_column_text (stmt, 1));
+      if (player_id != NULL)
+        *player_id = g_strdup (sk_store_column_text (stmt, 1));
     }
   sqlite3_reset (stmt);
   return rc == SQLITE_ROW;
 }
 
+/* Ends @session_id at @now (@now_ts as text) and tells the outbox. */
 static gboolean
-end_session (SkSessions *self, const char *session_id, const char *now_ts, GError **error)
+end_session (
+    SkSessions *self, const char *session_id, gint64 now, const char *now_ts, GError **error)
 {
   return sk_store_run_sql (self->store, error,
                            "UPDATE sessions SET status = 'inactive', expires_at = min(expires_at, ?2) "
                            "WHERE id = ?1",
-                           "ss", session_id, now_ts);
+                           "ss", session_id, now_ts) &&
+         outbox_session (self, session_id, now, error);
 }
 
 gboolean
@@ -162,8 +167,7 @@ sk_sessions_check_in (
         }
       else
         {
-          if (!end_session (self, session_id, now_ts, &local) ||
-              !outbox_session (self, session_id, now, &local))
+          if (!end_session (self, session_id, now, now_ts, &local))
             goto fail;
           g_clear_pointer (&session_id, g_free);
           out->moved = TRUE;
@@ -203,16 +207,14 @@ sk_sessions_check_out (
 {
   g_autofree char *now_ts = sk_time_format (now);
   g_autofree char *session_id = NULL;
-  g_autofree char *where = NULL;
   GError *local = NULL;
 
   *was_active = FALSE;
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (find_active (self, user_id, now_ts, &session_id, &where, &local))
+  if (find_active (self, user_id, now_ts, &session_id, NULL, &local))
     {
-      if (!end_session (self, session_id, now_ts, &local) ||
-          !outbox_session (self, session_id, now, &local))
+      if (!end_session (self, session_id, now, now_ts, &local))
         goto fail;
       *was_active = TRUE;
     }

@@ -607,6 +607,19 @@ sk_store_has_row (SkStore *self, sqlite3_stmt *stmt, GError **error)
 }
 
 gboolean
+sk_store_collect_texts (SkStore *self, sqlite3_stmt *stmt, GPtrArray *texts, GError **error)
+{
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sk_store_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (texts, g_strdup (sk_store_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+gboolean
 sk_store_exec (SkStore *self, const char *sql, GError **error)
 {
   char *msg = NULL;

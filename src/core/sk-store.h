@@ -83,6 +83,11 @@ int sk_store_step_once (SkStore *self, sqlite3_stmt *stmt, GError **error);
 /* sk_store_step_once == SQLITE_ROW: FALSE when there was no row or it
  * failed (@error set). */
 gboolean sk_store_has_row (SkStore *self, sqlite3_stmt *stmt, GError **error);
+/* The first column of every row of @stmt (from sk_store_query), copied
+ * onto the end of @texts (which frees them with g_free), then a reset:
+ * FALSE with @error set on failure (a NULL @stmt gives FALSE). */
+gboolean
+sk_store_collect_texts (SkStore *self, sqlite3_stmt *stmt, GPtrArray *texts, GError **error);
 
 /* Transactions nest: only the outermost begin/commit reaches SQLite; a
  * rollback at any depth rolls the whole transaction back. */

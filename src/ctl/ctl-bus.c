@@ -72,10 +72,36 @@ fail_call (const char *command, GError *error)
   return fail ("%s: %s", command, error->message);
 }
 
+/* The queue as soundscaped holds it now: read with a Get, which comes
+ * after the reply of the call that changed it, rather than from the
+ * proxy's cache, which the coalesced PropertiesChanged updates later. */
+static GVariant *
+dup_queue_now (SkDBusKiosk1 *kiosk)
+{
+  GDBusProxy *proxy = G_DBUS_PROXY (kiosk);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) value = NULL;
+
+  reply = g_dbus_connection_call_sync (g_dbus_proxy_get_connection (proxy),
+                                       g_dbus_proxy_get_name (proxy),
+                                       g_dbus_proxy_get_object_path (proxy),
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)",
+                                                      g_dbus_proxy_get_interface_name (proxy),
+                                                      "Queue"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, CALL_MS,
+                                       NULL, NULL);
+  if (reply == NULL)
+    return sk_dbus_kiosk1_dup_queue (kiosk);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_is_of_type (value, G_VARIANT_TYPE ("a(sssds)")) ? g_steal_pointer (&value)
+                                                                   : NULL;
+}
+
 static void
 print_bus_queue (SkDBusKiosk1 *kiosk)
 {
-  g_autoptr (GVariant) queue = sk_dbus_kiosk1_dup_queue (kiosk);
+  g_autoptr (GVariant) queue = dup_queue_now (kiosk);
   gsize n = queue ? g_variant_n_children (queue) : 0;
 
   if (n == 0)

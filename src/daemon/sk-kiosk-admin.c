@@ -448,6 +448,21 @@ sk_kiosk_method_set_setting (SkKioskService *self, GVariant *args, GError **erro
   return g_variant_new ("()");
 }
 
+GVariant *
+sk_kiosk_method_set_player_name (SkKioskService *self, GVariant *args, GError **error)
+{
+  const char *name;
+  g_autofree char *stored = NULL;
+
+  g_variant_get (args, "(&s)", &name);
+  stored = sk_engine_set_player_name (self->engine, name, error);
+  if (stored == NULL)
+    return NULL;
+  g_message ("The player is now called \"%s\"", stored);
+  sk_dbus_kiosk1_set_player_name (self->skeleton, stored);
+  return g_variant_new ("()");
+}
+
 void
 sk_kiosk_admin_init (SkKioskService *self)
 {

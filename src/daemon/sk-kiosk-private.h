@@ -60,9 +60,10 @@ typedef void SkKioskLaterFunc (SkKioskService *self, GDBusMethodInvocation *invo
 /* the listeners' methods (their tickets decide), sk-kiosk-listeners.c */
 G_GNUC_INTERNAL SkKioskMethodFunc sk_kiosk_method_tap, sk_kiosk_method_join, sk_kiosk_method_vote,
     sk_kiosk_method_check_out;
-/* the unlock and the settings, sk-kiosk-admin.c */
+/* the unlock, the settings and the player's name, sk-kiosk-admin.c */
 G_GNUC_INTERNAL SkKioskMethodFunc sk_kiosk_method_unlock, sk_kiosk_method_lock,
-    sk_kiosk_method_set_pin, sk_kiosk_method_get_settings, sk_kiosk_method_set_setting;
+    sk_kiosk_method_set_pin, sk_kiosk_method_get_settings, sk_kiosk_method_set_setting,
+    sk_kiosk_method_set_player_name;
 /* the schedule, sk-kiosk-schedule.c */
 G_GNUC_INTERNAL SkKioskMethodFunc sk_kiosk_method_get_schedule, sk_kiosk_method_set_schedule;
 /* listeners and badges, sk-kiosk-people.c */

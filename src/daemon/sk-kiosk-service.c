@@ -413,6 +413,7 @@ static const Method methods[] = {
   { "SetPin", FALSE, sk_kiosk_method_set_pin },
   { "GetSettings", TRUE, sk_kiosk_method_get_settings },
   { "SetSetting", TRUE, sk_kiosk_method_set_setting },
+  { "SetPlayerName", TRUE, sk_kiosk_method_set_player_name },
   { "Pause", TRUE, sk_kiosk_method_pause },
   { "Resume", TRUE, sk_kiosk_method_resume },
   { "Skip", TRUE, sk_kiosk_method_skip },

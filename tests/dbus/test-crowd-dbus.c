@@ -13,6 +13,7 @@
 
 #define GUEST_1 "04C0FFEE"
 #define GUEST_2 "04DECAF0"
+#define HOUSE_CHOICE "Nobody is checked in: the house choice"
 
 static const char *const badges[] = { RAIN_LOVER, FIRE_KEEPER, BEACHCOMBER, GUEST_1, GUEST_2 };
 
@@ -289,7 +290,7 @@ test_why_over_bus (Fixture *f, gconstpointer data)
   g_variant_iter_init (&iter, queue);
   while (g_variant_iter_next (&iter, "(&s&s&sd&s)", NULL, NULL, NULL, NULL, &why))
     {
-      g_assert_cmpstr (why, ==, "Nobody is checked in: the house choice");
+      g_assert_cmpstr (why, ==, HOUSE_CHOICE);
       n++;
     }
   g_assert_cmpuint (n, >, 0);
@@ -305,8 +306,67 @@ test_why_over_bus (Fixture *f, gconstpointer data)
     {
       g_test_message ("why: %s", why);
       g_assert_cmpstr (why, !=, "");
-      g_assert_cmpstr (why, !=, "Nobody is checked in: the house choice");
+      g_assert_cmpstr (why, !=, HOUSE_CHOICE);
     }
+}
+
+static gboolean
+queue_lacks_why (Fixture *f, gconstpointer needle)
+{
+  return !queue_has_why (f, needle);
+}
+
+/* The queue's songs in order, one line each. */
+static char *
+queue_order (Fixture *f)
+{
+  g_autoptr (GVariant) queue = sk_dbus_kiosk1_dup_queue (f->kiosk);
+  GString *order = g_string_new (NULL);
+  GVariantIter iter;
+  const char *song;
+
+  g_variant_iter_init (&iter, queue);
+  while (g_variant_iter_next (&iter, "(&s&s&sd&s)", &song, NULL, NULL, NULL, NULL))
+    g_string_append_printf (order, "%s\n", song);
+  return g_string_free (order, FALSE);
+}
+
+/* A badge the demo does not know joins as @name. */
+static void
+join_new (Fixture *f, const char *uid, const char *name)
+{
+  g_auto (Tap) t = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  tap (f, uid, &t);
+  g_assert_cmpstr (t.result, ==, "unknown");
+  sk_dbus_kiosk1_call_join_sync (f->kiosk, t.ticket, name, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                 NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* A listener whose taste leaves the order as it was still changes why each
+ * song is there: the queue is announced again with the new sentences
+ * (paused, without exploration, so that nothing else moves the queue). */
+static void
+test_why_follows_listeners (Fixture *f, gconstpointer data)
+{
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  start_daemon (f);
+  wait_playing (f);
+  unlock_admin (f, "2468");
+  call_ok (f, "SetSetting", g_variant_new ("(ss)", "explore_weight", "0"));
+  call_ok (f, "Pause", NULL);
+  g_assert_true (spin_until (queue_has_why, f, HOUSE_CHOICE, 10));
+  before = queue_order (f);
+
+  join_new (f, "04AA0001", "Sam");
+  if (!spin_until (queue_lacks_why, f, HOUSE_CHOICE, 10))
+    g_error ("the queue still says nobody is here after a listener joined");
+  after = queue_order (f);
+  g_assert_cmpstr (after, ==, before);
 }
 
 int
@@ -319,5 +379,6 @@ main (int argc, char **argv)
   ADD ("/crowd/veto-five", test_veto_five);
   ADD ("/crowd/veto-off", test_veto_off);
   ADD ("/crowd/why-over-bus", test_why_over_bus);
+  ADD ("/crowd/why-follows-listeners", test_why_follows_listeners);
   return g_test_run ();
 }

@@ -715,6 +715,37 @@ test_ctl_pin (Fixture *f, gconstpointer data)
   assert_refused (f, "Skip", NULL, ERR "NotAllowed");
 }
 
+static gboolean
+player_named (Fixture *f, gconstpointer name)
+{
+  return g_strcmp0 (sk_dbus_kiosk1_get_player_name (f->kiosk), name) == 0;
+}
+
+/* SetPlayerName (first boot names the player): refused while locked; a name
+ * that is empty, blank or too long is refused and changes nothing; a good
+ * one is trimmed, announced in PlayerName and kept over a restart. */
+static void
+test_player_name (Fixture *f, gconstpointer data)
+{
+  g_autofree char *before = NULL;
+  g_autofree char *too_long = g_strnfill (65, 'x');
+  const char *bad[] = { "", "   ", too_long, "\t\n" };
+
+  start_daemon (f);
+  before = g_strdup (sk_dbus_kiosk1_get_player_name (f->kiosk));
+  assert_refused (f, "SetPlayerName", g_variant_new ("(s)", "Harbour Bar"), ERR "NotAllowed");
+  set_pin (f, PIN);
+  unlock (f, "", PIN);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    assert_refused (f, "SetPlayerName", g_variant_new ("(s)", bad[i]), ERR "InvalidArgument");
+  g_assert_cmpstr (sk_dbus_kiosk1_get_player_name (f->kiosk), ==, before);
+
+  call_ok (f, "SetPlayerName", g_variant_new ("(s)", "  Harbour Bär  "));
+  g_assert_true (spin_until (player_named, f, "Harbour Bär", 10));
+  restart_daemon (f);
+  g_assert_true (spin_until (player_named, f, "Harbour Bär", 10));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -725,6 +756,7 @@ main (int argc, char **argv)
   ADD ("/admin/pin-lockout", test_pin_lockout);
   ADD ("/admin/idle-relock", test_idle_relock);
   ADD ("/admin/settings", test_settings);
+  ADD ("/admin/player-name", test_player_name);
   ADD ("/admin/playback", test_playback);
   ADD ("/admin/audio-devices", test_audio_devices);
   ADD ("/admin/ctl-pin", test_ctl_pin);
