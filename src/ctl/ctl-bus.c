@@ -163,27 +163,34 @@ ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid)
   return rc;
 }
 
-/* Over D-Bus a vote needs a ticket: the badge taps first, as it would on
- * the reader (which also extends the visit). */
+/* vote (@value) and checkout (@command) over D-Bus: both need a ticket,
+ * so the badge taps first, as it would on the reader (which also extends
+ * the visit). */
 int
-ctl_bus_vote (SkDBusKiosk1 *kiosk, const char *uid, int value)
+ctl_bus_vote_or_check_out (SkDBusKiosk1 *kiosk, const char *command, const char *uid, int value)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *ticket = NULL;
+  gboolean vote = strcmp (command, "vote") == 0;
   int rc;
 
-  ticket = bus_tap (kiosk, "vote", uid, TRUE, &rc);
+  ticket = bus_tap (kiosk, command, uid, TRUE, &rc);
   if (ticket == NULL)
     return rc;
-  if (!sk_dbus_kiosk1_call_vote_sync (kiosk, ticket, value, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL,
-                                      NULL, &error))
-    return fail_call ("vote", error);
-  printf ("Rated %d\n", value);
+  if (vote ? !sk_dbus_kiosk1_call_vote_sync (kiosk, ticket, value, G_DBUS_CALL_FLAGS_NONE, CALL_MS,
+                                             NULL, NULL, &error)
+           : !sk_dbus_kiosk1_call_check_out_sync (kiosk, ticket, G_DBUS_CALL_FLAGS_NONE, CALL_MS,
+                                                  NULL, &error))
+    return fail_call (command, error);
+  if (vote)
+    printf ("Rated %d\n", value);
+  else
+    printf ("Checked out\n");
   print_bus_queue (kiosk);
   return EXIT_SUCCESS;
 }
 
-/* Join and CheckOut need the ticket of a tap too. */
+/* Join needs the ticket of a tap too. */
 int
 ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name)
 {
@@ -199,24 +206,6 @@ ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name)
                                       &error))
     return fail_call ("join", error);
   printf ("Guest %s joined and checked in as %s\n", id, name);
-  return EXIT_SUCCESS;
-}
-
-int
-ctl_bus_check_out (SkDBusKiosk1 *kiosk, const char *uid)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *ticket = NULL;
-  int rc;
-
-  ticket = bus_tap (kiosk, "checkout", uid, TRUE, &rc);
-  if (ticket == NULL)
-    return rc;
-  if (!sk_dbus_kiosk1_call_check_out_sync (kiosk, ticket, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL,
-                                           &error))
-    return fail_call ("checkout", error);
-  printf ("Checked out\n");
-  print_bus_queue (kiosk);
   return EXIT_SUCCESS;
 }
 

@@ -136,7 +136,7 @@ cmd_vote (int argc, char **argv)
   if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
     return EXIT_FAILURE;
   if (kiosk != NULL)
-    return ctl_bus_vote (kiosk, argv[1], (int) value);
+    return ctl_bus_vote_or_check_out (kiosk, "vote", argv[1], (int) value);
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
   if (user == NULL || !sk_engine_vote (engine, user, (int) value, &error))
     return fail ("vote: %s", error->message);
@@ -159,7 +159,7 @@ cmd_checkout (int argc, char **argv)
   if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
     return EXIT_FAILURE;
   if (kiosk != NULL)
-    return ctl_bus_check_out (kiosk, argv[1]);
+    return ctl_bus_vote_or_check_out (kiosk, "checkout", argv[1], 0);
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
   if (user == NULL || !sk_engine_check_out (engine, user, &error))
     return fail ("checkout: %s", error->message);

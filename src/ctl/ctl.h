@@ -78,9 +78,10 @@ SkDBusKiosk1 *ctl_bus_kiosk (gboolean required, GError **error);
  * @flags in *@engine. FALSE, the error printed, when neither opens. */
 gboolean open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags flags);
 int ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid);
-int ctl_bus_vote (SkDBusKiosk1 *kiosk, const char *uid, int value);
+/* @command "vote" (a rating @value) or "checkout" */
+int
+ctl_bus_vote_or_check_out (SkDBusKiosk1 *kiosk, const char *command, const char *uid, int value);
 int ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name);
-int ctl_bus_check_out (SkDBusKiosk1 *kiosk, const char *uid);
 int ctl_bus_queue (SkDBusKiosk1 *kiosk);
 int ctl_bus_status (SkDBusKiosk1 *kiosk);
 /* The manager's: Unlock with @pin (NULL: asked on a terminal), then Skip,
