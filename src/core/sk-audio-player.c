@@ -142,6 +142,15 @@ join_threads (SkAudioPlayer *self)
   g_clear_pointer (&self->output, g_thread_join);
 }
 
+/* The tracks waiting, their marks and the ring: gone. */
+static void
+drop_pending (SkAudioPlayer *self)
+{
+  g_queue_clear_full (&self->pending, (GDestroyNotify) sk_audio_pending_free);
+  g_queue_clear_full (&self->marks, (GDestroyNotify) sk_audio_event_free);
+  sk_audio_fifo_clear (&self->ring);
+}
+
 /* After the threads are gone: back to STOPPED, nothing pending. */
 static void
 reset_run (SkAudioPlayer *self)
@@ -154,9 +163,7 @@ reset_run (SkAudioPlayer *self)
   self->decoder_done = FALSE;
   self->paused = FALSE;
   self->skip = FALSE;
-  g_queue_clear_full (&self->pending, (GDestroyNotify) sk_audio_pending_free);
-  g_queue_clear_full (&self->marks, (GDestroyNotify) sk_audio_event_free);
-  sk_audio_fifo_clear (&self->ring);
+  drop_pending (self);
   self->ring_cap = SK_AUDIO_RING_FRAMES;
   self->ring_written = self->ring_read = 0;
   self->state = SK_AUDIO_STATE_STOPPED;
@@ -185,9 +192,7 @@ sk_audio_player_finalize (GObject *object)
 {
   SkAudioPlayer *self = SK_AUDIO_PLAYER (object);
 
-  g_queue_clear_full (&self->pending, (GDestroyNotify) sk_audio_pending_free);
-  g_queue_clear_full (&self->marks, (GDestroyNotify) sk_audio_event_free);
-  sk_audio_fifo_clear (&self->ring);
+  drop_pending (self);
   g_clear_pointer (&self->events, sk_event_queue_unref);
   g_free (self->pcm_name);
   g_mutex_clear (&self->lock);
@@ -433,39 +438,47 @@ sk_audio_player_skip (SkAudioPlayer *self)
   g_mutex_unlock (&self->lock);
 }
 
+/* The values a setting may take, 0 to max, and how its sentence names it. */
+typedef struct
+{
+  const char *what;
+  const char *unit; /* after the value: "", " s" */
+  double max;
+} Range;
+
+static const Range crossfade_range = { "crossfade", " s", SK_AUDIO_CROSSFADE_MAX };
+static const Range volume_range = { "volume", "", 1.0 };
+
+/* *@field = @value, under the lock, when @value is in @range; else FALSE
+ * with a sentence. */
+static gboolean
+set_in_range (SkAudioPlayer *self, double *field, double value, const Range *range, GError **error)
+{
+  if (!(value >= 0.0 && value <= range->max))
+    {
+      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
+                   "A %s of %g%s is out of range (0 to %g)", range->what, value, range->unit,
+                   range->max);
+      return FALSE;
+    }
+  g_mutex_lock (&self->lock);
+  *field = value;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
 gboolean
 sk_audio_player_set_crossfade (SkAudioPlayer *self, double seconds, GError **error)
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
-
-  if (!(seconds >= 0.0 && seconds <= SK_AUDIO_CROSSFADE_MAX))
-    {
-      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
-                   "A crossfade of %g s is out of range (0 to %g)", seconds,
-                   SK_AUDIO_CROSSFADE_MAX);
-      return FALSE;
-    }
-  g_mutex_lock (&self->lock);
-  self->crossfade = seconds;
-  g_mutex_unlock (&self->lock);
-  return TRUE;
+  return set_in_range (self, &self->crossfade, seconds, &crossfade_range, error);
 }
 
 gboolean
 sk_audio_player_set_volume (SkAudioPlayer *self, double volume, GError **error)
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
-
-  if (!(volume >= 0.0 && volume <= 1.0))
-    {
-      g_set_error (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_INVALID,
-                   "A volume of %g is out of range (0 to 1)", volume);
-      return FALSE;
-    }
-  g_mutex_lock (&self->lock);
-  self->volume = volume;
-  g_mutex_unlock (&self->lock);
-  return TRUE;
+  return set_in_range (self, &self->volume, volume, &volume_range, error);
 }
 
 SkAudioState
@@ -481,19 +494,6 @@ sk_audio_player_get_state (SkAudioPlayer *self)
     state = SK_AUDIO_STATE_PAUSED;
   g_mutex_unlock (&self->lock);
   return state;
-}
-
-guint64
-sk_audio_player_get_current (SkAudioPlayer *self)
-{
-  guint64 current;
-
-  g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), 0);
-
-  g_mutex_lock (&self->lock);
-  current = self->current;
-  g_mutex_unlock (&self->lock);
-  return current;
 }
 
 double
@@ -520,28 +520,15 @@ sk_audio_player_stall_output_for_testing (SkAudioPlayer *self, guint ms)
   g_mutex_unlock (&self->lock);
 }
 
-guint
-sk_audio_player_get_underruns (SkAudioPlayer *self)
+void
+sk_audio_player_get_stats (SkAudioPlayer *self, SkAudioPlayerStats *stats)
 {
-  guint n;
-
-  g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), 0);
+  g_return_if_fail (SK_IS_AUDIO_PLAYER (self));
+  g_return_if_fail (stats != NULL);
 
   g_mutex_lock (&self->lock);
-  n = self->underruns;
+  stats->current = self->current;
+  stats->underruns = self->underruns;
+  stats->realtime = self->realtime;
   g_mutex_unlock (&self->lock);
-  return n;
-}
-
-gboolean
-sk_audio_player_is_realtime (SkAudioPlayer *self)
-{
-  gboolean rt;
-
-  g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
-
-  g_mutex_lock (&self->lock);
-  rt = self->realtime;
-  g_mutex_unlock (&self->lock);
-  return rt;
 }

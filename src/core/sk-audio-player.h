@@ -120,12 +120,18 @@ gboolean sk_audio_player_set_volume (SkAudioPlayer *self, double volume, GError 
 #define SK_AUDIO_VOLUME_RAMP_MS 50
 
 SkAudioState sk_audio_player_get_state (SkAudioPlayer *self);
-guint64 sk_audio_player_get_current (SkAudioPlayer *self);
 /* Seconds played of the current track. */
 double sk_audio_player_get_position (SkAudioPlayer *self);
-guint sk_audio_player_get_underruns (SkAudioPlayer *self);
-/* Whether the output thread runs at a real-time priority (it asks for one;
- * it needs RLIMIT_RTPRIO or CAP_SYS_NICE to get it). */
-gboolean sk_audio_player_is_realtime (SkAudioPlayer *self);
+
+/* What the player's threads count, read together. */
+typedef struct
+{
+  guint64 current; /* the track playing (from sk_audio_player_append), or 0 */
+  guint underruns;
+  /* whether the output thread runs at a real-time priority (it asks for
+   * one; it needs RLIMIT_RTPRIO or CAP_SYS_NICE to get it) */
+  gboolean realtime;
+} SkAudioPlayerStats;
+void sk_audio_player_get_stats (SkAudioPlayer *self, SkAudioPlayerStats *stats);
 
 G_END_DECLS

@@ -79,6 +79,38 @@ set_not_rateable_error (SkEngine *self, const char *song, GError **error)
   sqlite3_reset (stmt);
 }
 
+/* The learner (docs/DESIGN.md, "The learner") moves the taste of @user_id
+ * by a vote of @value on a song of @embedding, and writes it at @ts in the
+ * caller's transaction. The seed's rule and its taste_momentum are no
+ * longer written. */
+static gboolean
+learn_from_vote (SkEngine *self,
+                 const char *user_id,
+                 const double embedding[SK_DIM],
+                 int value,
+                 const char *ts,
+                 GError **error)
+{
+  g_autofree char *pref_text = NULL;
+  g_autofree char *state_text = NULL;
+  double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
+
+  if (!read_taste (self, user_id, pref, state, error))
+    return FALSE;
+  if (!sk_taste_learn (state, pref, embedding, value))
+    {
+      g_set_error (error, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
+                   "Listener %s: the taste could not learn from this vote", user_id);
+      return FALSE;
+    }
+  pref_text = sk_vec_format (pref);
+  state_text = sk_taste_state_format (state);
+  return sk_store_run_sql (self->store, error,
+                           "UPDATE profiles SET preference_vector = ?2, taste_state = ?3, updated_at = ?4 "
+                           "WHERE id = ?1",
+                           "ssss", user_id, pref_text, state_text, ts);
+}
+
 typedef struct
 {
   SkEngine *engine;
@@ -125,11 +157,8 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
 {
   g_autofree char *vote_id = NULL;
   g_autofree char *ts = NULL;
-  g_autofree char *pref_text = NULL;
-  g_autofree char *state_text = NULL;
   g_autofree char *song = NULL;
   g_autofree char *play = NULL;
-  double pref[SK_DIM], state[SK_TASTE_STATE_LEN];
   const double *embedding;
   GError *local = NULL;
   gint64 now;
@@ -188,22 +217,7 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
       goto fail;
     }
 
-  /* the learner (docs/DESIGN.md, "The learner"); the seed's rule and its
-   * taste_momentum are no longer written */
-  if (!read_taste (self, user_id, pref, state, &local))
-    goto fail;
-  if (!sk_taste_learn (state, pref, embedding, value))
-    {
-      g_set_error (&local, SK_INPUT_ERROR, SK_INPUT_ERROR_INVALID,
-                   "Listener %s: the taste could not learn from this vote", user_id);
-      goto fail;
-    }
-  pref_text = sk_vec_format (pref);
-  state_text = sk_taste_state_format (state);
-  if (!sk_store_run_sql (self->store, &local,
-                         "UPDATE profiles SET preference_vector = ?2, taste_state = ?3, updated_at = ?4 "
-                         "WHERE id = ?1",
-                         "ssss", user_id, pref_text, state_text, ts) ||
+  if (!learn_from_vote (self, user_id, embedding, value, ts, &local) ||
       !sk_engine_outbox_row (self, "vote",
                              "SELECT json_object('id', id, 'user_id', user_id, 'song_id', song_id, "
                              "'vote_value', vote_value, 'vote_time', vote_time, 'play_id', play_id) "

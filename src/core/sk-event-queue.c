@@ -1,8 +1,8 @@
 /* sk-event-queue.c: events from worker threads to an object's main context.
  *
- * A small reference-counted block that the workers and the object share,
- * so an event in flight after the object has gone is dropped, never
- * delivered to freed memory. Events wait in one locked list; one idle
+ * A small reference-counted block (a GLib atomic RcBox) that the workers
+ * and the object share, so an event in flight after the object has gone
+ * is dropped, never delivered to freed memory. Events wait in one locked list; one idle
  * source at a time delivers all of them (not g_main_context_invoke(): from
  * a worker it would run the handler right there when no thread owns the
  * context). */
@@ -12,7 +12,6 @@
 
 struct _SkEventQueue
 {
-  gatomicrefcount ref;
   GMutex lock;
   GQueue events;           /* under lock */
   gboolean source_pending; /* under lock */
@@ -34,8 +33,7 @@ sk_event_queue_new (gpointer owner,
 
   g_return_val_if_fail (G_IS_OBJECT (owner), NULL);
 
-  queue = g_new0 (SkEventQueue, 1);
-  g_atomic_ref_count_init (&queue->ref);
+  queue = g_atomic_rc_box_new0 (SkEventQueue);
   g_mutex_init (&queue->lock);
   g_queue_init (&queue->events);
   queue->context = g_main_context_ref_thread_default ();
@@ -49,20 +47,26 @@ sk_event_queue_new (gpointer owner,
 SkEventQueue *
 sk_event_queue_ref (SkEventQueue *queue)
 {
-  g_atomic_ref_count_inc (&queue->ref);
-  return queue;
+  return g_atomic_rc_box_acquire (queue);
+}
+
+/* What the box holds, once the last reference is gone. */
+static void
+event_queue_clear (gpointer data)
+{
+  SkEventQueue *queue = data;
+
+  g_queue_clear_full (&queue->events, queue->free_event);
+  g_mutex_clear (&queue->lock);
+  g_main_context_unref (queue->context);
+  g_free (queue->name);
 }
 
 void
 sk_event_queue_unref (SkEventQueue *queue)
 {
-  if (queue == NULL || !g_atomic_ref_count_dec (&queue->ref))
-    return;
-  g_queue_clear_full (&queue->events, queue->free_event);
-  g_mutex_clear (&queue->lock);
-  g_main_context_unref (queue->context);
-  g_free (queue->name);
-  g_free (queue);
+  if (queue != NULL)
+    g_atomic_rc_box_release_full (queue, event_queue_clear);
 }
 
 static gboolean

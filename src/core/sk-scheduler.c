@@ -28,14 +28,13 @@ enum
 
 static guint signals[N_SIGNALS];
 
-static gboolean
+static void
 on_timer (gpointer data)
 {
   SkScheduler *self = data;
 
-  self->timer = 0;
+  self->timer = 0; /* a one-shot source: gone once it has run */
   sk_scheduler_apply (self);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -77,7 +76,7 @@ sk_scheduler_apply (SkScheduler *self)
     wait_ms = CLAMP ((next - now + 999) / 1000, 1, wait_ms);
   if (self->timer != 0)
     g_source_remove (self->timer);
-  self->timer = g_timeout_add ((guint) wait_ms, on_timer, self);
+  self->timer = g_timeout_add_once ((guint) wait_ms, on_timer, self);
 }
 
 SkSchedule *

@@ -105,6 +105,7 @@ soak (const char *dir,
   gint64 t0, last_progress;
   guint next = 0, tick;
   Soak s = { 0 };
+  SkAudioPlayerStats st;
 
   if (!sk_audio_player_set_buffer_time (player, BUFFER_US, PERIOD_US, &error) ||
       !sk_audio_player_set_crossfade (player, CROSSFADE_S, &error))
@@ -146,7 +147,8 @@ soak (const char *dir,
         }
     }
   *wall_s = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
-  realtime = sk_audio_player_is_realtime (player);
+  sk_audio_player_get_stats (player, &st);
+  realtime = st.realtime;
   g_source_remove (tick);
   sk_audio_player_stop (player, FALSE);
   g_clear_object (&player);
