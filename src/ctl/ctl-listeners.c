@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 #include "sk-kiosk-dbus.h"
@@ -116,19 +117,23 @@ cmd_enroll (int argc, char **argv)
   return EXIT_SUCCESS;
 }
 
+/* vote UID N and checkout UID: the badge's listener rates the track
+ * playing, or leaves. */
 int
-cmd_vote (int argc, char **argv)
+cmd_vote_or_check_out (int argc, char **argv)
 {
   g_autoptr (SkEngine) engine = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *user = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  const char *command = argv[0];
+  gboolean vote = strcmp (command, "vote") == 0;
   guint64 value = 0;
   int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
-  if (!g_ascii_string_to_unsigned (argv[2], 10, 1, 5, &value, NULL))
+  if (vote && !g_ascii_string_to_unsigned (argv[2], 10, 1, 5, &value, NULL))
     {
       fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
       return EXIT_USAGE;
@@ -136,34 +141,15 @@ cmd_vote (int argc, char **argv)
   if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
     return EXIT_FAILURE;
   if (kiosk != NULL)
-    return ctl_bus_vote_or_check_out (kiosk, "vote", argv[1], (int) value);
+    return ctl_bus_vote_or_check_out (kiosk, command, argv[1], (int) value);
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
-  if (user == NULL || !sk_engine_vote (engine, user, (int) value, &error))
-    return fail ("vote: %s", error->message);
-  printf ("Rated %d\n", (int) value);
-  print_queue (engine, FALSE);
-  return EXIT_SUCCESS;
-}
-
-int
-cmd_checkout (int argc, char **argv)
-{
-  g_autoptr (SkEngine) engine = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *user = NULL;
-  g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, NULL);
-
-  if (rc >= 0)
-    return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
-    return EXIT_FAILURE;
-  if (kiosk != NULL)
-    return ctl_bus_vote_or_check_out (kiosk, "checkout", argv[1], 0);
-  user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
-  if (user == NULL || !sk_engine_check_out (engine, user, &error))
-    return fail ("checkout: %s", error->message);
-  printf ("Checked out\n");
+  if (user == NULL || !(vote ? sk_engine_vote (engine, user, (int) value, &error)
+                             : sk_engine_check_out (engine, user, &error)))
+    return fail ("%s: %s", command, error->message);
+  if (vote)
+    printf ("Rated %d\n", (int) value);
+  else
+    printf ("Checked out\n");
   print_queue (engine, FALSE);
   return EXIT_SUCCESS;
 }

@@ -32,9 +32,10 @@ static const CtlCommand commands[] = {
     "Make an unknown badge a guest (neutral taste) and check it in." },
   { "enroll", "UID NAME", "Give a badge to a named listener or manager", cmd_enroll, 2, 2,
     "Give a badge to a named listener (optionally a manager)." },
-  { "vote", "UID N", "Rate the track playing 1–5", cmd_vote, 2, 2,
+  { "vote", "UID N", "Rate the track playing 1–5", cmd_vote_or_check_out, 2, 2,
     "Rate the track playing now 1–5 for the listener with this badge." },
-  { "checkout", "UID", "Check a listener out", cmd_checkout, 1, 1, "Check a listener out now." },
+  { "checkout", "UID", "Check a listener out", cmd_vote_or_check_out, 1, 1,
+    "Check a listener out now." },
   { "next", "", "Start the next track of the queue", cmd_next, 0, 0,
     "Start the queue's head as the track playing (what the player does at a "
     "track start); when soundscaped runs, skip the track it plays." },
