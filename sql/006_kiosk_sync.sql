@@ -366,8 +366,9 @@ begin
 end;
 $$;
 
--- songs: a song the kiosk imported (an http(s) URL, or a file: URL that
--- names a file on that kiosk only), inserted once.
+-- songs: a song the kiosk imported, inserted once. Its file: URL names a
+-- file on that kiosk only, so no other kiosk pulls it; the catalogue's
+-- http(s) songs are the admins' (row level security), never a kiosk's.
 create function soundscape.sync_push_song (p_player uuid, r jsonb)
 returns void
 language plpgsql
@@ -385,8 +386,8 @@ declare
   v_created timestamptz := soundscape.sync_time(r, 'created_at', false);
 begin
   perform soundscape.sync_time(r, 'updated_at', false);
-  if v_title = '' or v_url !~ '^(https?|file)://' then
-    perform soundscape.sync_fail('SK400', 'a song needs a title and an http(s) or file URL');
+  if v_title = '' or v_url !~ '^file://' then
+    perform soundscape.sync_fail('SK400', 'a song a kiosk pushes needs a title and a file: URL');
   end if;
   if v_type not in ('soundscape', 'instrumental') then
     perform soundscape.sync_fail('SK400', 'type is not soundscape or instrumental');

@@ -30,6 +30,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "sk-config.h"
 #include "sk-demo.h"
 #include "sk-engine.h"
 #include "sk-instance-lock.h"
@@ -217,6 +218,45 @@ on_poll_database (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The installer's configuration, in the log: which files were read (none:
+ * nothing said). */
+static void
+log_config (const SkConfig *config)
+{
+  g_autofree char *files = NULL;
+
+  if (config->files->len == 0)
+    return; /* no file: the settings decide, as before there was one */
+  g_ptr_array_add (config->files, NULL);
+  files = g_strjoinv (", ", (char **) config->files->pdata);
+  g_ptr_array_remove_index (config->files, config->files->len - 1);
+  g_message ("configuration: %s", files);
+  if (config->sync_url != NULL)
+    g_message ("sync: %s", config->sync_url);
+}
+
+/* The secrets systemd hands over (LoadCredential=): their presence is
+ * logged, never their text. Sync (a later issue) takes them from here. */
+static gboolean
+load_credentials (GError **error)
+{
+  static const char *const names[] = { "player-token", "anon-key" };
+
+  if (g_getenv ("CREDENTIALS_DIRECTORY") == NULL)
+    return TRUE; /* not under systemd: none */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *secret = sk_config_read_credential (names[i], error);
+
+      if (secret == NULL && error != NULL && *error != NULL)
+        return FALSE;
+      g_message ("credential %s: %s", names[i], secret != NULL ? "present" : "absent");
+      if (secret != NULL)
+        memset (secret, 0, strlen (secret));
+    }
+  return TRUE;
+}
+
 #ifdef HAVE_LIBSYSTEMD
 static gboolean
 on_watchdog (gpointer data)
@@ -233,8 +273,13 @@ main (int argc, char **argv)
   g_autofree char *pcm = NULL;
   g_autofree char *nfc = NULL;
   g_autofree char *demo = NULL;
+  g_autofree char *config_path = NULL;
   gboolean no_nfc = FALSE, version = FALSE, session = FALSE, no_bus = FALSE;
   GOptionEntry entries[] = {
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
+      N_ ("The installer's settings, then its conf.d/*.conf (default: kiosk.conf in the "
+          "configuration directory)"),
+      N_ ("FILE") },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, N_ ("The database (default: the state directory's)"),
       N_ ("PATH") },
     { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm,
@@ -256,6 +301,7 @@ main (int argc, char **argv)
       N_ ("— the soundscape kiosk's engine"));
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkConfig) config = sk_config_new ();
   g_autoptr (GMainLoop) loop = NULL;
   Daemon d = { 0 };
   guint64 watchdog_usec = 0;
@@ -276,6 +322,19 @@ main (int argc, char **argv)
       printf ("soundscaped %s\n", PACKAGE_VERSION);
       return 0;
     }
+  /* kiosk.conf: what the command line leaves unset (sk-config.h) */
+  if (config_path == NULL)
+    config_path = sk_config_default_path ();
+  if (!sk_config_load (config, config_path, &error) || !load_credentials (&error))
+    {
+      fprintf (stderr, "soundscaped: %s\n", error->message);
+      return 1;
+    }
+  log_config (config);
+  if (pcm == NULL)
+    pcm = g_strdup (config->pcm);
+  if (nfc == NULL)
+    nfc = g_strdup (config->nfc_device);
   if (db == NULL)
     db = sk_store_default_path ();
 
@@ -339,6 +398,9 @@ main (int argc, char **argv)
   if (pcm == NULL)
     pcm = sk_settings_dup_string (store, "audio_pcm");
   d.playback = sk_playback_new (d.engine, NULL, pcm);
+  if (config->cache_max_mb >= 0)
+    sk_media_cache_set_max_bytes (sk_playback_get_cache (d.playback),
+                                  (guint64) config->cache_max_mb * 1024 * 1024);
   if (!sk_playback_start (d.playback, &error))
     {
       fprintf (stderr, "soundscaped: audio: %s\n", error->message);

@@ -658,7 +658,8 @@ test_format (Fixture *f, gconstpointer data)
   g_autofree char *path = g_build_filename (f->dir, name, NULL);
   g_autofree char *index = g_strdup_printf ("%td", fmt - formats);
   g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
-  const char *argv[] = { self_exe, "--encode", index, path, NULL };
+  const char *emulator = sk_test_emulator ();
+  const char *argv[] = { emulator ? emulator : self_exe, self_exe, "--encode", index, path, NULL };
   g_autoptr (GError) error = NULL;
   g_autofree gint16 *out = NULL;
   gsize n, first, end;
@@ -671,8 +672,8 @@ test_format (Fixture *f, gconstpointer data)
       return;
     }
   g_assert_nonnull (self_exe);
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL, NULL, NULL,
-                &status, &error);
+  g_spawn_sync (NULL, (char **) (emulator ? argv : argv + 1), NULL, G_SPAWN_DEFAULT,
+                sk_test_child_setup, NULL, NULL, NULL, &status, &error);
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   for (gsize i = 0; i < frames; i++)
@@ -1162,7 +1163,7 @@ test_ctl_play (Fixture *f, gconstpointer data)
   g_autofree char *pa = write_wav (f, "a.wav", a, na);
   g_autofree char *pb = write_wav (f, "b.wav", b, nb);
   g_autofree char *missing = g_build_filename (f->dir, "missing.wav", NULL);
-  const char *ctl = g_getenv ("SK_CTL");
+  g_autofree char *ctl = sk_test_ctl_path ();
   g_autofree char *out_text = NULL, *err_text = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree gint16 *out = NULL;
@@ -1260,7 +1261,7 @@ test_ctl_play_normalizes (Fixture *f, gconstpointer data)
   g_autofree char *pa = NULL, *pb = NULL;
   g_autofree char *db = g_build_filename (f->dir, "kiosk.db", NULL);
   g_autofree char *missing = g_build_filename (f->dir, "missing.wav", NULL);
-  const char *ctl = g_getenv ("SK_CTL");
+  g_autofree char *ctl = sk_test_ctl_path ();
   g_autoptr (GError) error = NULL;
   double loud_a = 0, loud_b = 0, plain_a = 0, plain_b = 0, duration;
   int status;
@@ -1380,7 +1381,7 @@ test_ctl_play_interrupted (Fixture *f, gconstpointer data)
   g_autofree gint16 *samples = noise (frames, 12);
   g_autofree char *path = g_build_filename (f->dir, "pipe.wav", NULL);
   PipeWav p = { path, samples, frames, RATE };
-  const char *ctl = g_getenv ("SK_CTL");
+  g_autofree char *ctl = sk_test_ctl_path ();
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) err_text = g_string_new (NULL);

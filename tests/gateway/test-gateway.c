@@ -420,6 +420,72 @@ test_random_faults (void)
 }
 
 static void
+on_communicated (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* The official Supabase JavaScript client (tests/package.json) against the
+ * gateway: the seed's web app and poll-only player, as a real client sends
+ * them (supabase-parity.mjs checks each answer). */
+static void
+test_supabase_js (void)
+{
+  g_autofree char *node = g_find_program_in_path ("node");
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "gateway", "supabase-parity.mjs",
+                                                   NULL);
+  g_autofree char *module = g_test_build_filename (G_TEST_DIST, "node_modules", "@supabase",
+                                                   "supabase-js", "package.json", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *ana = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) child = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *done = NULL;
+  gint64 deadline;
+
+  if (skip_without_gateway ())
+    return;
+  if (node == NULL || !g_file_test (module, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("Node or the pinned @supabase/supabase-js is not installed "
+                   "(tools/install-deps --tests runs npm ci in tests/)");
+      return;
+    }
+  url = sk_test_gateway_url (gw);
+  ana = user_jwt (ANA, in_an_hour ());
+  launcher = sk_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                   G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_setenv (launcher, "SK_URL", url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "SK_ANON_KEY", anon_key, TRUE);
+  g_subprocess_launcher_setenv (launcher, "SK_USER_JWT", ana, TRUE);
+  g_subprocess_launcher_setenv (launcher, "SK_USER_ID", ANA, TRUE);
+  g_subprocess_launcher_setenv (launcher, "SK_SONG_ID", SONG, TRUE);
+  g_subprocess_launcher_setenv (launcher, "SK_PLAYER_TOKEN", PLAYER_TOKEN, TRUE);
+  child = g_subprocess_launcher_spawn (launcher, &error, node, script, NULL);
+  g_assert_no_error (error);
+  /* bounded: the client's calls are on loopback; a hang is a failure */
+  g_subprocess_communicate_utf8_async (child, NULL, NULL, on_communicated, &done);
+  deadline = sk_test_deadline_ms (60000);
+  while (done == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (10000), TRUE);
+  if (done == NULL)
+    {
+      g_subprocess_force_exit (child);
+      g_error ("the Supabase client did not finish within its bound");
+    }
+  g_assert_true (g_subprocess_communicate_utf8_finish (child, done, &out, NULL, &error));
+  g_clear_object (&done);
+  g_assert_no_error (error);
+  g_subprocess_wait (child, NULL, NULL);
+  g_test_message ("%s", out);
+  g_assert_true (g_subprocess_get_if_exited (child));
+  g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 0);
+  g_assert_nonnull (strstr (out, "ok: a player's status is public"));
+}
+
+static void
 set_up (void)
 {
   g_autofree char *auth_path = g_test_build_filename (G_TEST_DIST, "pg", "auth.sql", NULL);
@@ -479,6 +545,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gateway/insert", test_insert);
   g_test_add_func ("/gateway/faults", test_faults);
   g_test_add_func ("/gateway/random-faults", test_random_faults);
+  g_test_add_func ("/gateway/supabase-js", test_supabase_js);
   rc = g_test_run ();
   sk_test_gateway_stop (gw);
   g_free (anon_key);

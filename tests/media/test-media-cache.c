@@ -1547,7 +1547,7 @@ test_ctl_cache_fetch_and_list (Fixture *f, gconstpointer data)
       g_test_skip ("G_TEST_BUILDDIR is not set: run this test with “meson test”");
       return;
     }
-  ctl = g_build_filename (builddir, "..", "src", "ctl", "soundscape-ctl", NULL);
+  ctl = sk_test_ctl_path ();
   sha = serve_song (f, "song-ctl", "ctl.ogg", 12345, 60, &url);
   {
     const char *argv[] = { ctl, "cache", "--db", db, "--fetch", "song-ctl", NULL };

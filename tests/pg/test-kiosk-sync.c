@@ -11,12 +11,16 @@
  *   malformed call is refused as a whole.
  * - A pull returns what concerns the venue and a cursor; the next pull
  *   from it returns nothing new; deletions come back as tombstones; a big
- *   pull comes in pages. */
+ *   pull comes in pages.
+ * - Through the PostgREST-compatible gateway (tests/gateway), the codes
+ *   come with the HTTP status the kiosk reads: PT403 as 403, SK4xx as 400. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
+#include "sk-test-gateway.h"
 #include "sk-test-pg.h"
 #include "sk-test-util.h"
 
@@ -457,11 +461,11 @@ static const BadRow bad_rows[] = {
   { "profiles", "{\"id\": \"" BAD_ID "06\", \"taste_state\": \"[1,2,3]\"}", "SK401",
     "SELECT count(*) FROM public.profiles WHERE id = '" BAD_ID "06'" },
   { "songs",
-    "{\"id\": \"" BAD_ID "07\", \"title\": \"T\", \"file_url\": \"https://x.example/7.flac\", "
+    "{\"id\": \"" BAD_ID "07\", \"title\": \"T\", \"file_url\": \"file:///srv/music/7.flac\", "
     "\"embedding\": \"[0.1,0.2,0.3]\"}",
     "SK401", "SELECT count(*) FROM public.songs WHERE id = '" BAD_ID "07'" },
   { "songs",
-    "{\"id\": \"" BAD_ID "08\", \"title\": \"T\", \"file_url\": \"https://x.example/8.flac\", "
+    "{\"id\": \"" BAD_ID "08\", \"title\": \"T\", \"file_url\": \"file:///srv/music/8.flac\", "
     "\"embedding\": \"[0.1,0.2,inf,0.3,0.4]\"}",
     "SK401", "SELECT count(*) FROM public.songs WHERE id = '" BAD_ID "08'" },
   /* votes out of 1..5 or not integers */
@@ -557,8 +561,13 @@ static const BadRow bad_rows[] = {
   /* conflicts: another song's file_url, a second vote for one play */
   { "songs",
     "{\"id\": \"" BAD_ID "50\", \"title\": \"T\", \"file_url\": "
-    "\"https://media.example.org/rain.flac\", \"embedding\": \"[0.1,0.2,0.3,0.4,0.5]\"}",
+    "\"file:///srv/music/fire.flac\", \"embedding\": \"[0.1,0.2,0.3,0.4,0.5]\"}",
     "SK409", "SELECT count(*) FROM public.songs WHERE id = '" BAD_ID "50'" },
+  /* a kiosk does not add to the catalogue every kiosk pulls */
+  { "songs",
+    "{\"id\": \"" BAD_ID "52\", \"title\": \"T\", \"file_url\": "
+    "\"https://media.example.org/new.flac\", \"embedding\": \"[0.1,0.2,0.3,0.4,0.5]\"}",
+    "SK400", "SELECT count(*) FROM public.songs WHERE id = '" BAD_ID "52'" },
   { "votes",
     "{\"id\": \"" BAD_ID "51\", \"user_id\": \"" GUEST "\", \"song_id\": \"" RAIN "\", "
     "\"vote_value\": 1, \"vote_time\": " T_OK ", \"play_id\": \"" PLAY1 "\"}",
@@ -915,6 +924,89 @@ test_pages (void)
   }
 }
 
+/* kiosk_sync as the kiosk calls it, POST /rest/v1/rpc/kiosk_sync through
+ * the gateway: the status and the body. */
+static char *
+http_sync (SkTestGateway *gw, const char *key, const char *body, guint *status)
+{
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+  g_autofree char *base = sk_test_gateway_url (gw);
+  g_autofree char *url = g_strconcat (base, "/rest/v1/rpc/kiosk_sync", NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", url);
+  g_autofree char *bearer = g_strconcat ("Bearer ", key, NULL);
+  g_autoptr (GBytes) request = g_bytes_new (body, strlen (body));
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (GError) error = NULL;
+
+  soup_message_headers_append (soup_message_get_request_headers (msg), "apikey", key);
+  soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", bearer);
+  soup_message_set_request_body_from_bytes (msg, "application/json", request);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+}
+
+static void
+test_http (void)
+{
+  static const struct
+  {
+    const char *body;
+    guint status;
+    const char *code; /* the error body's code; NULL for an answer */
+  } calls[] = {
+    { "{\"p_token\": \"" BAR_TOKEN "\", \"p_push\": null, \"p_cursor\": null}", 200, NULL },
+    { "{\"p_token\": \"nobody-has-this-token\", \"p_push\": null, \"p_cursor\": null}", 403,
+      "PT403" },
+    { "{\"p_token\": \"" BAR_TOKEN "\", \"p_push\": [], \"p_cursor\": null}", 400, "SK410" },
+    { "{\"p_token\": \"" BAR_TOKEN "\", \"p_push\": null, \"p_cursor\": {\"v\": 9}}", 400,
+      "SK411" },
+    /* a bad row is no error of the call: 200, with its code in acks */
+    { "{\"p_token\": \"" BAR_TOKEN "\", \"p_cursor\": null, \"p_push\": {\"votes\": "
+      "[{\"id\": \"" BAD_ID "80\", \"user_id\": \"" GUEST "\", \"song_id\": \"" RAIN "\", "
+      "\"vote_value\": 9, \"vote_time\": " T_OK "}]}}",
+      200, NULL },
+  };
+  const char *secret = "test-only-jwt-secret-with-at-least-32-characters";
+  g_autofree char *info = NULL;
+  g_autofree char *anon = NULL;
+  g_autoptr (GError) error = NULL;
+  SkTestGateway *gw;
+
+  if (skip_without_pg ())
+    return;
+  g_clear_pointer (&db, PQfinish); /* the gateway holds the one session now */
+  info = sk_test_pg_conninfo (&pg);
+  gw = sk_test_gateway_start (info, secret, &error);
+  g_assert_no_error (error);
+  anon = sk_test_jwt (secret, "{\"role\":\"anon\",\"iss\":\"supabase\"}");
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_autoptr (JsonNode) body = NULL;
+      guint status = 0;
+      g_autofree char *text = http_sync (gw, anon, calls[i].body, &status);
+
+      g_test_message ("HTTP %u %s", status, text);
+      g_assert_cmpuint (status, ==, calls[i].status);
+      body = json_from_string (text, &error);
+      g_assert_no_error (error);
+      if (calls[i].code != NULL)
+        g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "code"), ==,
+                         calls[i].code);
+      else
+        g_assert_true (json_object_has_member (json_node_get_object (body), "cursor"));
+    }
+  {
+    g_autofree char *n = sk_test_gateway_sql (gw,
+                                              "SELECT count(*) FROM public.votes WHERE id = '" BAD_ID
+                                              "80'");
+
+    g_assert_cmpstr (n, ==, "0");
+  }
+  sk_test_gateway_stop (gw);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -931,6 +1023,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kiosk-sync/6-pull", test_pull);
   g_test_add_func ("/kiosk-sync/7-tombstones", test_tombstones);
   g_test_add_func ("/kiosk-sync/8-pages", test_pages);
+  g_test_add_func ("/kiosk-sync/9-http", test_http);
   rc = g_test_run ();
   g_clear_pointer (&db, PQfinish);
   sk_test_pg_stop (&pg);

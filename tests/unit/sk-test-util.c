@@ -251,10 +251,21 @@ sk_test_deadline_ms (guint ms)
 char *
 sk_test_ctl_path (void)
 {
+  const char *ctl = g_getenv ("SK_TEST_CTL");
   const char *b = g_getenv ("G_TEST_BUILDDIR");
 
+  if (ctl != NULL && *ctl != '\0')
+    return g_strdup (ctl);
   g_assert_nonnull (b);
   return g_build_filename (b, "..", "src", "ctl", "soundscape-ctl", NULL);
+}
+
+const char *
+sk_test_emulator (void)
+{
+  const char *emulator = g_getenv ("SK_TEST_EMULATOR");
+
+  return emulator != NULL && *emulator != '\0' ? emulator : NULL;
 }
 
 void

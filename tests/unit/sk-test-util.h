@@ -69,7 +69,14 @@ typedef struct
 
 /* Connects @counts (which must outlive @engine's signals) to @engine. */
 void sk_test_count_engine (SkEngine *engine, SkTestEngineCounts *counts);
+/* The soundscape-ctl of this build: SK_TEST_CTL when set (a cross build
+ * names a script that starts it under its emulator), else the build's own. */
 char *sk_test_ctl_path (void);
+/* The program that runs this build's programs when this machine cannot
+ * (SK_TEST_EMULATOR: a cross build's tests under qemu, started by
+ * tools/cross/check-arm64), else NULL. A test that starts a program of the
+ * build itself puts it first in the command line. */
+const char *sk_test_emulator (void);
 
 /* How much slower than a plain build this one runs: SK_TEST_TIME_FACTOR
  * (tools/check sets it for the sanitizer and valgrind runs), 1 when unset.
