@@ -12,13 +12,10 @@
  */
 #include "config.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include <glib-unix.h>
 
 #include "ctl.h"
 #include "sk-kiosk-dbus.h"
@@ -166,27 +163,34 @@ ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid)
   return rc;
 }
 
-/* Over D-Bus a vote needs a ticket: the badge taps first, as it would on
- * the reader (which also extends the visit). */
+/* vote (@value) and checkout (@command) over D-Bus: both need a ticket,
+ * so the badge taps first, as it would on the reader (which also extends
+ * the visit). */
 int
-ctl_bus_vote (SkDBusKiosk1 *kiosk, const char *uid, int value)
+ctl_bus_vote_or_check_out (SkDBusKiosk1 *kiosk, const char *command, const char *uid, int value)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *ticket = NULL;
+  gboolean vote = strcmp (command, "vote") == 0;
   int rc;
 
-  ticket = bus_tap (kiosk, "vote", uid, TRUE, &rc);
+  ticket = bus_tap (kiosk, command, uid, TRUE, &rc);
   if (ticket == NULL)
     return rc;
-  if (!sk_dbus_kiosk1_call_vote_sync (kiosk, ticket, value, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL,
-                                      NULL, &error))
-    return fail_call ("vote", error);
-  printf ("Rated %d\n", value);
+  if (vote ? !sk_dbus_kiosk1_call_vote_sync (kiosk, ticket, value, G_DBUS_CALL_FLAGS_NONE, CALL_MS,
+                                             NULL, NULL, &error)
+           : !sk_dbus_kiosk1_call_check_out_sync (kiosk, ticket, G_DBUS_CALL_FLAGS_NONE, CALL_MS,
+                                                  NULL, &error))
+    return fail_call (command, error);
+  if (vote)
+    printf ("Rated %d\n", value);
+  else
+    printf ("Checked out\n");
   print_bus_queue (kiosk);
   return EXIT_SUCCESS;
 }
 
-/* Join and CheckOut need the ticket of a tap too. */
+/* Join needs the ticket of a tap too. */
 int
 ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name)
 {
@@ -202,24 +206,6 @@ ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name)
                                       &error))
     return fail_call ("join", error);
   printf ("Guest %s joined and checked in as %s\n", id, name);
-  return EXIT_SUCCESS;
-}
-
-int
-ctl_bus_check_out (SkDBusKiosk1 *kiosk, const char *uid)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *ticket = NULL;
-  int rc;
-
-  ticket = bus_tap (kiosk, "checkout", uid, TRUE, &rc);
-  if (ticket == NULL)
-    return rc;
-  if (!sk_dbus_kiosk1_call_check_out_sync (kiosk, ticket, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL,
-                                           &error))
-    return fail_call ("checkout", error);
-  printf ("Checked out\n");
-  print_bus_queue (kiosk);
   return EXIT_SUCCESS;
 }
 
@@ -440,48 +426,45 @@ song_title (SkDBusKiosk1 *kiosk, const char *song_id)
   return g_strdup (*song_id ? song_id : "—");
 }
 
+/* The kiosk's signals (TapResult, VoteRecorded, Skipped, Error), each as
+ * one line. */
 static void
-on_tap_result (SkDBusKiosk1 *kiosk,
-               const char *result,
-               const char *ticket,
-               const char *listener_id,
-               const char *display_name,
-               gint64 until,
-               const char *message,
-               const char *source,
-               Watch *w)
+on_signal (GDBusProxy *proxy, const char *sender, const char *signal, GVariant *params, Watch *w)
 {
-  say ("tap      %s (%s): %s", result, source, message);
-}
+  if (strcmp (signal, "TapResult") == 0)
+    {
+      const char *result, *message, *source;
 
-static void
-on_vote_recorded (SkDBusKiosk1 *kiosk,
-                  const char *listener_id,
-                  const char *display_name,
-                  const char *song_id,
-                  int value,
-                  const char *head,
-                  Watch *w)
-{
-  g_autofree char *title = song_title (kiosk, song_id);
-  g_autofree char *next = song_title (kiosk, head);
+      g_variant_get (params, "(&s&s&s&sx&s&s)", &result, NULL, NULL, NULL, NULL, &message, &source);
+      say ("tap      %s (%s): %s", result, source, message);
+    }
+  else if (strcmp (signal, "VoteRecorded") == 0)
+    {
+      const char *name, *song, *head;
+      int value;
+      g_autofree char *title = NULL, *next = NULL;
 
-  say ("vote     %s rated %s %d; next: %s", display_name, title, value, next);
-}
+      g_variant_get (params, "(&s&s&si&s)", NULL, &name, &song, &value, &head);
+      title = song_title (w->kiosk, song);
+      next = song_title (w->kiosk, head);
+      say ("vote     %s rated %s %d; next: %s", name, title, value, next);
+    }
+  else if (strcmp (signal, "Skipped") == 0)
+    {
+      const char *song, *reason, *message;
+      g_autofree char *title = NULL;
 
-static void
-on_skipped (
-    SkDBusKiosk1 *kiosk, const char *song_id, const char *reason, const char *message, Watch *w)
-{
-  g_autofree char *title = song_title (kiosk, song_id);
+      g_variant_get (params, "(&s&s&s)", &song, &reason, &message);
+      title = song_title (w->kiosk, song);
+      say ("skipped  %s (%s): %s", title, reason, message);
+    }
+  else if (strcmp (signal, "Error") == 0)
+    {
+      const char *what, *message;
 
-  say ("skipped  %s (%s): %s", title, reason, message);
-}
-
-static void
-on_error (SkDBusKiosk1 *kiosk, const char *what, const char *message, Watch *w)
-{
-  say ("error    %s: %s", what, message);
+      g_variant_get (params, "(&s&s)", &what, &message);
+      say ("error    %s: %s", what, message);
+    }
 }
 
 static void
@@ -533,15 +516,6 @@ on_owner (GObject *proxy, GParamSpec *pspec, Watch *w)
     }
 }
 
-static gboolean
-on_interrupt (gpointer data)
-{
-  Watch *w = data;
-
-  g_main_loop_quit (w->loop);
-  return G_SOURCE_CONTINUE;
-}
-
 int
 cmd_watch (int argc, char **argv)
 {
@@ -550,11 +524,7 @@ cmd_watch (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (GVariant) now = NULL;
   Watch w = { 0 };
-  guint sigint, sigterm;
-  int rc = parse_options (&argc, &argv, "watch", "",
-                          "Print what happens at the kiosk as it happens (taps, votes, tracks, "
-                          "skips, errors) until Ctrl-C. Needs soundscaped running.",
-                          NULL, 0, 0);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
@@ -564,10 +534,7 @@ cmd_watch (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   w.loop = loop;
   w.kiosk = kiosk;
-  g_signal_connect (kiosk, "tap-result", G_CALLBACK (on_tap_result), &w);
-  g_signal_connect (kiosk, "vote-recorded", G_CALLBACK (on_vote_recorded), &w);
-  g_signal_connect (kiosk, "skipped", G_CALLBACK (on_skipped), &w);
-  g_signal_connect (kiosk, "error", G_CALLBACK (on_error), &w);
+  g_signal_connect (kiosk, "g-signal", G_CALLBACK (on_signal), &w);
   g_signal_connect (kiosk, "g-properties-changed", G_CALLBACK (on_properties_changed), &w);
   g_signal_connect (kiosk, "notify::g-name-owner", G_CALLBACK (on_owner), &w);
 
@@ -580,11 +547,7 @@ cmd_watch (int argc, char **argv)
       on_properties_changed (G_DBUS_PROXY (kiosk), changed, NULL, &w);
     }
   say ("watching soundscaped on the %s bus (Ctrl-C ends)", bus_label ());
-  sigint = g_unix_signal_add (SIGINT, on_interrupt, &w);
-  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &w);
-  g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  ctl_run_loop (loop);
   g_signal_handlers_disconnect_by_data (kiosk, &w);
   return w.rc;
 }

@@ -17,9 +17,7 @@ run_case (int argc, char **argv, const char *name, JsonNode *(*eval) (JsonNode *
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
-  int rc = parse_options (&argc, &argv, name, "CASE.json",
-                          "Evaluate a case file of tests/data/ and print the result as JSON.", NULL,
-                          1, 1);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;

@@ -1,6 +1,8 @@
 /* ctl-common.c: what every command of soundscape-ctl uses. */
 #include "config.h"
 
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,20 +82,15 @@ takes_value (const GOptionEntry *entries, const char *arg)
   return FALSE;
 }
 
-/* Parse the options of one subcommand; prints usage on --help. Returns
- * -1 to go on, or an exit code. A negative number in the place of an
+/* A negative number in the place of an
  * argument ("vote UID -1", "config loudness_target_lufs -20") is an
  * argument, for the command to judge, not an unknown option. */
 int
-parse_options (int *argc,
-               char ***argv,
-               const char *name,
-               const char *args,
-               const char *summary,
-               GOptionEntry *entries,
-               int min_args,
-               int max_args)
+parse_options (int *argc, char ***argv, GOptionEntry *entries)
 {
+  const CtlCommand *command = ctl_command_find ((*argv)[0]);
+  const char *name = command->name;
+  const char *args = command->usage != NULL ? command->usage : command->args;
   g_autofree char *param = g_strdup_printf ("%s %s", name, args);
   g_autoptr (GOptionContext) ctx = g_option_context_new (param);
   g_autoptr (GError) error = NULL;
@@ -107,7 +104,7 @@ parse_options (int *argc,
   g_autoptr (GPtrArray) negative = g_ptr_array_new ();
   gboolean parsed;
 
-  g_option_context_set_summary (ctx, summary);
+  g_option_context_set_summary (ctx, command->help);
   g_option_context_add_main_entries (ctx, common, NULL);
   if (entries != NULL)
     g_option_context_add_main_entries (ctx, entries, NULL);
@@ -134,13 +131,42 @@ parse_options (int *argc,
       return EXIT_USAGE;
     }
   /* argv[0] is the subcommand */
-  if (*argc - 1 < min_args || *argc - 1 > max_args)
+  if (*argc - 1 < command->min_args || *argc - 1 > command->max_args)
     {
       fail ("%s: expected %s (see “soundscape-ctl %s --help”)", name, *args ? args : "no arguments",
             name);
       return EXIT_USAGE;
     }
   return -1;
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  gboolean interrupted;
+} Interrupt;
+
+static gboolean
+on_interrupt (gpointer data)
+{
+  Interrupt *i = data;
+
+  i->interrupted = TRUE;
+  g_main_loop_quit (i->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ctl_run_loop (GMainLoop *loop)
+{
+  Interrupt i = { loop, FALSE };
+  guint sigint = g_unix_signal_add (SIGINT, on_interrupt, &i);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &i);
+
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  return i.interrupted;
 }
 
 /* Three decimals are what a person reads; the database keeps them all. */

@@ -69,9 +69,7 @@ cmd_config (int argc, char **argv)
       "The admin PIN for a change when soundscaped runs (else asked on a terminal)", "PIN" },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "config", "[KEY [VALUE]]",
-                          "Show the settings, one setting, or change one (checked against its range).",
-                          entries, 0, 2);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;

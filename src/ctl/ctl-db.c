@@ -42,12 +42,15 @@ G_DEFINE_QUARK (sk-ctl-db-error-quark, ctl_db_error)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
+/* A migration: built into the program (with its text), or as the
+ * database records it (with when it was applied). */
 typedef struct
 {
   guint version;
   char *name;
-  GBytes *text;
   char *sha256;
+  GBytes *text;     /* built in: the SQL */
+  char *applied_at; /* recorded: when, in UTC */
 } Migration;
 
 static void
@@ -56,8 +59,9 @@ migration_free (gpointer data)
   Migration *m = data;
 
   g_free (m->name);
-  g_bytes_unref (m->text);
   g_free (m->sha256);
+  g_clear_pointer (&m->text, g_bytes_unref);
+  g_free (m->applied_at);
   g_free (m);
 }
 
@@ -177,31 +181,12 @@ connect_db (const char *url, GError **error)
   return g_steal_pointer (&conn);
 }
 
-typedef struct
-{
-  guint version;
-  char *name;
-  char *sha256;
-  char *applied_at;
-} Applied;
-
-static void
-applied_free (gpointer data)
-{
-  Applied *a = data;
-
-  g_free (a->name);
-  g_free (a->sha256);
-  g_free (a->applied_at);
-  g_free (a);
-}
-
 /* The migrations the database records, in order; an empty array when it
  * has no record table yet. */
 static GPtrArray *
 read_applied (PGconn *conn, GError **error)
 {
-  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (applied_free);
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (migration_free);
   g_autoptr (PGresult) exists = PQexec (conn, "SELECT to_regclass('soundscape.schema_migrations')");
   g_autoptr (PGresult) res = NULL;
 
@@ -226,7 +211,7 @@ read_applied (PGconn *conn, GError **error)
     }
   for (int i = 0; i < PQntuples (res); i++)
     {
-      Applied *a = g_new0 (Applied, 1);
+      Migration *a = g_new0 (Migration, 1);
       guint64 v = 0;
 
       g_ascii_string_to_unsigned (PQgetvalue (res, i, 0), 10, 0, G_MAXUINT, &v, NULL);
@@ -246,7 +231,7 @@ check_applied (GPtrArray *known, GPtrArray *applied, GError **error)
 {
   for (guint i = 0; i < applied->len; i++)
     {
-      const Applied *a = applied->pdata[i];
+      const Migration *a = applied->pdata[i];
       const Migration *m = a->version >= 1 && a->version <= known->len
                                ? known->pdata[a->version - 1]
                                : NULL;
@@ -270,11 +255,11 @@ check_applied (GPtrArray *known, GPtrArray *applied, GError **error)
   return TRUE;
 }
 
-static const Applied *
+static const Migration *
 find_applied (GPtrArray *applied, guint version)
 {
   for (guint i = 0; i < applied->len; i++)
-    if (((Applied *) applied->pdata[i])->version == version)
+    if (((Migration *) applied->pdata[i])->version == version)
       return applied->pdata[i];
   return NULL;
 }
@@ -325,9 +310,7 @@ apply_one (PGconn *conn, const Migration *m, gboolean *applied_now, GError **err
   return TRUE;
 
 rollback:
-  {
-    g_autoptr (PGresult) rb = PQexec (conn, "ROLLBACK");
-  }
+  PQclear (PQexec (conn, "ROLLBACK"));
   return FALSE;
 }
 
@@ -384,7 +367,7 @@ db_status (PGconn *conn, GPtrArray *known)
   for (guint i = 0; i < known->len; i++)
     {
       const Migration *m = known->pdata[i];
-      const Applied *a = find_applied (applied, m->version);
+      const Migration *a = find_applied (applied, m->version);
 
       if (a == NULL)
         pending++;
@@ -409,10 +392,7 @@ cmd_db (int argc, char **argv)
       "postgres://… of the database (else libpq's PG* environment variables)", "URL" },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "db", "migrate|status",
-                          "Apply the cloud schema (sql/) to a PostgreSQL database, or show which "
-                          "of its migrations the database has",
-                          entries, 1, 1);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;

@@ -42,10 +42,7 @@ cmd_demo (int argc, char **argv)
   static const char *const walk[] = {
     "1", "v 1 5", "2", "v 2 1", "n", "v 1 2", "v 2 5", "o 1", "n", NULL,
   };
-  int rc = parse_options (&argc, &argv, "demo", "",
-                          "Demo mode: demo badges tap and vote from the keyboard, the queue follows.\n"
-                          "Without a terminal (or with --script) it runs a short walk-through.",
-                          entries, 0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;

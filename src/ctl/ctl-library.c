@@ -16,7 +16,7 @@ int
 cmd_init (int argc, char **argv)
 {
   g_autoptr (SkEngine) engine = NULL;
-  int rc = parse_options (&argc, &argv, "init", "", "Create or upgrade the database.", NULL, 0, 0);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
@@ -43,13 +43,7 @@ cmd_import (int argc, char **argv)
                                "PIN" },
                              { NULL } };
   guint n = 0;
-  int rc = parse_options (
-      &argc, &argv, "import", "DIR",
-      "Import audio files (WAV, FLAC, OGG, Opus, MP3), each with a JSON sidecar\n"
-      "NAME.json: {\"title\", \"artist\", \"type\", \"embedding\": [5 numbers in 0..1], \"bpm\"}.\n"
-      "Bad files are named with the reason and nothing of them is stored.\n"
-      "When soundscaped runs, it imports the directory (it must be able to read it).",
-      entries, 1, 1);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -81,7 +75,7 @@ cmd_songs (int argc, char **argv)
   g_autoptr (SkStore) store = NULL;
   g_autoptr (GPtrArray) songs = NULL;
   g_autoptr (GError) error = NULL;
-  int rc = parse_options (&argc, &argv, "songs", "", "List the library.", NULL, 0, 0);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
@@ -166,9 +160,7 @@ cmd_cache (int argc, char **argv)
   GOptionEntry entries[] = { { "fetch", 0, 0, G_OPTION_ARG_NONE, &fetch,
                                "Download these songs into the cache first", NULL },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, "cache", "[--fetch SONG_ID…]",
-                          "List the media cache (downloaded songs), or fill it.", entries, 0,
-                          G_MAXINT);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 #include "sk-kiosk-dbus.h"
@@ -19,10 +20,7 @@ cmd_tap (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (
-      &argc, &argv, "tap", "UID",
-      "Simulate a badge tap: check a listener in (or extend), exactly as the reader does.", NULL, 1,
-      1);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
@@ -65,9 +63,7 @@ cmd_join (int argc, char **argv)
   GOptionEntry entries[] = { { "name", 0, 0, G_OPTION_ARG_STRING, &name,
                                "Display name (default: a friendly generated one)", "NAME" },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, "join", "UID",
-                          "Make an unknown badge a guest (neutral taste) and check it in.", entries,
-                          1, 1);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -101,9 +97,7 @@ cmd_enroll (int argc, char **argv)
       "The admin PIN, when soundscaped runs (else asked on a terminal)", "PIN" },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "enroll", "UID NAME",
-                          "Give a badge to a named listener (optionally a manager).", entries, 2,
-                          2);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -123,21 +117,23 @@ cmd_enroll (int argc, char **argv)
   return EXIT_SUCCESS;
 }
 
+/* vote UID N and checkout UID: the badge's listener rates the track
+ * playing, or leaves. */
 int
-cmd_vote (int argc, char **argv)
+cmd_vote_or_check_out (int argc, char **argv)
 {
   g_autoptr (SkEngine) engine = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *user = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  const char *command = argv[0];
+  gboolean vote = strcmp (command, "vote") == 0;
   guint64 value = 0;
-  int rc = parse_options (&argc, &argv, "vote", "UID N",
-                          "Rate the track playing now 1–5 for the listener with this badge.", NULL,
-                          2, 2);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;
-  if (!g_ascii_string_to_unsigned (argv[2], 10, 1, 5, &value, NULL))
+  if (vote && !g_ascii_string_to_unsigned (argv[2], 10, 1, 5, &value, NULL))
     {
       fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
       return EXIT_USAGE;
@@ -145,34 +141,15 @@ cmd_vote (int argc, char **argv)
   if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
     return EXIT_FAILURE;
   if (kiosk != NULL)
-    return ctl_bus_vote (kiosk, argv[1], (int) value);
+    return ctl_bus_vote_or_check_out (kiosk, command, argv[1], (int) value);
   user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
-  if (user == NULL || !sk_engine_vote (engine, user, (int) value, &error))
-    return fail ("vote: %s", error->message);
-  printf ("Rated %d\n", (int) value);
-  print_queue (engine, FALSE);
-  return EXIT_SUCCESS;
-}
-
-int
-cmd_checkout (int argc, char **argv)
-{
-  g_autoptr (SkEngine) engine = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *user = NULL;
-  g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, "checkout", "UID", "Check a listener out now.", NULL, 1, 1);
-
-  if (rc >= 0)
-    return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
-    return EXIT_FAILURE;
-  if (kiosk != NULL)
-    return ctl_bus_check_out (kiosk, argv[1]);
-  user = sk_engine_dup_user_for_uid (engine, argv[1], &error);
-  if (user == NULL || !sk_engine_check_out (engine, user, &error))
-    return fail ("checkout: %s", error->message);
-  printf ("Checked out\n");
+  if (user == NULL || !(vote ? sk_engine_vote (engine, user, (int) value, &error)
+                             : sk_engine_check_out (engine, user, &error)))
+    return fail ("%s: %s", command, error->message);
+  if (vote)
+    printf ("Rated %d\n", (int) value);
+  else
+    printf ("Checked out\n");
   print_queue (engine, FALSE);
   return EXIT_SUCCESS;
 }
@@ -192,10 +169,7 @@ cmd_next (int argc, char **argv)
                                "The admin PIN, when soundscaped runs (else asked on a terminal)",
                                "PIN" },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, "next", "",
-                          "Start the queue's head as the track playing (what the player does at a "
-                          "track start); when soundscaped runs, skip the track it plays.",
-                          entries, 0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -220,8 +194,7 @@ cmd_queue (int argc, char **argv)
   gboolean json = FALSE;
   GOptionEntry entries[] = { { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, "queue", "", "Show what plays next, best first.", entries,
-                          0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -272,8 +245,7 @@ cmd_status (int argc, char **argv)
   SkStore *store;
   guint songs = 0, outbox = 0;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, "status", "",
-                          "Show the player, who is present and the queue.", NULL, 0, 0);
+  int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
     return rc;

@@ -1,8 +1,6 @@
 /* ctl-nfc.c: nfc-test, the installer's check of the badge reader. */
 #include "config.h"
 
-#include <glib-unix.h>
-#include <signal.h>
 #include <stdio.h>
 
 #include "ctl.h"
@@ -78,15 +76,6 @@ nfc_test_on_status (SkNfcReader *reader, NfcTest *t)
   fflush (stdout);
 }
 
-static gboolean
-nfc_test_on_signal (gpointer data)
-{
-  NfcTest *t = data;
-
-  g_main_loop_quit (t->loop);
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 nfc_test_quiet (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
@@ -100,7 +89,6 @@ cmd_nfc_test (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   NfcTest t = { 0 };
   gint count = 0;
-  guint sigint, sigterm;
   GOptionEntry entries[] = {
     { "device", 0, 0, G_OPTION_ARG_STRING, &device,
       "libnfc connection string (default: the setting nfc_device, else the first reader found)",
@@ -108,11 +96,7 @@ cmd_nfc_test (int argc, char **argv)
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Stop after N taps", "N" },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "nfc-test", "",
-                          "Check the NFC reader: print its name, then each card's UID, ATQA, SAK\n"
-                          "and time, until --count taps or Ctrl-C. Stop the kiosk first: two\n"
-                          "programs cannot share a reader.",
-                          entries, 0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -151,12 +135,8 @@ cmd_nfc_test (int argc, char **argv)
   reader = sk_nfc_reader_new (device);
   g_signal_connect (reader, "tap", G_CALLBACK (nfc_test_on_tap), &t);
   g_signal_connect (reader, "status-changed", G_CALLBACK (nfc_test_on_status), &t);
-  sigint = g_unix_signal_add (SIGINT, nfc_test_on_signal, &t);
-  sigterm = g_unix_signal_add (SIGTERM, nfc_test_on_signal, &t);
   sk_nfc_reader_start (reader);
-  g_main_loop_run (loop);
+  ctl_run_loop (loop);
   sk_nfc_reader_stop (reader);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
   return t.rc;
 }

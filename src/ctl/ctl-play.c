@@ -1,8 +1,6 @@
 /* ctl-play.c: play (files through the player) and run (the queue, as the kiosk plays it). */
 #include "config.h"
 
-#include <glib-unix.h>
-#include <signal.h>
 #include <stdio.h>
 
 #include "ctl.h"
@@ -73,18 +71,6 @@ on_play_stopped (SkAudioPlayer *player, Play *play)
   g_main_loop_quit (play->loop);
 }
 
-static gboolean
-on_play_signal (gpointer data)
-{
-  Play *play = data;
-
-  if (!play->interrupted)
-    fail ("play: interrupted");
-  play->interrupted = TRUE;
-  g_main_loop_quit (play->loop);
-  return G_SOURCE_CONTINUE;
-}
-
 /* The loudness the kiosk plays to: the setting in the database (--db, or
  * the state directory's when there is one), else the default. */
 static gboolean
@@ -115,7 +101,6 @@ cmd_play (int argc, char **argv)
   gboolean unpaced = FALSE, no_normalize = FALSE;
   double target = SK_LOUDNESS_TARGET_DEFAULT;
   Play play = { 0 };
-  guint sigint, sigterm;
   GOptionEntry entries[] = {
     { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
     { "crossfade", 0, 0, G_OPTION_ARG_DOUBLE, &crossfade,
@@ -126,12 +111,7 @@ cmd_play (int argc, char **argv)
     { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "play", "FILE…",
-                          "Play audio files through the kiosk's player, one after the other, "
-                          "each measured first and played at the kiosk's loudness (the setting "
-                          "loudness_target_lufs of --db or the state directory's database, "
-                          "else -23 LUFS).",
-                          entries, 1, G_MAXINT);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -183,14 +163,13 @@ cmd_play (int argc, char **argv)
   g_signal_connect (player, "idle", G_CALLBACK (on_play_idle), &play);
   g_signal_connect (player, "pcm-error", G_CALLBACK (on_play_pcm_error), &play);
   g_signal_connect (player, "stopped", G_CALLBACK (on_play_stopped), &play);
-  sigint = g_unix_signal_add (SIGINT, on_play_signal, &play);
-  sigterm = g_unix_signal_add (SIGTERM, on_play_signal, &play);
   if (!sk_audio_player_start (player, &error))
     rc = fail ("play: %s", error->message);
-  else
-    g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  else if (ctl_run_loop (loop))
+    {
+      fail ("play: interrupted");
+      play.interrupted = TRUE;
+    }
   g_signal_handlers_disconnect_by_data (player, &play);
   sk_audio_player_stop (player, FALSE);
   g_hash_table_unref (play.gains);
@@ -252,16 +231,6 @@ on_run_unplayable (SkPlayback *playback, const char *song_id, const char *reason
   fail ("run: skipped %s: %s", title, reason);
 }
 
-static gboolean
-on_run_signal (gpointer data)
-{
-  Run *run = data;
-
-  run->interrupted = TRUE;
-  g_main_loop_quit (run->loop);
-  return G_SOURCE_CONTINUE;
-}
-
 int
 cmd_run (int argc, char **argv)
 {
@@ -273,18 +242,13 @@ cmd_run (int argc, char **argv)
   int tracks = 0;
   gboolean unpaced = FALSE;
   Run run = { 0 };
-  guint sigint, sigterm;
   GOptionEntry entries[] = {
     { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
     { "tracks", 0, 0, G_OPTION_ARG_INT, &tracks, "Stop after this many tracks started", "N" },
     { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
     { NULL }
   };
-  int rc = parse_options (&argc, &argv, "run", "",
-                          "Play the queue as the kiosk does: the engine's playback, the media "
-                          "cache and the settings (crossfade_seconds, volume, "
-                          "loudness_target_lufs). Ctrl-C stops.",
-                          entries, 0, 0);
+  int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
     return rc;
@@ -306,14 +270,10 @@ cmd_run (int argc, char **argv)
   g_signal_connect (engine, "track-started", G_CALLBACK (on_run_started), &run);
   g_signal_connect (engine, "status-changed", G_CALLBACK (on_run_status), &run);
   g_signal_connect (playback, "song-unplayable", G_CALLBACK (on_run_unplayable), &run);
-  sigint = g_unix_signal_add (SIGINT, on_run_signal, &run);
-  sigterm = g_unix_signal_add (SIGTERM, on_run_signal, &run);
   if (!sk_playback_start (playback, &error))
     rc = fail ("run: %s", error->message);
   else if (!run.nothing)
-    g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+    run.interrupted = ctl_run_loop (loop);
   g_signal_handlers_disconnect_by_data (engine, &run);
   sk_playback_stop (playback);
 

@@ -20,14 +20,27 @@ int fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
  * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
 SkStore *open_store (SkStoreOpenFlags flags);
 SkEngine *open_engine (SkStoreOpenFlags flags);
-int parse_options (int *argc,
-                   char ***argv,
-                   const char *name,
-                   const char *args,
-                   const char *summary,
-                   GOptionEntry *entries,
-                   int min_args,
-                   int max_args);
+/* A command of soundscape-ctl (the table is soundscape-ctl.c's). */
+typedef struct
+{
+  const char *name;
+  const char *args;    /* in the list of commands */
+  const char *summary; /* in the list of commands */
+  int (*run) (int argc, char **argv);
+  int min_args, max_args;
+  const char *help;  /* its own --help */
+  const char *usage; /* its arguments there, when not @args */
+} CtlCommand;
+
+/* The command named @name, or NULL. */
+const CtlCommand *ctl_command_find (const char *name);
+/* Parses the options of the command (*@argv)[0]: --db, --session and
+ * @entries; prints its usage on --help. Returns -1 to go on, or an exit
+ * code. */
+int parse_options (int *argc, char ***argv, GOptionEntry *entries);
+/* Runs @loop until it quits, or until SIGINT or SIGTERM quits it: TRUE
+ * when one of these did. */
+gboolean ctl_run_loop (GMainLoop *loop);
 char *format_vec_short (const char *stored);
 void print_queue (SkEngine *engine, gboolean as_json);
 
@@ -40,8 +53,7 @@ int cmd_cache (int argc, char **argv);
 int cmd_tap (int argc, char **argv);
 int cmd_join (int argc, char **argv);
 int cmd_enroll (int argc, char **argv);
-int cmd_vote (int argc, char **argv);
-int cmd_checkout (int argc, char **argv);
+int cmd_vote_or_check_out (int argc, char **argv);
 int cmd_next (int argc, char **argv);
 int cmd_queue (int argc, char **argv);
 int cmd_status (int argc, char **argv);
@@ -65,9 +77,10 @@ SkDBusKiosk1 *ctl_bus_kiosk (gboolean required, GError **error);
  * @flags in *@engine. FALSE, the error printed, when neither opens. */
 gboolean open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags flags);
 int ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid);
-int ctl_bus_vote (SkDBusKiosk1 *kiosk, const char *uid, int value);
+/* @command "vote" (a rating @value) or "checkout" */
+int
+ctl_bus_vote_or_check_out (SkDBusKiosk1 *kiosk, const char *command, const char *uid, int value);
 int ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name);
-int ctl_bus_check_out (SkDBusKiosk1 *kiosk, const char *uid);
 int ctl_bus_queue (SkDBusKiosk1 *kiosk);
 int ctl_bus_status (SkDBusKiosk1 *kiosk);
 /* The manager's: Unlock with @pin (NULL: asked on a terminal), then Skip,

@@ -323,79 +323,57 @@ check_ticket (SkKioskService *self, const char *ticket, GError **error)
   return TRUE;
 }
 
-static gboolean
-on_unlock (SkDBusKiosk1 *skeleton,
-           GDBusMethodInvocation *invocation,
-           const char *ticket,
-           const char *pin,
-           SkKioskService *self)
+GVariant *
+sk_kiosk_method_unlock (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  gboolean ok;
+  const char *ticket, *pin;
 
+  g_variant_get (args, "(&s&s)", &ticket, &pin);
   if ((*ticket == '\0') == (*pin == '\0'))
     {
-      g_set_error_literal (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+      g_set_error_literal (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
                            "Unlock with a manager's ticket or with the PIN: one of the two");
-      ok = FALSE;
+      return NULL;
     }
-  else if (*ticket != '\0')
-    ok = check_ticket (self, ticket, &error);
-  else
-    ok = check_pin (self, pin, &error);
-  if (!ok)
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
+  if (*ticket != '\0' ? !check_ticket (self, ticket, error) : !check_pin (self, pin, error))
+    return NULL;
   g_message ("admin page unlocked by %s", *ticket != '\0' ? "a manager's badge" : "the PIN");
-  sk_dbus_kiosk1_complete_unlock (skeleton, invocation, extend (self));
-  return TRUE;
+  return g_variant_new ("(x)", extend (self));
 }
 
-static gboolean
-on_set_pin (SkDBusKiosk1 *skeleton,
-            GDBusMethodInvocation *invocation,
-            const char *pin,
-            SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_pin (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
   g_auto (PinState) p = { 0 };
+  const char *pin;
 
+  g_variant_get (args, "(&s)", &pin);
+  if (!load_pin (self, &p, error))
+    return NULL;
   /* the first PIN needs no unlock: there is nothing to unlock with yet */
-  if (load_pin (self, &p, &error) && p.hash != NULL)
-    sk_kiosk_admin_allow (self, "Changing the PIN", &error);
-  if (error == NULL && check_pin_format (pin, &error))
-    {
-      g_free (p.hash);
-      p.hash = hash_new_pin (pin, &error);
-    }
-  if (error == NULL)
-    {
-      /* a new PIN starts with a clean count (PIN entry stays locked if
-       * it is: the lock is against guessing, not against this PIN) */
-      p.failures = 0;
-      save_pin (self, &p, &error);
-    }
-  if (error != NULL)
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
+  if (p.hash != NULL && !sk_kiosk_admin_allow (self, "Changing the PIN", error))
+    return NULL;
+  if (!check_pin_format (pin, error))
+    return NULL;
+  g_free (p.hash);
+  p.hash = hash_new_pin (pin, error);
+  /* a new PIN starts with a clean count (PIN entry stays locked if it
+   * is: the lock is against guessing, not against this PIN) */
+  p.failures = 0;
+  if (p.hash == NULL || !save_pin (self, &p, error))
+    return NULL;
   g_message ("admin PIN set");
   sk_dbus_kiosk1_set_pin_set (self->skeleton, TRUE);
-  sk_dbus_kiosk1_complete_set_pin (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_lock (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+GVariant *
+sk_kiosk_method_lock (SkKioskService *self, GVariant *args, GError **error)
 {
   if (self->admin_deadline != 0)
     g_message ("admin page locked");
   set_locked (self);
-  sk_dbus_kiosk1_complete_lock (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
 /* --- settings ----------------------------------------------------------- */
@@ -419,15 +397,16 @@ kind_name (SkSettingKind kind)
     }
 }
 
-static gboolean
-on_get_settings (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+GVariant *
+sk_kiosk_method_get_settings (SkKioskService *self, GVariant *args, GError **error)
 {
   SkStore *store = sk_engine_get_store (self->engine);
   GVariantBuilder b;
   guint n;
   const SkSetting *all = sk_settings_list (&n);
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssssdds)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("(a(sssssdds))"));
+  g_variant_builder_open (&b, G_VARIANT_TYPE ("a(sssssdds)"));
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *value = sk_settings_dup_value (store, &all[i]);
@@ -437,8 +416,8 @@ on_get_settings (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKi
                              all[i].fallback, all[i].choices ? all[i].choices : "",
                              number ? all[i].min : 0.0, number ? all[i].max : 0.0, all[i].summary);
     }
-  sk_dbus_kiosk1_complete_get_settings (skeleton, invocation, g_variant_builder_end (&b));
-  return TRUE;
+  g_variant_builder_close (&b);
+  return g_variant_builder_end (&b);
 }
 
 gboolean
@@ -458,40 +437,30 @@ sk_kiosk_apply_setting (SkKioskService *self, const char *key, const char *value
   return TRUE;
 }
 
-static gboolean
-on_set_setting (SkDBusKiosk1 *skeleton,
-                GDBusMethodInvocation *invocation,
-                const char *key,
-                const char *value,
-                SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_setting (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
+  const char *key, *value;
 
-  if (!sk_kiosk_apply_setting (self, key, *value != '\0' ? value : NULL, &error))
-    sk_kiosk_return_error (invocation, error);
-  else
-    sk_dbus_kiosk1_complete_set_setting (skeleton, invocation);
-  return TRUE;
+  g_variant_get (args, "(&s&s)", &key, &value);
+  if (!sk_kiosk_apply_setting (self, key, *value != '\0' ? value : NULL, error))
+    return NULL;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_set_player_name (SkDBusKiosk1 *skeleton,
-                    GDBusMethodInvocation *invocation,
-                    const char *name,
-                    SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_player_name (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *stored = sk_engine_set_player_name (self->engine, name, &error);
+  const char *name;
+  g_autofree char *stored = NULL;
 
+  g_variant_get (args, "(&s)", &name);
+  stored = sk_engine_set_player_name (self->engine, name, error);
   if (stored == NULL)
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
+    return NULL;
   g_message ("The player is now called \"%s\"", stored);
-  sk_dbus_kiosk1_set_player_name (skeleton, stored);
-  sk_dbus_kiosk1_complete_set_player_name (skeleton, invocation);
-  return TRUE;
+  sk_dbus_kiosk1_set_player_name (self->skeleton, stored);
+  return g_variant_new ("()");
 }
 
 void
@@ -504,13 +473,6 @@ sk_kiosk_admin_init (SkKioskService *self)
     g_warning ("The admin PIN cannot be read: %s", error->message);
   sk_dbus_kiosk1_set_pin_set (self->skeleton, p.hash != NULL);
   set_locked (self);
-  g_signal_connect (self->skeleton, "handle-unlock", G_CALLBACK (on_unlock), self);
-  g_signal_connect (self->skeleton, "handle-set-pin", G_CALLBACK (on_set_pin), self);
-  g_signal_connect (self->skeleton, "handle-lock", G_CALLBACK (on_lock), self);
-  g_signal_connect (self->skeleton, "handle-get-settings", G_CALLBACK (on_get_settings), self);
-  g_signal_connect (self->skeleton, "handle-set-setting", G_CALLBACK (on_set_setting), self);
-  g_signal_connect (self->skeleton, "handle-set-player-name", G_CALLBACK (on_set_player_name),
-                    self);
 }
 
 void

@@ -113,24 +113,21 @@ recent_lines (guint n)
   return lines;
 }
 
-static gboolean
-on_get_recent_log (SkDBusKiosk1 *skeleton,
-                   GDBusMethodInvocation *invocation,
-                   guint lines,
-                   SkKioskService *self)
+GVariant *
+sk_kiosk_method_get_recent_log (SkKioskService *self, GVariant *args, GError **error)
 {
   g_auto (GStrv) log = NULL;
+  guint lines;
 
+  g_variant_get (args, "(u)", &lines);
   if (lines < 1 || lines > LOG_LINES)
     {
-      g_dbus_method_invocation_return_error (invocation, SK_KIOSK_ERROR,
-                                             SK_KIOSK_ERROR_INVALID_ARGUMENT,
-                                             "lines is 1 to %d, not %u", LOG_LINES, lines);
-      return TRUE;
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                   "lines is 1 to %d, not %u", LOG_LINES, lines);
+      return NULL;
     }
   log = recent_lines (lines);
-  sk_dbus_kiosk1_complete_get_recent_log (skeleton, invocation, (const char *const *) log);
-  return TRUE;
+  return g_variant_new ("(^as)", log);
 }
 
 /* --- GetDiagnostics ----------------------------------------------------- */
@@ -143,15 +140,15 @@ file_bytes (const char *path)
   return g_stat (path, &st) == 0 ? (guint64) st.st_size : 0;
 }
 
-static gboolean
-on_get_diagnostics (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+GVariant *
+sk_kiosk_method_get_diagnostics (SkKioskService *self, GVariant *args, GError **error)
 {
   SkStore *store = sk_engine_get_store (self->engine);
   const char *db = sk_store_get_path (store);
   g_autofree char *wal = g_strconcat (db, "-wal", NULL);
   g_autofree char *glib = g_strdup_printf ("%u.%u.%u", glib_major_version, glib_minor_version,
                                            glib_micro_version);
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) local = NULL;
   GVariantBuilder b;
   guint64 cache = 0;
 
@@ -170,16 +167,15 @@ on_get_diagnostics (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, S
     {
       SkMediaCache *media = sk_playback_get_cache (self->playback);
 
-      cache = sk_media_cache_get_used_bytes (media, &error);
-      if (error != NULL)
-        g_warning ("Diagnostics: the media cache's size: %s", error->message);
+      cache = sk_media_cache_get_used_bytes (media, &local);
+      if (local != NULL)
+        g_warning ("Diagnostics: the media cache's size: %s", local->message);
       g_variant_builder_add (&b, "{sv}", "cache_dir",
                              g_variant_new_string (sk_media_cache_get_dir (media)));
     }
   g_variant_builder_add (&b, "{sv}", "cache_bytes", g_variant_new_uint64 (cache));
   g_variant_builder_add (&b, "{sv}", "log_lines", g_variant_new_uint32 (ring_len));
-  sk_dbus_kiosk1_complete_get_diagnostics (skeleton, invocation, g_variant_builder_end (&b));
-  return TRUE;
+  return g_variant_new ("(@a{sv})", g_variant_builder_end (&b));
 }
 
 void
@@ -187,7 +183,4 @@ sk_kiosk_diagnostics_init (SkKioskService *self)
 {
   if (started == 0)
     started = g_get_monotonic_time ();
-  g_signal_connect (self->skeleton, "handle-get-diagnostics", G_CALLBACK (on_get_diagnostics),
-                    self);
-  g_signal_connect (self->skeleton, "handle-get-recent-log", G_CALLBACK (on_get_recent_log), self);
 }

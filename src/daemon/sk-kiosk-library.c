@@ -26,120 +26,77 @@
   "(?2 = '' OR instr(lower(s.title), lower(?2)) > 0 OR instr(lower(coalesce(" \
   "s.artist, '')), lower(?2)) > 0)"
 
-static gboolean
-on_list_songs (SkDBusKiosk1 *skeleton,
-               GDBusMethodInvocation *invocation,
-               const char *search,
-               guint offset,
-               guint limit,
-               SkKioskService *self)
+static void
+add_song (SkStore *store, sqlite3_stmt *stmt, GVariantBuilder *b)
 {
-  SkStore *store = sk_engine_get_store (self->engine);
-  g_autoptr (GError) error = NULL;
-  gboolean curated = sk_engine_library_is_curated (self->engine);
-  GVariantBuilder b;
-  sqlite3_stmt *stmt = NULL;
-  guint total = 0;
+  g_variant_builder_add (b, "(sssdbbs)", sk_store_column_text (stmt, 0),
+                         sk_store_column_text (stmt, 1), sk_store_column_text (stmt, 2),
+                         sqlite3_column_double (stmt, 3), sqlite3_column_int (stmt, 4) != 0,
+                         sqlite3_column_int (stmt, 5) != 0, sk_store_column_text (stmt, 6));
+}
 
-  if (!sk_kiosk_check_page (search, limit, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  total = sk_kiosk_count_matches (store, "SELECT count(*) FROM songs s WHERE " MATCH_SQL,
-                                  sk_engine_get_player_id (self->engine), search, &error);
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssdbbs)"));
-  /* in the library: a row of this player's; or no rows at all while no
-   * manager chose the songs (every song) */
-  if (error == NULL)
-    stmt = sk_store_prepare (store,
-                             "SELECT s.id, s.title, coalesce(s.artist, ''), coalesce(s.duration, 0), "
-                             "EXISTS (SELECT 1 FROM player_library l WHERE l.player_id = ?1 "
-                             "  AND l.song_id = s.id) "
-                             "OR (?5 = 0 AND NOT EXISTS (SELECT 1 FROM player_library l "
-                             "  WHERE l.player_id = ?1)), "
-                             "s.playable, coalesce(s.unplayable_reason, '') "
-                             "FROM songs s WHERE " MATCH_SQL
-                             " ORDER BY s.title COLLATE NOCASE, s.id "
-                             "LIMIT ?3 OFFSET ?4",
-                             &error);
-  if (error == NULL && stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, sk_engine_get_player_id (self->engine), -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, search, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, limit);
-      sqlite3_bind_int64 (stmt, 4, offset);
-      sqlite3_bind_int (stmt, 5, curated ? 1 : 0);
-      while (sk_store_step (store, stmt, &error) == SQLITE_ROW)
-        g_variant_builder_add (&b, "(sssdbbs)", sk_store_column_text (stmt, 0),
-                               sk_store_column_text (stmt, 1), sk_store_column_text (stmt, 2),
-                               sqlite3_column_double (stmt, 3), sqlite3_column_int (stmt, 4) != 0,
-                               sqlite3_column_int (stmt, 5) != 0, sk_store_column_text (stmt, 6));
-      sqlite3_reset (stmt);
-    }
-  if (error != NULL)
-    {
-      g_variant_builder_clear (&b);
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  sk_dbus_kiosk1_complete_list_songs (skeleton, invocation, total, g_variant_builder_end (&b));
-  return TRUE;
+/* in the library: a row of this player's; or no rows at all while no
+ * manager chose the songs (every song); ?5: whether one did */
+static const SkKioskList songs = {
+  "SELECT count(*) FROM songs s WHERE " MATCH_SQL,
+  "SELECT s.id, s.title, coalesce(s.artist, ''), coalesce(s.duration, 0), "
+  "EXISTS (SELECT 1 FROM player_library l WHERE l.player_id = ?1 "
+  "  AND l.song_id = s.id) "
+  "OR (?5 = 0 AND NOT EXISTS (SELECT 1 FROM player_library l "
+  "  WHERE l.player_id = ?1)), "
+  "s.playable, coalesce(s.unplayable_reason, '') "
+  "FROM songs s WHERE " MATCH_SQL " ORDER BY s.title COLLATE NOCASE, s.id "
+  "LIMIT ?3 OFFSET ?4",
+  "a(sssdbbs)",
+  add_song,
+};
+
+GVariant *
+sk_kiosk_method_list_songs (SkKioskService *self, GVariant *args, GError **error)
+{
+  return sk_kiosk_list (self, args, &songs, sk_engine_library_is_curated (self->engine), error);
 }
 
 /* --- this player's library ---------------------------------------------- */
 
-static gboolean
-on_set_in_library (SkDBusKiosk1 *skeleton,
-                   GDBusMethodInvocation *invocation,
-                   const char *const *song_ids,
-                   gboolean included,
-                   SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_in_library (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
+  g_autofree const char **song_ids = NULL;
+  gboolean included;
 
+  g_variant_get (args, "(^a&sb)", &song_ids, &included);
   if (g_strv_length ((char **) song_ids) > MAX_IDS)
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
-                 "At most %d songs at a time, please", MAX_IDS);
-  else
-    sk_engine_set_in_library (self->engine, song_ids, included, &error);
-  if (error != NULL)
     {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                   "At most %d songs at a time, please", MAX_IDS);
+      return NULL;
     }
-  sk_dbus_kiosk1_complete_set_in_library (skeleton, invocation);
-  return TRUE;
+  if (!sk_engine_set_in_library (self->engine, song_ids, included, error))
+    return NULL;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_set_all_in_library (SkDBusKiosk1 *skeleton,
-                       GDBusMethodInvocation *invocation,
-                       gboolean included,
-                       SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_all_in_library (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
+  gboolean included;
 
-  if (!sk_engine_set_all_in_library (self->engine, included, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  sk_dbus_kiosk1_complete_set_all_in_library (skeleton, invocation);
-  return TRUE;
+  g_variant_get (args, "(b)", &included);
+  return sk_engine_set_all_in_library (self->engine, included, error) ? g_variant_new ("()") : NULL;
 }
 
 /* --- Import ------------------------------------------------------------- */
 
-struct _SkKioskImport
+typedef struct
 {
-  SkKioskService *self; /* NULL once the service is gone */
+  SkKioskJob base;
   char *job;
   char *dir;     /* absolute */
   char *db_path; /* the thread's own connection */
   guint n_imported;
   GPtrArray *problems; /* SkImportProblem */
-};
+} SkKioskImport;
 
 static void
 import_free (gpointer data)
@@ -166,9 +123,9 @@ emit_progress (gpointer data)
   Progress *p = data;
   SkKioskImport *import = g_task_get_task_data (p->task);
 
-  if (import->self != NULL)
-    sk_dbus_kiosk1_emit_import_progress (import->self->skeleton, import->job, p->done, p->total,
-                                         p->file);
+  if (import->base.service != NULL)
+    sk_dbus_kiosk1_emit_import_progress (import->base.service->skeleton, import->job, p->done,
+                                         p->total, p->file);
   g_object_unref (p->task);
   g_free (p->file);
   g_free (p);
@@ -208,7 +165,7 @@ on_import_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = G_TASK (result);
   SkKioskImport *import = g_task_get_task_data (task);
-  SkKioskService *self = import->self;
+  SkKioskService *self = import->base.service;
   g_autoptr (GError) error = NULL;
   g_autofree char *prefix = NULL;
   GVariantBuilder failures;
@@ -248,59 +205,37 @@ on_import_done (GObject *source, GAsyncResult *result, gpointer data)
                                        g_variant_builder_end (&failures));
 }
 
-static gboolean
-on_import (SkDBusKiosk1 *skeleton,
-           GDBusMethodInvocation *invocation,
-           const char *directory,
-           SkKioskService *self)
+GVariant *
+sk_kiosk_method_import (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (GTask) task = NULL;
-  SkKioskImport *import;
+  const char *directory;
+  SkKioskImport *job;
 
+  g_variant_get (args, "(&s)", &directory);
   if (self->import != NULL)
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
-                 "An import of %s is at work: wait for its end", self->import->dir);
+    g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
+                 "An import of %s is at work: wait for its end",
+                 ((SkKioskImport *) self->import)->dir);
   else if (!g_path_is_absolute (directory) || strlen (directory) > 4096)
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
                  "The directory to import is an absolute path, such as /media/usb");
   else if (!g_file_test (directory, G_FILE_TEST_IS_DIR) || access (directory, R_OK | X_OK) != 0)
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
                  "soundscaped cannot read a directory %s", directory);
-  if (error != NULL)
+  else
     {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
+      job = g_new0 (SkKioskImport, 1);
+      job->base.service = self;
+      job->job = sk_uuid_new ();
+      job->dir = g_canonicalize_filename (directory, NULL);
+      job->db_path = g_strdup (sk_store_get_path (sk_engine_get_store (self->engine)));
+      self->import = &job->base;
+      task = g_task_new (NULL, NULL, on_import_done, NULL);
+      g_task_set_task_data (task, job, import_free);
+      g_task_run_in_thread (task, import_thread);
+      g_message ("import %s of %s started over D-Bus", job->job, job->dir);
+      return g_variant_new ("(s)", job->job);
     }
-  import = g_new0 (SkKioskImport, 1);
-  import->self = self;
-  import->job = sk_uuid_new ();
-  import->dir = g_canonicalize_filename (directory, NULL);
-  import->db_path = g_strdup (sk_store_get_path (sk_engine_get_store (self->engine)));
-  self->import = import;
-  task = g_task_new (NULL, NULL, on_import_done, NULL);
-  g_task_set_task_data (task, import, import_free);
-  g_task_run_in_thread (task, import_thread);
-  g_message ("import %s of %s started over D-Bus", import->job, import->dir);
-  sk_dbus_kiosk1_complete_import (skeleton, invocation, import->job);
-  return TRUE;
-}
-
-void
-sk_kiosk_library_init (SkKioskService *self)
-{
-  g_signal_connect (self->skeleton, "handle-list-songs", G_CALLBACK (on_list_songs), self);
-  g_signal_connect (self->skeleton, "handle-set-in-library", G_CALLBACK (on_set_in_library), self);
-  g_signal_connect (self->skeleton, "handle-set-all-in-library", G_CALLBACK (on_set_all_in_library),
-                    self);
-  g_signal_connect (self->skeleton, "handle-import", G_CALLBACK (on_import), self);
-}
-
-void
-sk_kiosk_library_clear (SkKioskService *self)
-{
-  /* an import at work finishes on its thread; nobody hears of it */
-  if (self->import != NULL)
-    self->import->self = NULL;
-  self->import = NULL;
+  return NULL;
 }

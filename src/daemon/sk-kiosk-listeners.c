@@ -251,104 +251,75 @@ sk_kiosk_tap (
   return TRUE;
 }
 
-static gboolean
-on_tap (SkDBusKiosk1 *skeleton,
-        GDBusMethodInvocation *invocation,
-        const char *uid,
-        SkKioskService *self)
+GVariant *
+sk_kiosk_method_tap (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
+  const char *uid;
+  GVariant *reply = NULL;
 
-  if (!sk_kiosk_tap (self, uid, "bus", &reply, &error))
-    sk_kiosk_return_error (invocation, error);
-  else
-    g_dbus_method_invocation_return_value (invocation, reply);
-  return TRUE;
+  g_variant_get (args, "(&s)", &uid);
+  return sk_kiosk_tap (self, uid, "bus", &reply, error) ? reply : NULL;
 }
 
 /* --- Join, Vote, CheckOut ----------------------------------------------- */
 
-static gboolean
-on_join (SkDBusKiosk1 *skeleton,
-         GDBusMethodInvocation *invocation,
-         const char *token,
-         const char *display_name,
-         SkKioskService *self)
+GVariant *
+sk_kiosk_method_join (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
+  const char *token, *display_name;
   g_autofree char *user_id = NULL;
   g_autofree char *name = NULL;
   gint64 until = 0;
-  Ticket *t = lookup_ticket (self, token, &error);
+  Ticket *t;
 
+  g_variant_get (args, "(&s&s)", &token, &display_name);
+  t = lookup_ticket (self, token, error);
   if (t != NULL && t->user_id != NULL)
-    g_set_error_literal (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
-                         "This badge already belongs to a listener");
-  if (error == NULL)
-    user_id = sk_engine_join (self->engine, t->uid, *display_name ? display_name : NULL, &error);
-  if (user_id == NULL)
     {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
+      g_set_error_literal (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
+                           "This badge already belongs to a listener");
+      return NULL;
     }
+  if (t != NULL)
+    user_id = sk_engine_join (self->engine, t->uid, *display_name ? display_name : NULL, error);
+  if (user_id == NULL)
+    return NULL;
   t->user_id = g_strdup (user_id);
   lookup_listener (self, user_id, &name, &until);
-  sk_dbus_kiosk1_complete_join (skeleton, invocation, user_id, name ? name : "", until);
-  return TRUE;
+  return g_variant_new ("(ssx)", user_id, name ? name : "", until);
 }
 
-static gboolean
-on_vote (SkDBusKiosk1 *skeleton,
-         GDBusMethodInvocation *invocation,
-         const char *token,
-         int value,
-         SkKioskService *self)
+GVariant *
+sk_kiosk_method_vote (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *song = NULL;
-  Ticket *t = lookup_listener_ticket (self, token, &error);
+  const char *token;
+  int value;
+  g_autofree char *song = g_strdup (sk_engine_get_current_song (self->engine));
+  Ticket *t;
 
-  if (t == NULL)
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  song = g_strdup (sk_engine_get_current_song (self->engine));
-  if (!sk_engine_vote (self->engine, t->user_id, value, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  sk_dbus_kiosk1_complete_vote (skeleton, invocation, song ? song : "");
-  return TRUE;
+  g_variant_get (args, "(&si)", &token, &value);
+  t = lookup_listener_ticket (self, token, error);
+  if (t == NULL || !sk_engine_vote (self->engine, t->user_id, value, error))
+    return NULL;
+  return g_variant_new ("(s)", song ? song : "");
 }
 
-static gboolean
-on_check_out (SkDBusKiosk1 *skeleton,
-              GDBusMethodInvocation *invocation,
-              const char *token,
-              SkKioskService *self)
+GVariant *
+sk_kiosk_method_check_out (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  Ticket *t = lookup_listener_ticket (self, token, &error);
+  const char *token;
+  Ticket *t;
 
-  if (t == NULL || !sk_engine_check_out (self->engine, t->user_id, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
+  g_variant_get (args, "(&s)", &token);
+  t = lookup_listener_ticket (self, token, error);
+  if (t == NULL || !sk_engine_check_out (self->engine, t->user_id, error))
+    return NULL;
   g_hash_table_remove (self->tickets, token);
-  sk_dbus_kiosk1_complete_check_out (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
 void
 sk_kiosk_listeners_init (SkKioskService *self)
 {
   self->tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, ticket_free);
-  g_signal_connect (self->skeleton, "handle-tap", G_CALLBACK (on_tap), self);
-  g_signal_connect (self->skeleton, "handle-join", G_CALLBACK (on_join), self);
-  g_signal_connect (self->skeleton, "handle-vote", G_CALLBACK (on_vote), self);
-  g_signal_connect (self->skeleton, "handle-check-out", G_CALLBACK (on_check_out), self);
 }

@@ -38,8 +38,8 @@ enrolment_free (SkKioskEnrolment *e)
 }
 
 /* The paging arguments of the List methods, checked. */
-gboolean
-sk_kiosk_check_page (const char *search, guint limit, GError **error)
+static gboolean
+check_page (const char *search, guint limit, GError **error)
 {
   if (limit < 1 || limit > MAX_LIMIT)
     g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT, "limit is 1 to %d, not %u",
@@ -52,8 +52,9 @@ sk_kiosk_check_page (const char *search, guint limit, GError **error)
   return FALSE;
 }
 
-guint
-sk_kiosk_count_matches (
+/* The count of rows @sql gives with ?1 the player's id and ?2 @search. */
+static guint
+count_matches (
     SkStore *store, const char *sql, const char *player, const char *search, GError **error)
 {
   sqlite3_stmt *stmt = sk_store_prepare (store, sql, error);
@@ -67,6 +68,45 @@ sk_kiosk_count_matches (
     total = (guint) sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return total;
+}
+
+GVariant *
+sk_kiosk_list (
+    SkKioskService *self, GVariant *args, const SkKioskList *list, int flag, GError **error)
+{
+  SkStore *store = sk_engine_get_store (self->engine);
+  const char *player = sk_engine_get_player_id (self->engine);
+  const char *search;
+  guint offset, limit, total;
+  GVariantBuilder b;
+  sqlite3_stmt *stmt;
+
+  g_variant_get (args, "(&suu)", &search, &offset, &limit);
+  if (!check_page (search, limit, error))
+    return NULL;
+  total = count_matches (store, list->count_sql, player, search, error);
+  if (*error != NULL)
+    return NULL;
+  stmt = sk_store_prepare (store, list->sql, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, player, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, search, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, limit);
+  sqlite3_bind_int64 (stmt, 4, offset);
+  if (sqlite3_bind_parameter_count (stmt) >= 5)
+    sqlite3_bind_int (stmt, 5, flag);
+  g_variant_builder_init (&b, G_VARIANT_TYPE_TUPLE);
+  g_variant_builder_add (&b, "u", total);
+  g_variant_builder_open (&b, G_VARIANT_TYPE (list->rows_type));
+  while (sk_store_step (store, stmt, error) == SQLITE_ROW)
+    list->add_row (store, stmt, &b);
+  sqlite3_reset (stmt);
+  g_variant_builder_close (&b);
+  if (*error == NULL)
+    return g_variant_builder_end (&b);
+  g_variant_builder_clear (&b);
+  return NULL;
 }
 
 /* --- ListListeners ------------------------------------------------------ */
@@ -94,126 +134,74 @@ add_badges (SkStore *store, const char *user_id, GVariantBuilder *b)
   g_variant_builder_close (b);
 }
 
-static gboolean
-on_list_listeners (SkDBusKiosk1 *skeleton,
-                   GDBusMethodInvocation *invocation,
-                   const char *search,
-                   guint offset,
-                   guint limit,
-                   SkKioskService *self)
+/* One listener: id, name, role, whether a guest, and the badges (a second
+ * statement, stepped inside the first). */
+static void
+add_listener (SkStore *store, sqlite3_stmt *stmt, GVariantBuilder *b)
 {
-  SkStore *store = sk_engine_get_store (self->engine);
-  const char *player = sk_engine_get_player_id (self->engine);
-  g_autoptr (GError) error = NULL;
-  GVariantBuilder b;
-  sqlite3_stmt *stmt = NULL;
-  guint total = 0;
+  g_variant_builder_open (b, G_VARIANT_TYPE ("(sssba(sb))"));
+  g_variant_builder_add (b, "s", sk_store_column_text (stmt, 0));
+  g_variant_builder_add (b, "s", sk_store_column_text (stmt, 1));
+  g_variant_builder_add (b, "s", sk_store_column_text (stmt, 2));
+  g_variant_builder_add (b, "b", sqlite3_column_int (stmt, 3) != 0);
+  add_badges (store, sk_store_column_text (stmt, 0), b);
+  g_variant_builder_close (b);
+}
 
-  if (!sk_kiosk_check_page (search, limit, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  total = sk_kiosk_count_matches (store, "SELECT count(*) FROM profiles p WHERE " MATCH_SQL, player,
-                                  search, &error);
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssba(sb))"));
-  if (error == NULL)
-    stmt = sk_store_prepare (
-        store,
-        "SELECT p.id, " NAME_SQL ", "
-        "CASE WHEN EXISTS (SELECT 1 FROM roles r WHERE r.user_id = p.id AND r.role = 'admin') "
-        "  THEN 'admin' "
-        "WHEN EXISTS (SELECT 1 FROM roles r WHERE r.user_id = p.id AND r.role = 'manager') "
-        "  OR EXISTS (SELECT 1 FROM players WHERE id = ?1 AND manager_id = p.id) THEN 'manager' "
-        "ELSE 'listener' END, p.is_guest "
-        "FROM profiles p WHERE " MATCH_SQL " ORDER BY " NAME_SQL " COLLATE NOCASE, p.id "
-        "LIMIT ?3 OFFSET ?4",
-        &error);
-  if (error == NULL && stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, player, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, search, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, limit);
-      sqlite3_bind_int64 (stmt, 4, offset);
-      /* each row's badges: a second statement, stepped inside the first */
-      while (sk_store_step (store, stmt, &error) == SQLITE_ROW)
-        {
-          g_variant_builder_open (&b, G_VARIANT_TYPE ("(sssba(sb))"));
-          g_variant_builder_add (&b, "s", sk_store_column_text (stmt, 0));
-          g_variant_builder_add (&b, "s", sk_store_column_text (stmt, 1));
-          g_variant_builder_add (&b, "s", sk_store_column_text (stmt, 2));
-          g_variant_builder_add (&b, "b", sqlite3_column_int (stmt, 3) != 0);
-          add_badges (store, sk_store_column_text (stmt, 0), &b);
-          g_variant_builder_close (&b);
-        }
-      sqlite3_reset (stmt);
-    }
-  if (error != NULL)
-    {
-      g_variant_builder_clear (&b);
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  sk_dbus_kiosk1_complete_list_listeners (skeleton, invocation, total, g_variant_builder_end (&b));
-  return TRUE;
+static const SkKioskList listeners = {
+  "SELECT count(*) FROM profiles p WHERE " MATCH_SQL,
+  "SELECT p.id, " NAME_SQL ", "
+  "CASE WHEN EXISTS (SELECT 1 FROM roles r WHERE r.user_id = p.id AND r.role = 'admin') "
+  "  THEN 'admin' "
+  "WHEN EXISTS (SELECT 1 FROM roles r WHERE r.user_id = p.id AND r.role = 'manager') "
+  "  OR EXISTS (SELECT 1 FROM players WHERE id = ?1 AND manager_id = p.id) THEN 'manager' "
+  "ELSE 'listener' END, p.is_guest "
+  "FROM profiles p WHERE " MATCH_SQL " ORDER BY " NAME_SQL " COLLATE NOCASE, p.id "
+  "LIMIT ?3 OFFSET ?4",
+  "a(sssba(sb))",
+  add_listener,
+};
+
+GVariant *
+sk_kiosk_method_list_listeners (SkKioskService *self, GVariant *args, GError **error)
+{
+  return sk_kiosk_list (self, args, &listeners, 0, error);
 }
 
 /* --- changes ------------------------------------------------------------ */
 
-static gboolean
-on_rename_listener (SkDBusKiosk1 *skeleton,
-                    GDBusMethodInvocation *invocation,
-                    const char *listener_id,
-                    const char *display_name,
-                    SkKioskService *self)
+GVariant *
+sk_kiosk_method_rename_listener (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
+  const char *listener_id, *display_name;
 
-  if (!sk_engine_rename_listener (self->engine, listener_id, display_name, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
+  g_variant_get (args, "(&s&s)", &listener_id, &display_name);
+  if (!sk_engine_rename_listener (self->engine, listener_id, display_name, error))
+    return NULL;
   sk_kiosk_refresh_listeners (self);
-  sk_dbus_kiosk1_complete_rename_listener (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_set_badge_revoked (SkDBusKiosk1 *skeleton,
-                      GDBusMethodInvocation *invocation,
-                      const char *uid,
-                      gboolean revoked,
-                      SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_badge_revoked (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
+  const char *uid;
+  gboolean revoked;
 
-  if (!sk_engine_set_badge_revoked (self->engine, uid, revoked, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
+  g_variant_get (args, "(&sb)", &uid, &revoked);
+  if (!sk_engine_set_badge_revoked (self->engine, uid, revoked, error))
+    return NULL;
   g_message ("badge %s %s over D-Bus", uid, revoked ? "revoked" : "restored");
-  sk_dbus_kiosk1_complete_set_badge_revoked (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_set_role (SkDBusKiosk1 *skeleton,
-             GDBusMethodInvocation *invocation,
-             const char *listener_id,
-             const char *role,
-             SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_role (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
+  const char *listener_id, *role;
 
-  if (!sk_engine_set_role (self->engine, listener_id, role, &error))
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
-  sk_dbus_kiosk1_complete_set_role (skeleton, invocation);
-  return TRUE;
+  g_variant_get (args, "(&s&s)", &listener_id, &role);
+  return sk_engine_set_role (self->engine, listener_id, role, error) ? g_variant_new ("()") : NULL;
 }
 
 /* --- enrolment by tap --------------------------------------------------- */
@@ -236,28 +224,30 @@ on_enrol_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_enroll_by_tap (SkDBusKiosk1 *skeleton,
-                  GDBusMethodInvocation *invocation,
-                  const char *display_name,
-                  const char *role,
-                  SkKioskService *self)
+GVariant *
+sk_kiosk_method_enroll_by_tap (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *name = sk_badge_clean_name (display_name, &error);
+  const char *display_name, *role;
+  g_autofree char *name = NULL;
   SkKioskEnrolment *e;
 
-  if (name != NULL && g_strcmp0 (role, "listener") != 0 && g_strcmp0 (role, "manager") != 0 &&
+  g_variant_get (args, "(&s&s)", &display_name, &role);
+  name = sk_badge_clean_name (display_name, error);
+  if (name == NULL)
+    return NULL;
+  if (g_strcmp0 (role, "listener") != 0 && g_strcmp0 (role, "manager") != 0 &&
       g_strcmp0 (role, "admin") != 0)
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
-                 "A role is listener, manager or admin, not “%.20s”", role);
-  else if (name != NULL && self->enrolment != NULL)
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
-                 "An enrolment for %s waits for its badge: cancel it first", self->enrolment->name);
-  if (error != NULL)
     {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+                   "A role is listener, manager or admin, not “%.20s”", role);
+      return NULL;
+    }
+  if (self->enrolment != NULL)
+    {
+      g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
+                   "An enrolment for %s waits for its badge: cancel it first",
+                   self->enrolment->name);
+      return NULL;
     }
   e = g_new0 (SkKioskEnrolment, 1);
   e->name = g_steal_pointer (&name);
@@ -265,16 +255,14 @@ on_enroll_by_tap (SkDBusKiosk1 *skeleton,
   e->timeout = g_timeout_add_seconds (ENROL_SECONDS, on_enrol_timeout, self);
   self->enrolment = e;
   g_message ("waiting %d s for an unknown badge to enrol %s", ENROL_SECONDS, e->name);
-  sk_dbus_kiosk1_complete_enroll_by_tap (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_cancel_enroll (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+GVariant *
+sk_kiosk_method_cancel_enroll (SkKioskService *self, GVariant *args, GError **error)
 {
   end_enrolment (self);
-  sk_dbus_kiosk1_complete_cancel_enroll (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
 gboolean
@@ -294,19 +282,6 @@ sk_kiosk_enrol_tap (SkKioskService *self, SkTapResult *r, char **message, GError
   *message = g_strdup_printf ("This badge is now %s's", self->enrolment->name);
   end_enrolment (self);
   return TRUE;
-}
-
-void
-sk_kiosk_people_init (SkKioskService *self)
-{
-  g_signal_connect (self->skeleton, "handle-list-listeners", G_CALLBACK (on_list_listeners), self);
-  g_signal_connect (self->skeleton, "handle-rename-listener", G_CALLBACK (on_rename_listener),
-                    self);
-  g_signal_connect (self->skeleton, "handle-set-badge-revoked", G_CALLBACK (on_set_badge_revoked),
-                    self);
-  g_signal_connect (self->skeleton, "handle-set-role", G_CALLBACK (on_set_role), self);
-  g_signal_connect (self->skeleton, "handle-enroll-by-tap", G_CALLBACK (on_enroll_by_tap), self);
-  g_signal_connect (self->skeleton, "handle-cancel-enroll", G_CALLBACK (on_cancel_enroll), self);
 }
 
 void

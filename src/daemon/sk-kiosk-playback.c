@@ -98,10 +98,8 @@ add_pcm (const char *name, const char *desc, gpointer data)
   g_variant_builder_add (data, "(ss)", name, desc);
 }
 
-static gboolean
-on_list_audio_devices (SkDBusKiosk1 *skeleton,
-                       GDBusMethodInvocation *invocation,
-                       SkKioskService *self)
+GVariant *
+sk_kiosk_method_list_audio_devices (SkKioskService *self, GVariant *args, GError **error)
 {
   GVariantBuilder pcms, cards;
   int card = -1;
@@ -125,20 +123,19 @@ on_list_audio_devices (SkDBusKiosk1 *skeleton,
         snd_ctl_card_info_free (info);
       snd_ctl_close (ctl);
     }
-  sk_dbus_kiosk1_complete_list_audio_devices (skeleton, invocation, g_variant_builder_end (&pcms),
-                                              g_variant_builder_end (&cards));
-  return TRUE;
+  return g_variant_new ("(@a(ss)@a(iss))", g_variant_builder_end (&pcms),
+                        g_variant_builder_end (&cards));
 }
 
 /* --- the test sound ----------------------------------------------------- */
 
-struct _SkKioskTone
+typedef struct
 {
+  SkKioskJob base;
   char *pcm;
   double volume;
-  SkKioskService *service; /* NULL once it is freed */
   GDBusMethodInvocation *invocation;
-};
+} SkKioskTone;
 
 static void
 tone_job_free (gpointer data)
@@ -214,8 +211,8 @@ tone_done (GObject *source, GAsyncResult *result, gpointer data)
   SkKioskTone *job = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
 
-  if (job->service != NULL)
-    job->service->tone_job = NULL;
+  if (job->base.service != NULL)
+    job->base.service->tone = NULL;
   /* each completion takes the invocation */
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -227,154 +224,134 @@ tone_done (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static gboolean
-on_test_sound (SkDBusKiosk1 *skeleton,
-               GDBusMethodInvocation *invocation,
-               const char *pcm,
-               SkKioskService *self)
+need_playback (SkKioskService *self, GError **error)
 {
-  g_autoptr (GError) error = NULL;
+  if (self->playback != NULL)
+    return TRUE;
+  g_set_error_literal (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_SUPPORTED,
+                       _ ("This soundscaped plays nothing (no audio output)"));
+  return FALSE;
+}
+
+/* Answered when the tone has played (tone_done), or at once when it
+ * cannot play. */
+static gboolean
+start_test_sound (SkKioskService *self,
+                  const char *pcm,
+                  GDBusMethodInvocation *invocation,
+                  GError **error)
+{
   g_autoptr (GTask) task = NULL;
   SkKioskTone *job;
 
-  if (self->tone_job != NULL)
-    g_set_error_literal (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
-                         _ ("A test sound is playing: try again when it ends"));
-  else if (*pcm == '\0' && self->playback == NULL)
-    g_set_error_literal (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_SUPPORTED,
-                         _ ("This soundscaped plays nothing: name the PCM to test"));
-  else if (*pcm != '\0')
-    sk_kiosk_pcm_allowed (self, pcm, &error);
-  if (error != NULL)
+  if (self->tone != NULL)
     {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
+      g_set_error_literal (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_BUSY,
+                           _ ("A test sound is playing: try again when it ends"));
+      return FALSE;
     }
+  if (*pcm == '\0' && self->playback == NULL)
+    {
+      g_set_error_literal (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_SUPPORTED,
+                           _ ("This soundscaped plays nothing: name the PCM to test"));
+      return FALSE;
+    }
+  if (*pcm != '\0' && !sk_kiosk_pcm_allowed (self, pcm, error))
+    return FALSE;
   job = g_new0 (SkKioskTone, 1);
   job->pcm = g_strdup (*pcm != '\0' ? pcm : sk_playback_get_pcm_name (self->playback));
   job->volume = self->playback != NULL
                     ? sk_playback_get_volume (self->playback)
                     : sk_settings_get_double (sk_engine_get_store (self->engine), "volume");
-  job->service = self;
+  job->base.service = self;
   job->invocation = invocation; /* answered by tone_done() */
-  self->tone_job = job;
+  self->tone = &job->base;
   task = g_task_new (NULL, NULL, tone_done, NULL);
   g_task_set_task_data (task, job, tone_job_free);
   g_task_run_in_thread (task, tone_thread);
   return TRUE;
 }
 
-/* --- pause, resume, skip, volume ---------------------------------------- */
-
-static gboolean
-need_playback (SkKioskService *self, GDBusMethodInvocation *invocation)
+void
+sk_kiosk_method_test_sound (SkKioskService *self, GDBusMethodInvocation *invocation)
 {
-  if (self->playback != NULL)
-    return TRUE;
-  g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
-                                                 SK_KIOSK_ERROR_NOT_SUPPORTED,
-                                                 _ ("This soundscaped plays nothing (no audio "
-                                                    "output)"));
-  return FALSE;
+  g_autoptr (GError) error = NULL;
+  const char *pcm;
+
+  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&s)", &pcm);
+  if (!start_test_sound (self, pcm, invocation, &error))
+    sk_kiosk_return_error (invocation, error);
 }
 
-static gboolean
-on_pause (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+/* --- pause, resume, skip, volume ---------------------------------------- */
+
+GVariant *
+sk_kiosk_method_pause (SkKioskService *self, GVariant *args, GError **error)
 {
-  if (!need_playback (self, invocation))
-    return TRUE;
+  if (!need_playback (self, error))
+    return NULL;
   sk_audio_player_pause (sk_playback_get_player (self->playback));
   sk_kiosk_set_audio_status (self, "paused", NULL);
   g_message ("paused by a manager");
-  sk_dbus_kiosk1_complete_pause (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_resume (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+GVariant *
+sk_kiosk_method_resume (SkKioskService *self, GVariant *args, GError **error)
 {
-  if (!need_playback (self, invocation))
-    return TRUE;
+  if (!need_playback (self, error))
+    return NULL;
   if (self->scheduler != NULL && !sk_scheduler_is_open (self->scheduler))
     {
       /* the schedule paused it: it resumes when the venue opens */
-      g_dbus_method_invocation_return_error_literal (
-          invocation, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
+      g_set_error_literal (
+          error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
           _ ("The venue is closed now by its opening hours: change the schedule to play now"));
-      return TRUE;
+      return NULL;
     }
   sk_audio_player_resume (sk_playback_get_player (self->playback));
   sk_kiosk_set_audio_status (self,
                              sk_engine_get_current_song (self->engine) != NULL ? "playing" : "idle",
                              NULL);
   g_message ("resumed by a manager");
-  sk_dbus_kiosk1_complete_resume (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_skip (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+GVariant *
+sk_kiosk_method_skip (SkKioskService *self, GVariant *args, GError **error)
 {
   g_autofree char *song = NULL;
 
-  if (!need_playback (self, invocation))
-    return TRUE;
+  if (!need_playback (self, error))
+    return NULL;
   song = g_strdup (sk_engine_get_current_song (self->engine));
   if (song == NULL)
     {
-      g_dbus_method_invocation_return_error_literal (invocation, SK_KIOSK_ERROR,
-                                                     SK_KIOSK_ERROR_NOT_ALLOWED,
-                                                     _ ("Nothing is playing to skip"));
-      return TRUE;
+      g_set_error_literal (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_NOT_ALLOWED,
+                           _ ("Nothing is playing to skip"));
+      return NULL;
     }
   sk_audio_player_skip (sk_playback_get_player (self->playback));
   g_message ("skipped by a manager");
   sk_dbus_kiosk1_emit_skipped (self->skeleton, song, "manager", "A manager skipped it");
-  sk_dbus_kiosk1_complete_skip (skeleton, invocation);
-  return TRUE;
+  return g_variant_new ("()");
 }
 
-static gboolean
-on_set_volume (SkDBusKiosk1 *skeleton,
-               GDBusMethodInvocation *invocation,
-               double volume,
-               SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_volume (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
   double cap = self->playback != NULL ? sk_playback_get_volume_cap (self->playback) : 1.0;
   char buf[SK_NUMBER_BUF_SIZE];
+  double volume;
 
+  g_variant_get (args, "(d)", &volume);
   if (!(volume >= 0 && volume <= 1))
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
                  _ ("A volume is from 0 to 1, not %g"), volume);
   else if (volume > cap)
-    g_set_error (&error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, SK_KIOSK_ERROR, SK_KIOSK_ERROR_INVALID_ARGUMENT,
                  _ ("The volume may be at most %g now: the schedule caps it"), cap);
-  else
-    sk_kiosk_apply_setting (self, "volume", sk_number_format (buf, volume), &error);
-  if (error != NULL)
-    sk_kiosk_return_error (invocation, error);
-  else
-    sk_dbus_kiosk1_complete_set_volume (skeleton, invocation);
-  return TRUE;
-}
-
-void
-sk_kiosk_playback_init (SkKioskService *self)
-{
-  g_signal_connect (self->skeleton, "handle-pause", G_CALLBACK (on_pause), self);
-  g_signal_connect (self->skeleton, "handle-resume", G_CALLBACK (on_resume), self);
-  g_signal_connect (self->skeleton, "handle-skip", G_CALLBACK (on_skip), self);
-  g_signal_connect (self->skeleton, "handle-set-volume", G_CALLBACK (on_set_volume), self);
-  g_signal_connect (self->skeleton, "handle-test-sound", G_CALLBACK (on_test_sound), self);
-  g_signal_connect (self->skeleton, "handle-list-audio-devices", G_CALLBACK (on_list_audio_devices),
-                    self);
-}
-
-void
-sk_kiosk_playback_clear (SkKioskService *self)
-{
-  /* a tone still playing answers its caller, without the service */
-  if (self->tone_job != NULL)
-    self->tone_job->service = NULL;
-  self->tone_job = NULL;
+  else if (sk_kiosk_apply_setting (self, "volume", sk_number_format (buf, volume), error))
+    return g_variant_new ("()");
+  return NULL;
 }

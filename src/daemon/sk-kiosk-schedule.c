@@ -39,8 +39,8 @@ sk_kiosk_service_set_scheduler (SkKioskService *self, SkScheduler *scheduler)
   on_changed (scheduler, sk_scheduler_is_open (scheduler), sk_scheduler_get_cap (scheduler), self);
 }
 
-static gboolean
-on_get_schedule (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKioskService *self)
+GVariant *
+sk_kiosk_method_get_schedule (SkKioskService *self, GVariant *args, GError **error)
 {
   g_autoptr (SkSchedule) loaded = NULL;
   SkSchedule *s;
@@ -60,57 +60,36 @@ on_get_schedule (SkDBusKiosk1 *skeleton, GDBusMethodInvocation *invocation, SkKi
   e = sk_schedule_get_caps (s, &n);
   for (guint i = 0; i < n; i++)
     g_variant_builder_add (&caps, "(uuud)", e[i].weekday, e[i].from, e[i].to, e[i].cap);
-  sk_dbus_kiosk1_complete_get_schedule (skeleton, invocation, g_variant_builder_end (&hours),
-                                        g_variant_builder_end (&caps),
-                                        sk_schedule_get_zone_name (s));
-  return TRUE;
+  return g_variant_new ("(@a(uuu)@a(uuud)s)", g_variant_builder_end (&hours),
+                        g_variant_builder_end (&caps), sk_schedule_get_zone_name (s));
 }
 
-static gboolean
-on_set_schedule (SkDBusKiosk1 *skeleton,
-                 GDBusMethodInvocation *invocation,
-                 GVariant *opening_hours,
-                 GVariant *volume_caps,
-                 const char *time_zone,
-                 SkKioskService *self)
+GVariant *
+sk_kiosk_method_set_schedule (SkKioskService *self, GVariant *args, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SkSchedule) s = sk_schedule_new (time_zone, &error);
-  GVariantIter iter;
+  g_autoptr (GVariantIter) hours = NULL;
+  g_autoptr (GVariantIter) caps = NULL;
+  g_autoptr (SkSchedule) s = NULL;
+  const char *time_zone;
   guint weekday, from, to;
   double cap;
+  gboolean ok;
 
-  if (s != NULL)
-    {
-      g_variant_iter_init (&iter, opening_hours);
-      while (error == NULL && g_variant_iter_next (&iter, "(uuu)", &weekday, &from, &to))
-        sk_schedule_add_opening (s, weekday, from, to, &error);
-      g_variant_iter_init (&iter, volume_caps);
-      while (error == NULL && g_variant_iter_next (&iter, "(uuud)", &weekday, &from, &to, &cap))
-        sk_schedule_add_cap (s, weekday, from, to, cap, &error);
-    }
-  if (error == NULL)
-    {
-      if (self->scheduler != NULL)
-        sk_scheduler_set_schedule (self->scheduler, g_steal_pointer (&s), &error);
-      else
-        sk_schedule_save (s, sk_engine_get_store (self->engine), &error);
-    }
-  if (error != NULL)
-    {
-      sk_kiosk_return_error (invocation, error);
-      return TRUE;
-    }
+  g_variant_get (args, "(a(uuu)a(uuud)&s)", &hours, &caps, &time_zone);
+  s = sk_schedule_new (time_zone, error);
+  ok = s != NULL;
+  while (ok && g_variant_iter_next (hours, "(uuu)", &weekday, &from, &to))
+    ok = sk_schedule_add_opening (s, weekday, from, to, error);
+  while (ok && g_variant_iter_next (caps, "(uuud)", &weekday, &from, &to, &cap))
+    ok = sk_schedule_add_cap (s, weekday, from, to, cap, error);
+  if (ok && self->scheduler != NULL)
+    ok = sk_scheduler_set_schedule (self->scheduler, g_steal_pointer (&s), error);
+  else if (ok)
+    ok = sk_schedule_save (s, sk_engine_get_store (self->engine), error);
+  if (!ok)
+    return NULL;
   g_message ("the schedule was changed over D-Bus");
-  sk_dbus_kiosk1_complete_set_schedule (skeleton, invocation);
-  return TRUE;
-}
-
-void
-sk_kiosk_schedule_init (SkKioskService *self)
-{
-  g_signal_connect (self->skeleton, "handle-get-schedule", G_CALLBACK (on_get_schedule), self);
-  g_signal_connect (self->skeleton, "handle-set-schedule", G_CALLBACK (on_set_schedule), self);
+  return g_variant_new ("()");
 }
 
 void

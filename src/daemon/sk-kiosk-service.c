@@ -8,9 +8,11 @@
  * changes all the time and is never announced (the XML says so); it is
  * kept current once a second while a track plays.
  *
- * The admin methods are refused while the admin page is locked (the gate
- * is sk_kiosk_admin_allow(), sk-kiosk-admin.c; docs/DESIGN.md, the D-Bus
- * interface).
+ * Every method goes through one dispatcher, which refuses the admin
+ * methods while the admin page is locked (the gate is
+ * sk_kiosk_admin_allow(), sk-kiosk-admin.c; docs/DESIGN.md, the D-Bus
+ * interface) and answers with what the method's function returns
+ * (SkKioskMethod, sk-kiosk-private.h).
  */
 #include "config.h"
 
@@ -386,31 +388,86 @@ sk_kiosk_service_set_reader (SkKioskService *self, SkNfcReader *reader)
   refresh_reader (self);
 }
 
-/* --- the admin gate ----------------------------------------------------- */
+/* --- the methods: one dispatcher, the admin gate ------------------------ */
 
-/* Methods anyone on the bus may call: the listener methods (their tickets
- * decide), Unlock and Lock, and SetPin (which needs no unlock on first
- * boot, and asks the gate itself after). */
-static const char *const listener_methods[] = { "Tap",    "Join", "Vote",   "CheckOut",
-                                                "Unlock", "Lock", "SetPin", NULL };
-
-/* Every other method is an admin one: refused here, before its handler,
- * while the admin page is locked; each one allowed extends the unlock.
- * The gate is the first handler of each admin method's handle-* signal,
- * so it runs where the handlers run, on the main context (GDBus's
- * g-authorize-method would run it on its worker thread, beside the
- * store and the unlock timer).  Connected swapped, it takes the two
- * arguments every handle-* signal starts with: the service (the data,
- * first) and the invocation; the method's own arguments follow unread. */
-static gboolean
-on_admin_method (SkKioskService *self, GDBusMethodInvocation *invocation)
+/* Every method of the interface, and who may call it. The listener
+ * methods (their tickets decide), Unlock and Lock, and SetPin (which needs
+ * no unlock on first boot, and asks the gate itself after) anyone on the
+ * bus may call; the admin ones are refused, before they run, while the
+ * admin page is locked, and each one allowed extends the unlock. */
+typedef struct
 {
-  const char *method = g_dbus_method_invocation_get_method_name (invocation);
-  g_autoptr (GError) error = NULL;
+  const char *name;
+  gboolean admin;
+  SkKioskMethodFunc *func;
+  SkKioskLaterFunc *later; /* instead of func: answers later */
+} Method;
 
-  if (sk_kiosk_admin_allow (self, method, &error))
-    return FALSE; /* on to the method's own handler */
-  sk_kiosk_return_error (invocation, error);
+static const Method methods[] = {
+  { "Tap", FALSE, sk_kiosk_method_tap },
+  { "Join", FALSE, sk_kiosk_method_join },
+  { "Vote", FALSE, sk_kiosk_method_vote },
+  { "CheckOut", FALSE, sk_kiosk_method_check_out },
+  { "Unlock", FALSE, sk_kiosk_method_unlock },
+  { "Lock", FALSE, sk_kiosk_method_lock },
+  { "SetPin", FALSE, sk_kiosk_method_set_pin },
+  { "GetSettings", TRUE, sk_kiosk_method_get_settings },
+  { "SetSetting", TRUE, sk_kiosk_method_set_setting },
+  { "SetPlayerName", TRUE, sk_kiosk_method_set_player_name },
+  { "Pause", TRUE, sk_kiosk_method_pause },
+  { "Resume", TRUE, sk_kiosk_method_resume },
+  { "Skip", TRUE, sk_kiosk_method_skip },
+  { "SetVolume", TRUE, sk_kiosk_method_set_volume },
+  { "TestSound", TRUE, NULL, sk_kiosk_method_test_sound },
+  { "ListAudioDevices", TRUE, sk_kiosk_method_list_audio_devices },
+  { "ListSongs", TRUE, sk_kiosk_method_list_songs },
+  { "SetInLibrary", TRUE, sk_kiosk_method_set_in_library },
+  { "SetAllInLibrary", TRUE, sk_kiosk_method_set_all_in_library },
+  { "Import", TRUE, sk_kiosk_method_import },
+  { "ListListeners", TRUE, sk_kiosk_method_list_listeners },
+  { "RenameListener", TRUE, sk_kiosk_method_rename_listener },
+  { "SetBadgeRevoked", TRUE, sk_kiosk_method_set_badge_revoked },
+  { "SetRole", TRUE, sk_kiosk_method_set_role },
+  { "EnrollByTap", TRUE, sk_kiosk_method_enroll_by_tap },
+  { "CancelEnroll", TRUE, sk_kiosk_method_cancel_enroll },
+  { "GetSchedule", TRUE, sk_kiosk_method_get_schedule },
+  { "SetSchedule", TRUE, sk_kiosk_method_set_schedule },
+  { "GetDiagnostics", TRUE, sk_kiosk_method_get_diagnostics },
+  { "GetRecentLog", TRUE, sk_kiosk_method_get_recent_log },
+};
+
+static const Method *
+find_method (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    if (strcmp (methods[i].name, name) == 0)
+      return &methods[i];
+  return NULL;
+}
+
+/* The handler of every handle-* signal, so it runs where GDBus emits them,
+ * on the main context (GDBus's g-authorize-method would run the gate on
+ * its worker thread, beside the store and the unlock timer). Connected
+ * swapped, it takes the two arguments every handle-* signal starts with:
+ * the service (the data, first) and the invocation; the method's own
+ * arguments, which follow, it reads from the invocation. */
+static gboolean
+on_method (SkKioskService *self, GDBusMethodInvocation *invocation)
+{
+  const char *name = g_dbus_method_invocation_get_method_name (invocation);
+  const Method *method = find_method (name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  if (method->admin && !sk_kiosk_admin_allow (self, name, &error))
+    sk_kiosk_return_error (invocation, error);
+  else if (method->later != NULL)
+    method->later (self, invocation);
+  else if ((reply = method->func (self, g_dbus_method_invocation_get_parameters (invocation),
+                                  &error)) != NULL)
+    g_dbus_method_invocation_return_value (invocation, g_variant_take_ref (reply));
+  else
+    sk_kiosk_return_error (invocation, error);
   return TRUE;
 }
 
@@ -430,21 +487,21 @@ handle_signal_name (const char *method)
   return g_string_free (name, FALSE);
 }
 
+/* Every method of the interface to on_method; each must have its row. */
 static void
-connect_admin_gate (SkKioskService *self)
+connect_methods (SkKioskService *self)
 {
   GDBusInterfaceInfo *info = sk_dbus_kiosk1_interface_info ();
 
   for (GDBusMethodInfo **m = info->methods; *m != NULL; m++)
     {
-      g_autofree char *signal = NULL;
+      g_autofree char *signal = handle_signal_name ((*m)->name);
 
-      if (g_strv_contains (listener_methods, (*m)->name))
-        continue;
-      signal = handle_signal_name ((*m)->name);
       if (g_signal_lookup (signal, SK_DBUS_TYPE_KIOSK1) == 0)
-        g_error ("no signal %s for the admin method %s", signal, (*m)->name);
-      g_signal_connect_swapped (self->skeleton, signal, G_CALLBACK (on_admin_method), self);
+        g_error ("no signal %s for the method %s", signal, (*m)->name);
+      if (find_method ((*m)->name) == NULL)
+        g_error ("the method %s has no function", (*m)->name);
+      g_signal_connect_swapped (self->skeleton, signal, G_CALLBACK (on_method), self);
     }
 }
 
@@ -457,14 +514,10 @@ sk_kiosk_service_new (SkEngine *engine)
 
   self->engine = g_object_ref (engine);
   self->skeleton = sk_dbus_kiosk1_skeleton_new ();
-  connect_admin_gate (self); /* before every handler: it must run first */
+  connect_methods (self);
   sk_kiosk_listeners_init (self);
   sk_kiosk_admin_init (self);
-  sk_kiosk_schedule_init (self);
-  sk_kiosk_people_init (self);
-  sk_kiosk_library_init (self);
   sk_kiosk_diagnostics_init (self);
-  sk_kiosk_playback_init (self);
 
   g_signal_connect (engine, "track-started", G_CALLBACK (on_track_started), self);
   g_signal_connect (engine, "queue-changed", G_CALLBACK (on_queue_changed), self);
@@ -588,6 +641,14 @@ sk_kiosk_service_own (
   return TRUE;
 }
 
+static void
+forget_job (SkKioskJob **job)
+{
+  if (*job != NULL)
+    (*job)->service = NULL;
+  *job = NULL;
+}
+
 void
 sk_kiosk_service_free (SkKioskService *self)
 {
@@ -602,8 +663,9 @@ sk_kiosk_service_free (SkKioskService *self)
   sk_kiosk_admin_clear (self);
   sk_kiosk_schedule_clear (self);
   sk_kiosk_people_clear (self);
-  sk_kiosk_library_clear (self);
-  sk_kiosk_playback_clear (self);
+  /* an import or a test sound at work finishes on its thread */
+  forget_job (&self->import);
+  forget_job (&self->tone);
   if (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_signal_handlers_disconnect_by_data (self->engine, self);
