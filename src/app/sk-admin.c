@@ -12,6 +12,7 @@
 
 #include <adwaita.h>
 
+#include "sk-admin-library.h"
 #include "sk-admin-system.h"
 #include "sk-admin.h"
 #include "sk-app-call.h"
@@ -28,6 +29,7 @@ struct _SkAdmin
   GtkScale *crossfade;
   AdwComboRow *strategy;
   SkAdminSystem *system;
+  SkAdminLibrary *library;
   GtkLabel *page_error;
   GtkLabel *page_note;
 
@@ -130,6 +132,7 @@ show_page (SkAdmin *self)
   show_engine (self);
   sk_app_call (self->proxy, "GetSettings", NULL, self->cancellable, on_settings, self);
   sk_admin_system_load (self->system, self->proxy);
+  sk_admin_library_load (self->library, self->proxy);
   gtk_stack_set_visible_child_name (self->stack, "page");
 }
 
@@ -303,6 +306,7 @@ sk_admin_class_init (SkAdminClass *klass)
   object_class->finalize = sk_admin_finalize;
   g_type_ensure (SK_TYPE_KEYPAD);
   g_type_ensure (SK_TYPE_ADMIN_SYSTEM);
+  g_type_ensure (SK_TYPE_ADMIN_LIBRARY);
   signals[SIGNAL_CLOSE] = g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -315,6 +319,7 @@ sk_admin_class_init (SkAdminClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, crossfade);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, strategy);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, system);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, library);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_error);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_note);
   gtk_widget_class_bind_template_callback (widget_class, on_pin_submit);

@@ -158,6 +158,12 @@ flag_set (Screen *s, gconstpointer data)
   return *(const gboolean *) data;
 }
 
+static gboolean
+drawable (Screen *s, gconstpointer widget)
+{
+  return gtk_widget_is_drawable ((GtkWidget *) widget);
+}
+
 /* Activates @button as a screen reader's "click" does, and waits for the
  * click (GTK shows the press for a moment first). */
 void
@@ -166,7 +172,9 @@ click (Screen *s, GtkWidget *button)
   gboolean clicked = FALSE;
   gulong handler = g_signal_connect (button, "clicked", G_CALLBACK (on_clicked), &clicked);
 
-  if (!gtk_widget_is_drawable (button))
+  /* a button on its way in (a row unfolding) is waited for, as a person
+   * would */
+  if (!wait_until (s, drawable, button, 2))
     for (GtkWidget *w = button; w != NULL; w = gtk_widget_get_parent (w))
       g_test_message ("not drawn: %s %s visible %d mapped %d", G_OBJECT_TYPE_NAME (w),
                       gtk_widget_get_css_name (w), gtk_widget_get_visible (w),
@@ -244,15 +252,31 @@ on_after_paint (GdkFrameClock *clock, gpointer data)
   *(gboolean *) data = TRUE;
 }
 
+/* Waits until the window has drawn @n frames more. */
+void
+wait_frames (Screen *s, guint n)
+{
+  GtkWidget *window = GTK_WIDGET (s->window);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  gboolean done = FALSE;
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &done);
+
+  for (guint i = 0; i < n; i++)
+    {
+      done = FALSE;
+      gtk_widget_queue_draw (window);
+      if (!wait_until (s, painted, &done, 5))
+        g_error ("no frame drawn within 5 s");
+    }
+  g_signal_handler_disconnect (clock, handler);
+}
+
 /* The window as drawn, into the build directory. Waits for a frame
  * first, so that what was changed is what is written. */
 void
 screenshot (Screen *s, const char *name)
 {
   GtkWidget *window = GTK_WIDGET (s->window);
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
-  gboolean done = FALSE;
-  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &done);
   g_autoptr (GdkPaintable) paintable = NULL;
   g_autoptr (GtkSnapshot) snapshot = NULL;
   g_autoptr (GskRenderNode) node = NULL;
@@ -263,14 +287,7 @@ screenshot (Screen *s, const char *name)
   if (!wait_until (s, settled, NULL, 5))
     g_error ("a page was still changing after 5 s");
   /* two frames: the first may still carry a layout change */
-  for (int i = 0; i < 2; i++)
-    {
-      done = FALSE;
-      gtk_widget_queue_draw (window);
-      if (!wait_until (s, painted, &done, 5))
-        g_error ("no frame drawn within 5 s");
-    }
-  g_signal_handler_disconnect (clock, handler);
+  wait_frames (s, 2);
   /* nothing asked for more room than the screen has */
   w = gtk_widget_get_width (window);
   h = gtk_widget_get_height (window);
@@ -389,6 +406,97 @@ int
 count_rows (Screen *s, const char *sql)
 {
   return sk_test_file_query_int (s->base.db, sql);
+}
+
+/* @text typed key by key on the screen's own @keyboard, once it shows. */
+void
+type_keys (Screen *s, SkKeyboard *keyboard, const char *text)
+{
+  if (!wait_until (s, drawable, keyboard, 5))
+    g_error ("the keyboard was not shown within 5 s");
+  /* the keys are packed for the width they were given after a frame */
+  wait_frames (s, 2);
+  for (const char *c = text; *c; c = g_utf8_next_char (c))
+    {
+      char key[8] = { 0 };
+
+      if (*c == ' ')
+        {
+          press_in (s, GTK_WIDGET (keyboard), _ ("Space"));
+          continue;
+        }
+      g_unichar_to_utf8 (g_utf8_get_char (c), key);
+      if (sk_keyboard_find_key (keyboard, key) == NULL)
+        g_error ("no key “%s” on the keyboard", key);
+      click (s, sk_keyboard_find_key (keyboard, key));
+    }
+}
+
+static gboolean
+admin_unlocked (Screen *s, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_admin_unlocked (s->base.kiosk);
+}
+
+/* "Admin", the PIN on the keypad, "Unlock". */
+void
+open_admin_page (Screen *s)
+{
+  press (s, "Admin");
+  wait_page (s, "admin", 2);
+  for (const char *c = APP_PIN; *c; c++)
+    {
+      char digit[2] = { *c, 0 };
+
+      press (s, digit);
+    }
+  press (s, "Unlock");
+  if (!wait_until (s, admin_unlocked, NULL, 5))
+    g_error ("the PIN did not unlock within 5 s");
+}
+
+/* The scrolled window around @widget scrolled so that @widget is at its
+ * top, as far as it goes; again each frame until the layout holds still
+ * (a row folding away moves what is below it). */
+void
+scroll_to (Screen *s, GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *content;
+  GtkAdjustment *adjustment;
+  double last = -1;
+
+  g_assert_nonnull (scrolled);
+  content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  if (GTK_IS_VIEWPORT (content))
+    content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  for (guint i = 0; i < 100; i++)
+    {
+      double x = 0, y = 0;
+
+      wait_frames (s, 1);
+      g_assert_true (gtk_widget_translate_coordinates (widget, content, 0, 0, &x, &y));
+      gtk_adjustment_set_value (adjustment, y);
+      if (y == last)
+        return;
+      last = y;
+    }
+  g_error ("the page was still moving after 100 frames");
+}
+
+static gboolean
+answers_one (Screen *s, gconstpointer sql)
+{
+  return count_rows (s, sql) == 1;
+}
+
+/* Until the query @sql on the engine's database answers 1, for up to 5 s. */
+void
+wait_row (Screen *s, const char *sql)
+{
+  if (!wait_until (s, answers_one, sql, 5))
+    g_error ("“%s” did not answer 1 within 5 s", sql);
 }
 
 static void

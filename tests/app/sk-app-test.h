@@ -18,6 +18,7 @@
 #include <gtk/gtk.h>
 
 #include "sk-dbus-fixture.h"
+#include "sk-keyboard.h"
 #include "sk-kiosk-client.h"
 #include "sk-window.h"
 
@@ -69,6 +70,8 @@ void click (Screen *s, GtkWidget *button);
 /* Presses the button a screen reader calls @name (under @root). */
 void press (Screen *s, const char *name);
 void press_in (Screen *s, GtkWidget *root, const char *name);
+/* Waits until the window has drawn @n frames more. */
+void wait_frames (Screen *s, guint n);
 /* The window as drawn, into the build directory, once it has settled;
  * fails when the window grew beyond the screen. */
 void screenshot (Screen *s, const char *name);
@@ -88,6 +91,16 @@ void screen_teardown (Screen *s, gconstpointer data);
  * then taken away. */
 void tap_reader (Screen *s, const char *uid, const char *page);
 int count_rows (Screen *s, const char *sql);
+/* Until the query @sql on the engine's database answers 1, for up to 5 s. */
+void wait_row (Screen *s, const char *sql);
+/* @text typed key by key on the screen's own @keyboard. */
+void type_keys (Screen *s, SkKeyboard *keyboard, const char *text);
+/* "Admin", the PIN APP_PIN on the keypad, "Unlock": the admin page shown
+ * and the engine unlocked. */
+void open_admin_page (Screen *s);
+/* The scrolled window around @widget scrolled so that @widget is at its
+ * top (as far as it goes). */
+void scroll_to (Screen *s, GtkWidget *widget);
 
 /* The start of each test program (FALSE: no Xvfb, the tests skipped), and
  * its end: g_test_run, then Xvfb stopped. */

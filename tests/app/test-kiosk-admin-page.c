@@ -27,19 +27,6 @@ admin_unlocked (Screen *s, gconstpointer want)
 }
 
 static gboolean
-row_exists (Screen *s, gconstpointer sql)
-{
-  return count_rows (s, sql) == 1;
-}
-
-static void
-wait_row (Screen *s, const char *sql)
-{
-  if (!wait_until (s, row_exists, sql, 5))
-    g_error ("no row for “%s” within 5 s", sql);
-}
-
-static gboolean
 strategy_is (Screen *s, gconstpointer strategy)
 {
   return g_strcmp0 (sk_dbus_kiosk1_get_strategy (s->base.kiosk), strategy) == 0;
@@ -110,18 +97,8 @@ test_admin_page (Screen *s, gconstpointer data)
   GtkWidget *window = GTK_WIDGET (s->window);
   SkAdminSystem *system;
 
-  press (s, "Admin");
-  wait_page (s, "admin", 2);
-  for (const char *c = APP_PIN; *c; c++)
-    {
-      char digit[2] = { *c, 0 };
-
-      press (s, digit);
-    }
-  press (s, "Unlock");
+  open_admin_page (s);
   wait_text (s, "Playback", 5);
-  if (!wait_until (s, admin_unlocked, GINT_TO_POINTER (TRUE), 5))
-    g_error ("the PIN did not unlock within 5 s");
   system = sk_admin_get_system (find_admin (s));
   wait_text (s, "Badge reader", 2);
   screenshot (s, "admin-page");

@@ -69,12 +69,7 @@ test_listener_screens (Screen *s, gconstpointer data)
       gtk_widget_get_ancestor (find_named (GTK_WIDGET (s->window), "Your name"), SK_TYPE_JOIN));
   g_assert_cmpuint (strlen (gtk_editable_get_text (sk_join_get_entry (join))), >, 3);
   keyboard = sk_join_get_keyboard (join);
-  for (const char *c = name; *c; c++)
-    {
-      char key[2] = { *c, 0 };
-
-      click (s, sk_keyboard_find_key (keyboard, key));
-    }
+  type_keys (s, keyboard, name);
   g_assert_cmpstr (gtk_editable_get_text (sk_join_get_entry (join)), ==, name);
   screenshot (s, "join-typed");
   press (s, "Join with this name");
