@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "sk-settings.h"
+#include "sk-util.h"
 
 /* clang-format off */
 G_DEFINE_QUARK (sk-config-error-quark, sk_config_error)
@@ -384,15 +385,7 @@ sk_config_load (SkConfig *self, const char *path, GError **error)
 char *
 sk_config_default_path (void)
 {
-  const char *dirs = g_getenv ("CONFIGURATION_DIRECTORY");
-
-  if (dirs != NULL && *dirs != '\0')
-    {
-      g_auto (GStrv) each = g_strsplit (dirs, ":", 2);
-
-      return g_build_filename (each[0], "kiosk.conf", NULL);
-    }
-  return g_build_filename (SK_SYSCONFDIR, "kiosk.conf", NULL);
+  return sk_service_dir_file ("CONFIGURATION_DIRECTORY", SK_SYSCONFDIR, "kiosk.conf");
 }
 
 char *
