@@ -165,10 +165,7 @@ cmd_cache (int argc, char **argv)
   if (rc >= 0)
     return rc;
   if (!fetch && argc > 1)
-    {
-      fail ("cache: song ids are only taken with --fetch");
-      return EXIT_USAGE;
-    }
+    return fail_usage ("cache: song ids are only taken with --fetch");
   store = open_store (SK_STORE_OPEN_EXISTING);
   if (store == NULL)
     return EXIT_FAILURE;

@@ -134,10 +134,7 @@ cmd_vote_or_check_out (int argc, char **argv)
   if (rc >= 0)
     return rc;
   if (vote && !g_ascii_string_to_unsigned (argv[2], 10, 1, 5, &value, NULL))
-    {
-      fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
-      return EXIT_USAGE;
-    }
+    return fail_usage ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
   if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
     return EXIT_FAILURE;
   if (kiosk != NULL)
