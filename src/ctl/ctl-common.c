@@ -81,6 +81,16 @@ open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags 
   return *engine != NULL;
 }
 
+GOptionEntry
+ctl_pin_option (char **pin)
+{
+  static const char
+      help[] = "The admin PIN for a change, when soundscaped runs (else asked on a terminal)";
+  GOptionEntry entry = { "pin", 0, 0, G_OPTION_ARG_STRING, pin, help, "PIN" };
+
+  return entry;
+}
+
 static gboolean
 is_negative_number (const char *arg)
 {

@@ -38,10 +38,7 @@ cmd_import (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
   g_autofree char *pin = NULL;
-  GOptionEntry entries[] = { { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
-                               "The admin PIN, when soundscaped runs (else asked on a terminal)",
-                               "PIN" },
-                             { NULL } };
+  GOptionEntry entries[] = { ctl_pin_option (&pin), { NULL } };
   guint n = 0;
   int rc = parse_options (&argc, &argv, entries);
 

@@ -89,14 +89,12 @@ cmd_enroll (int argc, char **argv)
   double pref[SK_DIM];
   g_autofree char *pin = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  GOptionEntry entries[] = {
-    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin", "ROLE" },
-    { "taste", 0, 0, G_OPTION_ARG_STRING, &taste, "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]",
-      "VECTOR" },
-    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
-      "The admin PIN, when soundscaped runs (else asked on a terminal)", "PIN" },
-    { NULL }
-  };
+  GOptionEntry entries[] = { { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin",
+                               "ROLE" },
+                             { "taste", 0, 0, G_OPTION_ARG_STRING, &taste,
+                               "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]", "VECTOR" },
+                             ctl_pin_option (&pin),
+                             { NULL } };
   int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
@@ -162,10 +160,7 @@ cmd_next (int argc, char **argv)
   g_autofree char *title = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
   g_autofree char *pin = NULL;
-  GOptionEntry entries[] = { { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
-                               "The admin PIN, when soundscaped runs (else asked on a terminal)",
-                               "PIN" },
-                             { NULL } };
+  GOptionEntry entries[] = { ctl_pin_option (&pin), { NULL } };
   int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)

@@ -40,6 +40,8 @@ const CtlCommand *ctl_command_find (const char *name);
  * @entries; prints its usage on --help. Returns -1 to go on, or an exit
  * code. */
 int parse_options (int *argc, char ***argv, GOptionEntry *entries);
+/* The --pin option of the commands that change the kiosk. */
+GOptionEntry ctl_pin_option (char **pin);
 /* Runs @loop until it quits, or until SIGINT or SIGTERM quits it: TRUE
  * when one of these did. */
 gboolean ctl_run_loop (GMainLoop *loop);
