@@ -81,6 +81,24 @@ open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags 
   return *engine != NULL;
 }
 
+int
+parse_options_and_open (int *argc,
+                        char ***argv,
+                        GOptionEntry *entries,
+                        SkDBusKiosk1 **kiosk,
+                        SkEngine **engine,
+                        SkStoreOpenFlags flags)
+{
+  int rc = parse_options (argc, argv, entries);
+
+  if (rc >= 0)
+    return rc;
+  if (kiosk != NULL)
+    return open_kiosk_or_engine (kiosk, engine, flags) ? -1 : EXIT_FAILURE;
+  *engine = open_engine (flags);
+  return *engine != NULL ? -1 : EXIT_FAILURE;
+}
+
 GOptionEntry
 ctl_pin_option (char **pin)
 {

@@ -16,13 +16,10 @@ int
 cmd_init (int argc, char **argv)
 {
   g_autoptr (SkEngine) engine = NULL;
-  int rc = parse_options (&argc, &argv, NULL);
+  int rc = parse_options_and_open (&argc, &argv, NULL, NULL, &engine, SK_STORE_OPEN_CREATE);
 
   if (rc >= 0)
     return rc;
-  engine = open_engine (SK_STORE_OPEN_CREATE);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   printf ("Database %s ready (schema %d), player %s\n",
           sk_store_get_path (sk_engine_get_store (engine)),
           sk_store_get_schema_version (sk_engine_get_store (engine)),

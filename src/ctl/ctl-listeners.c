@@ -20,12 +20,10 @@ cmd_tap (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, NULL);
+  int rc = parse_options_and_open (&argc, &argv, NULL, &kiosk, &engine, SK_STORE_OPEN_EXISTING);
 
   if (rc >= 0)
     return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
-    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_tap (kiosk, argv[1]);
   if (!sk_engine_tap (engine, argv[1], &r, &error))
@@ -63,12 +61,10 @@ cmd_join (int argc, char **argv)
   GOptionEntry entries[] = { { "name", 0, 0, G_OPTION_ARG_STRING, &name,
                                "Display name (default: a friendly generated one)", "NAME" },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, entries);
+  int rc = parse_options_and_open (&argc, &argv, entries, &kiosk, &engine, SK_STORE_OPEN_EXISTING);
 
   if (rc >= 0)
     return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
-    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_join (kiosk, argv[1], name);
   id = sk_engine_join (engine, argv[1], name, &error);
@@ -161,12 +157,10 @@ cmd_next (int argc, char **argv)
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
   g_autofree char *pin = NULL;
   GOptionEntry entries[] = { ctl_pin_option (&pin), { NULL } };
-  int rc = parse_options (&argc, &argv, entries);
+  int rc = parse_options_and_open (&argc, &argv, entries, &kiosk, &engine, SK_STORE_OPEN_EXISTING);
 
   if (rc >= 0)
     return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
-    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_next (kiosk, pin);
   if (!sk_engine_start_next (engine, &song, &error))
@@ -237,12 +231,10 @@ cmd_status (int argc, char **argv)
   SkStore *store;
   guint songs = 0, outbox = 0;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, NULL);
+  int rc = parse_options_and_open (&argc, &argv, NULL, &kiosk, &engine, SK_STORE_OPEN_READ_ONLY);
 
   if (rc >= 0)
     return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_READ_ONLY))
-    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_status (kiosk);
   if (!sk_engine_refresh (engine, &error))

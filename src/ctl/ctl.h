@@ -80,6 +80,15 @@ SkDBusKiosk1 *ctl_bus_kiosk (gboolean required, GError **error);
  * it runs (ctl_bus_kiosk, not required), else the database opened with
  * @flags in *@engine. FALSE, the error printed, when neither opens. */
 gboolean open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags flags);
+/* The start of most commands: parse_options, then open_kiosk_or_engine
+ * (only the database, open_engine, when @kiosk is NULL). -1 to go on, else
+ * the exit code (the error printed). */
+int parse_options_and_open (int *argc,
+                            char ***argv,
+                            GOptionEntry *entries,
+                            SkDBusKiosk1 **kiosk,
+                            SkEngine **engine,
+                            SkStoreOpenFlags flags);
 int ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid);
 /* @command "vote" (a rating @value) or "checkout" */
 int
