@@ -12,36 +12,19 @@
 
 char *opt_db = NULL;
 
-static void
-print_failure (const char *fmt, va_list ap)
-{
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-
-  /* one line, whatever the message holds */
-  g_strdelimit (msg, "\n\r", ' ');
-  fprintf (stderr, "soundscape-ctl: %s\n", msg);
-}
-
 int
 fail (const char *fmt, ...)
 {
+  g_autofree char *msg = NULL;
   va_list ap;
 
   va_start (ap, fmt);
-  print_failure (fmt, ap);
+  msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
+  /* one line, whatever the message holds */
+  g_strdelimit (msg, "\n\r", ' ');
+  fprintf (stderr, "soundscape-ctl: %s\n", msg);
   return EXIT_FAILURE;
-}
-
-int
-fail_usage (const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  print_failure (fmt, ap);
-  va_end (ap);
-  return EXIT_USAGE;
 }
 
 SkStore *

@@ -16,8 +16,8 @@ extern char *opt_db;
 extern gboolean opt_session;
 
 int fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
-/* fail, for a command line that is wrong: returns EXIT_USAGE */
-int fail_usage (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+/* fail, for a command line that is wrong: EXIT_USAGE */
+#define fail_usage(...) (fail (__VA_ARGS__), EXIT_USAGE)
 /* Only init and demo create a database (SK_STORE_OPEN_CREATE); reading
  * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
 SkStore *open_store (SkStoreOpenFlags flags);
