@@ -159,6 +159,11 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
   if (*argc - 1 < command->min_args || *argc - 1 > command->max_args)
     return fail_usage ("%s: expected %s (see “soundscape-ctl %s --help”)", name,
                        *args ? args : "no arguments", name);
+  /* every whole-number option (nfc-test --count, run --tracks) is a count */
+  for (const GOptionEntry *e = entries; e != NULL && e->long_name != NULL; e++)
+    if (e->arg == G_OPTION_ARG_INT && *(int *) e->arg_data < 0)
+      return fail_usage ("%s: --%s takes a number of 0 or more, not %d", name, e->long_name,
+                         *(int *) e->arg_data);
   return -1;
 }
 

@@ -37,7 +37,8 @@ typedef struct
 /* The command named @name, or NULL. */
 const CtlCommand *ctl_command_find (const char *name);
 /* Parses the options of the command (*@argv)[0]: --db, --session and
- * @entries; prints its usage on --help. Returns -1 to go on, or an exit
+ * @entries (a G_OPTION_ARG_INT one is a count: a negative one is refused);
+ * prints its usage on --help. Returns -1 to go on, or an exit
  * code. */
 int parse_options (int *argc, char ***argv, GOptionEntry *entries);
 /* The --pin option of the commands that change the kiosk. */
