@@ -376,9 +376,8 @@ void
 tap_reader (Screen *s, const char *uid, const char *page)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *answer = sk_pn532_fixture_command (s->base.reader, &error, "present classic4 %s",
-                                                      uid);
 
+  g_free (sk_pn532_fixture_command (s->base.reader, &error, "present classic4 %s", uid));
   g_assert_no_error (error);
   wait_page (s, page, 5);
   g_free (sk_pn532_fixture_command (s->base.reader, &error, "remove"));
