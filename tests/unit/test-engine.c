@@ -670,12 +670,12 @@ test_full_disk_vote_loses_nothing (Fixture *f, gconstpointer data)
 /* A handler that re-enters the engine and fails there (what the playback
  * does when a song cannot be marked): the change it heard of stays. */
 static void
-fail_in_handler (guint *ran)
+fail_in_handler (GObject *carrier)
 {
-  SkEngine *engine = g_object_get_data (G_OBJECT (ran), "engine");
+  SkEngine *engine = g_object_get_data (carrier, "engine");
   g_autoptr (GError) error = NULL;
 
-  (*(guint *) g_object_get_data (G_OBJECT (ran), "count"))++;
+  (*(guint *) g_object_get_data (carrier, "count"))++;
   g_assert_false (sk_engine_mark_unplayable (engine, "no-such-song", "test", &error));
   g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND);
 }
