@@ -73,18 +73,64 @@ sk_admin_schedule_is_busy (SkAdminSchedule *self)
 
 /* --- from the engine ----------------------------------------------------- */
 
+/* Each day's first period of @list (a(uuu) opening hours, or a(uuud)
+ * caps) into its plan, the others into @kept and counted in @n_more;
+ * TRUE when @list has any. */
+static gboolean
+take_periods (GVariant *list, gboolean caps, SkDayPlan *plans, guint *n_more, GArray *kept)
+{
+  gboolean seen[N_DAYS] = { 0 };
+  GVariantIter iter;
+  GVariant *entry;
+  gboolean any = FALSE;
+
+  g_variant_iter_init (&iter, list);
+  while ((entry = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      Period p = { .cap = 1 };
+      guint d;
+
+      if (caps)
+        g_variant_get (entry, "(uuud)", &p.weekday, &p.from, &p.to, &p.cap);
+      else
+        g_variant_get (entry, "(uuu)", &p.weekday, &p.from, &p.to);
+      g_variant_unref (entry);
+      any = TRUE;
+      d = p.weekday - 1;
+      if (d >= N_DAYS || seen[d])
+        {
+          g_array_append_val (kept, p);
+          n_more[MIN (d, N_DAYS - 1)]++;
+          continue;
+        }
+      seen[d] = TRUE;
+      if (caps)
+        {
+          plans[d].capped = TRUE;
+          plans[d].cap_from = p.from;
+          plans[d].cap_to = p.to;
+          plans[d].cap_percent = (guint) (p.cap * 100 + 0.5);
+        }
+      else
+        {
+          plans[d].open = TRUE;
+          plans[d].opens = p.from;
+          plans[d].closes = p.to;
+        }
+    }
+  return any;
+}
+
 static void
 on_schedule (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdminSchedule *self = data;
-  g_autoptr (GVariantIter) hours = NULL, caps = NULL;
+  g_autoptr (GVariant) hours = NULL, caps = NULL;
   SkDayPlan plans[N_DAYS];
   guint n_more[N_DAYS] = { 0 };
-  gboolean seen_hours[N_DAYS] = { 0 }, seen_caps[N_DAYS] = { 0 };
-  gboolean any_hours = FALSE;
+  gboolean any_hours;
   const char *zone;
   g_autofree char *description = NULL;
-  Period p;
 
   self->pending--;
   if (reply == NULL)
@@ -92,44 +138,13 @@ on_schedule (gpointer data, GVariant *reply, const char *refusal)
       g_signal_emit (self, signals[SIGNAL_REFUSED], 0, refusal);
       return;
     }
-  g_variant_get (reply, "(a(uuu)a(uuud)&s)", &hours, &caps, &zone);
+  g_variant_get (reply, "(@a(uuu)@a(uuud)&s)", &hours, &caps, &zone);
   g_array_set_size (self->kept_hours, 0);
   g_array_set_size (self->kept_caps, 0);
   for (guint i = 0; i < N_DAYS; i++)
     plans[i] = (SkDayPlan){ .open = FALSE, .cap_percent = 100 };
-  p.cap = 1;
-  while (g_variant_iter_next (hours, "(uuu)", &p.weekday, &p.from, &p.to))
-    {
-      guint d = p.weekday - 1;
-
-      any_hours = TRUE;
-      if (d >= N_DAYS || seen_hours[d])
-        {
-          g_array_append_val (self->kept_hours, p);
-          n_more[MIN (d, N_DAYS - 1)]++;
-          continue;
-        }
-      seen_hours[d] = TRUE;
-      plans[d].open = TRUE;
-      plans[d].opens = p.from;
-      plans[d].closes = p.to;
-    }
-  while (g_variant_iter_next (caps, "(uuud)", &p.weekday, &p.from, &p.to, &p.cap))
-    {
-      guint d = p.weekday - 1;
-
-      if (d >= N_DAYS || seen_caps[d])
-        {
-          g_array_append_val (self->kept_caps, p);
-          n_more[MIN (d, N_DAYS - 1)]++;
-          continue;
-        }
-      seen_caps[d] = TRUE;
-      plans[d].capped = TRUE;
-      plans[d].cap_from = p.from;
-      plans[d].cap_to = p.to;
-      plans[d].cap_percent = (guint) (p.cap * 100 + 0.5);
-    }
+  any_hours = take_periods (hours, FALSE, plans, n_more, self->kept_hours);
+  take_periods (caps, TRUE, plans, n_more, self->kept_caps);
   for (guint i = 0; i < N_DAYS; i++)
     {
       if (!any_hours)
@@ -286,6 +301,8 @@ sk_admin_schedule_class_init (SkAdminScheduleClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  static const char *const day_ids[N_DAYS] = { "monday", "tuesday",  "wednesday", "thursday",
+                                               "friday", "saturday", "sunday" };
 
   object_class->dispose = sk_admin_schedule_dispose;
   object_class->finalize = sk_admin_schedule_finalize;
@@ -298,20 +315,10 @@ sk_admin_schedule_class_init (SkAdminScheduleClass *klass)
                                                "/org/soundscape/Kiosk/ui/sk-admin-schedule.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSchedule, group);
-  gtk_widget_class_bind_template_child_full (widget_class, "monday", FALSE,
-                                             G_STRUCT_OFFSET (SkAdminSchedule, days[0]));
-  gtk_widget_class_bind_template_child_full (widget_class, "tuesday", FALSE,
-                                             G_STRUCT_OFFSET (SkAdminSchedule, days[1]));
-  gtk_widget_class_bind_template_child_full (widget_class, "wednesday", FALSE,
-                                             G_STRUCT_OFFSET (SkAdminSchedule, days[2]));
-  gtk_widget_class_bind_template_child_full (widget_class, "thursday", FALSE,
-                                             G_STRUCT_OFFSET (SkAdminSchedule, days[3]));
-  gtk_widget_class_bind_template_child_full (widget_class, "friday", FALSE,
-                                             G_STRUCT_OFFSET (SkAdminSchedule, days[4]));
-  gtk_widget_class_bind_template_child_full (widget_class, "saturday", FALSE,
-                                             G_STRUCT_OFFSET (SkAdminSchedule, days[5]));
-  gtk_widget_class_bind_template_child_full (widget_class, "sunday", FALSE,
-                                             G_STRUCT_OFFSET (SkAdminSchedule, days[6]));
+  for (guint i = 0; i < N_DAYS; i++)
+    gtk_widget_class_bind_template_child_full (widget_class, day_ids[i], FALSE,
+                                               G_STRUCT_OFFSET (SkAdminSchedule, days) +
+                                                   i * sizeof (SkAdminDay *));
   gtk_widget_class_bind_template_callback (widget_class, on_day_changed);
 }
 
