@@ -12,19 +12,36 @@
 
 char *opt_db = NULL;
 
-int
-fail (const char *fmt, ...)
+static void
+print_failure (const char *fmt, va_list ap)
 {
-  g_autofree char *msg = NULL;
-  va_list ap;
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
 
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
   /* one line, whatever the message holds */
   g_strdelimit (msg, "\n\r", ' ');
   fprintf (stderr, "soundscape-ctl: %s\n", msg);
+}
+
+int
+fail (const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  print_failure (fmt, ap);
+  va_end (ap);
   return EXIT_FAILURE;
+}
+
+int
+fail_usage (const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  print_failure (fmt, ap);
+  va_end (ap);
+  return EXIT_USAGE;
 }
 
 SkStore *
@@ -62,6 +79,34 @@ open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags 
     return TRUE;
   *engine = open_engine (flags);
   return *engine != NULL;
+}
+
+int
+parse_options_and_open (int *argc,
+                        char ***argv,
+                        GOptionEntry *entries,
+                        SkDBusKiosk1 **kiosk,
+                        SkEngine **engine,
+                        SkStoreOpenFlags flags)
+{
+  int rc = parse_options (argc, argv, entries);
+
+  if (rc >= 0)
+    return rc;
+  if (kiosk != NULL)
+    return open_kiosk_or_engine (kiosk, engine, flags) ? -1 : EXIT_FAILURE;
+  *engine = open_engine (flags);
+  return *engine != NULL ? -1 : EXIT_FAILURE;
+}
+
+GOptionEntry
+ctl_pin_option (char **pin)
+{
+  static const char
+      help[] = "The admin PIN for a change, when soundscaped runs (else asked on a terminal)";
+  GOptionEntry entry = { "pin", 0, 0, G_OPTION_ARG_STRING, pin, help, "PIN" };
+
+  return entry;
 }
 
 static gboolean
@@ -126,17 +171,11 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
     if ((*argv)[i] == hidden)
       (*argv)[i] = negative->pdata[k++];
   if (!parsed)
-    {
-      fail ("%s: %s", name, error->message);
-      return EXIT_USAGE;
-    }
+    return fail_usage ("%s: %s", name, error->message);
   /* argv[0] is the subcommand */
   if (*argc - 1 < command->min_args || *argc - 1 > command->max_args)
-    {
-      fail ("%s: expected %s (see “soundscape-ctl %s --help”)", name, *args ? args : "no arguments",
-            name);
-      return EXIT_USAGE;
-    }
+    return fail_usage ("%s: expected %s (see “soundscape-ctl %s --help”)", name,
+                       *args ? args : "no arguments", name);
   return -1;
 }
 
