@@ -12,36 +12,19 @@
 
 char *opt_db = NULL;
 
-static void
-print_failure (const char *fmt, va_list ap)
-{
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-
-  /* one line, whatever the message holds */
-  g_strdelimit (msg, "\n\r", ' ');
-  fprintf (stderr, "soundscape-ctl: %s\n", msg);
-}
-
 int
 fail (const char *fmt, ...)
 {
+  g_autofree char *msg = NULL;
   va_list ap;
 
   va_start (ap, fmt);
-  print_failure (fmt, ap);
+  msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
+  /* one line, whatever the message holds */
+  g_strdelimit (msg, "\n\r", ' ');
+  fprintf (stderr, "soundscape-ctl: %s\n", msg);
   return EXIT_FAILURE;
-}
-
-int
-fail_usage (const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  print_failure (fmt, ap);
-  va_end (ap);
-  return EXIT_USAGE;
 }
 
 SkStore *
@@ -176,6 +159,11 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
   if (*argc - 1 < command->min_args || *argc - 1 > command->max_args)
     return fail_usage ("%s: expected %s (see “soundscape-ctl %s --help”)", name,
                        *args ? args : "no arguments", name);
+  /* every whole-number option (nfc-test --count, run --tracks) is a count */
+  for (const GOptionEntry *e = entries; e != NULL && e->long_name != NULL; e++)
+    if (e->arg == G_OPTION_ARG_INT && *(int *) e->arg_data < 0)
+      return fail_usage ("%s: --%s takes a number of 0 or more, not %d", name, e->long_name,
+                         *(int *) e->arg_data);
   return -1;
 }
 

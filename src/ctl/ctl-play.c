@@ -249,8 +249,6 @@ cmd_run (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  if (tracks < 0)
-    return fail_usage ("run: --tracks is a number of tracks, not %d", tracks);
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;

@@ -16,8 +16,8 @@ extern char *opt_db;
 extern gboolean opt_session;
 
 int fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
-/* fail, for a command line that is wrong: returns EXIT_USAGE */
-int fail_usage (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+/* fail, for a command line that is wrong: EXIT_USAGE */
+#define fail_usage(...) (fail (__VA_ARGS__), EXIT_USAGE)
 /* Only init and demo create a database (SK_STORE_OPEN_CREATE); reading
  * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
 SkStore *open_store (SkStoreOpenFlags flags);
@@ -37,7 +37,8 @@ typedef struct
 /* The command named @name, or NULL. */
 const CtlCommand *ctl_command_find (const char *name);
 /* Parses the options of the command (*@argv)[0]: --db, --session and
- * @entries; prints its usage on --help. Returns -1 to go on, or an exit
+ * @entries (a G_OPTION_ARG_INT one is a count: a negative one is refused);
+ * prints its usage on --help. Returns -1 to go on, or an exit
  * code. */
 int parse_options (int *argc, char ***argv, GOptionEntry *entries);
 /* The --pin option of the commands that change the kiosk. */
