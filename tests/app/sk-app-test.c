@@ -390,6 +390,45 @@ count_rows (Screen *s, const char *sql)
   return sk_test_file_query_int (s->base.db, sql);
 }
 
+static gboolean
+admin_is_unlocked (Screen *s, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_admin_unlocked (s->base.kiosk);
+}
+
+void
+open_admin_page (Screen *s)
+{
+  press (s, "Admin");
+  wait_page (s, "admin", 2);
+  for (const char *c = APP_PIN; *c; c++)
+    {
+      char digit[2] = { *c, 0 };
+
+      press (s, digit);
+    }
+  press (s, "Unlock");
+  if (!wait_until (s, admin_is_unlocked, NULL, 5))
+    g_error ("the PIN did not unlock within 5 s");
+  wait_text (s, _ ("Playback"), 5);
+}
+
+void
+scroll_to (Screen *s, GtkWidget *widget)
+{
+  GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (
+      gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *adjustment;
+  graphene_point_t at;
+
+  g_assert_nonnull (scrolled);
+  adjustment = gtk_scrolled_window_get_vadjustment (scrolled);
+  g_assert_true (gtk_widget_compute_point (widget, gtk_scrolled_window_get_child (scrolled),
+                                           &GRAPHENE_POINT_INIT (0, 0), &at));
+  /* the viewport shows its child from the current value on */
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + at.y);
+}
+
 static void
 start_xvfb (void)
 {

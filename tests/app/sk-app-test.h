@@ -88,6 +88,11 @@ void screen_teardown (Screen *s, gconstpointer data);
  * then taken away. */
 void tap_reader (Screen *s, const char *uid, const char *page);
 int count_rows (Screen *s, const char *sql);
+/* The admin page opened with the PIN APP_PIN typed on the screen's
+ * keypad, until the engine says it is unlocked. */
+void open_admin_page (Screen *s);
+/* @widget's scrolled window scrolled so that @widget is at its top. */
+void scroll_to (Screen *s, GtkWidget *widget);
 
 /* The start of each test program (FALSE: no Xvfb, the tests skipped), and
  * its end: g_test_run, then Xvfb stopped. */
