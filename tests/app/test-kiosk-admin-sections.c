@@ -25,7 +25,7 @@
 static GtkWidget *
 find_section (Screen *s, GType type)
 {
-  GtkWidget *strategy = find_named (GTK_WIDGET (s->window), "Strategy");
+  GtkWidget *strategy = find_named (GTK_WIDGET (s->window), _ ("Strategy"));
   GtkWidget *page;
 
   g_assert_nonnull (strategy);
@@ -296,6 +296,54 @@ test_recommendation (Screen *s, gconstpointer data)
     g_error ("the queue stayed %s after the strategy changed", before);
 }
 
+/* Under a German locale (made by /app/admin-sections/german): both
+ * sections speak German and fit at 480×800, the narrowest. Run only as
+ * that test's subprocess. */
+static void
+test_german_screens (gconstpointer data)
+{
+  Screen screen = { 0 }, *s = &screen;
+  SkAdminSchedule *schedule;
+  SkAdminDay *monday;
+  g_autofree char *all_day = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_skip ("run by /app/admin-sections/german, in a German locale");
+      return;
+    }
+  screen_setup (s, data);
+  open_admin_page (s);
+  wait_text (s, "Empfehlung", 2);
+  wait_text (s, "Öffnungszeiten und Lautstärkegrenzen", 2);
+  schedule = SK_ADMIN_SCHEDULE (find_section (s, SK_TYPE_ADMIN_SCHEDULE));
+  if (!wait_until (s, schedule_idle, schedule, 5))
+    g_error ("the schedule was not loaded within 5 s");
+  monday = sk_admin_schedule_get_day (schedule, 1);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (monday), TRUE);
+  all_day = g_strdup_printf ("Den ganzen Tag geöffnet am %s", sk_admin_day_name (1));
+  g_assert_cmpstr (sk_admin_day_name (1), ==, "Montag");
+  activate_switch (s, all_day);
+  wait_text (s, "Geöffnet 10:00 – 22:00", 2);
+  activate_switch (s, "Lautstärkegrenze am Montag");
+  wait_text (s, "Lautstärke höchstens 60 %, den ganzen Tag", 2);
+  if (!wait_until (s, schedule_idle, schedule, 5))
+    g_error ("the schedule was not sent within 5 s");
+  wait_text (s, "Öffnungszeiten und Lautstärkegrenzen wurden gespeichert.", 2);
+  scroll_to (s, GTK_WIDGET (monday));
+  screenshot (s, "de-admin-schedule");
+  scroll_to (s, find_section (s, SK_TYPE_ADMIN_RECOMMENDATION));
+  wait_text (s, "Der Geschmack des Hauses", 2);
+  screenshot (s, "de-admin-recommendation");
+  screen_teardown (s, data);
+}
+
+static void
+test_german (void)
+{
+  run_in_german ("/app/admin-sections/german/screens");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -312,5 +360,7 @@ main (int argc, char **argv)
       g_test_add (recommendation, Screen, &sizes[i], screen_setup, test_recommendation,
                   screen_teardown);
     }
+  g_test_add_func ("/app/admin-sections/german", test_german);
+  g_test_add_data_func ("/app/admin-sections/german/screens", &sizes[2], test_german_screens);
   return app_test_run ();
 }
