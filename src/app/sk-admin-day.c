@@ -11,6 +11,8 @@ struct _SkAdminDay
   AdwExpanderRow parent_instance;
 
   GtkSwitch *open;
+  AdwActionRow *all_day_row;
+  GtkSwitch *all_day;
   AdwActionRow *opens_row;
   SkStepper *opens;
   AdwActionRow *closes_row;
@@ -116,8 +118,16 @@ show_plan (SkAdminDay *self)
                               self->n_more);
     }
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), text->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->opens_row), p.open);
-  gtk_widget_set_visible (GTK_WIDGET (self->closes_row), p.open);
+  gtk_widget_set_visible (GTK_WIDGET (self->all_day_row), p.open);
+  gtk_widget_set_visible (GTK_WIDGET (self->opens_row),
+                          p.open && !gtk_switch_get_active (self->all_day));
+  gtk_widget_set_visible (GTK_WIDGET (self->closes_row),
+                          p.open && !gtk_switch_get_active (self->all_day));
+  /* equal times are a whole day (sk-schedule.h): say so where it shows */
+  adw_action_row_set_subtitle (self->closes_row,
+                               p.opens == p.closes ? _ ("Same as opening: open all day") : "");
+  adw_action_row_set_subtitle (self->cap_to_row,
+                               p.cap_from == p.cap_to ? _ ("Same as “from”: all day") : "");
   gtk_widget_set_visible (GTK_WIDGET (self->cap_row), p.capped);
   gtk_widget_set_visible (GTK_WIDGET (self->cap_from_row), p.capped);
   gtk_widget_set_visible (GTK_WIDGET (self->cap_to_row), p.capped);
@@ -130,6 +140,7 @@ sk_admin_day_set_plan (SkAdminDay *self, const SkDayPlan *plan, guint n_more)
   self->updating = TRUE;
   self->n_more = n_more;
   gtk_switch_set_active (self->open, plan->open);
+  gtk_switch_set_active (self->all_day, plan->opens == plan->closes);
   sk_stepper_set_value (self->opens, plan->opens);
   sk_stepper_set_value (self->closes, plan->closes);
   gtk_switch_set_active (self->capped, plan->capped);
@@ -147,6 +158,8 @@ sk_admin_day_get_plan (SkAdminDay *self, SkDayPlan *plan)
   plan->open = gtk_switch_get_active (self->open);
   plan->opens = sk_stepper_get_value (self->opens);
   plan->closes = sk_stepper_get_value (self->closes);
+  if (gtk_switch_get_active (self->all_day))
+    plan->closes = plan->opens;
   plan->capped = gtk_switch_get_active (self->capped);
   plan->cap_percent = sk_stepper_get_value (self->cap);
   plan->cap_from = sk_stepper_get_value (self->cap_from);
@@ -162,9 +175,24 @@ on_changed (SkAdminDay *self)
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
+/* A person's first step from a whole day or no cap starts where most
+ * venues would: open 10:00 to 22:00, the volume at most 60 %. */
+#define FIRST_OPENS (10 * 60)
+#define FIRST_CLOSES (22 * 60)
+#define FIRST_CAP 60
+
 static void
 on_switch_active (GtkSwitch *sw, GParamSpec *pspec, SkAdminDay *self)
 {
+  if (!self->updating && sw == self->all_day && !gtk_switch_get_active (sw) &&
+      sk_stepper_get_value (self->opens) == sk_stepper_get_value (self->closes))
+    {
+      sk_stepper_set_value (self->opens, FIRST_OPENS);
+      sk_stepper_set_value (self->closes, FIRST_CLOSES);
+    }
+  if (!self->updating && sw == self->capped && gtk_switch_get_active (sw) &&
+      sk_stepper_get_value (self->cap) == 100)
+    sk_stepper_set_value (self->cap, FIRST_CAP);
   on_changed (self);
 }
 
@@ -187,6 +215,7 @@ name_controls (SkAdminDay *self)
   const char *day = sk_admin_day_name (self->weekday);
   g_autofree char *open = g_strdup_printf (_ ("Open on %s"), day);
   g_autofree char *capped = g_strdup_printf (_ ("Volume cap on %s"), day);
+  g_autofree char *all_day = g_strdup_printf (_ ("Open all day on %s"), day);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), day);
   /* TRANSLATORS: "Monday: opens", a stepper's name for a screen reader */
@@ -199,6 +228,8 @@ name_controls (SkAdminDay *self)
                                   -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->capped), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   capped, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->all_day), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  all_day, -1);
 }
 
 static void
@@ -257,6 +288,8 @@ sk_admin_day_class_init (SkAdminDayClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-admin-day.ui");
   gtk_widget_class_bind_template_child (widget_class, SkAdminDay, open);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminDay, all_day_row);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminDay, all_day);
   gtk_widget_class_bind_template_child (widget_class, SkAdminDay, opens_row);
   gtk_widget_class_bind_template_child (widget_class, SkAdminDay, opens);
   gtk_widget_class_bind_template_child (widget_class, SkAdminDay, closes_row);

@@ -1,9 +1,11 @@
 /* sk-admin-day.h: one weekday of the opening hours and volume caps.
  *
  * An expander row titled with the day ("Monday") whose subtitle says the
- * day's plan in words; opened, it has a switch for whether the venue opens
- * that day, steppers for when it opens and closes, a switch for a volume
- * cap, and steppers for the cap and the time it holds. One opening period
+ * day's plan in words; opened, it has switches for whether the venue opens
+ * that day and whether all day, steppers for when it opens and closes, a
+ * switch for a volume cap, and steppers for the cap and the time it holds.
+ * Turning "all day" off starts at 10:00 – 22:00, a new cap at 60 % all
+ * day, so that a usual day is a few taps away. One opening period
  * and one cap period a day: what a venue needs, in as few taps as
  * possible (sk-admin-schedule.c keeps any further periods a day has, made
  * elsewhere, as they are, and the subtitle counts them). "changed" is

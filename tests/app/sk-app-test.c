@@ -390,6 +390,37 @@ count_rows (Screen *s, const char *sql)
   return sk_test_file_query_int (s->base.db, sql);
 }
 
+/* The test @path of this program run again as a subprocess under a
+ * German locale made in a temporary LOCPATH (localedef); skipped when
+ * localedef cannot make one. */
+void
+run_in_german (const char *path)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *locale = g_build_filename (dir, "de_DE.UTF-8", NULL);
+  g_autofree char *old_lc_all = g_strdup (g_getenv ("LC_ALL"));
+  const char *argv[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", locale, NULL };
+  g_autoptr (GError) error = NULL;
+  int status = -1;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     sk_test_child_setup, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip ("localedef cannot make de_DE.UTF-8 (the package locales is missing)");
+      sk_test_rmdir (dir);
+      return;
+    }
+  g_setenv ("LOCPATH", dir, TRUE);
+  g_setenv ("LC_ALL", "de_DE.UTF-8", TRUE);
+  g_test_trap_subprocess (path, sk_test_scale_ms (60000) * (guint64) 1000,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_unsetenv ("LOCPATH");
+  g_setenv ("LC_ALL", old_lc_all ? old_lc_all : "C.UTF-8", TRUE);
+  sk_test_rmdir (dir);
+  g_test_trap_assert_passed ();
+}
+
 static gboolean
 admin_is_unlocked (Screen *s, gconstpointer data)
 {
@@ -399,7 +430,8 @@ admin_is_unlocked (Screen *s, gconstpointer data)
 void
 open_admin_page (Screen *s)
 {
-  press (s, "Admin");
+  /* in the language of the test's locale */
+  press (s, _ ("Admin"));
   wait_page (s, "admin", 2);
   for (const char *c = APP_PIN; *c; c++)
     {
@@ -407,7 +439,7 @@ open_admin_page (Screen *s)
 
       press (s, digit);
     }
-  press (s, "Unlock");
+  press (s, _ ("Unlock"));
   if (!wait_until (s, admin_is_unlocked, NULL, 5))
     g_error ("the PIN did not unlock within 5 s");
   wait_text (s, _ ("Playback"), 5);

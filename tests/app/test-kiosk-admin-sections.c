@@ -25,7 +25,7 @@
 static GtkWidget *
 find_section (Screen *s, GType type)
 {
-  GtkWidget *strategy = find_named (GTK_WIDGET (s->window), "Strategy");
+  GtkWidget *strategy = find_named (GTK_WIDGET (s->window), _ ("Strategy"));
   GtkWidget *page;
 
   g_assert_nonnull (strategy);
@@ -86,6 +86,19 @@ press_times (Screen *s, const char *name, guint times)
     click (s, button);
 }
 
+/* The switch a screen reader calls @name, toggled as its row's tap does,
+ * once its expander row shows it. */
+static void
+activate_switch (Screen *s, const char *name)
+{
+  GtkWidget *sw = find_named_type (GTK_WIDGET (s->window), name, GTK_TYPE_SWITCH);
+
+  g_assert_nonnull (sw);
+  if (!wait_until (s, drawn, sw, 2))
+    g_error ("“%s” was not shown within 2 s", name);
+  g_assert_true (gtk_widget_activate (sw));
+}
+
 static gboolean
 volume_at_most (Screen *s, gconstpointer cap)
 {
@@ -106,7 +119,6 @@ setting (Screen *s, const char *key)
 static void
 test_schedule (Screen *s, gconstpointer data)
 {
-  GtkWidget *window = GTK_WIDGET (s->window);
   SkAdminSchedule *schedule;
   AdwExpanderRow *monday, *today_row;
   g_autoptr (GDateTime) now = NULL;
@@ -134,22 +146,24 @@ test_schedule (Screen *s, gconstpointer data)
   today = g_date_time_get_day_of_week (now);
   g_clear_pointer (&got, g_variant_unref);
 
-  /* Monday: 10:00 to 22:00, from open all day (00:00 – 00:00) */
+  /* Monday: no longer all day (10:00 to 22:00 offered), then 11:00 to
+   * 21:30 */
   monday = ADW_EXPANDER_ROW (sk_admin_schedule_get_day (schedule, 1));
   adw_expander_row_set_expanded (monday, TRUE);
-  press_times (s, "Monday: opens, later", 20);
-  press_times (s, "Monday: closes, earlier", 4);
+  activate_switch (s, "Open all day on Monday");
   wait_text (s, "Open 10:00 – 22:00", 2);
+  press_times (s, "Monday: opens, later", 2);
+  press_times (s, "Monday: closes, earlier", 1);
+  wait_text (s, "Open 11:00 – 21:30", 2);
 
   /* today: the volume at most 40 %, all day */
   today_row = ADW_EXPANDER_ROW (sk_admin_schedule_get_day (schedule, today));
   adw_expander_row_set_expanded (today_row, TRUE);
   name = g_strdup_printf ("Volume cap on %s", sk_admin_day_name (today));
-  if (!wait_until (s, drawn, find_named (window, name), 2))
-    g_error ("“%s” was not shown within 2 s", name);
-  g_assert_true (gtk_widget_activate (find_named (window, name)));
+  activate_switch (s, name);
+  wait_text (s, "volume at most 60 %, all day", 2);
   cap_name = g_strdup_printf ("%s: volume cap, lower", sk_admin_day_name (today));
-  press_times (s, cap_name, 12);
+  press_times (s, cap_name, 4);
   wait_text (s, "volume at most 40 %, all day", 2);
   if (!wait_until (s, schedule_idle, schedule, 5))
     g_error ("the schedule was not sent within 5 s");
@@ -164,8 +178,8 @@ test_schedule (Screen *s, gconstpointer data)
 
     g_variant_get_child (hours, 0, "(uuu)", &wd, &from, &to);
     g_assert_cmpuint (wd, ==, 1);
-    g_assert_cmpuint (from, ==, 600);
-    g_assert_cmpuint (to, ==, 1320);
+    g_assert_cmpuint (from, ==, 660);
+    g_assert_cmpuint (to, ==, 1290);
     /* the other days stay open all day */
     g_variant_get_child (hours, 6, "(uuu)", &wd, &from, &to);
     g_assert_cmpuint (wd, ==, 7);
@@ -182,7 +196,7 @@ test_schedule (Screen *s, gconstpointer data)
     g_assert_cmpfloat_with_epsilon (c, cap, 1e-9);
   }
   stored_hours = setting (s, "schedule_opening_hours");
-  g_assert_true (g_str_has_prefix (stored_hours, "[[1,600,1320],[2,0,0]"));
+  g_assert_true (g_str_has_prefix (stored_hours, "[[1,660,1290],[2,0,0]"));
   stored_caps = setting (s, "schedule_volume_caps");
   expect_caps = g_strdup_printf ("[[%u,0,0,0.40000000000000002]]", today);
   g_assert_cmpstr (stored_caps, ==, expect_caps);
@@ -282,6 +296,54 @@ test_recommendation (Screen *s, gconstpointer data)
     g_error ("the queue stayed %s after the strategy changed", before);
 }
 
+/* Under a German locale (made by /app/admin-sections/german): both
+ * sections speak German and fit at 480×800, the narrowest. Run only as
+ * that test's subprocess. */
+static void
+test_german_screens (gconstpointer data)
+{
+  Screen screen = { 0 }, *s = &screen;
+  SkAdminSchedule *schedule;
+  SkAdminDay *monday;
+  g_autofree char *all_day = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_skip ("run by /app/admin-sections/german, in a German locale");
+      return;
+    }
+  screen_setup (s, data);
+  open_admin_page (s);
+  wait_text (s, "Empfehlung", 2);
+  wait_text (s, "Öffnungszeiten und Lautstärkegrenzen", 2);
+  schedule = SK_ADMIN_SCHEDULE (find_section (s, SK_TYPE_ADMIN_SCHEDULE));
+  if (!wait_until (s, schedule_idle, schedule, 5))
+    g_error ("the schedule was not loaded within 5 s");
+  monday = sk_admin_schedule_get_day (schedule, 1);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (monday), TRUE);
+  all_day = g_strdup_printf ("Den ganzen Tag geöffnet am %s", sk_admin_day_name (1));
+  g_assert_cmpstr (sk_admin_day_name (1), ==, "Montag");
+  activate_switch (s, all_day);
+  wait_text (s, "Geöffnet 10:00 – 22:00", 2);
+  activate_switch (s, "Lautstärkegrenze am Montag");
+  wait_text (s, "Lautstärke höchstens 60 %, den ganzen Tag", 2);
+  if (!wait_until (s, schedule_idle, schedule, 5))
+    g_error ("the schedule was not sent within 5 s");
+  wait_text (s, "Öffnungszeiten und Lautstärkegrenzen wurden gespeichert.", 2);
+  scroll_to (s, GTK_WIDGET (monday));
+  screenshot (s, "de-admin-schedule");
+  scroll_to (s, find_section (s, SK_TYPE_ADMIN_RECOMMENDATION));
+  wait_text (s, "Der Geschmack des Hauses", 2);
+  screenshot (s, "de-admin-recommendation");
+  screen_teardown (s, data);
+}
+
+static void
+test_german (void)
+{
+  run_in_german ("/app/admin-sections/german/screens");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -298,5 +360,7 @@ main (int argc, char **argv)
       g_test_add (recommendation, Screen, &sizes[i], screen_setup, test_recommendation,
                   screen_teardown);
     }
+  g_test_add_func ("/app/admin-sections/german", test_german);
+  g_test_add_data_func ("/app/admin-sections/german/screens", &sizes[2], test_german_screens);
   return app_test_run ();
 }
