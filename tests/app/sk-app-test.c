@@ -393,9 +393,8 @@ void
 tap_reader (Screen *s, const char *uid, const char *page)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *answer = sk_pn532_fixture_command (s->base.reader, &error, "present classic4 %s",
-                                                      uid);
 
+  g_free (sk_pn532_fixture_command (s->base.reader, &error, "present classic4 %s", uid));
   g_assert_no_error (error);
   wait_page (s, page, 5);
   g_free (sk_pn532_fixture_command (s->base.reader, &error, "remove"));
@@ -432,17 +431,48 @@ type_keys (Screen *s, SkKeyboard *keyboard, const char *text)
     }
 }
 
+/* The test @path of this program run again as a subprocess under a
+ * German locale made in a temporary LOCPATH (localedef); skipped when
+ * localedef cannot make one. */
+void
+run_in_german (const char *path)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *locale = g_build_filename (dir, "de_DE.UTF-8", NULL);
+  g_autofree char *old_lc_all = g_strdup (g_getenv ("LC_ALL"));
+  const char *argv[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", locale, NULL };
+  g_autoptr (GError) error = NULL;
+  int status = -1;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     sk_test_child_setup, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip ("localedef cannot make de_DE.UTF-8 (the package locales is missing)");
+      sk_test_rmdir (dir);
+      return;
+    }
+  g_setenv ("LOCPATH", dir, TRUE);
+  g_setenv ("LC_ALL", "de_DE.UTF-8", TRUE);
+  g_test_trap_subprocess (path, sk_test_scale_ms (60000) * (guint64) 1000,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_unsetenv ("LOCPATH");
+  g_setenv ("LC_ALL", old_lc_all ? old_lc_all : "C.UTF-8", TRUE);
+  sk_test_rmdir (dir);
+  g_test_trap_assert_passed ();
+}
+
 static gboolean
-admin_unlocked (Screen *s, gconstpointer data)
+admin_is_unlocked (Screen *s, gconstpointer data)
 {
   return sk_dbus_kiosk1_get_admin_unlocked (s->base.kiosk);
 }
 
-/* "Admin", the PIN on the keypad, "Unlock". */
 void
 open_admin_page (Screen *s)
 {
-  press (s, "Admin");
+  /* in the language of the test's locale */
+  press (s, _ ("Admin"));
   wait_page (s, "admin", 2);
   for (const char *c = APP_PIN; *c; c++)
     {
@@ -450,9 +480,10 @@ open_admin_page (Screen *s)
 
       press (s, digit);
     }
-  press (s, "Unlock");
-  if (!wait_until (s, admin_unlocked, NULL, 5))
+  press (s, _ ("Unlock"));
+  if (!wait_until (s, admin_is_unlocked, NULL, 5))
     g_error ("the PIN did not unlock within 5 s");
+  wait_text (s, _ ("Playback"), 5);
 }
 
 /* The scrolled window around @widget scrolled so that @widget is at its
@@ -473,14 +504,14 @@ scroll_to (Screen *s, GtkWidget *widget)
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
   for (guint i = 0; i < 100; i++)
     {
-      double x = 0, y = 0;
+      graphene_point_t at;
 
       wait_frames (s, 1);
-      g_assert_true (gtk_widget_translate_coordinates (widget, content, 0, 0, &x, &y));
-      gtk_adjustment_set_value (adjustment, y);
-      if (y == last)
+      g_assert_true (gtk_widget_compute_point (widget, content, &GRAPHENE_POINT_INIT (0, 0), &at));
+      gtk_adjustment_set_value (adjustment, at.y);
+      if (at.y == last)
         return;
-      last = y;
+      last = at.y;
     }
   g_error ("the page was still moving after 100 frames");
 }

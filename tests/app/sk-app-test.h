@@ -95,11 +95,15 @@ int count_rows (Screen *s, const char *sql);
 void wait_row (Screen *s, const char *sql);
 /* @text typed key by key on the screen's own @keyboard. */
 void type_keys (Screen *s, SkKeyboard *keyboard, const char *text);
-/* "Admin", the PIN APP_PIN on the keypad, "Unlock": the admin page shown
- * and the engine unlocked. */
+/* The admin page opened with the PIN APP_PIN typed on the screen's
+ * keypad, until the engine says it is unlocked. */
 void open_admin_page (Screen *s);
-/* The scrolled window around @widget scrolled so that @widget is at its
- * top (as far as it goes). */
+/* The test @path of this program run again as a subprocess under a
+ * German locale (LC_ALL=de_DE.UTF-8, made in a temporary LOCPATH), which
+ * must pass; skipped when localedef cannot make the locale. */
+void run_in_german (const char *path);
+/* @widget's scrolled window scrolled so that @widget is at its top, again
+ * each frame until the layout holds still. */
 void scroll_to (Screen *s, GtkWidget *widget);
 
 /* The start of each test program (FALSE: no Xvfb, the tests skipped), and

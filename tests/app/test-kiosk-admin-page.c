@@ -98,7 +98,6 @@ test_admin_page (Screen *s, gconstpointer data)
   SkAdminSystem *system;
 
   open_admin_page (s);
-  wait_text (s, "Playback", 5);
   system = sk_admin_get_system (find_admin (s));
   wait_text (s, "Badge reader", 2);
   screenshot (s, "admin-page");
