@@ -10,6 +10,9 @@
  * fit the 800 px screen with its margins */
 #define KEY_MIN 64
 #define KEY_SPACING 4
+/* the bottom row packed narrow (style.css, keyboard.narrow): Shift and
+ * Backspace 80 px, the hyphen 64, the space bar 120, three gaps */
+#define NARROW_BOTTOM (80 + KEY_MIN + 120 + 80 + 3 * KEY_SPACING)
 
 struct _SkKeyboard
 {
@@ -165,6 +168,17 @@ wide_width (SkKeyboard *self)
   return most * (KEY_MIN + KEY_SPACING);
 }
 
+/* The widest row of keys in halves, at their minimum, with the spacing. */
+static int
+narrow_width (SkKeyboard *self)
+{
+  guint most = 0;
+
+  for (guint r = 0; r < self->key_rows->len; r++)
+    most = MAX (most, ((GPtrArray *) g_ptr_array_index (self->key_rows, r))->len);
+  return (most + 1) / 2 * (KEY_MIN + KEY_SPACING);
+}
+
 static gboolean
 on_repack (gpointer data)
 {
@@ -205,9 +219,10 @@ sk_keyboard_measure (GtkWidget *widget,
 
   gtk_widget_measure (GTK_WIDGET (self->rows), orientation, for_size, minimum, natural,
                       minimum_baseline, natural_baseline);
-  /* narrow enough for portrait: the halves fit */
+  /* narrow enough for portrait: the rows in halves (the longer half of
+   * an odd row) and the bottom row's narrow keys fit */
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    *minimum = MIN (*minimum, wide_width (self) / 2 + KEY_MIN + KEY_SPACING);
+    *minimum = MIN (*minimum, MAX (narrow_width (self), NARROW_BOTTOM));
 }
 
 GtkWidget *
