@@ -407,6 +407,26 @@ is_pending (Apply *a, const char *kind, const char *id, GError **error)
   return sk_store_has_row (a->self->store, stmt, error);
 }
 
+/* is_pending as the appliers ask it: 1 when the row waits (counted as
+ * kept), 0 to apply it, -1 on a failure (@error set). */
+static int
+waits (Apply *a, const char *kind, const char *id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (is_pending (a, kind, id, &local))
+    {
+      a->kept++;
+      return 1;
+    }
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return -1;
+    }
+  return 0;
+}
+
 /* A statement that applies one pulled row: a constraint this row breaks
  * (a song's URL that a local song has, a second active session) skips the
  * row with a warning; any other failure fails the answer. */
@@ -510,6 +530,7 @@ apply_profile (Apply *a, JsonObject *r, GError **error)
   g_autofree char *created = NULL, *updated = NULL;
   g_autofree char *pref = NULL, *momentum = NULL, *state = NULL;
   g_autoptr (GError) local = NULL;
+  int w;
   gboolean guest = FALSE, ok;
 
   if (!need_text (r, "id", &id, error) || !get_text (r, "name", &name, error) ||
@@ -517,16 +538,8 @@ apply_profile (Apply *a, JsonObject *r, GError **error)
       !get_time (r, "created_at", TRUE, &created, error) ||
       !get_time (r, "updated_at", FALSE, &updated, error))
     return FALSE;
-  if (is_pending (a, "profile", id, &local))
-    {
-      a->kept++;
-      return TRUE;
-    }
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  if ((w = waits (a, "profile", id, error)) != 0)
+    return w > 0;
   pref = numbers_text (r, "preference_vector", SK_DIM, TRUE, &local);
   if (pref == NULL && local == NULL)
     pref = g_strdup ("[0.5,0.5,0.5,0.5,0.5]");
@@ -582,19 +595,16 @@ apply_badge (Apply *a, JsonObject *r, GError **error)
   const char *uid, *user;
   g_autofree char *created = NULL, *revoked = NULL;
   g_autoptr (GError) local = NULL;
+  int w;
   gboolean ok;
 
   if (!need_text (r, "uid", &uid, error) || !need_text (r, "user_id", &user, error) ||
       !get_time (r, "created_at", TRUE, &created, error) ||
       !get_time (r, "revoked_at", FALSE, &revoked, error))
     return FALSE;
-  if (is_pending (a, "badge", uid, &local))
-    {
-      a->kept++;
-      return TRUE;
-    }
-  ok = local == NULL &&
-       sk_store_run_sql (a->self->store, &local,
+  if ((w = waits (a, "badge", uid, error)) != 0)
+    return w > 0;
+  ok = sk_store_run_sql (a->self->store, &local,
                          "INSERT INTO badges (uid, user_id, created_at, revoked_at) "
                          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (uid) DO UPDATE SET "
                          "  user_id = excluded.user_id, revoked_at = excluded.revoked_at",
@@ -666,6 +676,7 @@ apply_session (Apply *a, JsonObject *r, GError **error)
   const char *id, *user, *player, *status;
   g_autofree char *in = NULL, *expires = NULL, *created = NULL;
   g_autoptr (GError) local = NULL;
+  int w;
   gboolean ok;
 
   if (!need_text (r, "id", &id, error) || !need_text (r, "user_id", &user, error) ||
@@ -675,13 +686,9 @@ apply_session (Apply *a, JsonObject *r, GError **error)
       !get_time (r, "expires_at", TRUE, &expires, error) ||
       !get_time (r, "created_at", FALSE, &created, error))
     return FALSE;
-  if (is_pending (a, "session", id, &local))
-    {
-      a->kept++;
-      return TRUE;
-    }
-  ok = local == NULL &&
-       sk_store_run_sql (a->self->store, &local,
+  if ((w = waits (a, "session", id, error)) != 0)
+    return w > 0;
+  ok = sk_store_run_sql (a->self->store, &local,
                          "INSERT INTO sessions (id, user_id, player_id, checked_in_at, "
                          "  expires_at, status, created_at) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ?4)) "
@@ -707,20 +714,13 @@ apply_deleted (Apply *a, JsonObject *r, GError **error)
   };
   const char *table, *id, *kind;
   g_autoptr (GError) local = NULL;
+  int w;
 
   if (!need_text (r, "table", &table, error) || !need_text (r, "id", &id, error))
     return FALSE;
   kind = kind_of_table (table);
-  if (kind != NULL && is_pending (a, kind, id, &local))
-    {
-      a->kept++;
-      return TRUE;
-    }
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
+  if (kind != NULL && (w = waits (a, kind, id, error)) != 0)
+    return w > 0;
   for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
     if (strcmp (tables[i].table, table) == 0)
       return apply_sql (a, table, id,

@@ -225,6 +225,22 @@ join_listeners (guint n)
     }
 }
 
+/* The first column of every row of @sql, on the kiosk. */
+static GPtrArray *
+local_texts (const char *sql)
+{
+  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
+  SkStore *store = sk_engine_get_store (engine);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (
+      sk_store_collect_texts (store, sk_store_query (store, &error, sql, ""), texts, &error));
+  g_assert_no_error (error);
+  return texts;
+}
+
+#define PRESENT_SQL "SELECT user_id FROM sessions WHERE status = 'active'"
+
 /* The main loop (the sync's calls) for @ms, busy elsewhere in between. */
 static void
 pump (guint ms)
@@ -244,17 +260,11 @@ play_and_vote_spread (guint seed, guint spread_ms)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *song = NULL;
-  g_autoptr (GPtrArray) present = g_ptr_array_new_with_free_func (g_free);
-  SkStore *store = sk_engine_get_store (engine);
+  g_autoptr (GPtrArray) present = NULL;
 
   g_assert_true (sk_engine_start_next (engine, &song, &error));
   g_assert_no_error (error);
-  g_assert_true (
-      sk_store_collect_texts (store,
-                              sk_store_query (store, &error,
-                                              "SELECT user_id FROM sessions WHERE status = 'active'",
-                                              ""),
-                              present, &error));
+  present = local_texts (PRESENT_SQL);
   for (guint i = 0; i < present->len; i++)
     {
       g_assert_true (
@@ -278,14 +288,9 @@ static void
 assert_tastes_are_the_learners (void)
 {
   SkStore *store = sk_engine_get_store (engine);
-  g_autoptr (GPtrArray) users = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) users = local_texts ("SELECT id FROM profiles WHERE is_guest = 1");
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (
-      sk_store_collect_texts (store,
-                              sk_store_query (store, &error,
-                                              "SELECT id FROM profiles WHERE is_guest = 1", ""),
-                              users, &error));
   g_assert_cmpuint (users->len, >, 0);
   for (guint u = 0; u < users->len; u++)
     {
@@ -615,16 +620,9 @@ test_chaos (void)
 
   /* everyone present checks out: the storm's check-ins are its own */
   {
-    g_autoptr (GPtrArray) present = g_ptr_array_new_with_free_func (g_free);
-    SkStore *store = sk_engine_get_store (engine);
+    g_autoptr (GPtrArray) present = local_texts (PRESENT_SQL);
     g_autoptr (GError) error = NULL;
 
-    g_assert_true (
-        sk_store_collect_texts (store,
-                                sk_store_query (store, &error,
-                                                "SELECT user_id FROM sessions WHERE status = 'active'",
-                                                ""),
-                                present, &error));
     for (guint i = 0; i < present->len; i++)
       g_assert_true (sk_engine_check_out (engine, present->pdata[i], &error));
   }
@@ -644,17 +642,11 @@ test_chaos (void)
         }
       else if (round_no % 5 == 0)
         {
-          g_autoptr (GPtrArray) present = g_ptr_array_new_with_free_func (g_free);
-          SkStore *store = sk_engine_get_store (engine);
+          g_autoptr (GPtrArray) present = local_texts (
+              "SELECT b.uid FROM sessions s JOIN badges b ON b.user_id = s.user_id "
+              "WHERE s.status = 'active'");
           g_autoptr (GError) error = NULL;
 
-          g_assert_true (sk_store_collect_texts (
-              store,
-              sk_store_query (store, &error,
-                              "SELECT b.uid FROM sessions s JOIN badges b ON b.user_id = s.user_id "
-                              "WHERE s.status = 'active'",
-                              ""),
-              present, &error));
           for (guint i = 0; i < present->len; i++)
             {
               g_autofree char *user = sk_engine_dup_user_for_uid (engine, present->pdata[i],
