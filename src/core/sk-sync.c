@@ -1102,9 +1102,15 @@ call_next (SkSync *self)
   g_autoptr (SoupMessage) msg = NULL;
   g_autoptr (GBytes) bytes = NULL;
   SoupMessageHeaders *headers;
-  Push *push = read_outbox (self, server_player, &error);
+  Push *push;
   Call *call;
 
+  if (self->session == NULL) /* disposed */
+    {
+      round_done (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped"));
+      return;
+    }
+  push = read_outbox (self, server_player, &error);
   if (push == NULL)
     {
       round_done (self, g_steal_pointer (&error));
@@ -1209,6 +1215,8 @@ schedule (SkSync *self, guint ms, gboolean sooner_only)
 {
   gint64 at = g_get_monotonic_time () + (gint64) ms * 1000;
 
+  if (self->session == NULL)
+    return; /* disposed: nothing more */
   if (sooner_only && self->timer_id != 0 && self->timer_at <= at)
     return;
   g_clear_handle_id (&self->timer_id, g_source_remove);
