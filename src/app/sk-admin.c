@@ -12,6 +12,8 @@
 
 #include <adwaita.h>
 
+#include "sk-admin-recommendation.h"
+#include "sk-admin-schedule.h"
 #include "sk-admin-system.h"
 #include "sk-admin.h"
 #include "sk-app-call.h"
@@ -26,7 +28,8 @@ struct _SkAdmin
   GtkLabel *pin_error;
   GtkScale *volume;
   GtkScale *crossfade;
-  AdwComboRow *strategy;
+  SkAdminRecommendation *recommendation;
+  SkAdminSchedule *schedule;
   SkAdminSystem *system;
   GtkLabel *page_error;
   GtkLabel *page_note;
@@ -38,9 +41,6 @@ struct _SkAdmin
 
 G_DEFINE_FINAL_TYPE (SkAdmin, sk_admin, GTK_TYPE_WIDGET)
 
-/* the choices of the setting strategy, in the combo row's order */
-static const char *const strategies[] = { "average", "least_misery", "average_without_misery" };
-
 enum
 {
   SIGNAL_CLOSE,
@@ -49,17 +49,12 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* The volume and the strategy as the engine has them. */
+/* The volume as the engine has it. */
 static void
 show_engine (SkAdmin *self)
 {
-  const char *strategy = sk_dbus_kiosk1_get_strategy (self->proxy);
-
   self->updating = TRUE;
   gtk_range_set_value (GTK_RANGE (self->volume), sk_dbus_kiosk1_get_volume (self->proxy));
-  for (guint i = 0; i < G_N_ELEMENTS (strategies); i++)
-    if (g_strcmp0 (strategy, strategies[i]) == 0)
-      adw_combo_row_set_selected (self->strategy, i);
   self->updating = FALSE;
 }
 
@@ -129,6 +124,8 @@ show_page (SkAdmin *self)
   tell (self, "", "");
   show_engine (self);
   sk_app_call (self->proxy, "GetSettings", NULL, self->cancellable, on_settings, self);
+  sk_admin_recommendation_load (self->recommendation, self->proxy);
+  sk_admin_schedule_load (self->schedule, self->proxy);
   sk_admin_system_load (self->system, self->proxy);
   gtk_stack_set_visible_child_name (self->stack, "page");
 }
@@ -250,15 +247,6 @@ on_crossfade_changed (GtkRange *range, SkAdmin *self)
 }
 
 static void
-on_strategy_changed (AdwComboRow *row, GParamSpec *pspec, SkAdmin *self)
-{
-  guint i = adw_combo_row_get_selected (row);
-
-  if (!self->updating && self->proxy != NULL && i < G_N_ELEMENTS (strategies))
-    admin_call (self, "SetSetting", g_variant_new ("(ss)", "strategy", strategies[i]));
-}
-
-static void
 on_skip_clicked (GtkButton *button, SkAdmin *self)
 {
   admin_call (self, "Skip", NULL);
@@ -302,6 +290,8 @@ sk_admin_class_init (SkAdminClass *klass)
   object_class->dispose = sk_admin_dispose;
   object_class->finalize = sk_admin_finalize;
   g_type_ensure (SK_TYPE_KEYPAD);
+  g_type_ensure (SK_TYPE_ADMIN_RECOMMENDATION);
+  g_type_ensure (SK_TYPE_ADMIN_SCHEDULE);
   g_type_ensure (SK_TYPE_ADMIN_SYSTEM);
   signals[SIGNAL_CLOSE] = g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -313,7 +303,8 @@ sk_admin_class_init (SkAdminClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, pin_error);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, volume);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, crossfade);
-  gtk_widget_class_bind_template_child (widget_class, SkAdmin, strategy);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, recommendation);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, schedule);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, system);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_error);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_note);
@@ -322,7 +313,6 @@ sk_admin_class_init (SkAdminClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_volume_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_skip_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_crossfade_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_strategy_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_refused);
   gtk_widget_class_bind_template_callback (widget_class, on_told);
   gtk_widget_class_bind_template_callback (widget_class, on_lock_clicked);

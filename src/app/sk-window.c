@@ -410,12 +410,10 @@ on_skipped (SkDBusKiosk1 *proxy,
             SkWindow *self)
 {
   if (g_strcmp0 (reason, "veto") == 0)
-    {
-      g_autofree char *text = g_strdup_printf (_ ("Skipped: the listeners here voted it down. %s"),
-                                               message);
-
-      show_banner (self, text);
-    }
+    /* the engine's sentence names the track and says how many of those
+     * here voted it down (sk_why_veto); without one, who did */
+    show_banner (self,
+                 *message != '\0' ? message : _ ("Skipped: the listeners here voted it down."));
   else if (g_strcmp0 (reason, "manager") == 0)
     show_banner (self, _ ("Skipped by the manager."));
   else

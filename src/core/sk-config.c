@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "sk-settings.h"
+#include "sk-util.h"
 
 /* clang-format off */
 G_DEFINE_QUARK (sk-config-error-quark, sk_config_error)
@@ -147,6 +148,14 @@ value_error (GError **error,
   return FALSE;
 }
 
+/* FALSE, with @error saying that @value is not @what. */
+static gboolean
+not_a (const char *value, const char *what, GError **error)
+{
+  g_set_error (error, SK_CONFIG_ERROR, SK_CONFIG_ERROR_VALUE, "“%s” is not %s", value, what);
+  return FALSE;
+}
+
 static gboolean
 check_url (const char *value, GError **error)
 {
@@ -157,12 +166,19 @@ check_url (const char *value, GError **error)
   if (scheme == NULL ||
       (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0) ||
       host == NULL || *host == '\0')
-    {
-      g_set_error (error, SK_CONFIG_ERROR, SK_CONFIG_ERROR_VALUE,
-                   "“%s” is not an https:// (or http://) URL with a host", value);
-      return FALSE;
-    }
+    return not_a (value, "an https:// (or http://) URL with a host", error);
   return TRUE;
+}
+
+/* @value as a whole number from 0 to @max, a multiple of @step, in *@n;
+ * else FALSE, with @error saying it is not @what. */
+static gboolean
+parse_whole (
+    const char *value, guint64 max, guint64 step, const char *what, guint64 *n, GError **error)
+{
+  if (g_ascii_string_to_unsigned (value, 10, 0, max, n, NULL) && *n % step == 0)
+    return TRUE;
+  return not_a (value, what, error);
 }
 
 /* One key of @kf onto @cfg; FALSE with @error (naming nothing: the caller
@@ -205,42 +221,24 @@ apply_key (
         *slot = *value != '\0' ? g_steal_pointer (&value) : NULL;
         return TRUE;
       }
+    /* cache and dim-after: empty is not set (-1) */
     case KEY_CACHE:
-      if (*value == '\0')
-        {
-          cfg->cache_max_mb = -1;
-          return TRUE;
-        }
-      if (!g_ascii_string_to_unsigned (value, 10, 0, 1024 * 1024, &n, NULL))
-        {
-          g_set_error (error, SK_CONFIG_ERROR, SK_CONFIG_ERROR_VALUE,
-                       "“%s” is not a whole number of megabytes from 0 to 1048576", value);
-          return FALSE;
-        }
-      cfg->cache_max_mb = (gint64) n;
+      if (*value != '\0' &&
+          !parse_whole (value, 1024 * 1024, 1, "a whole number of megabytes from 0 to 1048576", &n,
+                        error))
+        return FALSE;
+      cfg->cache_max_mb = *value != '\0' ? (gint64) n : -1;
       return TRUE;
     case KEY_ROTATION:
-      if (!g_ascii_string_to_unsigned (value, 10, 0, 270, &n, NULL) || n % 90 != 0)
-        {
-          g_set_error (error, SK_CONFIG_ERROR, SK_CONFIG_ERROR_VALUE,
-                       "“%s” is not one of 0, 90, 180, 270", value);
-          return FALSE;
-        }
+      if (!parse_whole (value, 270, 90, "one of 0, 90, 180, 270", &n, error))
+        return FALSE;
       cfg->rotation = (guint) n;
       return TRUE;
     case KEY_DIM:
-      if (*value == '\0')
-        {
-          cfg->dim_after = -1;
-          return TRUE;
-        }
-      if (!g_ascii_string_to_unsigned (value, 10, 0, 86400, &n, NULL))
-        {
-          g_set_error (error, SK_CONFIG_ERROR, SK_CONFIG_ERROR_VALUE,
-                       "“%s” is not a whole number of seconds from 0 to 86400", value);
-          return FALSE;
-        }
-      cfg->dim_after = (gint) n;
+      if (*value != '\0' &&
+          !parse_whole (value, 86400, 1, "a whole number of seconds from 0 to 86400", &n, error))
+        return FALSE;
+      cfg->dim_after = *value != '\0' ? (gint) n : -1;
       return TRUE;
     case KEY_EDGE:
       for (guint i = 0; i < G_N_ELEMENTS (edges); i++)
@@ -249,9 +247,7 @@ apply_key (
             cfg->reader_edge = (SkConfigEdge) i;
             return TRUE;
           }
-      g_set_error (error, SK_CONFIG_ERROR, SK_CONFIG_ERROR_VALUE,
-                   "“%s” is not one of bottom, top, left, right", value);
-      return FALSE;
+      return not_a (value, "one of bottom, top, left, right", error);
     default:
       g_assert_not_reached ();
     }
@@ -384,15 +380,7 @@ sk_config_load (SkConfig *self, const char *path, GError **error)
 char *
 sk_config_default_path (void)
 {
-  const char *dirs = g_getenv ("CONFIGURATION_DIRECTORY");
-
-  if (dirs != NULL && *dirs != '\0')
-    {
-      g_auto (GStrv) each = g_strsplit (dirs, ":", 2);
-
-      return g_build_filename (each[0], "kiosk.conf", NULL);
-    }
-  return g_build_filename (SK_SYSCONFDIR, "kiosk.conf", NULL);
+  return sk_service_dir_file ("CONFIGURATION_DIRECTORY", SK_SYSCONFDIR, "kiosk.conf");
 }
 
 char *

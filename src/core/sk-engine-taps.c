@@ -1,6 +1,7 @@
 /* sk-engine-taps.c: taps of a badge and the limiter that throttles them. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "sk-engine-private.h"
@@ -86,9 +87,14 @@ sk_engine_tap (SkEngine *self, const char *uid, SkTapResult *out, GError **error
   now = sk_engine_now (self);
   if (!tap_allowed (self, norm, now, &retry_in))
     {
+      int seconds = (int) MAX (1, (retry_in + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+
+      /* for the screen, in the venue's language */
       g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED,
-                   "Too many taps of this badge; please try again in %d s",
-                   (int) MAX (1, (retry_in + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+                   ngettext ("Too many taps of this badge; please try again in %d second.",
+                             "Too many taps of this badge; please try again in %d seconds.",
+                             seconds),
+                   seconds);
       sk_engine_emit (self, SIGNAL_TAP_REFUSED, norm, "throttled");
       return FALSE;
     }
@@ -106,8 +112,10 @@ sk_engine_tap (SkEngine *self, const char *uid, SkTapResult *out, GError **error
     }
   if (revoked != NULL)
     {
+      /* TRANSLATORS: %s is the day the badge was revoked, as 2026-01-31 */
       g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_REVOKED,
-                   "This badge was revoked on %.10s; please ask a manager for a new one", revoked);
+                   _ ("This badge was revoked on %.10s; please ask a manager for a new one."),
+                   revoked);
       sk_engine_emit (self, SIGNAL_TAP_REFUSED, norm, "revoked");
       return FALSE;
     }

@@ -781,13 +781,5 @@ sk_store_column_text (sqlite3_stmt *stmt, int col)
 char *
 sk_store_default_path (void)
 {
-  const char *state = g_getenv ("STATE_DIRECTORY");
-
-  if (state != NULL && *state != '\0')
-    {
-      g_auto (GStrv) dirs = g_strsplit (state, ":", 2);
-
-      return g_build_filename (dirs[0], "soundscape.db", NULL);
-    }
-  return g_build_filename (SK_STATEDIR, "soundscape.db", NULL);
+  return sk_service_dir_file ("STATE_DIRECTORY", SK_STATEDIR, "soundscape.db");
 }

@@ -466,6 +466,20 @@ sk_json_load_object (const char *path, GError **error)
   return root;
 }
 
+char *
+sk_service_dir_file (const char *env_var, const char *fallback_dir, const char *name)
+{
+  const char *dirs = g_getenv (env_var);
+
+  if (dirs != NULL && *dirs != '\0')
+    {
+      g_auto (GStrv) each = g_strsplit (dirs, ":", 2);
+
+      return g_build_filename (each[0], name, NULL);
+    }
+  return g_build_filename (fallback_dir, name, NULL);
+}
+
 int
 sk_open_regular_file (const char *path)
 {

@@ -81,6 +81,11 @@ int sk_open_regular_file (const char *path);
 #define SK_PIPE_WAIT_MS 2000
 SNDFILE *sk_sndfile_open (const char *path, SF_INFO *info, int *code, char **reason);
 
+/* @name in the directory systemd gives the service in @env_var
+ * (STATE_DIRECTORY, CONFIGURATION_DIRECTORY: the first of a
+ * colon-separated list), else in @fallback_dir. */
+char *sk_service_dir_file (const char *env_var, const char *fallback_dir, const char *name);
+
 /* Binds the project's message catalogue (GETTEXT_PACKAGE, under the
  * install's locale directory, in UTF-8) and makes it the program's
  * default domain; after setlocale, before the first translated string. */

@@ -64,6 +64,34 @@ open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags 
   return *engine != NULL;
 }
 
+int
+parse_options_and_open (int *argc,
+                        char ***argv,
+                        GOptionEntry *entries,
+                        SkDBusKiosk1 **kiosk,
+                        SkEngine **engine,
+                        SkStoreOpenFlags flags)
+{
+  int rc = parse_options (argc, argv, entries);
+
+  if (rc >= 0)
+    return rc;
+  if (kiosk != NULL)
+    return open_kiosk_or_engine (kiosk, engine, flags) ? -1 : EXIT_FAILURE;
+  *engine = open_engine (flags);
+  return *engine != NULL ? -1 : EXIT_FAILURE;
+}
+
+GOptionEntry
+ctl_pin_option (char **pin)
+{
+  static const char
+      help[] = "The admin PIN for a change, when soundscaped runs (else asked on a terminal)";
+  GOptionEntry entry = { "pin", 0, 0, G_OPTION_ARG_STRING, pin, help, "PIN" };
+
+  return entry;
+}
+
 static gboolean
 is_negative_number (const char *arg)
 {
@@ -126,17 +154,16 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
     if ((*argv)[i] == hidden)
       (*argv)[i] = negative->pdata[k++];
   if (!parsed)
-    {
-      fail ("%s: %s", name, error->message);
-      return EXIT_USAGE;
-    }
+    return fail_usage ("%s: %s", name, error->message);
   /* argv[0] is the subcommand */
   if (*argc - 1 < command->min_args || *argc - 1 > command->max_args)
-    {
-      fail ("%s: expected %s (see “soundscape-ctl %s --help”)", name, *args ? args : "no arguments",
-            name);
-      return EXIT_USAGE;
-    }
+    return fail_usage ("%s: expected %s (see “soundscape-ctl %s --help”)", name,
+                       *args ? args : "no arguments", name);
+  /* every whole-number option (nfc-test --count, run --tracks) is a count */
+  for (const GOptionEntry *e = entries; e != NULL && e->long_name != NULL; e++)
+    if (e->arg == G_OPTION_ARG_INT && *(int *) e->arg_data < 0)
+      return fail_usage ("%s: --%s takes a number of 0 or more, not %d", name, e->long_name,
+                         *(int *) e->arg_data);
   return -1;
 }
 

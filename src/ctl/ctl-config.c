@@ -63,12 +63,10 @@ cmd_config (int argc, char **argv)
   const SkSetting *setting;
   g_autofree char *pin = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  GOptionEntry entries[] = {
-    { "reset", 0, 0, G_OPTION_ARG_NONE, &reset, "Put KEY back to its default", NULL },
-    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
-      "The admin PIN for a change when soundscaped runs (else asked on a terminal)", "PIN" },
-    { NULL }
-  };
+  GOptionEntry entries[] = { { "reset", 0, 0, G_OPTION_ARG_NONE, &reset,
+                               "Put KEY back to its default", NULL },
+                             ctl_pin_option (&pin),
+                             { NULL } };
   int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)

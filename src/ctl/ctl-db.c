@@ -397,10 +397,7 @@ cmd_db (int argc, char **argv)
   if (rc >= 0)
     return rc;
   if (strcmp (argv[1], "migrate") != 0 && strcmp (argv[1], "status") != 0)
-    {
-      fail ("db: “%s” is neither migrate nor status", argv[1]);
-      return EXIT_USAGE;
-    }
+    return fail_usage ("db: “%s” is neither migrate nor status", argv[1]);
   known = load_migrations (&error);
   if (known == NULL)
     return fail ("%s", error->message);

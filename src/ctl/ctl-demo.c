@@ -42,13 +42,10 @@ cmd_demo (int argc, char **argv)
   static const char *const walk[] = {
     "1", "v 1 5", "2", "v 2 1", "n", "v 1 2", "v 2 5", "o 1", "n", NULL,
   };
-  int rc = parse_options (&argc, &argv, entries);
+  int rc = parse_options_and_open (&argc, &argv, entries, NULL, &engine, SK_STORE_OPEN_CREATE);
 
   if (rc >= 0)
     return rc;
-  engine = open_engine (SK_STORE_OPEN_CREATE);
-  if (engine == NULL)
-    return EXIT_FAILURE;
 
   if (!sk_demo_prepare (engine, library, &n_imported, &error))
     return fail ("demo: %s", error->message);

@@ -16,13 +16,10 @@ int
 cmd_init (int argc, char **argv)
 {
   g_autoptr (SkEngine) engine = NULL;
-  int rc = parse_options (&argc, &argv, NULL);
+  int rc = parse_options_and_open (&argc, &argv, NULL, NULL, &engine, SK_STORE_OPEN_CREATE);
 
   if (rc >= 0)
     return rc;
-  engine = open_engine (SK_STORE_OPEN_CREATE);
-  if (engine == NULL)
-    return EXIT_FAILURE;
   printf ("Database %s ready (schema %d), player %s\n",
           sk_store_get_path (sk_engine_get_store (engine)),
           sk_store_get_schema_version (sk_engine_get_store (engine)),
@@ -38,10 +35,7 @@ cmd_import (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
   g_autofree char *pin = NULL;
-  GOptionEntry entries[] = { { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
-                               "The admin PIN, when soundscaped runs (else asked on a terminal)",
-                               "PIN" },
-                             { NULL } };
+  GOptionEntry entries[] = { ctl_pin_option (&pin), { NULL } };
   guint n = 0;
   int rc = parse_options (&argc, &argv, entries);
 
@@ -165,10 +159,7 @@ cmd_cache (int argc, char **argv)
   if (rc >= 0)
     return rc;
   if (!fetch && argc > 1)
-    {
-      fail ("cache: song ids are only taken with --fetch");
-      return EXIT_USAGE;
-    }
+    return fail_usage ("cache: song ids are only taken with --fetch");
   store = open_store (SK_STORE_OPEN_EXISTING);
   if (store == NULL)
     return EXIT_FAILURE;

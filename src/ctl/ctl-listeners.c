@@ -20,12 +20,10 @@ cmd_tap (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, NULL);
+  int rc = parse_options_and_open (&argc, &argv, NULL, &kiosk, &engine, SK_STORE_OPEN_EXISTING);
 
   if (rc >= 0)
     return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
-    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_tap (kiosk, argv[1]);
   if (!sk_engine_tap (engine, argv[1], &r, &error))
@@ -63,12 +61,10 @@ cmd_join (int argc, char **argv)
   GOptionEntry entries[] = { { "name", 0, 0, G_OPTION_ARG_STRING, &name,
                                "Display name (default: a friendly generated one)", "NAME" },
                              { NULL } };
-  int rc = parse_options (&argc, &argv, entries);
+  int rc = parse_options_and_open (&argc, &argv, entries, &kiosk, &engine, SK_STORE_OPEN_EXISTING);
 
   if (rc >= 0)
     return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
-    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_join (kiosk, argv[1], name);
   id = sk_engine_join (engine, argv[1], name, &error);
@@ -89,14 +85,12 @@ cmd_enroll (int argc, char **argv)
   double pref[SK_DIM];
   g_autofree char *pin = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  GOptionEntry entries[] = {
-    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin", "ROLE" },
-    { "taste", 0, 0, G_OPTION_ARG_STRING, &taste, "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]",
-      "VECTOR" },
-    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
-      "The admin PIN, when soundscaped runs (else asked on a terminal)", "PIN" },
-    { NULL }
-  };
+  GOptionEntry entries[] = { { "role", 0, 0, G_OPTION_ARG_STRING, &role, "manager or admin",
+                               "ROLE" },
+                             { "taste", 0, 0, G_OPTION_ARG_STRING, &taste,
+                               "Starting taste, e.g. [0.9,0.1,0.4,0.2,0.8]", "VECTOR" },
+                             ctl_pin_option (&pin),
+                             { NULL } };
   int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)
@@ -134,10 +128,7 @@ cmd_vote_or_check_out (int argc, char **argv)
   if (rc >= 0)
     return rc;
   if (vote && !g_ascii_string_to_unsigned (argv[2], 10, 1, 5, &value, NULL))
-    {
-      fail ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
-      return EXIT_USAGE;
-    }
+    return fail_usage ("vote: a rating is a whole number from 1 to 5, not “%s”", argv[2]);
   if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
     return EXIT_FAILURE;
   if (kiosk != NULL)
@@ -165,16 +156,11 @@ cmd_next (int argc, char **argv)
   g_autofree char *title = NULL;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
   g_autofree char *pin = NULL;
-  GOptionEntry entries[] = { { "pin", 0, 0, G_OPTION_ARG_STRING, &pin,
-                               "The admin PIN, when soundscaped runs (else asked on a terminal)",
-                               "PIN" },
-                             { NULL } };
-  int rc = parse_options (&argc, &argv, entries);
+  GOptionEntry entries[] = { ctl_pin_option (&pin), { NULL } };
+  int rc = parse_options_and_open (&argc, &argv, entries, &kiosk, &engine, SK_STORE_OPEN_EXISTING);
 
   if (rc >= 0)
     return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_EXISTING))
-    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_next (kiosk, pin);
   if (!sk_engine_start_next (engine, &song, &error))
@@ -245,12 +231,10 @@ cmd_status (int argc, char **argv)
   SkStore *store;
   guint songs = 0, outbox = 0;
   g_autoptr (SkDBusKiosk1) kiosk = NULL;
-  int rc = parse_options (&argc, &argv, NULL);
+  int rc = parse_options_and_open (&argc, &argv, NULL, &kiosk, &engine, SK_STORE_OPEN_READ_ONLY);
 
   if (rc >= 0)
     return rc;
-  if (!open_kiosk_or_engine (&kiosk, &engine, SK_STORE_OPEN_READ_ONLY))
-    return EXIT_FAILURE;
   if (kiosk != NULL)
     return ctl_bus_status (kiosk);
   if (!sk_engine_refresh (engine, &error))

@@ -100,11 +100,6 @@ cmd_nfc_test (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  if (count < 0)
-    {
-      fail ("nfc-test: --count takes a number of taps, not %d", count);
-      return EXIT_USAGE;
-    }
   if (device == NULL)
     {
       /* the configured reader, if a database is there to say so */

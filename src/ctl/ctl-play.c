@@ -121,10 +121,7 @@ cmd_play (int argc, char **argv)
   sk_audio_player_set_silent_fallback (player, FALSE);
   if (!sk_audio_player_set_crossfade (player, crossfade, &error) ||
       !sk_audio_player_set_volume (player, volume, &error))
-    {
-      fail ("play: %s", error->message);
-      return EXIT_USAGE;
-    }
+    return fail_usage ("play: %s", error->message);
   if (!no_normalize && !play_target (&target))
     return EXIT_FAILURE;
   play.gains = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
@@ -252,11 +249,6 @@ cmd_run (int argc, char **argv)
 
   if (rc >= 0)
     return rc;
-  if (tracks < 0)
-    {
-      fail ("run: --tracks is a number of tracks, not %d", tracks);
-      return EXIT_USAGE;
-    }
   engine = open_engine (SK_STORE_OPEN_EXISTING);
   if (engine == NULL)
     return EXIT_FAILURE;

@@ -16,6 +16,8 @@ extern char *opt_db;
 extern gboolean opt_session;
 
 int fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+/* fail, for a command line that is wrong: EXIT_USAGE */
+#define fail_usage(...) (fail (__VA_ARGS__), EXIT_USAGE)
 /* Only init and demo create a database (SK_STORE_OPEN_CREATE); reading
  * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
 SkStore *open_store (SkStoreOpenFlags flags);
@@ -35,9 +37,12 @@ typedef struct
 /* The command named @name, or NULL. */
 const CtlCommand *ctl_command_find (const char *name);
 /* Parses the options of the command (*@argv)[0]: --db, --session and
- * @entries; prints its usage on --help. Returns -1 to go on, or an exit
+ * @entries (a G_OPTION_ARG_INT one is a count: a negative one is refused);
+ * prints its usage on --help. Returns -1 to go on, or an exit
  * code. */
 int parse_options (int *argc, char ***argv, GOptionEntry *entries);
+/* The --pin option of the commands that change the kiosk. */
+GOptionEntry ctl_pin_option (char **pin);
 /* Runs @loop until it quits, or until SIGINT or SIGTERM quits it: TRUE
  * when one of these did. */
 gboolean ctl_run_loop (GMainLoop *loop);
@@ -76,6 +81,15 @@ SkDBusKiosk1 *ctl_bus_kiosk (gboolean required, GError **error);
  * it runs (ctl_bus_kiosk, not required), else the database opened with
  * @flags in *@engine. FALSE, the error printed, when neither opens. */
 gboolean open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags flags);
+/* The start of most commands: parse_options, then open_kiosk_or_engine
+ * (only the database, open_engine, when @kiosk is NULL). -1 to go on, else
+ * the exit code (the error printed). */
+int parse_options_and_open (int *argc,
+                            char ***argv,
+                            GOptionEntry *entries,
+                            SkDBusKiosk1 **kiosk,
+                            SkEngine **engine,
+                            SkStoreOpenFlags flags);
 int ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid);
 /* @command "vote" (a rating @value) or "checkout" */
 int

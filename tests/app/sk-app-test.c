@@ -376,9 +376,8 @@ void
 tap_reader (Screen *s, const char *uid, const char *page)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *answer = sk_pn532_fixture_command (s->base.reader, &error, "present classic4 %s",
-                                                      uid);
 
+  g_free (sk_pn532_fixture_command (s->base.reader, &error, "present classic4 %s", uid));
   g_assert_no_error (error);
   wait_page (s, page, 5);
   g_free (sk_pn532_fixture_command (s->base.reader, &error, "remove"));
@@ -389,6 +388,77 @@ int
 count_rows (Screen *s, const char *sql)
 {
   return sk_test_file_query_int (s->base.db, sql);
+}
+
+/* The test @path of this program run again as a subprocess under a
+ * German locale made in a temporary LOCPATH (localedef); skipped when
+ * localedef cannot make one. */
+void
+run_in_german (const char *path)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *locale = g_build_filename (dir, "de_DE.UTF-8", NULL);
+  g_autofree char *old_lc_all = g_strdup (g_getenv ("LC_ALL"));
+  const char *argv[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", locale, NULL };
+  g_autoptr (GError) error = NULL;
+  int status = -1;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     sk_test_child_setup, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip ("localedef cannot make de_DE.UTF-8 (the package locales is missing)");
+      sk_test_rmdir (dir);
+      return;
+    }
+  g_setenv ("LOCPATH", dir, TRUE);
+  g_setenv ("LC_ALL", "de_DE.UTF-8", TRUE);
+  g_test_trap_subprocess (path, sk_test_scale_ms (60000) * (guint64) 1000,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_unsetenv ("LOCPATH");
+  g_setenv ("LC_ALL", old_lc_all ? old_lc_all : "C.UTF-8", TRUE);
+  sk_test_rmdir (dir);
+  g_test_trap_assert_passed ();
+}
+
+static gboolean
+admin_is_unlocked (Screen *s, gconstpointer data)
+{
+  return sk_dbus_kiosk1_get_admin_unlocked (s->base.kiosk);
+}
+
+void
+open_admin_page (Screen *s)
+{
+  /* in the language of the test's locale */
+  press (s, _ ("Admin"));
+  wait_page (s, "admin", 2);
+  for (const char *c = APP_PIN; *c; c++)
+    {
+      char digit[2] = { *c, 0 };
+
+      press (s, digit);
+    }
+  press (s, _ ("Unlock"));
+  if (!wait_until (s, admin_is_unlocked, NULL, 5))
+    g_error ("the PIN did not unlock within 5 s");
+  wait_text (s, _ ("Playback"), 5);
+}
+
+void
+scroll_to (Screen *s, GtkWidget *widget)
+{
+  GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (
+      gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *adjustment;
+  graphene_point_t at;
+
+  g_assert_nonnull (scrolled);
+  adjustment = gtk_scrolled_window_get_vadjustment (scrolled);
+  g_assert_true (gtk_widget_compute_point (widget, gtk_scrolled_window_get_child (scrolled),
+                                           &GRAPHENE_POINT_INIT (0, 0), &at));
+  /* the viewport shows its child from the current value on */
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + at.y);
 }
 
 static void

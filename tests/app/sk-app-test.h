@@ -88,6 +88,15 @@ void screen_teardown (Screen *s, gconstpointer data);
  * then taken away. */
 void tap_reader (Screen *s, const char *uid, const char *page);
 int count_rows (Screen *s, const char *sql);
+/* The admin page opened with the PIN APP_PIN typed on the screen's
+ * keypad, until the engine says it is unlocked. */
+void open_admin_page (Screen *s);
+/* The test @path of this program run again as a subprocess under a
+ * German locale (LC_ALL=de_DE.UTF-8, made in a temporary LOCPATH), which
+ * must pass; skipped when localedef cannot make the locale. */
+void run_in_german (const char *path);
+/* @widget's scrolled window scrolled so that @widget is at its top. */
+void scroll_to (Screen *s, GtkWidget *widget);
 
 /* The start of each test program (FALSE: no Xvfb, the tests skipped), and
  * its end: g_test_run, then Xvfb stopped. */

@@ -110,18 +110,7 @@ test_admin_page (Screen *s, gconstpointer data)
   GtkWidget *window = GTK_WIDGET (s->window);
   SkAdminSystem *system;
 
-  press (s, "Admin");
-  wait_page (s, "admin", 2);
-  for (const char *c = APP_PIN; *c; c++)
-    {
-      char digit[2] = { *c, 0 };
-
-      press (s, digit);
-    }
-  press (s, "Unlock");
-  wait_text (s, "Playback", 5);
-  if (!wait_until (s, admin_unlocked, GINT_TO_POINTER (TRUE), 5))
-    g_error ("the PIN did not unlock within 5 s");
+  open_admin_page (s);
   system = sk_admin_get_system (find_admin (s));
   wait_text (s, "Badge reader", 2);
   screenshot (s, "admin-page");

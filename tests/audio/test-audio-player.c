@@ -164,14 +164,18 @@ static gint16 *
 read_output (Fixture *f, gsize *n_frames)
 {
   g_autoptr (GError) error = NULL;
-  char *data = NULL;
+  g_autofree char *data = NULL;
+  gint16 *samples;
   gsize len = 0;
 
   g_file_get_contents (f->out, &data, &len, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (len % 4, ==, 0);
   *n_frames = len / 4;
-  return (gint16 *) data;
+  /* the file's bytes as samples, in memory of their type */
+  samples = g_new (gint16, len / 2 + 1);
+  memcpy (samples, data, len);
+  return samples;
 }
 
 static char *

@@ -255,7 +255,7 @@ call_get (Fixture *f, const char *method, GVariant *args)
 void
 call_ok (Fixture *f, const char *method, GVariant *args)
 {
-  g_autoptr (GVariant) reply = call_get (f, method, args);
+  g_variant_unref (call_get (f, method, args));
 }
 
 void

@@ -231,7 +231,6 @@ test_import (Fixture *f, gconstpointer data)
   g_autofree char *job = NULL;
   g_autofree char *not_dir = g_build_filename (f->dir, "plain-file", NULL);
   g_autoptr (GError) busy = NULL;
-  g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) failures = NULL;
   g_auto (Page) found = { 0 };
   const guint n_good = 6;
@@ -337,7 +336,6 @@ test_ctl_import (Fixture *f, gconstpointer data)
 {
   g_autofree char *usb = g_build_filename (f->dir, "stick", NULL);
   g_autofree char *out = NULL;
-  g_auto (Page) found = { 0 };
 
   g_assert_cmpint (g_mkdir (usb, 0700), ==, 0);
   for (guint i = 0; i < 3; i++)

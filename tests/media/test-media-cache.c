@@ -1479,7 +1479,6 @@ test_prefetch_dropped_from_queue (Fixture *f, gconstpointer data)
 {
   const gsize size = 512 * 1024;
   const char *queue[] = { "song-drop" };
-  g_autoptr (GError) error = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *url = NULL;
   g_autofree char *part = NULL;

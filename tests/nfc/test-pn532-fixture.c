@@ -219,7 +219,8 @@ static void
 command (Fixture *f, const char *line)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *answer = sk_pn532_fixture_command (f->pn532, &error, "%s", line);
+
+  g_free (sk_pn532_fixture_command (f->pn532, &error, "%s", line));
   g_assert_no_error (error);
 }
 

@@ -551,6 +551,8 @@ load_rank_case (PGconn *conn, JsonObject *c, GHashTable *ids, const char *player
                                  "INSERT INTO public.songs (id, title, file_url, embedding) "
                                  "VALUES ($1::uuid, $2, $3, $4::extensions.vector) RETURNING id",
                                  4, params);
+
+      g_assert_cmpstr (r, ==, id);
     }
   {
     const char *cur = json_object_get_null_member (c, "current_song_id")
@@ -563,6 +565,8 @@ load_rank_case (PGconn *conn, JsonObject *c, GHashTable *ids, const char *player
                                "VALUES ($1::uuid, 'case', 'token-of-the-case-player', $2::uuid) "
                                "RETURNING id",
                                2, params);
+
+    g_assert_cmpstr (r, ==, player);
   }
   for (guint i = 0; i < json_array_get_length (library); i++)
     {
@@ -678,11 +682,12 @@ test_rank_cases (void)
 
           {
             const char *shift[] = { player, now };
-            g_autofree char *r = sk_test_pg_value (
+
+            g_free (sk_test_pg_value (
                 conn,
                 "WITH u AS (UPDATE public.songs_playing SET played_at = now() + (played_at - $2::timestamptz) "
                 "           WHERE player_id = $1::uuid RETURNING 1) SELECT count(*) FROM u",
-                2, shift);
+                2, shift));
           }
           res = PQexecParams (conn,
                               "SELECT r.song_id, r.score FROM public.recommend_with_penalty("
@@ -725,10 +730,11 @@ become (PGconn *conn, const char *who)
                                  : g_strdup_printf ("{\"role\":\"authenticated\",\"sub\":\"%s\"}",
                                                     who);
   const char *params[] = { anon ? "anon" : "authenticated", claims };
-  g_autofree char *r = sk_test_pg_value (conn,
-                                         "SELECT set_config('role', $1, true) || "
-                                         "set_config('request.jwt.claims', $2, true)",
-                                         2, params);
+
+  g_free (sk_test_pg_value (conn,
+                            "SELECT set_config('role', $1, true) || "
+                            "set_config('request.jwt.claims', $2, true)",
+                            2, params));
 }
 
 /* @sql as @who touches exactly @rows rows (selected or changed); nothing

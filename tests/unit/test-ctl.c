@@ -141,6 +141,9 @@ test_bad_input_is_one_line (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "a rating is a whole number from 1 to 5, not “-1”"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+  /* a count option is never negative */
+  CTL (f, 2, "run", "--tracks", "-1");
+  CTL (f, 2, "nfc-test", "--count", "-1");
   CTL (f, 1, "vote", "04A1B2C3", "3");
   CTL (f, 1, "checkout", "04A1B2C3");
   CTL (f, 1, "next");

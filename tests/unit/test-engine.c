@@ -86,6 +86,13 @@ enroll (Fixture *f, const char *uid, const char *name, const char *role, const d
   return id;
 }
 
+/* enroll, for a test that goes by the badge and needs no id */
+static void
+enroll_badge (Fixture *f, const char *uid, const char *name, const char *role, const double *taste)
+{
+  g_free (enroll (f, uid, name, role, taste));
+}
+
 static void
 tap_ok (Fixture *f, const char *uid, SkTapKind kind, SkTapResult *out)
 {
@@ -140,9 +147,9 @@ test_check_in_for_an_hour (Fixture *f, gconstpointer data)
 static void
 test_retap_extends (Fixture *f, gconstpointer data)
 {
-  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   SkTapResult r;
 
+  enroll_badge (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
   sk_tap_result_clear (&r);
   f->clock.now += 40 * 60 * SEC;
@@ -156,10 +163,10 @@ test_retap_extends (Fixture *f, gconstpointer data)
 static void
 test_expiry_to_the_second (Fixture *f, gconstpointer data)
 {
-  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_autoptr (GError) error = NULL;
   SkTapResult r;
 
+  enroll_badge (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
   sk_tap_result_clear (&r);
 
@@ -201,11 +208,11 @@ test_check_out (Fixture *f, gconstpointer data)
 static void
 test_check_in_elsewhere_moves (Fixture *f, gconstpointer data)
 {
-  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_autoptr (GError) error = NULL;
   g_autoptr (SkEngine) other = NULL;
   SkTapResult r;
 
+  enroll_badge (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
   sk_tap_result_clear (&r);
 
@@ -228,10 +235,10 @@ test_check_in_elsewhere_moves (Fixture *f, gconstpointer data)
 static void
 test_revoked_badge (Fixture *f, gconstpointer data)
 {
-  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_autoptr (GError) error = NULL;
   SkTapResult r;
 
+  enroll_badge (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_assert_true (sk_store_exec (f->store,
                                 "UPDATE badges SET revoked_at = '2024-04-01T00:00:00.000000Z'",
                                 &error));
@@ -246,12 +253,13 @@ test_revoked_badge (Fixture *f, gconstpointer data)
 static void
 test_manager_badge (Fixture *f, gconstpointer data)
 {
-  g_autofree char *mgr = enroll (f, "04ADA1E5", "Mia", "manager", NULL);
-  g_autofree char *owner = enroll (f, "04000001", "Olu", NULL, NULL);
+  g_autofree char *owner = NULL;
   g_autofree char *sql = NULL;
   g_autoptr (GError) error = NULL;
   SkTapResult r;
 
+  enroll_badge (f, "04ADA1E5", "Mia", "manager", NULL);
+  owner = enroll (f, "04000001", "Olu", NULL, NULL);
   tap_ok (f, "04ADA1E5", SK_TAP_MANAGER, &r);
   sk_tap_result_clear (&r);
   tap_ok (f, "04000001", SK_TAP_LISTENER, &r);
@@ -266,9 +274,9 @@ test_manager_badge (Fixture *f, gconstpointer data)
 static void
 test_admin_badge (Fixture *f, gconstpointer data)
 {
-  g_autofree char *admin = enroll (f, "04AD0001", "Ada", "admin", NULL);
   SkTapResult r;
 
+  enroll_badge (f, "04AD0001", "Ada", "admin", NULL);
   tap_ok (f, "04AD0001", SK_TAP_MANAGER, &r);
   sk_tap_result_clear (&r);
 }
@@ -276,10 +284,10 @@ test_admin_badge (Fixture *f, gconstpointer data)
 static void
 test_throttle (Fixture *f, gconstpointer data)
 {
-  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_autoptr (GError) error = NULL;
   SkTapResult r;
 
+  enroll_badge (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   /* six taps in six seconds: the default limit */
   for (int i = 0; i < 6; i++)
     {
@@ -340,12 +348,12 @@ test_throttle_unknown (Fixture *f, gconstpointer data)
 static void
 test_throttle_setting (Fixture *f, gconstpointer data)
 {
-  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_autoptr (GError) error = NULL;
   g_autoptr (SkEngine) two = NULL;
   g_autoptr (SkEngine) unlimited = NULL;
   SkTapResult r;
 
+  enroll_badge (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_assert_true (sk_store_set_setting (f->store, "tap_limit_per_minute", "2", &error));
   two = sk_engine_new (f->store, &error);
   g_assert_no_error (error);
@@ -509,13 +517,13 @@ static void
 test_opposite_tastes_change_the_queue (Fixture *f, gconstpointer data)
 {
   g_autofree char *rain = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
-  g_autofree char *fire = enroll (f, "04F1E2D3", "Fire Keeper", NULL, FIRE);
   g_autofree char *head1 = NULL;
   g_autofree char *head2 = NULL;
   g_autoptr (GError) error = NULL;
   guint changes;
   SkTapResult r;
 
+  enroll_badge (f, "04F1E2D3", "Fire Keeper", NULL, FIRE);
   g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
   tap_ok (f, "04A1B2C3", SK_TAP_LISTENER, &r);
   sk_tap_result_clear (&r);
@@ -662,12 +670,12 @@ test_full_disk_vote_loses_nothing (Fixture *f, gconstpointer data)
 /* A handler that re-enters the engine and fails there (what the playback
  * does when a song cannot be marked): the change it heard of stays. */
 static void
-fail_in_handler (guint *ran)
+fail_in_handler (GObject *carrier)
 {
-  SkEngine *engine = g_object_get_data (G_OBJECT (ran), "engine");
+  SkEngine *engine = g_object_get_data (carrier, "engine");
   g_autoptr (GError) error = NULL;
 
-  (*(guint *) g_object_get_data (G_OBJECT (ran), "count"))++;
+  (*(guint *) g_object_get_data (carrier, "count"))++;
   g_assert_false (sk_engine_mark_unplayable (engine, "no-such-song", "test", &error));
   g_assert_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND);
 }
@@ -719,11 +727,12 @@ test_failing_handler_costs_nothing (Fixture *f, gconstpointer data)
 static void
 test_rolled_back_change_emits_nothing (Fixture *f, gconstpointer data)
 {
-  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_autoptr (GError) error = NULL;
-  guint queue_before = f->counts.queue_changes;
+  guint queue_before;
   SkTapResult r;
 
+  enroll_badge (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
+  queue_before = f->counts.queue_changes;
   /* a tap (a check-in that changes the queue) inside a transaction of the
    * caller's, which is rolled back */
   g_assert_true (sk_store_begin (f->store, &error));
@@ -846,11 +855,11 @@ test_picks_up_other_programs (Fixture *f, gconstpointer data)
   g_autoptr (SkStore) other = sk_store_open_full (path, SK_STORE_OPEN_EXISTING, &error);
   g_autoptr (SkEngine) ctl = NULL;
   g_autofree char *summary = NULL;
-  g_autofree char *id = enroll (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   const SkQueueEntry *q;
   guint n = 0;
   SkTapResult r;
 
+  enroll_badge (f, "04A1B2C3", "Rain Lover", NULL, RAIN);
   g_assert_no_error (error);
   g_assert_cmpint (sk_engine_pick_up_changes (f->engine, &summary, &error), ==,
                    SK_ENGINE_CHANGED_NOTHING);

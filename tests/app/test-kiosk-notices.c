@@ -1,0 +1,160 @@
+/* test-kiosk-notices.c: what the listener screens say when the engine
+ * refuses or overrules, driven for real (sk-app-test.h: how): the room's
+ * veto skips the track and the banner says who voted it down; a badge
+ * tapped more often than the engine allows, and a badge revoked by a
+ * manager (SetBadgeRevoked), are told so in a sentence, not an error code.
+ * At each size, screenshots.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+#include <gtk/gtk.h>
+
+#include "sk-app-test.h"
+#include "sk-test-util.h"
+
+/* What a person reads: words, no D-Bus error name or code. */
+static void
+assert_sentence (const char *text)
+{
+  g_assert_nonnull (text);
+  g_assert_cmpuint (strlen (text), >, 10);
+  g_assert_null (strstr (text, "org.soundscape"));
+  g_assert_null (strstr (text, "GDBus"));
+  g_assert_null (strstr (text, "Error"));
+  g_assert_null (strstr (text, "throttled"));
+}
+
+/* The notice titled @title shown: its sentence, checked to be words. */
+static const char *
+notice_sentence (Screen *s, const char *title)
+{
+  GtkWidget *label;
+  GtkWidget *notice;
+  const char *text;
+
+  wait_text (s, title, 2);
+  label = find_text (GTK_WIDGET (s->window), title);
+  notice = gtk_widget_get_ancestor (label, ADW_TYPE_STATUS_PAGE);
+  g_assert_nonnull (notice);
+  text = adw_status_page_get_description (ADW_STATUS_PAGE (notice));
+  g_test_message ("%s: %s", title, text);
+  assert_sentence (text);
+  g_assert_true (g_str_has_suffix (text, "."));
+  return text;
+}
+
+/* What a manager does elsewhere (soundscape-ctl): unlock, @method, lock. */
+static void
+manager_call (Screen *s, const char *method, GVariant *args)
+{
+  unlock_admin (&s->base, APP_PIN);
+  call_ok (&s->base, method, args);
+  call_ok (&s->base, "Lock", NULL);
+}
+
+static void
+vote_at_reader (Screen *s, const char *uid, const char *button)
+{
+  tap_reader (s, uid, "welcome");
+  press (s, button);
+}
+
+static gboolean
+banner_shown (Screen *s, gconstpointer data)
+{
+  GtkWidget *label = find_text (GTK_WIDGET (s->window), data);
+  GtkWidget *revealer = label ? gtk_widget_get_ancestor (label, GTK_TYPE_REVEALER) : NULL;
+
+  return revealer != NULL && gtk_revealer_get_child_revealed (GTK_REVEALER (revealer));
+}
+
+/* Two listeners here, both rating the track 1: the engine's crowd veto
+ * skips it, and the banner says that the two here voted it down, naming
+ * the track. */
+static void
+test_veto (Screen *s, gconstpointer data)
+{
+  g_autofree char *title = NULL;
+  g_autoptr (GVariant) playing = sk_dbus_kiosk1_dup_now_playing (s->base.kiosk);
+  GtkWidget *banner;
+
+  g_variant_get_child (playing, 1, "s", &title);
+  vote_at_reader (s, RAIN_LOVER, "Vote 1");
+  wait_text (s, "Thank you", 5);
+  press (s, "Done");
+  wait_page (s, "playing", 2);
+  vote_at_reader (s, FIRE_KEEPER, "Vote 1");
+  wait_text (s, "rated it 2 or lower", 5);
+  banner = find_text (GTK_WIDGET (s->window), "rated it 2 or lower");
+  if (!wait_until (s, banner_shown, "rated it 2 or lower", 2))
+    g_error ("the banner was not shown within 2 s");
+  g_test_message ("banner: %s", gtk_label_get_text (GTK_LABEL (banner)));
+  assert_sentence (gtk_label_get_text (GTK_LABEL (banner)));
+  /* who and what: the listeners here, and the track */
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (banner)), "2 of the 2 listeners here"));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (banner)), title));
+  /* said once, not twice */
+  g_assert_null (
+      strstr (strstr (gtk_label_get_text (GTK_LABEL (banner)), "Skipped") + 1, "Skipped"));
+  screenshot (s, "veto");
+  g_assert_cmpint (count_rows (s, "SELECT count(*) FROM votes WHERE vote_value = 1"), ==, 2);
+}
+
+/* A badge tapped more often than tap_limit_per_minute: the third tap is
+ * refused, and the screen says to wait, in words. */
+static void
+test_throttled (Screen *s, gconstpointer data)
+{
+  const char *text;
+
+  manager_call (s, "SetSetting", g_variant_new ("(ss)", "tap_limit_per_minute", "2"));
+  for (int i = 0; i < 2; i++)
+    {
+      tap_reader (s, RAIN_LOVER, "welcome");
+      press (s, "Done");
+      wait_page (s, "playing", 2);
+    }
+  tap_reader (s, RAIN_LOVER, "notice");
+  text = notice_sentence (s, "One moment, please");
+  g_assert_nonnull (strstr (text, "try again in"));
+  g_assert_true (g_str_has_suffix (text, " seconds."));
+  screenshot (s, "throttled");
+}
+
+/* A manager revokes a badge (SetBadgeRevoked): its tap is refused, and
+ * the screen says so and what to do, in words. */
+static void
+test_revoked_badge (Screen *s, gconstpointer data)
+{
+  const char *text;
+
+  manager_call (s, "SetBadgeRevoked", g_variant_new ("(sb)", BEACHCOMBER, TRUE));
+  tap_reader (s, BEACHCOMBER, "notice");
+  text = notice_sentence (s, "This badge cannot be used here");
+  g_assert_nonnull (strstr (text, "ask a manager"));
+  screenshot (s, "revoked-badge");
+}
+
+int
+main (int argc, char **argv)
+{
+  if (!app_test_init (&argc, &argv))
+    return g_test_run ();
+  for (guint i = 0; i < N_SIZES; i++)
+    {
+      const char *names[] = { "veto", "throttled", "revoked-badge" };
+      void (*tests[]) (Screen *, gconstpointer) = { test_veto, test_throttled, test_revoked_badge };
+
+      for (guint t = 0; t < G_N_ELEMENTS (names); t++)
+        {
+          g_autofree char *path = g_strdup_printf ("/app/notices/%s-%dx%d", names[t],
+                                                   sizes[i].width, sizes[i].height);
+
+          g_test_add (path, Screen, &sizes[i], screen_setup, tests[t], screen_teardown);
+        }
+    }
+  return app_test_run ();
+}
