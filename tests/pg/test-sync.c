@@ -82,25 +82,13 @@ cloud_int (const char *sql)
 static gboolean
 start_cloud (void)
 {
-  g_autofree char *auth_path = g_test_build_filename (G_TEST_DIST, "pg", "auth.sql", NULL);
-  g_autofree char *auth = NULL, *url = NULL, *info = NULL, *out = NULL, *err = NULL;
+  g_autofree char *info = NULL, *out = NULL;
   g_autoptr (GString) seed = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
-  PGconn *conn;
 
   if (!sk_test_pg_start (&pg, &pg_why_not))
     return FALSE;
-  g_assert_true (g_file_get_contents (auth_path, &auth, NULL, &error));
-  conn = sk_test_pg_connect (&pg);
-  sk_test_pg_exec (conn, auth);
-  PQfinish (conn); /* PGlite takes one client at a time */
-  url = g_strdup_printf ("postgresql://postgres@127.0.0.1:%u/postgres?sslmode=disable",
-                         (guint) pg.port);
-  {
-    const char *argv[] = { "db", "migrate", "--url", url, NULL };
-
-    g_assert_cmpint (sk_test_run_ctl (argv, &out, &err), ==, 0);
-  }
+  out = sk_test_pg_migrate (&pg);
 
   g_string_append (seed,
                    "INSERT INTO auth.users (id, email) VALUES ('" MANAGER "', 'm@example.org');"
