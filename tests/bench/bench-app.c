@@ -369,11 +369,17 @@ replied (Screen *s, gconstpointer data)
   return *(const gboolean *) data;
 }
 
-/* The welcome left for what plays, once the page stands still. */
+/* The welcome left for what plays ("Done" clicked at once: a screen
+ * reader's click shows the press for 250 ms first), once the page stands
+ * still. */
 static gboolean
 back_to_playing (Screen *s)
 {
-  press (s, "Done");
+  GtkWidget *done = find_named_type (GTK_WIDGET (s->window), "Done", GTK_TYPE_BUTTON);
+
+  if (!sk_bench_check (done != NULL && gtk_widget_is_drawable (done), "the welcome has “Done”"))
+    return FALSE;
+  g_signal_emit_by_name (done, "clicked");
   wait_page (s, "playing", 2);
   return sk_bench_check (wait_until (s, screen_settled, NULL, 5), "the page settles");
 }
@@ -520,8 +526,11 @@ main (int argc, char **argv)
   call_ok (&s.base, "SetPin", g_variant_new ("(s)", APP_PIN));
   wait_playing (&s.base);
 
+  printf ("set up in %.1f s\n", (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC);
   bench_cold_start (&s);
+  printf ("cold starts done at %.1f s\n", (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC);
   bench_memory (&s);
+  printf ("memory done at %.1f s\n", (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC);
   bench_taps (&s);
 
   screen_teardown (&s, NULL);
