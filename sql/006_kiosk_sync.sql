@@ -110,6 +110,23 @@ begin
 end;
 $$;
 
+-- @r's value @k, null when it is absent or JSON null: SK400 then when
+-- @p_required.
+create function soundscape.sync_value (r jsonb, k text, p_required boolean)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v jsonb := nullif(r -> k, 'null'::jsonb);
+begin
+  if v is null and p_required then
+    perform soundscape.sync_fail('SK400', k || ' is missing');
+  end if;
+  return v;
+end;
+$$;
+
 -- @r's string @k (null when absent or null and not @p_required), at most
 -- @p_max characters, without control characters.
 create function soundscape.sync_text (r jsonb, k text, p_max integer, p_required boolean)
@@ -118,13 +135,10 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v jsonb := r -> k;
+  v jsonb := soundscape.sync_value(r, k, p_required);
   t text;
 begin
-  if v is null or pg_catalog.jsonb_typeof(v) = 'null' then
-    if p_required then
-      perform soundscape.sync_fail('SK400', k || ' is missing');
-    end if;
+  if v is null then
     return null;
   end if;
   if pg_catalog.jsonb_typeof(v) <> 'string' then
@@ -190,13 +204,10 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v jsonb := r -> k;
+  v jsonb := soundscape.sync_value(r, k, p_required);
   n numeric;
 begin
-  if v is null or pg_catalog.jsonb_typeof(v) = 'null' then
-    if p_required then
-      perform soundscape.sync_fail('SK400', k || ' is missing');
-    end if;
+  if v is null then
     return null;
   end if;
   if pg_catalog.jsonb_typeof(v) <> 'number' then
@@ -220,14 +231,11 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v jsonb := r -> k;
+  v jsonb := soundscape.sync_value(r, k, p_required);
   items numeric[];
   out float8[] := '{}';
 begin
-  if v is null or pg_catalog.jsonb_typeof(v) = 'null' then
-    if p_required then
-      perform soundscape.sync_fail('SK400', k || ' is missing');
-    end if;
+  if v is null then
     return null;
   end if;
   if pg_catalog.jsonb_typeof(v) = 'string' then
@@ -291,14 +299,12 @@ declare
   v_momentum float8[] := soundscape.sync_vector(r, 'taste_momentum', 5, false, false);
   v_state float8[] := soundscape.sync_vector(r, 'taste_state', 29, false, false);
   v_created timestamptz := soundscape.sync_time(r, 'created_at', false);
-  v_guest jsonb := r -> 'is_guest';
+  v_guest jsonb := soundscape.sync_value(r, 'is_guest', false);
   v_is_guest boolean;
   old record;
 begin
   perform soundscape.sync_time(r, 'updated_at', false);
-  if v_guest is null or pg_catalog.jsonb_typeof(v_guest) = 'null' then
-    v_is_guest := false;
-  elsif v_guest in ('0'::jsonb, 'false'::jsonb) then
+  if v_guest is null or v_guest in ('0'::jsonb, 'false'::jsonb) then
     v_is_guest := false;
   elsif v_guest in ('1'::jsonb, 'true'::jsonb) then
     v_is_guest := true;

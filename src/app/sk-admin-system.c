@@ -57,8 +57,9 @@ show_status (SkAdminSystem *self)
 {
   g_autoptr (GVariant) reader = sk_dbus_kiosk1_dup_reader_status (self->proxy);
   g_autoptr (GVariant) sync = sk_dbus_kiosk1_dup_sync_status (self->proxy);
-  const char *state = "none", *message = "";
+  const char *state = "none", *message = "", *sync_error = "";
   gint64 last = 0;
+  guint pending = 0;
   g_autofree char *text = NULL;
 
   if (reader != NULL)
@@ -76,7 +77,7 @@ show_status (SkAdminSystem *self)
 
   state = "off";
   if (sync != NULL)
-    g_variant_get (sync, "(&sx)", &state, &last);
+    g_variant_get (sync, "(&sxu&s)", &state, &last, &pending, &sync_error);
   if (strcmp (state, "off") == 0)
     text = g_strdup (_ ("Off: this player works on its own"));
   else
@@ -88,10 +89,14 @@ show_status (SkAdminSystem *self)
 
       if (strcmp (state, "ok") == 0)
         text = g_strdup_printf (_ ("Up to date; last synced %s"), at);
-      else if (strcmp (state, "pending") == 0)
-        text = g_strdup_printf (_ ("Changes waiting to be sent; last synced %s"), at);
+      else if (strcmp (state, "pending") == 0 || strcmp (state, "syncing") == 0)
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "%u change waiting to be sent; last synced %s",
+                                             "%u changes waiting to be sent; last synced %s",
+                                             pending),
+                                pending, at);
       else
-        text = g_strdup_printf (_ ("Not working; last synced %s"), at);
+        text = g_strdup_printf (_ ("Not working (%s); last synced %s"), sync_error, at);
     }
   adw_action_row_set_subtitle (self->sync_row, text);
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "sk-application.h"
@@ -20,6 +21,7 @@ struct _SkApplication
   guint dim_seconds;
   gboolean session;
   gboolean demo;
+  char *drawn_page; /* SK_KIOSK_FRAME_LOG: the page of the last line */
 };
 
 G_DEFINE_FINAL_TYPE (SkApplication, sk_application, ADW_TYPE_APPLICATION)
@@ -112,6 +114,33 @@ sk_application_startup (GApplication *app)
   sk_application_load_style (gdk_display_get_default ());
 }
 
+/* SK_KIOSK_FRAME_LOG set (tests/bench/bench-app): after the paint of the
+ * first frame of each page shown, a line on stderr
+ *   soundscape-kiosk: frame PAGE TIME
+ * TIME in µs of CLOCK_MONOTONIC (g_get_monotonic_time), the clock every
+ * process shares, so that another process learns when the screen was
+ * drawn. It changes nothing else; unset, nothing is connected. */
+static void
+on_after_paint (GdkFrameClock *clock, SkApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  const char *page = SK_IS_WINDOW (window) ? sk_window_get_page (SK_WINDOW (window)) : NULL;
+
+  if (page == NULL || g_strcmp0 (page, self->drawn_page) == 0)
+    return;
+  fprintf (stderr, "soundscape-kiosk: frame %s %" G_GINT64_FORMAT "\n", page,
+           g_get_monotonic_time ());
+  g_free (self->drawn_page);
+  self->drawn_page = g_strdup (page);
+}
+
+static void
+on_realize (GtkWidget *window, SkApplication *self)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (on_after_paint), self, 0);
+}
+
 static void
 sk_application_activate (GApplication *app)
 {
@@ -129,6 +158,8 @@ sk_application_activate (GApplication *app)
       sk_window_set_dim_seconds (w, self->dim_seconds);
       sk_window_set_demo (w, self->demo);
       window = GTK_WINDOW (w);
+      if (g_getenv ("SK_KIOSK_FRAME_LOG") != NULL)
+        g_signal_connect_object (window, "realize", G_CALLBACK (on_realize), self, 0);
       if (self->width > 0)
         gtk_window_set_default_size (window, self->width, self->height);
       else
@@ -143,6 +174,7 @@ sk_application_dispose (GObject *object)
   SkApplication *self = SK_APPLICATION (object);
 
   g_clear_object (&self->client);
+  g_clear_pointer (&self->drawn_page, g_free);
   G_OBJECT_CLASS (sk_application_parent_class)->dispose (object);
 }
 

@@ -386,7 +386,12 @@ sk_config_default_path (void)
 char *
 sk_config_read_credential (const char *name, GError **error)
 {
-  const char *dir = g_getenv ("CREDENTIALS_DIRECTORY");
+  return sk_config_read_credential_in (g_getenv ("CREDENTIALS_DIRECTORY"), name, error);
+}
+
+char *
+sk_config_read_credential_in (const char *dir, const char *name, GError **error)
+{
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
   g_autoptr (GError) local = NULL;

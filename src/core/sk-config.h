@@ -73,6 +73,9 @@ char *sk_config_default_path (void);
  * without its trailing newline; NULL without @error when there is no
  * credentials directory, no such file or an empty one. */
 char *sk_config_read_credential (const char *name, GError **error);
+/* The same from the directory @dir (NULL or empty: none), for a program
+ * not started by systemd (soundscaped --credentials-dir). */
+char *sk_config_read_credential_in (const char *dir, const char *name, GError **error);
 
 const char *sk_config_edge_to_string (SkConfigEdge edge);
 

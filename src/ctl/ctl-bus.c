@@ -252,6 +252,7 @@ ctl_bus_status (SkDBusKiosk1 *kiosk)
   printf ("Audio:     %s%s%s, volume %.2f\n", status, *message ? ": " : "", message,
           sk_dbus_kiosk1_get_volume (kiosk));
   printf ("Strategy:  %s\n", sk_dbus_kiosk1_get_strategy (kiosk));
+  ctl_bus_print_sync (kiosk);
   printf ("Queue:\n");
   print_bus_queue (kiosk);
   return EXIT_SUCCESS;

@@ -112,6 +112,9 @@ int ctl_bus_enroll (
     SkDBusKiosk1 *kiosk, const char *pin, const char *uid, const char *name, const char *role);
 int ctl_bus_config (SkDBusKiosk1 *kiosk, const char *pin, const char *key, const char *value);
 int cmd_watch (int argc, char **argv);
+/* ctl-sync.c: sync status|now, and the sync's line of status */
+int cmd_sync (int argc, char **argv);
+void ctl_bus_print_sync (SkDBusKiosk1 *kiosk);
 /* ctl-db.c: the cloud schema on PostgreSQL */
 int cmd_db (int argc, char **argv);
 /* ctl-play.c */

@@ -68,6 +68,12 @@ static const CtlCommand commands[] = {
     "Play the queue as the kiosk does: the engine's playback, the media "
     "cache and the settings (crossfade_seconds, volume, "
     "loudness_target_lufs). Ctrl-C stops." },
+  { "sync", "status|now", "Show the cloud sync, or sync now (needs soundscaped for now)", cmd_sync,
+    1, 1,
+    "Show the cloud sync of the running soundscaped: its state, the last\n"
+    "success, the changes waiting and the last error; or start a sync round\n"
+    "now and show how it ended. Without soundscaped, status counts the\n"
+    "changes waiting in the database." },
   { "db", "migrate|status", "Apply or show the cloud schema (--url)", cmd_db, 1, 1,
     "Apply the cloud schema (sql/) to a PostgreSQL database, or show which "
     "of its migrations the database has" },

@@ -42,6 +42,8 @@ struct _SkKioskService
   SkKioskEnrolment *enrolment; /* sk-kiosk-people.c: an EnrollByTap waiting */
   SkKioskJob *import;          /* the Import at work (sk-kiosk-library.c), or NULL */
   SkKioskJob *tone;            /* the TestSound playing (sk-kiosk-playback.c), or NULL */
+  SkSync *sync;                /* sk-kiosk-sync.c; NULL when sync is off */
+  char *sync_off_reason;       /* why it is off, or NULL */
 };
 
 /* One D-Bus method, in the file of its group. sk-kiosk-service.c keeps
@@ -75,6 +77,7 @@ G_GNUC_INTERNAL SkKioskMethodFunc sk_kiosk_method_list_songs, sk_kiosk_method_se
     sk_kiosk_method_set_all_in_library, sk_kiosk_method_import;
 /* diagnostics, sk-kiosk-diagnostics.c */
 G_GNUC_INTERNAL SkKioskMethodFunc sk_kiosk_method_get_diagnostics, sk_kiosk_method_get_recent_log;
+G_GNUC_INTERNAL SkKioskMethodFunc sk_kiosk_method_sync_now;
 /* playback, sk-kiosk-playback.c */
 G_GNUC_INTERNAL SkKioskMethodFunc sk_kiosk_method_pause, sk_kiosk_method_resume,
     sk_kiosk_method_skip, sk_kiosk_method_set_volume, sk_kiosk_method_list_audio_devices;
@@ -87,6 +90,8 @@ G_GNUC_INTERNAL SkKioskLaterFunc sk_kiosk_method_test_sound;
 G_GNUC_INTERNAL void sk_kiosk_listeners_init (SkKioskService *self);
 G_GNUC_INTERNAL void sk_kiosk_admin_init (SkKioskService *self);
 G_GNUC_INTERNAL void sk_kiosk_diagnostics_init (SkKioskService *self);
+/* sk-kiosk-sync.c: lets the sync go. */
+G_GNUC_INTERNAL void sk_kiosk_sync_clear (SkKioskService *self);
 G_GNUC_INTERNAL void sk_kiosk_admin_clear (SkKioskService *self);
 G_GNUC_INTERNAL void sk_kiosk_schedule_clear (SkKioskService *self);
 G_GNUC_INTERNAL void sk_kiosk_people_clear (SkKioskService *self);

@@ -434,6 +434,7 @@ static const Method methods[] = {
   { "SetSchedule", TRUE, sk_kiosk_method_set_schedule },
   { "GetDiagnostics", TRUE, sk_kiosk_method_get_diagnostics },
   { "GetRecentLog", TRUE, sk_kiosk_method_get_recent_log },
+  { "SyncNow", FALSE, sk_kiosk_method_sync_now },
 };
 
 static const Method *
@@ -529,7 +530,7 @@ sk_kiosk_service_new (SkEngine *engine)
 
   sk_kiosk_service_reload (self);
   set_audio (self, "stopped", NULL);
-  sk_dbus_kiosk1_set_sync_status (self->skeleton, g_variant_new ("(sx)", "off", (gint64) 0));
+  sk_kiosk_service_set_sync (self, NULL, NULL);
   return self;
 }
 
@@ -663,6 +664,7 @@ sk_kiosk_service_free (SkKioskService *self)
   sk_kiosk_admin_clear (self);
   sk_kiosk_schedule_clear (self);
   sk_kiosk_people_clear (self);
+  sk_kiosk_sync_clear (self);
   /* an import or a test sound at work finishes on its thread */
   forget_job (&self->import);
   forget_job (&self->tone);

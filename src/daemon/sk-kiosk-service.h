@@ -17,6 +17,7 @@
 #include "sk-nfc-reader.h"
 #include "sk-playback.h"
 #include "sk-scheduler.h"
+#include "sk-sync.h"
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,9 @@ void sk_kiosk_service_set_reader (SkKioskService *self, SkNfcReader *reader);
 /* The schedule in force (GetSchedule, SetSchedule); AudioStatus says
  * 'paused' outside the opening hours, Volume is within the cap. */
 void sk_kiosk_service_set_scheduler (SkKioskService *self, SkScheduler *scheduler);
+/* The cloud sync SyncStatus follows and SyncNow starts; NULL when it is
+ * off, @off_reason saying why (NULL: no project configured). */
+void sk_kiosk_service_set_sync (SkKioskService *self, SkSync *sync, const char *off_reason);
 /* The ring of recent log lines GetRecentLog reads: a log writer in front
  * of GLib's default one. Once, first thing in main(). */
 void sk_kiosk_log_install (void);

@@ -231,30 +231,68 @@ log_config (const SkConfig *config)
   files = g_strjoinv (", ", (char **) config->files->pdata);
   g_ptr_array_remove_index (config->files, config->files->len - 1);
   g_message ("configuration: %s", files);
-  if (config->sync_url != NULL)
-    g_message ("sync: %s", config->sync_url);
 }
 
-/* The secrets systemd hands over (LoadCredential=): their presence is
- * logged, never their text. Sync (a later issue) takes them from here. */
-static gboolean
-load_credentials (GError **error)
+/* The cloud sync (sk-sync.h), when a project URL is configured: its two
+ * secrets from files in the credentials directory (systemd's
+ * LoadCredential=, or --credentials-dir), never from the database or the
+ * command line; their presence is logged, never their text. NULL with
+ * *@off_reason (to free; NULL when no URL is set) when sync stays off. */
+static SkSync *
+start_sync (SkEngine *engine, const char *url, const char *creds_dir, char **off_reason)
 {
-  static const char *const names[] = { "player-token", "anon-key" };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL, *key = NULL;
+  SkSync *sync;
 
-  if (g_getenv ("CREDENTIALS_DIRECTORY") == NULL)
-    return TRUE; /* not under systemd: none */
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+  *off_reason = NULL;
+  if (url == NULL || *url == '\0')
+    return NULL;
+  if (creds_dir == NULL)
+    creds_dir = g_getenv ("CREDENTIALS_DIRECTORY");
+  if (creds_dir == NULL || *creds_dir == '\0')
     {
-      g_autofree char *secret = sk_config_read_credential (names[i], error);
-
-      if (secret == NULL && error != NULL && *error != NULL)
-        return FALSE;
-      g_message ("credential %s: %s", names[i], secret != NULL ? "present" : "absent");
-      if (secret != NULL)
-        memset (secret, 0, strlen (secret));
+      *off_reason = g_strdup ("no credentials directory (systemd's LoadCredential= or "
+                              "--credentials-dir) holds the player-token and anon-key files");
+      g_warning ("sync is off: %s", *off_reason);
+      return NULL;
     }
-  return TRUE;
+  token = sk_config_read_credential_in (creds_dir, "player-token", &error);
+  if (error == NULL)
+    key = sk_config_read_credential_in (creds_dir, "anon-key", &error);
+  g_message ("credential player-token: %s; anon-key: %s", token != NULL ? "present" : "absent",
+             key != NULL ? "present" : "absent");
+  sync = error != NULL ? NULL
+                       : sk_sync_new (sk_store_get_path (sk_engine_get_store (engine)),
+                                      sk_engine_get_player_id (engine), url, key, token, &error);
+  if (token != NULL)
+    memset (token, 0, strlen (token));
+  if (key != NULL)
+    memset (key, 0, strlen (key));
+  if (sync == NULL)
+    {
+      *off_reason = g_strdup (error->message);
+      g_warning ("sync is off: %s", *off_reason);
+      return NULL;
+    }
+  g_message ("sync: %s", url);
+  sk_sync_start (sync);
+  return sync;
+}
+
+static void
+on_sync_changed (SkSync *sync, gpointer data)
+{
+  static char *said; /* the last failure logged, so that each is said once */
+  const char *error = sk_sync_get_last_error (sync);
+
+  if (g_strcmp0 (error, said != NULL ? said : "") == 0)
+    return;
+  g_free (said);
+  said = g_strdup (error);
+  if (*error == '\0')
+    g_message ("sync works again: %u change%s waiting", sk_sync_get_pending (sync),
+               sk_sync_get_pending (sync) == 1 ? "" : "s");
 }
 
 #ifdef HAVE_LIBSYSTEMD
@@ -274,6 +312,10 @@ main (int argc, char **argv)
   g_autofree char *nfc = NULL;
   g_autofree char *demo = NULL;
   g_autofree char *config_path = NULL;
+  g_autofree char *sync_url = NULL;
+  g_autofree char *creds_dir = NULL;
+  g_autofree char *sync_off = NULL;
+  g_autoptr (SkSync) sync = NULL;
   gboolean no_nfc = FALSE, version = FALSE, session = FALSE, no_bus = FALSE;
   GOptionEntry entries[] = {
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
@@ -287,6 +329,14 @@ main (int argc, char **argv)
     { "nfc-device", 0, 0, G_OPTION_ARG_STRING, &nfc,
       N_ ("libnfc connection string (default: setting nfc_device, else the first reader found)"),
       N_ ("CONNSTRING") },
+    { "sync-url", 0, 0, G_OPTION_ARG_STRING, &sync_url,
+      N_ ("The cloud project (Supabase) to sync with (default: [sync] url of kiosk.conf; none: "
+          "no sync)"),
+      N_ ("URL") },
+    { "credentials-dir", 0, 0, G_OPTION_ARG_FILENAME, &creds_dir,
+      N_ ("Where the files player-token and anon-key are (default: systemd's "
+          "$CREDENTIALS_DIRECTORY)"),
+      N_ ("DIR") },
     { "no-nfc", 0, 0, G_OPTION_ARG_NONE, &no_nfc, N_ ("Run without a badge reader"), NULL },
     { "demo", 0, 0, G_OPTION_ARG_FILENAME, &demo,
       N_ ("Demo mode: import DIR into an empty library, enroll demo badges, taps from the keyboard"),
@@ -325,7 +375,7 @@ main (int argc, char **argv)
   /* kiosk.conf: what the command line leaves unset (sk-config.h) */
   if (config_path == NULL)
     config_path = sk_config_default_path ();
-  if (!sk_config_load (config, config_path, &error) || !load_credentials (&error))
+  if (!sk_config_load (config, config_path, &error))
     {
       fprintf (stderr, "soundscaped: %s\n", error->message);
       return 1;
@@ -337,6 +387,8 @@ main (int argc, char **argv)
     nfc = g_strdup (config->nfc_device);
   if (db == NULL)
     db = sk_store_default_path ();
+  if (sync_url == NULL)
+    sync_url = g_strdup (config->sync_url);
 
   store = sk_store_open (db, &error);
   if (store == NULL)
@@ -414,6 +466,12 @@ main (int argc, char **argv)
   d.scheduler = sk_scheduler_new (d.engine, d.playback);
   if (d.service != NULL)
     sk_kiosk_service_set_scheduler (d.service, d.scheduler);
+  /* the cloud, when configured (docs/DESIGN.md, Cloud) */
+  sync = start_sync (d.engine, sync_url, creds_dir, &sync_off);
+  if (sync != NULL)
+    g_signal_connect (sync, "changed", G_CALLBACK (on_sync_changed), NULL);
+  if (d.service != NULL)
+    sk_kiosk_service_set_sync (d.service, sync, sync_off);
 
   if (nfc == NULL)
     nfc = sk_settings_dup_string (store, "nfc_device");
@@ -469,6 +527,8 @@ out:
   if (d.reader != NULL)
     sk_nfc_reader_stop (d.reader);
   sk_playback_stop (d.playback);
+  if (sync != NULL)
+    g_object_run_dispose (G_OBJECT (sync)); /* its call in flight, cancelled */
   for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
     ;
   g_clear_pointer (&d.service, sk_kiosk_service_free);

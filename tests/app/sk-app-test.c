@@ -234,8 +234,8 @@ transition_running (GtkWidget *widget)
   return FALSE;
 }
 
-static gboolean
-settled (Screen *s, gconstpointer data)
+gboolean
+screen_settled (Screen *s, gconstpointer data)
 {
   return !transition_running (GTK_WIDGET (s->window));
 }
@@ -284,7 +284,7 @@ screenshot (Screen *s, const char *name)
   g_autofree char *dir = NULL, *file = NULL, *path = NULL;
   int w, h;
 
-  if (!wait_until (s, settled, NULL, 5))
+  if (!wait_until (s, screen_settled, NULL, 5))
     g_error ("a page was still changing after 5 s");
   /* two frames: the first may still carry a layout change */
   wait_frames (s, 2);
@@ -340,24 +340,29 @@ now_playing_shown (Screen *s, gconstpointer data)
          find_text (GTK_WIDGET (s->window), _ ("Nothing is playing")) == NULL;
 }
 
-/* The bus, the engine (with @pin_set, the PIN APP_PIN), and the window
- * on them at the Size @data, until it shows @page. */
-static void
-show_window (Screen *s, gconstpointer data, gboolean pin_set)
+/* The window on the bus of @s at @size, never dimmed, presented. */
+void
+screen_open_window (Screen *s, const Size *size)
 {
-  const Size *size = data;
-
   s->size = *size;
-  fixture_setup (&s->base, NULL);
-  start_engine (s);
-  if (pin_set)
-    call_ok (&s->base, "SetPin", g_variant_new ("(s)", APP_PIN));
   s->client = sk_kiosk_client_new (G_BUS_TYPE_SESSION, s->base.address);
   s->window = sk_window_new (NULL, s->client);
   g_object_ref_sink (s->window);
   sk_window_set_dim_seconds (s->window, 0);
   gtk_window_set_default_size (GTK_WINDOW (s->window), s->size.width, s->size.height);
   gtk_window_present (GTK_WINDOW (s->window));
+}
+
+/* The bus, the engine (with @pin_set, the PIN APP_PIN), and the window
+ * on them at the Size @data. */
+static void
+show_window (Screen *s, gconstpointer data, gboolean pin_set)
+{
+  fixture_setup (&s->base, NULL);
+  start_engine (s);
+  if (pin_set)
+    call_ok (&s->base, "SetPin", g_variant_new ("(s)", APP_PIN));
+  screen_open_window (s, data);
 }
 
 void

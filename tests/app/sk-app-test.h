@@ -72,6 +72,8 @@ void press (Screen *s, const char *name);
 void press_in (Screen *s, GtkWidget *root, const char *name);
 /* Waits until the window has drawn @n frames more. */
 void wait_frames (Screen *s, guint n);
+/* Whether no page of the window is changing (no stack's transition runs). */
+gboolean screen_settled (Screen *s, gconstpointer data);
 /* The window as drawn, into the build directory, once it has settled;
  * fails when the window grew beyond the screen. */
 void screenshot (Screen *s, const char *name);
@@ -85,6 +87,9 @@ gboolean now_playing_shown (Screen *s, gconstpointer data);
  * PIN APP_PIN, until what plays is shown; or with no PIN, until first
  * boot's setup is shown. */
 void screen_setup (Screen *s, gconstpointer data);
+/* The window alone, on the bus and engine of @s (set up by the caller):
+ * at @size, never dimmed, presented; nothing waited for. */
+void screen_open_window (Screen *s, const Size *size);
 void screen_setup_first_boot (Screen *s, gconstpointer data);
 void screen_teardown (Screen *s, gconstpointer data);
 /* A badge held to the fixture's reader until the screen shows @page,

@@ -97,19 +97,6 @@ fill (const char *db, const char *wav, guint n_songs, guint n_listeners)
   g_rand_free (rand);
 }
 
-/* kB of a "Name:   N kB" line of /proc/PID/status, or -1. */
-static gint64
-status_kb (GPid pid, const char *name)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *text = NULL;
-  const char *at;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (at = strstr (text, name)) == NULL)
-    return -1;
-  return g_ascii_strtoll (at + strlen (name) + 1, NULL, 10);
-}
-
 typedef struct
 {
   gint64 rss_kb;
@@ -162,8 +149,8 @@ measure (const char *db, const char *pcm, Memory *m)
       return FALSE;
     }
   g_usleep (PLAY_SECONDS * G_USEC_PER_SEC); /* a few periods of steady playing */
-  m->rss_kb = status_kb (pid, "VmRSS:");
-  m->hwm_kb = status_kb (pid, "VmHWM:");
+  m->rss_kb = sk_bench_status_kb (pid, "VmRSS:");
+  m->hwm_kb = sk_bench_status_kb (pid, "VmHWM:");
   g_subprocess_send_signal (p, SIGTERM);
   g_subprocess_wait (p, NULL, NULL);
   return sk_bench_check (m->rss_kb > 0 && m->hwm_kb > 0, "no /proc status to read");

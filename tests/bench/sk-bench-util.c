@@ -110,6 +110,18 @@ sk_bench_report (
   fflush (stdout);
 }
 
+gint64
+sk_bench_status_kb (GPid pid, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *text = NULL;
+  const char *at;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (at = strstr (text, name)) == NULL)
+    return -1;
+  return g_ascii_strtoll (at + strlen (name) + 1, NULL, 10);
+}
+
 gboolean
 sk_bench_check (gboolean ok, const char *what)
 {

@@ -45,6 +45,10 @@ int sk_bench_rating (GRand *rand,
 void sk_bench_report (
     const char *figure, double value, const char *unit, double baseline, const char *budget);
 
+/* The kB of the line "@name   N kB" (e.g. "VmRSS:") of /proc/@pid/status,
+ * or -1. */
+gint64 sk_bench_status_kb (GPid pid, const char *name);
+
 /* Checks a functional condition; on failure prints why and remembers it
  * for sk_bench_exit_status. */
 gboolean sk_bench_check (gboolean ok, const char *what);

@@ -14,8 +14,12 @@
  * Then the kiosk unit's ExecStart= (the session launcher, which runs cage)
  * as the kiosk unit's User=, with cage headless (wlroots' headless
  * backend and pixman renderer: no GPU or screen here) and its own
- * XDG_RUNTIME_DIR, as pam_systemd would give it; grim takes the screen,
- * written to the build directory as boot-screen.png.
+ * XDG_RUNTIME_DIR, as pam_systemd would give it, and the output rotated
+ * 180° (a drop-in; see fixture_setup for why). grim takes the screen:
+ * with no PIN, the first-boot setup, as wide as the output
+ * (boot-screen.png); then, the engine stopped, "Reconnecting…", centred
+ * below a header bar as wide as the output (boot-screen-reconnecting.png):
+ * the window is the output's size, seen in the pictures.
  *
  * Both users are the package's: systemd-sysusers creates them from the
  * sysusers file (as the package does), so this needs root; cage refuses to
@@ -348,7 +352,17 @@ fixture_setup (Fixture *f, gconstpointer data)
 
     write_file (path, conf_text, 0644, NULL);
   }
-  drop_in = g_strdup_printf ("[audio]\npcm = %s\n[nfc]\ndevice = none\n", pcm);
+  /* [screen] rotation = 180: cage 0.1.4 shows an app whose buffer is the
+   * output's size and orientation as the output's own (direct scan-out),
+   * which the headless backend takes as is and wlroots 0.15's damage
+   * tracking counts as a drawn frame; grim's copy is then composed from
+   * stale damage and shows an old frame (the app's first, smaller one, or
+   * one half-way through a transition), and cage logs "Basic output test
+   * failed" for each refused attempt. A rotated output is always
+   * composed (cage 0.1.4 scans out only an unrotated one), and grim turns
+   * it upright. */
+  drop_in = g_strdup_printf ("[audio]\npcm = %s\n[nfc]\ndevice = none\n[screen]\nrotation = 180\n",
+                             pcm);
   {
     g_autofree char *path = g_build_filename (conf_d, "50-this-machine.conf", NULL);
 
@@ -567,36 +581,170 @@ screenshot (Fixture *f, const char *runtime, const char *png)
   return g_subprocess_get_successful (grim) && g_file_test (png, G_FILE_TEST_EXISTS);
 }
 
-/* Distinct colours among the pixels (up to @enough), and whether the
- * window reaches both sides of the output: cage's empty background is
- * black, and the app's header bar is not (a window smaller than the
- * output leaves black at one side of it). */
+/* --- what the screen shows ---------------------------------------------- */
+
+/* Colours of ui/style.css that the checks below look for; cage's empty
+ * background is black, and so is the app's own background. */
+#define ACCENT 0xffd84d /* suggested-action buttons, the badge hint's text */
+#define HEADER 0x111111 /* the header bar */
+
 static guint
-count_colours (GdkPixbuf *image, guint enough, gboolean *edge_to_edge)
+pixel_at (GdkPixbuf *image, int x, int y)
+{
+  const guchar *p = gdk_pixbuf_read_pixels (image) + y * gdk_pixbuf_get_rowstride (image) +
+                    x * gdk_pixbuf_get_n_channels (image);
+
+  return ((guint) p[0] << 16) | ((guint) p[1] << 8) | p[2];
+}
+
+/* The bounding box of the pixels of @rgb (x1 < x0 when there is none),
+ * within rows @top to @bottom. */
+typedef struct
+{
+  int x0, y0, x1, y1;
+} Box;
+
+static Box
+find_colour (GdkPixbuf *image, guint rgb, int top, int bottom)
+{
+  int w = gdk_pixbuf_get_width (image);
+  Box box = { w, bottom + 1, -1, -1 };
+
+  for (int y = top; y <= bottom; y++)
+    for (int x = 0; x < w; x++)
+      if (pixel_at (image, x, y) == rgb)
+        {
+          box.x0 = MIN (box.x0, x);
+          box.x1 = MAX (box.x1, x);
+          box.y0 = MIN (box.y0, y);
+          box.y1 = MAX (box.y1, y);
+        }
+  return box;
+}
+
+/* Distinct colours among the pixels, up to @enough: drawn, not blank. */
+static guint
+count_colours (GdkPixbuf *image, guint enough)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
   int w = gdk_pixbuf_get_width (image), h = gdk_pixbuf_get_height (image);
-  int stride = gdk_pixbuf_get_rowstride (image), n = gdk_pixbuf_get_n_channels (image);
-  const guchar *pixels = gdk_pixbuf_read_pixels (image);
-  const int sides[2] = { 0, w - 1 };
 
-  *edge_to_edge = TRUE;
-  for (guint i = 0; i < 2; i++)
-    {
-      const guchar *p = pixels + 8 * stride + sides[i] * n;
-
-      if (p[0] == 0 && p[1] == 0 && p[2] == 0)
-        *edge_to_edge = FALSE;
-    }
   for (int y = 0; y < h && g_hash_table_size (seen) < enough; y++)
     for (int x = 0; x < w; x++)
-      {
-        const guchar *p = pixels + y * stride + x * n;
-        guint rgb = ((guint) p[0] << 16) | ((guint) p[1] << 8) | p[2];
-
-        g_hash_table_add (seen, GUINT_TO_POINTER (rgb + 1));
-      }
+      g_hash_table_add (seen, GUINT_TO_POINTER (pixel_at (image, x, y) + 1));
   return g_hash_table_size (seen);
+}
+
+/* The first-boot setup screen, its window as wide as the output: no
+ * header bar; the name entry at the window's left margin and the
+ * accent-coloured "Next" at its right margin (24 px each), in the upper
+ * half. The app's background is as black as cage's, so the window's
+ * edges are seen by what stands at its margins. */
+static gboolean
+shows_setup (GdkPixbuf *image)
+{
+  int w = gdk_pixbuf_get_width (image), h = gdk_pixbuf_get_height (image);
+  Box next = find_colour (image, ACCENT, 0, h / 2);
+  Box drawn = { w, 0, -1, 0 };
+
+  if (pixel_at (image, 0, 8) == HEADER || next.x1 < next.x0)
+    return FALSE;
+  for (int y = next.y0; y <= next.y1; y++)
+    for (int x = 0; x < w; x++)
+      if (pixel_at (image, x, y) != 0)
+        {
+          drawn.x0 = MIN (drawn.x0, x);
+          drawn.x1 = MAX (drawn.x1, x);
+        }
+  return next.x0 > w / 2 && next.x1 >= w - 1 - 32 && drawn.x0 <= 32;
+}
+
+/* "Reconnecting…", its window the output's size: the header bar from the
+ * output's left edge to its right one, and the status (icon, title,
+ * sentence) centred in what is below it, both ways, within 16 px: a
+ * window shorter or narrower than the output would centre it higher or
+ * further left. */
+static gboolean
+shows_reconnecting (GdkPixbuf *image)
+{
+  int w = gdk_pixbuf_get_width (image), h = gdk_pixbuf_get_height (image);
+  int below = 8;
+  Box status = { w, h, -1, -1 };
+
+  if (pixel_at (image, 0, 8) != HEADER || pixel_at (image, w - 1, 8) != HEADER)
+    return FALSE;
+  while (below < h && pixel_at (image, w / 2, below) != 0)
+    below++;
+  for (int y = below; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (pixel_at (image, x, y) != 0)
+        {
+          status.x0 = MIN (status.x0, x);
+          status.x1 = MAX (status.x1, x);
+          status.y0 = MIN (status.y0, y);
+          status.y1 = MAX (status.y1, y);
+        }
+  return status.x1 > status.x0 && find_colour (image, ACCENT, 0, h - 1).x1 < 0 &&
+         ABS (status.x0 + status.x1 - (w - 1)) <= 32 &&
+         ABS (status.y0 + status.y1 - (below + h - 1)) <= 32;
+}
+
+static char *
+read_text (const char *path)
+{
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, NULL);
+  return text != NULL ? text : g_strdup ("");
+}
+
+/* Screenshots until @shows says yes, bounded; the last one is kept in the
+ * build directory as @name either way. */
+static void
+wait_for_screen (Fixture *f,
+                 const char *runtime,
+                 const char *cage_log,
+                 const char *name,
+                 gboolean (*shows) (GdkPixbuf *image))
+{
+  g_autofree char *shot = g_build_filename (runtime, "screen.png", NULL);
+  g_autofree char *kept = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", name, NULL);
+  g_autoptr (GdkPixbuf) image = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = sk_test_deadline_ms (20000);
+  gboolean seen = FALSE;
+  guint colours = 0;
+
+  while (!seen && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (250000);
+      if (!screenshot (f, runtime, shot))
+        continue;
+      g_clear_object (&image);
+      image = gdk_pixbuf_new_from_file (shot, &error);
+      g_assert_no_error (error);
+      /* cage's headless output, rotated 180° (the drop-in): grim turns
+       * it back, and the size is the unrotated 1280×720 */
+      g_assert_cmpint (gdk_pixbuf_get_width (image), ==, 1280);
+      g_assert_cmpint (gdk_pixbuf_get_height (image), ==, 720);
+      colours = count_colours (image, 64);
+      seen = colours >= 64 && shows (image);
+    }
+  if (image != NULL)
+    {
+      g_assert_true (gdk_pixbuf_save (image, kept, "png", &error, NULL));
+      g_assert_no_error (error);
+      g_test_message ("the screen: %s (%u colours or more)", kept, colours);
+    }
+  if (!seen)
+    {
+      g_autofree char *log = read_text (cage_log);
+
+      g_test_message ("cage's log:\n%s", log);
+      g_error ("%s: the screen never showed what it should within the wait (%s is the last "
+               "screenshot)",
+               name, image != NULL ? kept : "no screenshot taken");
+    }
 }
 
 static void
@@ -606,19 +754,14 @@ test_screen (Fixture *f, gconstpointer data)
   g_autofree char *runtime = g_build_filename (f->dir, "run-user", NULL);
   g_autofree char *cache = g_build_filename (f->dir, "var-cache", NULL);
   g_autofree char *socket = g_build_filename (runtime, "wayland-0", NULL);
-  g_autofree char *shot = g_build_filename (runtime, "screen.png", NULL);
-  g_autofree char *kept = NULL;
   g_autofree char *conf = g_build_filename (f->conf_dir, "kiosk.conf", NULL);
   g_autofree char *cage_log = g_build_filename (f->dir, "cage.log", NULL);
+  g_autofree char *log = NULL;
   g_auto (GStrv) environment = unit_values (screen_unit, "Environment");
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GPtrArray) command = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GdkPixbuf) image = NULL;
   const char *app = g_getenv ("SK_KIOSK_APP");
-  gboolean drawn = FALSE, edge_to_edge = FALSE;
-  guint colours = 0;
-  gint64 deadline;
 
   for (guint i = 0; i < 3; i++)
     {
@@ -685,49 +828,23 @@ test_screen (Fixture *f, gconstpointer data)
 
   if (!wait_for_path (socket, 20000))
     {
-      g_autofree char *log = NULL;
-
-      g_file_get_contents (cage_log, &log, NULL, NULL);
+      log = read_text (cage_log);
       g_error ("cage made no wayland-0; its log:\n%s", log);
     }
-  /* the app's first frame: until the screen is drawn from side to side.
-   * A capture a second from the start: cage 0.1.4's headless output draws
-   * (and lets the app draw its next frame) when something asks for one,
-   * and a screen left alone until later can stay at the app's first,
-   * smaller frame. The screen shows whatever the app shows then. */
-  deadline = sk_test_deadline_ms (20000);
-  while (!drawn && g_get_monotonic_time () < deadline)
-    {
-      g_usleep (1000000);
-      if (!screenshot (f, runtime, shot))
-        continue;
-      g_clear_object (&image);
-      image = gdk_pixbuf_new_from_file (shot, &error);
-      g_assert_no_error (error);
-      colours = count_colours (image, 64, &edge_to_edge);
-      drawn = colours >= 64 && edge_to_edge;
-    }
-  if (!drawn)
-    {
-      g_autofree char *log = NULL;
 
-      g_file_get_contents (cage_log, &log, NULL, NULL);
-      g_test_message ("cage's log:\n%s", log);
-    }
-  g_assert_nonnull (image);
-  kept = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "boot-screen.png", NULL);
-  g_assert_true (gdk_pixbuf_save (image, kept, "png", &error, NULL));
-  g_assert_no_error (error);
-  g_test_message ("the screen: %s (%dx%d, %u colours or more)", kept, gdk_pixbuf_get_width (image),
-                  gdk_pixbuf_get_height (image), colours);
-  /* cage's headless output, rotation 0 in the shipped kiosk.conf */
-  g_assert_cmpint (gdk_pixbuf_get_width (image), ==, 1280);
-  g_assert_cmpint (gdk_pixbuf_get_height (image), ==, 720);
-  g_assert_cmpuint (colours, >=, 64);
-  if (!edge_to_edge)
-    g_test_incomplete ("The app drew, but its window did not fill the output within the wait: "
-                       "cage 0.1.4's headless output can leave it at its first, smaller frame "
-                       "(boot-screen.png shows it)");
+  /* No PIN yet: the first-boot setup, full width, with the engine there
+   * (not "Reconnecting…") */
+  wait_for_screen (f, runtime, cage_log, "boot-screen.png", shows_setup);
+
+  /* The engine gone: "Reconnecting…", whose header bar and centred
+   * status show the window's four edges on the output's */
+  stop (&f->daemon);
+  wait_for_screen (f, runtime, cage_log, "boot-screen-reconnecting.png", shows_reconnecting);
+
+  /* cage composed every frame: it never tried to show the app's buffer
+   * as the output's (direct scan-out, which the rotation rules out) */
+  log = read_text (cage_log);
+  g_assert_null (strstr (log, "Basic output test failed"));
 }
 
 /* The launcher turns [screen] of kiosk.conf into cage's and the app's

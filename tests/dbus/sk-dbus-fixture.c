@@ -186,19 +186,32 @@ name_owned (Fixture *f, gconstpointer data)
  * and the demo library (or @library), once its name is owned; the proxy
  * then follows it. */
 void
-start_daemon_with (Fixture *f, const char *pcm_name, const char *library)
+start_daemon_full (Fixture *f, const char *pcm_name, const char *library, const char *const *extra)
 {
   g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
                                                               G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                                                   G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autofree char *pcm = pcm_name ? g_strdup (pcm_name) : sk_paced_pcm_name (20.0, NULL, NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
+  const char *const args[] = { g_getenv ("SK_SOUNDSCAPED"),
+                               "--session",
+                               "--db",
+                               f->db,
+                               "--pcm",
+                               pcm,
+                               "--nfc-device",
+                               sk_pn532_fixture_connstring (f->reader),
+                               "--demo",
+                               library ? library : g_getenv ("SK_DEMO_LIBRARY") };
   guint tick = g_timeout_add (20, spin_tick, NULL);
 
-  f->daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SK_SOUNDSCAPED"),
-                                           "--session", "--db", f->db, "--pcm", pcm, "--nfc-device",
-                                           sk_pn532_fixture_connstring (f->reader), "--demo",
-                                           library ? library : g_getenv ("SK_DEMO_LIBRARY"), NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (args); i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  f->daemon = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   if (!spin_until (name_owned, f, NULL, 30))
     g_error ("soundscaped did not own %s within 30 s", NAME);
@@ -207,6 +220,12 @@ start_daemon_with (Fixture *f, const char *pcm_name, const char *library)
                                             &error);
   g_assert_no_error (error);
   g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (f->kiosk), 10000);
+}
+
+void
+start_daemon_with (Fixture *f, const char *pcm_name, const char *library)
+{
+  start_daemon_full (f, pcm_name, library, NULL);
 }
 
 void

@@ -66,6 +66,9 @@ gboolean name_owned (Fixture *f, gconstpointer data);
  * and the demo library (or @library), once its name is owned; the proxy
  * f->kiosk then follows it. */
 void start_daemon_with (Fixture *f, const char *pcm, const char *library);
+/* The same with the options @extra (NULL-terminated; NULL: none) after
+ * those. */
+void start_daemon_full (Fixture *f, const char *pcm, const char *library, const char *const *extra);
 void start_daemon (Fixture *f);
 /* Kills soundscaped (SIGKILL), waits until the bus has forgotten its name,
  * and starts it again on the same database. */

@@ -107,7 +107,7 @@ test_properties (Fixture *f, gconstpointer data)
   g_variant_get_child (audio, 0, "&s", &audio_status);
   g_assert_cmpstr (audio_status, ==, "playing");
   sync = sk_dbus_kiosk1_dup_sync_status (f->kiosk);
-  g_variant_get (sync, "(&sx)", &sync_status, &last_sync);
+  g_variant_get (sync, "(&sxu&s)", &sync_status, &last_sync, NULL, NULL);
   g_assert_cmpstr (sync_status, ==, "off");
   g_assert_cmpfloat (sk_dbus_kiosk1_get_volume (f->kiosk), ==, 1.0);
   g_assert_cmpstr (sk_dbus_kiosk1_get_strategy (f->kiosk), ==, "average");

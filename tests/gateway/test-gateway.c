@@ -488,31 +488,12 @@ test_supabase_js (void)
 static void
 set_up (void)
 {
-  g_autofree char *auth_path = g_test_build_filename (G_TEST_DIST, "pg", "auth.sql", NULL);
-  g_autofree char *auth = NULL;
   g_autofree char *conninfo = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   g_autoptr (GError) error = NULL;
 
   if (!sk_test_pg_start (&pg, &why_not))
     return;
-  {
-    g_autoptr (PGconn) conn = sk_test_pg_connect (&pg);
-
-    g_assert_true (g_file_get_contents (auth_path, &auth, NULL, &error));
-    g_assert_no_error (error);
-    sk_test_pg_exec (conn, auth);
-  }
-  url = g_strdup_printf ("postgresql://postgres@127.0.0.1:%u/postgres?sslmode=disable",
-                         (guint) pg.port);
-  {
-    const char *argv[] = { "db", "migrate", "--url", url, NULL };
-
-    if (sk_test_run_ctl (argv, &out, &err) != 0)
-      g_error ("soundscape-ctl db migrate: %s%s", out, err);
-  }
+  g_free (sk_test_pg_migrate (&pg));
   {
     g_autoptr (PGconn) conn = sk_test_pg_connect (&pg);
 

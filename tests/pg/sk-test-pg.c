@@ -129,6 +129,13 @@ sk_test_pg_conninfo (const SkTestPg *pg)
                           (guint) pg->port);
 }
 
+char *
+sk_test_pg_url (const SkTestPg *pg)
+{
+  return g_strdup_printf ("postgresql://postgres@127.0.0.1:%u/postgres?sslmode=disable",
+                          (guint) pg->port);
+}
+
 PGconn *
 sk_test_pg_connect (const SkTestPg *pg)
 {
@@ -138,6 +145,29 @@ sk_test_pg_connect (const SkTestPg *pg)
   if (PQstatus (conn) != CONNECTION_OK)
     g_error ("cannot connect to the test database (%s): %s", info, PQerrorMessage (conn));
   return conn;
+}
+
+char *
+sk_test_pg_migrate (const SkTestPg *pg)
+{
+  g_autofree char *auth_path = g_test_build_filename (G_TEST_DIST, "pg", "auth.sql", NULL);
+  g_autofree char *auth = NULL;
+  g_autofree char *url = sk_test_pg_url (pg);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { "db", "migrate", "--url", url, NULL };
+
+  g_assert_true (g_file_get_contents (auth_path, &auth, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (PGconn) conn = sk_test_pg_connect (pg);
+
+    sk_test_pg_exec (conn, auth);
+  } /* closed: PGlite takes one client at a time */
+  if (sk_test_run_ctl (argv, &out, &err) != 0)
+    g_error ("soundscape-ctl db migrate --url %s failed: %s%s", url, out, err);
+  return g_steal_pointer (&out);
 }
 
 void

@@ -31,8 +31,16 @@ gboolean sk_test_pg_start (SkTestPg *pg, char **why_not);
 void sk_test_pg_stop (SkTestPg *pg);
 /* "host=127.0.0.1 port=N user=postgres dbname=postgres sslmode=disable" */
 char *sk_test_pg_conninfo (const SkTestPg *pg);
+/* "postgresql://postgres@127.0.0.1:N/postgres?sslmode=disable", the
+ * form "soundscape-ctl db … --url" takes. */
+char *sk_test_pg_url (const SkTestPg *pg);
 /* A connection as the superuser; the test fails when there is none. */
 PGconn *sk_test_pg_connect (const SkTestPg *pg);
+/* Brings a fresh database to the cloud schema: applies tests/pg/auth.sql
+ * (what Supabase has and a bare PostgreSQL has not), then runs
+ * "soundscape-ctl db migrate --url"; returns what it printed. The test
+ * fails when either fails. Call it with no other client connected. */
+char *sk_test_pg_migrate (const SkTestPg *pg);
 
 /* Runs @sql (one or more statements, no parameters); any failure ends the
  * test with the statement and the server's message. */

@@ -42,9 +42,7 @@ connect_or_skip (void)
 static int
 run_ctl_db (const char *what, char **out)
 {
-  g_autofree char
-      *url = g_strdup_printf ("postgresql://postgres@127.0.0.1:%u/postgres?sslmode=disable",
-                              (guint) pg.port);
+  g_autofree char *url = sk_test_pg_url (&pg);
   const char *argv[] = { "db", what, "--url", url, NULL };
   g_autofree char *err = NULL;
   int rc = sk_test_run_ctl (argv, out, &err);
@@ -85,9 +83,6 @@ schema_fingerprint (PGconn *conn)
 static void
 test_migrate (void)
 {
-  g_autoptr (PGconn) conn = connect_or_skip ();
-  g_autofree char *auth_path = g_test_build_filename (G_TEST_DIST, "pg", "auth.sql", NULL);
-  g_autofree char *auth = NULL;
   g_autofree char *out = NULL;
   g_autofree char *out2 = NULL;
   g_autofree char *out3 = NULL;
@@ -95,22 +90,19 @@ test_migrate (void)
   g_autofree char *after = NULL;
   g_autofree char *schema = NULL;
   g_autofree char *count = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (PGconn) conn = NULL;
 
-  if (conn == NULL)
-    return;
-  /* What Supabase has and a bare PostgreSQL has not (test only). */
-  g_assert_true (g_file_get_contents (auth_path, &auth, NULL, &error));
-  g_assert_no_error (error);
-  sk_test_pg_exec (conn, auth);
-  g_clear_pointer (&conn, PQfinish); /* PGlite takes one client at a time */
-
+  if (!pg_running)
+    {
+      g_test_skip (pg_why_not);
+      return;
+    }
   g_assert_cmpint (run_ctl_db ("status", &out), ==, 0);
   g_assert_nonnull (strstr (out, "001_schema.sql         pending"));
   g_assert_nonnull (strstr (out, "6 pending"));
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (run_ctl_db ("migrate", &out), ==, 0);
+  out = sk_test_pg_migrate (&pg);
   g_assert_cmpstr (out, ==,
                    "applied 001_schema.sql\napplied 002_rls.sql\napplied 003_recommend.sql\n"
                    "applied 004_player_queue_for.sql\napplied 005_refresh_player_queues.sql\n"

@@ -1,0 +1,117 @@
+/* ctl-sync.c: soundscape-ctl sync status|now — the cloud sync of the
+ * running soundscaped (docs/DESIGN.md, Cloud), and its line in status. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "sk-kiosk-dbus.h"
+#include "sk-songs.h"
+#include "sk-util.h"
+
+#define WAIT_S 60 /* sync now: the longest wait for the round's end */
+
+void
+ctl_bus_print_sync (SkDBusKiosk1 *kiosk)
+{
+  g_autoptr (GVariant) sync = sk_dbus_kiosk1_dup_sync_status (kiosk);
+  const char *state = "off", *error = "";
+  gint64 last = 0;
+  guint pending = 0;
+  g_autofree char *at = NULL;
+
+  if (sync != NULL)
+    g_variant_get (sync, "(&sxu&s)", &state, &last, &pending, &error);
+  if (strcmp (state, "off") == 0)
+    {
+      printf ("Sync:      off%s%s\n", *error ? ": " : "", error);
+      return;
+    }
+  at = last > 0 ? sk_time_format (last) : g_strdup ("never");
+  printf ("Sync:      %s%s%s; last success %.19s; %u change%s waiting\n", state, *error ? ": " : "",
+          error, at, pending, pending == 1 ? "" : "s");
+}
+
+static gboolean
+on_wait_over (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* SyncNow, then the status once the round it starts has ended (bounded). */
+static int
+sync_now (SkDBusKiosk1 *kiosk)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) before = sk_dbus_kiosk1_dup_sync_status (kiosk);
+  gint64 last_before = 0;
+  gboolean over = FALSE, seen_syncing = FALSE;
+  guint timeout;
+  const char *state = "off";
+
+  if (before != NULL)
+    g_variant_get (before, "(&sxus)", NULL, &last_before, NULL, NULL);
+  if (!sk_dbus_kiosk1_call_sync_now_sync (kiosk, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error))
+    {
+      g_dbus_error_strip_remote_error (error);
+      return fail ("sync now: %s", error->message);
+    }
+  timeout = g_timeout_add_seconds (WAIT_S, on_wait_over, &over);
+  while (!over)
+    {
+      g_autoptr (GVariant) now = sk_dbus_kiosk1_dup_sync_status (kiosk);
+      gint64 last = 0;
+
+      if (now != NULL)
+        g_variant_get (now, "(&sxus)", &state, &last, NULL, NULL);
+      seen_syncing |= strcmp (state, "syncing") == 0;
+      if (last != last_before || (seen_syncing && strcmp (state, "syncing") != 0))
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  if (!over)
+    g_source_remove (timeout);
+  ctl_bus_print_sync (kiosk);
+  if (over)
+    return fail ("sync now: the round did not end within %d s", WAIT_S);
+  return strcmp (state, "error") == 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int
+cmd_sync (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDBusKiosk1) kiosk = NULL;
+  g_autoptr (SkStore) store = NULL;
+  guint songs = 0, outbox = 0;
+  int rc = parse_options (&argc, &argv, NULL);
+
+  if (rc >= 0)
+    return rc;
+  if (strcmp (argv[1], "status") != 0 && strcmp (argv[1], "now") != 0)
+    {
+      fail ("sync: “%s” is neither status nor now", argv[1]);
+      return EXIT_USAGE;
+    }
+  kiosk = ctl_bus_kiosk (FALSE, &error);
+  if (kiosk != NULL)
+    {
+      if (strcmp (argv[1], "now") == 0)
+        return sync_now (kiosk);
+      ctl_bus_print_sync (kiosk);
+      return EXIT_SUCCESS;
+    }
+  if (strcmp (argv[1], "now") == 0)
+    return fail ("sync now: the sync runs in soundscaped, which does not run (%s)", error->message);
+  /* no daemon: what the database says */
+  store = open_store (SK_STORE_OPEN_READ_ONLY);
+  if (store == NULL)
+    return EXIT_FAILURE;
+  if (!sk_songs_count (store, &songs, &outbox, &error))
+    return fail ("sync status: %s", error->message);
+  printf ("Sync:      not running (soundscaped does not run); %u change%s waiting\n", outbox,
+          outbox == 1 ? "" : "s");
+  return EXIT_SUCCESS;
+}
