@@ -13,6 +13,7 @@
 #include <adwaita.h>
 
 #include "sk-admin-library.h"
+#include "sk-admin-listeners.h"
 #include "sk-admin-recommendation.h"
 #include "sk-admin-schedule.h"
 #include "sk-admin-system.h"
@@ -33,6 +34,7 @@ struct _SkAdmin
   SkAdminSchedule *schedule;
   SkAdminSystem *system;
   SkAdminLibrary *library;
+  SkAdminListeners *listeners;
   GtkLabel *page_error;
   GtkLabel *page_note;
 
@@ -130,6 +132,7 @@ show_page (SkAdmin *self)
   sk_admin_schedule_load (self->schedule, self->proxy);
   sk_admin_system_load (self->system, self->proxy);
   sk_admin_library_load (self->library, self->proxy);
+  sk_admin_listeners_load (self->listeners, self->proxy);
   gtk_stack_set_visible_child_name (self->stack, "page");
 }
 
@@ -297,6 +300,7 @@ sk_admin_class_init (SkAdminClass *klass)
   g_type_ensure (SK_TYPE_ADMIN_SCHEDULE);
   g_type_ensure (SK_TYPE_ADMIN_SYSTEM);
   g_type_ensure (SK_TYPE_ADMIN_LIBRARY);
+  g_type_ensure (SK_TYPE_ADMIN_LISTENERS);
   signals[SIGNAL_CLOSE] = g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -311,6 +315,7 @@ sk_admin_class_init (SkAdminClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, schedule);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, system);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, library);
+  gtk_widget_class_bind_template_child (widget_class, SkAdmin, listeners);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_error);
   gtk_widget_class_bind_template_child (widget_class, SkAdmin, page_note);
   gtk_widget_class_bind_template_callback (widget_class, on_pin_submit);

@@ -347,6 +347,9 @@ handle_tap (
       show_notice (self, "alarm-symbolic", _ ("One moment, please"), message);
       return;
     }
+  /* an enrolment by tap is the admin page's: it says so there */
+  if (g_strcmp0 (result, "enrolled") == 0 && g_strcmp0 (sk_window_get_page (self), "admin") == 0)
+    return;
   forget_ticket (self);
   g_clear_handle_id (&self->notice_timer, g_source_remove);
   if (ticket != NULL && *ticket != '\0')
