@@ -25,9 +25,6 @@ struct _SkNowPlaying
   GtkLabel *next[N_NEXT];
 
   double duration;
-  char *song_id;
-  char *current_why;
-  GHashTable *queued_whys; /* song id → why, of the last queue seen */
   guint relayout;
 };
 
@@ -72,10 +69,11 @@ sk_now_playing_set_position (SkNowPlaying *self, double position)
 void
 sk_now_playing_update (SkNowPlaying *self,
                        GVariant *now_playing,
+                       const char *why,
                        GVariant *queue,
                        const char *status_message)
 {
-  const char *song = "", *title = "", *artist = "", *why = "";
+  const char *song = "", *title = "", *artist = "";
   g_autoptr (GVariant) embedding = NULL;
   gint64 started = 0;
   double duration = 0;
@@ -102,23 +100,9 @@ sk_now_playing_update (SkNowPlaying *self,
       sk_taste_glyph_set_values (self->glyph, NULL);
       self->duration = 0;
     }
-  /* why this track: the sentence the engine gave when it was queued */
-  if (g_strcmp0 (song, self->song_id) != 0)
-    {
-      g_free (self->song_id);
-      self->song_id = g_strdup (song);
-      g_free (self->current_why);
-      self->current_why = g_strdup (g_hash_table_lookup (self->queued_whys, song));
-    }
-  g_hash_table_remove_all (self->queued_whys);
-  for (guint i = 0; i < n_queue; i++)
-    {
-      const char *id, *reason;
-
-      g_variant_get_child (queue, i, "(&s&s&sd&s)", &id, NULL, NULL, NULL, &reason);
-      g_hash_table_insert (self->queued_whys, g_strdup (id), g_strdup (reason));
-    }
-  why = self->current_why ? self->current_why : "";
+  /* why this track: the engine's sentence, kept since it started */
+  if (why == NULL || *song == '\0')
+    why = "";
   gtk_label_set_text (self->why, why);
   gtk_widget_set_visible (GTK_WIDGET (self->why), *why != '\0');
   gtk_widget_set_visible (GTK_WIDGET (self->next_heading), n_queue > 0);
@@ -159,7 +143,12 @@ on_relayout (gpointer data)
 
   self->relayout = 0;
   if (gtk_orientable_get_orientation (GTK_ORIENTABLE (self->box)) != want)
-    gtk_orientable_set_orientation (GTK_ORIENTABLE (self->box), want);
+    {
+      /* side by side, two equal halves; stacked, the picture takes what
+       * the title and the queue leave */
+      gtk_box_set_homogeneous (self->box, want == GTK_ORIENTATION_HORIZONTAL);
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->box), want);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -182,7 +171,8 @@ sk_now_playing_measure (GtkWidget *widget,
     {
       int glyph = 0, info = 0;
 
-      gtk_widget_measure (GTK_WIDGET (self->glyph), orientation, -1, &glyph, NULL, NULL, NULL);
+      gtk_widget_measure (gtk_widget_get_first_child (GTK_WIDGET (self->box)), orientation, -1,
+                          &glyph, NULL, NULL, NULL);
       gtk_widget_measure (gtk_widget_get_last_child (GTK_WIDGET (self->box)), orientation, -1,
                           &info, NULL, NULL, NULL);
       *minimum = MIN (*minimum, MAX (glyph, info));
@@ -217,9 +207,6 @@ sk_now_playing_dispose (GObject *object)
   SkNowPlaying *self = SK_NOW_PLAYING (object);
 
   g_clear_handle_id (&self->relayout, g_source_remove);
-  g_clear_pointer (&self->queued_whys, g_hash_table_unref);
-  g_clear_pointer (&self->song_id, g_free);
-  g_clear_pointer (&self->current_why, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_NOW_PLAYING);
   G_OBJECT_CLASS (sk_now_playing_parent_class)->dispose (object);
 }
@@ -259,7 +246,6 @@ sk_now_playing_init (SkNowPlaying *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
-  self->queued_whys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  sk_now_playing_update (self, NULL, NULL, NULL);
+  sk_now_playing_update (self, NULL, NULL, NULL, NULL);
   sk_now_playing_set_position (self, 0);
 }

@@ -13,10 +13,12 @@ G_BEGIN_DECLS
 #define SK_TYPE_NOW_PLAYING (sk_now_playing_get_type ())
 G_DECLARE_FINAL_TYPE (SkNowPlaying, sk_now_playing, SK, NOW_PLAYING, GtkWidget)
 
-/* @now_playing: the NowPlaying property (sssadxd), @queue: Queue
- * (a(sssds)), @status_message: why nothing plays; any may be NULL. */
+/* @now_playing: the NowPlaying property (sssadxd), @why: NowPlayingWhy,
+ * @queue: Queue (a(sssds)), @status_message: why nothing plays; any may
+ * be NULL. */
 void sk_now_playing_update (SkNowPlaying *self,
                             GVariant *now_playing,
+                            const char *why,
                             GVariant *queue,
                             const char *status_message);
 /* Seconds heard of the track playing. */

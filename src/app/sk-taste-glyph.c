@@ -142,7 +142,17 @@ sk_taste_glyph_measure (GtkWidget *widget,
                         int *natural_baseline)
 {
   *minimum = 120;
-  *natural = 240;
+  /* for a width, about the height the flower and its names take there
+   * (the names beside the side petals make it wider than tall): what is
+   * under it then sits under it, not a band of nothing below */
+  *natural = orientation == GTK_ORIENTATION_VERTICAL && for_size > 0 ? MAX (for_size * 4 / 5, 120)
+                                                                     : 240;
+}
+
+static GtkSizeRequestMode
+sk_taste_glyph_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
 }
 
 static void
@@ -152,6 +162,7 @@ sk_taste_glyph_class_init (SkTasteGlyphClass *klass)
 
   widget_class->snapshot = sk_taste_glyph_snapshot;
   widget_class->measure = sk_taste_glyph_measure;
+  widget_class->get_request_mode = sk_taste_glyph_get_request_mode;
   gtk_widget_class_set_css_name (widget_class, "tasteglyph");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }

@@ -284,8 +284,8 @@ update_all (SkWindow *self)
     return;
   now = sk_dbus_kiosk1_dup_now_playing (self->proxy);
   queue = sk_dbus_kiosk1_dup_queue (self->proxy);
-  sk_now_playing_update (self->now_playing, now, queue,
-                         sk_dbus_kiosk1_get_status_message (self->proxy));
+  sk_now_playing_update (self->now_playing, now, sk_dbus_kiosk1_get_now_playing_why (self->proxy),
+                         queue, sk_dbus_kiosk1_get_status_message (self->proxy));
   name = sk_dbus_kiosk1_get_player_name (self->proxy);
   gtk_label_set_text (self->player_name, name ? name : "");
   update_listeners (self);

@@ -1,9 +1,11 @@
-/* sk-engine-plays.c: track starts, idle, unplayable songs and the fallback ranking. */
+/* sk-engine-plays.c: track starts (and why each plays), idle, unplayable
+ * songs and the fallback ranking. */
 #include "config.h"
 
 #include <string.h>
 
 #include "sk-engine-private.h"
+#include "sk-why.h"
 
 static void
 replace_str (char **slot, const char *value)
@@ -46,11 +48,13 @@ sk_engine_set_idle (SkEngine *self, const char *message, GError **error)
 {
   g_autofree char *song = NULL;
   g_autofree char *play = NULL;
+  g_autofree char *why = NULL;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
 
   song = g_steal_pointer (&self->current_song);
   play = g_steal_pointer (&self->current_play);
+  why = g_steal_pointer (&self->current_why);
   if (!sk_store_begin (self->store, error))
     goto fail;
   if (!sk_store_run_sql (self->store, error,
@@ -67,6 +71,7 @@ fail:
   sk_store_rollback (self->store);
   self->current_song = g_steal_pointer (&song);
   self->current_play = g_steal_pointer (&play);
+  self->current_why = g_steal_pointer (&why);
   if (self->current_song != NULL)
     sk_engine_requeue (self, NULL); /* memory follows the database */
   return FALSE;
@@ -104,12 +109,27 @@ sk_engine_start_next (SkEngine *self, char **song_id, GError **error)
   return TRUE;
 }
 
+/* The sentence of @song's entry in the queue, or the fallback's. */
+static char *
+dup_why (SkEngine *self, const char *song)
+{
+  for (guint i = 0; i < self->queue->len; i++)
+    {
+      const SkQueueEntry *e = &g_array_index (self->queue, SkQueueEntry, i);
+
+      if (strcmp (e->song_id, song) == 0 && e->why != NULL && *e->why != '\0')
+        return g_strdup (e->why);
+    }
+  return sk_why_fallback ();
+}
+
 gboolean
 sk_engine_start_song (SkEngine *self, const char *song, char **play_id_out, GError **error)
 {
   g_autofree char *play_id = NULL;
   g_autofree char *ts = NULL;
   g_autofree char *next = NULL;
+  g_autofree char *why = NULL;
   gint64 now;
   int index;
 
@@ -117,6 +137,8 @@ sk_engine_start_song (SkEngine *self, const char *song, char **play_id_out, GErr
   g_return_val_if_fail (song != NULL, FALSE);
 
   next = g_strdup (song); /* @song may be the queue's, which requeue frees */
+  /* its sentence from the queue it was taken from, before the requeue */
+  why = dup_why (self, next);
   index = sk_recommender_lookup (self->recommender, next);
   if (index < 0)
     {
@@ -148,6 +170,8 @@ sk_engine_start_song (SkEngine *self, const char *song, char **play_id_out, GErr
   self->current_song = g_strdup (next);
   g_free (self->current_play);
   self->current_play = g_strdup (play_id);
+  g_free (self->current_why);
+  self->current_why = g_steal_pointer (&why);
   sk_recommender_set_last_played (self->recommender, index, now);
 
   if (!sk_engine_requeue (self, error) || !sk_store_commit (self->store, error))

@@ -44,6 +44,7 @@ struct _SkEngine
 
   char *current_song;
   char *current_play;
+  char *current_why;    /* why it plays (sk_engine_get_current_why) */
   char *status;         /* "playing" or "idle" */
   char *status_message; /* why idle, for the UI; NULL when playing */
 

@@ -119,6 +119,7 @@ sk_engine_finalize (GObject *object)
   g_free (self->player_id);
   g_free (self->current_song);
   g_free (self->current_play);
+  g_free (self->current_why);
   g_free (self->status);
   g_free (self->status_message);
   g_free (self->vetoed_play);
@@ -305,6 +306,7 @@ gboolean
 sk_engine_reload (SkEngine *self, GError **error)
 {
   g_autoptr (GPtrArray) library = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *play = NULL, *why = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -374,9 +376,11 @@ sk_engine_reload (SkEngine *self, GError **error)
   if (rc != SQLITE_DONE)
     return FALSE;
 
-  /* The current play is the player's latest start. */
+  /* The current play is the player's latest start; its sentence stays
+   * while it is the same play. */
   g_clear_pointer (&self->current_song, g_free);
-  g_clear_pointer (&self->current_play, g_free);
+  play = g_steal_pointer (&self->current_play);
+  why = g_steal_pointer (&self->current_why);
   stmt = sk_store_query (self->store, error,
                          "SELECT sp.id, sp.song_id FROM songs_playing sp "
                          "JOIN players p ON p.id = sp.player_id AND p.current_song_id = sp.song_id "
@@ -388,6 +392,8 @@ sk_engine_reload (SkEngine *self, GError **error)
     {
       self->current_play = g_strdup (sk_store_column_text (stmt, 0));
       self->current_song = g_strdup (sk_store_column_text (stmt, 1));
+      if (g_strcmp0 (play, self->current_play) == 0)
+        self->current_why = g_steal_pointer (&why);
     }
   sqlite3_reset (stmt);
   if (rc < 0)
@@ -448,6 +454,13 @@ sk_engine_get_current_play (SkEngine *self)
 {
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
   return self->current_play;
+}
+
+const char *
+sk_engine_get_current_why (SkEngine *self)
+{
+  g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
+  return self->current_why;
 }
 
 const SkQueueEntry *

@@ -135,6 +135,11 @@ sk_engine_mark_unplayable (SkEngine *self, const char *song_id, const char *reas
 GPtrArray *sk_engine_dup_ranked_playable (SkEngine *self);
 const char *sk_engine_get_current_song (SkEngine *self);
 const char *sk_engine_get_current_play (SkEngine *self);
+/* Why the current song plays, for the screen: the "why" sentence of the
+ * queue entry it was taken from, or sk_why_fallback()'s when it was not in
+ * the queue. NULL when nothing plays or the play was started before this
+ * engine was (its sentence was not kept). */
+const char *sk_engine_get_current_why (SkEngine *self);
 
 /* Expire sessions that are due and recompute the queue. */
 gboolean sk_engine_refresh (SkEngine *self, GError **error);

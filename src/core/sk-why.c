@@ -149,6 +149,12 @@ sk_why_sentence (const SkWhyParts *p)
 }
 
 char *
+sk_why_fallback (void)
+{
+  return g_strdup (_ ("Nothing in the queue could play just now, so this one fills in"));
+}
+
+char *
 sk_why_veto (const char *title, guint n_low, guint n_present)
 {
   g_return_val_if_fail (title != NULL, NULL);

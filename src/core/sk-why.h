@@ -46,6 +46,10 @@ const char *sk_why_dimension_name (guint d);
 /* One sentence for a queue entry (to free). */
 char *sk_why_sentence (const SkWhyParts *parts);
 
+/* The sentence of a track that was not taken from the queue (to free):
+ * nothing in it could play just now, so the best song that could fills in. */
+char *sk_why_fallback (void);
+
 /* The sentence of a crowd veto (to free): @n_low of the @n_present
  * listeners here rated @title 2 or lower. */
 char *sk_why_veto (const char *title, guint n_low, guint n_present);

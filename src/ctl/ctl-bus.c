@@ -223,6 +223,7 @@ ctl_bus_status (SkDBusKiosk1 *kiosk)
   g_autoptr (GVariant) listeners = sk_dbus_kiosk1_dup_listeners (kiosk);
   g_autoptr (GVariant) reader = sk_dbus_kiosk1_dup_reader_status (kiosk);
   g_autoptr (GVariant) audio = sk_dbus_kiosk1_dup_audio_status (kiosk);
+  const char *why = sk_dbus_kiosk1_get_now_playing_why (kiosk);
   const char *song = "", *title = "", *status = "", *message = "";
   gsize n = listeners ? g_variant_n_children (listeners) : 0;
 
@@ -232,6 +233,8 @@ ctl_bus_status (SkDBusKiosk1 *kiosk)
   printf ("Service:   soundscaped on the %s bus\n", bus_label ());
   printf ("Player:    %s\n", sk_dbus_kiosk1_get_player_name (kiosk));
   printf ("Playing:   %s\n", *song ? title : "nothing");
+  if (*song && why != NULL && *why != '\0')
+    printf ("Why:       %s\n", why);
   printf ("Status:    %s%s%s\n", sk_dbus_kiosk1_get_player_status (kiosk),
           *sk_dbus_kiosk1_get_status_message (kiosk) ? ": " : "",
           sk_dbus_kiosk1_get_status_message (kiosk));

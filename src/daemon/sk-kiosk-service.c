@@ -52,6 +52,7 @@ refresh_now_playing (SkKioskService *self)
   SkStore *store = sk_engine_get_store (self->engine);
   const char *id = sk_engine_get_current_song (self->engine);
   const char *play = sk_engine_get_current_play (self->engine);
+  const char *why;
   g_autoptr (SkSong) song = NULL;
   GVariantBuilder emb;
   gint64 started = 0;
@@ -82,6 +83,8 @@ refresh_now_playing (SkKioskService *self)
                                                  song ? song->title : "",
                                                  song && song->artist ? song->artist : "", &emb,
                                                  started, song ? (double) song->duration : 0.0));
+  why = song != NULL ? sk_engine_get_current_why (self->engine) : NULL;
+  sk_dbus_kiosk1_set_now_playing_why (self->skeleton, why != NULL ? why : "");
   if (song == NULL)
     sk_dbus_kiosk1_set_position (self->skeleton, 0);
 }

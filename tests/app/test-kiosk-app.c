@@ -21,7 +21,7 @@
 
 /* --- tests ------------------------------------------------------------------ */
 
-/* Now playing shows the title, the next three, the listeners; a tap on
+/* Now playing shows the title, why it plays, the next three, the listeners; a tap on
  * the reader greets the listener by name with five vote buttons and a
  * countdown; "Vote 4" is stored once and answered; the queue on screen
  * follows the engine's; an unknown badge joins with a name typed on the
@@ -34,6 +34,9 @@ test_listener_screens (Screen *s, gconstpointer data)
   SkKeyboard *keyboard;
   const char *name = "Ana";
 
+  /* why the track plays, the engine's sentence, from the start: the
+   * track started before the screen connected */
+  wait_text (s, "Nobody is checked in: the house choice", 2);
   screenshot (s, "now-playing");
   wait_text (s, "Nobody checked in", 2);
 

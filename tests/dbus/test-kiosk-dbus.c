@@ -65,6 +65,9 @@ test_properties (Fixture *f, gconstpointer data)
   g_assert_cmpint (started, <=, g_get_real_time ());
   g_assert_cmpfloat (duration, >, 0);
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs_playing"), >=, 1);
+  /* taken from the queue with nobody here: its entry's sentence */
+  g_assert_cmpstr (sk_dbus_kiosk1_get_now_playing_why (f->kiosk), ==,
+                   "Nobody is checked in: the house choice");
 
   /* Position is read, not announced: a Get, not the proxy's cache */
   {
@@ -572,6 +575,102 @@ test_properties_changed_coalesced (Fixture *f, gconstpointer data)
     }
 }
 
+/* The why of the queue entry in @queue (a(sssds)) for @song, or NULL. */
+static const char *
+queued_why (GVariant *queue, const char *song)
+{
+  for (guint i = 0; queue != NULL && i < g_variant_n_children (queue); i++)
+    {
+      const char *id, *why;
+
+      g_variant_get_child (queue, i, "(&s&s&sd&s)", &id, NULL, NULL, NULL, &why);
+      if (strcmp (id, song) == 0)
+        return why;
+    }
+  return NULL;
+}
+
+/* NowPlayingWhy: set when a track starts, announced with NowPlaying, and
+ * the next track's is the sentence the queue gave it (or, were it not in
+ * the queue, the one saying it fills in). */
+static void
+test_now_playing_why (Fixture *f, gconstpointer data)
+{
+  g_auto (Tap) t = { 0 };
+  g_autoptr (GVariant) before = NULL;
+  g_autoptr (GVariant) queue = NULL;
+  const char *song_before, *song_after, *why_after, *expected;
+  guint mark;
+  Signal *s = NULL;
+
+  start_daemon (f);
+  wait_playing (f);
+  g_assert_cmpstr (sk_dbus_kiosk1_get_now_playing_why (f->kiosk), ==,
+                   "Nobody is checked in: the house choice");
+
+  /* someone here: the queue's sentences are theirs from now on */
+  tap (f, RAIN_LOVER, &t);
+  if (!spin_until (has_listener, f, "'RL'", 10))
+    g_error ("Rain Lover is not among the listeners present");
+  queue = sk_dbus_kiosk1_dup_queue (f->kiosk);
+  g_assert_cmpuint (g_variant_n_children (queue), >, 0);
+  before = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
+  g_variant_get_child (before, 0, "&s", &song_before);
+
+  mark = f->signals->len;
+  unlock_admin (f, "2468");
+  call_ok (f, "Skip", NULL);
+  /* the first start since: a PropertiesChanged with another song */
+  for (guint from = mark; s == NULL;)
+    {
+      Signal *c = wait_signal (f, from, "PropertiesChanged", "'NowPlaying'", 20);
+      g_autoptr (GVariant) changed = g_variant_get_child_value (c->params, 1);
+      g_autoptr (GVariant) now = g_variant_lookup_value (changed, "NowPlaying", NULL);
+
+      g_variant_get_child (now, 0, "&s", &song_after);
+      if (*song_after != '\0' && strcmp (song_after, song_before) != 0)
+        s = c;
+      from = 0;
+      for (guint i = mark; i < f->signals->len; i++)
+        if (g_ptr_array_index (f->signals, i) == c)
+          from = i + 1;
+    }
+  {
+    g_autoptr (GVariant) changed = g_variant_get_child_value (s->params, 1);
+    g_autoptr (GVariant) why = g_variant_lookup_value (changed, "NowPlayingWhy",
+                                                       G_VARIANT_TYPE_STRING);
+    g_autoptr (GVariant) now = g_variant_lookup_value (changed, "NowPlaying", NULL);
+
+    /* it changed (the house choice is no more), in the same signal */
+    g_assert_nonnull (why);
+    g_variant_get_child (now, 0, "&s", &song_after);
+    why_after = g_variant_get_string (why, NULL);
+    g_test_message ("%s plays: %s", song_after, why_after);
+    /* the queue as last announced before that start */
+    for (guint i = mark; i < f->signals->len && g_ptr_array_index (f->signals, i) != s; i++)
+      {
+        Signal *o = g_ptr_array_index (f->signals, i);
+        g_autoptr (GVariant) c = NULL;
+        g_autoptr (GVariant) q = NULL;
+
+        if (strcmp (o->member, "PropertiesChanged") != 0)
+          continue;
+        c = g_variant_get_child_value (o->params, 1);
+        q = g_variant_lookup_value (c, "Queue", NULL);
+        if (q != NULL)
+          {
+            g_variant_unref (queue);
+            queue = g_steal_pointer (&q);
+          }
+      }
+    expected = queued_why (queue, song_after);
+    if (expected == NULL)
+      expected = "Nothing in the queue could play just now, so this one fills in";
+    g_assert_cmpstr (why_after, ==, expected);
+    g_assert_cmpstr (why_after, !=, "Nobody is checked in: the house choice");
+  }
+}
+
 /* An output that cannot open is AudioStatus "error" and one Error signal
  * in words, however often the player retries it. */
 static void
@@ -746,6 +845,7 @@ test_ctl_over_bus (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "Service:   soundscaped on the session bus\n"));
   g_assert_nonnull (strstr (out, "Present:   1 listener\n"));
   g_assert_nonnull (strstr (out, "Rain Lover until "));
+  g_assert_nonnull (strstr (out, "\nWhy:       "));
   g_clear_pointer (&out, g_free);
 
   /* Ctrl-C ends watch, cleanly */
@@ -894,6 +994,7 @@ main (int argc, char **argv)
   ADD ("/dbus/bad-arguments", test_bad_arguments);
   ADD ("/dbus/ticket-expires", test_ticket_expires);
   ADD ("/dbus/properties-changed-coalesced", test_properties_changed_coalesced);
+  ADD ("/dbus/now-playing-why", test_now_playing_why);
   ADD ("/dbus/audio-error", test_audio_error);
   ADD ("/dbus/skipped-unplayable", test_skipped_unplayable);
   ADD ("/dbus/system-policy", test_system_policy);

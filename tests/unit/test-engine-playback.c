@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sk-test-util.h"
+#include "sk-why.h"
 
 #define T0 ((gint64) 1714557600 * G_USEC_PER_SEC)
 
@@ -155,6 +156,39 @@ test_ranked_includes_current (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ranked->pdata[2], ==, "s-rain");
 }
 
+/* The why of the track playing is the sentence its queue entry had when
+ * it started, kept while it plays (a reload too); a song that was not in
+ * the queue says it fills in; nothing playing has none. */
+static void
+test_current_why (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *queued = NULL, *fallback = sk_why_fallback ();
+  const SkQueueEntry *q;
+  guint n = 0;
+
+  g_assert_null (sk_engine_get_current_why (f->engine));
+  q = sk_engine_get_queue (f->engine, &n);
+  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpstr (q[0].why, !=, "");
+  queued = g_strdup (q[0].why);
+  g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (sk_engine_get_current_why (f->engine), ==, queued);
+  g_assert_true (sk_engine_reload (f->engine, &error));
+  g_assert_cmpstr (sk_engine_get_current_why (f->engine), ==, queued);
+
+  /* the one playing is never in the queue: played again, it fills in */
+  g_assert_false (queue_has (f->engine, sk_engine_get_current_song (f->engine)));
+  g_assert_true (
+      sk_engine_start_song (f->engine, sk_engine_get_current_song (f->engine), NULL, &error));
+  g_assert_cmpstr (sk_engine_get_current_why (f->engine), ==, fallback);
+  g_assert_cmpstr (fallback, !=, queued);
+
+  g_assert_true (sk_engine_set_idle (f->engine, "Nothing can play", &error));
+  g_assert_null (sk_engine_get_current_why (f->engine));
+}
+
 static void
 test_idle (Fixture *f, gconstpointer data)
 {
@@ -230,6 +264,7 @@ main (int argc, char **argv)
   ADD ("/core/engine/playback/start-a-chosen-song", test_start_song);
   ADD ("/core/engine/playback/mark-unplayable", test_mark_unplayable);
   ADD ("/core/engine/playback/ranked-includes-current", test_ranked_includes_current);
+  ADD ("/core/engine/playback/current-why", test_current_why);
   ADD ("/core/engine/playback/idle-with-a-message", test_idle);
   ADD ("/core/engine/playback/idle-told-after-commit", test_idle_after_commit);
   return g_test_run ();
