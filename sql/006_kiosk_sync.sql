@@ -580,7 +580,10 @@ $$;
 -- to the snapshot @p_cur, each table
 -- from its position in @p_pos ({"table": [xid, key] | "end"}; a table not
 -- in it from the start), at most @p_limit rows a table: {changes,
--- deleted, pos}, pos null when every table is done.
+-- deleted, pos}, pos null when every table is done. The tables are paged
+-- one after another, in the order below: a table is read only once those
+-- before it are done, so that a pulled row never names a row of an earlier
+-- table that a later page would bring (a library row before its song).
 create function soundscape.sync_pull (p_player uuid, p_prev pg_snapshot, p_cur pg_snapshot,
   p_pos jsonb, p_limit integer)
 returns jsonb
@@ -632,6 +635,14 @@ begin
     order by n
   loop
     if p_pos ->> t.name = 'end' then
+      pos := pos || pg_catalog.jsonb_build_object(t.name, 'end'); -- done, till the pull ends
+      continue;
+    end if;
+    if more then
+      -- an earlier table has more pages: this one waits for them
+      if p_pos ? t.name then
+        pos := pos || pg_catalog.jsonb_build_object(t.name, p_pos -> t.name);
+      end if;
       continue;
     end if;
     select * into page from soundscape.sync_page(t.src, t.key, t.key_type, t.filter, t.row_json,
@@ -751,12 +762,14 @@ begin
 
   -- The cursor: {"v": 1, "s": snapshot} (or the start), with "h" (the
   -- snapshot being paged through) and "p" (the page positions) while a
-  -- pull has more pages.
+  -- pull has more pages; "s" is null while the first pull (from the
+  -- start) has more pages.
   if p_cursor is null or p_cursor = '{}'::jsonb or p_cursor = 'null'::jsonb then
     v_cur := v_now;
   else
     if pg_catalog.jsonb_typeof(p_cursor) <> 'object' or p_cursor -> 'v' is distinct from '1'::jsonb
-       or not soundscape.sync_snapshot_ok(p_cursor -> 's')
+       or not (soundscape.sync_snapshot_ok(p_cursor -> 's')
+               or (p_cursor -> 's' = 'null'::jsonb and p_cursor ? 'h'))
        or (p_cursor ? 'h') <> (p_cursor ? 'p')
        or (p_cursor ? 'h' and not soundscape.sync_snapshot_ok(p_cursor -> 'h'))
        or (p_cursor ? 'p' and pg_catalog.jsonb_typeof(p_cursor -> 'p') <> 'object') then
@@ -859,8 +872,8 @@ begin
     'more', pulled -> 'pos' <> 'null'::jsonb,
     'cursor', case
       when pulled -> 'pos' = 'null'::jsonb then pg_catalog.jsonb_build_object('v', 1, 's', v_cur::text)
-      else pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('v', 1, 's', v_prev::text,
-        'h', v_cur::text, 'p', pulled -> 'pos'))
+      else pg_catalog.jsonb_build_object('v', 1, 's', v_prev::text, 'h', v_cur::text,
+        'p', pulled -> 'pos')
     end);
 end;
 $$;

@@ -13,6 +13,9 @@
  *   delivered twice) fails or delays a call and loses nothing, applies
  *   nothing twice.
  * - A pull never undoes a vote still in the outbox.
+ * - A new kiosk joining a large library (2 500 songs, more than a page)
+ *   pulls it page by page to the end: every song once, nothing waits,
+ *   and the cursor it keeps is a finished pull's.
  * - Chaos (/sync/chaos, its own meson test): 1 000 votes and 200 check-ins
  *   while every fault comes at random for 60 s; then the outbox drains
  *   within 30 s, the server holds exactly those rows, and its tastes equal
@@ -574,6 +577,98 @@ test_pull_keeps_pending_vote (void)
   g_free (v.mine);
 }
 
+/* A second kiosk of the same venue, new, joins a library of more than
+ * two pages: its first round pulls every page (the cursor of a first pull
+ * that has more pages is taken back by the next call), every song once,
+ * the same as the server's; the outbox is empty and the cursor kept is a
+ * finished pull's ({"v", "s"} only); a second round finds nothing new. */
+static void
+test_large_first_pull (void)
+{
+  const guint n_new = 2500;
+  g_autofree char *url = NULL, *anon = NULL, *dir2 = NULL, *server_ids = NULL;
+  g_autofree char *local_ids = NULL, *cursor = NULL;
+  g_autoptr (SkSync) kiosk = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  SkEngine *engine2;
+  SkStore *store2;
+  SkSync *first;
+  JsonObject *c;
+  guint answered, calls;
+  int n_server, n_library;
+
+  if (skip_without_cloud ())
+    return;
+  g_free (cloud ("INSERT INTO public.songs (id, title, file_url, embedding) "
+                 "SELECT ('40000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, "
+                 "'Big ' || i, 'https://media.example.org/big/' || i || '.flac', "
+                 "'[0.5,0.5,0.5,0.5,0.5]' FROM generate_series(1, %u) i",
+                 n_new));
+  g_free (cloud ("INSERT INTO public.player_library (player_id, song_id) "
+                 "SELECT '" BAR "', id FROM public.songs WHERE title LIKE 'Big %%'"));
+  n_server = cloud_int ("SELECT count(*) FROM public.songs WHERE file_url ~ '^https?://'");
+  g_assert_cmpint (n_server, >, 2000);
+  n_library = cloud_int ("SELECT count(*) FROM public.player_library WHERE player_id = '" BAR "'");
+  server_ids = cloud ("SELECT string_agg(id::text, ',' ORDER BY id::text) FROM public.songs "
+                      "WHERE file_url ~ '^https?://'");
+
+  url = sk_test_gateway_url (gw);
+  anon = sk_test_jwt (SECRET, "{\"role\":\"anon\",\"iss\":\"supabase\"}");
+  dir2 = sk_test_mkdtemp ();
+  engine2 = sk_test_engine_new (dir2, NULL);
+  store2 = sk_engine_get_store (engine2);
+  kiosk = sk_sync_new (sk_store_get_path (store2), sk_engine_get_player_id (engine2), url, anon,
+                       BAR_TOKEN, &error);
+  g_assert_no_error (error);
+
+  answered = sk_test_gateway_count (gw, SK_GATEWAY_FAULT_NONE);
+  first = sync_client;
+  sync_client = kiosk;
+  round_ok ();
+  calls = sk_test_gateway_count (gw, SK_GATEWAY_FAULT_NONE) - answered;
+  g_test_message ("first pull of %d songs, %d library rows: %u calls", n_server, n_library, calls);
+  /* at most 1 000 rows a table a call: every song and library row once
+   * takes no more calls than their pages */
+  g_assert_cmpuint (calls, >=, (guint) (n_server + 999) / 1000);
+  g_assert_cmpuint (calls, <=, (guint) (n_server + 999) / 1000 + (guint) (n_library + 999) / 1000);
+  g_assert_cmpstr (sk_sync_get_last_error (kiosk), ==, "");
+
+  g_assert_cmpint (sk_test_query_int (store2, "SELECT count(*) FROM songs"), ==, n_server);
+  g_assert_cmpint (sk_test_query_int (store2, "SELECT count(DISTINCT id) FROM songs"), ==,
+                   n_server);
+  local_ids = sk_test_query_text (store2,
+                                  "SELECT group_concat(id, ',') FROM "
+                                  "(SELECT id FROM songs ORDER BY id)",
+                                  NULL);
+  g_assert_cmpstr (local_ids, ==, server_ids);
+  g_assert_cmpint (sk_test_query_int (store2, "SELECT count(*) FROM player_library"), ==,
+                   n_library);
+  g_assert_cmpint (sk_test_query_int (store2, "SELECT count(*) FROM outbox"), ==, 0);
+  g_assert_cmpuint (sk_sync_get_pending (kiosk), ==, 0);
+
+  /* the cursor kept is a finished pull's: a snapshot, no page positions */
+  cursor = sk_test_query_text (store2, "SELECT value FROM sync_state WHERE key = 'cursor'", NULL);
+  g_assert_nonnull (cursor);
+  node = sk_json_parse_object (cursor, strlen (cursor), &error);
+  g_assert_no_error (error);
+  c = json_node_get_object (node);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (json_object_get_member (c, "s")));
+  g_assert_false (json_object_has_member (c, "h"));
+  g_assert_false (json_object_has_member (c, "p"));
+
+  /* caught up: one call, nothing new */
+  answered = sk_test_gateway_count (gw, SK_GATEWAY_FAULT_NONE);
+  round_ok ();
+  g_assert_cmpuint (sk_test_gateway_count (gw, SK_GATEWAY_FAULT_NONE) - answered, ==, 1);
+  g_assert_cmpint (sk_test_query_int (store2, "SELECT count(*) FROM songs"), ==, n_server);
+
+  sync_client = first;
+  g_clear_object (&kiosk);
+  g_object_unref (engine2);
+  sk_test_rmdir (dir2);
+}
+
 /* ---- chaos ----------------------------------------------------------- */
 
 typedef struct
@@ -711,6 +806,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/3-offline", test_offline);
   g_test_add_func ("/sync/4-faults", test_faults);
   g_test_add_func ("/sync/5-pull-keeps-pending-vote", test_pull_keeps_pending_vote);
+  g_test_add_func ("/sync/6-large-first-pull", test_large_first_pull);
   g_test_add_func ("/sync/chaos", test_chaos);
   rc = g_test_run ();
 
