@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "sk-admin.h"
+#include "sk-app-call.h"
 #include "sk-badge.h"
 #include "sk-demo.h"
 #include "sk-join.h"
@@ -144,16 +145,6 @@ show_banner (SkWindow *self, const char *text)
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
   g_clear_handle_id (&self->banner_timer, g_source_remove);
   self->banner_timer = g_timeout_add_seconds (BANNER_SECONDS, on_banner_timeout, self);
-}
-
-/* A D-Bus error's sentence without its name. */
-static char *
-error_sentence (const GError *error)
-{
-  g_autoptr (GError) copy = g_error_copy (error);
-
-  g_dbus_error_strip_remote_error (copy);
-  return g_strdup (copy->message);
 }
 
 /* The hint to tap is for the room, while it looks at what plays; a
@@ -465,50 +456,43 @@ on_connected (SkKioskClient *client, GParamSpec *pspec, SkWindow *self)
 
 /* --- what a listener does ------------------------------------------------ */
 
+/* The engine's answers to what a listener does: each goes to the page
+ * that asked (a cancelled call, the window going, answers nothing). */
 static void
-on_vote_reply (GObject *source, GAsyncResult *result, gpointer data)
+on_vote_reply (gpointer data, GVariant *reply, const char *refusal)
 {
-  g_autoptr (SkWindow) self = data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *song = NULL;
+  SkWindow *self = data;
 
-  if (!sk_dbus_kiosk1_call_vote_finish (SK_DBUS_KIOSK1 (source), &song, result, &error))
-    {
-      g_autofree char *sentence = NULL;
+  if (reply == NULL)
+    sk_welcome_set_answer (self->welcome, refusal, FALSE, TRUE);
+  else
+    sk_welcome_set_answer (self->welcome, _ ("Thank you! Your rating counts for what plays next."),
+                           TRUE, TRUE);
+}
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      sentence = error_sentence (error);
-      sk_welcome_set_answer (self->welcome, sentence, FALSE, TRUE);
-      return;
-    }
-  sk_welcome_set_answer (self->welcome, _ ("Thank you! Your rating counts for what plays next."),
-                         TRUE, TRUE);
+/* A listener's call needs the ticket of the page shown. */
+static gboolean
+can_call (SkWindow *self)
+{
+  return self->proxy != NULL && self->ticket != NULL;
 }
 
 static void
 on_welcome_vote (SkWelcome *welcome, int value, SkWindow *self)
 {
-  if (self->proxy == NULL || self->ticket == NULL)
-    return;
-  sk_dbus_kiosk1_call_vote (self->proxy, self->ticket, value, G_DBUS_CALL_FLAGS_NONE, -1,
-                            self->cancellable, on_vote_reply, g_object_ref (self));
+  if (can_call (self))
+    sk_app_call (self->proxy, "Vote", g_variant_new ("(si)", self->ticket, value),
+                 self->cancellable, on_vote_reply, self);
 }
 
 static void
-on_check_out_reply (GObject *source, GAsyncResult *result, gpointer data)
+on_check_out_reply (gpointer data, GVariant *reply, const char *refusal)
 {
-  g_autoptr (SkWindow) self = data;
-  g_autoptr (GError) error = NULL;
+  SkWindow *self = data;
 
-  if (!sk_dbus_kiosk1_call_check_out_finish (SK_DBUS_KIOSK1 (source), result, &error))
+  if (reply == NULL)
     {
-      g_autofree char *sentence = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      sentence = error_sentence (error);
-      sk_welcome_set_answer (self->welcome, sentence, FALSE, TRUE);
+      sk_welcome_set_answer (self->welcome, refusal, FALSE, TRUE);
       return;
     }
   sk_welcome_set_answer (self->welcome, _ ("You are checked out. See you soon!"), TRUE, TRUE);
@@ -518,31 +502,24 @@ on_check_out_reply (GObject *source, GAsyncResult *result, gpointer data)
 static void
 on_welcome_check_out (SkWelcome *welcome, SkWindow *self)
 {
-  if (self->proxy == NULL || self->ticket == NULL)
-    return;
-  sk_dbus_kiosk1_call_check_out (self->proxy, self->ticket, G_DBUS_CALL_FLAGS_NONE, -1,
-                                 self->cancellable, on_check_out_reply, g_object_ref (self));
+  if (can_call (self))
+    sk_app_call (self->proxy, "CheckOut", g_variant_new ("(s)", self->ticket), self->cancellable,
+                 on_check_out_reply, self);
 }
 
 static void
-on_join_reply (GObject *source, GAsyncResult *result, gpointer data)
+on_join_reply (gpointer data, GVariant *reply, const char *refusal)
 {
-  g_autoptr (SkWindow) self = data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *id = NULL, *name = NULL, *greeting = NULL;
-  gint64 until;
+  SkWindow *self = data;
+  g_autofree char *greeting = NULL;
+  const char *name;
 
-  if (!sk_dbus_kiosk1_call_join_finish (SK_DBUS_KIOSK1 (source), &id, &name, &until, result,
-                                        &error))
+  if (reply == NULL)
     {
-      g_autofree char *sentence = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      sentence = error_sentence (error);
-      sk_join_set_error (self->join, sentence);
+      sk_join_set_error (self->join, refusal);
       return;
     }
+  g_variant_get (reply, "(&s&sx)", NULL, &name, NULL);
   /* the ticket now acts for the new listener: the welcome, with its votes */
   g_free (self->listener_name);
   self->listener_name = g_strdup (name);
@@ -554,32 +531,24 @@ on_join_reply (GObject *source, GAsyncResult *result, gpointer data)
 static void
 on_join (SkJoin *join, const char *name, SkWindow *self)
 {
-  if (self->proxy == NULL || self->ticket == NULL)
-    return;
-  sk_dbus_kiosk1_call_join (self->proxy, self->ticket, name, G_DBUS_CALL_FLAGS_NONE, -1,
-                            self->cancellable, on_join_reply, g_object_ref (self));
+  if (can_call (self))
+    sk_app_call (self->proxy, "Join", g_variant_new ("(ss)", self->ticket, name), self->cancellable,
+                 on_join_reply, self);
 }
 
 static void
-on_own_tap_reply (GObject *source, GAsyncResult *result, gpointer data)
+on_own_tap_reply (gpointer data, GVariant *reply, const char *refusal)
 {
-  g_autoptr (SkWindow) self = data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *kind = NULL, *ticket = NULL, *id = NULL, *name = NULL, *message = NULL;
-  gint64 until;
+  SkWindow *self = data;
+  const char *kind, *ticket, *name, *message;
 
   self->own_tap_pending = FALSE;
-  if (!sk_dbus_kiosk1_call_tap_finish (SK_DBUS_KIOSK1 (source), &kind, &ticket, &id, &name, &until,
-                                       &message, result, &error))
+  if (reply == NULL)
     {
-      g_autofree char *sentence = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      sentence = error_sentence (error);
-      show_banner (self, sentence);
+      show_banner (self, refusal);
       return;
     }
+  g_variant_get (reply, "(&s&s&s&sx&s)", &kind, &ticket, NULL, &name, NULL, &message);
   handle_tap (self, kind, ticket, name, message);
 }
 
@@ -590,8 +559,8 @@ sk_window_simulate_tap (SkWindow *self, const char *uid)
   if (self->proxy == NULL)
     return;
   self->own_tap_pending = TRUE;
-  sk_dbus_kiosk1_call_tap (self->proxy, uid, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
-                           on_own_tap_reply, g_object_ref (self));
+  sk_app_call (self->proxy, "Tap", g_variant_new ("(s)", uid), self->cancellable, on_own_tap_reply,
+               self);
 }
 
 static void
@@ -648,7 +617,7 @@ on_setup_done (SkSetup *setup, SkWindow *self)
 static void
 on_welcome_admin (SkWelcome *welcome, SkWindow *self)
 {
-  if (self->proxy == NULL || self->ticket == NULL)
+  if (!can_call (self))
     return;
   sk_admin_start_with_ticket (self->admin, self->proxy, self->ticket);
   forget_ticket (self);
