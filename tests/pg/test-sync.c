@@ -201,6 +201,7 @@ join_listeners (guint n)
       g_autofree char *id = sk_engine_join (engine, uid, NULL, &error);
 
       g_assert_no_error (error);
+      g_assert_nonnull (id);
     }
 }
 
