@@ -81,39 +81,46 @@ load_library (PGconn *conn)
       "SELECT 'song ' || i, 'https://bench.invalid/' || i || '.ogg', "
       "  ('[' || random() || ',' || random() || ',' || random() || ',' || random() || ',' "
       "   || random() || ']')::extensions.vector "
-      "FROM generate_series(1, " G_STRINGIFY (N_SONGS) ") i;"
-      "INSERT INTO auth.users (id) SELECT gen_random_uuid() "
-      "  FROM generate_series(1, " G_STRINGIFY (N_LISTENERS) ");"
-      "INSERT INTO public.profiles (id, preference_vector) "
-      "SELECT u.id, ('[' || random() || ',' || random() || ',' || random() || ',' || random() "
-      "  || ',' || random() || ']')::extensions.vector FROM auth.users u;"
-      "INSERT INTO public.badges (uid, user_id) "
-      "SELECT upper(lpad(to_hex(row_number() OVER (ORDER BY id)), 8, '0')), id "
-      "  FROM public.profiles;"
-      /* the first 100 players compute their queue in the cloud */
-      "INSERT INTO public.players (name, token, queue_source) "
-      "SELECT 'player ' || i, 'bench-player-' || lpad(i::text, 4, '0'), "
-      "  CASE WHEN i <= " G_STRINGIFY (N_CLOUD) " THEN 'cloud' ELSE 'kiosk' END "
-      "FROM generate_series(1, " G_STRINGIFY (N_PLAYERS) ") i;"
-      "CREATE TEMP TABLE bench_p AS "
-      "  SELECT row_number() OVER (ORDER BY name) AS n, id FROM public.players;"
-      "CREATE TEMP TABLE bench_u AS "
-      "  SELECT row_number() OVER (ORDER BY id) AS n, id FROM public.profiles;"
-      "CREATE TEMP TABLE bench_s AS "
-      "  SELECT row_number() OVER (ORDER BY file_url) AS n, id FROM public.songs;"
-      /* one listener present at each player (three at the cloud ones) */
-      "INSERT INTO public.sessions (user_id, player_id) "
-      "SELECT u.id, p.id FROM bench_p p JOIN bench_u u ON u.n = p.n "
-      "UNION ALL SELECT u.id, p.id FROM bench_p p JOIN bench_u u ON u.n = p.n + 900 "
-      "  WHERE p.n <= " G_STRINGIFY (N_CLOUD) " "
-      "UNION ALL SELECT u.id, p.id FROM bench_p p JOIN bench_u u ON u.n = p.n + 800 "
-      "  WHERE p.n <= " G_STRINGIFY (N_CLOUD) ";"
-      /* 50 plays of history at each cloud player */
-      "INSERT INTO public.songs_playing (player_id, song_id, played_at) "
-      "SELECT p.id, s.id, now() - s.n * interval '1 minute' "
-      "FROM bench_p p JOIN bench_s s ON s.n BETWEEN p.n * 10 AND p.n * 10 + 49 "
-      "WHERE p.n <= " G_STRINGIFY (N_CLOUD) ";"
-      "ANALYZE;");
+      "FROM generate_series(1, " G_STRINGIFY (
+          N_SONGS) ") i;"
+                   "INSERT INTO auth.users (id) SELECT gen_random_uuid() "
+                   "  FROM generate_series(1, " G_STRINGIFY (
+                       N_LISTENERS) ");"
+                                    "INSERT INTO public.profiles (id, preference_vector) "
+                                    "SELECT u.id, ('[' || random() || ',' || random() || ',' || random() || ',' || random() "
+                                    "  || ',' || random() || ']')::extensions.vector FROM auth.users u;"
+                                    "INSERT INTO public.badges (uid, user_id) "
+                                    "SELECT upper(lpad(to_hex(row_number() OVER (ORDER BY id)), 8, '0')), id "
+                                    "  FROM public.profiles;"
+                                    /* the first 100 players compute their queue in the cloud */
+                                    "INSERT INTO public.players (name, token, queue_source) "
+                                    "SELECT 'player ' || i, 'bench-player-' || lpad(i::text, 4, '0'), "
+                                    "  CASE WHEN i <= " G_STRINGIFY (
+                                        N_CLOUD) " THEN 'cloud' ELSE 'kiosk' END "
+                                                 "FROM generate_series(1, " G_STRINGIFY (
+                                                     N_PLAYERS) ") i;"
+                                                                "CREATE TEMP TABLE bench_p AS "
+                                                                "  SELECT row_number() OVER (ORDER BY name) AS n, id FROM public.players;"
+                                                                "CREATE TEMP TABLE bench_u AS "
+                                                                "  SELECT row_number() OVER (ORDER BY id) AS n, id FROM public.profiles;"
+                                                                "CREATE TEMP TABLE bench_s AS "
+                                                                "  SELECT row_number() OVER (ORDER BY file_url) AS n, id FROM public.songs;"
+                                                                /* one listener present at each player (three at the cloud ones) */
+                                                                "INSERT INTO public.sessions (user_id, player_id) "
+                                                                "SELECT u.id, p.id FROM bench_p p JOIN bench_u u ON u.n = p.n "
+                                                                "UNION ALL SELECT u.id, p.id FROM bench_p p JOIN bench_u u ON u.n = p.n + 900 "
+                                                                "  WHERE p.n <= " G_STRINGIFY (
+                                                                    N_CLOUD) " "
+                                                                             "UNION ALL SELECT u.id, p.id FROM bench_p p JOIN bench_u u ON u.n = p.n + 800 "
+                                                                             "  WHERE p.n <= " G_STRINGIFY (
+                                                                                 N_CLOUD) ";"
+                                                                                          /* 50 plays of history at each cloud player */
+                                                                                          "INSERT INTO public.songs_playing (player_id, song_id, played_at) "
+                                                                                          "SELECT p.id, s.id, now() - s.n * interval '1 minute' "
+                                                                                          "FROM bench_p p JOIN bench_s s ON s.n BETWEEN p.n * 10 AND p.n * 10 + 49 "
+                                                                                          "WHERE p.n <= " G_STRINGIFY (
+                                                                                              N_CLOUD) ";"
+                                                                                                       "ANALYZE;");
 }
 
 /* Adds votes until there are @total, set-based (see the top). */
@@ -154,14 +161,13 @@ sync_once (PGconn *conn, const char *cursor, gboolean *more, double *ms)
 {
   const char *params[] = { TOKEN, cursor };
   gint64 t0 = sk_bench_now_ns ();
-  g_autoptr (PGresult) res =
-      PQexecParams (conn,
-                    "SELECT r -> 'cursor', (r ->> 'more')::boolean, "
-                    "  jsonb_array_length(r -> 'deleted') "
-                    "  + (SELECT coalesce(sum(jsonb_array_length(v)), 0) "
-                    "     FROM jsonb_each(r -> 'changes') AS c (k, v))::int "
-                    "FROM public.kiosk_sync($1, '{}'::jsonb, $2::jsonb) AS r",
-                    2, NULL, params, NULL, NULL, 0);
+  g_autoptr (PGresult) res = PQexecParams (conn,
+                                           "SELECT r -> 'cursor', (r ->> 'more')::boolean, "
+                                           "  jsonb_array_length(r -> 'deleted') "
+                                           "  + (SELECT coalesce(sum(jsonb_array_length(v)), 0) "
+                                           "     FROM jsonb_each(r -> 'changes') AS c (k, v))::int "
+                                           "FROM public.kiosk_sync($1, '{}'::jsonb, $2::jsonb) AS r",
+                                           2, NULL, params, NULL, NULL, 0);
 
   if (ms != NULL)
     *ms = (sk_bench_now_ns () - t0) / 1e6;
@@ -252,8 +258,9 @@ main (int argc, char **argv)
           N_CLOUD, N_SONGS);
   printf ("baseline: one player's recommend_with_penalty over the same songs (median of 5)\n");
   for (guint i = 0; i < G_N_ELEMENTS (base); i++)
-    base[i] = timed_exec (conn, "SELECT count(*) FROM public.recommend_with_penalty("
-                                "'[0.3,0.7,0.2,0.8,0.5]', (SELECT id FROM bench_p WHERE n = 1), 5)");
+    base[i] = timed_exec (conn,
+                          "SELECT count(*) FROM public.recommend_with_penalty("
+                          "'[0.3,0.7,0.2,0.8,0.5]', (SELECT id FROM bench_p WHERE n = 1), 5)");
   {
     gint64 t0 = sk_bench_now_ns ();
 
