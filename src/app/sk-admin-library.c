@@ -22,7 +22,7 @@
 
 struct _SkAdminLibrary
 {
-  GtkWidget parent_instance;
+  SkAdminSection parent_instance;
 
   GtkWidget *root;
   AdwExpanderRow *search_row;
@@ -38,8 +38,6 @@ struct _SkAdminLibrary
   AdwExpanderRow *failures_row;
   GtkLabel *failures;
 
-  SkDBusKiosk1 *proxy;
-  GCancellable *cancellable;
   GCancellable *listing; /* the ListSongs on its way */
   GUnixMountMonitor *mounts;
   GStrv roots;
@@ -47,24 +45,9 @@ struct _SkAdminLibrary
   gboolean updating; /* the switches follow the engine: no call back */
 };
 
-G_DEFINE_FINAL_TYPE (SkAdminLibrary, sk_admin_library, GTK_TYPE_WIDGET)
-
-enum
-{
-  SIGNAL_REFUSED,
-  SIGNAL_TOLD,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
+G_DEFINE_FINAL_TYPE (SkAdminLibrary, sk_admin_library, SK_TYPE_ADMIN_SECTION)
 
 static const char *const default_roots[] = { "/media", "/run/media", "/mnt", NULL };
-
-static void
-refuse (SkAdminLibrary *self, const char *sentence)
-{
-  g_signal_emit (self, signals[SIGNAL_REFUSED], 0, sentence);
-}
 
 static void
 remove_rows (GtkListBox *list)
@@ -87,7 +70,7 @@ on_in_library_set (gpointer data, GVariant *reply, const char *refusal)
 
   if (reply == NULL)
     {
-      refuse (self, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       list_songs (self); /* the switches as the engine has them */
     }
 }
@@ -97,11 +80,11 @@ on_switch_active (GtkSwitch *in_library, GParamSpec *pspec, SkAdminLibrary *self
 {
   const char *ids[2] = { g_object_get_data (G_OBJECT (in_library), "song-id"), NULL };
 
-  if (self->updating || self->proxy == NULL)
+  if (self->updating || sk_admin_section_get_proxy (SK_ADMIN_SECTION (self)) == NULL)
     return;
-  sk_app_call (self->proxy, "SetInLibrary",
-               g_variant_new ("(^asb)", ids, gtk_switch_get_active (in_library)), self->cancellable,
-               on_in_library_set, self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "SetInLibrary",
+                         g_variant_new ("(^asb)", ids, gtk_switch_get_active (in_library)),
+                         on_in_library_set);
 }
 
 static GtkWidget *
@@ -162,7 +145,7 @@ on_songs (gpointer data, GVariant *reply, const char *refusal)
   g_clear_object (&self->listing);
   if (reply == NULL)
     {
-      refuse (self, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
   g_variant_get (reply, "(u@a(sssdbbs))", &total, &songs);
@@ -200,16 +183,17 @@ static void
 list_songs (SkAdminLibrary *self)
 {
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search));
+  SkDBusKiosk1 *proxy = sk_admin_section_get_proxy (SK_ADMIN_SECTION (self));
 
-  if (self->proxy == NULL)
+  if (proxy == NULL)
     return;
   adw_expander_row_set_subtitle (self->search_row, *search ? search : _ ("All songs"));
   /* the answer to an older search is not wanted any more */
   g_cancellable_cancel (self->listing);
   g_clear_object (&self->listing);
   self->listing = g_cancellable_new ();
-  sk_app_call (self->proxy, "ListSongs", g_variant_new ("(suu)", search, 0u, (guint) PAGE),
-               self->listing, on_songs, self);
+  sk_app_call (proxy, "ListSongs", g_variant_new ("(suu)", search, 0u, (guint) PAGE), self->listing,
+               on_songs, self);
 }
 
 static gboolean
@@ -250,22 +234,22 @@ on_all_set (gpointer data, GVariant *reply, const char *refusal)
   SkAdminLibrary *self = data;
 
   if (reply == NULL)
-    refuse (self, refusal);
+    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
   list_songs (self);
 }
 
 static void
 on_include_all (GtkButton *button, SkAdminLibrary *self)
 {
-  sk_app_call (self->proxy, "SetAllInLibrary", g_variant_new ("(b)", TRUE), self->cancellable,
-               on_all_set, self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "SetAllInLibrary", g_variant_new ("(b)", TRUE),
+                         on_all_set);
 }
 
 static void
 on_exclude_all (GtkButton *button, SkAdminLibrary *self)
 {
-  sk_app_call (self->proxy, "SetAllInLibrary", g_variant_new ("(b)", FALSE), self->cancellable,
-               on_all_set, self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "SetAllInLibrary", g_variant_new ("(b)", FALSE),
+                         on_all_set);
 }
 
 SkKeyboard *
@@ -312,7 +296,7 @@ on_import_started (gpointer data, GVariant *reply, const char *refusal)
   SkAdminLibrary *self = data;
 
   if (reply == NULL)
-    refuse (self, refusal);
+    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
 }
 
 static void
@@ -320,15 +304,15 @@ on_import_clicked (GtkButton *button, SkAdminLibrary *self)
 {
   const char *dir = g_object_get_data (G_OBJECT (button), "directory");
 
-  if (self->proxy == NULL)
+  if (sk_admin_section_get_proxy (SK_ADMIN_SECTION (self)) == NULL)
     return;
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_label_set_text (self->progress_label, _ ("Starting the import…"));
   gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_label), TRUE);
   gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->failures_row)), FALSE);
-  sk_app_call (self->proxy, "Import", g_variant_new ("(s)", dir), self->cancellable,
-               on_import_started, self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "Import", g_variant_new ("(s)", dir),
+                         on_import_started);
 }
 
 static void
@@ -461,24 +445,24 @@ on_import_finished (
     }
   gtk_label_set_text (self->progress_label, text);
   gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->failures_row)), n > 0);
-  g_signal_emit (self, signals[SIGNAL_TOLD], 0, text);
+  sk_admin_section_tell (SK_ADMIN_SECTION (self), text);
   list_songs (self);
 }
 
 /* --- the object ------------------------------------------------------------ */
 
-void
-sk_admin_library_load (SkAdminLibrary *self, SkDBusKiosk1 *proxy)
+static void
+sk_admin_library_bind (SkAdminSection *self, SkDBusKiosk1 *proxy)
 {
-  g_return_if_fail (SK_IS_ADMIN_LIBRARY (self));
-  if (self->proxy != proxy)
-    {
-      if (self->proxy != NULL)
-        g_signal_handlers_disconnect_by_data (self->proxy, self);
-      g_set_object (&self->proxy, proxy);
-      g_signal_connect (proxy, "import-progress", G_CALLBACK (on_import_progress), self);
-      g_signal_connect (proxy, "import-finished", G_CALLBACK (on_import_finished), self);
-    }
+  g_signal_connect (proxy, "import-progress", G_CALLBACK (on_import_progress), self);
+  g_signal_connect (proxy, "import-finished", G_CALLBACK (on_import_finished), self);
+}
+
+static void
+sk_admin_library_load (SkAdminSection *section)
+{
+  SkAdminLibrary *self = SK_ADMIN_LIBRARY (section);
+
   g_clear_handle_id (&self->search_timer, g_source_remove);
   list_songs (self);
   find_places (self);
@@ -489,16 +473,11 @@ sk_admin_library_dispose (GObject *object)
 {
   SkAdminLibrary *self = SK_ADMIN_LIBRARY (object);
 
-  g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->listing);
   g_clear_handle_id (&self->search_timer, g_source_remove);
   if (self->mounts != NULL)
     g_signal_handlers_disconnect_by_data (self->mounts, self);
   g_clear_object (&self->mounts);
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
-  gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_ADMIN_LIBRARY);
   G_OBJECT_CLASS (sk_admin_library_parent_class)->dispose (object);
 }
 
@@ -509,7 +488,6 @@ sk_admin_library_finalize (GObject *object)
 
   g_strfreev (self->roots);
   g_clear_object (&self->listing);
-  g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (sk_admin_library_parent_class)->finalize (object);
 }
 
@@ -518,17 +496,15 @@ sk_admin_library_class_init (SkAdminLibraryClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SkAdminSectionClass *section_class = SK_ADMIN_SECTION_CLASS (klass);
 
+  section_class->bind = sk_admin_library_bind;
+  section_class->load = sk_admin_library_load;
   object_class->dispose = sk_admin_library_dispose;
   object_class->finalize = sk_admin_library_finalize;
-  signals[SIGNAL_REFUSED] = g_signal_new ("refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_TOLD] = g_signal_new ("told", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   g_type_ensure (SK_TYPE_KEYBOARD);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-admin-library.ui");
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, root);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, search_row);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, search);
@@ -554,7 +530,6 @@ static void
 sk_admin_library_init (SkAdminLibrary *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
   self->roots = g_strdupv ((char **) default_roots);
   sk_keyboard_set_target (self->keyboard, GTK_EDITABLE (self->search));
   self->mounts = g_unix_mount_monitor_get ();

@@ -16,15 +16,14 @@
 #include <gtk/gtk.h>
 
 #include "sk-keyboard.h"
+#include "sk-admin-section.h"
 #include "sk-kiosk-dbus.h"
 
 G_BEGIN_DECLS
 
 #define SK_TYPE_ADMIN_LIBRARY (sk_admin_library_get_type ())
-G_DECLARE_FINAL_TYPE (SkAdminLibrary, sk_admin_library, SK, ADMIN_LIBRARY, GtkWidget)
+G_DECLARE_FINAL_TYPE (SkAdminLibrary, sk_admin_library, SK, ADMIN_LIBRARY, SkAdminSection)
 
-/* Asks the engine for the songs, and looks for places to import from. */
-void sk_admin_library_load (SkAdminLibrary *self, SkDBusKiosk1 *proxy);
 /* Where USB sticks are mounted (NULL: /media, /run/media and /mnt); the
  * places are looked for again. */
 void sk_admin_library_set_roots (SkAdminLibrary *self, const char *const *roots);

@@ -12,14 +12,13 @@
 #include <adwaita.h>
 
 #include "sk-admin-listeners.h"
-#include "sk-app-call.h"
 
 #define MAX_LISTENERS 100
 #define ENROL_SECONDS 60
 
 struct _SkAdminListeners
 {
-  GtkWidget parent_instance;
+  SkAdminSection parent_instance;
 
   GtkWidget *root;
   GtkListBox *people;
@@ -33,8 +32,6 @@ struct _SkAdminListeners
   GtkSwitch *enrol_manager;
   GtkWidget *enrol_waiting;
 
-  SkDBusKiosk1 *proxy;
-  GCancellable *cancellable;
   char *renaming; /* the listener_id a new name is typed for */
   guint enrol_timer;
   guint rename_tick; /* scrolling the rename panel into view */
@@ -43,16 +40,7 @@ struct _SkAdminListeners
   gboolean updating;
 };
 
-G_DEFINE_FINAL_TYPE (SkAdminListeners, sk_admin_listeners, GTK_TYPE_WIDGET)
-
-enum
-{
-  SIGNAL_REFUSED,
-  SIGNAL_TOLD,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
+G_DEFINE_FINAL_TYPE (SkAdminListeners, sk_admin_listeners, SK_TYPE_ADMIN_SECTION)
 
 static void list_listeners (SkAdminListeners *self);
 
@@ -63,15 +51,14 @@ on_changed (gpointer data, GVariant *reply, const char *refusal)
   SkAdminListeners *self = data;
 
   if (reply == NULL)
-    g_signal_emit (self, signals[SIGNAL_REFUSED], 0, refusal);
+    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
   list_listeners (self);
 }
 
 static void
 call (SkAdminListeners *self, const char *method, GVariant *args)
 {
-  if (self->proxy != NULL)
-    sk_app_call (self->proxy, method, args, self->cancellable, on_changed, self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), method, args, on_changed);
 }
 
 /* "04A1B2C3" as "04:A1:B2:C3". */
@@ -311,7 +298,7 @@ on_listeners (gpointer data, GVariant *reply, const char *refusal)
 
   if (reply == NULL)
     {
-      g_signal_emit (self, signals[SIGNAL_REFUSED], 0, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
   g_variant_get (reply, "(u@a(sssba(sb)))", NULL, &listeners);
@@ -339,10 +326,8 @@ on_listeners (gpointer data, GVariant *reply, const char *refusal)
 static void
 list_listeners (SkAdminListeners *self)
 {
-  if (self->proxy != NULL)
-    sk_app_call (self->proxy, "ListListeners",
-                 g_variant_new ("(suu)", "", 0u, (guint) MAX_LISTENERS), self->cancellable,
-                 on_listeners, self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "ListListeners",
+                         g_variant_new ("(suu)", "", 0u, (guint) MAX_LISTENERS), on_listeners);
 }
 
 /* --- enrolment by tap -------------------------------------------------------- */
@@ -361,7 +346,7 @@ on_enrol_timeout (gpointer data)
 
   self->enrol_timer = 0;
   stop_waiting (self);
-  g_signal_emit (self, signals[SIGNAL_REFUSED], 0, _ ("No new badge was tapped in time."));
+  sk_admin_section_refuse (SK_ADMIN_SECTION (self), _ ("No new badge was tapped in time."));
   return G_SOURCE_REMOVE;
 }
 
@@ -373,24 +358,26 @@ on_enrolling (gpointer data, GVariant *reply, const char *refusal)
   if (reply == NULL)
     {
       stop_waiting (self);
-      g_signal_emit (self, signals[SIGNAL_REFUSED], 0, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
     }
 }
 
 static void
 on_enrol_clicked (GtkButton *button, SkAdminListeners *self)
 {
-  if (self->proxy == NULL)
+  if (sk_admin_section_get_proxy (SK_ADMIN_SECTION (self)) == NULL)
     return;
   stop_waiting (self);
   /* the keyboard folds away: "tap now" is what is read */
   adw_expander_row_set_expanded (self->enrol_row, FALSE);
   gtk_widget_set_visible (self->enrol_waiting, TRUE);
   self->enrol_timer = g_timeout_add_seconds (ENROL_SECONDS, on_enrol_timeout, self);
-  sk_app_call (self->proxy, "EnrollByTap",
-               g_variant_new ("(ss)", gtk_editable_get_text (GTK_EDITABLE (self->enrol_entry)),
-                              gtk_switch_get_active (self->enrol_manager) ? "manager" : "listener"),
-               self->cancellable, on_enrolling, self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "EnrollByTap",
+                         g_variant_new ("(ss)",
+                                        gtk_editable_get_text (GTK_EDITABLE (self->enrol_entry)),
+                                        gtk_switch_get_active (self->enrol_manager) ? "manager"
+                                                                                    : "listener"),
+                         on_enrolling);
 }
 
 static void
@@ -416,23 +403,23 @@ on_tap_result (SkDBusKiosk1 *proxy,
   stop_waiting (self);
   gtk_editable_set_text (GTK_EDITABLE (self->enrol_entry), "");
   adw_expander_row_set_expanded (self->enrol_row, FALSE);
-  g_signal_emit (self, signals[SIGNAL_TOLD], 0, message);
+  sk_admin_section_tell (SK_ADMIN_SECTION (self), message);
   list_listeners (self);
 }
 
 /* --- the object -------------------------------------------------------------- */
 
-void
-sk_admin_listeners_load (SkAdminListeners *self, SkDBusKiosk1 *proxy)
+static void
+sk_admin_listeners_bind (SkAdminSection *self, SkDBusKiosk1 *proxy)
 {
-  g_return_if_fail (SK_IS_ADMIN_LISTENERS (self));
-  if (self->proxy != proxy)
-    {
-      if (self->proxy != NULL)
-        g_signal_handlers_disconnect_by_data (self->proxy, self);
-      g_set_object (&self->proxy, proxy);
-      g_signal_connect (proxy, "tap-result", G_CALLBACK (on_tap_result), self);
-    }
+  g_signal_connect (proxy, "tap-result", G_CALLBACK (on_tap_result), self);
+}
+
+static void
+sk_admin_listeners_load (SkAdminSection *section)
+{
+  SkAdminListeners *self = SK_ADMIN_LISTENERS (section);
+
   on_rename_cancel (NULL, self);
   stop_waiting (self);
   list_listeners (self);
@@ -457,15 +444,10 @@ sk_admin_listeners_dispose (GObject *object)
 {
   SkAdminListeners *self = SK_ADMIN_LISTENERS (object);
 
-  g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->enrol_timer, g_source_remove);
   if (self->rename_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->rename_tick);
   self->rename_tick = 0;
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
-  gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_ADMIN_LISTENERS);
   G_OBJECT_CLASS (sk_admin_listeners_parent_class)->dispose (object);
 }
 
@@ -475,7 +457,6 @@ sk_admin_listeners_finalize (GObject *object)
   SkAdminListeners *self = SK_ADMIN_LISTENERS (object);
 
   g_free (self->renaming);
-  g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (sk_admin_listeners_parent_class)->finalize (object);
 }
 
@@ -484,17 +465,15 @@ sk_admin_listeners_class_init (SkAdminListenersClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SkAdminSectionClass *section_class = SK_ADMIN_SECTION_CLASS (klass);
 
+  section_class->bind = sk_admin_listeners_bind;
+  section_class->load = sk_admin_listeners_load;
   object_class->dispose = sk_admin_listeners_dispose;
   object_class->finalize = sk_admin_listeners_finalize;
-  signals[SIGNAL_REFUSED] = g_signal_new ("refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_TOLD] = g_signal_new ("told", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   g_type_ensure (SK_TYPE_KEYBOARD);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-admin-listeners.ui");
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, SkAdminListeners, root);
   gtk_widget_class_bind_template_child (widget_class, SkAdminListeners, people);
   gtk_widget_class_bind_template_child (widget_class, SkAdminListeners, rename_box);
@@ -516,7 +495,6 @@ static void
 sk_admin_listeners_init (SkAdminListeners *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
   sk_keyboard_set_target (self->rename_keyboard, GTK_EDITABLE (self->rename_entry));
   sk_keyboard_set_target (self->enrol_keyboard, GTK_EDITABLE (self->enrol_entry));
 }

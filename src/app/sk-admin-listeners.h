@@ -14,15 +14,14 @@
 #include <gtk/gtk.h>
 
 #include "sk-keyboard.h"
+#include "sk-admin-section.h"
 #include "sk-kiosk-dbus.h"
 
 G_BEGIN_DECLS
 
 #define SK_TYPE_ADMIN_LISTENERS (sk_admin_listeners_get_type ())
-G_DECLARE_FINAL_TYPE (SkAdminListeners, sk_admin_listeners, SK, ADMIN_LISTENERS, GtkWidget)
+G_DECLARE_FINAL_TYPE (SkAdminListeners, sk_admin_listeners, SK, ADMIN_LISTENERS, SkAdminSection)
 
-/* Asks the engine for the listeners. */
-void sk_admin_listeners_load (SkAdminListeners *self, SkDBusKiosk1 *proxy);
 /* The keyboards of a new name and of enrolment: what a test types on. */
 SkKeyboard *sk_admin_listeners_get_rename_keyboard (SkAdminListeners *self);
 SkKeyboard *sk_admin_listeners_get_enrol_keyboard (SkAdminListeners *self);

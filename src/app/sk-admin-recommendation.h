@@ -12,6 +12,7 @@
 
 #include <gtk/gtk.h>
 
+#include "sk-admin-section.h"
 #include "sk-kiosk-dbus.h"
 #include "sk-taste-glyph.h"
 
@@ -19,14 +20,10 @@ G_BEGIN_DECLS
 
 #define SK_TYPE_ADMIN_RECOMMENDATION (sk_admin_recommendation_get_type ())
 G_DECLARE_FINAL_TYPE (
-    SkAdminRecommendation, sk_admin_recommendation, SK, ADMIN_RECOMMENDATION, GtkWidget)
+    SkAdminRecommendation, sk_admin_recommendation, SK, ADMIN_RECOMMENDATION, SkAdminSection)
 
-/* Follows @proxy's Strategy and asks the engine for the house taste. */
-void sk_admin_recommendation_load (SkAdminRecommendation *self, SkDBusKiosk1 *proxy);
 /* The slider of dimension @dim (0 = rain … 4 = waves). */
 GtkRange *sk_admin_recommendation_get_slider (SkAdminRecommendation *self, guint dim);
 SkTasteGlyph *sk_admin_recommendation_get_glyph (SkAdminRecommendation *self);
-/* Whether a change waits to be sent or its answer is awaited. */
-gboolean sk_admin_recommendation_is_busy (SkAdminRecommendation *self);
 
 G_END_DECLS

@@ -17,7 +17,6 @@
 #include <adwaita.h>
 
 #include "sk-admin-schedule.h"
-#include "sk-app-call.h"
 
 #define N_DAYS 7
 /* after the last tap, before the schedule is sent */
@@ -31,30 +30,17 @@ typedef struct
 
 struct _SkAdminSchedule
 {
-  GtkWidget parent_instance;
+  SkAdminSection parent_instance;
 
   AdwPreferencesGroup *group;
   SkAdminDay *days[N_DAYS];
 
-  SkDBusKiosk1 *proxy;
-  GCancellable *cancellable;
   GArray *kept_hours; /* Period: the ones no row shows */
   GArray *kept_caps;
   char *time_zone; /* the setting, as set ("" for the system's) */
-  guint send_timer;
-  guint pending; /* calls awaited */
 };
 
-G_DEFINE_FINAL_TYPE (SkAdminSchedule, sk_admin_schedule, GTK_TYPE_WIDGET)
-
-enum
-{
-  SIGNAL_REFUSED,
-  SIGNAL_TOLD,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
+G_DEFINE_FINAL_TYPE (SkAdminSchedule, sk_admin_schedule, SK_TYPE_ADMIN_SECTION)
 
 SkAdminDay *
 sk_admin_schedule_get_day (SkAdminSchedule *self, guint weekday)
@@ -62,13 +48,6 @@ sk_admin_schedule_get_day (SkAdminSchedule *self, guint weekday)
   g_return_val_if_fail (SK_IS_ADMIN_SCHEDULE (self), NULL);
   g_return_val_if_fail (weekday >= 1 && weekday <= N_DAYS, NULL);
   return self->days[weekday - 1];
-}
-
-gboolean
-sk_admin_schedule_is_busy (SkAdminSchedule *self)
-{
-  g_return_val_if_fail (SK_IS_ADMIN_SCHEDULE (self), FALSE);
-  return self->send_timer != 0 || self->pending > 0;
 }
 
 /* --- from the engine ----------------------------------------------------- */
@@ -132,10 +111,9 @@ on_schedule (gpointer data, GVariant *reply, const char *refusal)
   const char *zone;
   g_autofree char *description = NULL;
 
-  self->pending--;
   if (reply == NULL)
     {
-      g_signal_emit (self, signals[SIGNAL_REFUSED], 0, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
   g_variant_get (reply, "(@a(uuu)@a(uuud)&s)", &hours, &caps, &zone);
@@ -166,7 +144,6 @@ on_settings (gpointer data, GVariant *reply, const char *refusal)
   GVariantIter iter;
   const char *key, *value;
 
-  self->pending--;
   if (reply == NULL)
     return; /* GetSchedule says why */
   settings = g_variant_get_child_value (reply, 0);
@@ -180,15 +157,13 @@ on_settings (gpointer data, GVariant *reply, const char *refusal)
       }
 }
 
-void
-sk_admin_schedule_load (SkAdminSchedule *self, SkDBusKiosk1 *proxy)
+static void
+sk_admin_schedule_load (SkAdminSection *section)
 {
-  g_return_if_fail (SK_IS_ADMIN_SCHEDULE (self));
-  g_set_object (&self->proxy, proxy);
-  g_clear_handle_id (&self->send_timer, g_source_remove);
-  self->pending += 2;
-  sk_app_call (proxy, "GetSettings", NULL, self->cancellable, on_settings, self);
-  sk_app_call (proxy, "GetSchedule", NULL, self->cancellable, on_schedule, self);
+  SkAdminSchedule *self = SK_ADMIN_SCHEDULE (section);
+
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetSettings", NULL, on_settings);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetSchedule", NULL, on_schedule);
 }
 
 /* --- to the engine ------------------------------------------------------- */
@@ -198,27 +173,26 @@ on_sent (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdminSchedule *self = data;
 
-  self->pending--;
   if (reply == NULL)
     {
-      g_signal_emit (self, signals[SIGNAL_REFUSED], 0, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       /* show what the engine kept */
-      sk_admin_schedule_load (self, self->proxy);
+      sk_admin_section_load (SK_ADMIN_SECTION (self),
+                             sk_admin_section_get_proxy (SK_ADMIN_SECTION (self)));
     }
   else
-    g_signal_emit (self, signals[SIGNAL_TOLD], 0,
-                   _ ("The opening hours and volume caps were saved."));
+    sk_admin_section_tell (SK_ADMIN_SECTION (self),
+                           _ ("The opening hours and volume caps were saved."));
 }
 
-static gboolean
-send_schedule (gpointer data)
+static void
+send_schedule (SkAdminSection *section)
 {
-  SkAdminSchedule *self = data;
+  SkAdminSchedule *self = SK_ADMIN_SCHEDULE (section);
   GVariantBuilder hours, caps;
   SkDayPlan plans[N_DAYS];
   gboolean all_day = TRUE, any_open = FALSE;
 
-  self->send_timer = 0;
   for (guint i = 0; i < N_DAYS; i++)
     {
       sk_admin_day_get_plan (self->days[i], &plans[i]);
@@ -227,9 +201,9 @@ send_schedule (gpointer data)
     }
   if (!any_open && self->kept_hours->len == 0)
     {
-      g_signal_emit (self, signals[SIGNAL_REFUSED], 0,
-                     _ ("Keep at least one day open. To silence the player, pause it."));
-      return G_SOURCE_REMOVE;
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self),
+                               _ ("Keep at least one day open. To silence the player, pause it."));
+      return;
     }
   g_variant_builder_init (&hours, G_VARIANT_TYPE ("a(uuu)"));
   g_variant_builder_init (&caps, G_VARIANT_TYPE ("a(uuud)"));
@@ -253,36 +227,21 @@ send_schedule (gpointer data)
 
       g_variant_builder_add (&caps, "(uuud)", p->weekday, p->from, p->to, p->cap);
     }
-  self->pending++;
-  sk_app_call (self->proxy, "SetSchedule",
-               g_variant_new ("(a(uuu)a(uuud)s)", &hours, &caps,
-                              self->time_zone != NULL ? self->time_zone : ""),
-               self->cancellable, on_sent, self);
-  return G_SOURCE_REMOVE;
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "SetSchedule",
+                         g_variant_new ("(a(uuu)a(uuud)s)", &hours, &caps,
+                                        self->time_zone != NULL ? self->time_zone : ""),
+                         on_sent);
 }
 
 static void
 on_day_changed (SkAdminDay *day, SkAdminSchedule *self)
 {
-  if (self->proxy == NULL)
+  if (sk_admin_section_get_proxy (SK_ADMIN_SECTION (self)) == NULL)
     return;
-  g_clear_handle_id (&self->send_timer, g_source_remove);
-  self->send_timer = g_timeout_add (SEND_DELAY_MS, send_schedule, self);
+  sk_admin_section_defer (SK_ADMIN_SECTION (self), SEND_DELAY_MS);
 }
 
 /* --- the object ---------------------------------------------------------- */
-
-static void
-sk_admin_schedule_dispose (GObject *object)
-{
-  SkAdminSchedule *self = SK_ADMIN_SCHEDULE (object);
-
-  g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->send_timer, g_source_remove);
-  g_clear_object (&self->proxy);
-  gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_ADMIN_SCHEDULE);
-  G_OBJECT_CLASS (sk_admin_schedule_parent_class)->dispose (object);
-}
 
 static void
 sk_admin_schedule_finalize (GObject *object)
@@ -292,7 +251,6 @@ sk_admin_schedule_finalize (GObject *object)
   g_array_unref (self->kept_hours);
   g_array_unref (self->kept_caps);
   g_free (self->time_zone);
-  g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (sk_admin_schedule_parent_class)->finalize (object);
 }
 
@@ -301,19 +259,16 @@ sk_admin_schedule_class_init (SkAdminScheduleClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SkAdminSectionClass *section_class = SK_ADMIN_SECTION_CLASS (klass);
   static const char *const day_ids[N_DAYS] = { "monday", "tuesday",  "wednesday", "thursday",
                                                "friday", "saturday", "sunday" };
 
-  object_class->dispose = sk_admin_schedule_dispose;
+  section_class->load = sk_admin_schedule_load;
+  section_class->deferred = send_schedule;
   object_class->finalize = sk_admin_schedule_finalize;
-  signals[SIGNAL_REFUSED] = g_signal_new ("refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_TOLD] = g_signal_new ("told", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   g_type_ensure (SK_TYPE_ADMIN_DAY);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-admin-schedule.ui");
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSchedule, group);
   for (guint i = 0; i < N_DAYS; i++)
     gtk_widget_class_bind_template_child_full (widget_class, day_ids[i], FALSE,
@@ -326,7 +281,6 @@ static void
 sk_admin_schedule_init (SkAdminSchedule *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
   self->kept_hours = g_array_new (FALSE, FALSE, sizeof (Period));
   self->kept_caps = g_array_new (FALSE, FALSE, sizeof (Period));
 }

@@ -7,13 +7,12 @@
 #include <adwaita.h>
 
 #include "sk-admin-system.h"
-#include "sk-app-call.h"
 
 #define LOG_LINES 40
 
 struct _SkAdminSystem
 {
-  GtkWidget parent_instance;
+  SkAdminSection parent_instance;
 
   GtkWidget *root;
   AdwComboRow *outputs;
@@ -27,36 +26,20 @@ struct _SkAdminSystem
   GtkLabel *versions;
   GtkLabel *log;
 
-  SkDBusKiosk1 *proxy;
-  GCancellable *cancellable;
   GPtrArray *pcms; /* the PCMs' names, in the combo's order */
   char *new_pin;   /* the first entry of a new PIN, until the second */
 };
 
-G_DEFINE_FINAL_TYPE (SkAdminSystem, sk_admin_system, GTK_TYPE_WIDGET)
-
-enum
-{
-  SIGNAL_REFUSED,
-  SIGNAL_TOLD,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
-static void
-refuse (SkAdminSystem *self, const char *sentence)
-{
-  g_signal_emit (self, signals[SIGNAL_REFUSED], 0, sentence);
-}
+G_DEFINE_FINAL_TYPE (SkAdminSystem, sk_admin_system, SK_TYPE_ADMIN_SECTION)
 
 /* --- status -------------------------------------------------------------- */
 
 static void
 show_status (SkAdminSystem *self)
 {
-  g_autoptr (GVariant) reader = sk_dbus_kiosk1_dup_reader_status (self->proxy);
-  g_autoptr (GVariant) sync = sk_dbus_kiosk1_dup_sync_status (self->proxy);
+  SkDBusKiosk1 *proxy = sk_admin_section_get_proxy (SK_ADMIN_SECTION (self));
+  g_autoptr (GVariant) reader = sk_dbus_kiosk1_dup_reader_status (proxy);
+  g_autoptr (GVariant) sync = sk_dbus_kiosk1_dup_sync_status (proxy);
   const char *state = "none", *message = "", *sync_error = "";
   gint64 last = 0;
   guint pending = 0;
@@ -120,7 +103,7 @@ on_devices (gpointer data, GVariant *reply, const char *refusal)
 
   if (reply == NULL)
     {
-      refuse (self, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
   pcms = g_variant_get_child_value (reply, 0);
@@ -163,9 +146,9 @@ on_tested (gpointer data, GVariant *reply, const char *refusal)
   SkAdminSystem *self = data;
 
   if (reply == NULL)
-    refuse (self, refusal);
+    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
   else
-    g_signal_emit (self, signals[SIGNAL_TOLD], 0, _ ("The test sound was played."));
+    sk_admin_section_tell (SK_ADMIN_SECTION (self), _ ("The test sound was played."));
 }
 
 static void
@@ -174,8 +157,8 @@ on_test_output (GtkButton *button, SkAdminSystem *self)
   const char *pcm = chosen_pcm (self);
 
   if (pcm != NULL)
-    sk_app_call (self->proxy, "TestSound", g_variant_new ("(s)", pcm), self->cancellable, on_tested,
-                 self);
+    sk_admin_section_call (SK_ADMIN_SECTION (self), "TestSound", g_variant_new ("(s)", pcm),
+                           on_tested);
 }
 
 static void
@@ -184,9 +167,9 @@ on_output_used (gpointer data, GVariant *reply, const char *refusal)
   SkAdminSystem *self = data;
 
   if (reply == NULL)
-    refuse (self, refusal);
+    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
   else
-    g_signal_emit (self, signals[SIGNAL_TOLD], 0, _ ("The music now plays on this output."));
+    sk_admin_section_tell (SK_ADMIN_SECTION (self), _ ("The music now plays on this output."));
 }
 
 static void
@@ -195,8 +178,8 @@ on_use_output (GtkButton *button, SkAdminSystem *self)
   const char *pcm = chosen_pcm (self);
 
   if (pcm != NULL)
-    sk_app_call (self->proxy, "SetSetting", g_variant_new ("(ss)", "audio_pcm", pcm),
-                 self->cancellable, on_output_used, self);
+    sk_admin_section_call (SK_ADMIN_SECTION (self), "SetSetting",
+                           g_variant_new ("(ss)", "audio_pcm", pcm), on_output_used);
 }
 
 /* --- the PIN ------------------------------------------------------------- */
@@ -217,11 +200,11 @@ on_pin_set (gpointer data, GVariant *reply, const char *refusal)
 
   if (reply == NULL)
     {
-      refuse (self, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
   adw_expander_row_set_expanded (self->pin_row, FALSE);
-  g_signal_emit (self, signals[SIGNAL_TOLD], 0, _ ("The PIN was changed."));
+  sk_admin_section_tell (SK_ADMIN_SECTION (self), _ ("The PIN was changed."));
 }
 
 static void
@@ -236,12 +219,12 @@ on_pin_submit (SkKeypad *keypad, const char *pin, SkAdminSystem *self)
   if (strcmp (self->new_pin, pin) != 0)
     {
       forget_new_pin (self);
-      refuse (self, _ ("The two PINs were not the same. Choose one again."));
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self),
+                               _ ("The two PINs were not the same. Choose one again."));
       return;
     }
   forget_new_pin (self);
-  sk_app_call (self->proxy, "SetPin", g_variant_new ("(s)", pin), self->cancellable, on_pin_set,
-               self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "SetPin", g_variant_new ("(s)", pin), on_pin_set);
 }
 
 SkKeypad *
@@ -265,7 +248,7 @@ on_diagnostics (gpointer data, GVariant *reply, const char *refusal)
 
   if (reply == NULL)
     {
-      refuse (self, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
   dict = g_variant_get_child_value (reply, 0);
@@ -291,7 +274,7 @@ on_log (gpointer data, GVariant *reply, const char *refusal)
 
   if (reply == NULL)
     {
-      refuse (self, refusal);
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
   g_variant_get (reply, "(^a&s)", &lines);
@@ -299,40 +282,27 @@ on_log (gpointer data, GVariant *reply, const char *refusal)
   gtk_label_set_text (self->log, text);
 }
 
-void
-sk_admin_system_load (SkAdminSystem *self, SkDBusKiosk1 *proxy)
+static void
+sk_admin_system_bind (SkAdminSection *self, SkDBusKiosk1 *proxy)
 {
-  g_return_if_fail (SK_IS_ADMIN_SYSTEM (self));
-  if (self->proxy != proxy)
-    {
-      if (self->proxy != NULL)
-        g_signal_handlers_disconnect_by_data (self->proxy, self);
-      g_set_object (&self->proxy, proxy);
-      g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
-    }
+  g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
+}
+
+static void
+sk_admin_system_load (SkAdminSection *section)
+{
+  SkAdminSystem *self = SK_ADMIN_SYSTEM (section);
+
   show_status (self);
   forget_new_pin (self);
   sk_keypad_clear (self->keypad);
-  sk_app_call (proxy, "ListAudioDevices", NULL, self->cancellable, on_devices, self);
-  sk_app_call (proxy, "GetDiagnostics", NULL, self->cancellable, on_diagnostics, self);
-  sk_app_call (proxy, "GetRecentLog", g_variant_new ("(u)", LOG_LINES), self->cancellable, on_log,
-               self);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "ListAudioDevices", NULL, on_devices);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetDiagnostics", NULL, on_diagnostics);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetRecentLog", g_variant_new ("(u)", LOG_LINES),
+                         on_log);
 }
 
 /* --- the object ---------------------------------------------------------- */
-
-static void
-sk_admin_system_dispose (GObject *object)
-{
-  SkAdminSystem *self = SK_ADMIN_SYSTEM (object);
-
-  g_cancellable_cancel (self->cancellable);
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
-  gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_ADMIN_SYSTEM);
-  G_OBJECT_CLASS (sk_admin_system_parent_class)->dispose (object);
-}
 
 static void
 sk_admin_system_finalize (GObject *object)
@@ -343,7 +313,6 @@ sk_admin_system_finalize (GObject *object)
     memset (self->new_pin, 0, strlen (self->new_pin));
   g_free (self->new_pin);
   g_ptr_array_unref (self->pcms);
-  g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (sk_admin_system_parent_class)->finalize (object);
 }
 
@@ -352,17 +321,14 @@ sk_admin_system_class_init (SkAdminSystemClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SkAdminSectionClass *section_class = SK_ADMIN_SECTION_CLASS (klass);
 
-  object_class->dispose = sk_admin_system_dispose;
+  section_class->bind = sk_admin_system_bind;
+  section_class->load = sk_admin_system_load;
   object_class->finalize = sk_admin_system_finalize;
-  signals[SIGNAL_REFUSED] = g_signal_new ("refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_TOLD] = g_signal_new ("told", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   g_type_ensure (SK_TYPE_KEYPAD);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/soundscape/Kiosk/ui/sk-admin-system.ui");
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, root);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, outputs);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, output_names);
@@ -383,6 +349,5 @@ static void
 sk_admin_system_init (SkAdminSystem *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
   self->pcms = g_ptr_array_new_with_free_func (g_free);
 }

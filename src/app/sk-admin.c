@@ -128,11 +128,11 @@ show_page (SkAdmin *self)
   tell (self, "", "");
   show_engine (self);
   sk_app_call (self->proxy, "GetSettings", NULL, self->cancellable, on_settings, self);
-  sk_admin_recommendation_load (self->recommendation, self->proxy);
-  sk_admin_schedule_load (self->schedule, self->proxy);
-  sk_admin_system_load (self->system, self->proxy);
-  sk_admin_library_load (self->library, self->proxy);
-  sk_admin_listeners_load (self->listeners, self->proxy);
+  sk_admin_section_load (SK_ADMIN_SECTION (self->recommendation), self->proxy);
+  sk_admin_section_load (SK_ADMIN_SECTION (self->schedule), self->proxy);
+  sk_admin_section_load (SK_ADMIN_SECTION (self->system), self->proxy);
+  sk_admin_section_load (SK_ADMIN_SECTION (self->library), self->proxy);
+  sk_admin_section_load (SK_ADMIN_SECTION (self->listeners), self->proxy);
   gtk_stack_set_visible_child_name (self->stack, "page");
 }
 
@@ -208,13 +208,13 @@ on_cancel_clicked (GtkButton *button, SkAdmin *self)
 }
 
 static void
-on_refused (SkAdminSystem *system, const char *sentence, SkAdmin *self)
+on_refused (SkAdminSection *section, const char *sentence, SkAdmin *self)
 {
   tell (self, sentence, "");
 }
 
 static void
-on_told (SkAdminSystem *system, const char *sentence, SkAdmin *self)
+on_told (SkAdminSection *section, const char *sentence, SkAdmin *self)
 {
   tell (self, "", sentence);
 }

@@ -7,6 +7,7 @@ typedef struct
 {
   GObject *self; /* held until the answer */
   SkReplyFunc func;
+  guint *pending; /* in self, or NULL */
 } Call;
 
 char *
@@ -25,6 +26,8 @@ on_reply (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
 
+  if (call->pending != NULL)
+    (*call->pending)--;
   if (call->func == NULL)
     ;
   else if (reply != NULL)
@@ -47,6 +50,18 @@ sk_app_call (SkDBusKiosk1 *proxy,
              SkReplyFunc func,
              gpointer self)
 {
+  sk_app_call_counted (proxy, method, args, cancellable, NULL, func, self);
+}
+
+void
+sk_app_call_counted (SkDBusKiosk1 *proxy,
+                     const char *method,
+                     GVariant *args,
+                     GCancellable *cancellable,
+                     guint *pending,
+                     SkReplyFunc func,
+                     gpointer self)
+{
   Call *call;
 
   g_return_if_fail (SK_DBUS_IS_KIOSK1 (proxy));
@@ -54,6 +69,9 @@ sk_app_call (SkDBusKiosk1 *proxy,
   call = g_new0 (Call, 1);
   call->self = g_object_ref (self);
   call->func = func;
+  call->pending = pending;
+  if (pending != NULL)
+    (*pending)++;
   g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, args, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
                      on_reply, call);
 }

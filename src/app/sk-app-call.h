@@ -26,6 +26,16 @@ void sk_app_call (SkDBusKiosk1 *proxy,
                   SkReplyFunc func,
                   gpointer self);
 
+/* The same, with *@pending (in @self) counting the calls not yet
+ * answered: one more until the answer, cancelled or not. */
+void sk_app_call_counted (SkDBusKiosk1 *proxy,
+                          const char *method,
+                          GVariant *args,
+                          GCancellable *cancellable,
+                          guint *pending,
+                          SkReplyFunc func,
+                          gpointer self);
+
 /* A D-Bus error's sentence without its name. */
 char *sk_app_error_sentence (const GError *error);
 

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sk-countdown.h"
 #include "sk-join.h"
 
 struct _SkJoin
@@ -16,8 +17,7 @@ struct _SkJoin
   GtkLabel *error;
   GtkLabel *countdown;
 
-  guint left;
-  guint timer;
+  SkCountdown count;
 };
 
 G_DEFINE_FINAL_TYPE (SkJoin, sk_join, GTK_TYPE_WIDGET)
@@ -32,28 +32,20 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
-show_left (SkJoin *self)
+show_left (gpointer data)
 {
+  SkJoin *self = data;
   g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second left",
-                                                        "%u seconds left", self->left),
-                                           self->left);
+                                                        "%u seconds left", self->count.left),
+                                           self->count.left);
 
   gtk_label_set_text (self->countdown, text);
 }
 
-static gboolean
-on_tick (gpointer data)
+static void
+dismiss (gpointer self)
 {
-  SkJoin *self = data;
-
-  if (self->left > 0)
-    self->left--;
-  show_left (self);
-  if (self->left > 0)
-    return G_SOURCE_CONTINUE;
-  self->timer = 0;
   g_signal_emit (self, signals[SIGNAL_DISMISS], 0);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -63,10 +55,7 @@ sk_join_start (SkJoin *self, const char *default_name, guint seconds)
   gtk_stack_set_visible_child_name (self->stack, "offer");
   gtk_editable_set_text (GTK_EDITABLE (self->entry), default_name);
   gtk_label_set_text (self->error, "");
-  self->left = seconds;
-  g_clear_handle_id (&self->timer, g_source_remove);
-  self->timer = g_timeout_add_seconds (1, on_tick, self);
-  show_left (self);
+  sk_countdown_start (&self->count, seconds);
 }
 
 void
@@ -101,8 +90,8 @@ on_join_clicked (GtkButton *button, SkJoin *self)
 static void
 on_not_now_clicked (GtkButton *button, SkJoin *self)
 {
-  g_clear_handle_id (&self->timer, g_source_remove);
-  g_signal_emit (self, signals[SIGNAL_DISMISS], 0);
+  sk_countdown_stop (&self->count);
+  dismiss (self);
 }
 
 static void
@@ -115,20 +104,11 @@ on_done_clicked (GtkButton *button, SkJoin *self)
 }
 
 static void
-sk_join_unmap (GtkWidget *widget)
-{
-  SkJoin *self = SK_JOIN (widget);
-
-  g_clear_handle_id (&self->timer, g_source_remove);
-  GTK_WIDGET_CLASS (sk_join_parent_class)->unmap (widget);
-}
-
-static void
 sk_join_dispose (GObject *object)
 {
   SkJoin *self = SK_JOIN (object);
 
-  g_clear_handle_id (&self->timer, g_source_remove);
+  sk_countdown_stop (&self->count);
   gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_JOIN);
   G_OBJECT_CLASS (sk_join_parent_class)->dispose (object);
 }
@@ -140,7 +120,6 @@ sk_join_class_init (SkJoinClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_join_dispose;
-  widget_class->unmap = sk_join_unmap;
   signals[SIGNAL_JOIN] = g_signal_new ("join", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_DISMISS] = g_signal_new ("dismiss", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -163,5 +142,6 @@ static void
 sk_join_init (SkJoin *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sk_countdown_init (&self->count, GTK_WIDGET (self), show_left, dismiss);
   sk_keyboard_set_target (self->keyboard, GTK_EDITABLE (self->entry));
 }

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sk-countdown.h"
 #include "sk-welcome.h"
 
 #define N_VOTES 5
@@ -23,9 +24,8 @@ struct _SkWelcome
   GtkWidget *admin;
 
   guint seconds;
-  guint left;
+  SkCountdown count;
   gboolean answered; /* the countdown is the way back now */
-  guint timer;
 };
 
 G_DEFINE_FINAL_TYPE (SkWelcome, sk_welcome, GTK_TYPE_WIDGET)
@@ -42,21 +42,22 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
-show_left (SkWelcome *self)
+show_left (gpointer data)
 {
+  SkWelcome *self = data;
   g_autofree char *text = NULL;
 
   if (self->answered)
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Back to the music in %u second",
-                                         "Back to the music in %u seconds", self->left),
-                            self->left);
+                                         "Back to the music in %u seconds", self->count.left),
+                            self->count.left);
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second to vote", "%u seconds to vote",
-                                         self->left),
-                            self->left);
+                                         self->count.left),
+                            self->count.left);
   gtk_label_set_text (self->countdown_label, text);
   gtk_progress_bar_set_fraction (self->countdown,
-                                 self->seconds ? (double) self->left / self->seconds : 0);
+                                 self->seconds ? (double) self->count.left / self->seconds : 0);
 }
 
 /* The answer takes the question's place: the page keeps its height. */
@@ -68,19 +69,10 @@ show_answer (SkWelcome *self, const char *text)
   gtk_widget_set_visible (GTK_WIDGET (self->prompt), *text == '\0');
 }
 
-static gboolean
-on_tick (gpointer data)
+static void
+done (gpointer self)
 {
-  SkWelcome *self = data;
-
-  if (self->left > 0)
-    self->left--;
-  show_left (self);
-  if (self->left > 0)
-    return G_SOURCE_CONTINUE;
-  self->timer = 0;
   g_signal_emit (self, signals[SIGNAL_DONE], 0);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -101,11 +93,9 @@ sk_welcome_start (SkWelcome *self, const char *greeting, guint seconds)
   gtk_label_set_text (self->prompt, seconds > 0
                                         ? _ ("How do you like what is playing?")
                                         : _ ("Tap your badge on the reader to rate this track."));
-  self->seconds = self->left = seconds ? seconds : 6;
+  self->seconds = seconds ? seconds : 6;
   self->answered = FALSE;
-  g_clear_handle_id (&self->timer, g_source_remove);
-  self->timer = g_timeout_add_seconds (1, on_tick, self);
-  show_left (self);
+  sk_countdown_start (&self->count, self->seconds);
   gtk_widget_set_visible (GTK_WIDGET (self->countdown), seconds > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->countdown_label), seconds > 0);
 }
@@ -124,7 +114,7 @@ sk_welcome_set_answer (SkWelcome *self, const char *text, gboolean ok, gboolean 
   if (final)
     {
       /* a few seconds to read the answer, then back to what plays */
-      self->left = MIN (self->left, 4);
+      self->count.left = MIN (self->count.left, 4);
       self->answered = TRUE;
       show_left (self);
     }
@@ -140,7 +130,7 @@ sk_welcome_set_admin_offered (SkWelcome *self, gboolean offered)
 static void
 on_admin_clicked (GtkButton *button, SkWelcome *self)
 {
-  g_clear_handle_id (&self->timer, g_source_remove);
+  sk_countdown_stop (&self->count);
   g_signal_emit (self, signals[SIGNAL_ADMIN], 0);
 }
 
@@ -148,7 +138,7 @@ guint
 sk_welcome_get_seconds_left (SkWelcome *self)
 {
   g_return_val_if_fail (SK_IS_WELCOME (self), 0);
-  return self->left;
+  return self->count.left;
 }
 
 static void
@@ -175,18 +165,9 @@ on_check_out_clicked (GtkButton *button, SkWelcome *self)
 static void
 on_done_clicked (GtkButton *button, SkWelcome *self)
 {
-  g_clear_handle_id (&self->timer, g_source_remove);
-  self->left = 0;
-  g_signal_emit (self, signals[SIGNAL_DONE], 0);
-}
-
-static void
-sk_welcome_unmap (GtkWidget *widget)
-{
-  SkWelcome *self = SK_WELCOME (widget);
-
-  g_clear_handle_id (&self->timer, g_source_remove);
-  GTK_WIDGET_CLASS (sk_welcome_parent_class)->unmap (widget);
+  sk_countdown_stop (&self->count);
+  self->count.left = 0;
+  done (self);
 }
 
 static void
@@ -194,7 +175,7 @@ sk_welcome_dispose (GObject *object)
 {
   SkWelcome *self = SK_WELCOME (object);
 
-  g_clear_handle_id (&self->timer, g_source_remove);
+  sk_countdown_stop (&self->count);
   gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_WELCOME);
   G_OBJECT_CLASS (sk_welcome_parent_class)->dispose (object);
 }
@@ -206,7 +187,6 @@ sk_welcome_class_init (SkWelcomeClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_welcome_dispose;
-  widget_class->unmap = sk_welcome_unmap;
   signals[SIGNAL_VOTE] = g_signal_new ("vote", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
   signals[SIGNAL_CHECK_OUT] = g_signal_new ("check-out", G_TYPE_FROM_CLASS (klass),
@@ -245,4 +225,5 @@ static void
 sk_welcome_init (SkWelcome *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sk_countdown_init (&self->count, GTK_WIDGET (self), show_left, done);
 }

@@ -377,6 +377,21 @@ sk_taste_learn (double state[SK_TASTE_STATE_LEN],
   return TRUE;
 }
 
+/* out = a b, for SK_DIM × SK_DIM matrices stored by rows */
+static void
+mat_mul (const double *a, const double *b, double *out)
+{
+  for (guint i = 0; i < SK_DIM; i++)
+    for (guint j = 0; j < SK_DIM; j++)
+      {
+        double t = 0.0;
+
+        for (guint k = 0; k < SK_DIM; k++)
+          t += a[i * SK_DIM + k] * b[k * SK_DIM + j];
+        out[i * SK_DIM + j] = t;
+      }
+}
+
 gboolean
 sk_taste_explore_matrix (const double state[SK_TASTE_STATE_LEN], double m[SK_DIM * SK_DIM])
 {
@@ -414,24 +429,8 @@ sk_taste_explore_matrix (const double state[SK_TASTE_STATE_LEN], double m[SK_DIM
                              (nu >= SK_TASTE_EPSILON ? (u[i] / nu) * (u[j] / nu) : 0.0);
 
   /* M = Π Σ Π */
-  for (guint i = 0; i < SK_DIM; i++)
-    for (guint j = 0; j < SK_DIM; j++)
-      {
-        double t = 0.0;
-
-        for (guint k = 0; k < SK_DIM; k++)
-          t += proj[i * SK_DIM + k] * sigma[k * SK_DIM + j];
-        tmp[i * SK_DIM + j] = t;
-      }
-  for (guint i = 0; i < SK_DIM; i++)
-    for (guint j = 0; j < SK_DIM; j++)
-      {
-        double t = 0.0;
-
-        for (guint k = 0; k < SK_DIM; k++)
-          t += tmp[i * SK_DIM + k] * proj[k * SK_DIM + j];
-        m[i * SK_DIM + j] = t;
-      }
+  mat_mul (proj, sigma, tmp);
+  mat_mul (tmp, proj, m);
   return TRUE;
 }
 

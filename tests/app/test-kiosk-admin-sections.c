@@ -57,13 +57,13 @@ find_section (Screen *s, GType type)
 static gboolean
 schedule_idle (Screen *s, gconstpointer schedule)
 {
-  return !sk_admin_schedule_is_busy ((SkAdminSchedule *) schedule);
+  return !sk_admin_section_is_busy ((SkAdminSection *) schedule);
 }
 
 static gboolean
 recommendation_idle (Screen *s, gconstpointer section)
 {
-  return !sk_admin_recommendation_is_busy ((SkAdminRecommendation *) section);
+  return !sk_admin_section_is_busy ((SkAdminSection *) section);
 }
 
 static gboolean

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <gio/gnetworking.h>
 #include <json-glib/json-glib.h>
 #include <libpq-fe.h>
 #include <libsoup/soup.h>
@@ -16,6 +17,7 @@ struct _SkTestGateway
   GMainContext *context;
   GMainLoop *loop;
   SoupServer *server;
+  GSocketService *service; /* accepts the connections it hands the server */
   guint16 port;
 
   GMutex db_lock; /* the connection: requests and sk_test_gateway_sql */
@@ -29,6 +31,7 @@ struct _SkTestGateway
   guint delay_ms;
   gboolean offline;
   guint counts[SK_GATEWAY_N_FAULTS];
+  guint64 bytes_received, bytes_sent; /* on the clients' sockets */
   /* the response SK_GATEWAY_FAULT_TWICE keeps for the next request */
   guint replay_status;
   char *replay_body;
@@ -534,6 +537,287 @@ insert_rows (SkTestGateway *gw,
   run (gw, req, sql, 1, params, 201, !representation, r);
 }
 
+/* --- bytes on the socket ------------------------------------------------- */
+
+/* Each connection the gateway accepts is wrapped before libsoup sees it,
+ * so that every byte read from the socket (requests: their lines, headers
+ * and bodies) and written to it (responses, whole or cut short) is
+ * counted. libsoup reads and writes without blocking: the wrappers are
+ * pollable as the socket's own streams are. */
+
+static void
+count_bytes (SkTestGateway *gw, gssize received, gssize sent)
+{
+  g_mutex_lock (&gw->lock);
+  gw->bytes_received += (guint64) MAX (received, 0);
+  gw->bytes_sent += (guint64) MAX (sent, 0);
+  g_mutex_unlock (&gw->lock);
+}
+
+typedef struct
+{
+  GFilterInputStream parent;
+  SkTestGateway *gw;
+} CountingInput;
+typedef GFilterInputStreamClass CountingInputClass;
+
+static GType counting_input_get_type (void);
+static void counting_input_pollable_init (GPollableInputStreamInterface *iface);
+G_DEFINE_TYPE_WITH_CODE (CountingInput,
+                         counting_input,
+                         G_TYPE_FILTER_INPUT_STREAM,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                counting_input_pollable_init))
+
+#define INPUT_BASE(s) (G_FILTER_INPUT_STREAM (s)->base_stream)
+#define POLLABLE_INPUT_BASE(s) G_POLLABLE_INPUT_STREAM (INPUT_BASE (s))
+
+static gssize
+counting_input_read (
+    GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable, GError **error)
+{
+  gssize n = g_input_stream_read (INPUT_BASE (stream), buffer, count, cancellable, error);
+
+  count_bytes (((CountingInput *) stream)->gw, n, 0);
+  return n;
+}
+
+static gboolean
+counting_input_can_poll (GPollableInputStream *stream)
+{
+  return g_pollable_input_stream_can_poll (POLLABLE_INPUT_BASE (stream));
+}
+
+static gboolean
+counting_input_is_readable (GPollableInputStream *stream)
+{
+  return g_pollable_input_stream_is_readable (POLLABLE_INPUT_BASE (stream));
+}
+
+static GSource *
+counting_input_create_source (GPollableInputStream *stream, GCancellable *cancellable)
+{
+  g_autoptr (GSource) base = g_pollable_input_stream_create_source (POLLABLE_INPUT_BASE (stream),
+                                                                    NULL);
+
+  return g_pollable_source_new_full (stream, base, cancellable);
+}
+
+static gssize
+counting_input_read_nonblocking (GPollableInputStream *stream,
+                                 void *buffer,
+                                 gsize count,
+                                 GError **error)
+{
+  gssize n = g_pollable_input_stream_read_nonblocking (POLLABLE_INPUT_BASE (stream), buffer, count,
+                                                       NULL, error);
+
+  count_bytes (((CountingInput *) stream)->gw, n, 0);
+  return n;
+}
+
+static void
+counting_input_init (CountingInput *self)
+{
+}
+
+static void
+counting_input_class_init (CountingInputClass *klass)
+{
+  G_INPUT_STREAM_CLASS (klass)->read_fn = counting_input_read;
+}
+
+static void
+counting_input_pollable_init (GPollableInputStreamInterface *iface)
+{
+  iface->can_poll = counting_input_can_poll;
+  iface->is_readable = counting_input_is_readable;
+  iface->create_source = counting_input_create_source;
+  iface->read_nonblocking = counting_input_read_nonblocking;
+}
+
+typedef struct
+{
+  GFilterOutputStream parent;
+  SkTestGateway *gw;
+} CountingOutput;
+typedef GFilterOutputStreamClass CountingOutputClass;
+
+static GType counting_output_get_type (void);
+static void counting_output_pollable_init (GPollableOutputStreamInterface *iface);
+G_DEFINE_TYPE_WITH_CODE (CountingOutput,
+                         counting_output,
+                         G_TYPE_FILTER_OUTPUT_STREAM,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+                                                counting_output_pollable_init))
+
+#define OUTPUT_BASE(s) (G_FILTER_OUTPUT_STREAM (s)->base_stream)
+#define POLLABLE_OUTPUT_BASE(s) G_POLLABLE_OUTPUT_STREAM (OUTPUT_BASE (s))
+
+static gssize
+counting_output_write (GOutputStream *stream,
+                       const void *buffer,
+                       gsize count,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  gssize n = g_output_stream_write (OUTPUT_BASE (stream), buffer, count, cancellable, error);
+
+  count_bytes (((CountingOutput *) stream)->gw, 0, n);
+  return n;
+}
+
+static gboolean
+counting_output_can_poll (GPollableOutputStream *stream)
+{
+  return g_pollable_output_stream_can_poll (POLLABLE_OUTPUT_BASE (stream));
+}
+
+static gboolean
+counting_output_is_writable (GPollableOutputStream *stream)
+{
+  return g_pollable_output_stream_is_writable (POLLABLE_OUTPUT_BASE (stream));
+}
+
+static GSource *
+counting_output_create_source (GPollableOutputStream *stream, GCancellable *cancellable)
+{
+  g_autoptr (GSource) base = g_pollable_output_stream_create_source (POLLABLE_OUTPUT_BASE (stream),
+                                                                     NULL);
+
+  return g_pollable_source_new_full (stream, base, cancellable);
+}
+
+static gssize
+counting_output_write_nonblocking (GPollableOutputStream *stream,
+                                   const void *buffer,
+                                   gsize count,
+                                   GError **error)
+{
+  gssize n = g_pollable_output_stream_write_nonblocking (POLLABLE_OUTPUT_BASE (stream), buffer,
+                                                         count, NULL, error);
+
+  count_bytes (((CountingOutput *) stream)->gw, 0, n);
+  return n;
+}
+
+static void
+counting_output_init (CountingOutput *self)
+{
+}
+
+static void
+counting_output_class_init (CountingOutputClass *klass)
+{
+  G_OUTPUT_STREAM_CLASS (klass)->write_fn = counting_output_write;
+}
+
+static void
+counting_output_pollable_init (GPollableOutputStreamInterface *iface)
+{
+  iface->can_poll = counting_output_can_poll;
+  iface->is_writable = counting_output_is_writable;
+  iface->create_source = counting_output_create_source;
+  iface->write_nonblocking = counting_output_write_nonblocking;
+}
+
+/* The connection with both of its streams counted; closing it closes the
+ * connection (and so the socket). */
+typedef struct
+{
+  GIOStream parent;
+  GIOStream *base;
+  GInputStream *input;
+  GOutputStream *output;
+} CountingStream;
+typedef GIOStreamClass CountingStreamClass;
+
+static GType counting_stream_get_type (void);
+G_DEFINE_TYPE (CountingStream, counting_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *
+counting_stream_get_input (GIOStream *stream)
+{
+  return ((CountingStream *) stream)->input;
+}
+
+static GOutputStream *
+counting_stream_get_output (GIOStream *stream)
+{
+  return ((CountingStream *) stream)->output;
+}
+
+static gboolean
+counting_stream_close (GIOStream *stream, GCancellable *cancellable, GError **error)
+{
+  return g_io_stream_close (((CountingStream *) stream)->base, cancellable, error);
+}
+
+static void
+counting_stream_finalize (GObject *object)
+{
+  CountingStream *self = (CountingStream *) object;
+
+  g_clear_object (&self->input);
+  g_clear_object (&self->output);
+  g_clear_object (&self->base);
+  G_OBJECT_CLASS (counting_stream_parent_class)->finalize (object);
+}
+
+static void
+counting_stream_init (CountingStream *self)
+{
+}
+
+static void
+counting_stream_class_init (CountingStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = counting_stream_finalize;
+  klass->get_input_stream = counting_stream_get_input;
+  klass->get_output_stream = counting_stream_get_output;
+  klass->close_fn = counting_stream_close;
+}
+
+static GIOStream *
+counting_stream_new (SkTestGateway *gw, GIOStream *base)
+{
+  CountingStream *self = g_object_new (counting_stream_get_type (), NULL);
+  CountingInput *in = g_object_new (counting_input_get_type (), "base-stream",
+                                    g_io_stream_get_input_stream (base), "close-base-stream", FALSE,
+                                    NULL);
+  CountingOutput *out = g_object_new (counting_output_get_type (), "base-stream",
+                                      g_io_stream_get_output_stream (base), "close-base-stream",
+                                      FALSE, NULL);
+
+  in->gw = gw;
+  out->gw = gw;
+  self->base = g_object_ref (base);
+  self->input = G_INPUT_STREAM (in);
+  self->output = G_OUTPUT_STREAM (out);
+  return G_IO_STREAM (self);
+}
+
+/* A client connected: the server takes it, counted. */
+static gboolean
+on_incoming (GSocketService *service,
+             GSocketConnection *connection,
+             GObject *source_object,
+             gpointer data)
+{
+  SkTestGateway *gw = data;
+  g_autoptr (GIOStream) counted = counting_stream_new (gw, G_IO_STREAM (connection));
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GError) error = NULL;
+
+  /* as libsoup sets it on the sockets it accepts itself */
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, TRUE,
+                       NULL);
+  if (!soup_server_accept_iostream (gw->server, counted, local, remote, &error))
+    g_warning ("the gateway cannot take a connection: %s", error->message);
+  return TRUE;
+}
+
 /* --- the server ------------------------------------------------------------ */
 
 static SkGatewayFault
@@ -800,7 +1084,8 @@ SkTestGateway *
 sk_test_gateway_start (const char *conninfo, const char *secret, GError **error)
 {
   SkTestGateway *gw = g_new0 (SkTestGateway, 1);
-  g_autoptr (GSList) uris = NULL;
+  g_autoptr (GSocketAddress) any = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
 
   gw->secret = g_strdup (secret);
   gw->delay_ms = 500;
@@ -821,16 +1106,28 @@ sk_test_gateway_start (const char *conninfo, const char *secret, GError **error)
   g_main_context_push_thread_default (gw->context);
   gw->server = soup_server_new ("server-header", "postgrest-gateway-fixture", NULL);
   soup_server_add_handler (gw->server, "/", handle, gw, NULL);
+  /* libsoup keeps a connection alive for the next request only while the
+   * server has a listener of its own: it gets one, on a loopback port that
+   * no client is given; the clients come through the service below. */
   if (!soup_server_listen_local (gw->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, error))
     {
       g_main_context_pop_thread_default (gw->context);
       sk_test_gateway_stop (gw);
       return NULL;
     }
+  gw->service = g_socket_service_new ();
+  g_signal_connect (gw->service, "incoming", G_CALLBACK (on_incoming), gw);
+  any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (gw->service), any, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &bound, error))
+    {
+      g_main_context_pop_thread_default (gw->context);
+      sk_test_gateway_stop (gw);
+      return NULL;
+    }
+  g_socket_service_start (gw->service);
   g_main_context_pop_thread_default (gw->context);
-  uris = soup_server_get_uris (gw->server);
-  gw->port = (guint16) g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  gw->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   gw->thread = g_thread_new ("gateway", serve, gw);
   return gw;
 }
@@ -855,6 +1152,12 @@ sk_test_gateway_stop (SkTestGateway *gw)
   if (gw->server != NULL)
     {
       g_main_context_push_thread_default (gw->context);
+      if (gw->service != NULL)
+        {
+          g_socket_service_stop (gw->service);
+          g_socket_listener_close (G_SOCKET_LISTENER (gw->service));
+          g_clear_object (&gw->service);
+        }
       soup_server_disconnect (gw->server);
       g_clear_object (&gw->server);
       while (g_main_context_iteration (gw->context, FALSE))
@@ -877,6 +1180,12 @@ char *
 sk_test_gateway_url (SkTestGateway *gw)
 {
   return g_strdup_printf ("http://127.0.0.1:%u", (guint) gw->port);
+}
+
+guint16
+sk_test_gateway_port (SkTestGateway *gw)
+{
+  return gw->port;
 }
 
 void
@@ -925,6 +1234,17 @@ sk_test_gateway_count (SkTestGateway *gw, SkGatewayFault fault)
   return n;
 }
 
+void
+sk_test_gateway_get_bytes (SkTestGateway *gw, guint64 *received, guint64 *sent)
+{
+  g_mutex_lock (&gw->lock);
+  if (received != NULL)
+    *received = gw->bytes_received;
+  if (sent != NULL)
+    *sent = gw->bytes_sent;
+  g_mutex_unlock (&gw->lock);
+}
+
 char *
 sk_test_gateway_sql (SkTestGateway *gw, const char *sql)
 {
@@ -939,4 +1259,16 @@ sk_test_gateway_sql (SkTestGateway *gw, const char *sql)
     value = g_strdup (PQgetvalue (res, 0, 0));
   g_mutex_unlock (&gw->db_lock);
   return value;
+}
+
+char *
+sk_test_gateway_sqlf (SkTestGateway *gw, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *sql = NULL;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+  return sk_test_gateway_sql (gw, sql);
 }

@@ -57,6 +57,8 @@ SkTestGateway *sk_test_gateway_start (const char *conninfo, const char *secret, 
 void sk_test_gateway_stop (SkTestGateway *gw);
 /* "http://127.0.0.1:PORT": the project URL a client is given. */
 char *sk_test_gateway_url (SkTestGateway *gw);
+/* Its PORT on 127.0.0.1. */
+guint16 sk_test_gateway_port (SkTestGateway *gw);
 
 /* The next request gets @fault (queued after those already queued). */
 void sk_test_gateway_queue_fault (SkTestGateway *gw, SkGatewayFault fault);
@@ -72,10 +74,17 @@ void sk_test_gateway_set_offline (SkTestGateway *gw, gboolean offline);
  * answered by a replay counts in neither). */
 guint sk_test_gateway_count (SkTestGateway *gw, SkGatewayFault fault);
 
+/* The bytes the gateway has read from its clients' connections (requests:
+ * request lines, headers and bodies) and written to them (responses), as
+ * they went through the sockets, since it started; either may be NULL. */
+void sk_test_gateway_get_bytes (SkTestGateway *gw, guint64 *received, guint64 *sent);
+
 /* Runs @sql as the superuser on the gateway's connection, between
  * requests; returns the first column of the first row (NULL for none or
  * SQL NULL); fails the test on an error. */
 char *sk_test_gateway_sql (SkTestGateway *gw, const char *sql);
+/* The same with the SQL made by printf from @format. */
+char *sk_test_gateway_sqlf (SkTestGateway *gw, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 /* An HS256 JWT of @claims_json signed with @secret. */
 char *sk_test_jwt (const char *secret, const char *claims_json);

@@ -2,9 +2,10 @@
  * front of the real database (PGlite with pgvector, migrated by
  * "soundscape-ctl db migrate"), as an HTTP client sees it: the project key,
  * the JWT and the role it selects, row level security through the API,
- * PostgREST's error bodies and statuses, functions and tables, and each
- * fault it injects on command. PostgREST cannot run here; this is the
- * stand-in the sync tests talk to, so its behaviour is pinned here. */
+ * PostgREST's error bodies and statuses, functions and tables, each fault
+ * it injects on command, and the bytes it counts on its sockets. PostgREST
+ * cannot run here; this is the stand-in the sync tests talk to, so its
+ * behaviour is pinned here. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
@@ -485,6 +486,77 @@ test_supabase_js (void)
   g_assert_nonnull (strstr (out, "ok: a player's status is public"));
 }
 
+/* Writes @head and reads what comes back until the gateway closes the
+ * connection (bounded by the socket's timeout); the bytes read. */
+static gsize
+raw_exchange (const char *head, char **answer)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GByteArray) got = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  guint8 buf[4096];
+  gssize n;
+
+  g_socket_client_set_timeout (client, 30);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", sk_test_gateway_port (gw), NULL,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            head, strlen (head), NULL, NULL, &error));
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+                                   sizeof buf, NULL, &error)) > 0)
+    g_byte_array_append (got, buf, (guint) n);
+  g_assert_no_error (error);
+  *answer = g_strndup ((const char *) got->data, got->len);
+  return got->len;
+}
+
+/* The byte counter: what a client wrote on its connection and read back,
+ * byte for byte, answered or dropped mid-body; a connection kept alive
+ * serves a second request. */
+static void
+test_bytes (void)
+{
+  g_autofree char *head = NULL, *answer = NULL, *dropped = NULL;
+  guint64 in0, out0, in1, out1, in2, out2;
+  gsize got;
+
+  if (skip_without_gateway ())
+    return;
+  head = g_strdup_printf ("GET /rest/v1/songs?select=id,title HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\napikey: %s\r\nConnection: close\r\n\r\n",
+                          anon_key);
+  sk_test_gateway_get_bytes (gw, &in0, &out0);
+  got = raw_exchange (head, &answer);
+  sk_test_gateway_get_bytes (gw, &in1, &out1);
+  g_test_message ("%zu bytes written, %zu read", strlen (head), got);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
+  g_assert_nonnull (strstr (answer, "\"Rain\""));
+  g_assert_cmpuint (in1 - in0, ==, strlen (head));
+  g_assert_cmpuint (out1 - out0, ==, got);
+
+  /* a connection kept alive serves the next request */
+  {
+    g_autofree char *two = NULL, *kept = g_strdup_printf ("GET /rest/v1/songs?select=id,title "
+                                                          "HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                          "apikey: %s\r\n\r\n%s",
+                                                          anon_key, head);
+
+    raw_exchange (kept, &two);
+    g_assert_nonnull (strstr (strstr (two, "\"Rain\"") + 1, "\"Rain\""));
+    sk_test_gateway_get_bytes (gw, &in1, &out1);
+  }
+
+  sk_test_gateway_queue_fault (gw, SK_GATEWAY_FAULT_DROP);
+  got = raw_exchange (head, &dropped);
+  sk_test_gateway_get_bytes (gw, &in2, &out2);
+  g_assert_cmpuint (got, <, strlen (answer));
+  g_assert_cmpuint (in2 - in1, ==, strlen (head));
+  g_assert_cmpuint (out2 - out1, ==, got);
+}
+
 static void
 set_up (void)
 {
@@ -527,6 +599,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gateway/faults", test_faults);
   g_test_add_func ("/gateway/random-faults", test_random_faults);
   g_test_add_func ("/gateway/supabase-js", test_supabase_js);
+  g_test_add_func ("/gateway/bytes", test_bytes);
   rc = g_test_run ();
   sk_test_gateway_stop (gw);
   g_free (anon_key);

@@ -177,10 +177,10 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   if (sk_test_pg_start (&pg, &pg_why_not))
     {
-      g_autofree char *out = sk_test_pg_migrate (&pg);
       g_autofree char *info = sk_test_pg_conninfo (&pg);
       g_autoptr (GError) error = NULL;
 
+      g_free (sk_test_pg_migrate (&pg));
       gw = sk_test_gateway_start (info, SECRET, &error);
       g_assert_no_error (error);
       g_free (sk_test_gateway_sql (gw, "INSERT INTO public.players (id, name, token) VALUES ('" BAR

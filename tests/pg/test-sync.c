@@ -55,20 +55,8 @@ static char *altered_user; /* a taste another venue moved (test 5) */
 
 /* ---- the cloud ------------------------------------------------------- */
 
-static char *cloud (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
 /* The first column of the first row of the SQL, on the server. */
-static char *
-cloud (const char *format, ...)
-{
-  va_list args;
-  g_autofree char *sql = NULL;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  return sk_test_gateway_sql (gw, sql);
-}
+#define cloud(...) sk_test_gateway_sqlf (gw, __VA_ARGS__)
 
 static int
 cloud_int (const char *sql)
@@ -213,6 +201,7 @@ join_listeners (guint n)
       g_autofree char *id = sk_engine_join (engine, uid, NULL, &error);
 
       g_assert_no_error (error);
+      g_assert_nonnull (id);
     }
 }
 

@@ -1,0 +1,171 @@
+/* sk-admin-section.c: see sk-admin-section.h. */
+#include "config.h"
+
+#include "sk-admin-section.h"
+
+typedef struct
+{
+  SkDBusKiosk1 *proxy;
+  GCancellable *cancellable;
+  guint pending; /* calls not yet answered */
+  guint deferred;
+} SkAdminSectionPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SkAdminSection, sk_admin_section, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_REFUSED,
+  SIGNAL_TOLD,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+void
+sk_admin_section_load (SkAdminSection *self, SkDBusKiosk1 *proxy)
+{
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+  SkAdminSectionClass *klass = SK_ADMIN_SECTION_GET_CLASS (self);
+
+  g_return_if_fail (SK_IS_ADMIN_SECTION (self));
+  g_return_if_fail (SK_DBUS_IS_KIOSK1 (proxy));
+  if (priv->proxy != proxy)
+    {
+      if (priv->proxy != NULL)
+        g_signal_handlers_disconnect_by_data (priv->proxy, self);
+      g_set_object (&priv->proxy, proxy);
+      if (klass->bind != NULL)
+        klass->bind (self, proxy);
+    }
+  g_clear_handle_id (&priv->deferred, g_source_remove);
+  klass->load (self);
+}
+
+SkDBusKiosk1 *
+sk_admin_section_get_proxy (SkAdminSection *self)
+{
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  g_return_val_if_fail (SK_IS_ADMIN_SECTION (self), NULL);
+  return priv->proxy;
+}
+
+GCancellable *
+sk_admin_section_get_cancellable (SkAdminSection *self)
+{
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  g_return_val_if_fail (SK_IS_ADMIN_SECTION (self), NULL);
+  return priv->cancellable;
+}
+
+void
+sk_admin_section_call (SkAdminSection *self, const char *method, GVariant *args, SkReplyFunc func)
+{
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  g_return_if_fail (SK_IS_ADMIN_SECTION (self));
+  if (priv->proxy == NULL)
+    {
+      if (args != NULL)
+        g_variant_unref (g_variant_ref_sink (args));
+      return;
+    }
+  sk_app_call_counted (priv->proxy, method, args, priv->cancellable, &priv->pending, func, self);
+}
+
+void
+sk_admin_section_refuse (SkAdminSection *self, const char *sentence)
+{
+  g_return_if_fail (SK_IS_ADMIN_SECTION (self));
+  g_signal_emit (self, signals[SIGNAL_REFUSED], 0, sentence);
+}
+
+void
+sk_admin_section_tell (SkAdminSection *self, const char *sentence)
+{
+  g_return_if_fail (SK_IS_ADMIN_SECTION (self));
+  g_signal_emit (self, signals[SIGNAL_TOLD], 0, sentence);
+}
+
+static gboolean
+on_deferred (gpointer data)
+{
+  SkAdminSection *self = data;
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  priv->deferred = 0;
+  SK_ADMIN_SECTION_GET_CLASS (self)->deferred (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+sk_admin_section_defer (SkAdminSection *self, guint ms)
+{
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  g_return_if_fail (SK_IS_ADMIN_SECTION (self));
+  g_return_if_fail (SK_ADMIN_SECTION_GET_CLASS (self)->deferred != NULL);
+  g_clear_handle_id (&priv->deferred, g_source_remove);
+  priv->deferred = g_timeout_add (ms, on_deferred, self);
+}
+
+gboolean
+sk_admin_section_is_busy (SkAdminSection *self)
+{
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  g_return_val_if_fail (SK_IS_ADMIN_SECTION (self), FALSE);
+  return priv->deferred != 0 || priv->pending > 0;
+}
+
+static void
+sk_admin_section_dispose (GObject *object)
+{
+  SkAdminSection *self = SK_ADMIN_SECTION (object);
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  g_cancellable_cancel (priv->cancellable);
+  g_clear_handle_id (&priv->deferred, g_source_remove);
+  if (priv->proxy != NULL)
+    g_signal_handlers_disconnect_by_data (priv->proxy, self);
+  g_clear_object (&priv->proxy);
+  /* every section is a final type with its own template */
+  gtk_widget_dispose_template (GTK_WIDGET (self), G_OBJECT_TYPE (self));
+  G_OBJECT_CLASS (sk_admin_section_parent_class)->dispose (object);
+}
+
+static void
+sk_admin_section_finalize (GObject *object)
+{
+  SkAdminSection *self = SK_ADMIN_SECTION (object);
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  g_clear_object (&priv->cancellable);
+  G_OBJECT_CLASS (sk_admin_section_parent_class)->finalize (object);
+}
+
+static void
+sk_admin_section_class_init (SkAdminSectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_admin_section_dispose;
+  object_class->finalize = sk_admin_section_finalize;
+  signals[SIGNAL_REFUSED] = g_signal_new ("refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_TOLD] = g_signal_new ("told", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* the section's template has one root */
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+sk_admin_section_init (SkAdminSection *self)
+{
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  priv->cancellable = g_cancellable_new ();
+}
