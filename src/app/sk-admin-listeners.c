@@ -387,18 +387,11 @@ on_enrol_cancel (GtkButton *button, SkAdminListeners *self)
   call (self, "CancelEnroll", NULL);
 }
 
-static void
-on_tap_result (SkDBusKiosk1 *proxy,
-               const char *result,
-               const char *ticket,
-               const char *listener_id,
-               const char *name,
-               gint64 until,
-               const char *message,
-               const char *source,
-               SkAdminListeners *self)
+void
+sk_admin_listeners_enrolled (SkAdminListeners *self, const char *message)
 {
-  if (strcmp (result, "enrolled") != 0 || self->enrol_timer == 0)
+  g_return_if_fail (SK_IS_ADMIN_LISTENERS (self));
+  if (self->enrol_timer == 0)
     return;
   stop_waiting (self);
   gtk_editable_set_text (GTK_EDITABLE (self->enrol_entry), "");
@@ -408,12 +401,6 @@ on_tap_result (SkDBusKiosk1 *proxy,
 }
 
 /* --- the object -------------------------------------------------------------- */
-
-static void
-sk_admin_listeners_bind (SkAdminSection *self, SkDBusKiosk1 *proxy)
-{
-  g_signal_connect (proxy, "tap-result", G_CALLBACK (on_tap_result), self);
-}
 
 static void
 sk_admin_listeners_load (SkAdminSection *section)
@@ -467,7 +454,6 @@ sk_admin_listeners_class_init (SkAdminListenersClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SkAdminSectionClass *section_class = SK_ADMIN_SECTION_CLASS (klass);
 
-  section_class->bind = sk_admin_listeners_bind;
   section_class->load = sk_admin_listeners_load;
   object_class->dispose = sk_admin_listeners_dispose;
   object_class->finalize = sk_admin_listeners_finalize;

@@ -156,6 +156,13 @@ sk_admin_get_system (SkAdmin *self)
   return self->system;
 }
 
+void
+sk_admin_enrolled (SkAdmin *self, const char *message)
+{
+  g_return_if_fail (SK_IS_ADMIN (self));
+  sk_admin_listeners_enrolled (self->listeners, message);
+}
+
 const char *
 sk_admin_get_view (SkAdmin *self)
 {

@@ -28,5 +28,7 @@ void sk_admin_start_with_ticket (SkAdmin *self, SkDBusKiosk1 *proxy, const char 
 const char *sk_admin_get_view (SkAdmin *self);
 /* The page's system groups: what a test drives. */
 SkAdminSystem *sk_admin_get_system (SkAdmin *self);
+/* A badge was enrolled by tap: for the listeners' section. */
+void sk_admin_enrolled (SkAdmin *self, const char *message);
 
 G_END_DECLS

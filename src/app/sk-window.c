@@ -346,8 +346,12 @@ handle_tap (
       return;
     }
   /* an enrolment by tap is the admin page's: it says so there */
-  if (g_strcmp0 (result, "enrolled") == 0 && g_strcmp0 (sk_window_get_page (self), "admin") == 0)
-    return;
+  if (g_strcmp0 (result, "enrolled") == 0)
+    {
+      sk_admin_enrolled (self->admin, message);
+      if (g_strcmp0 (sk_window_get_page (self), "admin") == 0)
+        return;
+    }
   forget_ticket (self);
   g_clear_handle_id (&self->notice_timer, g_source_remove);
   if (ticket != NULL && *ticket != '\0')
