@@ -15,6 +15,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _SkSyncPush SkSyncPush;
+
 struct _SkSync
 {
   GObject parent_instance;
@@ -31,6 +33,7 @@ struct _SkSync
   GTask *task;
   guint calls;
   gboolean cursor_reset; /* SK411 once this round: the cursor was dropped */
+  SkSyncPush *in_flight; /* the push of the call waiting for its answer */
 
   /* what the last answer with a body was (a SHA-256), to know it again */
   char *last_digest;
@@ -66,13 +69,13 @@ G_GNUC_INTERNAL gboolean sk_sync_set_state (SkSync *self,
 /* sk-sync-push.c */
 
 /* One call's push: the outbox rows it carries and what it sends. */
-typedef struct
+struct _SkSyncPush
 {
   GArray *seqs;       /* gint64: the outbox rows in this push */
   GHashTable *pushed; /* "table\nid" of each id sent */
   GHashTable *rows;   /* table → GPtrArray of JsonNode, in outbox order */
   guint n_pushed;     /* distinct ids sent */
-} SkSyncPush;
+};
 
 G_GNUC_INTERNAL void sk_sync_push_free (SkSyncPush *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkSyncPush, sk_sync_push_free)

@@ -289,28 +289,45 @@ apply_profile (Apply *a, JsonObject *r, GError **error)
   return apply_sql (a, "profiles", id, ok, &local, error);
 }
 
+/* A row that links @first to @second (a listener to a role, this player
+ * to a song): the same link held here under another id gives way to the
+ * cloud's, then the row is upserted. @delete_sql takes (first, second,
+ * id), @upsert_sql (id, first, second, @created). */
+static gboolean
+apply_link (Apply *a,
+            const char *table,
+            const char *id,
+            const char *delete_sql,
+            const char *upsert_sql,
+            const char *first,
+            const char *second,
+            const char *created,
+            GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  gboolean ok = sk_store_run_sql (a->self->store, &local, delete_sql, "sss", first, second, id) &&
+                sk_store_run_sql (a->self->store, &local, upsert_sql, "ssss", id, first, second,
+                                  created);
+
+  return apply_sql (a, table, id, ok, &local, error);
+}
+
 static gboolean
 apply_role (Apply *a, JsonObject *r, GError **error)
 {
   const char *id, *user, *role;
   g_autofree char *created = NULL;
-  g_autoptr (GError) local = NULL;
-  gboolean ok;
 
   if (!sk_sync_need_text (r, "id", &id, error) || !sk_sync_need_text (r, "user_id", &user, error) ||
       !sk_sync_need_text (r, "role", &role, error) ||
       !get_time (r, "created_at", TRUE, &created, error))
     return FALSE;
-  /* the same role given here under another id gives way to the cloud's */
-  ok = sk_store_run_sql (a->self->store, &local,
-                         "DELETE FROM roles WHERE user_id = ?1 AND role = ?2 AND id <> ?3", "sss",
-                         user, role, id) &&
-       sk_store_run_sql (a->self->store, &local,
-                         "INSERT INTO roles (id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4) "
-                         "ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, "
-                         "  role = excluded.role",
-                         "ssss", id, user, role, created);
-  return apply_sql (a, "roles", id, ok, &local, error);
+  return apply_link (a, "roles", id,
+                     "DELETE FROM roles WHERE user_id = ?1 AND role = ?2 AND id <> ?3",
+                     "INSERT INTO roles (id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4) "
+                     "ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, "
+                     "  role = excluded.role",
+                     user, role, created, error);
 }
 
 static gboolean
@@ -376,24 +393,19 @@ apply_library (Apply *a, JsonObject *r, GError **error)
 {
   const char *id, *player, *song;
   g_autofree char *added = NULL;
-  g_autoptr (GError) local = NULL;
-  gboolean ok;
 
   if (!sk_sync_need_text (r, "id", &id, error) ||
       !local_player_of (a, r, "player_library", &player, error) ||
       !sk_sync_need_text (r, "song_id", &song, error) ||
       !get_time (r, "added_at", TRUE, &added, error))
     return FALSE;
-  ok = sk_store_run_sql (a->self->store, &local,
-                         "DELETE FROM player_library WHERE player_id = ?1 AND song_id = ?2 "
-                         "AND id <> ?3",
-                         "sss", player, song, id) &&
-       sk_store_run_sql (a->self->store, &local,
-                         "INSERT INTO player_library (id, player_id, song_id, added_at) "
-                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
-                         "  song_id = excluded.song_id",
-                         "ssss", id, player, song, added);
-  return apply_sql (a, "player_library", id, ok, &local, error);
+  return apply_link (a, "player_library", id,
+                     "DELETE FROM player_library WHERE player_id = ?1 AND song_id = ?2 "
+                     "AND id <> ?3",
+                     "INSERT INTO player_library (id, player_id, song_id, added_at) "
+                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
+                     "  song_id = excluded.song_id",
+                     player, song, added, error);
 }
 
 static gboolean

@@ -67,18 +67,11 @@ http_error (guint status, GBytes *body)
                       message ? message : "");
 }
 
-typedef struct
-{
-  SkSync *self;
-  SkSyncPush *push;
-} Call;
-
 static void
 on_answer (GObject *source, GAsyncResult *result, gpointer data)
 {
-  Call *call = data;
-  SkSync *self = call->self;
-  g_autoptr (SkSyncPush) push = call->push;
+  g_autoptr (SkSync) self = data; /* the call's reference */
+  g_autoptr (SkSyncPush) push = g_steal_pointer (&self->in_flight);
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
@@ -90,7 +83,6 @@ on_answer (GObject *source, GAsyncResult *result, gpointer data)
   const char *data_bytes;
   gsize len = 0;
 
-  g_free (call);
   if (body == NULL)
     {
       GError *e;
@@ -101,7 +93,6 @@ on_answer (GObject *source, GAsyncResult *result, gpointer data)
         e = g_error_new (SK_SYNC_ERROR, SK_SYNC_ERROR_NETWORK, "cannot reach the cloud: %s",
                          error->message);
       round_done (self, e);
-      g_object_unref (self);
       return;
     }
   if (status != SOUP_STATUS_OK)
@@ -120,13 +111,11 @@ on_answer (GObject *source, GAsyncResult *result, gpointer data)
           if (sk_sync_set_state (self, "cursor", NULL, &local))
             {
               call_next (self);
-              g_object_unref (self);
               return;
             }
           e = g_steal_pointer (&local);
         }
       round_done (self, e);
-      g_object_unref (self);
       return;
     }
   data_bytes = g_bytes_get_data (body, &len);
@@ -136,7 +125,6 @@ on_answer (GObject *source, GAsyncResult *result, gpointer data)
       round_done (self, g_error_new_literal (SK_SYNC_ERROR, SK_SYNC_ERROR_REPLAYED,
                                              "the cloud's answer is the previous one again "
                                              "(a response delivered twice): nothing applied"));
-      g_object_unref (self);
       return;
     }
   g_free (self->last_digest);
@@ -147,13 +135,11 @@ on_answer (GObject *source, GAsyncResult *result, gpointer data)
       round_done (self, g_error_new (SK_SYNC_ERROR, SK_SYNC_ERROR_MALFORMED,
                                      "the cloud's answer is sk_sync_malformed (cut short?): %s",
                                      error->message));
-      g_object_unref (self);
       return;
     }
   if (!sk_sync_apply_answer (self, push, json_node_get_object (root), &more, &error))
     {
       round_done (self, g_steal_pointer (&error));
-      g_object_unref (self);
       return;
     }
   sk_sync_count_pending (self);
@@ -162,7 +148,6 @@ on_answer (GObject *source, GAsyncResult *result, gpointer data)
     call_next (self);
   else
     round_done (self, NULL);
-  g_object_unref (self);
 }
 
 static void
@@ -176,7 +161,6 @@ call_next (SkSync *self)
   g_autoptr (GBytes) bytes = NULL;
   SoupMessageHeaders *headers;
   SkSyncPush *push;
-  Call *call;
 
   if (self->session == NULL) /* disposed */
     {
@@ -198,11 +182,10 @@ call_next (SkSync *self)
   soup_message_headers_append (headers, "Authorization", self->bearer);
   soup_message_headers_append (headers, "Accept", "application/json");
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  call = g_new0 (Call, 1);
-  call->self = g_object_ref (self);
-  call->push = push;
+  self->in_flight = push;
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (self->task), on_answer, call);
+                                    g_task_get_cancellable (self->task), on_answer,
+                                    g_object_ref (self));
 }
 
 void

@@ -122,6 +122,7 @@ sk_sync_finalize (GObject *object)
 {
   SkSync *self = SK_SYNC (object);
 
+  g_clear_pointer (&self->in_flight, sk_sync_push_free);
   g_clear_pointer (&self->store, sk_store_unref);
   g_free (self->local_player);
   g_free (self->endpoint);

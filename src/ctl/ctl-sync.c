@@ -40,16 +40,19 @@ on_wait_over (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* SyncNow, then the status once the round it starts has ended (bounded). */
+/* SyncNow, then how the round it starts ended (bounded), in a sentence
+ * as the other commands answer. */
 static int
 sync_now (SkDBusKiosk1 *kiosk)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) before = sk_dbus_kiosk1_dup_sync_status (kiosk);
-  gint64 last_before = 0;
+  g_autoptr (GVariant) after = NULL;
+  g_autofree char *at = NULL;
+  gint64 last_before = 0, last = 0;
   gboolean over = FALSE, seen_syncing = FALSE;
-  guint timeout;
-  const char *state = "off";
+  guint timeout, pending = 0;
+  const char *state = "off", *why = "";
 
   if (before != NULL)
     g_variant_get (before, "(&sxus)", NULL, &last_before, NULL, NULL);
@@ -61,22 +64,24 @@ sync_now (SkDBusKiosk1 *kiosk)
   timeout = g_timeout_add_seconds (WAIT_S, on_wait_over, &over);
   while (!over)
     {
-      g_autoptr (GVariant) now = sk_dbus_kiosk1_dup_sync_status (kiosk);
-      gint64 last = 0;
-
-      if (now != NULL)
-        g_variant_get (now, "(&sxus)", &state, &last, NULL, NULL);
+      g_clear_pointer (&after, g_variant_unref);
+      after = sk_dbus_kiosk1_dup_sync_status (kiosk);
+      if (after != NULL)
+        g_variant_get (after, "(&sxu&s)", &state, &last, &pending, &why);
       seen_syncing |= strcmp (state, "syncing") == 0;
       if (last != last_before || (seen_syncing && strcmp (state, "syncing") != 0))
         break;
       g_main_context_iteration (NULL, TRUE);
     }
-  if (!over)
-    g_source_remove (timeout);
-  ctl_bus_print_sync (kiosk);
   if (over)
-    return fail ("sync now: the round did not end within %d s", WAIT_S);
-  return strcmp (state, "error") == 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return fail ("sync now: the round did not end within %d s; %u change%s waiting", WAIT_S,
+                 pending, pending == 1 ? "" : "s");
+  g_source_remove (timeout);
+  if (strcmp (state, "error") == 0)
+    return fail ("sync now: %s; %u change%s waiting", why, pending, pending == 1 ? "" : "s");
+  at = sk_time_format (last);
+  printf ("Synced at %.19s; %u change%s waiting\n", at, pending, pending == 1 ? "" : "s");
+  return EXIT_SUCCESS;
 }
 
 int
@@ -95,7 +100,8 @@ cmd_sync (int argc, char **argv)
       fail ("sync: “%s” is neither status nor now", argv[1]);
       return EXIT_USAGE;
     }
-  kiosk = ctl_bus_kiosk (FALSE, &error);
+  /* sync now needs soundscaped even when a database is named */
+  kiosk = ctl_bus_kiosk (strcmp (argv[1], "now") == 0, &error);
   if (kiosk != NULL)
     {
       if (strcmp (argv[1], "now") == 0)

@@ -123,6 +123,7 @@ test_unplugged (Fixture *f, gconstpointer data)
   sk_test_gateway_set_offline (gw, FALSE);
   g_assert_cmpint (run_ctl (f, &out, "sync", "now", "--session", NULL), ==, 0);
   g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "Synced at "));
   g_clear_pointer (&out, g_free);
   if (!spin_until (sync_is, f, "ok", 30))
     g_error ("the outbox did not drain within 30 s of sync now");

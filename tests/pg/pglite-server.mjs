@@ -15,6 +15,7 @@
 // still overlap by a moment, when a client connects while the server has
 // not yet seen the previous one leave, which is why the limit is not 1.
 import { PGlite } from "@electric-sql/pglite";
+import { auto_explain } from "@electric-sql/pglite/contrib/auto_explain";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { parseArgs } from "node:util";
@@ -28,7 +29,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const db = await PGlite.create({ extensions: { vector } });
+// auto_explain: loaded by a session that asks (LOAD 'auto_explain'), for
+// the plans of statements run inside functions (tests/bench/bench-cloud).
+const db = await PGlite.create({ extensions: { vector, auto_explain } });
 const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: 4 });
 await server.start();
 
