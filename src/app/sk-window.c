@@ -1,6 +1,8 @@
 /* sk-window.c: see sk-window.h.
  *
- * Pages: "reconnecting" while the engine's name has no owner; otherwise
+ * Pages: "starting" (nothing yet) until the engine's state first arrives;
+ * "reconnecting" once the engine is gone (it went, or it has not come
+ * within GONE_MS of the start); otherwise
  * "playing", left for a few seconds after a tap: a listener's tap (with a
  * ticket) opens "welcome", an unknown badge "join", a refused one
  * "notice"; each goes back to "playing" by itself. The ticket is the
@@ -27,6 +29,8 @@
 #define NOTICE_SECONDS 6
 #define BANNER_SECONDS 8
 #define MAX_INITIALS 8
+/* how long the start waits for the engine before it says it is gone */
+#define GONE_MS 1000
 
 struct _SkWindow
 {
@@ -68,6 +72,8 @@ struct _SkWindow
   guint banner_timer;
   guint position_timer;
   guint restyle;
+  guint gone_timer; /* from the start, until the engine's first answer */
+  gboolean gone;    /* no engine: it went, or never came within GONE_MS */
 };
 
 G_DEFINE_FINAL_TYPE (SkWindow, sk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -86,9 +92,10 @@ show_playing (SkWindow *self)
 {
   forget_ticket (self);
   g_clear_handle_id (&self->notice_timer, g_source_remove);
-  gtk_stack_set_visible_child_name (self->pages, self->proxy == NULL ? "reconnecting"
-                                                 : self->in_setup    ? "setup"
-                                                                     : "playing");
+  gtk_stack_set_visible_child_name (self->pages, self->proxy == NULL
+                                                     ? (self->gone ? "reconnecting" : "starting")
+                                                 : self->in_setup ? "setup"
+                                                                  : "playing");
 }
 
 const char *
@@ -428,22 +435,44 @@ on_engine_error (SkDBusKiosk1 *proxy, const char *what, const char *message, SkW
   show_banner (self, message);
 }
 
+static gboolean
+on_gone_timeout (gpointer data)
+{
+  SkWindow *self = data;
+
+  self->gone_timer = 0;
+  self->gone = TRUE;
+  if (self->proxy == NULL)
+    gtk_stack_set_visible_child_name (self->pages, "reconnecting");
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_connected (SkKioskClient *client, GParamSpec *pspec, SkWindow *self)
 {
   SkDBusKiosk1 *proxy = sk_kiosk_client_get_proxy (client);
 
   if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->proxy, self);
+      /* it was there and went: gone now, not after a wait */
+      self->gone = proxy == NULL;
+    }
   g_set_object (&self->proxy, proxy);
   g_clear_handle_id (&self->position_timer, g_source_remove);
   if (proxy == NULL)
     {
       self->own_tap_pending = FALSE;
-      gtk_stack_set_visible_child_name (self->pages, "reconnecting");
+      /* the start: a neutral page, "Reconnecting…" only if the engine
+       * does not come within GONE_MS */
+      if (!self->gone && self->gone_timer == 0)
+        self->gone_timer = g_timeout_add (GONE_MS, on_gone_timeout, self);
+      gtk_stack_set_visible_child_name (self->pages, self->gone ? "reconnecting" : "starting");
       forget_ticket (self);
       return;
     }
+  g_clear_handle_id (&self->gone_timer, g_source_remove);
+  self->gone = FALSE;
   g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
   g_signal_connect (proxy, "tap-result", G_CALLBACK (on_tap_result), self);
   g_signal_connect (proxy, "skipped", G_CALLBACK (on_skipped), self);
@@ -695,6 +724,7 @@ sk_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->dim_timer, g_source_remove);
   g_clear_handle_id (&self->notice_timer, g_source_remove);
+  g_clear_handle_id (&self->gone_timer, g_source_remove);
   g_clear_handle_id (&self->banner_timer, g_source_remove);
   g_clear_handle_id (&self->position_timer, g_source_remove);
   g_clear_handle_id (&self->restyle, g_source_remove);

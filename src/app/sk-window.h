@@ -32,7 +32,9 @@ void sk_window_set_demo (SkWindow *self, gboolean demo);
 /* A tap made by the screen itself over the bus (its ticket comes back
  * to the screen), as the demo's keys do. */
 void sk_window_simulate_tap (SkWindow *self, const char *uid);
-/* The page shown: "reconnecting", "playing", "welcome", "join", "notice". */
+/* The page shown: "starting" (before the engine's first answer),
+ * "reconnecting", "playing", "welcome", "join", "notice", "admin",
+ * "setup". */
 const char *sk_window_get_page (SkWindow *self);
 
 G_END_DECLS

@@ -605,16 +605,22 @@ app_test_init (int *argc, char ***argv)
   return TRUE;
 }
 
-int
-app_test_run (void)
+void
+app_test_stop_xvfb (void)
 {
-  int status = g_test_run ();
-
   if (xvfb != NULL)
     {
       g_subprocess_force_exit (xvfb);
       g_subprocess_wait (xvfb, NULL, NULL);
       g_clear_object (&xvfb);
     }
+}
+
+int
+app_test_run (void)
+{
+  int status = g_test_run ();
+
+  app_test_stop_xvfb ();
   return status;
 }

@@ -115,5 +115,7 @@ void scroll_to (Screen *s, GtkWidget *widget);
  * its end: g_test_run, then Xvfb stopped. */
 gboolean app_test_init (int *argc, char ***argv);
 int app_test_run (void);
+/* Xvfb stopped, for a program that runs no GTest cases (a benchmark). */
+void app_test_stop_xvfb (void);
 
 G_END_DECLS

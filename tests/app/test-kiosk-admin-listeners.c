@@ -3,7 +3,8 @@
  * the screen's keyboard (seen in the database); a badge revoked, whose
  * tap is then refused with a sentence; a listener made a manager, whose
  * badge then unlocks the admin page; a new badge enrolled by a tap on
- * the reader while the page says to tap it. At each size, screenshots.
+ * the reader while the page says to tap it. At each size, screenshots;
+ * the rename panel's Save in view without scrolling by hand.
  */
 #include "config.h"
 
@@ -39,6 +40,26 @@ open_row (Screen *s, const char *name)
                                  TRUE);
 }
 
+/* @widget (a GtkWidget) drawn whole inside its scrolled window's view,
+ * which lies inside the window: reached without scrolling. */
+static gboolean
+in_view (Screen *s, gconstpointer widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor ((GtkWidget *) widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds, view;
+
+  g_assert_nonnull (scrolled);
+  if (!gtk_widget_get_mapped ((GtkWidget *) widget) ||
+      !gtk_widget_compute_bounds ((GtkWidget *) widget, GTK_WIDGET (s->window), &bounds) ||
+      !gtk_widget_compute_bounds (scrolled, GTK_WIDGET (s->window), &view))
+    return FALSE;
+  g_assert_cmpfloat (view.origin.x, >=, 0);
+  g_assert_cmpfloat (view.origin.y, >=, 0);
+  g_assert_cmpfloat (view.origin.x + view.size.width, <=, s->size.width);
+  g_assert_cmpfloat (view.origin.y + view.size.height, <=, s->size.height);
+  return graphene_rect_contains_rect (&view, &bounds) && bounds.size.height > 0;
+}
+
 static gboolean
 admin_unlocked (Screen *s, gconstpointer data)
 {
@@ -57,11 +78,16 @@ test_listeners (Screen *s, gconstpointer data)
   scroll_to (s, GTK_WIDGET (listeners));
   screenshot (s, "admin-listeners");
 
-  /* a new name typed on the screen's keyboard */
+  /* a new name typed on the screen's keyboard; the page seen where the
+   * Rename button was, and left to scroll by itself: Save is in view */
   open_row (s, "Rain Lover");
+  scroll_to (s, find_named (GTK_WIDGET (listeners), "Rename Rain Lover"));
   press_in (s, GTK_WIDGET (listeners), "Rename Rain Lover");
   type_keys (s, sk_admin_listeners_get_rename_keyboard (listeners), "Rita");
-  scroll_to (s, GTK_WIDGET (listeners));
+  if (!wait_until (s, in_view, find_named (GTK_WIDGET (listeners), "Save the new name"), 5))
+    g_error ("the rename panel's Save was not in view within 5 s");
+  g_assert_true (in_view (s, find_named (GTK_WIDGET (listeners), "Keep the old name")));
+  g_assert_true (in_view (s, find_named (GTK_WIDGET (listeners), "The new name")));
   screenshot (s, "admin-listeners-rename");
   press_in (s, GTK_WIDGET (listeners), "Save the new name");
   wait_row (s, "SELECT count(*) FROM profiles WHERE display_name = 'Rita'");

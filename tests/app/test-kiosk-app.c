@@ -102,6 +102,60 @@ test_reconnect (Screen *s, gconstpointer data)
     g_error ("the screen did not come back within 20 s");
 }
 
+/* Each page the window draws, once, in order (a frame's tick). */
+static gboolean
+on_frame (GtkWidget *window, GdkFrameClock *clock, gpointer data)
+{
+  GString *seen = data;
+  const char *page = sk_window_get_page (SK_WINDOW (window));
+  const char *last = strrchr (seen->str, ' ');
+
+  if (last == NULL || strcmp (last + 1, page) != 0)
+    g_string_append_printf (seen, " %s", page);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The start: a neutral page until the engine's state arrives, then what
+ * plays, with no "Reconnecting…" drawn between; with no engine, that
+ * neutral page, then "Reconnecting…" after a moment (the engine gone). */
+static void
+test_start (Screen *s, gconstpointer data)
+{
+  g_autoptr (GString) seen = g_string_new (NULL);
+  guint tick;
+
+  fixture_setup (&s->base, NULL);
+  start_engine (s);
+  call_ok (&s->base, "SetPin", g_variant_new ("(s)", APP_PIN));
+  screen_open_window (s, data);
+  g_assert_cmpstr (sk_window_get_page (s->window), ==, "starting");
+  tick = gtk_widget_add_tick_callback (GTK_WIDGET (s->window), on_frame, seen, NULL);
+  if (!wait_until (s, now_playing_shown, NULL, 20))
+    g_error ("the window showed nothing playing within 20 s (pages:%s)", seen->str);
+  wait_frames (s, 2);
+  gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
+  g_assert_cmpstr (seen->str, ==, " starting playing");
+
+  /* no engine at the start */
+  stop_engine (s);
+  gtk_window_destroy (GTK_WINDOW (s->window));
+  g_clear_object (&s->window);
+  g_clear_object (&s->client);
+  g_string_truncate (seen, 0);
+  screen_open_window (s, data);
+  g_assert_cmpstr (sk_window_get_page (s->window), ==, "starting");
+  tick = gtk_widget_add_tick_callback (GTK_WIDGET (s->window), on_frame, seen, NULL);
+  wait_page (s, "reconnecting", 5);
+  wait_text (s, "Reconnecting", 1);
+  wait_frames (s, 2);
+  gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
+  g_assert_cmpstr (seen->str, ==, " starting reconnecting");
+  /* and back by itself when it comes */
+  start_engine (s);
+  if (!wait_until (s, now_playing_shown, NULL, 20))
+    g_error ("the screen did not come back within 20 s");
+}
+
 /* A revoked badge is told so in a sentence, not a code. A tap made over
  * the bus by another client (its ticket is that client's) greets the
  * listener and asks for the reader to vote: no vote button shows. */
@@ -303,6 +357,7 @@ main (int argc, char **argv)
 
       g_test_add (path, Screen, &sizes[i], screen_setup, test_listener_screens, screen_teardown);
     }
+  g_test_add ("/app/start", Screen, &sizes[0], NULL, test_start, screen_teardown);
   g_test_add ("/app/reconnect", Screen, &sizes[0], screen_setup, test_reconnect, screen_teardown);
   g_test_add ("/app/revoked", Screen, &sizes[0], screen_setup, test_revoked, screen_teardown);
   g_test_add ("/app/admin", Screen, &sizes[0], screen_setup, test_admin, screen_teardown);

@@ -534,6 +534,6 @@ main (int argc, char **argv)
 
   screen_teardown (&s, NULL);
   printf ("bench-app: %.0f s\n", (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC);
-  app_test_run ();
+  app_test_stop_xvfb ();
   return sk_bench_exit_status ();
 }
