@@ -133,39 +133,21 @@ kiosk_int (Kiosk *k, const char *sql)
   return sk_test_query_int (sk_engine_get_store (k->engine), sql);
 }
 
-typedef struct
-{
-  gboolean done, ok;
-  GError *error;
-} Round;
-
-static void
-on_round (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Round *r = data;
-
-  r->ok = sk_sync_run_finish (SK_SYNC (source), result, &r->error);
-  r->done = TRUE;
-}
-
 /* One round of @k's sync to its end (bounded); its seconds, or a negative
  * number when it failed. */
 static double
 round_s (Kiosk *k)
 {
-  Round r = { 0 };
+  g_autoptr (GError) error = NULL;
+  gboolean ok = FALSE;
   gint64 t0 = sk_bench_now_ns ();
-  gint64 deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
 
-  sk_sync_run_async (k->sync, NULL, on_round, &r);
-  while (!r.done && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  if (!sk_bench_check (r.done, "a sync round did not end within 300 s"))
+  if (!sk_bench_check (sk_test_sync_round (k->sync, 300 * 1000, &ok, &error),
+                       "a sync round did not end within 300 s"))
     return -1;
-  if (!r.ok)
+  if (!ok)
     {
-      sk_bench_check (FALSE, r.error->message);
-      g_error_free (r.error);
+      sk_bench_check (FALSE, error->message);
       return -1;
     }
   return (sk_bench_now_ns () - t0) / 1e9;

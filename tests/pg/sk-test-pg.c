@@ -206,3 +206,44 @@ sk_test_pg_error_state (PGconn *conn, const char *sql, int n, const char *const 
                   PQresultErrorMessage (res));
   return g_strdup (state != NULL ? state : "");
 }
+
+typedef struct
+{
+  gboolean done, ok, timed_out;
+  GError *error;
+} Round;
+
+static void
+on_round (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Round *r = data;
+
+  r->ok = sk_sync_run_finish (SK_SYNC (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static gboolean
+on_round_timeout (gpointer data)
+{
+  ((Round *) data)->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+sk_test_sync_round (SkSync *sync, guint bound_ms, gboolean *ok, GError **error)
+{
+  Round r = { 0 };
+  guint timeout = g_timeout_add (bound_ms, on_round_timeout, &r);
+
+  sk_sync_run_async (sync, NULL, on_round, &r);
+  while (!r.done && !r.timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!r.done)
+    return FALSE; /* the round still holds &r: the caller's test ends here */
+  if (!r.timed_out)
+    g_source_remove (timeout);
+  *ok = r.ok;
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return TRUE;
+}

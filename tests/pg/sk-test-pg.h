@@ -14,6 +14,8 @@
 #include <glib.h>
 #include <libpq-fe.h>
 
+#include "sk-sync.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -52,6 +54,11 @@ char *sk_test_pg_value (PGconn *conn, const char *sql, int n, const char *const 
 /* Runs @sql with its parameters and returns the SQLSTATE of the error it
  * raises, or NULL when it succeeds. The message goes to the test log. */
 char *sk_test_pg_error_state (PGconn *conn, const char *sql, int n, const char *const *params);
+
+/* Runs one round of @sync to its end on the thread-default main context,
+ * waiting at most @bound_ms: TRUE when the round ended, with its outcome in
+ * @ok and its error in @error; FALSE when the bound passed first. */
+gboolean sk_test_sync_round (SkSync *sync, guint bound_ms, gboolean *ok, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)

@@ -125,43 +125,14 @@ start_kiosk (void)
   g_assert_no_error (error);
 }
 
-typedef struct
-{
-  gboolean done, ok, timed_out;
-  GError *error;
-} Round;
-
-static void
-on_round (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Round *r = data;
-
-  r->ok = sk_sync_run_finish (SK_SYNC (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static gboolean
-on_round_timeout (gpointer data)
-{
-  ((Round *) data)->timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* One round to its end (bounded): TRUE, or FALSE with @error. */
 static gboolean
 run_round (GError **error)
 {
-  Round r = { 0 };
-  guint timeout = g_timeout_add (sk_test_scale_ms (90000), on_round_timeout, &r);
+  gboolean ok = FALSE;
 
-  sk_sync_run_async (sync_client, NULL, on_round, &r);
-  while (!r.done && !r.timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (r.timed_out);
-  g_source_remove (timeout);
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return r.ok;
+  g_assert_true (sk_test_sync_round (sync_client, sk_test_scale_ms (90000), &ok, error));
+  return ok;
 }
 
 static void
@@ -500,7 +471,7 @@ test_pull_keeps_pending_vote (void)
   g_autofree char *after = NULL, *server = NULL;
   g_autoptr (GError) error = NULL;
   VoteInFlight v = { 0 };
-  Round r = { 0 };
+  gboolean ok = FALSE;
   double s[SK_DIM], l[SK_DIM];
 
   if (skip_without_cloud ())
@@ -521,13 +492,9 @@ test_pull_keeps_pending_vote (void)
   sk_test_gateway_queue_fault (gw, SK_GATEWAY_FAULT_DELAY); /* the pull, slowly */
   sk_test_gateway_queue_fault (gw, SK_GATEWAY_FAULT_500);   /* the push after it fails */
   g_timeout_add (300, vote_in_flight, &v);
-  sk_sync_run_async (sync_client, NULL, on_round, &r);
-  g_timeout_add (sk_test_scale_ms (60000), on_round_timeout, &r);
-  while (!r.done && !r.timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (r.timed_out);
-  g_assert_false (r.ok);
-  g_clear_error (&r.error);
+  g_assert_true (sk_test_sync_round (sync_client, sk_test_scale_ms (60000), &ok, &error));
+  g_assert_false (ok);
+  g_clear_error (&error);
   g_assert_nonnull (v.mine);
   after = sk_test_query_text (store, "SELECT preference_vector FROM profiles WHERE id = ?1",
                               v.user);
