@@ -1080,12 +1080,32 @@ serve (gpointer data)
   return NULL;
 }
 
+/* The listeners, in the gateway's context: libsoup keeps a connection
+ * alive for the next request only while the server has a listener of its
+ * own, so it gets one, on a loopback port that no client is given; the
+ * clients come through the service, on the port returned (0 on a failure,
+ * @error set), which counts their bytes. */
+static guint16
+listen_loopback (SkTestGateway *gw, GError **error)
+{
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  if (!soup_server_listen_local (gw->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, error))
+    return 0;
+  gw->service = g_socket_service_new ();
+  g_signal_connect (gw->service, "incoming", G_CALLBACK (on_incoming), gw);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (gw->service), any, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &bound, error))
+    return 0;
+  g_socket_service_start (gw->service);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
 SkTestGateway *
 sk_test_gateway_start (const char *conninfo, const char *secret, GError **error)
 {
   SkTestGateway *gw = g_new0 (SkTestGateway, 1);
-  g_autoptr (GSocketAddress) any = NULL;
-  g_autoptr (GSocketAddress) bound = NULL;
 
   gw->secret = g_strdup (secret);
   gw->delay_ms = 500;
@@ -1106,28 +1126,13 @@ sk_test_gateway_start (const char *conninfo, const char *secret, GError **error)
   g_main_context_push_thread_default (gw->context);
   gw->server = soup_server_new ("server-header", "postgrest-gateway-fixture", NULL);
   soup_server_add_handler (gw->server, "/", handle, gw, NULL);
-  /* libsoup keeps a connection alive for the next request only while the
-   * server has a listener of its own: it gets one, on a loopback port that
-   * no client is given; the clients come through the service below. */
-  if (!soup_server_listen_local (gw->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, error))
-    {
-      g_main_context_pop_thread_default (gw->context);
-      sk_test_gateway_stop (gw);
-      return NULL;
-    }
-  gw->service = g_socket_service_new ();
-  g_signal_connect (gw->service, "incoming", G_CALLBACK (on_incoming), gw);
-  any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (gw->service), any, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &bound, error))
-    {
-      g_main_context_pop_thread_default (gw->context);
-      sk_test_gateway_stop (gw);
-      return NULL;
-    }
-  g_socket_service_start (gw->service);
+  gw->port = listen_loopback (gw, error);
   g_main_context_pop_thread_default (gw->context);
-  gw->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  if (gw->port == 0)
+    {
+      sk_test_gateway_stop (gw);
+      return NULL;
+    }
   gw->thread = g_thread_new ("gateway", serve, gw);
   return gw;
 }

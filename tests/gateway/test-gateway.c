@@ -117,6 +117,17 @@ is_json (const char *body)
   return body != NULL && json_parser_load_from_data (parser, body, -1, NULL);
 }
 
+/* A refusal: @r's status and its body's member @name (PostgREST's "code"
+ * or "message"). */
+static void
+assert_refused (const Response *r, guint status, const char *name, const char *expected)
+{
+  g_autofree char *value = member (r->body, name);
+
+  g_assert_cmpuint (r->status, ==, status);
+  g_assert_cmpstr (value, ==, expected);
+}
+
 static char *
 user_jwt (const char *sub, gint64 exp)
 {
@@ -160,22 +171,16 @@ test_apikey (void)
   g_auto (Response) forged = { 0 };
   g_autofree char *other = sk_test_jwt ("another-project-secret-another-project",
                                         "{\"role\":\"anon\"}");
-  g_autofree char *message = NULL;
 
   if (skip_without_gateway ())
     return;
   request ("POST", "/rest/v1/rpc/player_queue_for", "{\"p_token\":\"" PLAYER_TOKEN "\"}", NULL,
            NULL, NULL, &none);
-  g_assert_cmpuint (none.status, ==, 401);
-  message = member (none.body, "message");
-  g_assert_cmpstr (message, ==, "No API key found in request");
+  assert_refused (&none, 401, "message", "No API key found in request");
 
   request ("POST", "/rest/v1/rpc/player_queue_for", "{\"p_token\":\"" PLAYER_TOKEN "\"}", other,
            NULL, NULL, &forged);
-  g_assert_cmpuint (forged.status, ==, 401);
-  g_clear_pointer (&message, g_free);
-  message = member (forged.body, "message");
-  g_assert_cmpstr (message, ==, "Invalid API key");
+  assert_refused (&forged, 401, "message", "Invalid API key");
 }
 
 /* The bearer token: PGRST301 when it cannot be verified, PGRST303 when it
@@ -195,13 +200,10 @@ test_jwt (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_auto (Response) r = { 0 };
-      g_autofree char *code = NULL;
 
       request ("GET", "/rest/v1/songs?select=id", NULL, anon_key, cases[i][0], NULL, &r);
-      g_assert_cmpuint (r.status, ==, 401);
+      assert_refused (&r, 401, "code", cases[i][1]);
       g_assert_cmpstr (r.www_authenticate, ==, "Bearer");
-      code = member (r.body, "code");
-      g_assert_cmpstr (code, ==, cases[i][1]);
     }
 }
 
@@ -214,7 +216,6 @@ test_rpc (void)
   g_auto (Response) known = { 0 };
   g_auto (Response) unknown = { 0 };
   g_auto (Response) missing = { 0 };
-  g_autofree char *code = NULL;
 
   if (skip_without_gateway ())
     return;
@@ -227,15 +228,10 @@ test_rpc (void)
 
   request ("POST", "/rest/v1/rpc/player_queue_for", "{\"p_token\":\"nobody-has-this-token\"}",
            anon_key, anon_key, NULL, &unknown);
-  g_assert_cmpuint (unknown.status, ==, 403);
-  code = member (unknown.body, "code");
-  g_assert_cmpstr (code, ==, "PT403");
+  assert_refused (&unknown, 403, "code", "PT403");
 
   request ("POST", "/rest/v1/rpc/no_such_function", "{}", anon_key, anon_key, NULL, &missing);
-  g_assert_cmpuint (missing.status, ==, 404);
-  g_clear_pointer (&code, g_free);
-  code = member (missing.body, "code");
-  g_assert_cmpstr (code, ==, "PGRST202");
+  assert_refused (&missing, 404, "code", "PGRST202");
 }
 
 /* Row level security through the API: the players' token column is
@@ -248,14 +244,11 @@ test_rls (void)
   g_auto (Response) anon_token = { 0 };
   g_auto (Response) user_token = { 0 };
   g_auto (Response) status = { 0 };
-  g_autofree char *code = NULL;
 
   if (skip_without_gateway ())
     return;
   request ("GET", "/rest/v1/players?select=token", NULL, anon_key, NULL, NULL, &anon_token);
-  g_assert_cmpuint (anon_token.status, ==, 401);
-  code = member (anon_token.body, "code");
-  g_assert_cmpstr (code, ==, "42501");
+  assert_refused (&anon_token, 401, "code", "42501");
 
   request ("GET", "/rest/v1/players?select=token", NULL, anon_key, ana, NULL, &user_token);
   g_assert_cmpuint (user_token.status, ==, 403);
@@ -274,7 +267,6 @@ test_insert (void)
   g_autofree char *ana = user_jwt (ANA, in_an_hour ());
   g_auto (Response) own = { 0 };
   g_auto (Response) other = { 0 };
-  g_autofree char *code = NULL;
   int before;
 
   if (skip_without_gateway ())
@@ -291,9 +283,7 @@ test_insert (void)
   request ("POST", "/rest/v1/votes",
            "{\"user_id\":\"" BEN "\",\"song_id\":\"" SONG "\",\"vote_value\":1}", anon_key, ana,
            NULL, &other);
-  g_assert_cmpuint (other.status, ==, 403);
-  code = member (other.body, "code");
-  g_assert_cmpstr (code, ==, "42501");
+  assert_refused (&other, 403, "code", "42501");
   g_assert_cmpint (count ("SELECT count(*) FROM public.votes"), ==, before + 1);
 }
 
@@ -333,12 +323,9 @@ test_faults (void)
   }
   {
     g_auto (Response) r = { 0 };
-    g_autofree char *code = NULL;
 
     g_assert_cmpint (vote_with_fault (SK_GATEWAY_FAULT_EXPIRED, &r), ==, 0);
-    g_assert_cmpuint (r.status, ==, 401);
-    code = member (r.body, "code");
-    g_assert_cmpstr (code, ==, "PGRST303");
+    assert_refused (&r, 401, "code", "PGRST303");
   }
   {
     /* applied, but the client never learns it: it must retry, idempotently */
