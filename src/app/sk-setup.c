@@ -151,10 +151,8 @@ sk_setup_start (SkSetup *self, SkDBusKiosk1 *proxy)
   const char *name;
 
   g_return_if_fail (SK_IS_SETUP (self));
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_set_object (&self->proxy, proxy);
-  g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
+  if (sk_app_set_proxy (&self->proxy, proxy, self))
+    g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
   wipe_pin (self);
   g_clear_pointer (&self->name, g_free);
   name = sk_dbus_kiosk1_get_player_name (proxy);
@@ -318,9 +316,7 @@ sk_setup_dispose (GObject *object)
   SkSetup *self = SK_SETUP (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
+  sk_app_set_proxy (&self->proxy, NULL, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_SETUP);
   G_OBJECT_CLASS (sk_setup_parent_class)->dispose (object);
 }
