@@ -77,6 +77,13 @@ sk_admin_section_refuse (SkAdminSection *self, const char *sentence)
 }
 
 void
+sk_admin_section_say_refusal (gpointer self, GVariant *reply, const char *refusal)
+{
+  if (reply == NULL)
+    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
+}
+
+void
 sk_admin_section_tell (SkAdminSection *self, const char *sentence)
 {
   g_return_if_fail (SK_IS_ADMIN_SECTION (self));

@@ -68,13 +68,11 @@ sk_engine_set_idle (SkEngine *self, const char *message, GError **error)
   return TRUE;
 
 fail:
-  sk_store_rollback (self->store);
   self->current_song = g_steal_pointer (&song);
   self->current_play = g_steal_pointer (&play);
   self->current_why = g_steal_pointer (&why);
-  if (self->current_song != NULL)
-    sk_engine_requeue (self, NULL); /* memory follows the database */
-  return FALSE;
+  return sk_engine_roll_back (self, self->current_song != NULL ? SK_ENGINE_UNDO_REQUEUE
+                                                               : SK_ENGINE_UNDO_NOTHING);
 }
 
 gboolean
@@ -184,10 +182,7 @@ sk_engine_start_song (SkEngine *self, const char *song, char **play_id_out, GErr
   return TRUE;
 
 fail:
-  sk_store_rollback (self->store);
-  /* memory follows the database: reload what the rollback undid */
-  sk_engine_reload (self, NULL);
-  return FALSE;
+  return sk_engine_roll_back (self, SK_ENGINE_UNDO_RELOAD);
 }
 
 gboolean
@@ -222,9 +217,7 @@ sk_engine_mark_unplayable (SkEngine *self, const char *song_id, const char *reas
   return TRUE;
 
 fail:
-  sk_store_rollback (self->store);
-  sk_engine_reload (self, NULL);
-  return FALSE;
+  return sk_engine_roll_back (self, SK_ENGINE_UNDO_RELOAD);
 }
 
 /* The fallback's list: as the queue, but every playable song of the
