@@ -257,19 +257,15 @@ sk_engine_dup_ranked_playable (SkEngine *self)
 char *
 sk_engine_dup_song_title (SkEngine *self, const char *song_id)
 {
-  sqlite3_stmt *stmt;
-  char *title = NULL;
+  char *title;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
 
   if (song_id == NULL)
     return g_strdup ("—");
-  stmt = sk_store_query (self->store, NULL, "SELECT title FROM songs WHERE id = ?1", "s", song_id);
-  if (stmt == NULL)
-    return g_strdup (song_id);
-  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW &&
-      sqlite3_column_text (stmt, 0) != NULL)
-    title = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
+  title = sk_store_dup_text (self->store,
+                             sk_store_query (self->store, NULL,
+                                             "SELECT title FROM songs WHERE id = ?1", "s", song_id),
+                             NULL);
   return title != NULL ? title : g_strdup (song_id);
 }
