@@ -79,15 +79,6 @@ on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, 
 }
 
 static void
-on_set (gpointer data, GVariant *reply, const char *refusal)
-{
-  SkAdminRecommendation *self = data;
-
-  if (reply == NULL)
-    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
-}
-
-static void
 on_strategy_changed (AdwComboRow *row, GParamSpec *pspec, SkAdminRecommendation *self)
 {
   guint i = adw_combo_row_get_selected (row);
@@ -96,7 +87,8 @@ on_strategy_changed (AdwComboRow *row, GParamSpec *pspec, SkAdminRecommendation 
       i >= G_N_ELEMENTS (strategies))
     return;
   sk_admin_section_call (SK_ADMIN_SECTION (self), "SetSetting",
-                         g_variant_new ("(ss)", "strategy", strategies[i]), on_set);
+                         g_variant_new ("(ss)", "strategy", strategies[i]),
+                         sk_admin_section_say_refusal);
 }
 
 /* --- the house taste ----------------------------------------------------- */
@@ -140,7 +132,8 @@ send_taste (SkAdminSection *section)
     v[i] = gtk_range_get_value (GTK_RANGE (self->sliders[i]));
   text = sk_vec_format (v);
   sk_admin_section_call (SK_ADMIN_SECTION (self), "SetSetting",
-                         g_variant_new ("(ss)", "house_vector", text), on_set);
+                         g_variant_new ("(ss)", "house_vector", text),
+                         sk_admin_section_say_refusal);
 }
 
 static void

@@ -76,12 +76,8 @@ on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, 
 static void
 set_proxy (SkAdmin *self, SkDBusKiosk1 *proxy)
 {
-  if (self->proxy == proxy)
-    return;
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_set_object (&self->proxy, proxy);
-  g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
+  if (sk_app_set_proxy (&self->proxy, proxy, self))
+    g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
 }
 
 /* One sentence at a time, the refusal's or the answer's; none takes no
@@ -278,9 +274,7 @@ sk_admin_dispose (GObject *object)
   SkAdmin *self = SK_ADMIN (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
+  sk_app_set_proxy (&self->proxy, NULL, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_ADMIN);
   G_OBJECT_CLASS (sk_admin_parent_class)->dispose (object);
 }

@@ -19,6 +19,17 @@ sk_app_error_sentence (const GError *error)
   return g_strdup (copy->message);
 }
 
+gboolean
+sk_app_set_proxy (SkDBusKiosk1 **slot, SkDBusKiosk1 *proxy, gpointer self)
+{
+  if (*slot == proxy)
+    return FALSE;
+  if (*slot != NULL)
+    g_signal_handlers_disconnect_by_data (*slot, self);
+  g_set_object (slot, proxy);
+  return TRUE;
+}
+
 static void
 on_reply (GObject *source, GAsyncResult *result, gpointer data)
 {

@@ -5,7 +5,7 @@
  * HTTP on loopback, so without TLS's framing).
  *
  * Sizes: the pull of 100 000 songs by default (about 20 s of a run of under
- * a minute here: every page costs the same, sql/008_paging.sql), the push
+ * a minute here: every page costs the same, sql/009_paging.sql), the push
  * at a tenth (1 000 votes), for CI's 2 minutes; SK_BENCH_SYNC_FULL=1 also
  * pushes 10 000 votes (about 25 s more), SK_BENCH_SYNC_SMALL=1 pulls 10 000
  * songs only.

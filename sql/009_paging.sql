@@ -1,4 +1,4 @@
--- soundscape-kiosk cloud schema, migration 8: a pull's pages read in the
+-- soundscape-kiosk cloud schema, migration 9: a pull's pages read in the
 -- order of their index whatever the planner believes of the table, and
 -- the cursor's test inlined. Same rows, same pages; only each page's cost
 -- stops growing with the table.
