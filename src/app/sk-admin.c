@@ -8,8 +8,6 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <string.h>
-
 #include <adwaita.h>
 
 #include "sk-admin-library.h"
@@ -95,9 +93,7 @@ static void
 on_settings (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdmin *self = data;
-  g_autoptr (GVariant) settings = NULL;
-  GVariantIter iter;
-  const char *key, *value;
+  const char *value;
   double max;
 
   if (reply == NULL)
@@ -105,17 +101,13 @@ on_settings (gpointer data, GVariant *reply, const char *refusal)
       tell (self, refusal, "");
       return;
     }
-  settings = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, settings);
-  while (g_variant_iter_next (&iter, "(&s&s&s&s&sdd&s)", &key, NULL, &value, NULL, NULL, NULL, &max,
-                              NULL))
-    if (strcmp (key, "crossfade_seconds") == 0)
-      {
-        self->updating = TRUE;
-        gtk_range_set_range (GTK_RANGE (self->crossfade), 0, max);
-        gtk_range_set_value (GTK_RANGE (self->crossfade), g_ascii_strtod (value, NULL));
-        self->updating = FALSE;
-      }
+  if (sk_app_find_setting (reply, "crossfade_seconds", &value, &max))
+    {
+      self->updating = TRUE;
+      gtk_range_set_range (GTK_RANGE (self->crossfade), 0, max);
+      gtk_range_set_value (GTK_RANGE (self->crossfade), g_ascii_strtod (value, NULL));
+      self->updating = FALSE;
+    }
 }
 
 static void
