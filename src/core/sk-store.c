@@ -706,6 +706,15 @@ sk_store_commit (SkStore *self, GError **error)
   return TRUE;
 }
 
+gboolean
+sk_store_end (SkStore *self, gboolean ok, GError **error)
+{
+  if (ok && sk_store_commit (self, error))
+    return TRUE;
+  sk_store_rollback (self);
+  return FALSE;
+}
+
 void
 sk_store_rollback (SkStore *self)
 {

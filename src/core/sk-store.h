@@ -98,6 +98,10 @@ char *sk_store_dup_text (SkStore *self, sqlite3_stmt *stmt, GError **error);
 gboolean sk_store_begin (SkStore *self, GError **error);
 gboolean sk_store_commit (SkStore *self, GError **error);
 void sk_store_rollback (SkStore *self);
+/* Ends a transaction begun: commits it when @ok (its work went well, else
+ * @error is set already), rolls it back otherwise or when the commit
+ * fails. TRUE when it committed. */
+gboolean sk_store_end (SkStore *self, gboolean ok, GError **error);
 
 /* Runs @func (@data) once the outermost transaction open now has
  * committed, or at once when none is open; a rollback drops it. Then
