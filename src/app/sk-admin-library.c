@@ -231,11 +231,8 @@ on_search_done (GtkButton *button, SkAdminLibrary *self)
 static void
 on_all_set (gpointer data, GVariant *reply, const char *refusal)
 {
-  SkAdminLibrary *self = data;
-
-  if (reply == NULL)
-    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
-  list_songs (self);
+  sk_admin_section_say_refusal (data, reply, refusal);
+  list_songs (data);
 }
 
 static void
@@ -291,15 +288,6 @@ under_root (SkAdminLibrary *self, const char *path)
 }
 
 static void
-on_import_started (gpointer data, GVariant *reply, const char *refusal)
-{
-  SkAdminLibrary *self = data;
-
-  if (reply == NULL)
-    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
-}
-
-static void
 on_import_clicked (GtkButton *button, SkAdminLibrary *self)
 {
   const char *dir = g_object_get_data (G_OBJECT (button), "directory");
@@ -312,7 +300,7 @@ on_import_clicked (GtkButton *button, SkAdminLibrary *self)
   gtk_widget_set_visible (GTK_WIDGET (self->progress_label), TRUE);
   gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->failures_row)), FALSE);
   sk_admin_section_call (SK_ADMIN_SECTION (self), "Import", g_variant_new ("(s)", dir),
-                         on_import_started);
+                         sk_admin_section_say_refusal);
 }
 
 static void

@@ -48,11 +48,8 @@ static void list_listeners (SkAdminListeners *self);
 static void
 on_changed (gpointer data, GVariant *reply, const char *refusal)
 {
-  SkAdminListeners *self = data;
-
-  if (reply == NULL)
-    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
-  list_listeners (self);
+  sk_admin_section_say_refusal (data, reply, refusal);
+  list_listeners (data);
 }
 
 static void

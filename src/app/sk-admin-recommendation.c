@@ -2,8 +2,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
-
 #include <adwaita.h>
 
 #include "sk-admin-recommendation.h"
@@ -79,15 +77,6 @@ on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, 
 }
 
 static void
-on_set (gpointer data, GVariant *reply, const char *refusal)
-{
-  SkAdminRecommendation *self = data;
-
-  if (reply == NULL)
-    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
-}
-
-static void
 on_strategy_changed (AdwComboRow *row, GParamSpec *pspec, SkAdminRecommendation *self)
 {
   guint i = adw_combo_row_get_selected (row);
@@ -96,7 +85,8 @@ on_strategy_changed (AdwComboRow *row, GParamSpec *pspec, SkAdminRecommendation 
       i >= G_N_ELEMENTS (strategies))
     return;
   sk_admin_section_call (SK_ADMIN_SECTION (self), "SetSetting",
-                         g_variant_new ("(ss)", "strategy", strategies[i]), on_set);
+                         g_variant_new ("(ss)", "strategy", strategies[i]),
+                         sk_admin_section_say_refusal);
 }
 
 /* --- the house taste ----------------------------------------------------- */
@@ -105,9 +95,7 @@ static void
 on_settings (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdminRecommendation *self = data;
-  g_autoptr (GVariant) settings = NULL;
-  GVariantIter iter;
-  const char *key, *value;
+  const char *value;
   double v[SK_DIM];
 
   if (reply == NULL)
@@ -115,18 +103,14 @@ on_settings (gpointer data, GVariant *reply, const char *refusal)
       sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
-  settings = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, settings);
-  while (g_variant_iter_next (&iter, "(&s&s&s&s&sdd&s)", &key, NULL, &value, NULL, NULL, NULL, NULL,
-                              NULL))
-    if (strcmp (key, "house_vector") == 0 && sk_vec_parse (value, v, NULL))
-      {
-        self->updating = TRUE;
-        for (guint i = 0; i < SK_TASTE_DIMS; i++)
-          gtk_range_set_value (GTK_RANGE (self->sliders[i]), v[i]);
-        self->updating = FALSE;
-        draw_taste (self);
-      }
+  if (sk_app_find_setting (reply, "house_vector", &value, NULL) && sk_vec_parse (value, v, NULL))
+    {
+      self->updating = TRUE;
+      for (guint i = 0; i < SK_TASTE_DIMS; i++)
+        gtk_range_set_value (GTK_RANGE (self->sliders[i]), v[i]);
+      self->updating = FALSE;
+      draw_taste (self);
+    }
 }
 
 static void
@@ -140,7 +124,8 @@ send_taste (SkAdminSection *section)
     v[i] = gtk_range_get_value (GTK_RANGE (self->sliders[i]));
   text = sk_vec_format (v);
   sk_admin_section_call (SK_ADMIN_SECTION (self), "SetSetting",
-                         g_variant_new ("(ss)", "house_vector", text), on_set);
+                         g_variant_new ("(ss)", "house_vector", text),
+                         sk_admin_section_say_refusal);
 }
 
 static void

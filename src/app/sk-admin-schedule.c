@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include <adwaita.h>
 
@@ -140,21 +139,15 @@ static void
 on_settings (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdminSchedule *self = data;
-  g_autoptr (GVariant) settings = NULL;
-  GVariantIter iter;
-  const char *key, *value;
+  const char *value;
 
   if (reply == NULL)
     return; /* GetSchedule says why */
-  settings = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, settings);
-  while (g_variant_iter_next (&iter, "(&s&s&s&s&sdd&s)", &key, NULL, &value, NULL, NULL, NULL, NULL,
-                              NULL))
-    if (strcmp (key, "time_zone") == 0)
-      {
-        g_free (self->time_zone);
-        self->time_zone = g_strdup (value);
-      }
+  if (sk_app_find_setting (reply, "time_zone", &value, NULL))
+    {
+      g_free (self->time_zone);
+      self->time_zone = g_strdup (value);
+    }
 }
 
 static void

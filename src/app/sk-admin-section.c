@@ -30,14 +30,8 @@ sk_admin_section_load (SkAdminSection *self, SkDBusKiosk1 *proxy)
 
   g_return_if_fail (SK_IS_ADMIN_SECTION (self));
   g_return_if_fail (SK_DBUS_IS_KIOSK1 (proxy));
-  if (priv->proxy != proxy)
-    {
-      if (priv->proxy != NULL)
-        g_signal_handlers_disconnect_by_data (priv->proxy, self);
-      g_set_object (&priv->proxy, proxy);
-      if (klass->bind != NULL)
-        klass->bind (self, proxy);
-    }
+  if (sk_app_set_proxy (&priv->proxy, proxy, self) && klass->bind != NULL)
+    klass->bind (self, proxy);
   g_clear_handle_id (&priv->deferred, g_source_remove);
   klass->load (self);
 }
@@ -80,6 +74,13 @@ sk_admin_section_refuse (SkAdminSection *self, const char *sentence)
 {
   g_return_if_fail (SK_IS_ADMIN_SECTION (self));
   g_signal_emit (self, signals[SIGNAL_REFUSED], 0, sentence);
+}
+
+void
+sk_admin_section_say_refusal (gpointer self, GVariant *reply, const char *refusal)
+{
+  if (reply == NULL)
+    sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
 }
 
 void
@@ -128,9 +129,7 @@ sk_admin_section_dispose (GObject *object)
 
   g_cancellable_cancel (priv->cancellable);
   g_clear_handle_id (&priv->deferred, g_source_remove);
-  if (priv->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (priv->proxy, self);
-  g_clear_object (&priv->proxy);
+  sk_app_set_proxy (&priv->proxy, NULL, self);
   /* every section is a final type with its own template */
   gtk_widget_dispose_template (GTK_WIDGET (self), G_OBJECT_TYPE (self));
   G_OBJECT_CLASS (sk_admin_section_parent_class)->dispose (object);

@@ -46,6 +46,9 @@ sk_admin_section_call (SkAdminSection *self, const char *method, GVariant *args,
 /* "refused" and "told" with @sentence. */
 void sk_admin_section_refuse (SkAdminSection *self, const char *sentence);
 void sk_admin_section_tell (SkAdminSection *self, const char *sentence);
+/* The SkReplyFunc of a call whose answer shows nothing: a refusal is said
+ * ("refused"), an answer is not. */
+void sk_admin_section_say_refusal (gpointer self, GVariant *reply, const char *refusal);
 /* The deferred action after @ms, from now (again, if it waited). */
 void sk_admin_section_defer (SkAdminSection *self, guint ms);
 /* Whether the deferred action waits or a call's answer is awaited. */

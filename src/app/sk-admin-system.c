@@ -187,9 +187,7 @@ on_use_output (GtkButton *button, SkAdminSystem *self)
 static void
 forget_new_pin (SkAdminSystem *self)
 {
-  if (self->new_pin != NULL)
-    memset (self->new_pin, 0, strlen (self->new_pin));
-  g_clear_pointer (&self->new_pin, g_free);
+  sk_keypad_wipe_pin (&self->new_pin);
   gtk_label_set_text (self->pin_prompt, _ ("The new PIN: 4 to 12 digits."));
 }
 
@@ -309,9 +307,7 @@ sk_admin_system_finalize (GObject *object)
 {
   SkAdminSystem *self = SK_ADMIN_SYSTEM (object);
 
-  if (self->new_pin != NULL)
-    memset (self->new_pin, 0, strlen (self->new_pin));
-  g_free (self->new_pin);
+  sk_keypad_wipe_pin (&self->new_pin);
   g_ptr_array_unref (self->pcms);
   G_OBJECT_CLASS (sk_admin_system_parent_class)->finalize (object);
 }

@@ -8,8 +8,6 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <string.h>
-
 #include <adwaita.h>
 
 #include "sk-admin-library.h"
@@ -76,12 +74,8 @@ on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, 
 static void
 set_proxy (SkAdmin *self, SkDBusKiosk1 *proxy)
 {
-  if (self->proxy == proxy)
-    return;
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_set_object (&self->proxy, proxy);
-  g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
+  if (sk_app_set_proxy (&self->proxy, proxy, self))
+    g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
 }
 
 /* One sentence at a time, the refusal's or the answer's; none takes no
@@ -99,9 +93,7 @@ static void
 on_settings (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdmin *self = data;
-  g_autoptr (GVariant) settings = NULL;
-  GVariantIter iter;
-  const char *key, *value;
+  const char *value;
   double max;
 
   if (reply == NULL)
@@ -109,17 +101,13 @@ on_settings (gpointer data, GVariant *reply, const char *refusal)
       tell (self, refusal, "");
       return;
     }
-  settings = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, settings);
-  while (g_variant_iter_next (&iter, "(&s&s&s&s&sdd&s)", &key, NULL, &value, NULL, NULL, NULL, &max,
-                              NULL))
-    if (strcmp (key, "crossfade_seconds") == 0)
-      {
-        self->updating = TRUE;
-        gtk_range_set_range (GTK_RANGE (self->crossfade), 0, max);
-        gtk_range_set_value (GTK_RANGE (self->crossfade), g_ascii_strtod (value, NULL));
-        self->updating = FALSE;
-      }
+  if (sk_app_find_setting (reply, "crossfade_seconds", &value, &max))
+    {
+      self->updating = TRUE;
+      gtk_range_set_range (GTK_RANGE (self->crossfade), 0, max);
+      gtk_range_set_value (GTK_RANGE (self->crossfade), g_ascii_strtod (value, NULL));
+      self->updating = FALSE;
+    }
 }
 
 static void
@@ -278,9 +266,7 @@ sk_admin_dispose (GObject *object)
   SkAdmin *self = SK_ADMIN (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
+  sk_app_set_proxy (&self->proxy, NULL, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_ADMIN);
   G_OBJECT_CLASS (sk_admin_parent_class)->dispose (object);
 }

@@ -1,6 +1,8 @@
 /* sk-app-call.c: see sk-app-call.h. */
 #include "config.h"
 
+#include <string.h>
+
 #include "sk-app-call.h"
 
 typedef struct
@@ -17,6 +19,32 @@ sk_app_error_sentence (const GError *error)
 
   g_dbus_error_strip_remote_error (copy);
   return g_strdup (copy->message);
+}
+
+gboolean
+sk_app_set_proxy (SkDBusKiosk1 **slot, SkDBusKiosk1 *proxy, gpointer self)
+{
+  if (*slot == proxy)
+    return FALSE;
+  if (*slot != NULL)
+    g_signal_handlers_disconnect_by_data (*slot, self);
+  g_set_object (slot, proxy);
+  return TRUE;
+}
+
+gboolean
+sk_app_find_setting (GVariant *reply, const char *key, const char **value, double *max)
+{
+  g_autoptr (GVariant) settings = g_variant_get_child_value (reply, 0);
+  GVariantIter iter;
+  const char *name;
+
+  g_variant_iter_init (&iter, settings);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s&sdd&s)", &name, NULL, value, NULL, NULL, NULL, max,
+                              NULL))
+    if (strcmp (name, key) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static void

@@ -36,6 +36,16 @@ void sk_app_call_counted (SkDBusKiosk1 *proxy,
                           SkReplyFunc func,
                           gpointer self);
 
+/* Makes *@slot (a widget's proxy) hold @proxy, or none for NULL; the
+ * handlers @self had on the proxy it held before are disconnected. FALSE
+ * when it held @proxy already: nothing changed. */
+gboolean sk_app_set_proxy (SkDBusKiosk1 **slot, SkDBusKiosk1 *proxy, gpointer self);
+
+/* The setting @key in a reply of GetSettings: its value into *@value and
+ * the top of its range into *@max (may be NULL), both valid while @reply
+ * is; FALSE when the reply has no such setting. */
+gboolean sk_app_find_setting (GVariant *reply, const char *key, const char **value, double *max);
+
 /* A D-Bus error's sentence without its name. */
 char *sk_app_error_sentence (const GError *error);
 

@@ -58,6 +58,14 @@ wipe (SkKeypad *self)
 }
 
 void
+sk_keypad_wipe_pin (char **pin)
+{
+  if (*pin != NULL)
+    memset (*pin, 0, strlen (*pin));
+  g_clear_pointer (pin, g_free);
+}
+
+void
 sk_keypad_clear (SkKeypad *self)
 {
   g_return_if_fail (SK_IS_KEYPAD (self));

@@ -17,6 +17,9 @@ G_DECLARE_FINAL_TYPE (SkKeypad, sk_keypad, SK, KEYPAD, GtkWidget)
 
 /* Forgets the digits typed. */
 void sk_keypad_clear (SkKeypad *self);
+/* Zeroes and frees a PIN kept from "submit" (until a second entry or its
+ * answer); *@pin is NULL after, and may be before. */
+void sk_keypad_wipe_pin (char **pin);
 /* The key a screen reader calls @name ("0" to "9", "Erase", or the
  * submit-name), or NULL: what a test presses. */
 GtkWidget *sk_keypad_find_key (SkKeypad *self, const char *name);

@@ -52,14 +52,6 @@ enum
 static guint signals[N_SIGNALS];
 
 static void
-wipe_pin (SkSetup *self)
-{
-  if (self->pin != NULL)
-    memset (self->pin, 0, strlen (self->pin));
-  g_clear_pointer (&self->pin, g_free);
-}
-
-static void
 show_step (SkSetup *self, const char *step)
 {
   guint n = g_strv_length ((char **) steps);
@@ -151,11 +143,9 @@ sk_setup_start (SkSetup *self, SkDBusKiosk1 *proxy)
   const char *name;
 
   g_return_if_fail (SK_IS_SETUP (self));
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_set_object (&self->proxy, proxy);
-  g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
-  wipe_pin (self);
+  if (sk_app_set_proxy (&self->proxy, proxy, self))
+    g_signal_connect (proxy, "g-properties-changed", G_CALLBACK (on_properties_changed), self);
+  sk_keypad_wipe_pin (&self->pin);
   g_clear_pointer (&self->name, g_free);
   name = sk_dbus_kiosk1_get_player_name (proxy);
   gtk_editable_set_text (GTK_EDITABLE (self->entry), name ? name : "");
@@ -206,7 +196,7 @@ on_unlocked (gpointer data, GVariant *reply, const char *refusal)
 {
   SkSetup *self = data;
 
-  wipe_pin (self);
+  sk_keypad_wipe_pin (&self->pin);
   if (reply == NULL)
     {
       gtk_label_set_text (self->error, refusal);
@@ -223,7 +213,7 @@ on_pin_stored (gpointer data, GVariant *reply, const char *refusal)
 
   if (reply == NULL)
     {
-      wipe_pin (self);
+      sk_keypad_wipe_pin (&self->pin);
       gtk_label_set_text (self->pin_prompt, _ ("Choose a PIN for the admin page: 4 to 12 digits."));
       gtk_label_set_text (self->error, refusal);
       return;
@@ -245,7 +235,7 @@ on_pin_submit (SkKeypad *keypad, const char *pin, SkSetup *self)
     }
   if (strcmp (self->pin, pin) != 0)
     {
-      wipe_pin (self);
+      sk_keypad_wipe_pin (&self->pin);
       gtk_label_set_text (self->pin_prompt, _ ("Choose a PIN for the admin page: 4 to 12 digits."));
       gtk_label_set_text (self->error, _ ("The two PINs were not the same. Choose one again."));
       return;
@@ -318,9 +308,7 @@ sk_setup_dispose (GObject *object)
   SkSetup *self = SK_SETUP (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
+  sk_app_set_proxy (&self->proxy, NULL, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_SETUP);
   G_OBJECT_CLASS (sk_setup_parent_class)->dispose (object);
 }
@@ -330,7 +318,7 @@ sk_setup_finalize (GObject *object)
 {
   SkSetup *self = SK_SETUP (object);
 
-  wipe_pin (self);
+  sk_keypad_wipe_pin (&self->pin);
   g_free (self->name);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (sk_setup_parent_class)->finalize (object);

@@ -452,13 +452,10 @@ on_connected (SkKioskClient *client, GParamSpec *pspec, SkWindow *self)
 {
   SkDBusKiosk1 *proxy = sk_kiosk_client_get_proxy (client);
 
+  /* it was there and went: gone now, not after a wait */
   if (self->proxy != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->proxy, self);
-      /* it was there and went: gone now, not after a wait */
-      self->gone = proxy == NULL;
-    }
-  g_set_object (&self->proxy, proxy);
+    self->gone = proxy == NULL;
+  sk_app_set_proxy (&self->proxy, proxy, self);
   g_clear_handle_id (&self->position_timer, g_source_remove);
   if (proxy == NULL)
     {
@@ -752,9 +749,7 @@ sk_window_dispose (GObject *object)
   g_clear_handle_id (&self->restyle, g_source_remove);
   if (self->client != NULL)
     g_signal_handlers_disconnect_by_data (self->client, self);
-  if (self->proxy != NULL)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
-  g_clear_object (&self->proxy);
+  sk_app_set_proxy (&self->proxy, NULL, self);
   g_clear_object (&self->client);
   forget_ticket (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SK_TYPE_WINDOW);

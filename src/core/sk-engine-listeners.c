@@ -48,6 +48,18 @@ sk_engine_lookup_badge (SkEngine *self,
 }
 
 gboolean
+sk_engine_roll_back (SkEngine *self, SkEngineUndo undo)
+{
+  sk_store_rollback (self->store);
+  /* memory follows the database */
+  if (undo == SK_ENGINE_UNDO_RELOAD)
+    sk_engine_reload (self, NULL);
+  else if (undo == SK_ENGINE_UNDO_REQUEUE)
+    sk_engine_requeue (self, NULL);
+  return FALSE;
+}
+
+gboolean
 sk_engine_requeue_and_commit (SkEngine *self,
                               gboolean ok,
                               gboolean requeue_on_failure,
@@ -55,10 +67,8 @@ sk_engine_requeue_and_commit (SkEngine *self,
 {
   if (ok && sk_engine_requeue (self, error) && sk_store_commit (self->store, error))
     return TRUE;
-  sk_store_rollback (self->store);
-  if (requeue_on_failure)
-    sk_engine_requeue (self, NULL); /* memory follows the database */
-  return FALSE;
+  return sk_engine_roll_back (self,
+                              requeue_on_failure ? SK_ENGINE_UNDO_REQUEUE : SK_ENGINE_UNDO_NOTHING);
 }
 
 gboolean

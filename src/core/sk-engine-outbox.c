@@ -9,19 +9,18 @@ gboolean
 sk_engine_outbox_row (
     SkEngine *self, const char *kind, const char *sql, const char *id, gint64 now, GError **error)
 {
-  g_autofree char *payload = NULL;
-  sqlite3_stmt *stmt = sk_store_query (self->store, error, sql, "s", id);
+  GError *local = NULL;
+  g_autofree char *payload = sk_store_dup_text (self->store,
+                                                sk_store_query (self->store, &local, sql, "s", id),
+                                                &local);
 
-  if (stmt == NULL)
-    return FALSE;
-  if (sk_store_step (self->store, stmt, error) != SQLITE_ROW)
+  if (payload == NULL)
     {
-      sqlite3_reset (stmt);
-      if (error && *error == NULL)
-        g_set_error (error, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND, "%s %s vanished", kind, id);
+      if (local == NULL)
+        g_set_error (&local, SK_ENGINE_ERROR, SK_ENGINE_ERROR_NOT_FOUND, "%s %s vanished", kind,
+                     id);
+      g_propagate_error (error, local);
       return FALSE;
     }
-  payload = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
   return sk_store_outbox_add (self->store, kind, id, payload, now, error);
 }

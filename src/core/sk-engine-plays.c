@@ -68,13 +68,11 @@ sk_engine_set_idle (SkEngine *self, const char *message, GError **error)
   return TRUE;
 
 fail:
-  sk_store_rollback (self->store);
   self->current_song = g_steal_pointer (&song);
   self->current_play = g_steal_pointer (&play);
   self->current_why = g_steal_pointer (&why);
-  if (self->current_song != NULL)
-    sk_engine_requeue (self, NULL); /* memory follows the database */
-  return FALSE;
+  return sk_engine_roll_back (self, self->current_song != NULL ? SK_ENGINE_UNDO_REQUEUE
+                                                               : SK_ENGINE_UNDO_NOTHING);
 }
 
 gboolean
@@ -184,10 +182,7 @@ sk_engine_start_song (SkEngine *self, const char *song, char **play_id_out, GErr
   return TRUE;
 
 fail:
-  sk_store_rollback (self->store);
-  /* memory follows the database: reload what the rollback undid */
-  sk_engine_reload (self, NULL);
-  return FALSE;
+  return sk_engine_roll_back (self, SK_ENGINE_UNDO_RELOAD);
 }
 
 gboolean
@@ -222,9 +217,7 @@ sk_engine_mark_unplayable (SkEngine *self, const char *song_id, const char *reas
   return TRUE;
 
 fail:
-  sk_store_rollback (self->store);
-  sk_engine_reload (self, NULL);
-  return FALSE;
+  return sk_engine_roll_back (self, SK_ENGINE_UNDO_RELOAD);
 }
 
 /* The fallback's list: as the queue, but every playable song of the
@@ -264,19 +257,15 @@ sk_engine_dup_ranked_playable (SkEngine *self)
 char *
 sk_engine_dup_song_title (SkEngine *self, const char *song_id)
 {
-  sqlite3_stmt *stmt;
-  char *title = NULL;
+  char *title;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), NULL);
 
   if (song_id == NULL)
     return g_strdup ("—");
-  stmt = sk_store_query (self->store, NULL, "SELECT title FROM songs WHERE id = ?1", "s", song_id);
-  if (stmt == NULL)
-    return g_strdup (song_id);
-  if (sk_store_step (self->store, stmt, NULL) == SQLITE_ROW &&
-      sqlite3_column_text (stmt, 0) != NULL)
-    title = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
+  title = sk_store_dup_text (self->store,
+                             sk_store_query (self->store, NULL,
+                                             "SELECT title FROM songs WHERE id = ?1", "s", song_id),
+                             NULL);
   return title != NULL ? title : g_strdup (song_id);
 }

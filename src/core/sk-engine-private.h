@@ -118,11 +118,23 @@ G_GNUC_INTERNAL gboolean sk_engine_find_badge (SkEngine *self,
                                                char **user_id,
                                                char **revoked_at,
                                                GError **error);
+/* What in memory follows the database again once a transaction is rolled
+ * back: nothing, the queue (it may have seen what the rollback undid), or
+ * the songs and the queue (a reload). */
+typedef enum
+{
+  SK_ENGINE_UNDO_NOTHING,
+  SK_ENGINE_UNDO_REQUEUE,
+  SK_ENGINE_UNDO_RELOAD,
+} SkEngineUndo;
+
+/* Rolls the transaction back, then brings memory back as @undo says;
+ * FALSE always, for a failure path to return. */
+G_GNUC_INTERNAL gboolean sk_engine_roll_back (SkEngine *self, SkEngineUndo undo);
 /* The end of a transaction that changes who is here: when @ok (its work
  * went well) the queue is recomputed and the transaction committed; else,
  * or when either fails, it is rolled back and, when @requeue_on_failure,
- * the queue in memory follows the database again (it may have seen what
- * the rollback undid). */
+ * the queue in memory follows the database again. */
 G_GNUC_INTERNAL gboolean sk_engine_requeue_and_commit (SkEngine *self,
                                                        gboolean ok,
                                                        gboolean requeue_on_failure,

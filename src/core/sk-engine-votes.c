@@ -232,11 +232,9 @@ sk_engine_vote (SkEngine *self, const char *user_id, int value, GError **error)
   return TRUE;
 
 fail:
-  sk_store_rollback (self->store);
-  /* the queue in memory may have seen the taste the rollback undid */
-  sk_engine_requeue (self, NULL);
   g_propagate_error (error, local);
-  return FALSE;
+  /* the queue in memory may have seen the taste the rollback undid */
+  return sk_engine_roll_back (self, SK_ENGINE_UNDO_REQUEUE);
 }
 
 /* The crowd veto (docs/DESIGN.md, "Crowd veto"): with the setting

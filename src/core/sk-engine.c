@@ -667,11 +667,7 @@ sk_engine_refresh (SkEngine *self, GError **error)
     return FALSE;
   if (!expire_now (self, error) || !sk_engine_requeue (self, error) ||
       !sk_store_commit (self->store, error))
-    {
-      sk_store_rollback (self->store);
-      sk_engine_requeue (self, NULL);
-      return FALSE;
-    }
+    return sk_engine_roll_back (self, SK_ENGINE_UNDO_REQUEUE);
   return TRUE;
 }
 

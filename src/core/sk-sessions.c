@@ -63,24 +63,18 @@ sk_sessions_get_length (SkSessions *self)
 static gboolean
 outbox_session (SkSessions *self, const char *session_id, gint64 now, GError **error)
 {
-  sqlite3_stmt *stmt;
-  g_autofree char *payload = NULL;
+  g_autofree char *payload = sk_store_dup_text (
+      self->store,
+      sk_store_query (self->store, error,
+                      "SELECT json_object('id', id, 'user_id', user_id, 'player_id', player_id, "
+                      "'checked_in_at', checked_in_at, 'expires_at', expires_at, "
+                      "'status', status, 'created_at', created_at) "
+                      "FROM sessions WHERE id = ?1",
+                      "s", session_id),
+      error);
 
-  stmt = sk_store_query (self->store, error,
-                         "SELECT json_object('id', id, 'user_id', user_id, 'player_id', player_id, "
-                         "'checked_in_at', checked_in_at, 'expires_at', expires_at, "
-                         "'status', status, 'created_at', created_at) "
-                         "FROM sessions WHERE id = ?1",
-                         "s", session_id);
-  if (stmt == NULL)
+  if (payload == NULL)
     return FALSE;
-  if (sk_store_step (self->store, stmt, error) != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  payload = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
   return sk_store_outbox_add (self->store, "session", session_id, payload, now, error);
 }
 

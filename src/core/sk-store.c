@@ -619,6 +619,19 @@ sk_store_collect_texts (SkStore *self, sqlite3_stmt *stmt, GPtrArray *texts, GEr
   return rc == SQLITE_DONE;
 }
 
+char *
+sk_store_dup_text (SkStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  char *text = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  if (sk_store_step (self, stmt, error) == SQLITE_ROW)
+    text = g_strdup (sk_store_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return text;
+}
+
 gboolean
 sk_store_exec (SkStore *self, const char *sql, GError **error)
 {
@@ -733,16 +746,10 @@ sk_store_after_commit (SkStore *self, SkStoreCommitFunc func, gpointer data, GDe
 char *
 sk_store_dup_setting (SkStore *self, const char *key)
 {
-  sqlite3_stmt *stmt;
-  char *value = NULL;
-
-  stmt = sk_store_query (self, NULL, "SELECT value FROM settings WHERE key = ?1", "s", key);
-  if (stmt == NULL)
-    return NULL;
-  if (sk_store_step (self, stmt, NULL) == SQLITE_ROW)
-    value = g_strdup (sk_store_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return value;
+  return sk_store_dup_text (self,
+                            sk_store_query (self, NULL, "SELECT value FROM settings WHERE key = ?1",
+                                            "s", key),
+                            NULL);
 }
 
 gboolean

@@ -88,6 +88,10 @@ gboolean sk_store_has_row (SkStore *self, sqlite3_stmt *stmt, GError **error);
  * FALSE with @error set on failure (a NULL @stmt gives FALSE). */
 gboolean
 sk_store_collect_texts (SkStore *self, sqlite3_stmt *stmt, GPtrArray *texts, GError **error);
+/* The first column of the first row of @stmt (from sk_store_query),
+ * copied, then a reset: NULL when there is no row or its value is NULL
+ * (@error unset), or on failure (@error set; a NULL @stmt gives NULL). */
+char *sk_store_dup_text (SkStore *self, sqlite3_stmt *stmt, GError **error);
 
 /* Transactions nest: only the outermost begin/commit reaches SQLite; a
  * rollback at any depth rolls the whole transaction back. */

@@ -119,6 +119,7 @@ sk_sync_apply_answer (SkSync *self, SkSyncPush *p, JsonObject *root, gboolean *m
   g_autofree char *server_player = NULL, *cursor_text = NULL;
   SkSyncPulled a = { 0, 0, 0 };
   JsonObject *ch;
+  gboolean full = sk_sync_in_full_pull (self);
 
   if (acks == NULL || !JSON_NODE_HOLDS_OBJECT (acks))
     return sk_sync_malformed (error, "“acks” is not an object");
@@ -146,8 +147,10 @@ sk_sync_apply_answer (SkSync *self, SkSyncPush *p, JsonObject *root, gboolean *m
     return FALSE;
   if (server_player != NULL && !sk_sync_set_state (self, "player_id", server_player, error))
     goto fail;
-  if (!sk_sync_apply_pulled (self, server_player, ch, deleted, &a, error) ||
-      !delete_acked (self, p, error) || !sk_sync_set_state (self, "cursor", cursor_text, error) ||
+  if ((full && !sk_sync_full_pull_note (self, p, ch, error)) ||
+      !sk_sync_apply_pulled (self, server_player, ch, deleted, &a, error) ||
+      !delete_acked (self, p, error) || (full && !*more && !sk_sync_full_pull_end (self, error)) ||
+      !sk_sync_set_state (self, "cursor", cursor_text, error) ||
       !sk_store_commit (self->store, error))
     goto fail;
   log_refused (errors);

@@ -123,6 +123,21 @@ G_GNUC_INTERNAL gboolean sk_sync_apply_pulled (SkSync *self,
                                                SkSyncPulled *counts,
                                                GError **error);
 
+/* sk-sync-full.c: a full pull after SK412, which then drops the rows the
+ * cloud no longer has */
+/* Drops the cursor and begins a full pull (its notes empty). */
+G_GNUC_INTERNAL gboolean sk_sync_full_pull_begin (SkSync *self, GError **error);
+G_GNUC_INTERNAL gboolean sk_sync_in_full_pull (SkSync *self);
+/* A full pull whose notes this connection lost (a restart) begins again. */
+G_GNUC_INTERNAL gboolean sk_sync_full_pull_resume (SkSync *self, GError **error);
+/* Notes the ids of @p and of @changes, in the answer's transaction. */
+G_GNUC_INTERNAL gboolean sk_sync_full_pull_note (SkSync *self,
+                                                 SkSyncPush *p,
+                                                 JsonObject *changes,
+                                                 GError **error);
+/* After the last page, in its transaction: the rows not noted go. */
+G_GNUC_INTERNAL gboolean sk_sync_full_pull_end (SkSync *self, GError **error);
+
 /* sk-sync-answer.c */
 /* One answer, whole or not at all, in one transaction. *@more: call
  * again at once. */

@@ -99,16 +99,24 @@ on_answer (GObject *source, GAsyncResult *result, gpointer data)
     {
       GError *e = http_error (status, body);
 
-      /* a cursor this database did not give (a restored project): pull
-       * again from the start, once a round */
-      if (status == 400 && strstr (e->message, "SK411") != NULL && !self->cursor_reset)
+      /* a cursor this database did not give (a restored project), or
+       * one older than the oldest deletion it keeps (a full pull, which
+       * then drops what the cloud no longer has): pull again from the
+       * start, once a round */
+      gboolean behind = status == 400 && strstr (e->message, "SK412") != NULL;
+
+      if (status == 400 && (behind || strstr (e->message, "SK411") != NULL) && !self->cursor_reset)
         {
           g_autoptr (GError) local = NULL;
 
-          g_warning ("sync: %s; pulling again from the start", e->message);
+          if (behind) /* expected after a long time offline */
+            g_message ("sync: %s; pulling everything again", e->message);
+          else
+            g_warning ("sync: %s; pulling again from the start", e->message);
           g_error_free (e);
           self->cursor_reset = TRUE;
-          if (sk_sync_set_state (self, "cursor", NULL, &local))
+          if (behind ? sk_sync_full_pull_begin (self, &local)
+                     : sk_sync_set_state (self, "cursor", NULL, &local))
             {
               call_next (self);
               return;
@@ -155,7 +163,7 @@ call_next (SkSync *self)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *server_player = sk_sync_dup_state (self, "player_id");
-  g_autofree char *cursor = sk_sync_dup_state (self, "cursor");
+  g_autofree char *cursor = NULL;
   g_autofree char *body = NULL;
   g_autoptr (SoupMessage) msg = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -167,6 +175,12 @@ call_next (SkSync *self)
       round_done (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped"));
       return;
     }
+  if (!sk_sync_full_pull_resume (self, &error))
+    {
+      round_done (self, g_steal_pointer (&error));
+      return;
+    }
+  cursor = sk_sync_dup_state (self, "cursor");
   push = sk_sync_read_outbox (self, server_player, &error);
   if (push == NULL)
     {

@@ -44,15 +44,11 @@ sk_sync_count_pending (SkSync *self)
 char *
 sk_sync_dup_state (SkSync *self, const char *key)
 {
-  sqlite3_stmt *stmt = sk_store_query (self->store, NULL,
-                                       "SELECT value FROM sync_state WHERE key = ?1", "s", key);
-  char *value = NULL;
-
-  if (stmt != NULL && sk_store_step (self->store, stmt, NULL) == SQLITE_ROW)
-    value = g_strdup (sk_store_column_text (stmt, 0));
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
-  return value;
+  return sk_store_dup_text (self->store,
+                            sk_store_query (self->store, NULL,
+                                            "SELECT value FROM sync_state WHERE key = ?1", "s",
+                                            key),
+                            NULL);
 }
 
 gboolean

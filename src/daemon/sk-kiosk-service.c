@@ -253,22 +253,15 @@ on_vote_recorded (
     SkEngine *engine, const char *user_id, const char *song_id, int value, SkKioskService *self)
 {
   SkStore *store = sk_engine_get_store (engine);
-  g_autofree char *name = NULL;
+  g_autofree char *name = sk_store_dup_text (
+      store,
+      sk_store_query (store, NULL,
+                      "SELECT coalesce(display_name, name, 'Listener') FROM profiles WHERE id = ?1",
+                      "s", user_id),
+      NULL);
   const SkQueueEntry *q;
   guint n = 0;
-  sqlite3_stmt *stmt;
 
-  stmt = sk_store_prepare (store,
-                           "SELECT coalesce(display_name, name, 'Listener') FROM profiles "
-                           "WHERE id = ?1",
-                           NULL);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
-      if (sk_store_step (store, stmt, NULL) == SQLITE_ROW)
-        name = g_strdup (sk_store_column_text (stmt, 0));
-      sqlite3_reset (stmt);
-    }
   q = sk_engine_get_queue (engine, &n);
   sk_dbus_kiosk1_emit_vote_recorded (self->skeleton, user_id, name ? name : "", song_id, value,
                                      n > 0 ? q[0].song_id : "");

@@ -12,6 +12,8 @@
  * - A pull returns what concerns the venue and a cursor; the next pull
  *   from it returns nothing new; deletions come back as tombstones; a big
  *   pull comes in pages.
+ * - Tombstones older than the horizon are pruned, and only they; a cursor
+ *   older than one pruned is refused (SK412, as 400 through the gateway).
  * - Through the PostgREST-compatible gateway (tests/gateway), the codes
  *   come with the HTTP status the kiosk reads: PT403 as 403, SK4xx as 400. */
 #include "config.h"
@@ -906,6 +908,111 @@ test_pages (void)
   }
 }
 
+#define OLD_SONG "31000000-0000-4000-8000-000000000001"
+#define NEWER_SONG "31000000-0000-4000-8000-000000000002"
+#define PRUNE_GUEST "21000000-0000-4000-8000-000000000001"
+
+/* The cursor of a pull from @cursor (NULL: the start) to its last page. */
+static char *
+caught_up (const char *cursor)
+{
+  char *c = g_strdup (cursor);
+  gboolean more = TRUE;
+
+  for (guint pages = 0; more; pages++)
+    {
+      g_autoptr (JsonNode) r = sync_call (BAR_TOKEN, NULL, c, NULL);
+
+      g_assert_cmpuint (pages, <, 20);
+      more = more_of (r);
+      g_free (c);
+      c = cursor_of (r);
+    }
+  return c;
+}
+
+static int
+tombstones_of (const char *row_key)
+{
+  const char *params[] = { row_key };
+  g_autofree char
+      *v = sk_test_pg_value (db, "SELECT count(*) FROM soundscape.tombstones WHERE row_key = $1", 1,
+                             params);
+
+  return atoi (v);
+}
+
+/* Pruning (sql/008_tombstone_pruning.sql) removes the tombstones older
+ * than the horizon, and only those; a cursor older than a tombstone
+ * pruned is refused with SK412, its push not applied; a first pull and a
+ * cursor newer than every tombstone pruned are served. Only the owner
+ * prunes. */
+static void
+test_prune (void)
+{
+  g_autofree char *before = NULL, *after = NULL, *state = NULL, *anon_state = NULL;
+  g_autofree char *n = NULL, *again = NULL;
+  g_autoptr (JsonNode) fine = NULL;
+  int total;
+
+  if (skip_without_pg ())
+    return;
+  before = caught_up (NULL);
+  sk_test_pg_exec (db, "INSERT INTO public.songs (id, title, file_url, embedding) VALUES "
+                       "('" OLD_SONG "', 'Old', 'https://media.example.org/old.flac', "
+                       "  '[0.5,0.5,0.5,0.5,0.5]'), "
+                       "('" NEWER_SONG "', 'Newer', 'https://media.example.org/newer.flac', "
+                       "  '[0.5,0.5,0.5,0.5,0.5]');"
+                       "DELETE FROM public.songs WHERE id IN ('" OLD_SONG "', '" NEWER_SONG "');"
+                       "UPDATE soundscape.tombstones SET deleted_at = now() - interval '31 days' "
+                       "  WHERE row_key = '" OLD_SONG "';"
+                       "UPDATE soundscape.tombstones SET deleted_at = now() - interval '29 days' "
+                       "  WHERE row_key = '" NEWER_SONG "';");
+  after = caught_up (before);
+  total = count ("SELECT count(*) FROM soundscape.tombstones");
+  g_assert_cmpint (tombstones_of (OLD_SONG), ==, 1);
+
+  /* the default horizon, 30 days: the old one goes, nothing else */
+  n = sk_test_pg_value (db, "SELECT soundscape.prune_tombstones()", 0, NULL);
+  g_assert_cmpstr (n, ==, "1");
+  g_assert_cmpint (tombstones_of (OLD_SONG), ==, 0);
+  g_assert_cmpint (tombstones_of (NEWER_SONG), ==, 1);
+  g_assert_cmpint (count ("SELECT count(*) FROM soundscape.tombstones"), ==, total - 1);
+  g_free (n);
+  n = sk_test_pg_value (db, "SELECT soundscape.prune_tombstones()", 0, NULL);
+  g_assert_cmpstr (n, ==, "0");
+
+  /* a cursor from before the deletion would miss it: refused, the push
+   * with it not applied */
+  state = sync_refused (BAR_TOKEN,
+                        "{\"profiles\": [{\"id\": \"" PRUNE_GUEST "\", \"is_guest\": true}]}",
+                        before);
+  g_assert_cmpstr (state, ==, "SK412");
+  g_assert_cmpint (count ("SELECT count(*) FROM public.profiles WHERE id = '" PRUNE_GUEST "'"), ==,
+                   0);
+  /* a cursor from after it, and a first pull, are served */
+  fine = sync_call (BAR_TOKEN, NULL, after, NULL);
+  g_assert_true (pull_is_empty (fine));
+  again = caught_up (NULL);
+
+  /* a shorter horizon (a manager's setting) prunes the newer one too */
+  sk_test_pg_exec (db, "UPDATE soundscape.tombstone_pruning SET horizon = interval '28 days'");
+  g_free (n);
+  n = sk_test_pg_value (db, "SELECT soundscape.prune_tombstones()", 0, NULL);
+  g_assert_cmpstr (n, ==, "1");
+  g_assert_cmpint (tombstones_of (NEWER_SONG), ==, 0);
+  sk_test_pg_exec (db, "UPDATE soundscape.tombstone_pruning SET horizon = interval '30 days'");
+  g_clear_pointer (&fine, json_node_unref);
+  fine = sync_call (BAR_TOKEN, NULL, again, NULL);
+  g_assert_true (pull_is_empty (fine));
+
+  /* the API's roles cannot prune */
+  sk_test_pg_exec (db, "SET ROLE anon");
+  anon_state = sk_test_pg_error_state (db, "SELECT soundscape.prune_tombstones()", 0, NULL);
+  sk_test_pg_exec (db, "RESET ROLE");
+  g_assert_cmpstr (anon_state, ==, "42501");
+}
+
 /* kiosk_sync as the kiosk calls it, POST /rest/v1/rpc/kiosk_sync through
  * the gateway: the status and the body. */
 static char *
@@ -944,6 +1051,9 @@ test_http (void)
     { "{\"p_token\": \"" BAR_TOKEN "\", \"p_push\": [], \"p_cursor\": null}", 400, "SK410" },
     { "{\"p_token\": \"" BAR_TOKEN "\", \"p_push\": null, \"p_cursor\": {\"v\": 9}}", 400,
       "SK411" },
+    { "{\"p_token\": \"" BAR_TOKEN "\", \"p_push\": null, \"p_cursor\": {\"v\": 1, "
+      "\"s\": \"3:3:\"}}",
+      400, "SK412" },
     /* a bad row is no error of the call: 200, with its code in acks */
     { "{\"p_token\": \"" BAR_TOKEN "\", \"p_cursor\": null, \"p_push\": {\"votes\": "
       "[{\"id\": \"" BAD_ID "80\", \"user_id\": \"" GUEST "\", \"song_id\": \"" RAIN "\", "
@@ -1007,6 +1117,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kiosk-sync/6-pull", test_pull);
   g_test_add_func ("/kiosk-sync/7-tombstones", test_tombstones);
   g_test_add_func ("/kiosk-sync/8-pages", test_pages);
+  g_test_add_func ("/kiosk-sync/8-prune", test_prune);
   g_test_add_func ("/kiosk-sync/9-http", test_http);
   rc = g_test_run ();
   g_clear_pointer (&db, PQfinish);

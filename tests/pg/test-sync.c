@@ -16,6 +16,10 @@
  * - A new kiosk joining a large library (2 500 songs, more than a page)
  *   pulls it page by page to the end: every song once, nothing waits,
  *   and the cursor it keeps is a finished pull's.
+ * - Tombstones pruned (sql/008_tombstone_pruning.sql): a kiosk within
+ *   the horizon pulls a deletion as before; a kiosk whose cursor is older
+ *   than the tombstones pruned pulls everything again and ends with
+ *   exactly the server's rows, its own writes meanwhile pushed, not lost.
  * - Chaos (/sync/chaos, its own meson test): 1 000 votes and 200 check-ins
  *   while every fault comes at random for 60 s; then the outbox drains
  *   within 30 s, the server holds exactly those rows, and its tastes equal
@@ -624,6 +628,138 @@ test_large_first_pull (void)
   sk_test_rmdir (dir2);
 }
 
+/* ---- pruned tombstones ----------------------------------------------- */
+
+#define KEPT_SONG "70000000-0000-4000-8000-000000000001"
+#define GONE_SONG "70000000-0000-4000-8000-000000000002"
+#define NEAR_SONG "70000000-0000-4000-8000-000000000003"
+#define GONE_BADGE "0B000001"
+/* a role given at this kiosk alone: the kiosk never pushes roles */
+#define LOCAL_ROLE "71000000-0000-4000-8000-000000000001"
+
+/* A song of the catalogue in this player's library, on the server. */
+static void
+cloud_song (const char *id)
+{
+  g_free (cloud ("INSERT INTO public.songs (id, title, file_url, embedding) VALUES "
+                 "('%s', 'Song %s', 'https://media.example.org/%s.flac', '[0.5,0.5,0.5,0.5,0.5]');"
+                 "INSERT INTO public.player_library (player_id, song_id) VALUES ('" BAR "', '%s')",
+                 id, id, id, id));
+}
+
+static void
+cloud_delete_song (const char *id)
+{
+  g_free (cloud ("DELETE FROM public.player_library WHERE song_id = '%s';"
+                 "DELETE FROM public.songs WHERE id = '%s'",
+                 id, id));
+}
+
+/* The ids of a table, sorted and joined, here and on the server. */
+static void
+assert_same_ids (const char *local_sql, const char *server_sql)
+{
+  g_autofree char *here = sk_test_query_text (sk_engine_get_store (engine), local_sql, NULL);
+  g_autofree char *there = cloud ("%s", server_sql);
+
+  g_assert_cmpstr (here, ==, there);
+}
+
+/* Within the horizon a pruning leaves the recent tombstones: the next
+ * round pulls the deletion, and nothing else changes (a row only a full
+ * pull would drop, a role given at this kiosk, stays). */
+static void
+test_within_horizon (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (skip_without_cloud ())
+    return;
+  cloud_song (NEAR_SONG);
+  round_ok ();
+  engine_picks_up ();
+  g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id = '" NEAR_SONG "'"), ==, 1);
+  g_assert_true (sk_store_run_sql (sk_engine_get_store (engine), &error,
+                                   "INSERT INTO roles (id, user_id, role, created_at) VALUES "
+                                   "('" LOCAL_ROLE "', '" MANAGER "', 'admin', "
+                                   "'2026-01-01T00:00:00.000Z')",
+                                   ""));
+  g_assert_no_error (error);
+
+  cloud_delete_song (NEAR_SONG);
+  g_assert_cmpint (cloud_int ("SELECT soundscape.prune_tombstones()"), ==, 0);
+  g_assert_cmpint (cloud_int (
+                       "SELECT count(*) FROM soundscape.tombstones WHERE row_key = '" NEAR_SONG
+                       "'"),
+                   ==, 1);
+  round_ok ();
+  g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id = '" NEAR_SONG "'"), ==, 0);
+  g_assert_cmpint (local_int ("SELECT count(*) FROM roles WHERE id = '" LOCAL_ROLE "'"), ==, 1);
+}
+
+/* A kiosk whose cursor is older than the tombstones pruned: the server
+ * says so (SK412), the kiosk pulls everything again and drops what the
+ * server no longer has, keeps and then pushes what it wrote meanwhile,
+ * and ends with exactly the server's rows. */
+static void
+test_behind_horizon (void)
+{
+  if (skip_without_cloud ())
+    return;
+  cloud_song (KEPT_SONG);
+  cloud_song (GONE_SONG);
+  g_free (
+      cloud ("INSERT INTO public.badges (uid, user_id) VALUES ('" GONE_BADGE "', '" MANAGER "')"));
+  round_ok ();
+  engine_picks_up ();
+  g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id IN ('" KEPT_SONG "', '" GONE_SONG
+                              "')"),
+                   ==, 2);
+  g_assert_cmpint (local_int ("SELECT count(*) FROM badges WHERE uid = '" GONE_BADGE "'"), ==, 1);
+
+  /* the kiosk does not sync for longer than the horizon: deletions on
+   * the server, their tombstones pruned; listeners here meanwhile */
+  cloud_delete_song (GONE_SONG);
+  g_free (cloud ("DELETE FROM public.badges WHERE uid = '" GONE_BADGE "'"));
+  g_free (cloud ("UPDATE soundscape.tombstones SET deleted_at = now() - interval '31 days'"));
+  g_assert_cmpint (cloud_int ("SELECT soundscape.prune_tombstones()"), >=, 3);
+  g_assert_cmpint (cloud_int ("SELECT count(*) FROM soundscape.tombstones"), ==, 0);
+  join_listeners (2);
+  play_and_vote (21);
+  g_assert_cmpint (local_int ("SELECT count(*) FROM outbox"), >, 0);
+
+  round_ok ();
+  engine_picks_up ();
+  g_assert_cmpstr (sk_sync_get_last_error (sync_client), ==, "");
+  g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id = '" GONE_SONG "'"), ==, 0);
+  g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id = '" KEPT_SONG "'"), ==, 1);
+  g_assert_cmpint (local_int ("SELECT count(*) FROM badges WHERE uid = '" GONE_BADGE "'"), ==, 0);
+  /* roles are the cloud's word: one given at this kiosk alone goes */
+  g_assert_cmpint (local_int ("SELECT count(*) FROM roles WHERE id = '" LOCAL_ROLE "'"), ==, 0);
+  g_assert_cmpint (local_int ("SELECT count(*) FROM sync_state WHERE key = 'full_pull'"), ==, 0);
+  assert_all_synced ();
+  assert_same_ids ("SELECT group_concat(id, ',') FROM (SELECT id FROM songs "
+                   "WHERE file_url LIKE 'http%' ORDER BY id)",
+                   "SELECT string_agg(id::text, ',' ORDER BY id::text) FROM public.songs "
+                   "WHERE file_url ~ '^https?://'");
+  assert_same_ids ("SELECT group_concat(song_id, ',') FROM (SELECT song_id FROM player_library "
+                   "ORDER BY song_id)",
+                   "SELECT string_agg(song_id::text, ',' ORDER BY song_id::text) "
+                   "FROM public.player_library WHERE player_id = '" BAR "'");
+  assert_same_ids ("SELECT group_concat(uid, ',') FROM (SELECT uid FROM badges ORDER BY uid)",
+                   "SELECT string_agg(uid, ',' ORDER BY uid) FROM public.badges");
+  assert_same_ids ("SELECT group_concat(id, ',') FROM (SELECT id FROM sessions ORDER BY id)",
+                   "SELECT string_agg(id::text, ',' ORDER BY id::text) FROM public.sessions "
+                   "WHERE player_id = '" BAR "'");
+  assert_same_ids ("SELECT coalesce(group_concat(id, ','), '') FROM (SELECT id FROM roles ORDER BY id)",
+                   "SELECT coalesce(string_agg(id::text, ',' ORDER BY id::text), '') "
+                   "FROM public.roles");
+
+  /* the cursor is a new one: the next round is an ordinary one */
+  round_ok ();
+  g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id = '" KEPT_SONG "'"), ==, 1);
+}
+
 /* ---- chaos ----------------------------------------------------------- */
 
 typedef struct
@@ -762,6 +898,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/4-faults", test_faults);
   g_test_add_func ("/sync/5-pull-keeps-pending-vote", test_pull_keeps_pending_vote);
   g_test_add_func ("/sync/6-large-first-pull", test_large_first_pull);
+  g_test_add_func ("/sync/7-within-horizon", test_within_horizon);
+  g_test_add_func ("/sync/8-behind-horizon", test_behind_horizon);
   g_test_add_func ("/sync/chaos", test_chaos);
   rc = g_test_run ();
 
