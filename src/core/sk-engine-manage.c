@@ -68,16 +68,13 @@ sk_engine_rename_listener (SkEngine *self,
   ts = sk_time_format (now);
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!sk_store_run_sql (self->store, error,
-                         "UPDATE profiles SET display_name = ?2, updated_at = ?3 WHERE id = ?1",
-                         "sss", user_id, name, ts) ||
-      !sk_engine_outbox_row (self, "profile", PROFILE_JSON, user_id, now, error) ||
-      !sk_store_commit (self->store, error))
-    {
-      sk_store_rollback (self->store);
-      return FALSE;
-    }
-  return TRUE;
+  return sk_store_end (
+      self->store,
+      sk_store_run_sql (self->store, error,
+                        "UPDATE profiles SET display_name = ?2, updated_at = ?3 WHERE id = ?1",
+                        "sss", user_id, name, ts) &&
+          sk_engine_outbox_row (self, "profile", PROFILE_JSON, user_id, now, error),
+      error);
 }
 
 gboolean
@@ -133,18 +130,14 @@ sk_engine_set_role (SkEngine *self, const char *user_id, const char *role, GErro
   id = sk_uuid_new ();
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!sk_store_run_sql (self->store, error, "DELETE FROM roles WHERE user_id = ?1", "s",
-                         user_id) ||
-      (strcmp (role, "listener") != 0 &&
-       !sk_store_run_sql (self->store, error,
-                          "INSERT INTO roles (id, user_id, role, created_at) VALUES (?3, ?1, ?2, ?4)",
-                          "ssss", user_id, role, id, ts)) ||
-      !sk_store_commit (self->store, error))
-    {
-      sk_store_rollback (self->store);
-      return FALSE;
-    }
-  return TRUE;
+  return sk_store_end (
+      self->store,
+      sk_store_run_sql (self->store, error, "DELETE FROM roles WHERE user_id = ?1", "s", user_id) &&
+          (strcmp (role, "listener") == 0 ||
+           sk_store_run_sql (self->store, error,
+                             "INSERT INTO roles (id, user_id, role, created_at) VALUES (?3, ?1, ?2, ?4)",
+                             "ssss", user_id, role, id, ts)),
+      error);
 }
 
 /* --- this player's library ---------------------------------------------- */
@@ -201,11 +194,8 @@ static gboolean
 finish_library (SkEngine *self, GError **error)
 {
   self->songs_touched = TRUE;
-  if (!sk_store_commit (self->store, error))
-    {
-      sk_store_rollback (self->store);
-      return FALSE;
-    }
+  if (!sk_store_end (self->store, TRUE, error))
+    return FALSE;
   /* the candidates follow, and the queue */
   return sk_engine_reload (self, error) && sk_engine_requeue (self, error);
 }

@@ -607,13 +607,9 @@ sk_engine_requeue (SkEngine *self, GError **error)
   /* a read-only store (status, queue) computes the queue and keeps it */
   if (!sk_store_is_read_only (self->store))
     {
-      if (!sk_store_begin (self->store, error))
+      if (!sk_store_begin (self->store, error) ||
+          !sk_store_end (self->store, write_queue (self, now, error), error))
         return FALSE;
-      if (!write_queue (self, now, error) || !sk_store_commit (self->store, error))
-        {
-          sk_store_rollback (self->store);
-          return FALSE;
-        }
     }
 
   sk_engine_arm_expiry (self);

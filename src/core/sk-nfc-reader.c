@@ -750,21 +750,15 @@ record_status (SkNfcReader *self, SkEngine *engine)
   const char *status = sk_nfc_status_to_string (self->status);
   const char *conn = sk_nfc_reader_get_connstring (self);
 
-  if (!sk_store_begin (store, &error))
-    goto fail;
-  if (!sk_store_set_setting (store, "nfc_status", status, &error) ||
-      !sk_store_set_setting (store, "nfc_model", self->model, &error) ||
-      !sk_store_set_setting (store, "nfc_connstring", conn, &error) ||
-      !sk_store_set_setting (store, "nfc_message", self->message, &error) ||
-      !sk_store_set_setting (store, "nfc_status_at", at, &error) ||
-      !sk_store_commit (store, &error))
-    {
-      sk_store_rollback (store);
-      goto fail;
-    }
-  return;
-
-fail:
+  if (sk_store_begin (store, &error) &&
+      sk_store_end (store,
+                    sk_store_set_setting (store, "nfc_status", status, &error) &&
+                        sk_store_set_setting (store, "nfc_model", self->model, &error) &&
+                        sk_store_set_setting (store, "nfc_connstring", conn, &error) &&
+                        sk_store_set_setting (store, "nfc_message", self->message, &error) &&
+                        sk_store_set_setting (store, "nfc_status_at", at, &error),
+                    &error))
+    return;
   g_message ("The NFC reader's status was not recorded: %s", error->message);
 }
 

@@ -385,12 +385,10 @@ sk_schedule_save (SkSchedule *self, SkStore *store, GError **error)
 
   if (!sk_store_begin (store, error))
     return FALSE;
-  if (!sk_settings_set (store, "time_zone", *self->time_zone ? self->time_zone : NULL, error) ||
-      !sk_store_set_setting (store, KEY_HOURS, hours, error) ||
-      !sk_store_set_setting (store, KEY_CAPS, caps, error) || !sk_store_commit (store, error))
-    {
-      sk_store_rollback (store);
-      return FALSE;
-    }
-  return TRUE;
+  return sk_store_end (store,
+                       sk_settings_set (store, "time_zone",
+                                        *self->time_zone ? self->time_zone : NULL, error) &&
+                           sk_store_set_setting (store, KEY_HOURS, hours, error) &&
+                           sk_store_set_setting (store, KEY_CAPS, caps, error),
+                       error);
 }

@@ -76,6 +76,9 @@ sqlite3_stmt *
 sk_store_query (SkStore *self, GError **error, const char *sql, const char *types, ...);
 /* sk_store_query, then sk_store_run: a statement whose rows are not read. */
 gboolean sk_store_run_sql (SkStore *self, GError **error, const char *sql, const char *types, ...);
+/* sk_store_run_sql with the arguments in @args. */
+gboolean
+sk_store_run_sqlv (SkStore *self, GError **error, const char *sql, const char *types, va_list args);
 /* One step of @stmt (from sk_store_query), then a reset: SQLITE_ROW,
  * SQLITE_DONE, or -1 with @error set (a NULL @stmt gives -1). For a
  * question whose answer is whether there is a row. */
@@ -98,6 +101,10 @@ char *sk_store_dup_text (SkStore *self, sqlite3_stmt *stmt, GError **error);
 gboolean sk_store_begin (SkStore *self, GError **error);
 gboolean sk_store_commit (SkStore *self, GError **error);
 void sk_store_rollback (SkStore *self);
+/* Ends a transaction begun: commits it when @ok (its work went well, else
+ * @error is set already), rolls it back otherwise or when the commit
+ * fails. TRUE when it committed. */
+gboolean sk_store_end (SkStore *self, gboolean ok, GError **error);
 
 /* Runs @func (@data) once the outermost transaction open now has
  * committed, or at once when none is open; a rollback drops it. Then

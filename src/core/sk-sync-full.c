@@ -155,7 +155,8 @@ sk_sync_full_pull_end (SkSync *self, GError **error)
         return FALSE;
       dropped += (guint) sk_store_changes (self->store);
     }
-  g_message ("sync: a full pull is done; %u rows the cloud no longer has were dropped", dropped);
+  g_message ("sync: a full pull is done; %u %s the cloud no longer has dropped", dropped,
+             dropped == 1 ? "row" : "rows");
   return sk_store_exec (self->store, "DELETE FROM temp.sync_seen", error) &&
          sk_sync_set_state (self, STATE_KEY, NULL, error);
 }

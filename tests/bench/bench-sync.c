@@ -4,9 +4,11 @@
  * its sockets (requests and responses, headers and bodies, as sent; plain
  * HTTP on loopback, so without TLS's framing).
  *
- * Sizes: the issue's (100 000 songs, 10 000 votes) with SK_BENCH_SYNC_FULL=1,
- * which takes minutes on PGlite; a tenth of them by default (10 000 songs,
- * 1 000 votes), for CI's 2 minutes.
+ * Sizes: the pull of 100 000 songs by default (about 20 s of a run of under
+ * a minute here: every page costs the same, sql/009_paging.sql), the push
+ * at a tenth (1 000 votes), for CI's 2 minutes; SK_BENCH_SYNC_FULL=1 also
+ * pushes 10 000 votes (about 25 s more), SK_BENCH_SYNC_SMALL=1 pulls 10 000
+ * songs only.
  *
  * - A push of 10 000 votes: 50 listeners (20) at a kiosk with a 200-song
  *   catalogue rate 200 plays (50) through the real engine (each vote also
@@ -52,9 +54,8 @@
 #define N_IDLE_ROUNDS 10 /* idle rounds measured */
 #define ROUNDS_A_MINUTE 1.0
 
-/* The issue's sizes with SK_BENCH_SYNC_FULL=1 (about 6 minutes here);
- * a tenth of them by default, so that CI's run takes under 2 minutes. */
-static int n_songs = 10000;  /* the catalogue the new kiosk pulls */
+/* The defaults: the full pull, a tenth of the push (see the top). */
+static int n_songs = 100000; /* the catalogue the new kiosk pulls */
 static int n_listeners = 20; /* present, each rates every play */
 static int n_plays = 50;     /* n_listeners × n_plays votes */
 
@@ -151,6 +152,46 @@ round_s (Kiosk *k)
       return -1;
     }
   return (sk_bench_now_ns () - t0) / 1e9;
+}
+
+/* The times of @k's "changed" signals while pages arrive: one after each
+ * answer applied (and one as the round starts and ends). */
+static void
+on_changed (SkSync *sync, GArray *times)
+{
+  gint64 t = sk_bench_now_ns ();
+
+  (void) sync;
+  g_array_append_val (times, t);
+}
+
+#define EDGE_PAGES 10 /* the pages a pull's first and last page times are the median of */
+
+/* The time of each call of a pull from @times (see on_changed): from one
+ * answer applied to the next, so the server's work, the wire and the
+ * kiosk's. The medians of the first EDGE_PAGES calls and of the last
+ * EDGE_PAGES before the final one (which brings the tail of the last
+ * table, often nothing) in *@first and *@last, of all in *@median; the
+ * calls in *@n. */
+static void
+page_times (GArray *times, double *first, double *last, double *median, guint *n)
+{
+  g_autofree double *gaps = NULL, *head = NULL, *tail = NULL;
+  guint edge;
+
+  *n = times->len > 2 ? times->len - 2 : 0;
+  *first = *last = *median = 0;
+  if (*n == 0)
+    return;
+  gaps = g_new (double, *n);
+  for (guint i = 0; i < *n; i++)
+    gaps[i] = (g_array_index (times, gint64, i + 1) - g_array_index (times, gint64, i)) / 1e9;
+  edge = MIN (EDGE_PAGES, *n > 1 ? *n - 1 : 1);
+  head = g_memdup2 (gaps, edge * sizeof (double));
+  tail = g_memdup2 (gaps + (*n > 1 ? *n - 1 : 1) - edge, edge * sizeof (double));
+  *first = sk_bench_quantile (head, edge, 0.5);
+  *last = sk_bench_quantile (tail, edge, 0.5);
+  *median = sk_bench_quantile (gaps, *n, 0.5);
 }
 
 /* ---- plain calls through the gateway ----------------------------------- */
@@ -335,8 +376,11 @@ bench_pull_and_idle (SoupSession *session, const char *service_key, const char *
   g_autofree char *figure = NULL;
   Kiosk k = { 0 };
   guint64 b0, pull_bytes, get_bytes, idle_bytes, ping_bytes;
-  double pull_s, get_s;
+  double pull_s, get_s, first_s, last_s, median_s;
   gint64 n_library;
+  g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gulong changed_id;
+  guint n_pages;
 
   g_free (cloud ("INSERT INTO public.songs (id, title, artist, file_url, embedding, duration) "
                  "SELECT ('40000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, "
@@ -361,9 +405,11 @@ bench_pull_and_idle (SoupSession *session, const char *service_key, const char *
   part_ends ("the plain GETs");
 
   kiosk_open (&k);
+  changed_id = g_signal_connect (k.sync, "changed", G_CALLBACK (on_changed), times);
   b0 = wire_bytes ();
   pull_s = round_s (&k);
   pull_bytes = wire_bytes () - b0;
+  g_signal_handler_disconnect (k.sync, changed_id);
   if (pull_s < 0)
     goto out;
   sk_bench_check (kiosk_int (&k, "SELECT count(*) FROM songs") == n_songs,
@@ -371,6 +417,10 @@ bench_pull_and_idle (SoupSession *session, const char *service_key, const char *
   sk_bench_check (kiosk_int (&k, "SELECT count(*) FROM player_library") == n_library,
                   "the new kiosk does not hold the library");
   part_ends ("the initial pull");
+  page_times (times, &first_s, &last_s, &median_s, &n_pages);
+  printf ("initial pull: %u calls of up to 1 000 rows; a call's time, answer to answer: "
+          "the first %d %.3f s, all %.3f s, the last %d full ones %.3f s (medians)\n",
+          n_pages, EDGE_PAGES, first_s, median_s, EDGE_PAGES, last_s);
   printf ("initial pull of %d songs and %" G_GINT64_FORMAT " library rows: %.2f s, %.0f kB; "
           "two plain GETs of the same rows: %.2f s, %.0f kB (%zu + %zu bytes of JSON)\n",
           n_songs, n_library, pull_s, pull_bytes / 1e3, get_s, get_bytes / 1e3,
@@ -384,6 +434,12 @@ bench_pull_and_idle (SoupSession *session, const char *service_key, const char *
                             "GETs')",
                             n_songs);
   sk_bench_report (figure, (double) pull_bytes, "B", (double) get_bytes, NULL);
+  g_free (figure);
+  figure = g_strdup_printf ("initial pull of %d songs: a call's seconds, the last %d pages "
+                            "(baseline: the first %d; flat when a page costs the same however "
+                            "far into the table)",
+                            n_songs, EDGE_PAGES, EDGE_PAGES);
+  sk_bench_report (figure, last_s, "s", first_s, NULL);
 
   /* idle: caught up, nothing to push or pull */
   b0 = wire_bytes ();
@@ -422,13 +478,15 @@ main (int argc, char **argv)
   t_start = sk_bench_now_ns ();
   if (g_strcmp0 (g_getenv ("SK_BENCH_SYNC_FULL"), "1") == 0)
     {
-      n_songs = 100000;
       n_listeners = 50;
       n_plays = 200;
     }
-  printf ("bench-sync: %d songs to pull, %d votes to push (%s)\n", n_songs, n_listeners * n_plays,
-          n_songs == 100000 ? "the issue's sizes"
-                            : "a tenth; SK_BENCH_SYNC_FULL=1 for the issue's");
+  if (g_strcmp0 (g_getenv ("SK_BENCH_SYNC_SMALL"), "1") == 0)
+    n_songs = 10000;
+  printf ("bench-sync: %d songs to pull (%s), %d votes to push (%s)\n", n_songs,
+          n_songs == 100000 ? "the issue's size" : "a tenth: SK_BENCH_SYNC_SMALL=1",
+          n_listeners * n_plays,
+          n_plays == 200 ? "the issue's size" : "a tenth; SK_BENCH_SYNC_FULL=1 for the issue's");
   if (!sk_test_pg_start (&pg, &why_not))
     {
       printf ("bench-sync: skipped: %s\n", why_not);

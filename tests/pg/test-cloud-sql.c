@@ -99,7 +99,7 @@ test_migrate (void)
     }
   g_assert_cmpint (run_ctl_db ("status", &out), ==, 0);
   g_assert_nonnull (strstr (out, "001_schema.sql         pending"));
-  g_assert_nonnull (strstr (out, "8 pending"));
+  g_assert_nonnull (strstr (out, "9 pending"));
   g_clear_pointer (&out, g_free);
 
   out = sk_test_pg_migrate (&pg);
@@ -107,7 +107,7 @@ test_migrate (void)
                    "applied 001_schema.sql\napplied 002_rls.sql\napplied 003_recommend.sql\n"
                    "applied 004_player_queue_for.sql\napplied 005_refresh_player_queues.sql\n"
                    "applied 006_kiosk_sync.sql\napplied 007_per_row_helpers.sql\n"
-                   "applied 008_tombstone_pruning.sql\n");
+                   "applied 008_tombstone_pruning.sql\napplied 009_paging.sql\n");
 
   conn = sk_test_pg_connect (&pg);
   schema = sk_test_pg_value (conn,
@@ -127,7 +127,7 @@ test_migrate (void)
 
   /* The second run is a no-op. */
   g_assert_cmpint (run_ctl_db ("migrate", &out2), ==, 0);
-  g_assert_cmpstr (out2, ==, "the database is up to date (migration 8)\n");
+  g_assert_cmpstr (out2, ==, "the database is up to date (migration 9)\n");
   g_assert_cmpint (run_ctl_db ("status", &out3), ==, 0);
   g_assert_nonnull (strstr (out3, "0 pending"));
   conn = sk_test_pg_connect (&pg);
@@ -199,7 +199,7 @@ test_migrate_refuses (void)
     g_assert_true (g_str_has_prefix (e, "soundscape-ctl: cannot connect to the database: "));
     g_assert_cmpint (strchr (e, '\n') - e, ==, (int) strlen (e) - 1);
   }
-  g_assert_cmpstr (out4, ==, "the database is up to date (migration 8)\n");
+  g_assert_cmpstr (out4, ==, "the database is up to date (migration 9)\n");
 }
 
 /* --- the shared cases ---------------------------------------------------- */

@@ -19,7 +19,8 @@
  * - Tombstones pruned (sql/008_tombstone_pruning.sql): a kiosk within
  *   the horizon pulls a deletion as before; a kiosk whose cursor is older
  *   than the tombstones pruned pulls everything again and ends with
- *   exactly the server's rows, its own writes meanwhile pushed, not lost.
+ *   exactly the server's rows, its own writes meanwhile pushed, not lost;
+ *   a full pull under way when the sync stopped begins again.
  * - Chaos (/sync/chaos, its own meson test): 1 000 votes and 200 check-ins
  *   while every fault comes at random for 60 s; then the outbox drains
  *   within 30 s, the server holds exactly those rows, and its tastes equal
@@ -633,6 +634,7 @@ test_large_first_pull (void)
 #define KEPT_SONG "70000000-0000-4000-8000-000000000001"
 #define GONE_SONG "70000000-0000-4000-8000-000000000002"
 #define NEAR_SONG "70000000-0000-4000-8000-000000000003"
+#define STRAY_SONG "70000000-0000-4000-8000-000000000004"
 #define GONE_BADGE "0B000001"
 /* a role given at this kiosk alone: the kiosk never pushes roles */
 #define LOCAL_ROLE "71000000-0000-4000-8000-000000000001"
@@ -758,6 +760,47 @@ test_behind_horizon (void)
   /* the cursor is a new one: the next round is an ordinary one */
   round_ok ();
   g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id = '" KEPT_SONG "'"), ==, 1);
+}
+
+/* A full pull the kiosk was in when it stopped begins again with the
+ * next sync (its notes were the stopped connection's): a song the server
+ * no longer has, whose tombstone was pruned, goes. */
+static void
+test_full_pull_resumes (void)
+{
+  SkStore *store;
+  g_autofree char *url = NULL, *anon = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (skip_without_cloud ())
+    return;
+  store = sk_engine_get_store (engine);
+  g_assert_true (
+      sk_store_run_sql (store, &error,
+                        "INSERT INTO songs (id, title, file_url, embedding, created_at, updated_at) "
+                        "VALUES ('" STRAY_SONG
+                        "', 'Stray', 'https://media.example.org/stray.flac', "
+                        "'[0.5,0.5,0.5,0.5,0.5]', '2026-01-01T00:00:00.000Z', "
+                        "'2026-01-01T00:00:00.000Z')",
+                        ""));
+  g_assert_no_error (error);
+  g_assert_true (sk_store_run_sql (store, &error,
+                                   "INSERT INTO sync_state (key, value) VALUES ('full_pull', '1')",
+                                   ""));
+  g_assert_no_error (error);
+
+  /* the sync stops and starts again: a new connection */
+  g_clear_object (&sync_client);
+  url = sk_test_gateway_url (gw);
+  anon = sk_test_jwt (SECRET, "{\"role\":\"anon\",\"iss\":\"supabase\"}");
+  sync_client = sk_sync_new (sk_store_get_path (store), sk_engine_get_player_id (engine), url, anon,
+                             BAR_TOKEN, &error);
+  g_assert_no_error (error);
+  round_ok ();
+  g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id = '" STRAY_SONG "'"), ==, 0);
+  g_assert_cmpint (local_int ("SELECT count(*) FROM songs WHERE id = '" KEPT_SONG "'"), ==, 1);
+  g_assert_cmpint (local_int ("SELECT count(*) FROM sync_state WHERE key = 'full_pull'"), ==, 0);
+  assert_all_synced ();
 }
 
 /* ---- chaos ----------------------------------------------------------- */
@@ -900,6 +943,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/6-large-first-pull", test_large_first_pull);
   g_test_add_func ("/sync/7-within-horizon", test_within_horizon);
   g_test_add_func ("/sync/8-behind-horizon", test_behind_horizon);
+  g_test_add_func ("/sync/9-full-pull-resumes", test_full_pull_resumes);
   g_test_add_func ("/sync/chaos", test_chaos);
   rc = g_test_run ();
 
