@@ -173,7 +173,10 @@ test_start (Screen *s, gconstpointer data)
     g_error ("the window showed nothing playing within 20 s (pages:%s)", seen->str);
   wait_frames (s, 2);
   gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
-  g_assert_cmpstr (seen->str, ==, " starting playing");
+  /* the engine may answer before the first frame: then the neutral page
+   * is never drawn, and that is no fault; "Reconnecting…" would be */
+  if (g_strcmp0 (seen->str, " playing") != 0)
+    g_assert_cmpstr (seen->str, ==, " starting playing");
 
   /* no engine at the start */
   stop_engine (s);
