@@ -27,6 +27,7 @@ struct _SkKioskClient
   guint watch;
   guint retry;
   gulong closed_handler;
+  gboolean owned; /* the name has an owner; its proxy may be on its way */
 };
 
 G_DEFINE_FINAL_TYPE (SkKioskClient, sk_kiosk_client, G_TYPE_OBJECT)
@@ -77,6 +78,7 @@ on_name_appeared (GDBusConnection *connection, const char *name, const char *own
 {
   SkKioskClient *self = data;
 
+  self->owned = TRUE;
   /* the owner's unique name: a proxy made for it never talks to a later
    * owner by mistake */
   sk_dbus_kiosk1_proxy_new (connection, G_DBUS_PROXY_FLAGS_GET_INVALIDATED_PROPERTIES, owner, PATH,
@@ -88,6 +90,7 @@ on_name_vanished (GDBusConnection *connection, const char *name, gpointer data)
 {
   SkKioskClient *self = data;
 
+  self->owned = FALSE;
   if (self->proxy != NULL)
     g_message ("the engine went away; waiting for it");
   set_proxy (self, NULL);
@@ -112,6 +115,7 @@ drop_bus (SkKioskClient *self)
   if (self->connection != NULL)
     g_clear_signal_handler (&self->closed_handler, self->connection);
   g_clear_object (&self->connection);
+  self->owned = FALSE;
   set_proxy (self, NULL);
 }
 
@@ -238,6 +242,13 @@ sk_kiosk_client_get_connected (SkKioskClient *self)
 {
   g_return_val_if_fail (SK_IS_KIOSK_CLIENT (self), FALSE);
   return self->proxy != NULL;
+}
+
+gboolean
+sk_kiosk_client_get_engine_seen (SkKioskClient *self)
+{
+  g_return_val_if_fail (SK_IS_KIOSK_CLIENT (self), FALSE);
+  return self->owned;
 }
 
 SkDBusKiosk1 *

@@ -21,6 +21,9 @@ G_DECLARE_FINAL_TYPE (SkKioskClient, sk_kiosk_client, SK, KIOSK_CLIENT, GObject)
 /* @address: a bus address, or NULL for the bus of @bus_type. */
 SkKioskClient *sk_kiosk_client_new (GBusType bus_type, const char *address);
 gboolean sk_kiosk_client_get_connected (SkKioskClient *self);
+/* The engine's name has an owner on the bus, though its proxy may not be
+ * made yet (a slow start): not gone. */
+gboolean sk_kiosk_client_get_engine_seen (SkKioskClient *self);
 /* The proxy while connected, else NULL (borrowed). */
 SkDBusKiosk1 *sk_kiosk_client_get_proxy (SkKioskClient *self);
 

@@ -1,8 +1,9 @@
 /* sk-window.c: see sk-window.h.
  *
  * Pages: "starting" (nothing yet) until the engine's state first arrives;
- * "reconnecting" once the engine is gone (it went, or it has not come
- * within GONE_MS of the start); otherwise
+ * "reconnecting" once the engine is gone (it went, or nobody owns its
+ * name GONE_MS after the start; an engine on the bus whose state is slow
+ * to come leaves the start neutral); otherwise
  * "playing", left for a few seconds after a tap: a listener's tap (with a
  * ticket) opens "welcome", an unknown badge "join", a refused one
  * "notice"; each goes back to "playing" by itself. The ticket is the
@@ -440,6 +441,10 @@ on_gone_timeout (gpointer data)
 {
   SkWindow *self = data;
 
+  /* the engine is on the bus and its state on the way (a loaded
+   * machine): still starting, not gone */
+  if (self->proxy == NULL && sk_kiosk_client_get_engine_seen (self->client))
+    return G_SOURCE_CONTINUE;
   self->gone_timer = 0;
   self->gone = TRUE;
   if (self->proxy == NULL)

@@ -7,6 +7,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -178,6 +179,24 @@ test_start (Screen *s, gconstpointer data)
   if (g_strcmp0 (seen->str, " playing") != 0)
     g_assert_cmpstr (seen->str, ==, " starting playing");
 
+  /* an engine on the bus that is slow to answer (stopped for a while, as
+   * on a loaded machine) is not gone: the start stays neutral */
+  gtk_window_destroy (GTK_WINDOW (s->window));
+  g_clear_object (&s->window);
+  g_clear_object (&s->client);
+  g_string_truncate (seen, 0);
+  g_subprocess_send_signal (s->base.daemon, SIGSTOP);
+  screen_open_window (s, data);
+  tick = gtk_widget_add_tick_callback (GTK_WIDGET (s->window), on_frame, seen, NULL);
+  linger (s, 3);
+  g_subprocess_send_signal (s->base.daemon, SIGCONT);
+  g_assert_cmpstr (sk_window_get_page (s->window), ==, "starting");
+  if (!wait_until (s, now_playing_shown, NULL, 20))
+    g_error ("the window showed nothing playing within 20 s (pages:%s)", seen->str);
+  wait_frames (s, 2);
+  gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
+  g_assert_cmpstr (seen->str, ==, " starting playing");
+
   /* no engine at the start */
   stop_engine (s);
   gtk_window_destroy (GTK_WINDOW (s->window));
@@ -191,7 +210,10 @@ test_start (Screen *s, gconstpointer data)
   wait_text (s, "Reconnecting", 1);
   wait_frames (s, 2);
   gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
-  g_assert_cmpstr (seen->str, ==, " starting reconnecting");
+  /* on a loaded machine the first frame may come after the moment's wait:
+   * then the neutral page is never drawn, and that is no fault either */
+  if (g_strcmp0 (seen->str, " reconnecting") != 0)
+    g_assert_cmpstr (seen->str, ==, " starting reconnecting");
   /* and back by itself when it comes */
   start_engine (s);
   if (!wait_until (s, now_playing_shown, NULL, 20))
