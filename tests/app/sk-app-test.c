@@ -269,6 +269,11 @@ transition_running (GtkWidget *widget)
 {
   if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
     return TRUE;
+  /* a revealer (a row unfolding or folding) still moving */
+  if (GTK_IS_REVEALER (widget) && gtk_widget_get_mapped (widget) &&
+      gtk_revealer_get_reveal_child (GTK_REVEALER (widget)) !=
+          gtk_revealer_get_child_revealed (GTK_REVEALER (widget)))
+    return TRUE;
   for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
     if (transition_running (c))
       return TRUE;
