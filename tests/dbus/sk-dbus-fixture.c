@@ -46,7 +46,8 @@ on_timeout (gpointer data)
 }
 
 /* Runs the main context until @done (polled after each iteration, so
- * something must wake it: a timer, a signal) or @seconds pass. */
+ * something must wake it: a timer, a signal) or @seconds pass, stretched
+ * by SK_TEST_TIME_FACTOR (a bound, not a timing). */
 gboolean
 spin_until (gboolean (*done) (Fixture *, gconstpointer),
             Fixture *f,
@@ -54,7 +55,7 @@ spin_until (gboolean (*done) (Fixture *, gconstpointer),
             guint seconds)
 {
   gboolean timed_out = FALSE, ok;
-  guint timer = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
+  guint timer = g_timeout_add (sk_test_scale_ms (seconds * 1000), on_timeout, &timed_out);
 
   while (!(ok = done (f, data)) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
