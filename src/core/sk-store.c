@@ -577,19 +577,13 @@ sk_store_query (SkStore *self, GError **error, const char *sql, const char *type
 }
 
 gboolean
-sk_store_run_sqlv (SkStore *self, GError **error, const char *sql, const char *types, va_list args)
-{
-  return sk_store_run (self, query_valist (self, error, sql, types, args), error);
-}
-
-gboolean
 sk_store_run_sql (SkStore *self, GError **error, const char *sql, const char *types, ...)
 {
   va_list args;
   gboolean done;
 
   va_start (args, types);
-  done = sk_store_run_sqlv (self, error, sql, types, args);
+  done = sk_store_run (self, query_valist (self, error, sql, types, args), error);
   va_end (args);
   return done;
 }

@@ -76,9 +76,6 @@ sqlite3_stmt *
 sk_store_query (SkStore *self, GError **error, const char *sql, const char *types, ...);
 /* sk_store_query, then sk_store_run: a statement whose rows are not read. */
 gboolean sk_store_run_sql (SkStore *self, GError **error, const char *sql, const char *types, ...);
-/* sk_store_run_sql with the arguments in @args. */
-gboolean
-sk_store_run_sqlv (SkStore *self, GError **error, const char *sql, const char *types, va_list args);
 /* One step of @stmt (from sk_store_query), then a reset: SQLITE_ROW,
  * SQLITE_DONE, or -1 with @error set (a NULL @stmt gives -1). For a
  * question whose answer is whether there is a row. */
