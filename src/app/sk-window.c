@@ -679,7 +679,9 @@ sk_window_set_reader_edge (SkWindow *self, GtkPositionType edge)
 
 /* --- the screen's size ---------------------------------------------------- */
 
-/* A big screen is read from further away: everything grows with it. */
+/* A big screen is read from further away: everything grows with it. A
+ * short one (800×480) has a line or two less: what plays and the
+ * keyboards tighten (style.css, window.short). */
 static gboolean
 is_large (int width, int height)
 {
@@ -687,16 +689,36 @@ is_large (int width, int height)
 }
 
 static gboolean
+is_short (int height)
+{
+  return height < 600;
+}
+
+static gboolean
+style_wrong (GtkWidget *widget, int width, int height)
+{
+  return is_large (width, height) != gtk_widget_has_css_class (widget, "large") ||
+         is_short (height) != gtk_widget_has_css_class (widget, "short");
+}
+
+static void
+set_class (GtkWidget *widget, const char *name, gboolean on)
+{
+  if (on)
+    gtk_widget_add_css_class (widget, name);
+  else
+    gtk_widget_remove_css_class (widget, name);
+}
+
+static gboolean
 on_restyle (gpointer data)
 {
-  SkWindow *self = data;
+  GtkWidget *widget = data;
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
 
-  self->restyle = 0;
-  if (is_large (gtk_widget_get_width (GTK_WIDGET (self)),
-                gtk_widget_get_height (GTK_WIDGET (self))))
-    gtk_widget_add_css_class (GTK_WIDGET (self), "large");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "large");
+  SK_WINDOW (widget)->restyle = 0;
+  set_class (widget, "large", is_large (width, height));
+  set_class (widget, "short", is_short (height));
   return G_SOURCE_REMOVE;
 }
 
@@ -707,7 +729,7 @@ sk_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
   SkWindow *self = SK_WINDOW (widget);
 
   GTK_WIDGET_CLASS (sk_window_parent_class)->size_allocate (widget, width, height, baseline);
-  if (is_large (width, height) != gtk_widget_has_css_class (widget, "large") && self->restyle == 0)
+  if (style_wrong (widget, width, height) && self->restyle == 0)
     self->restyle = g_idle_add (on_restyle, self);
 }
 

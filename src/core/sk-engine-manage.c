@@ -190,11 +190,14 @@ materialise (SkEngine *self, const char *ts, GError **error)
          sk_store_set_setting (self->store, KEY_CURATED, "1", error);
 }
 
+/* The end of a change to the library: committed when @ok (else rolled
+ * back), then the candidates and the queue follow. */
 static gboolean
-finish_library (SkEngine *self, GError **error)
+finish_library (SkEngine *self, gboolean ok, GError **error)
 {
-  self->songs_touched = TRUE;
-  if (!sk_store_end (self->store, TRUE, error))
+  if (ok)
+    self->songs_touched = TRUE;
+  if (!sk_store_end (self->store, ok, error))
     return FALSE;
   /* the candidates follow, and the queue */
   return sk_engine_reload (self, error) && sk_engine_requeue (self, error);
@@ -207,6 +210,7 @@ sk_engine_set_in_library (SkEngine *self,
                           GError **error)
 {
   g_autofree char *ts = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (SK_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (song_ids != NULL, FALSE);
@@ -226,20 +230,14 @@ sk_engine_set_in_library (SkEngine *self,
   ts = sk_time_format (sk_engine_now (self));
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!materialise (self, ts, error))
-    goto fail;
-  for (guint i = 0; song_ids[i] != NULL; i++)
-    if (!(included
-              ? include_song (self, song_ids[i], ts, error)
-              : sk_store_run_sql (self->store, error,
-                                  "DELETE FROM player_library WHERE player_id = ?1 AND song_id = ?2",
-                                  "ss", self->player_id, song_ids[i])))
-      goto fail;
-  return finish_library (self, error);
-
-fail:
-  sk_store_rollback (self->store);
-  return FALSE;
+  ok = materialise (self, ts, error);
+  for (guint i = 0; ok && song_ids[i] != NULL; i++)
+    ok = included
+             ? include_song (self, song_ids[i], ts, error)
+             : sk_store_run_sql (self->store, error,
+                                 "DELETE FROM player_library WHERE player_id = ?1 AND song_id = ?2",
+                                 "ss", self->player_id, song_ids[i]);
+  return finish_library (self, ok, error);
 }
 
 gboolean
@@ -251,14 +249,13 @@ sk_engine_set_all_in_library (SkEngine *self, gboolean included, GError **error)
     return FALSE;
   /* all: no rows and no choice, so that later imports play too; none: no
    * rows, chosen */
-  if (!sk_store_run_sql (self->store, error, "DELETE FROM player_library WHERE player_id = ?1", "s",
-                         self->player_id) ||
-      !sk_store_set_setting (self->store, KEY_CURATED, included ? NULL : "1", error))
-    {
-      sk_store_rollback (self->store);
-      return FALSE;
-    }
-  return finish_library (self, error);
+  return finish_library (self,
+                         sk_store_run_sql (self->store, error,
+                                           "DELETE FROM player_library WHERE player_id = ?1", "s",
+                                           self->player_id) &&
+                             sk_store_set_setting (self->store, KEY_CURATED, included ? NULL : "1",
+                                                   error),
+                         error);
 }
 
 gboolean
@@ -273,11 +270,9 @@ sk_engine_include_imported (SkEngine *self, const char *url_prefix, GError **err
   ts = sk_time_format (sk_engine_now (self));
   if (!sk_store_begin (self->store, error))
     return FALSE;
-  if (!include_songs (self, "SELECT id FROM songs WHERE substr(file_url, 1, length(?1)) = ?1",
-                      url_prefix, ts, error))
-    {
-      sk_store_rollback (self->store);
-      return FALSE;
-    }
-  return finish_library (self, error);
+  return finish_library (
+      self,
+      include_songs (self, "SELECT id FROM songs WHERE substr(file_url, 1, length(?1)) = ?1",
+                     url_prefix, ts, error),
+      error);
 }

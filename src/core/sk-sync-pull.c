@@ -177,6 +177,19 @@ skip_row (Apply *a, const char *table, const char *id, const char *why)
   a->n->skipped++;
 }
 
+/* The row @id of @table written by @stmt (from sk_store_query with
+ * @error, which says why when the statement is wrong: then it is NULL),
+ * then judged by apply_sql. */
+static gboolean
+write_row (Apply *a, const char *table, const char *id, sqlite3_stmt *stmt, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  return apply_sql (a, table, id, sk_store_run (a->self->store, stmt, &local), &local, error);
+}
+
 static gboolean
 apply_song (Apply *a, JsonObject *r, GError **error)
 {
@@ -184,7 +197,7 @@ apply_song (Apply *a, JsonObject *r, GError **error)
   g_autofree char *created = NULL, *updated = NULL, *emb = NULL;
   g_autoptr (GError) local = NULL;
   double v[SK_DIM], duration = 0, bpm = 0, loudness = 0;
-  gboolean has_duration, has_bpm, has_loudness, ok;
+  gboolean has_duration, has_bpm, has_loudness;
 
   if (!sk_sync_need_text (r, "id", &id, error) || !sk_sync_need_text (r, "title", &title, error) ||
       !get_text (r, "artist", &artist, error) || !sk_sync_need_text (r, "file_url", &url, error) ||
@@ -209,20 +222,22 @@ apply_song (Apply *a, JsonObject *r, GError **error)
       return TRUE;
     }
   emb = sk_vec_format (v);
-  ok = sk_store_run_sql (
-      a->self->store, &local,
-      "INSERT INTO songs (id, title, artist, file_url, type, embedding, duration, bpm, loudness, "
-      "  sha256, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, coalesce(?5, 'soundscape'), ?6, "
-      "  CASE WHEN ?7 THEN CAST(?8 AS INTEGER) END, CASE WHEN ?9 THEN CAST(?10 AS INTEGER) END, "
-      "  CASE WHEN ?11 THEN ?12 END, ?13, ?14, coalesce(?15, ?14)) "
-      "ON CONFLICT (id) DO UPDATE SET title = excluded.title, artist = excluded.artist, "
-      "  file_url = excluded.file_url, type = excluded.type, embedding = excluded.embedding, "
-      "  duration = excluded.duration, bpm = excluded.bpm, loudness = excluded.loudness, "
-      "  sha256 = excluded.sha256, updated_at = excluded.updated_at",
-      "ssssssidididsss", id, title, artist, url, type, emb, has_duration, duration, has_bpm, bpm,
-      has_loudness, loudness, sha, created, updated);
-  return apply_sql (a, "songs", id, ok, &local, error);
+  return write_row (
+      a, "songs", id,
+      sk_store_query (
+          a->self->store, error,
+          "INSERT INTO songs (id, title, artist, file_url, type, embedding, duration, bpm, loudness, "
+          "  sha256, created_at, updated_at) "
+          "VALUES (?1, ?2, ?3, ?4, coalesce(?5, 'soundscape'), ?6, "
+          "  CASE WHEN ?7 THEN CAST(?8 AS INTEGER) END, CASE WHEN ?9 THEN CAST(?10 AS INTEGER) END, "
+          "  CASE WHEN ?11 THEN ?12 END, ?13, ?14, coalesce(?15, ?14)) "
+          "ON CONFLICT (id) DO UPDATE SET title = excluded.title, artist = excluded.artist, "
+          "  file_url = excluded.file_url, type = excluded.type, embedding = excluded.embedding, "
+          "  duration = excluded.duration, bpm = excluded.bpm, loudness = excluded.loudness, "
+          "  sha256 = excluded.sha256, updated_at = excluded.updated_at",
+          "ssssssidididsss", id, title, artist, url, type, emb, has_duration, duration, has_bpm,
+          bpm, has_loudness, loudness, sha, created, updated),
+      error);
 }
 
 /* A vector pulled as pgvector's text or a JSON array, in the local form. */
@@ -253,7 +268,7 @@ apply_profile (Apply *a, JsonObject *r, GError **error)
   g_autofree char *pref = NULL, *momentum = NULL, *state = NULL;
   g_autoptr (GError) local = NULL;
   int w;
-  gboolean guest = FALSE, ok;
+  gboolean guest = FALSE;
 
   if (!sk_sync_need_text (r, "id", &id, error) || !get_text (r, "name", &name, error) ||
       !get_text (r, "display_name", &display, error) ||
@@ -275,18 +290,20 @@ apply_profile (Apply *a, JsonObject *r, GError **error)
       skip_row (a, "profiles", id, local->message);
       return TRUE;
     }
-  ok = sk_store_run_sql (
-      a->self->store, &local,
-      "INSERT INTO profiles (id, name, display_name, preference_vector, taste_momentum, "
-      "  taste_state, is_guest, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, coalesce(?5, '[0,0,0,0,0]'), "
-      "  coalesce(?6, sk_taste_state_from_preference(?4)), ?7, ?8, coalesce(?9, ?8)) "
-      "ON CONFLICT (id) DO UPDATE SET name = excluded.name, display_name = excluded.display_name, "
-      "  preference_vector = excluded.preference_vector, taste_momentum = excluded.taste_momentum, "
-      "  taste_state = excluded.taste_state, is_guest = excluded.is_guest, "
-      "  updated_at = excluded.updated_at",
-      "ssssssiss", id, name, display, pref, momentum, state, guest, created, updated);
-  return apply_sql (a, "profiles", id, ok, &local, error);
+  return write_row (
+      a, "profiles", id,
+      sk_store_query (
+          a->self->store, error,
+          "INSERT INTO profiles (id, name, display_name, preference_vector, taste_momentum, "
+          "  taste_state, is_guest, created_at, updated_at) "
+          "VALUES (?1, ?2, ?3, ?4, coalesce(?5, '[0,0,0,0,0]'), "
+          "  coalesce(?6, sk_taste_state_from_preference(?4)), ?7, ?8, coalesce(?9, ?8)) "
+          "ON CONFLICT (id) DO UPDATE SET name = excluded.name, display_name = excluded.display_name, "
+          "  preference_vector = excluded.preference_vector, taste_momentum = excluded.taste_momentum, "
+          "  taste_state = excluded.taste_state, is_guest = excluded.is_guest, "
+          "  updated_at = excluded.updated_at",
+          "ssssssiss", id, name, display, pref, momentum, state, guest, created, updated),
+      error);
 }
 
 /* A row that links @first to @second (a listener to a role, this player
@@ -335,9 +352,7 @@ apply_badge (Apply *a, JsonObject *r, GError **error)
 {
   const char *uid, *user;
   g_autofree char *created = NULL, *revoked = NULL;
-  g_autoptr (GError) local = NULL;
   int w;
-  gboolean ok;
 
   if (!sk_sync_need_text (r, "uid", &uid, error) ||
       !sk_sync_need_text (r, "user_id", &user, error) ||
@@ -346,12 +361,13 @@ apply_badge (Apply *a, JsonObject *r, GError **error)
     return FALSE;
   if ((w = waits (a, "badge", uid, error)) != 0)
     return w > 0;
-  ok = sk_store_run_sql (a->self->store, &local,
-                         "INSERT INTO badges (uid, user_id, created_at, revoked_at) "
-                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (uid) DO UPDATE SET "
-                         "  user_id = excluded.user_id, revoked_at = excluded.revoked_at",
-                         "ssss", uid, user, created, revoked);
-  return apply_sql (a, "badges", uid, ok, &local, error);
+  return write_row (a, "badges", uid,
+                    sk_store_query (a->self->store, error,
+                                    "INSERT INTO badges (uid, user_id, created_at, revoked_at) "
+                                    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (uid) DO UPDATE SET "
+                                    "  user_id = excluded.user_id, revoked_at = excluded.revoked_at",
+                                    "ssss", uid, user, created, revoked),
+                    error);
 }
 
 /* A pulled player_id is the server's id of this player (nothing else is
@@ -373,19 +389,18 @@ static gboolean
 apply_player (Apply *a, JsonObject *r, GError **error)
 {
   const char *id, *name, *manager, *source;
-  g_autoptr (GError) local = NULL;
-  gboolean ok;
 
   if (!sk_sync_need_text (r, "id", &id, error) || !sk_sync_need_text (r, "name", &name, error) ||
       !get_text (r, "manager_id", &manager, error) || !get_text (r, "queue_source", &source, error))
     return FALSE;
   if (a->server_player == NULL || strcmp (id, a->server_player) != 0)
     return sk_sync_malformed (error, "the players row is not this player's");
-  ok = sk_store_run_sql (a->self->store, &local,
-                         "UPDATE players SET name = ?2, manager_id = ?3, "
-                         "  queue_source = coalesce(?4, queue_source) WHERE id = ?1",
-                         "ssss", a->self->local_player, name, manager, source);
-  return apply_sql (a, "players", id, ok, &local, error);
+  return write_row (a, "players", id,
+                    sk_store_query (a->self->store, error,
+                                    "UPDATE players SET name = ?2, manager_id = ?3, "
+                                    "  queue_source = coalesce(?4, queue_source) WHERE id = ?1",
+                                    "ssss", a->self->local_player, name, manager, source),
+                    error);
 }
 
 static gboolean
@@ -413,9 +428,7 @@ apply_session (Apply *a, JsonObject *r, GError **error)
 {
   const char *id, *user, *player, *status;
   g_autofree char *in = NULL, *expires = NULL, *created = NULL;
-  g_autoptr (GError) local = NULL;
   int w;
-  gboolean ok;
 
   if (!sk_sync_need_text (r, "id", &id, error) || !sk_sync_need_text (r, "user_id", &user, error) ||
       !local_player_of (a, r, "sessions", &player, error) ||
@@ -426,14 +439,15 @@ apply_session (Apply *a, JsonObject *r, GError **error)
     return FALSE;
   if ((w = waits (a, "session", id, error)) != 0)
     return w > 0;
-  ok = sk_store_run_sql (a->self->store, &local,
-                         "INSERT INTO sessions (id, user_id, player_id, checked_in_at, "
-                         "  expires_at, status, created_at) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ?4)) "
-                         "ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, "
-                         "  status = excluded.status",
-                         "sssssss", id, user, player, in, expires, status, created);
-  return apply_sql (a, "sessions", id, ok, &local, error);
+  return write_row (a, "sessions", id,
+                    sk_store_query (a->self->store, error,
+                                    "INSERT INTO sessions (id, user_id, player_id, checked_in_at, "
+                                    "  expires_at, status, created_at) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ?4)) "
+                                    "ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, "
+                                    "  status = excluded.status",
+                                    "sssssss", id, user, player, in, expires, status, created),
+                    error);
 }
 
 static gboolean
@@ -451,7 +465,6 @@ apply_deleted (Apply *a, JsonObject *r, GError **error)
     { "roles", "DELETE FROM roles WHERE id = ?1" },
   };
   const char *table, *id, *kind;
-  g_autoptr (GError) local = NULL;
   int w;
 
   if (!sk_sync_need_text (r, "table", &table, error) || !sk_sync_need_text (r, "id", &id, error))
@@ -461,9 +474,8 @@ apply_deleted (Apply *a, JsonObject *r, GError **error)
     return w > 0;
   for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
     if (strcmp (tables[i].table, table) == 0)
-      return apply_sql (a, table, id,
-                        sk_store_run_sql (a->self->store, &local, tables[i].sql, "s", id), &local,
-                        error);
+      return write_row (a, table, id,
+                        sk_store_query (a->self->store, error, tables[i].sql, "s", id), error);
   return sk_sync_malformed (error, "a tombstone of an unknown table “%s”", table);
 }
 

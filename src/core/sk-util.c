@@ -583,7 +583,9 @@ sk_sndfile_open (const char *path, SF_INFO *info, int *code, char **reason)
 void
 sk_i18n_init (void)
 {
-  bindtextdomain (GETTEXT_PACKAGE, SK_LOCALEDIR);
+  const char *dir = g_getenv ("SK_LOCALEDIR");
+
+  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && *dir != '\0' ? dir : SK_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 }

@@ -86,9 +86,11 @@ SNDFILE *sk_sndfile_open (const char *path, SF_INFO *info, int *code, char **rea
  * colon-separated list), else in @fallback_dir. */
 char *sk_service_dir_file (const char *env_var, const char *fallback_dir, const char *name);
 
-/* Binds the project's message catalogue (GETTEXT_PACKAGE, under the
- * install's locale directory, in UTF-8) and makes it the program's
- * default domain; after setlocale, before the first translated string. */
+/* Binds the project's message catalogue (GETTEXT_PACKAGE, in UTF-8, under
+ * the directory SK_LOCALEDIR names in the environment, e.g. a build
+ * tree's po/ for its tests, else under the install's locale directory)
+ * and makes it the program's default domain; after setlocale, before the
+ * first translated string. */
 void sk_i18n_init (void);
 
 G_END_DECLS

@@ -54,7 +54,7 @@ on_finished (SkDBusKiosk1 *kiosk, const char *job, guint imported, GVariant *fai
     return;
   g_variant_iter_init (&iter, failures);
   while (g_variant_iter_next (&iter, "(&s&s)", &path, &reason))
-    fprintf (stderr, "soundscape-ctl: %s: %s\n", path, reason);
+    fail ("%s: %s", path, reason);
   im->imported = imported;
   im->n_failures = (guint) g_variant_n_children (failures);
   im->finished = TRUE;
@@ -98,14 +98,7 @@ ctl_bus_import (SkDBusKiosk1 *kiosk, const char *pin, const char *dir)
       if (im.gone)
         rc = fail ("import: soundscaped went away before the import ended");
       else
-        {
-          printf ("Imported %u song%s", im.imported, im.imported == 1 ? "" : "s");
-          if (im.n_failures > 0)
-            printf ("; %u file%s refused\n", im.n_failures, im.n_failures == 1 ? "" : "s");
-          else
-            printf ("\n");
-          rc = im.n_failures > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        }
+        rc = ctl_import_summary (im.imported, im.n_failures);
     }
   g_signal_handlers_disconnect_by_data (kiosk, &im);
   g_free (im.job);

@@ -65,6 +65,19 @@ open_kiosk_or_engine (SkDBusKiosk1 **kiosk, SkEngine **engine, SkStoreOpenFlags 
 }
 
 int
+ctl_import_summary (guint imported, guint refused)
+{
+  printf ("Imported %u song%s", imported, imported == 1 ? "" : "s");
+  if (refused == 0)
+    {
+      printf ("\n");
+      return EXIT_SUCCESS;
+    }
+  printf ("; %u file%s refused\n", refused, refused == 1 ? "" : "s");
+  return EXIT_FAILURE;
+}
+
+int
 parse_options_and_open (int *argc,
                         char ***argv,
                         GOptionEntry *entries,

@@ -53,14 +53,9 @@ cmd_import (int argc, char **argv)
     {
       SkImportProblem *p = problems->pdata[i];
 
-      fprintf (stderr, "soundscape-ctl: %s: %s\n", p->path, p->reason);
+      fail ("%s: %s", p->path, p->reason);
     }
-  printf ("Imported %u song%s", n, n == 1 ? "" : "s");
-  if (problems->len > 0)
-    printf ("; %u file%s refused\n", problems->len, problems->len == 1 ? "" : "s");
-  else
-    printf ("\n");
-  return problems->len > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ctl_import_summary (n, problems->len);
 }
 
 int

@@ -18,6 +18,10 @@ extern gboolean opt_session;
 int fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 /* fail, for a command line that is wrong: EXIT_USAGE */
 #define fail_usage(...) (fail (__VA_ARGS__), EXIT_USAGE)
+/* The end of an import, local or through soundscaped: "Imported N songs"
+ * on stdout, with "; M files refused" when files were (each named on
+ * stderr before, with fail); EXIT_FAILURE then. */
+int ctl_import_summary (guint imported, guint refused);
 /* Only init and demo create a database (SK_STORE_OPEN_CREATE); reading
  * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
 SkStore *open_store (SkStoreOpenFlags flags);

@@ -300,18 +300,23 @@ on_reader_tap (
 
 /* A track the decoder starts is not yet heard: while the output is in
  * error it stays so, until a track's last frame was written. */
-/* Outside the opening hours the output is paused whatever the player
- * said last (sk-kiosk-schedule.c). */
+/* Paused, by a manager (Pause) or outside the opening hours (the
+ * scheduler, sk-kiosk-schedule.c), AudioStatus stays 'paused' whatever the
+ * player says last: the output still writes one period while its volume
+ * ramps down, and a track may start or end in it, or have started just
+ * before, its event still on the way. Resume (or the venue opening) says
+ * what plays. */
 static gboolean
-closed (SkKioskService *self)
+held (SkKioskService *self, SkAudioPlayer *player)
 {
-  return self->scheduler != NULL && !sk_scheduler_is_open (self->scheduler);
+  return (self->scheduler != NULL && !sk_scheduler_is_open (self->scheduler)) ||
+         sk_audio_player_get_state (player) == SK_AUDIO_STATE_PAUSED;
 }
 
 static void
 on_audio_started (SkAudioPlayer *player, guint64 track, const char *path, SkKioskService *self)
 {
-  if (!self->audio_error && !closed (self))
+  if (!self->audio_error && !held (self, player))
     set_audio (self, "playing", NULL);
 }
 
@@ -319,14 +324,14 @@ static void
 on_audio_ended (SkAudioPlayer *player, guint64 track, SkKioskService *self)
 {
   self->audio_error = FALSE;
-  if (!closed (self))
+  if (!held (self, player))
     set_audio (self, "playing", NULL);
 }
 
 static void
 on_audio_idle (SkAudioPlayer *player, SkKioskService *self)
 {
-  if (!self->audio_error)
+  if (!self->audio_error && !held (self, player))
     set_audio (self, "idle", NULL);
 }
 

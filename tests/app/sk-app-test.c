@@ -223,6 +223,47 @@ report_wide (GtkWidget *widget, int limit, int depth)
     report_wide (c, limit, depth + 1);
 }
 
+/* Counts (and names) the labels and buttons under @widget drawn beyond
+ * one of their ancestors (@bounds: @widget's, in the window's
+ * coordinates): cut off, or drawn over what lies beside them. What a
+ * scrolled window holds is left out: its view shows a part of it. */
+static guint
+report_cut (GtkWidget *widget, GtkWidget *window, const graphene_rect_t *bounds)
+{
+  guint n = 0;
+
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    return 0;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      graphene_rect_t b, inside;
+
+      if (!gtk_widget_is_drawable (c) || !gtk_widget_compute_bounds (c, window, &b) ||
+          b.size.width < 1 || b.size.height < 1)
+        continue;
+      if ((GTK_IS_LABEL (c) || GTK_IS_BUTTON (c)) &&
+          (b.origin.x < bounds->origin.x - 1 || b.origin.y < bounds->origin.y - 1 ||
+           b.origin.x + b.size.width > bounds->origin.x + bounds->size.width + 1 ||
+           b.origin.y + b.size.height > bounds->origin.y + bounds->size.height + 1))
+        {
+          g_test_message ("cut off: %s %s “%s” at %.0f,%.0f %.0fx%.0f, beyond %s %s at %.0f,%.0f "
+                          "%.0fx%.0f",
+                          G_OBJECT_TYPE_NAME (c), gtk_widget_get_css_name (c),
+                          GTK_IS_LABEL (c) ? gtk_label_get_text (GTK_LABEL (c)) : "", b.origin.x,
+                          b.origin.y, b.size.width, b.size.height, G_OBJECT_TYPE_NAME (widget),
+                          gtk_widget_get_css_name (widget), bounds->origin.x, bounds->origin.y,
+                          bounds->size.width, bounds->size.height);
+          n++;
+          continue;
+        }
+      /* what the children have is what both give them */
+      if (!graphene_rect_intersection (&b, bounds, &inside))
+        continue;
+      n += report_cut (c, window, &inside);
+    }
+  return n;
+}
+
 static gboolean
 transition_running (GtkWidget *widget)
 {
@@ -283,6 +324,7 @@ screenshot (Screen *s, const char *name)
   g_autoptr (GdkTexture) texture = NULL;
   g_autofree char *dir = NULL, *file = NULL, *path = NULL;
   int w, h;
+  guint n_cut;
 
   if (!wait_until (s, screen_settled, NULL, 5))
     g_error ("a page was still changing after 5 s");
@@ -309,6 +351,10 @@ screenshot (Screen *s, const char *name)
   path = g_build_filename (dir, file, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot %s", path);
+  /* every label and button outside a scrolled view drawn whole */
+  n_cut = report_cut (window, window, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  if (n_cut > 0)
+    g_error ("%s: %u labels or buttons cut off (%s)", name, n_cut, path);
 }
 
 /* --- the parts ------------------------------------------------------------- */

@@ -75,7 +75,8 @@ void wait_frames (Screen *s, guint n);
 /* Whether no page of the window is changing (no stack's transition runs). */
 gboolean screen_settled (Screen *s, gconstpointer data);
 /* The window as drawn, into the build directory, once it has settled;
- * fails when the window grew beyond the screen. */
+ * fails when the window grew beyond the screen, or when a label or a
+ * button outside a scrolled view is drawn beyond its parents (cut off). */
 void screenshot (Screen *s, const char *name);
 
 /* soundscaped in real time: what plays stays on the screen while the test

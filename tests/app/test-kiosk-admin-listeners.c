@@ -88,6 +88,16 @@ test_listeners (Screen *s, gconstpointer data)
     g_error ("the rename panel's Save was not in view within 5 s");
   g_assert_true (in_view (s, find_named (GTK_WIDGET (listeners), "Keep the old name")));
   g_assert_true (in_view (s, find_named (GTK_WIDGET (listeners), "The new name")));
+  /* and the keyboard whole, down to its bottom row */
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *keys[] = { "Shift", "Space", "Backspace" };
+      GtkWidget *key = find_named (GTK_WIDGET (sk_admin_listeners_get_rename_keyboard (listeners)),
+                                   keys[i]);
+
+      if (!in_view (s, key))
+        g_error ("the rename keyboard's %s is not whole in view", keys[i]);
+    }
   screenshot (s, "admin-listeners-rename");
   press_in (s, GTK_WIDGET (listeners), "Save the new name");
   wait_row (s, "SELECT count(*) FROM profiles WHERE display_name = 'Rita'");

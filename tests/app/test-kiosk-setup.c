@@ -86,6 +86,17 @@ test_first_boot (Screen *s, gconstpointer data)
   wait_text (s, "What is this player called?", 2);
   g_assert_cmpstr (gtk_editable_get_text (sk_setup_get_entry (setup)), ==, "Kiosk");
   screenshot (s, "setup-name");
+  /* the question right under the step's line, no band of nothing between */
+  {
+    graphene_rect_t step, question;
+
+    g_assert_true (gtk_widget_compute_bounds (find_text (GTK_WIDGET (s->window), "step 1 of"),
+                                              GTK_WIDGET (s->window), &step));
+    g_assert_true (gtk_widget_compute_bounds (find_text (GTK_WIDGET (s->window),
+                                                         "What is this player called?"),
+                                              GTK_WIDGET (s->window), &question));
+    g_assert_cmpfloat (question.origin.y - (step.origin.y + step.size.height), <=, 16);
+  }
   for (const char *c = PLAYER; *c; c++)
     {
       char key[2] = { *c, 0 };

@@ -288,6 +288,58 @@ unlock_admin (Fixture *f, const char *pin)
   unlocked = call_get (f, "Unlock", g_variant_new ("(ss)", "", pin));
 }
 
+GVariant *
+property_now (Fixture *f, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (f->conn, NAME, PATH,
+                                                            "org.freedesktop.DBus.Properties",
+                                                            "Get",
+                                                            g_variant_new ("(ss)", IFACE, name),
+                                                            G_VARIANT_TYPE ("(v)"),
+                                                            G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                                                            &error);
+  GVariant *v = NULL;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &v);
+  return v;
+}
+
+static double
+position_now (Fixture *f)
+{
+  g_autoptr (GVariant) v = property_now (f, "Position");
+
+  return g_variant_get_double (v);
+}
+
+void
+pause_still (Fixture *f)
+{
+  /* more than two of the daemon's one-second refreshes apart */
+  const guint apart_ms = 2500;
+  gint64 deadline = sk_test_deadline_ms (30000);
+  double before, now;
+
+  call_ok (f, "Pause", NULL);
+  now = position_now (f);
+  do
+    {
+      gboolean done = FALSE;
+      guint timer = g_timeout_add (apart_ms, on_timeout, &done);
+
+      before = now;
+      while (!done)
+        g_main_context_iteration (NULL, TRUE);
+      (void) timer;
+      now = position_now (f);
+    }
+  while (now != before && g_get_monotonic_time () < deadline);
+  if (now != before)
+    g_error ("the output did not hold still within %u s of Pause", sk_test_scale_ms (30000) / 1000);
+}
+
 /* The call fails with the D-Bus error @name and a sentence. */
 void
 assert_refused (Fixture *f, const char *method, GVariant *args, const char *name)

@@ -83,6 +83,18 @@ void call_ok (Fixture *f, const char *method, GVariant *args);
  * (first boot). */
 void unlock_admin (Fixture *f, const char *pin);
 
+/* The property @name as soundscaped has it now: a Get, not the proxy's
+ * cache (which follows PropertiesChanged, sent from an idle). */
+GVariant *property_now (Fixture *f, const char *name);
+
+/* Pause over the bus (the admin page unlocked), then wait until the
+ * output holds still: Position, which soundscaped refreshes every second
+ * while a song is current, read twice over 2.5 s, is the same. The output
+ * writes one more period while its volume ramps down, and a track may
+ * start in it (a play recorded, the queue moved); once it holds still
+ * every such start has been dealt with, and nothing moves until Resume. */
+void pause_still (Fixture *f);
+
 /* The call fails with the D-Bus error @name and a sentence. */
 void assert_refused (Fixture *f, const char *method, GVariant *args, const char *name);
 

@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "sk-dbus-fixture.h"
 #include "sk-settings.h"
 #include "sk-test-util.h"
@@ -593,6 +595,46 @@ test_playback (Fixture *f, gconstpointer data)
   assert_refused (f, "Resume", NULL, ERR "NotAllowed");
 }
 
+/* Paused among tracks shorter than a few of the output's periods, tracks
+ * start and end in the period the output still writes while its volume
+ * ramps down, or just before Pause, their events arriving after it: the
+ * player saying a track started, ended, or that nothing is left does not
+ * make AudioStatus 'playing' or 'idle' again; it stays 'paused' until
+ * Resume. */
+static void
+test_pause_holds (Fixture *f, gconstpointer data)
+{
+  g_autofree char *library = g_build_filename (f->dir, "library", NULL);
+
+  g_assert_cmpint (g_mkdir (library, 0700), ==, 0);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *wav = g_strdup_printf ("%s/short-%u.wav", library, i);
+      g_autofree char *json = g_strdup_printf ("%s/short-%u.json", library, i);
+      g_autofree char *title = g_strdup_printf ("Short %u", i);
+      g_autofree char *embedding = g_strdup_printf ("[0.%u, 0.5, 0.5, 0.5, 0.5]", i + 1);
+
+      sk_test_write_wav (wav, 0.2);
+      sk_test_write_sidecar (json, title, embedding);
+    }
+  start_daemon_with (f, NULL, library);
+  wait_playing (f);
+  set_pin (f, PIN);
+  unlock (f, "", PIN);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (GVariant) audio = NULL;
+      const char *status = NULL;
+
+      pause_still (f);
+      audio = property_now (f, "AudioStatus");
+      g_variant_get_child (audio, 0, "&s", &status);
+      g_assert_cmpstr (status, ==, "paused");
+      call_ok (f, "Resume", NULL);
+      wait_audio (f, "playing");
+    }
+}
+
 /* ListAudioDevices lists what ALSA finds; TestSound plays on one of those
  * or the PCM in use, and refuses any other name (a PCM name can write
  * files), as SetSetting refuses it for audio_pcm. */
@@ -758,6 +800,7 @@ main (int argc, char **argv)
   ADD ("/admin/settings", test_settings);
   ADD ("/admin/player-name", test_player_name);
   ADD ("/admin/playback", test_playback);
+  ADD ("/admin/pause-holds", test_pause_holds);
   ADD ("/admin/audio-devices", test_audio_devices);
   ADD ("/admin/ctl-pin", test_ctl_pin);
   return g_test_run ();
