@@ -56,6 +56,8 @@ struct _SkSync
 
 /* sk-sync.c */
 G_GNUC_INTERNAL void sk_sync_emit_changed (SkSync *self);
+/* The session's idle timeout, from the idle interval. */
+G_GNUC_INTERNAL void sk_sync_keep_alive (SkSync *self);
 /* Counts the outbox's rows into self->pending. */
 G_GNUC_INTERNAL void sk_sync_count_pending (SkSync *self);
 /* A value of sync_state ("cursor", "player_id"); NULL when there is none.

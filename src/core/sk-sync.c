@@ -10,6 +10,7 @@
 G_DEFINE_QUARK (sk - sync - error - quark, sk_sync_error)
 
 #define HTTP_TIMEOUT_S 30
+#define IDLE_MARGIN_S 30 /* an idle connection outlives the wait for the next round by this */
 
 G_DEFINE_FINAL_TYPE (SkSync, sk_sync, G_TYPE_OBJECT)
 
@@ -24,6 +25,28 @@ void
 sk_sync_emit_changed (SkSync *self)
 {
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+/* The connection to the cloud stays open across the timer's wait between
+ * idle rounds (the idle interval and a margin), so that an idle round
+ * reuses it instead of paying a new TCP and TLS handshake, several times
+ * the bytes of the round itself. A server that closes it sooner costs only
+ * that handshake: libsoup connects again. */
+void
+sk_sync_keep_alive (SkSync *self)
+{
+  if (self->session != NULL)
+    soup_session_set_idle_timeout (self->session, self->interval_ms / 1000 + IDLE_MARGIN_S);
+}
+
+void
+sk_sync_set_tls_database (SkSync *self, GTlsDatabase *database)
+{
+  g_return_if_fail (SK_IS_SYNC (self));
+  g_return_if_fail (G_IS_TLS_DATABASE (database));
+
+  if (self->session != NULL)
+    soup_session_set_tls_database (self->session, database);
 }
 
 /* ---- status ---------------------------------------------------------- */
@@ -206,9 +229,9 @@ sk_sync_new (const char *db_path,
   self->token = g_strdup (player_token);
   /* TLS: libsoup verifies certificates against the system's store by
    * default; nothing here ever accepts one it refused. */
-  self->session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_S, "idle-timeout",
-                                                 HTTP_TIMEOUT_S, "user-agent",
+  self->session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_S, "user-agent",
                                                  "soundscape-kiosk/" PACKAGE_VERSION, NULL);
+  sk_sync_keep_alive (self);
   sk_sync_count_pending (self);
   return g_steal_pointer (&self);
 }

@@ -47,8 +47,7 @@ wait_until (Screen *s, Condition done, gconstpointer data, guint seconds)
 {
   Wait w = { done, data };
   guint tick = g_timeout_add (20, on_tick, NULL);
-  gboolean ok = spin_until (wait_done, &s->base, &w,
-                            MAX (1, sk_test_scale_ms (seconds * 1000) / 1000));
+  gboolean ok = spin_until (wait_done, &s->base, &w, seconds); /* it stretches the bound */
 
   g_source_remove (tick);
   return ok;
@@ -268,6 +267,11 @@ static gboolean
 transition_running (GtkWidget *widget)
 {
   if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
+    return TRUE;
+  /* a revealer (a row unfolding or folding) still moving */
+  if (GTK_IS_REVEALER (widget) && gtk_widget_get_mapped (widget) &&
+      gtk_revealer_get_reveal_child (GTK_REVEALER (widget)) !=
+          gtk_revealer_get_child_revealed (GTK_REVEALER (widget)))
     return TRUE;
   for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
     if (transition_running (c))

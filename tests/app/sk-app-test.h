@@ -72,7 +72,8 @@ void press (Screen *s, const char *name);
 void press_in (Screen *s, GtkWidget *root, const char *name);
 /* Waits until the window has drawn @n frames more. */
 void wait_frames (Screen *s, guint n);
-/* Whether no page of the window is changing (no stack's transition runs). */
+/* Whether no page of the window is changing (no stack's transition runs,
+ * no revealer is moving). */
 gboolean screen_settled (Screen *s, gconstpointer data);
 /* The window as drawn, into the build directory, once it has settled;
  * fails when the window grew beyond the screen, or when a label or a

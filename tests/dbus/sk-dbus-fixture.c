@@ -46,7 +46,8 @@ on_timeout (gpointer data)
 }
 
 /* Runs the main context until @done (polled after each iteration, so
- * something must wake it: a timer, a signal) or @seconds pass. */
+ * something must wake it: a timer, a signal) or @seconds pass, stretched
+ * by SK_TEST_TIME_FACTOR (a bound, not a timing). */
 gboolean
 spin_until (gboolean (*done) (Fixture *, gconstpointer),
             Fixture *f,
@@ -54,7 +55,7 @@ spin_until (gboolean (*done) (Fixture *, gconstpointer),
             guint seconds)
 {
   gboolean timed_out = FALSE, ok;
-  guint timer = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
+  guint timer = g_timeout_add (sk_test_scale_ms (seconds * 1000), on_timeout, &timed_out);
 
   while (!(ok = done (f, data)) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -86,7 +87,7 @@ start_bus (Fixture *f)
                                                "--nofork", NULL);
   g_assert_no_error (error);
   f->address = g_strconcat ("unix:path=", socket, NULL);
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  deadline = sk_test_deadline_ms (10000);
   while (f->conn == NULL && g_get_monotonic_time () < deadline)
     {
       g_clear_error (&error);

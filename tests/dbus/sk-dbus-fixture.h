@@ -53,7 +53,9 @@ void fixture_teardown (Fixture *f, gconstpointer data);
 /* A GSourceFunc setting the gboolean @data to TRUE. */
 gboolean on_timeout (gpointer data);
 /* Runs the main context until @done (polled after each iteration, so
- * something must wake it: a timer, a signal) or @seconds pass. */
+ * something must wake it: a timer, a signal) or @seconds pass, stretched
+ * by SK_TEST_TIME_FACTOR (sk_test_scale_ms): every wait below is bounded
+ * so. */
 gboolean spin_until (gboolean (*done) (Fixture *, gconstpointer),
                      Fixture *f,
                      gconstpointer data,

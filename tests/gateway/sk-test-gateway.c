@@ -23,6 +23,8 @@ struct _SkTestGateway
   GMutex db_lock; /* the connection: requests and sk_test_gateway_sql */
   PGconn *conn;
 
+  gint connections; /* accepted (atomic) */
+
   GMutex lock;   /* what follows */
   GQueue faults; /* queued, as GUINT_TO_POINTER (fault) */
   GRand *rand;
@@ -32,6 +34,7 @@ struct _SkTestGateway
   gboolean offline;
   guint counts[SK_GATEWAY_N_FAULTS];
   guint64 bytes_received, bytes_sent; /* on the clients' sockets */
+  GTlsCertificate *tls;               /* https with it when set */
   /* the response SK_GATEWAY_FAULT_TWICE keeps for the next request */
   guint replay_status;
   char *replay_body;
@@ -809,11 +812,22 @@ on_incoming (GSocketService *service,
   g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
   g_autoptr (GError) error = NULL;
+  g_autoptr (GTlsCertificate) tls = NULL;
+  g_autoptr (GIOStream) stream = NULL;
 
+  g_atomic_int_inc (&gw->connections);
+  g_mutex_lock (&gw->lock);
+  tls = gw->tls != NULL ? g_object_ref (gw->tls) : NULL;
+  g_mutex_unlock (&gw->lock);
   /* as libsoup sets it on the sockets it accepts itself */
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, TRUE,
                        NULL);
-  if (!soup_server_accept_iostream (gw->server, counted, local, remote, &error))
+  /* TLS above the counting: the handshake and the records are counted */
+  stream = tls != NULL ? g_tls_server_connection_new (counted, tls, &error)
+                       : g_object_ref (counted);
+  if (stream == NULL)
+    g_warning ("the gateway cannot speak TLS: %s", error->message);
+  else if (!soup_server_accept_iostream (gw->server, stream, local, remote, &error))
     g_warning ("the gateway cannot take a connection: %s", error->message);
   return TRUE;
 }
@@ -1174,6 +1188,7 @@ sk_test_gateway_stop (SkTestGateway *gw)
   g_clear_pointer (&gw->conn, PQfinish);
   g_clear_pointer (&gw->rand, g_rand_free);
   g_queue_clear (&gw->faults);
+  g_clear_object (&gw->tls);
   g_free (gw->replay_body);
   g_free (gw->secret);
   g_mutex_clear (&gw->lock);
@@ -1184,7 +1199,26 @@ sk_test_gateway_stop (SkTestGateway *gw)
 char *
 sk_test_gateway_url (SkTestGateway *gw)
 {
-  return g_strdup_printf ("http://127.0.0.1:%u", (guint) gw->port);
+  gboolean tls;
+
+  g_mutex_lock (&gw->lock);
+  tls = gw->tls != NULL;
+  g_mutex_unlock (&gw->lock);
+  return g_strdup_printf ("%s://127.0.0.1:%u", tls ? "https" : "http", (guint) gw->port);
+}
+
+void
+sk_test_gateway_use_tls (SkTestGateway *gw, GTlsCertificate *certificate)
+{
+  g_mutex_lock (&gw->lock);
+  g_set_object (&gw->tls, certificate);
+  g_mutex_unlock (&gw->lock);
+}
+
+guint
+sk_test_gateway_get_connections (SkTestGateway *gw)
+{
+  return (guint) g_atomic_int_get (&gw->connections);
 }
 
 guint16

@@ -30,7 +30,7 @@
  * session): the test looks at the database through sk_test_gateway_sql. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -57,6 +57,12 @@ SkTestGateway *sk_test_gateway_start (const char *conninfo, const char *secret, 
 void sk_test_gateway_stop (SkTestGateway *gw);
 /* "http://127.0.0.1:PORT": the project URL a client is given. */
 char *sk_test_gateway_url (SkTestGateway *gw);
+/* From now on, connections speak TLS with @certificate (its key too), and
+ * the URL is "https://127.0.0.1:PORT"; NULL: plain HTTP again. The bytes
+ * counted are then TLS's: handshakes and records. */
+void sk_test_gateway_use_tls (SkTestGateway *gw, GTlsCertificate *certificate);
+/* The connections accepted since it started. */
+guint sk_test_gateway_get_connections (SkTestGateway *gw);
 /* Its PORT on 127.0.0.1. */
 guint16 sk_test_gateway_port (SkTestGateway *gw);
 

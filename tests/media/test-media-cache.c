@@ -1216,50 +1216,19 @@ static void
 test_refuses_an_untrusted_certificate (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *openssl = g_find_program_in_path ("openssl");
   g_autofree char *key = NULL;
   g_autofree char *cert = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *why_not = NULL;
   g_auto (GStrv) lines = NULL;
-  int status = -1;
 
   SKIP_WITHOUT_NGINX (f);
-  if (openssl == NULL)
+  if (!sk_test_make_certificate (f->tmp, &cert, &key, &why_not))
     {
-      g_test_skip ("openssl is not installed: it makes the test's self-signed certificate");
+      g_test_skip (why_not);
       return;
     }
-  key = g_build_filename (f->tmp, "key.pem", NULL);
-  cert = g_build_filename (f->tmp, "cert.pem", NULL);
-  {
-    const char *argv[] = { openssl,
-                           "req",
-                           "-x509",
-                           "-newkey",
-                           "ec",
-                           "-pkeyopt",
-                           "ec_paramgen_curve:prime256v1",
-                           "-nodes",
-                           "-days",
-                           "1",
-                           "-subj",
-                           "/CN=127.0.0.1",
-                           "-addext",
-                           "subjectAltName=IP:127.0.0.1",
-                           "-keyout",
-                           key,
-                           "-out",
-                           cert,
-                           NULL };
-
-    g_assert_true (g_spawn_sync (f->tmp, (char **) argv, NULL,
-                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                                 sk_test_child_setup, NULL, NULL, NULL, &status, &error));
-    g_assert_no_error (error);
-    g_assert_true (g_spawn_check_wait_status (status, &error));
-    g_assert_no_error (error);
-  }
   g_free (serve_file (f, "secure.ogg", 1000, 50));
   sk_test_nginx_stop (&f->nginx, SIGQUIT);
   nginx_start (f, NGINX_TLS);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sk-pn532-fixture.h"
+#include "sk-test-util.h"
 
 #define CALL_TIMEOUT_MS 3000
 
@@ -92,17 +93,18 @@ pending_wait (Pending *p, int timeout_ms)
   return done;
 }
 
-/* Waits for the call; TRUE if it returned within @timeout_ms. Either way
- * the thread is joined: a call still running then has its device killed. */
+/* Waits for the call; TRUE if it returned within @timeout_ms (stretched
+ * by SK_TEST_TIME_FACTOR: a bound, not a timing). Either way the thread
+ * is joined: a call still running then has its device killed. */
 static gboolean
 call_finish (Pending *p, int timeout_ms, int *result)
 {
-  gboolean in_time = pending_wait (p, timeout_ms);
+  gboolean in_time = pending_wait (p, (int) sk_test_scale_ms ((guint) timeout_ms));
 
   if (!in_time)
     {
       sk_pn532_fixture_kill (p->f->pn532);
-      if (!pending_wait (p, 5000))
+      if (!pending_wait (p, (int) sk_test_scale_ms (5000)))
         g_error ("A libnfc call still hangs after its device died");
     }
   g_thread_join (p->thread);
@@ -688,7 +690,8 @@ test_frames (Fixture *f, gconstpointer data)
   g_assert_cmpint (write (fd, good, 4), ==, 4);
   g_assert_cmpuint (read_bounded (fd, buf, sizeof buf, 200), ==, 0);
   g_assert_cmpint (write (fd, good + 4, sizeof good - 4), ==, sizeof good - 4);
-  g_assert_cmpuint (read_bounded (fd, buf, sizeof expected, 2000), ==, sizeof expected);
+  g_assert_cmpuint (read_bounded (fd, buf, sizeof expected, (int) sk_test_scale_ms (2000)), ==,
+                    sizeof expected);
   g_assert_cmpmem (buf, sizeof expected, expected, sizeof expected);
   g_assert_cmpuint (stat_value (f, "bad"), ==, 2);
   g_assert_cmpuint (stat_value (f, "frames"), ==, 1);

@@ -371,6 +371,51 @@ sk_test_child_setup (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+gboolean
+sk_test_make_certificate (const char *dir, char **cert, char **key, char **why_not)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  int status = -1;
+
+  if (openssl == NULL)
+    {
+      *why_not = g_strdup ("openssl is not installed: it makes the test's self-signed certificate");
+      return FALSE;
+    }
+  *key = g_build_filename (dir, "key.pem", NULL);
+  *cert = g_build_filename (dir, "cert.pem", NULL);
+  {
+    const char *argv[] = { openssl,
+                           "req",
+                           "-x509",
+                           "-newkey",
+                           "ec",
+                           "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1",
+                           "-nodes",
+                           "-days",
+                           "1",
+                           "-subj",
+                           "/CN=127.0.0.1",
+                           "-addext",
+                           "subjectAltName=IP:127.0.0.1",
+                           "-keyout",
+                           *key,
+                           "-out",
+                           *cert,
+                           NULL };
+
+    g_assert_true (g_spawn_sync (dir, (char **) argv, NULL,
+                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 sk_test_child_setup, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+  }
+  return TRUE;
+}
+
 GSubprocessLauncher *
 sk_test_launcher_new (GSubprocessFlags flags)
 {

@@ -121,4 +121,10 @@ GSubprocess *sk_test_subprocess_new (GSubprocessFlags flags, GError **error, con
     G_GNUC_NULL_TERMINATED;
 /* Waits (bounded) for the child @pid to exit; TRUE when it did. */
 gboolean sk_test_reap (GPid pid, guint timeout_ms);
+
+/* A self-signed certificate for 127.0.0.1 (P-256, a day) made by openssl
+ * in @dir: cert.pem and key.pem, their paths in *@cert and *@key. FALSE
+ * with *@why_not when openssl is not installed; anything else that fails
+ * ends the test. */
+gboolean sk_test_make_certificate (const char *dir, char **cert, char **key, char **why_not);
 G_END_DECLS
