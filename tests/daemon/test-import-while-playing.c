@@ -6,11 +6,24 @@
  * tap` checks a listener in about every 100 ms. Every tap must succeed
  * (the import holds no write lock while it decodes), the import must bring
  * all 300 in, and the output must have no run of digital silence longer
- * than the crossfade, nor an underrun. The files last 1 to 2 s so that an
- * import reading them under the write lock would hold it long enough for
- * taps to meet it, and every process here waits only BUSY_TIMEOUT_MS for
- * a lock. Every wait is bounded; only the processes started here
- * are stopped, by pid.
+ * than the crossfade. The files last 1 to 2 s so that an import reading
+ * them under the write lock would hold it long enough for taps to meet
+ * it, and every process here waits only BUSY_TIMEOUT_MS for a lock. A
+ * probe of the test's own takes the write lock every few ms meanwhile and
+ * measures the longest hold, which must stay under the crossfade: the
+ * lock is watched for the whole import, not only where a tap happened to
+ * land (the taps' tighter bound is sampled; the probe's is continuous, so
+ * it is the room's own, which a disk's slow fsync does not come near).
+ *
+ * Underruns are asserted (none) only in a plain run. The output thread
+ * owns the PCM and never touches the database: a late decoder or a main
+ * loop that waits for a lock makes it write silence, which the silence
+ * check bounds by the crossfade. An underrun is that thread itself not
+ * running in time, which a sanitizer build on a loaded machine
+ * (SK_TEST_TIME_FACTOR > 1) can cause with the lock never held; there the
+ * count is reported, beside the longest lock hold that tells the two apart.
+ * Every wait is bounded; only the processes started here are stopped, by
+ * pid.
  */
 #include "config.h"
 
@@ -90,6 +103,69 @@ write_library (Fixture *f, const char *name, guint n, double min_s, double max_s
   return lib;
 }
 
+/* A writer of the test's own that takes the database's write lock over
+ * and over (BEGIN IMMEDIATE, then ROLLBACK: it writes nothing) while the
+ * import runs, between the taps as well as during them. Its busy handler
+ * retries every millisecond and counts the retries: each stands for at
+ * least a millisecond in which another process held the lock, so the
+ * longest count is a lower bound on the longest hold, one that a starved
+ * probe can only understate. The wall-clock wait is kept beside it for
+ * the log. */
+typedef struct
+{
+  const char *db;
+  GThread *thread;
+  gint stop; /* atomic */
+  guint takes;
+  guint busy;     /* retries of the current take */
+  guint longest;  /* the most retries one take needed */
+  gint64 slowest; /* the longest wall-clock wait for one take, µs */
+} LockProbe;
+
+static int
+lock_probe_busy (void *data, int count)
+{
+  LockProbe *p = data;
+
+  p->busy = (guint) count + 1;
+  g_usleep (1000);
+  return g_atomic_int_get (&p->stop) == 0; /* else give up: the test is ending */
+}
+
+static gpointer
+lock_probe_run (gpointer data)
+{
+  LockProbe *p = data;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (p->db, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_handler (db, lock_probe_busy, p);
+  do
+    {
+      gint64 asked = g_get_monotonic_time ();
+      int rc;
+
+      p->busy = 0;
+      rc = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+      if (rc == SQLITE_OK)
+        {
+          gint64 waited = g_get_monotonic_time () - asked;
+
+          /* released at once: the probe must not be a holder itself */
+          sk_test_sqlite_exec (db, "ROLLBACK");
+          p->takes++;
+          p->longest = MAX (p->longest, p->busy);
+          p->slowest = MAX (p->slowest, waited);
+        }
+      else
+        g_assert_cmpint (rc, ==, SQLITE_BUSY); /* only when told to stop */
+      g_usleep (2000);
+    }
+  while (g_atomic_int_get (&p->stop) == 0);
+  sqlite3_close (db);
+  return NULL;
+}
+
 typedef struct
 {
   char *out;
@@ -150,6 +226,7 @@ test_import_while_playing (Fixture *f, gconstpointer data)
   g_autofree char *expect = g_strdup_printf ("Imported %u songs", N_IMPORTED);
   SkPacedStats stats = { 0 };
   Communicated c = { NULL, NULL, FALSE };
+  LockProbe probe = { 0 };
   guint taps = 0;
   gint64 slowest_tap = 0;
   gsize frames = 0, silence;
@@ -184,6 +261,8 @@ test_import_while_playing (Fixture *f, gconstpointer data)
                                    &error, ctl, "import", big, "--db", f->db, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (import, NULL, NULL, on_communicated, &c);
+  probe.db = f->db;
+  probe.thread = g_thread_new ("lock-probe", lock_probe_run, &probe);
 
   /* a tap about every 100 ms for as long as the import runs */
   deadline = sk_test_deadline_ms (60000);
@@ -210,8 +289,15 @@ test_import_while_playing (Fixture *f, gconstpointer data)
         g_main_context_iteration (NULL, TRUE);
       g_error ("the import did not end within %u ms", sk_test_scale_ms (60000));
     }
+  g_atomic_int_set (&probe.stop, 1);
+  g_thread_join (probe.thread);
   g_test_message ("%u taps during the import, the slowest %.2f s; it said: %s%s", taps,
                   (double) slowest_tap / G_USEC_PER_SEC, c.out, c.err);
+  g_test_message ("the write lock, taken %u times meanwhile by a probe: busy for at least "
+                  "%u ms at the longest (the longest wait %.3f s)",
+                  probe.takes, probe.longest, (double) probe.slowest / G_USEC_PER_SEC);
+  /* never as long as the crossfade, the gap the room may hear */
+  g_assert_cmpuint (probe.longest, <, sk_test_scale_ms (CROSSFADE_S * 1000));
   g_assert_true (g_subprocess_get_if_exited (import));
   g_assert_cmpint (g_subprocess_get_exit_status (import), ==, 0);
   g_assert_true (g_str_has_prefix (c.out, expect));
@@ -246,7 +332,12 @@ test_import_while_playing (Fixture *f, gconstpointer data)
                   frames, silence, stats.underruns);
   g_assert_cmpuint (frames, >, RATE * TRACK_S * 2);
   g_assert_cmpuint (silence, <=, RATE * CROSSFADE_S);
-  g_assert_cmpuint (stats.underruns, ==, 0);
+  if (sk_test_time_factor () == 1)
+    g_assert_cmpuint (stats.underruns, ==, 0);
+  else if (stats.underruns > 0)
+    g_test_message ("%u underruns not held against the import in a build %g times slower: the "
+                    "lock was busy %u ms at the longest, no tap was refused",
+                    stats.underruns, sk_test_time_factor (), probe.longest);
 }
 
 int
