@@ -143,21 +143,29 @@ server_message (const PGresult *res, PGconn *conn)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
+/* Whether @res has the status @expected; if not, sets @error with @what
+ * and the server's message. */
+static gboolean
+result_ok (
+    const PGresult *res, PGconn *conn, ExecStatusType expected, const char *what, GError **error)
+{
+  g_autofree char *msg = NULL;
+
+  if (PQresultStatus (res) == expected)
+    return TRUE;
+  msg = server_message (res, conn);
+  g_set_error (error, CTL_DB_ERROR, CTL_DB_ERROR_SQL, "%s: %s", what, msg);
+  return FALSE;
+}
+
 /* Runs @sql; on failure sets @error with @what and the server's message. */
 static gboolean
 run (PGconn *conn, const char *sql, const char *what, GError **error)
 {
   g_autoptr (PGresult) res = PQexec (conn, sql);
-  ExecStatusType st = PQresultStatus (res);
 
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-    return TRUE;
-  {
-    g_autofree char *msg = server_message (res, conn);
-
-    g_set_error (error, CTL_DB_ERROR, CTL_DB_ERROR_SQL, "%s: %s", what, msg);
-  }
-  return FALSE;
+  return PQresultStatus (res) == PGRES_TUPLES_OK ||
+         result_ok (res, conn, PGRES_COMMAND_OK, what, error);
 }
 
 /* Connects to @url (NULL: libpq's PG* environment variables). Notices
@@ -190,25 +198,15 @@ read_applied (PGconn *conn, GError **error)
   g_autoptr (PGresult) exists = PQexec (conn, "SELECT to_regclass('soundscape.schema_migrations')");
   g_autoptr (PGresult) res = NULL;
 
-  if (PQresultStatus (exists) != PGRES_TUPLES_OK)
-    {
-      g_autofree char *msg = server_message (exists, conn);
-
-      g_set_error (error, CTL_DB_ERROR, CTL_DB_ERROR_SQL, "reading the migrations: %s", msg);
-      return NULL;
-    }
+  if (!result_ok (exists, conn, PGRES_TUPLES_OK, "reading the migrations", error))
+    return NULL;
   if (PQgetisnull (exists, 0, 0))
     return g_steal_pointer (&list);
   res = PQexec (conn, "SELECT version, name, sha256, "
                       "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
                       "FROM soundscape.schema_migrations ORDER BY version");
-  if (PQresultStatus (res) != PGRES_TUPLES_OK)
-    {
-      g_autofree char *msg = server_message (res, conn);
-
-      g_set_error (error, CTL_DB_ERROR, CTL_DB_ERROR_SQL, "reading the migrations: %s", msg);
-      return NULL;
-    }
+  if (!result_ok (res, conn, PGRES_TUPLES_OK, "reading the migrations", error))
+    return NULL;
   for (int i = 0; i < PQntuples (res); i++)
     {
       Migration *a = g_new0 (Migration, 1);
@@ -272,6 +270,7 @@ apply_one (PGconn *conn, const Migration *m, gboolean *applied_now, GError **err
   g_autofree char *version = g_strdup_printf ("%u", m->version);
   g_autofree char *text = g_strndup (g_bytes_get_data (m->text, NULL), g_bytes_get_size (m->text));
   g_autofree char *what = g_strdup_printf ("migration %s", m->name);
+  g_autofree char *recording = g_strdup_printf ("recording migration %s", m->name);
   const char *params[] = { version, m->name, m->sha256 };
   g_autoptr (PGresult) done = NULL;
   g_autoptr (PGresult) rec = NULL;
@@ -282,13 +281,8 @@ apply_one (PGconn *conn, const Migration *m, gboolean *applied_now, GError **err
     goto rollback;
   done = PQexecParams (conn, "SELECT 1 FROM soundscape.schema_migrations WHERE version = $1::int",
                        1, NULL, params, NULL, NULL, 0);
-  if (PQresultStatus (done) != PGRES_TUPLES_OK)
-    {
-      g_autofree char *msg = server_message (done, conn);
-
-      g_set_error (error, CTL_DB_ERROR, CTL_DB_ERROR_SQL, "%s: %s", what, msg);
-      goto rollback;
-    }
+  if (!result_ok (done, conn, PGRES_TUPLES_OK, what, error))
+    goto rollback;
   if (PQntuples (done) > 0)
     return run (conn, "COMMIT", what, error);
   if (!run (conn, text, what, error))
@@ -297,13 +291,8 @@ apply_one (PGconn *conn, const Migration *m, gboolean *applied_now, GError **err
                       "INSERT INTO soundscape.schema_migrations (version, name, sha256) "
                       "VALUES ($1::int, $2, $3)",
                       3, NULL, params, NULL, NULL, 0);
-  if (PQresultStatus (rec) != PGRES_COMMAND_OK)
-    {
-      g_autofree char *msg = server_message (rec, conn);
-
-      g_set_error (error, CTL_DB_ERROR, CTL_DB_ERROR_SQL, "recording %s: %s", what, msg);
-      goto rollback;
-    }
+  if (!result_ok (rec, conn, PGRES_COMMAND_OK, recording, error))
+    goto rollback;
   if (!run (conn, "COMMIT", what, error))
     goto rollback;
   *applied_now = TRUE;

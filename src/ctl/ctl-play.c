@@ -8,13 +8,29 @@
 #include "sk-import.h"
 #include "sk-playback.h"
 
+/* The options play and run share. */
+static GOptionEntry
+pcm_option (char **pcm)
+{
+  GOptionEntry entry = { "pcm", 0, 0, G_OPTION_ARG_STRING, pcm, "The ALSA PCM (default: “default”)",
+                         "NAME" };
+
+  return entry;
+}
+
 /* A PCM that takes data faster than real time (`null`, `file`) is written
  * at the clock's rate, as a sound card would take it; --unpaced writes as
  * fast as it takes it: to render into a file (and for the tests that
  * compare what was written sample for sample). */
-#define UNPACED_HELP                                                \
-  "Write to a PCM that does not keep time (null, file) as fast as " \
-  "it takes data, not at the clock's rate"
+static GOptionEntry
+unpaced_option (gboolean *unpaced)
+{
+  static const char help[] = "Write to a PCM that does not keep time (null, file) as fast as "
+                             "it takes data, not at the clock's rate";
+  GOptionEntry entry = { "unpaced", 0, 0, G_OPTION_ARG_NONE, unpaced, help, NULL };
+
+  return entry;
+}
 
 /* --- play --------------------------------------------------------------- */
 
@@ -102,13 +118,13 @@ cmd_play (int argc, char **argv)
   double target = SK_LOUDNESS_TARGET_DEFAULT;
   Play play = { 0 };
   GOptionEntry entries[] = {
-    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
+    pcm_option (&pcm),
     { "crossfade", 0, 0, G_OPTION_ARG_DOUBLE, &crossfade,
       "Seconds of crossfade between files, 0–12 (default 0: gapless)", "S" },
     { "volume", 0, 0, G_OPTION_ARG_DOUBLE, &volume, "Volume 0–1 (default 1)", "V" },
     { "no-normalize", 0, 0, G_OPTION_ARG_NONE, &no_normalize,
       "Play the files as they are, without the kiosk's loudness normalisation", NULL },
-    { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
+    unpaced_option (&unpaced),
     { NULL }
   };
   int rc = parse_options (&argc, &argv, entries);
@@ -239,12 +255,11 @@ cmd_run (int argc, char **argv)
   int tracks = 0;
   gboolean unpaced = FALSE;
   Run run = { 0 };
-  GOptionEntry entries[] = {
-    { "pcm", 0, 0, G_OPTION_ARG_STRING, &pcm, "The ALSA PCM (default: “default”)", "NAME" },
-    { "tracks", 0, 0, G_OPTION_ARG_INT, &tracks, "Stop after this many tracks started", "N" },
-    { "unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, UNPACED_HELP, NULL },
-    { NULL }
-  };
+  GOptionEntry entries[] = { pcm_option (&pcm),
+                             { "tracks", 0, 0, G_OPTION_ARG_INT, &tracks,
+                               "Stop after this many tracks started", "N" },
+                             unpaced_option (&unpaced),
+                             { NULL } };
   int rc = parse_options (&argc, &argv, entries);
 
   if (rc >= 0)

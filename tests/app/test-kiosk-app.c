@@ -155,6 +155,39 @@ on_frame (GtkWidget *window, GdkFrameClock *clock, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A new window on the bus (the one before, if any, closed), its pages
+ * recorded into @seen from its first frame on; returns the tick to remove. */
+static guint
+open_watched (Screen *s, gconstpointer data, GString *seen)
+{
+  if (s->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (s->window));
+  g_clear_object (&s->window);
+  g_clear_object (&s->client);
+  g_string_truncate (seen, 0);
+  screen_open_window (s, data);
+  g_assert_cmpstr (sk_window_get_page (s->window), ==, "starting");
+  return gtk_widget_add_tick_callback (GTK_WIDGET (s->window), on_frame, seen, NULL);
+}
+
+/* Waits for the first page @last, then checks that the pages drawn were the
+ * neutral one and @last: the engine (or its absence) may be known before
+ * the first frame, and then the neutral page is never drawn, which is no
+ * fault; anything else drawn between would be. */
+static void
+end_watched (Screen *s, GString *seen, guint tick, const char *last)
+{
+  g_autofree char *alone = g_strdup_printf (" %s", last);
+  g_autofree char *after = g_strdup_printf (" starting %s", last);
+
+  if (!wait_until (s, page_is, last, 20))
+    g_error ("the window did not show \"%s\" within 20 s (pages:%s)", last, seen->str);
+  wait_frames (s, 2);
+  gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
+  if (g_strcmp0 (seen->str, alone) != 0)
+    g_assert_cmpstr (seen->str, ==, after);
+}
+
 /* The start: a neutral page until the engine's state arrives, then what
  * plays, with no "Reconnecting…" drawn between; with no engine, that
  * neutral page, then "Reconnecting…" after a moment (the engine gone). */
@@ -167,54 +200,23 @@ test_start (Screen *s, gconstpointer data)
   fixture_setup (&s->base, NULL);
   start_engine (s);
   call_ok (&s->base, "SetPin", g_variant_new ("(s)", APP_PIN));
-  screen_open_window (s, data);
-  g_assert_cmpstr (sk_window_get_page (s->window), ==, "starting");
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (s->window), on_frame, seen, NULL);
-  if (!wait_until (s, now_playing_shown, NULL, 20))
-    g_error ("the window showed nothing playing within 20 s (pages:%s)", seen->str);
-  wait_frames (s, 2);
-  gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
-  /* the engine may answer before the first frame: then the neutral page
-   * is never drawn, and that is no fault; "Reconnecting…" would be */
-  if (g_strcmp0 (seen->str, " playing") != 0)
-    g_assert_cmpstr (seen->str, ==, " starting playing");
+  tick = open_watched (s, data, seen);
+  end_watched (s, seen, tick, "playing");
 
   /* an engine on the bus that is slow to answer (stopped for a while, as
    * on a loaded machine) is not gone: the start stays neutral */
-  gtk_window_destroy (GTK_WINDOW (s->window));
-  g_clear_object (&s->window);
-  g_clear_object (&s->client);
-  g_string_truncate (seen, 0);
   g_subprocess_send_signal (s->base.daemon, SIGSTOP);
-  screen_open_window (s, data);
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (s->window), on_frame, seen, NULL);
+  tick = open_watched (s, data, seen);
   linger (s, 3);
   g_subprocess_send_signal (s->base.daemon, SIGCONT);
   g_assert_cmpstr (sk_window_get_page (s->window), ==, "starting");
-  if (!wait_until (s, now_playing_shown, NULL, 20))
-    g_error ("the window showed nothing playing within 20 s (pages:%s)", seen->str);
-  wait_frames (s, 2);
-  gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
-  if (g_strcmp0 (seen->str, " playing") != 0)
-    g_assert_cmpstr (seen->str, ==, " starting playing");
+  end_watched (s, seen, tick, "playing");
 
   /* no engine at the start */
   stop_engine (s);
-  gtk_window_destroy (GTK_WINDOW (s->window));
-  g_clear_object (&s->window);
-  g_clear_object (&s->client);
-  g_string_truncate (seen, 0);
-  screen_open_window (s, data);
-  g_assert_cmpstr (sk_window_get_page (s->window), ==, "starting");
-  tick = gtk_widget_add_tick_callback (GTK_WIDGET (s->window), on_frame, seen, NULL);
-  wait_page (s, "reconnecting", 5);
+  tick = open_watched (s, data, seen);
+  end_watched (s, seen, tick, "reconnecting");
   wait_text (s, "Reconnecting", 1);
-  wait_frames (s, 2);
-  gtk_widget_remove_tick_callback (GTK_WIDGET (s->window), tick);
-  /* on a loaded machine the first frame may come after the moment's wait:
-   * then the neutral page is never drawn, and that is no fault either */
-  if (g_strcmp0 (seen->str, " reconnecting") != 0)
-    g_assert_cmpstr (seen->str, ==, " starting reconnecting");
   /* and back by itself when it comes */
   start_engine (s);
   if (!wait_until (s, now_playing_shown, NULL, 20))

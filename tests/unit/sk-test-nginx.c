@@ -61,19 +61,13 @@ sk_test_nginx_init (SkTestNginx *n, const char *root)
   return TRUE;
 }
 
-void
-sk_test_nginx_start (SkTestNginx *n, gboolean tls, const char *server_conf)
+static void
+write_conf (SkTestNginx *n, const char *conf_path, gboolean tls, const char *server_conf)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *conf_path = g_build_filename (n->root, "nginx.conf", NULL);
-  g_autofree char *err_log = g_build_filename (n->root, "error.log", NULL);
   g_autofree char *conf = NULL;
   g_autofree char *listen = NULL;
 
-  g_assert_nonnull (n->program);
-  g_assert_cmpint (n->pid, ==, 0);
-  if (n->port == 0)
-    n->port = sk_test_free_port ();
   if (tls)
     listen = g_strdup_printf ("127.0.0.1:%u ssl; ssl_certificate %s/cert.pem; "
                               "ssl_certificate_key %s/key.pem",
@@ -105,29 +99,117 @@ sk_test_nginx_start (SkTestNginx *n, gboolean tls, const char *server_conf)
       n->root, listen, server_conf != NULL ? server_conf : "");
   g_assert_true (g_file_set_contents (conf_path, conf, -1, &error));
   g_assert_no_error (error);
+}
 
-  {
-    const char *argv[] = { n->program, "-p", n->root, "-c", conf_path, "-e", err_log, NULL };
+/* The error log from byte @from on ("" when there is none). */
+static char *
+read_log_from (const char *err_log, gsize from)
+{
+  g_autofree char *log = NULL;
+  gsize len = 0;
 
-    g_assert_true (g_spawn_async (n->root, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                  sk_test_child_setup, NULL, &n->pid, &error));
-    g_assert_no_error (error);
-  }
+  if (!g_file_get_contents (err_log, &log, &len, NULL) || len <= from)
+    return g_strdup ("");
+  return g_strdup (log + from);
+}
 
-  /* Ready when the port answers (~15 ms); bounded, and an nginx that exits
-   * (a bad config, a taken port) fails the test with its error log. */
-  for (guint waited = 0; !sk_test_port_answers (n->port); waited += 5)
+/* TRUE when @pid_path names the nginx this fixture started: nginx writes
+ * its pid file only after it has bound and listens on every port of its
+ * configuration, so then the port is ours, not another server's. */
+static gboolean
+pid_file_is_ours (SkTestNginx *n, const char *pid_path)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (pid_path, &text, NULL, NULL))
+    return FALSE;
+  return g_ascii_strtoll (text, NULL, 10) == (gint64) n->pid;
+}
+
+/* How many ports a first start tries when the one it picked is taken
+ * before nginx binds it (the port is free when picked, not reserved). */
+#define NGINX_PORT_TRIES 5
+
+void
+sk_test_nginx_start (SkTestNginx *n, gboolean tls, const char *server_conf)
+{
+  g_autofree char *conf_path = g_build_filename (n->root, "nginx.conf", NULL);
+  g_autofree char *err_log = g_build_filename (n->root, "error.log", NULL);
+  g_autofree char *pid_path = g_build_filename (n->root, "nginx.pid", NULL);
+  /* A restart keeps its port (the test's URLs name it); a first start may
+   * move to another when the one it picked was taken meanwhile. */
+  gboolean may_move = n->port == 0;
+
+  g_assert_nonnull (n->program);
+  g_assert_cmpint (n->pid, ==, 0);
+  for (guint attempt = 1;; attempt++)
     {
-      int status;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *taken = NULL;
+      gint64 deadline;
+      gsize log_start = 0;
+      GStatBuf st;
 
-      if (waitpid (n->pid, &status, WNOHANG) == n->pid || waited > 5000)
+      if (n->port == 0)
+        n->port = sk_test_free_port ();
+      write_conf (n, conf_path, tls, server_conf);
+      taken = g_strdup_printf ("bind() to 127.0.0.1:%u failed (%d: ", (guint) n->port, EADDRINUSE);
+      /* Only what this start writes counts; a stale pid file (an nginx
+       * that was killed leaves one) must not pass for ours. */
+      if (g_stat (err_log, &st) == 0)
+        log_start = (gsize) st.st_size;
+      g_unlink (pid_path);
+      {
+        const char *argv[] = { n->program, "-p", n->root, "-c", conf_path, "-e", err_log, NULL };
+
+        g_assert_true (g_spawn_async (n->root, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                      sk_test_child_setup, NULL, &n->pid, &error));
+        g_assert_no_error (error);
+      }
+
+      /* Ready (~15 ms) when nginx's pid file names the process started
+       * here and the port answers: a port that answers alone could be
+       * another server's. Bounded; an nginx that exits for any reason but
+       * a taken port fails the test with its error log. */
+      deadline = sk_test_deadline_ms (5000);
+      for (;;)
         {
           g_autofree char *log = NULL;
+          int status;
 
-          g_file_get_contents (err_log, &log, NULL, NULL);
-          g_error ("nginx did not start on port %u: %s", (guint) n->port, log ? log : "");
+          if (pid_file_is_ours (n, pid_path) && sk_test_port_answers (n->port))
+            return;
+          log = read_log_from (err_log, log_start);
+          /* nginx itself tries a taken port for 2.5 s: worth it for a port
+           * that must stay, not for one picked anew. */
+          if (may_move && strstr (log, taken) != NULL)
+            {
+              sk_test_nginx_stop (n, SIGKILL);
+              break;
+            }
+          if (waitpid (n->pid, &status, WNOHANG) == n->pid)
+            {
+              g_spawn_close_pid (n->pid);
+              n->pid = 0;
+              g_free (log); /* all it wrote before it exited */
+              log = read_log_from (err_log, log_start);
+              if (strstr (log, taken) != NULL)
+                break;
+              g_error ("nginx exited before it was ready on port %u: %s", (guint) n->port, log);
+            }
+          if (g_get_monotonic_time () > deadline)
+            g_error ("nginx (pid %d) was not ready on port %u in time: %s", (int) n->pid,
+                     (guint) n->port, log);
+          g_usleep (5000);
         }
-      g_usleep (5000);
+
+      if (attempt == NGINX_PORT_TRIES)
+        g_error ("nginx could not bind loopback port %u (%u tries%s): something else holds it",
+                 (guint) n->port, attempt, may_move ? ", each on a new port" : "");
+      g_test_message ("nginx: port %u was taken before nginx bound it; %s", (guint) n->port,
+                      may_move ? "trying another" : "trying it again");
+      if (may_move)
+        n->port = 0;
     }
 }
 

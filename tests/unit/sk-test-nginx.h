@@ -4,8 +4,10 @@
  * (access.log, one line a request: "uri|status|range|if-range|
  * if-none-match|bytes"; error.log), its temp paths under tmp/ and the
  * files it serves under www/. It listens on a free loopback port (kept
- * across restarts), runs in the foreground and is stopped by its process
- * id; if the test dies, so does its nginx. Every wait is bounded. */
+ * across restarts; a first start moves to another when the one picked is
+ * taken before nginx binds it), runs in the foreground and is stopped by
+ * its process id; if the test dies, so does its nginx. Every wait is
+ * bounded (and stretched by SK_TEST_TIME_FACTOR). */
 #pragma once
 
 #include <gio/gio.h>
@@ -24,8 +26,9 @@ typedef struct
  * for nginx's unprivileged worker); FALSE, and nothing made, when nginx
  * is not installed. */
 gboolean sk_test_nginx_init (SkTestNginx *n, const char *root);
-/* Writes the configuration and starts nginx; returns once the port answers
- * (the test fails with nginx's error log when it does not in time).
+/* Writes the configuration and starts nginx; returns once nginx's pid file
+ * names the process started here and the port answers (the test fails
+ * with nginx's error log when it does not in time).
  * @tls: https with @root/cert.pem and @root/key.pem. @server_conf: more
  * directives inside the server block (NULL for none). */
 void sk_test_nginx_start (SkTestNginx *n, gboolean tls, const char *server_conf);
