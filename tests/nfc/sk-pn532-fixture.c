@@ -20,6 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Bounds on waits for the fixture to start, to answer and to exit, each
+ * stretched by SK_TEST_TIME_FACTOR (sk_test_scale_ms): a sanitizer build
+ * on a loaded machine is slower, not wrong. None of them is a time within
+ * which something must NOT happen. */
 #define READY_TIMEOUT_MS 5000
 #define COMMAND_TIMEOUT_MS 2000
 #define QUIT_TIMEOUT_MS 2000
@@ -40,7 +44,8 @@ fixture_program (void)
   return path && *path ? path : SK_PN532_FIXTURE_PATH;
 }
 
-/* One line from the fixture, without its newline, within @timeout_ms. */
+/* One line from the fixture, without its newline, within @timeout_ms
+ * (already scaled). */
 static char *
 read_line (SkPn532Fixture *self, int timeout_ms, GError **error)
 {
@@ -145,7 +150,7 @@ spawn (SkPn532Fixture *self, GError **error)
   close (sv[1]);
   self->fd = sv[0];
 
-  line = read_line (self, READY_TIMEOUT_MS, error);
+  line = read_line (self, (int) sk_test_scale_ms (READY_TIMEOUT_MS), error);
   expected = g_strconcat ("ready ", self->connstring, NULL);
   if (!line || !g_str_equal (line, expected))
     {
@@ -239,7 +244,7 @@ sk_pn532_fixture_command (SkPn532Fixture *self, GError **error, const char *form
     }
   command[len] = '\0';
 
-  line = read_line (self, COMMAND_TIMEOUT_MS, error);
+  line = read_line (self, (int) sk_test_scale_ms (COMMAND_TIMEOUT_MS), error);
   if (!line)
     {
       g_prefix_error (error, "'%s': ", command);
@@ -285,7 +290,7 @@ sk_pn532_fixture_free (SkPn532Fixture *self)
   if (self->pid > 0)
     {
       g_autofree char *answer = sk_pn532_fixture_command (self, NULL, "quit");
-      gint64 deadline = g_get_monotonic_time () + QUIT_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+      gint64 deadline = sk_test_deadline_ms (QUIT_TIMEOUT_MS);
 
       /* It exits on "quit"; a few ms of polling, bounded, then SIGKILL. */
       while (answer && g_get_monotonic_time () < deadline)

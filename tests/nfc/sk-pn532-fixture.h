@@ -32,8 +32,9 @@ SkPn532Fixture *sk_pn532_fixture_start (const char *link_path, GError **error);
 /* "pn532_uart:LINKPATH" */
 const char *sk_pn532_fixture_connstring (SkPn532Fixture *self);
 GPid sk_pn532_fixture_get_pid (SkPn532Fixture *self);
-/* Sends one command line and waits (at most 2 s) for its answer; returns
- * the text after "ok" (may be ""), or NULL with @error. */
+/* Sends one command line and waits (at most 2 s, stretched by
+ * SK_TEST_TIME_FACTOR) for its answer; returns the text after "ok" (may
+ * be ""), or NULL with @error. */
 char *sk_pn532_fixture_command (SkPn532Fixture *self, GError **error, const char *format, ...)
     G_GNUC_PRINTF (3, 4);
 /* SIGKILL, reaped: the reader sees a device that died mid-poll. The link
