@@ -27,6 +27,7 @@ struct _SkAdminLibrary
   GtkWidget *root;
   AdwExpanderRow *search_row;
   GtkEntry *search;
+  GtkWidget *search_panel;
   SkKeyboard *keyboard;
   AdwPreferencesGroup *songs_group;
   GtkListBox *songs;
@@ -217,6 +218,15 @@ static void
 on_clear_search (GtkButton *button, SkAdminLibrary *self)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->search), "");
+}
+
+/* The search opened: its entry and keyboard, down to the bottom row, in
+ * view wherever the page was. */
+static void
+on_search_expanded (AdwExpanderRow *row, GParamSpec *pspec, SkAdminLibrary *self)
+{
+  if (adw_expander_row_get_expanded (row))
+    sk_admin_section_scroll_to (SK_ADMIN_SECTION (self), self->search_panel);
 }
 
 /* The keyboard folds away, the songs found come into view. */
@@ -496,6 +506,7 @@ sk_admin_library_class_init (SkAdminLibraryClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, root);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, search_row);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, search);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, search_panel);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, keyboard);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, songs_group);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, songs);
@@ -506,6 +517,7 @@ sk_admin_library_class_init (SkAdminLibraryClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, progress_label);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, failures_row);
   gtk_widget_class_bind_template_child (widget_class, SkAdminLibrary, failures);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_expanded);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_clear_search);
   gtk_widget_class_bind_template_callback (widget_class, on_search_done);

@@ -34,9 +34,6 @@ struct _SkAdminListeners
 
   char *renaming; /* the listener_id a new name is typed for */
   guint enrol_timer;
-  guint rename_tick; /* scrolling the rename panel into view */
-  guint rename_frames;
-  double rename_last;
   gboolean updating;
 };
 
@@ -83,49 +80,6 @@ set_name (GtkWidget *widget, const char *name)
 
 /* --- renaming ---------------------------------------------------------------- */
 
-#define RENAME_SCROLL_FRAMES 30
-
-/* The page scrolled so that the rename panel (prompt, name, Save, then
- * the keyboard) starts at its top, again each frame until the layout
- * holds still: wherever the listener's row was, Save is in view. */
-static gboolean
-on_rename_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
-{
-  SkAdminListeners *self = SK_ADMIN_LISTENERS (widget);
-  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
-  GtkWidget *content;
-  graphene_point_t at;
-
-  if (scrolled == NULL || !gtk_widget_get_visible (self->rename_box) ||
-      ++self->rename_frames > RENAME_SCROLL_FRAMES)
-    goto done;
-  content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
-  if (GTK_IS_VIEWPORT (content))
-    content = gtk_viewport_get_child (GTK_VIEWPORT (content));
-  if (!gtk_widget_compute_point (self->rename_box, content, &GRAPHENE_POINT_INIT (0, 0), &at))
-    return G_SOURCE_CONTINUE; /* not laid out yet */
-  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
-                            at.y);
-  if (at.y != self->rename_last)
-    {
-      self->rename_last = at.y;
-      return G_SOURCE_CONTINUE;
-    }
-done:
-  self->rename_tick = 0;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-scroll_to_rename (SkAdminListeners *self)
-{
-  self->rename_frames = 0;
-  self->rename_last = -1;
-  if (self->rename_tick == 0)
-    self->rename_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_rename_tick, NULL,
-                                                      NULL);
-}
-
 static void
 on_rename_clicked (GtkButton *button, SkAdminListeners *self)
 {
@@ -140,7 +94,9 @@ on_rename_clicked (GtkButton *button, SkAdminListeners *self)
   /* the old name selected: the first key replaces it */
   gtk_widget_grab_focus (GTK_WIDGET (self->rename_entry));
   gtk_editable_select_region (GTK_EDITABLE (self->rename_entry), 0, -1);
-  scroll_to_rename (self);
+  /* the prompt, the name, Save, then the keyboard: in view wherever the
+   * listener's row was */
+  sk_admin_section_scroll_to (SK_ADMIN_SECTION (self), self->rename_box);
 }
 
 static void
@@ -429,9 +385,6 @@ sk_admin_listeners_dispose (GObject *object)
   SkAdminListeners *self = SK_ADMIN_LISTENERS (object);
 
   g_clear_handle_id (&self->enrol_timer, g_source_remove);
-  if (self->rename_tick != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->rename_tick);
-  self->rename_tick = 0;
   G_OBJECT_CLASS (sk_admin_listeners_parent_class)->dispose (object);
 }
 

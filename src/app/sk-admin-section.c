@@ -9,6 +9,10 @@ typedef struct
   GCancellable *cancellable;
   guint pending; /* calls not yet answered */
   guint deferred;
+  GtkWidget *panel; /* scrolled into view (a widget of the section) */
+  guint scroll_tick;
+  guint scroll_frames;
+  double scroll_last;
 } SkAdminSectionPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SkAdminSection, sk_admin_section, GTK_TYPE_WIDGET)
@@ -121,6 +125,53 @@ sk_admin_section_is_busy (SkAdminSection *self)
   return priv->deferred != 0 || priv->pending > 0;
 }
 
+#define SCROLL_FRAMES 30
+
+static gboolean
+on_scroll_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  SkAdminSection *self = SK_ADMIN_SECTION (widget);
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *content;
+  graphene_point_t at;
+
+  if (scrolled == NULL || !gtk_widget_is_visible (priv->panel) ||
+      ++priv->scroll_frames > SCROLL_FRAMES)
+    goto done;
+  content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  if (GTK_IS_VIEWPORT (content))
+    content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+  if (!gtk_widget_compute_point (priv->panel, content, &GRAPHENE_POINT_INIT (0, 0), &at))
+    return G_SOURCE_CONTINUE; /* not laid out yet */
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                            at.y);
+  if (at.y != priv->scroll_last)
+    {
+      priv->scroll_last = at.y;
+      return G_SOURCE_CONTINUE;
+    }
+done:
+  priv->scroll_tick = 0;
+  priv->panel = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+void
+sk_admin_section_scroll_to (SkAdminSection *self, GtkWidget *panel)
+{
+  SkAdminSectionPrivate *priv = sk_admin_section_get_instance_private (self);
+
+  g_return_if_fail (SK_IS_ADMIN_SECTION (self));
+  g_return_if_fail (gtk_widget_is_ancestor (panel, GTK_WIDGET (self)));
+  priv->panel = panel;
+  priv->scroll_frames = 0;
+  priv->scroll_last = -1;
+  if (priv->scroll_tick == 0)
+    priv->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_scroll_tick, NULL,
+                                                      NULL);
+}
+
 static void
 sk_admin_section_dispose (GObject *object)
 {
@@ -129,6 +180,10 @@ sk_admin_section_dispose (GObject *object)
 
   g_cancellable_cancel (priv->cancellable);
   g_clear_handle_id (&priv->deferred, g_source_remove);
+  if (priv->scroll_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), priv->scroll_tick);
+  priv->scroll_tick = 0;
+  priv->panel = NULL;
   sk_app_set_proxy (&priv->proxy, NULL, self);
   /* every section is a final type with its own template */
   gtk_widget_dispose_template (GTK_WIDGET (self), G_OBJECT_TYPE (self));

@@ -8,6 +8,8 @@
  * "told" (the page shows one sentence at a time), and may defer one
  * action (a send after the last change, a search after the last key).
  * It is busy while that action waits or a call is not yet answered.
+ * A panel that opens with the screen's keyboard is scrolled into view by
+ * sk_admin_section_scroll_to.
  * The section's template is its own (final) type's: the base disposes it.
  */
 #pragma once
@@ -53,5 +55,11 @@ void sk_admin_section_say_refusal (gpointer self, GVariant *reply, const char *r
 void sk_admin_section_defer (SkAdminSection *self, guint ms);
 /* Whether the deferred action waits or a call's answer is awaited. */
 gboolean sk_admin_section_is_busy (SkAdminSection *self);
+/* The page scrolled so that @panel (a widget of the section) starts at
+ * the top of its view, again each frame until the layout holds still
+ * (a row opening, a panel shown): wherever the page was, what the panel
+ * holds (its keyboard down to the bottom row) is in view. Nothing once
+ * @panel is hidden. */
+void sk_admin_section_scroll_to (SkAdminSection *self, GtkWidget *panel);
 
 G_END_DECLS

@@ -674,3 +674,39 @@ app_test_run (void)
   app_test_stop_xvfb ();
   return status;
 }
+
+/* @widget (a GtkWidget) drawn whole inside its scrolled window's view,
+ * which lies inside the window: reached without scrolling. */
+gboolean
+in_view (Screen *s, gconstpointer widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor ((GtkWidget *) widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds, view;
+
+  g_assert_nonnull (scrolled);
+  if (!gtk_widget_get_mapped ((GtkWidget *) widget) ||
+      !gtk_widget_compute_bounds ((GtkWidget *) widget, GTK_WIDGET (s->window), &bounds) ||
+      !gtk_widget_compute_bounds (scrolled, GTK_WIDGET (s->window), &view))
+    return FALSE;
+  g_assert_cmpfloat (view.origin.x, >=, 0);
+  g_assert_cmpfloat (view.origin.y, >=, 0);
+  g_assert_cmpfloat (view.origin.x + view.size.width, <=, s->size.width);
+  g_assert_cmpfloat (view.origin.y + view.size.height, <=, s->size.height);
+  return graphene_rect_contains_rect (&view, &bounds) && bounds.size.height > 0;
+}
+
+gboolean
+keyboard_in_view (Screen *s, gconstpointer keyboard)
+{
+  const char *keys[] = { "Shift", "Space", "Backspace" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      GtkWidget *key = find_named ((GtkWidget *) keyboard, _ (keys[i]));
+
+      g_assert_nonnull (key);
+      if (!in_view (s, key))
+        return FALSE;
+    }
+  return TRUE;
+}

@@ -112,6 +112,12 @@ void run_in_german (const char *path);
 /* @widget's scrolled window scrolled so that @widget is at its top, again
  * each frame until the layout holds still. */
 void scroll_to (Screen *s, GtkWidget *widget);
+/* @widget (a GtkWidget) drawn whole inside its scrolled window's view,
+ * which lies inside the window: reached without scrolling. */
+gboolean in_view (Screen *s, gconstpointer widget);
+/* The bottom row of @keyboard (an SkKeyboard: Shift, Space, Backspace)
+ * whole in view (in_view). */
+gboolean keyboard_in_view (Screen *s, gconstpointer keyboard);
 
 /* The start of each test program (FALSE: no Xvfb, the tests skipped), and
  * its end: g_test_run, then Xvfb stopped. */

@@ -40,26 +40,6 @@ open_row (Screen *s, const char *name)
                                  TRUE);
 }
 
-/* @widget (a GtkWidget) drawn whole inside its scrolled window's view,
- * which lies inside the window: reached without scrolling. */
-static gboolean
-in_view (Screen *s, gconstpointer widget)
-{
-  GtkWidget *scrolled = gtk_widget_get_ancestor ((GtkWidget *) widget, GTK_TYPE_SCROLLED_WINDOW);
-  graphene_rect_t bounds, view;
-
-  g_assert_nonnull (scrolled);
-  if (!gtk_widget_get_mapped ((GtkWidget *) widget) ||
-      !gtk_widget_compute_bounds ((GtkWidget *) widget, GTK_WIDGET (s->window), &bounds) ||
-      !gtk_widget_compute_bounds (scrolled, GTK_WIDGET (s->window), &view))
-    return FALSE;
-  g_assert_cmpfloat (view.origin.x, >=, 0);
-  g_assert_cmpfloat (view.origin.y, >=, 0);
-  g_assert_cmpfloat (view.origin.x + view.size.width, <=, s->size.width);
-  g_assert_cmpfloat (view.origin.y + view.size.height, <=, s->size.height);
-  return graphene_rect_contains_rect (&view, &bounds) && bounds.size.height > 0;
-}
-
 static gboolean
 admin_unlocked (Screen *s, gconstpointer data)
 {
@@ -89,15 +69,8 @@ test_listeners (Screen *s, gconstpointer data)
   g_assert_true (in_view (s, find_named (GTK_WIDGET (listeners), "Keep the old name")));
   g_assert_true (in_view (s, find_named (GTK_WIDGET (listeners), "The new name")));
   /* and the keyboard whole, down to its bottom row */
-  for (guint i = 0; i < 3; i++)
-    {
-      const char *keys[] = { "Shift", "Space", "Backspace" };
-      GtkWidget *key = find_named (GTK_WIDGET (sk_admin_listeners_get_rename_keyboard (listeners)),
-                                   keys[i]);
-
-      if (!in_view (s, key))
-        g_error ("the rename keyboard's %s is not whole in view", keys[i]);
-    }
+  if (!keyboard_in_view (s, sk_admin_listeners_get_rename_keyboard (listeners)))
+    g_error ("the rename keyboard's bottom row is not whole in view");
   screenshot (s, "admin-listeners-rename");
   press_in (s, GTK_WIDGET (listeners), "Save the new name");
   wait_row (s, "SELECT count(*) FROM profiles WHERE display_name = 'Rita'");
