@@ -92,6 +92,26 @@ on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, 
 
 /* --- the audio output ---------------------------------------------------- */
 
+/* The chosen output's whole name under it, on as many lines as it takes:
+ * the combo row's own label is cut short on a small screen. */
+static void
+show_output_name (SkAdminSystem *self)
+{
+  guint i = adw_combo_row_get_selected (self->outputs);
+  GListModel *names = G_LIST_MODEL (self->output_names);
+
+  adw_action_row_set_subtitle (self->output_row,
+                               i < g_list_model_get_n_items (names)
+                                   ? gtk_string_list_get_string (self->output_names, i)
+                                   : "");
+}
+
+static void
+on_output_chosen (AdwComboRow *row, GParamSpec *pspec, SkAdminSystem *self)
+{
+  show_output_name (self);
+}
+
 static void
 on_devices (gpointer data, GVariant *reply, const char *refusal)
 {
@@ -117,6 +137,7 @@ on_devices (gpointer data, GVariant *reply, const char *refusal)
       g_ptr_array_add (self->pcms, g_strdup (name));
       gtk_string_list_append (self->output_names, *description ? label : name);
     }
+  show_output_name (self);
 }
 
 gboolean
@@ -336,6 +357,7 @@ sk_admin_system_class_init (SkAdminSystemClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, keypad);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, versions);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, log);
+  gtk_widget_class_bind_template_callback (widget_class, on_output_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_test_output);
   gtk_widget_class_bind_template_callback (widget_class, on_use_output);
   gtk_widget_class_bind_template_callback (widget_class, on_pin_submit);
