@@ -193,6 +193,9 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
 
   /* the keyboard: a vote of the listener the reader checked in */
   type (f, "v 2 5");
+  /* each event a log line, the vote too (said before the demo prints the
+   * step) */
+  assert_seen (f, " rated ", 10);
   assert_seen (f, "Fire Keeper rates 5", 10);
   assert_seen (f, "Now playing", 10);
   if (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes") != 1)
