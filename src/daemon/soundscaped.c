@@ -380,7 +380,14 @@ main (int argc, char **argv)
       printf ("soundscaped %s\n", PACKAGE_VERSION);
       return 0;
     }
-  /* kiosk.conf: what the command line leaves unset (sk-config.h) */
+  /* kiosk.conf: what the command line leaves unset (sk-config.h). The
+   * default one may be missing (the settings decide); one named by --config
+   * must be there, or a typo would run the kiosk on defaults unsaid. */
+  if (config_path != NULL && !g_file_test (config_path, G_FILE_TEST_EXISTS))
+    {
+      fprintf (stderr, "soundscaped: --config: there is no file %s\n", config_path);
+      return 1;
+    }
   if (config_path == NULL)
     config_path = sk_config_default_path ();
   if (!sk_config_load (config, config_path, &error))

@@ -409,6 +409,43 @@ on_communicated (GObject *source, GAsyncResult *result, gpointer data)
   g_main_loop_quit (c->loop);
 }
 
+/* A kiosk.conf named by --config that is not there is one line and exit
+ * status 1, before anything is opened: the kiosk never runs on defaults
+ * because of a typo. (The default one may be missing.) */
+static void
+test_missing_config (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree char *conf = g_build_filename (f->dir, "kiosk.cnof", NULL);
+  g_autoptr (GSubprocess) p = NULL;
+  Communicated c = { loop, NULL, FALSE };
+  guint timer;
+
+  p = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                              &error, g_getenv ("SK_SOUNDSCAPED"), "--config", conf, "--db", f->db,
+                              "--no-nfc", "--no-bus", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (p, NULL, NULL, on_communicated, &c);
+  timer = g_timeout_add (sk_test_scale_ms (10000), on_timeout, loop);
+  g_main_loop_run (loop);
+  if (!c.done)
+    {
+      /* it took the missing file for defaults and runs on: stop it (ours) */
+      g_subprocess_force_exit (p);
+      while (!c.done)
+        g_main_context_iteration (NULL, TRUE);
+      g_error ("soundscaped ran on with --config naming no file; it said:\n%s", c.out);
+    }
+  g_source_remove (timer);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
+  g_assert_true (g_str_has_prefix (c.out, "soundscaped: "));
+  g_assert_nonnull (strstr (c.out, conf));
+  g_assert_cmpint (strchr (c.out, '\n') - c.out, ==, (int) strlen (c.out) - 1);
+  g_assert_false (g_file_test (f->db, G_FILE_TEST_EXISTS));
+  g_free (c.out);
+}
+
 /* A second soundscaped on the database of a running one exits at once,
  * status 1, with one line naming the first by its pid; the first plays
  * on. (Before the lock, both ran as the same player.) */
@@ -493,6 +530,7 @@ main (int argc, char **argv)
   ADD ("/daemon/demo-plays-and-reader-taps", test_demo_plays_and_reader_taps);
   ADD ("/daemon/killed-and-restarted-loses-nothing", test_killed_and_restarted);
   ADD ("/daemon/bad-database-is-one-line", test_bad_database);
+  ADD ("/daemon/missing-config-is-one-line", test_missing_config);
   ADD ("/daemon/second-daemon-on-one-database-is-refused", test_second_daemon_refused);
   ADD ("/daemon/systemd-notify-ready-status-watchdog", test_notify_socket);
   ADD ("/daemon/picks-up-what-soundscape-ctl-changed", test_picks_up_ctl_changes);
