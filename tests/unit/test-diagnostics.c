@@ -1,0 +1,159 @@
+/* What the admin page's diagnostics say (sk-diagnostics.h): the daemon's
+ * log line written and taken apart again, domains with dashes and
+ * messages with colons included; lines not in the format refused (the page
+ * then shows them whole); a log time in a given zone, with the date only
+ * when it is not today; durations for a person. */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "sk-diagnostics.h"
+
+/* 2026-12-06T07:13:03Z */
+#define T0 G_GINT64_CONSTANT (1796541183)
+
+static void
+test_round_trip (void)
+{
+  const struct
+  {
+    const char *domain;
+    GLogLevelFlags level;
+    const char *message;
+  } cases[] = {
+    { "soundscaped", G_LOG_LEVEL_MESSAGE, "serving org.soundscape.Kiosk1 on the session bus" },
+    { "sk-engine", G_LOG_LEVEL_WARNING, "Requeue after setting volume: busy" },
+    { "GLib-GIO", G_LOG_LEVEL_CRITICAL, "g_object_ref: assertion 'G_IS_OBJECT' failed" },
+    { "sk-audio", G_LOG_LEVEL_ERROR, "PCM plughw:CARD=PCH,DEV=0: no such device" },
+    { "sk-nfc", G_LOG_LEVEL_INFO, "reader ready" },
+    { "sk-test", G_LOG_LEVEL_WARNING, "a message that says -INFO: in it, and\na second line" },
+    { "x", G_LOG_LEVEL_MESSAGE, "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *line = sk_log_line_format (T0 * G_USEC_PER_SEC + 999999, cases[i].domain,
+                                                  cases[i].level, cases[i].message);
+      g_auto (SkLogLine) parsed = { 0 };
+
+      g_test_message ("%s", line);
+      g_assert_true (g_str_has_prefix (line, "2026-12-06T07:13:03Z "));
+      g_assert_true (sk_log_line_parse (line, &parsed));
+      g_assert_cmpint (parsed.time, ==, T0);
+      g_assert_cmpstr (parsed.domain, ==, cases[i].domain);
+      g_assert_cmpint (parsed.level, ==, cases[i].level);
+      g_assert_cmpstr (parsed.message, ==, cases[i].message);
+    }
+}
+
+static void
+test_format (void)
+{
+  g_autofree char *plain = sk_log_line_format (T0 * G_USEC_PER_SEC, NULL, G_LOG_LEVEL_MESSAGE,
+                                               "serving");
+  g_autofree char *flagged = sk_log_line_format (T0 * G_USEC_PER_SEC, "sk-store",
+                                                 G_LOG_LEVEL_WARNING | G_LOG_FLAG_RECURSION, NULL);
+
+  /* the daemon's own domain when none is set; GLib's words for levels */
+  g_assert_cmpstr (plain, ==, "2026-12-06T07:13:03Z soundscaped-Message: serving");
+  g_assert_cmpstr (flagged, ==, "2026-12-06T07:13:03Z sk-store-WARNING: ");
+}
+
+static void
+test_not_parsed (void)
+{
+  const char *lines[] = {
+    "",
+    "serving org.soundscape.Kiosk1 on the session bus",
+    "2026-12-06T07:13:03Z",
+    "2026-12-06T07:13:03Z ",
+    "2026-12-06 07:13:03Z soundscaped-Message: a space for the T",
+    "2026-12-06T07:13:03.123456Z soundscaped-Message: fractions",
+    "2026-13-06T07:13:03Z soundscaped-Message: no 13th month",
+    "2026-12-06T07:13:03Z soundscaped-Notice: no such level",
+    "2026-12-06T07:13:03Z -WARNING: no domain",
+    "2026-12-06T07:13:03Z WARNING: no dash",
+    "2026-12-06T07:13:03Z a domain-WARNING: with a space",
+    "2026-12-06T07:13:03Z soundscaped-Message:no space after the colon",
+    "2026-12-06T07:13:03Zsoundscaped-Message: no space after the time",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      SkLogLine parsed = { 0 };
+
+      g_test_message ("%s", lines[i]);
+      g_assert_false (sk_log_line_parse (lines[i], &parsed));
+      g_assert_null (parsed.domain);
+      g_assert_null (parsed.message);
+    }
+}
+
+static void
+test_time (void)
+{
+  g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr (GTimeZone) plus2 = g_time_zone_new_offset (2 * 3600);
+  g_autoptr (GTimeZone) minus8 = g_time_zone_new_offset (-8 * 3600);
+  g_autofree char *today = sk_log_time_format (T0, T0 + 3600, utc);
+  g_autofree char *local = sk_log_time_format (T0, T0 + 3600, plus2);
+  g_autofree char *yesterday = sk_log_time_format (T0 - 8 * 3600, T0, utc);
+  g_autofree char *shifted = sk_log_time_format (T0, T0 + 3600, minus8);
+  g_autofree char *both_yesterday = sk_log_time_format (T0, T0 + 3600 * 24, plus2);
+
+  g_assert_cmpstr (today, ==, "07:13:03");
+  g_assert_cmpstr (local, ==, "09:13:03");
+  /* 23:13:03 on the 5th, read on the 6th: the date in front */
+  g_assert_true (g_str_has_suffix (yesterday, " 23:13:03"));
+  g_assert_cmpuint (strlen (yesterday), >, strlen ("23:13:03"));
+  /* the day in that zone: 23:13:03 on the 5th, read at 00:13 on the 6th */
+  g_assert_true (g_str_has_suffix (shifted, " 23:13:03"));
+  g_assert_cmpuint (strlen (shifted), >, strlen ("23:13:03"));
+  g_assert_true (g_str_has_suffix (both_yesterday, " 09:13:03"));
+}
+
+static void
+test_duration (void)
+{
+  const struct
+  {
+    guint64 seconds;
+    const char *text;
+  } cases[] = {
+    { 0, "0 s" },
+    { 1, "1 s" },
+    { 59, "59 s" },
+    { 60, "1 min" },
+    { 3599, "59 min" },
+    { 3600, "1 h 0 min" },
+    { 3 * 3600 + 12 * 60 + 40, "3 h 12 min" },
+    { 86399, "23 h 59 min" },
+    { 86400, "1 d 0 h" },
+    { 2 * 86400 + 5 * 3600 + 59 * 60, "2 d 5 h" },
+    { G_MAXUINT64, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = sk_duration_format (cases[i].seconds);
+
+      if (cases[i].text != NULL)
+        g_assert_cmpstr (text, ==, cases[i].text);
+      else
+        g_assert_true (g_str_has_suffix (text, " h"));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/diagnostics/log-line/round-trip", test_round_trip);
+  g_test_add_func ("/diagnostics/log-line/format", test_format);
+  g_test_add_func ("/diagnostics/log-line/not-parsed", test_not_parsed);
+  g_test_add_func ("/diagnostics/time", test_time);
+  g_test_add_func ("/diagnostics/duration", test_duration);
+  return g_test_run ();
+}
