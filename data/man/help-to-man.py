@@ -74,9 +74,8 @@ def command_section(program, name):
         elif line.endswith("Options:") and not line.startswith(" "):
             block = "options"
         elif block == "usage":
-            # "  NAME [OPTION…] NAME ARGS": the program's name, then ARGS
+            # "  PROGRAM NAME [OPTION…] ARGS": ARGS after the options
             args = line.split("]", 1)[1].strip()
-            args = args[len(name):].strip() if args.startswith(name) else args
             out.append(r"\fB%s %s\fR [\fIOPTION\fR...] %s" % (
                 roff_text(os.path.basename(program)), roff_text(name),
                 roff_text(args)))

@@ -80,6 +80,18 @@ badge_arg (const char *word)
   return &demo_badges[who - 1];
 }
 
+/* The demo's database as a shell word: the join command it names must work
+ * as it is printed, on this database (not the state directory's). */
+static char *
+db_word (SkEngine *engine)
+{
+  const char *path = sk_store_get_path (sk_engine_get_store (engine));
+
+  if (path[strcspn (path, " \t\n'\"\\$`;&|<>()*?[]#~")] == '\0')
+    return g_strdup (path);
+  return g_shell_quote (path);
+}
+
 static void
 tap (SkEngine *engine, const char *uid, GString *out)
 {
@@ -89,8 +101,14 @@ tap (SkEngine *engine, const char *uid, GString *out)
   if (!sk_engine_tap (engine, uid, &r, &error))
     g_string_append_printf (out, "  %s\n", error->message);
   else if (r.kind == SK_TAP_UNKNOWN)
-    g_string_append_printf (out, "  unknown badge %s: “soundscape-ctl join %s” makes it a guest\n",
-                            r.uid, r.uid);
+    {
+      g_autofree char *db = db_word (engine);
+
+      g_string_append_printf (out,
+                              "  unknown badge %s: “soundscape-ctl join %s --db %s” makes it a "
+                              "guest\n",
+                              r.uid, r.uid, db);
+    }
   else
     g_string_append_printf (out, "  %s %s%s\n", r.display_name,
                             r.extended ? "extended their visit" : "checked in",
@@ -145,6 +163,9 @@ sk_demo_command (SkEngine *engine, const char *line, GString *out)
     return SK_DEMO_QUIT;
   else if (strcmp (w[0], "s") != 0 || n != 1)
     {
+      /* a line it cannot take is said to be one, then the keys */
+      if (strcmp (w[0], "?") != 0 || n != 1)
+        g_string_append_printf (out, "  “%s” is not one of the keys\n", line);
       g_string_append_printf (out,
                               "Keys: 1–%u tap a demo badge · v N R rate R (1–5) as badge N · "
                               "o N check N out · t UID tap any badge · n next track · "

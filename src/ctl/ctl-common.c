@@ -132,8 +132,8 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
   const CtlCommand *command = ctl_command_find ((*argv)[0]);
   const char *name = command->name;
   const char *args = command->usage != NULL ? command->usage : command->args;
-  g_autofree char *param = g_strdup_printf ("%s %s", name, args);
-  g_autoptr (GOptionContext) ctx = g_option_context_new (param);
+  g_autofree char *prgname = g_strdup_printf ("soundscape-ctl %s", name);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (*args ? args : NULL);
   g_autoptr (GError) error = NULL;
   GOptionEntry common[] = { { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db,
                               "The database file (default: the state directory)", "PATH" },
@@ -145,6 +145,10 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
   g_autoptr (GPtrArray) negative = g_ptr_array_new ();
   gboolean parsed;
 
+  /* GOption's usage line is "PRGNAME [OPTION…] ARGS", and the program's
+   * name would otherwise be the command's alone (argv[0] here):
+   * "soundscape-ctl tap [OPTION…] UID", as it is typed */
+  g_set_prgname (prgname);
   g_option_context_set_summary (ctx, command->help);
   g_option_context_add_main_entries (ctx, common, NULL);
   if (entries != NULL)

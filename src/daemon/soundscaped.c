@@ -82,6 +82,14 @@ on_checked_out (SkEngine *engine, const char *user_id, const char *reason, Daemo
 }
 
 static void
+on_vote_recorded (SkEngine *engine, const char *user_id, const char *song_id, int value, Daemon *d)
+{
+  g_autofree char *title = sk_engine_dup_song_title (engine, song_id);
+
+  g_message ("listener %s rated %s %d", user_id, title, value);
+}
+
+static void
 on_unknown_badge (SkEngine *engine, const char *uid, Daemon *d)
 {
   g_message ("unknown badge %s: it can join as a guest", uid);
@@ -442,6 +450,7 @@ main (int argc, char **argv)
   d.cancellable = g_cancellable_new ();
   g_signal_connect (d.engine, "checked-in", G_CALLBACK (on_checked_in), &d);
   g_signal_connect (d.engine, "checked-out", G_CALLBACK (on_checked_out), &d);
+  g_signal_connect (d.engine, "vote-recorded", G_CALLBACK (on_vote_recorded), &d);
   g_signal_connect (d.engine, "unknown-badge", G_CALLBACK (on_unknown_badge), &d);
   g_signal_connect (d.engine, "tap-refused", G_CALLBACK (on_tap_refused), &d);
   g_signal_connect (d.engine, "track-started", G_CALLBACK (on_track_started), &d);

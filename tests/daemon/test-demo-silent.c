@@ -189,7 +189,7 @@ check_stderr (const char *err, const Case *c)
 {
   static const char *const known[] = {
     "imported ", "audio output:", "checked in",       "playing ",
-    "status ",   "NFC reader ",   "playing silently",
+    "status ",   "NFC reader ",   "playing silently", " rated ",
   };
   g_auto (GStrv) lines = g_strsplit (err, "\n", -1);
 

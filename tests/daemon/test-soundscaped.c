@@ -193,10 +193,25 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
 
   /* the keyboard: a vote of the listener the reader checked in */
   type (f, "v 2 5");
+  /* each event a log line, the vote too (said before the demo prints the
+   * step) */
+  assert_seen (f, " rated ", 10);
   assert_seen (f, "Fire Keeper rates 5", 10);
   assert_seen (f, "Now playing", 10);
   if (sk_test_file_query_int (f->db, "SELECT count(*) FROM votes") != 1)
     g_error ("the vote was not recorded; soundscaped said:\n%s", f->seen->str);
+
+  /* a line it cannot take is said to be one (a rating is 1 to 5); an
+   * unknown badge is offered the join command for this database */
+  type (f, "v 2 7");
+  assert_seen (f, "“v 2 7” is not one of the keys", 10);
+  assert_seen (f, "Keys: ", 10);
+  type (f, "t 04DEADBE");
+  {
+    g_autofree char *join = g_strdup_printf ("“soundscape-ctl join 04DEADBE --db %s”", f->db);
+
+    assert_seen (f, join, 10);
+  }
 
   /* it goes on playing: the next track starts */
   type (f, "n");
