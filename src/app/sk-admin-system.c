@@ -410,48 +410,69 @@ on_diagnostics (gpointer data, GVariant *reply, const char *refusal)
 }
 
 /* One entry of the recent log: its time (the venue's), how grave, which
- * part of the player said it, and what; a line not in the daemon's
- * format (sk-diagnostics.h) whole. */
+ * part of the player said it, and what (said @repeats times in a row, the
+ * last at its time); @parsed NULL: @line whole, not in the daemon's format
+ * (sk-diagnostics.h). */
 static GtkWidget *
-log_entry (const char *line, gint64 now, GTimeZone *tz)
+log_entry (const char *line, const SkLogLine *parsed, guint repeats, gint64 now, GTimeZone *tz)
 {
-  g_auto (SkLogLine) parsed = { 0 };
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *head;
+  g_autofree char *time = NULL;
+  const char *grave = NULL;
 
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_widget_add_css_class (row, "log-entry");
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  if (!sk_log_line_parse (line, &parsed))
+  if (parsed == NULL)
     {
       gtk_box_append (GTK_BOX (box), wrapping_label (line, "log-message"));
       return row;
     }
 
-  {
-    GtkWidget *head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-    g_autofree char *time = sk_log_time_format (parsed.time, now, tz);
-    const char *grave = NULL;
+  head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  time = sk_log_time_format (parsed->time, now, tz);
+  gtk_box_append (GTK_BOX (head), wrapping_label (time, "log-time"));
+  if (parsed->level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    {
+      grave = _ ("Error");
+      gtk_widget_add_css_class (row, "log-error");
+    }
+  else if (parsed->level & G_LOG_LEVEL_WARNING)
+    {
+      grave = _ ("Warning");
+      gtk_widget_add_css_class (row, "log-warning");
+    }
+  if (grave != NULL)
+    gtk_box_append (GTK_BOX (head), wrapping_label (grave, "log-level"));
+  gtk_box_append (GTK_BOX (head), wrapping_label (parsed->domain, "log-domain"));
+  if (repeats > 1)
+    {
+      g_autofree char *times = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u time", "%u times",
+                                                             repeats),
+                                                repeats);
 
-    gtk_box_append (GTK_BOX (head), wrapping_label (time, "log-time"));
-    if (parsed.level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-      {
-        grave = _ ("Error");
-        gtk_widget_add_css_class (row, "log-error");
-      }
-    else if (parsed.level & G_LOG_LEVEL_WARNING)
-      {
-        grave = _ ("Warning");
-        gtk_widget_add_css_class (row, "log-warning");
-      }
-    if (grave != NULL)
-      gtk_box_append (GTK_BOX (head), wrapping_label (grave, "log-level"));
-    gtk_box_append (GTK_BOX (head), wrapping_label (parsed.domain, "log-domain"));
-    gtk_widget_set_hexpand (gtk_widget_get_last_child (head), TRUE);
-    gtk_box_append (GTK_BOX (box), head);
-    gtk_box_append (GTK_BOX (box), wrapping_label (parsed.message, "log-message"));
-  }
+      gtk_box_append (GTK_BOX (head), wrapping_label (times, "log-repeats"));
+    }
+  gtk_widget_set_hexpand (gtk_widget_get_last_child (head), TRUE);
+  gtk_box_append (GTK_BOX (box), head);
+  gtk_box_append (GTK_BOX (box), wrapping_label (parsed->message, "log-message"));
   return row;
+}
+
+static gboolean
+same_record (const SkLogLine *a, const SkLogLine *b)
+{
+  return a->level == b->level && strcmp (a->domain, b->domain) == 0 &&
+         strcmp (a->message, b->message) == 0;
+}
+
+static void
+add_log_entry (SkAdminSystem *self, GtkWidget *row)
+{
+  adw_expander_row_add_row (self->log_row, row);
+  g_ptr_array_add (self->log_rows, row);
 }
 
 static void
@@ -461,6 +482,8 @@ on_log (gpointer data, GVariant *reply, const char *refusal)
   g_autofree const char **lines = NULL;
   g_autoptr (GTimeZone) tz = self->zone ? g_time_zone_ref (self->zone) : g_time_zone_new_local ();
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_auto (SkLogLine) last = { 0 }; /* the record shown next, said @repeats times */
+  guint repeats = 0;
 
   if (reply == NULL)
     {
@@ -471,11 +494,32 @@ on_log (gpointer data, GVariant *reply, const char *refusal)
   g_variant_get (reply, "(^a&s)", &lines);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      GtkWidget *row = log_entry (lines[i], now, tz);
+      g_auto (SkLogLine) parsed = { 0 };
+      gboolean ok = sk_log_line_parse (lines[i], &parsed);
 
-      adw_expander_row_add_row (self->log_row, row);
-      g_ptr_array_add (self->log_rows, row);
+      /* the same record again at once (a setting read at each turn): one
+       * entry, how often said */
+      if (ok && repeats > 0 && same_record (&last, &parsed))
+        {
+          last.time = parsed.time;
+          repeats++;
+          continue;
+        }
+      if (repeats > 0)
+        add_log_entry (self, log_entry (NULL, &last, repeats, now, tz));
+      sk_log_line_clear (&last);
+      repeats = 0;
+      if (ok)
+        {
+          last = parsed;
+          parsed = (SkLogLine){ 0 };
+          repeats = 1;
+        }
+      else
+        add_log_entry (self, log_entry (lines[i], NULL, 1, now, tz));
     }
+  if (repeats > 0)
+    add_log_entry (self, log_entry (NULL, &last, repeats, now, tz));
 }
 
 static void

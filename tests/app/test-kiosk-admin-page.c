@@ -6,7 +6,8 @@
  * old one no more), the reader's and sync's status; the diagnostics as a
  * manager reads them (sizes with units, the uptime in minutes or hours,
  * the recent log one entry a record at local time, a warning the daemon
- * gave named as such); at each size, screenshots.
+ * gave named as such, said again at once folded into one); at each size,
+ * screenshots; and the diagnostics in German at 480×800.
  */
 #include "config.h"
 
@@ -176,6 +177,56 @@ daemon_time_in (Screen *s, const char *text, const char *zone)
   return g_date_time_format (there, "%H:%M:%S");
 }
 
+static void
+collect_log_entries (GtkWidget *root, GPtrArray *rows)
+{
+  if (GTK_IS_LIST_BOX_ROW (root) && gtk_widget_has_css_class (root, "log-entry"))
+    g_ptr_array_add (rows, root);
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    collect_log_entries (c, rows);
+}
+
+/* The text of @row's label of class @css_class, "" without. */
+static const char *
+text_of_class (GtkWidget *row, const char *css_class)
+{
+  GtkWidget *label = find_text_class (row, css_class);
+
+  return label ? gtk_label_get_text (GTK_LABEL (label)) : "";
+}
+
+/* No two entries in a row of the log say the same: a record said again
+ * at once is one entry, "N times"; @message is one such. */
+static void
+assert_log_folded (Screen *s, const char *message)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+  gboolean folded = FALSE;
+
+  collect_log_entries (GTK_WIDGET (find_expander (GTK_WIDGET (s->window), "Recent log")), rows);
+  g_assert_cmpuint (rows->len, >, 1);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      const char *said = text_of_class (row, "log-message");
+
+      if (i > 0)
+        {
+          GtkWidget *before = g_ptr_array_index (rows, i - 1);
+
+          g_assert_false (g_strcmp0 (said, text_of_class (before, "log-message")) == 0 &&
+                          g_strcmp0 (text_of_class (row, "log-domain"),
+                                     text_of_class (before, "log-domain")) == 0 &&
+                          g_strcmp0 (text_of_class (row, "log-level"),
+                                     text_of_class (before, "log-level")) == 0);
+        }
+      if (strstr (said, message) != NULL &&
+          g_str_has_suffix (text_of_class (row, "log-repeats"), " times"))
+        folded = TRUE;
+    }
+  g_assert_true (folded);
+}
+
 static gboolean
 fact_shown (Screen *s, gconstpointer title)
 {
@@ -196,10 +247,10 @@ assert_fact (Screen *s, const char *title, const char *end, const char *or_end)
   g_assert_nonnull (value);
   text = gtk_label_get_text (GTK_LABEL (value));
   g_test_message ("%s: %s", title, text);
-  if (or_end == NULL)
-    g_assert_nonnull (strstr (text, end));
-  else
-    g_assert_true (g_str_has_suffix (text, end) || g_str_has_suffix (text, or_end));
+  if (or_end == NULL ? strstr (text, end) == NULL
+                     : !g_str_has_suffix (text, end) && !g_str_has_suffix (text, or_end))
+    g_error ("%s shows “%s”, not a value with “%s”%s%s%s", title, text, end, or_end ? " or “" : "",
+             or_end ? or_end : "", or_end ? "”" : "");
 }
 
 /* The log entry whose message holds @message: its time HH:MM:SS (the
@@ -255,6 +306,18 @@ expand (Screen *s, const char *title)
   adw_expander_row_set_expanded (row, TRUE);
 }
 
+/* A warning in the daemon's log, by a real path: a setting another
+ * program wrote that cannot be read (picked up within a second), "Setting
+ * volume: …". */
+static void
+make_daemon_warn (Screen *s)
+{
+  sk_test_file_exec (s->base.db, "INSERT OR REPLACE INTO settings (key, value) "
+                                 "VALUES ('volume', 'loud')");
+  if (!wait_until (s, daemon_logged, "Setting volume", 10))
+    g_error ("soundscaped did not warn of the unreadable volume within 10 s");
+}
+
 static void
 type_pin (Screen *s, SkKeypad *keypad, const char *pin, const char *submit)
 {
@@ -300,12 +363,7 @@ test_admin_page (Screen *s, gconstpointer data)
   wait_text (s, "The music now plays on this output.", 5);
   wait_row (s, "SELECT count(*) FROM settings WHERE key = 'audio_pcm' AND value = 'null'");
 
-  /* a warning in the daemon's log, by a real path: a setting another
-   * program wrote that cannot be read (picked up within a second) */
-  sk_test_file_exec (s->base.db, "INSERT OR REPLACE INTO settings (key, value) "
-                                 "VALUES ('volume', 'loud')");
-  if (!wait_until (s, daemon_logged, "Setting volume", 10))
-    g_error ("soundscaped did not warn of the unreadable volume within 10 s");
+  make_daemon_warn (s);
 
   /* a new PIN, twice on the keypad: it unlocks, the old one no more */
   expand (s, "Change the PIN");
@@ -348,6 +406,8 @@ test_admin_page (Screen *s, gconstpointer data)
 
     g_assert_cmpstr (assert_log_entry (s, "Setting volume", "Warning"), ==, there);
   }
+  /* the volume is read twice at each reload: one entry, "2 times" */
+  assert_log_folded (s, "Setting volume");
   g_assert_null (find_text (window, "soundscaped-Message"));
   /* what a manager reads: the facts, then the log from the warning on */
   scroll_to (s, GTK_WIDGET (find_expander (window, "Uptime, versions and sizes")));
@@ -359,6 +419,48 @@ test_admin_page (Screen *s, gconstpointer data)
   wait_page (s, "playing", 2);
   if (!wait_until (s, admin_unlocked, GINT_TO_POINTER (FALSE), 5))
     g_error ("Lock did not lock within 5 s");
+}
+
+/* Under a German locale (made by /app/admin-page/german): the
+ * diagnostics speak German, units included, and fit at 480×800, the
+ * narrowest. Run only as that test's subprocess. */
+static void
+test_german_diagnostics (gconstpointer data)
+{
+  Screen screen = { 0 }, *s = &screen;
+  GtkWidget *window;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_skip ("run by /app/admin-page/german, in a German locale");
+      return;
+    }
+  screen_setup (s, data);
+  window = GTK_WIDGET (s->window);
+  open_admin_page (s);
+  make_daemon_warn (s);
+  expand (s, "Laufzeit, Versionen und Größen");
+  expand (s, "Letzte Protokolleinträge");
+  if (!wait_until (s, fact_shown, "Datenbank", 5))
+    g_error ("no Datenbank row was shown within 5 s");
+  /* a decimal comma; the unit as GLib's German has it (KB) or not (kB) */
+  assert_fact (s, "Datenbank", ",", NULL);
+  assert_fact (s, "Datenbank", "B", "B");
+  assert_fact (s, "Laufzeit", " Sek.", " Min.");
+  wait_text (s, "Setting volume", 5);
+  assert_log_entry (s, "Setting volume", "Warnung");
+  scroll_to (s, GTK_WIDGET (find_expander (window, "Laufzeit, Versionen und Größen")));
+  screenshot (s, "de-admin-diagnostics-facts");
+  scroll_to (s,
+             gtk_widget_get_ancestor (find_text (window, "Setting volume"), GTK_TYPE_LIST_BOX_ROW));
+  screenshot (s, "de-admin-diagnostics");
+  screen_teardown (s, data);
+}
+
+static void
+test_german (void)
+{
+  run_in_german ("/app/admin-page/german/diagnostics");
 }
 
 int
@@ -373,5 +475,7 @@ main (int argc, char **argv)
 
       g_test_add (path, Screen, &sizes[i], screen_setup, test_admin_page, screen_teardown);
     }
+  g_test_add_func ("/app/admin-page/german", test_german);
+  g_test_add_data_func ("/app/admin-page/german/diagnostics", &sizes[2], test_german_diagnostics);
   return app_test_run ();
 }
