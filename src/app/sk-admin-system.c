@@ -261,33 +261,6 @@ sk_admin_system_get_keypad (SkAdminSystem *self)
 
 /* --- diagnostics --------------------------------------------------------- */
 
-typedef enum
-{
-  FACT_TEXT,
-  FACT_DURATION, /* seconds */
-  FACT_SIZE,     /* bytes */
-} FactKind;
-
-/* The keys of GetDiagnostics a manager reads, in the order shown; any
- * other key (from a newer soundscaped) follows as it is, "key: value". */
-static const struct
-{
-  const char *key;
-  const char *title; /* translated, unless a name */
-  gboolean translated;
-  FactKind kind;
-} facts[] = {
-  { "uptime_seconds", N_ ("Uptime"), TRUE, FACT_DURATION },
-  { "database_bytes", N_ ("Database"), TRUE, FACT_SIZE },
-  { "cache_bytes", N_ ("Media cache"), TRUE, FACT_SIZE },
-  { "soundscaped", N_ ("Soundscape Kiosk"), TRUE, FACT_TEXT },
-  { "glib", "GLib", FALSE, FACT_TEXT },
-  { "sqlite", "SQLite", FALSE, FACT_TEXT },
-  { "alsa-lib", "ALSA", FALSE, FACT_TEXT },
-  { "libnfc", "libnfc", FALSE, FACT_TEXT },
-  { "log_lines", N_ ("Log lines kept"), TRUE, FACT_TEXT },
-};
-
 /* The rows added to @expander, all taken away. */
 static void
 clear_rows (AdwExpanderRow *expander, GPtrArray *rows)
@@ -334,28 +307,13 @@ add_fact (SkAdminSystem *self, const char *title, const char *value, const char 
   g_ptr_array_add (self->fact_rows, row);
 }
 
-static char *
-fact_value (GVariant *value, FactKind kind)
-{
-  if (kind == FACT_DURATION && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
-    return sk_duration_format (g_variant_get_uint64 (value));
-  if (kind == FACT_SIZE && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
-    return g_format_size (g_variant_get_uint64 (value));
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-    return g_variant_dup_string (value, NULL);
-  return g_variant_print (value, FALSE);
-}
-
 static void
 on_diagnostics (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdminSystem *self = data;
   g_autoptr (GVariant) dict = NULL;
-  g_autoptr (GVariant) uptime = NULL;
-  const char *cache_dir = NULL, *version = NULL;
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
+  g_autoptr (GPtrArray) facts = NULL;
+  g_autofree char *summary = NULL;
 
   if (reply == NULL)
     {
@@ -364,49 +322,17 @@ on_diagnostics (gpointer data, GVariant *reply, const char *refusal)
     }
   clear_rows (self->facts_row, self->fact_rows);
   dict = g_variant_get_child_value (reply, 0);
-  g_variant_lookup (dict, "cache_dir", "&s", &cache_dir);
-  g_variant_lookup (dict, "soundscaped", "&s", &version);
-  for (guint i = 0; i < G_N_ELEMENTS (facts); i++)
+  facts = sk_diagnostics_facts (dict);
+  for (guint i = 0; i < facts->len; i++)
     {
-      g_autoptr (GVariant) v = g_variant_lookup_value (dict, facts[i].key, NULL);
-      g_autofree char *shown = NULL;
+      SkDiagnosticsFact *fact = g_ptr_array_index (facts, i);
 
-      if (v == NULL)
-        continue;
-      shown = fact_value (v, facts[i].kind);
-      add_fact (self, facts[i].translated ? _ (facts[i].title) : facts[i].title, shown,
-                strcmp (facts[i].key, "cache_bytes") == 0 ? cache_dir : NULL);
+      add_fact (self, fact->title, fact->value, fact->detail);
     }
-  if (cache_dir != NULL && !g_variant_lookup (dict, "cache_bytes", "t", NULL))
-    add_fact (self, _ ("Media cache folder"), cache_dir, NULL);
-
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      gboolean known = strcmp (key, "cache_dir") == 0;
-
-      for (guint i = 0; i < G_N_ELEMENTS (facts) && !known; i++)
-        known = strcmp (key, facts[i].key) == 0;
-      if (!known)
-        {
-          g_autofree char *shown = fact_value (value, FACT_TEXT);
-
-          add_fact (self, key, shown, NULL);
-        }
-      g_variant_unref (value);
-    }
-
   /* the gist, while the row is closed */
-  uptime = g_variant_lookup_value (dict, "uptime_seconds", G_VARIANT_TYPE_UINT64);
-  if (uptime != NULL && version != NULL)
-    {
-      g_autofree char *duration = sk_duration_format (g_variant_get_uint64 (uptime));
-      /* TRANSLATORS: the kiosk's version, and for how long it has run:
-       * "Version 1.2.0, running for 3 h 12 min" */
-      g_autofree char *text = g_strdup_printf (_ ("Version %s, running for %s"), version, duration);
-
-      adw_expander_row_set_subtitle (self->facts_row, text);
-    }
+  summary = sk_diagnostics_summary (dict);
+  if (summary != NULL)
+    adw_expander_row_set_subtitle (self->facts_row, summary);
 }
 
 /* One entry of the recent log: its time (the venue's), how grave, which

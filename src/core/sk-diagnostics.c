@@ -135,3 +135,120 @@ sk_duration_format (guint64 seconds)
   /* TRANSLATORS: a duration in days and hours, "2 d 5 h" */
   return g_strdup_printf (_ ("%u d %u h"), (guint) MIN (days, G_MAXUINT), (guint) (hours % 24));
 }
+
+/* --- GetDiagnostics' facts ------------------------------------------------ */
+
+typedef enum
+{
+  FACT_TEXT,
+  FACT_DURATION, /* seconds, t */
+  FACT_SIZE,     /* bytes, t */
+} FactKind;
+
+/* The keys a person reads, in the order shown; a name (GLib, SQLite) is
+ * not translated. */
+static const struct
+{
+  const char *key;
+  const char *title;
+  gboolean translated;
+  FactKind kind;
+} facts[] = {
+  { "uptime_seconds", N_ ("Uptime"), TRUE, FACT_DURATION },
+  { "database_bytes", N_ ("Database"), TRUE, FACT_SIZE },
+  { "cache_bytes", N_ ("Media cache"), TRUE, FACT_SIZE },
+  { "soundscaped", N_ ("Soundscape Kiosk"), TRUE, FACT_TEXT },
+  { "glib", "GLib", FALSE, FACT_TEXT },
+  { "sqlite", "SQLite", FALSE, FACT_TEXT },
+  { "alsa-lib", "ALSA", FALSE, FACT_TEXT },
+  { "libnfc", "libnfc", FALSE, FACT_TEXT },
+  { "log_lines", N_ ("Log lines kept"), TRUE, FACT_TEXT },
+};
+
+void
+sk_diagnostics_fact_free (SkDiagnosticsFact *fact)
+{
+  g_free (fact->title);
+  g_free (fact->value);
+  g_free (fact->detail);
+  g_free (fact);
+}
+
+static void
+add_fact (GPtrArray *out, const char *title, char *value, const char *detail)
+{
+  SkDiagnosticsFact *fact = g_new0 (SkDiagnosticsFact, 1);
+
+  fact->title = g_strdup (title);
+  fact->value = value;
+  fact->detail = g_strdup (detail);
+  g_ptr_array_add (out, fact);
+}
+
+/* @value as @kind says, when it has the type expected; else as it is. */
+static char *
+fact_value (GVariant *value, FactKind kind)
+{
+  if (kind == FACT_DURATION && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    return sk_duration_format (g_variant_get_uint64 (value));
+  if (kind == FACT_SIZE && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    return g_format_size (g_variant_get_uint64 (value));
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return g_variant_dup_string (value, NULL);
+  return g_variant_print (value, FALSE);
+}
+
+GPtrArray *
+sk_diagnostics_facts (GVariant *dict)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_diagnostics_fact_free);
+  const char *cache_dir = NULL;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_return_val_if_fail (g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT), out);
+  /* the media cache's folder goes under its size (a string, else it is
+   * shown as it is, below) */
+  g_variant_lookup (dict, "cache_dir", "&s", &cache_dir);
+  for (guint i = 0; i < G_N_ELEMENTS (facts); i++)
+    {
+      g_autoptr (GVariant) v = g_variant_lookup_value (dict, facts[i].key, NULL);
+
+      if (v != NULL)
+        add_fact (out, facts[i].translated ? _ (facts[i].title) : facts[i].title,
+                  fact_value (v, facts[i].kind),
+                  strcmp (facts[i].key, "cache_bytes") == 0 ? cache_dir : NULL);
+    }
+  if (cache_dir != NULL && !g_variant_lookup (dict, "cache_bytes", "*", NULL))
+    add_fact (out, _ ("Media cache folder"), g_strdup (cache_dir), NULL);
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      gboolean known = cache_dir != NULL && strcmp (key, "cache_dir") == 0;
+
+      for (guint i = 0; i < G_N_ELEMENTS (facts) && !known; i++)
+        known = strcmp (key, facts[i].key) == 0;
+      if (!known)
+        add_fact (out, key, fact_value (value, FACT_TEXT), NULL);
+      g_variant_unref (value);
+    }
+  return out;
+}
+
+char *
+sk_diagnostics_summary (GVariant *dict)
+{
+  const char *version = NULL;
+  guint64 uptime = 0;
+  g_autofree char *duration = NULL;
+
+  if (!g_variant_lookup (dict, "soundscaped", "&s", &version) ||
+      !g_variant_lookup (dict, "uptime_seconds", "t", &uptime))
+    return NULL;
+  duration = sk_duration_format (uptime);
+  /* TRANSLATORS: the kiosk's version, and for how long it has run:
+   * "Version 1.2.0, running for 3 h 12 min" */
+  return g_strdup_printf (_ ("Version %s, running for %s"), version, duration);
+}

@@ -2,7 +2,9 @@
  * log line written and taken apart again, domains with dashes and
  * messages with colons included; lines not in the format refused (the page
  * then shows them whole); a log time in a given zone, with the date only
- * when it is not today; durations for a person. */
+ * when it is not today; durations for a person; GetDiagnostics' values
+ * as labelled facts, a key from a newer daemon or of a type not expected
+ * shown as it is, never left out. */
 #include "config.h"
 
 #include <locale.h>
@@ -145,6 +147,88 @@ test_duration (void)
     }
 }
 
+/* The fact titled @title in @facts; the test fails without. */
+static SkDiagnosticsFact *
+fact (GPtrArray *facts, const char *title)
+{
+  for (guint i = 0; i < facts->len; i++)
+    {
+      SkDiagnosticsFact *f = g_ptr_array_index (facts, i);
+
+      if (strcmp (f->title, title) == 0)
+        return f;
+    }
+  g_error ("no fact titled “%s”", title);
+}
+
+static GVariant *
+dict_of (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *dict = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return g_variant_ref_sink (dict);
+}
+
+static void
+test_facts (void)
+{
+  /* what soundscaped sends today, and a newer daemon's two keys */
+  g_autoptr (GVariant) dict = dict_of (
+      "{'soundscaped': <'1.2.0'>, 'glib': <'2.74.6'>, 'sqlite': <'3.40.1'>,"
+      " 'alsa-lib': <'1.2.8'>, 'libnfc': <'1.8.0'>, 'uptime_seconds': <uint64 11520>,"
+      " 'database_bytes': <uint64 527368>, 'cache_dir': <'/var/cache/soundscape-kiosk'>,"
+      " 'cache_bytes': <uint64 1500000000>, 'log_lines': <uint32 8>,"
+      " 'gpu': <'none'>, 'temperature_c': <42.5>}");
+  g_autoptr (GPtrArray) facts = sk_diagnostics_facts (dict);
+  g_autofree char *summary = sk_diagnostics_summary (dict);
+  const char *order[] = { "Uptime",         "Database", "Media cache",  "Soundscape Kiosk",
+                          "GLib",           "SQLite",   "ALSA",         "libnfc",
+                          "Log lines kept", "gpu",      "temperature_c" };
+
+  g_assert_cmpuint (facts->len, ==, G_N_ELEMENTS (order));
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    g_assert_cmpstr (((SkDiagnosticsFact *) g_ptr_array_index (facts, i))->title, ==, order[i]);
+  g_assert_cmpstr (fact (facts, "Uptime")->value, ==, "3 h 12 min");
+  /* g_format_size: a no-break space before the unit */
+  g_assert_cmpstr (fact (facts, "Database")->value, ==, "527.4\u00a0kB");
+  g_assert_cmpstr (fact (facts, "Media cache")->value, ==, "1.5\u00a0GB");
+  g_assert_cmpstr (fact (facts, "Media cache")->detail, ==, "/var/cache/soundscape-kiosk");
+  g_assert_cmpstr (fact (facts, "Soundscape Kiosk")->value, ==, "1.2.0");
+  g_assert_cmpstr (fact (facts, "ALSA")->value, ==, "1.2.8");
+  g_assert_cmpstr (fact (facts, "Log lines kept")->value, ==, "8");
+  g_assert_null (fact (facts, "GLib")->detail);
+  g_assert_cmpstr (fact (facts, "gpu")->value, ==, "none");
+  g_assert_cmpstr (fact (facts, "temperature_c")->value, ==, "42.5");
+  g_assert_cmpstr (summary, ==, "Version 1.2.0, running for 3 h 12 min");
+}
+
+static void
+test_facts_unexpected (void)
+{
+  /* a known key of another type, a folder with no size: shown as they are */
+  g_autoptr (GVariant) dict = dict_of ("{'uptime_seconds': <'soon'>, 'database_bytes': <-1>,"
+                                       " 'cache_dir': <'/srv/cache'>}");
+  g_autoptr (GVariant) odd_dir = dict_of ("{'cache_bytes': <uint64 0>, 'cache_dir': <7>}");
+  g_autoptr (GVariant) empty = dict_of ("{}");
+  g_autoptr (GPtrArray) facts = sk_diagnostics_facts (dict);
+  g_autoptr (GPtrArray) odd = sk_diagnostics_facts (odd_dir);
+  g_autoptr (GPtrArray) none = sk_diagnostics_facts (empty);
+  g_autofree char *no_summary = sk_diagnostics_summary (dict);
+
+  g_assert_cmpuint (facts->len, ==, 3);
+  g_assert_cmpstr (fact (facts, "Uptime")->value, ==, "soon");
+  g_assert_cmpstr (fact (facts, "Database")->value, ==, "-1");
+  g_assert_cmpstr (fact (facts, "Media cache folder")->value, ==, "/srv/cache");
+  g_assert_cmpuint (odd->len, ==, 2);
+  g_assert_cmpstr (fact (odd, "Media cache")->value, ==, "0 bytes");
+  g_assert_null (fact (odd, "Media cache")->detail);
+  g_assert_cmpstr (fact (odd, "cache_dir")->value, ==, "7");
+  g_assert_cmpuint (none->len, ==, 0);
+  g_assert_null (no_summary);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -155,5 +239,7 @@ main (int argc, char **argv)
   g_test_add_func ("/diagnostics/log-line/not-parsed", test_not_parsed);
   g_test_add_func ("/diagnostics/time", test_time);
   g_test_add_func ("/diagnostics/duration", test_duration);
+  g_test_add_func ("/diagnostics/facts", test_facts);
+  g_test_add_func ("/diagnostics/facts/unexpected", test_facts_unexpected);
   return g_test_run ();
 }
