@@ -168,7 +168,7 @@ dict_of (const char *text)
   GVariant *dict = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
 
   g_assert_no_error (error);
-  return g_variant_ref_sink (dict);
+  return dict; /* not floating */
 }
 
 static void
