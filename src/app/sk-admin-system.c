@@ -7,8 +7,11 @@
 #include <adwaita.h>
 
 #include "sk-admin-system.h"
+#include "sk-diagnostics.h"
 
 #define LOG_LINES 40
+/* a fact's value this long or shorter is never wrapped */
+#define FACT_VALUE_SHORT 16
 
 struct _SkAdminSystem
 {
@@ -23,8 +26,11 @@ struct _SkAdminSystem
   AdwExpanderRow *pin_row;
   GtkLabel *pin_prompt;
   SkKeypad *keypad;
-  GtkLabel *versions;
-  GtkLabel *log;
+  AdwExpanderRow *facts_row;
+  AdwExpanderRow *log_row;
+  GPtrArray *fact_rows; /* what facts_row shows, and log_row */
+  GPtrArray *log_rows;
+  GTimeZone *zone; /* the venue's, for the log; NULL: the system's */
 
   GPtrArray *pcms; /* the PCMs' names, in the combo's order */
   char *new_pin;   /* the first entry of a new PIN, until the second */
@@ -255,33 +261,144 @@ sk_admin_system_get_keypad (SkAdminSystem *self)
 
 /* --- diagnostics --------------------------------------------------------- */
 
+/* The rows added to @expander, all taken away. */
+static void
+clear_rows (AdwExpanderRow *expander, GPtrArray *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    adw_expander_row_remove (expander, g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+}
+
+static GtkWidget *
+wrapping_label (const char *text, const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+  return label;
+}
+
+/* A row "Title … value" (and @subtitle under the title, when not NULL). */
+static void
+add_fact (SkAdminSystem *self, const char *title, const char *value, const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *shown = wrapping_label (value, "fact-value");
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_label_set_xalign (GTK_LABEL (shown), 1);
+  gtk_label_set_justify (GTK_LABEL (shown), GTK_JUSTIFY_RIGHT);
+  /* a short value (a version, a size) on one line; a long one (a newer
+   * daemon's) wraps, as narrow as a short one at the least */
+  if (g_utf8_strlen (value, -1) <= FACT_VALUE_SHORT)
+    gtk_label_set_wrap (GTK_LABEL (shown), FALSE);
+  else
+    gtk_label_set_width_chars (GTK_LABEL (shown), FACT_VALUE_SHORT);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), shown);
+  adw_expander_row_add_row (self->facts_row, row);
+  g_ptr_array_add (self->fact_rows, row);
+}
+
 static void
 on_diagnostics (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdminSystem *self = data;
   g_autoptr (GVariant) dict = NULL;
-  g_autoptr (GString) text = g_string_new (NULL);
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
+  g_autoptr (GPtrArray) facts = NULL;
+  g_autofree char *summary = NULL;
 
   if (reply == NULL)
     {
       sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
+  clear_rows (self->facts_row, self->fact_rows);
   dict = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+  facts = sk_diagnostics_facts (dict);
+  for (guint i = 0; i < facts->len; i++)
     {
-      g_autofree char *shown = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
-                                   ? g_variant_dup_string (value, NULL)
-                                   : g_variant_print (value, FALSE);
+      SkDiagnosticsFact *fact = g_ptr_array_index (facts, i);
 
-      g_string_append_printf (text, "%s%s: %s", text->len ? "\n" : "", key, shown);
-      g_variant_unref (value);
+      add_fact (self, fact->title, fact->value, fact->detail);
     }
-  gtk_label_set_text (self->versions, text->str);
+  /* the gist, while the row is closed */
+  summary = sk_diagnostics_summary (dict);
+  if (summary != NULL)
+    adw_expander_row_set_subtitle (self->facts_row, summary);
+}
+
+/* One entry of the recent log: its time (the venue's), how grave, which
+ * part of the player said it, and what (said @repeats times in a row, the
+ * last at its time); @parsed NULL: @line whole, not in the daemon's format
+ * (sk-diagnostics.h). */
+static GtkWidget *
+log_entry (const char *line, const SkLogLine *parsed, guint repeats, gint64 now, GTimeZone *tz)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *head;
+  g_autofree char *time = NULL;
+  const char *grave = NULL;
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_add_css_class (row, "log-entry");
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  if (parsed == NULL)
+    {
+      gtk_box_append (GTK_BOX (box), wrapping_label (line, "log-message"));
+      return row;
+    }
+
+  head = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  time = sk_log_time_format (parsed->time, now, tz);
+  gtk_box_append (GTK_BOX (head), wrapping_label (time, "log-time"));
+  if (parsed->level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    {
+      grave = _ ("Error");
+      gtk_widget_add_css_class (row, "log-error");
+    }
+  else if (parsed->level & G_LOG_LEVEL_WARNING)
+    {
+      grave = _ ("Warning");
+      gtk_widget_add_css_class (row, "log-warning");
+    }
+  if (grave != NULL)
+    gtk_box_append (GTK_BOX (head), wrapping_label (grave, "log-level"));
+  gtk_box_append (GTK_BOX (head), wrapping_label (parsed->domain, "log-domain"));
+  if (repeats > 1)
+    {
+      g_autofree char *times = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u time", "%u times",
+                                                             repeats),
+                                                repeats);
+
+      gtk_box_append (GTK_BOX (head), wrapping_label (times, "log-repeats"));
+    }
+  gtk_widget_set_hexpand (gtk_widget_get_last_child (head), TRUE);
+  gtk_box_append (GTK_BOX (box), head);
+  gtk_box_append (GTK_BOX (box), wrapping_label (parsed->message, "log-message"));
+  return row;
+}
+
+static gboolean
+same_record (const SkLogLine *a, const SkLogLine *b)
+{
+  return a->level == b->level && strcmp (a->domain, b->domain) == 0 &&
+         strcmp (a->message, b->message) == 0;
+}
+
+static void
+add_log_entry (SkAdminSystem *self, GtkWidget *row)
+{
+  adw_expander_row_add_row (self->log_row, row);
+  g_ptr_array_add (self->log_rows, row);
 }
 
 static void
@@ -289,16 +406,91 @@ on_log (gpointer data, GVariant *reply, const char *refusal)
 {
   SkAdminSystem *self = data;
   g_autofree const char **lines = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr (GTimeZone) tz = self->zone ? g_time_zone_ref (self->zone) : g_time_zone_new_local ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_auto (SkLogLine) last = { 0 }; /* the record shown next, said @repeats times */
+  guint repeats = 0;
 
   if (reply == NULL)
     {
       sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
       return;
     }
+  clear_rows (self->log_row, self->log_rows);
   g_variant_get (reply, "(^a&s)", &lines);
-  text = g_strjoinv ("\n", (char **) lines);
-  gtk_label_set_text (self->log, text);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (SkLogLine) parsed = { 0 };
+      gboolean ok = sk_log_line_parse (lines[i], &parsed);
+
+      /* the same record again at once (a setting read at each turn): one
+       * entry, how often said */
+      if (ok && repeats > 0 && same_record (&last, &parsed))
+        {
+          last.time = parsed.time;
+          repeats++;
+          continue;
+        }
+      if (repeats > 0)
+        add_log_entry (self, log_entry (NULL, &last, repeats, now, tz));
+      sk_log_line_clear (&last);
+      repeats = 0;
+      if (ok)
+        {
+          last = parsed;
+          parsed = (SkLogLine){ 0 };
+          repeats = 1;
+        }
+      else
+        add_log_entry (self, log_entry (lines[i], NULL, 1, now, tz));
+    }
+  if (repeats > 0)
+    add_log_entry (self, log_entry (NULL, &last, repeats, now, tz));
+}
+
+static void
+load_diagnostics (SkAdminSystem *self)
+{
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetDiagnostics", NULL, on_diagnostics);
+}
+
+/* The venue's time zone (the setting time_zone, the schedule's), then
+ * the log in it. */
+static void
+on_log_zone (gpointer data, GVariant *reply, const char *refusal)
+{
+  SkAdminSystem *self = data;
+  const char *zone = "";
+
+  if (reply == NULL)
+    {
+      sk_admin_section_refuse (SK_ADMIN_SECTION (self), refusal);
+      return;
+    }
+  g_clear_pointer (&self->zone, g_time_zone_unref);
+  /* empty, or a name this system does not know: the system's own */
+  if (sk_app_find_setting (reply, "time_zone", &zone, NULL) && *zone)
+    self->zone = g_time_zone_new_identifier (zone);
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetRecentLog", g_variant_new ("(u)", LOG_LINES),
+                         on_log);
+}
+
+static void
+load_log (SkAdminSystem *self)
+{
+  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetSettings", NULL, on_log_zone);
+}
+
+/* Opened, the diagnostics are read again: what shows is of now. */
+static void
+on_diagnostics_expanded (AdwExpanderRow *row, GParamSpec *pspec, SkAdminSystem *self)
+{
+  if (!adw_expander_row_get_expanded (row))
+    return;
+  if (row == self->facts_row)
+    load_diagnostics (self);
+  else
+    load_log (self);
 }
 
 static void
@@ -316,9 +508,8 @@ sk_admin_system_load (SkAdminSection *section)
   forget_new_pin (self);
   sk_keypad_clear (self->keypad);
   sk_admin_section_call (SK_ADMIN_SECTION (self), "ListAudioDevices", NULL, on_devices);
-  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetDiagnostics", NULL, on_diagnostics);
-  sk_admin_section_call (SK_ADMIN_SECTION (self), "GetRecentLog", g_variant_new ("(u)", LOG_LINES),
-                         on_log);
+  load_diagnostics (self);
+  load_log (self);
 }
 
 /* --- the object ---------------------------------------------------------- */
@@ -330,6 +521,9 @@ sk_admin_system_finalize (GObject *object)
 
   sk_keypad_wipe_pin (&self->new_pin);
   g_ptr_array_unref (self->pcms);
+  g_ptr_array_unref (self->fact_rows);
+  g_ptr_array_unref (self->log_rows);
+  g_clear_pointer (&self->zone, g_time_zone_unref);
   G_OBJECT_CLASS (sk_admin_system_parent_class)->finalize (object);
 }
 
@@ -355,12 +549,13 @@ sk_admin_system_class_init (SkAdminSystemClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, pin_row);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, pin_prompt);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, keypad);
-  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, versions);
-  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, log);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, facts_row);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, log_row);
   gtk_widget_class_bind_template_callback (widget_class, on_output_chosen);
   gtk_widget_class_bind_template_callback (widget_class, on_test_output);
   gtk_widget_class_bind_template_callback (widget_class, on_use_output);
   gtk_widget_class_bind_template_callback (widget_class, on_pin_submit);
+  gtk_widget_class_bind_template_callback (widget_class, on_diagnostics_expanded);
 }
 
 static void
@@ -368,4 +563,6 @@ sk_admin_system_init (SkAdminSystem *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->pcms = g_ptr_array_new_with_free_func (g_free);
+  self->fact_rows = g_ptr_array_new ();
+  self->log_rows = g_ptr_array_new ();
 }

@@ -2,9 +2,10 @@
  * of recent log lines GetRecentLog reads.
  *
  * sk_kiosk_log_install() puts a GLib log writer in front of the default
- * one: each message is kept, as one line with its time, level and domain,
- * in a ring of the last LOG_LINES lines, and then goes where it always
- * went (the journal under systemd, else standard error). The ring is the
+ * one: each message is kept, as one line with its time, level and domain
+ * (the format of sk-diagnostics.h, which the admin page takes apart), in
+ * a ring of the last LOG_LINES lines, and then goes where it always went
+ * (the journal under systemd, else standard error). The ring is the
  * same everywhere, so GetRecentLog answers alike under systemd and in a
  * terminal. Messages come from any thread: the ring has a lock.
  */
@@ -15,8 +16,8 @@
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 
+#include "sk-diagnostics.h"
 #include "sk-kiosk-private.h"
-#include "sk-util.h"
 
 #define LOG_LINES 1000
 #define LOG_LINE_MAX_BYTES 1024
@@ -27,27 +28,10 @@ static guint ring_next; /* where the next line goes */
 static guint ring_len;
 static gint64 started; /* monotonic µs at sk_kiosk_log_install */
 
-static const char *
-level_name (GLogLevelFlags level)
-{
-  if (level & G_LOG_LEVEL_ERROR)
-    return "ERROR";
-  if (level & G_LOG_LEVEL_CRITICAL)
-    return "CRITICAL";
-  if (level & G_LOG_LEVEL_WARNING)
-    return "WARNING";
-  if (level & G_LOG_LEVEL_MESSAGE)
-    return "Message";
-  if (level & G_LOG_LEVEL_INFO)
-    return "INFO";
-  return "DEBUG";
-}
-
 static GLogWriterOutput
 ring_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
 {
   const char *domain = NULL, *message = NULL;
-  g_autofree char *now = NULL;
   char *line;
 
   /* debug messages go only where the default writer lets them */
@@ -60,9 +44,7 @@ ring_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoi
           else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
             message = fields[i].value;
         }
-      now = sk_time_format (g_get_real_time ());
-      line = g_strdup_printf ("%.19sZ %s-%s: %s", now, domain ? domain : "soundscaped",
-                              level_name (level), message ? message : "");
+      line = sk_log_line_format (g_get_real_time (), domain, level, message);
       if (strlen (line) > LOG_LINE_MAX_BYTES)
         {
           /* cut at a character's start, so that the line stays UTF-8 */
