@@ -243,26 +243,87 @@ test_demo_plays_and_reader_taps (Fixture *f, gconstpointer data)
   }
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  char *out;
+  gboolean done;
+} Communicated;
+
+static void
+on_communicated (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Communicated *c = data;
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &c->out, NULL, &error);
+  g_assert_no_error (error);
+  c->done = TRUE;
+  g_main_loop_quit (c->loop);
+}
+
+/* What a soundscaped that should exit at once said, within 10 s: one that
+ * runs on is stopped (ours, by its pid) and the test fails with @why. */
+static char *
+communicate_bounded (GSubprocess *p, const char *why)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Communicated c = { loop, NULL, FALSE };
+  guint timer;
+
+  g_subprocess_communicate_utf8_async (p, NULL, NULL, on_communicated, &c);
+  timer = g_timeout_add (sk_test_scale_ms (10000), on_timeout, loop);
+  g_main_loop_run (loop);
+  if (!c.done)
+    {
+      g_subprocess_force_exit (p);
+      while (!c.done)
+        g_main_context_iteration (NULL, TRUE);
+      g_error ("%s; it said:\n%s", why, c.out);
+    }
+  g_source_remove (timer);
+  return c.out;
+}
+
+/* soundscaped with @args and no reader or bus, expected to refuse at once:
+ * exit status 1 and one line, "soundscaped: …", which is returned. */
+static char *
+assert_refused (const char *why, const char *const *args)
+{
+  g_autoptr (GSubprocessLauncher) launcher = sk_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                   G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GError) error = NULL;
+  char *out;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("SK_SOUNDSCAPED"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, (gpointer) "--no-nfc");
+  g_ptr_array_add (argv, (gpointer) "--no-bus");
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  out = communicate_bounded (p, why);
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
+  g_assert_true (g_str_has_prefix (out, "soundscaped: "));
+  g_assert_cmpint (strchr (out, '\n') - out, ==, (int) strlen (out) - 1);
+  return out;
+}
+
 /* A database it cannot open is one clear line and exit status 1. */
 static void
 test_bad_database (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *bad = g_build_filename (f->dir, "not-a-db", NULL);
-  g_autoptr (GSubprocess) p = NULL;
   g_autofree char *out = NULL;
 
   g_assert_true (
       g_file_set_contents (bad, "this is not a database, only text of some length", -1, NULL));
-  p = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                              &error, g_getenv ("SK_SOUNDSCAPED"), "--db", bad, "--no-nfc",
-                              "--no-bus", NULL);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
-  g_assert_true (g_str_has_prefix (out, "soundscaped: "));
-  g_assert_cmpint (strchr (out, '\n') - out, ==, (int) strlen (out) - 1);
+  out = assert_refused ("soundscaped ran on a file that is not a database",
+                        (const char *const[]){ "--db", bad, NULL });
 }
 
 /* Under systemd: READY=1 once it plays, STATUS= for what plays, and the
@@ -390,60 +451,19 @@ test_killed_and_restarted (Fixture *f, gconstpointer data)
   assert_seen (f, "2 listeners present", 10);
 }
 
-typedef struct
-{
-  GMainLoop *loop;
-  char *out;
-  gboolean done;
-} Communicated;
-
-static void
-on_communicated (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Communicated *c = data;
-  g_autoptr (GError) error = NULL;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &c->out, NULL, &error);
-  g_assert_no_error (error);
-  c->done = TRUE;
-  g_main_loop_quit (c->loop);
-}
-
 /* A kiosk.conf named by --config that is not there is one line and exit
  * status 1, before anything is opened: the kiosk never runs on defaults
  * because of a typo. (The default one may be missing.) */
 static void
 test_missing_config (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autofree char *conf = g_build_filename (f->dir, "kiosk.cnof", NULL);
-  g_autoptr (GSubprocess) p = NULL;
-  Communicated c = { loop, NULL, FALSE };
-  guint timer;
+  g_autofree char *out = NULL;
 
-  p = sk_test_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                              &error, g_getenv ("SK_SOUNDSCAPED"), "--config", conf, "--db", f->db,
-                              "--no-nfc", "--no-bus", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (p, NULL, NULL, on_communicated, &c);
-  timer = g_timeout_add (sk_test_scale_ms (10000), on_timeout, loop);
-  g_main_loop_run (loop);
-  if (!c.done)
-    {
-      /* it took the missing file for defaults and runs on: stop it (ours) */
-      g_subprocess_force_exit (p);
-      while (!c.done)
-        g_main_context_iteration (NULL, TRUE);
-      g_error ("soundscaped ran on with --config naming no file; it said:\n%s", c.out);
-    }
-  g_source_remove (timer);
-  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
-  g_assert_true (g_str_has_prefix (c.out, "soundscaped: "));
-  g_assert_nonnull (strstr (c.out, conf));
-  g_assert_cmpint (strchr (c.out, '\n') - c.out, ==, (int) strlen (c.out) - 1);
+  out = assert_refused ("soundscaped ran on with --config naming no file",
+                        (const char *const[]){ "--config", conf, "--db", f->db, NULL });
+  g_assert_nonnull (strstr (out, conf));
   g_assert_false (g_file_test (f->db, G_FILE_TEST_EXISTS));
-  g_free (c.out);
 }
 
 /* A second soundscaped on the database of a running one exits at once,
@@ -454,11 +474,9 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) second = NULL;
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autofree char *pcm = sk_paced_pcm_name (20.0, NULL, NULL);
   g_autofree char *expect = NULL;
-  Communicated c = { loop, NULL, FALSE };
-  guint timer;
+  g_autofree char *out = NULL;
 
   start_daemon (f);
   assert_seen (f, ": playing ", 10);
@@ -468,26 +486,14 @@ test_second_daemon_refused (Fixture *f, gconstpointer data)
                                    &error, g_getenv ("SK_SOUNDSCAPED"), "--no-bus", "--db", f->db,
                                    "--pcm", pcm, "--no-nfc", NULL);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (second, NULL, NULL, on_communicated, &c);
-  timer = g_timeout_add (sk_test_scale_ms (10000), on_timeout, loop);
-  g_main_loop_run (loop);
-  if (!c.done)
-    {
-      /* it runs beside the first: stop it (ours, by its pid) and fail */
-      g_subprocess_force_exit (second);
-      while (!c.done)
-        g_main_context_iteration (NULL, TRUE);
-      g_error ("a second soundscaped ran on the same database; it said:\n%s", c.out);
-    }
-  g_source_remove (timer);
-  g_test_message ("second soundscaped: %s", c.out);
+  out = communicate_bounded (second, "a second soundscaped ran on the same database");
+  g_test_message ("second soundscaped: %s", out);
   g_assert_true (g_subprocess_get_if_exited (second));
   g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 1);
   expect = g_strdup_printf ("soundscaped: Another soundscaped (pid %s) already runs on ",
                             g_subprocess_get_identifier (f->daemon));
-  g_assert_true (g_str_has_prefix (c.out, expect));
-  g_assert_cmpint (strchr (c.out, '\n') - c.out, ==, (int) strlen (c.out) - 1);
-  g_free (c.out);
+  g_assert_true (g_str_has_prefix (out, expect));
+  g_assert_cmpint (strchr (out, '\n') - out, ==, (int) strlen (out) - 1);
 
   /* the first is untouched and plays on */
   type (f, "n");
