@@ -2,7 +2,8 @@
  *
  * Which sentence a queue entry gets, in this order (docs/DESIGN.md, "Why
  * this"):
- *   1. nobody is present: the house choice;
+ *   1. nobody is present: the house taste, in words that stay true once
+ *      someone checks in (a track keeps its sentence while it plays);
  *   2. the exploration bonus decided it (without it, the song would not
  *      be in the queue): something new, for the learner;
  *   3. least_misery with two or more present: whether the song keeps
@@ -117,7 +118,10 @@ sk_why_sentence (const SkWhyParts *p)
   g_return_val_if_fail (p != NULL, NULL);
 
   if (p->n_present == 0)
-    return g_strdup (_ ("Nobody is checked in: the house choice"));
+    /* TRANSLATORS: why a track plays: it was picked when nobody was
+     * checked in, for the house taste; still shown after a check-in, so
+     * it must not say that nobody is here now */
+    return g_strdup (_ ("The house taste: chosen while nobody was checked in"));
 
   if (p->explored)
     {

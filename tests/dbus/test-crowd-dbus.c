@@ -13,7 +13,6 @@
 
 #define GUEST_1 "04C0FFEE"
 #define GUEST_2 "04DECAF0"
-#define HOUSE_CHOICE "Nobody is checked in: the house choice"
 
 static const char *const badges[] = { RAIN_LOVER, FIRE_KEEPER, BEACHCOMBER, GUEST_1, GUEST_2 };
 
@@ -281,7 +280,7 @@ queue_speaks_of_listener (Fixture *f, gconstpointer data)
   return queue_has_why (f, "the listener here") || queue_has_why (f, "Something new");
 }
 
-/* Every queue entry says why in a sentence: the house choice with nobody
+/* Every queue entry says why in a sentence: the house taste with nobody
  * here, something about the listener once one checks in. */
 static void
 test_why_over_bus (Fixture *f, gconstpointer data)
@@ -298,7 +297,7 @@ test_why_over_bus (Fixture *f, gconstpointer data)
   g_variant_iter_init (&iter, queue);
   while (g_variant_iter_next (&iter, "(&s&s&sd&s)", NULL, NULL, NULL, NULL, &why))
     {
-      g_assert_cmpstr (why, ==, HOUSE_CHOICE);
+      g_assert_cmpstr (why, ==, SK_TEST_WHY_NOBODY);
       n++;
     }
   g_assert_cmpuint (n, >, 0);
@@ -313,7 +312,7 @@ test_why_over_bus (Fixture *f, gconstpointer data)
     {
       g_test_message ("why: %s", why);
       g_assert_cmpstr (why, !=, "");
-      g_assert_cmpstr (why, !=, HOUSE_CHOICE);
+      g_assert_cmpstr (why, !=, SK_TEST_WHY_NOBODY);
     }
 }
 
@@ -368,11 +367,11 @@ test_why_follows_listeners (Fixture *f, gconstpointer data)
   /* still: a track that started as Pause came would move the queue after
    * it is read below */
   pause_still (f);
-  g_assert_true (spin_until (queue_has_why, f, HOUSE_CHOICE, 10));
+  g_assert_true (spin_until (queue_has_why, f, SK_TEST_WHY_NOBODY, 10));
   before = queue_order (f);
 
   join_new (f, "04AA0001", "Sam");
-  if (!spin_until (queue_lacks_why, f, HOUSE_CHOICE, 10))
+  if (!spin_until (queue_lacks_why, f, SK_TEST_WHY_NOBODY, 10))
     g_error ("the queue still says nobody is here after a listener joined");
   after = queue_order (f);
   g_assert_cmpstr (after, ==, before);

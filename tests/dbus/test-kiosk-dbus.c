@@ -66,8 +66,7 @@ test_properties (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (duration, >, 0);
   g_assert_cmpint (sk_test_file_query_int (f->db, "SELECT count(*) FROM songs_playing"), >=, 1);
   /* taken from the queue with nobody here: its entry's sentence */
-  g_assert_cmpstr (sk_dbus_kiosk1_get_now_playing_why (f->kiosk), ==,
-                   "Nobody is checked in: the house choice");
+  g_assert_cmpstr (sk_dbus_kiosk1_get_now_playing_why (f->kiosk), ==, SK_TEST_WHY_NOBODY);
 
   /* Position is read, not announced: a Get, not the proxy's cache */
   {
@@ -99,7 +98,7 @@ test_properties (Fixture *f, gconstpointer data)
       g_assert_cmpuint (strlen (id), ==, 36);
       g_assert_cmpstr (qtitle, !=, "");
       g_assert_true (isfinite (score));
-      g_assert_cmpstr (why, ==, "Nobody is checked in: the house choice");
+      g_assert_cmpstr (why, ==, SK_TEST_WHY_NOBODY);
     }
 
   listeners = sk_dbus_kiosk1_dup_listeners (f->kiosk);
@@ -590,23 +589,26 @@ queued_why (GVariant *queue, const char *song)
   return NULL;
 }
 
-/* NowPlayingWhy: set when a track starts, announced with NowPlaying, and
- * the next track's is the sentence the queue gave it (or, were it not in
- * the queue, the one saying it fills in). */
+/* NowPlayingWhy: set when a track starts, announced with NowPlaying, kept
+ * while it plays (and still true once someone checks in: it does not say
+ * that nobody is here), and the next track's is the sentence the queue
+ * gave it (or, were it not in the queue, the one saying it fills in). */
 static void
 test_now_playing_why (Fixture *f, gconstpointer data)
 {
   g_auto (Tap) t = { 0 };
+  g_autoptr (GVariant) first = NULL;
   g_autoptr (GVariant) before = NULL;
   g_autoptr (GVariant) queue = NULL;
-  const char *song_before, *song_after, *why_after, *expected;
+  const char *song_first, *song_before, *song_after, *why_after, *expected;
   guint mark;
   Signal *s = NULL;
 
   start_daemon (f);
   wait_playing (f);
-  g_assert_cmpstr (sk_dbus_kiosk1_get_now_playing_why (f->kiosk), ==,
-                   "Nobody is checked in: the house choice");
+  g_assert_cmpstr (sk_dbus_kiosk1_get_now_playing_why (f->kiosk), ==, SK_TEST_WHY_NOBODY);
+  first = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
+  g_variant_get_child (first, 0, "&s", &song_first);
 
   /* someone here: the queue's sentences are theirs from now on */
   tap (f, RAIN_LOVER, &t);
@@ -616,6 +618,12 @@ test_now_playing_why (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_variant_n_children (queue), >, 0);
   before = sk_dbus_kiosk1_dup_now_playing (f->kiosk);
   g_variant_get_child (before, 0, "&s", &song_before);
+  /* the same track (30 s long) keeps its sentence, which stays true with
+   * a listener here: it was chosen with nobody in, it does not say that
+   * nobody is in now */
+  g_assert_cmpstr (song_before, ==, song_first);
+  g_assert_cmpstr (sk_dbus_kiosk1_get_now_playing_why (f->kiosk), ==, SK_TEST_WHY_NOBODY);
+  g_assert_null (strstr (sk_dbus_kiosk1_get_now_playing_why (f->kiosk), "Nobody is"));
 
   mark = f->signals->len;
   unlock_admin (f, "2468");
@@ -641,7 +649,8 @@ test_now_playing_why (Fixture *f, gconstpointer data)
                                                        G_VARIANT_TYPE_STRING);
     g_autoptr (GVariant) now = g_variant_lookup_value (changed, "NowPlaying", NULL);
 
-    /* it changed (the house choice is no more), in the same signal */
+    /* it changed (the house taste's sentence is no more), in the same
+     * signal */
     g_assert_nonnull (why);
     g_variant_get_child (now, 0, "&s", &song_after);
     why_after = g_variant_get_string (why, NULL);
@@ -667,7 +676,7 @@ test_now_playing_why (Fixture *f, gconstpointer data)
     if (expected == NULL)
       expected = "Nothing in the queue could play just now, so this one fills in";
     g_assert_cmpstr (why_after, ==, expected);
-    g_assert_cmpstr (why_after, !=, "Nobody is checked in: the house choice");
+    g_assert_cmpstr (why_after, !=, SK_TEST_WHY_NOBODY);
   }
 }
 
@@ -806,7 +815,7 @@ test_ctl_over_bus (Fixture *f, gconstpointer data)
   g_assert_cmpint (run_ctl (f, &out, "tap", "--session", RAIN_LOVER, NULL), ==, 0);
   g_assert_true (g_str_has_prefix (out, "Rain Lover checked in until "));
   /* the queue printed is the one after the tap, not the empty room's */
-  g_assert_null (strstr (out, "Nobody is checked in"));
+  g_assert_null (strstr (out, SK_TEST_WHY_NOBODY));
   g_clear_pointer (&out, g_free);
   assert_watch_says (f, &r, "tap      checked-in (bus): Welcome, Rain Lover");
   assert_watch_says (f, &r, "present  1: Rain Lover");

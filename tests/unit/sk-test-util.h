@@ -34,6 +34,10 @@ typedef struct
  * failure ends the test with the statement and SQLite's message. */
 void sk_test_sqlite_exec (sqlite3 *db, const char *sql);
 
+/* "Why this" for a track chosen with nobody checked in (sk_why_sentence),
+ * in English: still true once someone checks in while it plays. */
+#define SK_TEST_WHY_NOBODY "The house taste: chosen while nobody was checked in"
+
 /* Six songs with one clear character each (campfire, rain, storm, waves,
  * wind, hearth), for tests that rank for a taste. */
 #define SK_TEST_N_EVENING_SONGS 6

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sk-recommender.h"
+#include "sk-test-util.h"
 #include "sk-why.h"
 
 #define HOUR (G_USEC_PER_SEC * (gint64) 3600)
@@ -86,11 +87,9 @@ test_nobody_here (void)
 {
   g_autoptr (SkRecommender) r = library ();
 
-  assert_why (r, "1-rain-waves", SK_STRATEGY_AVERAGE, NULL, 0,
-              "Nobody is checked in: the house choice");
+  assert_why (r, "1-rain-waves", SK_STRATEGY_AVERAGE, NULL, 0, SK_TEST_WHY_NOBODY);
   /* the strategy does not apply to an empty room */
-  assert_why (r, "3-storm", SK_STRATEGY_LEAST_MISERY, NULL, 0,
-              "Nobody is checked in: the house choice");
+  assert_why (r, "3-storm", SK_STRATEGY_LEAST_MISERY, NULL, 0, SK_TEST_WHY_NOBODY);
 }
 
 /* The dimensions named are those the room likes that carry most of the
