@@ -18,6 +18,7 @@
 #include "sk-admin.h"
 #include "sk-app-call.h"
 #include "sk-keypad.h"
+#include "sk-stepper.h"
 
 struct _SkAdmin
 {
@@ -229,9 +230,35 @@ admin_call (SkAdmin *self, const char *method, GVariant *args)
   sk_app_call (self->proxy, method, args, self->cancellable, on_admin_reply, self);
 }
 
+/* The values as shown, with their units: "80 %", "5 s". */
+static char *
+format_volume (GtkScale *scale, double value, gpointer data)
+{
+  return sk_stepper_format (SK_STEPPER_PERCENT, (guint) lround (CLAMP (value, 0, 1) * 100));
+}
+
+static char *
+format_crossfade (GtkScale *scale, double value, gpointer data)
+{
+  /* TRANSLATORS: a crossfade's length in seconds beside its slider, as in
+   * "5 s"; keep it short: the slider has the rest of the row */
+  return g_strdup_printf (C_ ("crossfade", "%u s"), (guint) lround (MAX (value, 0)));
+}
+
+/* A screen reader says the value as shown, unit and all. */
+static void
+say_value (GtkRange *range, GtkScaleFormatValueFunc format)
+{
+  g_autofree char *text = format (GTK_SCALE (range), gtk_range_get_value (range), NULL);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (range), GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text,
+                                  -1);
+}
+
 static void
 on_volume_changed (GtkRange *range, SkAdmin *self)
 {
+  say_value (range, format_volume);
   if (!self->updating && self->proxy != NULL)
     admin_call (self, "SetVolume", g_variant_new ("(d)", gtk_range_get_value (range)));
 }
@@ -241,6 +268,7 @@ on_crossfade_changed (GtkRange *range, SkAdmin *self)
 {
   char value[G_ASCII_DTOSTR_BUF_SIZE];
 
+  say_value (range, format_crossfade);
   if (self->updating || self->proxy == NULL)
     return;
   g_ascii_dtostr (value, sizeof value, round (gtk_range_get_value (range)));
@@ -325,5 +353,9 @@ static void
 sk_admin_init (SkAdmin *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_scale_set_format_value_func (self->volume, format_volume, NULL, NULL);
+  gtk_scale_set_format_value_func (self->crossfade, format_crossfade, NULL, NULL);
+  say_value (GTK_RANGE (self->volume), format_volume);
+  say_value (GTK_RANGE (self->crossfade), format_crossfade);
   self->cancellable = g_cancellable_new ();
 }

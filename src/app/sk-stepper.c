@@ -37,7 +37,7 @@ sk_stepper_format (SkStepperKind kind, guint value)
 {
   if (kind == SK_STEPPER_TIME)
     return g_strdup_printf ("%02u:%02u", value / 60, value % 60);
-  /* TRANSLATORS: a volume cap in percent, as in "60 %" */
+  /* TRANSLATORS: a volume or a volume cap in percent, as in "60 %" */
   return g_strdup_printf (_ ("%u %%"), value);
 }
 

@@ -1,16 +1,18 @@
 /* test-kiosk-admin-page.c: the admin page, driven as a person would
  * (sk-app-test.h: how): unlocked with the PIN on the screen's keypad, the
- * crossfade and the blending strategy changed (seen in the engine's
- * settings), a test sound on an output the engine lists and the music
- * moved to it, the PIN changed on the keypad (the new one unlocks, the
- * old one no more), the reader's and sync's status; the diagnostics as a
- * manager reads them (sizes with units, the uptime in minutes or hours,
- * the recent log one entry a record at local time, a warning the daemon
- * gave named as such, said again at once folded into one); at each size,
- * screenshots; and the diagnostics in German at 480×800.
+ * volume, the crossfade and the blending strategy changed (seen in the
+ * engine; the volume shown as "80 %", the crossfade as "3 s"), a test
+ * sound on an output the engine lists and the music moved to it, the
+ * PIN changed on the keypad (the new one unlocks, the old one no more),
+ * the reader's and sync's status; the diagnostics as a manager reads
+ * them (sizes with units, the uptime in minutes or hours, the recent log
+ * one entry a record at local time, a warning the daemon gave named as
+ * such, said again at once folded into one); at each size, screenshots;
+ * and the playback's values and the diagnostics in German at 480×800.
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -29,6 +31,12 @@ static gboolean
 admin_unlocked (Screen *s, gconstpointer want)
 {
   return sk_dbus_kiosk1_get_admin_unlocked (s->base.kiosk) == GPOINTER_TO_INT (want);
+}
+
+static gboolean
+volume_is (Screen *s, gconstpointer volume)
+{
+  return fabs (sk_dbus_kiosk1_get_volume (s->base.kiosk) - *(const double *) volume) < 1e-9;
 }
 
 static gboolean
@@ -112,6 +120,67 @@ static gboolean
 is_label_of_class (GtkWidget *widget, gconstpointer css_class)
 {
   return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, css_class);
+}
+
+static gboolean
+is_label (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_LABEL (widget);
+}
+
+/* The value the scale a screen reader calls @name shows beside it (its
+ * own label), or NULL. */
+static const char *
+scale_text (Screen *s, const char *name)
+{
+  GtkWidget *scale = find_named_type (GTK_WIDGET (s->window), name, GTK_TYPE_SCALE);
+  GtkWidget *label = scale ? find_widget (scale, is_label, NULL, TRUE) : NULL;
+
+  return label ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
+}
+
+typedef struct
+{
+  const char *name, *text;
+} Shown;
+
+static gboolean
+scale_shows (Screen *s, gconstpointer data)
+{
+  const Shown *shown = data;
+
+  return g_strcmp0 (scale_text (s, shown->name), shown->text) == 0;
+}
+
+static void
+wait_scale_shows (Screen *s, const char *name, const char *text)
+{
+  Shown shown = { name, text };
+  const char *now;
+
+  if (wait_until (s, scale_shows, &shown, 5))
+    return;
+  now = scale_text (s, name);
+  g_error ("%s shows “%s”, not “%s”, after 5 s", name, now ? now : "no value", text);
+}
+
+/* The volume set to 80 % and the crossfade to 3 s on the sliders a
+ * screen reader calls @volume and @crossfade: the engine has them, and
+ * each slider shows its value with its unit, @percent and @seconds. */
+static void
+set_playback (
+    Screen *s, const char *volume, const char *crossfade, const char *percent, const char *seconds)
+{
+  GtkWidget *window = GTK_WIDGET (s->window);
+  const double loud = 0.8;
+
+  gtk_range_set_value (GTK_RANGE (find_named_type (window, volume, GTK_TYPE_SCALE)), loud);
+  if (!wait_until (s, volume_is, &loud, 5))
+    g_error ("the engine's volume was not %g within 5 s", loud);
+  wait_scale_shows (s, volume, percent);
+  gtk_range_set_value (GTK_RANGE (find_named_type (window, crossfade, GTK_TYPE_SCALE)), 3);
+  wait_row (s, "SELECT count(*) FROM settings WHERE key = 'crossfade_seconds' AND value = '3'");
+  wait_scale_shows (s, crossfade, seconds);
 }
 
 /* The expander row titled @title under @root. */
@@ -339,11 +408,11 @@ test_admin_page (Screen *s, gconstpointer data)
   open_admin_page (s);
   system = sk_admin_get_system (find_admin (s));
   wait_text (s, "Badge reader", 2);
-  screenshot (s, "admin-page");
 
-  /* the crossfade and the strategy: the engine's settings */
-  gtk_range_set_value (GTK_RANGE (find_named (window, "Crossfade in seconds")), 3);
-  wait_row (s, "SELECT count(*) FROM settings WHERE key = 'crossfade_seconds' AND value = '3'");
+  /* the volume, the crossfade and the strategy: the engine's; the
+   * values shown with their units */
+  set_playback (s, "Volume", "Crossfade in seconds", "80 %", "3 s");
+  screenshot (s, "admin-page");
   adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (window, "Strategy")), 1);
   if (!wait_until (s, strategy_is, "least_misery", 5))
     g_error ("the strategy was not least_misery within 5 s");
@@ -421,9 +490,9 @@ test_admin_page (Screen *s, gconstpointer data)
     g_error ("Lock did not lock within 5 s");
 }
 
-/* Under a German locale (made by /app/admin-page/german): the
- * diagnostics speak German, units included, and fit at 480×800, the
- * narrowest. Run only as that test's subprocess. */
+/* Under a German locale (made by /app/admin-page/german): the playback's
+ * values and the diagnostics speak German, units included, and fit at
+ * 480×800, the narrowest. Run only as that test's subprocess. */
 static void
 test_german_diagnostics (gconstpointer data)
 {
@@ -438,6 +507,9 @@ test_german_diagnostics (gconstpointer data)
   screen_setup (s, data);
   window = GTK_WIDGET (s->window);
   open_admin_page (s);
+  /* the playback's values with their units, as German writes them */
+  set_playback (s, "Lautstärke", "Überblendung in Sekunden", "80 %", "3 s");
+  screenshot (s, "de-admin-page");
   make_daemon_warn (s);
   expand (s, "Laufzeit, Versionen und Größen");
   expand (s, "Letzte Protokolleinträge");
