@@ -17,6 +17,7 @@ struct _SkWelcome
   GtkLabel *prompt;
   GtkBox *votes;
   GtkButton *vote[N_VOTES];
+  GtkWidget *scale; /* what 1 and 5 mean, under the votes */
   GtkLabel *answer;
   GtkProgressBar *countdown;
   GtkLabel *countdown_label;
@@ -87,7 +88,9 @@ sk_welcome_start (SkWelcome *self, const char *greeting, guint seconds)
       gtk_widget_set_sensitive (GTK_WIDGET (self->vote[i]), TRUE);
       gtk_widget_remove_css_class (GTK_WIDGET (self->vote[i]), "chosen");
     }
+  /* no ticket, no vote here: neither the buttons nor their scale */
   gtk_widget_set_visible (GTK_WIDGET (self->votes), seconds > 0);
+  gtk_widget_set_visible (self->scale, seconds > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->check_out), seconds > 0);
   gtk_widget_set_visible (self->admin, FALSE);
   gtk_label_set_text (self->prompt, seconds > 0
@@ -202,6 +205,7 @@ sk_welcome_class_init (SkWelcomeClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, greeting);
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, prompt);
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, votes);
+  gtk_widget_class_bind_template_child (widget_class, SkWelcome, scale);
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, answer);
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, countdown);
   gtk_widget_class_bind_template_child (widget_class, SkWelcome, countdown_label);

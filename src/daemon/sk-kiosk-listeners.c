@@ -6,7 +6,8 @@
  * monotonic clock, naming the badge and, once known, its listener. Join,
  * Vote and CheckOut act for the ticket's listener only, so no client on the
  * bus can act for someone who is not at the device. A refused tap
- * (revoked, throttled) mints none.
+ * (revoked, throttled) mints none. TapResult gives the screen the
+ * reader's ticket, and in the demo every tap's (sk_kiosk_service_set_demo).
  *
  * Errors reach the caller as org.soundscape.Kiosk1.Error.*: the engine's
  * and the core's validators decide what is valid (a rating 1 to 5, a UID,
@@ -242,9 +243,11 @@ sk_kiosk_tap (
       g_variant_new ("(ssssxs)", result, ticket ? ticket : "", r.user_id ? r.user_id : "",
                      r.display_name ? r.display_name : "", r.expires_at, message));
   /* a Tap call's ticket is its caller's alone; the reader's is for the
-   * screen, where the person stands */
+   * screen, where the person stands, and so is every one in the demo */
   sk_dbus_kiosk1_emit_tap_result (self->skeleton, result,
-                                  g_strcmp0 (source, "reader") == 0 && ticket ? ticket : "",
+                                  (g_strcmp0 (source, "reader") == 0 || self->demo) && ticket
+                                      ? ticket
+                                      : "",
                                   r.user_id ? r.user_id : "", r.display_name ? r.display_name : "",
                                   r.expires_at, message, source);
   sk_tap_result_clear (&r);

@@ -44,6 +44,7 @@ struct _SkKioskService
   SkKioskJob *tone;            /* the TestSound playing (sk-kiosk-playback.c), or NULL */
   SkSync *sync;                /* sk-kiosk-sync.c; NULL when sync is off */
   char *sync_off_reason;       /* why it is off, or NULL */
+  gboolean demo;               /* every tap stands for the reader's */
 };
 
 /* One D-Bus method, in the file of its group. sk-kiosk-service.c keeps

@@ -389,6 +389,12 @@ sk_kiosk_service_set_reader (SkKioskService *self, SkNfcReader *reader)
   refresh_reader (self);
 }
 
+void
+sk_kiosk_service_set_demo (SkKioskService *self, gboolean demo)
+{
+  self->demo = demo;
+}
+
 /* --- the methods: one dispatcher, the admin gate ------------------------ */
 
 /* Every method of the interface, and who may call it. The listener

@@ -64,6 +64,11 @@ void sk_kiosk_service_set_scheduler (SkKioskService *self, SkScheduler *schedule
 /* The cloud sync SyncStatus follows and SyncNow starts; NULL when it is
  * off, @off_reason saying why (NULL: no project configured). */
 void sk_kiosk_service_set_sync (SkKioskService *self, SkSync *sync, const char *off_reason);
+/* The demo (soundscaped --demo): the person who taps, from the keyboard,
+ * from soundscape-ctl or from the screen, is the one at the screen, so
+ * TapResult announces the ticket of a Tap call too (without the demo, only
+ * the reader's), and the screen lets that listener vote. */
+void sk_kiosk_service_set_demo (SkKioskService *self, gboolean demo);
 /* The ring of recent log lines GetRecentLog reads: a log writer in front
  * of GLib's default one. Once, first thing in main(). */
 void sk_kiosk_log_install (void);

@@ -444,6 +444,7 @@ main (int argc, char **argv)
   if (!no_bus)
     {
       d.service = sk_kiosk_service_new (d.engine);
+      sk_kiosk_service_set_demo (d.service, demo != NULL);
       if (!sk_kiosk_service_own (d.service, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
                                  G_CALLBACK (on_bus_name_lost), &d, &error))
         {

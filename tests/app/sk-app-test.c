@@ -365,13 +365,28 @@ screenshot (Screen *s, const char *name)
 
 /* soundscaped in real time: what plays stays on the screen while the test
  * looks at it. */
-void
-start_engine (Screen *s)
+static void
+start_engine_as (Screen *s, gboolean demo)
 {
   g_autofree char *pcm = sk_paced_pcm_name (1.0, NULL, NULL);
 
   g_clear_object (&s->base.kiosk);
-  start_daemon_with (&s->base, pcm, NULL);
+  if (demo)
+    start_daemon_with (&s->base, pcm, NULL);
+  else
+    start_daemon_plain (&s->base, pcm);
+}
+
+void
+start_engine (Screen *s)
+{
+  start_engine_as (s, TRUE);
+}
+
+void
+start_engine_plain (Screen *s)
+{
+  start_engine_as (s, FALSE);
 }
 
 void

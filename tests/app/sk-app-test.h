@@ -83,6 +83,9 @@ void screenshot (Screen *s, const char *name);
 /* soundscaped in real time: what plays stays on the screen while the test
  * looks at it. */
 void start_engine (Screen *s);
+/* The same with no demo, as on a kiosk, on the database the demo's start
+ * made. */
+void start_engine_plain (Screen *s);
 void stop_engine (Screen *s);
 gboolean now_playing_shown (Screen *s, gconstpointer data);
 /* g_test_add's set-ups (data: a Size) and tear-down: the engine with the

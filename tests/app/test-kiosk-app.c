@@ -246,21 +246,63 @@ test_start (Screen *s, gconstpointer data)
     g_error ("the screen did not come back within 20 s");
 }
 
-/* A revoked badge is told so in a sentence, not a code. A tap made over
- * the bus by another client (its ticket is that client's) greets the
- * listener and asks for the reader to vote: no vote button shows. */
+/* A tap made elsewhere, as from another terminal of the demo
+ * (soundscape-ctl tap UID --session, the real program on the test's bus):
+ * the welcome has the five vote buttons and the countdown, as for a tap on
+ * the reader, and a vote made with one of them is recorded for that
+ * listener. */
 static void
-test_revoked (Screen *s, gconstpointer data)
+test_tap_elsewhere (Screen *s, gconstpointer data)
 {
-  g_auto (Tap) other = { 0 };
+  g_autofree char *out = NULL;
 
-  tap (&s->base, FIRE_KEEPER, &other);
+  g_assert_cmpint (run_ctl (&s->base, &out, "tap", FIRE_KEEPER, "--session", NULL), ==, 0);
+  wait_page (s, "welcome", 5);
+  wait_text (s, "Welcome back, Fire Keeper", 2);
+  wait_text (s, "seconds to vote", 2);
+  for (int i = 1; i <= 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Vote %d", i);
+      GtkWidget *vote = find_named_type (GTK_WIDGET (s->window), name, GTK_TYPE_BUTTON);
+
+      g_assert_nonnull (vote);
+      g_assert_true (gtk_widget_is_drawable (vote));
+      g_assert_true (gtk_widget_is_sensitive (vote));
+    }
+  screenshot (s, "welcome-tapped-elsewhere");
+  press (s, "Vote 5");
+  wait_text (s, "Thank you", 5);
+  g_assert_cmpint (count_rows (s, "SELECT count(*) FROM votes JOIN profiles "
+                                  "ON profiles.id = votes.user_id WHERE vote_value = 5 "
+                                  "AND display_name = 'Fire Keeper'"),
+                   ==, 1);
+}
+
+/* On a kiosk (the engine with no demo), a tap made elsewhere (its ticket
+ * is that client's) greets the listener and asks for the reader to vote:
+ * no vote button shows, nor the scale of the votes. */
+static void
+test_tap_elsewhere_kiosk (Screen *s, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  stop_engine (s);
+  start_engine_plain (s);
+  if (!wait_until (s, now_playing_shown, NULL, 20))
+    g_error ("the screen did not come back within 20 s");
+  g_assert_cmpint (run_ctl (&s->base, &out, "tap", FIRE_KEEPER, "--session", NULL), ==, 0);
   wait_page (s, "welcome", 5);
   wait_text (s, "Welcome back, Fire Keeper", 2);
   wait_text (s, "Tap your badge on the reader to rate this track.", 2);
   g_assert_false (gtk_widget_is_drawable (find_named (GTK_WIDGET (s->window), "Vote 4")));
+  g_assert_null (find_text (GTK_WIDGET (s->window), "love it"));
   screenshot (s, "welcome-without-ticket");
+}
 
+/* A revoked badge is told so in a sentence, not a code. */
+static void
+test_revoked (Screen *s, gconstpointer data)
+{
   sk_test_file_exec (s->base.db, "UPDATE badges SET revoked_at = '2026-01-02T03:04:05.000Z' "
                                  "WHERE uid = '" RAIN_LOVER "'");
   tap_reader (s, RAIN_LOVER, "notice");
@@ -456,8 +498,17 @@ main (int argc, char **argv)
 
       g_test_add (path, Screen, &sizes[i], screen_setup, test_long_titles, screen_teardown);
     }
+  for (guint i = 0; i < N_SIZES; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/app/tap-elsewhere-%dx%d", sizes[i].width,
+                                               sizes[i].height);
+
+      g_test_add (path, Screen, &sizes[i], screen_setup, test_tap_elsewhere, screen_teardown);
+    }
   g_test_add ("/app/start", Screen, &sizes[0], NULL, test_start, screen_teardown);
   g_test_add ("/app/reconnect", Screen, &sizes[0], screen_setup, test_reconnect, screen_teardown);
+  g_test_add ("/app/tap-elsewhere-kiosk", Screen, &sizes[0], screen_setup, test_tap_elsewhere_kiosk,
+              screen_teardown);
   g_test_add ("/app/revoked", Screen, &sizes[0], screen_setup, test_revoked, screen_teardown);
   g_test_add ("/app/admin", Screen, &sizes[0], screen_setup, test_admin, screen_teardown);
   g_test_add ("/app/reader-edge", Screen, &sizes[0], screen_setup, test_reader_edge,

@@ -183,11 +183,11 @@ name_owned (Fixture *f, gconstpointer data)
   return owned;
 }
 
-/* soundscaped --session on the paced PCM (or @pcm), the fixture's reader
- * and the demo library (or @library), once its name is owned; the proxy
- * then follows it. */
-void
-start_daemon_full (Fixture *f, const char *pcm_name, const char *library, const char *const *extra)
+/* soundscaped --session on the paced PCM (or @pcm), the fixture's reader,
+ * with --demo @demo unless it is NULL, and @extra, once its name is owned;
+ * the proxy then follows it. */
+static void
+spawn_daemon (Fixture *f, const char *pcm_name, const char *demo, const char *const *extra)
 {
   g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
                                                               G_SUBPROCESS_FLAGS_STDIN_PIPE |
@@ -202,13 +202,16 @@ start_daemon_full (Fixture *f, const char *pcm_name, const char *library, const 
                                "--pcm",
                                pcm,
                                "--nfc-device",
-                               sk_pn532_fixture_connstring (f->reader),
-                               "--demo",
-                               library ? library : g_getenv ("SK_DEMO_LIBRARY") };
+                               sk_pn532_fixture_connstring (f->reader) };
   guint tick = g_timeout_add (20, spin_tick, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (args); i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
+  if (demo != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--demo");
+      g_ptr_array_add (argv, (gpointer) demo);
+    }
   for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, NULL);
@@ -221,6 +224,18 @@ start_daemon_full (Fixture *f, const char *pcm_name, const char *library, const 
                                             &error);
   g_assert_no_error (error);
   g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (f->kiosk), 10000);
+}
+
+void
+start_daemon_full (Fixture *f, const char *pcm_name, const char *library, const char *const *extra)
+{
+  spawn_daemon (f, pcm_name, library ? library : g_getenv ("SK_DEMO_LIBRARY"), extra);
+}
+
+void
+start_daemon_plain (Fixture *f, const char *pcm_name)
+{
+  spawn_daemon (f, pcm_name, NULL, NULL);
 }
 
 void
@@ -241,8 +256,8 @@ name_gone (Fixture *f, gconstpointer data)
   return !name_owned (f, data);
 }
 
-void
-restart_daemon (Fixture *f)
+static void
+restart (Fixture *f, gboolean demo)
 {
   guint tick = g_timeout_add (20, spin_tick, NULL);
 
@@ -251,7 +266,22 @@ restart_daemon (Fixture *f)
   if (!spin_until (name_gone, f, NULL, 10))
     g_error ("%s still owned 10 s after soundscaped was killed", NAME);
   g_source_remove (tick);
-  start_daemon (f);
+  if (demo)
+    start_daemon (f);
+  else
+    start_daemon_plain (f, NULL);
+}
+
+void
+restart_daemon (Fixture *f)
+{
+  restart (f, TRUE);
+}
+
+void
+restart_daemon_plain (Fixture *f)
+{
+  restart (f, FALSE);
 }
 
 /* A method call of the interface: its reply, or NULL with @error. */

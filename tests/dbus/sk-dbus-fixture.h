@@ -71,10 +71,16 @@ void start_daemon_with (Fixture *f, const char *pcm, const char *library);
 /* The same with the options @extra (NULL-terminated; NULL: none) after
  * those. */
 void start_daemon_full (Fixture *f, const char *pcm, const char *library, const char *const *extra);
+/* soundscaped as on a kiosk, with no demo, on the database a start before
+ * made (the demo's library and badges are in it); otherwise as
+ * start_daemon_with. */
+void start_daemon_plain (Fixture *f, const char *pcm);
 void start_daemon (Fixture *f);
 /* Kills soundscaped (SIGKILL), waits until the bus has forgotten its name,
  * and starts it again on the same database. */
 void restart_daemon (Fixture *f);
+/* The same, started again with no demo (start_daemon_plain). */
+void restart_daemon_plain (Fixture *f);
 
 /* A method call of the interface: its reply, or NULL with @error. */
 GVariant *call (Fixture *f, const char *method, GVariant *args, GError **error);

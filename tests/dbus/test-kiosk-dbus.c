@@ -254,7 +254,9 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
     const char *result, *ticket, *source;
 
     g_variant_get (s->params, "(&s&s&s&sx&s&s)", &result, &ticket, NULL, NULL, NULL, NULL, &source);
-    g_assert_cmpstr (ticket, ==, ""); /* a Tap call's ticket is its caller's */
+    /* in the demo, whoever taps is at the screen: the ticket is the
+     * screen's too (test_bus_tap_ticket_is_callers: not on a kiosk) */
+    g_assert_cmpstr (ticket, ==, unknown.ticket);
     g_assert_cmpstr (source, ==, "bus");
   }
 
@@ -345,6 +347,33 @@ test_tap_join_vote_checkout (Fixture *f, gconstpointer data)
                                            "SELECT count(*) FROM votes WHERE vote_value = 3"),
                    ==, 0);
   g_assert_nonnull (last_signal (f, "TapResult"));
+}
+
+/* On a kiosk (no demo), a Tap call's ticket is its caller's alone:
+ * TapResult announces the tap without it, so the screen cannot act for
+ * a listener who tapped elsewhere. */
+static void
+test_bus_tap_ticket_is_callers (Fixture *f, gconstpointer data)
+{
+  g_auto (Tap) fire = { 0 };
+  const char *result, *ticket, *source;
+  guint mark;
+  Signal *s;
+
+  /* the demo's start enrols the badges and imports the library */
+  start_daemon (f);
+  wait_playing (f);
+  restart_daemon_plain (f);
+  wait_playing (f);
+  mark = f->signals->len;
+  tap (f, FIRE_KEEPER, &fire);
+  g_assert_cmpstr (fire.result, ==, "checked-in");
+  g_assert_cmpuint (strlen (fire.ticket), ==, 32);
+  s = wait_signal (f, mark, "TapResult", "'Fire Keeper'", 10);
+  g_variant_get (s->params, "(&s&s&s&sx&s&s)", &result, &ticket, NULL, NULL, NULL, NULL, &source);
+  g_assert_cmpstr (result, ==, "checked-in");
+  g_assert_cmpstr (ticket, ==, "");
+  g_assert_cmpstr (source, ==, "bus");
 }
 
 /* A badge on the reader takes the path of Tap, and its ticket, announced
@@ -998,6 +1027,7 @@ main (int argc, char **argv)
   ADD ("/dbus/second-daemon-refuses", test_second_daemon_refuses);
   ADD ("/dbus/ready-after-name", test_ready_after_name);
   ADD ("/dbus/tap-join-vote-checkout", test_tap_join_vote_checkout);
+  ADD ("/dbus/bus-tap-ticket-is-callers", test_bus_tap_ticket_is_callers);
   ADD ("/dbus/reader-tap-has-ticket", test_reader_tap_has_ticket);
   ADD ("/dbus/refused-taps", test_refused_taps);
   ADD ("/dbus/bad-arguments", test_bad_arguments);
