@@ -70,41 +70,100 @@ sk_application_load_style (GdkDisplay *display)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
+/* The command line, parsed: an exit status when the program ends here
+ * (--version, a bad value), else -1. --help prints the options and exits
+ * from g_option_context_parse_strv. */
 static int
-sk_application_handle_local_options (GApplication *app, GVariantDict *options)
+parse_options (SkApplication *self, char ***arguments)
 {
-  SkApplication *self = SK_APPLICATION (app);
-  const char *windowed = NULL, *edge = NULL;
+  g_autofree char *windowed = NULL, *edge = NULL;
   int dim = DEFAULT_DIM_SECONDS;
+  gboolean session = FALSE, demo = FALSE, version = FALSE;
+  const GOptionEntry entries[] = {
+    { "windowed", 0, 0, G_OPTION_ARG_STRING, &windowed,
+      N_ ("A window of this size instead of the full screen (development, tests)"),
+      N_ ("WIDTHxHEIGHT") },
+    { "reader-edge", 0, 0, G_OPTION_ARG_STRING, &edge,
+      N_ ("The screen's edge where the badge reader is: left, right, top or bottom (default)"),
+      N_ ("EDGE") },
+    { "dim-after", 0, 0, G_OPTION_ARG_INT, &dim,
+      N_ ("Dim the screen after this many seconds without a touch or a tap (0: never; default "
+          "120)"),
+      N_ ("SECONDS") },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &session,
+      N_ ("Find the engine on the session bus (demo, tests), not the system bus"), NULL },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &demo,
+      N_ ("Demo mode: Ctrl+1 to Ctrl+5 tap the demo badges, Ctrl+0 a new badge"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_ ("Print the version"), NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (
+      N_ ("— the soundscape kiosk's touchscreen"));
+  g_autoptr (GError) error = NULL;
 
-  if (g_variant_dict_contains (options, "version"))
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse_strv (context, arguments, &error))
+    {
+      g_printerr ("soundscape-kiosk: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  if (version)
     {
       g_print ("soundscape-kiosk %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
-  if (g_variant_dict_lookup (options, "windowed", "&s", &windowed) &&
-      !sk_application_parse_size (windowed, &self->width, &self->height))
+  if (g_strv_length (*arguments) > 1)
+    {
+      g_printerr (_ ("soundscape-kiosk: “%s” is not an option (--help lists them)\n"),
+                  (*arguments)[1]);
+      return EXIT_FAILURE;
+    }
+  if (windowed != NULL && !sk_application_parse_size (windowed, &self->width, &self->height))
     {
       g_printerr (_ ("soundscape-kiosk: --windowed takes WIDTHxHEIGHT, e.g. 800x480, not “%s”\n"),
                   windowed);
       return EXIT_FAILURE;
     }
-  if (g_variant_dict_lookup (options, "reader-edge", "&s", &edge) &&
-      !sk_application_parse_edge (edge, &self->edge))
+  if (edge != NULL && !sk_application_parse_edge (edge, &self->edge))
     {
       g_printerr (_ ("soundscape-kiosk: --reader-edge takes left, right, top or bottom, not “%s”\n"),
                   edge);
       return EXIT_FAILURE;
     }
-  if (g_variant_dict_lookup (options, "dim-after", "i", &dim) && (dim < 0 || dim > 86400))
+  if (dim < 0 || dim > 86400)
     {
       g_printerr (_ ("soundscape-kiosk: --dim-after takes seconds from 0 (never) to 86400\n"));
       return EXIT_FAILURE;
     }
   self->dim_seconds = (guint) dim;
-  self->session = g_variant_dict_contains (options, "session");
-  self->demo = g_variant_dict_contains (options, "demo");
+  self->session = session;
+  self->demo = demo;
   return -1;
+}
+
+/* The command line is the kiosk's own: GApplication's parser would offer
+ * its --gapplication-service too, which is for an application that D-Bus
+ * activates; the kiosk is started by its unit (or by hand), is non-unique
+ * and never activated, so --help lists what it means and nothing else.
+ * Then what GApplication's own does with no file to open: register,
+ * activate. */
+static gboolean
+sk_application_local_command_line (GApplication *app, char ***arguments, int *exit_status)
+{
+  g_autoptr (GError) error = NULL;
+
+  *exit_status = parse_options (SK_APPLICATION (app), arguments);
+  if (*exit_status >= 0)
+    return TRUE;
+  if (!g_application_register (app, NULL, &error))
+    {
+      g_printerr ("soundscape-kiosk: %s\n", error->message);
+      *exit_status = EXIT_FAILURE;
+      return TRUE;
+    }
+  g_application_activate (app);
+  *exit_status = EXIT_SUCCESS;
+  return TRUE;
 }
 
 static void
@@ -185,7 +244,7 @@ sk_application_class_init (SkApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->dispose = sk_application_dispose;
-  app_class->handle_local_options = sk_application_handle_local_options;
+  app_class->local_command_line = sk_application_local_command_line;
   app_class->startup = sk_application_startup;
   app_class->activate = sk_application_activate;
 }
@@ -193,28 +252,8 @@ sk_application_class_init (SkApplicationClass *klass)
 static void
 sk_application_init (SkApplication *self)
 {
-  const GOptionEntry entries[] = {
-    { "windowed", 0, 0, G_OPTION_ARG_STRING, NULL,
-      N_ ("A window of this size instead of the full screen (development, tests)"),
-      N_ ("WIDTHxHEIGHT") },
-    { "reader-edge", 0, 0, G_OPTION_ARG_STRING, NULL,
-      N_ ("The screen's edge where the badge reader is: left, right, top or bottom (default)"),
-      N_ ("EDGE") },
-    { "dim-after", 0, 0, G_OPTION_ARG_INT, NULL,
-      N_ ("Dim the screen after this many seconds without a touch or a tap (0: never; default "
-          "120)"),
-      N_ ("SECONDS") },
-    { "session", 0, 0, G_OPTION_ARG_NONE, NULL,
-      N_ ("Find the engine on the session bus (demo, tests), not the system bus"), NULL },
-    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
-      N_ ("Demo mode: Ctrl+1 to Ctrl+5 tap the demo badges, Ctrl+0 a new badge"), NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version"), NULL },
-    { NULL },
-  };
-
   self->edge = GTK_POS_BOTTOM;
   self->dim_seconds = DEFAULT_DIM_SECONDS;
-  g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
 SkApplication *
