@@ -161,12 +161,20 @@ output_buffers (Output *out)
 }
 
 /* No PCM: the output keeps the clock's time and plays nothing, so that
- * tracks start, end and take votes as if heard. */
+ * tracks start, end and take votes as if heard. @said (taken) tells the
+ * owner why, as a "pcm-error" of SK_AUDIO_ERROR_SILENT: a state, not a
+ * failure. */
 static void
-go_silent (Output *out)
+go_silent (Output *out, char *said)
 {
   SkAudioPlayer *self = out->self;
 
+  g_message ("%s", said);
+  g_mutex_lock (&self->lock);
+  self->silent = TRUE;
+  g_mutex_unlock (&self->lock);
+  post_pcm_event (out, g_error_new_literal (SK_AUDIO_ERROR, SK_AUDIO_ERROR_SILENT, said));
+  g_free (said);
   out->silent = TRUE;
   out->paces = FALSE;
   out->period = (snd_pcm_uframes_t) self->period_us * SK_AUDIO_RATE / G_USEC_PER_SEC;
@@ -465,8 +473,7 @@ sk_audio_output_thread (gpointer data)
   g_mutex_unlock (&self->lock);
   if (strcmp (self->pcm_name, SK_AUDIO_PCM_NONE) == 0)
     {
-      g_message ("Sound output “%s”: playing silently", self->pcm_name);
-      go_silent (&out);
+      go_silent (&out, g_strdup_printf ("Sound output “%s”: playing silently", self->pcm_name));
     }
 
   for (;;)
@@ -503,6 +510,9 @@ sk_audio_output_thread (gpointer data)
           if (pcm_open (&out, &no_device, &error))
             {
               g_message ("Sound output “%s” open: playing", self->pcm_name);
+              g_mutex_lock (&self->lock);
+              self->silent = FALSE;
+              g_mutex_unlock (&self->lock);
               out.silent = FALSE;
               out.paces = FALSE;
             }
@@ -536,10 +546,9 @@ sk_audio_output_thread (gpointer data)
                   continue;
                 }
               /* the one line for this state; alsa-lib's own are at debug */
-              g_message ("No sound card: playing silently (%s)", error->message);
-              go_silent (&out);
+              go_silent (&out,
+                         g_strdup_printf ("No sound card: playing silently (%s)", error->message));
               reopen_at = g_get_monotonic_time () + SILENT_RETRY_MS * G_TIME_SPAN_MILLISECOND;
-              post_pcm_event (&out, g_steal_pointer (&error));
             }
         }
 

@@ -108,6 +108,7 @@ struct _SkAudioPlayer
   guint stall_ms;           /* tests: sleep this long before the next write */
   gboolean paced;           /* a PCM that does not pace is paced by the clock */
   gboolean silent_fallback; /* no PCM to open: play silently on the clock */
+  gboolean silent;          /* the output plays silently now */
 };
 
 gpointer sk_audio_decoder_thread (gpointer data);

@@ -169,6 +169,7 @@ reset_run (SkAudioPlayer *self)
   self->state = SK_AUDIO_STATE_STOPPED;
   self->current = 0;
   self->current_start = 0;
+  self->silent = FALSE;
   g_mutex_unlock (&self->lock);
 }
 
@@ -479,6 +480,19 @@ sk_audio_player_set_volume (SkAudioPlayer *self, double volume, GError **error)
 {
   g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
   return set_in_range (self, &self->volume, volume, &volume_range, error);
+}
+
+gboolean
+sk_audio_player_is_silent (SkAudioPlayer *self)
+{
+  gboolean silent;
+
+  g_return_val_if_fail (SK_IS_AUDIO_PLAYER (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  silent = self->silent;
+  g_mutex_unlock (&self->lock);
+  return silent;
 }
 
 SkAudioState

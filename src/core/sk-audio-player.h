@@ -46,6 +46,7 @@ typedef enum
   SK_AUDIO_ERROR_UNSUPPORTED, /* not a format libsndfile reads */
   SK_AUDIO_ERROR_CORRUPT,     /* reads, but not to its end */
   SK_AUDIO_ERROR_INVALID,     /* an argument out of range */
+  SK_AUDIO_ERROR_SILENT,      /* no PCM to open: it plays silently (not a failure) */
 } SkAudioError;
 
 GQuark sk_audio_error_quark (void);
@@ -68,9 +69,11 @@ G_DECLARE_FINAL_TYPE (SkAudioPlayer, sk_audio_player, SK, AUDIO_PLAYER, GObject)
 /* @pcm_name: an ALSA PCM name ("default", "plughw:0", "file:'OUT',raw"), or
  * SK_AUDIO_PCM_NONE. The PCM is opened by the output thread on
  * sk_audio_player_start(). When it cannot be opened (no sound card) the
- * player says so once ("pcm-error" and a log line), plays silently on the
- * clock, so tracks start and end in real time, and tries the PCM again
- * every few seconds; with SK_AUDIO_PCM_NONE it only plays silently. */
+ * player says so once ("pcm-error" with SK_AUDIO_ERROR_SILENT, and a log
+ * line), plays silently on the clock, so tracks start and end in real
+ * time, and tries the PCM again every few seconds; with SK_AUDIO_PCM_NONE
+ * it only plays silently (and says so the same way). A PCM that opens and
+ * then fails is a "pcm-error" with SK_AUDIO_ERROR_PCM: a real failure. */
 #define SK_AUDIO_PCM_NONE "none"
 SkAudioPlayer *sk_audio_player_new (const char *pcm_name);
 /* Before start(): the PCM's buffer and period (default 200 ms in periods
@@ -90,6 +93,9 @@ void sk_audio_player_set_paced (SkAudioPlayer *self, gboolean paced);
  * PCM is only retried, "pcm-error" saying why (a speaker test). */
 void sk_audio_player_set_silent_fallback (SkAudioPlayer *self, gboolean fallback);
 gboolean sk_audio_player_start (SkAudioPlayer *self, GError **error);
+/* Whether the output plays silently now (no PCM open: no sound card, or
+ * SK_AUDIO_PCM_NONE); FALSE once a PCM opens, and when stopped. */
+gboolean sk_audio_player_is_silent (SkAudioPlayer *self);
 /* Stops the threads. With @drain, what is queued plays out first (bounded
  * by the queue's length; a paused player resumes for it), the PCM is
  * drained and "stopped" follows; this returns at once. Without, it stops at the next period: returns once the

@@ -252,8 +252,12 @@ ctl_bus_status (SkDBusKiosk1 *kiosk)
   g_variant_get (reader, "(&s&s)", &status, &message);
   printf ("Reader:    %s%s%s\n", status, *message ? ": " : "", message);
   g_variant_get (audio, "(&s&s)", &status, &message);
-  printf ("Audio:     %s%s%s, volume %.2f\n", status, *message ? ": " : "", message,
-          sk_dbus_kiosk1_get_volume (kiosk));
+  if (strcmp (status, "silent") == 0) /* the sentence says it all: "No sound card: playing …" */
+    printf ("Audio:     %s, volume %.2f\n", *message ? message : "playing silently",
+            sk_dbus_kiosk1_get_volume (kiosk));
+  else
+    printf ("Audio:     %s%s%s, volume %.2f\n", status, *message ? ": " : "", message,
+            sk_dbus_kiosk1_get_volume (kiosk));
   printf ("Strategy:  %s\n", sk_dbus_kiosk1_get_strategy (kiosk));
   ctl_bus_print_sync (kiosk);
   printf ("Queue:\n");

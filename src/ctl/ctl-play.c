@@ -76,6 +76,8 @@ on_play_idle (SkAudioPlayer *player, Play *play)
 static void
 on_play_pcm_error (SkAudioPlayer *player, const GError *error, Play *play)
 {
+  if (g_error_matches (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_SILENT))
+    return; /* --pcm none: silence was asked for, and the player said so */
   fail ("play: %s", error->message);
   play->pcm_failed = TRUE;
   g_main_loop_quit (play->loop);

@@ -310,9 +310,7 @@ sk_kiosk_method_resume (SkKioskService *self, GVariant *args, GError **error)
       return NULL;
     }
   sk_audio_player_resume (sk_playback_get_player (self->playback));
-  sk_kiosk_set_audio_status (self,
-                             sk_engine_get_current_song (self->engine) != NULL ? "playing" : "idle",
-                             NULL);
+  sk_kiosk_set_audio_running (self, sk_engine_get_current_song (self->engine) != NULL);
   g_message ("resumed by a manager");
   return g_variant_new ("()");
 }

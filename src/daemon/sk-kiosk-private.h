@@ -36,6 +36,7 @@ struct _SkKioskService
   GHashTable *tickets; /* token → Ticket */
   guint position_source;
   gboolean audio_error;        /* the PCM failed; no track ended since */
+  char *audio_silent;          /* why the output last went silent (no sound card) */
   gint64 admin_deadline;       /* monotonic µs the unlock ends at; 0: locked */
   guint admin_timeout;         /* locks the admin page at admin_deadline */
   SkScheduler *scheduler;      /* sk-kiosk-schedule.c; NULL without playback */
@@ -158,5 +159,8 @@ G_GNUC_INTERNAL void sk_kiosk_refresh_listeners (SkKioskService *self);
 /* Sets AudioStatus (status, message). */
 G_GNUC_INTERNAL void
 sk_kiosk_set_audio_status (SkKioskService *self, const char *status, const char *message);
+/* Sets AudioStatus for an output that runs (not paused, no error):
+ * 'playing' or 'silent' when @track_current, else 'idle'. */
+G_GNUC_INTERNAL void sk_kiosk_set_audio_running (SkKioskService *self, gboolean track_current);
 
 G_END_DECLS

@@ -21,13 +21,8 @@ on_changed (SkScheduler *scheduler, gboolean open, double cap, SkKioskService *s
     sk_dbus_kiosk1_set_audio_status (self->skeleton,
                                      g_variant_new ("(ss)", "paused", "Outside opening hours"));
   else if (!self->audio_error)
-    sk_dbus_kiosk1_set_audio_status (self->skeleton,
-                                     g_variant_new ("(ss)",
-                                                    g_strcmp0 (sk_engine_get_status (self->engine),
-                                                               "playing") == 0
-                                                        ? "playing"
-                                                        : "idle",
-                                                    ""));
+    sk_kiosk_set_audio_running (self,
+                                g_strcmp0 (sk_engine_get_status (self->engine), "playing") == 0);
 }
 
 void

@@ -220,6 +220,21 @@ sk_kiosk_set_audio_status (SkKioskService *self, const char *status, const char 
   set_audio (self, status, message);
 }
 
+/* The output runs: 'playing' while a track is current, heard or, with no
+ * sound card, 'silent' with the player's sentence; else 'idle'. */
+void
+sk_kiosk_set_audio_running (SkKioskService *self, gboolean track_current)
+{
+  SkAudioPlayer *player = self->playback ? sk_playback_get_player (self->playback) : NULL;
+
+  if (!track_current)
+    set_audio (self, "idle", NULL);
+  else if (player != NULL && sk_audio_player_is_silent (player))
+    set_audio (self, "silent", self->audio_silent);
+  else
+    set_audio (self, "playing", NULL);
+}
+
 /* --- what the properties follow ----------------------------------------- */
 
 static void
@@ -317,7 +332,7 @@ static void
 on_audio_started (SkAudioPlayer *player, guint64 track, const char *path, SkKioskService *self)
 {
   if (!self->audio_error && !held (self, player))
-    set_audio (self, "playing", NULL);
+    sk_kiosk_set_audio_running (self, TRUE);
 }
 
 static void
@@ -325,19 +340,30 @@ on_audio_ended (SkAudioPlayer *player, guint64 track, SkKioskService *self)
 {
   self->audio_error = FALSE;
   if (!held (self, player))
-    set_audio (self, "playing", NULL);
+    sk_kiosk_set_audio_running (self, TRUE);
 }
 
 static void
 on_audio_idle (SkAudioPlayer *player, SkKioskService *self)
 {
   if (!self->audio_error && !held (self, player))
-    set_audio (self, "idle", NULL);
+    sk_kiosk_set_audio_running (self, FALSE);
 }
 
 static void
 on_audio_error (SkAudioPlayer *player, const GError *error, SkKioskService *self)
 {
+  if (g_error_matches (error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_SILENT))
+    {
+      /* no sound card: it plays on, silently, which is no error; the
+       * sentence stays for AudioStatus while it lasts */
+      g_free (self->audio_silent);
+      self->audio_silent = g_strdup (error->message);
+      self->audio_error = FALSE;
+      if (!held (self, player))
+        sk_kiosk_set_audio_running (self, sk_engine_get_current_song (self->engine) != NULL);
+      return;
+    }
   /* the player says each new failure once, not each retry of it */
   self->audio_error = TRUE;
   set_audio (self, "error", error->message);
@@ -688,6 +714,7 @@ sk_kiosk_service_free (SkKioskService *self)
   if (self->bus != NULL)
     g_dbus_connection_flush_sync (self->bus, NULL, NULL);
   g_clear_object (&self->skeleton);
+  g_clear_pointer (&self->audio_silent, g_free);
   g_clear_pointer (&self->tickets, g_hash_table_unref);
   g_clear_object (&self->reader);
   g_clear_object (&self->playback);

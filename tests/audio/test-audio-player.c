@@ -1124,7 +1124,10 @@ test_stop_restart (Fixture *f, gconstpointer data)
   g_assert_cmpmem (out + 2 * first, na * 4, a, na * 4);
 }
 
-/* A bad PCM name is a "pcm-error" with a message, not a crash. */
+/* A bad PCM name (what a machine with no sound card has) is a "pcm-error"
+ * with a message, not a crash: with the silent fallback (the default) of
+ * SK_AUDIO_ERROR_SILENT, the player playing silently; without it, of
+ * SK_AUDIO_ERROR_PCM, a failure. */
 typedef struct
 {
   GError *error;
@@ -1140,20 +1143,25 @@ on_pcm_error (SkAudioPlayer *player, const GError *error, PcmError *e)
 }
 
 static void
-test_pcm_error (void)
+test_pcm_error (gconstpointer data)
 {
+  gboolean fallback = GPOINTER_TO_INT (data);
   g_autoptr (SkAudioPlayer) player = sk_audio_player_new ("no-such-pcm-anywhere");
   g_autoptr (GError) error = NULL;
   PcmError e = { NULL, FALSE };
+  int code = fallback ? SK_AUDIO_ERROR_SILENT : SK_AUDIO_ERROR_PCM;
 
+  sk_audio_player_set_silent_fallback (player, fallback);
   g_signal_connect (player, "pcm-error", G_CALLBACK (on_pcm_error), &e);
   g_assert_true (sk_audio_player_start (player, &error));
   g_assert_no_error (error);
   wait_for (&e.got);
-  g_assert_error (e.error, SK_AUDIO_ERROR, SK_AUDIO_ERROR_PCM);
+  g_assert_error (e.error, SK_AUDIO_ERROR, code);
   g_assert_nonnull (strstr (e.error->message, "no-such-pcm-anywhere"));
+  g_assert_true (sk_audio_player_is_silent (player) == fallback);
   g_error_free (e.error);
   sk_audio_player_stop (player, FALSE);
+  g_assert_false (sk_audio_player_is_silent (player));
   g_signal_handlers_disconnect_by_data (player, &e);
 }
 
@@ -1459,7 +1467,10 @@ main (int argc, char **argv)
   ADD ("/audio/stop/drain-plays-the-queue", test_stop_drain);
   ADD ("/audio/lifetime/unref-with-events-in-flight", test_unref_with_events_in_flight);
   ADD ("/audio/stop/restart", test_stop_restart);
-  g_test_add_func ("/audio/pcm-error", test_pcm_error);
+  g_test_add_data_func ("/audio/pcm-error/no-sound-card-plays-silently", GINT_TO_POINTER (TRUE),
+                        test_pcm_error);
+  g_test_add_data_func ("/audio/pcm-error/without-fallback", GINT_TO_POINTER (FALSE),
+                        test_pcm_error);
   ADD ("/audio/ctl/play", test_ctl_play);
   ADD ("/audio/ctl/play-interrupted", test_ctl_play_interrupted);
   ADD ("/audio/ctl/play-normalizes", test_ctl_play_normalizes);
