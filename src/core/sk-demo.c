@@ -53,10 +53,20 @@ sk_demo_prepare (SkEngine *engine, const char *library, guint *n_imported, GErro
 void
 sk_demo_describe (SkEngine *engine, guint max_queue, GString *out)
 {
-  g_autofree char *title = sk_engine_dup_song_title (engine, sk_engine_get_current_song (engine));
+  const char *song = sk_engine_get_current_song (engine);
+  const char *idle = sk_engine_get_status_message (engine);
+  g_autofree char *title = NULL;
   const SkQueueEntry *q;
   guint n, present = sk_engine_get_n_present (engine);
 
+  /* before the first track starts (or while none can), words, not a
+   * title's placeholder */
+  if (song != NULL)
+    title = sk_engine_dup_song_title (engine, song);
+  else if (idle != NULL && *idle != '\0')
+    title = g_strdup_printf ("nothing (%s)", idle);
+  else
+    title = g_strdup ("nothing yet");
   g_string_append_printf (out, "♪ Now playing: %s — %u listener%s present\n", title, present,
                           present == 1 ? "" : "s");
   q = sk_engine_get_queue (engine, &n);

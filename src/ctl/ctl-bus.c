@@ -532,6 +532,7 @@ cmd_watch (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (GVariant) now = NULL;
   Watch w = { 0 };
+  const char *now_id = "";
   int rc = parse_options (&argc, &argv, NULL);
 
   if (rc >= 0)
@@ -548,6 +549,10 @@ cmd_watch (int argc, char **argv)
 
   now = sk_dbus_kiosk1_dup_now_playing (kiosk);
   if (now != NULL)
+    g_variant_get (now, "(&s&s&s@adxd)", &now_id, NULL, NULL, NULL, NULL, NULL);
+  if (now != NULL && *now_id == '\0')
+    say ("playing  nothing yet"); /* before the first track: in words */
+  else if (now != NULL)
     {
       g_autoptr (GVariant) changed = g_variant_ref_sink (
           g_variant_new_parsed ("{'NowPlaying': %v}", now));

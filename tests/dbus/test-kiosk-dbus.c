@@ -826,20 +826,72 @@ assert_watch_says (Fixture *f, Reader *r, const char *needle)
              r->seen->str);
 }
 
+/* soundscape-ctl watch --session started, its lines read into @r. */
+static GSubprocess *
+start_watch (Fixture *f, Reader *r)
+{
+  g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
+                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                  G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autofree char *ctl = sk_test_ctl_path ();
+  g_autoptr (GError) error = NULL;
+  GSubprocess *watch;
+
+  watch = g_subprocess_launcher_spawn (launcher, &error, ctl, "watch", "--session", NULL);
+  g_assert_no_error (error);
+  r->seen = g_string_new (NULL);
+  r->in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (watch));
+  g_data_input_stream_read_line_async (r->in, G_PRIORITY_DEFAULT, NULL, on_watch_line, r);
+  assert_watch_says (f, r, "watching soundscaped on the session bus");
+  return watch;
+}
+
+/* Ctrl-C ends watch, cleanly. */
+static void
+stop_watch (GSubprocess *watch, Reader *r)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_send_signal (watch, SIGINT);
+  g_assert_true (g_subprocess_wait (watch, NULL, &error));
+  g_assert_true (g_subprocess_get_if_exited (watch));
+  g_assert_cmpint (g_subprocess_get_exit_status (watch), ==, 0);
+  while (!r->closed)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&r->in);
+  g_string_free (r->seen, TRUE);
+}
+
+/* Before any track plays (here: a library with none), watch and status
+ * say so in words, never a title's placeholder. */
+static void
+test_ctl_nothing_yet (Fixture *f, gconstpointer data)
+{
+  g_autofree char *empty = g_build_filename (f->dir, "empty-library", NULL);
+  g_autofree char *out = NULL;
+  g_autoptr (GSubprocess) watch = NULL;
+  Reader r = { NULL, NULL, FALSE };
+
+  g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+  start_daemon_with (f, NULL, empty);
+  watch = start_watch (f, &r);
+  assert_watch_says (f, &r, "playing  nothing yet\n");
+  g_assert_null (strstr (r.seen->str, "—"));
+  g_assert_cmpint (run_ctl (f, &out, "status", "--session", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "\nPlaying:   nothing\n"));
+  g_assert_null (strstr (out, "— —"));
+  stop_watch (watch, &r);
+}
+
 /* soundscape-ctl as a client: watch prints what tap and vote (over D-Bus,
  * since soundscaped owns its name) do, live, until Ctrl-C; status reads
  * the properties. */
 static void
 test_ctl_over_bus (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GSubprocessLauncher) launcher = daemon_launcher (f,
-                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                                  G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autofree char *ctl = sk_test_ctl_path ();
   g_autofree char *out = NULL;
   g_autoptr (GSubprocess) watch = NULL;
-  g_autoptr (GError) error = NULL;
-  Reader r = { NULL, g_string_new (NULL), FALSE };
+  Reader r = { NULL, NULL, FALSE };
 
   /* no soundscaped yet: watch says so at once */
   g_assert_cmpint (run_ctl (f, &out, "watch", "--session", NULL), ==, 1);
@@ -849,11 +901,7 @@ test_ctl_over_bus (Fixture *f, gconstpointer data)
 
   start_daemon (f);
   wait_playing (f);
-  watch = g_subprocess_launcher_spawn (launcher, &error, ctl, "watch", "--session", NULL);
-  g_assert_no_error (error);
-  r.in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (watch));
-  g_data_input_stream_read_line_async (r.in, G_PRIORITY_DEFAULT, NULL, on_watch_line, &r);
-  assert_watch_says (f, &r, "watching soundscaped on the session bus");
+  watch = start_watch (f, &r);
 
   g_assert_cmpint (run_ctl (f, &out, "tap", "--session", RAIN_LOVER, NULL), ==, 0);
   g_assert_true (g_str_has_prefix (out, "Rain Lover checked in until "));
@@ -900,15 +948,7 @@ test_ctl_over_bus (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "\nWhy:       "));
   g_clear_pointer (&out, g_free);
 
-  /* Ctrl-C ends watch, cleanly */
-  g_subprocess_send_signal (watch, SIGINT);
-  g_assert_true (g_subprocess_wait (watch, NULL, &error));
-  g_assert_true (g_subprocess_get_if_exited (watch));
-  g_assert_cmpint (g_subprocess_get_exit_status (watch), ==, 0);
-  while (!r.closed)
-    g_main_context_iteration (NULL, TRUE);
-  g_clear_object (&r.in);
-  g_string_free (r.seen, TRUE);
+  stop_watch (watch, &r);
 }
 
 /* The system bus's policy (data/) parses in a real dbus-daemon and keeps
@@ -1053,5 +1093,6 @@ main (int argc, char **argv)
   ADD ("/dbus/system-policy", test_system_policy);
   ADD ("/dbus/settings-from-ctl", test_settings_from_ctl);
   ADD ("/dbus/ctl-over-bus", test_ctl_over_bus);
+  ADD ("/dbus/ctl-nothing-yet", test_ctl_nothing_yet);
   return g_test_run ();
 }

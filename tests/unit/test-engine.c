@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sk-demo.h"
 #include "sk-settings.h"
 #include "sk-test-util.h"
 #include "sk-util.h"
@@ -585,6 +586,31 @@ test_nothing_to_play (void)
   sk_test_rmdir (dir);
 }
 
+/* The demo's keys before the first track starts (the player opens its
+ * output on a thread of its own, and keys piped in come at once): what
+ * plays is said in words, "nothing yet", never a title's placeholder. */
+static void
+test_demo_before_first_track (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+
+  g_assert_true (sk_demo_prepare (f->engine, NULL, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_demo_command (f->engine, "1", out), ==, SK_DEMO_SHOWN);
+  g_test_message ("%s", out->str);
+  g_assert_nonnull (strstr (out->str, "♪ Now playing: nothing yet — 1 listener present\n"));
+  g_assert_null (strstr (out->str, "— —"));
+
+  g_string_truncate (out, 0);
+  g_assert_true (sk_engine_start_next (f->engine, NULL, &error));
+  sk_demo_describe (f->engine, 5, out);
+  g_assert_true (g_str_has_prefix (out->str, "♪ Now playing: "));
+  g_assert_null (strstr (out->str, "nothing"));
+  g_assert_null (strstr (out->str, "— —"));
+}
+
 static void
 test_full_disk_vote_loses_nothing (Fixture *f, gconstpointer data)
 {
@@ -1001,6 +1027,7 @@ main (int argc, char **argv)
   ADD ("/core/engine/set-setting-applies-at-once", test_set_setting_applies);
   ADD ("/core/engine/bad-embedding-vote-says-so", test_bad_embedding_vote_says_so);
   ADD ("/core/engine/veto-after-commit", test_veto_after_commit);
+  ADD ("/core/engine/demo-before-first-track", test_demo_before_first_track);
 #undef ADD
   g_test_add_func ("/core/engine/empty-library-has-nothing-to-play", test_nothing_to_play);
   return g_test_run ();
