@@ -102,13 +102,19 @@ db_word (SkEngine *engine)
   return g_shell_quote (path);
 }
 
+static gboolean
+engine_tap (gpointer engine, const char *uid, SkTapResult *result, GError **error)
+{
+  return sk_engine_tap (engine, uid, result, error);
+}
+
 static void
-tap (SkEngine *engine, const char *uid, GString *out)
+tap (SkEngine *engine, SkDemoTapFunc func, gpointer data, const char *uid, GString *out)
 {
   g_autoptr (GError) error = NULL;
   SkTapResult r = { 0 };
 
-  if (!sk_engine_tap (engine, uid, &r, &error))
+  if (!func (data, uid, &r, &error))
     g_string_append_printf (out, "  %s\n", error->message);
   else if (r.kind == SK_TAP_UNKNOWN)
     {
@@ -127,7 +133,8 @@ tap (SkEngine *engine, const char *uid, GString *out)
 }
 
 SkDemoAction
-sk_demo_command (SkEngine *engine, const char *line, GString *out)
+sk_demo_command (
+    SkEngine *engine, const char *line, SkDemoTapFunc tap_func, gpointer tap_data, GString *out)
 {
   g_auto (GStrv) w = g_strsplit_set (line, " \t", -1);
   g_autoptr (GError) error = NULL;
@@ -135,17 +142,22 @@ sk_demo_command (SkEngine *engine, const char *line, GString *out)
   guint n = g_strv_length (w);
   guint64 value = 0;
 
+  if (tap_func == NULL)
+    {
+      tap_func = engine_tap;
+      tap_data = engine;
+    }
   if (n == 0 || w[0][0] == '\0')
     return SK_DEMO_SHOWN;
   if (n == 1 && (badge = badge_arg (w[0])) != NULL)
     {
       g_string_append_printf (out, "» tap %s (%s)\n", badge->uid, badge->name);
-      tap (engine, badge->uid, out);
+      tap (engine, tap_func, tap_data, badge->uid, out);
     }
   else if (strcmp (w[0], "t") == 0 && n == 2)
     {
       g_string_append_printf (out, "» tap %s\n", w[1]);
-      tap (engine, w[1], out);
+      tap (engine, tap_func, tap_data, w[1], out);
     }
   else if (strcmp (w[0], "v") == 0 && n == 3 && (badge = badge_arg (w[1])) != NULL &&
            g_ascii_string_to_unsigned (w[2], 10, 1, 5, &value, NULL))

@@ -36,8 +36,18 @@ const SkDemoBadge *sk_demo_get_badges (guint *n_badges);
 /* Imports @library (may be NULL) if the library is empty, and enrolls the
  * demo badges that are not there yet. @n_imported: songs imported. */
 gboolean sk_demo_prepare (SkEngine *engine, const char *library, guint *n_imported, GError **error);
-/* One keyboard line; what a person should read is appended to @out. */
-SkDemoAction sk_demo_command (SkEngine *engine, const char *line, GString *out);
+/* How the keys tap a badge, as sk_engine_tap() does: soundscaped passes
+ * its D-Bus service's, so that everyone watching the bus sees the keys'
+ * taps as they see the reader's. */
+typedef gboolean (*SkDemoTapFunc) (gpointer data,
+                                   const char *uid,
+                                   SkTapResult *result,
+                                   GError **error);
+/* One keyboard line; what a person should read is appended to @out. Taps
+ * go through @tap (NULL: sk_engine_tap()); votes and check-outs through the
+ * engine, whose signals every observer follows. */
+SkDemoAction sk_demo_command (
+    SkEngine *engine, const char *line, SkDemoTapFunc tap, gpointer tap_data, GString *out);
 /* "Now playing …, N listeners present" and the head of the queue. */
 void sk_demo_describe (SkEngine *engine, guint max_queue, GString *out);
 

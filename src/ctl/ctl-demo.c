@@ -16,7 +16,7 @@ demo_do (SkEngine *engine, const char *line)
   g_autoptr (GString) out = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
 
-  if (sk_demo_command (engine, line, out) == SK_DEMO_NEXT)
+  if (sk_demo_command (engine, line, NULL, NULL, out) == SK_DEMO_NEXT)
     {
       if (!sk_engine_start_next (engine, NULL, &error))
         g_string_append_printf (out, "  %s\n", error->message);

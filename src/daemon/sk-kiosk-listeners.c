@@ -183,17 +183,25 @@ lookup_listener (SkKioskService *self, const char *user_id, char **name, gint64 
 
 /* --- Tap ---------------------------------------------------------------- */
 
-gboolean
-sk_kiosk_tap (
-    SkKioskService *self, const char *uid, const char *source, GVariant **reply, GError **error)
+/* The one path of every tap (Tap, the reader, the demo's keys): the
+ * engine's tap into @r (the caller clears it), an EnrollByTap's, the
+ * ticket, the TapResult every observer on the bus sees, and the reply.
+ * A refusal is a result (@refusal, if given, its error). */
+static gboolean
+tap (SkKioskService *self,
+     const char *uid,
+     const char *source,
+     SkTapResult *r,
+     GVariant **reply,
+     GError **refusal,
+     GError **error)
 {
-  SkTapResult r = { 0 };
   g_autoptr (GError) local = NULL;
   g_autofree char *ticket = NULL;
   g_autofree char *message = NULL;
   const char *result;
 
-  if (!sk_engine_tap (self->engine, uid, &r, &local))
+  if (!sk_engine_tap (self->engine, uid, r, &local))
     {
       if (g_error_matches (local, SK_ENGINE_ERROR, SK_ENGINE_ERROR_THROTTLED))
         result = "throttled";
@@ -201,27 +209,28 @@ sk_kiosk_tap (
         result = "revoked";
       else
         {
-          sk_tap_result_clear (&r);
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
       message = g_strdup (local->message);
+      if (refusal != NULL)
+        *refusal = g_error_copy (local);
     }
-  else if (sk_kiosk_enrol_tap (self, &r, &message, &local))
+  else if (sk_kiosk_enrol_tap (self, r, &message, &local))
     {
       /* an EnrollByTap waited for this unknown badge (sk-kiosk-people.c) */
-      ticket = mint_ticket (self, r.uid, r.user_id);
+      ticket = mint_ticket (self, r->uid, r->user_id);
       result = "enrolled";
     }
   else
     {
       if (local != NULL)
         {
-          g_warning ("Enrolment by tap of %s failed: %s", r.uid, local->message);
+          g_warning ("Enrolment by tap of %s failed: %s", r->uid, local->message);
           sk_dbus_kiosk1_emit_error (self->skeleton, "store", local->message);
         }
-      ticket = mint_ticket (self, r.uid, r.user_id);
-      switch (r.kind)
+      ticket = mint_ticket (self, r->uid, r->user_id);
+      switch (r->kind)
         {
         case SK_TAP_UNKNOWN:
           result = "unknown";
@@ -229,28 +238,57 @@ sk_kiosk_tap (
           break;
         case SK_TAP_MANAGER:
           result = "manager";
-          message = g_strdup_printf ("Welcome, %s", r.display_name);
+          message = g_strdup_printf ("Welcome, %s", r->display_name);
           break;
         case SK_TAP_LISTENER:
         default:
-          result = r.extended ? "extended" : "checked-in";
-          message = r.extended ? g_strdup_printf ("%s, your visit is extended", r.display_name)
-                               : g_strdup_printf ("Welcome, %s", r.display_name);
+          result = r->extended ? "extended" : "checked-in";
+          message = r->extended ? g_strdup_printf ("%s, your visit is extended", r->display_name)
+                                : g_strdup_printf ("Welcome, %s", r->display_name);
           break;
         }
     }
   *reply = g_variant_ref_sink (
-      g_variant_new ("(ssssxs)", result, ticket ? ticket : "", r.user_id ? r.user_id : "",
-                     r.display_name ? r.display_name : "", r.expires_at, message));
-  /* a Tap call's ticket is its caller's alone; the reader's is for the
-   * screen, where the person stands, and so is every one in the demo */
+      g_variant_new ("(ssssxs)", result, ticket ? ticket : "", r->user_id ? r->user_id : "",
+                     r->display_name ? r->display_name : "", r->expires_at, message));
+  /* a Tap call's ticket is its caller's alone; the reader's (and the demo
+   * keyboard's, which stands for it) is for the screen, where the person
+   * stands, and so is every one in the demo */
   sk_dbus_kiosk1_emit_tap_result (self->skeleton, result,
-                                  (g_strcmp0 (source, "reader") == 0 || self->demo) && ticket
-                                      ? ticket
-                                      : "",
-                                  r.user_id ? r.user_id : "", r.display_name ? r.display_name : "",
-                                  r.expires_at, message, source);
+                                  (g_strcmp0 (source, "bus") != 0 || self->demo) && ticket ? ticket
+                                                                                           : "",
+                                  r->user_id ? r->user_id : "",
+                                  r->display_name ? r->display_name : "", r->expires_at, message,
+                                  source);
+  return TRUE;
+}
+
+gboolean
+sk_kiosk_tap (
+    SkKioskService *self, const char *uid, const char *source, GVariant **reply, GError **error)
+{
+  SkTapResult r = { 0 };
+  gboolean ok = tap (self, uid, source, &r, reply, NULL, error);
+
   sk_tap_result_clear (&r);
+  return ok;
+}
+
+gboolean
+sk_kiosk_service_tap (SkKioskService *self, const char *uid, SkTapResult *r, GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) refusal = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!tap (self, uid, "keyboard", r, &reply, &refusal, error))
+    return FALSE;
+  if (refusal != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&refusal));
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -99,7 +99,7 @@ G_GNUC_INTERNAL void sk_kiosk_schedule_clear (SkKioskService *self);
 G_GNUC_INTERNAL void sk_kiosk_people_clear (SkKioskService *self);
 
 /* sk-kiosk-listeners.c */
-/* A tap from @source ("reader" or "bus"); FALSE only for a UID that is
+/* A tap from @source ("reader", "keyboard" or "bus"); FALSE only for a UID that is
  * not one, or a store failure (refusals are results). */
 G_GNUC_INTERNAL gboolean sk_kiosk_tap (
     SkKioskService *self, const char *uid, const char *source, GVariant **reply, GError **error);

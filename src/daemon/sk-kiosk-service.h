@@ -5,9 +5,10 @@
  * engine, the playback and the badge reader of soundscaped, and owns the
  * name org.soundscape.Kiosk1 on the system bus (or the session bus). Its
  * properties follow the engine's signals; the skeleton gathers the changes
- * of one main-loop turn into one PropertiesChanged. The reader's taps and
- * Tap() over the bus take one path (sk-kiosk-listeners.c), which mints the
- * tickets that Join, Vote and CheckOut need.
+ * of one main-loop turn into one PropertiesChanged. The reader's taps, the
+ * demo keyboard's and Tap() over the bus take one path
+ * (sk-kiosk-listeners.c), which mints the tickets that Join, Vote and
+ * CheckOut need and announces each tap by TapResult.
  */
 #pragma once
 
@@ -72,6 +73,13 @@ void sk_kiosk_service_set_demo (SkKioskService *self, gboolean demo);
 /* The ring of recent log lines GetRecentLog reads: a log writer in front
  * of GLib's default one. Once, first thing in main(). */
 void sk_kiosk_log_install (void);
+
+/* A tap of the badge @uid made at the device other than by its reader
+ * (the demo's keyboard): as sk_engine_tap() (@r, or FALSE with the
+ * refusal or failure), and announced as the reader's are, by TapResult
+ * with the source 'keyboard' and a ticket for the screen. */
+gboolean
+sk_kiosk_service_tap (SkKioskService *self, const char *uid, SkTapResult *r, GError **error);
 
 /* Computes every property again: after another program (soundscape-ctl on
  * the database file) changed settings, songs or listeners. */

@@ -135,6 +135,18 @@ on_status_changed (SkEngine *engine, const char *status, const char *message, Da
 
 static void read_keyboard (Daemon *d);
 
+/* The keys' taps take the bus service's path when there is one: the
+ * screen and every watcher see them as a reader's. */
+static gboolean
+keyboard_tap (gpointer data, const char *uid, SkTapResult *result, GError **error)
+{
+  Daemon *d = data;
+
+  if (d->service != NULL)
+    return sk_kiosk_service_tap (d->service, uid, result, error);
+  return sk_engine_tap (d->engine, uid, result, error);
+}
+
 static void
 on_key_line (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -154,7 +166,7 @@ on_key_line (GObject *source, GAsyncResult *result, gpointer data)
       g_main_loop_quit (d->loop);
       return;
     }
-  switch (sk_demo_command (d->engine, g_strstrip (line), out))
+  switch (sk_demo_command (d->engine, g_strstrip (line), keyboard_tap, d, out))
     {
     case SK_DEMO_QUIT:
       g_main_loop_quit (d->loop);
@@ -514,7 +526,7 @@ main (int argc, char **argv)
       printf ("Demo badges:\n");
       for (guint i = 0; i < n; i++)
         printf ("  %u  %s  %s\n", i + 1, badges[i].uid, badges[i].name);
-      sk_demo_command (d.engine, "?", out);
+      sk_demo_command (d.engine, "?", NULL, NULL, out);
       fputs (out->str, stdout);
       fflush (stdout);
       read_keyboard (&d);

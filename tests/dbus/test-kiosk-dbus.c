@@ -951,6 +951,59 @@ test_ctl_over_bus (Fixture *f, gconstpointer data)
   stop_watch (watch, &r);
 }
 
+/* A line typed on the demo's keyboard (soundscaped's stdin). */
+static void
+type_key (Fixture *f, const char *line)
+{
+  g_autofree char *text = g_strconcat (line, "\n", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (f->daemon), text, strlen (text), NULL,
+                             NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The demo's keys tap, vote and check out as a badge on the reader would:
+ * every observer of the bus sees each of them (TapResult, from the
+ * 'keyboard', with a ticket for the screen; VoteRecorded; Listeners), as
+ * it sees soundscape-ctl's taps. */
+static void
+test_keyboard_reaches_bus (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSubprocess) watch = NULL;
+  Reader r = { NULL, NULL, FALSE };
+  const char *result, *ticket, *name, *source;
+  Signal *s;
+
+  start_daemon (f);
+  wait_playing (f);
+  watch = start_watch (f, &r);
+
+  type_key (f, "1");
+  s = wait_signal (f, 0, "TapResult", "'keyboard'", 15);
+  g_variant_get (s->params, "(&s&s&s&sx&s&s)", &result, &ticket, NULL, &name, NULL, NULL, &source);
+  g_assert_cmpstr (result, ==, "checked-in");
+  g_assert_cmpstr (name, ==, "Rain Lover");
+  g_assert_cmpstr (ticket, !=, "");
+  assert_watch_says (f, &r, "tap      checked-in (keyboard): Welcome, Rain Lover\n");
+  assert_watch_says (f, &r, "present  1: Rain Lover\n");
+
+  type_key (f, "v 1 5");
+  wait_signal (f, 0, "VoteRecorded", "'Rain Lover'", 15);
+  assert_watch_says (f, &r, "vote     Rain Lover rated ");
+
+  type_key (f, "o 1");
+  assert_watch_says (f, &r, "present  0 (nobody)\n");
+  if (!spin_until (has_no_listener, f, "Rain Lover", 15))
+    g_error ("Rain Lover is still in Listeners after “o 1”");
+
+  /* an unknown badge's tap too */
+  type_key (f, "t " NEW_BADGE);
+  wait_signal (f, 0, "TapResult", "'unknown'", 15);
+  assert_watch_says (f, &r, "tap      unknown (keyboard): ");
+  stop_watch (watch, &r);
+}
+
 /* The system bus's policy (data/) parses in a real dbus-daemon and keeps
  * the name for the engine's own user: this test's user, root or not, may
  * not own it, and soundscaped says so in a sentence. */
@@ -1094,5 +1147,6 @@ main (int argc, char **argv)
   ADD ("/dbus/settings-from-ctl", test_settings_from_ctl);
   ADD ("/dbus/ctl-over-bus", test_ctl_over_bus);
   ADD ("/dbus/ctl-nothing-yet", test_ctl_nothing_yet);
+  ADD ("/dbus/keyboard-reaches-bus", test_keyboard_reaches_bus);
   return g_test_run ();
 }

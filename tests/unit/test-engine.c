@@ -598,7 +598,7 @@ test_demo_before_first_track (Fixture *f, gconstpointer data)
 
   g_assert_true (sk_demo_prepare (f->engine, NULL, &n, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (sk_demo_command (f->engine, "1", out), ==, SK_DEMO_SHOWN);
+  g_assert_cmpint (sk_demo_command (f->engine, "1", NULL, NULL, out), ==, SK_DEMO_SHOWN);
   g_test_message ("%s", out->str);
   g_assert_nonnull (strstr (out->str, "♪ Now playing: nothing yet — 1 listener present\n"));
   g_assert_null (strstr (out->str, "— —"));
