@@ -135,11 +135,19 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
   g_autofree char *prgname = g_strdup_printf ("soundscape-ctl %s", name);
   g_autoptr (GOptionContext) ctx = g_option_context_new (*args ? args : NULL);
   g_autoptr (GError) error = NULL;
-  GOptionEntry common[] = { { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db,
-                              "The database file (default: the state directory)", "PATH" },
-                            { "session", 0, 0, G_OPTION_ARG_NONE, &opt_session,
-                              "Reach soundscaped on the session bus, not the system bus", NULL },
-                            { NULL } };
+  const GOptionEntry db = { "db",    0,
+                            0,       G_OPTION_ARG_FILENAME,
+                            &opt_db, "The database file (default: the state directory)",
+                            "PATH" };
+  const GOptionEntry session = { "session",
+                                 0,
+                                 0,
+                                 G_OPTION_ARG_NONE,
+                                 &opt_session,
+                                 "Reach soundscaped on the session bus, not the system bus",
+                                 NULL };
+  GOptionEntry common[3] = { { NULL } };
+  guint n_common = 0;
 
   static char hidden[] = "\x01";
   g_autoptr (GPtrArray) negative = g_ptr_array_new ();
@@ -150,6 +158,27 @@ parse_options (int *argc, char ***argv, GOptionEntry *entries)
    * "soundscape-ctl tap [OPTION…] UID", as it is typed */
   g_set_prgname (prgname);
   g_option_context_set_summary (ctx, command->help);
+  /* --db and --session only where they do something; given elsewhere,
+   * they are refused with why, not taken and ignored */
+  if (command->reaches & CTL_REACHES_DB)
+    common[n_common++] = db;
+  if (command->reaches & CTL_REACHES_BUS)
+    common[n_common++] = session;
+  for (int i = 1; i < *argc && strcmp ((*argv)[i], "--") != 0; i++)
+    {
+      const char *arg = (*argv)[i];
+
+      if (!(command->reaches & CTL_REACHES_DB) &&
+          (strcmp (arg, "--db") == 0 || g_str_has_prefix (arg, "--db=")))
+        return fail_usage ("%s: --db does nothing here: %s opens no database file%s", name, name,
+                           (command->reaches & CTL_REACHES_BUS) ? ", only soundscaped (--session)"
+                                                                : "");
+      if (!(command->reaches & CTL_REACHES_BUS) && strcmp (arg, "--session") == 0)
+        return fail_usage ("%s: --session does nothing here: %s never reaches soundscaped%s", name,
+                           name,
+                           (command->reaches & CTL_REACHES_DB) ? ", only the database file (--db)"
+                                                               : "");
+    }
   g_option_context_add_main_entries (ctx, common, NULL);
   if (entries != NULL)
     g_option_context_add_main_entries (ctx, entries, NULL);

@@ -26,6 +26,15 @@ int ctl_import_summary (guint imported, guint refused);
  * commands open it SK_STORE_OPEN_READ_ONLY and never write. */
 SkStore *open_store (SkStoreOpenFlags flags);
 SkEngine *open_engine (SkStoreOpenFlags flags);
+/* What a command reaches, and so which of the options --db and --session
+ * it offers: a command is given only those it uses. */
+typedef enum
+{
+  CTL_REACHES_NOTHING = 0,
+  CTL_REACHES_DB = 1 << 0,  /* the database file: --db */
+  CTL_REACHES_BUS = 1 << 1, /* soundscaped, when it runs: --session */
+} CtlReaches;
+
 /* A command of soundscape-ctl (the table is soundscape-ctl.c's). */
 typedef struct
 {
@@ -34,13 +43,15 @@ typedef struct
   const char *summary; /* in the list of commands */
   int (*run) (int argc, char **argv);
   int min_args, max_args;
+  CtlReaches reaches;
   const char *help;  /* its own --help */
   const char *usage; /* its arguments there, when not @args */
 } CtlCommand;
 
 /* The command named @name, or NULL. */
 const CtlCommand *ctl_command_find (const char *name);
-/* Parses the options of the command (*@argv)[0]: --db, --session and
+/* Parses the options of the command (*@argv)[0]: --db and --session (those
+ * of them it reaches; the other one given is refused in a sentence) and
  * @entries (a G_OPTION_ARG_INT one is a count: a negative one is refused);
  * prints its usage on --help. Returns -1 to go on, or an exit
  * code. */

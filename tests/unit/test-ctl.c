@@ -41,9 +41,9 @@ assert_one_line (const char *text)
   g_assert_cmpint (strchr (text, '\n') - text, ==, (int) strlen (text) - 1);
 }
 
-/* Runs with --db appended; expects @status. Returns stdout. */
+/* Runs (with --db appended when @db); expects @status. Returns stdout. */
 static char *
-ctl (Fixture *f, int status, const char *const *argv)
+ctl_run (Fixture *f, int status, gboolean db, const char *const *argv)
 {
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_autofree char *err = NULL;
@@ -52,8 +52,11 @@ ctl (Fixture *f, int status, const char *const *argv)
 
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (args, (gpointer) argv[i]);
-  g_ptr_array_add (args, (gpointer) "--db");
-  g_ptr_array_add (args, f->db);
+  if (db)
+    {
+      g_ptr_array_add (args, (gpointer) "--db");
+      g_ptr_array_add (args, f->db);
+    }
   g_ptr_array_add (args, NULL);
   rc = sk_test_run_ctl ((const char *const *) args->pdata, &out, &err);
   if (rc != status)
@@ -63,17 +66,25 @@ ctl (Fixture *f, int status, const char *const *argv)
   return out;
 }
 
-#define CTL(f, status, ...) g_free (ctl (f, status, (const char *const[]){ __VA_ARGS__, NULL }))
-#define CTL_OUT(f, status, ...) ctl (f, status, (const char *const[]){ __VA_ARGS__, NULL })
+#define CTL(f, status, ...) \
+  g_free (ctl_run (f, status, TRUE, (const char *const[]){ __VA_ARGS__, NULL }))
+#define CTL_OUT(f, status, ...) \
+  ctl_run (f, status, TRUE, (const char *const[]){ __VA_ARGS__, NULL })
+/* for the commands that open no database */
+#define CTL_NO_DB(f, status, ...) \
+  g_free (ctl_run (f, status, FALSE, (const char *const[]){ __VA_ARGS__, NULL }))
+
+/* Every command of soundscape-ctl. */
+static const char *const all_commands[] = {
+  "init", "import",   "songs",  "tap",   "join",       "enroll", "vote",   "checkout",
+  "next", "queue",    "status", "rank",  "taste-step", "demo",   "config", "play",
+  "run",  "nfc-test", "cache",  "watch", "sync",       "db",     NULL,
+};
 
 static void
 test_usage (Fixture *f, gconstpointer data)
 {
-  static const char *const commands[] = {
-    "init", "import",   "songs",  "tap",   "join",       "enroll", "vote",   "checkout",
-    "next", "queue",    "status", "rank",  "taste-step", "demo",   "config", "play",
-    "run",  "nfc-test", "cache",  "watch", "sync",       "db",
-  };
+  const char *const *commands = all_commands;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *usage = NULL;
@@ -86,7 +97,7 @@ test_usage (Fixture *f, gconstpointer data)
   g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ "frobnicate", NULL }, &out, &err), ==,
                    2);
   assert_one_line (err);
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+  for (guint i = 0; commands[i] != NULL; i++)
     {
       g_clear_pointer (&out, g_free);
       g_clear_pointer (&err, g_free);
@@ -102,6 +113,65 @@ test_usage (Fixture *f, gconstpointer data)
                  usage, out);
       g_clear_pointer (&usage, g_free);
       g_clear_pointer (&twice, g_free);
+    }
+}
+
+/* soundscape-ctl @command @option [@value] exits 2 with one line: "…:
+ * @command: @option does nothing here: @command @why…". */
+static void
+assert_option_refused (const char *command, const char *option, const char *value, const char *why)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *said = g_strdup_printf ("soundscape-ctl: %s: %s does nothing here: %s %s",
+                                           command, option, command, why);
+
+  g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ command, option, value, NULL }, &out,
+                                    &err),
+                   ==, 2);
+  assert_one_line (err);
+  if (!g_str_has_prefix (err, said))
+    g_error ("soundscape-ctl %s %s said “%s”, not “%s…”", command, option, err, said);
+}
+
+/* --db and --session are offered by the commands they do something for,
+ * and by no other: given to another, each is refused in one sentence that
+ * says why (exit status 2), not taken and ignored. */
+static void
+test_options_where_used (Fixture *f, gconstpointer data)
+{
+  /* the commands that reach soundscaped when it runs */
+  static const char *const bus[] = {
+    "import", "tap",    "join",  "enroll", "vote", "checkout", "next",
+    "queue",  "status", "watch", "config", "sync", NULL,
+  };
+  /* and those that open no database file */
+  static const char *const no_db[] = { "watch", "rank", "taste-step", "db", NULL };
+  const char *const *all = all_commands;
+
+  for (guint i = 0; all[i] != NULL; i++)
+    {
+      gboolean reaches_bus = g_strv_contains ((const char *const *) bus, all[i]);
+      gboolean opens_db = !g_strv_contains ((const char *const *) no_db, all[i]);
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (sk_test_run_ctl ((const char *const[]){ all[i], "--help", NULL }, &out,
+                                        &err),
+                       ==, 0);
+      if ((strstr (out, "  --session ") != NULL) != reaches_bus ||
+          (strstr (out, "  --db=PATH ") != NULL) != opens_db)
+        g_error ("soundscape-ctl %s --help offers --session or --db wrongly:\n%s", all[i], out);
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+
+      if (!reaches_bus)
+        assert_option_refused (all[i], "--session", NULL, "never reaches soundscaped");
+      if (!opens_db)
+        {
+          assert_option_refused (all[i], "--db", f->db, "opens no database file");
+          g_assert_false (g_file_test (f->db, G_FILE_TEST_EXISTS));
+        }
     }
 }
 
@@ -158,8 +228,8 @@ test_bad_input_is_one_line (Fixture *f, gconstpointer data)
   CTL (f, 1, "checkout", "04A1B2C3");
   CTL (f, 1, "next");
   CTL (f, 2, "tap");
-  CTL (f, 1, "rank", bad);
-  CTL (f, 1, "taste-step", "/nonexistent/case.json");
+  CTL_NO_DB (f, 1, "rank", bad);
+  CTL_NO_DB (f, 1, "taste-step", "/nonexistent/case.json");
   CTL (f, 1, "enroll", "04A1B2C3", "Ann", "--taste", "[1,2,3]");
   CTL (f, 1, "enroll", "04A1B2C3", "Ann", "--role", "emperor");
   /* names of zero-width characters only, or turning the text around */
@@ -746,6 +816,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/ctl/usage-and-help-for-every-command", test_usage);
+  ADD ("/ctl/db-and-session-only-where-they-do-something", test_options_where_used);
   ADD ("/ctl/rank-seed-example-prints-0.8643", test_rank_seed_example);
   ADD ("/ctl/bad-input-is-one-line-and-non-zero", test_bad_input_is_one_line);
   ADD ("/ctl/opposite-tastes-reorder-the-queue", test_opposite_tastes);
