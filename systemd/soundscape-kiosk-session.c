@@ -9,7 +9,8 @@
  * [screen] dim-after, and the console of the terminal this runs on (tty1)
  * is told not to blank, so that nothing blanks while the screen restarts.
  *
- *   --config FILE   another kiosk.conf (default: as soundscaped's)
+ *   --config FILE   another kiosk.conf, which must be there (default: as
+ *                   soundscaped's, which may be missing)
  *   --print         print the command instead of running it
  *   -- APP …        run APP … under cage instead of soundscape-kiosk (the
  *                   [screen] options are added to it)
@@ -48,9 +49,9 @@ main (int argc, char **argv)
       fprintf (stderr, "soundscape-kiosk-session: %s\n", error->message);
       return 2;
     }
-  if (config_path == NULL)
-    config_path = sk_config_default_path ();
-  if (!sk_config_load (config, config_path, &error))
+  /* as soundscaped: the default kiosk.conf may be missing, one named by
+   * --config must be there */
+  if (!sk_config_load_named (config, config_path, &error))
     {
       fprintf (stderr, "soundscape-kiosk-session: %s\n", error->message);
       return 1;

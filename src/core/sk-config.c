@@ -377,6 +377,23 @@ sk_config_load (SkConfig *self, const char *path, GError **error)
   return TRUE;
 }
 
+gboolean
+sk_config_load_named (SkConfig *self, const char *named, GError **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (named != NULL && !g_file_test (named, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, SK_CONFIG_ERROR, SK_CONFIG_ERROR_MISSING, "--config: there is no file %s",
+                   named);
+      return FALSE;
+    }
+  path = named != NULL ? g_strdup (named) : sk_config_default_path ();
+  return sk_config_load (self, path, error);
+}
+
 char *
 sk_config_default_path (void)
 {

@@ -26,9 +26,10 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  SK_CONFIG_ERROR_PARSE, /* not a key file */
-  SK_CONFIG_ERROR_VALUE, /* a value this key does not take */
-  SK_CONFIG_ERROR_READ,  /* the file exists but cannot be read */
+  SK_CONFIG_ERROR_PARSE,   /* not a key file */
+  SK_CONFIG_ERROR_VALUE,   /* a value this key does not take */
+  SK_CONFIG_ERROR_READ,    /* the file exists but cannot be read */
+  SK_CONFIG_ERROR_MISSING, /* the file named by --config is not there */
 } SkConfigError;
 
 GQuark sk_config_error_quark (void);
@@ -63,6 +64,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkConfig, sk_config_free)
  * order. A missing @path or conf.d is not an error. On an error @self is
  * left as it was. */
 gboolean sk_config_load (SkConfig *self, const char *path, GError **error);
+
+/* What a program's --config asks for: @named (NULL: not given, and then
+ * the default file, sk_config_default_path(), which may be missing) read
+ * by sk_config_load(). A file named that is not there is an error,
+ * SK_CONFIG_ERROR_MISSING ("--config: there is no file PATH"): a typo must
+ * not run the kiosk on the defaults unsaid. */
+gboolean sk_config_load_named (SkConfig *self, const char *named, GError **error);
 
 /* The file a program reads when not told: $CONFIGURATION_DIRECTORY's
  * kiosk.conf under systemd (ConfigurationDirectory=), else the one in the

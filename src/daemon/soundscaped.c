@@ -395,14 +395,7 @@ main (int argc, char **argv)
   /* kiosk.conf: what the command line leaves unset (sk-config.h). The
    * default one may be missing (the settings decide); one named by --config
    * must be there, or a typo would run the kiosk on defaults unsaid. */
-  if (config_path != NULL && !g_file_test (config_path, G_FILE_TEST_EXISTS))
-    {
-      fprintf (stderr, "soundscaped: --config: there is no file %s\n", config_path);
-      return 1;
-    }
-  if (config_path == NULL)
-    config_path = sk_config_default_path ();
-  if (!sk_config_load (config, config_path, &error))
+  if (!sk_config_load_named (config, config_path, &error))
     {
       fprintf (stderr, "soundscaped: %s\n", error->message);
       return 1;

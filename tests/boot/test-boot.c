@@ -35,6 +35,7 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -888,12 +889,40 @@ test_session_command (void)
   sk_test_rmdir (dir);
 }
 
+/* A kiosk.conf named by --config that is not there is one line and exit
+ * status 1, as soundscaped says it: the screen never starts on the
+ * defaults because of a typo. */
+static void
+test_session_missing_config (void)
+{
+  g_autofree char *dir = sk_test_mkdtemp ();
+  g_autofree char *conf = g_build_filename (dir, "kiosk.cnof", NULL);
+  g_autofree char
+      *said = g_strdup_printf ("soundscape-kiosk-session: --config: there is no file %s\n", conf);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = -1;
+  /* --print: the launcher ends at once, whatever it does */
+  const char *argv[] = { g_getenv ("SK_KIOSK_SESSION"), "--print", "--config", conf, NULL };
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, sk_test_child_setup, NULL, &out, &err,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpstr (err, ==, said);
+  sk_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/boot/session-command", test_session_command);
+  g_test_add_func ("/boot/session-missing-config", test_session_missing_config);
   if (getuid () != 0)
     {
       /* registered, so that the skip and its reason show */
