@@ -52,6 +52,7 @@ sk_scheduler_apply (SkScheduler *self)
   if (!self->applied || open != self->open || cap != self->cap)
     {
       SkAudioPlayer *player = sk_playback_get_player (self->playback);
+      guint n_hours = 0;
 
       if (!self->applied || open != self->open)
         {
@@ -59,7 +60,14 @@ sk_scheduler_apply (SkScheduler *self)
             sk_audio_player_resume (player);
           else
             sk_audio_player_pause (player);
-          g_message ("%s (schedule)", open ? "Open: playing" : "Closed: paused");
+          sk_schedule_get_opening (self->schedule, &n_hours);
+          /* for the venue's manager, who reads the log on the admin page */
+          if (!open)
+            g_message ("Outside the opening hours: the music is paused until the venue opens");
+          else if (n_hours == 0)
+            g_message ("No opening hours are set: the music plays at all hours");
+          else
+            g_message ("Within the opening hours: the music plays");
         }
       if (!self->applied || cap != self->cap)
         sk_playback_set_volume_cap (self->playback, cap);

@@ -198,6 +198,24 @@ test_closed_pauses (Fixture *f, gconstpointer data)
   g_clear_pointer (&after, g_free);
   after = song_playing (f);
   g_assert_cmpstr (after, ==, held);
+
+  /* the log, as the manager reads it on the admin page: each change of
+   * the hours in words, no jargon */
+  {
+    g_autoptr (GVariant) log = call_get (f, "GetRecentLog", g_variant_new ("(u)", 1000u));
+    g_autofree char *text = g_variant_print (log, FALSE);
+    const char *at_start, *closed, *opened;
+
+    g_test_message ("%s", text);
+    at_start = strstr (text, "No opening hours are set: the music plays at all hours");
+    closed = strstr (text, "Outside the opening hours: the music is paused until the venue opens");
+    g_assert_nonnull (at_start);
+    g_assert_nonnull (closed);
+    g_assert_true (at_start < closed);
+    opened = strstr (closed, "No opening hours are set: the music plays at all hours");
+    g_assert_nonnull (opened);
+    g_assert_null (strstr (text, "(schedule)"));
+  }
 }
 
 /* The schedule's time zone is a setting too: SetSetting time_zone moves
