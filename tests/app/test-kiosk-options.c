@@ -134,7 +134,7 @@ test_refused (void)
 }
 
 static gboolean
-file_holds (Fixture *f, gconstpointer data)
+file_holds (Screen *s, gconstpointer data)
 {
   const char *const *what = data;
   g_autofree char *text = NULL;
@@ -148,7 +148,8 @@ file_holds (Fixture *f, gconstpointer data)
 static void
 test_starts (void)
 {
-  Fixture fixture = { 0 }, *f = &fixture;
+  Screen screen = { 0 };
+  Fixture *f = &screen.base;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) p = NULL;
   g_autoptr (GError) error = NULL;
@@ -166,7 +167,7 @@ test_starts (void)
   g_assert_no_error (error);
   what[0] = log;
   what[1] = "soundscape-kiosk: frame reconnecting ";
-  if (!spin_until (file_holds, f, what, 20))
+  if (!wait_until (&screen, file_holds, what, 20))
     {
       g_autofree char *text = NULL;
 
