@@ -50,7 +50,9 @@ struct _SkWindow
   SkAdmin *admin;
   SkSetup *setup;
   GtkWidget *admin_button;
-  AdwStatusPage *notice;
+  GtkImage *notice_icon; /* the notice: a refused or unknown badge */
+  GtkLabel *notice_title;
+  GtkLabel *notice_text;
   GtkRevealer *banner_revealer;
   GtkLabel *banner;
   GtkBox *tap_hint;
@@ -128,9 +130,10 @@ static void
 show_notice (SkWindow *self, const char *icon, const char *title, const char *text)
 {
   forget_ticket (self);
-  adw_status_page_set_icon_name (self->notice, icon);
-  adw_status_page_set_title (self->notice, title);
-  adw_status_page_set_description (self->notice, text);
+  gtk_image_set_from_icon_name (self->notice_icon, icon);
+  gtk_label_set_text (self->notice_title, title);
+  /* the engine's sentence, as it is: plain text, never markup */
+  gtk_label_set_text (self->notice_text, text);
   gtk_stack_set_visible_child_name (self->pages, "notice");
   g_clear_handle_id (&self->notice_timer, g_source_remove);
   self->notice_timer = g_timeout_add_seconds (NOTICE_SECONDS, on_notice_timeout, self);
@@ -799,7 +802,9 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkWindow, admin);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, setup);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, admin_button);
-  gtk_widget_class_bind_template_child (widget_class, SkWindow, notice);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, notice_icon);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, notice_title);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, notice_text);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, tap_hint);

@@ -2,14 +2,13 @@
  * refuses or overrules, driven for real (sk-app-test.h: how): the room's
  * veto skips the track and the banner says who voted it down; a badge
  * tapped more often than the engine allows, and a badge revoked by a
- * manager (SetBadgeRevoked), are told so in a sentence, not an error code.
- * At each size, screenshots.
+ * manager (SetBadgeRevoked), are told so in a sentence, not an error code,
+ * read from as far as a welcome. At each size, screenshots.
  */
 #include "config.h"
 
 #include <string.h>
 
-#include <adwaita.h>
 #include <gtk/gtk.h>
 
 #include "sk-app-test.h"
@@ -27,22 +26,57 @@ assert_sentence (const char *text)
   g_assert_null (strstr (text, "throttled"));
 }
 
-/* The notice titled @title shown: its sentence, checked to be words. */
+/* The label of CSS class @css_class under @root, drawn or not, or NULL. */
+static GtkWidget *
+find_class (GtkWidget *root, const char *css_class)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_has_css_class (root, css_class))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_class (c, css_class);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The size of @label's text, in pixels, as its style sets it. */
+static double
+font_px (GtkWidget *label)
+{
+  const PangoFontDescription *font = pango_context_get_font_description (
+      gtk_widget_get_pango_context (label));
+
+  return (double) pango_font_description_get_size (font) / PANGO_SCALE;
+}
+
+/* The notice titled @title shown: its sentence, checked to be words. It
+ * is read from as far as a welcome: its title as large as the greeting,
+ * its sentence as the question under it, at each size (on a big screen
+ * everything grows). */
 static const char *
 notice_sentence (Screen *s, const char *title)
 {
-  GtkWidget *label;
-  GtkWidget *notice;
+  GtkWidget *label, *sentence, *greeting, *prompt;
   const char *text;
 
   wait_text (s, title, 2);
   label = find_text (GTK_WIDGET (s->window), title);
-  notice = gtk_widget_get_ancestor (label, ADW_TYPE_STATUS_PAGE);
-  g_assert_nonnull (notice);
-  text = adw_status_page_get_description (ADW_STATUS_PAGE (notice));
+  g_assert_true (gtk_widget_has_css_class (label, "notice-title"));
+  sentence = gtk_widget_get_next_sibling (label);
+  g_assert_true (gtk_widget_has_css_class (sentence, "notice-text"));
+  text = gtk_label_get_text (GTK_LABEL (sentence));
   g_test_message ("%s: %s", title, text);
   assert_sentence (text);
   g_assert_true (g_str_has_suffix (text, "."));
+  greeting = find_class (GTK_WIDGET (s->window), "greeting");
+  prompt = find_class (gtk_widget_get_parent (greeting), "prompt");
+  g_test_message ("title %g px, greeting %g px; sentence %g px, question %g px", font_px (label),
+                  font_px (greeting), font_px (sentence), font_px (prompt));
+  g_assert_cmpfloat (font_px (label), ==, font_px (greeting));
+  g_assert_cmpfloat (font_px (sentence), ==, font_px (prompt));
   return text;
 }
 
