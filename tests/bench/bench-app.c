@@ -19,8 +19,8 @@
  *                  Baseline: a Properties.Get round trip to the engine.
  *   resident set   soundscape-kiosk's VmRSS 2 s after its first frame,
  *                  and after N_MEM_TAPS taps over D-Bus (a listener's
- *                  welcome and an unknown badge's notice in turns, each
- *                  waited for). Baseline: the empty window's VmRSS.
+ *                  welcome and an unknown badge's offer to join in turns,
+ *                  each waited for). Baseline: the empty window's VmRSS.
  *
  * Times only ever print; the program fails only when something does not
  * work (a page never drawn, a process that cannot start). */
@@ -289,13 +289,14 @@ bench_memory (Screen *s)
   start_kb = resident_kb (k);
   for (; n_taps < N_MEM_TAPS; n_taps++)
     {
-      /* a listener's welcome and an unknown badge's notice in turns: each
-       * tap a page of its own, drawn before the next */
+      /* a listener's welcome and an unknown badge's offer to join in turns
+       * (the demo engine hands a Tap call's ticket to the screen): each tap
+       * a page of its own, drawn before the next */
       gboolean known = n_taps % 2 == 0;
       guint from = k->frames->len;
 
       call_ok (&s->base, "Tap", g_variant_new ("(s)", known ? RAIN_LOVER : NEW_BADGE));
-      if (!sk_bench_check (wait_frame (s, k, known ? "welcome" : "notice", from, 5) > 0,
+      if (!sk_bench_check (wait_frame (s, k, known ? "welcome" : "join", from, 5) > 0,
                            "each tap's page is drawn within 5 s"))
         break;
     }
