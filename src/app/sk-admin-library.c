@@ -441,9 +441,10 @@ on_import_finished (
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->failures_row), left_out);
       gtk_label_set_text (self->failures, why->str);
     }
+  /* said once, on the import's own line under its bar, above the files
+   * left out; not again in the page's note */
   gtk_label_set_text (self->progress_label, text);
   gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->failures_row)), n > 0);
-  sk_admin_section_tell (SK_ADMIN_SECTION (self), text);
   list_songs (self);
 }
 

@@ -117,6 +117,19 @@ find_text (GtkWidget *root, const char *text)
   return NULL;
 }
 
+guint
+count_text (GtkWidget *root, const char *text)
+{
+  guint n;
+
+  if (!gtk_widget_is_drawable (root))
+    return 0;
+  n = GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    n += count_text (c, text);
+  return n;
+}
+
 gboolean
 text_shown (Screen *s, gconstpointer text)
 {

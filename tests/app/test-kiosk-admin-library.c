@@ -3,9 +3,11 @@
  * keyboard shows only the songs that match; the song playing next
  * switched out of the library is out of this player's library in the
  * database and out of the engine's queue; a song the store marks
- * unplayable shows its reason; a folder of three songs on a "USB stick"
- * imported with the progress bar reaching the end, the songs then in the
- * database and on the list. At each size, screenshots; the search's
+ * unplayable shows its reason; a folder of three songs and a broken file
+ * on a "USB stick" imported with the progress bar reaching the end, the
+ * songs then in the database and on the list, "Imported 3 songs." said
+ * once, on the import's own line, and the broken file named with its
+ * reason. At each size, screenshots; the search's
  * keyboard in view, down to its bottom row, without scrolling by hand.
  */
 #include "config.h"
@@ -130,7 +132,7 @@ test_library (Screen *s, gconstpointer data)
   g_autoptr (GArray) fractions = g_array_new (FALSE, FALSE, sizeof (double));
   const char *roots[] = { usb, NULL };
   int n_songs = count_rows (s, "SELECT count(*) FROM songs");
-  GtkWidget *bar;
+  GtkWidget *bar, *left_out;
   gulong handler;
 
   open_admin_page (s);
@@ -200,7 +202,8 @@ test_library (Screen *s, gconstpointer data)
   press_in (s, GTK_WIDGET (library), "Clear the search");
   wait_songs (s, "", (guint) n_songs);
 
-  /* a USB stick with three songs: imported, the bar to its end */
+  /* a USB stick with three songs and a file that is no audio: the songs
+   * imported, the bar to its end */
   g_assert_cmpint (g_mkdir_with_parents (stick, 0700), ==, 0);
   for (guint i = 0; i < N_IMPORTED; i++)
     {
@@ -211,6 +214,13 @@ test_library (Screen *s, gconstpointer data)
       sk_test_write_wav (wav, 1.0);
       sk_test_write_sidecar (json, title, EMBEDDING);
     }
+  {
+    g_autofree char *wav = g_build_filename (stick, "broken.wav", NULL);
+    g_autofree char *json = g_build_filename (stick, "broken.json", NULL);
+
+    g_assert_true (g_file_set_contents (wav, "no audio here", -1, NULL));
+    sk_test_write_sidecar (json, "Broken", EMBEDDING);
+  }
   press_in (s, GTK_WIDGET (library), "Look again for USB sticks");
   import_name = g_strdup_printf ("Import from %s", stick);
   bar = find_named_type (window, "Import progress", GTK_TYPE_PROGRESS_BAR);
@@ -228,6 +238,15 @@ test_library (Screen *s, gconstpointer data)
   g_assert_cmpint (count_rows (s, "SELECT count(*) FROM songs WHERE title LIKE 'Harbour %'"), ==,
                    N_IMPORTED);
   wait_text (s, "Harbour 2", 5);
+  /* the result said once, where the import was followed; the file left
+   * out named with its reason */
+  g_assert_cmpuint (count_text (window, "Imported 3 songs."), ==, 1);
+  g_assert_true (gtk_widget_get_parent (find_text (window, "Imported 3 songs.")) ==
+                 gtk_widget_get_parent (bar));
+  wait_text (s, "1 file left out", 1);
+  left_out = gtk_widget_get_ancestor (find_text (window, "1 file left out"), ADW_TYPE_EXPANDER_ROW);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (left_out), TRUE);
+  wait_text (s, "broken.wav: not a readable audio file", 5);
   scroll_to (s, gtk_widget_get_ancestor (bar, ADW_TYPE_PREFERENCES_GROUP));
   screenshot (s, "admin-library-import");
 }
