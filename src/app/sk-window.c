@@ -237,16 +237,23 @@ on_any_event (GtkEventControllerLegacy *controller, GdkEvent *event, SkWindow *s
 
 /* --- what the engine says ------------------------------------------------ */
 
+/* The header's count and initials; with no engine, none: who is here is
+ * not known then, and the last count would be a claim. */
 static void
 update_listeners (SkWindow *self)
 {
-  g_autoptr (GVariant) listeners = sk_dbus_kiosk1_dup_listeners (self->proxy);
-  guint n = listeners ? g_variant_n_children (listeners) : 0;
+  g_autoptr (GVariant) listeners = NULL;
+  guint n;
   g_autofree char *count = NULL;
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->initials))) != NULL)
     gtk_box_remove (self->initials, child);
+  gtk_widget_set_visible (GTK_WIDGET (self->listener_count), self->proxy != NULL);
+  if (self->proxy == NULL)
+    return;
+  listeners = sk_dbus_kiosk1_dup_listeners (self->proxy);
+  n = listeners ? g_variant_n_children (listeners) : 0;
   for (guint i = 0; i < n && i < MAX_INITIALS; i++)
     {
       const char *name, *initials;
@@ -474,6 +481,7 @@ on_connected (SkKioskClient *client, GParamSpec *pspec, SkWindow *self)
         self->gone_timer = g_timeout_add (GONE_MS, on_gone_timeout, self);
       gtk_stack_set_visible_child_name (self->pages, self->gone ? "reconnecting" : "starting");
       forget_ticket (self);
+      update_listeners (self);
       return;
     }
   g_clear_handle_id (&self->gone_timer, g_source_remove);
