@@ -352,11 +352,29 @@ explore_bonus (const double *x, const double *e)
   return (e[0] * r0 + e[1] * r1) + (e[2] * r2 + (e[3] * r3 + e[4] * r4));
 }
 
+/* The room's taste, centred to a unit vector in @g, as the average
+ * strategies score by it (and the explanation tells it): the mean of the
+ * listeners present, or with nobody present the house taste (neutral when
+ * none is set). */
+static void
+group_unit (const SkRankParams *params, double g[SK_DIM])
+{
+  double group[SK_DIM];
+
+  if (params->n_listeners > 0)
+    sk_taste_mean (params->listeners, params->n_listeners, group);
+  else if (params->house != NULL)
+    memcpy (group, params->house, sizeof group);
+  else
+    sk_taste_neutral (group);
+  sk_taste_centre_unit (group, g);
+}
+
 guint
 sk_recommender_rank (SkRecommender *self, const SkRankParams *params, SkRankItem *out)
 {
   const double *unit, *off, *x = NULL;
-  double group[SK_DIM], g[SK_DIM], packed[15];
+  double g[SK_DIM], packed[15];
   double saved_current = 0.0;
   guint n, k, count = 0;
   SkStrategy strategy;
@@ -397,16 +415,7 @@ sk_recommender_rank (SkRecommender *self, const SkRankParams *params, SkRankItem
 
   if (strategy == SK_STRATEGY_AVERAGE)
     {
-      if (params->n_listeners == 0)
-        {
-          if (params->house != NULL)
-            memcpy (group, params->house, sizeof group);
-          else
-            sk_taste_neutral (group);
-        }
-      else
-        sk_taste_mean (params->listeners, params->n_listeners, group);
-      sk_taste_centre_unit (group, g);
+      group_unit (params, g);
 
       for (guint i = 0; i < n; i++)
         {
@@ -450,8 +459,7 @@ sk_recommender_rank (SkRecommender *self, const SkRankParams *params, SkRankItem
       SkRankItem *all = g_newa (SkRankItem, k);
       guint count_all = 0;
 
-      sk_taste_mean (params->listeners, L, group);
-      sk_taste_centre_unit (group, g);
+      group_unit (params, g);
       for (guint i = 0; i < n; i++)
         {
           const double *e = &unit[(gsize) i * SK_DIM];
@@ -490,7 +498,7 @@ sk_recommender_explain (SkRecommender *self,
                         SkWhyParts *out)
 {
   const double *e, *like;
-  double group[SK_DIM], g[SK_DIM], packed[15];
+  double g[SK_DIM], packed[15];
   guint L;
 
   g_return_if_fail (self != NULL && self->committed);
@@ -523,16 +531,7 @@ sk_recommender_explain (SkRecommender *self,
     }
   else
     {
-      if (L == 0)
-        {
-          if (params->house != NULL)
-            memcpy (group, params->house, sizeof group);
-          else
-            sk_taste_neutral (group);
-        }
-      else
-        sk_taste_mean (params->listeners, L, group);
-      sk_taste_centre_unit (group, g);
+      group_unit (params, g);
       out->similarity = dot5 (g, e);
       like = g;
     }
