@@ -324,12 +324,6 @@ load_file (SkConfig *cfg, const char *path, GError **error)
   return TRUE;
 }
 
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 gboolean
 sk_config_load (SkConfig *self, const char *path, GError **error)
 {
@@ -358,7 +352,7 @@ sk_config_load (SkConfig *self, const char *path, GError **error)
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     if (g_str_has_suffix (name, ".conf") && name[0] != '.')
       g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_sort (names, sk_str_ptr_cmp);
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *file = g_build_filename (dir, names->pdata[i], NULL);

@@ -388,12 +388,6 @@ add_problem (GPtrArray *problems, const char *path, const char *reason)
   g_ptr_array_add (problems, pr);
 }
 
-static int
-str_cmp (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 static gboolean
 write_song (SkStore *store,
             const char *uri,
@@ -550,7 +544,7 @@ sk_import_dir_full (SkStore *store,
   absdir = g_canonicalize_filename (dir, NULL);
   while ((name = g_dir_read_name (d)) != NULL)
     g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, str_cmp);
+  g_ptr_array_sort (names, sk_str_ptr_cmp);
 
   /* Decode and measure first, on up to two threads (the Pi's cores are
    * shared with the player, which runs at a higher priority), with no

@@ -335,6 +335,12 @@ sk_uuid_new (void)
   return g_uuid_string_random ();
 }
 
+int
+sk_str_ptr_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
 const char *
 sk_strategy_to_string (SkStrategy strategy)
 {

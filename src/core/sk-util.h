@@ -46,6 +46,10 @@ JsonNode *sk_numbers_to_json (const double *v, guint n);
 
 char *sk_uuid_new (void);
 
+/* Orders an array of strings (g_ptr_array_sort) by their bytes, the same
+ * whatever the locale: the order files of a directory are taken in. */
+int sk_str_ptr_cmp (gconstpointer a, gconstpointer b);
+
 const char *sk_strategy_to_string (SkStrategy strategy);
 gboolean sk_strategy_from_string (const char *text, SkStrategy *out, GError **error);
 
