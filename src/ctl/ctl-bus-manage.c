@@ -19,13 +19,6 @@
 
 #define CALL_MS 10000
 
-static int
-fail_call (const char *command, GError *error)
-{
-  g_dbus_error_strip_remote_error (error);
-  return fail ("%s: %s", command, error->message);
-}
-
 typedef struct
 {
   GMainLoop *loop;
@@ -90,7 +83,7 @@ ctl_bus_import (SkDBusKiosk1 *kiosk, const char *pin, const char *dir)
   g_signal_connect (kiosk, "notify::g-name-owner", G_CALLBACK (on_owner), &im);
   if (!sk_dbus_kiosk1_call_import_sync (kiosk, absolute, G_DBUS_CALL_FLAGS_NONE, CALL_MS, &im.job,
                                         NULL, &error))
-    rc = fail_call ("import", error);
+    rc = ctl_bus_fail_call ("import", error);
   else
     {
       printf ("soundscaped imports %s (job %s)\n", absolute, im.job);
@@ -158,15 +151,15 @@ ctl_bus_enroll (
     return rc;
   owner = badge_owner (kiosk, norm, &error);
   if (error != NULL)
-    rc = fail_call ("enroll", error);
+    rc = ctl_bus_fail_call ("enroll", error);
   else if (owner != NULL)
     rc = fail ("enroll: This badge already belongs to %s", owner);
   else if (!sk_dbus_kiosk1_call_enroll_by_tap_sync (kiosk, name, role ? role : "listener",
                                                     G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL, &error))
-    rc = fail_call ("enroll", error);
+    rc = ctl_bus_fail_call ("enroll", error);
   else if (!sk_dbus_kiosk1_call_tap_sync (kiosk, norm, G_DBUS_CALL_FLAGS_NONE, CALL_MS, &result,
                                           &ticket, &id, &given, NULL, &message, NULL, &error))
-    rc = fail_call ("enroll", error);
+    rc = ctl_bus_fail_call ("enroll", error);
   else if (g_strcmp0 (result, "enrolled") != 0)
     rc = fail ("enroll: %s", message);
   else

@@ -64,9 +64,8 @@ ctl_bus_kiosk (gboolean required, GError **error)
                                         OBJECT_PATH, NULL, error);
 }
 
-/* A D-Bus error as the sentence soundscaped gave. */
-static int
-fail_call (const char *command, GError *error)
+int
+ctl_bus_fail_call (const char *command, GError *error)
 {
   g_dbus_error_strip_remote_error (error);
   return fail ("%s: %s", command, error->message);
@@ -127,7 +126,7 @@ bus_tap (SkDBusKiosk1 *kiosk, const char *command, const char *uid, gboolean qui
   if (!sk_dbus_kiosk1_call_tap_sync (kiosk, uid, G_DBUS_CALL_FLAGS_NONE, CALL_MS, &result, &ticket,
                                      &id, &name, &until, &message, NULL, &error))
     {
-      *rc = fail_call (command, error);
+      *rc = ctl_bus_fail_call (command, error);
       return NULL;
     }
   if (*ticket == '\0') /* refused: revoked or throttled */
@@ -181,7 +180,7 @@ ctl_bus_vote_or_check_out (SkDBusKiosk1 *kiosk, const char *command, const char 
                                              NULL, NULL, &error)
            : !sk_dbus_kiosk1_call_check_out_sync (kiosk, ticket, G_DBUS_CALL_FLAGS_NONE, CALL_MS,
                                                   NULL, &error))
-    return fail_call (command, error);
+    return ctl_bus_fail_call (command, error);
   if (vote)
     printf ("Rated %d\n", value);
   else
@@ -204,7 +203,7 @@ ctl_bus_join (SkDBusKiosk1 *kiosk, const char *uid, const char *display_name)
   if (!sk_dbus_kiosk1_call_join_sync (kiosk, ticket, display_name ? display_name : "",
                                       G_DBUS_CALL_FLAGS_NONE, CALL_MS, &id, &name, NULL, NULL,
                                       &error))
-    return fail_call ("join", error);
+    return ctl_bus_fail_call ("join", error);
   printf ("Guest %s joined and checked in as %s\n", id, name);
   return EXIT_SUCCESS;
 }
@@ -313,7 +312,7 @@ bus_unlock (SkDBusKiosk1 *kiosk, const char *command, const char *pin, gboolean 
   if (!sk_dbus_kiosk1_call_unlock_sync (kiosk, "", pin, G_DBUS_CALL_FLAGS_NONE, CALL_MS, NULL, NULL,
                                         &error))
     {
-      *rc = fail_call (command, error);
+      *rc = ctl_bus_fail_call (command, error);
       return FALSE;
     }
   return TRUE;
@@ -346,7 +345,7 @@ ctl_bus_next (SkDBusKiosk1 *kiosk, const char *pin)
       rc = EXIT_SUCCESS;
     }
   else
-    rc = fail_call ("next", error);
+    rc = ctl_bus_fail_call ("next", error);
   bus_relock (kiosk, relock);
   return rc;
 }
@@ -365,7 +364,7 @@ ctl_bus_config (SkDBusKiosk1 *kiosk, const char *pin, const char *key, const cha
                                              CALL_MS, NULL, &error) ||
       !sk_dbus_kiosk1_call_get_settings_sync (kiosk, G_DBUS_CALL_FLAGS_NONE, CALL_MS, &settings,
                                               NULL, &error))
-    rc = fail_call ("config", error);
+    rc = ctl_bus_fail_call ("config", error);
   else
     {
       /* the value as the kiosk now has it */

@@ -57,10 +57,7 @@ sync_now (SkDBusKiosk1 *kiosk)
   if (before != NULL)
     g_variant_get (before, "(&sxus)", NULL, &last_before, NULL, NULL);
   if (!sk_dbus_kiosk1_call_sync_now_sync (kiosk, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error))
-    {
-      g_dbus_error_strip_remote_error (error);
-      return fail ("sync now: %s", error->message);
-    }
+    return ctl_bus_fail_call ("sync now", error);
   timeout = g_timeout_add_seconds (WAIT_S, on_wait_over, &over);
   while (!over)
     {

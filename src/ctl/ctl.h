@@ -105,6 +105,9 @@ int parse_options_and_open (int *argc,
                             SkDBusKiosk1 **kiosk,
                             SkEngine **engine,
                             SkStoreOpenFlags flags);
+/* A failed call's D-Bus error as the sentence soundscaped gave, after
+ * "@command: " on stderr (fail): EXIT_FAILURE. */
+int ctl_bus_fail_call (const char *command, GError *error);
 int ctl_bus_tap (SkDBusKiosk1 *kiosk, const char *uid);
 /* @command "vote" (a rating @value) or "checkout" */
 int
