@@ -8,6 +8,8 @@
 #include "sk-taste-glyph.h"
 
 #define N_NEXT 3
+/* a title longer than this (in characters) is a long one: set_title() */
+#define LONG_TITLE 32
 
 struct _SkNowPlaying
 {
@@ -66,6 +68,23 @@ sk_now_playing_set_position (SkNowPlaying *self, double position)
                                   _ ("Time played"), -1);
 }
 
+/* The title, whole: on two lines at its size, or, longer (a title of
+ * the long-titles test, "Rolling Thunder over the Harbour, Long and Slow
+ * at Night"), on three, a size smaller, still as big as the artist or
+ * bigger (ui/style.css, .long-title). */
+static void
+set_title (SkNowPlaying *self, const char *title)
+{
+  gboolean long_title = g_utf8_strlen (title, -1) > LONG_TITLE;
+
+  gtk_label_set_text (self->title, title);
+  gtk_label_set_lines (self->title, long_title ? 3 : 2);
+  if (long_title)
+    gtk_widget_add_css_class (GTK_WIDGET (self->title), "long-title");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->title), "long-title");
+}
+
 void
 sk_now_playing_update (SkNowPlaying *self,
                        GVariant *now_playing,
@@ -88,14 +107,14 @@ sk_now_playing_update (SkNowPlaying *self,
       gsize n = 0;
       const double *values = g_variant_get_fixed_array (embedding, &n, sizeof (double));
 
-      gtk_label_set_text (self->title, title);
+      set_title (self, title);
       gtk_label_set_text (self->artist, artist);
       sk_taste_glyph_set_values (self->glyph, n == SK_TASTE_DIMS ? values : NULL);
       self->duration = duration;
     }
   else
     {
-      gtk_label_set_text (self->title, _ ("Nothing is playing"));
+      set_title (self, _ ("Nothing is playing"));
       gtk_label_set_text (self->artist, status_message ? status_message : "");
       sk_taste_glyph_set_values (self->glyph, NULL);
       self->duration = 0;
@@ -108,14 +127,13 @@ sk_now_playing_update (SkNowPlaying *self,
   gtk_widget_set_visible (GTK_WIDGET (self->next_heading), n_queue > 0);
   for (guint i = 0; i < N_NEXT; i++)
     {
-      const char *t = "", *a = "";
-      g_autofree char *text = NULL;
+      const char *t = "";
 
+      /* the title alone: with its artist, a title of a few words was
+       * already cut short at 800×480; the artist shows when it plays */
       if (i < n_queue)
-        g_variant_get_child (queue, i, "(&s&s&sd&s)", NULL, &t, &a, NULL, NULL);
-      /* TRANSLATORS: a track of the queue: "title · artist" */
-      text = *a ? g_strdup_printf (_ ("%s · %s"), t, a) : g_strdup (t);
-      gtk_label_set_text (self->next[i], text);
+        g_variant_get_child (queue, i, "(&s&s&sd&s)", NULL, &t, NULL, NULL, NULL);
+      gtk_label_set_text (self->next[i], t);
       gtk_widget_set_visible (GTK_WIDGET (self->next[i]), i < n_queue);
     }
 }
