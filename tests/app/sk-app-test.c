@@ -276,6 +276,35 @@ report_cut (GtkWidget *widget, GtkWidget *window, const graphene_rect_t *bounds)
   return n;
 }
 
+/* Counts (and names) the labels drawn under @widget that Pango shortened
+ * with an ellipsis: a sentence a listener must read, cut to "…". A label
+ * whose shortening is by design carries the style class "may-ellipsize"
+ * (or a widget holding it does), with the reason beside it (ui/,
+ * src/app/); it alone is left out. A label in a scrolled view counts too:
+ * its view scrolls, its text does not. */
+static guint
+report_ellipsized (GtkWidget *widget)
+{
+  guint n = 0;
+
+  if (!gtk_widget_is_drawable (widget) || gtk_widget_has_css_class (widget, "may-ellipsize"))
+    return 0;
+  if (GTK_IS_LABEL (widget) &&
+      pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
+    {
+      GtkWidget *parent = gtk_widget_get_parent (widget);
+
+      g_test_message ("ellipsized: %s %s “%s” %dx%d in %s %s", G_OBJECT_TYPE_NAME (widget),
+                      gtk_widget_get_css_name (widget), gtk_label_get_text (GTK_LABEL (widget)),
+                      gtk_widget_get_width (widget), gtk_widget_get_height (widget),
+                      G_OBJECT_TYPE_NAME (parent), gtk_widget_get_css_name (parent));
+      n++;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    n += report_ellipsized (c);
+  return n;
+}
+
 static gboolean
 transition_running (GtkWidget *widget)
 {
@@ -330,7 +359,8 @@ wait_frames (Screen *s, guint n)
 }
 
 /* The window as drawn, into the build directory. Waits for a frame
- * first, so that what was changed is what is written. */
+ * first, so that what was changed is what is written. Fails on a label
+ * or button cut off, or a label shortened with an ellipsis. */
 void
 screenshot (Screen *s, const char *name)
 {
@@ -372,6 +402,10 @@ screenshot (Screen *s, const char *name)
   n_cut = report_cut (window, window, &GRAPHENE_RECT_INIT (0, 0, w, h));
   if (n_cut > 0)
     g_error ("%s: %u labels or buttons cut off (%s)", name, n_cut, path);
+  /* and every label's text whole, not shortened to "…" */
+  n_cut = report_ellipsized (window);
+  if (n_cut > 0)
+    g_error ("%s: %u labels shortened with an ellipsis (%s)", name, n_cut, path);
 }
 
 /* --- the parts ------------------------------------------------------------- */

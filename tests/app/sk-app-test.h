@@ -78,8 +78,11 @@ void wait_frames (Screen *s, guint n);
  * no revealer is moving). */
 gboolean screen_settled (Screen *s, gconstpointer data);
 /* The window as drawn, into the build directory, once it has settled;
- * fails when the window grew beyond the screen, or when a label or a
- * button outside a scrolled view is drawn beyond its parents (cut off). */
+ * fails when the window grew beyond the screen, when a label or a
+ * button outside a scrolled view is drawn beyond its parents (cut off),
+ * or when a label's text is shortened with an ellipsis ("…"), unless the
+ * label (or a widget holding it) carries the style class "may-ellipsize"
+ * (a shortening by design, its reason written beside it). */
 void screenshot (Screen *s, const char *name);
 
 /* soundscaped in real time: what plays stays on the screen while the test
