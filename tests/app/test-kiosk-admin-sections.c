@@ -315,7 +315,7 @@ test_german_screens (gconstpointer data)
   screen_setup (s, data);
   open_admin_page (s);
   wait_text (s, "Empfehlung", 2);
-  wait_text (s, "Öffnungszeiten und Lautstärkegrenzen", 2);
+  wait_text (s, "Öffnungszeiten, Lautstärkegrenzen", 2);
   schedule = SK_ADMIN_SCHEDULE (find_section (s, SK_TYPE_ADMIN_SCHEDULE));
   if (!wait_until (s, schedule_idle, schedule, 5))
     g_error ("the schedule was not loaded within 5 s");
