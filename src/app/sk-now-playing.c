@@ -8,8 +8,10 @@
 #include "sk-taste-glyph.h"
 
 #define N_NEXT 3
-/* a title longer than this (in characters) is a long one: set_title() */
+/* a title longer than this (in characters) is a long one, and longer
+ * than the second a very long one: set_title() */
 #define LONG_TITLE 32
+#define VERY_LONG_TITLE 48
 
 struct _SkNowPlaying
 {
@@ -68,21 +70,26 @@ sk_now_playing_set_position (SkNowPlaying *self, double position)
                                   _ ("Time played"), -1);
 }
 
-/* The title, whole: on two lines at its size, or, longer (a title of
- * the long-titles test, "Rolling Thunder over the Harbour, Long and Slow
- * at Night"), on three, a size smaller, still as big as the artist or
- * bigger (ui/style.css, .long-title). */
+/* The title, whole: on two lines at its size, or, longer, on three, a
+ * size smaller; a very long one (the longest of the long-titles test,
+ * "Drizzle and Breeze over the Harbour, Long and Slow at Night") on three
+ * a size smaller again, as big as the artist (ui/style.css, .long-title,
+ * .very-long-title). Three lines at the most, so that the next three
+ * still fit under it at 800×480. */
 static void
 set_title (SkNowPlaying *self, const char *title)
 {
-  gboolean long_title = g_utf8_strlen (title, -1) > LONG_TITLE;
+  glong length = g_utf8_strlen (title, -1);
+  GtkWidget *label = GTK_WIDGET (self->title);
 
   gtk_label_set_text (self->title, title);
-  gtk_label_set_lines (self->title, long_title ? 3 : 2);
-  if (long_title)
-    gtk_widget_add_css_class (GTK_WIDGET (self->title), "long-title");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->title), "long-title");
+  gtk_label_set_lines (self->title, length > LONG_TITLE ? 3 : 2);
+  gtk_widget_remove_css_class (label, "long-title");
+  gtk_widget_remove_css_class (label, "very-long-title");
+  if (length > VERY_LONG_TITLE)
+    gtk_widget_add_css_class (label, "very-long-title");
+  else if (length > LONG_TITLE)
+    gtk_widget_add_css_class (label, "long-title");
 }
 
 void
