@@ -315,6 +315,7 @@ sk_media_cache_sweep (SkMediaCache *self, GError **error)
         }
     }
   if (removed > 0)
-    g_message ("Removed %u files from the media cache that no song needs", removed);
+    g_message ("Removed %u %s from the media cache that no song needs", removed,
+               removed == 1 ? "file" : "files");
   return removed;
 }

@@ -188,8 +188,9 @@ on_import_done (GObject *source, GAsyncResult *result, gpointer data)
 
           g_variant_builder_add (&failures, "(ss)", p->path, p->reason);
         }
-      g_message ("import %s: %u songs from %s, %u files left out", import->job, import->n_imported,
-                 import->dir, import->problems->len);
+      g_message ("import %s: %u %s from %s, %u %s left out", import->job, import->n_imported,
+                 import->n_imported == 1 ? "song" : "songs", import->dir, import->problems->len,
+                 import->problems->len == 1 ? "file" : "files");
       /* what was imported plays: the engine reads the library again (and,
        * when a manager chose the songs, includes these) */
       prefix = g_filename_to_uri (import->dir, NULL, NULL);
