@@ -1,7 +1,8 @@
 /* test-kiosk-admin-page.c: the admin page, driven as a person would
  * (sk-app-test.h: how): unlocked with the PIN on the screen's keypad, the
  * volume, the crossfade and the blending strategy changed (seen in the
- * engine; the volume shown as "80 %", the crossfade as "3 s"), a test
+ * engine; the volume shown as "80 %", the crossfade as "3 s", the two
+ * sliders under each other), a test
  * sound on an output the engine lists and the music moved to it, the
  * PIN changed on the keypad (the new one unlocks, the old one no more),
  * the reader's and sync's status; the diagnostics as a manager reads
@@ -164,9 +165,26 @@ wait_scale_shows (Screen *s, const char *name, const char *text)
   g_error ("%s shows “%s”, not “%s”, after 5 s", name, now ? now : "no value", text);
 }
 
+/* Where the trough of @scale starts, across the window. */
+static double
+trough_x (GtkWidget *window, GtkWidget *scale)
+{
+  graphene_point_t at = GRAPHENE_POINT_INIT (0, 0), there;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (scale); c; c = gtk_widget_get_next_sibling (c))
+    if (g_strcmp0 (gtk_widget_get_css_name (c), "trough") == 0)
+      {
+        g_assert_true (gtk_widget_compute_point (c, window, &at, &there));
+        return there.x;
+      }
+  g_error ("the slider has no trough");
+}
+
 /* The volume set to 80 % and the crossfade to 3 s on the sliders a
  * screen reader calls @volume and @crossfade: the engine has them, and
- * each slider shows its value with its unit, @percent and @seconds. */
+ * each slider shows its value with its unit, @percent and @seconds; the
+ * two sliders start under each other, whatever their names' and values'
+ * widths. */
 static void
 set_playback (
     Screen *s, const char *volume, const char *crossfade, const char *percent, const char *seconds)
@@ -181,6 +199,11 @@ set_playback (
   gtk_range_set_value (GTK_RANGE (find_named_type (window, crossfade, GTK_TYPE_SCALE)), 3);
   wait_row (s, "SELECT count(*) FROM settings WHERE key = 'crossfade_seconds' AND value = '3'");
   wait_scale_shows (s, crossfade, seconds);
+  g_assert_cmpfloat_with_epsilon (trough_x (window,
+                                            find_named_type (window, volume, GTK_TYPE_SCALE)),
+                                  trough_x (window,
+                                            find_named_type (window, crossfade, GTK_TYPE_SCALE)),
+                                  1.0);
 }
 
 /* The expander row titled @title under @root. */
