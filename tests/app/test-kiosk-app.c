@@ -36,13 +36,32 @@ assert_why_whole (Screen *s, const char *why)
   g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
 }
 
+/* The header's last initials, @name's, as far in from the window's right
+ * edge as the player's name from its left edge (the header's first child),
+ * on a listener's page, where no admin button ends the header. */
+static void
+assert_header_even (Screen *s, const char *name)
+{
+  GtkWidget *window = GTK_WIDGET (s->window);
+  GtkWidget *initials = find_named (window, name);
+  GtkWidget *header = gtk_widget_get_parent (gtk_widget_get_parent (initials));
+  graphene_rect_t first, last;
+
+  wait_frames (s, 2);
+  g_assert_true (gtk_widget_compute_bounds (gtk_widget_get_first_child (header), window, &first));
+  g_assert_true (gtk_widget_compute_bounds (initials, window, &last));
+  g_assert_cmpfloat_with_epsilon (gtk_widget_get_width (window) - (last.origin.x + last.size.width),
+                                  first.origin.x, 1);
+}
+
 /* Now playing shows the title, why it plays, the next three, the listeners; a tap on
  * the reader greets the listener by name with five vote buttons and a
  * countdown; "Vote 4" is stored once and answered; back on now playing,
  * why the track plays is still true (it does not say that nobody is
  * checked in); the queue on screen follows the engine's; an unknown badge
  * joins with a name typed on the screen's keyboard and is then present.
- * At each size, every screen written as a PNG. */
+ * The welcome's header as far in on the right as on the left. At each
+ * size, every screen written as a PNG. */
 static void
 test_listener_screens (Screen *s, gconstpointer data)
 {
@@ -59,6 +78,8 @@ test_listener_screens (Screen *s, gconstpointer data)
   tap_reader (s, RAIN_LOVER, "welcome");
   wait_text (s, "Welcome back, Rain Lover", 2);
   wait_text (s, "seconds to vote", 2);
+  wait_text (s, "1 listener here", 2);
+  assert_header_even (s, "Rain Lover");
   screenshot (s, "welcome");
   press (s, "Vote 4");
   wait_text (s, "Thank you", 5);
