@@ -376,10 +376,26 @@ admin_unlocked (Screen *s, gconstpointer want)
   return sk_dbus_kiosk1_get_admin_unlocked (s->base.kiosk) == GPOINTER_TO_INT (want);
 }
 
-/* The admin page behind the PIN pad the screen draws: five wrong PINs
- * lock PIN entry (the engine's sentence says until when, the right PIN is
- * refused then), and a manager's badge still opens it; "Lock" locks it
- * again and goes back to what plays. */
+/* The PIN pad's middle key, "5", centred on the screen under the prompt
+ * (Cancel beside the pad does not push it aside). */
+static void
+assert_keypad_centred (Screen *s)
+{
+  GtkWidget *window = GTK_WIDGET (s->window);
+  GtkWidget *prompt = find_text (window, "Enter the PIN");
+  graphene_rect_t key;
+
+  wait_frames (s, 2);
+  g_assert_true (
+      gtk_widget_compute_bounds (find_named (gtk_widget_get_parent (prompt), "5"), window, &key));
+  g_assert_cmpfloat_with_epsilon (key.origin.x + key.size.width / 2,
+                                  gtk_widget_get_width (window) / 2.0, 1);
+}
+
+/* The admin page behind the PIN pad the screen draws (centred under its
+ * prompt): five wrong PINs lock PIN entry (the engine's sentence says
+ * until when, the right PIN is refused then), and a manager's badge
+ * still opens it; "Lock" locks it again and goes back to what plays. */
 static void
 test_admin (Screen *s, gconstpointer data)
 {
@@ -388,6 +404,7 @@ test_admin (Screen *s, gconstpointer data)
   wait_text (s, "Enter the PIN", 2);
   type_pin (s, "1111");
   wait_text (s, "Wrong PIN", 5);
+  assert_keypad_centred (s);
   screenshot (s, "admin-pin");
   for (int i = 0; i < 4; i++)
     type_pin (s, "1111");
