@@ -105,9 +105,30 @@ banner_shown (Screen *s, gconstpointer data)
   return revealer != NULL && gtk_revealer_get_child_revealed (GTK_REVEALER (revealer));
 }
 
+/* The banner @banner hides nothing the listener's page shows: not its
+ * greeting, nor a vote button, Check out or Done. */
+static void
+assert_banner_clear (Screen *s, GtkWidget *banner)
+{
+  GtkWidget *window = GTK_WIDGET (s->window);
+  const char *names[] = { "Vote 1", "Vote 5", "Check out", "Done" };
+  graphene_rect_t over, under;
+
+  wait_frames (s, 2);
+  g_assert_true (gtk_widget_compute_bounds (banner, window, &over));
+  g_assert_true (gtk_widget_compute_bounds (find_text (window, "Welcome back"), window, &under));
+  g_assert_false (graphene_rect_intersection (&over, &under, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_assert_true (gtk_widget_compute_bounds (find_named (window, names[i]), window, &under));
+      if (graphene_rect_intersection (&over, &under, NULL))
+        g_error ("the banner hides %s", names[i]);
+    }
+}
+
 /* Two listeners here, both rating the track 1: the engine's crowd veto
  * skips it, and the banner says that the two here voted it down, naming
- * the track. */
+ * the track, over none of the welcome's text and buttons. */
 static void
 test_veto (Screen *s, gconstpointer data)
 {
@@ -133,6 +154,7 @@ test_veto (Screen *s, gconstpointer data)
   /* said once, not twice */
   g_assert_null (
       strstr (strstr (gtk_label_get_text (GTK_LABEL (banner)), "Skipped") + 1, "Skipped"));
+  assert_banner_clear (s, banner);
   screenshot (s, "veto");
   g_assert_cmpint (count_rows (s, "SELECT count(*) FROM votes WHERE vote_value = 1"), ==, 2);
 }
