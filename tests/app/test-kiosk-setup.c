@@ -96,6 +96,8 @@ test_first_boot (Screen *s, gconstpointer data)
                                                          "What is this player called?"),
                                               GTK_WIDGET (s->window), &question));
     g_assert_cmpfloat (question.origin.y - (step.origin.y + step.size.height), <=, 16);
+    /* the step's line as far in from the top edge as from the left */
+    g_assert_cmpfloat_with_epsilon (step.origin.y, step.origin.x, 1);
   }
   for (const char *c = PLAYER; *c; c++)
     {
