@@ -22,18 +22,26 @@
 
 /* --- tests ------------------------------------------------------------------ */
 
+/* Whether the sentence @why is drawn whole (not shortened with "…"). */
+static gboolean
+why_whole (Screen *s, gconstpointer why)
+{
+  GtkWidget *label = find_text (GTK_WIDGET (s->window), why);
+
+  return label != NULL && !pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label)));
+}
+
 /* Why the track plays, @why, drawn whole on now playing (not cut short
- * by its ellipsis) once laid out. */
+ * by its ellipsis) once laid out: a page just shown may take a frame or
+ * two to choose its layout for the window's size, so the wait is for the
+ * settled layout, within 5 s. */
 static void
 assert_why_whole (Screen *s, const char *why)
 {
-  GtkWidget *label;
-
   wait_text (s, why, 2);
-  wait_frames (s, 2);
-  label = find_text (GTK_WIDGET (s->window), why);
-  g_assert_true (gtk_widget_has_css_class (label, "track-why"));
-  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+  g_assert_true (gtk_widget_has_css_class (find_text (GTK_WIDGET (s->window), why), "track-why"));
+  if (!wait_until (s, screen_settled, NULL, 5) || !wait_until (s, why_whole, why, 5))
+    g_error ("“%s” was still shortened with “…” after 5 s", why);
 }
 
 /* The header's last initials, @name's, as far in from the window's right
