@@ -515,6 +515,18 @@ screen_teardown (Screen *s, gconstpointer data)
   fixture_teardown (&s->base, NULL);
 }
 
+void
+add_at_each_size (const char *name, void (*test) (Screen *s, gconstpointer data))
+{
+  for (guint i = 0; i < N_SIZES; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/app/%s-%dx%d", name, sizes[i].width,
+                                               sizes[i].height);
+
+      g_test_add (path, Screen, &sizes[i], screen_setup, test, screen_teardown);
+    }
+}
+
 /* A badge held to the fixture's reader until the screen reacts, then
  * taken away. */
 void

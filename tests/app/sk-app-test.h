@@ -102,6 +102,9 @@ void screen_setup (Screen *s, gconstpointer data);
 void screen_open_window (Screen *s, const Size *size);
 void screen_setup_first_boot (Screen *s, gconstpointer data);
 void screen_teardown (Screen *s, gconstpointer data);
+/* @test added as /app/@name-WIDTHxHEIGHT at each size, with
+ * screen_setup and screen_teardown. */
+void add_at_each_size (const char *name, void (*test) (Screen *s, gconstpointer data));
 /* A badge held to the fixture's reader until the screen shows @page,
  * then taken away. */
 void tap_reader (Screen *s, const char *uid, const char *page);

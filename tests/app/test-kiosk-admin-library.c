@@ -256,12 +256,6 @@ main (int argc, char **argv)
 {
   if (!app_test_init (&argc, &argv))
     return g_test_run ();
-  for (guint i = 0; i < N_SIZES; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/app/admin-library-%dx%d", sizes[i].width,
-                                               sizes[i].height);
-
-      g_test_add (path, Screen, &sizes[i], screen_setup, test_library, screen_teardown);
-    }
+  add_at_each_size ("admin-library", test_library);
   return app_test_run ();
 }

@@ -131,12 +131,6 @@ main (int argc, char **argv)
 {
   if (!app_test_init (&argc, &argv))
     return g_test_run ();
-  for (guint i = 0; i < N_SIZES; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/app/admin-listeners-%dx%d", sizes[i].width,
-                                               sizes[i].height);
-
-      g_test_add (path, Screen, &sizes[i], screen_setup, test_listeners, screen_teardown);
-    }
+  add_at_each_size ("admin-listeners", test_listeners);
   return app_test_run ();
 }

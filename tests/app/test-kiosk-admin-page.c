@@ -563,13 +563,7 @@ main (int argc, char **argv)
 {
   if (!app_test_init (&argc, &argv))
     return g_test_run ();
-  for (guint i = 0; i < N_SIZES; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/app/admin-page-%dx%d", sizes[i].width,
-                                               sizes[i].height);
-
-      g_test_add (path, Screen, &sizes[i], screen_setup, test_admin_page, screen_teardown);
-    }
+  add_at_each_size ("admin-page", test_admin_page);
   g_test_add_func ("/app/admin-page/german", test_german);
   g_test_add_data_func ("/app/admin-page/german/diagnostics", &sizes[2], test_german_diagnostics);
   return app_test_run ();

@@ -556,34 +556,10 @@ main (int argc, char **argv)
 {
   if (!app_test_init (&argc, &argv))
     return g_test_run ();
-  for (guint i = 0; i < N_SIZES; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/app/listener-screens-%dx%d", sizes[i].width,
-                                               sizes[i].height);
-
-      g_test_add (path, Screen, &sizes[i], screen_setup, test_listener_screens, screen_teardown);
-    }
-  for (guint i = 0; i < N_SIZES; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/app/long-titles-%dx%d", sizes[i].width,
-                                               sizes[i].height);
-
-      g_test_add (path, Screen, &sizes[i], screen_setup, test_long_titles, screen_teardown);
-    }
-  for (guint i = 0; i < N_SIZES; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/app/reconnect-%dx%d", sizes[i].width,
-                                               sizes[i].height);
-
-      g_test_add (path, Screen, &sizes[i], screen_setup, test_reconnect, screen_teardown);
-    }
-  for (guint i = 0; i < N_SIZES; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/app/tap-elsewhere-%dx%d", sizes[i].width,
-                                               sizes[i].height);
-
-      g_test_add (path, Screen, &sizes[i], screen_setup, test_tap_elsewhere, screen_teardown);
-    }
+  add_at_each_size ("listener-screens", test_listener_screens);
+  add_at_each_size ("long-titles", test_long_titles);
+  add_at_each_size ("reconnect", test_reconnect);
+  add_at_each_size ("tap-elsewhere", test_tap_elsewhere);
   g_test_add ("/app/start", Screen, &sizes[0], NULL, test_start, screen_teardown);
   g_test_add ("/app/tap-elsewhere-kiosk", Screen, &sizes[0], screen_setup, test_tap_elsewhere_kiosk,
               screen_teardown);
