@@ -117,6 +117,15 @@ find_text (GtkWidget *root, const char *text)
   return NULL;
 }
 
+double
+font_px (GtkWidget *label)
+{
+  const PangoFontDescription *font = pango_context_get_font_description (
+      gtk_widget_get_pango_context (label));
+
+  return (double) pango_font_description_get_size (font) / PANGO_SCALE;
+}
+
 guint
 count_text (GtkWidget *root, const char *text)
 {

@@ -60,6 +60,8 @@ GtkWidget *find_named_type (GtkWidget *root, const char *name, GType type);
 GtkWidget *find_named (GtkWidget *root, const char *name);
 /* A label drawn on the screen now whose text holds @text. */
 GtkWidget *find_text (GtkWidget *root, const char *text);
+/* The size of @label's text, in pixels, as its style sets it. */
+double font_px (GtkWidget *label);
 /* How many labels drawn on the screen now hold @text. */
 guint count_text (GtkWidget *root, const char *text);
 gboolean text_shown (Screen *s, gconstpointer text);

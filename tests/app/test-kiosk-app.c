@@ -62,14 +62,26 @@ assert_header_even (Screen *s, const char *name)
                                   first.origin.x, 1);
 }
 
+/* The vote scale's ends, @low and @high, read from two metres: 22 px at
+ * least, 28 px on a big screen (style.css, window.large). */
+static void
+assert_scale_readable (Screen *s, const char *low, const char *high)
+{
+  GtkWidget *window = GTK_WIDGET (s->window);
+  double least = gtk_widget_has_css_class (window, "large") ? 28 : 22;
+
+  g_assert_cmpfloat (font_px (find_text (window, low)), >=, least);
+  g_assert_cmpfloat (font_px (find_text (window, high)), >=, least);
+}
+
 /* Now playing shows the title, why it plays, the next three, the listeners; a tap on
  * the reader greets the listener by name with five vote buttons and a
  * countdown; "Vote 4" is stored once and answered; back on now playing,
  * why the track plays is still true (it does not say that nobody is
  * checked in); the queue on screen follows the engine's; an unknown badge
  * joins with a name typed on the screen's keyboard and is then present.
- * The welcome's header as far in on the right as on the left. At each
- * size, every screen written as a PNG. */
+ * The welcome's header as far in on the right as on the left; its vote
+ * scale's ends readable. At each size, every screen written as a PNG. */
 static void
 test_listener_screens (Screen *s, gconstpointer data)
 {
@@ -88,6 +100,7 @@ test_listener_screens (Screen *s, gconstpointer data)
   wait_text (s, "seconds to vote", 2);
   wait_text (s, "1 listener here", 2);
   assert_header_even (s, "Rain Lover");
+  assert_scale_readable (s, "1 = not for me", "5 = love it");
   screenshot (s, "welcome");
   press (s, "Vote 4");
   wait_text (s, "Thank you", 5);
@@ -472,6 +485,18 @@ test_dim (Screen *s, gconstpointer data)
   g_assert_false (sk_window_get_dimmed (s->window));
 }
 
+/* The welcome in German, its vote scale's ends readable, written as a
+ * PNG (within the screen: screenshot). */
+static void
+german_welcome (Screen *s)
+{
+  tap_reader (s, RAIN_LOVER, "welcome");
+  wait_text (s, "Willkommen zurück, Rain Lover", 2);
+  wait_text (s, "Sekunden zum Bewerten", 2);
+  assert_scale_readable (s, "1 = nichts für mich", "5 = großartig");
+  screenshot (s, "de-welcome");
+}
+
 /* Under a German locale (LC_ALL=de_DE.UTF-8, made by the parent test):
  * the screens speak German, the buttons are named in German. Run only as
  * /app/german's subprocess. */
@@ -491,10 +516,7 @@ test_german_screens (gconstpointer data)
   /* the engine's sentence too: it speaks the locale it was started in */
   assert_why_whole (s, "Der Geschmack des Hauses, da niemand angemeldet war");
   screenshot (s, "de-now-playing");
-  tap_reader (s, RAIN_LOVER, "welcome");
-  wait_text (s, "Willkommen zurück, Rain Lover", 2);
-  wait_text (s, "Sekunden zum Bewerten", 2);
-  screenshot (s, "de-welcome");
+  german_welcome (s);
   press (s, "Bewertung 4");
   wait_text (s, "Danke!", 5);
   g_assert_cmpint (count_rows (s, "SELECT count(*) FROM votes WHERE vote_value = 4"), ==, 1);
@@ -509,12 +531,31 @@ test_german_screens (gconstpointer data)
   screen_teardown (s, data);
 }
 
+/* Under a German locale (made by /app/german): the welcome at the sizes
+ * /app/german/screens does not cover, its words longer than English's. */
+static void
+test_german_welcome (gconstpointer data)
+{
+  Screen screen = { 0 }, *s = &screen;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_skip ("run by /app/german, in a German locale");
+      return;
+    }
+  screen_setup (s, data);
+  german_welcome (s);
+  screen_teardown (s, data);
+}
+
 /* The screens in German: the test's own program run again in a German
- * locale. */
+ * locale; the welcome also at the other two sizes. */
 static void
 test_german (void)
 {
   run_in_german ("/app/german/screens");
+  run_in_german ("/app/german/welcome-1280x800");
+  run_in_german ("/app/german/welcome-480x800");
 }
 
 static void
@@ -572,5 +613,7 @@ main (int argc, char **argv)
               screen_teardown);
   g_test_add_func ("/app/german", test_german);
   g_test_add_data_func ("/app/german/screens", &sizes[0], test_german_screens);
+  g_test_add_data_func ("/app/german/welcome-1280x800", &sizes[1], test_german_welcome);
+  g_test_add_data_func ("/app/german/welcome-480x800", &sizes[2], test_german_welcome);
   return app_test_run ();
 }

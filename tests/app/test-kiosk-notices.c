@@ -42,16 +42,6 @@ find_class (GtkWidget *root, const char *css_class)
   return NULL;
 }
 
-/* The size of @label's text, in pixels, as its style sets it. */
-static double
-font_px (GtkWidget *label)
-{
-  const PangoFontDescription *font = pango_context_get_font_description (
-      gtk_widget_get_pango_context (label));
-
-  return (double) pango_font_description_get_size (font) / PANGO_SCALE;
-}
-
 /* The notice titled @title shown: its sentence, checked to be words. It
  * is read from as far as a welcome: its title as large as the greeting,
  * its sentence as the question under it, at each size (on a big screen
