@@ -2,9 +2,10 @@
  * (sk-app-test.h: how): unlocked with the PIN on the screen's keypad, the
  * volume, the crossfade and the blending strategy changed (seen in the
  * engine; the volume shown as "80 %", the crossfade as "3 s", the two
- * sliders under each other), a test
- * sound on an output the engine lists and the music moved to it, the
- * PIN changed on the keypad (the new one unlocks, the old one no more),
+ * sliders under each other, the track playing's title on one line beside
+ * Skip), a test sound on an output the engine lists and the music moved
+ * to it, the PIN changed on the keypad (the new one unlocks, the old one
+ * no more),
  * the reader's and sync's status; the diagnostics as a manager reads
  * them (sizes with units, the uptime in minutes or hours, the recent log
  * one entry a record at local time, a warning the daemon gave named as
@@ -422,6 +423,17 @@ type_pin (Screen *s, SkKeypad *keypad, const char *pin, const char *submit)
   click (s, sk_keypad_find_key (keypad, submit));
 }
 
+/* The title of the track playing's row ("The track playing", in the
+ * locale's words) on one line beside its Skip button. */
+static void
+assert_skip_row_one_line (Screen *s)
+{
+  GtkWidget *label = find_text (GTK_WIDGET (s->window), _ ("The track playing"));
+
+  g_assert_nonnull (label);
+  g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (label))), ==, 1);
+}
+
 static void
 test_admin_page (Screen *s, gconstpointer data)
 {
@@ -436,6 +448,7 @@ test_admin_page (Screen *s, gconstpointer data)
    * values shown with their units */
   set_playback (s, "Volume", "Crossfade in seconds", "80 %", "3 s");
   screenshot (s, "admin-page");
+  assert_skip_row_one_line (s);
   adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (window, "Strategy")), 1);
   if (!wait_until (s, strategy_is, "least_misery", 5))
     g_error ("the strategy was not least_misery within 5 s");
@@ -533,6 +546,7 @@ test_german_diagnostics (gconstpointer data)
   /* the playback's values with their units, as German writes them */
   set_playback (s, "Lautstärke", "Überblendung in Sekunden", "80 %", "3 s");
   screenshot (s, "de-admin-page");
+  assert_skip_row_one_line (s);
   make_daemon_warn (s);
   expand (s, "Laufzeit, Versionen und Größen");
   expand (s, "Letzte Protokolleinträge");
