@@ -20,7 +20,7 @@ struct _SkAdminSystem
   GtkWidget *root;
   AdwComboRow *outputs;
   GtkStringList *output_names;
-  AdwActionRow *output_row;
+  GtkLabel *output_name;
   AdwActionRow *reader_row;
   AdwActionRow *sync_row;
   AdwExpanderRow *pin_row;
@@ -106,10 +106,9 @@ show_output_name (SkAdminSystem *self)
   guint i = adw_combo_row_get_selected (self->outputs);
   GListModel *names = G_LIST_MODEL (self->output_names);
 
-  adw_action_row_set_subtitle (self->output_row,
-                               i < g_list_model_get_n_items (names)
-                                   ? gtk_string_list_get_string (self->output_names, i)
-                                   : "");
+  gtk_label_set_text (self->output_name, i < g_list_model_get_n_items (names)
+                                             ? gtk_string_list_get_string (self->output_names, i)
+                                             : "");
 }
 
 static void
@@ -543,7 +542,7 @@ sk_admin_system_class_init (SkAdminSystemClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, root);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, outputs);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, output_names);
-  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, output_row);
+  gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, output_name);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, reader_row);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, sync_row);
   gtk_widget_class_bind_template_child (widget_class, SkAdminSystem, pin_row);

@@ -3,9 +3,9 @@
  * volume, the crossfade and the blending strategy changed (seen in the
  * engine; the volume shown as "80 %", the crossfade as "3 s", the two
  * sliders under each other, the track playing's title on one line beside
- * Skip), a test sound on an output the engine lists and the music moved
- * to it, the PIN changed on the keypad (the new one unlocks, the old one
- * no more),
+ * Skip), a test sound on an output the engine lists (its name on three
+ * lines at most, its buttons under it) and the music moved to it, the
+ * PIN changed on the keypad (the new one unlocks, the old one no more),
  * the reader's and sync's status; the diagnostics as a manager reads
  * them (sizes with units, the uptime in minutes or hours, the recent log
  * one entry a record at local time, a warning the daemon gave named as
@@ -462,6 +462,17 @@ test_admin_page (Screen *s, gconstpointer data)
     g_error ("the chosen output's whole name was not shown within 5 s");
   scroll_to (s, find_named (window, "Audio output"));
   screenshot (s, "admin-output");
+  /* in the row of its Test button, on the row's whole width: three lines
+   * at most (beside the buttons, in portrait, it took six) */
+  {
+    GtkWidget *row = gtk_widget_get_ancestor (find_named (window,
+                                                          "Play a test sound on this output"),
+                                              GTK_TYPE_LIST_BOX_ROW);
+    GtkWidget *name = find_text (row, "(null)");
+
+    g_assert_nonnull (name);
+    g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (name))), <=, 3);
+  }
   press (s, "Play a test sound on this output");
   wait_text (s, "The test sound was played.", 10);
   press (s, "Play the music on this output");
