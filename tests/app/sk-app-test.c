@@ -596,6 +596,18 @@ type_keys (Screen *s, SkKeyboard *keyboard, const char *text)
 /* The test @path of this program run again as a subprocess under a
  * German locale made in a temporary LOCPATH (localedef); skipped when
  * localedef cannot make one. */
+gboolean
+in_german_subprocess (const char *parent)
+{
+  g_autofree char *why = NULL;
+
+  if (g_test_subprocess ())
+    return TRUE;
+  why = g_strdup_printf ("run by %s, in a German locale", parent);
+  g_test_skip (why);
+  return FALSE;
+}
+
 void
 run_in_german (const char *path)
 {

@@ -122,6 +122,9 @@ void open_admin_page (Screen *s);
  * German locale (LC_ALL=de_DE.UTF-8, made in a temporary LOCPATH), which
  * must pass; skipped when localedef cannot make the locale. */
 void run_in_german (const char *path);
+/* Whether this is such a subprocess; outside one, the test is skipped as
+ * run by @parent (the test that runs it in German) and FALSE returned. */
+gboolean in_german_subprocess (const char *parent);
 /* @widget's scrolled window scrolled so that @widget is at its top, again
  * each frame until the layout holds still. */
 void scroll_to (Screen *s, GtkWidget *widget);
