@@ -145,6 +145,26 @@ text_shown (Screen *s, gconstpointer text)
   return find_text (GTK_WIDGET (s->window), text) != NULL;
 }
 
+static gboolean
+whole_label_in (GtkWidget *root, const char *text)
+{
+  if (!gtk_widget_is_drawable (root))
+    return FALSE;
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL &&
+      !pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (root))))
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    if (whole_label_in (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+text_whole (Screen *s, gconstpointer text)
+{
+  return whole_label_in (GTK_WIDGET (s->window), text);
+}
+
 void
 wait_text (Screen *s, const char *text, guint seconds)
 {
@@ -596,18 +616,6 @@ type_keys (Screen *s, SkKeyboard *keyboard, const char *text)
 /* The test @path of this program run again as a subprocess under a
  * German locale made in a temporary LOCPATH (localedef); skipped when
  * localedef cannot make one. */
-gboolean
-in_german_subprocess (const char *parent)
-{
-  g_autofree char *why = NULL;
-
-  if (g_test_subprocess ())
-    return TRUE;
-  why = g_strdup_printf ("run by %s, in a German locale", parent);
-  g_test_skip (why);
-  return FALSE;
-}
-
 void
 run_in_german (const char *path)
 {
@@ -634,6 +642,21 @@ run_in_german (const char *path)
   g_setenv ("LC_ALL", old_lc_all ? old_lc_all : "C.UTF-8", TRUE);
   sk_test_rmdir (dir);
   g_test_trap_assert_passed ();
+}
+
+gboolean
+screen_setup_in_german (Screen *s, gconstpointer data, const char *parent)
+{
+  g_autofree char *why = NULL;
+
+  if (g_test_subprocess ())
+    {
+      screen_setup (s, data);
+      return TRUE;
+    }
+  why = g_strdup_printf ("run by %s, in a German locale", parent);
+  g_test_skip (why);
+  return FALSE;
 }
 
 static gboolean

@@ -65,6 +65,9 @@ double font_px (GtkWidget *label);
 /* How many labels drawn on the screen now hold @text. */
 guint count_text (GtkWidget *root, const char *text);
 gboolean text_shown (Screen *s, gconstpointer text);
+/* Whether a label drawn on the screen now holds @text whole, not
+ * shortened with "…" (a wait_until condition). */
+gboolean text_whole (Screen *s, gconstpointer text);
 void wait_text (Screen *s, const char *text, guint seconds);
 gboolean page_is (Screen *s, gconstpointer page);
 void wait_page (Screen *s, const char *page, guint seconds);
@@ -122,9 +125,10 @@ void open_admin_page (Screen *s);
  * German locale (LC_ALL=de_DE.UTF-8, made in a temporary LOCPATH), which
  * must pass; skipped when localedef cannot make the locale. */
 void run_in_german (const char *path);
-/* Whether this is such a subprocess; outside one, the test is skipped as
- * run by @parent (the test that runs it in German) and FALSE returned. */
-gboolean in_german_subprocess (const char *parent);
+/* In such a subprocess, @s set up as screen_setup does, and TRUE;
+ * outside one, the test skipped as run by @parent (the test that runs it
+ * in German), and FALSE. */
+gboolean screen_setup_in_german (Screen *s, gconstpointer data, const char *parent);
 /* @widget's scrolled window scrolled so that @widget is at its top, again
  * each frame until the layout holds still. */
 void scroll_to (Screen *s, GtkWidget *widget);

@@ -62,27 +62,6 @@ output_listed (Screen *s, gconstpointer pcm)
   return sk_admin_system_select_output (sk_admin_get_system (find_admin (s)), pcm);
 }
 
-/* A drawn label under @root that holds @text whole (not ellipsized). */
-static gboolean
-whole_label_in (GtkWidget *root, const char *text)
-{
-  if (!gtk_widget_is_drawable (root))
-    return FALSE;
-  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL &&
-      !pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (root))))
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    if (whole_label_in (c, text))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-whole_label_drawn (Screen *s, gconstpointer text)
-{
-  return whole_label_in (GTK_WIDGET (s->window), text);
-}
-
 typedef gboolean (*Match) (GtkWidget *widget, gconstpointer data);
 
 /* The first widget under @root (itself included) that @match, drawn
@@ -458,7 +437,7 @@ test_admin_page (Screen *s, gconstpointer data)
   if (!wait_until (s, output_listed, "null", 5))
     g_error ("the output null was not listed within 5 s");
   /* its whole name, not cut short as the combo row's own label is */
-  if (!wait_until (s, whole_label_drawn, "(null)", 5))
+  if (!wait_until (s, text_whole, "(null)", 5))
     g_error ("the chosen output's whole name was not shown within 5 s");
   scroll_to (s, find_named (window, "Audio output"));
   screenshot (s, "admin-output");
@@ -546,9 +525,8 @@ test_german_diagnostics (gconstpointer data)
   Screen screen = { 0 }, *s = &screen;
   GtkWidget *window;
 
-  if (!in_german_subprocess ("/app/admin-page/german"))
+  if (!screen_setup_in_german (s, data, "/app/admin-page/german"))
     return;
-  screen_setup (s, data);
   window = GTK_WIDGET (s->window);
   open_admin_page (s);
   /* the playback's values with their units, as German writes them */

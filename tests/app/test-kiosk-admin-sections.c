@@ -307,9 +307,8 @@ test_german_screens (gconstpointer data)
   SkAdminDay *monday;
   g_autofree char *all_day = NULL;
 
-  if (!in_german_subprocess ("/app/admin-sections/german"))
+  if (!screen_setup_in_german (s, data, "/app/admin-sections/german"))
     return;
-  screen_setup (s, data);
   open_admin_page (s);
   wait_text (s, "Empfehlung", 2);
   wait_text (s, "Öffnungszeiten, Lautstärkegrenzen", 2);

@@ -22,15 +22,6 @@
 
 /* --- tests ------------------------------------------------------------------ */
 
-/* Whether the sentence @why is drawn whole (not shortened with "…"). */
-static gboolean
-why_whole (Screen *s, gconstpointer why)
-{
-  GtkWidget *label = find_text (GTK_WIDGET (s->window), why);
-
-  return label != NULL && !pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label)));
-}
-
 /* Why the track plays, @why, drawn whole on now playing (not cut short
  * by its ellipsis) once laid out: a page just shown may take a frame or
  * two to choose its layout for the window's size, so the wait is for the
@@ -40,7 +31,7 @@ assert_why_whole (Screen *s, const char *why)
 {
   wait_text (s, why, 2);
   g_assert_true (gtk_widget_has_css_class (find_text (GTK_WIDGET (s->window), why), "track-why"));
-  if (!wait_until (s, screen_settled, NULL, 5) || !wait_until (s, why_whole, why, 5))
+  if (!wait_until (s, screen_settled, NULL, 5) || !wait_until (s, text_whole, why, 5))
     g_error ("“%s” was still shortened with “…” after 5 s", why);
 }
 
@@ -505,9 +496,8 @@ test_german_screens (gconstpointer data)
 {
   Screen screen = { 0 }, *s = &screen;
 
-  if (!in_german_subprocess ("/app/german"))
+  if (!screen_setup_in_german (s, data, "/app/german"))
     return;
-  screen_setup (s, data);
   wait_text (s, "Als Nächstes", 2);
   wait_text (s, "Niemand angemeldet", 2);
   /* the engine's sentence too: it speaks the locale it was started in */
@@ -535,9 +525,8 @@ test_german_welcome (gconstpointer data)
 {
   Screen screen = { 0 }, *s = &screen;
 
-  if (!in_german_subprocess ("/app/german"))
+  if (!screen_setup_in_german (s, data, "/app/german"))
     return;
-  screen_setup (s, data);
   german_welcome (s);
   screen_teardown (s, data);
 }

@@ -133,9 +133,8 @@ test_german_why (gconstpointer data)
 {
   Screen screen = { 0 }, *s = &screen;
 
-  if (!in_german_subprocess ("/app/german-why-*"))
+  if (!screen_setup_in_german (s, data, "/app/german-why-*"))
     return;
-  screen_setup (s, data);
   wait_text (s, "Als Nächstes", 2);
   show_all (s, "de-");
   screen_teardown (s, data);
